@@ -1,0 +1,60 @@
+# Builds PatchStreaming as a plain CMake project against an ITK install tree
+# that lacks ITK's module macros (Debian's libinsighttoolkit5-dev). The ITK
+# modules it needs are read from itk-module.cmake, so both builds share one list.
+
+macro(itk_module _name)
+  cmake_parse_arguments(_PatchStreamingModule
+    "ENABLE_SHARED;EXCLUDE_FROM_DEFAULT" "DESCRIPTION" "DEPENDS;PRIVATE_DEPENDS;COMPILE_DEPENDS;TEST_DEPENDS" ${ARGN})
+endmacro()
+include(${PROJECT_SOURCE_DIR}/itk-module.cmake)
+set(PatchStreaming_DEPENDS ${_PatchStreamingModule_DEPENDS})
+set(PatchStreaming_TEST_DEPENDS ${_PatchStreamingModule_TEST_DEPENDS})
+# GoogleTest comes from the system here, and ITK's test kernel is not needed.
+list(REMOVE_ITEM PatchStreaming_TEST_DEPENDS ITKTestKernel ITKGoogleTest)
+
+set(PatchStreaming_STANDALONE TRUE)
+include(CTest)
+include(GNUInstallDirs)
+
+# The examples read and write images.
+set(PatchStreaming_EXAMPLE_DEPENDS ITKIOImageBase ITKIONIFTI ITKIONRRD ITKIOMeta)
+if(BUILD_TESTING)
+  find_package(ITK REQUIRED COMPONENTS ${PatchStreaming_DEPENDS} ${PatchStreaming_EXAMPLE_DEPENDS} ${PatchStreaming_TEST_DEPENDS})
+else()
+  find_package(ITK REQUIRED COMPONENTS ${PatchStreaming_DEPENDS} ${PatchStreaming_EXAMPLE_DEPENDS})
+endif()
+
+# The libraries of a list of ITK modules.
+function(patchstreaming_itk_libraries _result)
+  set(_libraries)
+  foreach(_module ${ARGN})
+    list(APPEND _libraries ${${_module}_LIBRARIES})
+  endforeach()
+  set(${_result} ${_libraries} PARENT_SCOPE)
+endfunction()
+
+# Warnings for our own code; ITK's headers are system headers.
+function(patchstreaming_warnings _target)
+  if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+    target_compile_options(${_target} PRIVATE -Wall -Wextra)
+  endif()
+endfunction()
+
+add_subdirectory(src)
+if(BUILD_TESTING)
+  add_subdirectory(test)
+endif()
+add_subdirectory(examples)
+
+include(CMakePackageConfigHelpers)
+set(PatchStreaming_INSTALL_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/PatchStreaming)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/PatchStreaming)
+install(FILES ${PROJECT_BINARY_DIR}/include/PatchStreamingExport.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/PatchStreaming)
+install(EXPORT PatchStreamingTargets NAMESPACE PatchStreaming:: DESTINATION ${PatchStreaming_INSTALL_CMAKE_DIR})
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/PatchStreamingConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/PatchStreamingConfig.cmake
+  INSTALL_DESTINATION ${PatchStreaming_INSTALL_CMAKE_DIR})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/PatchStreamingConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/PatchStreamingConfig.cmake ${PROJECT_BINARY_DIR}/PatchStreamingConfigVersion.cmake
+  DESTINATION ${PatchStreaming_INSTALL_CMAKE_DIR})

@@ -1,0 +1,243 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkPatchExtractor_hxx
+#define itkPatchExtractor_hxx
+
+#include "itkPatchExtractor.h"
+#include "itkPatchGridMetaData.h"
+#include "itkPatchImageRows.h"
+#include "itkPatchPadding.h"
+#include "itkTotalProgressReporter.h"
+
+#include <algorithm>
+
+namespace itk
+{
+template <typename TInputImage, typename TOutputImage>
+void
+PatchExtractor<TInputImage, TOutputImage>::GenerateOutputInformation()
+{
+  // The geometry of a stack differs from the input's in dimension, so
+  // Superclass::GenerateOutputInformation (a plain copy) does not apply.
+  const InputImageType * input = this->GetInput();
+  OutputImageType *      output = this->GetOutput();
+  if (input == nullptr)
+  {
+    itkExceptionMacro(<< "Input image is not set");
+  }
+
+  m_PatchGrid = PatchGridType(input->GetLargestPossibleRegion(),
+                              input->GetSpacing(),
+                              input->GetOrigin(),
+                              input->GetDirection(),
+                              m_PatchSize,
+                              m_PatchOverlap,
+                              m_BorderMode,
+                              m_PadOverlap);
+
+  typename OutputImageType::SizeType      size;
+  typename OutputImageType::SpacingType   spacing;
+  typename OutputImageType::PointType     origin;
+  typename OutputImageType::DirectionType direction;
+  direction.SetIdentity();
+  const auto patchOrigin = m_PatchGrid.GetPatchOrigin(0);
+  for (unsigned int row = 0; row < InputImageDimension; ++row)
+  {
+    size[row] = m_PatchSize[row];
+    spacing[row] = input->GetSpacing()[row];
+    origin[row] = patchOrigin[row];
+    for (unsigned int column = 0; column < InputImageDimension; ++column)
+    {
+      direction[row][column] = input->GetDirection()[row][column];
+    }
+  }
+  size[InputImageDimension] = m_PatchGrid.GetNumberOfPatches();
+  spacing[InputImageDimension] = 1.0;
+  origin[InputImageDimension] = 0.0;
+
+  output->SetLargestPossibleRegion(OutputImageRegionType(size));
+  output->SetSpacing(spacing);
+  output->SetOrigin(origin);
+  output->SetDirection(direction);
+  output->SetNumberOfComponentsPerPixel(input->GetNumberOfComponentsPerPixel());
+  EncapsulatePatchGrid(output->GetMetaDataDictionary(), m_PatchGrid);
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchExtractor<TInputImage, TOutputImage>::GenerateInputRequestedRegion()
+{
+  Superclass::GenerateInputRequestedRegion();
+
+  auto * input = const_cast<InputImageType *>(this->GetInput());
+  if (input == nullptr)
+  {
+    return;
+  }
+  const OutputImageRegionType & stackRegion = this->GetOutput()->GetRequestedRegion();
+  const auto                    firstPatch = static_cast<SizeValueType>(stackRegion.GetIndex(InputImageDimension));
+  const SizeValueType           lastPatch = firstPatch + stackRegion.GetSize(InputImageDimension) - 1;
+  const auto gridBounds = m_PatchGrid.GetGridBoundingRegion(firstPatch, lastPatch);
+  const auto & imageRegion = m_PatchGrid.GetImageRegion();
+
+  typename InputImageType::RegionType requested;
+  for (unsigned int d = 0; d < InputImageDimension; ++d)
+  {
+    const PatchAxisLayout & layout = m_PatchGrid.GetAxisLayout(d);
+    const auto              length = static_cast<OffsetValueType>(layout.GetImageLength());
+    // The requested voxels of the requested patches, relative to the first image voxel.
+    const OffsetValueType begin =
+      layout.GetStart(static_cast<SizeValueType>(gridBounds.GetIndex(d))) + stackRegion.GetIndex(d);
+    const OffsetValueType end = layout.GetStart(static_cast<SizeValueType>(gridBounds.GetUpperIndex()[d])) +
+                                stackRegion.GetUpperIndex()[d] + 1;
+    // Inside voxels read themselves; outside voxels read what the boundary condition maps them to.
+    OffsetValueType low = std::max<OffsetValueType>(begin, 0);
+    OffsetValueType high = std::min<OffsetValueType>(end, length) - 1;
+    const auto      includeOutside = [&](OffsetValueType outsideBegin, OffsetValueType outsideEnd) {
+      for (OffsetValueType voxel = outsideBegin; voxel < outsideEnd; ++voxel)
+      {
+        const OffsetValueType source = MapPaddedIndex(voxel, layout.GetImageLength(), m_Padding);
+        if (source >= 0)
+        {
+          low = std::min(low, source);
+          high = std::max(high, source);
+        }
+      }
+    };
+    includeOutside(begin, std::min<OffsetValueType>(end, 0));
+    includeOutside(std::max(begin, length), end);
+    if (low > high)
+    {
+      // Only constant padding is requested along this axis; the pipeline
+      // still needs a valid region, so ask for one voxel.
+      low = high = 0;
+    }
+    requested.SetIndex(d, imageRegion.GetIndex(d) + low);
+    requested.SetSize(d, static_cast<SizeValueType>(high - low + 1));
+  }
+  input->SetRequestedRegion(requested);
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchExtractor<TInputImage, TOutputImage>::BeforeThreadedGenerateData()
+{
+  m_PaddingComponents = PixelToComponents<OutputComponentType>(
+    m_PaddingValue, this->GetInput()->GetNumberOfComponentsPerPixel(), "PaddingValue");
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchExtractor<TInputImage, TOutputImage>::DynamicThreadedGenerateData(
+  const OutputImageRegionType & outputRegionForThread)
+{
+  const InputImageType * input = this->GetInput();
+  OutputImageType *      output = this->GetOutput();
+  const unsigned int     components = input->GetNumberOfComponentsPerPixel();
+  const auto *           inputBuffer = GetComponentBuffer(input);
+  auto *                 outputBuffer = GetComponentBuffer(output);
+  const auto &           imageRegion = m_PatchGrid.GetImageRegion();
+  const auto &           inputBuffered = input->GetBufferedRegion();
+  const auto             rowLength = static_cast<OffsetValueType>(outputRegionForThread.GetSize(0));
+  const auto             imageLength0 = static_cast<OffsetValueType>(imageRegion.GetSize(0));
+  const OutputComponentType * padding = m_PaddingComponents.data();
+
+  TotalProgressReporter progress(this, output->GetRequestedRegion().GetNumberOfPixels());
+
+  ForEachImageRow(outputRegionForThread, [&](const typename OutputImageType::IndexType & stackIndex) {
+    const auto patchStart =
+      m_PatchGrid.GetPatchRegion(static_cast<SizeValueType>(stackIndex[InputImageDimension])).GetIndex();
+    OutputComponentType * target = outputBuffer + components * output->ComputeOffset(stackIndex);
+
+    // The source row, mapped through the boundary condition along axes 1..N-1.
+    typename InputImageType::IndexType sourceRow;
+    sourceRow[0] = inputBuffered.GetIndex(0);
+    bool outsideConstant = false;
+    for (unsigned int d = 1; d < InputImageDimension; ++d)
+    {
+      const OffsetValueType source =
+        MapPaddedIndex(patchStart[d] + stackIndex[d] - imageRegion.GetIndex(d), imageRegion.GetSize(d), m_Padding);
+      outsideConstant = outsideConstant || source < 0;
+      sourceRow[d] = imageRegion.GetIndex(d) + source;
+    }
+    if (outsideConstant)
+    {
+      for (OffsetValueType j = 0; j < rowLength; ++j)
+      {
+        std::copy_n(padding, components, target + components * j);
+      }
+      progress.Completed(rowLength);
+      return;
+    }
+
+    // Source voxels along axis 0, relative to the first image voxel; the
+    // shift turns them into offsets from the buffered row's first voxel.
+    const auto * source = inputBuffer + components * input->ComputeOffset(sourceRow);
+    const OffsetValueType shift = imageRegion.GetIndex(0) - inputBuffered.GetIndex(0);
+    const OffsetValueType first = patchStart[0] + stackIndex[0] - imageRegion.GetIndex(0);
+    for (OffsetValueType j = 0; j < rowLength;)
+    {
+      const OffsetValueType voxel = first + j;
+      if (voxel >= 0 && voxel < imageLength0)
+      {
+        // The run inside the image is contiguous in both buffers.
+        const OffsetValueType run = std::min(rowLength - j, imageLength0 - voxel);
+        std::transform(source + components * (voxel + shift),
+                       source + components * (voxel + shift + run),
+                       target + components * j,
+                       [](const auto value) { return static_cast<OutputComponentType>(value); });
+        j += run;
+        continue;
+      }
+      const OffsetValueType mapped = MapPaddedIndex(voxel, imageRegion.GetSize(0), m_Padding);
+      if (mapped < 0)
+      {
+        std::copy_n(padding, components, target + components * j);
+      }
+      else
+      {
+        std::transform(source + components * (mapped + shift),
+                       source + components * (mapped + shift + 1),
+                       target + components * j,
+                       [](const auto value) { return static_cast<OutputComponentType>(value); });
+      }
+      ++j;
+    }
+    progress.Completed(rowLength);
+  });
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchExtractor<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent indent) const
+{
+  Superclass::PrintSelf(os, indent);
+  os << indent << "PatchSize: " << m_PatchSize << std::endl;
+  os << indent << "PatchOverlap: " << m_PatchOverlap << std::endl;
+  os << indent << "BorderMode: " << m_BorderMode << std::endl;
+  os << indent << "PadOverlap: " << m_PadOverlap << std::endl;
+  os << indent << "Padding: " << m_Padding << std::endl;
+  os << indent << "PaddingValue: " << static_cast<typename NumericTraits<InputPixelType>::PrintType>(m_PaddingValue)
+     << std::endl;
+  os << indent << "PatchGrid:" << std::endl;
+  m_PatchGrid.Print(os, indent.GetNextIndent());
+  os << indent << "PaddingComponents: " << m_PaddingComponents.size() << " values" << std::endl;
+}
+} // end namespace itk
+
+#endif

@@ -1,0 +1,162 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkPatchGridMetaData_h
+#define itkPatchGridMetaData_h
+
+#include "itkMetaDataDictionary.h"
+#include "itkMetaDataObject.h"
+#include "itkPatchGrid.h"
+
+#include <limits>
+#include <sstream>
+#include <string>
+
+namespace itk
+{
+/** \brief Writes a PatchGrid into a MetaDataDictionary as string entries whose
+ * keys start with "PatchGrid_" (DESIGN section 6), so that a stack saved as
+ * NRRD and read back carries its grid. Numbers are written with full precision.
+ *
+ * \ingroup PatchStreaming
+ */
+template <unsigned int VDimension>
+void
+EncapsulatePatchGrid(MetaDataDictionary & dictionary, const PatchGrid<VDimension> & grid);
+
+/** \brief Reads a PatchGrid back from a MetaDataDictionary.
+ *
+ * Returns false (and leaves `grid` alone) when the dictionary holds no
+ * "PatchGrid_" entries; throws an itk::ExceptionObject naming the key when an
+ * entry is missing, malformed, or of another dimension.
+ *
+ * \ingroup PatchStreaming
+ */
+template <unsigned int VDimension>
+bool
+ExposePatchGrid(const MetaDataDictionary & dictionary, PatchGrid<VDimension> & grid);
+
+namespace PatchGridMetaDataDetail
+{
+template <typename TValue>
+std::string
+JoinValues(const TValue * values, unsigned int count)
+{
+  std::ostringstream text;
+  text.precision(std::numeric_limits<double>::max_digits10);
+  for (unsigned int i = 0; i < count; ++i)
+  {
+    text << (i == 0 ? "" : " ") << values[i];
+  }
+  return text.str();
+}
+
+inline std::string
+ReadEntry(const MetaDataDictionary & dictionary, const std::string & key)
+{
+  std::string value;
+  if (!ExposeMetaData<std::string>(dictionary, key, value))
+  {
+    itkGenericExceptionMacro(<< "the stack's MetaDataDictionary has PatchGrid_ entries but " << key
+                             << " is missing or not a string");
+  }
+  return value;
+}
+
+template <typename TValue>
+void
+ParseValues(const MetaDataDictionary & dictionary, const std::string & key, TValue * values, unsigned int count)
+{
+  const std::string  text = ReadEntry(dictionary, key);
+  std::istringstream stream(text);
+  for (unsigned int i = 0; i < count; ++i)
+  {
+    if (!(stream >> values[i]))
+    {
+      itkGenericExceptionMacro(<< key << " = \"" << text << "\" does not hold " << count << " numbers");
+    }
+  }
+  std::string rest;
+  if (stream >> rest)
+  {
+    itkGenericExceptionMacro(<< key << " = \"" << text << "\" holds more than " << count << " numbers");
+  }
+}
+} // namespace PatchGridMetaDataDetail
+
+template <unsigned int VDimension>
+void
+EncapsulatePatchGrid(MetaDataDictionary & dictionary, const PatchGrid<VDimension> & grid)
+{
+  using namespace PatchGridMetaDataDetail;
+  const auto & region = grid.GetImageRegion();
+  const auto   patchSize = grid.GetPatchSize();
+  const auto   overlap = grid.GetPatchOverlap();
+  EncapsulateMetaData<std::string>(dictionary, "PatchGrid_Dimension", std::to_string(VDimension));
+  EncapsulateMetaData<std::string>(dictionary, "PatchGrid_ImageIndex", JoinValues(region.GetIndex().data(), VDimension));
+  EncapsulateMetaData<std::string>(dictionary, "PatchGrid_ImageSize", JoinValues(region.GetSize().data(), VDimension));
+  EncapsulateMetaData<std::string>(dictionary, "PatchGrid_Spacing", JoinValues(grid.GetSpacing().GetDataPointer(), VDimension));
+  EncapsulateMetaData<std::string>(dictionary, "PatchGrid_Origin", JoinValues(grid.GetOrigin().GetDataPointer(), VDimension));
+  EncapsulateMetaData<std::string>(
+    dictionary, "PatchGrid_Direction", JoinValues(grid.GetDirection().GetVnlMatrix().data_block(), VDimension * VDimension));
+  EncapsulateMetaData<std::string>(dictionary, "PatchGrid_PatchSize", JoinValues(patchSize.data(), VDimension));
+  EncapsulateMetaData<std::string>(dictionary, "PatchGrid_PatchOverlap", JoinValues(overlap.data(), VDimension));
+  EncapsulateMetaData<std::string>(dictionary, "PatchGrid_BorderMode", ToString(grid.GetBorderMode()));
+  EncapsulateMetaData<std::string>(dictionary, "PatchGrid_PadOverlap", grid.GetPadOverlap() ? "1" : "0");
+}
+
+template <unsigned int VDimension>
+bool
+ExposePatchGrid(const MetaDataDictionary & dictionary, PatchGrid<VDimension> & grid)
+{
+  using namespace PatchGridMetaDataDetail;
+  if (!dictionary.HasKey("PatchGrid_Dimension"))
+  {
+    return false;
+  }
+  unsigned int dimension = 0;
+  ParseValues(dictionary, "PatchGrid_Dimension", &dimension, 1);
+  if (dimension != VDimension)
+  {
+    itkGenericExceptionMacro(<< "PatchGrid_Dimension = " << dimension << " but the stack holds " << VDimension
+                             << "-D patches");
+  }
+  using GridType = PatchGrid<VDimension>;
+  typename GridType::IndexType     index;
+  typename GridType::SizeType      size;
+  typename GridType::SpacingType   spacing;
+  typename GridType::PointType     origin;
+  typename GridType::DirectionType direction;
+  typename GridType::SizeType      patchSize;
+  typename GridType::SizeType      overlap;
+  unsigned int                     padOverlap = 0;
+  ParseValues(dictionary, "PatchGrid_ImageIndex", index.data(), VDimension);
+  ParseValues(dictionary, "PatchGrid_ImageSize", size.data(), VDimension);
+  ParseValues(dictionary, "PatchGrid_Spacing", spacing.GetDataPointer(), VDimension);
+  ParseValues(dictionary, "PatchGrid_Origin", origin.GetDataPointer(), VDimension);
+  ParseValues(dictionary, "PatchGrid_Direction", direction.GetVnlMatrix().data_block(), VDimension * VDimension);
+  ParseValues(dictionary, "PatchGrid_PatchSize", patchSize.data(), VDimension);
+  ParseValues(dictionary, "PatchGrid_PatchOverlap", overlap.data(), VDimension);
+  ParseValues(dictionary, "PatchGrid_PadOverlap", &padOverlap, 1);
+  const auto borderMode = BorderModeFromString(ReadEntry(dictionary, "PatchGrid_BorderMode"));
+  grid = GridType(
+    typename GridType::RegionType(index, size), spacing, origin, direction, patchSize, overlap, borderMode, padOverlap != 0);
+  return true;
+}
+} // end namespace itk
+
+#endif

@@ -1,0 +1,425 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkPatchMerger_hxx
+#define itkPatchMerger_hxx
+
+#include "itkPatchMerger.h"
+#include "itkPatchGridMetaData.h"
+#include "itkPatchImageRows.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace itk
+{
+template <typename TInputImage, typename TOutputImage>
+struct PatchMerger<TInputImage, TOutputImage>::Accumulator
+{
+  static constexpr unsigned int SliceAxis = OutputImageDimension - 1;
+
+  /** The partial sums of the row that starts at `rowStart` (an index of `region`). */
+  AccumulatorType *
+  Row(const typename OutputImageType::IndexType & rowStart) const
+  {
+    OffsetValueType slice = rowStart[SliceAxis] - region.GetIndex(SliceAxis);
+    if (ringSlices > 0)
+    {
+      slice %= ringSlices;
+    }
+    OffsetValueType voxel = 0;
+    OffsetValueType stride = 1;
+    for (unsigned int d = 0; d < SliceAxis; ++d)
+    {
+      voxel += (rowStart[d] - region.GetIndex(d)) * stride;
+      stride *= static_cast<OffsetValueType>(region.GetSize(d));
+    }
+    return base + (slice * stride + voxel) * components;
+  }
+
+  OutputImageRegionType region{};
+  AccumulatorType *     base{ nullptr };
+  OffsetValueType       components{ 1 };
+  /** 0 when the sums live in the output buffer, else the number of slices of the ring. */
+  OffsetValueType ringSlices{ 0 };
+};
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchMerger<TInputImage, TOutputImage>::SetPatchGrid(const PatchGridType & grid)
+{
+  if (grid != m_PatchGrid)
+  {
+    m_PatchGrid = grid;
+    this->Modified();
+  }
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchMerger<TInputImage, TOutputImage>::GenerateOutputInformation()
+{
+  // The output is N-D and the input (N+1)-D, so Superclass's copy does not apply.
+  const InputImageType * stack = this->GetInput();
+  OutputImageType *      output = this->GetOutput();
+  if (stack == nullptr)
+  {
+    itkExceptionMacro(<< "Input patch stack is not set");
+  }
+  m_PatchGridFromInput = PatchGridType();
+  if (m_PatchGrid.IsEmpty() && !ExposePatchGrid(stack->GetMetaDataDictionary(), m_PatchGridFromInput))
+  {
+    itkExceptionMacro(<< "PatchGrid is not set: call SetPatchGrid() (e.g. with the extractor's GetPatchGrid()) "
+                         "or give a stack whose MetaDataDictionary holds the PatchGrid_ keys");
+  }
+  const PatchGridType &        grid = this->GetPatchGrid();
+  const InputImageRegionType & stackRegion = stack->GetLargestPossibleRegion();
+  const auto                   patchSize = grid.GetPatchSize();
+  for (unsigned int d = 0; d < InputImageDimension; ++d)
+  {
+    const SizeValueType expected = d < OutputImageDimension ? patchSize[d] : grid.GetNumberOfPatches();
+    if (stackRegion.GetSize(d) != expected || stackRegion.GetIndex(d) != 0)
+    {
+      itkExceptionMacro(<< "stack size[" << d << "] = " << stackRegion.GetSize(d) << " (index "
+                        << stackRegion.GetIndex(d) << ") does not match the patch grid, which needs "
+                        << (d < OutputImageDimension ? "PatchSize[" + std::to_string(d) + "] = "
+                                                     : std::string("number of patches = "))
+                        << expected << " starting at index 0");
+    }
+  }
+
+  output->SetLargestPossibleRegion(grid.GetImageRegion());
+  output->SetSpacing(grid.GetSpacing());
+  output->SetOrigin(grid.GetOrigin());
+  output->SetDirection(grid.GetDirection());
+  output->SetNumberOfComponentsPerPixel(stack->GetNumberOfComponentsPerPixel());
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchMerger<TInputImage, TOutputImage>::GenerateInputRequestedRegion()
+{
+  Superclass::GenerateInputRequestedRegion();
+
+  auto * stack = const_cast<InputImageType *>(this->GetInput());
+  if (stack == nullptr)
+  {
+    return;
+  }
+  InputImageRegionType line = stack->GetLargestPossibleRegion();
+  line.SetIndex(OutputImageDimension, static_cast<IndexValueType>(m_LinePatchRange.first));
+  line.SetSize(OutputImageDimension, m_LinePatchRange.second - m_LinePatchRange.first + 1);
+  line.Crop(stack->GetLargestPossibleRegion());
+  stack->SetRequestedRegion(line);
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchMerger<TInputImage, TOutputImage>::PropagateRequestedRegion(DataObject * output)
+{
+  if (this->m_Updating)
+  {
+    return;
+  }
+  this->EnlargeOutputRequestedRegion(output);
+  this->GenerateOutputRequestedRegion(output);
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchMerger<TInputImage, TOutputImage>::UpdateOutputData(DataObject * itkNotUsed(output))
+{
+  // ProcessObject::UpdateOutputData would first update the input with one
+  // requested region; the merger drives its input itself, line by line.
+  if (this->m_Updating)
+  {
+    return;
+  }
+  this->PrepareOutputs();
+  if (this->GetNumberOfValidRequiredInputs() < this->GetNumberOfRequiredInputs())
+  {
+    itkExceptionMacro(<< "Input patch stack is not set");
+  }
+  this->m_Updating = true;
+  this->InvokeEvent(StartEvent());
+  this->SetAbortGenerateData(false);
+  this->UpdateProgress(0.0f);
+  try
+  {
+    this->GenerateData();
+  }
+  catch (ProcessAborted &)
+  {
+    this->InvokeEvent(AbortEvent());
+    this->ResetPipeline();
+    throw;
+  }
+  catch (...)
+  {
+    this->ResetPipeline();
+    throw;
+  }
+  this->UpdateProgress(1.0f);
+  this->InvokeEvent(EndEvent());
+  for (auto & outputName : this->GetOutputNames())
+  {
+    if (this->ProcessObject::GetOutput(outputName))
+    {
+      this->ProcessObject::GetOutput(outputName)->DataHasBeenGenerated();
+    }
+  }
+  this->ReleaseInputs();
+  this->m_Updating = false;
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchMerger<TInputImage, TOutputImage>::GenerateData()
+{
+  constexpr unsigned int SliceAxis = Accumulator::SliceAxis;
+  OutputImageType *      output = this->GetOutput();
+  this->AllocateOutputs();
+  const OutputImageRegionType region = output->GetRequestedRegion();
+  const PatchGridType &       grid = this->GetPatchGrid();
+  const unsigned int          components = output->GetNumberOfComponentsPerPixel();
+  m_BackgroundComponents = PixelToComponents<OutputComponentType>(m_BackgroundValue, components, "BackgroundValue");
+
+  WindowsType windows;
+  for (unsigned int d = 0; d < OutputImageDimension; ++d)
+  {
+    windows[d] = PatchAxisWindow(grid.GetAxisLayout(d), m_Weighting);
+  }
+
+  Accumulator accumulator;
+  accumulator.region = region;
+  accumulator.components = components;
+  std::vector<AccumulatorType> ring;
+  const SizeValueType          sliceComponents = region.GetNumberOfPixels() / std::max<SizeValueType>(region.GetSize(SliceAxis), 1) * components;
+  if constexpr (std::is_same<AccumulatorType, OutputComponentType>::value)
+  {
+    accumulator.base = GetComponentBuffer(output);
+    std::fill_n(accumulator.base, region.GetNumberOfPixels() * components, AccumulatorType{ 0 });
+  }
+  else
+  {
+    // A line touches P slices and every slice below the current line is finished: P slices suffice.
+    accumulator.ringSlices =
+      static_cast<OffsetValueType>(std::min(grid.GetPatchSize()[SliceAxis], region.GetSize(SliceAxis)));
+    ring.assign(static_cast<SizeValueType>(accumulator.ringSlices) * sliceComponents, 0.0);
+    accumulator.base = ring.data();
+  }
+
+  auto *                      stack = const_cast<InputImageType *>(this->GetInput());
+  const OutputImageRegionType lines = grid.GetOverlappingGridRegion(region);
+  const SizeValueType         numberOfLines = lines.GetNumberOfPixels() / std::max<SizeValueType>(lines.GetSize(0), 1);
+  const IndexValueType        regionEnd = region.GetIndex(SliceAxis) + static_cast<IndexValueType>(region.GetSize(SliceAxis));
+  IndexValueType              unfinished = region.GetIndex(SliceAxis);
+  SizeValueType               merged = 0;
+
+  // Each row of the grid box `lines` is one patch line (or the part of it that
+  // overlaps the region); they come with non-decreasing start on the slowest axis.
+  ForEachImageRow(lines, [&](const typename OutputImageType::IndexType & lineStart) {
+    if (this->GetAbortGenerateData())
+    {
+      ProcessAborted aborted(__FILE__, __LINE__);
+      aborted.SetDescription("PatchMerger: AbortGenerateDataOn");
+      throw aborted;
+    }
+    const IndexValueType lineSlice =
+      grid.GetImageRegion().GetIndex(SliceAxis) +
+      grid.GetAxisLayout(SliceAxis).GetStart(static_cast<SizeValueType>(lineStart[SliceAxis]));
+    // No later line reaches below this one's first slice: those slices are final.
+    const IndexValueType finishedEnd = std::min(lineSlice, regionEnd);
+    if (finishedEnd > unfinished)
+    {
+      this->FinishSlices(accumulator, windows, unfinished, finishedEnd);
+      unfinished = finishedEnd;
+    }
+
+    const SizeValueType first = grid.GetLinearIndex(lineStart);
+    m_LinePatchRange = { first, first + lines.GetSize(0) - 1 };
+    this->GenerateInputRequestedRegion();
+    stack->PropagateRequestedRegion();
+    stack->UpdateOutputData();
+    if (!stack->GetBufferedRegion().IsInside(stack->GetRequestedRegion()))
+    {
+      itkExceptionMacro(<< "the stack's source produced " << stack->GetBufferedRegion() << " instead of "
+                        << stack->GetRequestedRegion());
+    }
+    this->ScatterLine(accumulator, windows, m_LinePatchRange.first, m_LinePatchRange.second);
+    this->UpdateProgress(static_cast<float>(++merged) / static_cast<float>(numberOfLines));
+  });
+  this->FinishSlices(accumulator, windows, unfinished, regionEnd);
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator & accumulator,
+                                                    const WindowsType & windows,
+                                                    SizeValueType       first,
+                                                    SizeValueType       last)
+{
+  const InputImageType * stack = this->GetInput();
+  const auto *           stackBuffer = GetComponentBuffer(stack);
+  const PatchGridType &  grid = this->GetPatchGrid();
+  const OffsetValueType  components = accumulator.components;
+
+  // Along a line only the position on axis 0 changes: the line spans from its first patch to its last.
+  OutputImageRegionType lineRegion = grid.GetPatchRegion(first);
+  lineRegion.SetSize(0, static_cast<SizeValueType>(grid.GetPatchRegion(last).GetUpperIndex()[0] - lineRegion.GetIndex(0) + 1));
+  if (!lineRegion.Crop(accumulator.region))
+  {
+    return;
+  }
+
+  this->GetMultiThreader()->SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
+  this->GetMultiThreader()->template ParallelizeImageRegion<OutputImageDimension>(
+    lineRegion,
+    [&](const OutputImageRegionType & piece) {
+      // Each thread owns its voxels and adds the patches in increasing k.
+      for (SizeValueType patch = first; patch <= last; ++patch)
+      {
+        const OutputImageRegionType patchRegion = grid.GetPatchRegion(patch);
+        OutputImageRegionType       part = patchRegion;
+        if (!part.Crop(piece))
+        {
+          continue;
+        }
+        const auto            gridIndex = grid.GetGridIndex(patch);
+        const SizeValueType   length = part.GetSize(0);
+        ForEachImageRow(part, [&](const typename OutputImageType::IndexType & rowStart) {
+          double rowWeight = 1.0;
+          for (unsigned int d = 1; d < OutputImageDimension; ++d)
+          {
+            rowWeight *= windows[d].GetProfile(static_cast<SizeValueType>(gridIndex[d]))[rowStart[d] - patchRegion.GetIndex(d)];
+          }
+          if (rowWeight == 0.0)
+          {
+            return;
+          }
+          typename InputImageType::IndexType stackIndex;
+          for (unsigned int d = 0; d < OutputImageDimension; ++d)
+          {
+            stackIndex[d] = rowStart[d] - patchRegion.GetIndex(d);
+          }
+          stackIndex[OutputImageDimension] = static_cast<IndexValueType>(patch);
+          const auto *      source = stackBuffer + components * stack->ComputeOffset(stackIndex);
+          AccumulatorType * sums = accumulator.Row(rowStart);
+          const double *    profile =
+            windows[0].GetProfile(static_cast<SizeValueType>(gridIndex[0])).data() + (rowStart[0] - patchRegion.GetIndex(0));
+          for (SizeValueType j = 0; j < length; ++j)
+          {
+            const auto weight = static_cast<AccumulatorType>(rowWeight * profile[j]);
+            for (OffsetValueType c = 0; c < components; ++c)
+            {
+              sums[j * components + c] += weight * static_cast<AccumulatorType>(source[j * components + c]);
+            }
+          }
+        });
+      }
+    },
+    nullptr);
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchMerger<TInputImage, TOutputImage>::FinishSlices(const Accumulator & accumulator,
+                                                     const WindowsType & windows,
+                                                     IndexValueType      begin,
+                                                     IndexValueType      end)
+{
+  constexpr unsigned int SliceAxis = Accumulator::SliceAxis;
+  OutputImageType *      output = this->GetOutput();
+  auto *                 outputBuffer = GetComponentBuffer(output);
+  const auto &           imageIndex = this->GetPatchGrid().GetImageRegion().GetIndex();
+  const OffsetValueType  components = accumulator.components;
+  const auto *           background = m_BackgroundComponents.data();
+
+  OutputImageRegionType slices = accumulator.region;
+  slices.SetIndex(SliceAxis, begin);
+  slices.SetSize(SliceAxis, static_cast<SizeValueType>(end - begin));
+
+  this->GetMultiThreader()->SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
+  this->GetMultiThreader()->template ParallelizeImageRegion<OutputImageDimension>(
+    slices,
+    [&](const OutputImageRegionType & piece) {
+      ForEachImageRow(piece, [&](const typename OutputImageType::IndexType & rowStart) {
+        // The separable normaliser: W_0(x_0) times the product of the other axes' W_d.
+        double rowNormalizer = 1.0;
+        for (unsigned int d = 1; d < OutputImageDimension; ++d)
+        {
+          rowNormalizer *= windows[d].GetNormalizer(static_cast<SizeValueType>(rowStart[d] - imageIndex[d]));
+        }
+        AccumulatorType *     sums = accumulator.Row(rowStart);
+        OutputComponentType * target = outputBuffer + components * output->ComputeOffset(rowStart);
+        const auto            firstVoxel = static_cast<SizeValueType>(rowStart[0] - imageIndex[0]);
+        for (SizeValueType j = 0; j < piece.GetSize(0); ++j)
+        {
+          const double normalizer = rowNormalizer * windows[0].GetNormalizer(firstVoxel + j);
+          for (OffsetValueType c = 0; c < components; ++c)
+          {
+            const OffsetValueType i = static_cast<OffsetValueType>(j) * components + c;
+            if (normalizer > 0.0)
+            {
+              const double value = static_cast<double>(sums[i]) / normalizer;
+              if constexpr (std::is_integral<OutputComponentType>::value)
+              {
+                // Round to nearest; values past the type's range saturate (documented in the class).
+                const double lowest = static_cast<double>(std::numeric_limits<OutputComponentType>::lowest());
+                const double highest = static_cast<double>(std::numeric_limits<OutputComponentType>::max());
+                target[i] = static_cast<OutputComponentType>(std::min(std::max(std::round(value), lowest), highest));
+              }
+              else
+              {
+                target[i] = static_cast<OutputComponentType>(value);
+              }
+            }
+            else
+            {
+              target[i] = background[c];
+            }
+            if (accumulator.ringSlices > 0)
+            {
+              sums[i] = AccumulatorType{ 0 }; // the ring slot is reused by a later slice
+            }
+          }
+        }
+      });
+    },
+    nullptr);
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchMerger<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent indent) const
+{
+  Superclass::PrintSelf(os, indent);
+  os << indent << "PatchGrid:" << std::endl;
+  m_PatchGrid.Print(os, indent.GetNextIndent());
+  os << indent << "PatchGridFromInput:" << std::endl;
+  m_PatchGridFromInput.Print(os, indent.GetNextIndent());
+  os << indent << "Weighting: " << m_Weighting << std::endl;
+  os << indent << "BackgroundValue: "
+     << static_cast<typename NumericTraits<OutputPixelType>::PrintType>(m_BackgroundValue) << std::endl;
+  os << indent << "LinePatchRange: [" << m_LinePatchRange.first << ", " << m_LinePatchRange.second << "]"
+     << std::endl;
+  os << indent << "BackgroundComponents: " << m_BackgroundComponents.size() << " values" << std::endl;
+}
+} // end namespace itk
+
+#endif

@@ -1,0 +1,29 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkPatchStreamingCompatibility_h
+#define itkPatchStreamingCompatibility_h
+
+#include "itkMacro.h"
+
+// ITK 5.4 introduced itkOverrideGetNameOfClassMacro and deprecates itkTypeMacro;
+// ITK 5.2 has only itkTypeMacro, whose superclass argument is unused.
+#ifndef itkOverrideGetNameOfClassMacro
+#  define itkOverrideGetNameOfClassMacro(thisClass) itkTypeMacro(thisClass, Superclass)
+#endif
+
+#endif

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Configures and builds the project in Release into build/ (or $PATCHSTREAMING_BUILD_DIR).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${PATCHSTREAMING_BUILD_DIR:-$root/build}"
+
+"$root/scripts/install-dependencies.sh"
+cmake -S "$root" -B "$build" -G Ninja -D CMAKE_BUILD_TYPE=Release
+cmake --build "$build" --parallel "$(nproc)"

@@ -1,0 +1,362 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+// PatchExtractor: every patch against ITK's own ROI and pad filters, geometry,
+// metadata, requested regions, multi-component pixels, progress, bad input.
+#include "itkPatchExtractor.h"
+#include "itkPatchGridMetaData.h"
+#include "itkPatchStreamingTestUtilities.h"
+
+#include "itkCommand.h"
+#include "itkConstantPadImageFilter.h"
+#include "itkMirrorPadImageFilter.h"
+#include "itkRegionOfInterestImageFilter.h"
+#include "itkWrapPadImageFilter.h"
+#include "itkZeroFluxNeumannPadImageFilter.h"
+#include "gtest/gtest.h"
+
+namespace
+{
+using BorderMode = itk::PatchStreamingEnums::BorderMode;
+using Padding = itk::PatchStreamingEnums::Padding;
+
+const BorderMode AllBorderModes[] = { BorderMode::Squeeze, BorderMode::Edge, BorderMode::Adaptive, BorderMode::Crop,
+                                      BorderMode::Pad };
+const Padding    AllPaddings[] = { Padding::Constant, Padding::ZeroFluxNeumann, Padding::Mirror, Padding::Periodic };
+
+/** The image padded by `bound` voxels on every side with ITK's pad filter for `padding`. */
+template <typename TImage>
+typename TImage::Pointer
+PadWithItk(const TImage * image, Padding padding, const typename TImage::SizeType & bound,
+           typename TImage::PixelType constant)
+{
+  typename itk::PadImageFilter<TImage, TImage>::Pointer pad;
+  switch (padding)
+  {
+    case Padding::Constant:
+    {
+      auto constantPad = itk::ConstantPadImageFilter<TImage, TImage>::New();
+      constantPad->SetConstant(constant);
+      pad = constantPad;
+      break;
+    }
+    case Padding::ZeroFluxNeumann:
+      pad = itk::ZeroFluxNeumannPadImageFilter<TImage, TImage>::New();
+      break;
+    case Padding::Mirror:
+      pad = itk::MirrorPadImageFilter<TImage, TImage>::New();
+      break;
+    case Padding::Periodic:
+      pad = itk::WrapPadImageFilter<TImage, TImage>::New();
+      break;
+  }
+  pad->SetInput(image);
+  pad->SetPadLowerBound(bound);
+  pad->SetPadUpperBound(bound);
+  pad->Update();
+  return pad->GetOutput();
+}
+
+/** Asserts that patch k of `stack` equals RegionOfInterestImageFilter of
+ * GetPatchRegion(k) on `reference` (the image padded by ITK) for every k. */
+template <typename TImage, typename TStack>
+void
+ExpectPatchesEqualRegionsOfInterest(const TImage * reference, const TStack * stack, const itk::PatchGrid<TImage::ImageDimension> & grid)
+{
+  constexpr unsigned int N = TImage::ImageDimension;
+  ASSERT_EQ(stack->GetLargestPossibleRegion().GetSize(N), grid.GetNumberOfPatches());
+  for (itk::SizeValueType k = 0; k < grid.GetNumberOfPatches(); ++k)
+  {
+    auto roi = itk::RegionOfInterestImageFilter<TImage, TImage>::New();
+    roi->SetInput(reference);
+    roi->SetRegionOfInterest(grid.GetPatchRegion(k));
+    roi->Update();
+    const TImage * patch = roi->GetOutput();
+    for (itk::ImageRegionConstIteratorWithIndex<TImage> it(patch, patch->GetLargestPossibleRegion()); !it.IsAtEnd(); ++it)
+    {
+      typename TStack::IndexType stackIndex;
+      for (unsigned int d = 0; d < N; ++d)
+      {
+        stackIndex[d] = it.GetIndex()[d] - patch->GetLargestPossibleRegion().GetIndex(d);
+      }
+      stackIndex[N] = static_cast<itk::IndexValueType>(k);
+      ASSERT_EQ(stack->GetPixel(stackIndex), it.Get()) << "patch " << k << " voxel " << it.GetIndex();
+    }
+  }
+}
+
+template <typename TImage>
+void
+ExpectEveryModeAndPaddingMatchesItk(const typename TImage::SizeType & imageSize,
+                                    const typename TImage::SizeType & patchSize,
+                                    const typename TImage::SizeType & overlap)
+{
+  constexpr unsigned int N = TImage::ImageDimension;
+  typename TImage::IndexType start;
+  for (unsigned int d = 0; d < N; ++d)
+  {
+    start[d] = static_cast<itk::IndexValueType>(d) * 2 - 1;
+  }
+  const auto image = PatchStreamingTest::MakeRandomImage<TImage>(imageSize, 3, 1, start);
+  typename TImage::SizeType bound;
+  for (unsigned int d = 0; d < N; ++d)
+  {
+    bound[d] = 2 * patchSize[d];
+  }
+  for (const Padding padding : AllPaddings)
+  {
+    const auto padded = PadWithItk<TImage>(image, padding, bound, -7.5f);
+    for (const BorderMode mode : AllBorderModes)
+    {
+      for (const bool padOverlap : { false, true })
+      {
+        if (padOverlap && mode != BorderMode::Pad)
+        {
+          continue;
+        }
+        SCOPED_TRACE(itk::ToString(mode) + (padOverlap ? "+PadOverlap" : "") + " / " + itk::ToString(padding));
+        auto extractor = itk::PatchExtractor<TImage>::New();
+        extractor->SetInput(image);
+        extractor->SetPatchSize(patchSize);
+        extractor->SetPatchOverlap(overlap);
+        extractor->SetBorderMode(mode);
+        extractor->SetPadOverlap(padOverlap);
+        extractor->SetPadding(padding);
+        extractor->SetPaddingValue(-7.5f);
+        extractor->Update();
+        ExpectPatchesEqualRegionsOfInterest(padded.GetPointer(), extractor->GetOutput(), extractor->GetPatchGrid());
+      }
+    }
+  }
+}
+
+TEST(PatchExtractor, PatchesEqualItkRegionsOfInterestAndPadFilters3D)
+{
+  ExpectEveryModeAndPaddingMatchesItk<itk::Image<float, 3>>({ { 37, 23, 19 } }, { { 8, 7, 6 } }, { { 3, 2, 2 } });
+}
+
+TEST(PatchExtractor, PatchesEqualItkRegionsOfInterestAndPadFilters2DWithAxisShorterThanPatch)
+{
+  ExpectEveryModeAndPaddingMatchesItk<itk::Image<float, 2>>({ { 29, 3 } }, { { 9, 8 } }, { { 4, 3 } });
+}
+
+TEST(PatchExtractor, PatchesEqualItkRegionsOfInterestAndPadFilters4D)
+{
+  ExpectEveryModeAndPaddingMatchesItk<itk::Image<float, 4>>({ { 9, 7, 6, 5 } }, { { 4, 4, 3, 3 } }, { { 1, 2, 1, 1 } });
+}
+
+TEST(PatchExtractor, StackGeometryEmbedsTheImageGeometryAndCarriesTheGrid)
+{
+  using ImageType = itk::Image<float, 3>;
+  using StackType = itk::Image<float, 4>;
+  const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 37, 23, 19 } }, 5, 1, { { 3, -2, 5 } });
+  auto       extractor = itk::PatchExtractor<ImageType>::New();
+  extractor->SetInput(image);
+  extractor->SetPatchSize({ { 16, 12, 8 } });
+  extractor->SetPatchOverlap({ { 8, 6, 4 } });
+  extractor->Update();
+  const StackType * stack = extractor->GetOutput();
+  const auto &      grid = extractor->GetPatchGrid();
+
+  EXPECT_EQ(stack->GetLargestPossibleRegion().GetIndex(), StackType::IndexType());
+  EXPECT_EQ(stack->GetLargestPossibleRegion().GetSize(), (StackType::SizeType{ { 16, 12, 8, grid.GetNumberOfPatches() } }));
+  ImageType::PointType patchZero;
+  image->TransformIndexToPhysicalPoint(grid.GetPatchRegion(0).GetIndex(), patchZero);
+  for (unsigned int row = 0; row < 4; ++row)
+  {
+    EXPECT_EQ(stack->GetSpacing()[row], row < 3 ? image->GetSpacing()[row] : 1.0);
+    EXPECT_NEAR(stack->GetOrigin()[row], row < 3 ? patchZero[row] : 0.0, 1e-12);
+    for (unsigned int column = 0; column < 4; ++column)
+    {
+      const double expected =
+        (row < 3 && column < 3) ? image->GetDirection()[row][column] : (row == column ? 1.0 : 0.0);
+      EXPECT_EQ(stack->GetDirection()[row][column], expected);
+    }
+  }
+  itk::PatchGrid<3> fromMetaData;
+  ASSERT_TRUE(itk::ExposePatchGrid(stack->GetMetaDataDictionary(), fromMetaData));
+  EXPECT_EQ(fromMetaData, grid);
+}
+
+TEST(PatchExtractor, RequestsOnlyTheBoundingBoxOfTheRequestedPatches)
+{
+  using ImageType = itk::Image<float, 3>;
+  const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 37, 23, 19 } }, 6, 1, { { 3, -2, 5 } });
+  for (const Padding padding : { Padding::Constant, Padding::ZeroFluxNeumann })
+  {
+    auto extractor = itk::PatchExtractor<ImageType>::New();
+    extractor->SetInput(image);
+    extractor->SetPatchSize({ { 10, 8, 6 } });
+    extractor->SetPatchOverlap({ { 5, 4, 3 } });
+    extractor->SetBorderMode(BorderMode::Pad);
+    extractor->SetPadOverlap(true);
+    extractor->SetPadding(padding);
+    extractor->UpdateOutputInformation();
+    const auto & grid = extractor->GetPatchGrid();
+    for (itk::SizeValueType first = 0; first < grid.GetNumberOfPatches(); first += 7)
+    {
+      const itk::SizeValueType last = std::min(first + 4, grid.GetNumberOfPatches() - 1);
+      auto                     stackRegion = extractor->GetOutput()->GetLargestPossibleRegion();
+      stackRegion.SetIndex(3, static_cast<itk::IndexValueType>(first));
+      stackRegion.SetSize(3, last - first + 1);
+      extractor->GetOutput()->SetRequestedRegion(stackRegion);
+      extractor->GetOutput()->PropagateRequestedRegion();
+
+      // With constant padding the patches read exactly their valid regions;
+      // with replication the outside voxels read the nearest edge voxels, inside the same box.
+      ImageType::RegionType expected = grid.GetValidPatchRegion(first);
+      for (itk::SizeValueType k = first; k <= last; ++k)
+      {
+        const auto valid = grid.GetValidPatchRegion(k);
+        ImageType::IndexType low, high;
+        for (unsigned int d = 0; d < 3; ++d)
+        {
+          low[d] = std::min(expected.GetIndex(d), valid.GetIndex(d));
+          high[d] = std::max(expected.GetUpperIndex()[d], valid.GetUpperIndex()[d]);
+        }
+        expected.SetIndex(low);
+        expected.SetUpperIndex(high);
+      }
+      ASSERT_EQ(image->GetRequestedRegion(), expected) << itk::ToString(padding) << " patches " << first << ".." << last;
+    }
+  }
+}
+
+template <typename TImage>
+void
+ExpectMultiComponentPatchesEqualRegionsOfInterest(unsigned int components)
+{
+  const auto image = PatchStreamingTest::MakeRandomImage<TImage>({ { 19, 14, 11 } }, 8, components);
+  auto       extractor = itk::PatchExtractor<TImage>::New();
+  extractor->SetInput(image);
+  extractor->SetPatchSize({ { 8, 6, 5 } });
+  extractor->SetPatchOverlap({ { 3, 2, 2 } });
+  extractor->SetBorderMode(BorderMode::Edge);
+  extractor->Update();
+  EXPECT_EQ(extractor->GetOutput()->GetNumberOfComponentsPerPixel(), components);
+  ExpectPatchesEqualRegionsOfInterest(image.GetPointer(), extractor->GetOutput(), extractor->GetPatchGrid());
+}
+
+TEST(PatchExtractor, VectorImagePatchesEqualRegionsOfInterest)
+{
+  ExpectMultiComponentPatchesEqualRegionsOfInterest<itk::VectorImage<float, 3>>(3);
+}
+
+TEST(PatchExtractor, ImageOfVectorPatchesEqualRegionsOfInterest)
+{
+  ExpectMultiComponentPatchesEqualRegionsOfInterest<itk::Image<itk::Vector<float, 2>, 3>>(2);
+}
+
+TEST(PatchExtractor, VectorImagePaddingValueFillsEveryComponent)
+{
+  using ImageType = itk::VectorImage<float, 2>;
+  const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 5, 4 } }, 9, 3);
+  auto       extractor = itk::PatchExtractor<ImageType>::New();
+  extractor->SetInput(image);
+  extractor->SetPatchSize({ { 7, 4 } });
+  ImageType::PixelType padding(3);
+  padding[0] = 1.0f;
+  padding[1] = 2.0f;
+  padding[2] = 3.0f;
+  extractor->SetPaddingValue(padding);
+  extractor->Update();
+  EXPECT_EQ(extractor->GetOutput()->GetPixel({ { 6, 0, 0 } }), padding);
+  EXPECT_EQ(extractor->GetOutput()->GetPixel({ { 2, 1, 0 } }), image->GetPixel({ { 2, 1 } }));
+
+  ImageType::PixelType wrongLength(2);
+  wrongLength.Fill(0.0f);
+  extractor->SetPaddingValue(wrongLength);
+  try
+  {
+    extractor->Update();
+    ADD_FAILURE() << "no exception";
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    EXPECT_NE(std::string(error.GetDescription()).find("PaddingValue has 2 components"), std::string::npos)
+      << error.GetDescription();
+  }
+}
+
+TEST(PatchExtractor, ResultDoesNotDependOnTheNumberOfThreads)
+{
+  using ImageType = itk::Image<float, 3>;
+  const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 37, 23, 19 } }, 10);
+  auto       single = itk::PatchExtractor<ImageType>::New();
+  auto       many = itk::PatchExtractor<ImageType>::New();
+  for (auto & extractor : { single, many })
+  {
+    extractor->SetInput(image);
+    extractor->SetPatchSize({ { 8, 8, 8 } });
+    extractor->SetPatchOverlap({ { 4, 4, 4 } });
+    extractor->SetBorderMode(BorderMode::Pad);
+    extractor->SetPadding(Padding::Mirror);
+  }
+  single->SetNumberOfWorkUnits(1);
+  single->Update();
+  many->Update();
+  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(single->GetOutput(), many->GetOutput(),
+                                                    single->GetOutput()->GetLargestPossibleRegion()),
+            "");
+}
+
+TEST(PatchExtractor, ReportsProgressUpToOne)
+{
+  using ImageType = itk::Image<float, 3>;
+  const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 37, 23, 19 } }, 11);
+  auto       extractor = itk::PatchExtractor<ImageType>::New();
+  extractor->SetInput(image);
+  extractor->SetPatchSize({ { 8, 8, 8 } });
+  extractor->SetPatchOverlap({ { 4, 4, 4 } });
+  int   events = 0;
+  float last = 0.0f;
+  extractor->AddObserver(itk::ProgressEvent(), [&](const itk::EventObject &) {
+    ++events;
+    last = extractor->GetProgress();
+  });
+  extractor->Update();
+  EXPECT_GT(events, 2);
+  EXPECT_FLOAT_EQ(last, 1.0f);
+}
+
+void
+ExpectUpdateThrowsMentioning(const itk::Size<3> & patchSize, const itk::Size<3> & overlap, const std::string & words)
+{
+  using ImageType = itk::Image<float, 3>;
+  const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 9, 8, 7 } }, 12);
+  auto       extractor = itk::PatchExtractor<ImageType>::New();
+  extractor->SetInput(image);
+  extractor->SetPatchSize(patchSize);
+  extractor->SetPatchOverlap(overlap);
+  try
+  {
+    extractor->Update();
+    ADD_FAILURE() << "no exception for " << words;
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    EXPECT_NE(std::string(error.GetDescription()).find(words), std::string::npos) << error.GetDescription();
+  }
+}
+
+TEST(PatchExtractor, BadParametersThrowNamingParameterAndAxis)
+{
+  ExpectUpdateThrowsMentioning({ { 4, 0, 4 } }, { { 0, 0, 0 } }, "PatchSize[1] = 0");
+  ExpectUpdateThrowsMentioning({ { 4, 4, 4 } }, { { 0, 0, 4 } }, "PatchOverlap[2] = 4 must be less than PatchSize[2] = 4");
+  ExpectUpdateThrowsMentioning({ { 4, 4, 4 } }, { { 5, 0, 0 } }, "PatchOverlap[0] = 5");
+}
+} // namespace

@@ -1,0 +1,235 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+// PatchGrid: numbering, regions, physical origins, patch ranges, metadata.
+#include "itkPatchGrid.h"
+#include "itkPatchGridMetaData.h"
+#include "itkPatchStreamingTestUtilities.h"
+
+#include "itkImage.h"
+#include "gtest/gtest.h"
+
+#include <random>
+
+namespace
+{
+using BorderMode = itk::PatchStreamingEnums::BorderMode;
+using ImageType = itk::Image<float, 3>;
+using GridType = itk::PatchGrid<3>;
+
+GridType
+MakeGrid(const ImageType * image, BorderMode mode, bool padOverlap = false)
+{
+  return GridType(image->GetLargestPossibleRegion(), image->GetSpacing(), image->GetOrigin(), image->GetDirection(),
+                  GridType::SizeType{ { 8, 6, 5 } }, GridType::SizeType{ { 3, 2, 2 } }, mode, padOverlap);
+}
+
+ImageType::Pointer
+OddObliqueImage()
+{
+  return PatchStreamingTest::MakeRandomImage<ImageType>(ImageType::SizeType{ { 37, 23, 19 } }, 1, 1,
+                                                         ImageType::IndexType{ { 3, -2, 5 } });
+}
+
+TEST(PatchGrid, NumbersPatchesWithAxisZeroFastest)
+{
+  const auto     image = OddObliqueImage();
+  const GridType grid = MakeGrid(image, BorderMode::Squeeze);
+  const auto     n = grid.GetGridSize();
+  EXPECT_EQ(grid.GetNumberOfPatches(), n[0] * n[1] * n[2]);
+  itk::SizeValueType k = 0;
+  for (itk::IndexValueType g2 = 0; g2 < static_cast<itk::IndexValueType>(n[2]); ++g2)
+  {
+    for (itk::IndexValueType g1 = 0; g1 < static_cast<itk::IndexValueType>(n[1]); ++g1)
+    {
+      for (itk::IndexValueType g0 = 0; g0 < static_cast<itk::IndexValueType>(n[0]); ++g0, ++k)
+      {
+        const GridType::IndexType gridIndex{ { g0, g1, g2 } };
+        ASSERT_EQ(grid.GetLinearIndex(gridIndex), k);
+        ASSERT_EQ(grid.GetGridIndex(k), gridIndex);
+      }
+    }
+  }
+  EXPECT_THROW(grid.GetGridIndex(k), itk::ExceptionObject);
+  EXPECT_THROW(grid.GetLinearIndex(GridType::IndexType{ { static_cast<itk::IndexValueType>(n[0]), 0, 0 } }),
+               itk::ExceptionObject);
+}
+
+TEST(PatchGrid, RegionsAndOriginsFollowTheLayoutsAndTheImageGeometry)
+{
+  const auto image = OddObliqueImage();
+  for (const BorderMode mode : { BorderMode::Squeeze, BorderMode::Edge, BorderMode::Adaptive, BorderMode::Crop, BorderMode::Pad })
+  {
+    const GridType grid = MakeGrid(image, mode);
+    for (itk::SizeValueType k = 0; k < grid.GetNumberOfPatches(); ++k)
+    {
+      const auto gridIndex = grid.GetGridIndex(k);
+      const auto region = grid.GetPatchRegion(k);
+      for (unsigned int d = 0; d < 3; ++d)
+      {
+        ASSERT_EQ(region.GetIndex(d), image->GetLargestPossibleRegion().GetIndex(d) +
+                                        grid.GetAxisLayout(d).GetStart(static_cast<itk::SizeValueType>(gridIndex[d])));
+        ASSERT_EQ(region.GetSize(d), grid.GetPatchSize()[d]);
+      }
+      auto valid = region;
+      ASSERT_TRUE(valid.Crop(image->GetLargestPossibleRegion()));
+      ASSERT_EQ(grid.GetValidPatchRegion(k), valid);
+
+      itk::Point<double, 3> expected;
+      image->TransformIndexToPhysicalPoint(region.GetIndex(), expected);
+      const auto origin = grid.GetPatchOrigin(k);
+      for (unsigned int d = 0; d < 3; ++d)
+      {
+        ASSERT_NEAR(origin[d], expected[d], 1e-9);
+      }
+    }
+  }
+}
+
+TEST(PatchGrid, PatchRangeHoldsEveryOverlappingPatchAndStartsAndEndsOnOne)
+{
+  const auto                             image = OddObliqueImage();
+  const auto &                           largest = image->GetLargestPossibleRegion();
+  std::mt19937                           generator(7);
+  for (const BorderMode mode : { BorderMode::Squeeze, BorderMode::Crop, BorderMode::Pad })
+  {
+    const GridType grid = MakeGrid(image, mode, mode == BorderMode::Pad);
+    for (int trial = 0; trial < 200; ++trial)
+    {
+      GridType::RegionType region;
+      for (unsigned int d = 0; d < 3; ++d)
+      {
+        std::uniform_int_distribution<long> begin(0, static_cast<long>(largest.GetSize(d)) - 1);
+        const long                          b = begin(generator);
+        std::uniform_int_distribution<long> size(1, static_cast<long>(largest.GetSize(d)) - b);
+        region.SetIndex(d, largest.GetIndex(d) + b);
+        region.SetSize(d, static_cast<itk::SizeValueType>(size(generator)));
+      }
+      const auto range = grid.GetPatchRange(region);
+      long       firstOverlap = -1;
+      long       lastOverlap = -1;
+      for (itk::SizeValueType k = 0; k < grid.GetNumberOfPatches(); ++k)
+      {
+        auto overlap = grid.GetPatchRegion(k);
+        if (overlap.Crop(region))
+        {
+          firstOverlap = firstOverlap < 0 ? static_cast<long>(k) : firstOverlap;
+          lastOverlap = static_cast<long>(k);
+        }
+      }
+      ASSERT_GE(firstOverlap, 0);
+      ASSERT_EQ(range.first, static_cast<itk::SizeValueType>(firstOverlap));
+      ASSERT_EQ(range.second, static_cast<itk::SizeValueType>(lastOverlap));
+    }
+  }
+  // A region past the image overlaps nothing.
+  const GridType       grid = MakeGrid(image, BorderMode::Squeeze);
+  GridType::RegionType outside = largest;
+  outside.SetIndex(0, largest.GetIndex(0) + 1000);
+  const auto none = grid.GetPatchRange(outside);
+  EXPECT_GT(none.first, none.second);
+}
+
+TEST(PatchGrid, GridBoundingRegionOfARangeMatchesBruteForce)
+{
+  const auto     image = OddObliqueImage();
+  const GridType grid = MakeGrid(image, BorderMode::Edge);
+  const auto     count = grid.GetNumberOfPatches();
+  for (itk::SizeValueType first = 0; first < count; first += 3)
+  {
+    for (itk::SizeValueType last = first; last < count; last += 5)
+    {
+      GridType::IndexType low = grid.GetGridIndex(first);
+      GridType::IndexType high = low;
+      for (itk::SizeValueType k = first; k <= last; ++k)
+      {
+        const auto g = grid.GetGridIndex(k);
+        for (unsigned int d = 0; d < 3; ++d)
+        {
+          low[d] = std::min(low[d], g[d]);
+          high[d] = std::max(high[d], g[d]);
+        }
+      }
+      const auto bounds = grid.GetGridBoundingRegion(first, last);
+      ASSERT_EQ(bounds.GetIndex(), low) << first << " " << last;
+      ASSERT_EQ(bounds.GetUpperIndex(), high) << first << " " << last;
+    }
+  }
+}
+
+TEST(PatchGrid, MetaDataRoundTripGivesTheSameGrid)
+{
+  const auto               image = OddObliqueImage();
+  const GridType           grid = MakeGrid(image, BorderMode::Pad, true);
+  itk::MetaDataDictionary  dictionary;
+  GridType                 untouched;
+  EXPECT_FALSE(itk::ExposePatchGrid(dictionary, untouched));
+  itk::EncapsulatePatchGrid(dictionary, grid);
+  GridType read;
+  ASSERT_TRUE(itk::ExposePatchGrid(dictionary, read));
+  EXPECT_EQ(read, grid);
+}
+
+TEST(PatchGrid, CorruptOrForeignMetaDataThrowsNamingTheKey)
+{
+  const auto              image = OddObliqueImage();
+  itk::MetaDataDictionary dictionary;
+  itk::EncapsulatePatchGrid(dictionary, MakeGrid(image, BorderMode::Squeeze));
+  const auto expectThrowMentioning = [](const itk::MetaDataDictionary & corrupt, const std::string & words) {
+    GridType grid;
+    try
+    {
+      itk::ExposePatchGrid(corrupt, grid);
+      ADD_FAILURE() << "no exception for " << words;
+    }
+    catch (const itk::ExceptionObject & error)
+    {
+      EXPECT_NE(std::string(error.GetDescription()).find(words), std::string::npos) << error.GetDescription();
+    }
+  };
+  auto badSize = dictionary;
+  itk::EncapsulateMetaData<std::string>(badSize, "PatchGrid_PatchSize", "8 six 5");
+  expectThrowMentioning(badSize, "PatchGrid_PatchSize");
+  auto badMode = dictionary;
+  itk::EncapsulateMetaData<std::string>(badMode, "PatchGrid_BorderMode", "Sideways");
+  expectThrowMentioning(badMode, "Sideways");
+  auto missing = dictionary;
+  missing.Erase("PatchGrid_Origin");
+  expectThrowMentioning(missing, "PatchGrid_Origin");
+  auto otherDimension = dictionary;
+  itk::EncapsulateMetaData<std::string>(otherDimension, "PatchGrid_Dimension", "2");
+  expectThrowMentioning(otherDimension, "PatchGrid_Dimension = 2");
+  auto zeroPatch = dictionary;
+  itk::EncapsulateMetaData<std::string>(zeroPatch, "PatchGrid_PatchSize", "8 0 5");
+  expectThrowMentioning(zeroPatch, "PatchSize[1] = 0");
+}
+
+TEST(PatchGrid, CountsAndIndicesAre64Bit)
+{
+  // 2^12 positions per axis in 3-D: 2^36 patches, more than any 32-bit index holds.
+  using BigGrid = itk::PatchGrid<3>;
+  const BigGrid::RegionType region(BigGrid::SizeType{ { 8193, 8193, 8193 } });
+  BigGrid::DirectionType    direction;
+  direction.SetIdentity();
+  const BigGrid grid(region, BigGrid::SpacingType(1.0), BigGrid::PointType(), direction, BigGrid::SizeType{ { 3, 3, 3 } },
+                     BigGrid::SizeType{ { 1, 1, 1 } }, BorderMode::Edge, false);
+  EXPECT_EQ(grid.GetNumberOfPatches(), itk::SizeValueType{ 4096 } * 4096 * 4096);
+  const itk::SizeValueType last = grid.GetNumberOfPatches() - 1;
+  EXPECT_EQ(grid.GetLinearIndex(grid.GetGridIndex(last)), last);
+  EXPECT_EQ(grid.GetPatchRegion(last).GetIndex(), (BigGrid::IndexType{ { 8190, 8190, 8190 } }));
+}
+} // namespace

@@ -1,0 +1,215 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+// PatchMerger streaming: the stack is pulled one patch line at a time, every
+// patch once per update, and streamed output equals the single update bit for bit.
+#include "itkPatchExtractor.h"
+#include "itkPatchMerger.h"
+#include "itkPatchStreamingTestUtilities.h"
+
+#include "itkImageAlgorithm.h"
+#include "itkImageToImageFilter.h"
+#include "itkStreamingImageFilter.h"
+#include "gtest/gtest.h"
+
+#include <map>
+
+namespace
+{
+using BorderMode = itk::PatchStreamingEnums::BorderMode;
+using Weighting = itk::PatchStreamingEnums::Weighting;
+using ImageType = itk::Image<float, 3>;
+using StackType = itk::Image<float, 4>;
+
+/** A pass-through "per-patch model" that records every stack region it computes. */
+class RecordingFilter : public itk::ImageToImageFilter<StackType, StackType>
+{
+public:
+  ITK_DISALLOW_COPY_AND_MOVE(RecordingFilter);
+  using Self = RecordingFilter;
+  using Superclass = itk::ImageToImageFilter<StackType, StackType>;
+  using Pointer = itk::SmartPointer<Self>;
+  itkNewMacro(Self);
+
+  struct Request
+  {
+    StackType::RegionType region;
+    int                   division;
+  };
+  std::vector<Request> requests;
+  int                  currentDivision{ -1 };
+
+protected:
+  RecordingFilter() = default;
+  void
+  BeforeThreadedGenerateData() override
+  {
+    requests.push_back({ this->GetOutput()->GetRequestedRegion(), currentDivision });
+  }
+  void
+  DynamicThreadedGenerateData(const StackType::RegionType & region) override
+  {
+    itk::ImageAlgorithm::Copy(this->GetInput(), this->GetOutput(), region, region);
+  }
+};
+
+struct Pipeline
+{
+  ImageType::Pointer                      image;
+  itk::PatchExtractor<ImageType>::Pointer extractor;
+  RecordingFilter::Pointer                model;
+  itk::PatchMerger<StackType>::Pointer    merger;
+};
+
+Pipeline
+MakePipeline(Weighting weighting, BorderMode mode = BorderMode::Squeeze)
+{
+  Pipeline p;
+  p.image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 37, 23, 29 } }, 31, 1, { { 0, 4, -2 } });
+  for (itk::ImageRegionIterator<ImageType> it(p.image, p.image->GetBufferedRegion()); !it.IsAtEnd(); ++it)
+  {
+    it.Set(std::sin(it.Get()) * 2.1f); // arbitrary floats: exercises rounding order
+  }
+  p.extractor = itk::PatchExtractor<ImageType>::New();
+  p.extractor->SetInput(p.image);
+  p.extractor->SetPatchSize({ { 12, 10, 8 } });
+  p.extractor->SetPatchOverlap({ { 6, 5, 4 } }); // 50 %
+  p.extractor->SetBorderMode(mode);
+  p.extractor->UpdateOutputInformation();
+  p.model = RecordingFilter::New();
+  p.model->SetInput(p.extractor->GetOutput());
+  p.merger = itk::PatchMerger<StackType>::New();
+  p.merger->SetInput(p.model->GetOutput());
+  p.merger->SetPatchGrid(p.extractor->GetPatchGrid());
+  p.merger->SetWeighting(weighting);
+  return p;
+}
+
+/** Is the region one patch line (or part of one): full patches sharing every grid index but axis 0's? */
+bool
+IsAtMostOneLine(const StackType::RegionType & region, const itk::PatchGrid<3> & grid)
+{
+  for (unsigned int d = 0; d < 3; ++d)
+  {
+    if (region.GetSize(d) != grid.GetPatchSize()[d])
+    {
+      return false;
+    }
+  }
+  const auto first = grid.GetGridIndex(static_cast<itk::SizeValueType>(region.GetIndex(3)));
+  const auto last = grid.GetGridIndex(static_cast<itk::SizeValueType>(region.GetUpperIndex()[3]));
+  return first[1] == last[1] && first[2] == last[2];
+}
+
+TEST(PatchMergerStreaming, SingleUpdatePullsOneLineAtATimeAndEveryPatchOnce)
+{
+  for (const Weighting weighting : { Weighting::Average, Weighting::Crop })
+  {
+    Pipeline p = MakePipeline(weighting);
+    p.merger->Update();
+    const auto &                           grid = p.extractor->GetPatchGrid();
+    std::map<itk::SizeValueType, unsigned> computed;
+    itk::SizeValueType                     largestRequest = 0;
+    for (const auto & request : p.model->requests)
+    {
+      EXPECT_TRUE(IsAtMostOneLine(request.region, grid)) << request.region;
+      largestRequest = std::max<itk::SizeValueType>(largestRequest, request.region.GetSize(3));
+      for (itk::SizeValueType k = 0; k < request.region.GetSize(3); ++k)
+      {
+        ++computed[static_cast<itk::SizeValueType>(request.region.GetIndex(3)) + k];
+      }
+    }
+    // Every patch computed exactly once.
+    ASSERT_EQ(computed.size(), grid.GetNumberOfPatches());
+    for (const auto & patch : computed)
+    {
+      EXPECT_EQ(patch.second, 1u) << "patch " << patch.first;
+    }
+    // Peak stack memory: the largest stack region ever buffered is one patch line.
+    EXPECT_EQ(largestRequest, grid.GetGridSize()[0]);
+    EXPECT_LT(largestRequest, grid.GetNumberOfPatches() / 4);
+    EXPECT_EQ(p.model->requests.size(), grid.GetGridSize()[1] * grid.GetGridSize()[2]);
+  }
+}
+
+TEST(PatchMergerStreaming, StreamedDivisionsAreBitIdenticalAndPullOnlyOverlappingLines)
+{
+  for (const Weighting weighting : { Weighting::Average, Weighting::Crop })
+  {
+    Pipeline whole = MakePipeline(weighting, BorderMode::Edge);
+    whole.merger->Update();
+    for (const unsigned int divisions : { 1u, 3u, 7u })
+    {
+      SCOPED_TRACE(itk::ToString(weighting) + " divisions " + std::to_string(divisions));
+      Pipeline p = MakePipeline(weighting, BorderMode::Edge);
+      auto     streamer = itk::StreamingImageFilter<ImageType, ImageType>::New();
+      streamer->SetInput(p.merger->GetOutput());
+      streamer->SetNumberOfStreamDivisions(divisions);
+      std::vector<ImageType::RegionType> divisionRegions;
+      p.merger->AddObserver(itk::StartEvent(), [&](const itk::EventObject &) {
+        divisionRegions.push_back(p.merger->GetOutput()->GetRequestedRegion());
+        p.model->currentDivision = static_cast<int>(divisionRegions.size()) - 1;
+      });
+      streamer->Update();
+      EXPECT_EQ(divisionRegions.size(), divisions);
+      EXPECT_EQ(PatchStreamingTest::DescribeDifferences(whole.merger->GetOutput(), streamer->GetOutput(),
+                                                        whole.image->GetLargestPossibleRegion()),
+                "");
+
+      const auto & grid = p.extractor->GetPatchGrid();
+      for (const auto & request : p.model->requests)
+      {
+        ASSERT_GE(request.division, 0);
+        EXPECT_TRUE(IsAtMostOneLine(request.region, grid)) << request.region;
+        // Every patch the division pulled overlaps the division.
+        for (itk::SizeValueType k = 0; k < request.region.GetSize(3); ++k)
+        {
+          auto patchRegion = grid.GetPatchRegion(static_cast<itk::SizeValueType>(request.region.GetIndex(3)) + k);
+          EXPECT_TRUE(patchRegion.Crop(divisionRegions[static_cast<std::size_t>(request.division)]))
+            << "division " << request.division << " pulled patch " << request.region.GetIndex(3) + k;
+        }
+      }
+    }
+  }
+}
+
+TEST(PatchMergerStreaming, IntegerOutputStreamsBitIdentically)
+{
+  using LabelType = itk::Image<unsigned char, 3>;
+  using LabelStackType = itk::Image<unsigned char, 4>;
+  auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 33, 21, 27 } }, 32);
+  auto labels = LabelType::New();
+  labels->CopyInformation(image);
+  labels->SetRegions(image->GetLargestPossibleRegion());
+  labels->Allocate();
+  for (itk::ImageRegionIteratorWithIndex<LabelType> it(labels, labels->GetBufferedRegion()); !it.IsAtEnd(); ++it)
+  {
+    it.Set(static_cast<unsigned char>(image->GetPixel(it.GetIndex()) * 2.0f + 128.0f));
+  }
+  auto extractor = itk::PatchExtractor<LabelType>::New();
+  extractor->SetInput(labels);
+  extractor->SetPatchSize({ { 10, 9, 8 } });
+  extractor->SetPatchOverlap({ { 5, 4, 4 } });
+  auto merger = itk::PatchMerger<LabelStackType>::New();
+  merger->SetInput(extractor->GetOutput());
+  auto streamer = itk::StreamingImageFilter<LabelType, LabelType>::New();
+  streamer->SetInput(merger->GetOutput());
+  streamer->SetNumberOfStreamDivisions(5);
+  streamer->Update();
+  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(labels.GetPointer(), streamer->GetOutput(), labels->GetLargestPossibleRegion()), "");
+}
+} // namespace

@@ -1,0 +1,125 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkPatchStreamingTestUtilities_h
+#define itkPatchStreamingTestUtilities_h
+
+// Images and comparisons shared by the tests: deterministic random images on
+// odd sizes with anisotropic spacing and oblique directions.
+
+#include "itkImageRegionConstIteratorWithIndex.h"
+#include "itkImageRegionIterator.h"
+#include "itkNumericTraits.h"
+
+#include <cmath>
+#include <random>
+#include <sstream>
+#include <string>
+
+namespace PatchStreamingTest
+{
+/** A proper rotation that mixes every pair of axes (so no axis is aligned with the world). */
+template <unsigned int VDimension>
+itk::Matrix<itk::SpacePrecisionType, VDimension, VDimension>
+ObliqueDirection()
+{
+  itk::Matrix<itk::SpacePrecisionType, VDimension, VDimension> direction;
+  direction.SetIdentity();
+  double angle = 0.3;
+  for (unsigned int a = 0; a < VDimension; ++a)
+  {
+    for (unsigned int b = a + 1; b < VDimension; ++b, angle += 0.25)
+    {
+      itk::Matrix<itk::SpacePrecisionType, VDimension, VDimension> rotation;
+      rotation.SetIdentity();
+      rotation[a][a] = std::cos(angle);
+      rotation[a][b] = -std::sin(angle);
+      rotation[b][a] = std::sin(angle);
+      rotation[b][b] = std::cos(angle);
+      direction = direction * rotation;
+    }
+  }
+  return direction;
+}
+
+/** An image of the given size (and start index) with anisotropic spacing,
+ * an origin off zero and an oblique direction, filled with random values on
+ * a 1/8 grid in [-64, 64): sums of up to 2^17 of them are exact in float. */
+template <typename TImage>
+typename TImage::Pointer
+MakeRandomImage(const typename TImage::SizeType & size, unsigned int seed, unsigned int components = 1,
+                const typename TImage::IndexType & index = typename TImage::IndexType())
+{
+  constexpr unsigned int VDimension = TImage::ImageDimension;
+  auto                   image = TImage::New();
+  image->SetRegions(typename TImage::RegionType(index, size));
+  image->SetNumberOfComponentsPerPixel(components);
+  typename TImage::SpacingType spacing;
+  typename TImage::PointType   origin;
+  for (unsigned int d = 0; d < VDimension; ++d)
+  {
+    spacing[d] = 0.7 + 0.55 * d;
+    origin[d] = -12.5 + 7.25 * d;
+  }
+  image->SetSpacing(spacing);
+  image->SetOrigin(origin);
+  image->SetDirection(ObliqueDirection<VDimension>());
+  image->Allocate();
+
+  std::mt19937                       generator(seed);
+  std::uniform_int_distribution<int> eighths(-512, 511);
+  using PixelType = typename TImage::PixelType;
+  for (itk::ImageRegionIterator<TImage> it(image, image->GetBufferedRegion()); !it.IsAtEnd(); ++it)
+  {
+    PixelType pixel = it.Get();
+    for (unsigned int c = 0; c < itk::NumericTraits<PixelType>::GetLength(pixel); ++c)
+    {
+      itk::DefaultConvertPixelTraits<PixelType>::SetNthComponent(c, pixel, eighths(generator) / 8.0);
+    }
+    it.Set(pixel);
+  }
+  return image;
+}
+
+/** Empty when `actual` equals `expected` voxel for voxel over `region`, else where and how they differ. */
+template <typename TExpected, typename TActual>
+std::string
+DescribeDifferences(const TExpected * expected, const TActual * actual, const typename TExpected::RegionType & region)
+{
+  itk::ImageRegionConstIteratorWithIndex<TExpected> e(expected, region);
+  itk::ImageRegionConstIteratorWithIndex<TActual>   a(actual, region);
+  itk::SizeValueType                                differences = 0;
+  std::ostringstream                                first;
+  for (; !e.IsAtEnd(); ++e, ++a)
+  {
+    if (e.Get() != a.Get())
+    {
+      if (differences++ == 0)
+      {
+        first << "first at " << e.GetIndex() << ": expected " << e.Get() << ", got " << a.Get();
+      }
+    }
+  }
+  if (differences == 0)
+  {
+    return {};
+  }
+  return std::to_string(differences) + " voxels differ; " + first.str();
+}
+} // namespace PatchStreamingTest
+
+#endif
