@@ -59,8 +59,8 @@ public:
   void
   Execute(const itk::Object * caller, const itk::EventObject &) override
   {
-    const auto * stack = static_cast<const itk::ProcessObject *>(caller)->GetOutputs()[0].GetPointer();
-    const auto   region = static_cast<const StackType *>(stack)->GetRequestedRegion();
+    const auto * extractor = static_cast<const itk::PatchExtractor<ImageType> *>(caller);
+    const auto   region = extractor->GetOutput()->GetRequestedRegion();
     ++requests;
     patches += region.GetSize(3);
     largestRequest = std::max(largestRequest, region.GetSize(3));

@@ -18,6 +18,7 @@
 #ifndef itkPatchGrid_h
 #define itkPatchGrid_h
 
+#include "itkFloatTypes.h"
 #include "itkImageRegion.h"
 #include "itkIndent.h"
 #include "itkMatrix.h"

@@ -160,7 +160,7 @@ TEST(PatchAxisLayout, OverlappingPositionsMatchBruteForce)
         for (itk::SizeValueType i = 0; i < layout.GetNumberOfPositions(); ++i)
         {
           const itk::OffsetValueType start = layout.GetStart(i);
-          if (start < end && start + static_cast<itk::OffsetValueType>(c.patch) > begin)
+          if (begin < end && start < end && start + static_cast<itk::OffsetValueType>(c.patch) > begin)
           {
             expected.push_back(i);
           }

@@ -131,7 +131,13 @@ TEST(PatchGrid, PatchRangeHoldsEveryOverlappingPatchAndStartsAndEndsOnOne)
           lastOverlap = static_cast<long>(k);
         }
       }
-      ASSERT_GE(firstOverlap, 0);
+      if (firstOverlap < 0)
+      {
+        // Only Crop mode leaves voxels that no patch covers.
+        ASSERT_EQ(mode, BorderMode::Crop) << region;
+        ASSERT_GT(range.first, range.second) << region;
+        continue;
+      }
       ASSERT_EQ(range.first, static_cast<itk::SizeValueType>(firstOverlap));
       ASSERT_EQ(range.second, static_cast<itk::SizeValueType>(lastOverlap));
     }

@@ -165,7 +165,10 @@ TEST(PatchMergerStreaming, StreamedDivisionsAreBitIdenticalAndPullOnlyOverlappin
         p.model->currentDivision = static_cast<int>(divisionRegions.size()) - 1;
       });
       streamer->Update();
-      EXPECT_EQ(divisionRegions.size(), divisions);
+      // The splitter may make fewer pieces than asked (29 slices in 7 -> 6 pieces of 5).
+      EXPECT_EQ(divisionRegions.size(),
+                streamer->GetRegionSplitter()->GetNumberOfSplits(whole.image->GetLargestPossibleRegion(), divisions));
+      EXPECT_GE(divisionRegions.size(), std::min(divisions, 6u));
       EXPECT_EQ(PatchStreamingTest::DescribeDifferences(whole.merger->GetOutput(), streamer->GetOutput(),
                                                         whole.image->GetLargestPossibleRegion()),
                 "");

@@ -21,8 +21,10 @@
 // Images and comparisons shared by the tests: deterministic random images on
 // odd sizes with anisotropic spacing and oblique directions.
 
+#include "itkDefaultConvertPixelTraits.h"
 #include "itkImageRegionConstIteratorWithIndex.h"
 #include "itkImageRegionIterator.h"
+#include "itkImageRegionIteratorWithIndex.h"
 #include "itkNumericTraits.h"
 
 #include <cmath>
