@@ -17,6 +17,7 @@
  *=========================================================================*/
 // The per-axis layout: start positions computed by hand for every border mode.
 #include "itkPatchAxisLayout.h"
+#include "itkPatchStreamingTestUtilities.h"
 
 #include "gtest/gtest.h"
 
@@ -184,15 +185,8 @@ void
 ExpectExceptionMentioning(itk::SizeValueType length, itk::SizeValueType patch, itk::SizeValueType overlap,
                           BorderMode mode, bool padOverlap, const std::string & words)
 {
-  try
-  {
-    PatchAxisLayout(length, patch, overlap, mode, padOverlap, 2);
-    ADD_FAILURE() << "no exception for L=" << length << " P=" << patch << " O=" << overlap;
-  }
-  catch (const itk::ExceptionObject & error)
-  {
-    EXPECT_NE(std::string(error.GetDescription()).find(words), std::string::npos) << error.GetDescription();
-  }
+  PatchStreamingTest::ExpectExceptionMentioning([&] { PatchAxisLayout(length, patch, overlap, mode, padOverlap, 2); },
+                                                words);
 }
 
 TEST(PatchAxisLayout, BadParametersThrowNamingParameterAndAxis)

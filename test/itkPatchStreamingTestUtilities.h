@@ -26,8 +26,10 @@
 #include "itkImageRegionIterator.h"
 #include "itkImageRegionIteratorWithIndex.h"
 #include "itkNumericTraits.h"
+#include "gtest/gtest.h"
 
 #include <cmath>
+#include <functional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -121,6 +123,20 @@ DescribeDifferences(const TExpected * expected, const TActual * actual, const ty
     return {};
   }
   return std::to_string(differences) + " voxels differ; " + first.str();
+}
+/** Expects `action` to throw an itk::ExceptionObject whose description contains `words`. */
+inline void
+ExpectExceptionMentioning(const std::function<void()> & action, const std::string & words)
+{
+  try
+  {
+    action();
+    ADD_FAILURE() << "no exception; expected one mentioning \"" << words << "\"";
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    EXPECT_NE(std::string(error.GetDescription()).find(words), std::string::npos) << error.GetDescription();
+  }
 }
 } // namespace PatchStreamingTest
 
