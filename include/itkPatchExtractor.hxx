@@ -155,13 +155,33 @@ PatchExtractor<TInputImage, TOutputImage>::DynamicThreadedGenerateData(
   const auto &           inputBuffered = input->GetBufferedRegion();
   const auto             rowLength = static_cast<OffsetValueType>(outputRegionForThread.GetSize(0));
   const auto             imageLength0 = static_cast<OffsetValueType>(imageRegion.GetSize(0));
-  const OutputComponentType * padding = m_PaddingComponents.data();
+  // Source voxels along axis 0 are relative to the first image voxel; the
+  // shift turns them into offsets from the first voxel of a buffered input row.
+  const OffsetValueType shift = imageRegion.GetIndex(0) - inputBuffered.GetIndex(0);
+
+  const auto copyVoxels = [components](const auto * from, OffsetValueType count, OutputComponentType * to) {
+    std::transform(from, from + components * count, to, [](const auto value) {
+      return static_cast<OutputComponentType>(value);
+    });
+  };
+  const auto fillPadding = [&](OutputComponentType * to, OffsetValueType count) {
+    for (OffsetValueType j = 0; j < count; ++j)
+    {
+      std::copy_n(m_PaddingComponents.data(), components, to + components * j);
+    }
+  };
 
   TotalProgressReporter progress(this, output->GetRequestedRegion().GetNumberOfPixels());
 
+  // Rows come patch by patch (the patch axis is the slowest): look each patch's start up once.
+  auto                               patch = NumericTraits<SizeValueType>::max();
+  typename InputImageType::IndexType patchStart{};
   ForEachImageRow(outputRegionForThread, [&](const typename OutputImageType::IndexType & stackIndex) {
-    const auto patchStart =
-      m_PatchGrid.GetPatchRegion(static_cast<SizeValueType>(stackIndex[InputImageDimension])).GetIndex();
+    if (static_cast<SizeValueType>(stackIndex[InputImageDimension]) != patch)
+    {
+      patch = static_cast<SizeValueType>(stackIndex[InputImageDimension]);
+      patchStart = m_PatchGrid.GetPatchRegion(patch).GetIndex();
+    }
     OutputComponentType * target = outputBuffer + components * output->ComputeOffset(stackIndex);
 
     // The source row, mapped through the boundary condition along axes 1..N-1.
@@ -177,46 +197,29 @@ PatchExtractor<TInputImage, TOutputImage>::DynamicThreadedGenerateData(
     }
     if (outsideConstant)
     {
-      for (OffsetValueType j = 0; j < rowLength; ++j)
-      {
-        std::copy_n(padding, components, target + components * j);
-      }
+      fillPadding(target, rowLength);
       progress.Completed(rowLength);
       return;
     }
 
-    // Source voxels along axis 0, relative to the first image voxel; the
-    // shift turns them into offsets from the buffered row's first voxel.
-    const auto * source = inputBuffer + components * input->ComputeOffset(sourceRow);
-    const OffsetValueType shift = imageRegion.GetIndex(0) - inputBuffered.GetIndex(0);
+    const auto *          source = inputBuffer + components * (input->ComputeOffset(sourceRow) + shift);
     const OffsetValueType first = patchStart[0] + stackIndex[0] - imageRegion.GetIndex(0);
     for (OffsetValueType j = 0; j < rowLength;)
     {
       const OffsetValueType voxel = first + j;
-      if (voxel >= 0 && voxel < imageLength0)
-      {
-        // The run inside the image is contiguous in both buffers.
-        const OffsetValueType run = std::min(rowLength - j, imageLength0 - voxel);
-        std::transform(source + components * (voxel + shift),
-                       source + components * (voxel + shift + run),
-                       target + components * j,
-                       [](const auto value) { return static_cast<OutputComponentType>(value); });
-        j += run;
-        continue;
-      }
+      // The run inside the image is contiguous in both buffers; outside voxels go one by one.
+      const OffsetValueType run =
+        (voxel >= 0 && voxel < imageLength0) ? std::min(rowLength - j, imageLength0 - voxel) : 1;
       const OffsetValueType mapped = MapPaddedIndex(voxel, imageRegion.GetSize(0), m_Padding);
       if (mapped < 0)
       {
-        std::copy_n(padding, components, target + components * j);
+        fillPadding(target + components * j, 1);
       }
       else
       {
-        std::transform(source + components * (mapped + shift),
-                       source + components * (mapped + shift + 1),
-                       target + components * j,
-                       [](const auto value) { return static_cast<OutputComponentType>(value); });
+        copyVoxels(source + components * mapped, run, target + components * j);
       }
-      ++j;
+      j += run;
     }
     progress.Completed(rowLength);
   });

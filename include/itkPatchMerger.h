@@ -155,14 +155,17 @@ private:
   ScatterLine(const Accumulator & accumulator, const WindowsType & windows, SizeValueType first, SizeValueType last);
 
   void
-  FinishSlices(const Accumulator & accumulator, const WindowsType & windows, IndexValueType begin, IndexValueType end);
+  FinishSlices(const Accumulator &                      accumulator,
+               const WindowsType &                      windows,
+               const std::vector<OutputComponentType> & background,
+               IndexValueType                           begin,
+               IndexValueType                           end);
 
   PatchGridType                    m_PatchGrid{};
   PatchGridType                    m_PatchGridFromInput{};
   WeightingEnum                    m_Weighting{ WeightingEnum::Average };
   OutputPixelType                  m_BackgroundValue{};
   std::pair<SizeValueType, SizeValueType> m_LinePatchRange{ 0, 0 };
-  std::vector<OutputComponentType> m_BackgroundComponents{};
 };
 } // end namespace itk
 

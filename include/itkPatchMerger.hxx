@@ -92,14 +92,14 @@ PatchMerger<TInputImage, TOutputImage>::GenerateOutputInformation()
   const auto                   patchSize = grid.GetPatchSize();
   for (unsigned int d = 0; d < InputImageDimension; ++d)
   {
-    const SizeValueType expected = d < OutputImageDimension ? patchSize[d] : grid.GetNumberOfPatches();
+    const bool          patchAxis = d < OutputImageDimension;
+    const SizeValueType expected = patchAxis ? patchSize[d] : grid.GetNumberOfPatches();
+    const std::string   needed = patchAxis ? "PatchSize[" + std::to_string(d) + "]" : "number of patches";
     if (stackRegion.GetSize(d) != expected || stackRegion.GetIndex(d) != 0)
     {
       itkExceptionMacro(<< "stack size[" << d << "] = " << stackRegion.GetSize(d) << " (index "
-                        << stackRegion.GetIndex(d) << ") does not match the patch grid, which needs "
-                        << (d < OutputImageDimension ? "PatchSize[" + std::to_string(d) + "] = "
-                                                     : std::string("number of patches = "))
-                        << expected << " starting at index 0");
+                        << stackRegion.GetIndex(d) << ") does not match the patch grid, which needs " << needed
+                        << " = " << expected << " starting at index 0");
     }
   }
 
@@ -197,7 +197,7 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
   const OutputImageRegionType region = output->GetRequestedRegion();
   const PatchGridType &       grid = this->GetPatchGrid();
   const unsigned int          components = output->GetNumberOfComponentsPerPixel();
-  m_BackgroundComponents = PixelToComponents<OutputComponentType>(m_BackgroundValue, components, "BackgroundValue");
+  const auto background = PixelToComponents<OutputComponentType>(m_BackgroundValue, components, "BackgroundValue");
 
   WindowsType windows;
   for (unsigned int d = 0; d < OutputImageDimension; ++d)
@@ -247,7 +247,7 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
     const IndexValueType finishedEnd = std::min(lineSlice, regionEnd);
     if (finishedEnd > unfinished)
     {
-      this->FinishSlices(accumulator, windows, unfinished, finishedEnd);
+      this->FinishSlices(accumulator, windows, background, unfinished, finishedEnd);
       unfinished = finishedEnd;
     }
 
@@ -264,7 +264,7 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
     this->ScatterLine(accumulator, windows, m_LinePatchRange.first, m_LinePatchRange.second);
     this->UpdateProgress(static_cast<float>(++merged) / static_cast<float>(numberOfLines));
   });
-  this->FinishSlices(accumulator, windows, unfinished, regionEnd);
+  this->FinishSlices(accumulator, windows, background, unfinished, regionEnd);
 }
 
 template <typename TInputImage, typename TOutputImage>
@@ -338,17 +338,17 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator & accumula
 
 template <typename TInputImage, typename TOutputImage>
 void
-PatchMerger<TInputImage, TOutputImage>::FinishSlices(const Accumulator & accumulator,
-                                                     const WindowsType & windows,
-                                                     IndexValueType      begin,
-                                                     IndexValueType      end)
+PatchMerger<TInputImage, TOutputImage>::FinishSlices(const Accumulator &                      accumulator,
+                                                     const WindowsType &                      windows,
+                                                     const std::vector<OutputComponentType> & background,
+                                                     IndexValueType                           begin,
+                                                     IndexValueType                           end)
 {
   constexpr unsigned int SliceAxis = Accumulator::SliceAxis;
   OutputImageType *      output = this->GetOutput();
   auto *                 outputBuffer = GetComponentBuffer(output);
   const auto &           imageIndex = this->GetPatchGrid().GetImageRegion().GetIndex();
   const OffsetValueType  components = accumulator.components;
-  const auto *           background = m_BackgroundComponents.data();
 
   OutputImageRegionType slices = accumulator.region;
   slices.SetIndex(SliceAxis, begin);
@@ -418,7 +418,6 @@ PatchMerger<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent inde
      << static_cast<typename NumericTraits<OutputPixelType>::PrintType>(m_BackgroundValue) << std::endl;
   os << indent << "LinePatchRange: [" << m_LinePatchRange.first << ", " << m_LinePatchRange.second << "]"
      << std::endl;
-  os << indent << "BackgroundComponents: " << m_BackgroundComponents.size() << " values" << std::endl;
 }
 } // end namespace itk
 
