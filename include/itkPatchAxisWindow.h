@@ -24,21 +24,40 @@
 
 namespace itk
 {
+/** \brief What shapes the blending windows: the Weighting and its parameters.
+ *
+ * SigmaScale and MinimumWeight shape Gaussian windows (defaults 1/8 and 1e-3,
+ * as MONAI and nnU-Net); CustomProfiles holds, for Weighting::Custom, one
+ * profile per image axis of PatchSize[axis] values.
+ *
+ * \ingroup PatchStreaming
+ */
+struct PatchWindowParameters
+{
+  PatchStreamingEnums::Weighting   Weighting{ PatchStreamingEnums::Weighting::Average };
+  double                           SigmaScale{ 0.125 };
+  double                           MinimumWeight{ 1e-3 };
+  std::vector<std::vector<double>> CustomProfiles{};
+};
+
 /** \class PatchAxisWindow
  * \brief The 1-D window profiles of every patch position along one axis and
  * their sum, the separable normaliser (DESIGN section 4).
  *
- * The merger's N-D window of patch k is the product of one profile per axis,
+ * The N-D window of patch k is the product of one profile per axis,
  * a_{d,i_d}, and because the patches form the full Cartesian product of the
  * axis positions, the N-D normaliser is the product of the per-axis sums
  * W_d(t) = sum_i a_{d,i}(t - s_{d,i}); this class holds both for one axis, so
- * the merger never needs a weight volume.
+ * neither the merger nor SeparableGaussianWeighting needs a weight volume.
  *
- * Profiles:
- * - Average: 1 on the patch's window length.
+ * Each profile is built for its position's window length (Adaptive's last
+ * patch is shorter) and is 0 past it:
+ * - Average: 1.
+ * - Gaussian, Hann: GaussianWindowProfile, HannWindowProfile.
  * - Crop: 1 on the voxels nearer to the patch's own centre than to a
  *   neighbour's (a tie goes to the patch with the lower start), 0 elsewhere:
  *   every covered voxel is owned by exactly one patch, W = 1 where covered.
+ * - Custom: the axis's user profile, ResampledWindowProfile for shorter windows.
  *
  * \ingroup PatchStreaming
  */
@@ -49,8 +68,17 @@ public:
 
   PatchAxisWindow() = default;
 
-  /** Throws an itk::ExceptionObject naming the weighting when it has no profile here. */
-  PatchAxisWindow(const PatchAxisLayout & layout, WeightingEnum weighting);
+  /** The windows along `axis`. Throws an itk::ExceptionObject naming the
+   * parameter and its value when SigmaScale or MinimumWeight is out of range,
+   * when a custom profile has the wrong length or a negative or non-finite
+   * value, or when a voxel some patch covers gets a total weight of 0. */
+  PatchAxisWindow(const PatchAxisLayout & layout, const PatchWindowParameters & parameters, unsigned int axis);
+
+  SizeValueType
+  GetNumberOfPositions() const
+  {
+    return static_cast<SizeValueType>(m_Profiles.size());
+  }
 
   /** The profile of the patch at `position`: P values, 0 past its window length. */
   const std::vector<double> &

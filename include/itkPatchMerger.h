@@ -19,11 +19,11 @@
 #define itkPatchMerger_h
 
 #include "itkImageToImageFilter.h"
-#include "itkPatchAxisWindow.h"
 #include "itkPatchGrid.h"
 #include "itkPatchPixelComponents.h"
 #include "itkPatchStackTraits.h"
 #include "itkPatchStreamingCompatibility.h"
+#include "itkPatchWindows.h"
 
 #include <array>
 #include <type_traits>
@@ -41,8 +41,23 @@ namespace itk
  * denominator is the product of one 1-D normaliser per axis (DESIGN section 4):
  * no weight or count volume is ever allocated.
  *
- * Weighting: Average (1 on the patch) or Crop (each covered voxel taken from
- * the one patch whose centre is nearest; a seamless partition, no blending).
+ * Weighting (1-D profiles per axis, see PatchAxisWindow and the README):
+ * - Average: 1 on the patch.
+ * - Gaussian: exp(-(t-c)^2/(2 sigma^2)), c = (P-1)/2, sigma = SigmaScale P
+ *   (default 0.125), raised to MinimumWeight (default 1e-3).
+ * - Hann: sin^2(pi (t+1)/(P+1)).
+ * - Crop: each covered voxel taken from the one patch whose centre is
+ *   nearest; a seamless partition, no blending.
+ * - Custom: one user profile of P_d values per axis (SetCustomProfile).
+ * Adaptive's shorter patches get profiles built for their window length.
+ *
+ * InputIsWeighted: the stack already holds w_k v_k for the merger's own
+ * weighting (SeparableGaussianWeighting with the same SigmaScale and
+ * MinimumWeight for Weighting::Gaussian); the merger only adds the values
+ * and divides by the normaliser, and the result is bit-identical to merging
+ * the unweighted stack. A weighted value is always formed in the stack's
+ * floating-point component type (the accumulator's for integer stacks), as
+ * SeparableGaussianWeighting stores it.
  *
  * Streaming (DESIGN section 5): inside one Update the merger pulls the stack
  * one patch line (the patches that share every grid index but the one on
@@ -50,6 +65,10 @@ namespace itk
  * the way StreamingImageFilter drives its input; it never requests the whole
  * stack. A downstream StreamingImageFilter or ImageFileWriter with several
  * divisions makes each division pull only the lines that overlap it.
+ *
+ * Multi-component stacks (VectorImage, Image<Vector>) merge component by
+ * component into an output with as many components: C class probabilities
+ * computed from a 1-channel image merge with the grid of that image.
  *
  * Accumulation happens in the output buffer when the output's component type
  * is float or double, and in a double window of at most P slices (along the
@@ -109,6 +128,26 @@ public:
   itkSetMacro(Weighting, WeightingEnum);
   itkGetConstMacro(Weighting, WeightingEnum);
 
+  /** Gaussian sigma as a fraction of the patch size (default 0.125). */
+  itkSetMacro(SigmaScale, double);
+  itkGetConstMacro(SigmaScale, double);
+
+  /** The floor of the Gaussian profiles (default 1e-3). */
+  itkSetMacro(MinimumWeight, double);
+  itkGetConstMacro(MinimumWeight, double);
+
+  /** The stack already holds weighted values w_k v_k (default off). */
+  itkSetMacro(InputIsWeighted, bool);
+  itkGetConstMacro(InputIsWeighted, bool);
+  itkBooleanMacro(InputIsWeighted);
+
+  /** The profile of Weighting::Custom along `axis`: PatchSize[axis] finite,
+   * non-negative values (checked at update). */
+  void
+  SetCustomProfile(unsigned int axis, const std::vector<double> & profile);
+  const std::vector<double> &
+  GetCustomProfile(unsigned int axis) const;
+
   /** The value of voxels no patch covers (default zero). */
   itkSetMacro(BackgroundValue, OutputPixelType);
   itkGetConstReferenceMacro(BackgroundValue, OutputPixelType);
@@ -146,7 +185,11 @@ private:
   using OutputComponentType = PixelComponentType<OutputImageType>;
   using AccumulatorType =
     std::conditional_t<std::is_floating_point<OutputComponentType>::value, OutputComponentType, double>;
-  using WindowsType = std::array<PatchAxisWindow, OutputImageDimension>;
+  using InputComponentType = PixelComponentType<InputImageType>;
+  /** Where w * v is formed: the stack's own precision, as SeparableGaussianWeighting stores it. */
+  using WeightedValueType =
+    std::conditional_t<std::is_floating_point<InputComponentType>::value, InputComponentType, AccumulatorType>;
+  using WindowsType = PatchWindows<OutputImageDimension>;
 
   /** Where the partial sums of one slice along the slowest axis live. */
   struct Accumulator;
@@ -161,11 +204,15 @@ private:
                IndexValueType                           begin,
                IndexValueType                           end);
 
-  PatchGridType                    m_PatchGrid{};
-  PatchGridType                    m_PatchGridFromInput{};
-  WeightingEnum                    m_Weighting{ WeightingEnum::Average };
-  OutputPixelType                  m_BackgroundValue{};
-  std::pair<SizeValueType, SizeValueType> m_LinePatchRange{ 0, 0 };
+  PatchGridType                                           m_PatchGrid{};
+  PatchGridType                                           m_PatchGridFromInput{};
+  WeightingEnum                                           m_Weighting{ WeightingEnum::Average };
+  double                                                  m_SigmaScale{ 0.125 };
+  double                                                  m_MinimumWeight{ 1e-3 };
+  bool                                                    m_InputIsWeighted{ false };
+  std::array<std::vector<double>, OutputImageDimension>   m_CustomProfiles{};
+  OutputPixelType                                         m_BackgroundValue{};
+  std::pair<SizeValueType, SizeValueType>                 m_LinePatchRange{ 0, 0 };
 };
 } // end namespace itk
 

@@ -19,8 +19,8 @@
 #define itkPatchMerger_hxx
 
 #include "itkPatchMerger.h"
-#include "itkPatchGridMetaData.h"
 #include "itkPatchImageRows.h"
+#include "itkPatchStackGrid.h"
 
 #include <algorithm>
 #include <cmath>
@@ -72,6 +72,32 @@ PatchMerger<TInputImage, TOutputImage>::SetPatchGrid(const PatchGridType & grid)
 
 template <typename TInputImage, typename TOutputImage>
 void
+PatchMerger<TInputImage, TOutputImage>::SetCustomProfile(unsigned int axis, const std::vector<double> & profile)
+{
+  if (axis >= OutputImageDimension)
+  {
+    itkExceptionMacro(<< "CustomProfile axis = " << axis << " must be less than " << OutputImageDimension);
+  }
+  if (profile != m_CustomProfiles[axis])
+  {
+    m_CustomProfiles[axis] = profile;
+    this->Modified();
+  }
+}
+
+template <typename TInputImage, typename TOutputImage>
+const std::vector<double> &
+PatchMerger<TInputImage, TOutputImage>::GetCustomProfile(unsigned int axis) const
+{
+  if (axis >= OutputImageDimension)
+  {
+    itkExceptionMacro(<< "CustomProfile axis = " << axis << " must be less than " << OutputImageDimension);
+  }
+  return m_CustomProfiles[axis];
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
 PatchMerger<TInputImage, TOutputImage>::GenerateOutputInformation()
 {
   // The output is N-D and the input (N+1)-D, so Superclass's copy does not apply.
@@ -81,27 +107,8 @@ PatchMerger<TInputImage, TOutputImage>::GenerateOutputInformation()
   {
     itkExceptionMacro(<< "Input patch stack is not set");
   }
-  m_PatchGridFromInput = PatchGridType();
-  if (m_PatchGrid.IsEmpty() && !ExposePatchGrid(stack->GetMetaDataDictionary(), m_PatchGridFromInput))
-  {
-    itkExceptionMacro(<< "PatchGrid is not set: call SetPatchGrid() (e.g. with the extractor's GetPatchGrid()) "
-                         "or give a stack whose MetaDataDictionary holds the PatchGrid_ keys");
-  }
-  const PatchGridType &        grid = this->GetPatchGrid();
-  const InputImageRegionType & stackRegion = stack->GetLargestPossibleRegion();
-  const auto                   patchSize = grid.GetPatchSize();
-  for (unsigned int d = 0; d < InputImageDimension; ++d)
-  {
-    const bool          patchAxis = d < OutputImageDimension;
-    const SizeValueType expected = patchAxis ? patchSize[d] : grid.GetNumberOfPatches();
-    const std::string   needed = patchAxis ? "PatchSize[" + std::to_string(d) + "]" : "number of patches";
-    if (stackRegion.GetSize(d) != expected || stackRegion.GetIndex(d) != 0)
-    {
-      itkExceptionMacro(<< "stack size[" << d << "] = " << stackRegion.GetSize(d) << " (index "
-                        << stackRegion.GetIndex(d) << ") does not match the patch grid, which needs " << needed
-                        << " = " << expected << " starting at index 0");
-    }
-  }
+  const PatchGridType grid = GetStackPatchGrid(m_PatchGrid, *stack);
+  m_PatchGridFromInput = m_PatchGrid.IsEmpty() ? grid : PatchGridType();
 
   output->SetLargestPossibleRegion(grid.GetImageRegion());
   output->SetSpacing(grid.GetSpacing());
@@ -199,11 +206,12 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
   const unsigned int          components = output->GetNumberOfComponentsPerPixel();
   const auto background = PixelToComponents<OutputComponentType>(m_BackgroundValue, components, "BackgroundValue");
 
-  WindowsType windows;
-  for (unsigned int d = 0; d < OutputImageDimension; ++d)
-  {
-    windows[d] = PatchAxisWindow(grid.GetAxisLayout(d), m_Weighting);
-  }
+  PatchWindowParameters parameters;
+  parameters.Weighting = m_Weighting;
+  parameters.SigmaScale = m_SigmaScale;
+  parameters.MinimumWeight = m_MinimumWeight;
+  parameters.CustomProfiles.assign(m_CustomProfiles.begin(), m_CustomProfiles.end());
+  const WindowsType windows(grid, parameters);
 
   Accumulator accumulator;
   accumulator.region = region;
@@ -303,11 +311,8 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator & accumula
         const auto            gridIndex = grid.GetGridIndex(patch);
         const SizeValueType   length = part.GetSize(0);
         ForEachImageRow(part, [&](const typename OutputImageType::IndexType & rowStart) {
-          double rowWeight = 1.0;
-          for (unsigned int d = 1; d < OutputImageDimension; ++d)
-          {
-            rowWeight *= windows[d].GetProfile(static_cast<SizeValueType>(gridIndex[d]))[rowStart[d] - patchRegion.GetIndex(d)];
-          }
+          const auto   offset = rowStart - patchRegion.GetIndex();
+          const double rowWeight = windows.GetRowWeight(gridIndex, offset);
           if (rowWeight == 0.0)
           {
             return;
@@ -315,19 +320,27 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator & accumula
           typename InputImageType::IndexType stackIndex;
           for (unsigned int d = 0; d < OutputImageDimension; ++d)
           {
-            stackIndex[d] = rowStart[d] - patchRegion.GetIndex(d);
+            stackIndex[d] = offset[d];
           }
           stackIndex[OutputImageDimension] = static_cast<IndexValueType>(patch);
           const auto *      source = stackBuffer + components * stack->ComputeOffset(stackIndex);
           AccumulatorType * sums = accumulator.Row(rowStart);
-          const double *    profile =
-            windows[0].GetProfile(static_cast<SizeValueType>(gridIndex[0])).data() + (rowStart[0] - patchRegion.GetIndex(0));
+          const double *    profile = windows.GetRowProfile(gridIndex, offset[0]);
           for (SizeValueType j = 0; j < length; ++j)
           {
-            const auto weight = static_cast<AccumulatorType>(rowWeight * profile[j]);
+            const double weight = rowWeight * profile[j];
+            // Voxels outside a patch's window (Crop, Adaptive's padding) never touch the sums.
+            if (weight == 0.0)
+            {
+              continue;
+            }
+            const auto sourceVoxel = source + j * components;
+            auto       sumsVoxel = sums + j * components;
             for (OffsetValueType c = 0; c < components; ++c)
             {
-              sums[j * components + c] += weight * static_cast<AccumulatorType>(source[j * components + c]);
+              const auto value = static_cast<WeightedValueType>(sourceVoxel[c]);
+              sumsVoxel[c] += static_cast<AccumulatorType>(
+                m_InputIsWeighted ? value : static_cast<WeightedValueType>(weight) * value);
             }
           }
         });
@@ -360,17 +373,13 @@ PatchMerger<TInputImage, TOutputImage>::FinishSlices(const Accumulator &        
     [&](const OutputImageRegionType & piece) {
       ForEachImageRow(piece, [&](const typename OutputImageType::IndexType & rowStart) {
         // The separable normaliser: W_0(x_0) times the product of the other axes' W_d.
-        double rowNormalizer = 1.0;
-        for (unsigned int d = 1; d < OutputImageDimension; ++d)
-        {
-          rowNormalizer *= windows[d].GetNormalizer(static_cast<SizeValueType>(rowStart[d] - imageIndex[d]));
-        }
+        const double rowNormalizer = windows.GetRowNormalizer(rowStart - imageIndex);
         AccumulatorType *     sums = accumulator.Row(rowStart);
         OutputComponentType * target = outputBuffer + components * output->ComputeOffset(rowStart);
         const auto            firstVoxel = static_cast<SizeValueType>(rowStart[0] - imageIndex[0]);
         for (SizeValueType j = 0; j < piece.GetSize(0); ++j)
         {
-          const double normalizer = rowNormalizer * windows[0].GetNormalizer(firstVoxel + j);
+          const double normalizer = rowNormalizer * windows.GetAxisWindow(0).GetNormalizer(firstVoxel + j);
           for (OffsetValueType c = 0; c < components; ++c)
           {
             const OffsetValueType i = static_cast<OffsetValueType>(j) * components + c;
@@ -414,6 +423,18 @@ PatchMerger<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent inde
   os << indent << "PatchGridFromInput:" << std::endl;
   m_PatchGridFromInput.Print(os, indent.GetNextIndent());
   os << indent << "Weighting: " << m_Weighting << std::endl;
+  os << indent << "SigmaScale: " << m_SigmaScale << std::endl;
+  os << indent << "MinimumWeight: " << m_MinimumWeight << std::endl;
+  os << indent << "InputIsWeighted: " << (m_InputIsWeighted ? "On" : "Off") << std::endl;
+  for (unsigned int d = 0; d < OutputImageDimension; ++d)
+  {
+    os << indent << "CustomProfile[" << d << "]: [";
+    for (std::size_t t = 0; t < m_CustomProfiles[d].size(); ++t)
+    {
+      os << (t == 0 ? "" : ", ") << m_CustomProfiles[d][t];
+    }
+    os << "]" << std::endl;
+  }
   os << indent << "BackgroundValue: "
      << static_cast<typename NumericTraits<OutputPixelType>::PrintType>(m_BackgroundValue) << std::endl;
   os << indent << "LinePatchRange: [" << m_LinePatchRange.first << ", " << m_LinePatchRange.second << "]"

@@ -17,20 +17,22 @@
  *=========================================================================*/
 #include "itkPatchAxisWindow.h"
 #include "itkMacro.h"
+#include "itkPatchWindowProfiles.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 namespace itk
 {
 namespace
 {
+// A profile over the window, zero-filled to the patch size.
 std::vector<double>
-AverageProfile(const PatchAxisLayout & layout, SizeValueType position)
+PaddedToPatchSize(std::vector<double> window, SizeValueType patchSize)
 {
-  std::vector<double> profile(layout.GetPatchSize(), 0.0);
-  std::fill_n(profile.begin(), layout.GetWindowLength(position), 1.0);
-  return profile;
+  window.resize(patchSize, 0.0);
+  return window;
 }
 
 // Twice the distance from voxel x to the centre of the window at position i,
@@ -65,37 +67,83 @@ CropProfile(const PatchAxisLayout & layout, SizeValueType position)
   }
   return profile;
 }
+
+const std::vector<double> &
+CheckedCustomProfile(const PatchWindowParameters & parameters, SizeValueType patchSize, unsigned int axis)
+{
+  if (axis >= parameters.CustomProfiles.size() || parameters.CustomProfiles[axis].size() != patchSize)
+  {
+    const SizeValueType given = axis < parameters.CustomProfiles.size() ? parameters.CustomProfiles[axis].size() : 0;
+    itkGenericExceptionMacro(<< "CustomProfile[" << axis << "] has " << given
+                             << " values; Weighting Custom needs PatchSize[" << axis << "] = " << patchSize);
+  }
+  const std::vector<double> & profile = parameters.CustomProfiles[axis];
+  for (SizeValueType t = 0; t < patchSize; ++t)
+  {
+    if (!std::isfinite(profile[t]) || profile[t] < 0.0)
+    {
+      itkGenericExceptionMacro(<< "CustomProfile[" << axis << "][" << t << "] = " << profile[t]
+                               << " must be finite and non-negative");
+    }
+  }
+  return profile;
+}
+
+std::vector<double>
+WindowProfile(const PatchAxisLayout & layout, const PatchWindowParameters & parameters, unsigned int axis, SizeValueType position)
+{
+  const SizeValueType length = layout.GetWindowLength(position);
+  switch (parameters.Weighting)
+  {
+    case PatchStreamingEnums::Weighting::Average:
+      return PaddedToPatchSize(std::vector<double>(length, 1.0), layout.GetPatchSize());
+    case PatchStreamingEnums::Weighting::Gaussian:
+      return PaddedToPatchSize(GaussianWindowProfile(length, parameters.SigmaScale, parameters.MinimumWeight),
+                               layout.GetPatchSize());
+    case PatchStreamingEnums::Weighting::Hann:
+      return PaddedToPatchSize(HannWindowProfile(length), layout.GetPatchSize());
+    case PatchStreamingEnums::Weighting::Crop:
+      return CropProfile(layout, position);
+    case PatchStreamingEnums::Weighting::Custom:
+      return PaddedToPatchSize(
+        ResampledWindowProfile(CheckedCustomProfile(parameters, layout.GetPatchSize(), axis), length),
+        layout.GetPatchSize());
+  }
+  itkGenericExceptionMacro(<< "Weighting = " << static_cast<int>(parameters.Weighting) << " is not a Weighting");
+}
 } // namespace
 
-PatchAxisWindow::PatchAxisWindow(const PatchAxisLayout & layout, WeightingEnum weighting)
+PatchAxisWindow::PatchAxisWindow(const PatchAxisLayout & layout, const PatchWindowParameters & parameters, unsigned int axis)
 {
   const SizeValueType positions = layout.GetNumberOfPositions();
   m_Profiles.reserve(positions);
   for (SizeValueType i = 0; i < positions; ++i)
   {
-    switch (weighting)
-    {
-      case WeightingEnum::Average:
-        m_Profiles.push_back(AverageProfile(layout, i));
-        break;
-      case WeightingEnum::Crop:
-        m_Profiles.push_back(CropProfile(layout, i));
-        break;
-      default:
-        itkGenericExceptionMacro(<< "Weighting " << ToString(weighting) << " has no 1-D profile yet");
-    }
+    m_Profiles.push_back(WindowProfile(layout, parameters, axis, i));
   }
 
   const auto length = static_cast<OffsetValueType>(layout.GetImageLength());
   m_Normalizer.assign(layout.GetImageLength(), 0.0);
+  std::vector<bool> covered(layout.GetImageLength(), false);
   for (SizeValueType i = 0; i < positions; ++i)
   {
     const OffsetValueType start = layout.GetStart(i);
     const OffsetValueType begin = std::max<OffsetValueType>(start, 0);
-    const OffsetValueType end = std::min<OffsetValueType>(start + static_cast<OffsetValueType>(layout.GetPatchSize()), length);
+    const OffsetValueType end =
+      std::min<OffsetValueType>(start + static_cast<OffsetValueType>(layout.GetWindowLength(i)), length);
     for (OffsetValueType voxel = begin; voxel < end; ++voxel)
     {
       m_Normalizer[voxel] += m_Profiles[i][voxel - start];
+      covered[voxel] = true;
+    }
+  }
+  for (SizeValueType voxel = 0; voxel < layout.GetImageLength(); ++voxel)
+  {
+    if (covered[voxel] && !(m_Normalizer[voxel] > 0.0))
+    {
+      itkGenericExceptionMacro(<< "Weighting " << ToString(parameters.Weighting) << ": the windows along axis " << axis
+                               << " sum to " << m_Normalizer[voxel] << " at voxel " << voxel
+                               << ", which a patch covers; every covered voxel needs a positive weight");
     }
   }
 }

@@ -57,7 +57,7 @@ ReferenceOwner(const PatchAxisLayout & layout, itk::OffsetValueType voxel)
 TEST(PatchAxisWindow, AverageIsOneOnTheWindowAndItsSumCountsPatches)
 {
   const PatchAxisLayout layout(11, 4, 2, BorderMode::Adaptive, false, 0); // starts 0 2 4 6 8, last window 3
-  const PatchAxisWindow window(layout, Weighting::Average);
+  const PatchAxisWindow window(layout, { Weighting::Average }, 0);
   EXPECT_EQ(window.GetProfile(0), (std::vector<double>{ 1, 1, 1, 1 }));
   EXPECT_EQ(window.GetProfile(4), (std::vector<double>{ 1, 1, 1, 0 }));
   const std::vector<double> counts{ 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 1 };
@@ -72,7 +72,7 @@ TEST(PatchAxisWindow, CropProfilesMatchHandComputedOwners)
   // Edge, L=11 P=4 O=2: starts 0 2 4 6 7, centres 1.5 3.5 5.5 7.5 8.5;
   // owners 0:{0,1,2} 1:{3,4} 2:{5,6} 3:{7,8} (8 is a tie, to the lower start) 4:{9,10}.
   const PatchAxisLayout layout(11, 4, 2, BorderMode::Edge, false, 0);
-  const PatchAxisWindow window(layout, Weighting::Crop);
+  const PatchAxisWindow window(layout, { Weighting::Crop }, 0);
   EXPECT_EQ(window.GetProfile(0), (std::vector<double>{ 1, 1, 1, 0 }));
   EXPECT_EQ(window.GetProfile(1), (std::vector<double>{ 0, 1, 1, 0 }));
   EXPECT_EQ(window.GetProfile(2), (std::vector<double>{ 0, 1, 1, 0 }));
@@ -91,7 +91,7 @@ TEST(PatchAxisWindow, CropIsAPartitionMatchingTheNearestCentreReference)
         for (itk::SizeValueType overlap = 0; overlap < patch; ++overlap)
         {
           const PatchAxisLayout layout(length, patch, overlap, mode, false, 0);
-          const PatchAxisWindow window(layout, Weighting::Crop);
+          const PatchAxisWindow window(layout, { Weighting::Crop }, 0);
           for (itk::SizeValueType t = 0; t < length; ++t)
           {
             const long owner = ReferenceOwner(layout, static_cast<itk::OffsetValueType>(t));
@@ -112,7 +112,7 @@ TEST(PatchAxisWindow, CropIsAPartitionMatchingTheNearestCentreReference)
 TEST(PatchAxisWindow, CropBorderModeLeavesTheRemainderUncovered)
 {
   const PatchAxisLayout layout(10, 3, 0, BorderMode::Crop, false, 0); // starts 0 3 6: voxel 9 uncovered
-  const PatchAxisWindow average(layout, Weighting::Average);
+  const PatchAxisWindow average(layout, { Weighting::Average }, 0);
   EXPECT_EQ(average.GetNormalizer(8), 1.0);
   EXPECT_EQ(average.GetNormalizer(9), 0.0);
 }

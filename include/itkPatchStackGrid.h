@@ -1,0 +1,65 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkPatchStackGrid_h
+#define itkPatchStackGrid_h
+
+#include "itkPatchGridMetaData.h"
+
+#include <string>
+
+namespace itk
+{
+/** \brief The grid a patch stack was cut with, checked against the stack.
+ *
+ * `setGrid` when it is not empty, else the grid in the stack's
+ * MetaDataDictionary (PatchGrid_* keys, as PatchExtractor writes them).
+ * Throws an itk::ExceptionObject when there is neither, or when the stack's
+ * largest region is not [P_0, ..., P_{N-1}, number of patches] from index 0.
+ * The stack's pixel type and number of components are free.
+ *
+ * \ingroup PatchStreaming
+ */
+template <unsigned int VDimension, typename TStack>
+PatchGrid<VDimension>
+GetStackPatchGrid(const PatchGrid<VDimension> & setGrid, const TStack & stack)
+{
+  static_assert(TStack::ImageDimension == VDimension + 1, "the stack has one more axis than the image");
+  PatchGrid<VDimension> grid = setGrid;
+  if (grid.IsEmpty() && !ExposePatchGrid(stack.GetMetaDataDictionary(), grid))
+  {
+    itkGenericExceptionMacro(<< "PatchGrid is not set: call SetPatchGrid() (e.g. with the extractor's GetPatchGrid()) "
+                                "or give a stack whose MetaDataDictionary holds the PatchGrid_ keys");
+  }
+  const auto & stackRegion = stack.GetLargestPossibleRegion();
+  for (unsigned int d = 0; d <= VDimension; ++d)
+  {
+    const bool          patchAxis = d < VDimension;
+    const SizeValueType expected = patchAxis ? grid.GetPatchSize()[d] : grid.GetNumberOfPatches();
+    const std::string   needed = patchAxis ? "PatchSize[" + std::to_string(d) + "]" : "number of patches";
+    if (stackRegion.GetSize(d) != expected || stackRegion.GetIndex(d) != 0)
+    {
+      itkGenericExceptionMacro(<< "stack size[" << d << "] = " << stackRegion.GetSize(d) << " (index "
+                               << stackRegion.GetIndex(d) << ") does not match the patch grid, which needs " << needed
+                               << " = " << expected << " starting at index 0");
+    }
+  }
+  return grid;
+}
+} // end namespace itk
+
+#endif
