@@ -18,6 +18,7 @@
 // PatchMerger: exact round trips, nested-loop references, geometry, the grid
 // read back from a NRRD file, multi-component pixels, threads, bad input.
 #include "itkPatchExtractor.h"
+#include "itkPatchMergeReference.h"
 #include "itkPatchMerger.h"
 #include "itkPatchStreamingTestUtilities.h"
 
@@ -48,20 +49,6 @@ const ModeCase CoveringModes[] = { { BorderMode::Squeeze, false }, { BorderMode:
                                    { BorderMode::Pad, true } };
 
 template <typename TImage>
-typename itk::PatchExtractor<TImage>::Pointer
-MakeExtractor(const TImage * image, const typename TImage::SizeType & patch, const typename TImage::SizeType & overlap,
-              BorderMode mode, bool padOverlap = false)
-{
-  auto extractor = itk::PatchExtractor<TImage>::New();
-  extractor->SetInput(image);
-  extractor->SetPatchSize(patch);
-  extractor->SetPatchOverlap(overlap);
-  extractor->SetBorderMode(mode);
-  extractor->SetPadOverlap(padOverlap);
-  return extractor;
-}
-
-template <typename TImage>
 void
 ExpectSameGeometry(const TImage * expected, const TImage * actual)
 {
@@ -84,7 +71,7 @@ ExpectExactRoundTrips(const typename TImage::SizeType & size, const typename TIm
     for (const Weighting weighting : { Weighting::Average, Weighting::Crop })
     {
       SCOPED_TRACE(itk::ToString(c.mode) + (c.padOverlap ? "+PadOverlap " : " ") + itk::ToString(weighting));
-      auto extractor = MakeExtractor<TImage>(image, patch, overlap, c.mode, c.padOverlap);
+      auto extractor = PatchStreamingTest::MakeExtractor<TImage>(image, patch, overlap, c.mode, c.padOverlap);
       auto merger = itk::PatchMerger<StackOf<TImage>>::New();
       merger->SetInput(extractor->GetOutput());
       merger->SetWeighting(weighting);
@@ -111,7 +98,7 @@ TEST(PatchMerger, CropBorderModeWritesBackgroundOnTheUncoveredRemainder)
 {
   using ImageType = itk::Image<float, 3>;
   const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 37, 23, 19 } }, 22);
-  auto       extractor = MakeExtractor<ImageType>(image, { { 10, 8, 6 } }, { { 0, 2, 3 } }, BorderMode::Crop);
+  auto       extractor = PatchStreamingTest::MakeExtractor<ImageType>(image, { { 10, 8, 6 } }, { { 0, 2, 3 } }, BorderMode::Crop);
   auto       merger = itk::PatchMerger<StackOf<ImageType>>::New();
   merger->SetInput(extractor->GetOutput());
   merger->SetBackgroundValue(-100.0f);
@@ -126,99 +113,6 @@ TEST(PatchMerger, CropBorderModeWritesBackgroundOnTheUncoveredRemainder)
   }
 }
 
-// The nested-loop reference of DESIGN section 4 with full-size sum and weight
-// volumes: out = sum_k w_k v_k / sum_k w_k, for Average (w = 1 on the window)
-// and Crop (w = 1 where the patch's centre is the nearest along every axis).
-template <typename TImage, typename TStack>
-typename TImage::Pointer
-NestedLoopMerge(const TStack * stack, const itk::PatchGrid<TImage::ImageDimension> & grid, Weighting weighting,
-                float background)
-{
-  constexpr unsigned int N = TImage::ImageDimension;
-  const auto &           region = grid.GetImageRegion();
-  auto                   sums = itk::Image<double, N>::New();
-  auto                   weights = itk::Image<double, N>::New();
-  for (auto & volume : { sums, weights })
-  {
-    volume->SetRegions(region);
-    volume->Allocate(true);
-  }
-  const auto centreIsNearest = [&](unsigned int d, itk::SizeValueType position, itk::OffsetValueType voxel) {
-    const auto & layout = grid.GetAxisLayout(d);
-    const auto   distance = [&](itk::SizeValueType i) {
-      return std::abs(2.0 * voxel - (2.0 * layout.GetStart(i) + layout.GetWindowLength(i) - 1));
-    };
-    const auto covers = [&](itk::SizeValueType i) {
-      return voxel >= layout.GetStart(i) &&
-             voxel < layout.GetStart(i) + static_cast<itk::OffsetValueType>(layout.GetWindowLength(i));
-    };
-    for (itk::SizeValueType i = 0; i < layout.GetNumberOfPositions(); ++i)
-    {
-      if (i != position && covers(i) &&
-          (distance(i) < distance(position) || (distance(i) == distance(position) && i < position)))
-      {
-        return false;
-      }
-    }
-    return true;
-  };
-  for (itk::SizeValueType k = 0; k < grid.GetNumberOfPatches(); ++k)
-  {
-    const auto patchRegion = grid.GetPatchRegion(k);
-    const auto gridIndex = grid.GetGridIndex(k);
-    const auto valid = grid.GetValidPatchRegion(k);
-    for (itk::ImageRegionIteratorWithIndex<itk::Image<double, N>> it(sums, valid); !it.IsAtEnd(); ++it)
-    {
-      const auto & x = it.GetIndex();
-      double       weight = 1.0;
-      for (unsigned int d = 0; d < N; ++d)
-      {
-        const auto & layout = grid.GetAxisLayout(d);
-        const auto   position = static_cast<itk::SizeValueType>(gridIndex[d]);
-        const auto   t = x[d] - patchRegion.GetIndex(d);
-        const auto   voxel = x[d] - region.GetIndex(d);
-        if (t >= static_cast<itk::OffsetValueType>(layout.GetWindowLength(position)) ||
-            (weighting == Weighting::Crop && !centreIsNearest(d, position, voxel)))
-        {
-          weight = 0.0;
-        }
-      }
-      typename TStack::IndexType stackIndex;
-      for (unsigned int d = 0; d < N; ++d)
-      {
-        stackIndex[d] = x[d] - patchRegion.GetIndex(d);
-      }
-      stackIndex[N] = static_cast<itk::IndexValueType>(k);
-      it.Set(it.Get() + weight * stack->GetPixel(stackIndex));
-      weights->SetPixel(x, weights->GetPixel(x) + weight);
-    }
-  }
-  auto merged = TImage::New();
-  merged->SetRegions(region);
-  merged->Allocate();
-  for (itk::ImageRegionIteratorWithIndex<TImage> it(merged, region); !it.IsAtEnd(); ++it)
-  {
-    const double weight = weights->GetPixel(it.GetIndex());
-    it.Set(weight > 0.0 ? static_cast<float>(sums->GetPixel(it.GetIndex()) / weight) : background);
-  }
-  return merged;
-}
-
-/** A stack whose every patch differs (v + k/8): patches no longer agree where they overlap. */
-template <typename TStack>
-typename TStack::Pointer
-PerturbedCopy(const TStack * stack)
-{
-  auto copy = TStack::New();
-  copy->SetRegions(stack->GetLargestPossibleRegion());
-  copy->Allocate();
-  for (itk::ImageRegionIteratorWithIndex<TStack> it(copy, copy->GetLargestPossibleRegion()); !it.IsAtEnd(); ++it)
-  {
-    it.Set(stack->GetPixel(it.GetIndex()) + static_cast<float>(it.GetIndex()[TStack::ImageDimension - 1] % 5) / 8.0f);
-  }
-  return copy;
-}
-
 TEST(PatchMerger, MergingDifferingPatchesEqualsTheNestedLoopReference)
 {
   using ImageType = itk::Image<float, 3>;
@@ -226,9 +120,9 @@ TEST(PatchMerger, MergingDifferingPatchesEqualsTheNestedLoopReference)
   const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 37, 23, 19 } }, 23, 1, { { 2, 0, -4 } });
   for (const BorderMode mode : { BorderMode::Squeeze, BorderMode::Adaptive, BorderMode::Crop, BorderMode::Pad })
   {
-    auto extractor = MakeExtractor<ImageType>(image, { { 11, 9, 7 } }, { { 6, 3, 4 } }, mode);
+    auto extractor = PatchStreamingTest::MakeExtractor<ImageType>(image, { { 11, 9, 7 } }, { { 6, 3, 4 } }, mode);
     extractor->Update();
-    const auto stack = PerturbedCopy<StackType>(extractor->GetOutput());
+    const auto stack = PatchStreamingTest::PerturbedCopy<StackType>(extractor->GetOutput());
     for (const Weighting weighting : { Weighting::Average, Weighting::Crop })
     {
       SCOPED_TRACE(itk::ToString(mode) + " " + itk::ToString(weighting));
@@ -238,7 +132,9 @@ TEST(PatchMerger, MergingDifferingPatchesEqualsTheNestedLoopReference)
       merger->SetWeighting(weighting);
       merger->SetBackgroundValue(-1.0f);
       merger->Update();
-      const auto reference = NestedLoopMerge<ImageType>(stack.GetPointer(), extractor->GetPatchGrid(), weighting, -1.0f);
+      const auto & grid = extractor->GetPatchGrid();
+      const auto   reference = PatchStreamingTest::NestedLoopMerge<ImageType>(
+        stack.GetPointer(), grid, PatchStreamingTest::MakeReferenceProfile(grid, { weighting }), -1.0);
       EXPECT_EQ(PatchStreamingTest::DescribeDifferences(reference.GetPointer(), merger->GetOutput(),
                                                         image->GetLargestPossibleRegion()),
                 "");
@@ -255,7 +151,7 @@ TEST(PatchMerger, ArbitraryFloatsMergeWithinRoundingOfTheReference)
   {
     it.Set(std::sin(it.Get()) * 3.3f); // no longer a multiple of 1/8
   }
-  auto extractor = MakeExtractor<ImageType>(image, { { 9, 7, 5 } }, { { 6, 4, 3 } }, BorderMode::Squeeze);
+  auto extractor = PatchStreamingTest::MakeExtractor<ImageType>(image, { { 9, 7, 5 } }, { { 6, 4, 3 } }, BorderMode::Squeeze);
   auto merger = itk::PatchMerger<StackType>::New();
   merger->SetInput(extractor->GetOutput());
   merger->Update();
@@ -283,7 +179,7 @@ TEST(PatchMerger, T1VolumeRoundTripIsExactForIntegerAndFloatOutputs)
     for (const Weighting weighting : { Weighting::Average, Weighting::Crop })
     {
       SCOPED_TRACE(itk::ToString(c.mode) + " " + itk::ToString(weighting));
-      auto extractor = MakeExtractor<T1Type>(t1, { { 48, 40, 24 } }, { { 24, 13, 12 } }, c.mode, c.padOverlap);
+      auto extractor = PatchStreamingTest::MakeExtractor<T1Type>(t1, { { 48, 40, 24 } }, { { 24, 13, 12 } }, c.mode, c.padOverlap);
       auto merger = itk::PatchMerger<StackOf<T1Type>>::New();
       merger->SetInput(extractor->GetOutput());
       merger->SetWeighting(weighting);
@@ -309,7 +205,7 @@ TEST(PatchMerger, StackWrittenAsNrrdAndReadBackMergesWithTheGridFromItsMetaData)
   using ImageType = itk::Image<float, 3>;
   using StackType = StackOf<ImageType>;
   const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 29, 17, 13 } }, 25, 1, { { 1, 2, 3 } });
-  auto       extractor = MakeExtractor<ImageType>(image, { { 10, 8, 6 } }, { { 4, 4, 2 } }, BorderMode::Pad, true);
+  auto       extractor = PatchStreamingTest::MakeExtractor<ImageType>(image, { { 10, 8, 6 } }, { { 4, 4, 2 } }, BorderMode::Pad, true);
   const std::string file = ::testing::TempDir() + "PatchMergerStack.nrrd";
   auto              writer = itk::ImageFileWriter<StackType>::New();
   writer->SetInput(extractor->GetOutput());
@@ -363,10 +259,11 @@ TEST(PatchMerger, ResultDoesNotDependOnTheNumberOfThreads)
   {
     it.Set(std::cos(it.Get()) * 1.7f);
   }
-  auto extractor = MakeExtractor<ImageType>(image, { { 10, 8, 6 } }, { { 7, 5, 4 } }, BorderMode::Squeeze);
+  auto extractor = PatchStreamingTest::MakeExtractor<ImageType>(image, { { 10, 8, 6 } }, { { 7, 5, 4 } }, BorderMode::Squeeze);
   extractor->Update();
-  const auto stack = PerturbedCopy<StackType>(extractor->GetOutput());
-  for (const Weighting weighting : { Weighting::Average, Weighting::Crop })
+  const auto stack = PatchStreamingTest::PerturbedCopy<StackType>(extractor->GetOutput());
+  for (const Weighting weighting :
+       { Weighting::Average, Weighting::Gaussian, Weighting::Hann, Weighting::Crop, Weighting::Custom })
   {
     auto single = itk::PatchMerger<StackType>::New();
     auto many = itk::PatchMerger<StackType>::New();
@@ -374,7 +271,8 @@ TEST(PatchMerger, ResultDoesNotDependOnTheNumberOfThreads)
     {
       merger->SetInput(stack);
       merger->SetPatchGrid(extractor->GetPatchGrid());
-      merger->SetWeighting(weighting);
+      PatchStreamingTest::ApplyWeighting(merger.GetPointer(),
+                                         PatchStreamingTest::MakeTestWeighting(weighting, extractor->GetPatchSize()));
     }
     single->SetNumberOfWorkUnits(1);
     many->SetNumberOfWorkUnits(7);
@@ -397,7 +295,7 @@ TEST(PatchMerger, BadInputThrowsNamingTheProblem)
   using ImageType = itk::Image<float, 3>;
   using StackType = StackOf<ImageType>;
   const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 20, 16, 12 } }, 28);
-  auto       extractor = MakeExtractor<ImageType>(image, { { 8, 8, 6 } }, { { 4, 4, 2 } }, BorderMode::Edge);
+  auto       extractor = PatchStreamingTest::MakeExtractor<ImageType>(image, { { 8, 8, 6 } }, { { 4, 4, 2 } }, BorderMode::Edge);
   extractor->Update();
 
   // A stack without metadata and no grid set.

@@ -18,6 +18,7 @@
 // PatchMerger streaming: the stack is pulled one patch line at a time, every
 // patch once per update, and streamed output equals the single update bit for bit.
 #include "itkPatchExtractor.h"
+#include "itkPatchMergeReference.h"
 #include "itkPatchMerger.h"
 #include "itkPatchStreamingTestUtilities.h"
 
@@ -95,7 +96,8 @@ MakePipeline(Weighting weighting, BorderMode mode = BorderMode::Squeeze)
   p.merger = itk::PatchMerger<StackType>::New();
   p.merger->SetInput(p.model->GetOutput());
   p.merger->SetPatchGrid(p.extractor->GetPatchGrid());
-  p.merger->SetWeighting(weighting);
+  PatchStreamingTest::ApplyWeighting(p.merger.GetPointer(),
+                                     PatchStreamingTest::MakeTestWeighting(weighting, p.extractor->GetPatchSize()));
   return p;
 }
 
@@ -117,7 +119,7 @@ IsAtMostOneLine(const StackType::RegionType & region, const itk::PatchGrid<3> & 
 
 TEST(PatchMergerStreaming, SingleUpdatePullsOneLineAtATimeAndEveryPatchOnce)
 {
-  for (const Weighting weighting : { Weighting::Average, Weighting::Crop })
+  for (const Weighting weighting : { Weighting::Average, Weighting::Gaussian, Weighting::Crop })
   {
     Pipeline p = MakePipeline(weighting);
     p.merger->Update();
@@ -148,7 +150,8 @@ TEST(PatchMergerStreaming, SingleUpdatePullsOneLineAtATimeAndEveryPatchOnce)
 
 TEST(PatchMergerStreaming, StreamedDivisionsAreBitIdenticalAndPullOnlyOverlappingLines)
 {
-  for (const Weighting weighting : { Weighting::Average, Weighting::Crop })
+  for (const Weighting weighting :
+       { Weighting::Average, Weighting::Gaussian, Weighting::Hann, Weighting::Crop, Weighting::Custom })
   {
     Pipeline whole = MakePipeline(weighting, BorderMode::Edge);
     whole.merger->Update();
@@ -207,12 +210,24 @@ TEST(PatchMergerStreaming, IntegerOutputStreamsBitIdentically)
   extractor->SetInput(labels);
   extractor->SetPatchSize({ { 10, 9, 8 } });
   extractor->SetPatchOverlap({ { 5, 4, 4 } });
-  auto merger = itk::PatchMerger<LabelStackType>::New();
-  merger->SetInput(extractor->GetOutput());
-  auto streamer = itk::StreamingImageFilter<LabelType, LabelType>::New();
-  streamer->SetInput(merger->GetOutput());
-  streamer->SetNumberOfStreamDivisions(5);
-  streamer->Update();
-  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(labels.GetPointer(), streamer->GetOutput(), labels->GetLargestPossibleRegion()), "");
+  // Average: the labels come back exactly; Gaussian: a single update, streamed.
+  auto whole = itk::PatchMerger<LabelStackType>::New();
+  whole->SetInput(extractor->GetOutput());
+  whole->SetWeighting(Weighting::Gaussian);
+  whole->Update();
+  for (const Weighting weighting : { Weighting::Average, Weighting::Gaussian })
+  {
+    auto merger = itk::PatchMerger<LabelStackType>::New();
+    merger->SetInput(extractor->GetOutput());
+    merger->SetWeighting(weighting);
+    auto streamer = itk::StreamingImageFilter<LabelType, LabelType>::New();
+    streamer->SetInput(merger->GetOutput());
+    streamer->SetNumberOfStreamDivisions(5);
+    streamer->Update();
+    const LabelType * expected = weighting == Weighting::Average ? labels.GetPointer() : whole->GetOutput();
+    EXPECT_EQ(PatchStreamingTest::DescribeDifferences(expected, streamer->GetOutput(), labels->GetLargestPossibleRegion()),
+              "")
+      << itk::ToString(weighting);
+  }
 }
 } // namespace

@@ -26,8 +26,10 @@
 #include "itkImageRegionIterator.h"
 #include "itkImageRegionIteratorWithIndex.h"
 #include "itkNumericTraits.h"
+#include "itkPatchExtractor.h"
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <random>
@@ -99,18 +101,51 @@ MakeRandomImage(const typename TImage::SizeType & size, unsigned int seed, unsig
   return image;
 }
 
-/** Empty when `actual` equals `expected` voxel for voxel over `region`, else where and how they differ. */
-template <typename TExpected, typename TActual>
+/** An extractor of `image` with the given patch geometry. */
+template <typename TImage>
+typename itk::PatchExtractor<TImage>::Pointer
+MakeExtractor(const TImage * image, const typename TImage::SizeType & patch, const typename TImage::SizeType & overlap,
+              itk::PatchStreamingEnums::BorderMode mode, bool padOverlap = false)
+{
+  auto extractor = itk::PatchExtractor<TImage>::New();
+  extractor->SetInput(image);
+  extractor->SetPatchSize(patch);
+  extractor->SetPatchOverlap(overlap);
+  extractor->SetBorderMode(mode);
+  extractor->SetPadOverlap(padOverlap);
+  return extractor;
+}
+
+/** A stack whose patches differ (v + (k mod 5)/8): patches no longer agree where they overlap. */
+template <typename TStack>
+typename TStack::Pointer
+PerturbedCopy(const TStack * stack)
+{
+  auto copy = TStack::New();
+  copy->SetRegions(stack->GetLargestPossibleRegion());
+  copy->Allocate();
+  for (itk::ImageRegionIteratorWithIndex<TStack> it(copy, copy->GetLargestPossibleRegion()); !it.IsAtEnd(); ++it)
+  {
+    it.Set(stack->GetPixel(it.GetIndex()) + static_cast<float>(it.GetIndex()[TStack::ImageDimension - 1] % 5) / 8.0f);
+  }
+  return copy;
+}
+
+/** Empty when `same(expected, actual)` holds voxel for voxel over `region`
+ * (by default: equal), else how many voxels fail and the first of them. */
+template <typename TExpected, typename TActual, typename TSame = std::equal_to<>>
 std::string
-DescribeDifferences(const TExpected * expected, const TActual * actual, const typename TExpected::RegionType & region)
+DescribeDifferences(const TExpected * expected, const TActual * actual, const typename TExpected::RegionType & region,
+                    TSame same = TSame())
 {
   itk::ImageRegionConstIteratorWithIndex<TExpected> e(expected, region);
   itk::ImageRegionConstIteratorWithIndex<TActual>   a(actual, region);
   itk::SizeValueType                                differences = 0;
   std::ostringstream                                first;
+  first.precision(17);
   for (; !e.IsAtEnd(); ++e, ++a)
   {
-    if (e.Get() != a.Get())
+    if (!same(e.Get(), a.Get()))
     {
       if (differences++ == 0)
       {
@@ -124,6 +159,16 @@ DescribeDifferences(const TExpected * expected, const TActual * actual, const ty
   }
   return std::to_string(differences) + " voxels differ; " + first.str();
 }
+
+/** A comparison for DescribeDifferences: |actual - expected| <= tolerance * max(|expected|, 1). */
+inline auto
+WithinRelative(double tolerance)
+{
+  return [tolerance](double expected, double actual) {
+    return std::abs(actual - expected) <= tolerance * std::max(std::abs(expected), 1.0);
+  };
+}
+
 /** Expects `action` to throw an itk::ExceptionObject whose description contains `words`. */
 inline void
 ExpectExceptionMentioning(const std::function<void()> & action, const std::string & words)

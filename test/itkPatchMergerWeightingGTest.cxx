@@ -1,0 +1,323 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+// PatchMerger's weightings (Average, Gaussian, Hann, Crop, Custom) against the
+// brute-force reference, constant images, high overlap, multi-channel stacks.
+#include "itkPatchMergeReference.h"
+#include "itkPatchMerger.h"
+#include "itkPatchStreamingTestUtilities.h"
+
+#include "itkVectorImage.h"
+#include "gtest/gtest.h"
+
+namespace
+{
+using BorderMode = itk::PatchStreamingEnums::BorderMode;
+using Weighting = itk::PatchStreamingEnums::Weighting;
+using ImageType = itk::Image<float, 3>;
+using StackType = itk::Image<float, 4>;
+using PatchStreamingTest::MakeExtractor;
+
+struct ModeCase
+{
+  BorderMode mode;
+  bool       padOverlap;
+};
+const ModeCase EveryBorderMode[] = { { BorderMode::Squeeze, false }, { BorderMode::Edge, false },
+                                     { BorderMode::Adaptive, false }, { BorderMode::Crop, false },
+                                     { BorderMode::Pad, false },      { BorderMode::Pad, true } };
+const Weighting EveryWeighting[] = { Weighting::Average, Weighting::Gaussian, Weighting::Hann, Weighting::Crop,
+                                     Weighting::Custom };
+
+std::string
+Describe(const ModeCase & c, const PatchStreamingTest::ReferenceWeighting & w)
+{
+  return itk::ToString(c.mode) + (c.padOverlap ? "+PadOverlap " : " ") + itk::ToString(w.Weighting) +
+         " sigma " + std::to_string(w.SigmaScale);
+}
+
+/** The weightings the tests sweep: each mode with defaults, and narrow and wide Gaussians. */
+std::vector<PatchStreamingTest::ReferenceWeighting>
+WeightingsToTest(const ImageType::SizeType & patch)
+{
+  std::vector<PatchStreamingTest::ReferenceWeighting> weightings;
+  for (const Weighting weighting : EveryWeighting)
+  {
+    weightings.push_back(PatchStreamingTest::MakeTestWeighting(weighting, patch));
+  }
+  for (const double sigmaScale : { 0.05, 0.5 })
+  {
+    weightings.push_back(PatchStreamingTest::MakeTestWeighting(Weighting::Gaussian, patch));
+    weightings.back().SigmaScale = sigmaScale;
+  }
+  return weightings;
+}
+
+template <typename TOutput = ImageType>
+typename TOutput::Pointer
+Merge(const StackType * stack, const itk::PatchGrid<3> & grid, const PatchStreamingTest::ReferenceWeighting & weighting,
+      float background)
+{
+  auto merger = itk::PatchMerger<StackType, TOutput>::New();
+  merger->SetInput(stack);
+  merger->SetPatchGrid(grid);
+  merger->SetBackgroundValue(background);
+  PatchStreamingTest::ApplyWeighting(merger.GetPointer(), weighting);
+  merger->Update();
+  return merger->GetOutput();
+}
+
+TEST(PatchMergerWeighting, ConstantImageComesBackConstantForEveryWeightingAndBorderMode)
+{
+  // Weights that do not sum to one would show here as a non-constant result.
+  const ImageType::SizeType patch{ { 9, 7, 5 } };
+  auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 29, 19, 13 } }, 41, 1, { { -2, 5, 1 } });
+  image->FillBuffer(3.7f);
+  for (const auto & c : EveryBorderMode)
+  {
+    auto extractor = MakeExtractor<ImageType>(image, patch, { { 4, 3, 2 } }, c.mode, c.padOverlap);
+    extractor->Update();
+    const auto & grid = extractor->GetPatchGrid();
+    // 3.7 where some patch covers the voxel (all but Crop's remainder), else the background.
+    const auto expected = PatchStreamingTest::NestedLoopMerge<ImageType>(
+      extractor->GetOutput(), grid, PatchStreamingTest::MakeReferenceProfile(grid, { Weighting::Average }), -1.0);
+    for (const auto & weighting : WeightingsToTest(patch))
+    {
+      SCOPED_TRACE(Describe(c, weighting));
+      const auto merged = Merge(extractor->GetOutput(), grid, weighting, -1.0f);
+      EXPECT_EQ(PatchStreamingTest::DescribeDifferences(expected.GetPointer(), merged.GetPointer(),
+                                                        image->GetLargestPossibleRegion(),
+                                                        PatchStreamingTest::WithinRelative(1e-6)),
+                "");
+      // A double output sums in double, but w v is formed in the float stack's precision.
+      const auto mergedDouble = Merge<itk::Image<double, 3>>(extractor->GetOutput(), grid, weighting, -1.0f);
+      EXPECT_EQ(PatchStreamingTest::DescribeDifferences(expected.GetPointer(), mergedDouble.GetPointer(),
+                                                        image->GetLargestPossibleRegion(),
+                                                        PatchStreamingTest::WithinRelative(1e-7)),
+                "");
+    }
+  }
+}
+
+TEST(PatchMergerWeighting, EveryWeightingAndBorderModeMatchesTheBruteForceReference)
+{
+  const ImageType::SizeType patch{ { 11, 8, 7 } };
+  const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 31, 21, 17 } }, 42, 1, { { 3, -1, 0 } });
+  for (const auto & c : EveryBorderMode)
+  {
+    auto extractor = MakeExtractor<ImageType>(image, patch, { { 5, 3, 4 } }, c.mode, c.padOverlap);
+    extractor->Update();
+    const auto & grid = extractor->GetPatchGrid();
+    const auto   stack = PatchStreamingTest::PerturbedCopy<StackType>(extractor->GetOutput());
+    for (const auto & weighting : WeightingsToTest(patch))
+    {
+      SCOPED_TRACE(Describe(c, weighting));
+      const auto reference = PatchStreamingTest::NestedLoopMerge<itk::Image<double, 3>>(
+        stack.GetPointer(), grid, PatchStreamingTest::MakeReferenceProfile(grid, weighting), -5.0);
+      const auto merged = Merge(stack.GetPointer(), grid, weighting, -5.0f);
+      EXPECT_EQ(PatchStreamingTest::DescribeDifferences(reference.GetPointer(), merged.GetPointer(),
+                                                        image->GetLargestPossibleRegion(),
+                                                        PatchStreamingTest::WithinRelative(1e-6)),
+                "");
+    }
+  }
+}
+
+TEST(PatchMergerWeighting, TwoDimensionalMergesMatchTheReference)
+{
+  using Image2Type = itk::Image<float, 2>;
+  using Stack2Type = itk::Image<float, 3>;
+  const Image2Type::SizeType patch{ { 13, 6 } };
+  const auto image = PatchStreamingTest::MakeRandomImage<Image2Type>({ { 40, 23 } }, 43);
+  for (const BorderMode mode : { BorderMode::Squeeze, BorderMode::Adaptive, BorderMode::Pad })
+  {
+    auto extractor = MakeExtractor<Image2Type>(image, patch, { { 7, 2 } }, mode);
+    extractor->Update();
+    const auto & grid = extractor->GetPatchGrid();
+    const auto   stack = PatchStreamingTest::PerturbedCopy<Stack2Type>(extractor->GetOutput());
+    for (const Weighting weighting : EveryWeighting)
+    {
+      SCOPED_TRACE(itk::ToString(mode) + " " + itk::ToString(weighting));
+      const auto settings = PatchStreamingTest::MakeTestWeighting(weighting, patch);
+      auto       merger = itk::PatchMerger<Stack2Type>::New();
+      merger->SetInput(stack);
+      merger->SetPatchGrid(grid);
+      PatchStreamingTest::ApplyWeighting(merger.GetPointer(), settings);
+      merger->Update();
+      const auto reference = PatchStreamingTest::NestedLoopMerge<itk::Image<double, 2>>(
+        stack.GetPointer(), grid, PatchStreamingTest::MakeReferenceProfile(grid, settings), 0.0);
+      EXPECT_EQ(PatchStreamingTest::DescribeDifferences(reference.GetPointer(), merger->GetOutput(),
+                                                        image->GetLargestPossibleRegion(),
+                                                        PatchStreamingTest::WithinRelative(1e-6)),
+                "");
+    }
+  }
+}
+
+TEST(PatchMergerWeighting, MoreThan255PatchesOnAVoxelMergeCorrectly)
+{
+  const ImageType::SizeType patch{ { 8, 8, 8 } };
+  const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 19, 17, 15 } }, 44);
+  auto       extractor = MakeExtractor<ImageType>(image, patch, { { 7, 7, 7 } }, BorderMode::Squeeze);
+  extractor->Update();
+  const auto & grid = extractor->GetPatchGrid();
+  const auto   stack = PatchStreamingTest::PerturbedCopy<StackType>(extractor->GetOutput());
+
+  // 8 x 8 x 8 = 512 patches cover the central voxel: an 8-bit counter would wrap.
+  const ImageType::IndexType centre{ { 9, 8, 7 } };
+  itk::SizeValueType         covering = 0;
+  for (itk::SizeValueType k = 0; k < grid.GetNumberOfPatches(); ++k)
+  {
+    covering += grid.GetPatchRegion(k).IsInside(centre) ? 1 : 0;
+  }
+  ASSERT_EQ(covering, 512u);
+
+  for (const Weighting weighting : { Weighting::Average, Weighting::Gaussian, Weighting::Hann })
+  {
+    SCOPED_TRACE(itk::ToString(weighting));
+    const auto settings = PatchStreamingTest::MakeTestWeighting(weighting, patch);
+    const auto reference = PatchStreamingTest::NestedLoopMerge<itk::Image<double, 3>>(
+      stack.GetPointer(), grid, PatchStreamingTest::MakeReferenceProfile(grid, settings), 0.0);
+    EXPECT_EQ(PatchStreamingTest::DescribeDifferences(reference.GetPointer(), Merge(stack.GetPointer(), grid, settings, 0.0f).GetPointer(),
+                                                      image->GetLargestPossibleRegion(),
+                                                      PatchStreamingTest::WithinRelative(1e-5)),
+              "");
+    // Integer outputs accumulate in a double window: the reference rounded to
+    // nearest (either neighbour where the reference sits on a tie, to rounding).
+    using LabelType = itk::Image<short, 3>;
+    const auto labels = Merge<LabelType>(stack.GetPointer(), grid, settings, 0.0f);
+    EXPECT_EQ(PatchStreamingTest::DescribeDifferences(reference.GetPointer(), labels.GetPointer(),
+                                                      image->GetLargestPossibleRegion(),
+                                                      [](double expected, short actual) {
+                                                        return std::abs(static_cast<double>(actual) - expected) <=
+                                                               0.5 + 1e-6 * std::max(std::abs(expected), 1.0);
+                                                      }),
+              "");
+  }
+}
+
+/** A C-channel stack built from a scalar stack: channel c = v (c + 1) / 2 + (k mod (c + 2)) / 4. */
+template <typename TMultiStack>
+typename TMultiStack::Pointer
+MakeChannels(const StackType * stack, unsigned int channels)
+{
+  auto multi = TMultiStack::New();
+  multi->SetRegions(stack->GetLargestPossibleRegion());
+  multi->SetNumberOfComponentsPerPixel(channels);
+  multi->Allocate();
+  for (itk::ImageRegionIteratorWithIndex<TMultiStack> it(multi, multi->GetBufferedRegion()); !it.IsAtEnd(); ++it)
+  {
+    auto pixel = it.Get();
+    for (unsigned int c = 0; c < channels; ++c)
+    {
+      pixel[c] = stack->GetPixel(it.GetIndex()) * static_cast<float>(c + 1) / 2.0f +
+                 static_cast<float>(it.GetIndex()[3] % (c + 2)) / 4.0f;
+    }
+    it.Set(pixel);
+  }
+  return multi;
+}
+
+/** Channel `channel` of a multi-channel stack as a scalar stack. */
+template <typename TMultiStack>
+StackType::Pointer
+ChannelOf(const TMultiStack * multi, unsigned int channel)
+{
+  auto scalar = StackType::New();
+  scalar->SetRegions(multi->GetLargestPossibleRegion());
+  scalar->Allocate();
+  for (itk::ImageRegionIteratorWithIndex<StackType> it(scalar, scalar->GetBufferedRegion()); !it.IsAtEnd(); ++it)
+  {
+    it.Set(multi->GetPixel(it.GetIndex())[channel]);
+  }
+  return scalar;
+}
+
+template <typename TMultiStack, typename TMultiImage>
+void
+ExpectChannelsMergeLikeScalarMerges()
+{
+  // A 1-channel image in, a 3-channel stack out of a "network", merged with the image's grid.
+  const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 27, 20, 15 } }, 45, 1, { { 0, 2, -1 } });
+  auto       extractor = MakeExtractor<ImageType>(image, { { 10, 7, 6 } }, { { 5, 3, 3 } }, BorderMode::Adaptive);
+  extractor->Update();
+  const auto & grid = extractor->GetPatchGrid();
+  auto         multi = MakeChannels<TMultiStack>(extractor->GetOutput(), 3);
+  // The grid travels in the metadata, as it would from a model that passes it on.
+  multi->SetMetaDataDictionary(extractor->GetOutput()->GetMetaDataDictionary());
+  for (const Weighting weighting : { Weighting::Gaussian, Weighting::Crop, Weighting::Custom })
+  {
+    SCOPED_TRACE(itk::ToString(weighting));
+    const auto settings = PatchStreamingTest::MakeTestWeighting(weighting, grid.GetPatchSize());
+    auto       merger = itk::PatchMerger<TMultiStack, TMultiImage>::New();
+    merger->SetInput(multi);
+    PatchStreamingTest::ApplyWeighting(merger.GetPointer(), settings);
+    merger->Update();
+    const TMultiImage * merged = merger->GetOutput();
+    ASSERT_EQ(merged->GetNumberOfComponentsPerPixel(), 3u);
+    EXPECT_EQ(merged->GetLargestPossibleRegion(), image->GetLargestPossibleRegion());
+    EXPECT_EQ(merged->GetSpacing(), image->GetSpacing());
+    EXPECT_EQ(merged->GetOrigin(), image->GetOrigin());
+    EXPECT_EQ(merged->GetDirection(), image->GetDirection());
+    for (unsigned int c = 0; c < 3; ++c)
+    {
+      const auto scalar = Merge(ChannelOf(multi.GetPointer(), c).GetPointer(), grid, settings, 0.0f);
+      itk::SizeValueType differing = 0;
+      for (itk::ImageRegionConstIteratorWithIndex<ImageType> it(scalar, scalar->GetBufferedRegion()); !it.IsAtEnd(); ++it)
+      {
+        differing += merged->GetPixel(it.GetIndex())[c] == it.Get() ? 0 : 1;
+      }
+      EXPECT_EQ(differing, 0u) << "channel " << c;
+    }
+  }
+}
+
+TEST(PatchMergerWeighting, VectorImageChannelsMergeLikeThreeScalarMerges)
+{
+  ExpectChannelsMergeLikeScalarMerges<itk::VectorImage<float, 4>, itk::VectorImage<float, 3>>();
+}
+
+TEST(PatchMergerWeighting, ImageOfVectorChannelsMergeLikeThreeScalarMerges)
+{
+  ExpectChannelsMergeLikeScalarMerges<itk::Image<itk::Vector<float, 3>, 4>, itk::Image<itk::Vector<float, 3>, 3>>();
+}
+
+TEST(PatchMergerWeighting, BadWeightingParametersThrowAtUpdateNamingThem)
+{
+  const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 20, 16, 12 } }, 46);
+  auto       extractor = MakeExtractor<ImageType>(image, { { 8, 8, 6 } }, { { 4, 4, 2 } }, BorderMode::Edge);
+  const auto expectThrow = [&](const std::function<void(itk::PatchMerger<StackType> *)> & configure, const std::string & words) {
+    auto merger = itk::PatchMerger<StackType>::New();
+    merger->SetInput(extractor->GetOutput());
+    configure(merger.GetPointer());
+    PatchStreamingTest::ExpectExceptionMentioning([&] { merger->Update(); }, words);
+  };
+  expectThrow([](auto * m) { m->SetWeighting(Weighting::Gaussian); m->SetSigmaScale(-0.125); }, "SigmaScale = -0.125");
+  expectThrow([](auto * m) { m->SetWeighting(Weighting::Gaussian); m->SetMinimumWeight(2.0); }, "MinimumWeight = 2");
+  expectThrow([](auto * m) { m->SetWeighting(Weighting::Custom); }, "CustomProfile[0] has 0 values");
+  expectThrow(
+    [](auto * m) {
+      m->SetWeighting(Weighting::Custom);
+      m->SetCustomProfile(0, std::vector<double>(8, 1.0));
+      m->SetCustomProfile(1, std::vector<double>(8, 1.0));
+      m->SetCustomProfile(2, { 1, 1, 1, 1, 1, -3 });
+    },
+    "CustomProfile[2][5] = -3");
+  auto merger = itk::PatchMerger<StackType>::New();
+  PatchStreamingTest::ExpectExceptionMentioning([&] { merger->SetCustomProfile(3, { 1.0 }); }, "CustomProfile axis = 3");
+}
+} // namespace
