@@ -20,7 +20,9 @@
 #include "itkImageRegionIterator.h"
 #include "itkPatchExtractor.h"
 #include "itkPatchMerger.h"
+#include "itkSeparableGaussianWeighting.h"
 
+#include <cmath>
 #include <iostream>
 
 int
@@ -40,21 +42,26 @@ main()
   extractor->SetInput(image);
   extractor->SetPatchSize({ { 8, 8 } });
   extractor->SetPatchOverlap({ { 4, 4 } });
+  // Gaussian blending of identical patches gives the image back (to rounding).
+  auto weighting = itk::SeparableGaussianWeighting<itk::Image<float, 3>>::New();
+  weighting->SetInput(extractor->GetOutput());
   auto merger = itk::PatchMerger<itk::Image<float, 3>>::New();
-  merger->SetInput(extractor->GetOutput());
+  merger->SetInput(weighting->GetOutput());
+  merger->SetWeighting(itk::PatchStreamingEnums::Weighting::Gaussian);
+  merger->InputIsWeightedOn();
   merger->Update();
 
   itk::ImageRegionConstIterator<ImageType> expected(image, image->GetBufferedRegion());
   itk::ImageRegionConstIterator<ImageType> merged(merger->GetOutput(), image->GetBufferedRegion());
   for (; !expected.IsAtEnd(); ++expected, ++merged)
   {
-    if (expected.Get() != merged.Get())
+    if (std::abs(expected.Get() - merged.Get()) > 1e-5f * std::abs(expected.Get()))
     {
       std::cerr << "round trip differs at " << expected.GetIndex() << std::endl;
       return 1;
     }
   }
   std::cout << "installed PatchStreaming: " << extractor->GetPatchGrid().GetNumberOfPatches()
-            << " patches merged back exactly" << std::endl;
+            << " Gaussian-weighted patches merged back" << std::endl;
   return 0;
 }
