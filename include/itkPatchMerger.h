@@ -64,7 +64,11 @@ namespace itk
  * axis 0) at a time, only the lines that overlap the requested output region,
  * the way StreamingImageFilter drives its input; it never requests the whole
  * stack. A downstream StreamingImageFilter or ImageFileWriter with several
- * divisions makes each division pull only the lines that overlap it.
+ * divisions makes each division pull only the lines that overlap it; the
+ * lines that straddle a division's end are scattered whole, and the sums they
+ * leave past the end are carried to the next request when it is the adjacent
+ * division (the usual order) with nothing modified in between, so every patch
+ * is computed once per streamed update. Any other request recomputes them.
  *
  * Multi-component stacks (VectorImage, Image<Vector>) merge component by
  * component into an output with as many components: C class probabilities
@@ -194,6 +198,22 @@ private:
   /** Where the partial sums of one slice along the slowest axis live. */
   struct Accumulator;
 
+  /** Partial sums that lines straddling the end of the last request left in
+   * the slices after it (DESIGN section 5), kept for the adjacent division. */
+  struct CarriedSums
+  {
+    std::vector<AccumulatorType> sums{};
+    /** The slices [end of the last request, last line end) x the request's other axes. */
+    OutputImageRegionType region{};
+    /** Lines up to this grid position on the slowest axis are already scattered. */
+    IndexValueType lastLinePosition{ -1 };
+    ModifiedTimeType pipelineMTime{ 0 };
+  };
+
+  /** Whether the carried sums belong to the division just before `region`, with nothing modified since. */
+  bool
+  CanUseCarriedSums(const OutputImageRegionType & region) const;
+
   void
   ScatterLine(const Accumulator & accumulator, const WindowsType & windows, SizeValueType first, SizeValueType last);
 
@@ -213,6 +233,7 @@ private:
   std::array<std::vector<double>, OutputImageDimension>   m_CustomProfiles{};
   OutputPixelType                                         m_BackgroundValue{};
   std::pair<SizeValueType, SizeValueType>                 m_LinePatchRange{ 0, 0 };
+  CarriedSums                                             m_CarriedSums{};
 };
 } // end namespace itk
 

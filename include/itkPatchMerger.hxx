@@ -33,21 +33,27 @@ struct PatchMerger<TInputImage, TOutputImage>::Accumulator
 {
   static constexpr unsigned int SliceAxis = OutputImageDimension - 1;
 
-  /** The partial sums of the row that starts at `rowStart` (an index of `region`). */
+  /** The partial sums of the row that starts at `rowStart`: inside `region`
+   * (output buffer or ring), or past its end on the slowest axis (carry). */
   AccumulatorType *
   Row(const typename OutputImageType::IndexType & rowStart) const
   {
-    OffsetValueType slice = rowStart[SliceAxis] - region.GetIndex(SliceAxis);
-    if (ringSlices > 0)
-    {
-      slice %= ringSlices;
-    }
     OffsetValueType voxel = 0;
     OffsetValueType stride = 1;
     for (unsigned int d = 0; d < SliceAxis; ++d)
     {
       voxel += (rowStart[d] - region.GetIndex(d)) * stride;
       stride *= static_cast<OffsetValueType>(region.GetSize(d));
+    }
+    const IndexValueType regionEnd = region.GetIndex(SliceAxis) + static_cast<IndexValueType>(region.GetSize(SliceAxis));
+    if (rowStart[SliceAxis] >= regionEnd)
+    {
+      return carry + ((rowStart[SliceAxis] - regionEnd) * stride + voxel) * components;
+    }
+    OffsetValueType slice = rowStart[SliceAxis] - region.GetIndex(SliceAxis);
+    if (ringSlices > 0)
+    {
+      slice %= ringSlices;
     }
     return base + (slice * stride + voxel) * components;
   }
@@ -57,6 +63,9 @@ struct PatchMerger<TInputImage, TOutputImage>::Accumulator
   OffsetValueType       components{ 1 };
   /** 0 when the sums live in the output buffer, else the number of slices of the ring. */
   OffsetValueType ringSlices{ 0 };
+  /** The sums of the slices past the region that straddling lines reach, and how many slices. */
+  AccumulatorType * carry{ nullptr };
+  SizeValueType     carrySlices{ 0 };
 };
 
 template <typename TInputImage, typename TOutputImage>
@@ -232,12 +241,50 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
     accumulator.base = ring.data();
   }
 
-  auto *                      stack = const_cast<InputImageType *>(this->GetInput());
+  // Sums carried from the previous request, when it was the division just
+  // before this one: the lines it pulled are not pulled again.
+  CarriedSums carried;
+  if (this->CanUseCarriedSums(region))
+  {
+    carried = std::move(m_CarriedSums);
+  }
+  m_CarriedSums = CarriedSums();
+
   const OutputImageRegionType lines = grid.GetOverlappingGridRegion(region);
-  const SizeValueType         numberOfLines = lines.GetNumberOfPixels() / std::max<SizeValueType>(lines.GetSize(0), 1);
   const IndexValueType        regionEnd = region.GetIndex(SliceAxis) + static_cast<IndexValueType>(region.GetSize(SliceAxis));
-  IndexValueType              unfinished = region.GetIndex(SliceAxis);
-  SizeValueType               merged = 0;
+  // Lines that straddle the region's end leave sums in the slices after it: keep them for the next division.
+  CarriedSums next;
+  next.region = region;
+  next.region.SetIndex(SliceAxis, regionEnd);
+  IndexValueType carryEnd = std::max(regionEnd, carried.region.GetIndex(SliceAxis) +
+                                                  static_cast<IndexValueType>(carried.region.GetSize(SliceAxis)));
+  if (lines.GetNumberOfPixels() > 0)
+  {
+    const IndexValueType imageEnd = grid.GetImageRegion().GetUpperIndex()[SliceAxis] + 1;
+    const IndexValueType lastLineEnd =
+      grid.GetImageRegion().GetIndex(SliceAxis) +
+      grid.GetAxisLayout(SliceAxis).GetStart(static_cast<SizeValueType>(lines.GetUpperIndex()[SliceAxis])) +
+      static_cast<IndexValueType>(grid.GetPatchSize()[SliceAxis]);
+    carryEnd = std::max(carryEnd, std::min(lastLineEnd, imageEnd));
+    next.lastLinePosition = std::max(carried.lastLinePosition, lines.GetUpperIndex()[SliceAxis]);
+  }
+  next.region.SetSize(SliceAxis, static_cast<SizeValueType>(carryEnd - regionEnd));
+  next.sums.assign(next.region.GetNumberOfPixels() * components, AccumulatorType{ 0 });
+  accumulator.carry = next.sums.data();
+  accumulator.carrySlices = next.region.GetSize(SliceAxis);
+  // ForEachImageRow visits the rows in buffer order.
+  const SizeValueType     carriedRowValues = carried.region.GetSize(0) * components;
+  const AccumulatorType * carriedRow = carried.sums.data();
+  ForEachImageRow(carried.region, [&](const typename OutputImageType::IndexType & rowStart) {
+    std::copy_n(carriedRow, carriedRowValues, accumulator.Row(rowStart));
+    carriedRow += carriedRowValues;
+  });
+  carried.sums = std::vector<AccumulatorType>();
+
+  auto *               stack = const_cast<InputImageType *>(this->GetInput());
+  const SizeValueType  numberOfLines = lines.GetNumberOfPixels() / std::max<SizeValueType>(lines.GetSize(0), 1);
+  IndexValueType       unfinished = region.GetIndex(SliceAxis);
+  SizeValueType        merged = 0;
 
   // Each row of the grid box `lines` is one patch line (or the part of it that
   // overlaps the region); they come with non-decreasing start on the slowest axis.
@@ -247,6 +294,11 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
       ProcessAborted aborted(__FILE__, __LINE__);
       aborted.SetDescription("PatchMerger: AbortGenerateDataOn");
       throw aborted;
+    }
+    this->UpdateProgress(static_cast<float>(merged++) / static_cast<float>(numberOfLines));
+    if (lineStart[SliceAxis] <= carried.lastLinePosition)
+    {
+      return; // scattered by the previous division, its sums carried
     }
     const IndexValueType lineSlice =
       grid.GetImageRegion().GetIndex(SliceAxis) +
@@ -270,9 +322,36 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
                         << stack->GetRequestedRegion());
     }
     this->ScatterLine(accumulator, windows, m_LinePatchRange.first, m_LinePatchRange.second);
-    this->UpdateProgress(static_cast<float>(++merged) / static_cast<float>(numberOfLines));
   });
   this->FinishSlices(accumulator, windows, background, unfinished, regionEnd);
+
+  if (next.region.GetNumberOfPixels() > 0)
+  {
+    next.pipelineMTime = output->GetPipelineMTime();
+    m_CarriedSums = std::move(next);
+  }
+}
+
+template <typename TInputImage, typename TOutputImage>
+bool
+PatchMerger<TInputImage, TOutputImage>::CanUseCarriedSums(const OutputImageRegionType & region) const
+{
+  // Only for the division right after the one that left them, with nothing changed upstream or here.
+  constexpr unsigned int SliceAxis = OutputImageDimension - 1;
+  if (m_CarriedSums.region.GetNumberOfPixels() == 0 ||
+      m_CarriedSums.pipelineMTime != this->GetOutput()->GetPipelineMTime() ||
+      m_CarriedSums.region.GetIndex(SliceAxis) != region.GetIndex(SliceAxis))
+  {
+    return false;
+  }
+  for (unsigned int d = 0; d < SliceAxis; ++d)
+  {
+    if (m_CarriedSums.region.GetIndex(d) != region.GetIndex(d) || m_CarriedSums.region.GetSize(d) != region.GetSize(d))
+    {
+      return false;
+    }
+  }
+  return true;
 }
 
 template <typename TInputImage, typename TOutputImage>
@@ -290,7 +369,12 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator & accumula
   // Along a line only the position on axis 0 changes: the line spans from its first patch to its last.
   OutputImageRegionType lineRegion = grid.GetPatchRegion(first);
   lineRegion.SetSize(0, static_cast<SizeValueType>(grid.GetPatchRegion(last).GetUpperIndex()[0] - lineRegion.GetIndex(0) + 1));
-  if (!lineRegion.Crop(accumulator.region))
+  // Inside the region, and past its end as far as the carry reaches.
+  OutputImageRegionType sumsRegion = accumulator.region;
+  sumsRegion.SetSize(Accumulator::SliceAxis,
+                     sumsRegion.GetSize(Accumulator::SliceAxis) +
+                       accumulator.carrySlices);
+  if (!lineRegion.Crop(sumsRegion))
   {
     return;
   }
@@ -437,6 +521,8 @@ PatchMerger<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent inde
   }
   os << indent << "BackgroundValue: "
      << static_cast<typename NumericTraits<OutputPixelType>::PrintType>(m_BackgroundValue) << std::endl;
+  os << indent << "CarriedSums: " << m_CarriedSums.region << " (" << m_CarriedSums.sums.size()
+     << " values, lines through slowest-axis position " << m_CarriedSums.lastLinePosition << ")" << std::endl;
   os << indent << "LinePatchRange: [" << m_LinePatchRange.first << ", " << m_LinePatchRange.second << "]"
      << std::endl;
 }

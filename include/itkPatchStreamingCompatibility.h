@@ -26,4 +26,9 @@
 #  define itkOverrideGetNameOfClassMacro(thisClass) itkTypeMacro(thisClass, Superclass)
 #endif
 
+// ITK 5 marks VerifyInputInformation with ITKv5_CONST; later versions make it const.
+#ifndef ITKv5_CONST
+#  define ITKv5_CONST const
+#endif
+
 #endif

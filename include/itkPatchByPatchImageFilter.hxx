@@ -1,0 +1,258 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkPatchByPatchImageFilter_hxx
+#define itkPatchByPatchImageFilter_hxx
+
+#include "itkPatchByPatchImageFilter.h"
+#include "itkPatchPixelComponents.h"
+#include "itkPatchStackGrid.h"
+
+#include <algorithm>
+
+#define itkPatchByPatchTemplate                                                                                       \
+  template <typename TInputImage, typename TOutputImage, typename TInputFilter, typename TOutputFilter,                 \
+            typename TInternalInputImage, typename TInternalOutputImage>
+#define itkPatchByPatchClass                                                                                          \
+  PatchByPatchImageFilter<TInputImage, TOutputImage, TInputFilter, TOutputFilter, TInternalInputImage,                \
+                          TInternalOutputImage>
+
+namespace itk
+{
+namespace PatchByPatchDetail
+{
+/** Gives `patch` the size and physical geometry of patch k of `grid`. */
+template <typename TPatchImage, typename TGrid>
+void
+SetPatchGeometry(TPatchImage * patch, const TGrid & grid, SizeValueType k)
+{
+  patch->SetRegions(typename TPatchImage::RegionType(grid.GetPatchSize()));
+  patch->SetSpacing(grid.GetSpacing());
+  patch->SetDirection(grid.GetDirection());
+  patch->SetOrigin(grid.GetPatchOrigin(k));
+}
+} // namespace PatchByPatchDetail
+
+itkPatchByPatchTemplate void
+itkPatchByPatchClass::SetFilter(InputFilterType * filter)
+{
+  auto * outputFilter = dynamic_cast<OutputFilterType *>(filter);
+  if (filter == nullptr || outputFilter == nullptr)
+  {
+    itkExceptionMacro(<< "SetFilter needs a filter that is both an input and an output filter; "
+                         "use SetInputFilter() and SetOutputFilter() for a mini-pipeline");
+  }
+  this->SetInputFilter(filter);
+  this->SetOutputFilter(outputFilter);
+}
+
+itkPatchByPatchTemplate void
+itkPatchByPatchClass::SetInputFilter(InputFilterType * filter)
+{
+  if (filter == nullptr)
+  {
+    itkExceptionMacro(<< "InputFilter cannot be nullptr");
+  }
+  if (m_InputFilter != filter)
+  {
+    m_InputFilter = filter;
+    this->Modified();
+  }
+}
+
+itkPatchByPatchTemplate void
+itkPatchByPatchClass::SetOutputFilter(OutputFilterType * filter)
+{
+  if (filter == nullptr)
+  {
+    itkExceptionMacro(<< "OutputFilter cannot be nullptr");
+  }
+  if (m_OutputFilter != filter)
+  {
+    m_OutputFilter = filter;
+    this->Modified();
+  }
+}
+
+itkPatchByPatchTemplate void
+itkPatchByPatchClass::SetPatchGrid(const PatchGridType & grid)
+{
+  if (grid != m_PatchGrid)
+  {
+    m_PatchGrid = grid;
+    this->Modified();
+  }
+}
+
+itkPatchByPatchTemplate void
+itkPatchByPatchClass::VerifyInputInformation() ITKv5_CONST
+{
+  Superclass::VerifyInputInformation();
+  if (!m_InputFilter)
+  {
+    itkExceptionMacro(<< "InputFilter is not set: call SetFilter() or SetInputFilter()");
+  }
+  if (!m_OutputFilter)
+  {
+    itkExceptionMacro(<< "OutputFilter is not set: call SetFilter() or SetOutputFilter()");
+  }
+}
+
+itkPatchByPatchTemplate void
+itkPatchByPatchClass::GenerateOutputInformation()
+{
+  Superclass::GenerateOutputInformation();
+  const InputImageType * stack = this->GetInput();
+  OutputImageType *      output = this->GetOutput();
+  const PatchGridType    grid = GetStackPatchGrid(m_PatchGrid, *stack);
+  m_PatchGridFromInput = m_PatchGrid.IsEmpty() ? grid : PatchGridType();
+  output->SetMetaDataDictionary(stack->GetMetaDataDictionary());
+  EncapsulatePatchGrid(output->GetMetaDataDictionary(), grid);
+
+  // Ask the inner pipeline what it makes of a patch: its size must stay, its
+  // number of components becomes the output stack's.
+  auto probe = InternalInputImageType::New();
+  PatchByPatchDetail::SetPatchGeometry(probe.GetPointer(), grid, 0);
+  probe->SetNumberOfComponentsPerPixel(stack->GetNumberOfComponentsPerPixel());
+  m_InputFilter->SetInput(probe);
+  m_OutputFilter->UpdateOutputInformation();
+  const InternalOutputImageType * patchOutput = m_OutputFilter->GetOutput();
+  if (patchOutput->GetLargestPossibleRegion().GetSize() != grid.GetPatchSize())
+  {
+    itkExceptionMacro(<< "the inner pipeline turns a patch of size " << grid.GetPatchSize() << " into one of size "
+                      << patchOutput->GetLargestPossibleRegion().GetSize() << "; it must keep the patch size");
+  }
+  output->SetNumberOfComponentsPerPixel(patchOutput->GetNumberOfComponentsPerPixel());
+}
+
+itkPatchByPatchTemplate void
+itkPatchByPatchClass::EnlargeOutputRequestedRegion(DataObject * data)
+{
+  auto *     output = dynamic_cast<OutputImageType *>(data);
+  RegionType region = output->GetRequestedRegion();
+  for (unsigned int d = 0; d < PatchDimension; ++d)
+  {
+    region.SetIndex(d, output->GetLargestPossibleRegion().GetIndex(d));
+    region.SetSize(d, output->GetLargestPossibleRegion().GetSize(d));
+  }
+  output->SetRequestedRegion(region);
+}
+
+itkPatchByPatchTemplate void
+itkPatchByPatchClass::GenerateInputRequestedRegion()
+{
+  Superclass::GenerateInputRequestedRegion();
+  auto * stack = const_cast<InputImageType *>(this->GetInput());
+  if (stack == nullptr)
+  {
+    return;
+  }
+  typename InputImageType::RegionType region = stack->GetLargestPossibleRegion();
+  const RegionType &                  requested = this->GetOutput()->GetRequestedRegion();
+  region.SetIndex(PatchDimension, requested.GetIndex(PatchDimension));
+  region.SetSize(PatchDimension, requested.GetSize(PatchDimension));
+  region.Crop(stack->GetLargestPossibleRegion());
+  stack->SetRequestedRegion(region);
+}
+
+itkPatchByPatchTemplate void
+itkPatchByPatchClass::GenerateData()
+{
+  this->AllocateOutputs();
+  const InputImageType * stack = this->GetInput();
+  OutputImageType *      output = this->GetOutput();
+  const PatchGridType &  grid = this->GetPatchGrid();
+  const RegionType       region = output->GetRequestedRegion();
+  const SizeValueType    patchPixels = region.GetNumberOfPixels() / std::max<SizeValueType>(region.GetSize(PatchDimension), 1);
+  const SizeValueType    inputValues = patchPixels * stack->GetNumberOfComponentsPerPixel();
+  const SizeValueType    outputValues = patchPixels * output->GetNumberOfComponentsPerPixel();
+  const auto *           stackBuffer = GetComponentBuffer(stack);
+  auto *                 outputBuffer = GetComponentBuffer(output);
+
+  // One patch image, refilled for every patch: the inner pipeline sees a new
+  // input each time (Modified) and re-executes.
+  auto patch = InternalInputImageType::New();
+  patch->SetNumberOfComponentsPerPixel(stack->GetNumberOfComponentsPerPixel());
+  m_InputFilter->SetInput(patch);
+
+  const auto first = static_cast<SizeValueType>(region.GetIndex(PatchDimension));
+  const auto count = region.GetSize(PatchDimension);
+  for (SizeValueType k = first; k < first + count; ++k)
+  {
+    if (this->GetAbortGenerateData())
+    {
+      ProcessAborted aborted(__FILE__, __LINE__);
+      aborted.SetDescription("PatchByPatchImageFilter: AbortGenerateDataOn");
+      throw aborted;
+    }
+    m_PatchNumber = k;
+    this->InvokeEvent(IterationEvent());
+
+    typename InputImageType::IndexType  stackIndex = stack->GetLargestPossibleRegion().GetIndex();
+    typename OutputImageType::IndexType outputIndex = region.GetIndex();
+    stackIndex[PatchDimension] = static_cast<IndexValueType>(k);
+    outputIndex[PatchDimension] = static_cast<IndexValueType>(k);
+    // A whole patch is contiguous in the stack (the patch axis is the slowest).
+    const auto * source = stackBuffer + stack->ComputeOffset(stackIndex) * stack->GetNumberOfComponentsPerPixel();
+    PatchByPatchDetail::SetPatchGeometry(patch.GetPointer(), grid, k);
+    if (patch->GetBufferPointer() == nullptr)
+    {
+      // First patch, or an in-place inner filter took the previous buffer.
+      patch->Allocate();
+    }
+    std::copy_n(source, inputValues, GetComponentBuffer(patch.GetPointer()));
+    patch->Modified();
+
+    m_OutputFilter->UpdateLargestPossibleRegion();
+    const InternalOutputImageType * result = m_OutputFilter->GetOutput();
+    if (result->GetBufferedRegion().GetSize() != grid.GetPatchSize() ||
+        result->GetNumberOfComponentsPerPixel() != output->GetNumberOfComponentsPerPixel())
+    {
+      itkExceptionMacro(<< "the inner pipeline produced " << result->GetBufferedRegion() << " with "
+                        << result->GetNumberOfComponentsPerPixel() << " components for patch " << k
+                        << "; expected the patch size " << grid.GetPatchSize() << " and "
+                        << output->GetNumberOfComponentsPerPixel() << " components");
+    }
+    const auto * values = GetComponentBuffer(result);
+    auto *       target = outputBuffer + output->ComputeOffset(outputIndex) * output->GetNumberOfComponentsPerPixel();
+    std::transform(values, values + outputValues, target, [](const auto value) {
+      return static_cast<PixelComponentType<OutputImageType>>(value);
+    });
+    this->UpdateProgress(static_cast<float>(k - first + 1) / static_cast<float>(count));
+  }
+  // Do not keep the last patch alive through the inner pipeline.
+  m_InputFilter->SetInput(nullptr);
+}
+
+itkPatchByPatchTemplate void
+itkPatchByPatchClass::PrintSelf(std::ostream & os, Indent indent) const
+{
+  Superclass::PrintSelf(os, indent);
+  os << indent << "InputFilter: " << m_InputFilter.GetPointer() << std::endl;
+  os << indent << "OutputFilter: " << m_OutputFilter.GetPointer() << std::endl;
+  os << indent << "PatchGrid:" << std::endl;
+  m_PatchGrid.Print(os, indent.GetNextIndent());
+  os << indent << "PatchGridFromInput:" << std::endl;
+  m_PatchGridFromInput.Print(os, indent.GetNextIndent());
+  os << indent << "PatchNumber: " << m_PatchNumber << std::endl;
+}
+} // end namespace itk
+
+#undef itkPatchByPatchTemplate
+#undef itkPatchByPatchClass
+
+#endif
