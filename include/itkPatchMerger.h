@@ -202,8 +202,9 @@ private:
    * the slices after it (DESIGN section 5), kept for the adjacent division. */
   struct CarriedSums
   {
+    /** A ring of P-1 slices of the request's other axes, keyed by slice index. */
     std::vector<AccumulatorType> sums{};
-    /** The slices [end of the last request, last line end) x the request's other axes. */
+    /** The slices held: [end of the last request, end of its last line) x the request's other axes. */
     OutputImageRegionType region{};
     /** Lines up to this grid position on the slowest axis are already scattered. */
     IndexValueType lastLinePosition{ -1 };

@@ -33,10 +33,43 @@ struct PatchMerger<TInputImage, TOutputImage>::Accumulator
 {
   static constexpr unsigned int SliceAxis = OutputImageDimension - 1;
 
+  Accumulator(const OutputImageRegionType & accumulatedRegion, OffsetValueType componentsPerPixel)
+    : region(accumulatedRegion)
+    , components(componentsPerPixel)
+  {
+    for (unsigned int d = 0; d < SliceAxis; ++d)
+    {
+      sliceVoxels *= static_cast<OffsetValueType>(region.GetSize(d));
+    }
+  }
+
   /** The partial sums of the row that starts at `rowStart`: inside `region`
    * (output buffer or ring), or past its end on the slowest axis (carry). */
   AccumulatorType *
   Row(const typename OutputImageType::IndexType & rowStart) const
+  {
+    if (rowStart[SliceAxis] >= region.GetIndex(SliceAxis) + static_cast<IndexValueType>(region.GetSize(SliceAxis)))
+    {
+      return this->CarryRow(rowStart);
+    }
+    OffsetValueType slice = rowStart[SliceAxis] - region.GetIndex(SliceAxis);
+    if (ringSlices > 0)
+    {
+      slice %= ringSlices;
+    }
+    return base + (slice * sliceVoxels + this->VoxelInSlice(rowStart)) * components;
+  }
+
+  /** The carry ring's row for `rowStart`, a slice past the region (or carried into it). */
+  AccumulatorType *
+  CarryRow(const typename OutputImageType::IndexType & rowStart) const
+  {
+    const OffsetValueType slot = ((rowStart[SliceAxis] % carryRingSlices) + carryRingSlices) % carryRingSlices;
+    return carry + (slot * sliceVoxels + this->VoxelInSlice(rowStart)) * components;
+  }
+
+  OffsetValueType
+  VoxelInSlice(const typename OutputImageType::IndexType & rowStart) const
   {
     OffsetValueType voxel = 0;
     OffsetValueType stride = 1;
@@ -45,27 +78,19 @@ struct PatchMerger<TInputImage, TOutputImage>::Accumulator
       voxel += (rowStart[d] - region.GetIndex(d)) * stride;
       stride *= static_cast<OffsetValueType>(region.GetSize(d));
     }
-    const IndexValueType regionEnd = region.GetIndex(SliceAxis) + static_cast<IndexValueType>(region.GetSize(SliceAxis));
-    if (rowStart[SliceAxis] >= regionEnd)
-    {
-      return carry + ((rowStart[SliceAxis] - regionEnd) * stride + voxel) * components;
-    }
-    OffsetValueType slice = rowStart[SliceAxis] - region.GetIndex(SliceAxis);
-    if (ringSlices > 0)
-    {
-      slice %= ringSlices;
-    }
-    return base + (slice * stride + voxel) * components;
+    return voxel;
   }
 
-  OutputImageRegionType region{};
-  AccumulatorType *     base{ nullptr };
-  OffsetValueType       components{ 1 };
+  const OutputImageRegionType region;
+  const OffsetValueType       components;
+  OffsetValueType             sliceVoxels{ 1 };
+  AccumulatorType *           base{ nullptr };
   /** 0 when the sums live in the output buffer, else the number of slices of the ring. */
   OffsetValueType ringSlices{ 0 };
-  /** The sums of the slices past the region that straddling lines reach, and how many slices. */
+  /** The ring of P-1 slices (keyed by slice index) holding the sums past the region, up to carryEnd. */
   AccumulatorType * carry{ nullptr };
-  SizeValueType     carrySlices{ 0 };
+  OffsetValueType   carryRingSlices{ 0 };
+  IndexValueType    carryEnd{ 0 };
 };
 
 template <typename TInputImage, typename TOutputImage>
@@ -222,11 +247,9 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
   parameters.CustomProfiles.assign(m_CustomProfiles.begin(), m_CustomProfiles.end());
   const WindowsType windows(grid, parameters);
 
-  Accumulator accumulator;
-  accumulator.region = region;
-  accumulator.components = components;
+  Accumulator                  accumulator(region, components);
   std::vector<AccumulatorType> ring;
-  const SizeValueType          sliceComponents = region.GetNumberOfPixels() / std::max<SizeValueType>(region.GetSize(SliceAxis), 1) * components;
+  const auto                   sliceComponents = static_cast<SizeValueType>(accumulator.sliceVoxels * accumulator.components);
   if constexpr (std::is_same<AccumulatorType, OutputComponentType>::value)
   {
     accumulator.base = GetComponentBuffer(output);
@@ -242,22 +265,20 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
   }
 
   // Sums carried from the previous request, when it was the division just
-  // before this one: the lines it pulled are not pulled again.
-  CarriedSums carried;
-  if (this->CanUseCarriedSums(region))
-  {
-    carried = std::move(m_CarriedSums);
-  }
-  m_CarriedSums = CarriedSums();
+  // before this one: the lines it scattered are not pulled again. Until this
+  // request succeeds, nothing is carried.
+  const bool                  useCarried = this->CanUseCarriedSums(region);
+  const OutputImageRegionType arrived = useCarried ? m_CarriedSums.region : OutputImageRegionType();
+  const IndexValueType        scatteredThrough = useCarried ? m_CarriedSums.lastLinePosition : -1;
+  m_CarriedSums.region = OutputImageRegionType();
+  m_CarriedSums.lastLinePosition = -1;
 
   const OutputImageRegionType lines = grid.GetOverlappingGridRegion(region);
   const IndexValueType        regionEnd = region.GetIndex(SliceAxis) + static_cast<IndexValueType>(region.GetSize(SliceAxis));
-  // Lines that straddle the region's end leave sums in the slices after it: keep them for the next division.
-  CarriedSums next;
-  next.region = region;
-  next.region.SetIndex(SliceAxis, regionEnd);
-  IndexValueType carryEnd = std::max(regionEnd, carried.region.GetIndex(SliceAxis) +
-                                                  static_cast<IndexValueType>(carried.region.GetSize(SliceAxis)));
+  // Lines that straddle the region's end leave sums in the slices after it,
+  // at most P-1 of them: a ring of P-1 slices keeps them for the next division.
+  IndexValueType carryEnd = std::max(regionEnd, arrived.GetIndex(SliceAxis) + static_cast<IndexValueType>(arrived.GetSize(SliceAxis)));
+  IndexValueType lastLinePosition = scatteredThrough;
   if (lines.GetNumberOfPixels() > 0)
   {
     const IndexValueType imageEnd = grid.GetImageRegion().GetUpperIndex()[SliceAxis] + 1;
@@ -266,20 +287,26 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
       grid.GetAxisLayout(SliceAxis).GetStart(static_cast<SizeValueType>(lines.GetUpperIndex()[SliceAxis])) +
       static_cast<IndexValueType>(grid.GetPatchSize()[SliceAxis]);
     carryEnd = std::max(carryEnd, std::min(lastLineEnd, imageEnd));
-    next.lastLinePosition = std::max(carried.lastLinePosition, lines.GetUpperIndex()[SliceAxis]);
+    lastLinePosition = std::max(lastLinePosition, lines.GetUpperIndex()[SliceAxis]);
   }
-  next.region.SetSize(SliceAxis, static_cast<SizeValueType>(carryEnd - regionEnd));
-  next.sums.assign(next.region.GetNumberOfPixels() * components, AccumulatorType{ 0 });
-  accumulator.carry = next.sums.data();
-  accumulator.carrySlices = next.region.GetSize(SliceAxis);
-  // ForEachImageRow visits the rows in buffer order.
-  const SizeValueType     carriedRowValues = carried.region.GetSize(0) * components;
-  const AccumulatorType * carriedRow = carried.sums.data();
-  ForEachImageRow(carried.region, [&](const typename OutputImageType::IndexType & rowStart) {
-    std::copy_n(carriedRow, carriedRowValues, accumulator.Row(rowStart));
-    carriedRow += carriedRowValues;
-  });
-  carried.sums = std::vector<AccumulatorType>();
+  if (carryEnd > regionEnd && arrived.GetNumberOfPixels() == 0)
+  {
+    m_CarriedSums.sums.assign((grid.GetPatchSize()[SliceAxis] - 1) * sliceComponents, AccumulatorType{ 0 });
+  }
+  accumulator.carry = m_CarriedSums.sums.data();
+  accumulator.carryRingSlices = static_cast<OffsetValueType>(grid.GetPatchSize()[SliceAxis]) - 1;
+  accumulator.carryEnd = carryEnd;
+  // Carried slices inside this region move to the accumulator; their ring slots are freed.
+  OutputImageRegionType arriving = arrived;
+  if (arriving.Crop(region))
+  {
+    const SizeValueType rowValues = arriving.GetSize(0) * components;
+    ForEachImageRow(arriving, [&](const typename OutputImageType::IndexType & rowStart) {
+      AccumulatorType * slot = accumulator.CarryRow(rowStart);
+      std::copy_n(slot, rowValues, accumulator.Row(rowStart));
+      std::fill_n(slot, rowValues, AccumulatorType{ 0 });
+    });
+  }
 
   auto *               stack = const_cast<InputImageType *>(this->GetInput());
   const SizeValueType  numberOfLines = lines.GetNumberOfPixels() / std::max<SizeValueType>(lines.GetSize(0), 1);
@@ -296,7 +323,7 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
       throw aborted;
     }
     this->UpdateProgress(static_cast<float>(merged++) / static_cast<float>(numberOfLines));
-    if (lineStart[SliceAxis] <= carried.lastLinePosition)
+    if (lineStart[SliceAxis] <= scatteredThrough)
     {
       return; // scattered by the previous division, its sums carried
     }
@@ -325,10 +352,17 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
   });
   this->FinishSlices(accumulator, windows, background, unfinished, regionEnd);
 
-  if (next.region.GetNumberOfPixels() > 0)
+  if (carryEnd > regionEnd)
   {
-    next.pipelineMTime = output->GetPipelineMTime();
-    m_CarriedSums = std::move(next);
+    m_CarriedSums.region = region;
+    m_CarriedSums.region.SetIndex(SliceAxis, regionEnd);
+    m_CarriedSums.region.SetSize(SliceAxis, static_cast<SizeValueType>(carryEnd - regionEnd));
+    m_CarriedSums.lastLinePosition = lastLinePosition;
+    m_CarriedSums.pipelineMTime = output->GetPipelineMTime();
+  }
+  else
+  {
+    m_CarriedSums.sums = std::vector<AccumulatorType>();
   }
 }
 
@@ -372,8 +406,7 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator & accumula
   // Inside the region, and past its end as far as the carry reaches.
   OutputImageRegionType sumsRegion = accumulator.region;
   sumsRegion.SetSize(Accumulator::SliceAxis,
-                     sumsRegion.GetSize(Accumulator::SliceAxis) +
-                       accumulator.carrySlices);
+                     static_cast<SizeValueType>(accumulator.carryEnd - sumsRegion.GetIndex(Accumulator::SliceAxis)));
   if (!lineRegion.Crop(sumsRegion))
   {
     return;
