@@ -11,6 +11,8 @@ itk_module(PatchStreaming
     ITKGoogleTest
     ITKImageGrid
     ITKImageFilterBase
+    ITKImageIntensity
+    ITKSmoothing
     ITKImageSources
     ITKIOImageBase
     ITKIONIFTI

@@ -17,7 +17,7 @@ include(CTest)
 include(GNUInstallDirs)
 
 # The examples read and write images.
-set(PatchStreaming_EXAMPLE_DEPENDS ITKIOImageBase ITKIONIFTI ITKIONRRD ITKIOMeta)
+set(PatchStreaming_EXAMPLE_DEPENDS ITKIOImageBase ITKIONIFTI ITKIONRRD ITKIOMeta ITKSmoothing ITKImageIntensity)
 if(BUILD_TESTING)
   find_package(ITK REQUIRED COMPONENTS ${PatchStreaming_DEPENDS} ${PatchStreaming_EXAMPLE_DEPENDS} ${PatchStreaming_TEST_DEPENDS})
 else()
