@@ -20,6 +20,7 @@
 
 #include "itkImageSource.h"
 #include "itkImageToImageFilter.h"
+#include "itkInPlaceImageFilter.h"
 #include "itkPatchGrid.h"
 #include "itkPatchStackTraits.h"
 #include "itkPatchStreamingCompatibility.h"
@@ -47,6 +48,10 @@ namespace itk
  * (networks, smoothing) are themselves multi-threaded. The README gives the
  * measurements behind this choice.
  *
+ * In place (InPlaceOn, the default) when the output stack has the input's
+ * type and number of components: each patch is copied out before its result
+ * is written back, so the stack line is held once, not twice.
+ *
  * An IterationEvent is invoked before each patch; GetPatchNumber() tells which.
  *
  * \ingroup PatchStreaming
@@ -59,13 +64,13 @@ template <typename TInputImage,
           typename TOutputFilter = ImageSource<typename TInputFilter::OutputImageType>,
           typename TInternalInputImage = typename TInputFilter::InputImageType,
           typename TInternalOutputImage = typename TOutputFilter::OutputImageType>
-class ITK_TEMPLATE_EXPORT PatchByPatchImageFilter : public ImageToImageFilter<TInputImage, TOutputImage>
+class ITK_TEMPLATE_EXPORT PatchByPatchImageFilter : public InPlaceImageFilter<TInputImage, TOutputImage>
 {
 public:
   ITK_DISALLOW_COPY_AND_MOVE(PatchByPatchImageFilter);
 
   using Self = PatchByPatchImageFilter;
-  using Superclass = ImageToImageFilter<TInputImage, TOutputImage>;
+  using Superclass = InPlaceImageFilter<TInputImage, TOutputImage>;
   using Pointer = SmartPointer<Self>;
   using ConstPointer = SmartPointer<const Self>;
 
@@ -117,8 +122,12 @@ public:
   itkGetConstMacro(PatchNumber, SizeValueType);
 
 protected:
-  PatchByPatchImageFilter() = default;
+  PatchByPatchImageFilter();
   ~PatchByPatchImageFilter() override = default;
+
+  /** Only when the inner pipeline keeps the number of components as well as the type. */
+  bool
+  CanRunInPlace() const override;
 
   void
   PrintSelf(std::ostream & os, Indent indent) const override;

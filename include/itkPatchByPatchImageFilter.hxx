@@ -47,6 +47,18 @@ SetPatchGeometry(TPatchImage * patch, const TGrid & grid, SizeValueType k)
 }
 } // namespace PatchByPatchDetail
 
+itkPatchByPatchTemplate itkPatchByPatchClass::PatchByPatchImageFilter()
+{
+  this->InPlaceOn();
+}
+
+itkPatchByPatchTemplate bool
+itkPatchByPatchClass::CanRunInPlace() const
+{
+  return Superclass::CanRunInPlace() &&
+         this->GetInput()->GetNumberOfComponentsPerPixel() == this->GetOutput()->GetNumberOfComponentsPerPixel();
+}
+
 itkPatchByPatchTemplate void
 itkPatchByPatchClass::SetFilter(InputFilterType * filter)
 {
@@ -206,7 +218,8 @@ itkPatchByPatchClass::GenerateData()
     typename OutputImageType::IndexType outputIndex = region.GetIndex();
     stackIndex[PatchDimension] = static_cast<IndexValueType>(k);
     outputIndex[PatchDimension] = static_cast<IndexValueType>(k);
-    // A whole patch is contiguous in the stack (the patch axis is the slowest).
+    // A whole patch is contiguous in the stack (the patch axis is the slowest);
+    // it is copied out before its result is written (the same memory when in place).
     const auto * source = stackBuffer + stack->ComputeOffset(stackIndex) * stack->GetNumberOfComponentsPerPixel();
     PatchByPatchDetail::SetPatchGeometry(patch.GetPointer(), grid, k);
     if (patch->GetBufferPointer() == nullptr)

@@ -160,6 +160,7 @@ TEST(PatchByPatchImageFilter, InPlaceInnerFiltersAndMiniPipelinesWork)
   perPatch->SetInput(extractor->GetOutput());
   perPatch->SetInputFilter(twice);
   perPatch->SetOutputFilter(thrice);
+  perPatch->InPlaceOff(); // keep the extractor's stack for the comparison
   perPatch->Update();
   const StackType * stack = extractor->GetOutput();
   EXPECT_EQ(PatchStreamingTest::DescribeDifferences(stack, perPatch->GetOutput(), stack->GetLargestPossibleRegion(),
@@ -168,12 +169,28 @@ TEST(PatchByPatchImageFilter, InPlaceInnerFiltersAndMiniPipelinesWork)
   EXPECT_EQ(perPatch->GetOutput()->GetSpacing(), stack->GetSpacing());
   EXPECT_EQ(perPatch->GetOutput()->GetOrigin(), stack->GetOrigin());
 
+  // In place, the result lands in the stack's own buffer.
+  auto copy = PatchStreamingTest::PerturbedCopy<StackType>(stack);
+  copy->SetMetaDataDictionary(stack->GetMetaDataDictionary());
+  const float * copyBuffer = copy->GetBufferPointer();
+  const auto    expected = PatchStreamingTest::PerturbedCopy<StackType>(stack);
+  auto          inPlace = itk::PatchByPatchImageFilter<StackType>::New();
+  inPlace->SetInput(copy);
+  inPlace->SetInputFilter(twice);
+  inPlace->SetOutputFilter(thrice);
+  inPlace->Update();
+  EXPECT_EQ(inPlace->GetOutput()->GetBufferPointer(), copyBuffer);
+  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(expected.GetPointer(), inPlace->GetOutput(), stack->GetLargestPossibleRegion(),
+                                                    [](float v, float result) { return result == 6.0f * v; }),
+            "");
+
   // A request for some patches computes just those, whole.
   auto partial = itk::PatchByPatchImageFilter<StackType>::New();
   auto single = MultiplyType::New();
   single->SetConstant(-1.0f);
   partial->SetInput(extractor->GetOutput());
   partial->SetFilter(single);
+  partial->InPlaceOff();
   itk::SizeValueType iterations = 0;
   partial->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) { ++iterations; });
   auto request = stack->GetLargestPossibleRegion();
