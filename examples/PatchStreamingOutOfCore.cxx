@@ -149,6 +149,7 @@ RunPipeline(TPerPatch * perPatch, TMerger * merger, TWriterInput * last, const s
 {
   itk::SizeValueType computations = 0;
   perPatch->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) { ++computations; });
+  perPatch->ReleaseDataFlagOn(); // the merger frees each line once scattered
   merger->SetInput(perPatch->GetOutput());
   merger->SetWeighting(itk::PatchStreamingEnums::Weighting::Gaussian);
   auto writer = itk::ImageFileWriter<typename TWriterInput::OutputImageType>::New();

@@ -69,6 +69,8 @@ namespace itk
  * leave past the end are carried to the next request when it is the adjacent
  * division (the usual order) with nothing modified in between, so every patch
  * is computed once per streamed update. Any other request recomputes them.
+ * When the stack's ReleaseDataFlag is on, each line is released as soon as
+ * it is scattered, so the next line is never computed while it is still held.
  *
  * Multi-component stacks (VectorImage, Image<Vector>) merge component by
  * component into an output with as many components: C class probabilities

@@ -349,6 +349,11 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
                         << stack->GetRequestedRegion());
     }
     this->ScatterLine(accumulator, windows, m_LinePatchRange.first, m_LinePatchRange.second);
+    // A stack flagged ReleaseData gives its line back before the next one is computed.
+    if (stack->ShouldIReleaseData())
+    {
+      stack->ReleaseData();
+    }
   });
   this->FinishSlices(accumulator, windows, background, unfinished, regionEnd);
 

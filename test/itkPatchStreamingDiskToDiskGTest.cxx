@@ -54,17 +54,21 @@ struct DiskRun
 DiskRun
 SmoothFileToFile(const std::string & input, const std::string & output, unsigned int divisions)
 {
+  // Every stage releases its data once used, the merger each line once scattered.
   auto reader = itk::ImageFileReader<ImageType>::New();
   reader->SetFileName(input);
+  reader->ReleaseDataFlagOn();
   auto extractor = itk::PatchExtractor<ImageType>::New();
   extractor->SetInput(reader->GetOutput());
   extractor->SetPatchSize({ { 16, 14, 12 } });
   extractor->SetPatchOverlap({ { 8, 7, 6 } });
+  extractor->ReleaseDataFlagOn();
   auto smoothing = itk::DiscreteGaussianImageFilter<ImageType, ImageType>::New();
   smoothing->SetVariance(1.5);
   auto perPatch = itk::PatchByPatchImageFilter<StackType>::New();
   perPatch->SetInput(extractor->GetOutput());
   perPatch->SetFilter(smoothing);
+  perPatch->ReleaseDataFlagOn();
   auto merger = itk::PatchMerger<StackType>::New();
   merger->SetInput(perPatch->GetOutput());
   merger->SetWeighting(itk::PatchStreamingEnums::Weighting::Gaussian);
