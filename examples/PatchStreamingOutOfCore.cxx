@@ -21,9 +21,12 @@
 //
 //   reader -> PatchExtractor -> PatchByPatchImageFilter -> PatchMerger -> [argmax] -> writer
 //
-// Usage: PatchStreamingOutOfCore [smooth|classes] [size] [patch] [overlap] [divisions] [classes] [directory]
+// Usage: PatchStreamingOutOfCore [smooth|classes|threads] [size] [patch] [overlap] [divisions] [classes] [directory]
 //   smooth   per-patch DiscreteGaussianImageFilter (variance 4), float volume out
 //   classes  per-patch synthetic C-class model (softmax), argmax label map out
+//   threads  times two patch lines smoothed by PatchByPatchImageFilter (one
+//            patch at a time, the filter's own threads) against the same
+//            patches smoothed in parallel, one single-threaded filter per patch
 // Defaults: smooth 512 96 48 16 16 . ; prints peak RSS (getrusage), wall time
 // against a streamed copy of the same file, and patch computations / patches.
 #include "itkComponentArgmaxImageFilter.h"
@@ -37,6 +40,8 @@
 #include "itkImageFileReader.h"
 #include "itkImageFileWriter.h"
 #include "itkMetaImageIOFactory.h"
+#include "itkMultiThreaderBase.h"
+#include "itkPatchPixelComponents.h"
 
 #include <sys/resource.h>
 
@@ -142,6 +147,72 @@ MakeSource(const std::string & input, const Settings & settings)
   return source;
 }
 
+using SmoothingType = itk::DiscreteGaussianImageFilter<ImageType, ImageType>;
+
+SmoothingType::Pointer
+MakeSmoothing()
+{
+  auto smoothing = SmoothingType::New();
+  smoothing->SetVariance(4.0);
+  return smoothing;
+}
+
+/** Threading over patches or inside the per-patch filter: times both on the same two patch lines. */
+void
+MeasureThreading(const std::string & input, const Settings & settings)
+{
+  const Source source = MakeSource(input, settings);
+  auto &       extractor = source.extractor;
+  extractor->ReleaseDataFlagOff();
+  extractor->UpdateOutputInformation();
+  const auto & grid = extractor->GetPatchGrid();
+  auto         lines = extractor->GetOutput()->GetLargestPossibleRegion();
+  lines.SetSize(3, 2 * grid.GetGridSize()[0]);
+  extractor->GetOutput()->SetRequestedRegion(lines);
+  extractor->GetOutput()->Update();
+  const StackType * stack = extractor->GetOutput();
+
+  auto perPatch = itk::PatchByPatchImageFilter<StackType>::New();
+  perPatch->SetInput(stack);
+  perPatch->SetFilter(MakeSmoothing());
+  perPatch->InPlaceOff();
+  perPatch->GetOutput()->SetRequestedRegion(lines);
+  const double insideSeconds = SecondsFor([&] { perPatch->GetOutput()->Update(); });
+
+  auto parallel = StackType::New();
+  parallel->CopyInformation(stack);
+  parallel->SetRegions(lines);
+  parallel->Allocate();
+  const itk::SizeValueType patchValues = lines.GetNumberOfPixels() / lines.GetSize(3);
+  const double             overSeconds = SecondsFor([&] {
+    itk::MultiThreaderBase::New()->ParallelizeArray(
+      0,
+      lines.GetSize(3),
+      [&](itk::SizeValueType k) {
+        auto patch = ImageType::New();
+        patch->SetRegions(ImageType::RegionType(grid.GetPatchSize()));
+        patch->SetSpacing(grid.GetSpacing());
+        patch->SetDirection(grid.GetDirection());
+        patch->SetOrigin(grid.GetPatchOrigin(k));
+        patch->Allocate();
+        std::copy_n(stack->GetBufferPointer() + k * patchValues, patchValues, patch->GetBufferPointer());
+        auto smoothing = MakeSmoothing();
+        smoothing->SetInput(patch);
+        smoothing->SetNumberOfWorkUnits(1);
+        smoothing->Update();
+        std::copy_n(smoothing->GetOutput()->GetBufferPointer(), patchValues, parallel->GetBufferPointer() + k * patchValues);
+      },
+      nullptr);
+  });
+  const bool same = std::equal(parallel->GetBufferPointer(), parallel->GetBufferPointer() + lines.GetNumberOfPixels(),
+                               perPatch->GetOutput()->GetBufferPointer());
+  std::cout << "threading            " << lines.GetSize(3) << " patches of " << grid.GetPatchSize() << ", "
+            << itk::MultiThreaderBase::GetGlobalDefaultNumberOfThreads() << " threads\n"
+            << "  inside the filter  " << insideSeconds << " s (PatchByPatchImageFilter, one patch at a time)\n"
+            << "  over patches       " << overSeconds << " s (one single-threaded filter per patch) = "
+            << overSeconds / insideSeconds << " x; results " << (same ? "identical" : "DIFFER") << "\n";
+}
+
 /** Runs the pipeline to `output`; returns the number of patch computations. */
 template <typename TPerPatch, typename TMerger, typename TWriterInput>
 itk::SizeValueType
@@ -172,9 +243,9 @@ main(int argc, char * argv[])
   settings.divisions = argc > 5 ? static_cast<unsigned int>(std::stoul(argv[5])) : settings.divisions;
   settings.classes = argc > 6 ? static_cast<unsigned int>(std::stoul(argv[6])) : settings.classes;
   settings.directory = argc > 7 ? argv[7] : settings.directory;
-  if (settings.mode != "smooth" && settings.mode != "classes")
+  if (settings.mode != "smooth" && settings.mode != "classes" && settings.mode != "threads")
   {
-    std::cerr << "PatchStreamingOutOfCore: mode = " << settings.mode << " must be smooth or classes" << std::endl;
+    std::cerr << "PatchStreamingOutOfCore: mode = " << settings.mode << " must be smooth, classes or threads" << std::endl;
     return EXIT_FAILURE;
   }
   itk::MetaImageIOFactory::RegisterOneFactory();
@@ -189,6 +260,12 @@ main(int argc, char * argv[])
     const double       copySeconds = SecondsFor([&] { CopyVolume(input, copy, ioDivisions); });
     std::remove(copy.c_str());
     const double rssBefore = PeakResidentMiB();
+    if (settings.mode == "threads")
+    {
+      MeasureThreading(input, settings);
+      std::remove(input.c_str());
+      return EXIT_SUCCESS;
+    }
 
     const Source       source = MakeSource(input, settings);
     const auto &       extractor = source.extractor;
@@ -196,11 +273,9 @@ main(int argc, char * argv[])
     const double       seconds = SecondsFor([&] {
       if (settings.mode == "smooth")
       {
-        auto smoothing = itk::DiscreteGaussianImageFilter<ImageType, ImageType>::New();
-        smoothing->SetVariance(4.0);
         auto perPatch = itk::PatchByPatchImageFilter<StackType>::New();
         perPatch->SetInput(extractor->GetOutput());
-        perPatch->SetFilter(smoothing);
+        perPatch->SetFilter(MakeSmoothing());
         auto merger = itk::PatchMerger<StackType>::New();
         computations = RunPipeline(perPatch.GetPointer(), merger.GetPointer(), merger.GetPointer(), output, settings.divisions);
       }

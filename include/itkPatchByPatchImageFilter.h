@@ -52,6 +52,8 @@ namespace itk
  * type and number of components: each patch is copied out before its result
  * is written back, so the stack line is held once, not twice.
  *
+ * Patches a mask-restricted grid skips are not processed (their output is zero).
+ *
  * An IterationEvent is invoked before each patch; GetPatchNumber() tells which.
  *
  * \ingroup PatchStreaming

@@ -211,13 +211,19 @@ itkPatchByPatchClass::GenerateData()
       aborted.SetDescription("PatchByPatchImageFilter: AbortGenerateDataOn");
       throw aborted;
     }
+    typename OutputImageType::IndexType outputIndex = region.GetIndex();
+    outputIndex[PatchDimension] = static_cast<IndexValueType>(k);
+    auto * target = outputBuffer + output->ComputeOffset(outputIndex) * output->GetNumberOfComponentsPerPixel();
+    if (!grid.IsPatchKept(k))
+    {
+      std::fill_n(target, outputValues, PixelComponentType<OutputImageType>{}); // skipped by the mask: not processed
+      continue;
+    }
     m_PatchNumber = k;
     this->InvokeEvent(IterationEvent());
 
-    typename InputImageType::IndexType  stackIndex = stack->GetLargestPossibleRegion().GetIndex();
-    typename OutputImageType::IndexType outputIndex = region.GetIndex();
+    typename InputImageType::IndexType stackIndex = stack->GetLargestPossibleRegion().GetIndex();
     stackIndex[PatchDimension] = static_cast<IndexValueType>(k);
-    outputIndex[PatchDimension] = static_cast<IndexValueType>(k);
     // A whole patch is contiguous in the stack (the patch axis is the slowest);
     // it is copied out before its result is written (the same memory when in place).
     const auto * source = stackBuffer + stack->ComputeOffset(stackIndex) * stack->GetNumberOfComponentsPerPixel();
@@ -241,7 +247,6 @@ itkPatchByPatchClass::GenerateData()
                         << output->GetNumberOfComponentsPerPixel() << " components");
     }
     const auto * values = GetComponentBuffer(result);
-    auto *       target = outputBuffer + output->ComputeOffset(outputIndex) * output->GetNumberOfComponentsPerPixel();
     std::transform(values, values + outputValues, target, [](const auto value) {
       return static_cast<PixelComponentType<OutputImageType>>(value);
     });

@@ -44,6 +44,13 @@ namespace itk
  * MetaDataDictionary (keys PatchGrid_*), so a stack saved as NRRD can be merged
  * later with no other information.
  *
+ * An optional MaskImage (same grid of voxels as the input) restricts the
+ * grid: a patch whose part inside the image holds no non-zero mask voxel is
+ * skipped (PatchGrid::IsPatchKept). The mask is read once, in
+ * GenerateOutputInformation, a slab of P slices at a time; skipped patches are
+ * never requested by the merger, and if asked for they are filled with the
+ * padding value without reading the input.
+ *
  * The default stack type is Image<P, N+1> for Image<P, N> and
  * VectorImage<T, N+1> for VectorImage<T, N>; the stack's component type may
  * differ from the input's (components are converted with static_cast).
@@ -51,7 +58,8 @@ namespace itk
  * \ingroup PatchStreaming
  */
 template <typename TInputImage,
-          typename TOutputImage = typename RebindImageDimension<TInputImage, TInputImage::ImageDimension + 1>::Type>
+          typename TOutputImage = typename RebindImageDimension<TInputImage, TInputImage::ImageDimension + 1>::Type,
+          typename TMaskImage = Image<unsigned char, TInputImage::ImageDimension>>
 class ITK_TEMPLATE_EXPORT PatchExtractor : public ImageToImageFilter<TInputImage, TOutputImage>
 {
 public:
@@ -103,6 +111,11 @@ public:
   itkSetMacro(PaddingValue, InputPixelType);
   itkGetConstReferenceMacro(PaddingValue, InputPixelType);
 
+  /** Optional: patches with no non-zero mask voxel are skipped. */
+  using MaskImageType = TMaskImage;
+  itkSetInputMacro(MaskImage, MaskImageType);
+  itkGetInputMacro(MaskImage, MaskImageType);
+
   /** The grid of the current input; valid after UpdateOutputInformation(). */
   const PatchGridType &
   GetPatchGrid() const
@@ -117,14 +130,16 @@ protected:
   void
   PrintSelf(std::ostream & os, Indent indent) const override;
 
-  /** Lays out the grid over the input's largest region and sets the stack's
-   * size [P_0, ..., P_{N-1}, number of patches], geometry and grid metadata. */
+  /** Lays out the grid over the input's largest region (restricted by the
+   * mask, read here slab by slab) and sets the stack's size
+   * [P_0, ..., P_{N-1}, number of patches], geometry and grid metadata. */
   void
   GenerateOutputInformation() override;
 
   /** Requests the bounding box of the input voxels that the requested patches
    * (and the requested voxels within them) read, boundary condition included:
-   * always inside the input's largest region. */
+   * always inside the input's largest region. The mask, already read, is
+   * asked for one voxel. */
   void
   GenerateInputRequestedRegion() override;
 
@@ -137,6 +152,10 @@ protected:
 
 private:
   using OutputComponentType = PixelComponentType<OutputImageType>;
+
+  /** Which patches hold a non-zero mask voxel, reading the mask one slab of patches at a time. */
+  std::vector<bool>
+  FindKeptPatches(MaskImageType * mask) const;
 
   SizeType                         m_PatchSize{};
   SizeType                         m_PatchOverlap{};

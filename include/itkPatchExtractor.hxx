@@ -28,9 +28,9 @@
 
 namespace itk
 {
-template <typename TInputImage, typename TOutputImage>
+template <typename TInputImage, typename TOutputImage, typename TMaskImage>
 void
-PatchExtractor<TInputImage, TOutputImage>::GenerateOutputInformation()
+PatchExtractor<TInputImage, TOutputImage, TMaskImage>::GenerateOutputInformation()
 {
   // The geometry of a stack differs from the input's in dimension, so
   // Superclass::GenerateOutputInformation (a plain copy) does not apply.
@@ -49,6 +49,10 @@ PatchExtractor<TInputImage, TOutputImage>::GenerateOutputInformation()
                               m_PatchOverlap,
                               m_BorderMode,
                               m_PadOverlap);
+  if (auto * mask = const_cast<MaskImageType *>(this->GetMaskImage()))
+  {
+    m_PatchGrid.SetKeptPatches(this->FindKeptPatches(mask));
+  }
 
   typename OutputImageType::SizeType      size;
   typename OutputImageType::SpacingType   spacing;
@@ -78,9 +82,62 @@ PatchExtractor<TInputImage, TOutputImage>::GenerateOutputInformation()
   EncapsulatePatchGrid(output->GetMetaDataDictionary(), m_PatchGrid);
 }
 
-template <typename TInputImage, typename TOutputImage>
+template <typename TInputImage, typename TOutputImage, typename TMaskImage>
+std::vector<bool>
+PatchExtractor<TInputImage, TOutputImage, TMaskImage>::FindKeptPatches(MaskImageType * mask) const
+{
+  constexpr unsigned int SliceAxis = InputImageDimension - 1;
+  mask->UpdateOutputInformation();
+  const auto & imageRegion = m_PatchGrid.GetImageRegion();
+  if (mask->GetLargestPossibleRegion() != imageRegion)
+  {
+    itkExceptionMacro(<< "MaskImage region " << mask->GetLargestPossibleRegion() << " differs from the input's "
+                      << imageRegion);
+  }
+  std::vector<bool> kept(m_PatchGrid.GetNumberOfPatches(), false);
+  const auto        gridSize = m_PatchGrid.GetGridSize();
+  const auto &      sliceLayout = m_PatchGrid.GetAxisLayout(SliceAxis);
+  for (SizeValueType position = 0; position < gridSize[SliceAxis]; ++position)
+  {
+    // The patches at this position along the slowest axis: read their slab of the mask.
+    typename PatchGridType::RegionType positions(gridSize);
+    positions.SetIndex(SliceAxis, static_cast<IndexValueType>(position));
+    positions.SetSize(SliceAxis, 1);
+    const OffsetValueType start = sliceLayout.GetStart(position);
+    const OffsetValueType begin = std::max<OffsetValueType>(start, 0);
+    const OffsetValueType end = std::min<OffsetValueType>(start + static_cast<OffsetValueType>(sliceLayout.GetPatchSize()),
+                                                          static_cast<OffsetValueType>(sliceLayout.GetImageLength()));
+    auto slab = imageRegion;
+    slab.SetIndex(SliceAxis, imageRegion.GetIndex(SliceAxis) + begin);
+    slab.SetSize(SliceAxis, static_cast<SizeValueType>(end - begin));
+    mask->SetRequestedRegion(slab);
+    mask->PropagateRequestedRegion();
+    mask->UpdateOutputData();
+    for (SizeValueType line = 0; line < positions.GetNumberOfPixels(); ++line)
+    {
+      typename PatchGridType::IndexType gridIndex = positions.GetIndex();
+      SizeValueType                     rest = line;
+      for (unsigned int d = 0; d < SliceAxis; ++d)
+      {
+        gridIndex[d] = static_cast<IndexValueType>(rest % gridSize[d]);
+        rest /= gridSize[d];
+      }
+      const SizeValueType patch = m_PatchGrid.GetLinearIndex(gridIndex);
+      bool                foreground = false;
+      ForEachImageRow(m_PatchGrid.GetValidPatchRegion(patch), [&](const typename MaskImageType::IndexType & rowStart) {
+        const auto * row = mask->GetBufferPointer() + mask->ComputeOffset(rowStart);
+        const auto   length = m_PatchGrid.GetValidPatchRegion(patch).GetSize(0);
+        foreground = foreground || std::any_of(row, row + length, [](const auto value) { return value != 0; });
+      });
+      kept[patch] = foreground;
+    }
+  }
+  return kept;
+}
+
+template <typename TInputImage, typename TOutputImage, typename TMaskImage>
 void
-PatchExtractor<TInputImage, TOutputImage>::GenerateInputRequestedRegion()
+PatchExtractor<TInputImage, TOutputImage, TMaskImage>::GenerateInputRequestedRegion()
 {
   Superclass::GenerateInputRequestedRegion();
 
@@ -131,19 +188,24 @@ PatchExtractor<TInputImage, TOutputImage>::GenerateInputRequestedRegion()
     requested.SetSize(d, static_cast<SizeValueType>(high - low + 1));
   }
   input->SetRequestedRegion(requested);
+  if (auto * mask = const_cast<MaskImageType *>(this->GetMaskImage()))
+  {
+    // FindKeptPatches read the mask; extracting does not need it.
+    mask->SetRequestedRegion(typename MaskImageType::RegionType(imageRegion.GetIndex(), MaskImageType::SizeType::Filled(1)));
+  }
 }
 
-template <typename TInputImage, typename TOutputImage>
+template <typename TInputImage, typename TOutputImage, typename TMaskImage>
 void
-PatchExtractor<TInputImage, TOutputImage>::BeforeThreadedGenerateData()
+PatchExtractor<TInputImage, TOutputImage, TMaskImage>::BeforeThreadedGenerateData()
 {
   m_PaddingComponents = PixelToComponents<OutputComponentType>(
     m_PaddingValue, this->GetInput()->GetNumberOfComponentsPerPixel(), "PaddingValue");
 }
 
-template <typename TInputImage, typename TOutputImage>
+template <typename TInputImage, typename TOutputImage, typename TMaskImage>
 void
-PatchExtractor<TInputImage, TOutputImage>::DynamicThreadedGenerateData(
+PatchExtractor<TInputImage, TOutputImage, TMaskImage>::DynamicThreadedGenerateData(
   const OutputImageRegionType & outputRegionForThread)
 {
   const InputImageType * input = this->GetInput();
@@ -183,6 +245,12 @@ PatchExtractor<TInputImage, TOutputImage>::DynamicThreadedGenerateData(
       patchStart = m_PatchGrid.GetPatchRegion(patch).GetIndex();
     }
     OutputComponentType * target = outputBuffer + components * output->ComputeOffset(stackIndex);
+    if (!m_PatchGrid.IsPatchKept(patch))
+    {
+      fillPadding(target, rowLength); // a skipped patch reads nothing
+      progress.Completed(rowLength);
+      return;
+    }
 
     // The source row, mapped through the boundary condition along axes 1..N-1.
     typename InputImageType::IndexType sourceRow;
@@ -225,9 +293,9 @@ PatchExtractor<TInputImage, TOutputImage>::DynamicThreadedGenerateData(
   });
 }
 
-template <typename TInputImage, typename TOutputImage>
+template <typename TInputImage, typename TOutputImage, typename TMaskImage>
 void
-PatchExtractor<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent indent) const
+PatchExtractor<TInputImage, TOutputImage, TMaskImage>::PrintSelf(std::ostream & os, Indent indent) const
 {
   Superclass::PrintSelf(os, indent);
   os << indent << "PatchSize: " << m_PatchSize << std::endl;

@@ -27,6 +27,7 @@
 #include "itkVector.h"
 
 #include <array>
+#include <vector>
 #include <utility>
 
 namespace itk
@@ -170,6 +171,37 @@ public:
     return m_Direction;
   }
 
+  /** Restricts the grid to some of its patches (a mask-restricted grid):
+   * kept[k] tells whether patch k is extracted and merged. An empty vector, or
+   * one that keeps every patch, means all are kept. Throws an
+   * itk::ExceptionObject when the size is not GetNumberOfPatches(). The
+   * patches keep their numbers; skipped ones are never requested by the merger. */
+  void
+  SetKeptPatches(std::vector<bool> kept);
+
+  bool
+  IsPatchKept(SizeValueType patch) const
+  {
+    return m_KeptPatches.empty() || m_KeptPatches[patch];
+  }
+
+  /** True when some patches are skipped: the denominator is then no longer separable. */
+  bool
+  HasSkippedPatches() const
+  {
+    return !m_KeptPatches.empty();
+  }
+
+  /** Empty when every patch is kept. */
+  const std::vector<bool> &
+  GetKeptPatches() const
+  {
+    return m_KeptPatches;
+  }
+
+  SizeValueType
+  GetNumberOfKeptPatches() const;
+
   bool
   operator==(const PatchGrid & other) const;
   bool
@@ -190,6 +222,7 @@ private:
   PointType                                 m_Origin{};
   DirectionType                             m_Direction{ DirectionType::GetIdentity() };
   std::array<PatchAxisLayout, VDimension> m_AxisLayouts{};
+  std::vector<bool>                         m_KeptPatches{};
 };
 
 template <unsigned int VDimension>

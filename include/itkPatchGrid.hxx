@@ -20,6 +20,8 @@
 
 #include "itkPatchGrid.h"
 
+#include <algorithm>
+
 namespace itk
 {
 template <unsigned int VDimension>
@@ -244,7 +246,29 @@ bool
 PatchGrid<VDimension>::operator==(const PatchGrid & other) const
 {
   return m_ImageRegion == other.m_ImageRegion && m_Spacing == other.m_Spacing && m_Origin == other.m_Origin &&
-         m_Direction == other.m_Direction && m_AxisLayouts == other.m_AxisLayouts;
+         m_Direction == other.m_Direction && m_AxisLayouts == other.m_AxisLayouts &&
+         m_KeptPatches == other.m_KeptPatches;
+}
+
+template <unsigned int VDimension>
+void
+PatchGrid<VDimension>::SetKeptPatches(std::vector<bool> kept)
+{
+  if (!kept.empty() && kept.size() != this->GetNumberOfPatches())
+  {
+    itkGenericExceptionMacro(<< "KeptPatches has " << kept.size() << " flags but the grid has "
+                             << this->GetNumberOfPatches() << " patches");
+  }
+  const bool keepsAll = std::find(kept.begin(), kept.end(), false) == kept.end();
+  m_KeptPatches = keepsAll ? std::vector<bool>() : std::move(kept);
+}
+
+template <unsigned int VDimension>
+SizeValueType
+PatchGrid<VDimension>::GetNumberOfKeptPatches() const
+{
+  return m_KeptPatches.empty() ? this->GetNumberOfPatches()
+                               : static_cast<SizeValueType>(std::count(m_KeptPatches.begin(), m_KeptPatches.end(), true));
 }
 
 template <unsigned int VDimension>
@@ -260,6 +284,7 @@ PatchGrid<VDimension>::Print(std::ostream & os, Indent indent) const
   os << indent << "BorderMode: " << this->GetBorderMode() << std::endl;
   os << indent << "PadOverlap: " << this->GetPadOverlap() << std::endl;
   os << indent << "GridSize: " << this->GetGridSize() << std::endl;
+  os << indent << "KeptPatches: " << this->GetNumberOfKeptPatches() << " of " << this->GetNumberOfPatches() << std::endl;
 }
 } // end namespace itk
 

@@ -22,14 +22,17 @@
 #include "itkMetaDataObject.h"
 #include "itkPatchGrid.h"
 
+#include <algorithm>
 #include <limits>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace itk
 {
 /** \brief Writes a PatchGrid into a MetaDataDictionary as string entries whose
- * keys start with "PatchGrid_" (DESIGN section 6), so that a stack saved as
+ * keys start with "PatchGrid_" (DESIGN section 6; PatchGrid_KeptPatches only
+ * for a mask-restricted grid), so that a stack saved as
  * NRRD and read back carries its grid. Numbers are written with full precision.
  *
  * \ingroup PatchStreaming
@@ -96,6 +99,54 @@ ParseValues(const MetaDataDictionary & dictionary, const std::string & key, TVal
     itkGenericExceptionMacro(<< key << " = \"" << text << "\" holds more than " << count << " numbers");
   }
 }
+
+/** The kept patches of a mask-restricted grid as runs "first-last first-last ..." ("none" when none is kept). */
+inline std::string
+JoinKeptRuns(const std::vector<bool> & kept)
+{
+  std::ostringstream text;
+  for (std::size_t k = 0; k < kept.size();)
+  {
+    if (!kept[k])
+    {
+      ++k;
+      continue;
+    }
+    const std::size_t first = k;
+    while (k < kept.size() && kept[k])
+    {
+      ++k;
+    }
+    text << (text.tellp() > 0 ? " " : "") << first << "-" << k - 1;
+  }
+  return text.tellp() > 0 ? text.str() : "none";
+}
+
+inline std::vector<bool>
+ParseKeptRuns(const std::string & text, SizeValueType patches)
+{
+  std::vector<bool> kept(patches, false);
+  if (text == "none")
+  {
+    return kept;
+  }
+  std::istringstream stream(text);
+  std::string        run;
+  while (stream >> run)
+  {
+    std::istringstream runStream(run);
+    SizeValueType      first = 0;
+    SizeValueType      last = 0;
+    char               dash = 0;
+    if (!(runStream >> first >> dash >> last) || dash != '-' || first > last || last >= patches || !runStream.eof())
+    {
+      itkGenericExceptionMacro(<< "PatchGrid_KeptPatches = \"" << text << "\" holds the run \"" << run
+                               << "\", not first-last with last < " << patches);
+    }
+    std::fill(kept.begin() + static_cast<std::ptrdiff_t>(first), kept.begin() + static_cast<std::ptrdiff_t>(last) + 1, true);
+  }
+  return kept;
+}
 } // namespace PatchGridMetaDataDetail
 
 template <unsigned int VDimension>
@@ -117,6 +168,14 @@ EncapsulatePatchGrid(MetaDataDictionary & dictionary, const PatchGrid<VDimension
   EncapsulateMetaData<std::string>(dictionary, "PatchGrid_PatchOverlap", JoinValues(overlap.data(), VDimension));
   EncapsulateMetaData<std::string>(dictionary, "PatchGrid_BorderMode", ToString(grid.GetBorderMode()));
   EncapsulateMetaData<std::string>(dictionary, "PatchGrid_PadOverlap", grid.GetPadOverlap() ? "1" : "0");
+  if (grid.HasSkippedPatches())
+  {
+    EncapsulateMetaData<std::string>(dictionary, "PatchGrid_KeptPatches", JoinKeptRuns(grid.GetKeptPatches()));
+  }
+  else
+  {
+    dictionary.Erase("PatchGrid_KeptPatches"); // a copied dictionary may hold another grid's
+  }
 }
 
 template <unsigned int VDimension>
@@ -155,6 +214,10 @@ ExposePatchGrid(const MetaDataDictionary & dictionary, PatchGrid<VDimension> & g
   const auto borderMode = BorderModeFromString(ReadEntry(dictionary, "PatchGrid_BorderMode"));
   grid = GridType(
     typename GridType::RegionType(index, size), spacing, origin, direction, patchSize, overlap, borderMode, padOverlap != 0);
+  if (dictionary.HasKey("PatchGrid_KeptPatches"))
+  {
+    grid.SetKeptPatches(ParseKeptRuns(ReadEntry(dictionary, "PatchGrid_KeptPatches"), grid.GetNumberOfPatches()));
+  }
   return true;
 }
 } // end namespace itk

@@ -72,6 +72,12 @@ namespace itk
  * When the stack's ReleaseDataFlag is on, each line is released as soon as
  * it is scattered, so the next line is never computed while it is still held.
  *
+ * A mask-restricted grid (PatchGrid::HasSkippedPatches, from an extractor
+ * with a MaskImage) breaks the separable denominator: the merger then sums
+ * the weights too, next to the values over the requested region only (in the
+ * double or float window, never a full-size volume), requests only runs of
+ * kept patches, and writes BackgroundValue where no kept patch reaches.
+ *
  * Multi-component stacks (VectorImage, Image<Vector>) merge component by
  * component into an output with as many components: C class probabilities
  * computed from a 1-channel image merge with the grid of that image.

@@ -33,9 +33,10 @@ struct PatchMerger<TInputImage, TOutputImage>::Accumulator
 {
   static constexpr unsigned int SliceAxis = OutputImageDimension - 1;
 
-  Accumulator(const OutputImageRegionType & accumulatedRegion, OffsetValueType componentsPerPixel)
+  Accumulator(const OutputImageRegionType & accumulatedRegion, OffsetValueType componentsPerPixel, bool sumWeights)
     : region(accumulatedRegion)
     , components(componentsPerPixel)
+    , valuesPerVoxel(componentsPerPixel + (sumWeights ? 1 : 0))
   {
     for (unsigned int d = 0; d < SliceAxis; ++d)
     {
@@ -57,7 +58,7 @@ struct PatchMerger<TInputImage, TOutputImage>::Accumulator
     {
       slice %= ringSlices;
     }
-    return base + (slice * sliceVoxels + this->VoxelInSlice(rowStart)) * components;
+    return base + (slice * sliceVoxels + this->VoxelInSlice(rowStart)) * valuesPerVoxel;
   }
 
   /** The carry ring's row for `rowStart`, a slice past the region (or carried into it). */
@@ -65,7 +66,7 @@ struct PatchMerger<TInputImage, TOutputImage>::Accumulator
   CarryRow(const typename OutputImageType::IndexType & rowStart) const
   {
     const OffsetValueType slot = ((rowStart[SliceAxis] % carryRingSlices) + carryRingSlices) % carryRingSlices;
-    return carry + (slot * sliceVoxels + this->VoxelInSlice(rowStart)) * components;
+    return carry + (slot * sliceVoxels + this->VoxelInSlice(rowStart)) * valuesPerVoxel;
   }
 
   OffsetValueType
@@ -83,6 +84,8 @@ struct PatchMerger<TInputImage, TOutputImage>::Accumulator
 
   const OutputImageRegionType region;
   const OffsetValueType       components;
+  /** components, plus the sum of the weights when some patches are skipped (it follows the components). */
+  const OffsetValueType valuesPerVoxel;
   OffsetValueType             sliceVoxels{ 1 };
   AccumulatorType *           base{ nullptr };
   /** 0 when the sums live in the output buffer, else the number of slices of the ring. */
@@ -247,20 +250,26 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
   parameters.CustomProfiles.assign(m_CustomProfiles.begin(), m_CustomProfiles.end());
   const WindowsType windows(grid, parameters);
 
-  Accumulator                  accumulator(region, components);
+  // A mask-restricted grid breaks the separable normaliser (DESIGN section 4):
+  // then the weights are summed too, over the requested region only.
+  const bool                   sumWeights = grid.HasSkippedPatches();
+  Accumulator                  accumulator(region, components, sumWeights);
   std::vector<AccumulatorType> ring;
-  const auto                   sliceComponents = static_cast<SizeValueType>(accumulator.sliceVoxels * accumulator.components);
+  const auto                   sliceComponents = static_cast<SizeValueType>(accumulator.sliceVoxels * accumulator.valuesPerVoxel);
   if constexpr (std::is_same<AccumulatorType, OutputComponentType>::value)
   {
-    accumulator.base = GetComponentBuffer(output);
-    std::fill_n(accumulator.base, region.GetNumberOfPixels() * components, AccumulatorType{ 0 });
+    if (!sumWeights)
+    {
+      accumulator.base = GetComponentBuffer(output);
+      std::fill_n(accumulator.base, region.GetNumberOfPixels() * components, AccumulatorType{ 0 });
+    }
   }
-  else
+  if (accumulator.base == nullptr)
   {
     // A line touches P slices and every slice below the current line is finished: P slices suffice.
     accumulator.ringSlices =
       static_cast<OffsetValueType>(std::min(grid.GetPatchSize()[SliceAxis], region.GetSize(SliceAxis)));
-    ring.assign(static_cast<SizeValueType>(accumulator.ringSlices) * sliceComponents, 0.0);
+    ring.assign(static_cast<SizeValueType>(accumulator.ringSlices) * sliceComponents, AccumulatorType{ 0 });
     accumulator.base = ring.data();
   }
 
@@ -300,7 +309,7 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
   OutputImageRegionType arriving = arrived;
   if (arriving.Crop(region))
   {
-    const SizeValueType rowValues = arriving.GetSize(0) * components;
+    const SizeValueType rowValues = arriving.GetSize(0) * static_cast<SizeValueType>(accumulator.valuesPerVoxel);
     ForEachImageRow(arriving, [&](const typename OutputImageType::IndexType & rowStart) {
       AccumulatorType * slot = accumulator.CarryRow(rowStart);
       std::copy_n(slot, rowValues, accumulator.Row(rowStart));
@@ -338,21 +347,37 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
       unfinished = finishedEnd;
     }
 
-    const SizeValueType first = grid.GetLinearIndex(lineStart);
-    m_LinePatchRange = { first, first + lines.GetSize(0) - 1 };
-    this->GenerateInputRequestedRegion();
-    stack->PropagateRequestedRegion();
-    stack->UpdateOutputData();
-    if (!stack->GetBufferedRegion().IsInside(stack->GetRequestedRegion()))
+    // The line, or in a mask-restricted grid each run of kept patches in it: skipped patches are never requested.
+    const SizeValueType lineFirst = grid.GetLinearIndex(lineStart);
+    const SizeValueType lineEnd = lineFirst + lines.GetSize(0);
+    for (SizeValueType first = lineFirst; first < lineEnd;)
     {
-      itkExceptionMacro(<< "the stack's source produced " << stack->GetBufferedRegion() << " instead of "
-                        << stack->GetRequestedRegion());
-    }
-    this->ScatterLine(accumulator, windows, m_LinePatchRange.first, m_LinePatchRange.second);
-    // A stack flagged ReleaseData gives its line back before the next one is computed.
-    if (stack->ShouldIReleaseData())
-    {
-      stack->ReleaseData();
+      if (!grid.IsPatchKept(first))
+      {
+        ++first;
+        continue;
+      }
+      SizeValueType last = first;
+      while (last + 1 < lineEnd && grid.IsPatchKept(last + 1))
+      {
+        ++last;
+      }
+      m_LinePatchRange = { first, last };
+      this->GenerateInputRequestedRegion();
+      stack->PropagateRequestedRegion();
+      stack->UpdateOutputData();
+      if (!stack->GetBufferedRegion().IsInside(stack->GetRequestedRegion()))
+      {
+        itkExceptionMacro(<< "the stack's source produced " << stack->GetBufferedRegion() << " instead of "
+                          << stack->GetRequestedRegion());
+      }
+      this->ScatterLine(accumulator, windows, first, last);
+      // A stack flagged ReleaseData gives its line back before the next one is computed.
+      if (stack->ShouldIReleaseData())
+      {
+        stack->ReleaseData();
+      }
+      first = last + 1;
     }
   });
   this->FinishSlices(accumulator, windows, background, unfinished, regionEnd);
@@ -457,12 +482,16 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator & accumula
               continue;
             }
             const auto sourceVoxel = source + j * components;
-            auto       sumsVoxel = sums + j * components;
+            auto       sumsVoxel = sums + j * accumulator.valuesPerVoxel;
             for (OffsetValueType c = 0; c < components; ++c)
             {
               const auto value = static_cast<WeightedValueType>(sourceVoxel[c]);
               sumsVoxel[c] += static_cast<AccumulatorType>(
                 m_InputIsWeighted ? value : static_cast<WeightedValueType>(weight) * value);
+            }
+            if (accumulator.valuesPerVoxel > components)
+            {
+              sumsVoxel[components] += static_cast<AccumulatorType>(weight);
             }
           }
         });
@@ -499,15 +528,20 @@ PatchMerger<TInputImage, TOutputImage>::FinishSlices(const Accumulator &        
         AccumulatorType *     sums = accumulator.Row(rowStart);
         OutputComponentType * target = outputBuffer + components * output->ComputeOffset(rowStart);
         const auto            firstVoxel = static_cast<SizeValueType>(rowStart[0] - imageIndex[0]);
+        const OffsetValueType valuesPerVoxel = accumulator.valuesPerVoxel;
         for (SizeValueType j = 0; j < piece.GetSize(0); ++j)
         {
-          const double normalizer = rowNormalizer * windows.GetAxisWindow(0).GetNormalizer(firstVoxel + j);
+          AccumulatorType * voxelSums = sums + static_cast<OffsetValueType>(j) * valuesPerVoxel;
+          // Summed weights in a mask-restricted grid, else the separable normaliser.
+          const double normalizer = valuesPerVoxel > components
+                                      ? static_cast<double>(voxelSums[components])
+                                      : rowNormalizer * windows.GetAxisWindow(0).GetNormalizer(firstVoxel + j);
           for (OffsetValueType c = 0; c < components; ++c)
           {
             const OffsetValueType i = static_cast<OffsetValueType>(j) * components + c;
             if (normalizer > 0.0)
             {
-              const double value = static_cast<double>(sums[i]) / normalizer;
+              const double value = static_cast<double>(voxelSums[c]) / normalizer;
               if constexpr (std::is_integral<OutputComponentType>::value)
               {
                 // Round to nearest; values past the type's range saturate (documented in the class).
@@ -524,10 +558,10 @@ PatchMerger<TInputImage, TOutputImage>::FinishSlices(const Accumulator &        
             {
               target[i] = background[c];
             }
-            if (accumulator.ringSlices > 0)
-            {
-              sums[i] = AccumulatorType{ 0 }; // the ring slot is reused by a later slice
-            }
+          }
+          if (accumulator.ringSlices > 0)
+          {
+            std::fill_n(voxelSums, valuesPerVoxel, AccumulatorType{ 0 }); // the ring slot is reused by a later slice
           }
         }
       });
