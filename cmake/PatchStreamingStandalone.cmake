@@ -40,6 +40,15 @@ function(patchstreaming_warnings _target)
   endif()
 endfunction()
 
+# AddressSanitizer + UndefinedBehaviorSanitizer for our code, its tests and
+# examples (ITK itself stays uninstrumented); the test command runs the suite
+# under it as well.
+option(PatchStreaming_USE_SANITIZERS "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+if(PatchStreaming_USE_SANITIZERS)
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
 add_subdirectory(src)
 if(BUILD_TESTING)
   add_subdirectory(test)

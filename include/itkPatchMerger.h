@@ -226,12 +226,19 @@ private:
   void
   ScatterLine(const Accumulator & accumulator, const WindowsType & windows, SizeValueType first, SizeValueType last);
 
+  /** Normalises, converts and writes the slices [begin, end) along the slowest axis. */
   void
   FinishSlices(const Accumulator &                      accumulator,
                const WindowsType &                      windows,
                const std::vector<OutputComponentType> & background,
                IndexValueType                           begin,
                IndexValueType                           end);
+
+  void
+  FinishSlicesInParallel(const Accumulator &                      accumulator,
+                         const WindowsType &                      windows,
+                         const std::vector<OutputComponentType> & background,
+                         const OutputImageRegionType &            slices);
 
   PatchGridType                                           m_PatchGrid{};
   PatchGridType                                           m_PatchGridFromInput{};

@@ -509,15 +509,30 @@ PatchMerger<TInputImage, TOutputImage>::FinishSlices(const Accumulator &        
                                                      IndexValueType                           end)
 {
   constexpr unsigned int SliceAxis = Accumulator::SliceAxis;
-  OutputImageType *      output = this->GetOutput();
-  auto *                 outputBuffer = GetComponentBuffer(output);
-  const auto &           imageIndex = this->GetPatchGrid().GetImageRegion().GetIndex();
-  const OffsetValueType  components = accumulator.components;
+  // Two slices sharing a ring slot (the uncovered remainder of Crop border
+  // mode follows the last line) must not be finished by two threads at once:
+  // at most one ring's worth of slices per parallel pass.
+  const IndexValueType passSlices = accumulator.ringSlices > 0 ? accumulator.ringSlices : end - begin;
+  for (IndexValueType passBegin = begin; passBegin < end; passBegin += passSlices)
+  {
+    OutputImageRegionType slices = accumulator.region;
+    slices.SetIndex(SliceAxis, passBegin);
+    slices.SetSize(SliceAxis, static_cast<SizeValueType>(std::min(passSlices, end - passBegin)));
+    this->FinishSlicesInParallel(accumulator, windows, background, slices);
+  }
+}
 
-  OutputImageRegionType slices = accumulator.region;
-  slices.SetIndex(SliceAxis, begin);
-  slices.SetSize(SliceAxis, static_cast<SizeValueType>(end - begin));
-
+template <typename TInputImage, typename TOutputImage>
+void
+PatchMerger<TInputImage, TOutputImage>::FinishSlicesInParallel(const Accumulator &                      accumulator,
+                                                               const WindowsType &                      windows,
+                                                               const std::vector<OutputComponentType> & background,
+                                                               const OutputImageRegionType &            slices)
+{
+  OutputImageType *     output = this->GetOutput();
+  auto *                outputBuffer = GetComponentBuffer(output);
+  const auto &          imageIndex = this->GetPatchGrid().GetImageRegion().GetIndex();
+  const OffsetValueType components = accumulator.components;
   this->GetMultiThreader()->SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
   this->GetMultiThreader()->template ParallelizeImageRegion<OutputImageDimension>(
     slices,

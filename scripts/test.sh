@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# Builds everything in Release and runs the whole test suite with CTest.
+# Builds everything in Release and runs the whole test suite with CTest, then
+# builds it again with AddressSanitizer + UndefinedBehaviorSanitizer and runs
+# the suite under them (any report fails the run).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${PATCHSTREAMING_BUILD_DIR:-$root/build}"
+sanitized="${PATCHSTREAMING_SANITIZED_BUILD_DIR:-$root/build-sanitized}"
 
 start=$SECONDS
 "$root/scripts/build.sh"
 ctest --test-dir "$build" --output-on-failure --parallel "$(nproc)"
+
+cmake -S "$root" -B "$sanitized" -G Ninja -D CMAKE_BUILD_TYPE=RelWithDebInfo -D PatchStreaming_USE_SANITIZERS=ON
+cmake --build "$sanitized" --parallel "$(nproc)"
+ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir "$sanitized" --output-on-failure --parallel "$(nproc)"
 echo "test command took $((SECONDS - start)) s"

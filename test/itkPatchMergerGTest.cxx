@@ -328,3 +328,41 @@ TEST(PatchMerger, BadInputThrowsNamingTheProblem)
   ExpectUpdateThrowsMentioning(missing.GetPointer(), "number of patches = " + std::to_string(size[3] + 1));
 }
 } // namespace
+
+namespace
+{
+// Found by the sanitized suite: the remainder that Crop border mode leaves after
+// the last line shares ring slots with that line's slices; finishing both in one
+// parallel pass raced. Integer outputs, many work units, repeated.
+TEST(PatchMerger, CropRemainderOfIntegerOutputsIsFinishedWithoutRaces)
+{
+  using LabelType = itk::Image<unsigned char, 3>;
+  auto image = PatchStreamingTest::MakeRandomImage<itk::Image<float, 3>>({ { 40, 30, 29 } }, 29);
+  auto labels = LabelType::New();
+  labels->CopyInformation(image);
+  labels->SetRegions(image->GetLargestPossibleRegion());
+  labels->Allocate();
+  for (itk::ImageRegionIteratorWithIndex<LabelType> it(labels, labels->GetBufferedRegion()); !it.IsAtEnd(); ++it)
+  {
+    it.Set(static_cast<unsigned char>(image->GetPixel(it.GetIndex()) + 100.0f));
+  }
+  // z: patch 6, stride 3 -> lines at 0..21, covered [0, 27), remainder 27, 28 (slots of 21, 22).
+  auto extractor = PatchStreamingTest::MakeExtractor<LabelType>(labels, { { 8, 7, 6 } }, { { 4, 3, 3 } }, BorderMode::Crop);
+  extractor->Update();
+  for (int repeat = 0; repeat < 20; ++repeat)
+  {
+    auto merger = itk::PatchMerger<StackOf<LabelType>>::New();
+    merger->SetInput(extractor->GetOutput());
+    merger->SetWeighting(Weighting::Gaussian);
+    merger->SetBackgroundValue(7);
+    merger->SetNumberOfWorkUnits(16);
+    merger->Update();
+    for (itk::ImageRegionConstIteratorWithIndex<LabelType> it(labels, labels->GetBufferedRegion()); !it.IsAtEnd(); ++it)
+    {
+      const auto & i = it.GetIndex();
+      const bool   covered = i[1] < 27 && i[2] < 27; // y: starts 0..20 by 4, patch 7
+      ASSERT_EQ(merger->GetOutput()->GetPixel(i), covered ? it.Get() : 7) << i << " repeat " << repeat;
+    }
+  }
+}
+} // namespace
