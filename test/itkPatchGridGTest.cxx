@@ -231,3 +231,36 @@ TEST(PatchGrid, CountsAndIndicesAre64Bit)
   EXPECT_EQ(grid.GetPatchRegion(last).GetIndex(), (BigGrid::IndexType{ { 8190, 8190, 8190 } }));
 }
 } // namespace
+
+namespace
+{
+// Index arithmetic is 64-bit: a virtual 2^36-voxel image cut into 2^33 patches,
+// never allocated, only its grid.
+TEST(PatchGrid, PatchIndicesAndRegionsPast32BitsAreExact)
+{
+  using GridType = itk::PatchGrid<3>;
+  const GridType::SizeType size{ { 4096, 4096, 4096 } };
+  GridType::DirectionType  direction;
+  direction.SetIdentity();
+  const GridType grid(GridType::RegionType(size), GridType::SpacingType(0.5), GridType::PointType(), direction,
+                      GridType::SizeType::Filled(2), GridType::SizeType::Filled(0), itk::PatchStreamingEnums::BorderMode::Squeeze,
+                      false);
+  const itk::SizeValueType patches = itk::SizeValueType{ 1 } << 33;
+  ASSERT_EQ(grid.GetNumberOfPatches(), patches);
+  const GridType::IndexType last{ { 2047, 2047, 2047 } };
+  EXPECT_EQ(grid.GetLinearIndex(last), patches - 1);
+  EXPECT_EQ(grid.GetGridIndex(patches - 1), last);
+  const itk::SizeValueType beyond31 = (itk::SizeValueType{ 1 } << 31) + 12345;
+  const auto               gridIndex = grid.GetGridIndex(beyond31);
+  EXPECT_EQ(grid.GetLinearIndex(gridIndex), beyond31);
+  EXPECT_EQ(gridIndex[2], static_cast<itk::IndexValueType>(beyond31 / (2048 * 2048)));
+  const auto region = grid.GetPatchRegion(patches - 1);
+  EXPECT_EQ(region.GetIndex(), (GridType::IndexType{ { 4094, 4094, 4094 } }));
+  EXPECT_EQ(grid.GetPatchOrigin(patches - 1)[2], 4094 * 0.5);
+  // The patches overlapping the last voxel's slab: one contiguous range near 2^33.
+  GridType::RegionType lastSlab(GridType::IndexType{ { 0, 0, 4095 } }, GridType::SizeType{ { 4096, 4096, 1 } });
+  const auto           range = grid.GetPatchRange(lastSlab);
+  EXPECT_EQ(range.first, patches - itk::SizeValueType{ 2048 } * 2048);
+  EXPECT_EQ(range.second, patches - 1);
+}
+} // namespace
