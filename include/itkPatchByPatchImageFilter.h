@@ -22,6 +22,7 @@
 #include "itkImageToImageFilter.h"
 #include "itkInPlaceImageFilter.h"
 #include "itkPatchGrid.h"
+#include "itkPatchStackGrid.h"
 #include "itkPatchStackTraits.h"
 #include "itkPatchStreamingCompatibility.h"
 
@@ -111,13 +112,19 @@ public:
 
   /** The grid the stack was cut with; an empty grid means: read it from the stack's MetaDataDictionary. */
   void
-  SetPatchGrid(const PatchGridType & grid);
+  SetPatchGrid(const PatchGridType & grid)
+  {
+    if (m_PatchGrid.Set(grid))
+    {
+      this->Modified();
+    }
+  }
 
   /** The grid in use: the one set, else the one read from the stack (after UpdateOutputInformation()). */
   const PatchGridType &
   GetPatchGrid() const
   {
-    return m_PatchGrid.IsEmpty() ? m_PatchGridFromInput : m_PatchGrid;
+    return m_PatchGrid.Get();
   }
 
   /** The patch being processed (for observers of IterationEvent). */
@@ -161,8 +168,7 @@ protected:
 private:
   typename InputFilterType::Pointer  m_InputFilter{};
   typename OutputFilterType::Pointer m_OutputFilter{};
-  PatchGridType                      m_PatchGrid{};
-  PatchGridType                      m_PatchGridFromInput{};
+  PatchStackGrid<PatchDimension> m_PatchGrid{};
   SizeValueType                      m_PatchNumber{ 0 };
 };
 } // end namespace itk

@@ -101,16 +101,6 @@ itkPatchByPatchClass::SetOutputFilter(OutputFilterType * filter)
 }
 
 itkPatchByPatchTemplate void
-itkPatchByPatchClass::SetPatchGrid(const PatchGridType & grid)
-{
-  if (grid != m_PatchGrid)
-  {
-    m_PatchGrid = grid;
-    this->Modified();
-  }
-}
-
-itkPatchByPatchTemplate void
 itkPatchByPatchClass::VerifyInputInformation() ITKv5_CONST
 {
   Superclass::VerifyInputInformation();
@@ -130,8 +120,7 @@ itkPatchByPatchClass::GenerateOutputInformation()
   Superclass::GenerateOutputInformation();
   const InputImageType * stack = this->GetInput();
   OutputImageType *      output = this->GetOutput();
-  const PatchGridType    grid = GetStackPatchGrid(m_PatchGrid, *stack);
-  m_PatchGridFromInput = m_PatchGrid.IsEmpty() ? grid : PatchGridType();
+  const PatchGridType &    grid = m_PatchGrid.Resolve(*stack);
   output->SetMetaDataDictionary(stack->GetMetaDataDictionary());
   EncapsulatePatchGrid(output->GetMetaDataDictionary(), grid);
 
@@ -262,10 +251,7 @@ itkPatchByPatchClass::PrintSelf(std::ostream & os, Indent indent) const
   Superclass::PrintSelf(os, indent);
   os << indent << "InputFilter: " << m_InputFilter.GetPointer() << std::endl;
   os << indent << "OutputFilter: " << m_OutputFilter.GetPointer() << std::endl;
-  os << indent << "PatchGrid:" << std::endl;
-  m_PatchGrid.Print(os, indent.GetNextIndent());
-  os << indent << "PatchGridFromInput:" << std::endl;
-  m_PatchGridFromInput.Print(os, indent.GetNextIndent());
+  m_PatchGrid.Print(os, indent);
   os << indent << "PatchNumber: " << m_PatchNumber << std::endl;
 }
 } // end namespace itk

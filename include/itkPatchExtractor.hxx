@@ -123,11 +123,11 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::FindKeptPatches(MaskImage
         rest /= gridSize[d];
       }
       const SizeValueType patch = m_PatchGrid.GetLinearIndex(gridIndex);
+      const auto          valid = m_PatchGrid.GetValidPatchRegion(patch);
       bool                foreground = false;
-      ForEachImageRow(m_PatchGrid.GetValidPatchRegion(patch), [&](const typename MaskImageType::IndexType & rowStart) {
+      ForEachImageRow(valid, [&](const typename MaskImageType::IndexType & rowStart) {
         const auto * row = mask->GetBufferPointer() + mask->ComputeOffset(rowStart);
-        const auto   length = m_PatchGrid.GetValidPatchRegion(patch).GetSize(0);
-        foreground = foreground || std::any_of(row, row + length, [](const auto value) { return value != 0; });
+        foreground = foreground || std::any_of(row, row + valid.GetSize(0), [](const auto value) { return value != 0; });
       });
       kept[patch] = foreground;
     }

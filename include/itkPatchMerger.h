@@ -20,6 +20,7 @@
 
 #include "itkImageToImageFilter.h"
 #include "itkPatchGrid.h"
+#include "itkPatchStackGrid.h"
 #include "itkPatchPixelComponents.h"
 #include "itkPatchStackTraits.h"
 #include "itkPatchStreamingCompatibility.h"
@@ -127,13 +128,19 @@ public:
 
   /** The grid the stack was cut with; an empty grid means: read it from the stack's MetaDataDictionary. */
   void
-  SetPatchGrid(const PatchGridType & grid);
+  SetPatchGrid(const PatchGridType & grid)
+  {
+    if (m_PatchGrid.Set(grid))
+    {
+      this->Modified();
+    }
+  }
 
   /** The grid in use: the one set, else the one read from the stack (after UpdateOutputInformation()). */
   const PatchGridType &
   GetPatchGrid() const
   {
-    return m_PatchGrid.IsEmpty() ? m_PatchGridFromInput : m_PatchGrid;
+    return m_PatchGrid.Get();
   }
 
   /** The blending window (default Average). */
@@ -240,8 +247,7 @@ private:
                          const std::vector<OutputComponentType> & background,
                          const OutputImageRegionType &            slices);
 
-  PatchGridType                                           m_PatchGrid{};
-  PatchGridType                                           m_PatchGridFromInput{};
+  PatchStackGrid<OutputImageDimension> m_PatchGrid{};
   WeightingEnum                                           m_Weighting{ WeightingEnum::Average };
   double                                                  m_SigmaScale{ 0.125 };
   double                                                  m_MinimumWeight{ 1e-3 };

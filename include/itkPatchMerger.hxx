@@ -98,17 +98,6 @@ struct PatchMerger<TInputImage, TOutputImage>::Accumulator
 
 template <typename TInputImage, typename TOutputImage>
 void
-PatchMerger<TInputImage, TOutputImage>::SetPatchGrid(const PatchGridType & grid)
-{
-  if (grid != m_PatchGrid)
-  {
-    m_PatchGrid = grid;
-    this->Modified();
-  }
-}
-
-template <typename TInputImage, typename TOutputImage>
-void
 PatchMerger<TInputImage, TOutputImage>::SetCustomProfile(unsigned int axis, const std::vector<double> & profile)
 {
   if (axis >= OutputImageDimension)
@@ -144,8 +133,7 @@ PatchMerger<TInputImage, TOutputImage>::GenerateOutputInformation()
   {
     itkExceptionMacro(<< "Input patch stack is not set");
   }
-  const PatchGridType grid = GetStackPatchGrid(m_PatchGrid, *stack);
-  m_PatchGridFromInput = m_PatchGrid.IsEmpty() ? grid : PatchGridType();
+  const PatchGridType & grid = m_PatchGrid.Resolve(*stack);
 
   output->SetLargestPossibleRegion(grid.GetImageRegion());
   output->SetSpacing(grid.GetSpacing());
@@ -429,6 +417,7 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator & accumula
   const auto *           stackBuffer = GetComponentBuffer(stack);
   const PatchGridType &  grid = this->GetPatchGrid();
   const OffsetValueType  components = accumulator.components;
+  const bool             sumWeights = accumulator.valuesPerVoxel > components; // a mask-restricted grid
 
   // Along a line only the position on axis 0 changes: the line spans from its first patch to its last.
   OutputImageRegionType lineRegion = grid.GetPatchRegion(first);
@@ -489,7 +478,7 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator & accumula
               sumsVoxel[c] += static_cast<AccumulatorType>(
                 m_InputIsWeighted ? value : static_cast<WeightedValueType>(weight) * value);
             }
-            if (accumulator.valuesPerVoxel > components)
+            if (sumWeights)
             {
               sumsVoxel[components] += static_cast<AccumulatorType>(weight);
             }
@@ -589,10 +578,7 @@ void
 PatchMerger<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent indent) const
 {
   Superclass::PrintSelf(os, indent);
-  os << indent << "PatchGrid:" << std::endl;
-  m_PatchGrid.Print(os, indent.GetNextIndent());
-  os << indent << "PatchGridFromInput:" << std::endl;
-  m_PatchGridFromInput.Print(os, indent.GetNextIndent());
+  m_PatchGrid.Print(os, indent);
   os << indent << "Weighting: " << m_Weighting << std::endl;
   os << indent << "SigmaScale: " << m_SigmaScale << std::endl;
   os << indent << "MinimumWeight: " << m_MinimumWeight << std::endl;

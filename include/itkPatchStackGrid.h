@@ -60,6 +60,73 @@ GetStackPatchGrid(const PatchGrid<VDimension> & setGrid, const TStack & stack)
   }
   return grid;
 }
+
+/** \class PatchStackGrid
+ * \brief The grid a stack filter works with: the one set by the user, else
+ * the one read from its input stack (PatchMerger, SeparableGaussianWeighting,
+ * PatchByPatchImageFilter share it).
+ *
+ * \ingroup PatchStreaming
+ */
+template <unsigned int VDimension>
+class PatchStackGrid
+{
+public:
+  using GridType = PatchGrid<VDimension>;
+
+  /** Returns whether the set grid changed (the filter then calls Modified()). */
+  bool
+  Set(const GridType & grid)
+  {
+    if (grid == m_Set)
+    {
+      return false;
+    }
+    m_Set = grid;
+    return true;
+  }
+
+  /** The set grid, else the one read from the stack by the last Resolve(); empty when neither. */
+  const GridType &
+  Get() const
+  {
+    return m_Set.IsEmpty() ? m_FromStack : m_Set;
+  }
+
+  /** Get(), or an itk::ExceptionObject when no grid is known yet. */
+  const GridType &
+  GetRequired() const
+  {
+    if (this->Get().IsEmpty())
+    {
+      itkGenericExceptionMacro(<< "PatchGrid is not set: call SetPatchGrid() or UpdateOutputInformation() first");
+    }
+    return this->Get();
+  }
+
+  /** Reads the grid from the stack when none is set and checks the stack against it (GetStackPatchGrid). */
+  template <typename TStack>
+  const GridType &
+  Resolve(const TStack & stack)
+  {
+    const GridType grid = GetStackPatchGrid(m_Set, stack);
+    m_FromStack = m_Set.IsEmpty() ? grid : GridType();
+    return this->Get();
+  }
+
+  void
+  Print(std::ostream & os, Indent indent) const
+  {
+    os << indent << "PatchGrid (set):" << std::endl;
+    m_Set.Print(os, indent.GetNextIndent());
+    os << indent << "PatchGrid (from the stack):" << std::endl;
+    m_FromStack.Print(os, indent.GetNextIndent());
+  }
+
+private:
+  GridType m_Set{};
+  GridType m_FromStack{};
+};
 } // end namespace itk
 
 #endif

@@ -21,6 +21,7 @@
 #include "itkImage.h"
 #include "itkInPlaceImageFilter.h"
 #include "itkPatchGrid.h"
+#include "itkPatchStackGrid.h"
 #include "itkPatchPixelComponents.h"
 #include "itkPatchStreamingCompatibility.h"
 #include "itkPatchWindows.h"
@@ -84,13 +85,19 @@ public:
 
   /** The grid the stack was cut with; an empty grid means: read it from the stack's MetaDataDictionary. */
   void
-  SetPatchGrid(const PatchGridType & grid);
+  SetPatchGrid(const PatchGridType & grid)
+  {
+    if (m_PatchGrid.Set(grid))
+    {
+      this->Modified();
+    }
+  }
 
   /** The grid in use: the one set, else the one read from the stack (after UpdateOutputInformation()). */
   const PatchGridType &
   GetPatchGrid() const
   {
-    return m_PatchGrid.IsEmpty() ? m_PatchGridFromInput : m_PatchGrid;
+    return m_PatchGrid.Get();
   }
 
   /** Gaussian sigma as a fraction of the patch size (default 0.125, as MONAI and nnU-Net). */
@@ -141,8 +148,7 @@ private:
   WindowsType
   MakeWindows() const;
 
-  PatchGridType m_PatchGrid{};
-  PatchGridType m_PatchGridFromInput{};
+  PatchStackGrid<PatchDimension> m_PatchGrid{};
   double        m_SigmaScale{ 0.125 };
   double        m_MinimumWeight{ 1e-3 };
   WindowsType   m_Windows{};

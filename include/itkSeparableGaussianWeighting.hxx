@@ -34,29 +34,14 @@ SeparableGaussianWeighting<TImage>::SeparableGaussianWeighting()
 }
 
 template <typename TImage>
-void
-SeparableGaussianWeighting<TImage>::SetPatchGrid(const PatchGridType & grid)
-{
-  if (grid != m_PatchGrid)
-  {
-    m_PatchGrid = grid;
-    this->Modified();
-  }
-}
-
-template <typename TImage>
 auto
 SeparableGaussianWeighting<TImage>::MakeWindows() const -> WindowsType
 {
-  if (this->GetPatchGrid().IsEmpty())
-  {
-    itkExceptionMacro(<< "PatchGrid is not set: call SetPatchGrid() or UpdateOutputInformation() first");
-  }
   PatchWindowParameters parameters;
   parameters.Weighting = PatchStreamingEnums::Weighting::Gaussian;
   parameters.SigmaScale = m_SigmaScale;
   parameters.MinimumWeight = m_MinimumWeight;
-  return WindowsType(this->GetPatchGrid(), parameters);
+  return WindowsType(m_PatchGrid.GetRequired(), parameters);
 }
 
 template <typename TImage>
@@ -67,11 +52,7 @@ SeparableGaussianWeighting<TImage>::GetProfile(unsigned int axis) const
   {
     itkExceptionMacro(<< "GetProfile axis = " << axis << " must be less than " << PatchDimension);
   }
-  if (this->GetPatchGrid().IsEmpty())
-  {
-    itkExceptionMacro(<< "PatchGrid is not set: call SetPatchGrid() or UpdateOutputInformation() first");
-  }
-  return GaussianWindowProfile(this->GetPatchGrid().GetPatchSize()[axis], m_SigmaScale, m_MinimumWeight);
+  return GaussianWindowProfile(m_PatchGrid.GetRequired().GetPatchSize()[axis], m_SigmaScale, m_MinimumWeight);
 }
 
 template <typename TImage>
@@ -115,8 +96,7 @@ SeparableGaussianWeighting<TImage>::GenerateOutputInformation()
   {
     itkExceptionMacro(<< "Input patch stack is not set");
   }
-  const PatchGridType grid = GetStackPatchGrid(m_PatchGrid, *stack);
-  m_PatchGridFromInput = m_PatchGrid.IsEmpty() ? grid : PatchGridType();
+  const PatchGridType & grid = m_PatchGrid.Resolve(*stack);
   // The merger downstream reads the grid from here.
   output->SetMetaDataDictionary(stack->GetMetaDataDictionary());
   EncapsulatePatchGrid(output->GetMetaDataDictionary(), grid);
@@ -175,10 +155,7 @@ void
 SeparableGaussianWeighting<TImage>::PrintSelf(std::ostream & os, Indent indent) const
 {
   Superclass::PrintSelf(os, indent);
-  os << indent << "PatchGrid:" << std::endl;
-  m_PatchGrid.Print(os, indent.GetNextIndent());
-  os << indent << "PatchGridFromInput:" << std::endl;
-  m_PatchGridFromInput.Print(os, indent.GetNextIndent());
+  m_PatchGrid.Print(os, indent);
   os << indent << "SigmaScale: " << m_SigmaScale << std::endl;
   os << indent << "MinimumWeight: " << m_MinimumWeight << std::endl;
   os << indent << "Windows: " << (m_Windows.GetAxisWindow(0).GetNumberOfPositions() > 0 ? "built" : "not built")

@@ -29,12 +29,23 @@
 #include "itkMath.h"
 #include "itkPatchGrid.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <vector>
 
 namespace PatchStreamingTest
 {
+/** The Gaussian window of the README: exp(-(t-c)^2/(2 sigma^2)), c = (length-1)/2,
+ * sigma = sigmaScale length, raised to floor. */
+inline double
+ClosedFormGaussian(double t, double length, double sigmaScale, double floor)
+{
+  const double centre = (length - 1.0) / 2.0;
+  const double sigma = sigmaScale * length;
+  return std::max(std::exp(-(t - centre) * (t - centre) / (2.0 * sigma * sigma)), floor);
+}
+
 /** The window value a_{axis,position}(t) at voxel t of the patch (0 <= t < P). */
 using ReferenceProfile = std::function<double(unsigned int axis, itk::SizeValueType position, itk::OffsetValueType t)>;
 
@@ -99,11 +110,7 @@ MakeReferenceProfile(const itk::PatchGrid<VDimension> & grid, const ReferenceWei
       case Weighting::Average:
         return 1.0;
       case Weighting::Gaussian:
-      {
-        const double sigma = weighting.SigmaScale * l;
-        const double centre = (l - 1.0) / 2.0;
-        return std::max(std::exp(-(x - centre) * (x - centre) / (2.0 * sigma * sigma)), weighting.MinimumWeight);
-      }
+        return ClosedFormGaussian(x, l, weighting.SigmaScale, weighting.MinimumWeight);
       case Weighting::Hann:
         return std::pow(std::sin(itk::Math::pi * (x + 1.0) / (l + 1.0)), 2);
       case Weighting::Crop:

@@ -18,6 +18,7 @@
 // The 1-D window profiles (Gaussian, Hann, resampled custom) and the per-axis
 // windows built from them, against the closed-form formulas.
 #include "itkPatchAxisWindow.h"
+#include "itkPatchMergeReference.h"
 #include "itkPatchStreamingTestUtilities.h"
 #include "itkPatchWindowProfiles.h"
 
@@ -33,14 +34,7 @@ using itk::PatchAxisLayout;
 using itk::PatchAxisWindow;
 using BorderMode = itk::PatchStreamingEnums::BorderMode;
 using Weighting = itk::PatchStreamingEnums::Weighting;
-
-double
-Gaussian(double t, double length, double sigmaScale, double floor)
-{
-  const double c = (length - 1.0) / 2.0;
-  const double sigma = sigmaScale * length;
-  return std::max(std::exp(-(t - c) * (t - c) / (2.0 * sigma * sigma)), floor);
-}
+using PatchStreamingTest::ClosedFormGaussian;
 
 TEST(PatchWindowProfiles, GaussianIsTheClosedFormWithItsFloorForEvenAndOddSizes)
 {
@@ -54,7 +48,7 @@ TEST(PatchWindowProfiles, GaussianIsTheClosedFormWithItsFloorForEvenAndOddSizes)
         ASSERT_EQ(profile.size(), length);
         for (itk::SizeValueType t = 0; t < length; ++t)
         {
-          ASSERT_NEAR(profile[t], Gaussian(t, length, sigmaScale, floor), 1e-12)
+          ASSERT_NEAR(profile[t], ClosedFormGaussian(t, length, sigmaScale, floor), 1e-12)
             << "P=" << length << " t=" << t << " s=" << sigmaScale << " floor=" << floor;
         }
         // Symmetric about the centre; the peak is 1 on odd sizes.
@@ -138,13 +132,13 @@ TEST(PatchAxisWindow, AdaptiveShortPatchGetsTheProfileOfItsOwnLength)
   const PatchAxisWindow      window(layout, gaussian, 0);
   for (itk::SizeValueType t = 0; t < 6; ++t)
   {
-    EXPECT_NEAR(window.GetProfile(0)[t], Gaussian(t, 6, 0.2, 1e-3), 1e-12);
-    EXPECT_NEAR(window.GetProfile(2)[t], t < 3 ? Gaussian(t, 3, 0.2, 1e-3) : 0.0, 1e-12);
+    EXPECT_NEAR(window.GetProfile(0)[t], ClosedFormGaussian(t, 6, 0.2, 1e-3), 1e-12);
+    EXPECT_NEAR(window.GetProfile(2)[t], t < 3 ? ClosedFormGaussian(t, 3, 0.2, 1e-3) : 0.0, 1e-12);
   }
   // W(t) = sum of the covering profiles, voxel by voxel.
-  EXPECT_NEAR(window.GetNormalizer(4), Gaussian(4, 6, 0.2, 1e-3) + Gaussian(0, 6, 0.2, 1e-3), 1e-12);
-  EXPECT_NEAR(window.GetNormalizer(9), Gaussian(5, 6, 0.2, 1e-3) + Gaussian(1, 3, 0.2, 1e-3), 1e-12);
-  EXPECT_NEAR(window.GetNormalizer(10), Gaussian(2, 3, 0.2, 1e-3), 1e-12);
+  EXPECT_NEAR(window.GetNormalizer(4), ClosedFormGaussian(4, 6, 0.2, 1e-3) + ClosedFormGaussian(0, 6, 0.2, 1e-3), 1e-12);
+  EXPECT_NEAR(window.GetNormalizer(9), ClosedFormGaussian(5, 6, 0.2, 1e-3) + ClosedFormGaussian(1, 3, 0.2, 1e-3), 1e-12);
+  EXPECT_NEAR(window.GetNormalizer(10), ClosedFormGaussian(2, 3, 0.2, 1e-3), 1e-12);
 
   const PatchAxisWindow hann(layout, { Weighting::Hann }, 0);
   EXPECT_NEAR(hann.GetProfile(2)[1], 1.0, 1e-15); // the centre of a 3-voxel window

@@ -35,14 +35,7 @@ using ImageType = itk::Image<float, 3>;
 using StackType = itk::Image<float, 4>;
 using WeightingFilterType = itk::SeparableGaussianWeighting<StackType>;
 using PatchStreamingTest::MakeExtractor;
-
-double
-Gaussian(double t, double length, double sigmaScale, double floor)
-{
-  const double c = (length - 1.0) / 2.0;
-  const double sigma = sigmaScale * length;
-  return std::max(std::exp(-(t - c) * (t - c) / (2.0 * sigma * sigma)), floor);
-}
+using PatchStreamingTest::ClosedFormGaussian;
 
 TEST(SeparableGaussianWeighting, ProfilesAreTheClosedFormAndTheWindowImageTheirOuterProduct)
 {
@@ -63,7 +56,7 @@ TEST(SeparableGaussianWeighting, ProfilesAreTheClosedFormAndTheWindowImageTheirO
     ASSERT_EQ(profiles[d].size(), grid.GetPatchSize()[d]);
     for (itk::SizeValueType t = 0; t < profiles[d].size(); ++t)
     {
-      ASSERT_NEAR(profiles[d][t], Gaussian(t, grid.GetPatchSize()[d], 0.2, 0.05), 1e-12) << "axis " << d << " t " << t;
+      ASSERT_NEAR(profiles[d][t], ClosedFormGaussian(t, grid.GetPatchSize()[d], 0.2, 0.05), 1e-12) << "axis " << d << " t " << t;
     }
   }
 
@@ -91,7 +84,7 @@ TEST(SeparableGaussianWeighting, ProfilesAreTheClosedFormAndTheWindowImageTheirO
     {
       const auto length = grid.GetAxisLayout(d).GetWindowLength(grid.GetAxisLayout(d).GetNumberOfPositions() - 1);
       ASSERT_LT(length, grid.GetPatchSize()[d]);
-      expected *= it.GetIndex()[d] < static_cast<itk::IndexValueType>(length) ? Gaussian(it.GetIndex()[d], length, 0.2, 0.05) : 0.0;
+      expected *= it.GetIndex()[d] < static_cast<itk::IndexValueType>(length) ? ClosedFormGaussian(it.GetIndex()[d], length, 0.2, 0.05) : 0.0;
     }
     ASSERT_NEAR(it.Get(), expected, 1e-15) << it.GetIndex();
   }
