@@ -20,6 +20,8 @@
 
 #include "itkImageRegion.h"
 
+#include <algorithm>
+
 namespace itk
 {
 /** Calls `function(rowStart)` for every row (a run along axis 0) of `region`,
@@ -55,6 +57,40 @@ ForEachImageRow(const ImageRegion<VDimension> & region, TFunction && function)
       return;
     }
   }
+}
+
+/** Calls `function(rowStart, length)` for every run along axis 0 of `region`
+ * that stays inside one slice of the slowest axis: the rows of a 2-D or larger
+ * region, the single voxels of a 1-D one (whose axis 0 is the slowest axis).
+ * The merger's slice ring and carry are contiguous only within a slice.
+ *
+ * \ingroup PatchStreaming
+ */
+template <unsigned int VDimension, typename TFunction>
+void
+ForEachSliceRow(const ImageRegion<VDimension> & region, TFunction && function)
+{
+  if constexpr (VDimension == 1)
+  {
+    Index<1> voxel = region.GetIndex();
+    for (SizeValueType i = 0; i < region.GetSize(0); ++i, ++voxel[0])
+    {
+      function(static_cast<const Index<1> &>(voxel), SizeValueType{ 1 });
+    }
+  }
+  else
+  {
+    ForEachImageRow(region, [&](const Index<VDimension> & rowStart) { function(rowStart, region.GetSize(0)); });
+  }
+}
+
+/** How many calls ForEachSliceRow makes for `region`. */
+template <unsigned int VDimension>
+SizeValueType
+GetNumberOfSliceRows(const ImageRegion<VDimension> & region)
+{
+  return VDimension == 1 ? region.GetNumberOfPixels()
+                         : region.GetNumberOfPixels() / std::max<SizeValueType>(region.GetSize(0), 1);
 }
 } // end namespace itk
 

@@ -116,7 +116,6 @@ public:
   static constexpr unsigned int InputImageDimension = TInputImage::ImageDimension;
   static constexpr unsigned int OutputImageDimension = TOutputImage::ImageDimension;
   static_assert(InputImageDimension == OutputImageDimension + 1, "the stack has one more axis than the image");
-  static_assert(OutputImageDimension >= 2, "the merger finishes slices along the slowest axis of a 2-D or larger image");
 
   using InputImageType = TInputImage;
   using OutputImageType = TOutputImage;

@@ -297,22 +297,23 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
   OutputImageRegionType arriving = arrived;
   if (arriving.Crop(region))
   {
-    const SizeValueType rowValues = arriving.GetSize(0) * static_cast<SizeValueType>(accumulator.valuesPerVoxel);
-    ForEachImageRow(arriving, [&](const typename OutputImageType::IndexType & rowStart) {
-      AccumulatorType * slot = accumulator.CarryRow(rowStart);
+    ForEachSliceRow(arriving, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType length) {
+      const SizeValueType rowValues = length * static_cast<SizeValueType>(accumulator.valuesPerVoxel);
+      AccumulatorType *   slot = accumulator.CarryRow(rowStart);
       std::copy_n(slot, rowValues, accumulator.Row(rowStart));
       std::fill_n(slot, rowValues, AccumulatorType{ 0 });
     });
   }
 
   auto *               stack = const_cast<InputImageType *>(this->GetInput());
-  const SizeValueType  numberOfLines = lines.GetNumberOfPixels() / std::max<SizeValueType>(lines.GetSize(0), 1);
+  const SizeValueType  numberOfLines = GetNumberOfSliceRows(lines);
   IndexValueType       unfinished = region.GetIndex(SliceAxis);
   SizeValueType        merged = 0;
 
   // Each row of the grid box `lines` is one patch line (or the part of it that
   // overlaps the region); they come with non-decreasing start on the slowest axis.
-  ForEachImageRow(lines, [&](const typename OutputImageType::IndexType & lineStart) {
+  // In 1-D each patch is a line of its own, so a line still spans only P slices.
+  ForEachSliceRow(lines, [&](const typename OutputImageType::IndexType & lineStart, SizeValueType lineLength) {
     if (this->GetAbortGenerateData())
     {
       ProcessAborted aborted(__FILE__, __LINE__);
@@ -337,7 +338,7 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
 
     // The line, or in a mask-restricted grid each run of kept patches in it: skipped patches are never requested.
     const SizeValueType lineFirst = grid.GetLinearIndex(lineStart);
-    const SizeValueType lineEnd = lineFirst + lines.GetSize(0);
+    const SizeValueType lineEnd = lineFirst + lineLength;
     for (SizeValueType first = lineFirst; first < lineEnd;)
     {
       if (!grid.IsPatchKept(first))
@@ -444,9 +445,8 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator & accumula
         {
           continue;
         }
-        const auto            gridIndex = grid.GetGridIndex(patch);
-        const SizeValueType   length = part.GetSize(0);
-        ForEachImageRow(part, [&](const typename OutputImageType::IndexType & rowStart) {
+        const auto gridIndex = grid.GetGridIndex(patch);
+        ForEachSliceRow(part, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType length) {
           const auto   offset = rowStart - patchRegion.GetIndex();
           const double rowWeight = windows.GetRowWeight(gridIndex, offset);
           if (rowWeight == 0.0)
@@ -526,14 +526,14 @@ PatchMerger<TInputImage, TOutputImage>::FinishSlicesInParallel(const Accumulator
   this->GetMultiThreader()->template ParallelizeImageRegion<OutputImageDimension>(
     slices,
     [&](const OutputImageRegionType & piece) {
-      ForEachImageRow(piece, [&](const typename OutputImageType::IndexType & rowStart) {
+      ForEachSliceRow(piece, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType length) {
         // The separable normaliser: W_0(x_0) times the product of the other axes' W_d.
         const double rowNormalizer = windows.GetRowNormalizer(rowStart - imageIndex);
         AccumulatorType *     sums = accumulator.Row(rowStart);
         OutputComponentType * target = outputBuffer + components * output->ComputeOffset(rowStart);
         const auto            firstVoxel = static_cast<SizeValueType>(rowStart[0] - imageIndex[0]);
         const OffsetValueType valuesPerVoxel = accumulator.valuesPerVoxel;
-        for (SizeValueType j = 0; j < piece.GetSize(0); ++j)
+        for (SizeValueType j = 0; j < length; ++j)
         {
           AccumulatorType * voxelSums = sums + static_cast<OffsetValueType>(j) * valuesPerVoxel;
           // Summed weights in a mask-restricted grid, else the separable normaliser.

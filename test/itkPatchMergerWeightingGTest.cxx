@@ -17,10 +17,11 @@
  *=========================================================================*/
 // PatchMerger's weightings (Average, Gaussian, Hann, Crop, Custom) against the
 // brute-force reference, constant images, high overlap, multi-channel stacks.
+#include "itkMultiplyImageFilter.h"
 #include "itkPatchMergeReference.h"
 #include "itkPatchMerger.h"
 #include "itkPatchStreamingTestUtilities.h"
-
+#include "itkStreamingImageFilter.h"
 #include "itkVectorImage.h"
 #include "gtest/gtest.h"
 
@@ -167,6 +168,67 @@ TEST(PatchMergerWeighting, TwoDimensionalMergesMatchTheReference)
                                                         image->GetLargestPossibleRegion(),
                                                         PatchStreamingTest::WithinRelative(1e-6)),
                 "");
+    }
+  }
+}
+
+TEST(PatchMergerWeighting, OneDimensionalMergesMatchTheReferenceStreamedAndWithIntegerOutputs)
+{
+  // In 1-D axis 0 is both the row axis and the slowest axis: each patch is a line of its own.
+  using Image1Type = itk::Image<float, 1>;
+  using Stack1Type = itk::Image<float, 2>;
+  const Image1Type::SizeType patch{ { 9 } };
+  const auto image = PatchStreamingTest::MakeRandomImage<Image1Type>({ { 38 } }, 47, 1, { { -3 } });
+  for (const auto & c : EveryBorderMode)
+  {
+    auto extractor = MakeExtractor<Image1Type>(image, patch, { { 4 } }, c.mode, c.padOverlap);
+    extractor->Update();
+    const auto & grid = extractor->GetPatchGrid();
+    const auto   stack = PatchStreamingTest::PerturbedCopy<Stack1Type>(extractor->GetOutput());
+    for (const Weighting weighting : EveryWeighting)
+    {
+      const auto settings = PatchStreamingTest::MakeTestWeighting(weighting, patch);
+      SCOPED_TRACE(Describe(c, settings));
+      const auto reference = PatchStreamingTest::NestedLoopMerge<itk::Image<double, 1>>(
+        stack.GetPointer(), grid, PatchStreamingTest::MakeReferenceProfile(grid, settings), -1.0);
+
+      auto merger = itk::PatchMerger<Stack1Type>::New();
+      merger->SetInput(stack);
+      merger->SetPatchGrid(grid);
+      merger->SetBackgroundValue(-1.0f);
+      PatchStreamingTest::ApplyWeighting(merger.GetPointer(), settings);
+      merger->Update();
+      const auto region = image->GetLargestPossibleRegion();
+      EXPECT_EQ(PatchStreamingTest::DescribeDifferences(reference.GetPointer(), merger->GetOutput(), region,
+                                                        PatchStreamingTest::WithinRelative(1e-6)),
+                "");
+
+      // Five divisions (the sums carried across them) give the same bits.
+      auto streamer = itk::StreamingImageFilter<Image1Type, Image1Type>::New();
+      streamer->SetInput(merger->GetOutput());
+      streamer->SetNumberOfStreamDivisions(5);
+      streamer->Update();
+      EXPECT_EQ(PatchStreamingTest::DescribeDifferences(merger->GetOutput(), streamer->GetOutput(), region), "");
+
+      // A short output accumulates in the double ring of P one-voxel slices.
+      auto shortMerger = itk::PatchMerger<Stack1Type, itk::Image<short, 1>>::New();
+      shortMerger->SetInput(stack);
+      shortMerger->SetPatchGrid(grid);
+      shortMerger->SetBackgroundValue(-1);
+      PatchStreamingTest::ApplyWeighting(shortMerger.GetPointer(), settings);
+      auto scaled = itk::MultiplyImageFilter<Stack1Type>::New();
+      scaled->SetInput(stack);
+      scaled->SetConstant(100.0f);
+      shortMerger->SetInput(scaled->GetOutput());
+      shortMerger->Update();
+      scaled->UpdateLargestPossibleRegion(); // the merger left only its last line buffered
+      const auto scaledReference = PatchStreamingTest::NestedLoopMerge<itk::Image<double, 1>>(
+        scaled->GetOutput(), grid, PatchStreamingTest::MakeReferenceProfile(grid, settings), -1.0);
+      for (itk::IndexValueType x = region.GetIndex(0); x <= region.GetUpperIndex()[0]; ++x)
+      {
+        EXPECT_NEAR(shortMerger->GetOutput()->GetPixel({ { x } }), scaledReference->GetPixel({ { x } }), 0.5 + 1e-3)
+          << "voxel " << x;
+      }
     }
   }
 }
