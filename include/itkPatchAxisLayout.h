@@ -58,8 +58,8 @@ public:
   PatchAxisLayout() = default;
 
   /** Throws an itk::ExceptionObject naming the parameter and `axis` when
-   * imageLength or patchSize is 0, overlap >= patchSize, or padOverlap is set
-   * with a border mode other than Pad. */
+   * imageLength or patchSize is 0 or above 2^62, overlap >= patchSize, or
+   * padOverlap is set with a border mode other than Pad. */
   PatchAxisLayout(SizeValueType  imageLength,
                   SizeValueType  patchSize,
                   SizeValueType  overlap,

@@ -147,10 +147,21 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::GenerateInputRequestedReg
     return;
   }
   const OutputImageRegionType & stackRegion = this->GetOutput()->GetRequestedRegion();
-  const auto                    firstPatch = static_cast<SizeValueType>(stackRegion.GetIndex(InputImageDimension));
-  const SizeValueType           lastPatch = firstPatch + stackRegion.GetSize(InputImageDimension) - 1;
-  const auto gridBounds = m_PatchGrid.GetGridBoundingRegion(firstPatch, lastPatch);
-  const auto & imageRegion = m_PatchGrid.GetImageRegion();
+  const auto &                  imageRegion = m_PatchGrid.GetImageRegion();
+  if (auto * mask = const_cast<MaskImageType *>(this->GetMaskImage()))
+  {
+    // FindKeptPatches read the mask; extracting does not need it.
+    mask->SetRequestedRegion(typename MaskImageType::RegionType(imageRegion.GetIndex(), MaskImageType::SizeType::Filled(1)));
+  }
+  if (stackRegion.GetNumberOfPixels() == 0)
+  {
+    // No patch is requested; the pipeline still needs a valid region, so ask for one voxel.
+    input->SetRequestedRegion(typename InputImageType::RegionType(imageRegion.GetIndex(), InputImageType::SizeType::Filled(1)));
+    return;
+  }
+  const auto          firstPatch = static_cast<SizeValueType>(stackRegion.GetIndex(InputImageDimension));
+  const SizeValueType lastPatch = firstPatch + stackRegion.GetSize(InputImageDimension) - 1;
+  const auto          gridBounds = m_PatchGrid.GetGridBoundingRegion(firstPatch, lastPatch);
 
   typename InputImageType::RegionType requested;
   for (unsigned int d = 0; d < InputImageDimension; ++d)
@@ -188,11 +199,6 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::GenerateInputRequestedReg
     requested.SetSize(d, static_cast<SizeValueType>(high - low + 1));
   }
   input->SetRequestedRegion(requested);
-  if (auto * mask = const_cast<MaskImageType *>(this->GetMaskImage()))
-  {
-    // FindKeptPatches read the mask; extracting does not need it.
-    mask->SetRequestedRegion(typename MaskImageType::RegionType(imageRegion.GetIndex(), MaskImageType::SizeType::Filled(1)));
-  }
 }
 
 template <typename TInputImage, typename TOutputImage, typename TMaskImage>

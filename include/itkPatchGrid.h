@@ -68,7 +68,8 @@ public:
 
   /** Lays the patches out; throws an itk::ExceptionObject naming the
    * parameter and the axis for a zero patch size, an overlap not less than
-   * the patch size, an empty image, or PadOverlap outside Pad mode. */
+   * the patch size, an empty image, or PadOverlap outside Pad mode, and
+   * naming the sizes when the stack would exceed 2^63 - 1 voxels. */
   PatchGrid(const RegionType &    imageRegion,
             const SpacingType &   spacing,
             const PointType &     origin,

@@ -18,6 +18,7 @@
 #ifndef itkPatchGrid_hxx
 #define itkPatchGrid_hxx
 
+#include "itkNumericTraits.h"
 #include "itkPatchGrid.h"
 
 #include <algorithm>
@@ -42,6 +43,21 @@ PatchGrid<VDimension>::PatchGrid(const RegionType &    imageRegion,
   {
     m_AxisLayouts[d] =
       PatchAxisLayout(imageRegion.GetSize(d), patchSize[d], patchOverlap[d], borderMode, padOverlap, d);
+  }
+  // The stack's voxel count, and so every offset into it, must fit a signed 64-bit offset.
+  constexpr auto largest = static_cast<SizeValueType>(NumericTraits<OffsetValueType>::max());
+  SizeValueType  stackVoxels = 1;
+  for (const auto & layout : m_AxisLayouts)
+  {
+    for (const SizeValueType factor : { layout.GetNumberOfPositions(), layout.GetPatchSize() })
+    {
+      if (stackVoxels > largest / factor)
+      {
+        itkGenericExceptionMacro(<< "the patch stack would exceed 2^63 - 1 voxels: grid size " << this->GetGridSize()
+                                 << " patches of PatchSize " << patchSize);
+      }
+      stackVoxels *= factor;
+    }
   }
 }
 

@@ -52,6 +52,17 @@ PatchAxisLayout::PatchAxisLayout(SizeValueType  imageLength,
     itkGenericExceptionMacro(<< "PatchSize[" << axis << "] = 0: a patch needs at least one voxel along axis "
                              << axis);
   }
+  // Every start, end and offset along the axis must fit a signed 64-bit index.
+  constexpr SizeValueType largestLength = SizeValueType{ 1 } << 62;
+  if (patchSize > largestLength)
+  {
+    itkGenericExceptionMacro(<< "PatchSize[" << axis << "] = " << patchSize
+                             << " exceeds 2^62 voxels (a negative value converted to an unsigned size?)");
+  }
+  if (imageLength > largestLength)
+  {
+    itkGenericExceptionMacro(<< "image size[" << axis << "] = " << imageLength << " exceeds 2^62 voxels");
+  }
   if (overlap >= patchSize)
   {
     itkGenericExceptionMacro(<< "PatchOverlap[" << axis << "] = " << overlap << " must be less than PatchSize["

@@ -263,4 +263,29 @@ TEST(PatchGrid, PatchIndicesAndRegionsPast32BitsAreExact)
   EXPECT_EQ(range.first, patches - itk::SizeValueType{ 2048 } * 2048);
   EXPECT_EQ(range.second, patches - 1);
 }
+
+// A negative size converted to unsigned, or a stack whose voxel count would
+// wrap a 64-bit offset, is an exception before anything is allocated.
+TEST(PatchGrid, NegativeOrOverflowingSizesThrowNamingThem)
+{
+  using GridType = itk::PatchGrid<3>;
+  GridType::DirectionType direction;
+  direction.SetIdentity();
+  const auto makeGrid = [&](const GridType::SizeType & image, const GridType::SizeType & patch) {
+    return GridType(GridType::RegionType(image), GridType::SpacingType(1.0), GridType::PointType(), direction, patch,
+                    GridType::SizeType::Filled(0), BorderMode::Pad, false);
+  };
+  const auto minusOne = static_cast<itk::SizeValueType>(-1);
+  PatchStreamingTest::ExpectExceptionMentioning([&] { makeGrid({ { 5, 5, 5 } }, { { 4, minusOne, 4 } }); },
+                                                "PatchSize[1] = 18446744073709551615 exceeds 2^62");
+  // One voxel, one padded patch of 2^21 x 2^21 x 2^22 = 2^64 voxels: one too many bits.
+  const itk::SizeValueType mega = itk::SizeValueType{ 1 } << 20;
+  PatchStreamingTest::ExpectExceptionMentioning([&] { makeGrid({ { 1, 1, 1 } }, { { 2 * mega, 2 * mega, 4 * mega } }); },
+                                                "the patch stack would exceed 2^63 - 1 voxels");
+  // Many patches of a modest size overflow the same way: 2^21 patches per axis of 2^2 voxels.
+  PatchStreamingTest::ExpectExceptionMentioning(
+    [&] { makeGrid({ { 8 * mega, 8 * mega, 8 * mega } }, { { 4, 4, 4 } }); }, "grid size [2097152, 2097152, 2097152]");
+  // 2^62 voxels still fit: the grid is laid out (never allocated).
+  EXPECT_EQ(makeGrid({ { 1, 1, 1 } }, { { 2 * mega, 2 * mega, mega } }).GetNumberOfPatches(), 1u);
+}
 } // namespace

@@ -391,44 +391,52 @@ namespace
 {
 // A NaN patch spoils exactly the voxels it covers with non-zero weight; uncovered
 // voxels get the background, never 0/0.
-TEST(PatchMergerWeighting, NaNInOnePatchStaysInsideThatPatchsWeightedVoxels)
+TEST(PatchMergerWeighting, NaNOrInfInOnePatchStaysInsideThatPatchsWeightedVoxels)
 {
   const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 29, 23, 19 } }, 47);
   auto       extractor = MakeExtractor<ImageType>(image, { { 10, 8, 6 } }, { { 4, 3, 2 } }, BorderMode::Crop);
   extractor->Update();
   const auto & grid = extractor->GetPatchGrid();
-  auto         stack = PatchStreamingTest::PerturbedCopy<StackType>(extractor->GetOutput());
   const itk::SizeValueType spoiled = grid.GetNumberOfPatches() / 2;
-  auto                     patchStack = stack->GetLargestPossibleRegion();
+  auto                     patchStack = extractor->GetOutput()->GetLargestPossibleRegion();
   patchStack.SetIndex(3, static_cast<itk::IndexValueType>(spoiled));
   patchStack.SetSize(3, 1);
-  for (itk::ImageRegionIterator<StackType> it(stack, patchStack); !it.IsAtEnd(); ++it)
+  for (const float spoil : { std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                             -std::numeric_limits<float>::infinity() })
   {
-    it.Set(std::numeric_limits<float>::quiet_NaN());
-  }
-  for (const Weighting weighting : { Weighting::Gaussian, Weighting::Crop })
-  {
-    SCOPED_TRACE(itk::ToString(weighting));
-    const auto settings = PatchStreamingTest::MakeTestWeighting(weighting, grid.GetPatchSize());
-    const auto profile = PatchStreamingTest::MakeReferenceProfile(grid, settings);
-    const auto merged = Merge(stack.GetPointer(), grid, settings, -3.0f);
-    const auto spoiledIndex = grid.GetGridIndex(spoiled);
-    const auto spoiledStart = grid.GetPatchRegion(spoiled).GetIndex();
-    itk::SizeValueType nans = 0;
-    for (itk::ImageRegionConstIteratorWithIndex<ImageType> it(merged, merged->GetBufferedRegion()); !it.IsAtEnd(); ++it)
+    auto stack = PatchStreamingTest::PerturbedCopy<StackType>(extractor->GetOutput());
+    for (itk::ImageRegionIterator<StackType> it(stack, patchStack); !it.IsAtEnd(); ++it)
     {
-      const auto & x = it.GetIndex();
-      double       weight = grid.GetPatchRegion(spoiled).IsInside(x) ? 1.0 : 0.0;
-      for (unsigned int d = 0; d < 3 && weight > 0.0; ++d)
-      {
-        weight *= profile(d, static_cast<itk::SizeValueType>(spoiledIndex[d]), x[d] - spoiledStart[d]);
-      }
-      ASSERT_EQ(std::isnan(it.Get()), weight > 0.0) << x;
-      nans += std::isnan(it.Get()) ? 1 : 0;
+      it.Set(spoil);
     }
-    EXPECT_GT(nans, 0u);
-    // Crop border mode's remainder (x >= 28) is background, not 0/0.
-    EXPECT_EQ(merged->GetPixel({ { 28, 0, 0 } }), -3.0f);
+    // NaN stays NaN; an infinity stays that infinity (positive weights keep its sign).
+    const auto isSpoiled = [spoil](float value) { return std::isnan(spoil) ? std::isnan(value) : value == spoil; };
+    for (const Weighting weighting : { Weighting::Gaussian, Weighting::Crop })
+    {
+      SCOPED_TRACE(itk::ToString(weighting) + " " + std::to_string(spoil));
+      const auto settings = PatchStreamingTest::MakeTestWeighting(weighting, grid.GetPatchSize());
+      const auto profile = PatchStreamingTest::MakeReferenceProfile(grid, settings);
+      const auto merged = Merge(stack.GetPointer(), grid, settings, -3.0f);
+      const auto spoiledIndex = grid.GetGridIndex(spoiled);
+      const auto spoiledStart = grid.GetPatchRegion(spoiled).GetIndex();
+      itk::SizeValueType spoiledVoxels = 0;
+      for (itk::ImageRegionConstIteratorWithIndex<ImageType> it(merged, merged->GetBufferedRegion()); !it.IsAtEnd();
+           ++it)
+      {
+        const auto & x = it.GetIndex();
+        double       weight = grid.GetPatchRegion(spoiled).IsInside(x) ? 1.0 : 0.0;
+        for (unsigned int d = 0; d < 3 && weight > 0.0; ++d)
+        {
+          weight *= profile(d, static_cast<itk::SizeValueType>(spoiledIndex[d]), x[d] - spoiledStart[d]);
+        }
+        ASSERT_EQ(isSpoiled(it.Get()), weight > 0.0) << x;
+        ASSERT_TRUE(weight > 0.0 || std::isfinite(it.Get())) << x;
+        spoiledVoxels += isSpoiled(it.Get()) ? 1 : 0;
+      }
+      EXPECT_GT(spoiledVoxels, 0u);
+      // Crop border mode's remainder (x >= 28) is background, not 0/0.
+      EXPECT_EQ(merged->GetPixel({ { 28, 0, 0 } }), -3.0f);
+    }
   }
 }
 } // namespace
