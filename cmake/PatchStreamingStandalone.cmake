@@ -44,7 +44,22 @@ endfunction()
 # examples (ITK itself stays uninstrumented); the test command runs the suite
 # under it as well.
 option(PatchStreaming_USE_SANITIZERS "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
-if(PatchStreaming_USE_SANITIZERS)
+# The libFuzzer target (Clang only); our code is instrumented for its
+# coverage feedback, and the sanitizers come with it.
+option(PatchStreaming_BUILD_FUZZER "Build the libFuzzer target fuzz/PatchStreamingFuzzer (needs Clang)" OFF)
+if(PatchStreaming_BUILD_FUZZER)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "PatchStreaming_BUILD_FUZZER needs Clang; CMAKE_CXX_COMPILER is ${CMAKE_CXX_COMPILER_ID}")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+  find_file(_itk_clang_detection compilers/ITK_COMPILER_INFO_Clang_CXX.h PATHS ${ITK_INCLUDE_DIRS} NO_DEFAULT_PATH)
+  if(NOT _itk_clang_detection)
+    # This ITK's headers know GCC only (Debian's): a stand-in for their
+    # compiler detection, included first so that its include guard keeps ITK's out.
+    add_compile_options(-include ${PROJECT_SOURCE_DIR}/fuzz/itk-clang/itk_compiler_detection.h)
+  endif()
+endif()
+if(PatchStreaming_USE_SANITIZERS OR PatchStreaming_BUILD_FUZZER)
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)
 endif()
@@ -54,6 +69,9 @@ if(BUILD_TESTING)
   add_subdirectory(test)
 endif()
 add_subdirectory(examples)
+if(PatchStreaming_BUILD_FUZZER)
+  add_subdirectory(fuzz)
+endif()
 
 include(CMakePackageConfigHelpers)
 set(PatchStreaming_INSTALL_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/PatchStreaming)

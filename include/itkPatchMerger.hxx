@@ -274,7 +274,11 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
   const IndexValueType        regionEnd = region.GetIndex(SliceAxis) + static_cast<IndexValueType>(region.GetSize(SliceAxis));
   // Lines that straddle the region's end leave sums in the slices after it,
   // at most P-1 of them: a ring of P-1 slices keeps them for the next division.
-  IndexValueType carryEnd = std::max(regionEnd, arrived.GetIndex(SliceAxis) + static_cast<IndexValueType>(arrived.GetSize(SliceAxis)));
+  IndexValueType carryEnd = regionEnd;
+  if (arrived.GetNumberOfPixels() > 0)
+  {
+    carryEnd = std::max(carryEnd, arrived.GetUpperIndex()[SliceAxis] + 1);
+  }
   IndexValueType lastLinePosition = scatteredThrough;
   if (lines.GetNumberOfPixels() > 0)
   {

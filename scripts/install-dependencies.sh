@@ -7,6 +7,7 @@ packages=(
   libinsighttoolkit5-dev   # ITK 5.2.1
   insighttoolkit5-examples # the T1 volume the demo and the tests run on
   libgtest-dev
+  clang libclang-rt-14-dev # the libFuzzer target (scripts/fuzz.sh)
 )
 
 missing=()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds everything in Release and runs the whole test suite with CTest, then
 # builds it again with AddressSanitizer + UndefinedBehaviorSanitizer and runs
-# the suite under them (any report fails the run).
+# the suite under them (any report fails the run), then replays the fuzzer's
+# seed corpus and fuzzes for a bounded time (scripts/fuzz.sh).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${PATCHSTREAMING_BUILD_DIR:-$root/build}"
@@ -15,4 +16,5 @@ cmake -S "$root" -B "$sanitized" -G Ninja -D CMAKE_BUILD_TYPE=RelWithDebInfo -D 
 cmake --build "$sanitized" --parallel "$(nproc)"
 ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$sanitized" --output-on-failure --parallel "$(nproc)"
+"$root/scripts/fuzz.sh"
 echo "test command took $((SECONDS - start)) s"

@@ -275,3 +275,40 @@ TEST(PatchMergerStreaming, IntegerOutputStreamsBitIdentically)
   }
 }
 } // namespace
+
+namespace
+{
+/** Streams `image` (its slowest axis starting below zero) through extract -> merge in `divisions`. */
+template <typename TImage>
+void
+ExpectStreamedMergeEqualsTheImage(const TImage * image, const typename TImage::SizeType & patch, unsigned int divisions)
+{
+  using StreamedStack = itk::Image<float, TImage::ImageDimension + 1>;
+  auto extractor = PatchStreamingTest::MakeExtractor<TImage>(image, patch, typename TImage::SizeType(), BorderMode::Squeeze);
+  auto merger = itk::PatchMerger<StreamedStack>::New();
+  merger->SetInput(extractor->GetOutput());
+  auto streamer = itk::StreamingImageFilter<TImage, TImage>::New();
+  streamer->SetInput(merger->GetOutput());
+  streamer->SetNumberOfStreamDivisions(divisions);
+  streamer->Update();
+  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(image, streamer->GetOutput(), image->GetLargestPossibleRegion()), "")
+    << "patch " << patch << ", " << divisions << " divisions";
+}
+
+// Divisions that end at or below index 0 carry nothing past their end (found
+// by the fuzzer: a patch of one slice divided by a carry ring of zero slices).
+TEST(PatchMergerStreaming, DivisionsEndingBelowIndexZeroCarryNothingSpurious)
+{
+  using Image1Type = itk::Image<float, 1>;
+  const auto line = PatchStreamingTest::MakeRandomImage<Image1Type>({ { 12 } }, 81, 1, { { -7 } });
+  for (const itk::SizeValueType patch : { 1, 2, 5 })
+  {
+    ExpectStreamedMergeEqualsTheImage<Image1Type>(line, { { patch } }, 6);
+  }
+  const auto volume = PatchStreamingTest::MakeRandomImage<ImageType>({ { 9, 7, 10 } }, 82, 1, { { 2, -1, -8 } });
+  for (const itk::SizeValueType patch : { 1, 3 })
+  {
+    ExpectStreamedMergeEqualsTheImage<ImageType>(volume, { { 4, 3, patch } }, 5);
+  }
+}
+} // namespace
