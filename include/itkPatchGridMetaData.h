@@ -21,8 +21,10 @@
 #include "itkMetaDataDictionary.h"
 #include "itkMetaDataObject.h"
 #include "itkPatchGrid.h"
+#include "vnl/algo/vnl_determinant.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -212,6 +214,20 @@ ExposePatchGrid(const MetaDataDictionary & dictionary, PatchGrid<VDimension> & g
   ParseValues(dictionary, "PatchGrid_PatchOverlap", overlap.data(), VDimension);
   ParseValues(dictionary, "PatchGrid_PadOverlap", &padOverlap, 1);
   const auto borderMode = BorderModeFromString(ReadEntry(dictionary, "PatchGrid_BorderMode"));
+  // The merger gives its output this geometry: it must be one an image can have.
+  for (unsigned int d = 0; d < VDimension; ++d)
+  {
+    if (!(spacing[d] > 0.0))
+    {
+      itkGenericExceptionMacro(<< "PatchGrid_Spacing[" << d << "] = " << spacing[d] << " must be positive");
+    }
+  }
+  const double determinant = vnl_determinant(direction.GetVnlMatrix());
+  if (!(std::abs(determinant) > 0.0))
+  {
+    itkGenericExceptionMacro(<< "PatchGrid_Direction \"" << ReadEntry(dictionary, "PatchGrid_Direction")
+                             << "\" is singular (determinant " << determinant << ")");
+  }
   grid = GridType(
     typename GridType::RegionType(index, size), spacing, origin, direction, patchSize, overlap, borderMode, padOverlap != 0);
   if (dictionary.HasKey("PatchGrid_KeptPatches"))

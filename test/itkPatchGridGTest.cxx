@@ -214,6 +214,12 @@ TEST(PatchGrid, CorruptOrForeignMetaDataThrowsNamingTheKey)
   auto zeroPatch = dictionary;
   itk::EncapsulateMetaData<std::string>(zeroPatch, "PatchGrid_PatchSize", "8 0 5");
   expectThrowMentioning(zeroPatch, "PatchSize[1] = 0");
+  auto zeroSpacing = dictionary;
+  itk::EncapsulateMetaData<std::string>(zeroSpacing, "PatchGrid_Spacing", "0.7 0 1.8");
+  expectThrowMentioning(zeroSpacing, "PatchGrid_Spacing[1] = 0 must be positive");
+  auto singular = dictionary;
+  itk::EncapsulateMetaData<std::string>(singular, "PatchGrid_Direction", "1 0 0 0 1 0 1 1 0");
+  expectThrowMentioning(singular, "PatchGrid_Direction \"1 0 0 0 1 0 1 1 0\" is singular");
 }
 
 TEST(PatchGrid, CountsAndIndicesAre64Bit)

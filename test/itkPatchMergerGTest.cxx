@@ -26,6 +26,7 @@
 #include "itkImageFileWriter.h"
 #include "itkNiftiImageIOFactory.h"
 #include "itkNrrdImageIOFactory.h"
+#include "itkVectorImage.h"
 #include "gtest/gtest.h"
 
 #include <cstdio>
@@ -326,6 +327,30 @@ TEST(PatchMerger, BadInputThrowsNamingTheProblem)
   missing->SetInput(shortStack);
   missing->SetPatchGrid(extractor->GetPatchGrid());
   ExpectUpdateThrowsMentioning(missing.GetPointer(), "number of patches = " + std::to_string(size[3] + 1));
+
+  // No input at all.
+  auto noInput = itk::PatchMerger<StackType>::New();
+  ExpectUpdateThrowsMentioning(noInput.GetPointer(), "not set");
+}
+
+TEST(PatchMerger, PaddingOrBackgroundOfTheWrongComponentCountThrows)
+{
+  using VectorType = itk::VectorImage<float, 3>;
+  using VectorStackType = itk::VectorImage<float, 4>;
+  const auto image = PatchStreamingTest::MakeRandomImage<VectorType>({ { 11, 9, 7 } }, 30, 3);
+  auto       extractor = PatchStreamingTest::MakeExtractor<VectorType>(image, { { 6, 5, 4 } }, { { 2, 2, 1 } }, BorderMode::Pad);
+  itk::VariableLengthVector<float> twoComponents(2);
+  twoComponents.Fill(1.0f);
+  extractor->SetPaddingValue(twoComponents);
+  PatchStreamingTest::ExpectExceptionMentioning([&] { extractor->Update(); },
+                                                "PaddingValue has 2 components but the image has 3");
+  itk::VariableLengthVector<float> threeComponents(3);
+  threeComponents.Fill(0.0f);
+  extractor->SetPaddingValue(threeComponents);
+  auto merger = itk::PatchMerger<VectorStackType>::New();
+  merger->SetInput(extractor->GetOutput());
+  merger->SetBackgroundValue(twoComponents);
+  ExpectUpdateThrowsMentioning(merger.GetPointer(), "BackgroundValue has 2 components but the image has 3");
 }
 } // namespace
 
