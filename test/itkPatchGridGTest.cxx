@@ -199,27 +199,22 @@ TEST(PatchGrid, CorruptOrForeignMetaDataThrowsNamingTheKey)
     GridType grid;
     PatchStreamingTest::ExpectExceptionMentioning([&] { itk::ExposePatchGrid(corrupt, grid); }, words);
   };
-  auto badSize = dictionary;
-  itk::EncapsulateMetaData<std::string>(badSize, "PatchGrid_PatchSize", "8 six 5");
-  expectThrowMentioning(badSize, "PatchGrid_PatchSize");
-  auto badMode = dictionary;
-  itk::EncapsulateMetaData<std::string>(badMode, "PatchGrid_BorderMode", "Sideways");
-  expectThrowMentioning(badMode, "Sideways");
+  const auto expectEntryThrowsMentioning = [&](const std::string & key, const std::string & value,
+                                               const std::string & words) {
+    auto corrupt = dictionary;
+    itk::EncapsulateMetaData<std::string>(corrupt, key, value);
+    expectThrowMentioning(corrupt, words);
+  };
+  expectEntryThrowsMentioning("PatchGrid_PatchSize", "8 six 5", "PatchGrid_PatchSize");
+  expectEntryThrowsMentioning("PatchGrid_BorderMode", "Sideways", "Sideways");
+  expectEntryThrowsMentioning("PatchGrid_Dimension", "2", "PatchGrid_Dimension = 2");
+  expectEntryThrowsMentioning("PatchGrid_PatchSize", "8 0 5", "PatchSize[1] = 0");
+  expectEntryThrowsMentioning("PatchGrid_Spacing", "0.7 0 1.8", "PatchGrid_Spacing[1] = 0 must be positive");
+  expectEntryThrowsMentioning("PatchGrid_Direction", "1 0 0 0 1 0 1 1 0",
+                              "PatchGrid_Direction \"1 0 0 0 1 0 1 1 0\" is singular");
   auto missing = dictionary;
   missing.Erase("PatchGrid_Origin");
   expectThrowMentioning(missing, "PatchGrid_Origin");
-  auto otherDimension = dictionary;
-  itk::EncapsulateMetaData<std::string>(otherDimension, "PatchGrid_Dimension", "2");
-  expectThrowMentioning(otherDimension, "PatchGrid_Dimension = 2");
-  auto zeroPatch = dictionary;
-  itk::EncapsulateMetaData<std::string>(zeroPatch, "PatchGrid_PatchSize", "8 0 5");
-  expectThrowMentioning(zeroPatch, "PatchSize[1] = 0");
-  auto zeroSpacing = dictionary;
-  itk::EncapsulateMetaData<std::string>(zeroSpacing, "PatchGrid_Spacing", "0.7 0 1.8");
-  expectThrowMentioning(zeroSpacing, "PatchGrid_Spacing[1] = 0 must be positive");
-  auto singular = dictionary;
-  itk::EncapsulateMetaData<std::string>(singular, "PatchGrid_Direction", "1 0 0 0 1 0 1 1 0");
-  expectThrowMentioning(singular, "PatchGrid_Direction \"1 0 0 0 1 0 1 1 0\" is singular");
 }
 
 TEST(PatchGrid, CountsAndIndicesAre64Bit)
