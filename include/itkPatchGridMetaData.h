@@ -47,7 +47,8 @@ EncapsulatePatchGrid(MetaDataDictionary & dictionary, const PatchGrid<VDimension
  *
  * Returns false (and leaves `grid` alone) when the dictionary holds no
  * "PatchGrid_" entries; throws an itk::ExceptionObject naming the key when an
- * entry is missing, malformed, or of another dimension.
+ * entry is missing, malformed, or of another dimension, when a spacing is not
+ * positive or the direction is singular.
  *
  * \ingroup PatchStreaming
  */
