@@ -17,7 +17,7 @@ fuzzer="$build/fuzz/PatchStreamingFuzzer"
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 echo "replaying the seed corpus ($(ls "$root/fuzz/corpus" | wc -l) inputs)"
-"$fuzzer" -runs=0 "$root/fuzz/corpus"
+"$fuzzer" -runs=0 -artifact_prefix="$build/" "$root/fuzz/corpus"
 echo "fuzzing for $seconds s"
 mkdir -p "$build/corpus"
 "$fuzzer" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 \

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build, the tests and the demo need, when missing.
+# Installs the Debian packages the build, the tests and the demo need, and
+# any packages named as arguments, when missing.
 set -euo pipefail
 
 packages=(
@@ -8,6 +9,7 @@ packages=(
   insighttoolkit5-examples # the T1 volume the demo and the tests run on
   libgtest-dev
   clang libclang-rt-14-dev # the libFuzzer target (scripts/fuzz.sh)
+  "$@"
 )
 
 missing=()

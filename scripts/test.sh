@@ -2,7 +2,8 @@
 # Builds everything in Release and runs the whole test suite with CTest, then
 # builds it again with AddressSanitizer + UndefinedBehaviorSanitizer and runs
 # the suite under them (any report fails the run), then replays the fuzzer's
-# seed corpus and fuzzes for a bounded time (scripts/fuzz.sh).
+# seed corpus and fuzzes for a bounded time (scripts/fuzz.sh), then builds the
+# Python wrapping and runs the Python tests (scripts/build-python.sh).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${PATCHSTREAMING_BUILD_DIR:-$root/build}"
@@ -17,4 +18,9 @@ cmake --build "$sanitized" --parallel "$(nproc)"
 ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$sanitized" --output-on-failure --parallel "$(nproc)"
 "$root/scripts/fuzz.sh"
+
+# The Python wrapping: a wrapped ITK built once per machine and cached
+# (about 30 minutes cold), this module's wrapping, and the Python tests.
+"$root/scripts/build-python.sh"
+ctest --test-dir "${PATCHSTREAMING_PYTHON_BUILD_DIR:-$root/build-python}" --output-on-failure -L Python
 echo "test command took $((SECONDS - start)) s"
