@@ -466,6 +466,20 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator & accumula
           const auto *      source = stackBuffer + components * stack->ComputeOffset(stackIndex);
           AccumulatorType * sums = accumulator.Row(rowStart);
           const double *    profile = windows.GetRowProfile(gridIndex, offset[0]);
+          if (components == 1 && !sumWeights)
+          {
+            // The common scalar case, branch-free so that it vectorises: a
+            // zero weight selects 0 (never 0·v, which is NaN for v = NaN or Inf).
+            const bool inputIsWeighted = m_InputIsWeighted;
+            for (SizeValueType j = 0; j < length; ++j)
+            {
+              const double weight = rowWeight * profile[j];
+              const auto   value = static_cast<WeightedValueType>(source[j]);
+              const auto   term = inputIsWeighted ? value : static_cast<WeightedValueType>(weight) * value;
+              sums[j] += weight != 0.0 ? static_cast<AccumulatorType>(term) : AccumulatorType{ 0 };
+            }
+            return;
+          }
           for (SizeValueType j = 0; j < length; ++j)
           {
             const double weight = rowWeight * profile[j];
