@@ -71,12 +71,15 @@ WeightingsToTest(const ImageType::SizeType & patch)
   return weightings;
 }
 
-template <typename TOutput = ImageType>
+/** The merge of `stack` into a TOutput image with the given weighting and background. */
+template <typename TOutput = ImageType, typename TStack = StackType>
 typename TOutput::Pointer
-Merge(const StackType * stack, const itk::PatchGrid<3> & grid, const PatchStreamingTest::ReferenceWeighting & weighting,
-      float background)
+Merge(const TStack *                                 stack,
+      const itk::PatchGrid<TOutput::ImageDimension> & grid,
+      const PatchStreamingTest::ReferenceWeighting & weighting,
+      float                                          background)
 {
-  auto merger = itk::PatchMerger<StackType, TOutput>::New();
+  auto merger = itk::PatchMerger<TStack, TOutput>::New();
   merger->SetInput(stack);
   merger->SetPatchGrid(grid);
   merger->SetBackgroundValue(background);
@@ -157,14 +160,10 @@ TEST(PatchMergerWeighting, TwoDimensionalMergesMatchTheReference)
     {
       SCOPED_TRACE(itk::ToString(mode) + " " + itk::ToString(weighting));
       const auto settings = PatchStreamingTest::MakeTestWeighting(weighting, patch);
-      auto       merger = itk::PatchMerger<Stack2Type>::New();
-      merger->SetInput(stack);
-      merger->SetPatchGrid(grid);
-      PatchStreamingTest::ApplyWeighting(merger.GetPointer(), settings);
-      merger->Update();
+      const auto merged = Merge<Image2Type>(stack.GetPointer(), grid, settings, 0.0f);
       const auto reference = PatchStreamingTest::NestedLoopMerge<itk::Image<double, 2>>(
         stack.GetPointer(), grid, PatchStreamingTest::MakeReferenceProfile(grid, settings), 0.0);
-      EXPECT_EQ(PatchStreamingTest::DescribeDifferences(reference.GetPointer(), merger->GetOutput(),
+      EXPECT_EQ(PatchStreamingTest::DescribeDifferences(reference.GetPointer(), merged.GetPointer(),
                                                         image->GetLargestPossibleRegion(),
                                                         PatchStreamingTest::WithinRelative(1e-6)),
                 "");
@@ -211,22 +210,16 @@ TEST(PatchMergerWeighting, OneDimensionalMergesMatchTheReferenceStreamedAndWithI
       EXPECT_EQ(PatchStreamingTest::DescribeDifferences(merger->GetOutput(), streamer->GetOutput(), region), "");
 
       // A short output accumulates in the double ring of P one-voxel slices.
-      auto shortMerger = itk::PatchMerger<Stack1Type, itk::Image<short, 1>>::New();
-      shortMerger->SetInput(stack);
-      shortMerger->SetPatchGrid(grid);
-      shortMerger->SetBackgroundValue(-1);
-      PatchStreamingTest::ApplyWeighting(shortMerger.GetPointer(), settings);
       auto scaled = itk::MultiplyImageFilter<Stack1Type>::New();
       scaled->SetInput(stack);
       scaled->SetConstant(100.0f);
-      shortMerger->SetInput(scaled->GetOutput());
-      shortMerger->Update();
+      const auto shortMerged = Merge<itk::Image<short, 1>>(scaled->GetOutput(), grid, settings, -1.0f);
       scaled->UpdateLargestPossibleRegion(); // the merger left only its last line buffered
       const auto scaledReference = PatchStreamingTest::NestedLoopMerge<itk::Image<double, 1>>(
         scaled->GetOutput(), grid, PatchStreamingTest::MakeReferenceProfile(grid, settings), -1.0);
       for (itk::IndexValueType x = region.GetIndex(0); x <= region.GetUpperIndex()[0]; ++x)
       {
-        EXPECT_NEAR(shortMerger->GetOutput()->GetPixel({ { x } }), scaledReference->GetPixel({ { x } }), 0.5 + 1e-3)
+        EXPECT_NEAR(shortMerged->GetPixel({ { x } }), scaledReference->GetPixel({ { x } }), 0.5 + 1e-3)
           << "voxel " << x;
       }
     }
