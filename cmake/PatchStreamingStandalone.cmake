@@ -17,7 +17,8 @@ include(CTest)
 include(GNUInstallDirs)
 
 # The examples read and write images.
-set(PatchStreaming_EXAMPLE_DEPENDS ITKIOImageBase ITKIONIFTI ITKIONRRD ITKIOMeta ITKSmoothing ITKImageIntensity)
+set(PatchStreaming_EXAMPLE_DEPENDS ITKIOImageBase ITKIONIFTI ITKIONRRD ITKIOMeta ITKIOVTK ITKIOPNG ITKIOTIFF ITKIOJPEG ITKIOBMP
+  ITKSmoothing ITKImageIntensity ITKImageCompose ITKImageFilterBase)
 if(BUILD_TESTING)
   find_package(ITK REQUIRED COMPONENTS ${PatchStreaming_DEPENDS} ${PatchStreaming_EXAMPLE_DEPENDS} ${PatchStreaming_TEST_DEPENDS})
 else()
@@ -65,10 +66,10 @@ if(PatchStreaming_USE_SANITIZERS OR PatchStreaming_BUILD_FUZZER)
 endif()
 
 add_subdirectory(src)
+add_subdirectory(examples)
 if(BUILD_TESTING)
   add_subdirectory(test)
 endif()
-add_subdirectory(examples)
 add_subdirectory(benchmark)
 if(PatchStreaming_BUILD_FUZZER)
   add_subdirectory(fuzz)

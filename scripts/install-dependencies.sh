@@ -9,6 +9,8 @@ packages=(
   insighttoolkit5-examples # the T1 volume the demo and the tests run on
   libgtest-dev
   clang libclang-rt-14-dev # the libFuzzer target (scripts/fuzz.sh)
+  libcli11-dev libvtk9-dev # PatchwiseFilter: its argument parser and its preview picture
+  libexpat1-dev            # the test of its 3D Slicer XML
   "$@"
 )
 

@@ -1,0 +1,58 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef AtomicOutputFile_h
+#define AtomicOutputFile_h
+
+#include <string>
+
+/** Writes an output file so that the target is never left half-written: the
+ * writer writes into a private directory next to the target (same file
+ * system), and Commit() renames what it wrote into place, the named file
+ * last, each rename atomic. Two-file formats (.mhd + .raw, .nhdr + .raw)
+ * keep their relative data file names. Whatever was not committed is removed
+ * by the destructor. */
+class AtomicOutputFile
+{
+public:
+  /** Throws std::runtime_error naming the path when its directory does not
+   * exist, is not writable, or the path is a directory. */
+  explicit AtomicOutputFile(const std::string & path);
+  ~AtomicOutputFile();
+
+  AtomicOutputFile(const AtomicOutputFile &) = delete;
+  AtomicOutputFile &
+  operator=(const AtomicOutputFile &) = delete;
+
+  /** Where the writer writes: the target's file name inside the private directory. */
+  const std::string &
+  GetTemporaryPath() const
+  {
+    return m_TemporaryPath;
+  }
+
+  /** Moves every file written into place, the target itself last. */
+  void
+  Commit();
+
+private:
+  std::string m_Path;
+  std::string m_Directory;
+  std::string m_TemporaryPath;
+};
+
+#endif

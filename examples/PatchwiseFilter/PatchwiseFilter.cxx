@@ -1,0 +1,233 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+// PatchwiseFilter: patch-wise processing of an image file from the command
+// line or as a 3D Slicer CLI module (`--xml`). Run with --help for the options;
+// the README's "Command-line tool" section describes them.
+#include "AtomicOutputFile.h"
+#include "PatchwiseFilterOptions.h"
+#include "PatchwisePreview.h"
+#include "PatchwiseRun.h"
+#include "SlicerModuleDescription.h"
+
+#include "itkBMPImageIOFactory.h"
+#include "itkJPEGImageIOFactory.h"
+#include "itkMetaImageIOFactory.h"
+#include "itkMultiThreaderBase.h"
+#include "itkNiftiImageIOFactory.h"
+#include "itkNrrdImageIOFactory.h"
+#include "itkPNGImageIOFactory.h"
+#include "itkTIFFImageIOFactory.h"
+#include "itkVTKImageIOFactory.h"
+
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+namespace
+{
+/** Error messages are one line, whatever ITK put in them. */
+std::string
+OneLine(const std::string & text)
+{
+  std::string line;
+  for (const char c : text)
+  {
+    if (c == '\n' || c == '\r')
+    {
+      if (!line.empty() && line.back() != ' ')
+      {
+        line += ' ';
+      }
+      continue;
+    }
+    line += c;
+  }
+  while (!line.empty() && line.back() == ' ')
+  {
+    line.pop_back();
+  }
+  return line;
+}
+
+template <typename TSize>
+std::string
+Joined(const TSize & size, unsigned int dimension)
+{
+  std::ostringstream text;
+  for (unsigned int d = 0; d < dimension; ++d)
+  {
+    text << (d ? "x" : "") << size[d];
+  }
+  return text.str();
+}
+
+void
+RegisterImageFormats()
+{
+  itk::NiftiImageIOFactory::RegisterOneFactory();
+  itk::NrrdImageIOFactory::RegisterOneFactory();
+  itk::MetaImageIOFactory::RegisterOneFactory();
+  itk::VTKImageIOFactory::RegisterOneFactory();
+  itk::PNGImageIOFactory::RegisterOneFactory();
+  itk::TIFFImageIOFactory::RegisterOneFactory();
+  itk::JPEGImageIOFactory::RegisterOneFactory();
+  itk::BMPImageIOFactory::RegisterOneFactory();
+}
+
+/** The preview's slice choice against the image's size, before any work is done. */
+void
+CheckPreviewSlice(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & image)
+{
+  const unsigned int dimension = image.GetNumberOfDimensions();
+  if (dimension == 2 && (settings.previewAxis >= 0 || settings.previewSlice >= 0))
+  {
+    throw std::runtime_error("--preview-axis/--preview-slice: the input is a 2-D image, previewed whole");
+  }
+  for (unsigned int a = 0; a < dimension && settings.previewSlice >= 0; ++a)
+  {
+    const auto size = static_cast<int>(image.GetDimensions(a));
+    if ((settings.previewAxis < 0 || settings.previewAxis == static_cast<int>(a)) && settings.previewSlice >= size)
+    {
+      throw std::runtime_error("--preview-slice " + std::to_string(settings.previewSlice) + " is outside axis " +
+                               std::to_string(a) + " (0.." + std::to_string(size - 1) + ")");
+    }
+  }
+}
+
+template <unsigned int VDimension>
+void
+RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & image, PatchwiseProgressBar * progress)
+{
+  const unsigned int components = image.GetNumberOfComponents();
+  // Both files are checked for writability before the work starts.
+  AtomicOutputFile                  output(settings.output);
+  std::unique_ptr<AtomicOutputFile> preview;
+  if (!settings.preview.empty())
+  {
+    preview = std::make_unique<AtomicOutputFile>(settings.preview);
+  }
+  const auto result =
+    components == 1
+      ? RunPatchwise<itk::Image<float, VDimension>>(settings, components, output.GetTemporaryPath(), progress)
+      : RunPatchwise<itk::VectorImage<float, VDimension>>(settings, components, output.GetTemporaryPath(), progress);
+  progress->Finish();
+
+  const auto & grid = result.grid;
+  std::ostringstream what;
+  what << "grid " << Joined(grid.GetGridSize(), VDimension) << " = " << grid.GetNumberOfPatches() << " patches of "
+       << Joined(grid.GetPatchSize(), VDimension) << " voxels, overlap " << Joined(grid.GetPatchOverlap(), VDimension)
+       << ", " << settings.borderMode << " border; " << PatchwiseProcess::Parse(settings.process).ToString() << "; "
+       << settings.weighting << " weighting";
+  if (preview)
+  {
+    const auto slices = MakePreviewSlices<VDimension>(
+      settings.input, output.GetTemporaryPath(), grid, result.windows, settings.previewAxis, settings.previewSlice);
+    WritePreviewPicture("PatchwiseFilter: " + what.str(), slices, preview->GetTemporaryPath());
+    preview->Commit();
+  }
+  output.Commit();
+
+  std::cout << "PatchwiseFilter: wrote " << settings.output << "\n"
+            << "  input     " << settings.input << ": " << Joined(grid.GetImageRegion().GetSize(), VDimension)
+            << " voxels, " << components << " component" << (components == 1 ? "" : "s") << ", spacing "
+            << grid.GetSpacing() << "\n"
+            << "  done      " << what.str() << "\n"
+            << "  streamed  in " << result.divisions << " division" << (result.divisions == 1 ? "" : "s") << "\n"
+            << "  time      " << result.seconds << " s (read, extract, process, merge, write)\n";
+  if (preview)
+  {
+    std::cout << "  preview   " << settings.preview << "\n";
+  }
+}
+
+void
+Run(const PatchwiseFilterSettings & settings, PatchwiseProgressBar * progress)
+{
+  RegisterImageFormats();
+  if (settings.threads > 0)
+  {
+    itk::MultiThreaderBase::SetGlobalDefaultNumberOfThreads(settings.threads);
+  }
+  auto image = itk::ImageIOFactory::CreateImageIO(settings.input.c_str(), itk::IOFileModeEnum::ReadMode);
+  if (image == nullptr)
+  {
+    throw std::runtime_error("input \"" + settings.input + "\": no ITK image format reads this file");
+  }
+  image->SetFileName(settings.input);
+  image->ReadImageInformation();
+  CheckPreviewSlice(settings, *image);
+  switch (image->GetNumberOfDimensions())
+  {
+    case 2:
+      RunDimension<2>(settings, *image, progress);
+      break;
+    case 3:
+      RunDimension<3>(settings, *image, progress);
+      break;
+    default:
+      throw std::runtime_error("input \"" + settings.input + "\" has " +
+                               std::to_string(image->GetNumberOfDimensions()) +
+                               " dimensions; PatchwiseFilter reads 2-D and 3-D images");
+  }
+}
+} // namespace
+
+int
+main(int argc, char * argv[])
+{
+  PatchwiseFilterOptions options;
+  options.GetApp().add_flag_callback(
+    "--xml",
+    [&options] {
+      WriteSlicerModuleDescription(std::cout, options, PatchStreaming_VERSION);
+      throw CLI::Success();
+    },
+    "Print the 3D Slicer module description (SlicerExecutionModel XML) and exit");
+  try
+  {
+    options.Parse(argc, argv);
+  }
+  catch (const CLI::ParseError & error)
+  {
+    if (error.get_exit_code() == 0)
+    {
+      return options.GetApp().exit(error); // --help
+    }
+    std::cerr << "PatchwiseFilter: " << OneLine(error.what()) << std::endl;
+    return 2;
+  }
+
+  auto progress = PatchwiseProgressBar::New();
+  try
+  {
+    Run(options.GetSettings(), progress);
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    progress->EndLine();
+    std::cerr << "PatchwiseFilter: " << OneLine(error.GetDescription()) << std::endl;
+    return 1;
+  }
+  catch (const std::exception & error)
+  {
+    progress->EndLine();
+    std::cerr << "PatchwiseFilter: " << OneLine(error.what()) << std::endl;
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,218 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "PatchwiseFilterOptions.h"
+#include "PatchwiseProcess.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace
+{
+std::string
+Lowercase(std::string text)
+{
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+const CLI::Validator ProcessSpecification(
+  [](const std::string & text) {
+    try
+    {
+      PatchwiseProcess::Parse(text);
+    }
+    catch (const std::invalid_argument & error)
+    {
+      return std::string(error.what());
+    }
+    return std::string();
+  },
+  "identity|gaussian:SIGMA_MM|median:RADIUS");
+
+const CLI::Validator Fraction(
+  [](const std::string & text) {
+    const double value = std::stod(text);
+    return value >= 0.0 && value < 1.0 ? std::string() : "overlap fraction " + text + " is not in [0, 1)";
+  },
+  "in [0, 1)");
+
+const CLI::Validator PngFile(
+  [](const std::string & text) {
+    return text.size() > 4 && Lowercase(text.substr(text.size() - 4)) == ".png"
+             ? std::string()
+             : "preview file \"" + text + "\" does not end in .png";
+  },
+  "FILE.png");
+
+const std::vector<std::string> BorderModes{ "squeeze", "edge", "adaptive", "crop", "pad" };
+const std::vector<std::string> Paddings{ "constant", "zerofluxneumann", "mirror", "periodic" };
+const std::vector<std::string> Weightings{ "average", "gaussian", "hann", "crop" };
+} // namespace
+
+PatchwiseFilterOptions::PatchwiseFilterOptions()
+  : m_App("Patch-wise processing of an image: cut it into overlapping patches, process each patch, blend them back.",
+          "PatchwiseFilter")
+{
+  auto & s = m_Settings;
+  m_App.option_defaults()->always_capture_default();
+
+  m_Groups.emplace_back("Input and output", std::vector<SlicerParameter>{});
+  Register(m_App.add_option("input", s.input, "Input image (NIfTI, NRRD, MetaImage, ...; scalar or multi-component)")
+             ->required()
+             ->check(CLI::ExistingFile),
+           "image")
+    .channel = "input";
+  Register(m_App.add_option("output", s.output, "Output image; written to a temporary name, then renamed")->required(),
+           "image")
+    .channel = "output";
+
+  m_Groups.emplace_back("Patches", std::vector<SlicerParameter>{});
+  Register(m_App
+             .add_option("--patch-size",
+                         s.patchSize,
+                         "Patch size in voxels: one value for every axis, or one per axis (comma-separated)")
+             ->delimiter(',')
+             ->check(CLI::PositiveNumber)
+             ->default_val("64"),
+           "integer-vector");
+  Register(m_App.add_option("--overlap",
+                            s.overlap,
+                            "Overlap of neighbouring patches in voxels, one value or one per axis; "
+                            "when given it takes precedence over --overlap-fraction")
+             ->delimiter(',')
+             ->check(CLI::NonNegativeNumber)
+             ->default_str(""),
+           "integer-vector");
+  Register(m_App
+             .add_option("--overlap-fraction",
+                         s.overlapFraction,
+                         "Overlap as a fraction of the patch size (rounded down), used when --overlap is not given")
+             ->check(Fraction)
+             ->default_val(0.5),
+           "double")
+    .constraints = "0 0.95 0.05";
+  Register(m_App
+             .add_option("--border-mode",
+                         s.borderMode,
+                         "How the last patch meets the image's end: squeeze (spread the remainder), edge (last "
+                         "patch flush with the end), adaptive (shorter last patch), crop (drop the remainder), "
+                         "pad (extend the image)")
+             ->check(CLI::IsMember(BorderModes, CLI::ignore_case))
+             ->default_val("squeeze"),
+           "string-enumeration")
+    .elements = BorderModes;
+  Register(m_App
+             .add_option("--padding",
+                         s.padding,
+                         "What patches read outside the image in pad mode: constant (--padding-value), "
+                         "zerofluxneumann (nearest voxel), mirror, periodic")
+             ->check(CLI::IsMember(Paddings, CLI::ignore_case))
+             ->default_val("constant"),
+           "string-enumeration")
+    .elements = Paddings;
+  Register(m_App.add_option("--padding-value", s.paddingValue, "The constant padding's value")->default_val(0.0),
+           "double");
+  Register(m_App.add_flag("--pad-overlap",
+                          s.padOverlap,
+                          "Pad mode: also extend the grid by half the overlap before and after the image, so the "
+                          "image's border voxels are blended like interior ones"),
+           "boolean");
+
+  m_Groups.emplace_back("Processing", std::vector<SlicerParameter>{});
+  Register(m_App
+             .add_option("--process",
+                         s.process,
+                         "What is done to every patch: identity, gaussian:SIGMA_MM (Gaussian smoothing, sigma in "
+                         "millimetres) or median:RADIUS (median, radius in voxels)")
+             ->check(ProcessSpecification)
+             ->default_val("identity"),
+           "string");
+
+  m_Groups.emplace_back("Merging", std::vector<SlicerParameter>{});
+  Register(m_App
+             .add_option("--weighting",
+                         s.weighting,
+                         "How overlapping patches are blended: average, gaussian (each patch weighted by a "
+                         "Gaussian window), hann, crop (each voxel from the patch whose centre is nearest)")
+             ->check(CLI::IsMember(Weightings, CLI::ignore_case))
+             ->default_val("gaussian"),
+           "string-enumeration")
+    .elements = Weightings;
+  Register(m_App
+             .add_option("--sigma-scale", s.sigmaScale, "Gaussian weighting: sigma as a fraction of the patch size")
+             ->check(CLI::PositiveNumber)
+             ->default_val(0.125),
+           "double")
+    .constraints = "0.01 1 0.005";
+  Register(m_App
+             .add_option("--minimum-weight",
+                         s.minimumWeight,
+                         "Gaussian weighting: the smallest weight a patch voxel gets, so every voxel is covered")
+             ->check(CLI::Range(0.0, 1.0))
+             ->default_val(0.001),
+           "double")
+    .constraints = "0 1 0.001";
+
+  m_Groups.emplace_back("Streaming", std::vector<SlicerParameter>{});
+  Register(m_App
+             .add_option("--stream-divisions",
+                         s.streamDivisions,
+                         "Number of pieces the output is computed in; each pulls only the patches it overlaps")
+             ->check(CLI::PositiveNumber)
+             ->default_val(1),
+           "integer");
+  Register(m_App.add_option("--threads", s.threads, "Number of threads (0: ITK's default, all cores)")
+             ->check(CLI::Range(0, 1024))
+             ->default_val(0),
+           "integer");
+
+  m_Groups.emplace_back("Preview", std::vector<SlicerParameter>{});
+  Register(m_App.add_option("--preview",
+                            s.preview,
+                            "Write a PNG picture: input, patch grid, weight map and output of the chosen slices")
+             ->check(PngFile),
+           "file")
+    .channel = "output";
+  Register(m_App
+             .add_option("--preview-axis",
+                         s.previewAxis,
+                         "Preview the slice across this axis only (0, 1 or 2); -1: one slice across each axis")
+             ->check(CLI::Range(-1, 2))
+             ->default_val(-1),
+           "integer");
+  Register(m_App
+             .add_option("--preview-slice", s.previewSlice, "Index of the previewed slice; -1: the middle slice")
+             ->check(CLI::Range(-1, 1 << 30))
+             ->default_val(-1),
+           "integer");
+}
+
+SlicerParameter &
+PatchwiseFilterOptions::Register(CLI::Option * option, const std::string & element)
+{
+  option->group(m_Groups.back().first);
+  auto & parameters = m_Groups.back().second;
+  parameters.push_back(SlicerParameter{ option, element, {}, {}, {} });
+  return parameters.back();
+}
+
+void
+PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
+{
+  m_App.parse(argc, argv);
+}

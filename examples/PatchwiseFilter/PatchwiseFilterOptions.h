@@ -1,0 +1,100 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef PatchwiseFilterOptions_h
+#define PatchwiseFilterOptions_h
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+/** What PatchwiseFilter does, as given on its command line (or by 3D Slicer). */
+struct PatchwiseFilterSettings
+{
+  std::string               input{};
+  std::string               output{};
+  std::vector<unsigned int> patchSize{};
+  std::vector<unsigned int> overlap{}; // voxels; empty: from overlapFraction
+  double                    overlapFraction{};
+  std::string               borderMode{};
+  std::string               padding{};
+  double                    paddingValue{};
+  bool                      padOverlap{};
+  std::string               process{};
+  std::string               weighting{};
+  double                    sigmaScale{};
+  double                    minimumWeight{};
+  unsigned int              streamDivisions{};
+  unsigned int              threads{};
+  std::string               preview{};
+  int                       previewAxis{};
+  int                       previewSlice{};
+};
+
+/** How 3D Slicer shows one option: the SlicerExecutionModel element and, for
+ * enumerations, the choices. The flag, description, group and default come
+ * from the CLI11 option itself, so the description cannot drift from what the
+ * program accepts. */
+struct SlicerParameter
+{
+  const CLI::Option *      option{};
+  std::string              element{};  // integer, double, boolean, string-enumeration, image, file, ...
+  std::string              channel{};  // input or output, for images and files
+  std::vector<std::string> elements{}; // the choices of an enumeration
+  std::string              constraints{}; // "minimum maximum step" for numbers, empty for none
+};
+
+/** The command line: every option registered once, with its Slicer description. */
+class PatchwiseFilterOptions
+{
+public:
+  PatchwiseFilterOptions();
+
+  /** Parses argv into the settings; `--xml` and `--help` print and throw CLI::Success. */
+  void
+  Parse(int argc, const char * const * argv);
+
+  const PatchwiseFilterSettings &
+  GetSettings() const
+  {
+    return m_Settings;
+  }
+
+  CLI::App &
+  GetApp()
+  {
+    return m_App;
+  }
+
+  /** The groups in the order they were registered, each with its parameters. */
+  const std::vector<std::pair<std::string, std::vector<SlicerParameter>>> &
+  GetSlicerGroups() const
+  {
+    return m_Groups;
+  }
+
+private:
+  SlicerParameter &
+  Register(CLI::Option * option, const std::string & element);
+
+  CLI::App                                                          m_App;
+  PatchwiseFilterSettings                                           m_Settings{};
+  std::vector<std::pair<std::string, std::vector<SlicerParameter>>> m_Groups{};
+};
+
+#endif

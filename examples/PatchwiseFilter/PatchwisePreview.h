@@ -1,0 +1,152 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef PatchwisePreview_h
+#define PatchwisePreview_h
+
+#include "PreviewPicture.h"
+#include "itkPatchWindows.h"
+
+#include "itkExtractImageFilter.h"
+#include "itkImageFileReader.h"
+#include "itkImageRegionConstIteratorWithIndex.h"
+#include "itkVectorImage.h"
+
+#include <set>
+#include <string>
+#include <vector>
+
+/** The slices the preview shows: a 2-D image itself; for a 3-D image the
+ * slice `slice` (-1: the middle one) across `axis` (-1: across each axis).
+ * The input and output slices (component 0) are read back from their files
+ * with ExtractImageFilter, so a streaming reader reads only the slice; the
+ * weight map is the separable normaliser sum_k w_k(x) = prod_d W_d(x_d) of
+ * the merger's windows, computed from the grid alone. */
+template <unsigned int VDimension>
+std::vector<PreviewSlice>
+MakePreviewSlices(const std::string &                inputFile,
+                  const std::string &                outputFile,
+                  const itk::PatchGrid<VDimension> & grid,
+                  const itk::PatchWindowParameters & windowParameters,
+                  int                                axis,
+                  int                                slice)
+{
+  static_assert(VDimension == 2 || VDimension == 3, "the preview shows 2-D images or slices of 3-D ones");
+  using ImageType = itk::VectorImage<float, VDimension>;
+  const itk::PatchWindows<VDimension> windows(grid, windowParameters);
+  const auto                          imageRegion = grid.GetImageRegion();
+
+  auto inputReader = itk::ImageFileReader<ImageType>::New();
+  inputReader->SetFileName(inputFile);
+  auto outputReader = itk::ImageFileReader<ImageType>::New();
+  outputReader->SetFileName(outputFile);
+  auto inputSlice = itk::ExtractImageFilter<ImageType, ImageType>::New();
+  inputSlice->SetInput(inputReader->GetOutput());
+  auto outputSlice = itk::ExtractImageFilter<ImageType, ImageType>::New();
+  outputSlice->SetInput(outputReader->GetOutput());
+
+  std::vector<unsigned int> across;
+  if (VDimension == 3)
+  {
+    for (unsigned int a = 0; a < 3; ++a)
+    {
+      if (axis < 0 || static_cast<unsigned int>(axis) == a)
+      {
+        across.push_back(a);
+      }
+    }
+  }
+  else
+  {
+    across.push_back(VDimension); // no axis: the whole 2-D image
+  }
+
+  std::vector<PreviewSlice> slices;
+  for (const unsigned int a : across)
+  {
+    unsigned int inPlane[2] = { a == 0 ? 1u : 0u, a == 2 ? 1u : 2u };
+    if (VDimension == 2)
+    {
+      inPlane[1] = 1;
+    }
+    auto                    region = imageRegion;
+    itk::IndexValueType     sliceIndex = 0;
+    double                  sliceWeight = 1.0;
+    if (a < VDimension)
+    {
+      sliceIndex = slice < 0 ? static_cast<itk::IndexValueType>(imageRegion.GetSize(a) / 2) : slice;
+      region.SetIndex(a, imageRegion.GetIndex(a) + sliceIndex);
+      region.SetSize(a, 1);
+      sliceWeight = windows.GetAxisWindow(a).GetNormalizer(sliceIndex);
+    }
+    PreviewSlice preview;
+    preview.width = static_cast<unsigned int>(region.GetSize(inPlane[0]));
+    preview.height = static_cast<unsigned int>(region.GetSize(inPlane[1]));
+    preview.aspect = grid.GetSpacing()[inPlane[1]] / grid.GetSpacing()[inPlane[0]];
+    preview.label = a < VDimension ? "across axis " + std::to_string(a) + "\nslice " + std::to_string(sliceIndex) +
+                                       " of " + std::to_string(imageRegion.GetSize(a))
+                                   : "2-D image";
+    const std::size_t voxels = static_cast<std::size_t>(preview.width) * preview.height;
+    preview.input.resize(voxels);
+    preview.output.resize(voxels);
+    preview.weight.resize(voxels);
+
+    inputSlice->SetExtractionRegion(region);
+    inputSlice->UpdateLargestPossibleRegion();
+    outputSlice->SetExtractionRegion(region);
+    outputSlice->UpdateLargestPossibleRegion();
+    itk::ImageRegionConstIteratorWithIndex<ImageType> in(inputSlice->GetOutput(), region);
+    itk::ImageRegionConstIteratorWithIndex<ImageType> out(outputSlice->GetOutput(), region);
+    for (; !in.IsAtEnd(); ++in, ++out)
+    {
+      const auto u = static_cast<itk::SizeValueType>(in.GetIndex()[inPlane[0]] - imageRegion.GetIndex(inPlane[0]));
+      const auto v = static_cast<itk::SizeValueType>(in.GetIndex()[inPlane[1]] - imageRegion.GetIndex(inPlane[1]));
+      const std::size_t voxel = u + v * preview.width;
+      preview.input[voxel] = in.Get()[0];
+      preview.output[voxel] = out.Get()[0];
+      preview.weight[voxel] = static_cast<float>(sliceWeight * windows.GetAxisWindow(inPlane[0]).GetNormalizer(u) *
+                                                 windows.GetAxisWindow(inPlane[1]).GetNormalizer(v));
+    }
+
+    // Patches that differ only across the slice's axis have the same outline: drawn once.
+    std::set<std::array<unsigned, 4>> outlines;
+    for (itk::SizeValueType k = 0; k < grid.GetNumberOfPatches(); ++k)
+    {
+      const auto patch = grid.GetValidPatchRegion(k);
+      if (a < VDimension &&
+          !(patch.GetIndex(a) <= region.GetIndex(a) &&
+            region.GetIndex(a) < patch.GetIndex(a) + static_cast<itk::IndexValueType>(patch.GetSize(a))))
+      {
+        continue; // the patch does not cross the slice
+      }
+      std::array<unsigned, 4> box;
+      for (unsigned int i = 0; i < 2; ++i)
+      {
+        box[2 * i] = static_cast<unsigned>(patch.GetIndex(inPlane[i]) - imageRegion.GetIndex(inPlane[i]));
+        box[2 * i + 1] = box[2 * i] + static_cast<unsigned>(patch.GetSize(inPlane[i]));
+      }
+      if (outlines.insert(box).second)
+      {
+        preview.patches.push_back(box);
+      }
+    }
+    slices.push_back(std::move(preview));
+  }
+  return slices;
+}
+
+#endif

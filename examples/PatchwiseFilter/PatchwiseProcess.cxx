@@ -1,0 +1,100 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "PatchwiseProcess.h"
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+namespace
+{
+/** The whole of `text` as a number, or an exception naming what it should have been. */
+double
+WholeNumber(const std::string & text, const std::string & what)
+{
+  std::size_t used = 0;
+  double      value = 0.0;
+  try
+  {
+    value = std::stod(text, &used);
+  }
+  catch (const std::exception &)
+  {
+    used = 0;
+  }
+  if (text.empty() || used != text.size() || !std::isfinite(value))
+  {
+    throw std::invalid_argument(what + " \"" + text + "\" is not a number");
+  }
+  return value;
+}
+} // namespace
+
+PatchwiseProcess
+PatchwiseProcess::Parse(const std::string & text)
+{
+  const std::size_t colon = text.find(':');
+  const std::string name = text.substr(0, colon);
+  const std::string argument = colon == std::string::npos ? std::string() : text.substr(colon + 1);
+  PatchwiseProcess  process;
+  if (name == "identity" && colon == std::string::npos)
+  {
+    return process;
+  }
+  if (name == "gaussian" && colon != std::string::npos)
+  {
+    process.kind = Kind::Gaussian;
+    process.sigma = WholeNumber(argument, "gaussian sigma");
+    if (!(process.sigma > 0.0))
+    {
+      throw std::invalid_argument("gaussian sigma " + argument + " must be positive (millimetres)");
+    }
+    return process;
+  }
+  if (name == "median" && colon != std::string::npos)
+  {
+    process.kind = Kind::Median;
+    const double radius = WholeNumber(argument, "median radius");
+    if (!(radius >= 1.0) || radius != std::floor(radius) || radius > 1000.0)
+    {
+      throw std::invalid_argument("median radius " + argument + " must be a whole number of voxels in 1..1000");
+    }
+    process.radius = static_cast<unsigned int>(radius);
+    return process;
+  }
+  throw std::invalid_argument("\"" + text + "\" is not identity, gaussian:SIGMA_MM or median:RADIUS");
+}
+
+std::string
+PatchwiseProcess::ToString() const
+{
+  std::ostringstream text;
+  switch (kind)
+  {
+    case Kind::Identity:
+      text << "identity";
+      break;
+    case Kind::Gaussian:
+      text << "gaussian, sigma " << sigma << " mm";
+      break;
+    case Kind::Median:
+      text << "median, radius " << radius << " voxels";
+      break;
+  }
+  return text.str();
+}

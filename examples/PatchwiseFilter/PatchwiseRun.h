@@ -1,0 +1,178 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef PatchwiseRun_h
+#define PatchwiseRun_h
+
+#include "PatchwiseFilterOptions.h"
+#include "PatchwiseProcessing.h"
+#include "PatchwiseProgressBar.h"
+#include "itkPatchExtractor.h"
+#include "itkPatchMerger.h"
+#include "itkPatchPixelComponents.h"
+
+#include "itkImageFileReader.h"
+#include "itkImageFileWriter.h"
+#include "itkImageIOFactory.h"
+#include "itkImageRegionSplitterSlowDimension.h"
+#include "itkStreamingImageFilter.h"
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+
+/** What a run did, for the report and the preview. */
+template <unsigned int VDimension>
+struct PatchwiseRunResult
+{
+  itk::PatchGrid<VDimension> grid{};
+  itk::PatchWindowParameters windows{};
+  unsigned int               divisions{ 1 };
+  double                     seconds{ 0.0 };
+};
+
+/** One value for every axis or one per axis, as `flag` was given. */
+template <unsigned int VDimension>
+itk::Size<VDimension>
+PerAxis(const std::vector<unsigned int> & values, const std::string & flag)
+{
+  if (values.size() != 1 && values.size() != VDimension)
+  {
+    throw std::runtime_error(flag + " has " + std::to_string(values.size()) + " values; the image is " +
+                             std::to_string(VDimension) + "-D: give 1 or " + std::to_string(VDimension));
+  }
+  itk::Size<VDimension> size;
+  for (unsigned int d = 0; d < VDimension; ++d)
+  {
+    size[d] = values[values.size() == 1 ? 0 : d];
+  }
+  return size;
+}
+
+/** The merger's window parameters from the settings. */
+inline itk::PatchWindowParameters
+WindowParameters(const PatchwiseFilterSettings & settings)
+{
+  itk::PatchWindowParameters windows;
+  windows.Weighting = itk::WeightingFromString(settings.weighting);
+  windows.SigmaScale = settings.sigmaScale;
+  windows.MinimumWeight = settings.minimumWeight;
+  return windows;
+}
+
+/** reader -> PatchExtractor -> [PatchByPatchImageFilter] -> PatchMerger -> writer
+ * on float images with `components` components, written to `outputFile` in
+ * the settings' stream divisions: by the writer when the format can be
+ * written piece by piece, else through a StreamingImageFilter (the output
+ * then is held once, the input and the patches still only piece by piece). */
+template <typename TImage>
+PatchwiseRunResult<TImage::ImageDimension>
+RunPatchwise(const PatchwiseFilterSettings & settings,
+             unsigned int                    components,
+             const std::string &             outputFile,
+             PatchwiseProgressBar *          progress)
+{
+  constexpr unsigned int Dimension = TImage::ImageDimension;
+  using StackType = typename itk::RebindImageDimension<TImage, Dimension + 1>::Type;
+  PatchwiseRunResult<Dimension> result;
+
+  auto reader = itk::ImageFileReader<TImage>::New();
+  reader->SetFileName(settings.input);
+
+  auto extractor = itk::PatchExtractor<TImage>::New();
+  extractor->SetInput(reader->GetOutput());
+  const auto patchSize = PerAxis<Dimension>(settings.patchSize, "--patch-size");
+  auto       overlap = patchSize;
+  if (settings.overlap.empty())
+  {
+    for (unsigned int d = 0; d < Dimension; ++d)
+    {
+      overlap[d] = static_cast<itk::SizeValueType>(settings.overlapFraction * patchSize[d]);
+    }
+  }
+  else
+  {
+    overlap = PerAxis<Dimension>(settings.overlap, "--overlap");
+  }
+  extractor->SetPatchSize(patchSize);
+  extractor->SetPatchOverlap(overlap);
+  extractor->SetBorderMode(itk::BorderModeFromString(settings.borderMode));
+  extractor->SetPadding(itk::PaddingFromString(settings.padding));
+  extractor->SetPadOverlap(settings.padOverlap);
+  typename TImage::PixelType paddingValue;
+  itk::NumericTraits<typename TImage::PixelType>::SetLength(paddingValue, components);
+  paddingValue = static_cast<float>(settings.paddingValue);
+  extractor->SetPaddingValue(paddingValue);
+
+  auto merger = itk::PatchMerger<StackType, TImage>::New();
+  const auto process = PatchwiseProcess::Parse(settings.process);
+  auto       processing = PatchwiseProcessing<StackType>::Make(process, components);
+  if (process.kind == PatchwiseProcess::Kind::Identity)
+  {
+    merger->SetInput(extractor->GetOutput());
+  }
+  else
+  {
+    processing.perPatch->SetInput(extractor->GetOutput());
+    merger->SetInput(processing.perPatch->GetOutput());
+  }
+  result.windows = WindowParameters(settings);
+  merger->SetWeighting(result.windows.Weighting);
+  merger->SetSigmaScale(result.windows.SigmaScale);
+  merger->SetMinimumWeight(result.windows.MinimumWeight);
+  // Validates the geometry and the weighting before anything is computed.
+  merger->UpdateOutputInformation();
+  result.grid = extractor->GetPatchGrid();
+
+  auto io = itk::ImageIOFactory::CreateImageIO(outputFile.c_str(), itk::IOFileModeEnum::WriteMode);
+  if (io == nullptr)
+  {
+    throw std::runtime_error("output \"" + settings.output +
+                             "\": no ITK image format writes this file name (use .nrrd, .nii, .nii.gz, .mha, ...)");
+  }
+  io->SetFileName(outputFile);
+  auto writer = itk::ImageFileWriter<TImage>::New();
+  writer->SetImageIO(io);
+  writer->SetFileName(outputFile);
+  auto streamer = itk::StreamingImageFilter<TImage, TImage>::New();
+  if (io->CanStreamWrite())
+  {
+    writer->SetInput(merger->GetOutput());
+    writer->SetNumberOfStreamDivisions(settings.streamDivisions);
+  }
+  else
+  {
+    streamer->SetInput(merger->GetOutput());
+    streamer->SetNumberOfStreamDivisions(settings.streamDivisions);
+    writer->SetInput(streamer->GetOutput());
+  }
+  result.divisions = itk::ImageRegionSplitterSlowDimension::New()->GetNumberOfSplits(
+    merger->GetOutput()->GetLargestPossibleRegion(), settings.streamDivisions);
+
+  if (progress != nullptr)
+  {
+    progress->SetNumberOfDivisions(result.divisions);
+    merger->AddObserver(itk::ProgressEvent(), progress);
+    merger->AddObserver(itk::EndEvent(), progress);
+  }
+  const auto started = std::chrono::steady_clock::now();
+  writer->Update();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+#endif
