@@ -438,4 +438,224 @@ TEST_F(PatchwiseFilterProgram, TwoFileOutputsArriveWithTheirDataFiles)
   const auto actual = Read<ImageType>(Path("output.mhd"));
   EXPECT_EQ((DescribeDifferences<ImageType, ImageType>(image, actual, image->GetLargestPossibleRegion())), "");
 }
+
+/** The SlicerExecutionModel description, as expat reads it. */
+struct SlicerDescription
+{
+  struct Parameter
+  {
+    std::string                        element;
+    std::map<std::string, std::string> fields; // name, label, longflag, default, index, channel, ...
+  };
+  std::vector<std::string>           path{};
+  std::map<std::string, std::string> executable{}; // category, title, ...
+  std::vector<Parameter>             parameters{};
+  std::string                        text{};
+};
+
+SlicerDescription
+ParseSlicerDescription(const std::string & xml)
+{
+  SlicerDescription description;
+  XML_Parser        parser = XML_ParserCreate(nullptr);
+  XML_SetUserData(parser, &description);
+  XML_SetElementHandler(
+    parser,
+    [](void * data, const XML_Char * name, const XML_Char **) {
+      auto & d = *static_cast<SlicerDescription *>(data);
+      d.path.emplace_back(name);
+      d.text.clear();
+      if (d.path.size() == 3 && d.path[1] == "parameters" && d.path[2] != "label" && d.path[2] != "description")
+      {
+        d.parameters.push_back({ name, {} });
+      }
+    },
+    [](void * data, const XML_Char * name) {
+      auto & d = *static_cast<SlicerDescription *>(data);
+      if (d.path.size() == 2)
+      {
+        d.executable[name] = d.text;
+      }
+      else if (d.path.size() == 4 && !d.parameters.empty())
+      {
+        d.parameters.back().fields[name] = d.text;
+      }
+      d.path.pop_back();
+      d.text.clear();
+    });
+  XML_SetCharacterDataHandler(parser, [](void * data, const XML_Char * text, int length) {
+    static_cast<SlicerDescription *>(data)->text.append(text, static_cast<std::size_t>(length));
+  });
+  const bool wellFormed = XML_Parse(parser, xml.data(), static_cast<int>(xml.size()), 1) == XML_STATUS_OK;
+  EXPECT_TRUE(wellFormed) << XML_ErrorString(XML_GetErrorCode(parser)) << " at line "
+                          << XML_GetCurrentLineNumber(parser);
+  XML_ParserFree(parser);
+  return description;
+}
+
+/** The options `--help` lists, each with the default it shows ("" for none). */
+std::map<std::string, std::string>
+HelpOptions(const std::string & help)
+{
+  std::map<std::string, std::string> options;
+  const std::regex                   line("^  (?:-h,)?--([a-z][a-z-]*)(.*)$");
+  std::istringstream                 lines(help);
+  for (std::string text; std::getline(lines, text);)
+  {
+    std::smatch match;
+    if (!std::regex_match(text, match, line))
+    {
+      continue;
+    }
+    // The type column ends at the first double space; its default follows the last '='.
+    std::string type = match[2].str();
+    type = type.substr(0, type.find("  "));
+    std::string defaultValue;
+    if (type.find('=') != std::string::npos)
+    {
+      defaultValue = type.substr(type.rfind('=') + 1);
+      defaultValue = defaultValue.substr(0, defaultValue.find(" ..."));
+    }
+    options[match[1].str()] = defaultValue;
+  }
+  return options;
+}
+
+TEST_F(PatchwiseFilterProgram, XmlIsAWellFormedSlicerModuleListingExactlyTheOptionsAndDefaults)
+{
+  const auto xml = Run({ "--xml" });
+  ASSERT_EQ(xml.status, 0) << xml.err;
+  const auto description = ParseSlicerDescription(xml.out);
+  for (const char * field : { "category", "title", "description", "version", "contributor" })
+  {
+    EXPECT_FALSE(description.executable.count(field) == 0 || description.executable.at(field).empty()) << field;
+  }
+
+  const auto help = Run({ "--help" });
+  ASSERT_EQ(help.status, 0) << help.err;
+  auto accepted = HelpOptions(help.out);
+  ASSERT_EQ(accepted.erase("help") + accepted.erase("xml"), 2u) << help.out; // Slicer's own flags, not parameters
+
+  std::map<std::string, std::string> listed;
+  std::map<std::string, std::string> images; // index -> channel
+  const std::set<std::string>        elements{ "integer",        "double", "boolean", "string", "string-enumeration",
+                                        "integer-vector", "image",  "file" };
+  for (const auto & parameter : description.parameters)
+  {
+    auto fields = parameter.fields;
+    EXPECT_EQ(elements.count(parameter.element), 1u) << parameter.element;
+    EXPECT_FALSE(fields["name"].empty() || fields["label"].empty() || fields["description"].empty())
+      << parameter.element;
+    if (parameter.element == "image")
+    {
+      images[fields["index"]] = fields["channel"];
+      continue;
+    }
+    ASSERT_FALSE(fields["longflag"].empty()) << fields["name"];
+    listed[fields["longflag"]] = parameter.element == "boolean" ? "" : fields["default"];
+    if (parameter.element == "boolean")
+    {
+      EXPECT_EQ(fields["default"], "false");
+    }
+  }
+  EXPECT_EQ(accepted.size(), 16u) << help.out;
+  EXPECT_EQ(listed, accepted);
+  EXPECT_EQ(listed["sigma-scale"], "0.125");
+  EXPECT_EQ(listed["weighting"], "gaussian");
+  EXPECT_EQ(images, (std::map<std::string, std::string>{ { "0", "input" }, { "1", "output" } }));
+}
+
+/** Every XML parameter passed with its XML default, as Slicer passes them
+ * (booleans only when true), gives the output the program's own defaults give. */
+TEST_F(PatchwiseFilterProgram, XmlDefaultsPassedExplicitlyGiveTheDefaultResult)
+{
+  Write(MakeRandomImage<ImageType>({ { 23, 19, 17 } }, 9).GetPointer(), Path("input.nrrd"));
+  const auto description = ParseSlicerDescription(Run({ "--xml" }).out);
+  std::vector<std::string> explicitDefaults{ Path("input.nrrd"), Path("explicit.nrrd") };
+  for (const auto & parameter : description.parameters)
+  {
+    const auto & fields = parameter.fields;
+    if (parameter.element != "image" && parameter.element != "boolean" && fields.count("default") != 0)
+    {
+      explicitDefaults.push_back("--" + fields.at("longflag"));
+      explicitDefaults.push_back(fields.at("default"));
+    }
+  }
+  ASSERT_GT(explicitDefaults.size(), 20u);
+  const auto explicitRun = Run(explicitDefaults);
+  ASSERT_EQ(explicitRun.status, 0) << explicitRun.err;
+  const auto implicitRun = Run({ Path("input.nrrd"), Path("implicit.nrrd"), "--patch-size", "64" });
+  ASSERT_EQ(implicitRun.status, 0) << implicitRun.err;
+  const auto plainRun = Run({ Path("input.nrrd"), Path("plain.nrrd") });
+  ASSERT_EQ(plainRun.status, 0) << plainRun.err;
+  EXPECT_TRUE(Contents(Path("explicit.nrrd")) == Contents(Path("plain.nrrd")));
+  EXPECT_TRUE(Contents(Path("implicit.nrrd")) == Contents(Path("plain.nrrd")));
+}
+
+using PictureType = itk::Image<itk::RGBPixel<unsigned char>, 2>;
+
+/** Mean and standard deviation of the luminance in a PanelSize square at (x, top). */
+std::pair<double, double>
+PanelStatistics(const PictureType * picture, itk::IndexValueType x, itk::IndexValueType top)
+{
+  double sum = 0.0, squares = 0.0, count = 0.0;
+  for (itk::IndexValueType v = top; v < top + 256; ++v)
+  {
+    for (itk::IndexValueType u = x; u < x + 256; ++u)
+    {
+      const auto   pixel = picture->GetPixel({ { u, v } });
+      const double luminance = 0.299 * pixel[0] + 0.587 * pixel[1] + 0.114 * pixel[2];
+      sum += luminance;
+      squares += luminance * luminance;
+      count += 1.0;
+    }
+  }
+  const double mean = sum / count;
+  return { mean, std::sqrt(std::max(0.0, squares / count - mean * mean)) };
+}
+
+/** Pixels that differ between two panels. */
+double
+DifferingFraction(const PictureType * picture, itk::IndexValueType x0, itk::IndexValueType x1, itk::IndexValueType top)
+{
+  double differing = 0.0;
+  for (itk::IndexValueType v = top; v < top + 256; ++v)
+  {
+    for (itk::IndexValueType u = 0; u < 256; ++u)
+    {
+      differing += picture->GetPixel({ { x0 + u, v } }) != picture->GetPixel({ { x1 + u, v } }) ? 1.0 : 0.0;
+    }
+  }
+  return differing / (256.0 * 256.0);
+}
+
+// The layout: 120 px of row labels, four 256 px panels each followed by an
+// 8 px gap, two 100 px colour bars; 48 px of title and column labels, then
+// 264 px per row and an 8 px margin.
+TEST_F(PatchwiseFilterProgram, PreviewIsAPngOfTheExpectedSizeWithNonBlankPanels)
+{
+  Write(MakeRandomImage<ImageType>({ { 37, 29, 23 } }, 7).GetPointer(), Path("input.nrrd"));
+  for (const int axis : { -1, 1 })
+  {
+    const auto run = Run({ Path("input.nrrd"), Path("output.nrrd"), "--patch-size", "16,12,10", "--process",
+                           "gaussian:2", "--preview", Path("preview.png"), "--preview-axis", std::to_string(axis) });
+    ASSERT_EQ(run.status, 0) << run.err;
+    const auto picture = Read<PictureType>(Path("preview.png"));
+    const int  rows = axis < 0 ? 3 : 1;
+    ASSERT_EQ(picture->GetLargestPossibleRegion().GetSize(),
+              (PictureType::SizeType{ { 1376, static_cast<itk::SizeValueType>(48 + 264 * rows + 8) } }));
+    for (int r = 0; r < rows; ++r)
+    {
+      const itk::IndexValueType top = 48 + 264 * r;
+      for (int c = 0; c < 4; ++c)
+      {
+        const auto [mean, deviation] = PanelStatistics(picture, 120 + 264 * c, top);
+        EXPECT_GT(deviation, 10.0) << "row " << r << " panel " << c << " is blank (mean " << mean << ")";
+      }
+      // The grid is drawn over the input; the output is smoothed.
+      EXPECT_GT(DifferingFraction(picture, 120, 120 + 264, top), 0.02) << "row " << r;
+      EXPECT_GT(DifferingFraction(picture, 120, 120 + 3 * 264, top), 0.2) << "row " << r;
+    }
+  }
+}
 } // namespace
