@@ -94,9 +94,17 @@ public:
     return m_Normalizer[voxel];
   }
 
+  /** 1 / W(t) for every image voxel t, 0 where no patch covers t. */
+  const std::vector<double> &
+  GetNormalizerReciprocals() const
+  {
+    return m_NormalizerReciprocals;
+  }
+
 private:
   std::vector<std::vector<double>> m_Profiles{};
   std::vector<double>              m_Normalizer{};
+  std::vector<double>              m_NormalizerReciprocals{};
 };
 } // end namespace itk
 

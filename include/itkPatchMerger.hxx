@@ -545,25 +545,46 @@ PatchMerger<TInputImage, TOutputImage>::FinishSlicesInParallel(const Accumulator
     slices,
     [&](const OutputImageRegionType & piece) {
       ForEachSliceRow(piece, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType length) {
-        // The separable normaliser: W_0(x_0) times the product of the other axes' W_d.
-        const double rowNormalizer = windows.GetRowNormalizer(rowStart - imageIndex);
+        // The separable normaliser's reciprocal: 1/W_0(x_0) times 1 / (the
+        // product of the other axes' W_d), so no voxel is divided.
+        const double          rowNormalizer = windows.GetRowNormalizer(rowStart - imageIndex);
+        const double          rowReciprocal = rowNormalizer > 0.0 ? 1.0 / rowNormalizer : 0.0;
+        const double *        reciprocals = windows.GetAxisWindow(0).GetNormalizerReciprocals().data() +
+                                     (rowStart[0] - imageIndex[0]);
         AccumulatorType *     sums = accumulator.Row(rowStart);
         OutputComponentType * target = outputBuffer + components * output->ComputeOffset(rowStart);
-        const auto            firstVoxel = static_cast<SizeValueType>(rowStart[0] - imageIndex[0]);
         const OffsetValueType valuesPerVoxel = accumulator.valuesPerVoxel;
+        if constexpr (!std::is_integral<OutputComponentType>::value)
+        {
+          if (valuesPerVoxel == 1)
+          {
+            // The common scalar case, branch-free so that it vectorises.
+            const OutputComponentType uncovered = background[0];
+            for (SizeValueType j = 0; j < length; ++j)
+            {
+              const double scale = rowReciprocal * reciprocals[j];
+              target[j] = scale > 0.0 ? static_cast<OutputComponentType>(static_cast<double>(sums[j]) * scale) : uncovered;
+            }
+            if (accumulator.ringSlices > 0)
+            {
+              std::fill_n(sums, length, AccumulatorType{ 0 }); // the ring slots are reused by later slices
+            }
+            return;
+          }
+        }
         for (SizeValueType j = 0; j < length; ++j)
         {
           AccumulatorType * voxelSums = sums + static_cast<OffsetValueType>(j) * valuesPerVoxel;
           // Summed weights in a mask-restricted grid, else the separable normaliser.
-          const double normalizer = valuesPerVoxel > components
-                                      ? static_cast<double>(voxelSums[components])
-                                      : rowNormalizer * windows.GetAxisWindow(0).GetNormalizer(firstVoxel + j);
+          const double summedWeights = valuesPerVoxel > components ? static_cast<double>(voxelSums[components]) : 0.0;
+          const double scale = valuesPerVoxel > components ? (summedWeights > 0.0 ? 1.0 / summedWeights : 0.0)
+                                                           : rowReciprocal * reciprocals[j];
           for (OffsetValueType c = 0; c < components; ++c)
           {
             const OffsetValueType i = static_cast<OffsetValueType>(j) * components + c;
-            if (normalizer > 0.0)
+            if (scale > 0.0)
             {
-              const double value = static_cast<double>(voxelSums[c]) / normalizer;
+              const double value = static_cast<double>(voxelSums[c]) * scale;
               if constexpr (std::is_integral<OutputComponentType>::value)
               {
                 // Round to nearest; values past the type's range saturate (documented in the class).

@@ -146,5 +146,10 @@ PatchAxisWindow::PatchAxisWindow(const PatchAxisLayout & layout, const PatchWind
                                << ", which a patch covers; every covered voxel needs a positive weight");
     }
   }
+  // The merger multiplies by these instead of dividing each voxel's sums.
+  m_NormalizerReciprocals.resize(m_Normalizer.size());
+  std::transform(m_Normalizer.begin(), m_Normalizer.end(), m_NormalizerReciprocals.begin(), [](double normalizer) {
+    return normalizer > 0.0 ? 1.0 / normalizer : 0.0;
+  });
 }
 } // end namespace itk
