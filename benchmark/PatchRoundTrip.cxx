@@ -27,23 +27,22 @@
 //   extra_peak_rss_volumes max_abs_error
 // memcpy_seconds copies twice the stack's bytes (what extraction writes plus
 // what the merge reads) through a 64 MiB buffer in the same run.
+#include "PatchBenchmarkVolumes.h"
 #include "itkMultiThreaderBase.h"
 #include "itkPatchExtractor.h"
 #include "itkPatchMerger.h"
 
-#include <array>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <fstream>
 #include <iostream>
-#include <random>
 #include <string>
-#include <vector>
 
 namespace
 {
-using ImageType = itk::Image<float, 3>;
+using PatchBenchmark::ImageType;
+using PatchBenchmark::MakeSmoothRandomField;
+using PatchBenchmark::MemcpySeconds;
 using StackType = itk::Image<float, 4>;
 using Weighting = itk::PatchStreamingEnums::Weighting;
 
@@ -96,42 +95,6 @@ ParseOptions(int argc, char * argv[])
   return options;
 }
 
-/** A sum of eight random plane waves of long wavelength: smooth, deterministic. */
-ImageType::Pointer
-MakeSmoothRandomField(itk::SizeValueType size)
-{
-  auto image = ImageType::New();
-  image->SetRegions(ImageType::SizeType::Filled(size));
-  image->Allocate();
-  std::mt19937                           generator(2026);
-  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
-  std::vector<std::array<double, 4>>     waves(8);
-  for (auto & wave : waves)
-  {
-    for (auto & value : wave)
-    {
-      value = uniform(generator);
-    }
-  }
-  float * voxel = image->GetBufferPointer();
-  for (itk::SizeValueType z = 0; z < size; ++z)
-  {
-    for (itk::SizeValueType y = 0; y < size; ++y)
-    {
-      for (itk::SizeValueType x = 0; x < size; ++x, ++voxel)
-      {
-        double value = 0.0;
-        for (const auto & wave : waves)
-        {
-          value += std::sin(0.05 * (wave[0] * x + wave[1] * y + wave[2] * z) + 3.0 * wave[3]);
-        }
-        *voxel = static_cast<float>(value);
-      }
-    }
-  }
-  return image;
-}
-
 /** A field of /proc/self/status in bytes (VmRSS, VmHWM). */
 double
 ProcessMemory(const std::string & field)
@@ -148,21 +111,6 @@ ProcessMemory(const std::string & field)
   throw std::runtime_error("no " + field + " in /proc/self/status");
 }
 
-/** Seconds to memcpy `bytes` through a 64 MiB buffer (larger than any cache). */
-double
-MemcpySeconds(double bytes)
-{
-  const std::size_t chunk = std::size_t{ 64 } << 20;
-  std::vector<char> from(chunk, 1);
-  std::vector<char> to(chunk, 0);
-  const auto        start = std::chrono::steady_clock::now();
-  for (double copied = 0.0; copied < bytes; copied += static_cast<double>(chunk))
-  {
-    std::memcpy(to.data(), from.data(), chunk);
-    from[static_cast<std::size_t>(copied) % chunk] = to[chunk / 2]; // keeps the copies from being elided
-  }
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 } // namespace
 
 int

@@ -436,36 +436,55 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator & accumula
     return;
   }
 
+  // The patches of a line share their extent and windows along axes 1..N-1:
+  // only their regions and axis-0 profiles differ.
+  std::vector<OutputImageRegionType> patchRegions;
+  std::vector<IndexValueType>        positions; // grid index along axis 0
+  for (SizeValueType patch = first; patch <= last; ++patch)
+  {
+    patchRegions.push_back(grid.GetPatchRegion(patch));
+    positions.push_back(grid.GetGridIndex(patch)[0]);
+  }
+  const auto lineGridIndex = grid.GetGridIndex(first);
+
   this->GetMultiThreader()->SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
   this->GetMultiThreader()->template ParallelizeImageRegion<OutputImageDimension>(
     lineRegion,
     [&](const OutputImageRegionType & piece) {
-      // Each thread owns its voxels and adds the patches in increasing k.
-      for (SizeValueType patch = first; patch <= last; ++patch)
-      {
-        const OutputImageRegionType patchRegion = grid.GetPatchRegion(patch);
-        OutputImageRegionType       part = patchRegion;
-        if (!part.Crop(piece))
+      // Each thread owns its voxels. Row by row, every patch of the line adds
+      // its part of the row in increasing k while the row's sums stay in cache.
+      ForEachSliceRow(piece, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType rowLength) {
+        const IndexValueType rowEnd = rowStart[0] + static_cast<IndexValueType>(rowLength);
+        for (SizeValueType patch = first; patch <= last; ++patch)
         {
-          continue;
-        }
-        const auto gridIndex = grid.GetGridIndex(patch);
-        ForEachSliceRow(part, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType length) {
-          const auto   offset = rowStart - patchRegion.GetIndex();
-          const double rowWeight = windows.GetRowWeight(gridIndex, offset);
+          const OutputImageRegionType & patchRegion = patchRegions[patch - first];
+          const IndexValueType          begin = std::max(rowStart[0], patchRegion.GetIndex(0));
+          const IndexValueType          end =
+            std::min(rowEnd, patchRegion.GetIndex(0) + static_cast<IndexValueType>(patchRegion.GetSize(0)));
+          if (begin >= end)
+          {
+            continue;
+          }
+          auto partStart = rowStart;
+          partStart[0] = begin;
+          const auto   offset = partStart - patchRegion.GetIndex();
+          const double rowWeight = windows.GetRowWeight(lineGridIndex, offset);
           if (rowWeight == 0.0)
           {
-            return;
+            continue;
           }
+          auto gridIndex = lineGridIndex;
+          gridIndex[0] = positions[patch - first];
           typename InputImageType::IndexType stackIndex;
           for (unsigned int d = 0; d < OutputImageDimension; ++d)
           {
             stackIndex[d] = offset[d];
           }
           stackIndex[OutputImageDimension] = static_cast<IndexValueType>(patch);
-          const auto *      source = stackBuffer + components * stack->ComputeOffset(stackIndex);
-          AccumulatorType * sums = accumulator.Row(rowStart);
-          const double *    profile = windows.GetRowProfile(gridIndex, offset[0]);
+          const auto *        source = stackBuffer + components * stack->ComputeOffset(stackIndex);
+          AccumulatorType *   sums = accumulator.Row(partStart);
+          const double *      profile = windows.GetRowProfile(gridIndex, offset[0]);
+          const SizeValueType length = static_cast<SizeValueType>(end - begin);
           if (components == 1 && !sumWeights)
           {
             // The common scalar case, branch-free so that it vectorises: a
@@ -478,7 +497,7 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator & accumula
               const auto   term = inputIsWeighted ? value : static_cast<WeightedValueType>(weight) * value;
               sums[j] += weight != 0.0 ? static_cast<AccumulatorType>(term) : AccumulatorType{ 0 };
             }
-            return;
+            continue;
           }
           for (SizeValueType j = 0; j < length; ++j)
           {
@@ -501,8 +520,8 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator & accumula
               sumsVoxel[components] += static_cast<AccumulatorType>(weight);
             }
           }
-        });
-      }
+        }
+      });
     },
     nullptr);
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libinsighttoolkit5-dev   # ITK 5.2.1
-  libgtest-dev
+  libgtest-dev libbenchmark-dev # the tests; the benchmark programs (benchmark/)
   clang libclang-rt-14-dev # the libFuzzer target (scripts/fuzz.sh)
   libcli11-dev libvtk9-dev # PatchwiseFilter: its argument parser and its preview picture
   libexpat1-dev            # the test of its 3D Slicer XML
