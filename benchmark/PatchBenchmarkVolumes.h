@@ -25,6 +25,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <stdexcept>
 #include <vector>
 
 namespace PatchBenchmark
@@ -81,21 +82,26 @@ CopyBytes(char * to, const char * from, std::size_t bytes)
   }
 }
 
-/** Seconds to memcpy `bytes` through a 64 MiB buffer (larger than any cache). */
+/** Seconds to memcpy `bytes` between two buffers of half that size, there and
+ * back, their pages touched beforehand: the copy a stack's worth of bytes
+ * costs, not one that a large last-level cache could hold. */
 inline double
 MemcpySeconds(double bytes)
 {
-  const std::size_t chunk = std::size_t{ 64 } << 20;
-  std::vector<char> from(chunk, 1);
-  std::vector<char> to(chunk, 0);
+  const auto        half = static_cast<std::size_t>(bytes / 2.0);
+  std::vector<char> from(half, 1);
+  std::vector<char> to(half, 0);
   const auto        start = std::chrono::steady_clock::now();
-  for (double copied = 0.0; copied < bytes; copied += static_cast<double>(chunk))
+  CopyBytes(to.data(), from.data(), half);
+  CopyBytes(from.data(), to.data(), half);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (from[half / 2] != 1)
   {
-    std::memcpy(to.data(), from.data(), chunk);
-    from[static_cast<std::size_t>(copied) % chunk] = to[chunk / 2]; // keeps the copies from being elided
+    throw std::logic_error("the copy lost its bytes");
   }
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return seconds;
 }
+
 } // namespace PatchBenchmark
 
 #endif

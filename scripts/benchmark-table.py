@@ -17,6 +17,7 @@ def parameters(name):
     """'BM_Merge/weighting:1/patch:96/overlap:48/threads:1/real_time_median' -> ('BM_Merge', {...})."""
     parts = name.split("/")
     values = dict(part.split(":") for part in parts[1:] if ":" in part)
+    values.pop("iterations", None)  # a fixed iteration count is not a parameter
     return parts[0], values
 
 
