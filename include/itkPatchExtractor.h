@@ -51,6 +51,13 @@ namespace itk
  * never requested by the merger, and if asked for they are filled with the
  * padding value without reading the input.
  *
+ * Explicit patch locations (SetPatchLocations, e.g. from a sampler) replace
+ * the grid: patch k starts at the k-th given index, anywhere, overlapping or
+ * not; the stack, its geometry and GetPatchOrigin(k) behave as for the grid,
+ * and only the bounding box of the requested patches is requested from the
+ * input. PatchOverlap, BorderMode, PadOverlap and the mask do not apply, and
+ * no grid is written into the stack's MetaDataDictionary.
+ *
  * The default stack type is Image<P, N+1> for Image<P, N> and
  * VectorImage<T, N+1> for VectorImage<T, N>; the stack's component type may
  * differ from the input's (components are converted with static_cast).
@@ -123,6 +130,38 @@ public:
     return m_PatchGrid;
   }
 
+  using IndexType = typename InputImageType::IndexType;
+  using RegionType = typename InputImageType::RegionType;
+  using PointType = typename InputImageType::PointType;
+  using PatchLocationsType = std::vector<IndexType>;
+
+  /** Explicit patches instead of the grid: the first voxel of each patch in
+   * the input's index space. Each patch must overlap the input's largest
+   * region (its outside voxels come from Padding). Empty (the default): the grid. */
+  void
+  SetPatchLocations(const PatchLocationsType & locations)
+  {
+    if (locations != m_PatchLocations)
+    {
+      m_PatchLocations = locations;
+      this->Modified();
+    }
+  }
+  const PatchLocationsType &
+  GetPatchLocations() const
+  {
+    return m_PatchLocations;
+  }
+
+  /** Patch k's region in the input's index space, from the grid or the
+   * explicit locations; valid after UpdateOutputInformation(). */
+  RegionType
+  GetPatchRegion(SizeValueType k) const;
+
+  /** The physical point of patch k's first voxel; valid after UpdateOutputInformation(). */
+  PointType
+  GetPatchOrigin(SizeValueType k) const;
+
 protected:
   PatchExtractor() = default;
   ~PatchExtractor() override = default;
@@ -153,6 +192,15 @@ protected:
 private:
   using OutputComponentType = PixelComponentType<OutputImageType>;
 
+  /** Checks the explicit locations against the input's largest region. */
+  void
+  VerifyPatchLocations() const;
+
+  /** Per axis, the first and one-past-last voxel (relative to the first image
+   * voxel) that the requested stack region reads, before the boundary condition. */
+  std::pair<IndexType, IndexType>
+  RequestedExtent(const OutputImageRegionType & stackRegion) const;
+
   /** Which patches hold a non-zero mask voxel, reading the mask one slab of patches at a time. */
   std::vector<bool>
   FindKeptPatches(MaskImageType * mask) const;
@@ -164,6 +212,8 @@ private:
   PaddingEnum                      m_Padding{ PaddingEnum::Constant };
   InputPixelType                   m_PaddingValue{};
   PatchGridType                    m_PatchGrid{};
+  PatchLocationsType               m_PatchLocations{};
+  RegionType                       m_ImageRegion{};
   std::vector<OutputComponentType> m_PaddingComponents{};
 };
 } // end namespace itk

@@ -41,17 +41,26 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::GenerateOutputInformation
     itkExceptionMacro(<< "Input image is not set");
   }
 
-  m_PatchGrid = PatchGridType(input->GetLargestPossibleRegion(),
-                              input->GetSpacing(),
-                              input->GetOrigin(),
-                              input->GetDirection(),
-                              m_PatchSize,
-                              m_PatchOverlap,
-                              m_BorderMode,
-                              m_PadOverlap);
-  if (auto * mask = const_cast<MaskImageType *>(this->GetMaskImage()))
+  m_ImageRegion = input->GetLargestPossibleRegion();
+  if (m_PatchLocations.empty())
   {
-    m_PatchGrid.SetKeptPatches(this->FindKeptPatches(mask));
+    m_PatchGrid = PatchGridType(m_ImageRegion,
+                                input->GetSpacing(),
+                                input->GetOrigin(),
+                                input->GetDirection(),
+                                m_PatchSize,
+                                m_PatchOverlap,
+                                m_BorderMode,
+                                m_PadOverlap);
+    if (auto * mask = const_cast<MaskImageType *>(this->GetMaskImage()))
+    {
+      m_PatchGrid.SetKeptPatches(this->FindKeptPatches(mask));
+    }
+  }
+  else
+  {
+    this->VerifyPatchLocations();
+    m_PatchGrid = PatchGridType();
   }
 
   typename OutputImageType::SizeType      size;
@@ -59,7 +68,7 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::GenerateOutputInformation
   typename OutputImageType::PointType     origin;
   typename OutputImageType::DirectionType direction;
   direction.SetIdentity();
-  const auto patchOrigin = m_PatchGrid.GetPatchOrigin(0);
+  const auto patchOrigin = this->GetPatchOrigin(0);
   for (unsigned int row = 0; row < InputImageDimension; ++row)
   {
     size[row] = m_PatchSize[row];
@@ -70,7 +79,7 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::GenerateOutputInformation
       direction[row][column] = input->GetDirection()[row][column];
     }
   }
-  size[InputImageDimension] = m_PatchGrid.GetNumberOfPatches();
+  size[InputImageDimension] = m_PatchLocations.empty() ? m_PatchGrid.GetNumberOfPatches() : m_PatchLocations.size();
   spacing[InputImageDimension] = 1.0;
   origin[InputImageDimension] = 0.0;
 
@@ -79,7 +88,69 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::GenerateOutputInformation
   output->SetOrigin(origin);
   output->SetDirection(direction);
   output->SetNumberOfComponentsPerPixel(input->GetNumberOfComponentsPerPixel());
-  EncapsulatePatchGrid(output->GetMetaDataDictionary(), m_PatchGrid);
+  if (m_PatchLocations.empty())
+  {
+    EncapsulatePatchGrid(output->GetMetaDataDictionary(), m_PatchGrid);
+  }
+  else
+  {
+    // Patches at explicit locations form no grid: no merger may read one here.
+    auto & dictionary = output->GetMetaDataDictionary();
+    for (const auto & key : dictionary.GetKeys())
+    {
+      if (key.rfind("PatchGrid_", 0) == 0)
+      {
+        dictionary.Erase(key);
+      }
+    }
+  }
+}
+
+template <typename TInputImage, typename TOutputImage, typename TMaskImage>
+void
+PatchExtractor<TInputImage, TOutputImage, TMaskImage>::VerifyPatchLocations() const
+{
+  if (this->GetMaskImage() != nullptr)
+  {
+    itkExceptionMacro(<< "MaskImage restricts the grid; it does not apply to " << m_PatchLocations.size()
+                      << " explicit PatchLocations");
+  }
+  for (unsigned int d = 0; d < InputImageDimension; ++d)
+  {
+    if (m_PatchSize[d] == 0)
+    {
+      itkExceptionMacro(<< "PatchSize[" << d << "] = 0: a patch needs at least one voxel along axis " << d);
+    }
+  }
+  for (SizeValueType k = 0; k < m_PatchLocations.size(); ++k)
+  {
+    RegionType patch(m_PatchLocations[k], m_PatchSize);
+    if (!patch.Crop(m_ImageRegion))
+    {
+      itkExceptionMacro(<< "PatchLocations[" << k << "] = " << m_PatchLocations[k] << ": a patch of size "
+                        << m_PatchSize << " there does not overlap the input's region " << m_ImageRegion);
+    }
+  }
+}
+
+template <typename TInputImage, typename TOutputImage, typename TMaskImage>
+auto
+PatchExtractor<TInputImage, TOutputImage, TMaskImage>::GetPatchRegion(SizeValueType k) const -> RegionType
+{
+  return m_PatchLocations.empty() ? m_PatchGrid.GetPatchRegion(k) : RegionType(m_PatchLocations.at(k), m_PatchSize);
+}
+
+template <typename TInputImage, typename TOutputImage, typename TMaskImage>
+auto
+PatchExtractor<TInputImage, TOutputImage, TMaskImage>::GetPatchOrigin(SizeValueType k) const -> PointType
+{
+  if (m_PatchLocations.empty())
+  {
+    return m_PatchGrid.GetPatchOrigin(k);
+  }
+  PointType origin;
+  this->GetInput()->TransformIndexToPhysicalPoint(m_PatchLocations.at(k), origin);
+  return origin;
 }
 
 template <typename TInputImage, typename TOutputImage, typename TMaskImage>
@@ -147,7 +218,7 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::GenerateInputRequestedReg
     return;
   }
   const OutputImageRegionType & stackRegion = this->GetOutput()->GetRequestedRegion();
-  const auto &                  imageRegion = m_PatchGrid.GetImageRegion();
+  const auto &                  imageRegion = m_ImageRegion;
   if (auto * mask = const_cast<MaskImageType *>(this->GetMaskImage()))
   {
     // FindKeptPatches read the mask; extracting does not need it.
@@ -159,27 +230,21 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::GenerateInputRequestedReg
     input->SetRequestedRegion(typename InputImageType::RegionType(imageRegion.GetIndex(), InputImageType::SizeType::Filled(1)));
     return;
   }
-  const auto          firstPatch = static_cast<SizeValueType>(stackRegion.GetIndex(InputImageDimension));
-  const SizeValueType lastPatch = firstPatch + stackRegion.GetSize(InputImageDimension) - 1;
-  const auto          gridBounds = m_PatchGrid.GetGridBoundingRegion(firstPatch, lastPatch);
+  const auto [begins, ends] = this->RequestedExtent(stackRegion);
 
   typename InputImageType::RegionType requested;
   for (unsigned int d = 0; d < InputImageDimension; ++d)
   {
-    const PatchAxisLayout & layout = m_PatchGrid.GetAxisLayout(d);
-    const auto              length = static_cast<OffsetValueType>(layout.GetImageLength());
-    // The requested voxels of the requested patches, relative to the first image voxel.
-    const OffsetValueType begin =
-      layout.GetStart(static_cast<SizeValueType>(gridBounds.GetIndex(d))) + stackRegion.GetIndex(d);
-    const OffsetValueType end = layout.GetStart(static_cast<SizeValueType>(gridBounds.GetUpperIndex()[d])) +
-                                stackRegion.GetUpperIndex()[d] + 1;
+    const OffsetValueType begin = begins[d];
+    const OffsetValueType end = ends[d];
+    const auto            length = static_cast<OffsetValueType>(imageRegion.GetSize(d));
     // Inside voxels read themselves; outside voxels read what the boundary condition maps them to.
     OffsetValueType low = std::max<OffsetValueType>(begin, 0);
     OffsetValueType high = std::min<OffsetValueType>(end, length) - 1;
     const auto      includeOutside = [&](OffsetValueType outsideBegin, OffsetValueType outsideEnd) {
       for (OffsetValueType voxel = outsideBegin; voxel < outsideEnd; ++voxel)
       {
-        const OffsetValueType source = MapPaddedIndex(voxel, layout.GetImageLength(), m_Padding);
+        const OffsetValueType source = MapPaddedIndex(voxel, imageRegion.GetSize(d), m_Padding);
         if (source >= 0)
         {
           low = std::min(low, source);
@@ -202,6 +267,51 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::GenerateInputRequestedReg
 }
 
 template <typename TInputImage, typename TOutputImage, typename TMaskImage>
+auto
+PatchExtractor<TInputImage, TOutputImage, TMaskImage>::RequestedExtent(const OutputImageRegionType & stackRegion) const
+  -> std::pair<IndexType, IndexType>
+{
+  const auto          firstPatch = static_cast<SizeValueType>(stackRegion.GetIndex(InputImageDimension));
+  const SizeValueType lastPatch = firstPatch + stackRegion.GetSize(InputImageDimension) - 1;
+  // The lowest and highest patch start along each axis, relative to the first image voxel.
+  IndexType lowestStart;
+  IndexType highestStart;
+  if (m_PatchLocations.empty())
+  {
+    const auto gridBounds = m_PatchGrid.GetGridBoundingRegion(firstPatch, lastPatch);
+    for (unsigned int d = 0; d < InputImageDimension; ++d)
+    {
+      const PatchAxisLayout & layout = m_PatchGrid.GetAxisLayout(d);
+      lowestStart[d] = layout.GetStart(static_cast<SizeValueType>(gridBounds.GetIndex(d)));
+      highestStart[d] = layout.GetStart(static_cast<SizeValueType>(gridBounds.GetUpperIndex()[d]));
+    }
+  }
+  else
+  {
+    lowestStart.Fill(NumericTraits<IndexValueType>::max());
+    highestStart.Fill(NumericTraits<IndexValueType>::NonpositiveMin());
+    for (SizeValueType k = firstPatch; k <= lastPatch; ++k)
+    {
+      for (unsigned int d = 0; d < InputImageDimension; ++d)
+      {
+        const OffsetValueType start = m_PatchLocations[k][d] - m_ImageRegion.GetIndex(d);
+        lowestStart[d] = std::min(lowestStart[d], start);
+        highestStart[d] = std::max(highestStart[d], start);
+      }
+    }
+  }
+  // The requested voxels of the requested patches.
+  IndexType begins;
+  IndexType ends;
+  for (unsigned int d = 0; d < InputImageDimension; ++d)
+  {
+    begins[d] = lowestStart[d] + stackRegion.GetIndex(d);
+    ends[d] = highestStart[d] + stackRegion.GetUpperIndex()[d] + 1;
+  }
+  return { begins, ends };
+}
+
+template <typename TInputImage, typename TOutputImage, typename TMaskImage>
 void
 PatchExtractor<TInputImage, TOutputImage, TMaskImage>::BeforeThreadedGenerateData()
 {
@@ -219,7 +329,7 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::DynamicThreadedGenerateDa
   const unsigned int     components = input->GetNumberOfComponentsPerPixel();
   const auto *           inputBuffer = GetComponentBuffer(input);
   auto *                 outputBuffer = GetComponentBuffer(output);
-  const auto &           imageRegion = m_PatchGrid.GetImageRegion();
+  const auto &           imageRegion = m_ImageRegion;
   const auto &           inputBuffered = input->GetBufferedRegion();
   const auto             rowLength = static_cast<OffsetValueType>(outputRegionForThread.GetSize(0));
   const auto             imageLength0 = static_cast<OffsetValueType>(imageRegion.GetSize(0));
@@ -248,10 +358,10 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::DynamicThreadedGenerateDa
     if (static_cast<SizeValueType>(stackIndex[InputImageDimension]) != patch)
     {
       patch = static_cast<SizeValueType>(stackIndex[InputImageDimension]);
-      patchStart = m_PatchGrid.GetPatchRegion(patch).GetIndex();
+      patchStart = this->GetPatchRegion(patch).GetIndex();
     }
     OutputComponentType * target = outputBuffer + components * output->ComputeOffset(stackIndex);
-    if (!m_PatchGrid.IsPatchKept(patch))
+    if (m_PatchLocations.empty() && !m_PatchGrid.IsPatchKept(patch))
     {
       fillPadding(target, rowLength); // a skipped patch reads nothing
       progress.Completed(rowLength);
@@ -313,6 +423,8 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::PrintSelf(std::ostream & 
      << std::endl;
   os << indent << "PatchGrid:" << std::endl;
   m_PatchGrid.Print(os, indent.GetNextIndent());
+  os << indent << "PatchLocations: " << m_PatchLocations.size() << " explicit patches" << std::endl;
+  os << indent << "ImageRegion: " << m_ImageRegion << std::endl;
   os << indent << "PaddingComponents: " << m_PaddingComponents.size() << " values" << std::endl;
 }
 } // end namespace itk

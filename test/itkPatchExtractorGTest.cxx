@@ -72,19 +72,25 @@ PadWithItk(const TImage * image, Padding padding, const typename TImage::SizeTyp
 }
 
 /** Asserts that patch k of `stack` equals RegionOfInterestImageFilter of
- * GetPatchRegion(k) on `reference` (the image padded by ITK) for every k. */
-template <typename TImage, typename TStack>
+ * the extractor's GetPatchRegion(k) on `reference` (the image, or the image
+ * padded by ITK) for every k, and that its origin is the ROI's. */
+template <typename TImage, typename TStack, typename TExtractor>
 void
-ExpectPatchesEqualRegionsOfInterest(const TImage * reference, const TStack * stack, const itk::PatchGrid<TImage::ImageDimension> & grid)
+ExpectPatchesEqualRegionsOfInterest(const TImage * reference, const TStack * stack, const TExtractor * extractor,
+                                    itk::SizeValueType patches)
 {
   constexpr unsigned int N = TImage::ImageDimension;
-  ASSERT_EQ(stack->GetLargestPossibleRegion().GetSize(N), grid.GetNumberOfPatches());
-  for (itk::SizeValueType k = 0; k < grid.GetNumberOfPatches(); ++k)
+  ASSERT_EQ(stack->GetLargestPossibleRegion().GetSize(N), patches);
+  for (itk::SizeValueType k = 0; k < patches; ++k)
   {
     auto roi = itk::RegionOfInterestImageFilter<TImage, TImage>::New();
     roi->SetInput(reference);
-    roi->SetRegionOfInterest(grid.GetPatchRegion(k));
+    roi->SetRegionOfInterest(extractor->GetPatchRegion(k));
     roi->Update();
+    for (unsigned int d = 0; d < N; ++d)
+    {
+      ASSERT_NEAR(extractor->GetPatchOrigin(k)[d], roi->GetOutput()->GetOrigin()[d], 1e-9) << "patch " << k;
+    }
     const TImage * patch = roi->GetOutput();
     for (itk::ImageRegionConstIteratorWithIndex<TImage> it(patch, patch->GetLargestPossibleRegion()); !it.IsAtEnd(); ++it)
     {
@@ -138,7 +144,8 @@ ExpectEveryModeAndPaddingMatchesItk(const typename TImage::SizeType & imageSize,
         extractor->SetPadding(padding);
         extractor->SetPaddingValue(-7.5f);
         extractor->Update();
-        ExpectPatchesEqualRegionsOfInterest(padded.GetPointer(), extractor->GetOutput(), extractor->GetPatchGrid());
+        ExpectPatchesEqualRegionsOfInterest(padded.GetPointer(), extractor->GetOutput(), extractor.GetPointer(),
+                                            extractor->GetPatchGrid().GetNumberOfPatches());
       }
     }
   }
@@ -248,7 +255,8 @@ ExpectMultiComponentPatchesEqualRegionsOfInterest(unsigned int components)
   extractor->SetBorderMode(BorderMode::Edge);
   extractor->Update();
   EXPECT_EQ(extractor->GetOutput()->GetNumberOfComponentsPerPixel(), components);
-  ExpectPatchesEqualRegionsOfInterest(image.GetPointer(), extractor->GetOutput(), extractor->GetPatchGrid());
+  ExpectPatchesEqualRegionsOfInterest(image.GetPointer(), extractor->GetOutput(), extractor.GetPointer(),
+                                      extractor->GetPatchGrid().GetNumberOfPatches());
 }
 
 TEST(PatchExtractor, VectorImagePatchesEqualRegionsOfInterest)
@@ -341,5 +349,63 @@ TEST(PatchExtractor, BadParametersThrowNamingParameterAndAxis)
   ExpectUpdateThrowsMentioning({ { 4, 0, 4 } }, { { 0, 0, 0 } }, "PatchSize[1] = 0");
   ExpectUpdateThrowsMentioning({ { 4, 4, 4 } }, { { 0, 0, 4 } }, "PatchOverlap[2] = 4 must be less than PatchSize[2] = 4");
   ExpectUpdateThrowsMentioning({ { 4, 4, 4 } }, { { 5, 0, 0 } }, "PatchOverlap[0] = 5");
+}
+
+/** Explicit locations (inside, overlapping, partly outside): every patch
+ * equals RegionOfInterestImageFilter of its region on the image padded by
+ * ITK, with the ROI's physical origin; the stack's origin is patch 0's; only
+ * the bounding box of the requested patches is requested; the grid keys are
+ * not written. */
+TEST(PatchExtractor, ExplicitLocationsEqualRegionsOfInterestAndRequestTheirBoundingBox)
+{
+  using ImageType = itk::Image<float, 3>;
+  const ImageType::IndexType start{ { 3, -2, 5 } };
+  const auto                 image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 29, 17, 13 } }, 8, 1, start);
+  const ImageType::SizeType  patchSize{ { 7, 5, 4 } };
+  const std::vector<ImageType::IndexType> locations{
+    { { 10, 3, 8 } }, { { 3, -2, 5 } },  { { 25, 10, 14 } }, { { 11, 4, 9 } }, // overlapping the first
+    { { 0, -4, 3 } }, { { 30, 13, 15 } }, { { 10, 3, 8 } },                     // partly outside; a repeat
+  };
+  for (const Padding padding : AllPaddings)
+  {
+    auto extractor = itk::PatchExtractor<ImageType>::New();
+    extractor->SetInput(image);
+    extractor->SetPatchSize(patchSize);
+    extractor->SetPatchOverlap({ { 3, 2, 1 } }); // no effect on explicit locations
+    extractor->SetPadding(padding);
+    extractor->SetPaddingValue(-7.5f);
+    extractor->SetPatchLocations(locations);
+    extractor->Update();
+    const auto * stack = extractor->GetOutput();
+    const auto   padded = PadWithItk<ImageType>(image, padding, patchSize, -7.5f);
+    ExpectPatchesEqualRegionsOfInterest(padded.GetPointer(), stack, extractor.GetPointer(), locations.size());
+    for (unsigned int d = 0; d < 3; ++d)
+    {
+      EXPECT_EQ(stack->GetOrigin()[d], extractor->GetPatchOrigin(0)[d]);
+      EXPECT_EQ(stack->GetSpacing()[d], image->GetSpacing()[d]);
+    }
+    EXPECT_FALSE(stack->GetMetaDataDictionary().HasKey("PatchGrid_PatchSize"));
+  }
+
+  // Patches 1..3 alone: the bounding box of their regions, all inside the image.
+  auto extractor = itk::PatchExtractor<ImageType>::New();
+  extractor->SetInput(image);
+  extractor->SetPatchSize(patchSize);
+  extractor->SetPatchLocations(locations);
+  extractor->UpdateOutputInformation();
+  auto stackRegion = extractor->GetOutput()->GetLargestPossibleRegion();
+  stackRegion.SetIndex(3, 1);
+  stackRegion.SetSize(3, 3);
+  extractor->GetOutput()->SetRequestedRegion(stackRegion);
+  extractor->GetOutput()->PropagateRequestedRegion();
+  ImageType::RegionType expected;
+  expected.SetIndex({ { 3, -2, 5 } });
+  expected.SetUpperIndex({ { 31, 14, 17 } }); // 25 + 7 - 1, 10 + 5 - 1, 14 + 4 - 1
+  EXPECT_EQ(image->GetRequestedRegion(), expected);
+
+  // A location whose patch misses the image.
+  extractor->SetPatchLocations({ { { 10, 3, 8 } }, { { -5, 3, 8 } } });
+  PatchStreamingTest::ExpectExceptionMentioning([&] { extractor->UpdateOutputInformation(); },
+                                                "PatchLocations[1] = [-5, 3, 8]");
 }
 } // namespace

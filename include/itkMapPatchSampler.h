@@ -1,0 +1,112 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkMapPatchSampler_h
+#define itkMapPatchSampler_h
+
+#include "itkImageRegionConstIteratorWithIndex.h"
+#include "itkPatchCentreMapping.h"
+#include "itkPatchDiscreteDistribution.h"
+#include "itkPatchSampler.h"
+
+#include <memory>
+
+namespace itk
+{
+/** \class MapPatchSampler
+ * \brief A PatchSampler driven by a voxel map: each map voxel gets a weight,
+ * a voxel is drawn with probability proportional to it, and the patch centre
+ * is an image voxel inside it (PatchCentreMapping: through physical space, so
+ * the map may be coarser than the image or have another geometry).
+ *
+ * The base of WeightedPatchSampler and LabelPatchSampler. Only the map is
+ * read whole (it may come from a streaming reader at a coarser resolution);
+ * the map voxels whose centres fall on no allowed patch centre get weight 0,
+ * so the weights are those of the positions where a patch fits.
+ *
+ * \ingroup PatchStreaming
+ */
+template <typename TMapImage>
+class ITK_TEMPLATE_EXPORT MapPatchSampler : public PatchSampler<TMapImage::ImageDimension>
+{
+public:
+  ITK_DISALLOW_COPY_AND_MOVE(MapPatchSampler);
+
+  using Self = MapPatchSampler;
+  using Superclass = PatchSampler<TMapImage::ImageDimension>;
+  using Pointer = SmartPointer<Self>;
+  using ConstPointer = SmartPointer<const Self>;
+  itkOverrideGetNameOfClassMacro(MapPatchSampler);
+
+  using MapImageType = TMapImage;
+  using IndexType = typename Superclass::IndexType;
+
+protected:
+  MapPatchSampler() = default;
+  ~MapPatchSampler() override = default;
+
+  /** Reads `map` whole and calls visit(value, index, valid) for every voxel;
+   * valid: its centre falls on an allowed patch centre. */
+  template <typename TVisit>
+  void
+  ForEachVoxel(const MapImageType * map, TVisit && visit)
+  {
+    auto * source = const_cast<MapImageType *>(map);
+    source->UpdateOutputInformation();
+    source->SetRequestedRegionToLargestPossibleRegion();
+    source->Update();
+    m_Mapping = std::make_unique<PatchCentreMapping<Superclass::ImageDimension>>(
+      map, this->GetReferenceImage(), this->GetCentreRegion());
+    for (ImageRegionConstIteratorWithIndex<MapImageType> it(map, map->GetBufferedRegion()); !it.IsAtEnd(); ++it)
+    {
+      visit(it.Get(), it.GetIndex(), m_Mapping->IsValid(it.GetIndex()));
+    }
+  }
+
+  /** Gives every voxel of `map` the weight weightOf(value, index) (called for
+   * every voxel, so that it can check every value), 0 where no patch fits,
+   * and prepares drawing. The weights must be finite and not negative;
+   * returns their sum. */
+  template <typename TWeightOf>
+  double
+  BuildDistribution(const MapImageType * map, TWeightOf && weightOf)
+  {
+    std::vector<double> weights(map->GetBufferedRegion().GetNumberOfPixels(), 0.0);
+    this->ForEachVoxel(map, [&](const auto & value, const IndexType & index, bool valid) {
+      const double weight = weightOf(value, index);
+      weights[static_cast<std::size_t>(map->ComputeOffset(index))] = valid ? weight : 0.0;
+    });
+    m_Map = map;
+    m_Distribution = PatchDiscreteDistribution(weights);
+    return m_Distribution.GetTotal();
+  }
+
+  IndexType
+  DrawCentre(PatchRandomGenerator & generator) const override
+  {
+    const IndexType mapVoxel = m_Map->ComputeIndex(static_cast<OffsetValueType>(m_Distribution.Draw(generator)));
+    return m_Mapping->Draw(mapVoxel, generator);
+  }
+
+private:
+  typename MapImageType::ConstPointer                             m_Map{};
+  std::unique_ptr<PatchCentreMapping<Superclass::ImageDimension>> m_Mapping{};
+  PatchDiscreteDistribution                                       m_Distribution{};
+};
+} // end namespace itk
+
+#endif

@@ -1,0 +1,118 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkPatchCentreMapping_h
+#define itkPatchCentreMapping_h
+
+#include "itkImageBase.h"
+#include "itkPatchRandomNumbers.h"
+
+#include <cmath>
+
+namespace itk
+{
+/** \class PatchCentreMapping
+ * \brief Maps the voxels of a sampling map (a probability or label map,
+ * possibly coarser, in its own geometry) to patch centres in the image the
+ * patches are cut from, through physical space.
+ *
+ * A map voxel is valid when the image voxel nearest to its centre is an
+ * allowed patch centre (inside `centres`). Drawing from a map voxel picks a
+ * point uniformly inside it (in the map's continuous index space, kept
+ * 1e-6 voxels away from its faces) and returns the image voxel nearest to
+ * that point; points whose image voxel is not an allowed centre are drawn
+ * again (the voxel's own centre is allowed, so this ends). When the map has
+ * the image's geometry, map voxel m gives exactly centre m.
+ *
+ * \ingroup PatchStreaming
+ */
+template <unsigned int VDimension>
+class PatchCentreMapping
+{
+public:
+  using ImageBaseType = ImageBase<VDimension>;
+  using IndexType = Index<VDimension>;
+  using RegionType = ImageRegion<VDimension>;
+  using ContinuousIndexType = ContinuousIndex<double, VDimension>;
+
+  PatchCentreMapping(const ImageBaseType * map, const ImageBaseType * image, const RegionType & centres)
+    : m_Map(map)
+    , m_Image(image)
+    , m_Centres(centres)
+  {}
+
+  /** Whether the image voxel nearest to the map voxel's centre is an allowed patch centre. */
+  bool
+  IsValid(const IndexType & mapVoxel) const
+  {
+    ContinuousIndexType point;
+    for (unsigned int d = 0; d < VDimension; ++d)
+    {
+      point[d] = static_cast<double>(mapVoxel[d]);
+    }
+    return m_Centres.IsInside(NearestImageVoxel(point));
+  }
+
+  /** An allowed centre inside the (valid) map voxel, drawn uniformly. */
+  IndexType
+  Draw(const IndexType & mapVoxel, PatchRandomGenerator & generator) const
+  {
+    constexpr double width = 1.0 - 1e-6;
+    for (unsigned int attempt = 0; attempt < 64; ++attempt)
+    {
+      ContinuousIndexType point;
+      for (unsigned int d = 0; d < VDimension; ++d)
+      {
+        point[d] = static_cast<double>(mapVoxel[d]) + width * (PatchUniformReal(generator) - 0.5);
+      }
+      const IndexType centre = NearestImageVoxel(point);
+      if (m_Centres.IsInside(centre))
+      {
+        return centre;
+      }
+    }
+    ContinuousIndexType point;
+    for (unsigned int d = 0; d < VDimension; ++d)
+    {
+      point[d] = static_cast<double>(mapVoxel[d]);
+    }
+    return NearestImageVoxel(point);
+  }
+
+private:
+  IndexType
+  NearestImageVoxel(const ContinuousIndexType & mapPoint) const
+  {
+    typename ImageBaseType::PointType physical;
+    m_Map->TransformContinuousIndexToPhysicalPoint(mapPoint, physical);
+    ContinuousIndexType imagePoint;
+    m_Image->TransformPhysicalPointToContinuousIndex(physical, imagePoint);
+    IndexType voxel;
+    for (unsigned int d = 0; d < VDimension; ++d)
+    {
+      voxel[d] = static_cast<IndexValueType>(std::floor(imagePoint[d] + 0.5));
+    }
+    return voxel;
+  }
+
+  const ImageBaseType * m_Map;
+  const ImageBaseType * m_Image;
+  RegionType            m_Centres;
+};
+} // end namespace itk
+
+#endif
