@@ -18,7 +18,7 @@ include(GNUInstallDirs)
 
 # The examples read and write images.
 set(PatchStreaming_EXAMPLE_DEPENDS ITKIOImageBase ITKIONIFTI ITKIONRRD ITKIOMeta ITKIOVTK ITKIOPNG ITKIOTIFF ITKIOJPEG ITKIOBMP
-  ITKSmoothing ITKImageIntensity ITKImageCompose ITKImageFilterBase)
+  ITKSmoothing ITKImageIntensity ITKImageCompose ITKImageFilterBase ITKThresholding)
 if(BUILD_TESTING)
   find_package(ITK REQUIRED COMPONENTS ${PatchStreaming_DEPENDS} ${PatchStreaming_EXAMPLE_DEPENDS} ${PatchStreaming_TEST_DEPENDS})
 else()
