@@ -34,16 +34,6 @@ namespace
 using ImageType = itk::Image<float, 3>;
 using StackType = itk::Image<float, 4>;
 
-template <typename TImage>
-typename TImage::Pointer
-Read(const std::string & file)
-{
-  auto reader = itk::ImageFileReader<TImage>::New();
-  reader->SetFileName(file);
-  reader->Update();
-  return reader->GetOutput();
-}
-
 TEST(PatchStreamingTrainingPatches, StacksHoldTheImageAtTheListedLocations)
 {
   itk::NiftiImageIOFactory::RegisterOneFactory();
@@ -54,9 +44,9 @@ TEST(PatchStreamingTrainingPatches, StacksHoldTheImageAtTheListedLocations)
                               folder.string() + "' > /dev/null";
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
 
-  const auto image = Read<ImageType>(PatchStreaming_T1_IMAGE);
-  const auto stack = Read<StackType>((folder / "KmeansTest_T1UCharRaw_patches.nrrd").string());
-  const auto labels = Read<itk::Image<unsigned char, 4>>((folder / "labels_patches.nrrd").string());
+  const auto image = PatchStreamingTest::ReadImage<ImageType>(PatchStreaming_T1_IMAGE);
+  const auto stack = PatchStreamingTest::ReadImage<StackType>((folder / "KmeansTest_T1UCharRaw_patches.nrrd").string());
+  const auto labels = PatchStreamingTest::ReadImage<itk::Image<unsigned char, 4>>((folder / "labels_patches.nrrd").string());
   ASSERT_EQ(stack->GetLargestPossibleRegion().GetSize(), (StackType::SizeType{ { 16, 12, 10, 40 } }));
   std::ifstream csv(folder / "locations.csv");
   std::string   line;

@@ -145,16 +145,6 @@ Write(const TImage * image, const std::string & file)
   writer->Update();
 }
 
-template <typename TImage>
-typename TImage::Pointer
-Read(const std::string & file)
-{
-  auto reader = itk::ImageFileReader<TImage>::New();
-  reader->SetFileName(file);
-  reader->Update();
-  return reader->GetOutput();
-}
-
 /** The parameters of one end-to-end case, as the library takes them. */
 struct LibraryCase
 {
@@ -283,7 +273,7 @@ TEST_F(PatchwiseFilterProgram, OutputFileIsBitIdenticalToTheLibrarysResult)
 {
   Write(MakeRandomImage<ImageType>({ { 37, 29, 23 } }, 7).GetPointer(), Path("input.nrrd"));
   // The library runs on the file the program reads (the file's decimal spacing).
-  const auto image = Read<ImageType>(Path("input.nrrd"));
+  const auto image = PatchStreamingTest::ReadImage<ImageType>(Path("input.nrrd"));
   for (const auto & c : EndToEndCases())
   {
     std::vector<std::string> arguments{ Path("input.nrrd"), Path("output.nrrd") };
@@ -293,7 +283,7 @@ TEST_F(PatchwiseFilterProgram, OutputFileIsBitIdenticalToTheLibrarysResult)
     EXPECT_NE(run.out.find("wrote " + Path("output.nrrd")), std::string::npos) << run.out;
 
     const auto expected = LibraryResult<3>(image.GetPointer(), c);
-    const auto actual = Read<ImageType>(Path("output.nrrd"));
+    const auto actual = PatchStreamingTest::ReadImage<ImageType>(Path("output.nrrd"));
     ExpectSameGeometry<ImageType>(expected, actual);
     EXPECT_EQ((DescribeDifferences<ImageType, ImageType>(expected, actual, expected->GetLargestPossibleRegion())), "")
       << c.arguments[1] << " " << c.arguments[5];
@@ -303,13 +293,13 @@ TEST_F(PatchwiseFilterProgram, OutputFileIsBitIdenticalToTheLibrarysResult)
 TEST_F(PatchwiseFilterProgram, MultiComponentImagesAreProcessedComponentByComponent)
 {
   Write(MakeRandomImage<VectorImageType>({ { 21, 17, 13 } }, 11, 2).GetPointer(), Path("input.mha"));
-  const auto image = Read<VectorImageType>(Path("input.mha"));
+  const auto image = PatchStreamingTest::ReadImage<VectorImageType>(Path("input.mha"));
   const LibraryCase & c = EndToEndCases()[0];
   std::vector<std::string> arguments{ Path("input.mha"), Path("output.mha") };
   arguments.insert(arguments.end(), c.arguments.begin(), c.arguments.end());
   const auto run = Run(arguments);
   ASSERT_EQ(run.status, 0) << run.err;
-  const auto actual = Read<VectorImageType>(Path("output.mha"));
+  const auto actual = PatchStreamingTest::ReadImage<VectorImageType>(Path("output.mha"));
   ASSERT_EQ(actual->GetNumberOfComponentsPerPixel(), 2u);
   for (unsigned int component = 0; component < 2; ++component)
   {
@@ -334,7 +324,7 @@ TEST_F(PatchwiseFilterProgram, MultiComponentImagesAreProcessedComponentByCompon
 TEST_F(PatchwiseFilterProgram, TwoDimensionalImagesWork)
 {
   Write(MakeRandomImage<Image2DType>({ { 45, 31 } }, 5).GetPointer(), Path("input.nrrd"));
-  const auto image = Read<Image2DType>(Path("input.nrrd"));
+  const auto image = PatchStreamingTest::ReadImage<Image2DType>(Path("input.nrrd"));
   const auto run = Run({ Path("input.nrrd"),
                          Path("output.nrrd"),
                          "--patch-size",
@@ -351,7 +341,7 @@ TEST_F(PatchwiseFilterProgram, TwoDimensionalImagesWork)
   LibraryCase c{ {}, { { 16, 10, 1 } }, { { 8, 3, 0 } }, Border::Squeeze, Padding::Constant, 0.0, Weighting::Gaussian,
                  0.0, 2 };
   const auto expected = LibraryResult<2>(image.GetPointer(), c);
-  const auto actual = Read<Image2DType>(Path("output.nrrd"));
+  const auto actual = PatchStreamingTest::ReadImage<Image2DType>(Path("output.nrrd"));
   ExpectSameGeometry<Image2DType>(expected, actual);
   EXPECT_EQ((DescribeDifferences<Image2DType, Image2DType>(expected, actual, expected->GetLargestPossibleRegion())), "");
   EXPECT_TRUE(fs::exists(Path("preview.png")));
@@ -431,11 +421,11 @@ TEST_F(PatchwiseFilterProgram, AFailureHalfwayLeavesTheExistingOutputUntouched)
 TEST_F(PatchwiseFilterProgram, TwoFileOutputsArriveWithTheirDataFiles)
 {
   Write(MakeRandomImage<ImageType>({ { 13, 10, 9 } }, 4).GetPointer(), Path("input.nrrd"));
-  const auto image = Read<ImageType>(Path("input.nrrd"));
+  const auto image = PatchStreamingTest::ReadImage<ImageType>(Path("input.nrrd"));
   const auto run = Run({ Path("input.nrrd"), Path("output.mhd"), "--patch-size", "6", "--weighting", "crop" });
   ASSERT_EQ(run.status, 0) << run.err;
   EXPECT_EQ(FilesOtherThan({ "input.nrrd", "output.mhd", "output.raw" }), std::set<std::string>{});
-  const auto actual = Read<ImageType>(Path("output.mhd"));
+  const auto actual = PatchStreamingTest::ReadImage<ImageType>(Path("output.mhd"));
   EXPECT_EQ((DescribeDifferences<ImageType, ImageType>(image, actual, image->GetLargestPossibleRegion())), "");
 }
 
@@ -640,7 +630,7 @@ TEST_F(PatchwiseFilterProgram, PreviewIsAPngOfTheExpectedSizeWithNonBlankPanels)
     const auto run = Run({ Path("input.nrrd"), Path("output.nrrd"), "--patch-size", "16,12,10", "--process",
                            "gaussian:2", "--preview", Path("preview.png"), "--preview-axis", std::to_string(axis) });
     ASSERT_EQ(run.status, 0) << run.err;
-    const auto picture = Read<PictureType>(Path("preview.png"));
+    const auto picture = PatchStreamingTest::ReadImage<PictureType>(Path("preview.png"));
     const int  rows = axis < 0 ? 3 : 1;
     ASSERT_EQ(picture->GetLargestPossibleRegion().GetSize(),
               (PictureType::SizeType{ { 1376, static_cast<itk::SizeValueType>(48 + 264 * rows + 8) } }));

@@ -27,6 +27,7 @@
 #include "itkImageRegionIteratorWithIndex.h"
 #include "itkNumericTraits.h"
 #include "itkPatchExtractor.h"
+#include "itkImageFileReader.h"
 #include "gtest/gtest.h"
 
 #include <algorithm>
@@ -158,6 +159,17 @@ DescribeDifferences(const TExpected * expected, const TActual * actual, const ty
     return {};
   }
   return std::to_string(differences) + " voxels differ; " + first.str();
+}
+
+/** The image in `file`, read whole. */
+template <typename TImage>
+typename TImage::Pointer
+ReadImage(const std::string & file)
+{
+  auto reader = itk::ImageFileReader<TImage>::New();
+  reader->SetFileName(file);
+  reader->Update();
+  return reader->GetOutput();
 }
 
 /** A comparison for DescribeDifferences: |actual - expected| <= tolerance * max(|expected|, 1). */
