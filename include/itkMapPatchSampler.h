@@ -95,6 +95,15 @@ protected:
     return m_Distribution.GetTotal();
   }
 
+  void
+  PrintSelf(std::ostream & os, Indent indent) const override
+  {
+    Superclass::PrintSelf(os, indent);
+    os << indent << "Map: " << m_Map.GetPointer() << std::endl;
+    os << indent << "Mapping: " << (m_Mapping ? "built" : "not built") << std::endl;
+    os << indent << "Distribution total weight: " << m_Distribution.GetTotal() << std::endl;
+  }
+
   IndexType
   DrawCentre(PatchRandomGenerator & generator) const override
   {

@@ -371,6 +371,10 @@ TEST(PatchSamplers, TheSameSeedGivesTheSameLocationsAndAnotherSeedOthers)
     EXPECT_GT(std::inner_product(other.begin(), other.end(), first.begin(), 0, std::plus<>(), std::not_equal_to<>()),
               500)
       << sampler->GetNameOfClass();
+    std::ostringstream printed;
+    sampler->Print(printed);
+    EXPECT_NE(printed.str().find("Seed: 43"), std::string::npos) << printed.str();
+    EXPECT_NE(printed.str().find("PatchSize: [3, 2, 3]"), std::string::npos) << printed.str();
   }
 }
 } // namespace
