@@ -115,7 +115,8 @@ protected:
 
     // How often each label of the table occurs where a patch fits.
     std::map<LabelType, SizeValueType> counts;
-    this->ForEachVoxel(m_LabelMap, [&](const LabelType & label, const IndexType &, bool valid) {
+    this->ReadMap(m_LabelMap);
+    this->ForEachVoxel([&](const LabelType & label, const IndexType &, bool valid) {
       if (valid && m_LabelProbabilities.count(label) != 0)
       {
         ++counts[label];
@@ -137,7 +138,7 @@ protected:
       m_EffectiveLabelProbabilities[label] = counts.count(label) != 0 ? probability / present : 0.0;
     }
     // Each voxel of label l: P(l) / count(l), so that the label is drawn with P(l).
-    this->BuildDistribution(m_LabelMap, [&](const LabelType & label, const IndexType &) {
+    this->BuildDistribution([&](const LabelType & label, const IndexType &) {
       const auto count = counts.find(label);
       return count == counts.end() ? 0.0
                                    : m_EffectiveLabelProbabilities.at(label) / static_cast<double>(count->second);

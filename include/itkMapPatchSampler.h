@@ -23,7 +23,9 @@
 #include "itkPatchDiscreteDistribution.h"
 #include "itkPatchSampler.h"
 
+#include <algorithm>
 #include <memory>
+#include <vector>
 
 namespace itk
 {
@@ -59,38 +61,54 @@ protected:
   MapPatchSampler() = default;
   ~MapPatchSampler() override = default;
 
-  /** Reads `map` whole and calls visit(value, index, valid) for every voxel;
-   * valid: its centre falls on an allowed patch centre. */
-  template <typename TVisit>
+  /** Reads `map` whole and finds, once, which of its voxels have their
+   * centre on an allowed patch centre; ForEachVoxel and BuildDistribution
+   * then work on this map. */
   void
-  ForEachVoxel(const MapImageType * map, TVisit && visit)
+  ReadMap(const MapImageType * map)
   {
     auto * source = const_cast<MapImageType *>(map);
     source->UpdateOutputInformation();
     source->SetRequestedRegionToLargestPossibleRegion();
     source->Update();
+    m_Map = map;
     m_Mapping = std::make_unique<PatchCentreMapping<Superclass::ImageDimension>>(
       map, this->GetReferenceImage(), this->GetCentreRegion());
+    // In buffer order, as ForEachVoxel visits the voxels.
+    m_Valid.clear();
     for (ImageRegionConstIteratorWithIndex<MapImageType> it(map, map->GetBufferedRegion()); !it.IsAtEnd(); ++it)
     {
-      visit(it.Get(), it.GetIndex(), m_Mapping->IsValid(it.GetIndex()));
+      m_Valid.push_back(m_Mapping->IsValid(it.GetIndex()));
     }
   }
 
-  /** Gives every voxel of `map` the weight weightOf(value, index) (called for
-   * every voxel, so that it can check every value), 0 where no patch fits,
-   * and prepares drawing. The weights must be finite and not negative;
-   * returns their sum. */
+  /** Calls visit(value, index, valid) for every voxel of the map ReadMap read;
+   * valid: its centre falls on an allowed patch centre. */
+  template <typename TVisit>
+  void
+  ForEachVoxel(TVisit && visit) const
+  {
+    std::size_t voxel = 0;
+    for (ImageRegionConstIteratorWithIndex<MapImageType> it(m_Map, m_Map->GetBufferedRegion()); !it.IsAtEnd(); ++it)
+    {
+      visit(it.Get(), it.GetIndex(), static_cast<bool>(m_Valid[voxel++]));
+    }
+  }
+
+  /** Gives every voxel of the map ReadMap read the weight weightOf(value,
+   * index) (called for every voxel, so that it can check every value), 0
+   * where no patch fits, and prepares drawing. The weights must be finite
+   * and not negative; returns their sum. */
   template <typename TWeightOf>
   double
-  BuildDistribution(const MapImageType * map, TWeightOf && weightOf)
+  BuildDistribution(TWeightOf && weightOf)
   {
-    std::vector<double> weights(map->GetBufferedRegion().GetNumberOfPixels(), 0.0);
-    this->ForEachVoxel(map, [&](const auto & value, const IndexType & index, bool valid) {
+    std::vector<double> weights;
+    weights.reserve(m_Valid.size());
+    this->ForEachVoxel([&](const auto & value, const IndexType & index, bool valid) {
       const double weight = weightOf(value, index);
-      weights[static_cast<std::size_t>(map->ComputeOffset(index))] = valid ? weight : 0.0;
+      weights.push_back(valid ? weight : 0.0);
     });
-    m_Map = map;
     m_Distribution = PatchDiscreteDistribution(weights);
     return m_Distribution.GetTotal();
   }
@@ -100,7 +118,8 @@ protected:
   {
     Superclass::PrintSelf(os, indent);
     os << indent << "Map: " << m_Map.GetPointer() << std::endl;
-    os << indent << "Mapping: " << (m_Mapping ? "built" : "not built") << std::endl;
+    os << indent << "Mapping: " << (m_Mapping ? "built" : "not built") << ", "
+       << std::count(m_Valid.begin(), m_Valid.end(), true) << " of " << m_Valid.size() << " map voxels valid" << std::endl;
     os << indent << "Distribution total weight: " << m_Distribution.GetTotal() << std::endl;
   }
 
@@ -114,6 +133,7 @@ protected:
 private:
   typename MapImageType::ConstPointer                             m_Map{};
   std::unique_ptr<PatchCentreMapping<Superclass::ImageDimension>> m_Mapping{};
+  std::vector<bool>                                               m_Valid{};
   PatchDiscreteDistribution                                       m_Distribution{};
 };
 } // end namespace itk

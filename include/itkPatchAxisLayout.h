@@ -26,6 +26,16 @@
 
 namespace itk
 {
+/** Every start, end and offset along an axis must fit a signed 64-bit index:
+ * patch sizes and image sizes stay at or below 2^62. */
+constexpr SizeValueType LargestPatchAxisLength = SizeValueType{ 1 } << 62;
+
+/** Throws an itk::ExceptionObject naming PatchSize[axis] and its value when
+ * it is 0 or above LargestPatchAxisLength (a negative size converted to unsigned).
+ * \ingroup PatchStreaming */
+PatchStreaming_EXPORT void
+VerifyPatchLength(SizeValueType patchSize, unsigned int axis);
+
 /** \class PatchAxisLayout
  * \brief Where the patches start along one image axis (DESIGN section 3).
  *

@@ -117,10 +117,7 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::VerifyPatchLocations() co
   }
   for (unsigned int d = 0; d < InputImageDimension; ++d)
   {
-    if (m_PatchSize[d] == 0)
-    {
-      itkExceptionMacro(<< "PatchSize[" << d << "] = 0: a patch needs at least one voxel along axis " << d);
-    }
+    VerifyPatchLength(m_PatchSize[d], d);
   }
   for (SizeValueType k = 0; k < m_PatchLocations.size(); ++k)
   {

@@ -18,6 +18,7 @@
 #ifndef itkPatchSampler_hxx
 #define itkPatchSampler_hxx
 
+#include "itkPatchAxisLayout.h"
 #include "itkPatchSampler.h"
 
 namespace itk
@@ -35,10 +36,7 @@ PatchSampler<VDimension>::Sample(SizeValueType count) -> LocationsType
   const RegionType & image = m_ReferenceImage->GetLargestPossibleRegion();
   for (unsigned int d = 0; d < VDimension; ++d)
   {
-    if (m_PatchSize[d] == 0)
-    {
-      itkExceptionMacro(<< "PatchSize[" << d << "] = 0: a patch needs at least one voxel along axis " << d);
-    }
+    VerifyPatchLength(m_PatchSize[d], d);
     if (image.GetSize(d) == 0)
     {
       itkExceptionMacro(<< "ReferenceImage size[" << d << "] = 0: the image is empty along axis " << d);

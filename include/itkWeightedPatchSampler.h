@@ -66,7 +66,8 @@ protected:
     {
       itkExceptionMacro(<< "ProbabilityMap is not set");
     }
-    const double total = this->BuildDistribution(m_ProbabilityMap, [this](const auto & value, const IndexType & index) {
+    this->ReadMap(m_ProbabilityMap);
+    const double total = this->BuildDistribution([this](const auto & value, const IndexType & index) {
       const auto probability = static_cast<double>(value);
       if (!(probability >= 0.0) || !std::isfinite(probability))
       {

@@ -31,6 +31,21 @@ CeilDivide(SizeValueType numerator, SizeValueType denominator)
 }
 } // namespace
 
+void
+VerifyPatchLength(SizeValueType patchSize, unsigned int axis)
+{
+  if (patchSize == 0)
+  {
+    itkGenericExceptionMacro(<< "PatchSize[" << axis << "] = 0: a patch needs at least one voxel along axis "
+                             << axis);
+  }
+  if (patchSize > LargestPatchAxisLength)
+  {
+    itkGenericExceptionMacro(<< "PatchSize[" << axis << "] = " << patchSize
+                             << " exceeds 2^62 voxels (a negative value converted to an unsigned size?)");
+  }
+}
+
 PatchAxisLayout::PatchAxisLayout(SizeValueType  imageLength,
                                  SizeValueType  patchSize,
                                  SizeValueType  overlap,
@@ -47,19 +62,8 @@ PatchAxisLayout::PatchAxisLayout(SizeValueType  imageLength,
   {
     itkGenericExceptionMacro(<< "image size[" << axis << "] = 0: the image is empty along axis " << axis);
   }
-  if (patchSize == 0)
-  {
-    itkGenericExceptionMacro(<< "PatchSize[" << axis << "] = 0: a patch needs at least one voxel along axis "
-                             << axis);
-  }
-  // Every start, end and offset along the axis must fit a signed 64-bit index.
-  constexpr SizeValueType largestLength = SizeValueType{ 1 } << 62;
-  if (patchSize > largestLength)
-  {
-    itkGenericExceptionMacro(<< "PatchSize[" << axis << "] = " << patchSize
-                             << " exceeds 2^62 voxels (a negative value converted to an unsigned size?)");
-  }
-  if (imageLength > largestLength)
+  VerifyPatchLength(patchSize, axis);
+  if (imageLength > LargestPatchAxisLength)
   {
     itkGenericExceptionMacro(<< "image size[" << axis << "] = " << imageLength << " exceeds 2^62 voxels");
   }

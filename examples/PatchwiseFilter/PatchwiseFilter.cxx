@@ -131,7 +131,7 @@ RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & 
   std::ostringstream what;
   what << "grid " << Joined(grid.GetGridSize(), VDimension) << " = " << grid.GetNumberOfPatches() << " patches of "
        << Joined(grid.GetPatchSize(), VDimension) << " voxels, overlap " << Joined(grid.GetPatchOverlap(), VDimension)
-       << ", " << settings.borderMode << " border; " << PatchwiseProcess::Parse(settings.process).ToString() << "; "
+       << ", " << settings.borderMode << " border; " << result.process.ToString() << "; "
        << settings.weighting << " weighting";
   if (preview)
   {

@@ -41,6 +41,7 @@ struct PatchwiseRunResult
 {
   itk::PatchGrid<VDimension> grid{};
   itk::PatchWindowParameters windows{};
+  PatchwiseProcess           process{};
   unsigned int               divisions{ 1 };
   double                     seconds{ 0.0 };
 };
@@ -119,14 +120,16 @@ RunPatchwise(const PatchwiseFilterSettings & settings,
   extractor->SetPaddingValue(paddingValue);
 
   auto merger = itk::PatchMerger<StackType, TImage>::New();
-  const auto process = PatchwiseProcess::Parse(settings.process);
-  auto       processing = PatchwiseProcessing<StackType>::Make(process, components);
-  if (process.kind == PatchwiseProcess::Kind::Identity)
+  result.process = PatchwiseProcess::Parse(settings.process);
+  // Held until the pipeline has run: its inner filters are referenced only from here.
+  PatchwiseProcessingPipeline<typename PatchwiseProcessing<StackType>::FilterType> processing;
+  if (result.process.kind == PatchwiseProcess::Kind::Identity)
   {
     merger->SetInput(extractor->GetOutput());
   }
   else
   {
+    processing = PatchwiseProcessing<StackType>::Make(result.process, components);
     processing.perPatch->SetInput(extractor->GetOutput());
     merger->SetInput(processing.perPatch->GetOutput());
   }

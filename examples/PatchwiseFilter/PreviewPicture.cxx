@@ -246,7 +246,12 @@ Number(double value)
 
 /** A vertical bar of the colour scale from `range.lower` (bottom) to `range.upper` (top), labelled. */
 void
-ColourBar(Picture & picture, const std::string & title, const ValueRange & range, bool grey, int x, int rows)
+ColourBar(Picture &                 picture,
+          const std::string &       title,
+          const ValueRange &        range,
+          vtkColorTransferFunction * scale,
+          int                       x,
+          int                       rows)
 {
   const int          barHeight = rows * static_cast<int>(Layout::PanelSize + Layout::Gap) - static_cast<int>(Layout::Gap);
   constexpr unsigned barWidth = 20;
@@ -256,7 +261,7 @@ ColourBar(Picture & picture, const std::string & title, const ValueRange & range
     std::fill_n(ramp.begin() + y * barWidth, barWidth, range.lower + (range.upper - range.lower) * y / (barHeight - 1));
   }
   const int size[2] = { static_cast<int>(barWidth), barHeight };
-  picture.Paste(ColouredImage(ramp, barWidth, barHeight, size, ColourScale(range, grey)), x, Layout::HeaderHeight);
+  picture.Paste(ColouredImage(ramp, barWidth, barHeight, size, scale), x, Layout::HeaderHeight);
   picture.Text(title, x, 26, 13);
   const int labelX = x + barWidth + 4;
   picture.Text(Number(range.upper), labelX, Layout::HeaderHeight, 12);
@@ -351,7 +356,7 @@ WritePreviewPicture(const std::string & title, const std::vector<PreviewSlice> &
     }
   }
   const int bars = Layout::LabelWidth + Layout::NumberOfPanels * (Layout::PanelSize + Layout::Gap);
-  ColourBar(picture, "intensity", intensities, true, bars + 10, rows);
-  ColourBar(picture, "weight sum", weights, false, bars + Layout::ColourBarWidth + 10, rows);
+  ColourBar(picture, "intensity", intensities, grey, bars + 10, rows);
+  ColourBar(picture, "weight sum", weights, heat, bars + Layout::ColourBarWidth + 10, rows);
   picture.Write(file);
 }
