@@ -86,8 +86,9 @@ namespace itk
  * Accumulation happens in the output buffer when the output's component type
  * is float or double, and in a double window of at most P slices (along the
  * slowest axis) for integer outputs, whose values are rounded to nearest and
- * saturate at the type's limits. A slice is finished as soon as no later line
- * touches it. Patches are added in increasing k, so the result is
+ * saturate at the type's limits. A row is finished (normalised, converted,
+ * written) right after the last line that touches it, while its sums are
+ * still in cache. Patches are added in increasing k, so the result is
  * bit-identical for any number of threads and any streaming split.
  *
  * The grid comes from SetPatchGrid() or, when none is set, from the stack's
@@ -221,7 +222,7 @@ private:
     /** The slices held: [end of the last request, end of its last line) x the request's other axes. */
     OutputImageRegionType region{};
     /** Lines up to this grid position on the slowest axis are already scattered. */
-    IndexValueType lastLinePosition{ -1 };
+    IndexValueType   lastLinePosition{ -1 };
     ModifiedTimeType pipelineMTime{ 0 };
   };
 
@@ -229,32 +230,56 @@ private:
   bool
   CanUseCarriedSums(const OutputImageRegionType & region) const;
 
-  void
-  ScatterLine(const Accumulator & accumulator, const WindowsType & windows, SizeValueType first, SizeValueType last);
+  /** Adds the patches first..last of one line to the sums. When they are
+   * scalar, it also finishes the rows of `finalRows` it covers right after
+   * their last addition, and returns the box of them (else an empty one). */
+  OutputImageRegionType
+  ScatterLine(const Accumulator &                      accumulator,
+              const WindowsType &                      windows,
+              const std::vector<OutputComponentType> & background,
+              SizeValueType                            first,
+              SizeValueType                            last,
+              const OutputImageRegionType &            finalRows);
 
-  /** Normalises, converts and writes the slices [begin, end) along the slowest axis. */
+  /** The rows of `region` whose last line is `line` (a grid index in the
+   * box `lines`): no later line touches them, so they can be finished. */
+  OutputImageRegionType
+  GetRowsLastTouchedBy(const typename OutputImageType::IndexType & line,
+                       const OutputImageRegionType &               lines,
+                       const OutputImageRegionType &               region) const;
+
+  /** Finishes the rows of `rows` outside the box `finished`. */
   void
-  FinishSlices(const Accumulator &                      accumulator,
-               const WindowsType &                      windows,
-               const std::vector<OutputComponentType> & background,
-               IndexValueType                           begin,
-               IndexValueType                           end);
+  FinishRows(const Accumulator &                      accumulator,
+             const WindowsType &                      windows,
+             const std::vector<OutputComponentType> & background,
+             const OutputImageRegionType &            rows,
+             const OutputImageRegionType &            finished);
 
   void
-  FinishSlicesInParallel(const Accumulator &                      accumulator,
-                         const WindowsType &                      windows,
-                         const std::vector<OutputComponentType> & background,
-                         const OutputImageRegionType &            slices);
+  FinishRowsInParallel(const Accumulator &                      accumulator,
+                       const WindowsType &                      windows,
+                       const std::vector<OutputComponentType> & background,
+                       const OutputImageRegionType &            rows,
+                       const OutputImageRegionType &            finished);
 
-  PatchStackGrid<OutputImageDimension> m_PatchGrid{};
-  WeightingEnum                                           m_Weighting{ WeightingEnum::Average };
-  double                                                  m_SigmaScale{ 0.125 };
-  double                                                  m_MinimumWeight{ 1e-3 };
-  bool                                                    m_InputIsWeighted{ false };
-  std::array<std::vector<double>, OutputImageDimension>   m_CustomProfiles{};
-  OutputPixelType                                         m_BackgroundValue{};
-  std::pair<SizeValueType, SizeValueType>                 m_LinePatchRange{ 0, 0 };
-  CarriedSums                                             m_CarriedSums{};
+  /** Normalises, converts and writes one row of sums (clearing a ring's row). */
+  void
+  FinishRow(const Accumulator &                         accumulator,
+            const WindowsType &                         windows,
+            const std::vector<OutputComponentType> &    background,
+            const typename OutputImageType::IndexType & rowStart,
+            SizeValueType                               length);
+
+  PatchStackGrid<OutputImageDimension>                  m_PatchGrid{};
+  WeightingEnum                                         m_Weighting{ WeightingEnum::Average };
+  double                                                m_SigmaScale{ 0.125 };
+  double                                                m_MinimumWeight{ 1e-3 };
+  bool                                                  m_InputIsWeighted{ false };
+  std::array<std::vector<double>, OutputImageDimension> m_CustomProfiles{};
+  OutputPixelType                                       m_BackgroundValue{};
+  std::pair<SizeValueType, SizeValueType>               m_LinePatchRange{ 0, 0 };
+  CarriedSums                                           m_CarriedSums{};
 };
 } // end namespace itk
 

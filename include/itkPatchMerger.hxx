@@ -86,8 +86,8 @@ struct PatchMerger<TInputImage, TOutputImage>::Accumulator
   const OffsetValueType       components;
   /** components, plus the sum of the weights when some patches are skipped (it follows the components). */
   const OffsetValueType valuesPerVoxel;
-  OffsetValueType             sliceVoxels{ 1 };
-  AccumulatorType *           base{ nullptr };
+  OffsetValueType       sliceVoxels{ 1 };
+  AccumulatorType *     base{ nullptr };
   /** 0 when the sums live in the output buffer, else the number of slices of the ring. */
   OffsetValueType ringSlices{ 0 };
   /** The ring of P-1 slices (keyed by slice index) holding the sums past the region, up to carryEnd. */
@@ -243,7 +243,7 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
   const bool                   sumWeights = grid.HasSkippedPatches();
   Accumulator                  accumulator(region, components, sumWeights);
   std::vector<AccumulatorType> ring;
-  const auto                   sliceComponents = static_cast<SizeValueType>(accumulator.sliceVoxels * accumulator.valuesPerVoxel);
+  const auto sliceComponents = static_cast<SizeValueType>(accumulator.sliceVoxels * accumulator.valuesPerVoxel);
   if constexpr (std::is_same<AccumulatorType, OutputComponentType>::value)
   {
     if (!sumWeights)
@@ -254,7 +254,7 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
   }
   if (accumulator.base == nullptr)
   {
-    // A line touches P slices and every slice below the current line is finished: P slices suffice.
+    // A line touches P slices and no row below the current line's first slice is still open: P slices suffice.
     accumulator.ringSlices =
       static_cast<OffsetValueType>(std::min(grid.GetPatchSize()[SliceAxis], region.GetSize(SliceAxis)));
     ring.assign(static_cast<SizeValueType>(accumulator.ringSlices) * sliceComponents, AccumulatorType{ 0 });
@@ -271,7 +271,7 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
   m_CarriedSums.lastLinePosition = -1;
 
   const OutputImageRegionType lines = grid.GetOverlappingGridRegion(region);
-  const IndexValueType        regionEnd = region.GetIndex(SliceAxis) + static_cast<IndexValueType>(region.GetSize(SliceAxis));
+  const IndexValueType regionEnd = region.GetIndex(SliceAxis) + static_cast<IndexValueType>(region.GetSize(SliceAxis));
   // Lines that straddle the region's end leave sums in the slices after it,
   // at most P-1 of them: a ring of P-1 slices keeps them for the next division.
   IndexValueType carryEnd = regionEnd;
@@ -309,14 +309,13 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
     });
   }
 
-  auto *               stack = const_cast<InputImageType *>(this->GetInput());
-  const SizeValueType  numberOfLines = GetNumberOfSliceRows(lines);
-  IndexValueType       unfinished = region.GetIndex(SliceAxis);
-  SizeValueType        merged = 0;
+  auto *              stack = const_cast<InputImageType *>(this->GetInput());
+  const SizeValueType numberOfLines = GetNumberOfSliceRows(lines);
+  SizeValueType       merged = 0;
 
   // Each row of the grid box `lines` is one patch line (or the part of it that
-  // overlaps the region); they come with non-decreasing start on the slowest axis.
-  // In 1-D each patch is a line of its own, so a line still spans only P slices.
+  // overlaps the region); they come with non-decreasing start on the slowest
+  // axis. In 1-D each patch is a line of its own.
   ForEachSliceRow(lines, [&](const typename OutputImageType::IndexType & lineStart, SizeValueType lineLength) {
     if (this->GetAbortGenerateData())
     {
@@ -325,55 +324,50 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
       throw aborted;
     }
     this->UpdateProgress(static_cast<float>(merged++) / static_cast<float>(numberOfLines));
-    if (lineStart[SliceAxis] <= scatteredThrough)
+    const OutputImageRegionType lastTouched = this->GetRowsLastTouchedBy(lineStart, lines, region);
+    OutputImageRegionType       finished; // the rows the scatter finished itself
+    // Lines scattered by the previous division have their sums carried.
+    if (lineStart[SliceAxis] > scatteredThrough)
     {
-      return; // scattered by the previous division, its sums carried
+      // The line, or in a mask-restricted grid each run of kept patches in it: skipped patches are never requested.
+      const SizeValueType lineFirst = grid.GetLinearIndex(lineStart);
+      const SizeValueType lineEnd = lineFirst + lineLength;
+      for (SizeValueType first = lineFirst; first < lineEnd;)
+      {
+        if (!grid.IsPatchKept(first))
+        {
+          ++first;
+          continue;
+        }
+        SizeValueType last = first;
+        while (last + 1 < lineEnd && grid.IsPatchKept(last + 1))
+        {
+          ++last;
+        }
+        m_LinePatchRange = { first, last };
+        this->GenerateInputRequestedRegion();
+        stack->PropagateRequestedRegion();
+        stack->UpdateOutputData();
+        if (!stack->GetBufferedRegion().IsInside(stack->GetRequestedRegion()))
+        {
+          itkExceptionMacro(<< "the stack's source produced " << stack->GetBufferedRegion() << " instead of "
+                            << stack->GetRequestedRegion());
+        }
+        finished = this->ScatterLine(accumulator, windows, background, first, last, lastTouched);
+        // A stack flagged ReleaseData gives its line back before the next one is computed.
+        if (stack->ShouldIReleaseData())
+        {
+          stack->ReleaseData();
+        }
+        first = last + 1;
+      }
     }
-    const IndexValueType lineSlice =
-      grid.GetImageRegion().GetIndex(SliceAxis) +
-      grid.GetAxisLayout(SliceAxis).GetStart(static_cast<SizeValueType>(lineStart[SliceAxis]));
-    // No later line reaches below this one's first slice: those slices are final.
-    const IndexValueType finishedEnd = std::min(lineSlice, regionEnd);
-    if (finishedEnd > unfinished)
-    {
-      this->FinishSlices(accumulator, windows, background, unfinished, finishedEnd);
-      unfinished = finishedEnd;
-    }
-
-    // The line, or in a mask-restricted grid each run of kept patches in it: skipped patches are never requested.
-    const SizeValueType lineFirst = grid.GetLinearIndex(lineStart);
-    const SizeValueType lineEnd = lineFirst + lineLength;
-    for (SizeValueType first = lineFirst; first < lineEnd;)
-    {
-      if (!grid.IsPatchKept(first))
-      {
-        ++first;
-        continue;
-      }
-      SizeValueType last = first;
-      while (last + 1 < lineEnd && grid.IsPatchKept(last + 1))
-      {
-        ++last;
-      }
-      m_LinePatchRange = { first, last };
-      this->GenerateInputRequestedRegion();
-      stack->PropagateRequestedRegion();
-      stack->UpdateOutputData();
-      if (!stack->GetBufferedRegion().IsInside(stack->GetRequestedRegion()))
-      {
-        itkExceptionMacro(<< "the stack's source produced " << stack->GetBufferedRegion() << " instead of "
-                          << stack->GetRequestedRegion());
-      }
-      this->ScatterLine(accumulator, windows, first, last);
-      // A stack flagged ReleaseData gives its line back before the next one is computed.
-      if (stack->ShouldIReleaseData())
-      {
-        stack->ReleaseData();
-      }
-      first = last + 1;
-    }
+    this->FinishRows(accumulator, windows, background, lastTouched, finished);
   });
-  this->FinishSlices(accumulator, windows, background, unfinished, regionEnd);
+  if (lines.GetNumberOfPixels() == 0)
+  {
+    this->FinishRows(accumulator, windows, background, region, OutputImageRegionType()); // no patch reaches the region
+  }
 
   if (carryEnd > regionEnd)
   {
@@ -412,11 +406,13 @@ PatchMerger<TInputImage, TOutputImage>::CanUseCarriedSums(const OutputImageRegio
 }
 
 template <typename TInputImage, typename TOutputImage>
-void
-PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator & accumulator,
-                                                    const WindowsType & windows,
-                                                    SizeValueType       first,
-                                                    SizeValueType       last)
+auto
+PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator &                      accumulator,
+                                                    const WindowsType &                      windows,
+                                                    const std::vector<OutputComponentType> & background,
+                                                    SizeValueType                            first,
+                                                    SizeValueType                            last,
+                                                    const OutputImageRegionType & finalRows) -> OutputImageRegionType
 {
   const InputImageType * stack = this->GetInput();
   const auto *           stackBuffer = GetComponentBuffer(stack);
@@ -426,34 +422,78 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator & accumula
 
   // Along a line only the position on axis 0 changes: the line spans from its first patch to its last.
   OutputImageRegionType lineRegion = grid.GetPatchRegion(first);
-  lineRegion.SetSize(0, static_cast<SizeValueType>(grid.GetPatchRegion(last).GetUpperIndex()[0] - lineRegion.GetIndex(0) + 1));
+  lineRegion.SetSize(
+    0, static_cast<SizeValueType>(grid.GetPatchRegion(last).GetUpperIndex()[0] - lineRegion.GetIndex(0) + 1));
   // Inside the region, and past its end as far as the carry reaches.
   OutputImageRegionType sumsRegion = accumulator.region;
   sumsRegion.SetSize(Accumulator::SliceAxis,
                      static_cast<SizeValueType>(accumulator.carryEnd - sumsRegion.GetIndex(Accumulator::SliceAxis)));
   if (!lineRegion.Crop(sumsRegion))
   {
-    return;
+    return OutputImageRegionType();
   }
 
   // The patches of a line share their extent and windows along axes 1..N-1:
-  // only their regions and axis-0 profiles differ.
-  std::vector<OutputImageRegionType> patchRegions;
-  std::vector<IndexValueType>        positions; // grid index along axis 0
+  // only their regions and axis-0 profiles differ, and most positions (all
+  // the interior ones) have the same profile.
+  std::vector<OutputImageRegionType>       patchRegions;
+  std::vector<IndexValueType>              positions; // grid index along axis 0
+  std::vector<const std::vector<double> *> distinctProfiles;
+  std::vector<SizeValueType>               profileOfPatch; // into distinctProfiles
+  const PatchAxisWindow &                  axis0Window = windows.GetAxisWindow(0);
   for (SizeValueType patch = first; patch <= last; ++patch)
   {
     patchRegions.push_back(grid.GetPatchRegion(patch));
     positions.push_back(grid.GetGridIndex(patch)[0]);
+    const auto & profile = axis0Window.GetProfile(static_cast<SizeValueType>(positions.back()));
+    const auto   same = std::find_if(
+      distinctProfiles.begin(), distinctProfiles.end(), [&](const auto * other) { return *other == profile; });
+    profileOfPatch.push_back(static_cast<SizeValueType>(same - distinctProfiles.begin()));
+    if (same == distinctProfiles.end())
+    {
+      distinctProfiles.push_back(&profile);
+    }
   }
-  const auto lineGridIndex = grid.GetGridIndex(first);
+  const auto          lineGridIndex = grid.GetGridIndex(first);
+  const SizeValueType profileLength = grid.GetPatchSize()[0];
+  const bool          scalar = components == 1 && !sumWeights;
+  // The final rows this line covers whole along axis 0 are finished as soon
+  // as the line's last patch has added to them, while they are in cache.
+  OutputImageRegionType fused = finalRows;
+  const bool            fuseFinish = scalar && finalRows.GetNumberOfPixels() > 0 &&
+                          lineRegion.GetIndex(0) == finalRows.GetIndex(0) &&
+                          lineRegion.GetSize(0) == finalRows.GetSize(0) && fused.Crop(lineRegion);
+  if (!fuseFinish)
+  {
+    fused = OutputImageRegionType();
+  }
 
   this->GetMultiThreader()->SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
   this->GetMultiThreader()->template ParallelizeImageRegion<OutputImageDimension>(
     lineRegion,
     [&](const OutputImageRegionType & piece) {
+      // The scalar case forms each row's weights once per distinct profile,
+      // w = float(rowWeight * profile) exactly as PatchWindows defines it.
+      std::vector<WeightedValueType> rowWeights(scalar ? distinctProfiles.size() * profileLength : 0);
       // Each thread owns its voxels. Row by row, every patch of the line adds
       // its part of the row in increasing k while the row's sums stay in cache.
-      ForEachSliceRow(piece, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType rowLength) {
+      const auto addLineToRow = [&](const typename OutputImageType::IndexType & rowStart, SizeValueType rowLength) {
+        // Along axes 1..N-1 the row is at the same offset in every patch of the line.
+        const double rowWeight = windows.GetRowWeight(lineGridIndex, rowStart - patchRegions.front().GetIndex());
+        if (rowWeight == 0.0)
+        {
+          return;
+        }
+        if (scalar)
+        {
+          for (SizeValueType p = 0; p < distinctProfiles.size(); ++p)
+          {
+            std::transform(distinctProfiles[p]->begin(),
+                           distinctProfiles[p]->end(),
+                           rowWeights.begin() + static_cast<OffsetValueType>(p * profileLength),
+                           [rowWeight](double value) { return static_cast<WeightedValueType>(rowWeight * value); });
+          }
+        }
         const IndexValueType rowEnd = rowStart[0] + static_cast<IndexValueType>(rowLength);
         for (SizeValueType patch = first; patch <= last; ++patch)
         {
@@ -467,14 +507,7 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator & accumula
           }
           auto partStart = rowStart;
           partStart[0] = begin;
-          const auto   offset = partStart - patchRegion.GetIndex();
-          const double rowWeight = windows.GetRowWeight(lineGridIndex, offset);
-          if (rowWeight == 0.0)
-          {
-            continue;
-          }
-          auto gridIndex = lineGridIndex;
-          gridIndex[0] = positions[patch - first];
+          const auto                         offset = partStart - patchRegion.GetIndex();
           typename InputImageType::IndexType stackIndex;
           for (unsigned int d = 0; d < OutputImageDimension; ++d)
           {
@@ -483,22 +516,26 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator & accumula
           stackIndex[OutputImageDimension] = static_cast<IndexValueType>(patch);
           const auto *        source = stackBuffer + components * stack->ComputeOffset(stackIndex);
           AccumulatorType *   sums = accumulator.Row(partStart);
-          const double *      profile = windows.GetRowProfile(gridIndex, offset[0]);
           const SizeValueType length = static_cast<SizeValueType>(end - begin);
-          if (components == 1 && !sumWeights)
+          if (scalar)
           {
-            // The common scalar case, branch-free so that it vectorises: a
-            // zero weight selects 0 (never 0·v, which is NaN for v = NaN or Inf).
+            // Branch-free so that it vectorises: a zero weight selects 0
+            // (never 0·v, which is NaN for v = NaN or Inf).
+            const WeightedValueType * weights =
+              rowWeights.data() + profileOfPatch[patch - first] * profileLength + offset[0];
             const bool inputIsWeighted = m_InputIsWeighted;
             for (SizeValueType j = 0; j < length; ++j)
             {
-              const double weight = rowWeight * profile[j];
-              const auto   value = static_cast<WeightedValueType>(source[j]);
-              const auto   term = inputIsWeighted ? value : static_cast<WeightedValueType>(weight) * value;
-              sums[j] += weight != 0.0 ? static_cast<AccumulatorType>(term) : AccumulatorType{ 0 };
+              const auto value = static_cast<WeightedValueType>(source[j]);
+              const auto term = inputIsWeighted ? value : weights[j] * value;
+              sums[j] +=
+                weights[j] != WeightedValueType{ 0 } ? static_cast<AccumulatorType>(term) : AccumulatorType{ 0 };
             }
             continue;
           }
+          auto gridIndex = lineGridIndex;
+          gridIndex[0] = positions[patch - first];
+          const double * profile = windows.GetRowProfile(gridIndex, offset[0]);
           for (SizeValueType j = 0; j < length; ++j)
           {
             const double weight = rowWeight * profile[j];
@@ -521,114 +558,194 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator & accumula
             }
           }
         }
+      };
+      ForEachSliceRow(piece, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType rowLength) {
+        addLineToRow(rowStart, rowLength);
+        if (fused.IsInside(rowStart))
+        {
+          this->FinishRow(accumulator, windows, background, rowStart, rowLength);
+        }
       });
     },
     nullptr);
+  return fused;
+}
+
+template <typename TInputImage, typename TOutputImage>
+auto
+PatchMerger<TInputImage, TOutputImage>::GetRowsLastTouchedBy(const typename OutputImageType::IndexType & line,
+                                                             const OutputImageRegionType &               lines,
+                                                             const OutputImageRegionType &               region) const
+  -> OutputImageRegionType
+{
+  // Lines come in order of their grid index on axes 1..N-1 (axis 1 fastest),
+  // so a row's last line has, on each of those axes, the last grid position
+  // whose patch starts at or before the row: the rows between this line's
+  // start and the next line's start. The box's first and last lines also take
+  // the rows before and after every patch (Crop border mode's remainder).
+  // In 1-D each patch is a line and the rows are voxels along axis 0.
+  constexpr unsigned int FirstLineAxis = OutputImageDimension > 1 ? 1 : 0;
+  const PatchGridType &  grid = this->GetPatchGrid();
+  OutputImageRegionType  rows = region;
+  for (unsigned int d = FirstLineAxis; d < OutputImageDimension; ++d)
+  {
+    const auto &         layout = grid.GetAxisLayout(d);
+    const IndexValueType imageStart = grid.GetImageRegion().GetIndex(d);
+    const IndexValueType begin = line[d] == lines.GetIndex(d)
+                                   ? region.GetIndex(d)
+                                   : imageStart + layout.GetStart(static_cast<SizeValueType>(line[d]));
+    const IndexValueType end = line[d] == lines.GetUpperIndex()[d]
+                                 ? region.GetUpperIndex()[d] + 1
+                                 : imageStart + layout.GetStart(static_cast<SizeValueType>(line[d] + 1));
+    const IndexValueType croppedBegin = std::max(begin, region.GetIndex(d));
+    const IndexValueType croppedEnd = std::min(end, region.GetUpperIndex()[d] + 1);
+    rows.SetIndex(d, croppedBegin);
+    rows.SetSize(d, static_cast<SizeValueType>(std::max<IndexValueType>(croppedEnd - croppedBegin, 0)));
+  }
+  return rows;
 }
 
 template <typename TInputImage, typename TOutputImage>
 void
-PatchMerger<TInputImage, TOutputImage>::FinishSlices(const Accumulator &                      accumulator,
-                                                     const WindowsType &                      windows,
-                                                     const std::vector<OutputComponentType> & background,
-                                                     IndexValueType                           begin,
-                                                     IndexValueType                           end)
+PatchMerger<TInputImage, TOutputImage>::FinishRows(const Accumulator &                      accumulator,
+                                                   const WindowsType &                      windows,
+                                                   const std::vector<OutputComponentType> & background,
+                                                   const OutputImageRegionType &            rows,
+                                                   const OutputImageRegionType &            finished)
 {
   constexpr unsigned int SliceAxis = Accumulator::SliceAxis;
+  if (rows.GetNumberOfPixels() == 0)
+  {
+    return;
+  }
   // Two slices sharing a ring slot (the uncovered remainder of Crop border
   // mode follows the last line) must not be finished by two threads at once:
   // at most one ring's worth of slices per parallel pass.
+  const IndexValueType begin = rows.GetIndex(SliceAxis);
+  const IndexValueType end = begin + static_cast<IndexValueType>(rows.GetSize(SliceAxis));
   const IndexValueType passSlices = accumulator.ringSlices > 0 ? accumulator.ringSlices : end - begin;
   for (IndexValueType passBegin = begin; passBegin < end; passBegin += passSlices)
   {
-    OutputImageRegionType slices = accumulator.region;
-    slices.SetIndex(SliceAxis, passBegin);
-    slices.SetSize(SliceAxis, static_cast<SizeValueType>(std::min(passSlices, end - passBegin)));
-    this->FinishSlicesInParallel(accumulator, windows, background, slices);
+    OutputImageRegionType pass = rows;
+    pass.SetIndex(SliceAxis, passBegin);
+    pass.SetSize(SliceAxis, static_cast<SizeValueType>(std::min(passSlices, end - passBegin)));
+    this->FinishRowsInParallel(accumulator, windows, background, pass, finished);
   }
 }
 
 template <typename TInputImage, typename TOutputImage>
 void
-PatchMerger<TInputImage, TOutputImage>::FinishSlicesInParallel(const Accumulator &                      accumulator,
-                                                               const WindowsType &                      windows,
-                                                               const std::vector<OutputComponentType> & background,
-                                                               const OutputImageRegionType &            slices)
+PatchMerger<TInputImage, TOutputImage>::FinishRowsInParallel(const Accumulator &                      accumulator,
+                                                             const WindowsType &                      windows,
+                                                             const std::vector<OutputComponentType> & background,
+                                                             const OutputImageRegionType &            rows,
+                                                             const OutputImageRegionType &            finished)
+{
+  this->GetMultiThreader()->SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
+  this->GetMultiThreader()->template ParallelizeImageRegion<OutputImageDimension>(
+    rows,
+    [&](const OutputImageRegionType & piece) {
+      ForEachSliceRow(piece, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType length) {
+        if (!finished.IsInside(rowStart))
+        {
+          this->FinishRow(accumulator, windows, background, rowStart, length);
+        }
+      });
+    },
+    nullptr);
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchMerger<TInputImage, TOutputImage>::FinishRow(const Accumulator &                         accumulator,
+                                                  const WindowsType &                         windows,
+                                                  const std::vector<OutputComponentType> &    background,
+                                                  const typename OutputImageType::IndexType & rowStart,
+                                                  SizeValueType                               length)
 {
   OutputImageType *     output = this->GetOutput();
   auto *                outputBuffer = GetComponentBuffer(output);
   const auto &          imageIndex = this->GetPatchGrid().GetImageRegion().GetIndex();
   const OffsetValueType components = accumulator.components;
-  this->GetMultiThreader()->SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
-  this->GetMultiThreader()->template ParallelizeImageRegion<OutputImageDimension>(
-    slices,
-    [&](const OutputImageRegionType & piece) {
-      ForEachSliceRow(piece, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType length) {
-        // The separable normaliser's reciprocal: 1/W_0(x_0) times 1 / (the
-        // product of the other axes' W_d), so no voxel is divided.
-        const double          rowNormalizer = windows.GetRowNormalizer(rowStart - imageIndex);
-        const double          rowReciprocal = rowNormalizer > 0.0 ? 1.0 / rowNormalizer : 0.0;
-        const double *        reciprocals = windows.GetAxisWindow(0).GetNormalizerReciprocals().data() +
-                                     (rowStart[0] - imageIndex[0]);
-        AccumulatorType *     sums = accumulator.Row(rowStart);
-        OutputComponentType * target = outputBuffer + components * output->ComputeOffset(rowStart);
-        const OffsetValueType valuesPerVoxel = accumulator.valuesPerVoxel;
-        if constexpr (!std::is_integral<OutputComponentType>::value)
+  // The separable normaliser's reciprocal: 1/W_0(x_0) times 1 / (the
+  // product of the other axes' W_d), so no voxel is divided.
+  const double   rowNormalizer = windows.GetRowNormalizer(rowStart - imageIndex);
+  const double   rowReciprocal = rowNormalizer > 0.0 ? 1.0 / rowNormalizer : 0.0;
+  const double * reciprocals =
+    windows.GetAxisWindow(0).GetNormalizerReciprocals().data() + (rowStart[0] - imageIndex[0]);
+  AccumulatorType *     sums = accumulator.Row(rowStart);
+  OutputComponentType * target = outputBuffer + components * output->ComputeOffset(rowStart);
+  const OffsetValueType valuesPerVoxel = accumulator.valuesPerVoxel;
+  if constexpr (!std::is_integral<OutputComponentType>::value)
+  {
+    if (valuesPerVoxel == 1)
+    {
+      // The common scalar case, branch-free so that it vectorises.
+      const double uncovered = background[0];
+      const auto   normalised = [&](SizeValueType j, AccumulatorType sum) {
+        // Branch-free, so that it vectorises: an uncovered voxel's sum
+        // is +0 and its scale 0, so adding the background there is
+        // exact, and subtracting -0 elsewhere keeps every value's bits.
+        const double scale = rowReciprocal * reciprocals[j];
+        const double negatedBackground = scale != 0.0 ? 0.0 : -uncovered;
+        return static_cast<OutputComponentType>(static_cast<double>(sum) * scale - negatedBackground);
+      };
+      if constexpr (std::is_same<AccumulatorType, OutputComponentType>::value)
+      {
+        if (accumulator.ringSlices == 0)
         {
-          if (valuesPerVoxel == 1)
+          // The sums are the output row: one pointer, because the
+          // compiler does not vectorise a loop whose two pointers are equal.
+          for (SizeValueType j = 0; j < length; ++j)
           {
-            // The common scalar case, branch-free so that it vectorises.
-            const OutputComponentType uncovered = background[0];
-            for (SizeValueType j = 0; j < length; ++j)
-            {
-              const double scale = rowReciprocal * reciprocals[j];
-              target[j] = scale > 0.0 ? static_cast<OutputComponentType>(static_cast<double>(sums[j]) * scale) : uncovered;
-            }
-            if (accumulator.ringSlices > 0)
-            {
-              std::fill_n(sums, length, AccumulatorType{ 0 }); // the ring slots are reused by later slices
-            }
-            return;
+            target[j] = normalised(j, target[j]);
           }
+          return;
         }
-        for (SizeValueType j = 0; j < length; ++j)
+      }
+      for (SizeValueType j = 0; j < length; ++j)
+      {
+        target[j] = normalised(j, sums[j]);
+      }
+      std::fill_n(sums, length, AccumulatorType{ 0 }); // the ring slots are reused by later slices
+      return;
+    }
+  }
+  for (SizeValueType j = 0; j < length; ++j)
+  {
+    AccumulatorType * voxelSums = sums + static_cast<OffsetValueType>(j) * valuesPerVoxel;
+    // Summed weights in a mask-restricted grid, else the separable normaliser.
+    const double summedWeights = valuesPerVoxel > components ? static_cast<double>(voxelSums[components]) : 0.0;
+    const double scale =
+      valuesPerVoxel > components ? (summedWeights > 0.0 ? 1.0 / summedWeights : 0.0) : rowReciprocal * reciprocals[j];
+    for (OffsetValueType c = 0; c < components; ++c)
+    {
+      const OffsetValueType i = static_cast<OffsetValueType>(j) * components + c;
+      if (scale > 0.0)
+      {
+        const double value = static_cast<double>(voxelSums[c]) * scale;
+        if constexpr (std::is_integral<OutputComponentType>::value)
         {
-          AccumulatorType * voxelSums = sums + static_cast<OffsetValueType>(j) * valuesPerVoxel;
-          // Summed weights in a mask-restricted grid, else the separable normaliser.
-          const double summedWeights = valuesPerVoxel > components ? static_cast<double>(voxelSums[components]) : 0.0;
-          const double scale = valuesPerVoxel > components ? (summedWeights > 0.0 ? 1.0 / summedWeights : 0.0)
-                                                           : rowReciprocal * reciprocals[j];
-          for (OffsetValueType c = 0; c < components; ++c)
-          {
-            const OffsetValueType i = static_cast<OffsetValueType>(j) * components + c;
-            if (scale > 0.0)
-            {
-              const double value = static_cast<double>(voxelSums[c]) * scale;
-              if constexpr (std::is_integral<OutputComponentType>::value)
-              {
-                // Round to nearest; values past the type's range saturate (documented in the class).
-                const double lowest = static_cast<double>(std::numeric_limits<OutputComponentType>::lowest());
-                const double highest = static_cast<double>(std::numeric_limits<OutputComponentType>::max());
-                target[i] = static_cast<OutputComponentType>(std::min(std::max(std::round(value), lowest), highest));
-              }
-              else
-              {
-                target[i] = static_cast<OutputComponentType>(value);
-              }
-            }
-            else
-            {
-              target[i] = background[c];
-            }
-          }
-          if (accumulator.ringSlices > 0)
-          {
-            std::fill_n(voxelSums, valuesPerVoxel, AccumulatorType{ 0 }); // the ring slot is reused by a later slice
-          }
+          // Round to nearest; values past the type's range saturate (documented in the class).
+          const double lowest = static_cast<double>(std::numeric_limits<OutputComponentType>::lowest());
+          const double highest = static_cast<double>(std::numeric_limits<OutputComponentType>::max());
+          target[i] = static_cast<OutputComponentType>(std::min(std::max(std::round(value), lowest), highest));
         }
-      });
-    },
-    nullptr);
+        else
+        {
+          target[i] = static_cast<OutputComponentType>(value);
+        }
+      }
+      else
+      {
+        target[i] = background[c];
+      }
+    }
+    if (accumulator.ringSlices > 0)
+    {
+      std::fill_n(voxelSums, valuesPerVoxel, AccumulatorType{ 0 }); // the ring slot is reused by a later slice
+    }
+  }
 }
 
 template <typename TInputImage, typename TOutputImage>
@@ -650,12 +767,12 @@ PatchMerger<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent inde
     }
     os << "]" << std::endl;
   }
-  os << indent << "BackgroundValue: "
-     << static_cast<typename NumericTraits<OutputPixelType>::PrintType>(m_BackgroundValue) << std::endl;
+  os << indent
+     << "BackgroundValue: " << static_cast<typename NumericTraits<OutputPixelType>::PrintType>(m_BackgroundValue)
+     << std::endl;
   os << indent << "CarriedSums: " << m_CarriedSums.region << " (" << m_CarriedSums.sums.size()
      << " values, lines through slowest-axis position " << m_CarriedSums.lastLinePosition << ")" << std::endl;
-  os << indent << "LinePatchRange: [" << m_LinePatchRange.first << ", " << m_LinePatchRange.second << "]"
-     << std::endl;
+  os << indent << "LinePatchRange: [" << m_LinePatchRange.first << ", " << m_LinePatchRange.second << "]" << std::endl;
 }
 } // end namespace itk
 
