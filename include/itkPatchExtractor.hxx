@@ -21,6 +21,7 @@
 #include "itkPatchExtractor.h"
 #include "itkPatchGridMetaData.h"
 #include "itkPatchImageRows.h"
+#include "itkPatchPrefetch.h"
 #include "itkPatchPadding.h"
 #include "itkTotalProgressReporter.h"
 
@@ -173,8 +174,9 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::FindKeptPatches(MaskImage
     positions.SetSize(SliceAxis, 1);
     const OffsetValueType start = sliceLayout.GetStart(position);
     const OffsetValueType begin = std::max<OffsetValueType>(start, 0);
-    const OffsetValueType end = std::min<OffsetValueType>(start + static_cast<OffsetValueType>(sliceLayout.GetPatchSize()),
-                                                          static_cast<OffsetValueType>(sliceLayout.GetImageLength()));
+    const OffsetValueType end =
+      std::min<OffsetValueType>(start + static_cast<OffsetValueType>(sliceLayout.GetPatchSize()),
+                                static_cast<OffsetValueType>(sliceLayout.GetImageLength()));
     auto slab = imageRegion;
     slab.SetIndex(SliceAxis, imageRegion.GetIndex(SliceAxis) + begin);
     slab.SetSize(SliceAxis, static_cast<SizeValueType>(end - begin));
@@ -195,7 +197,8 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::FindKeptPatches(MaskImage
       bool                foreground = false;
       ForEachImageRow(valid, [&](const typename MaskImageType::IndexType & rowStart) {
         const auto * row = mask->GetBufferPointer() + mask->ComputeOffset(rowStart);
-        foreground = foreground || std::any_of(row, row + valid.GetSize(0), [](const auto value) { return value != 0; });
+        foreground =
+          foreground || std::any_of(row, row + valid.GetSize(0), [](const auto value) { return value != 0; });
       });
       kept[patch] = foreground;
     }
@@ -219,12 +222,14 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::GenerateInputRequestedReg
   if (auto * mask = const_cast<MaskImageType *>(this->GetMaskImage()))
   {
     // FindKeptPatches read the mask; extracting does not need it.
-    mask->SetRequestedRegion(typename MaskImageType::RegionType(imageRegion.GetIndex(), MaskImageType::SizeType::Filled(1)));
+    mask->SetRequestedRegion(
+      typename MaskImageType::RegionType(imageRegion.GetIndex(), MaskImageType::SizeType::Filled(1)));
   }
   if (stackRegion.GetNumberOfPixels() == 0)
   {
     // No patch is requested; the pipeline still needs a valid region, so ask for one voxel.
-    input->SetRequestedRegion(typename InputImageType::RegionType(imageRegion.GetIndex(), InputImageType::SizeType::Filled(1)));
+    input->SetRequestedRegion(
+      typename InputImageType::RegionType(imageRegion.GetIndex(), InputImageType::SizeType::Filled(1)));
     return;
   }
   const auto [begins, ends] = this->RequestedExtent(stackRegion);
@@ -335,9 +340,8 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::DynamicThreadedGenerateDa
   const OffsetValueType shift = imageRegion.GetIndex(0) - inputBuffered.GetIndex(0);
 
   const auto copyVoxels = [components](const auto * from, OffsetValueType count, OutputComponentType * to) {
-    std::transform(from, from + components * count, to, [](const auto value) {
-      return static_cast<OutputComponentType>(value);
-    });
+    std::transform(
+      from, from + components * count, to, [](const auto value) { return static_cast<OutputComponentType>(value); });
   };
   const auto fillPadding = [&](OutputComponentType * to, OffsetValueType count) {
     for (OffsetValueType j = 0; j < count; ++j)
@@ -347,6 +351,8 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::DynamicThreadedGenerateDa
   };
 
   TotalProgressReporter progress(this, output->GetRequestedRegion().GetNumberOfPixels());
+  // How far ahead the source rows are prefetched (measured: 1 row is too late; 4 and 8 are equal).
+  constexpr OffsetValueType RowsPrefetchedAhead = 4;
 
   // Rows come patch by patch (the patch axis is the slowest): look each patch's start up once.
   auto                               patch = NumericTraits<SizeValueType>::max();
@@ -385,6 +391,11 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::DynamicThreadedGenerateDa
 
     const auto *          source = inputBuffer + components * (input->ComputeOffset(sourceRow) + shift);
     const OffsetValueType first = patchStart[0] + stackIndex[0] - imageRegion.GetIndex(0);
+    // The patch's rows come one image row apart: ask for the one a few rows on.
+    PrefetchBytes(source,
+                  static_cast<std::ptrdiff_t>(sizeof(*source)) * components *
+                    (std::max<OffsetValueType>(first, 0) + RowsPrefetchedAhead * input->GetOffsetTable()[1]),
+                  sizeof(*source) * components * static_cast<std::size_t>(rowLength));
     for (OffsetValueType j = 0; j < rowLength;)
     {
       const OffsetValueType voxel = first + j;
