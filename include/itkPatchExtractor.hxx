@@ -351,8 +351,6 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::DynamicThreadedGenerateDa
   };
 
   TotalProgressReporter progress(this, output->GetRequestedRegion().GetNumberOfPixels());
-  // How far ahead the source rows are prefetched (measured: 1 row is too late; 4 and 8 are equal).
-  constexpr OffsetValueType RowsPrefetchedAhead = 4;
 
   // Rows come patch by patch (the patch axis is the slowest): look each patch's start up once.
   auto                               patch = NumericTraits<SizeValueType>::max();
@@ -391,11 +389,10 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::DynamicThreadedGenerateDa
 
     const auto *          source = inputBuffer + components * (input->ComputeOffset(sourceRow) + shift);
     const OffsetValueType first = patchStart[0] + stackIndex[0] - imageRegion.GetIndex(0);
-    // The patch's rows come one image row apart: ask for the one a few rows on.
-    PrefetchBytes(source,
-                  static_cast<std::ptrdiff_t>(sizeof(*source)) * components *
-                    (std::max<OffsetValueType>(first, 0) + RowsPrefetchedAhead * input->GetOffsetTable()[1]),
-                  sizeof(*source) * components * static_cast<std::size_t>(rowLength));
+    // The patch's next rows are image rows further on.
+    PrefetchRowAhead(source + components * std::clamp<OffsetValueType>(first, 0, imageLength0 - 1),
+                     components * input->GetOffsetTable()[1],
+                     components * static_cast<std::size_t>(rowLength));
     for (OffsetValueType j = 0; j < rowLength;)
     {
       const OffsetValueType voxel = first + j;

@@ -20,6 +20,7 @@
 
 #include "itkPatchMerger.h"
 #include "itkPatchImageRows.h"
+#include "itkPatchPrefetch.h"
 #include "itkPatchStackGrid.h"
 
 #include <algorithm>
@@ -514,7 +515,10 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator &         
             stackIndex[d] = offset[d];
           }
           stackIndex[OutputImageDimension] = static_cast<IndexValueType>(patch);
-          const auto *        source = stackBuffer + components * stack->ComputeOffset(stackIndex);
+          const auto * source = stackBuffer + components * stack->ComputeOffset(stackIndex);
+          // The patch's next rows follow this one in the stack.
+          PrefetchRowAhead(
+            source, components * stack->GetOffsetTable()[1], components * static_cast<std::size_t>(end - begin));
           AccumulatorType *   sums = accumulator.Row(partStart);
           const SizeValueType length = static_cast<SizeValueType>(end - begin);
           if (scalar)

@@ -26,9 +26,7 @@ namespace itk
 /** Asks the processor to bring the `bytes` bytes that start `offset` bytes
  * after `base` into cache, for a read that comes soon. A hint: nothing is
  * read, and an address outside any buffer is harmless (the address is formed
- * as an integer, never as a pointer past a buffer). The extractor reads the
- * image in short rows one image row apart, a stride the hardware prefetchers
- * follow poorly; without the hint its copy waits for memory.
+ * as an integer, never as a pointer past a buffer).
  *
  * \ingroup PatchStreaming
  */
@@ -47,6 +45,23 @@ PrefetchBytes(const void * base, std::ptrdiff_t offset, std::size_t bytes)
   (void)offset;
   (void)bytes;
 #endif
+}
+
+/** How many rows ahead the patch filters prefetch (measured on the
+ * benchmarks: one row is too late, four and eight are equal). */
+constexpr std::ptrdiff_t PrefetchRowsAhead = 4;
+
+/** Prefetches the `count` values at the same place `PrefetchRowsAhead` rows
+ * after `row`, for rows `rowStride` values apart. The patch filters read
+ * short rows (one patch wide), from several patches or one image row apart,
+ * which the hardware prefetchers follow poorly: without the hint the copy
+ * and the scatter wait for memory. */
+template <typename TValue>
+inline void
+PrefetchRowAhead(const TValue * row, std::ptrdiff_t rowStride, std::size_t count)
+{
+  PrefetchBytes(
+    row, static_cast<std::ptrdiff_t>(sizeof(TValue)) * rowStride * PrefetchRowsAhead, sizeof(TValue) * count);
 }
 } // end namespace itk
 
