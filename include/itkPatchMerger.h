@@ -263,6 +263,11 @@ private:
                        const OutputImageRegionType &            rows,
                        const OutputImageRegionType &            finished);
 
+  /** Calls `function(rowStart, length)` for the rows of `rows`, split over the work units. */
+  template <typename TRowFunction>
+  void
+  ForEachRowInParallel(const OutputImageRegionType & rows, TRowFunction && function);
+
   /** Normalises, converts and writes one row of sums (clearing a ring's row). */
   void
   FinishRow(const Accumulator &                         accumulator,

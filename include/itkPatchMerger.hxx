@@ -250,7 +250,11 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
     if (!sumWeights)
     {
       accumulator.base = GetComponentBuffer(output);
-      std::fill_n(accumulator.base, region.GetNumberOfPixels() * components, AccumulatorType{ 0 });
+      // Zeroed by all work units: with one, this fill is a good part of a merge's time.
+      this->ForEachRowInParallel(region,
+                                 [&](const typename OutputImageType::IndexType & rowStart, SizeValueType length) {
+                                   std::fill_n(accumulator.Row(rowStart), length * components, AccumulatorType{ 0 });
+                                 });
     }
   }
   if (accumulator.base == nullptr)
@@ -645,18 +649,23 @@ PatchMerger<TInputImage, TOutputImage>::FinishRowsInParallel(const Accumulator &
                                                              const OutputImageRegionType &            rows,
                                                              const OutputImageRegionType &            finished)
 {
+  this->ForEachRowInParallel(rows, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType length) {
+    if (!finished.IsInside(rowStart))
+    {
+      this->FinishRow(accumulator, windows, background, rowStart, length);
+    }
+  });
+}
+
+template <typename TInputImage, typename TOutputImage>
+template <typename TRowFunction>
+void
+PatchMerger<TInputImage, TOutputImage>::ForEachRowInParallel(const OutputImageRegionType & rows,
+                                                             TRowFunction &&               function)
+{
   this->GetMultiThreader()->SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
   this->GetMultiThreader()->template ParallelizeImageRegion<OutputImageDimension>(
-    rows,
-    [&](const OutputImageRegionType & piece) {
-      ForEachSliceRow(piece, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType length) {
-        if (!finished.IsInside(rowStart))
-        {
-          this->FinishRow(accumulator, windows, background, rowStart, length);
-        }
-      });
-    },
-    nullptr);
+    rows, [&](const OutputImageRegionType & piece) { ForEachSliceRow(piece, function); }, nullptr);
 }
 
 template <typename TInputImage, typename TOutputImage>
