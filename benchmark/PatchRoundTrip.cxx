@@ -26,7 +26,7 @@
 //   size patch overlap weighting threads seconds memcpy_seconds ratio_to_memcpy
 //   extra_peak_rss_volumes max_abs_error
 // memcpy_seconds copies twice the stack's bytes (what extraction writes plus
-// what the merge reads) through a 64 MiB buffer in the same run.
+// what the merge reads) between two stack-sized buffers in the same run.
 #include "PatchBenchmarkVolumes.h"
 #include "itkMultiThreaderBase.h"
 #include "itkPatchExtractor.h"
