@@ -693,34 +693,48 @@ PatchMerger<TInputImage, TOutputImage>::FinishRow(const Accumulator &           
   {
     if (valuesPerVoxel == 1)
     {
-      // The common scalar case, branch-free so that it vectorises.
+      // The common scalar case, branch-free so that it vectorises: an
+      // uncovered voxel's sum is +0 and its scale 0, so adding the background
+      // there is exact, and subtracting -0 elsewhere keeps every value's bits.
+      // With a zero background (the default) nothing needs adding.
       const double uncovered = background[0];
-      const auto   normalised = [&](SizeValueType j, AccumulatorType sum) {
-        // Branch-free, so that it vectorises: an uncovered voxel's sum
-        // is +0 and its scale 0, so adding the background there is
-        // exact, and subtracting -0 elsewhere keeps every value's bits.
-        const double scale = rowReciprocal * reciprocals[j];
-        const double negatedBackground = scale != 0.0 ? 0.0 : -uncovered;
-        return static_cast<OutputComponentType>(static_cast<double>(sum) * scale - negatedBackground);
-      };
-      if constexpr (std::is_same<AccumulatorType, OutputComponentType>::value)
-      {
-        if (accumulator.ringSlices == 0)
-        {
-          // The sums are the output row: one pointer, because the
-          // compiler does not vectorise a loop whose two pointers are equal.
-          for (SizeValueType j = 0; j < length; ++j)
+      const auto   finishScalarRow = [&](auto addBackground) {
+        const auto normalised = [&](SizeValueType j, AccumulatorType sum) {
+          const double scale = rowReciprocal * reciprocals[j];
+          const double value = static_cast<double>(sum) * scale;
+          if constexpr (decltype(addBackground)::value)
           {
-            target[j] = normalised(j, target[j]);
+            return static_cast<OutputComponentType>(value - (scale != 0.0 ? 0.0 : -uncovered));
           }
-          return;
+          return static_cast<OutputComponentType>(value);
+        };
+        if constexpr (std::is_same<AccumulatorType, OutputComponentType>::value)
+        {
+          if (accumulator.ringSlices == 0)
+          {
+            // The sums are the output row: one pointer, because the
+            // compiler does not vectorise a loop whose two pointers are equal.
+            for (SizeValueType j = 0; j < length; ++j)
+            {
+              target[j] = normalised(j, target[j]);
+            }
+            return;
+          }
         }
-      }
-      for (SizeValueType j = 0; j < length; ++j)
+        for (SizeValueType j = 0; j < length; ++j)
+        {
+          target[j] = normalised(j, sums[j]);
+        }
+        std::fill_n(sums, length, AccumulatorType{ 0 }); // the ring slots are reused by later slices
+      };
+      if (uncovered == 0.0)
       {
-        target[j] = normalised(j, sums[j]);
+        finishScalarRow(std::false_type{});
       }
-      std::fill_n(sums, length, AccumulatorType{ 0 }); // the ring slots are reused by later slices
+      else
+      {
+        finishScalarRow(std::true_type{});
+      }
       return;
     }
   }
