@@ -256,6 +256,7 @@ private:
              const OutputImageRegionType &            rows,
              const OutputImageRegionType &            finished);
 
+  /** One pass of FinishRows: the rows of `rows` outside `finished`, split over the work units. */
   void
   FinishRowsInParallel(const Accumulator &                      accumulator,
                        const WindowsType &                      windows,
