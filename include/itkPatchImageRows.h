@@ -92,6 +92,25 @@ GetNumberOfSliceRows(const ImageRegion<VDimension> & region)
   return VDimension == 1 ? region.GetNumberOfPixels()
                          : region.GetNumberOfPixels() / std::max<SizeValueType>(region.GetSize(0), 1);
 }
+
+/** The place of the row that starts at `rowStart` in ForEachSliceRow's order over `region`. */
+template <unsigned int VDimension>
+SizeValueType
+GetSliceRowNumber(const ImageRegion<VDimension> & region, const Index<VDimension> & rowStart)
+{
+  if constexpr (VDimension == 1)
+  {
+    return static_cast<SizeValueType>(rowStart[0] - region.GetIndex(0));
+  }
+  SizeValueType number = 0;
+  SizeValueType rowsPerStep = 1; // rows between two steps along axis d
+  for (unsigned int d = 1; d < VDimension; ++d)
+  {
+    number += static_cast<SizeValueType>(rowStart[d] - region.GetIndex(d)) * rowsPerStep;
+    rowsPerStep *= region.GetSize(d);
+  }
+  return number;
+}
 } // end namespace itk
 
 #endif

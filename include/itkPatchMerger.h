@@ -73,6 +73,15 @@ namespace itk
  * When the stack's ReleaseDataFlag is on, each line is released as soon as
  * it is scattered, so the next line is never computed while it is still held.
  *
+ * A stack already in memory whole (the first line pulled leaves every patch
+ * over the request buffered: an image, or a source that produced the stack
+ * whole) is merged row by row instead: each output row gathers every patch
+ * row over it, line after line in the same order, in a buffer that stays in
+ * cache, and is written once. Nothing is zeroed or carried, and the stack is
+ * read once in its own order, so the merge runs close to the speed of reading
+ * the stack. The result is bit-identical to the line-by-line merge. (A
+ * mask-restricted grid, below, is always merged line by line.)
+ *
  * A mask-restricted grid (PatchGrid::HasSkippedPatches, from an extractor
  * with a MaskImage) breaks the separable denominator: the merger then sums
  * the weights too, next to the values over the requested region only (in the
@@ -83,12 +92,12 @@ namespace itk
  * component into an output with as many components: C class probabilities
  * computed from a 1-channel image merge with the grid of that image.
  *
- * Accumulation happens in the output buffer when the output's component type
- * is float or double, and in a double window of at most P slices (along the
- * slowest axis) for integer outputs, whose values are rounded to nearest and
- * saturate at the type's limits. A row is finished (normalised, converted,
- * written) right after the last line that touches it, while its sums are
- * still in cache. Patches are added in increasing k, so the result is
+ * Line by line, accumulation happens in the output buffer when the output's
+ * component type is float or double, and in a double window of at most P
+ * slices (along the slowest axis) for integer outputs, whose values are
+ * rounded to nearest and saturate at the type's limits. A row is finished
+ * (normalised, converted, written) right after the last line that touches it,
+ * while its sums are still in cache. Patches are added in increasing k, so the result is
  * bit-identical for any number of threads and any streaming split.
  *
  * The grid comes from SetPatchGrid() or, when none is set, from the stack's
@@ -226,9 +235,52 @@ private:
     ModifiedTimeType pipelineMTime{ 0 };
   };
 
+  /** A run of kept patches of one patch line, with what adding them to a row needs. */
+  struct PatchRun;
+
   /** Whether the carried sums belong to the division just before `region`, with nothing modified since. */
   bool
   CanUseCarriedSums(const OutputImageRegionType & region) const;
+
+  /** Requests patches first..last of the stack and brings them up to date. */
+  void
+  PullPatches(SizeValueType first, SizeValueType last);
+
+  /** The stack region of patches first..last: their full extent on the image axes. */
+  InputImageRegionType
+  GetStackRegion(SizeValueType first, SizeValueType last) const;
+
+  /** Requests the first line the line-by-line merge would pull (the first
+   * past `scatteredThrough` on the slowest axis), and tells whether the
+   * stack's buffered region then holds every patch of the box `lines`: a stack
+   * in memory, or a source that produced it whole. */
+  bool
+  StackHoldsEveryLine(const OutputImageRegionType & lines, IndexValueType scatteredThrough);
+
+  /** Merges `region` from a stack that holds every patch of `lines`, one row
+   * at a time: the row's sums gather every patch over it, in the order of the
+   * line-by-line merge, in a buffer that stays in cache, and the row is
+   * written once. Nothing is zeroed or carried. */
+  void
+  MergeRowByRow(const Accumulator &                      accumulator,
+                const WindowsType &                      windows,
+                const std::vector<OutputComponentType> & background,
+                const OutputImageRegionType &            lines);
+
+  /** The patches first..last (kept, in one line), their regions and distinct axis-0 profiles. */
+  PatchRun
+  MakePatchRun(const WindowsType & windows, SizeValueType first, SizeValueType last) const;
+
+  /** Adds the run's part of the row that starts at `rowStart` to `rowSums`, the row's sums.
+   * `rowWeights` is scratch for the scalar case's weights. */
+  void
+  AddRunToRow(const PatchRun &                            run,
+              const Accumulator &                         accumulator,
+              const WindowsType &                         windows,
+              AccumulatorType *                           rowSums,
+              const typename OutputImageType::IndexType & rowStart,
+              SizeValueType                               rowLength,
+              std::vector<WeightedValueType> &            rowWeights) const;
 
   /** Adds the patches first..last of one line to the sums. When they are
    * scalar, it also finishes the rows of `finalRows` it covers right after
@@ -269,9 +321,10 @@ private:
   void
   ForEachRowInParallel(const OutputImageRegionType & rows, TRowFunction && function);
 
-  /** Normalises, converts and writes one row of sums (clearing a ring's row). */
+  /** Normalises, converts and writes the row `sums` (clearing it when it is a ring's row). */
   void
   FinishRow(const Accumulator &                         accumulator,
+            AccumulatorType *                           sums,
             const WindowsType &                         windows,
             const std::vector<OutputComponentType> &    background,
             const typename OutputImageType::IndexType & rowStart,

@@ -22,6 +22,7 @@
 #include "itkPatchImageRows.h"
 #include "itkPatchPrefetch.h"
 #include "itkPatchStackGrid.h"
+#include "itkTotalProgressReporter.h"
 
 #include <algorithm>
 #include <cmath>
@@ -98,6 +99,22 @@ struct PatchMerger<TInputImage, TOutputImage>::Accumulator
 };
 
 template <typename TInputImage, typename TOutputImage>
+struct PatchMerger<TInputImage, TOutputImage>::PatchRun
+{
+  SizeValueType first{ 0 };
+  SizeValueType last{ 0 };
+  /** The grid index of the first patch: the run's patches share it but on axis 0. */
+  typename OutputImageType::IndexType gridIndex{};
+  std::vector<OutputImageRegionType>  regions{};
+  /** Grid index along axis 0, a patch's. */
+  std::vector<IndexValueType> positions{};
+  /** Most positions (all interior ones) share one axis-0 profile. */
+  std::vector<const std::vector<double> *> distinctProfiles{};
+  /** A patch's profile, into distinctProfiles. */
+  std::vector<SizeValueType> profileOfPatch{};
+};
+
+template <typename TInputImage, typename TOutputImage>
 void
 PatchMerger<TInputImage, TOutputImage>::SetCustomProfile(unsigned int axis, const std::vector<double> & profile)
 {
@@ -154,11 +171,19 @@ PatchMerger<TInputImage, TOutputImage>::GenerateInputRequestedRegion()
   {
     return;
   }
-  InputImageRegionType line = stack->GetLargestPossibleRegion();
-  line.SetIndex(OutputImageDimension, static_cast<IndexValueType>(m_LinePatchRange.first));
-  line.SetSize(OutputImageDimension, m_LinePatchRange.second - m_LinePatchRange.first + 1);
-  line.Crop(stack->GetLargestPossibleRegion());
-  stack->SetRequestedRegion(line);
+  stack->SetRequestedRegion(this->GetStackRegion(m_LinePatchRange.first, m_LinePatchRange.second));
+}
+
+template <typename TInputImage, typename TOutputImage>
+auto
+PatchMerger<TInputImage, TOutputImage>::GetStackRegion(SizeValueType first, SizeValueType last) const
+  -> InputImageRegionType
+{
+  InputImageRegionType patches = this->GetInput()->GetLargestPossibleRegion();
+  patches.SetIndex(OutputImageDimension, static_cast<IndexValueType>(first));
+  patches.SetSize(OutputImageDimension, last - first + 1);
+  patches.Crop(this->GetInput()->GetLargestPossibleRegion());
+  return patches;
 }
 
 template <typename TInputImage, typename TOutputImage>
@@ -241,8 +266,31 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
 
   // A mask-restricted grid breaks the separable normaliser (DESIGN section 4):
   // then the weights are summed too, over the requested region only.
-  const bool                   sumWeights = grid.HasSkippedPatches();
-  Accumulator                  accumulator(region, components, sumWeights);
+  const bool  sumWeights = grid.HasSkippedPatches();
+  Accumulator accumulator(region, components, sumWeights);
+
+  // Sums carried from the previous request, when it was the division just
+  // before this one: the lines it scattered are not pulled again. Until this
+  // request succeeds, nothing is carried.
+  const bool                  useCarried = this->CanUseCarriedSums(region);
+  const OutputImageRegionType arrived = useCarried ? m_CarriedSums.region : OutputImageRegionType();
+  const IndexValueType        scatteredThrough = useCarried ? m_CarriedSums.lastLinePosition : -1;
+  m_CarriedSums.region = OutputImageRegionType();
+  m_CarriedSums.lastLinePosition = -1;
+
+  const OutputImageRegionType lines = grid.GetOverlappingGridRegion(region);
+  auto *                      stack = const_cast<InputImageType *>(this->GetInput());
+  if (!sumWeights && this->StackHoldsEveryLine(lines, scatteredThrough))
+  {
+    m_CarriedSums.sums = std::vector<AccumulatorType>();
+    this->MergeRowByRow(accumulator, windows, background, lines);
+    if (stack->ShouldIReleaseData())
+    {
+      stack->ReleaseData();
+    }
+    return;
+  }
+
   std::vector<AccumulatorType> ring;
   const auto sliceComponents = static_cast<SizeValueType>(accumulator.sliceVoxels * accumulator.valuesPerVoxel);
   if constexpr (std::is_same<AccumulatorType, OutputComponentType>::value)
@@ -266,16 +314,6 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
     accumulator.base = ring.data();
   }
 
-  // Sums carried from the previous request, when it was the division just
-  // before this one: the lines it scattered are not pulled again. Until this
-  // request succeeds, nothing is carried.
-  const bool                  useCarried = this->CanUseCarriedSums(region);
-  const OutputImageRegionType arrived = useCarried ? m_CarriedSums.region : OutputImageRegionType();
-  const IndexValueType        scatteredThrough = useCarried ? m_CarriedSums.lastLinePosition : -1;
-  m_CarriedSums.region = OutputImageRegionType();
-  m_CarriedSums.lastLinePosition = -1;
-
-  const OutputImageRegionType lines = grid.GetOverlappingGridRegion(region);
   const IndexValueType regionEnd = region.GetIndex(SliceAxis) + static_cast<IndexValueType>(region.GetSize(SliceAxis));
   // Lines that straddle the region's end leave sums in the slices after it,
   // at most P-1 of them: a ring of P-1 slices keeps them for the next division.
@@ -314,7 +352,6 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
     });
   }
 
-  auto *              stack = const_cast<InputImageType *>(this->GetInput());
   const SizeValueType numberOfLines = GetNumberOfSliceRows(lines);
   SizeValueType       merged = 0;
 
@@ -349,15 +386,7 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
         {
           ++last;
         }
-        m_LinePatchRange = { first, last };
-        this->GenerateInputRequestedRegion();
-        stack->PropagateRequestedRegion();
-        stack->UpdateOutputData();
-        if (!stack->GetBufferedRegion().IsInside(stack->GetRequestedRegion()))
-        {
-          itkExceptionMacro(<< "the stack's source produced " << stack->GetBufferedRegion() << " instead of "
-                            << stack->GetRequestedRegion());
-        }
+        this->PullPatches(first, last);
         finished = this->ScatterLine(accumulator, windows, background, first, last, lastTouched);
         // A stack flagged ReleaseData gives its line back before the next one is computed.
         if (stack->ShouldIReleaseData())
@@ -411,6 +440,228 @@ PatchMerger<TInputImage, TOutputImage>::CanUseCarriedSums(const OutputImageRegio
 }
 
 template <typename TInputImage, typename TOutputImage>
+void
+PatchMerger<TInputImage, TOutputImage>::PullPatches(SizeValueType first, SizeValueType last)
+{
+  auto * stack = const_cast<InputImageType *>(this->GetInput());
+  m_LinePatchRange = { first, last };
+  this->GenerateInputRequestedRegion();
+  stack->PropagateRequestedRegion();
+  stack->UpdateOutputData();
+  if (!stack->GetBufferedRegion().IsInside(stack->GetRequestedRegion()))
+  {
+    itkExceptionMacro(<< "the stack's source produced " << stack->GetBufferedRegion() << " instead of "
+                      << stack->GetRequestedRegion());
+  }
+}
+
+template <typename TInputImage, typename TOutputImage>
+bool
+PatchMerger<TInputImage, TOutputImage>::StackHoldsEveryLine(const OutputImageRegionType & lines,
+                                                            IndexValueType                scatteredThrough)
+{
+  constexpr unsigned int SliceAxis = Accumulator::SliceAxis;
+  if (lines.GetNumberOfPixels() == 0)
+  {
+    return false;
+  }
+  auto firstLine = lines.GetIndex();
+  firstLine[SliceAxis] = std::max(firstLine[SliceAxis], scatteredThrough + 1);
+  if (firstLine[SliceAxis] > lines.GetUpperIndex()[SliceAxis])
+  {
+    return false; // the previous division scattered every line: their sums are carried
+  }
+  // Pulling the line the line-by-line merge would pull first costs nothing
+  // extra; a source that streams the stack produces that line only.
+  const PatchGridType & grid = this->GetPatchGrid();
+  const SizeValueType   first = grid.GetLinearIndex(firstLine);
+  const SizeValueType   lineLength = OutputImageDimension > 1 ? lines.GetSize(0) : 1; // in 1-D a patch is a line
+  this->PullPatches(first, first + lineLength - 1);
+  return this->GetInput()->GetBufferedRegion().IsInside(
+    this->GetStackRegion(grid.GetLinearIndex(lines.GetIndex()), grid.GetLinearIndex(lines.GetUpperIndex())));
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchMerger<TInputImage, TOutputImage>::MergeRowByRow(const Accumulator &                      accumulator,
+                                                      const WindowsType &                      windows,
+                                                      const std::vector<OutputComponentType> & background,
+                                                      const OutputImageRegionType &            lines)
+{
+  const PatchGridType & grid = this->GetPatchGrid();
+  // Every line of the box, by its place in ForEachSliceRow's order.
+  std::vector<PatchRun> runs;
+  runs.reserve(GetNumberOfSliceRows(lines));
+  ForEachSliceRow(lines, [&](const typename OutputImageType::IndexType & lineStart, SizeValueType lineLength) {
+    const SizeValueType first = grid.GetLinearIndex(lineStart);
+    runs.push_back(this->MakePatchRun(windows, first, first + lineLength - 1));
+  });
+
+  const SizeValueType numberOfPixels = accumulator.region.GetNumberOfPixels();
+  this->GetMultiThreader()->SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
+  this->GetMultiThreader()->template ParallelizeImageRegion<OutputImageDimension>(
+    accumulator.region,
+    [&](const OutputImageRegionType & piece) {
+      TotalProgressReporter          progress(this, numberOfPixels);
+      std::vector<AccumulatorType>   sums(piece.GetSize(0) * static_cast<SizeValueType>(accumulator.valuesPerVoxel));
+      std::vector<WeightedValueType> rowWeights;
+      ForEachSliceRow(piece, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType rowLength) {
+        std::fill_n(
+          sums.data(), rowLength * static_cast<SizeValueType>(accumulator.valuesPerVoxel), AccumulatorType{ 0 });
+        typename OutputImageType::SizeType rowSize;
+        rowSize.Fill(1);
+        rowSize[0] = rowLength;
+        // The lines over the row, in the order the line-by-line merge adds them.
+        ForEachSliceRow(grid.GetOverlappingGridRegion(OutputImageRegionType(rowStart, rowSize)),
+                        [&](const typename OutputImageType::IndexType & lineStart, SizeValueType) {
+                          this->AddRunToRow(runs[GetSliceRowNumber(lines, lineStart)],
+                                            accumulator,
+                                            windows,
+                                            sums.data(),
+                                            rowStart,
+                                            rowLength,
+                                            rowWeights);
+                        });
+        this->FinishRow(accumulator, sums.data(), windows, background, rowStart, rowLength);
+        progress.Completed(rowLength);
+      });
+    },
+    nullptr);
+}
+
+template <typename TInputImage, typename TOutputImage>
+auto
+PatchMerger<TInputImage, TOutputImage>::MakePatchRun(const WindowsType & windows,
+                                                     SizeValueType       first,
+                                                     SizeValueType       last) const -> PatchRun
+{
+  const PatchGridType &   grid = this->GetPatchGrid();
+  const PatchAxisWindow & axis0Window = windows.GetAxisWindow(0);
+  PatchRun                run;
+  run.first = first;
+  run.last = last;
+  run.gridIndex = grid.GetGridIndex(first);
+  for (SizeValueType patch = first; patch <= last; ++patch)
+  {
+    run.regions.push_back(grid.GetPatchRegion(patch));
+    run.positions.push_back(grid.GetGridIndex(patch)[0]);
+    const auto & profile = axis0Window.GetProfile(static_cast<SizeValueType>(run.positions.back()));
+    const auto   same = std::find_if(
+      run.distinctProfiles.begin(), run.distinctProfiles.end(), [&](const auto * other) { return *other == profile; });
+    run.profileOfPatch.push_back(static_cast<SizeValueType>(same - run.distinctProfiles.begin()));
+    if (same == run.distinctProfiles.end())
+    {
+      run.distinctProfiles.push_back(&profile);
+    }
+  }
+  return run;
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchMerger<TInputImage, TOutputImage>::AddRunToRow(const PatchRun &                            run,
+                                                    const Accumulator &                         accumulator,
+                                                    const WindowsType &                         windows,
+                                                    AccumulatorType *                           rowSums,
+                                                    const typename OutputImageType::IndexType & rowStart,
+                                                    SizeValueType                               rowLength,
+                                                    std::vector<WeightedValueType> &            rowWeights) const
+{
+  // Along axes 1..N-1 the row is at the same offset in every patch of the run.
+  const double rowWeight = windows.GetRowWeight(run.gridIndex, rowStart - run.regions.front().GetIndex());
+  if (rowWeight == 0.0)
+  {
+    return;
+  }
+  const InputImageType * stack = this->GetInput();
+  const auto *           stackBuffer = GetComponentBuffer(stack);
+  const OffsetValueType  components = accumulator.components;
+  const OffsetValueType  valuesPerVoxel = accumulator.valuesPerVoxel;
+  const bool             sumWeights = valuesPerVoxel > components; // a mask-restricted grid
+  const bool             scalar = valuesPerVoxel == 1;
+  const SizeValueType    profileLength = this->GetPatchGrid().GetPatchSize()[0];
+  if (scalar)
+  {
+    // The scalar case forms the row's weights once per distinct profile,
+    // w = float(rowWeight * profile) exactly as PatchWindows defines it.
+    rowWeights.resize(run.distinctProfiles.size() * profileLength);
+    for (SizeValueType p = 0; p < run.distinctProfiles.size(); ++p)
+    {
+      std::transform(run.distinctProfiles[p]->begin(),
+                     run.distinctProfiles[p]->end(),
+                     rowWeights.begin() + static_cast<OffsetValueType>(p * profileLength),
+                     [rowWeight](double value) { return static_cast<WeightedValueType>(rowWeight * value); });
+    }
+  }
+  // Every patch of the run adds its part of the row in increasing k.
+  const IndexValueType rowEnd = rowStart[0] + static_cast<IndexValueType>(rowLength);
+  for (SizeValueType i = 0; i < run.regions.size(); ++i)
+  {
+    const OutputImageRegionType & patchRegion = run.regions[i];
+    const IndexValueType          begin = std::max(rowStart[0], patchRegion.GetIndex(0));
+    const IndexValueType          end =
+      std::min(rowEnd, patchRegion.GetIndex(0) + static_cast<IndexValueType>(patchRegion.GetSize(0)));
+    if (begin >= end)
+    {
+      continue;
+    }
+    auto partStart = rowStart;
+    partStart[0] = begin;
+    const auto                         offset = partStart - patchRegion.GetIndex();
+    typename InputImageType::IndexType stackIndex;
+    for (unsigned int d = 0; d < OutputImageDimension; ++d)
+    {
+      stackIndex[d] = offset[d];
+    }
+    stackIndex[OutputImageDimension] = static_cast<IndexValueType>(run.first + i);
+    const auto * source = stackBuffer + components * stack->ComputeOffset(stackIndex);
+    // The patch's next rows follow this one in the stack.
+    PrefetchRowAhead(
+      source, components * stack->GetOffsetTable()[1], components * static_cast<std::size_t>(end - begin));
+    AccumulatorType *   sums = rowSums + (begin - rowStart[0]) * valuesPerVoxel;
+    const SizeValueType length = static_cast<SizeValueType>(end - begin);
+    if (scalar)
+    {
+      // Branch-free so that it vectorises: a zero weight selects 0
+      // (never 0·v, which is NaN for v = NaN or Inf).
+      const WeightedValueType * weights = rowWeights.data() + run.profileOfPatch[i] * profileLength + offset[0];
+      const bool                inputIsWeighted = m_InputIsWeighted;
+      for (SizeValueType j = 0; j < length; ++j)
+      {
+        const auto value = static_cast<WeightedValueType>(source[j]);
+        const auto term = inputIsWeighted ? value : weights[j] * value;
+        sums[j] += weights[j] != WeightedValueType{ 0 } ? static_cast<AccumulatorType>(term) : AccumulatorType{ 0 };
+      }
+      continue;
+    }
+    auto gridIndex = run.gridIndex;
+    gridIndex[0] = run.positions[i];
+    const double * profile = windows.GetRowProfile(gridIndex, offset[0]);
+    for (SizeValueType j = 0; j < length; ++j)
+    {
+      const double weight = rowWeight * profile[j];
+      // Voxels outside a patch's window (Crop, Adaptive's padding) never touch the sums.
+      if (weight == 0.0)
+      {
+        continue;
+      }
+      const auto sourceVoxel = source + j * components;
+      auto       sumsVoxel = sums + j * valuesPerVoxel;
+      for (OffsetValueType c = 0; c < components; ++c)
+      {
+        const auto value = static_cast<WeightedValueType>(sourceVoxel[c]);
+        sumsVoxel[c] +=
+          static_cast<AccumulatorType>(m_InputIsWeighted ? value : static_cast<WeightedValueType>(weight) * value);
+      }
+      if (sumWeights)
+      {
+        sumsVoxel[components] += static_cast<AccumulatorType>(weight);
+      }
+    }
+  }
+}
+
+template <typename TInputImage, typename TOutputImage>
 auto
 PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator &                      accumulator,
                                                     const WindowsType &                      windows,
@@ -419,12 +670,7 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator &         
                                                     SizeValueType                            last,
                                                     const OutputImageRegionType & finalRows) -> OutputImageRegionType
 {
-  const InputImageType * stack = this->GetInput();
-  const auto *           stackBuffer = GetComponentBuffer(stack);
-  const PatchGridType &  grid = this->GetPatchGrid();
-  const OffsetValueType  components = accumulator.components;
-  const bool             sumWeights = accumulator.valuesPerVoxel > components; // a mask-restricted grid
-
+  const PatchGridType & grid = this->GetPatchGrid();
   // Along a line only the position on axis 0 changes: the line spans from its first patch to its last.
   OutputImageRegionType lineRegion = grid.GetPatchRegion(first);
   lineRegion.SetSize(
@@ -437,35 +683,11 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator &         
   {
     return OutputImageRegionType();
   }
-
-  // The patches of a line share their extent and windows along axes 1..N-1:
-  // only their regions and axis-0 profiles differ, and most positions (all
-  // the interior ones) have the same profile.
-  std::vector<OutputImageRegionType>       patchRegions;
-  std::vector<IndexValueType>              positions; // grid index along axis 0
-  std::vector<const std::vector<double> *> distinctProfiles;
-  std::vector<SizeValueType>               profileOfPatch; // into distinctProfiles
-  const PatchAxisWindow &                  axis0Window = windows.GetAxisWindow(0);
-  for (SizeValueType patch = first; patch <= last; ++patch)
-  {
-    patchRegions.push_back(grid.GetPatchRegion(patch));
-    positions.push_back(grid.GetGridIndex(patch)[0]);
-    const auto & profile = axis0Window.GetProfile(static_cast<SizeValueType>(positions.back()));
-    const auto   same = std::find_if(
-      distinctProfiles.begin(), distinctProfiles.end(), [&](const auto * other) { return *other == profile; });
-    profileOfPatch.push_back(static_cast<SizeValueType>(same - distinctProfiles.begin()));
-    if (same == distinctProfiles.end())
-    {
-      distinctProfiles.push_back(&profile);
-    }
-  }
-  const auto          lineGridIndex = grid.GetGridIndex(first);
-  const SizeValueType profileLength = grid.GetPatchSize()[0];
-  const bool          scalar = components == 1 && !sumWeights;
+  const PatchRun run = this->MakePatchRun(windows, first, last);
   // The final rows this line covers whole along axis 0 are finished as soon
   // as the line's last patch has added to them, while they are in cache.
   OutputImageRegionType fused = finalRows;
-  const bool            fuseFinish = scalar && finalRows.GetNumberOfPixels() > 0 &&
+  const bool            fuseFinish = accumulator.valuesPerVoxel == 1 && finalRows.GetNumberOfPixels() > 0 &&
                           lineRegion.GetIndex(0) == finalRows.GetIndex(0) &&
                           lineRegion.GetSize(0) == finalRows.GetSize(0) && fused.Crop(lineRegion);
   if (!fuseFinish)
@@ -477,101 +699,15 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator &         
   this->GetMultiThreader()->template ParallelizeImageRegion<OutputImageDimension>(
     lineRegion,
     [&](const OutputImageRegionType & piece) {
-      // The scalar case forms each row's weights once per distinct profile,
-      // w = float(rowWeight * profile) exactly as PatchWindows defines it.
-      std::vector<WeightedValueType> rowWeights(scalar ? distinctProfiles.size() * profileLength : 0);
       // Each thread owns its voxels. Row by row, every patch of the line adds
-      // its part of the row in increasing k while the row's sums stay in cache.
-      const auto addLineToRow = [&](const typename OutputImageType::IndexType & rowStart, SizeValueType rowLength) {
-        // Along axes 1..N-1 the row is at the same offset in every patch of the line.
-        const double rowWeight = windows.GetRowWeight(lineGridIndex, rowStart - patchRegions.front().GetIndex());
-        if (rowWeight == 0.0)
-        {
-          return;
-        }
-        if (scalar)
-        {
-          for (SizeValueType p = 0; p < distinctProfiles.size(); ++p)
-          {
-            std::transform(distinctProfiles[p]->begin(),
-                           distinctProfiles[p]->end(),
-                           rowWeights.begin() + static_cast<OffsetValueType>(p * profileLength),
-                           [rowWeight](double value) { return static_cast<WeightedValueType>(rowWeight * value); });
-          }
-        }
-        const IndexValueType rowEnd = rowStart[0] + static_cast<IndexValueType>(rowLength);
-        for (SizeValueType patch = first; patch <= last; ++patch)
-        {
-          const OutputImageRegionType & patchRegion = patchRegions[patch - first];
-          const IndexValueType          begin = std::max(rowStart[0], patchRegion.GetIndex(0));
-          const IndexValueType          end =
-            std::min(rowEnd, patchRegion.GetIndex(0) + static_cast<IndexValueType>(patchRegion.GetSize(0)));
-          if (begin >= end)
-          {
-            continue;
-          }
-          auto partStart = rowStart;
-          partStart[0] = begin;
-          const auto                         offset = partStart - patchRegion.GetIndex();
-          typename InputImageType::IndexType stackIndex;
-          for (unsigned int d = 0; d < OutputImageDimension; ++d)
-          {
-            stackIndex[d] = offset[d];
-          }
-          stackIndex[OutputImageDimension] = static_cast<IndexValueType>(patch);
-          const auto * source = stackBuffer + components * stack->ComputeOffset(stackIndex);
-          // The patch's next rows follow this one in the stack.
-          PrefetchRowAhead(
-            source, components * stack->GetOffsetTable()[1], components * static_cast<std::size_t>(end - begin));
-          AccumulatorType *   sums = accumulator.Row(partStart);
-          const SizeValueType length = static_cast<SizeValueType>(end - begin);
-          if (scalar)
-          {
-            // Branch-free so that it vectorises: a zero weight selects 0
-            // (never 0·v, which is NaN for v = NaN or Inf).
-            const WeightedValueType * weights =
-              rowWeights.data() + profileOfPatch[patch - first] * profileLength + offset[0];
-            const bool inputIsWeighted = m_InputIsWeighted;
-            for (SizeValueType j = 0; j < length; ++j)
-            {
-              const auto value = static_cast<WeightedValueType>(source[j]);
-              const auto term = inputIsWeighted ? value : weights[j] * value;
-              sums[j] +=
-                weights[j] != WeightedValueType{ 0 } ? static_cast<AccumulatorType>(term) : AccumulatorType{ 0 };
-            }
-            continue;
-          }
-          auto gridIndex = lineGridIndex;
-          gridIndex[0] = positions[patch - first];
-          const double * profile = windows.GetRowProfile(gridIndex, offset[0]);
-          for (SizeValueType j = 0; j < length; ++j)
-          {
-            const double weight = rowWeight * profile[j];
-            // Voxels outside a patch's window (Crop, Adaptive's padding) never touch the sums.
-            if (weight == 0.0)
-            {
-              continue;
-            }
-            const auto sourceVoxel = source + j * components;
-            auto       sumsVoxel = sums + j * accumulator.valuesPerVoxel;
-            for (OffsetValueType c = 0; c < components; ++c)
-            {
-              const auto value = static_cast<WeightedValueType>(sourceVoxel[c]);
-              sumsVoxel[c] += static_cast<AccumulatorType>(
-                m_InputIsWeighted ? value : static_cast<WeightedValueType>(weight) * value);
-            }
-            if (sumWeights)
-            {
-              sumsVoxel[components] += static_cast<AccumulatorType>(weight);
-            }
-          }
-        }
-      };
+      // its part of the row while the row's sums stay in cache.
+      std::vector<WeightedValueType> rowWeights;
       ForEachSliceRow(piece, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType rowLength) {
-        addLineToRow(rowStart, rowLength);
+        AccumulatorType * sums = accumulator.Row(rowStart);
+        this->AddRunToRow(run, accumulator, windows, sums, rowStart, rowLength, rowWeights);
         if (fused.IsInside(rowStart))
         {
-          this->FinishRow(accumulator, windows, background, rowStart, rowLength);
+          this->FinishRow(accumulator, sums, windows, background, rowStart, rowLength);
         }
       });
     },
@@ -652,7 +788,7 @@ PatchMerger<TInputImage, TOutputImage>::FinishRowsInParallel(const Accumulator &
   this->ForEachRowInParallel(rows, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType length) {
     if (!finished.IsInside(rowStart))
     {
-      this->FinishRow(accumulator, windows, background, rowStart, length);
+      this->FinishRow(accumulator, accumulator.Row(rowStart), windows, background, rowStart, length);
     }
   });
 }
@@ -671,6 +807,7 @@ PatchMerger<TInputImage, TOutputImage>::ForEachRowInParallel(const OutputImageRe
 template <typename TInputImage, typename TOutputImage>
 void
 PatchMerger<TInputImage, TOutputImage>::FinishRow(const Accumulator &                         accumulator,
+                                                  AccumulatorType *                           sums,
                                                   const WindowsType &                         windows,
                                                   const std::vector<OutputComponentType> &    background,
                                                   const typename OutputImageType::IndexType & rowStart,
@@ -686,7 +823,6 @@ PatchMerger<TInputImage, TOutputImage>::FinishRow(const Accumulator &           
   const double   rowReciprocal = rowNormalizer > 0.0 ? 1.0 / rowNormalizer : 0.0;
   const double * reciprocals =
     windows.GetAxisWindow(0).GetNormalizerReciprocals().data() + (rowStart[0] - imageIndex[0]);
-  AccumulatorType *     sums = accumulator.Row(rowStart);
   OutputComponentType * target = outputBuffer + components * output->ComputeOffset(rowStart);
   const OffsetValueType valuesPerVoxel = accumulator.valuesPerVoxel;
   if constexpr (!std::is_integral<OutputComponentType>::value)
@@ -710,7 +846,7 @@ PatchMerger<TInputImage, TOutputImage>::FinishRow(const Accumulator &           
         };
         if constexpr (std::is_same<AccumulatorType, OutputComponentType>::value)
         {
-          if (accumulator.ringSlices == 0)
+          if (sums == target)
           {
             // The sums are the output row: one pointer, because the
             // compiler does not vectorise a loop whose two pointers are equal.
@@ -725,7 +861,10 @@ PatchMerger<TInputImage, TOutputImage>::FinishRow(const Accumulator &           
         {
           target[j] = normalised(j, sums[j]);
         }
-        std::fill_n(sums, length, AccumulatorType{ 0 }); // the ring slots are reused by later slices
+        if (accumulator.ringSlices > 0)
+        {
+          std::fill_n(sums, length, AccumulatorType{ 0 }); // the ring slots are reused by later slices
+        }
       };
       if (uncovered == 0.0)
       {

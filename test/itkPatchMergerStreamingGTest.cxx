@@ -25,9 +25,12 @@
 #include "itkImageAlgorithm.h"
 #include "itkImageToImageFilter.h"
 #include "itkStreamingImageFilter.h"
+#include "itkVectorImage.h"
 #include "gtest/gtest.h"
 
 #include <algorithm>
+#include <cmath>
+#include <functional>
 #include <map>
 
 namespace
@@ -37,20 +40,22 @@ using Weighting = itk::PatchStreamingEnums::Weighting;
 using ImageType = itk::Image<float, 3>;
 using StackType = itk::Image<float, 4>;
 
-/** A pass-through "per-patch model" that records every stack region it computes. */
-class RecordingFilter : public itk::ImageToImageFilter<StackType, StackType>
+/** A pass-through "per-patch model" that computes only the stack region
+ * requested of it (so the merger pulls it line by line) and records each one. */
+template <typename TStack = StackType>
+class RecordingFilter : public itk::ImageToImageFilter<TStack, TStack>
 {
 public:
   ITK_DISALLOW_COPY_AND_MOVE(RecordingFilter);
   using Self = RecordingFilter;
-  using Superclass = itk::ImageToImageFilter<StackType, StackType>;
+  using Superclass = itk::ImageToImageFilter<TStack, TStack>;
   using Pointer = itk::SmartPointer<Self>;
   itkNewMacro(Self);
 
   struct Request
   {
-    StackType::RegionType region;
-    int                   division;
+    typename TStack::RegionType region;
+    int                         division;
   };
   std::vector<Request> requests;
   int                  currentDivision{ -1 };
@@ -63,7 +68,7 @@ protected:
     requests.push_back({ this->GetOutput()->GetRequestedRegion(), currentDivision });
   }
   void
-  DynamicThreadedGenerateData(const StackType::RegionType & region) override
+  DynamicThreadedGenerateData(const typename TStack::RegionType & region) override
   {
     itk::ImageAlgorithm::Copy(this->GetInput(), this->GetOutput(), region, region);
   }
@@ -73,7 +78,7 @@ struct Pipeline
 {
   ImageType::Pointer                      image;
   itk::PatchExtractor<ImageType>::Pointer extractor;
-  RecordingFilter::Pointer                model;
+  RecordingFilter<>::Pointer              model;
   itk::PatchMerger<StackType>::Pointer    merger;
 };
 
@@ -92,7 +97,7 @@ MakePipeline(Weighting weighting, BorderMode mode = BorderMode::Squeeze)
   p.extractor->SetPatchOverlap({ { 6, 5, 4 } }); // 50 %
   p.extractor->SetBorderMode(mode);
   p.extractor->UpdateOutputInformation();
-  p.model = RecordingFilter::New();
+  p.model = RecordingFilter<>::New();
   p.model->SetInput(p.extractor->GetOutput());
   p.merger = itk::PatchMerger<StackType>::New();
   p.merger->SetInput(p.model->GetOutput());
@@ -173,8 +178,8 @@ TEST(PatchMergerStreaming, StreamedDivisionsAreBitIdenticalAndPullOnlyOverlappin
       EXPECT_EQ(divisionRegions.size(),
                 streamer->GetRegionSplitter()->GetNumberOfSplits(whole.image->GetLargestPossibleRegion(), divisions));
       EXPECT_GE(divisionRegions.size(), std::min(divisions, 6u));
-      EXPECT_EQ(PatchStreamingTest::DescribeDifferences(whole.merger->GetOutput(), streamer->GetOutput(),
-                                                        whole.image->GetLargestPossibleRegion()),
+      EXPECT_EQ(PatchStreamingTest::DescribeDifferences(
+                  whole.merger->GetOutput(), streamer->GetOutput(), whole.image->GetLargestPossibleRegion()),
                 "");
 
       const auto &                           grid = p.extractor->GetPatchGrid();
@@ -188,7 +193,8 @@ TEST(PatchMergerStreaming, StreamedDivisionsAreBitIdenticalAndPullOnlyOverlappin
       }
       // Divisions arrive in order: the sums of straddling lines are carried, every patch is computed once.
       EXPECT_EQ(computed.size(), grid.GetNumberOfPatches());
-      EXPECT_EQ(std::count_if(computed.begin(), computed.end(), [](const auto & patch) { return patch.second != 1; }), 0);
+      EXPECT_EQ(std::count_if(computed.begin(), computed.end(), [](const auto & patch) { return patch.second != 1; }),
+                0);
       for (const auto & request : p.model->requests)
       {
         ASSERT_GE(request.division, 0);
@@ -209,7 +215,7 @@ TEST(PatchMergerStreaming, OutOfOrderAndRepeatedRequestsRecomputeCorrectly)
 {
   Pipeline whole = MakePipeline(Weighting::Gaussian, BorderMode::Edge);
   whole.merger->Update();
-  Pipeline p = MakePipeline(Weighting::Gaussian, BorderMode::Edge);
+  Pipeline   p = MakePipeline(Weighting::Gaussian, BorderMode::Edge);
   const auto full = whole.image->GetLargestPossibleRegion();
   auto       assembled = ImageType::New();
   assembled->CopyInformation(whole.image);
@@ -269,8 +275,8 @@ TEST(PatchMergerStreaming, IntegerOutputStreamsBitIdentically)
     streamer->SetNumberOfStreamDivisions(5);
     streamer->Update();
     const LabelType * expected = weighting == Weighting::Average ? labels.GetPointer() : whole->GetOutput();
-    EXPECT_EQ(PatchStreamingTest::DescribeDifferences(expected, streamer->GetOutput(), labels->GetLargestPossibleRegion()),
-              "")
+    EXPECT_EQ(
+      PatchStreamingTest::DescribeDifferences(expected, streamer->GetOutput(), labels->GetLargestPossibleRegion()), "")
       << itk::ToString(weighting);
   }
 }
@@ -284,14 +290,16 @@ void
 ExpectStreamedMergeEqualsTheImage(const TImage * image, const typename TImage::SizeType & patch, unsigned int divisions)
 {
   using StreamedStack = itk::Image<float, TImage::ImageDimension + 1>;
-  auto extractor = PatchStreamingTest::MakeExtractor<TImage>(image, patch, typename TImage::SizeType(), BorderMode::Squeeze);
+  auto extractor =
+    PatchStreamingTest::MakeExtractor<TImage>(image, patch, typename TImage::SizeType(), BorderMode::Squeeze);
   auto merger = itk::PatchMerger<StreamedStack>::New();
   merger->SetInput(extractor->GetOutput());
   auto streamer = itk::StreamingImageFilter<TImage, TImage>::New();
   streamer->SetInput(merger->GetOutput());
   streamer->SetNumberOfStreamDivisions(divisions);
   streamer->Update();
-  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(image, streamer->GetOutput(), image->GetLargestPossibleRegion()), "")
+  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(image, streamer->GetOutput(), image->GetLargestPossibleRegion()),
+            "")
     << "patch " << patch << ", " << divisions << " divisions";
 }
 
@@ -310,5 +318,146 @@ TEST(PatchMergerStreaming, DivisionsEndingBelowIndexZeroCarryNothingSpurious)
   {
     ExpectStreamedMergeEqualsTheImage<ImageType>(volume, { { 4, 3, patch } }, 5);
   }
+}
+} // namespace
+
+namespace
+{
+/** Merges `stack` with the merger `configure` sets up, output streamed in
+ * `divisions`: straight from the stack (in memory, so merged row by row) or
+ * through a filter that computes only the lines requested of it (so merged
+ * line by line). */
+template <typename TStack, typename TOutput>
+typename TOutput::Pointer
+MergeStack(TStack *                                                         stack,
+           const itk::PatchGrid<TOutput::ImageDimension> &                  grid,
+           const std::function<void(itk::PatchMerger<TStack, TOutput> *)> & configure,
+           bool                                                             lineByLine,
+           unsigned int                                                     divisions)
+{
+  auto merger = itk::PatchMerger<TStack, TOutput>::New();
+  auto lines = RecordingFilter<TStack>::New();
+  lines->SetInput(stack);
+  merger->SetInput(lineByLine ? lines->GetOutput() : stack);
+  merger->SetPatchGrid(grid);
+  configure(merger);
+  auto streamer = itk::StreamingImageFilter<TOutput, TOutput>::New();
+  streamer->SetInput(merger->GetOutput());
+  streamer->SetNumberOfStreamDivisions(divisions);
+  streamer->Update();
+  EXPECT_EQ(lines->requests.empty(), !lineByLine);
+  for (const auto & request : lines->requests)
+  {
+    EXPECT_LE(request.region.GetSize(TOutput::ImageDimension), grid.GetGridSize()[0]) << "more than one line at once";
+  }
+  return streamer->GetOutput();
+}
+
+/** Extracts `image` whole, then expects the row-by-row merge of the stack in
+ * memory to equal the line-by-line merge bit for bit, whole and streamed. */
+template <typename TImage, typename TOutput = TImage, typename TConfigure>
+void
+ExpectRowByRowEqualsLineByLine(const TImage *                    image,
+                               const typename TImage::SizeType & patch,
+                               const typename TImage::SizeType & overlap,
+                               BorderMode                        mode,
+                               const TConfigure &                configure)
+{
+  using StackOfImage = typename itk::PatchExtractor<TImage>::OutputImageType;
+  auto extractor = PatchStreamingTest::MakeExtractor<TImage>(image, patch, overlap, mode);
+  extractor->UpdateLargestPossibleRegion();
+  StackOfImage * stack = extractor->GetOutput();
+  for (const unsigned int divisions : { 1u, 4u })
+  {
+    SCOPED_TRACE(itk::ToString(mode) + ", " + std::to_string(divisions) + " divisions");
+    const auto rowByRow =
+      MergeStack<StackOfImage, TOutput>(stack, extractor->GetPatchGrid(), configure, false, divisions);
+    const auto lineByLine =
+      MergeStack<StackOfImage, TOutput>(stack, extractor->GetPatchGrid(), configure, true, divisions);
+    EXPECT_EQ(PatchStreamingTest::DescribeDifferences(
+                lineByLine.GetPointer(), rowByRow.GetPointer(), image->GetLargestPossibleRegion()),
+              "");
+  }
+}
+
+/** Arbitrary floats (times `scale`), so that a different order of additions shows. */
+template <typename TImage>
+typename TImage::Pointer
+MakeArbitraryImage(const typename TImage::SizeType & size,
+                   unsigned int                      seed,
+                   unsigned int                      components = 1,
+                   float                             scale = 1.0f)
+{
+  auto   image = PatchStreamingTest::MakeRandomImage<TImage>(size, seed, components);
+  auto * values = image->GetPixelContainer();
+  for (itk::SizeValueType i = 0; i < values->Size(); ++i)
+  {
+    (*values)[i] = std::sin((*values)[i]) * 2.1f * scale;
+  }
+  return image;
+}
+
+TEST(PatchMergerStreaming, StackInMemoryMergesRowByRowBitIdenticallyToLineByLine)
+{
+  const auto image = MakeArbitraryImage<ImageType>({ { 37, 23, 29 } }, 91);
+  for (const BorderMode mode : { BorderMode::Squeeze, BorderMode::Edge, BorderMode::Crop })
+  {
+    for (const Weighting weighting :
+         { Weighting::Average, Weighting::Gaussian, Weighting::Hann, Weighting::Crop, Weighting::Custom })
+    {
+      SCOPED_TRACE(itk::ToString(weighting));
+      ExpectRowByRowEqualsLineByLine<ImageType>(
+        image, { { 12, 10, 8 } }, { { 6, 5, 3 } }, mode, [&](itk::PatchMerger<StackType> * merger) {
+          PatchStreamingTest::ApplyWeighting(
+            merger, PatchStreamingTest::MakeTestWeighting(weighting, merger->GetPatchGrid().GetPatchSize()));
+        });
+    }
+  }
+  // A background where no patch reaches; a stack that holds weighted values.
+  ExpectRowByRowEqualsLineByLine<ImageType>(
+    image, { { 11, 9, 7 } }, { { 4, 0, 2 } }, BorderMode::Crop, [](itk::PatchMerger<StackType> * merger) {
+      merger->SetWeighting(Weighting::Gaussian);
+      merger->SetBackgroundValue(-3.5f);
+    });
+  ExpectRowByRowEqualsLineByLine<ImageType>(
+    image, { { 11, 9, 7 } }, { { 4, 3, 2 } }, BorderMode::Edge, [](itk::PatchMerger<StackType> * merger) {
+      merger->SetWeighting(Weighting::Gaussian);
+      merger->InputIsWeightedOn();
+    });
+}
+
+TEST(PatchMergerStreaming, RowByRowMergeOfOtherImagesIsBitIdenticalToLineByLine)
+{
+  // Two components.
+  using VectorType = itk::VectorImage<float, 3>;
+  ExpectRowByRowEqualsLineByLine<VectorType>(
+    MakeArbitraryImage<VectorType>({ { 19, 14, 11 } }, 92, 2),
+    { { 8, 6, 5 } },
+    { { 4, 3, 2 } },
+    BorderMode::Edge,
+    [](itk::PatchMerger<itk::VectorImage<float, 4>> * merger) { merger->SetWeighting(Weighting::Gaussian); });
+  // An integer output: sums in double, rounded.
+  using ShortType = itk::Image<short, 3>;
+  ExpectRowByRowEqualsLineByLine<ImageType, ShortType>(
+    MakeArbitraryImage<ImageType>({ { 21, 17, 13 } }, 93, 1, 40.0f),
+    { { 8, 6, 5 } },
+    { { 4, 3, 2 } },
+    BorderMode::Squeeze,
+    [](itk::PatchMerger<StackType, ShortType> * merger) { merger->SetWeighting(Weighting::Gaussian); });
+  // 2-D and 1-D.
+  using Image2Type = itk::Image<float, 2>;
+  ExpectRowByRowEqualsLineByLine<Image2Type>(
+    MakeArbitraryImage<Image2Type>({ { 41, 35 } }, 94),
+    { { 12, 9 } },
+    { { 6, 4 } },
+    BorderMode::Crop,
+    [](itk::PatchMerger<itk::Image<float, 3>> * merger) { merger->SetWeighting(Weighting::Hann); });
+  using Image1Type = itk::Image<float, 1>;
+  ExpectRowByRowEqualsLineByLine<Image1Type>(
+    MakeArbitraryImage<Image1Type>({ { 53 } }, 95),
+    { { 10 } },
+    { { 7 } },
+    BorderMode::Edge,
+    [](itk::PatchMerger<itk::Image<float, 2>> * merger) { merger->SetWeighting(Weighting::Gaussian); });
 }
 } // namespace
