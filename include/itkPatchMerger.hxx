@@ -112,6 +112,8 @@ struct PatchMerger<TInputImage, TOutputImage>::PatchRun
   std::vector<const std::vector<double> *> distinctProfiles{};
   /** A patch's profile, into distinctProfiles. */
   std::vector<SizeValueType> profileOfPatch{};
+  /** Every profile is 1 throughout (Average weighting). */
+  bool unitProfiles{ true };
 };
 
 template <typename TInputImage, typename TOutputImage>
@@ -552,6 +554,8 @@ PatchMerger<TInputImage, TOutputImage>::MakePatchRun(const WindowsType & windows
     if (same == run.distinctProfiles.end())
     {
       run.distinctProfiles.push_back(&profile);
+      run.unitProfiles =
+        run.unitProfiles && std::all_of(profile.begin(), profile.end(), [](double value) { return value == 1.0; });
     }
   }
   return run;
@@ -580,7 +584,9 @@ PatchMerger<TInputImage, TOutputImage>::AddRunToRow(const PatchRun &            
   const bool             sumWeights = valuesPerVoxel > components; // a mask-restricted grid
   const bool             scalar = valuesPerVoxel == 1;
   const SizeValueType    profileLength = this->GetPatchGrid().GetPatchSize()[0];
-  if (scalar)
+  // Where every weight is 1 (Average), w·v = v exactly: the values are added as they are.
+  const bool unitWeights = scalar && run.unitProfiles && rowWeight == 1.0;
+  if (scalar && !unitWeights)
   {
     // The scalar case forms the row's weights once per distinct profile,
     // w = float(rowWeight * profile) exactly as PatchWindows defines it.
@@ -620,6 +626,14 @@ PatchMerger<TInputImage, TOutputImage>::AddRunToRow(const PatchRun &            
       source, components * stack->GetOffsetTable()[1], components * static_cast<std::size_t>(end - begin));
     AccumulatorType *   sums = rowSums + (begin - rowStart[0]) * valuesPerVoxel;
     const SizeValueType length = static_cast<SizeValueType>(end - begin);
+    if (unitWeights)
+    {
+      for (SizeValueType j = 0; j < length; ++j)
+      {
+        sums[j] += static_cast<AccumulatorType>(static_cast<WeightedValueType>(source[j]));
+      }
+      continue;
+    }
     if (scalar)
     {
       // Branch-free so that it vectorises: a zero weight selects 0
