@@ -101,11 +101,12 @@ struct PatchMerger<TInputImage, TOutputImage>::Accumulator
 template <typename TInputImage, typename TOutputImage>
 struct PatchMerger<TInputImage, TOutputImage>::PatchRun
 {
+  /** The first patch's k: the run holds patches first, first + 1, ... */
   SizeValueType first{ 0 };
-  SizeValueType last{ 0 };
   /** The grid index of the first patch: the run's patches share it but on axis 0. */
   typename OutputImageType::IndexType gridIndex{};
-  std::vector<OutputImageRegionType>  regions{};
+  /** Each patch's region of the image. */
+  std::vector<OutputImageRegionType> regions{};
   /** Grid index along axis 0, a patch's. */
   std::vector<IndexValueType> positions{};
   /** Most positions (all interior ones) share one axis-0 profile. */
@@ -541,7 +542,6 @@ PatchMerger<TInputImage, TOutputImage>::MakePatchRun(const WindowsType & windows
   const PatchAxisWindow & axis0Window = windows.GetAxisWindow(0);
   PatchRun                run;
   run.first = first;
-  run.last = last;
   run.gridIndex = grid.GetGridIndex(first);
   for (SizeValueType patch = first; patch <= last; ++patch)
   {
