@@ -242,6 +242,10 @@ private:
   bool
   CanUseCarriedSums(const OutputImageRegionType & region) const;
 
+  /** Throws ProcessAborted when AbortGenerateData is set, else sends `progress`. */
+  void
+  ReportProgress(float progress);
+
   /** Requests patches first..last of the stack and brings them up to date. */
   void
   PullPatches(SizeValueType first, SizeValueType last);

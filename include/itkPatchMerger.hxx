@@ -22,7 +22,6 @@
 #include "itkPatchImageRows.h"
 #include "itkPatchPrefetch.h"
 #include "itkPatchStackGrid.h"
-#include "itkTotalProgressReporter.h"
 
 #include <algorithm>
 #include <cmath>
@@ -362,13 +361,7 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
   // overlaps the region); they come with non-decreasing start on the slowest
   // axis. In 1-D each patch is a line of its own.
   ForEachSliceRow(lines, [&](const typename OutputImageType::IndexType & lineStart, SizeValueType lineLength) {
-    if (this->GetAbortGenerateData())
-    {
-      ProcessAborted aborted(__FILE__, __LINE__);
-      aborted.SetDescription("PatchMerger: AbortGenerateDataOn");
-      throw aborted;
-    }
-    this->UpdateProgress(static_cast<float>(merged++) / static_cast<float>(numberOfLines));
+    this->ReportProgress(static_cast<float>(merged++) / static_cast<float>(numberOfLines));
     const OutputImageRegionType lastTouched = this->GetRowsLastTouchedBy(lineStart, lines, region);
     OutputImageRegionType       finished; // the rows the scatter finished itself
     // Lines scattered by the previous division have their sums carried.
@@ -500,36 +493,61 @@ PatchMerger<TInputImage, TOutputImage>::MergeRowByRow(const Accumulator &       
     runs.push_back(this->MakePatchRun(windows, first, first + lineLength - 1));
   });
 
-  const SizeValueType numberOfPixels = accumulator.region.GetNumberOfPixels();
-  this->GetMultiThreader()->SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
-  this->GetMultiThreader()->template ParallelizeImageRegion<OutputImageDimension>(
-    accumulator.region,
-    [&](const OutputImageRegionType & piece) {
-      TotalProgressReporter          progress(this, numberOfPixels);
-      std::vector<AccumulatorType>   sums(piece.GetSize(0) * static_cast<SizeValueType>(accumulator.valuesPerVoxel));
-      std::vector<WeightedValueType> rowWeights;
-      ForEachSliceRow(piece, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType rowLength) {
-        std::fill_n(
-          sums.data(), rowLength * static_cast<SizeValueType>(accumulator.valuesPerVoxel), AccumulatorType{ 0 });
-        typename OutputImageType::SizeType rowSize;
-        rowSize.Fill(1);
-        rowSize[0] = rowLength;
-        // The lines over the row, in the order the line-by-line merge adds them.
-        ForEachSliceRow(grid.GetOverlappingGridRegion(OutputImageRegionType(rowStart, rowSize)),
-                        [&](const typename OutputImageType::IndexType & lineStart, SizeValueType) {
-                          this->AddRunToRow(runs[GetSliceRowNumber(lines, lineStart)],
-                                            accumulator,
-                                            windows,
-                                            sums.data(),
-                                            rowStart,
-                                            rowLength,
-                                            rowWeights);
-                        });
-        this->FinishRow(accumulator, sums.data(), windows, background, rowStart, rowLength);
-        progress.Completed(rowLength);
-      });
-    },
-    nullptr);
+  // In chunks of slices, so that progress and abort are handled on this
+  // thread between them (ProcessObject sends progress events from the
+  // updating thread only).
+  constexpr SizeValueType       ProgressSteps = 32;
+  constexpr unsigned int        SliceAxis = Accumulator::SliceAxis;
+  const OutputImageRegionType & region = accumulator.region;
+  const SizeValueType           slices = region.GetSize(SliceAxis);
+  const SizeValueType           chunks = std::min(slices, ProgressSteps);
+  for (SizeValueType chunk = 0; chunk < chunks; ++chunk)
+  {
+    this->ReportProgress(static_cast<float>(chunk) / static_cast<float>(chunks));
+    OutputImageRegionType rows = region;
+    rows.SetIndex(SliceAxis, region.GetIndex(SliceAxis) + static_cast<IndexValueType>(slices * chunk / chunks));
+    rows.SetSize(SliceAxis, slices * (chunk + 1) / chunks - slices * chunk / chunks);
+    this->GetMultiThreader()->SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
+    this->GetMultiThreader()->template ParallelizeImageRegion<OutputImageDimension>(
+      rows,
+      [&](const OutputImageRegionType & piece) {
+        std::vector<AccumulatorType>   sums(piece.GetSize(0) * static_cast<SizeValueType>(accumulator.valuesPerVoxel));
+        std::vector<WeightedValueType> rowWeights;
+        ForEachSliceRow(piece, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType rowLength) {
+          std::fill_n(
+            sums.data(), rowLength * static_cast<SizeValueType>(accumulator.valuesPerVoxel), AccumulatorType{ 0 });
+          typename OutputImageType::SizeType rowSize;
+          rowSize.Fill(1);
+          rowSize[0] = rowLength;
+          // The lines over the row, in the order the line-by-line merge adds them.
+          ForEachSliceRow(grid.GetOverlappingGridRegion(OutputImageRegionType(rowStart, rowSize)),
+                          [&](const typename OutputImageType::IndexType & lineStart, SizeValueType) {
+                            this->AddRunToRow(runs[GetSliceRowNumber(lines, lineStart)],
+                                              accumulator,
+                                              windows,
+                                              sums.data(),
+                                              rowStart,
+                                              rowLength,
+                                              rowWeights);
+                          });
+          this->FinishRow(accumulator, sums.data(), windows, background, rowStart, rowLength);
+        });
+      },
+      nullptr);
+  }
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchMerger<TInputImage, TOutputImage>::ReportProgress(float progress)
+{
+  if (this->GetAbortGenerateData())
+  {
+    ProcessAborted aborted(__FILE__, __LINE__);
+    aborted.SetDescription("PatchMerger: AbortGenerateDataOn");
+    throw aborted;
+  }
+  this->UpdateProgress(progress);
 }
 
 template <typename TInputImage, typename TOutputImage>

@@ -426,6 +426,50 @@ TEST(PatchMergerStreaming, StackInMemoryMergesRowByRowBitIdenticallyToLineByLine
     });
 }
 
+TEST(PatchMergerStreaming, BothMergesReportProgressAndStopWhenAborted)
+{
+  const auto image = MakeArbitraryImage<ImageType>({ { 37, 23, 29 } }, 96);
+  auto       extractor =
+    PatchStreamingTest::MakeExtractor<ImageType>(image, { { 12, 10, 8 } }, { { 6, 5, 4 } }, BorderMode::Squeeze);
+  extractor->UpdateLargestPossibleRegion();
+  for (const bool lineByLine : { false, true })
+  {
+    SCOPED_TRACE(lineByLine ? "line by line" : "row by row");
+    const auto makeMerger = [&] {
+      auto lines = RecordingFilter<>::New();
+      lines->SetInput(extractor->GetOutput());
+      auto merger = itk::PatchMerger<StackType>::New();
+      merger->SetInput(lineByLine ? lines->GetOutput() : extractor->GetOutput());
+      merger->SetPatchGrid(extractor->GetPatchGrid());
+      return std::make_pair(merger, lines);
+    };
+    // Progress rises from 0 to 1 in steps, sent from the updating thread.
+    const auto         merging = makeMerger();
+    const auto &       merger = merging.first;
+    std::vector<float> progress;
+    merger->AddObserver(itk::ProgressEvent(),
+                        [&](const itk::EventObject &) { progress.push_back(merger->GetProgress()); });
+    merger->Update();
+    ASSERT_GE(progress.size(), 10u);
+    EXPECT_EQ(progress.front(), 0.0f);
+    EXPECT_EQ(progress.back(), 1.0f);
+    EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
+    // An abort requested at the first step past 0 stops the merge there.
+    const auto aborting = makeMerger();
+    const auto abortingMerger = aborting.first;
+    bool       aborted = false;
+    abortingMerger->AddObserver(itk::ProgressEvent(), [&](const itk::EventObject &) {
+      if (abortingMerger->GetProgress() > 0.0f)
+      {
+        abortingMerger->AbortGenerateDataOn();
+      }
+    });
+    abortingMerger->AddObserver(itk::AbortEvent(), [&](const itk::EventObject &) { aborted = true; });
+    EXPECT_THROW(abortingMerger->Update(), itk::ProcessAborted);
+    EXPECT_TRUE(aborted);
+  }
+}
+
 TEST(PatchMergerStreaming, RowByRowMergeOfOtherImagesIsBitIdenticalToLineByLine)
 {
   // Two components.
