@@ -97,8 +97,8 @@ namespace itk
  * slices (along the slowest axis) for integer outputs, whose values are
  * rounded to nearest and saturate at the type's limits. A row is finished
  * (normalised, converted, written) right after the last line that touches it,
- * while its sums are still in cache. Patches are added in increasing k, so the result is
- * bit-identical for any number of threads and any streaming split.
+ * while its sums are still in cache. Patches are added in increasing k, so the
+ * result is bit-identical for any number of threads and any streaming split.
  *
  * The grid comes from SetPatchGrid() or, when none is set, from the stack's
  * MetaDataDictionary (PatchGrid_* keys, as PatchExtractor writes them). The
@@ -261,10 +261,10 @@ private:
   bool
   StackHoldsEveryLine(const OutputImageRegionType & lines, IndexValueType scatteredThrough);
 
-  /** Merges `region` from a stack that holds every patch of `lines`, one row
-   * at a time: the row's sums gather every patch over it, in the order of the
-   * line-by-line merge, in a buffer that stays in cache, and the row is
-   * written once. Nothing is zeroed or carried. */
+  /** Merges the accumulator's region from a stack that holds every patch of
+   * `lines`, one row at a time: the row's sums gather every patch over it, in
+   * the order of the line-by-line merge, in a buffer that stays in cache, and
+   * the row is written once. Nothing is zeroed or carried. */
   void
   MergeRowByRow(const Accumulator &                      accumulator,
                 const WindowsType &                      windows,
