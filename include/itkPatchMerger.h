@@ -312,18 +312,15 @@ private:
              const OutputImageRegionType &            rows,
              const OutputImageRegionType &            finished);
 
-  /** One pass of FinishRows: the rows of `rows` outside `finished`, split over the work units. */
-  void
-  FinishRowsInParallel(const Accumulator &                      accumulator,
-                       const WindowsType &                      windows,
-                       const std::vector<OutputComponentType> & background,
-                       const OutputImageRegionType &            rows,
-                       const OutputImageRegionType &            finished);
-
   /** Calls `function(rowStart, length)` for the rows of `rows`, split over the work units. */
   template <typename TRowFunction>
   void
   ForEachRowInParallel(const OutputImageRegionType & rows, TRowFunction && function);
+
+  /** Calls `function(piece)` for the pieces of `region` the work units split it into. */
+  template <typename TPieceFunction>
+  void
+  ForEachPieceInParallel(const OutputImageRegionType & region, TPieceFunction && function);
 
   /** Normalises, converts and writes the row `sums` (clearing it when it is a ring's row). */
   void

@@ -507,33 +507,29 @@ PatchMerger<TInputImage, TOutputImage>::MergeRowByRow(const Accumulator &       
     OutputImageRegionType rows = region;
     rows.SetIndex(SliceAxis, region.GetIndex(SliceAxis) + static_cast<IndexValueType>(slices * chunk / chunks));
     rows.SetSize(SliceAxis, slices * (chunk + 1) / chunks - slices * chunk / chunks);
-    this->GetMultiThreader()->SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
-    this->GetMultiThreader()->template ParallelizeImageRegion<OutputImageDimension>(
-      rows,
-      [&](const OutputImageRegionType & piece) {
-        std::vector<AccumulatorType>   sums(piece.GetSize(0) * static_cast<SizeValueType>(accumulator.valuesPerVoxel));
-        std::vector<WeightedValueType> rowWeights;
-        ForEachSliceRow(piece, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType rowLength) {
-          std::fill_n(
-            sums.data(), rowLength * static_cast<SizeValueType>(accumulator.valuesPerVoxel), AccumulatorType{ 0 });
-          typename OutputImageType::SizeType rowSize;
-          rowSize.Fill(1);
-          rowSize[0] = rowLength;
-          // The lines over the row, in the order the line-by-line merge adds them.
-          ForEachSliceRow(grid.GetOverlappingGridRegion(OutputImageRegionType(rowStart, rowSize)),
-                          [&](const typename OutputImageType::IndexType & lineStart, SizeValueType) {
-                            this->AddRunToRow(runs[GetSliceRowNumber(lines, lineStart)],
-                                              accumulator,
-                                              windows,
-                                              sums.data(),
-                                              rowStart,
-                                              rowLength,
-                                              rowWeights);
-                          });
-          this->FinishRow(accumulator, sums.data(), windows, background, rowStart, rowLength);
-        });
-      },
-      nullptr);
+    this->ForEachPieceInParallel(rows, [&](const OutputImageRegionType & piece) {
+      std::vector<AccumulatorType>   sums(piece.GetSize(0) * static_cast<SizeValueType>(accumulator.valuesPerVoxel));
+      std::vector<WeightedValueType> rowWeights;
+      ForEachSliceRow(piece, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType rowLength) {
+        std::fill_n(
+          sums.data(), rowLength * static_cast<SizeValueType>(accumulator.valuesPerVoxel), AccumulatorType{ 0 });
+        typename OutputImageType::SizeType rowSize;
+        rowSize.Fill(1);
+        rowSize[0] = rowLength;
+        // The lines over the row, in the order the line-by-line merge adds them.
+        ForEachSliceRow(grid.GetOverlappingGridRegion(OutputImageRegionType(rowStart, rowSize)),
+                        [&](const typename OutputImageType::IndexType & lineStart, SizeValueType) {
+                          this->AddRunToRow(runs[GetSliceRowNumber(lines, lineStart)],
+                                            accumulator,
+                                            windows,
+                                            sums.data(),
+                                            rowStart,
+                                            rowLength,
+                                            rowWeights);
+                        });
+        this->FinishRow(accumulator, sums.data(), windows, background, rowStart, rowLength);
+      });
+    });
   }
 }
 
@@ -727,23 +723,19 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const Accumulator &         
     fused = OutputImageRegionType();
   }
 
-  this->GetMultiThreader()->SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
-  this->GetMultiThreader()->template ParallelizeImageRegion<OutputImageDimension>(
-    lineRegion,
-    [&](const OutputImageRegionType & piece) {
-      // Each thread owns its voxels. Row by row, every patch of the line adds
-      // its part of the row while the row's sums stay in cache.
-      std::vector<WeightedValueType> rowWeights;
-      ForEachSliceRow(piece, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType rowLength) {
-        AccumulatorType * sums = accumulator.Row(rowStart);
-        this->AddRunToRow(run, accumulator, windows, sums, rowStart, rowLength, rowWeights);
-        if (fused.IsInside(rowStart))
-        {
-          this->FinishRow(accumulator, sums, windows, background, rowStart, rowLength);
-        }
-      });
-    },
-    nullptr);
+  this->ForEachPieceInParallel(lineRegion, [&](const OutputImageRegionType & piece) {
+    // Each thread owns its voxels. Row by row, every patch of the line adds
+    // its part of the row while the row's sums stay in cache.
+    std::vector<WeightedValueType> rowWeights;
+    ForEachSliceRow(piece, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType rowLength) {
+      AccumulatorType * sums = accumulator.Row(rowStart);
+      this->AddRunToRow(run, accumulator, windows, sums, rowStart, rowLength, rowWeights);
+      if (fused.IsInside(rowStart))
+      {
+        this->FinishRow(accumulator, sums, windows, background, rowStart, rowLength);
+      }
+    });
+  });
   return fused;
 }
 
@@ -805,24 +797,13 @@ PatchMerger<TInputImage, TOutputImage>::FinishRows(const Accumulator &          
     OutputImageRegionType pass = rows;
     pass.SetIndex(SliceAxis, passBegin);
     pass.SetSize(SliceAxis, static_cast<SizeValueType>(std::min(passSlices, end - passBegin)));
-    this->FinishRowsInParallel(accumulator, windows, background, pass, finished);
+    this->ForEachRowInParallel(pass, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType length) {
+      if (!finished.IsInside(rowStart))
+      {
+        this->FinishRow(accumulator, accumulator.Row(rowStart), windows, background, rowStart, length);
+      }
+    });
   }
-}
-
-template <typename TInputImage, typename TOutputImage>
-void
-PatchMerger<TInputImage, TOutputImage>::FinishRowsInParallel(const Accumulator &                      accumulator,
-                                                             const WindowsType &                      windows,
-                                                             const std::vector<OutputComponentType> & background,
-                                                             const OutputImageRegionType &            rows,
-                                                             const OutputImageRegionType &            finished)
-{
-  this->ForEachRowInParallel(rows, [&](const typename OutputImageType::IndexType & rowStart, SizeValueType length) {
-    if (!finished.IsInside(rowStart))
-    {
-      this->FinishRow(accumulator, accumulator.Row(rowStart), windows, background, rowStart, length);
-    }
-  });
 }
 
 template <typename TInputImage, typename TOutputImage>
@@ -831,9 +812,17 @@ void
 PatchMerger<TInputImage, TOutputImage>::ForEachRowInParallel(const OutputImageRegionType & rows,
                                                              TRowFunction &&               function)
 {
+  this->ForEachPieceInParallel(rows, [&](const OutputImageRegionType & piece) { ForEachSliceRow(piece, function); });
+}
+
+template <typename TInputImage, typename TOutputImage>
+template <typename TPieceFunction>
+void
+PatchMerger<TInputImage, TOutputImage>::ForEachPieceInParallel(const OutputImageRegionType & region,
+                                                               TPieceFunction &&             function)
+{
   this->GetMultiThreader()->SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
-  this->GetMultiThreader()->template ParallelizeImageRegion<OutputImageDimension>(
-    rows, [&](const OutputImageRegionType & piece) { ForEachSliceRow(piece, function); }, nullptr);
+  this->GetMultiThreader()->template ParallelizeImageRegion<OutputImageDimension>(region, function, nullptr);
 }
 
 template <typename TInputImage, typename TOutputImage>
