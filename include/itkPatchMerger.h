@@ -205,7 +205,8 @@ protected:
   void
   UpdateOutputData(DataObject * output) override;
 
-  /** Pulls and scatters the lines that overlap the requested output region. */
+  /** Merges the requested output region: row by row when the stack holds
+   * every patch over it, else pulling and scattering the lines that overlap it. */
   void
   GenerateData() override;
 
@@ -260,6 +261,22 @@ private:
    * in memory, or a source that produced it whole. */
   bool
   StackHoldsEveryLine(const OutputImageRegionType & lines, IndexValueType scatteredThrough);
+
+  /** Merges the accumulator's region line by line (DESIGN section 5): pulls
+   * each line of `lines` past `scatteredThrough`, scatters it, finishes the
+   * rows no later line touches, and carries the sums past the region's end.
+   * `arrived` holds the sums carried from the previous division. */
+  void
+  MergeLineByLine(Accumulator &                            accumulator,
+                  const WindowsType &                      windows,
+                  const std::vector<OutputComponentType> & background,
+                  const OutputImageRegionType &            lines,
+                  const OutputImageRegionType &            arrived,
+                  IndexValueType                           scatteredThrough);
+
+  /** A stack flagged ReleaseData gives its data back as soon as it is merged. */
+  void
+  ReleaseStackIfFlagged();
 
   /** Merges the accumulator's region from a stack that holds every patch of
    * `lines`, one row at a time: the row's sums gather every patch over it, in

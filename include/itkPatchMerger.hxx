@@ -251,8 +251,7 @@ template <typename TInputImage, typename TOutputImage>
 void
 PatchMerger<TInputImage, TOutputImage>::GenerateData()
 {
-  constexpr unsigned int SliceAxis = Accumulator::SliceAxis;
-  OutputImageType *      output = this->GetOutput();
+  OutputImageType * output = this->GetOutput();
   this->AllocateOutputs();
   const OutputImageRegionType region = output->GetRequestedRegion();
   const PatchGridType &       grid = this->GetPatchGrid();
@@ -281,17 +280,33 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
   m_CarriedSums.lastLinePosition = -1;
 
   const OutputImageRegionType lines = grid.GetOverlappingGridRegion(region);
-  auto *                      stack = const_cast<InputImageType *>(this->GetInput());
   if (!sumWeights && this->StackHoldsEveryLine(lines, scatteredThrough))
   {
     m_CarriedSums.sums = std::vector<AccumulatorType>();
     this->MergeRowByRow(accumulator, windows, background, lines);
-    if (stack->ShouldIReleaseData())
-    {
-      stack->ReleaseData();
-    }
-    return;
+    this->ReleaseStackIfFlagged();
   }
+  else
+  {
+    this->MergeLineByLine(accumulator, windows, background, lines, arrived, scatteredThrough);
+  }
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchMerger<TInputImage, TOutputImage>::MergeLineByLine(Accumulator &                            accumulator,
+                                                        const WindowsType &                      windows,
+                                                        const std::vector<OutputComponentType> & background,
+                                                        const OutputImageRegionType &            lines,
+                                                        const OutputImageRegionType &            arrived,
+                                                        IndexValueType                           scatteredThrough)
+{
+  constexpr unsigned int        SliceAxis = Accumulator::SliceAxis;
+  OutputImageType *             output = this->GetOutput();
+  const OutputImageRegionType & region = accumulator.region;
+  const PatchGridType &         grid = this->GetPatchGrid();
+  const OffsetValueType         components = accumulator.components;
+  const bool                    sumWeights = accumulator.valuesPerVoxel > components; // a mask-restricted grid
 
   std::vector<AccumulatorType> ring;
   const auto sliceComponents = static_cast<SizeValueType>(accumulator.sliceVoxels * accumulator.valuesPerVoxel);
@@ -384,11 +399,7 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
         }
         this->PullPatches(first, last);
         finished = this->ScatterLine(accumulator, windows, background, first, last, lastTouched);
-        // A stack flagged ReleaseData gives its line back before the next one is computed.
-        if (stack->ShouldIReleaseData())
-        {
-          stack->ReleaseData();
-        }
+        this->ReleaseStackIfFlagged(); // before the next line is computed
         first = last + 1;
       }
     }
@@ -412,6 +423,18 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
     m_CarriedSums.sums = std::vector<AccumulatorType>();
   }
 }
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchMerger<TInputImage, TOutputImage>::ReleaseStackIfFlagged()
+{
+  auto * stack = const_cast<InputImageType *>(this->GetInput());
+  if (stack->ShouldIReleaseData())
+  {
+    stack->ReleaseData();
+  }
+}
+
 
 template <typename TInputImage, typename TOutputImage>
 bool
