@@ -1,6 +1,6 @@
-# The module's description is its README.
-get_filename_component(MY_CURRENT_DIR "${CMAKE_CURRENT_LIST_FILE}" PATH)
-file(READ "${MY_CURRENT_DIR}/README.md" DOCUMENTATION)
+set(DOCUMENTATION "Patch-based processing of large N-D images: cut an image into a grid of \
+overlapping patches, process each patch, and blend the patches back into one image with \
+separable weighting, streaming through the ITK pipeline one patch line at a time.")
 
 itk_module(PatchStreaming
   ENABLE_SHARED
