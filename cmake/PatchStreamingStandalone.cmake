@@ -16,7 +16,7 @@ set(PatchStreaming_STANDALONE TRUE)
 include(CTest)
 include(GNUInstallDirs)
 
-# The examples read and write images.
+# The command-line tool and the examples read and write images.
 set(PatchStreaming_EXAMPLE_DEPENDS ITKIOImageBase ITKIONIFTI ITKIONRRD ITKIOMeta ITKIOVTK ITKIOPNG ITKIOTIFF ITKIOJPEG ITKIOBMP
   ITKSmoothing ITKImageIntensity ITKImageCompose ITKImageFilterBase ITKThresholding)
 if(BUILD_TESTING)
@@ -76,10 +76,11 @@ if(PatchStreaming_USE_SANITIZERS OR PatchStreaming_BUILD_FUZZER)
 endif()
 
 add_subdirectory(src)
+add_subdirectory(apps)
 add_subdirectory(examples)
-if(BUILD_TESTING)
-  add_subdirectory(test)
-endif()
+# Always: test/ defines the test-support target the fuzzer and the benchmarks
+# link; its tests are built only with BUILD_TESTING.
+add_subdirectory(test)
 # The benchmark programs are built by default; the sanitized test build skips them.
 option(PatchStreaming_BUILD_BENCHMARKS "Build the benchmark programs (benchmark/)" ON)
 if(PatchStreaming_BUILD_BENCHMARKS)

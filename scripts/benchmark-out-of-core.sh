@@ -9,7 +9,7 @@ work="${1:-$build/out-of-core}"
 
 "$root/scripts/build.sh"
 mkdir -p "$work"
-program="$build/examples/PatchStreamingOutOfCore"
+program="$build/benchmark/PatchStreamingOutOfCore"
 "$program" smooth 512 96 48 16 16 "$work"
 echo
 "$program" smooth 512 96 48 1 16 "$work"

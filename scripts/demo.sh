@@ -28,7 +28,7 @@ name="${name%%.*}"
 shift $(($# < 2 ? $# : 2))
 
 echo "demo: PatchwiseFilter $input -> $folder/${name}_patchwise.nrrd"
-"$build/examples/PatchwiseFilter/PatchwiseFilter" "$input" "$folder/${name}_patchwise.nrrd" \
+"$build/apps/PatchwiseFilter/PatchwiseFilter" "$input" "$folder/${name}_patchwise.nrrd" \
   --patch-size 48 --overlap-fraction 0.5 --process gaussian:2 --weighting gaussian \
   --stream-divisions 4 --preview "$folder/${name}_preview.png" "$@"
 echo "demo: output volume  $folder/${name}_patchwise.nrrd"

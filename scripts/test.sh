@@ -13,9 +13,10 @@ start=$SECONDS
 "$root/scripts/build.sh"
 ctest --test-dir "$build" --output-on-failure --parallel "$(nproc)"
 
+# Only what the sanitized suite runs: the tests and the programs they start.
 cmake -S "$root" -B "$sanitized" -G Ninja -D CMAKE_BUILD_TYPE=RelWithDebInfo -D PatchStreaming_USE_SANITIZERS=ON \
   -D PatchStreaming_BUILD_BENCHMARKS=OFF
-cmake --build "$sanitized" --parallel "$(nproc)"
+cmake --build "$sanitized" --target PatchStreamingTests --parallel "$(nproc)"
 ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LSAN_OPTIONS="suppressions=$root/scripts/lsan-suppressions.txt" \
   ctest --test-dir "$sanitized" --output-on-failure --parallel "$(nproc)"
