@@ -55,7 +55,7 @@ main(int argc, char * argv[])
   image->Allocate();
   for (itk::ImageRegionIteratorWithIndex<ImageType> it(image, image->GetBufferedRegion()); !it.IsAtEnd(); ++it)
   {
-    // Millimetres from the centre, then squared radii of the nested ellipsoids.
+    // Millimetres from the center, then squared radii of the nested ellipsoids.
     const double x = (it.GetIndex()[0] - 63.5) * 2.0, y = (it.GetIndex()[1] - 63.5) * 2.0;
     const double z = (it.GetIndex()[2] - 30.5) * 3.0;
     const double head = x * x / (95.0 * 95.0) + y * y / (115.0 * 115.0) + z * z / (85.0 * 85.0);

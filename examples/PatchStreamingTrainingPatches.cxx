@@ -28,8 +28,8 @@
 //
 // Writes DIR/<image name>_patches.nrrd per image and DIR/labels_patches.nrrd
 // (stacks [P0, P1, P2, N], the patches' physical geometry in the stack and
-// GetPatchOrigin), DIR/locations.csv (start index and centre label per patch),
-// and prints how often each label was drawn at the patch centre.
+// GetPatchOrigin), DIR/locations.csv (start index and center label per patch),
+// and prints how often each label was drawn at the patch center.
 #include "itkLabelPatchSampler.h"
 #include "itkPatchExtractor.h"
 
@@ -176,20 +176,20 @@ main(int argc, char * argv[])
 
     std::ofstream                 csv(folder + "/locations.csv");
     std::map<int, unsigned int>   drawn;
-    csv << "patch,start_0,start_1,start_2,centre_label\n";
+    csv << "patch,start_0,start_1,start_2,center_label\n";
     for (std::size_t k = 0; k < locations.size(); ++k)
     {
-      auto centre = locations[k];
+      auto center = locations[k];
       for (unsigned int d = 0; d < 3; ++d)
       {
-        centre[d] += static_cast<itk::IndexValueType>(patchSize[d] / 2);
+        center[d] += static_cast<itk::IndexValueType>(patchSize[d] / 2);
       }
-      const int label = labels->GetPixel(centre);
+      const int label = labels->GetPixel(center);
       ++drawn[label];
       csv << k << ',' << locations[k][0] << ',' << locations[k][1] << ',' << locations[k][2] << ',' << label << '\n';
     }
     std::cout << "wrote " << folder << "/locations.csv\n"
-              << count << " patches of " << patchSize << ", seed " << seed << "; centre labels drawn (effective probability):\n";
+              << count << " patches of " << patchSize << ", seed " << seed << "; center labels drawn (effective probability):\n";
     for (const auto & [label, probability] : sampler->GetEffectiveLabelProbabilities())
     {
       std::cout << "  label " << static_cast<int>(label) << ": " << drawn[label] << " ("

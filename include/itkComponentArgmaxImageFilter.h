@@ -35,6 +35,7 @@ namespace itk
  * holds one stream chunk of C channels, never C full-size channels.
  * The output type must hold C - 1 (checked, an exception names both).
  *
+ * \sa PatchMerger, PatchByPatchImageFilter, VectorIndexSelectionCastImageFilter, NthElementImageAdaptor
  * \ingroup PatchStreaming
  */
 template <typename TInputImage, typename TOutputImage = Image<unsigned char, TInputImage::ImageDimension>>

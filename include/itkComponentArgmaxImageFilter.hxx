@@ -56,12 +56,12 @@ ComponentArgmaxImageFilter<TInputImage, TOutputImage>::DynamicThreadedGenerateDa
 {
   const InputImageType * input = this->GetInput();
   OutputImageType *      output = this->GetOutput();
-  const auto *           inputBuffer = GetComponentBuffer(input);
+  const auto *           inputBuffer = PatchStreamingDetail::GetComponentBuffer(input);
   const OffsetValueType  components = input->GetNumberOfComponentsPerPixel();
   const SizeValueType    rowLength = outputRegionForThread.GetSize(0);
 
   TotalProgressReporter progress(this, output->GetRequestedRegion().GetNumberOfPixels());
-  ForEachImageRow(outputRegionForThread, [&](const typename OutputImageType::IndexType & rowStart) {
+  PatchStreamingDetail::ForEachImageRow(outputRegionForThread, [&](const typename OutputImageType::IndexType & rowStart) {
     const auto *      scores = inputBuffer + input->ComputeOffset(rowStart) * components;
     OutputPixelType * labels = output->GetBufferPointer() + output->ComputeOffset(rowStart);
     for (SizeValueType j = 0; j < rowLength; ++j, scores += components)

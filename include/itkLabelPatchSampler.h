@@ -27,12 +27,12 @@ namespace itk
 {
 /** \class LabelPatchSampler
  * \brief Draws patch locations balanced across label values, as TorchIO's
- * LabelSampler: the label at the patch centre is l with probability
- * LabelProbabilities[l], and the centre is uniform among the voxels of that
+ * LabelSampler: the label at the patch center is l with probability
+ * LabelProbabilities[l], and the center is uniform among the voxels of that
  * label where a patch fits.
  *
  * LabelProbabilities maps label values to non-negative weights (normalised
- * here; labels not in the table are never centres). Counts are taken over
+ * here; labels not in the table are never centers). Counts are taken over
  * the voxels where a patch fits. A label of the table that occurs at none of
  * them has its probability redistributed over the present labels in
  * proportion to theirs (TorchIO's renormalisation);
@@ -41,8 +41,9 @@ namespace itk
  *
  * The LabelMap may be coarser than the ReferenceImage or have another
  * geometry (MapPatchSampler): then "uniform among the voxels of a label"
- * holds over the map's voxels, and the centre is drawn inside the chosen one.
+ * holds over the map's voxels, and the center is drawn inside the chosen one.
  *
+ * \sa PatchSampler, MapPatchSampler, WeightedPatchSampler, UniformPatchSampler, PatchExtractor::SetPatchLocations
  * \ingroup PatchStreaming
  */
 template <typename TLabelImage>

@@ -19,7 +19,7 @@
 #define itkMapPatchSampler_h
 
 #include "itkImageRegionConstIteratorWithIndex.h"
-#include "itkPatchCentreMapping.h"
+#include "itkPatchCenterMapping.h"
 #include "itkPatchDiscreteDistribution.h"
 #include "itkPatchSampler.h"
 
@@ -31,15 +31,16 @@ namespace itk
 {
 /** \class MapPatchSampler
  * \brief A PatchSampler driven by a voxel map: each map voxel gets a weight,
- * a voxel is drawn with probability proportional to it, and the patch centre
- * is an image voxel inside it (PatchCentreMapping: through physical space, so
+ * a voxel is drawn with probability proportional to it, and the patch center
+ * is an image voxel inside it (PatchCenterMapping: through physical space, so
  * the map may be coarser than the image or have another geometry).
  *
  * The base of WeightedPatchSampler and LabelPatchSampler. Only the map is
  * read whole (it may come from a streaming reader at a coarser resolution);
- * the map voxels whose centres fall on no allowed patch centre get weight 0,
+ * the map voxels whose centers fall on no allowed patch center get weight 0,
  * so the weights are those of the positions where a patch fits.
  *
+ * \sa PatchSampler, WeightedPatchSampler, LabelPatchSampler, PatchExtractor::SetPatchLocations
  * \ingroup PatchStreaming
  */
 template <typename TMapImage>
@@ -62,7 +63,7 @@ protected:
   ~MapPatchSampler() override = default;
 
   /** Reads `map` whole and finds, once, which of its voxels have their
-   * centre on an allowed patch centre; ForEachVoxel and BuildDistribution
+   * center on an allowed patch center; ForEachVoxel and BuildDistribution
    * then work on this map. */
   void
   ReadMap(const MapImageType * map)
@@ -72,8 +73,8 @@ protected:
     source->SetRequestedRegionToLargestPossibleRegion();
     source->Update();
     m_Map = map;
-    m_Mapping = std::make_unique<PatchCentreMapping<Superclass::ImageDimension>>(
-      map, this->GetReferenceImage(), this->GetCentreRegion());
+    m_Mapping = std::make_unique<PatchStreamingDetail::PatchCenterMapping<Superclass::ImageDimension>>(
+      map, this->GetReferenceImage(), this->GetCenterRegion());
     // In buffer order, as ForEachVoxel visits the voxels.
     m_Valid.clear();
     for (ImageRegionConstIteratorWithIndex<MapImageType> it(map, map->GetBufferedRegion()); !it.IsAtEnd(); ++it)
@@ -83,7 +84,7 @@ protected:
   }
 
   /** Calls visit(value, index, valid) for every voxel of the map ReadMap read;
-   * valid: its centre falls on an allowed patch centre. */
+   * valid: its center falls on an allowed patch center. */
   template <typename TVisit>
   void
   ForEachVoxel(TVisit && visit) const
@@ -124,7 +125,7 @@ protected:
   }
 
   IndexType
-  DrawCentre(PatchRandomGenerator & generator) const override
+  DrawCenter(PatchRandomGenerator & generator) const override
   {
     const IndexType mapVoxel = m_Map->ComputeIndex(static_cast<OffsetValueType>(m_Distribution.Draw(generator)));
     return m_Mapping->Draw(mapVoxel, generator);
@@ -132,7 +133,7 @@ protected:
 
 private:
   typename MapImageType::ConstPointer                             m_Map{};
-  std::unique_ptr<PatchCentreMapping<Superclass::ImageDimension>> m_Mapping{};
+  std::unique_ptr<PatchStreamingDetail::PatchCenterMapping<Superclass::ImageDimension>> m_Mapping{};
   std::vector<bool>                                               m_Valid{};
   PatchDiscreteDistribution                                       m_Distribution{};
 };

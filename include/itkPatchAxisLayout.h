@@ -37,7 +37,7 @@ PatchStreaming_EXPORT void
 VerifyPatchLength(SizeValueType patchSize, unsigned int axis);
 
 /** \class PatchAxisLayout
- * \brief Where the patches start along one image axis (DESIGN section 3).
+ * \brief Where the patches start along one image axis (docs/design.md section 3).
  *
  * Given the axis length L, the patch size P, the overlap O (stride S = P - O)
  * and a border mode, the layout holds the start of every patch position along
@@ -58,6 +58,7 @@ VerifyPatchLength(SizeValueType patchSize, unsigned int axis);
  * The window length of a position is the number of voxels, from its start,
  * that the merger's window covers: P, except for Adaptive's short patches.
  *
+ * \sa PatchGrid, PatchAxisWindow, PatchStreamingEnums
  * \ingroup PatchStreaming
  */
 class PatchStreaming_EXPORT PatchAxisLayout

@@ -42,7 +42,7 @@ struct PatchWindowParameters
 
 /** \class PatchAxisWindow
  * \brief The 1-D window profiles of every patch position along one axis and
- * their sum, the separable normaliser (DESIGN section 4).
+ * their sum, the separable normaliser (docs/design.md section 4).
  *
  * The N-D window of patch k is the product of one profile per axis,
  * a_{d,i_d}, and because the patches form the full Cartesian product of the
@@ -54,11 +54,12 @@ struct PatchWindowParameters
  * patch is shorter) and is 0 past it:
  * - Average: 1.
  * - Gaussian, Hann: GaussianWindowProfile, HannWindowProfile.
- * - Crop: 1 on the voxels nearer to the patch's own centre than to a
+ * - Crop: 1 on the voxels nearer to the patch's own center than to a
  *   neighbour's (a tie goes to the patch with the lower start), 0 elsewhere:
  *   every covered voxel is owned by exactly one patch, W = 1 where covered.
  * - Custom: the axis's user profile, ResampledWindowProfile for shorter windows.
  *
+ * \sa PatchWindows, PatchAxisLayout, PatchMerger, SeparableGaussianWeighting
  * \ingroup PatchStreaming
  */
 class PatchStreaming_EXPORT PatchAxisWindow

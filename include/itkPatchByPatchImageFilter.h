@@ -23,7 +23,6 @@
 #include "itkInPlaceImageFilter.h"
 #include "itkPatchGrid.h"
 #include "itkPatchStackGrid.h"
-#include "itkPatchStackTraits.h"
 #include "itkPatchStreamingCompatibility.h"
 
 namespace itk
@@ -46,8 +45,8 @@ namespace itk
  * Threading: the patches are processed one after another and the inner filter
  * uses its own threads (as SliceBySliceImageFilter does); one pipeline object
  * cannot run on two patches at once, and the per-patch filters of interest
- * (networks, smoothing) are themselves multi-threaded. The README gives the
- * measurements behind this choice.
+ * (networks, smoothing) are themselves multi-threaded. docs/out-of-core.md gives
+ * the measurements behind this choice.
  *
  * In place (InPlaceOn, the default) when the output stack has the input's
  * type and number of components: each patch is copied out before its result
@@ -57,13 +56,14 @@ namespace itk
  *
  * An IterationEvent is invoked before each patch; GetPatchNumber() tells which.
  *
+ * \sa SliceBySliceImageFilter, PatchExtractor, PatchMerger, ComponentArgmaxImageFilter
  * \ingroup PatchStreaming
  */
 template <typename TInputImage,
           typename TOutputImage = TInputImage,
           typename TInputFilter =
-            ImageToImageFilter<typename RebindImageDimension<TInputImage, TInputImage::ImageDimension - 1>::Type,
-                               typename RebindImageDimension<TOutputImage, TOutputImage::ImageDimension - 1>::Type>,
+            ImageToImageFilter<typename TInputImage::template RebindImageType<typename TInputImage::PixelType, TInputImage::ImageDimension - 1>,
+                               typename TOutputImage::template RebindImageType<typename TOutputImage::PixelType, TOutputImage::ImageDimension - 1>>,
           typename TOutputFilter = ImageSource<typename TInputFilter::OutputImageType>,
           typename TInternalInputImage = typename TInputFilter::InputImageType,
           typename TInternalOutputImage = typename TOutputFilter::OutputImageType>
@@ -110,22 +110,10 @@ public:
   SetOutputFilter(OutputFilterType * filter);
   itkGetModifiableObjectMacro(OutputFilter, OutputFilterType);
 
-  /** The grid the stack was cut with; an empty grid means: read it from the stack's MetaDataDictionary. */
-  void
-  SetPatchGrid(const PatchGridType & grid)
-  {
-    if (m_PatchGrid.Set(grid))
-    {
-      this->Modified();
-    }
-  }
-
-  /** The grid in use: the one set, else the one read from the stack (after UpdateOutputInformation()). */
-  const PatchGridType &
-  GetPatchGrid() const
-  {
-    return m_PatchGrid.Get();
-  }
+  /** SetPatchGrid(grid): the grid the stack was cut with; an empty grid means:
+   * read it from the stack's MetaDataDictionary. GetPatchGrid(): the grid in
+   * use, the one set, else the one read from the stack (after UpdateOutputInformation()). */
+  itkPatchStackGridMacro(PatchGridType);
 
   /** The patch being processed (for observers of IterationEvent). */
   itkGetConstMacro(PatchNumber, SizeValueType);

@@ -181,8 +181,8 @@ itkPatchByPatchClass::GenerateData()
   const SizeValueType    patchPixels = region.GetNumberOfPixels() / std::max<SizeValueType>(region.GetSize(PatchDimension), 1);
   const SizeValueType    inputValues = patchPixels * stack->GetNumberOfComponentsPerPixel();
   const SizeValueType    outputValues = patchPixels * output->GetNumberOfComponentsPerPixel();
-  const auto *           stackBuffer = GetComponentBuffer(stack);
-  auto *                 outputBuffer = GetComponentBuffer(output);
+  const auto *           stackBuffer = PatchStreamingDetail::GetComponentBuffer(stack);
+  auto *                 outputBuffer = PatchStreamingDetail::GetComponentBuffer(output);
 
   // One patch image, refilled for every patch: the inner pipeline sees a new
   // input each time (Modified) and re-executes.
@@ -205,7 +205,7 @@ itkPatchByPatchClass::GenerateData()
     auto * target = outputBuffer + output->ComputeOffset(outputIndex) * output->GetNumberOfComponentsPerPixel();
     if (!grid.IsPatchKept(k))
     {
-      std::fill_n(target, outputValues, PixelComponentType<OutputImageType>{}); // skipped by the mask: not processed
+      std::fill_n(target, outputValues, PatchStreamingDetail::PixelComponentType<OutputImageType>{}); // skipped by the mask: not processed
       continue;
     }
     m_PatchNumber = k;
@@ -222,7 +222,7 @@ itkPatchByPatchClass::GenerateData()
       // First patch, or an in-place inner filter took the previous buffer.
       patch->Allocate();
     }
-    std::copy_n(source, inputValues, GetComponentBuffer(patch.GetPointer()));
+    std::copy_n(source, inputValues, PatchStreamingDetail::GetComponentBuffer(patch.GetPointer()));
     patch->Modified();
 
     m_OutputFilter->UpdateLargestPossibleRegion();
@@ -235,9 +235,9 @@ itkPatchByPatchClass::GenerateData()
                         << "; expected the patch size " << grid.GetPatchSize() << " and "
                         << output->GetNumberOfComponentsPerPixel() << " components");
     }
-    const auto * values = GetComponentBuffer(result);
+    const auto * values = PatchStreamingDetail::GetComponentBuffer(result);
     std::transform(values, values + outputValues, target, [](const auto value) {
-      return static_cast<PixelComponentType<OutputImageType>>(value);
+      return static_cast<PatchStreamingDetail::PixelComponentType<OutputImageType>>(value);
     });
     this->UpdateProgress(static_cast<float>(k - first + 1) / static_cast<float>(count));
   }

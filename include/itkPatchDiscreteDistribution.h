@@ -33,6 +33,7 @@ namespace itk
  * The weights must be non-negative and finite (checked by the samplers,
  * which know which voxel a weight belongs to); zero weights are never drawn.
  *
+ * \sa WeightedPatchSampler, LabelPatchSampler
  * \ingroup PatchStreaming
  */
 class PatchStreaming_EXPORT PatchDiscreteDistribution

@@ -21,7 +21,6 @@
 #include "itkImageToImageFilter.h"
 #include "itkPatchGrid.h"
 #include "itkPatchPixelComponents.h"
-#include "itkPatchStackTraits.h"
 #include "itkPatchStreamingCompatibility.h"
 
 #include <vector>
@@ -33,7 +32,7 @@ namespace itk
  *
  * Voxel i of patch k is stack index [i_0, ..., i_{N-1}, k]; the patches are
  * numbered as in PatchGrid (grid axis 0 fastest). Patch size, overlap and
- * border mode define the grid (DESIGN section 3); voxels of a patch that fall
+ * border mode define the grid (docs/design.md section 3); voxels of a patch that fall
  * outside the image come from the Padding boundary condition (Constant with
  * PaddingValue, ZeroFluxNeumann, Mirror or Periodic) in every border mode.
  *
@@ -62,10 +61,11 @@ namespace itk
  * VectorImage<T, N+1> for VectorImage<T, N>; the stack's component type may
  * differ from the input's (components are converted with static_cast).
  *
+ * \sa PatchMerger, PatchGrid, PatchByPatchImageFilter, RegionOfInterestImageFilter, ConstantPadImageFilter, MirrorPadImageFilter, WrapPadImageFilter, PatchSampler
  * \ingroup PatchStreaming
  */
 template <typename TInputImage,
-          typename TOutputImage = typename RebindImageDimension<TInputImage, TInputImage::ImageDimension + 1>::Type,
+          typename TOutputImage = typename TInputImage::template RebindImageType<typename TInputImage::PixelType, TInputImage::ImageDimension + 1>,
           typename TMaskImage = Image<unsigned char, TInputImage::ImageDimension>>
 class ITK_TEMPLATE_EXPORT PatchExtractor : public ImageToImageFilter<TInputImage, TOutputImage>
 {
@@ -190,7 +190,7 @@ protected:
   DynamicThreadedGenerateData(const OutputImageRegionType & outputRegionForThread) override;
 
 private:
-  using OutputComponentType = PixelComponentType<OutputImageType>;
+  using OutputComponentType = PatchStreamingDetail::PixelComponentType<OutputImageType>;
 
   /** Checks the explicit locations against the input's largest region. */
   void

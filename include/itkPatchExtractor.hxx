@@ -195,7 +195,7 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::FindKeptPatches(MaskImage
       const SizeValueType patch = m_PatchGrid.GetLinearIndex(gridIndex);
       const auto          valid = m_PatchGrid.GetValidPatchRegion(patch);
       bool                foreground = false;
-      ForEachImageRow(valid, [&](const typename MaskImageType::IndexType & rowStart) {
+      PatchStreamingDetail::ForEachImageRow(valid, [&](const typename MaskImageType::IndexType & rowStart) {
         const auto * row = mask->GetBufferPointer() + mask->ComputeOffset(rowStart);
         foreground =
           foreground || std::any_of(row, row + valid.GetSize(0), [](const auto value) { return value != 0; });
@@ -317,7 +317,7 @@ template <typename TInputImage, typename TOutputImage, typename TMaskImage>
 void
 PatchExtractor<TInputImage, TOutputImage, TMaskImage>::BeforeThreadedGenerateData()
 {
-  m_PaddingComponents = PixelToComponents<OutputComponentType>(
+  m_PaddingComponents = PatchStreamingDetail::PixelToComponents<OutputComponentType>(
     m_PaddingValue, this->GetInput()->GetNumberOfComponentsPerPixel(), "PaddingValue");
 }
 
@@ -329,8 +329,8 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::DynamicThreadedGenerateDa
   const InputImageType * input = this->GetInput();
   OutputImageType *      output = this->GetOutput();
   const unsigned int     components = input->GetNumberOfComponentsPerPixel();
-  const auto *           inputBuffer = GetComponentBuffer(input);
-  auto *                 outputBuffer = GetComponentBuffer(output);
+  const auto *           inputBuffer = PatchStreamingDetail::GetComponentBuffer(input);
+  auto *                 outputBuffer = PatchStreamingDetail::GetComponentBuffer(output);
   const auto &           imageRegion = m_ImageRegion;
   const auto &           inputBuffered = input->GetBufferedRegion();
   const auto             rowLength = static_cast<OffsetValueType>(outputRegionForThread.GetSize(0));
@@ -355,7 +355,7 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::DynamicThreadedGenerateDa
   // Rows come patch by patch (the patch axis is the slowest): look each patch's start up once.
   auto                               patch = NumericTraits<SizeValueType>::max();
   typename InputImageType::IndexType patchStart{};
-  ForEachImageRow(outputRegionForThread, [&](const typename OutputImageType::IndexType & stackIndex) {
+  PatchStreamingDetail::ForEachImageRow(outputRegionForThread, [&](const typename OutputImageType::IndexType & stackIndex) {
     if (static_cast<SizeValueType>(stackIndex[InputImageDimension]) != patch)
     {
       patch = static_cast<SizeValueType>(stackIndex[InputImageDimension]);
@@ -390,7 +390,7 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::DynamicThreadedGenerateDa
     const auto *          source = inputBuffer + components * (input->ComputeOffset(sourceRow) + shift);
     const OffsetValueType first = patchStart[0] + stackIndex[0] - imageRegion.GetIndex(0);
     // The patch's next rows are image rows further on.
-    PrefetchRowAhead(source + components * std::clamp<OffsetValueType>(first, 0, imageLength0 - 1),
+    PatchStreamingDetail::PrefetchRowAhead(source + components * std::clamp<OffsetValueType>(first, 0, imageLength0 - 1),
                      components * input->GetOffsetTable()[1],
                      components * static_cast<std::size_t>(rowLength));
     for (OffsetValueType j = 0; j < rowLength;)

@@ -33,7 +33,7 @@
 namespace itk
 {
 /** \class PatchGrid
- * \brief The grid of overlapping patches over an N-D image (DESIGN sections 2 and 3).
+ * \brief The grid of overlapping patches over an N-D image (docs/design.md sections 2 and 3).
  *
  * A value type: the image geometry (largest region, spacing, origin,
  * direction), the patch size and overlap, the border mode and one
@@ -46,6 +46,7 @@ namespace itk
  * the image's largest region (Pad mode, Adaptive's last patch, axes shorter
  * than the patch); the valid region is the part inside.
  *
+ * \sa PatchAxisLayout, PatchExtractor, PatchMerger, ExposePatchGrid, EncapsulatePatchGrid
  * \ingroup PatchStreaming
  */
 template <unsigned int VDimension>

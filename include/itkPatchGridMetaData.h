@@ -33,7 +33,7 @@
 namespace itk
 {
 /** \brief Writes a PatchGrid into a MetaDataDictionary as string entries whose
- * keys start with "PatchGrid_" (DESIGN section 6; PatchGrid_KeptPatches only
+ * keys start with "PatchGrid_" (docs/design.md section 6; PatchGrid_KeptPatches only
  * for a mask-restricted grid), so that a stack saved as
  * NRRD and read back carries its grid. Numbers are written with full precision.
  *

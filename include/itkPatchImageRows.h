@@ -24,6 +24,8 @@
 
 namespace itk
 {
+namespace PatchStreamingDetail
+{
 /** Calls `function(rowStart)` for every row (a run along axis 0) of `region`,
  * axis 1 fastest. The patch filters work row by row so their inner loops run
  * over contiguous voxels.
@@ -111,6 +113,7 @@ GetSliceRowNumber(const ImageRegion<VDimension> & region, const Index<VDimension
   }
   return number;
 }
+} // end namespace PatchStreamingDetail
 } // end namespace itk
 
 #endif

@@ -20,9 +20,9 @@
 
 #include "itkImageToImageFilter.h"
 #include "itkPatchGrid.h"
+#include "itkPatchMergeAccumulator.h"
 #include "itkPatchStackGrid.h"
 #include "itkPatchPixelComponents.h"
-#include "itkPatchStackTraits.h"
 #include "itkPatchStreamingCompatibility.h"
 #include "itkPatchWindows.h"
 
@@ -39,15 +39,15 @@ namespace itk
  * sum_k w_k(x) v_k(x) / sum_k w_k(x) where some patch covers x, and
  * BackgroundValue elsewhere (the remainder of Crop border mode). The windows
  * are separable and the patches form the grid's full Cartesian product, so the
- * denominator is the product of one 1-D normaliser per axis (DESIGN section 4):
+ * denominator is the product of one 1-D normaliser per axis (docs/design.md section 4):
  * no weight or count volume is ever allocated.
  *
- * Weighting (1-D profiles per axis, see PatchAxisWindow and the README):
+ * Weighting (1-D profiles per axis, see PatchAxisWindow and docs/design.md section 4):
  * - Average: 1 on the patch.
  * - Gaussian: exp(-(t-c)^2/(2 sigma^2)), c = (P-1)/2, sigma = SigmaScale P
  *   (default 0.125), raised to MinimumWeight (default 1e-3).
  * - Hann: sin^2(pi (t+1)/(P+1)).
- * - Crop: each covered voxel taken from the one patch whose centre is
+ * - Crop: each covered voxel taken from the one patch whose center is
  *   nearest; a seamless partition, no blending.
  * - Custom: one user profile of P_d values per axis (SetCustomProfile).
  * Adaptive's shorter patches get profiles built for their window length.
@@ -60,7 +60,7 @@ namespace itk
  * floating-point component type (the accumulator's for integer stacks), as
  * SeparableGaussianWeighting stores it.
  *
- * Streaming (DESIGN section 5): inside one Update the merger pulls the stack
+ * Streaming (docs/design.md section 5): inside one Update the merger pulls the stack
  * one patch line (the patches that share every grid index but the one on
  * axis 0) at a time, only the lines that overlap the requested output region,
  * the way StreamingImageFilter drives its input; it never requests the whole
@@ -106,10 +106,12 @@ namespace itk
  * grid came from; its size must be [P_0, ..., P_{N-1}, number of patches].
  * The output has the grid's image geometry.
  *
- * \ingroup PatchStreaming
+ * \sa PatchExtractor, SeparableGaussianWeighting, PatchByPatchImageFilter, ComponentArgmaxImageFilter,
+ * StreamingImageFilter, JoinSeriesImageFilter, TileImageFilter \ingroup PatchStreaming
  */
 template <typename TInputImage,
-          typename TOutputImage = typename RebindImageDimension<TInputImage, TInputImage::ImageDimension - 1>::Type>
+          typename TOutputImage = typename TInputImage::template RebindImageType<typename TInputImage::PixelType,
+                                                                                 TInputImage::ImageDimension - 1>>
 class ITK_TEMPLATE_EXPORT PatchMerger : public ImageToImageFilter<TInputImage, TOutputImage>
 {
 public:
@@ -131,26 +133,15 @@ public:
   using OutputImageType = TOutputImage;
   using OutputPixelType = typename OutputImageType::PixelType;
   using OutputImageRegionType = typename OutputImageType::RegionType;
+  using OutputImageIndexType = typename OutputImageType::IndexType;
   using InputImageRegionType = typename InputImageType::RegionType;
   using PatchGridType = PatchGrid<OutputImageDimension>;
   using WeightingEnum = PatchStreamingEnums::Weighting;
 
-  /** The grid the stack was cut with; an empty grid means: read it from the stack's MetaDataDictionary. */
-  void
-  SetPatchGrid(const PatchGridType & grid)
-  {
-    if (m_PatchGrid.Set(grid))
-    {
-      this->Modified();
-    }
-  }
-
-  /** The grid in use: the one set, else the one read from the stack (after UpdateOutputInformation()). */
-  const PatchGridType &
-  GetPatchGrid() const
-  {
-    return m_PatchGrid.Get();
-  }
+  /** SetPatchGrid(grid): the grid the stack was cut with; an empty grid means:
+   * read it from the stack's MetaDataDictionary. GetPatchGrid(): the grid in
+   * use, the one set, else the one read from the stack (after UpdateOutputInformation()). */
+  itkPatchStackGridMacro(PatchGridType);
 
   /** The blending window (default Average). */
   itkSetMacro(Weighting, WeightingEnum);
@@ -192,12 +183,9 @@ protected:
   void
   GenerateOutputInformation() override;
 
-  /** Requests the patch line being merged: [full patch extent] x [its k range]. */
-  void
-  GenerateInputRequestedRegion() override;
-
   /** Like StreamingImageFilter: the stack's requested regions are set line by
-   * line in GenerateData, so nothing is propagated upstream here. */
+   * line in GenerateData (PullPatches), so nothing is propagated upstream here
+   * and GenerateInputRequestedRegion is never called. */
   void
   PropagateRequestedRegion(DataObject * output) override;
 
@@ -211,33 +199,21 @@ protected:
   GenerateData() override;
 
 private:
-  using OutputComponentType = PixelComponentType<OutputImageType>;
-  using AccumulatorType =
-    std::conditional_t<std::is_floating_point<OutputComponentType>::value, OutputComponentType, double>;
-  using InputComponentType = PixelComponentType<InputImageType>;
-  /** Where w * v is formed: the stack's own precision, as SeparableGaussianWeighting stores it. */
-  using WeightedValueType =
-    std::conditional_t<std::is_floating_point<InputComponentType>::value, InputComponentType, AccumulatorType>;
-  using WindowsType = PatchWindows<OutputImageDimension>;
-
-  /** Where the partial sums of one slice along the slowest axis live. */
-  struct Accumulator;
+  using AccumulatorType = PatchStreamingDetail::PatchMergeAccumulator<InputImageType, OutputImageType>;
+  using AccumulatorValueType = typename AccumulatorType::AccumulatorType;
 
   /** Partial sums that lines straddling the end of the last request left in
-   * the slices after it (DESIGN section 5), kept for the adjacent division. */
+   * the slices after it (docs/design.md section 5), kept for the adjacent division. */
   struct CarriedSums
   {
     /** A ring of P-1 slices of the request's other axes, keyed by slice index. */
-    std::vector<AccumulatorType> sums{};
+    std::vector<AccumulatorValueType> sums{};
     /** The slices held: [end of the last request, end of its last line) x the request's other axes. */
     OutputImageRegionType region{};
     /** Lines up to this grid position on the slowest axis are already scattered. */
     IndexValueType   lastLinePosition{ -1 };
     ModifiedTimeType pipelineMTime{ 0 };
   };
-
-  /** A run of kept patches of one patch line, with what adding them to a row needs. */
-  struct PatchRun;
 
   /** Whether the carried sums belong to the division just before `region`, with nothing modified since. */
   bool
@@ -247,7 +223,9 @@ private:
   void
   ReportProgress(float progress);
 
-  /** Requests patches first..last of the stack and brings them up to date. */
+  /** Sets the stack's requested region to patches first..last (their full
+   * extent on the image axes) and brings it up to date, as StreamingImageFilter
+   * drives its input. */
   void
   PullPatches(SizeValueType first, SizeValueType last);
 
@@ -255,24 +233,41 @@ private:
   InputImageRegionType
   GetStackRegion(SizeValueType first, SizeValueType last) const;
 
-  /** Requests the first line the line-by-line merge would pull (the first
-   * past `scatteredThrough` on the slowest axis), and tells whether the
-   * stack's buffered region then holds every patch of the box `lines`: a stack
-   * in memory, or a source that produced it whole. */
+  /** The first line of the grid box `lines` not yet scattered by the previous
+   * division (`scatteredThrough` on the slowest axis); false when there is none. */
   bool
-  StackHoldsEveryLine(const OutputImageRegionType & lines, IndexValueType scatteredThrough);
+  GetFirstLineToPull(const OutputImageRegionType & lines,
+                     IndexValueType                scatteredThrough,
+                     OutputImageIndexType &        firstLine) const;
 
-  /** Merges the accumulator's region line by line (DESIGN section 5): pulls
-   * each line of `lines` past `scatteredThrough`, scatters it, finishes the
-   * rows no later line touches, and carries the sums past the region's end.
+  /** Whether the stack's buffered region holds every patch of the grid box
+   * `lines`: a stack in memory, or a source that produced it whole. */
+  bool
+  StackHoldsEveryLine(const OutputImageRegionType & lines) const;
+
+  /** Merges the accumulator's region line by line (docs/design.md section 5):
+   * pulls each line of `lines` past `scatteredThrough`, scatters it, finishes
+   * the rows no later line touches, and carries the sums past the region's end.
    * `arrived` holds the sums carried from the previous division. */
   void
-  MergeLineByLine(Accumulator &                            accumulator,
-                  const WindowsType &                      windows,
-                  const std::vector<OutputComponentType> & background,
-                  const OutputImageRegionType &            lines,
-                  const OutputImageRegionType &            arrived,
-                  IndexValueType                           scatteredThrough);
+  MergeLineByLine(AccumulatorType &             accumulator,
+                  const OutputImageRegionType & lines,
+                  const OutputImageRegionType & arrived,
+                  IndexValueType                scatteredThrough);
+
+  /** Keeps the carried sums for the next division when lines reached past
+   * the region's end (`carryEnd`), else frees them. */
+  void
+  KeepCarry(const OutputImageRegionType & region, IndexValueType carryEnd, IndexValueType lastLinePosition);
+
+  /** Pulls and scatters one patch line (in a mask-restricted grid, each run of
+   * kept patches of it: skipped patches are never requested), and returns the
+   * rows of `finalRows` its scatter finished. */
+  OutputImageRegionType
+  MergeLine(const AccumulatorType &       accumulator,
+            const OutputImageIndexType &  lineStart,
+            SizeValueType                 lineLength,
+            const OutputImageRegionType & finalRows);
 
   /** A stack flagged ReleaseData gives its data back as soon as it is merged. */
   void
@@ -283,51 +278,22 @@ private:
    * the order of the line-by-line merge, in a buffer that stays in cache, and
    * the row is written once. Nothing is zeroed or carried. */
   void
-  MergeRowByRow(const Accumulator &                      accumulator,
-                const WindowsType &                      windows,
-                const std::vector<OutputComponentType> & background,
-                const OutputImageRegionType &            lines);
-
-  /** The patches first..last (kept, in one line), their regions and distinct axis-0 profiles. */
-  PatchRun
-  MakePatchRun(const WindowsType & windows, SizeValueType first, SizeValueType last) const;
-
-  /** Adds the run's part of the row that starts at `rowStart` to `rowSums`, the row's sums.
-   * `rowWeights` is scratch for the scalar case's weights. */
-  void
-  AddRunToRow(const PatchRun &                            run,
-              const Accumulator &                         accumulator,
-              const WindowsType &                         windows,
-              AccumulatorType *                           rowSums,
-              const typename OutputImageType::IndexType & rowStart,
-              SizeValueType                               rowLength,
-              std::vector<WeightedValueType> &            rowWeights) const;
+  MergeRowByRow(AccumulatorType & accumulator, const OutputImageRegionType & lines);
 
   /** Adds the patches first..last of one line to the sums. When they are
    * scalar, it also finishes the rows of `finalRows` it covers right after
    * their last addition, and returns the box of them (else an empty one). */
   OutputImageRegionType
-  ScatterLine(const Accumulator &                      accumulator,
-              const WindowsType &                      windows,
-              const std::vector<OutputComponentType> & background,
-              SizeValueType                            first,
-              SizeValueType                            last,
-              const OutputImageRegionType &            finalRows);
-
-  /** The rows of `region` whose last line is `line` (a grid index in the
-   * box `lines`): no later line touches them, so they can be finished. */
-  OutputImageRegionType
-  GetRowsLastTouchedBy(const typename OutputImageType::IndexType & line,
-                       const OutputImageRegionType &               lines,
-                       const OutputImageRegionType &               region) const;
+  ScatterLine(const AccumulatorType &       accumulator,
+              SizeValueType                 first,
+              SizeValueType                 last,
+              const OutputImageRegionType & finalRows);
 
   /** Finishes the rows of `rows` outside the box `finished`. */
   void
-  FinishRows(const Accumulator &                      accumulator,
-             const WindowsType &                      windows,
-             const std::vector<OutputComponentType> & background,
-             const OutputImageRegionType &            rows,
-             const OutputImageRegionType &            finished);
+  FinishRows(const AccumulatorType &       accumulator,
+             const OutputImageRegionType & rows,
+             const OutputImageRegionType & finished);
 
   /** Calls `function(rowStart, length)` for the rows of `rows`, split over the work units. */
   template <typename TRowFunction>
@@ -339,15 +305,6 @@ private:
   void
   ForEachPieceInParallel(const OutputImageRegionType & region, TPieceFunction && function);
 
-  /** Normalises, converts and writes the row `sums` (clearing it when it is a ring's row). */
-  void
-  FinishRow(const Accumulator &                         accumulator,
-            AccumulatorType *                           sums,
-            const WindowsType &                         windows,
-            const std::vector<OutputComponentType> &    background,
-            const typename OutputImageType::IndexType & rowStart,
-            SizeValueType                               length);
-
   PatchStackGrid<OutputImageDimension>                  m_PatchGrid{};
   WeightingEnum                                         m_Weighting{ WeightingEnum::Average };
   double                                                m_SigmaScale{ 0.125 };
@@ -355,7 +312,6 @@ private:
   bool                                                  m_InputIsWeighted{ false };
   std::array<std::vector<double>, OutputImageDimension> m_CustomProfiles{};
   OutputPixelType                                       m_BackgroundValue{};
-  std::pair<SizeValueType, SizeValueType>               m_LinePatchRange{ 0, 0 };
   CarriedSums                                           m_CarriedSums{};
 };
 } // end namespace itk

@@ -26,6 +26,8 @@
 
 namespace itk
 {
+namespace PatchStreamingDetail
+{
 /** \brief The patch filters see every image as a flat array of components
  * (C per pixel) so that scalar images, Image<Vector<T, C>> and VectorImage
  * share one code path.
@@ -74,6 +76,7 @@ PixelToComponents(const TPixel & value, unsigned int components, const char * pa
   }
   return result;
 }
+} // end namespace PatchStreamingDetail
 } // end namespace itk
 
 #endif

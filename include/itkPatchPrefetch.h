@@ -23,6 +23,8 @@
 
 namespace itk
 {
+namespace PatchStreamingDetail
+{
 /** Asks the processor to bring the `bytes` bytes that start `offset` bytes
  * after `base` into cache, for a read that comes soon. A hint: nothing is
  * read, and an address outside any buffer is harmless (the address is formed
@@ -63,6 +65,7 @@ PrefetchRowAhead(const TValue * row, std::ptrdiff_t rowStride, std::size_t count
   PrefetchBytes(
     row, static_cast<std::ptrdiff_t>(sizeof(TValue)) * rowStride * PrefetchRowsAhead, sizeof(TValue) * count);
 }
+} // end namespace PatchStreamingDetail
 } // end namespace itk
 
 #endif

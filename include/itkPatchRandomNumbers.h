@@ -33,6 +33,8 @@ namespace itk
  * \ingroup PatchStreaming */
 using PatchRandomGenerator = std::mt19937_64;
 
+namespace PatchStreamingDetail
+{
 /** An integer uniform in [0, count), count >= 1 (rejection: no modulo bias). */
 inline SizeValueType
 PatchUniformInteger(PatchRandomGenerator & generator, SizeValueType count)
@@ -54,6 +56,7 @@ PatchUniformReal(PatchRandomGenerator & generator)
 {
   return static_cast<double>(generator() >> 11) * (1.0 / 9007199254740992.0);
 }
+} // end namespace PatchStreamingDetail
 } // end namespace itk
 
 #endif

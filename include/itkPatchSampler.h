@@ -37,10 +37,10 @@ namespace itk
  * geometry is used (UpdateOutputInformation: a reader reads its header), never
  * its voxels.
  *
- * The centre of a patch is the voxel start + floor(PatchSize / 2). Without
- * AllowOutside every patch lies inside the image: the allowed centres are
+ * The center of a patch is the voxel start + floor(PatchSize / 2). Without
+ * AllowOutside every patch lies inside the image: the allowed centers are
  * those whose patch fits, and PatchSize[d] must not exceed the image's size.
- * With AllowOutside every image voxel is an allowed centre, and a patch may
+ * With AllowOutside every image voxel is an allowed center, and a patch may
  * reach outside the image by at most floor(PatchSize / 2) voxels, where the
  * extractor's Padding fills it.
  *
@@ -49,6 +49,7 @@ namespace itk
  * (itkPatchRandomNumbers.h), so the same seed gives the same list on any
  * machine and with any number of threads.
  *
+ * \sa UniformPatchSampler, WeightedPatchSampler, LabelPatchSampler, PatchExtractor::SetPatchLocations
  * \ingroup PatchStreaming
  */
 template <unsigned int VDimension>
@@ -92,8 +93,15 @@ public:
   LocationsType
   Sample(SizeValueType count);
 
-  /** The allowed patch centres, known once Sample() ran. */
-  itkGetConstReferenceMacro(CentreRegion, RegionType);
+  /** The allowed patch centers, known once Sample() ran. */
+  itkGetConstReferenceMacro(CenterRegion, RegionType);
+
+  /** \deprecated Use GetCenterRegion() (ITK's spelling). */
+  [[deprecated("use GetCenterRegion()")]] const RegionType &
+  GetCentreRegion() const
+  {
+    return this->GetCenterRegion();
+  }
 
 protected:
   PatchSampler() = default;
@@ -102,22 +110,22 @@ protected:
   void
   PrintSelf(std::ostream & os, Indent indent) const override;
 
-  /** Called by Sample() once ReferenceImage's geometry and CentreRegion are
+  /** Called by Sample() once ReferenceImage's geometry and CenterRegion are
    * known: subclasses read their map and build their distribution here. */
   virtual void
   PrepareSampling()
   {}
 
-  /** One allowed patch centre. */
+  /** One allowed patch center. */
   virtual IndexType
-  DrawCentre(PatchRandomGenerator & generator) const = 0;
+  DrawCenter(PatchRandomGenerator & generator) const = 0;
 
 private:
   typename ImageBaseType::ConstPointer m_ReferenceImage{};
   SizeType                             m_PatchSize{};
   bool                                 m_AllowOutside{ false };
   std::uint64_t                        m_Seed{ 0 };
-  RegionType                           m_CentreRegion{};
+  RegionType                           m_CenterRegion{};
 };
 } // end namespace itk
 

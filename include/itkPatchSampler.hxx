@@ -44,8 +44,8 @@ PatchSampler<VDimension>::Sample(SizeValueType count) -> LocationsType
     const auto half = static_cast<IndexValueType>(m_PatchSize[d] / 2);
     if (m_AllowOutside)
     {
-      m_CentreRegion.SetIndex(d, image.GetIndex(d));
-      m_CentreRegion.SetSize(d, image.GetSize(d));
+      m_CenterRegion.SetIndex(d, image.GetIndex(d));
+      m_CenterRegion.SetSize(d, image.GetSize(d));
       continue;
     }
     if (m_PatchSize[d] > image.GetSize(d))
@@ -54,8 +54,8 @@ PatchSampler<VDimension>::Sample(SizeValueType count) -> LocationsType
                         << image.GetSize(d) << " along axis " << d
                         << ": no patch fits inside (AllowOutside lets patches reach outside)");
     }
-    m_CentreRegion.SetIndex(d, image.GetIndex(d) + half);
-    m_CentreRegion.SetSize(d, image.GetSize(d) - m_PatchSize[d] + 1);
+    m_CenterRegion.SetIndex(d, image.GetIndex(d) + half);
+    m_CenterRegion.SetSize(d, image.GetSize(d) - m_PatchSize[d] + 1);
   }
   this->PrepareSampling();
 
@@ -64,7 +64,7 @@ PatchSampler<VDimension>::Sample(SizeValueType count) -> LocationsType
   locations.reserve(count);
   for (SizeValueType k = 0; k < count; ++k)
   {
-    IndexType start = this->DrawCentre(generator);
+    IndexType start = this->DrawCenter(generator);
     for (unsigned int d = 0; d < VDimension; ++d)
     {
       start[d] -= static_cast<IndexValueType>(m_PatchSize[d] / 2);
@@ -83,7 +83,7 @@ PatchSampler<VDimension>::PrintSelf(std::ostream & os, Indent indent) const
   os << indent << "PatchSize: " << m_PatchSize << std::endl;
   os << indent << "AllowOutside: " << m_AllowOutside << std::endl;
   os << indent << "Seed: " << m_Seed << std::endl;
-  os << indent << "CentreRegion: " << m_CentreRegion << std::endl;
+  os << indent << "CenterRegion: " << m_CenterRegion << std::endl;
 }
 } // end namespace itk
 

@@ -66,6 +66,7 @@ GetStackPatchGrid(const PatchGrid<VDimension> & setGrid, const TStack & stack)
  * the one read from its input stack (PatchMerger, SeparableGaussianWeighting,
  * PatchByPatchImageFilter share it).
  *
+ * \sa PatchGrid, PatchMerger, SeparableGaussianWeighting, PatchByPatchImageFilter
  * \ingroup PatchStreaming
  */
 template <unsigned int VDimension>
@@ -128,5 +129,27 @@ private:
   GridType m_FromStack{};
 };
 } // end namespace itk
+
+/** \brief Declares SetPatchGrid() and GetPatchGrid() in a filter of patch
+ * stacks that holds a PatchStackGrid as `m_PatchGrid`: SetPatchGrid(grid)
+ * calls Modified() when the set grid changes; GetPatchGrid() returns the set
+ * grid, else the one read from the stack by the last Resolve() (in
+ * GenerateOutputInformation()), else an empty grid.
+ *
+ * \ingroup PatchStreaming
+ */
+#define itkPatchStackGridMacro(gridType)          \
+  void SetPatchGrid(const gridType & grid)        \
+  {                                               \
+    if (this->m_PatchGrid.Set(grid))              \
+    {                                             \
+      this->Modified();                           \
+    }                                             \
+  }                                               \
+  const gridType & GetPatchGrid() const           \
+  {                                               \
+    return this->m_PatchGrid.Get();               \
+  }                                               \
+  ITK_MACROEND_NOOP_STATEMENT
 
 #endif

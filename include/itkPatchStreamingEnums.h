@@ -32,12 +32,13 @@ namespace itk
  * short name (ToString / ...FromString) used in a stack's MetaDataDictionary
  * and on command lines.
  *
+ * \sa PatchGrid, PatchExtractor, PatchMerger
  * \ingroup PatchStreaming
  */
 class PatchStreamingEnums
 {
 public:
-  /** What happens when (L - P) is not a multiple of the stride (DESIGN section 3). */
+  /** What happens when (L - P) is not a multiple of the stride (docs/design.md section 3). */
   enum class BorderMode : uint8_t
   {
     Squeeze,

@@ -25,7 +25,7 @@
 
 namespace itk
 {
-/** \brief The 1-D blending windows of DESIGN section 4, for a window of
+/** \brief The 1-D blending windows of docs/design.md section 4, for a window of
  * `length` voxels, t = 0 .. length-1.
  *
  * Gaussian: exp(-(t-c)^2 / (2 sigma^2)), c = (length-1)/2,
@@ -48,7 +48,7 @@ PatchStreaming_EXPORT std::vector<double>
 /** \brief A user profile given for full-length patches, fitted to a window of
  * `length` voxels (Adaptive's shorter patches): linear interpolation at
  * u = t (P-1)/(length-1), so the first and last values stay at the ends; a
- * one-voxel window takes the value at the profile's centre (P-1)/2. The
+ * one-voxel window takes the value at the profile's center (P-1)/2. The
  * profile must not be empty.
  * \ingroup PatchStreaming */
 PatchStreaming_EXPORT std::vector<double>

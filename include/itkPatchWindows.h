@@ -34,6 +34,7 @@ namespace itk
  * SeparableGaussianWeighting both use it, which is what makes a pre-weighted
  * stack merge bit-identically.
  *
+ * \sa PatchAxisWindow, PatchMerger, SeparableGaussianWeighting
  * \ingroup PatchStreaming
  */
 template <unsigned int VDimension>

@@ -35,7 +35,7 @@ namespace itk
  * \brief Multiplies every patch of a patch stack by its separable Gaussian window.
  *
  * The window of patch k is prod_d g_d(x_d), one 1-D profile per image axis
- * (DESIGN section 4): g(t) = exp(-(t-c)^2/(2 sigma^2)), c = (P-1)/2,
+ * (docs/design.md section 4): g(t) = exp(-(t-c)^2/(2 sigma^2)), c = (P-1)/2,
  * sigma = SigmaScale P (default 0.125), raised to MinimumWeight (default
  * 1e-3); Adaptive's shorter patches get the profile of their window length and
  * 0 past it. Only the 1-D profiles are ever held, never a P^N weight array.
@@ -55,6 +55,7 @@ namespace itk
  * the output with the grid in it. Pixels may be scalars, VectorImage or
  * Image<Vector> of float or double: every component is weighted alike.
  *
+ * \sa PatchMerger, PatchExtractor, PatchWindows, DiscreteGaussianImageFilter, GaussianImageSource
  * \ingroup PatchStreaming
  */
 template <typename TImage>
@@ -77,28 +78,16 @@ public:
 
   using ImageType = TImage;
   using RegionType = typename ImageType::RegionType;
-  using ComponentType = PixelComponentType<ImageType>;
+  using ComponentType = PatchStreamingDetail::PixelComponentType<ImageType>;
   static_assert(std::is_floating_point<ComponentType>::value,
                 "weighting in place needs float or double components (integer patches would be truncated)");
   using PatchGridType = PatchGrid<PatchDimension>;
   using WindowImageType = Image<double, PatchDimension>;
 
-  /** The grid the stack was cut with; an empty grid means: read it from the stack's MetaDataDictionary. */
-  void
-  SetPatchGrid(const PatchGridType & grid)
-  {
-    if (m_PatchGrid.Set(grid))
-    {
-      this->Modified();
-    }
-  }
-
-  /** The grid in use: the one set, else the one read from the stack (after UpdateOutputInformation()). */
-  const PatchGridType &
-  GetPatchGrid() const
-  {
-    return m_PatchGrid.Get();
-  }
+  /** SetPatchGrid(grid): the grid the stack was cut with; an empty grid means:
+   * read it from the stack's MetaDataDictionary. GetPatchGrid(): the grid in
+   * use, the one set, else the one read from the stack (after UpdateOutputInformation()). */
+  itkPatchStackGridMacro(PatchGridType);
 
   /** Gaussian sigma as a fraction of the patch size (default 0.125, as MONAI and nnU-Net). */
   itkSetMacro(SigmaScale, double);

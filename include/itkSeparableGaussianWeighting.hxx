@@ -73,7 +73,7 @@ SeparableGaussianWeighting<TImage>::GetWindowImage(SizeValueType patch) const ->
   window->SetOrigin(grid.GetPatchOrigin(patch));
   window->Allocate();
   const auto gridIndex = grid.GetGridIndex(patch);
-  ForEachImageRow(window->GetBufferedRegion(), [&](const typename WindowImageType::IndexType & rowStart) {
+  PatchStreamingDetail::ForEachImageRow(window->GetBufferedRegion(), [&](const typename WindowImageType::IndexType & rowStart) {
     const double   rowWeight = windows.GetRowWeight(gridIndex, rowStart);
     const double * profile = windows.GetRowProfile(gridIndex, 0);
     double *       target = window->GetBufferPointer() + window->ComputeOffset(rowStart);
@@ -115,8 +115,8 @@ SeparableGaussianWeighting<TImage>::DynamicThreadedGenerateData(const RegionType
 {
   const ImageType *     input = this->GetInput();
   ImageType *           output = this->GetOutput();
-  const auto *          inputBuffer = GetComponentBuffer(input);
-  auto *                outputBuffer = GetComponentBuffer(output);
+  const auto *          inputBuffer = PatchStreamingDetail::GetComponentBuffer(input);
+  auto *                outputBuffer = PatchStreamingDetail::GetComponentBuffer(output);
   const OffsetValueType components = output->GetNumberOfComponentsPerPixel();
   const SizeValueType   rowLength = outputRegionForThread.GetSize(0);
   const PatchGridType & grid = this->GetPatchGrid();
@@ -126,7 +126,7 @@ SeparableGaussianWeighting<TImage>::DynamicThreadedGenerateData(const RegionType
   // Rows come patch by patch (the patch axis is the slowest): look each patch's grid index up once.
   auto                                      patch = NumericTraits<SizeValueType>::max();
   typename PatchGridType::IndexType         gridIndex{};
-  ForEachImageRow(outputRegionForThread, [&](const typename ImageType::IndexType & rowStart) {
+  PatchStreamingDetail::ForEachImageRow(outputRegionForThread, [&](const typename ImageType::IndexType & rowStart) {
     if (static_cast<SizeValueType>(rowStart[PatchDimension]) != patch)
     {
       patch = static_cast<SizeValueType>(rowStart[PatchDimension]);

@@ -28,6 +28,7 @@ namespace itk
  *
  * Needs no map and reads no voxel: only the ReferenceImage's geometry.
  *
+ * \sa PatchSampler, WeightedPatchSampler, LabelPatchSampler, PatchExtractor::SetPatchLocations
  * \ingroup PatchStreaming
  */
 template <unsigned int VDimension>
@@ -50,15 +51,15 @@ protected:
   ~UniformPatchSampler() override = default;
 
   IndexType
-  DrawCentre(PatchRandomGenerator & generator) const override
+  DrawCenter(PatchRandomGenerator & generator) const override
   {
-    const auto & centres = this->GetCentreRegion();
-    IndexType    centre;
+    const auto & centers = this->GetCenterRegion();
+    IndexType    center;
     for (unsigned int d = 0; d < VDimension; ++d)
     {
-      centre[d] = centres.GetIndex(d) + static_cast<IndexValueType>(PatchUniformInteger(generator, centres.GetSize(d)));
+      center[d] = centers.GetIndex(d) + static_cast<IndexValueType>(PatchStreamingDetail::PatchUniformInteger(generator, centers.GetSize(d)));
     }
-    return centre;
+    return center;
   }
 };
 } // end namespace itk

@@ -26,14 +26,15 @@ namespace itk
 {
 /** \class WeightedPatchSampler
  * \brief Draws patch locations with probability proportional to a
- * probability map at the patch centre, as TorchIO's WeightedSampler.
+ * probability map at the patch center, as TorchIO's WeightedSampler.
  *
  * The ProbabilityMap (any scalar pixel type) must be non-negative and finite;
  * it need not sum to 1 and may be coarser than the ReferenceImage or have
- * another geometry: a drawn map voxel gives a centre inside it through
+ * another geometry: a drawn map voxel gives a center inside it through
  * physical space (MapPatchSampler). Positions where no patch fits get
  * probability 0. A map that is zero wherever a patch fits is an exception.
  *
+ * \sa PatchSampler, MapPatchSampler, LabelPatchSampler, PatchExtractor::SetPatchLocations
  * \ingroup PatchStreaming
  */
 template <typename TProbabilityImage>

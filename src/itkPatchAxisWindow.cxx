@@ -35,10 +35,10 @@ PaddedToPatchSize(std::vector<double> window, SizeValueType patchSize)
   return window;
 }
 
-// Twice the distance from voxel x to the centre of the window at position i,
-// in integers (centres fall on half voxels), or -1 when i does not cover x.
+// Twice the distance from voxel x to the center of the window at position i,
+// in integers (centers fall on half voxels), or -1 when i does not cover x.
 OffsetValueType
-DoubledDistanceToCentre(const PatchAxisLayout & layout, SizeValueType position, OffsetValueType voxel)
+DoubledDistanceToCenter(const PatchAxisLayout & layout, SizeValueType position, OffsetValueType voxel)
 {
   const OffsetValueType start = layout.GetStart(position);
   const auto            length = static_cast<OffsetValueType>(layout.GetWindowLength(position));
@@ -57,10 +57,10 @@ CropProfile(const PatchAxisLayout & layout, SizeValueType position)
   for (SizeValueType t = 0; t < layout.GetWindowLength(position); ++t)
   {
     const OffsetValueType voxel = layout.GetStart(position) + static_cast<OffsetValueType>(t);
-    const OffsetValueType own = DoubledDistanceToCentre(layout, position, voxel);
-    // Centres increase with the position, so only the adjacent patches can be nearer.
-    const OffsetValueType previous = position > 0 ? DoubledDistanceToCentre(layout, position - 1, voxel) : -1;
-    const OffsetValueType next = position < last ? DoubledDistanceToCentre(layout, position + 1, voxel) : -1;
+    const OffsetValueType own = DoubledDistanceToCenter(layout, position, voxel);
+    // Centers increase with the position, so only the adjacent patches can be nearer.
+    const OffsetValueType previous = position > 0 ? DoubledDistanceToCenter(layout, position - 1, voxel) : -1;
+    const OffsetValueType next = position < last ? DoubledDistanceToCenter(layout, position + 1, voxel) : -1;
     const bool beatsPrevious = previous < 0 || own < previous;
     const bool beatsNext = next < 0 || own <= next;
     profile[t] = (beatsPrevious && beatsNext) ? 1.0 : 0.0;

@@ -31,7 +31,7 @@ PatchDiscreteDistribution::PatchDiscreteDistribution(const std::vector<double> &
 SizeValueType
 PatchDiscreteDistribution::Draw(PatchRandomGenerator & generator) const
 {
-  const double target = PatchUniformReal(generator) * GetTotal();
+  const double target = PatchStreamingDetail::PatchUniformReal(generator) * GetTotal();
   // The first index whose cumulative sum exceeds the target: zero weights
   // (equal neighbouring sums) are never chosen.
   auto found = std::upper_bound(m_Cumulative.begin(), m_Cumulative.end(), target);

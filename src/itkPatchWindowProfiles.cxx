@@ -35,12 +35,12 @@ GaussianWindowProfile(SizeValueType length, double sigmaScale, double minimumWei
   {
     itkGenericExceptionMacro(<< "MinimumWeight = " << minimumWeight << " must be in [0, 1]");
   }
-  const double        centre = (static_cast<double>(length) - 1.0) / 2.0;
+  const double        center = (static_cast<double>(length) - 1.0) / 2.0;
   const double        sigma = sigmaScale * static_cast<double>(length);
   std::vector<double> profile(length);
   for (SizeValueType t = 0; t < length; ++t)
   {
-    const double distance = static_cast<double>(t) - centre;
+    const double distance = static_cast<double>(t) - center;
     profile[t] = std::max(std::exp(-distance * distance / (2.0 * sigma * sigma)), minimumWeight);
   }
   return profile;

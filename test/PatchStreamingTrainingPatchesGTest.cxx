@@ -17,7 +17,7 @@
  *=========================================================================*/
 // The training-patch example run as a user runs it, on the T1 volume: every
 // image patch equals the T1 at its location, every label patch the label
-// map's, and the centre labels are those locations.csv lists.
+// map's, and the center labels are those locations.csv lists.
 #include "itkPatchStreamingTestUtilities.h"
 
 #include "itkImageFileReader.h"
@@ -56,8 +56,8 @@ TEST(PatchStreamingTrainingPatches, StacksHoldTheImageAtTheListedLocations)
   {
     ImageType::IndexType start;
     int                  patch = 0;
-    int                  centreLabel = 0;
-    ASSERT_EQ(std::sscanf(line.c_str(), "%d,%ld,%ld,%ld,%d", &patch, &start[0], &start[1], &start[2], &centreLabel), 5);
+    int                  centerLabel = 0;
+    ASSERT_EQ(std::sscanf(line.c_str(), "%d,%ld,%ld,%ld,%d", &patch, &start[0], &start[1], &start[2], &centerLabel), 5);
     ASSERT_EQ(patch, k);
     auto roi = itk::RegionOfInterestImageFilter<ImageType, ImageType>::New();
     roi->SetInput(image);
@@ -71,8 +71,8 @@ TEST(PatchStreamingTrainingPatches, StacksHoldTheImageAtTheListedLocations)
       const StackType::IndexType voxel{ { it.GetIndex()[0], it.GetIndex()[1], it.GetIndex()[2], k } };
       ASSERT_EQ(stack->GetPixel(voxel), it.Get()) << "patch " << k;
     }
-    EXPECT_EQ(labels->GetPixel({ { 8, 6, 5, k } }), centreLabel) << "patch " << k;
-    EXPECT_LE(centreLabel, 2);
+    EXPECT_EQ(labels->GetPixel({ { 8, 6, 5, k } }), centerLabel) << "patch " << k;
+    EXPECT_LE(centerLabel, 2);
   }
   EXPECT_EQ(k, 40);
   std::filesystem::remove_all(folder);

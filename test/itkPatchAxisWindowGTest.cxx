@@ -30,7 +30,7 @@ using BorderMode = itk::PatchStreamingEnums::BorderMode;
 using Weighting = itk::PatchStreamingEnums::Weighting;
 
 // Nested-loop reference for Crop: the owner of a voxel is the covering patch
-// whose window centre is nearest, ties to the lower start; -1 if none covers it.
+// whose window center is nearest, ties to the lower start; -1 if none covers it.
 long
 ReferenceOwner(const PatchAxisLayout & layout, itk::OffsetValueType voxel)
 {
@@ -69,7 +69,7 @@ TEST(PatchAxisWindow, AverageIsOneOnTheWindowAndItsSumCountsPatches)
 
 TEST(PatchAxisWindow, CropProfilesMatchHandComputedOwners)
 {
-  // Edge, L=11 P=4 O=2: starts 0 2 4 6 7, centres 1.5 3.5 5.5 7.5 8.5;
+  // Edge, L=11 P=4 O=2: starts 0 2 4 6 7, centers 1.5 3.5 5.5 7.5 8.5;
   // owners 0:{0,1,2} 1:{3,4} 2:{5,6} 3:{7,8} (8 is a tie, to the lower start) 4:{9,10}.
   const PatchAxisLayout layout(11, 4, 2, BorderMode::Edge, false, 0);
   const PatchAxisWindow window(layout, { Weighting::Crop }, 0);
@@ -80,7 +80,7 @@ TEST(PatchAxisWindow, CropProfilesMatchHandComputedOwners)
   EXPECT_EQ(window.GetProfile(4), (std::vector<double>{ 0, 0, 1, 1 }));
 }
 
-TEST(PatchAxisWindow, CropIsAPartitionMatchingTheNearestCentreReference)
+TEST(PatchAxisWindow, CropIsAPartitionMatchingTheNearestCenterReference)
 {
   for (const BorderMode mode : { BorderMode::Squeeze, BorderMode::Edge, BorderMode::Adaptive, BorderMode::Crop, BorderMode::Pad })
   {

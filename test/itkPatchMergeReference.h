@@ -18,7 +18,7 @@
 #ifndef itkPatchMergeReference_h
 #define itkPatchMergeReference_h
 
-// The brute-force merge of DESIGN section 4, written independently of the
+// The brute-force merge of docs/design.md section 4, written independently of the
 // library's 1-D machinery: full-size sum and weight volumes accumulated patch
 // by patch with nested loops, then divided. The window profiles are the
 // formulas of the README, evaluated here from the grid's per-axis starts and
@@ -41,9 +41,9 @@ namespace PatchStreamingTest
 inline double
 ClosedFormGaussian(double t, double length, double sigmaScale, double floor)
 {
-  const double centre = (length - 1.0) / 2.0;
+  const double center = (length - 1.0) / 2.0;
   const double sigma = sigmaScale * length;
-  return std::max(std::exp(-(t - centre) * (t - centre) / (2.0 * sigma * sigma)), floor);
+  return std::max(std::exp(-(t - center) * (t - center) / (2.0 * sigma * sigma)), floor);
 }
 
 /** The window value a_{axis,position}(t) at voxel t of the patch (0 <= t < P). */
@@ -115,7 +115,7 @@ MakeReferenceProfile(const itk::PatchGrid<VDimension> & grid, const ReferenceWei
         return std::pow(std::sin(itk::Math::pi * (x + 1.0) / (l + 1.0)), 2);
       case Weighting::Crop:
       {
-        // Owned when no other covering window's centre is nearer (ties to the lower start).
+        // Owned when no other covering window's center is nearer (ties to the lower start).
         const itk::OffsetValueType voxel = layout.GetStart(position) + t;
         const auto distance = [&](itk::SizeValueType i) {
           return std::abs(static_cast<double>(voxel) -

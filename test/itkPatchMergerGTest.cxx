@@ -228,7 +228,7 @@ template <typename TImage>
 void
 ExpectMultiComponentRoundTrip(unsigned int components)
 {
-  using StackType = typename itk::RebindImageDimension<TImage, 4>::Type;
+  using StackType = typename TImage::template RebindImageType<typename TImage::PixelType, 4>;
   const auto image = PatchStreamingTest::MakeRandomImage<TImage>({ { 21, 15, 11 } }, 26, components);
   auto       extractor = itk::PatchExtractor<TImage, StackType>::New();
   extractor->SetInput(image);

@@ -236,11 +236,11 @@ TEST(PatchMergerWeighting, MoreThan255PatchesOnAVoxelMergeCorrectly)
   const auto   stack = PatchStreamingTest::PerturbedCopy<StackType>(extractor->GetOutput());
 
   // 8 x 8 x 8 = 512 patches cover the central voxel: an 8-bit counter would wrap.
-  const ImageType::IndexType centre{ { 9, 8, 7 } };
+  const ImageType::IndexType center{ { 9, 8, 7 } };
   itk::SizeValueType         covering = 0;
   for (itk::SizeValueType k = 0; k < grid.GetNumberOfPatches(); ++k)
   {
-    covering += grid.GetPatchRegion(k).IsInside(centre) ? 1 : 0;
+    covering += grid.GetPatchRegion(k).IsInside(center) ? 1 : 0;
   }
   ASSERT_EQ(covering, 512u);
 

@@ -54,19 +54,19 @@ MakeMap(const ImageType * reference, typename TImage::PixelType value)
   return map;
 }
 
-/** The centre of each patch: start + floor(P / 2). */
+/** The center of each patch: start + floor(P / 2). */
 LocationsType
-Centres(const LocationsType & starts, const ImageType::SizeType & patchSize)
+Centers(const LocationsType & starts, const ImageType::SizeType & patchSize)
 {
-  LocationsType centres = starts;
-  for (auto & centre : centres)
+  LocationsType centers = starts;
+  for (auto & center : centers)
   {
     for (unsigned int d = 0; d < 3; ++d)
     {
-      centre[d] += static_cast<itk::IndexValueType>(patchSize[d] / 2);
+      center[d] += static_cast<itk::IndexValueType>(patchSize[d] / 2);
     }
   }
-  return centres;
+  return centers;
 }
 
 /** The 0.999 quantile of chi-square with `df` degrees of freedom (Wilson-Hilferty, accurate to < 0.5 % here). */
@@ -148,7 +148,7 @@ TEST(UniformPatchSampler, TheChiSquareTestRejectsAMissingPosition)
   EXPECT_GT(ChiSquareAgainstUniform(starts, allowedStarts), ChiSquareQuantile999(209.0));
 }
 
-TEST(WeightedPatchSampler, ASingleNonZeroVoxelIsTheOnlyCentre)
+TEST(WeightedPatchSampler, ASingleNonZeroVoxelIsTheOnlyCenter)
 {
   const auto                reference = MakeReference();
   const ImageType::SizeType patchSize{ { 5, 3, 3 } };
@@ -159,9 +159,9 @@ TEST(WeightedPatchSampler, ASingleNonZeroVoxelIsTheOnlyCentre)
   sampler->SetReferenceImage(reference);
   sampler->SetProbabilityMap(map);
   sampler->SetPatchSize(patchSize);
-  for (const auto & centre : Centres(sampler->Sample(5000), patchSize))
+  for (const auto & center : Centers(sampler->Sample(5000), patchSize))
   {
-    ASSERT_EQ(centre, only);
+    ASSERT_EQ(center, only);
   }
 }
 
@@ -180,10 +180,10 @@ TEST(WeightedPatchSampler, TwoValuedMapFrequenciesMatchTheExpectedRatio)
   sampler->SetProbabilityMap(map);
   sampler->SetPatchSize(patchSize);
   sampler->SetSeed(7);
-  const auto centres = Centres(sampler->Sample(Drawn), patchSize);
-  // Allowed centres along axis 0: 4..14 (start 3 + 1 to 15 - 1); value 1 on 4..7 (4 columns), 3 on 8..14 (7).
+  const auto centers = Centers(sampler->Sample(Drawn), patchSize);
+  // Allowed centers along axis 0: 4..14 (start 3 + 1 to 15 - 1); value 1 on 4..7 (4 columns), 3 on 8..14 (7).
   const double expectedLow = 4.0 * 1.0 / (4.0 * 1.0 + 7.0 * 3.0);
-  const double low = static_cast<double>(std::count_if(centres.begin(), centres.end(), [](const IndexType & c) {
+  const double low = static_cast<double>(std::count_if(centers.begin(), centers.end(), [](const IndexType & c) {
                        return c[0] < 8;
                      })) / Drawn;
   EXPECT_NEAR(low, expectedLow, 0.01);
@@ -213,7 +213,7 @@ TEST(WeightedPatchSampler, BadMapsThrowNamingTheProblem)
 }
 
 /** A map at half the resolution (its own origin and spacing, the same
- * direction): a drawn map voxel gives centres in the image voxels it covers,
+ * direction): a drawn map voxel gives centers in the image voxels it covers,
  * through physical space, and each of them. */
 TEST(WeightedPatchSampler, ACoarserMapSelectsThroughPhysicalSpace)
 {
@@ -247,18 +247,18 @@ TEST(WeightedPatchSampler, ACoarserMapSelectsThroughPhysicalSpace)
   sampler->SetPatchSize({ { 3, 3, 3 } });
   std::map<IndexType, int, std::function<bool(const IndexType &, const IndexType &)>> seen(
     [](const IndexType & a, const IndexType & b) { return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end()); });
-  for (const auto & centre : Centres(sampler->Sample(4000), { { 3, 3, 3 } }))
+  for (const auto & center : Centers(sampler->Sample(4000), { { 3, 3, 3 } }))
   {
-    ++seen[centre];
+    ++seen[center];
   }
   // Image voxels 3 + 6..7, -2 + 4..5, 5 + 2..3: all eight, nothing else, about 500 each.
   ASSERT_EQ(seen.size(), 8u);
-  for (const auto & [centre, count] : seen)
+  for (const auto & [center, count] : seen)
   {
-    EXPECT_TRUE((centre[0] == 9 || centre[0] == 10) && (centre[1] == 2 || centre[1] == 3) &&
-                (centre[2] == 7 || centre[2] == 8))
-      << centre;
-    EXPECT_NEAR(count, 500, 120) << centre;
+    EXPECT_TRUE((center[0] == 9 || center[0] == 10) && (center[1] == 2 || center[1] == 3) &&
+                (center[2] == 7 || center[2] == 8))
+      << center;
+    EXPECT_NEAR(count, 500, 120) << center;
   }
 }
 
@@ -278,12 +278,12 @@ MakeLabels(const ImageType * reference)
 }
 
 std::map<int, double>
-CentreLabelFrequencies(const LabelMapType * labels, const LocationsType & centres)
+CenterLabelFrequencies(const LabelMapType * labels, const LocationsType & centers)
 {
   std::map<int, double> frequencies;
-  for (const auto & centre : centres)
+  for (const auto & center : centers)
   {
-    frequencies[labels->GetPixel(centre)] += 1.0 / static_cast<double>(centres.size());
+    frequencies[labels->GetPixel(center)] += 1.0 / static_cast<double>(centers.size());
   }
   return frequencies;
 }
@@ -301,14 +301,14 @@ MakeLabelSampler(const ImageType * reference, const LabelMapType * labels,
   return sampler;
 }
 
-TEST(LabelPatchSampler, CentreLabelFrequenciesMatchTheTable)
+TEST(LabelPatchSampler, CenterLabelFrequenciesMatchTheTable)
 {
   const auto reference = MakeReference();
   const auto labels = MakeLabels(reference);
   auto       sampler = MakeLabelSampler(reference, labels, { { 0, 0.2 }, { 1, 0.5 }, { 2, 0.3 } });
   sampler->SetSeed(11);
   const auto frequencies =
-    CentreLabelFrequencies(labels, Centres(sampler->Sample(Drawn), ImageType::SizeType::Filled(3)));
+    CenterLabelFrequencies(labels, Centers(sampler->Sample(Drawn), ImageType::SizeType::Filled(3)));
   EXPECT_NEAR(frequencies.at(0), 0.2, 0.01);
   EXPECT_NEAR(frequencies.at(1), 0.5, 0.01);
   EXPECT_NEAR(frequencies.at(2), 0.3, 0.01);
@@ -323,7 +323,7 @@ TEST(LabelPatchSampler, AbsentLabelsHaveTheirProbabilityRedistributed)
   const auto labels = MakeLabels(reference);
   auto       sampler = MakeLabelSampler(reference, labels, { { 1, 0.1 }, { 2, 0.3 }, { 7, 0.4 }, { 9, 0.2 } });
   const auto frequencies =
-    CentreLabelFrequencies(labels, Centres(sampler->Sample(Drawn), ImageType::SizeType::Filled(3)));
+    CenterLabelFrequencies(labels, Centers(sampler->Sample(Drawn), ImageType::SizeType::Filled(3)));
   EXPECT_NEAR(frequencies.at(1), 0.25, 0.01);
   EXPECT_NEAR(frequencies.at(2), 0.75, 0.01);
   EXPECT_EQ(frequencies.size(), 2u);

@@ -51,7 +51,7 @@ TEST(PatchWindowProfiles, GaussianIsTheClosedFormWithItsFloorForEvenAndOddSizes)
           ASSERT_NEAR(profile[t], ClosedFormGaussian(t, length, sigmaScale, floor), 1e-12)
             << "P=" << length << " t=" << t << " s=" << sigmaScale << " floor=" << floor;
         }
-        // Symmetric about the centre; the peak is 1 on odd sizes.
+        // Symmetric about the center; the peak is 1 on odd sizes.
         for (itk::SizeValueType t = 0; t < length; ++t)
         {
           ASSERT_EQ(profile[t], profile[length - 1 - t]);
@@ -96,7 +96,7 @@ TEST(PatchWindowProfiles, ResampledProfileKeepsItsEndsAndIsLinearBetweenSamples)
   EXPECT_DOUBLE_EQ(four[1], 3.0 + (2.0 - 3.0) / 3.0);
   EXPECT_DOUBLE_EQ(four[2], 2.0 + (6.0 - 2.0) * 2.0 / 3.0);
   EXPECT_EQ(four[3], 4.0);
-  // One voxel: the value at the centre u = 2.
+  // One voxel: the value at the center u = 2.
   EXPECT_EQ(itk::ResampledWindowProfile(profile, 1), (std::vector<double>{ 2.0 }));
   // A linear profile stays linear at any length.
   std::vector<double> ramp(9);
@@ -141,7 +141,7 @@ TEST(PatchAxisWindow, AdaptiveShortPatchGetsTheProfileOfItsOwnLength)
   EXPECT_NEAR(window.GetNormalizer(10), ClosedFormGaussian(2, 3, 0.2, 1e-3), 1e-12);
 
   const PatchAxisWindow hann(layout, { Weighting::Hann }, 0);
-  EXPECT_NEAR(hann.GetProfile(2)[1], 1.0, 1e-15); // the centre of a 3-voxel window
+  EXPECT_NEAR(hann.GetProfile(2)[1], 1.0, 1e-15); // the center of a 3-voxel window
   EXPECT_EQ(hann.GetProfile(2)[3], 0.0);
 
   itk::PatchWindowParameters custom{ Weighting::Custom, 0.125, 1e-3, { { 1, 2, 3, 4, 5, 6 } } };

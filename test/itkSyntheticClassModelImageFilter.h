@@ -34,7 +34,7 @@ namespace itk
  *
  * For the voxel value v at the physical point x, class c scores
  * s_c = -((v - m_c) / w)^2 + 0.5 sin(0.05 (c + 1) sum_d x_d), where the
- * class centres m_c split IntensityRange evenly and w is a class's share of
+ * class centers m_c split IntensityRange evenly and w is a class's share of
  * it; the output is the softmax of the scores. It depends on the voxel's
  * physical position, so a patch given a wrong origin gives a wrong answer.
  * Used by the out-of-core example and the tests; it is not part of the library.
@@ -61,7 +61,7 @@ public:
   itkSetMacro(NumberOfClasses, unsigned int);
   itkGetConstMacro(NumberOfClasses, unsigned int);
 
-  /** The intensities the class centres spread over. */
+  /** The intensities the class centers spread over. */
   void
   SetIntensityRange(double lowest, double highest)
   {
@@ -103,7 +103,7 @@ protected:
     const double          width = (m_Highest - m_Lowest) / classes;
     std::vector<double>   scores(classes);
     ComponentType *       buffer = output->GetBufferPointer();
-    ForEachImageRow(region, [&](const typename TOutputImage::IndexType & rowStart) {
+    PatchStreamingDetail::ForEachImageRow(region, [&](const typename TOutputImage::IndexType & rowStart) {
       typename TOutputImage::IndexType index = rowStart;
       ComponentType * probabilities = buffer + output->ComputeOffset(rowStart) * classes;
       for (SizeValueType j = 0; j < region.GetSize(0); ++j, ++index[0], probabilities += classes)

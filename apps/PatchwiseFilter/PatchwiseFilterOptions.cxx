@@ -148,7 +148,7 @@ PatchwiseFilterOptions::PatchwiseFilterOptions()
              .add_option("--weighting",
                          s.weighting,
                          "How overlapping patches are blended: average, gaussian (each patch weighted by a "
-                         "Gaussian window), hann, crop (each voxel from the patch whose centre is nearest)")
+                         "Gaussian window), hann, crop (each voxel from the patch whose center is nearest)")
              ->check(CLI::IsMember(Weightings, CLI::ignore_case))
              ->default_val("gaussian"),
            "string-enumeration")

@@ -88,7 +88,7 @@ RunPatchwise(const PatchwiseFilterSettings & settings,
              PatchwiseProgressBar *          progress)
 {
   constexpr unsigned int Dimension = TImage::ImageDimension;
-  using StackType = typename itk::RebindImageDimension<TImage, Dimension + 1>::Type;
+  using StackType = typename TImage::template RebindImageType<typename TImage::PixelType, Dimension + 1>;
   PatchwiseRunResult<Dimension> result;
 
   auto reader = itk::ImageFileReader<TImage>::New();

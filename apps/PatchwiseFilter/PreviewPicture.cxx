@@ -156,11 +156,11 @@ public:
     m_Canvas->DrawSegment(x0, m_Height - 1 - top0, x1, m_Height - 1 - top1);
   }
 
-  /** Text with its top-left corner at (x, top); `centred` centres it on x instead. */
+  /** Text with its top-left corner at (x, top); `centerd` centers it on x instead. */
   void
-  Text(const std::string & text, int x, int top, int fontSize, bool centred = false)
+  Text(const std::string & text, int x, int top, int fontSize, bool centerd = false)
   {
-    m_Texts.push_back(Label{ text, x, top, fontSize, centred });
+    m_Texts.push_back(Label{ text, x, top, fontSize, centerd });
   }
 
   void
@@ -190,7 +190,7 @@ private:
     int         x;
     int         top;
     int         fontSize;
-    bool        centred;
+    bool        centerd;
   };
 
   void
@@ -207,7 +207,7 @@ private:
     }
     const int * size = text->GetDimensions();
     const int * pictureSize = picture->GetDimensions();
-    const int   x0 = label.centred ? label.x - size[0] / 2 : label.x;
+    const int   x0 = label.centerd ? label.x - size[0] / 2 : label.x;
     auto *      rgba = static_cast<const unsigned char *>(text->GetScalarPointer());
     auto *      rgb = static_cast<unsigned char *>(picture->GetScalarPointer());
     for (int y = 0; y < size[1]; ++y)

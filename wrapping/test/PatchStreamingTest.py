@@ -63,9 +63,9 @@ def edge_starts(length, patch, overlap):
 def gaussian_profile(patch):
     """The README's Gaussian window: sigma = P/8, floor 1e-3."""
     t = np.arange(patch, dtype=np.float64)
-    centre = (patch - 1) / 2.0
+    center = (patch - 1) / 2.0
     sigma = patch / 8.0
-    return np.maximum(np.exp(-((t - centre) ** 2) / (2.0 * sigma**2)), 1e-3)
+    return np.maximum(np.exp(-((t - center) ** 2) / (2.0 * sigma**2)), 1e-3)
 
 
 def reference_gaussian_merge(patches, shape_zyx):

@@ -15,8 +15,8 @@
  *  limitations under the License.
  *
  *=========================================================================*/
-#ifndef itkPatchCentreMapping_h
-#define itkPatchCentreMapping_h
+#ifndef itkPatchCenterMapping_h
+#define itkPatchCenterMapping_h
 
 #include "itkImageBase.h"
 #include "itkPatchRandomNumbers.h"
@@ -25,23 +25,25 @@
 
 namespace itk
 {
-/** \class PatchCentreMapping
+namespace PatchStreamingDetail
+{
+/** \class PatchCenterMapping
  * \brief Maps the voxels of a sampling map (a probability or label map,
- * possibly coarser, in its own geometry) to patch centres in the image the
+ * possibly coarser, in its own geometry) to patch centers in the image the
  * patches are cut from, through physical space.
  *
- * A map voxel is valid when the image voxel nearest to its centre is an
- * allowed patch centre (inside `centres`). Drawing from a map voxel picks a
+ * A map voxel is valid when the image voxel nearest to its center is an
+ * allowed patch center (inside `centers`). Drawing from a map voxel picks a
  * point uniformly inside it (in the map's continuous index space, kept
  * 1e-6 voxels away from its faces) and returns the image voxel nearest to
- * that point; points whose image voxel is not an allowed centre are drawn
- * again (the voxel's own centre is allowed, so this ends). When the map has
- * the image's geometry, map voxel m gives exactly centre m.
+ * that point; points whose image voxel is not an allowed center are drawn
+ * again (the voxel's own center is allowed, so this ends). When the map has
+ * the image's geometry, map voxel m gives exactly center m.
  *
  * \ingroup PatchStreaming
  */
 template <unsigned int VDimension>
-class PatchCentreMapping
+class PatchCenterMapping
 {
 public:
   using ImageBaseType = ImageBase<VDimension>;
@@ -49,13 +51,13 @@ public:
   using RegionType = ImageRegion<VDimension>;
   using ContinuousIndexType = ContinuousIndex<double, VDimension>;
 
-  PatchCentreMapping(const ImageBaseType * map, const ImageBaseType * image, const RegionType & centres)
+  PatchCenterMapping(const ImageBaseType * map, const ImageBaseType * image, const RegionType & centers)
     : m_Map(map)
     , m_Image(image)
-    , m_Centres(centres)
+    , m_Centers(centers)
   {}
 
-  /** Whether the image voxel nearest to the map voxel's centre is an allowed patch centre. */
+  /** Whether the image voxel nearest to the map voxel's center is an allowed patch center. */
   bool
   IsValid(const IndexType & mapVoxel) const
   {
@@ -64,10 +66,10 @@ public:
     {
       point[d] = static_cast<double>(mapVoxel[d]);
     }
-    return m_Centres.IsInside(NearestImageVoxel(point));
+    return m_Centers.IsInside(NearestImageVoxel(point));
   }
 
-  /** An allowed centre inside the (valid) map voxel, drawn uniformly. */
+  /** An allowed center inside the (valid) map voxel, drawn uniformly. */
   IndexType
   Draw(const IndexType & mapVoxel, PatchRandomGenerator & generator) const
   {
@@ -77,12 +79,12 @@ public:
       ContinuousIndexType point;
       for (unsigned int d = 0; d < VDimension; ++d)
       {
-        point[d] = static_cast<double>(mapVoxel[d]) + width * (PatchUniformReal(generator) - 0.5);
+        point[d] = static_cast<double>(mapVoxel[d]) + width * (PatchStreamingDetail::PatchUniformReal(generator) - 0.5);
       }
-      const IndexType centre = NearestImageVoxel(point);
-      if (m_Centres.IsInside(centre))
+      const IndexType center = NearestImageVoxel(point);
+      if (m_Centers.IsInside(center))
       {
-        return centre;
+        return center;
       }
     }
     ContinuousIndexType point;
@@ -111,8 +113,9 @@ private:
 
   const ImageBaseType * m_Map;
   const ImageBaseType * m_Image;
-  RegionType            m_Centres;
+  RegionType            m_Centers;
 };
+} // end namespace PatchStreamingDetail
 } // end namespace itk
 
 #endif

@@ -1,0 +1,288 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkPatchMergeAccumulator_hxx
+#define itkPatchMergeAccumulator_hxx
+
+#include "itkPatchMergeAccumulator.h"
+#include "itkPatchImageRows.h"
+
+#include <algorithm>
+
+namespace itk
+{
+namespace PatchStreamingDetail
+{
+template <typename TStack, typename TOutputImage>
+PatchMergeAccumulator<TStack, TOutputImage>::PatchMergeAccumulator(const TStack *       stack,
+                                                                   OutputImageType *    output,
+                                                                   const GridType &     grid,
+                                                                   const SettingsType & settings)
+  : m_Output(output)
+  , m_Grid(grid)
+  , m_Kernel(stack, output, grid, settings)
+  , m_Region(output->GetRequestedRegion())
+  , m_ValuesPerVoxel(m_Kernel.GetValuesPerVoxel())
+{
+  for (unsigned int d = 0; d < SliceAxis; ++d)
+  {
+    m_SliceVoxels *= static_cast<OffsetValueType>(m_Region.GetSize(d));
+  }
+}
+
+template <typename TStack, typename TOutputImage>
+bool
+PatchMergeAccumulator<TStack, TOutputImage>::AllocateSums()
+{
+  if constexpr (std::is_same<AccumulatorType, OutputComponentType>::value)
+  {
+    if (!this->SumsWeights())
+    {
+      m_Base = GetComponentBuffer(m_Output);
+      return true;
+    }
+  }
+  // A line touches P slices and no row below the current line's first slice is still open: P slices suffice.
+  m_RingSlices = static_cast<OffsetValueType>(std::min(m_Grid.GetPatchSize()[SliceAxis], m_Region.GetSize(SliceAxis)));
+  m_Ring.assign(static_cast<SizeValueType>(m_RingSlices) * this->GetSliceValues(), AccumulatorType{ 0 });
+  m_Base = m_Ring.data();
+  return false;
+}
+
+template <typename TStack, typename TOutputImage>
+void
+PatchMergeAccumulator<TStack, TOutputImage>::ZeroRow(const IndexType & rowStart, SizeValueType length) const
+{
+  std::fill_n(this->Row(rowStart), length * static_cast<SizeValueType>(m_ValuesPerVoxel), AccumulatorType{ 0 });
+}
+
+template <typename TStack, typename TOutputImage>
+IndexValueType
+PatchMergeAccumulator<TStack, TOutputImage>::GetCarryEnd(const RegionType & lines, const RegionType & arrived) const
+{
+  IndexValueType carryEnd = m_Region.GetIndex(SliceAxis) + static_cast<IndexValueType>(m_Region.GetSize(SliceAxis));
+  if (arrived.GetNumberOfPixels() > 0)
+  {
+    carryEnd = std::max(carryEnd, arrived.GetUpperIndex()[SliceAxis] + 1);
+  }
+  if (lines.GetNumberOfPixels() > 0)
+  {
+    const IndexValueType imageEnd = m_Grid.GetImageRegion().GetUpperIndex()[SliceAxis] + 1;
+    const IndexValueType lastLineEnd =
+      m_Grid.GetImageRegion().GetIndex(SliceAxis) +
+      m_Grid.GetAxisLayout(SliceAxis).GetStart(static_cast<SizeValueType>(lines.GetUpperIndex()[SliceAxis])) +
+      static_cast<IndexValueType>(m_Grid.GetPatchSize()[SliceAxis]);
+    carryEnd = std::max(carryEnd, std::min(lastLineEnd, imageEnd));
+  }
+  return carryEnd;
+}
+
+template <typename TStack, typename TOutputImage>
+IndexValueType
+PatchMergeAccumulator<TStack, TOutputImage>::PrepareCarry(std::vector<AccumulatorType> & carriedSums,
+                                                          const RegionType &             lines,
+                                                          const RegionType &             arrived)
+{
+  const IndexValueType regionEnd =
+    m_Region.GetIndex(SliceAxis) + static_cast<IndexValueType>(m_Region.GetSize(SliceAxis));
+  m_CarryEnd = this->GetCarryEnd(lines, arrived);
+  m_CarryRingSlices = static_cast<OffsetValueType>(m_Grid.GetPatchSize()[SliceAxis]) - 1;
+  if (m_CarryEnd > regionEnd && arrived.GetNumberOfPixels() == 0)
+  {
+    carriedSums.assign(static_cast<SizeValueType>(m_CarryRingSlices) * this->GetSliceValues(), AccumulatorType{ 0 });
+  }
+  m_Carry = carriedSums.data();
+  // Carried slices inside this region move to the sums; their ring slots are freed.
+  RegionType arriving = arrived;
+  if (arriving.Crop(m_Region))
+  {
+    ForEachSliceRow(arriving, [&](const IndexType & rowStart, SizeValueType length) {
+      const SizeValueType rowValues = length * static_cast<SizeValueType>(m_ValuesPerVoxel);
+      AccumulatorType *   slot = this->CarryRow(rowStart);
+      std::copy_n(slot, rowValues, this->Row(rowStart));
+      std::fill_n(slot, rowValues, AccumulatorType{ 0 });
+    });
+  }
+  return m_CarryEnd;
+}
+
+template <typename TStack, typename TOutputImage>
+auto
+PatchMergeAccumulator<TStack, TOutputImage>::GetRowsLastTouchedBy(const IndexType &  line,
+                                                                  const RegionType & lines) const -> RegionType
+{
+  // Lines come in order of their grid index on axes 1..N-1 (axis 1 fastest),
+  // so a row's last line has, on each of those axes, the last grid position
+  // whose patch starts at or before the row: the rows between this line's
+  // start and the next line's start. The box's first and last lines also take
+  // the rows before and after every patch (Crop border mode's remainder).
+  // In 1-D each patch is a line and the rows are voxels along axis 0.
+  constexpr unsigned int FirstLineAxis = ImageDimension > 1 ? 1 : 0;
+  RegionType             rows = m_Region;
+  for (unsigned int d = FirstLineAxis; d < ImageDimension; ++d)
+  {
+    const auto &         layout = m_Grid.GetAxisLayout(d);
+    const IndexValueType imageStart = m_Grid.GetImageRegion().GetIndex(d);
+    const IndexValueType begin = line[d] == lines.GetIndex(d)
+                                   ? m_Region.GetIndex(d)
+                                   : imageStart + layout.GetStart(static_cast<SizeValueType>(line[d]));
+    const IndexValueType end = line[d] == lines.GetUpperIndex()[d]
+                                 ? m_Region.GetUpperIndex()[d] + 1
+                                 : imageStart + layout.GetStart(static_cast<SizeValueType>(line[d] + 1));
+    const IndexValueType croppedBegin = std::max(begin, m_Region.GetIndex(d));
+    const IndexValueType croppedEnd = std::min(end, m_Region.GetUpperIndex()[d] + 1);
+    rows.SetIndex(d, croppedBegin);
+    rows.SetSize(d, static_cast<SizeValueType>(std::max<IndexValueType>(croppedEnd - croppedBegin, 0)));
+  }
+  return rows;
+}
+
+template <typename TStack, typename TOutputImage>
+auto
+PatchMergeAccumulator<TStack, TOutputImage>::Row(const IndexType & rowStart) const -> AccumulatorType *
+{
+  // Inside the region (output buffer or ring), or past its end on the slowest axis (carry).
+  if (rowStart[SliceAxis] >= m_Region.GetIndex(SliceAxis) + static_cast<IndexValueType>(m_Region.GetSize(SliceAxis)))
+  {
+    return this->CarryRow(rowStart);
+  }
+  OffsetValueType slice = rowStart[SliceAxis] - m_Region.GetIndex(SliceAxis);
+  if (m_RingSlices > 0)
+  {
+    slice %= m_RingSlices;
+  }
+  return m_Base + (slice * m_SliceVoxels + this->VoxelInSlice(rowStart)) * m_ValuesPerVoxel;
+}
+
+template <typename TStack, typename TOutputImage>
+auto
+PatchMergeAccumulator<TStack, TOutputImage>::CarryRow(const IndexType & rowStart) const -> AccumulatorType *
+{
+  const OffsetValueType slot = ((rowStart[SliceAxis] % m_CarryRingSlices) + m_CarryRingSlices) % m_CarryRingSlices;
+  return m_Carry + (slot * m_SliceVoxels + this->VoxelInSlice(rowStart)) * m_ValuesPerVoxel;
+}
+
+template <typename TStack, typename TOutputImage>
+OffsetValueType
+PatchMergeAccumulator<TStack, TOutputImage>::VoxelInSlice(const IndexType & rowStart) const
+{
+  OffsetValueType voxel = 0;
+  OffsetValueType stride = 1;
+  for (unsigned int d = 0; d < SliceAxis; ++d)
+  {
+    voxel += (rowStart[d] - m_Region.GetIndex(d)) * stride;
+    stride *= static_cast<OffsetValueType>(m_Region.GetSize(d));
+  }
+  return voxel;
+}
+
+template <typename TStack, typename TOutputImage>
+auto
+PatchMergeAccumulator<TStack, TOutputImage>::GetLineRegion(SizeValueType first, SizeValueType last) const -> RegionType
+{
+  // Along a line only the position on axis 0 changes: the line spans from its first patch to its last.
+  RegionType lineRegion = m_Grid.GetPatchRegion(first);
+  lineRegion.SetSize(
+    0, static_cast<SizeValueType>(m_Grid.GetPatchRegion(last).GetUpperIndex()[0] - lineRegion.GetIndex(0) + 1));
+  // Inside the region, and past its end as far as the carry reaches.
+  RegionType sumsRegion = m_Region;
+  sumsRegion.SetSize(SliceAxis, static_cast<SizeValueType>(m_CarryEnd - sumsRegion.GetIndex(SliceAxis)));
+  if (!lineRegion.Crop(sumsRegion))
+  {
+    return RegionType();
+  }
+  return lineRegion;
+}
+
+template <typename TStack, typename TOutputImage>
+auto
+PatchMergeAccumulator<TStack, TOutputImage>::GetRowsFinishedInScatter(const RegionType & lineRegion,
+                                                                      const RegionType & finalRows) const -> RegionType
+{
+  RegionType fused = finalRows;
+  if (this->IsScalar() && finalRows.GetNumberOfPixels() > 0 && lineRegion.GetIndex(0) == finalRows.GetIndex(0) &&
+      lineRegion.GetSize(0) == finalRows.GetSize(0) && fused.Crop(lineRegion))
+  {
+    return fused;
+  }
+  return RegionType();
+}
+
+template <typename TStack, typename TOutputImage>
+void
+PatchMergeAccumulator<TStack, TOutputImage>::ScatterPiece(const PatchRun &   run,
+                                                          const RegionType & piece,
+                                                          const RegionType & finalRows) const
+{
+  // Row by row, every patch of the line adds its part of the row while the row's sums stay in cache.
+  std::vector<typename KernelType::WeightedValueType> weights;
+  ForEachSliceRow(piece, [&](const IndexType & rowStart, SizeValueType rowLength) {
+    const RowSums row{ this->Row(rowStart), rowStart, rowLength, m_RingSlices > 0 };
+    m_Kernel.AddRunToRow(run, row, weights);
+    if (finalRows.IsInside(rowStart))
+    {
+      m_Kernel.FinishRow(row);
+    }
+  });
+}
+
+template <typename TStack, typename TOutputImage>
+void
+PatchMergeAccumulator<TStack, TOutputImage>::FinishRow(const IndexType & rowStart, SizeValueType length) const
+{
+  m_Kernel.FinishRow(RowSums{ this->Row(rowStart), rowStart, length, m_RingSlices > 0 });
+}
+
+template <typename TStack, typename TOutputImage>
+void
+PatchMergeAccumulator<TStack, TOutputImage>::SetLines(const RegionType & lines)
+{
+  // Every line of the box, by its place in ForEachSliceRow's order.
+  m_Lines = lines;
+  m_Runs.clear();
+  m_Runs.reserve(GetNumberOfSliceRows(lines));
+  ForEachSliceRow(lines, [&](const IndexType & lineStart, SizeValueType lineLength) {
+    const SizeValueType first = m_Grid.GetLinearIndex(lineStart);
+    m_Runs.push_back(m_Kernel.MakePatchRun(first, first + lineLength - 1));
+  });
+}
+
+template <typename TStack, typename TOutputImage>
+void
+PatchMergeAccumulator<TStack, TOutputImage>::MergePiece(const RegionType & piece) const
+{
+  std::vector<AccumulatorType> sums(piece.GetSize(0) * static_cast<SizeValueType>(m_ValuesPerVoxel));
+  std::vector<typename KernelType::WeightedValueType> weights;
+  ForEachSliceRow(piece, [&](const IndexType & rowStart, SizeValueType rowLength) {
+    std::fill_n(sums.data(), rowLength * static_cast<SizeValueType>(m_ValuesPerVoxel), AccumulatorType{ 0 });
+    const RowSums                      row{ sums.data(), rowStart, rowLength, false };
+    typename OutputImageType::SizeType rowSize;
+    rowSize.Fill(1);
+    rowSize[0] = rowLength;
+    // The lines over the row, in the order the line-by-line merge adds them.
+    ForEachSliceRow(m_Grid.GetOverlappingGridRegion(RegionType(rowStart, rowSize)),
+                    [&](const IndexType & lineStart, SizeValueType) {
+                      m_Kernel.AddRunToRow(m_Runs[GetSliceRowNumber(m_Lines, lineStart)], row, weights);
+                    });
+    m_Kernel.FinishRow(row);
+  });
+}
+
+} // end namespace PatchStreamingDetail
+} // end namespace itk
+
+#endif

@@ -1,0 +1,217 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkPatchMergeRowKernel_h
+#define itkPatchMergeRowKernel_h
+
+#include "itkPatchGrid.h"
+#include "itkPatchPixelComponents.h"
+#include "itkPatchWindows.h"
+
+#include <type_traits>
+#include <vector>
+
+namespace itk
+{
+namespace PatchStreamingDetail
+{
+/** What the merge arithmetic needs of PatchMerger's settings. */
+template <typename TOutputComponent>
+struct PatchMergeSettings
+{
+  /** BackgroundValue as one value per component. */
+  std::vector<TOutputComponent> Background{};
+  PatchWindowParameters         WindowParameters{};
+  bool                          InputIsWeighted{ false };
+};
+
+/** \class PatchMergeRowKernel
+ * \brief The arithmetic of PatchMerger on one output row: adding the rows of
+ * a run of patches to the row's sums, and finishing the row (normalising by
+ * the separable normaliser or the summed weights, converting, writing).
+ *
+ * It owns the separable windows of the grid (PatchWindows) and the
+ * background. A weighted value w*v is formed in the stack's floating-point
+ * type (the accumulator's for integer stacks), as SeparableGaussianWeighting
+ * stores it, and patches are added in increasing k: the sums are
+ * bit-identical however the rows are split or ordered between rows.
+ * Integer outputs are rounded to nearest and saturate at the type's limits.
+ *
+ * \sa PatchMergeAccumulator, PatchMerger, PatchWindows
+ * \ingroup PatchStreaming
+ */
+template <typename TStack, typename TOutputImage>
+class ITK_TEMPLATE_EXPORT PatchMergeRowKernel
+{
+public:
+  ITK_DISALLOW_COPY_AND_MOVE(PatchMergeRowKernel);
+
+  static constexpr unsigned int ImageDimension = TOutputImage::ImageDimension;
+
+  using StackType = TStack;
+  using OutputImageType = TOutputImage;
+  using RegionType = typename OutputImageType::RegionType;
+  using IndexType = typename OutputImageType::IndexType;
+  using GridType = PatchGrid<ImageDimension>;
+  using WindowsType = PatchWindows<ImageDimension>;
+  using OutputComponentType = PixelComponentType<OutputImageType>;
+  using AccumulatorType =
+    std::conditional_t<std::is_floating_point<OutputComponentType>::value, OutputComponentType, double>;
+  using InputComponentType = PixelComponentType<StackType>;
+  /** Where w * v is formed: the stack's own precision, as SeparableGaussianWeighting stores it. */
+  using WeightedValueType =
+    std::conditional_t<std::is_floating_point<InputComponentType>::value, InputComponentType, AccumulatorType>;
+  using SettingsType = PatchMergeSettings<OutputComponentType>;
+
+  /** A run of kept patches of one patch line, with what adding them to a row needs. */
+  struct PatchRun
+  {
+    /** The first patch's k: the run holds patches first, first + 1, ... */
+    SizeValueType first{ 0 };
+    /** The grid index of the first patch: the run's patches share it but on axis 0. */
+    IndexType gridIndex{};
+    /** Each patch's region of the image. */
+    std::vector<RegionType> regions{};
+    /** Grid index along axis 0, a patch's. */
+    std::vector<IndexValueType> positions{};
+    /** Most positions (all interior ones) share one axis-0 profile. */
+    std::vector<const std::vector<double> *> distinctProfiles{};
+    /** A patch's profile, into distinctProfiles. */
+    std::vector<SizeValueType> profileOfPatch{};
+    /** Every profile is 1 throughout (Average weighting). */
+    bool unitProfiles{ true };
+  };
+
+  /** The sums of one output row, wherever they live. */
+  struct RowSums
+  {
+    AccumulatorType * sums;
+    IndexType         start;
+    SizeValueType     length;
+    /** The sums are a ring's, reused by a later slice: zeroed once finished. */
+    bool reused;
+  };
+
+  /** Reads `stack`, writes `output` (one value per component, plus the summed
+   * weight in a mask-restricted grid). Throws what PatchWindows throws (bad
+   * weighting parameters). */
+  PatchMergeRowKernel(const StackType *    stack,
+                      OutputImageType *    output,
+                      const GridType &     grid,
+                      const SettingsType & settings)
+    : m_Stack(stack)
+    , m_Output(output)
+    , m_Grid(grid)
+    , m_Background(settings.Background)
+    , m_InputIsWeighted(settings.InputIsWeighted)
+    , m_Windows(grid, settings.WindowParameters)
+    , m_Components(output->GetNumberOfComponentsPerPixel())
+    , m_ValuesPerVoxel(m_Components + (grid.HasSkippedPatches() ? 1 : 0))
+  {}
+
+  /** Values per voxel in a row's sums: the components, plus the summed weight in a mask-restricted grid. */
+  OffsetValueType
+  GetValuesPerVoxel() const
+  {
+    return m_ValuesPerVoxel;
+  }
+
+  /** Whether the weights are summed next to the values (a mask-restricted grid). */
+  bool
+  SumsWeights() const
+  {
+    return m_ValuesPerVoxel > m_Components;
+  }
+
+  /** The patches first..last (kept, in one line), their regions and distinct axis-0 profiles. */
+  PatchRun
+  MakePatchRun(SizeValueType first, SizeValueType last) const;
+
+  /** Adds the run's part of `row`; `weights` is scratch for the scalar case's weights. */
+  void
+  AddRunToRow(const PatchRun & run, const RowSums & row, std::vector<WeightedValueType> & weights) const;
+
+  /** Normalises, converts and writes `row` (zeroing its sums when they are reused). */
+  void
+  FinishRow(const RowSums & row) const;
+
+private:
+  /** The part of one row that one patch of a run covers. */
+  struct PatchRowPart
+  {
+    const InputComponentType *           source{ nullptr };
+    AccumulatorType *                    sums{ nullptr };
+    SizeValueType                        length{ 0 };
+    typename OutputImageType::OffsetType offset{};
+  };
+
+  /** The scalar case's weights of the row, float(rowWeight * profile) per distinct profile. */
+  void
+  FormRowWeights(const PatchRun & run, double rowWeight, std::vector<WeightedValueType> & weights) const;
+
+  /** The part of `row` that patch `i` of the run covers (length 0 when none). */
+  PatchRowPart
+  GetPatchRowPart(const PatchRun & run, SizeValueType i, const RowSums & row) const;
+
+  /** Adds a part whose weights are all 1 (Average): the values as they are. */
+  static void
+  AddUnitWeighted(const PatchRowPart & part);
+
+  /** Adds a scalar part with its weights, branch-free. */
+  void
+  AddScalar(const PatchRowPart & part, const WeightedValueType * weights) const;
+
+  /** Adds a part of several components (or with summed weights), voxel by voxel. */
+  void
+  AddComponents(const PatchRowPart & part, const IndexType & gridIndex, double rowWeight) const;
+
+  /** Where a row is written, and the separable normaliser's reciprocals over it. */
+  struct RowTarget
+  {
+    OutputComponentType * values;
+    /** 1 / (the product of W_d along axes 1..N-1), 0 where it is 0. */
+    double rowReciprocal;
+    /** 1 / W_0 along the row. */
+    const double * reciprocals;
+  };
+
+  /** FinishRow for float outputs of a scalar stack, branch-free so that it vectorises. */
+  void
+  FinishScalarRow(const RowSums & row, const RowTarget & target) const;
+
+  /** FinishRow for every other case, voxel by voxel. */
+  void
+  FinishVoxels(const RowSums & row, const RowTarget & target) const;
+
+  const StackType *                      m_Stack;
+  OutputImageType *                      m_Output;
+  const GridType &                       m_Grid;
+  const std::vector<OutputComponentType> m_Background;
+  const bool                             m_InputIsWeighted;
+  const WindowsType                      m_Windows;
+  const OffsetValueType                  m_Components;
+  /** components, plus the sum of the weights when some patches are skipped (it follows the components). */
+  const OffsetValueType m_ValuesPerVoxel;
+};
+} // end namespace PatchStreamingDetail
+} // end namespace itk
+
+#ifndef ITK_MANUAL_INSTANTIATION
+#  include "itkPatchMergeRowKernel.hxx"
+#endif
+
+#endif

@@ -1,0 +1,334 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkPatchMergeRowKernel_hxx
+#define itkPatchMergeRowKernel_hxx
+
+#include "itkPatchMergeRowKernel.h"
+#include "itkPatchPrefetch.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace itk
+{
+namespace PatchStreamingDetail
+{
+template <typename TStack, typename TOutputImage>
+auto
+PatchMergeRowKernel<TStack, TOutputImage>::MakePatchRun(SizeValueType first, SizeValueType last) const -> PatchRun
+{
+  const PatchAxisWindow & axis0Window = m_Windows.GetAxisWindow(0);
+  PatchRun                run;
+  run.first = first;
+  run.gridIndex = m_Grid.GetGridIndex(first);
+  for (SizeValueType patch = first; patch <= last; ++patch)
+  {
+    run.regions.push_back(m_Grid.GetPatchRegion(patch));
+    run.positions.push_back(m_Grid.GetGridIndex(patch)[0]);
+    const auto & profile = axis0Window.GetProfile(static_cast<SizeValueType>(run.positions.back()));
+    const auto   same = std::find_if(
+      run.distinctProfiles.begin(), run.distinctProfiles.end(), [&](const auto * other) { return *other == profile; });
+    run.profileOfPatch.push_back(static_cast<SizeValueType>(same - run.distinctProfiles.begin()));
+    if (same == run.distinctProfiles.end())
+    {
+      run.distinctProfiles.push_back(&profile);
+      run.unitProfiles =
+        run.unitProfiles && std::all_of(profile.begin(), profile.end(), [](double value) { return value == 1.0; });
+    }
+  }
+  return run;
+}
+
+template <typename TStack, typename TOutputImage>
+void
+PatchMergeRowKernel<TStack, TOutputImage>::AddRunToRow(const PatchRun &                 run,
+                                                       const RowSums &                  row,
+                                                       std::vector<WeightedValueType> & weights) const
+{
+  // Along axes 1..N-1 the row is at the same offset in every patch of the run.
+  const double rowWeight = m_Windows.GetRowWeight(run.gridIndex, row.start - run.regions.front().GetIndex());
+  if (rowWeight == 0.0)
+  {
+    return;
+  }
+  // Where every weight is 1 (Average), w·v = v exactly: the values are added as they are.
+  const bool scalar = m_ValuesPerVoxel == 1;
+  const bool unitWeights = scalar && run.unitProfiles && rowWeight == 1.0;
+  if (scalar && !unitWeights)
+  {
+    this->FormRowWeights(run, rowWeight, weights);
+  }
+  // Every patch of the run adds its part of the row in increasing k.
+  const SizeValueType profileLength = m_Grid.GetPatchSize()[0];
+  for (SizeValueType i = 0; i < run.regions.size(); ++i)
+  {
+    const PatchRowPart part = this->GetPatchRowPart(run, i, row);
+    if (part.length == 0)
+    {
+      continue;
+    }
+    if (unitWeights)
+    {
+      AddUnitWeighted(part);
+    }
+    else if (scalar)
+    {
+      this->AddScalar(part, weights.data() + run.profileOfPatch[i] * profileLength + part.offset[0]);
+    }
+    else
+    {
+      auto gridIndex = run.gridIndex;
+      gridIndex[0] = run.positions[i];
+      this->AddComponents(part, gridIndex, rowWeight);
+    }
+  }
+}
+
+template <typename TStack, typename TOutputImage>
+void
+PatchMergeRowKernel<TStack, TOutputImage>::FormRowWeights(const PatchRun &                 run,
+                                                          double                           rowWeight,
+                                                          std::vector<WeightedValueType> & weights) const
+{
+  // w = float(rowWeight * profile) exactly as PatchWindows defines it.
+  const SizeValueType profileLength = m_Grid.GetPatchSize()[0];
+  weights.resize(run.distinctProfiles.size() * profileLength);
+  for (SizeValueType p = 0; p < run.distinctProfiles.size(); ++p)
+  {
+    std::transform(run.distinctProfiles[p]->begin(),
+                   run.distinctProfiles[p]->end(),
+                   weights.begin() + static_cast<OffsetValueType>(p * profileLength),
+                   [rowWeight](double value) { return static_cast<WeightedValueType>(rowWeight * value); });
+  }
+}
+
+template <typename TStack, typename TOutputImage>
+auto
+PatchMergeRowKernel<TStack, TOutputImage>::GetPatchRowPart(const PatchRun & run,
+                                                           SizeValueType    i,
+                                                           const RowSums &  row) const -> PatchRowPart
+{
+  const RegionType &   patchRegion = run.regions[i];
+  const IndexValueType rowEnd = row.start[0] + static_cast<IndexValueType>(row.length);
+  const IndexValueType begin = std::max(row.start[0], patchRegion.GetIndex(0));
+  const IndexValueType end =
+    std::min(rowEnd, patchRegion.GetIndex(0) + static_cast<IndexValueType>(patchRegion.GetSize(0)));
+  PatchRowPart part;
+  if (begin >= end)
+  {
+    return part;
+  }
+  auto partStart = row.start;
+  partStart[0] = begin;
+  part.offset = partStart - patchRegion.GetIndex();
+  typename StackType::IndexType stackIndex;
+  for (unsigned int d = 0; d < ImageDimension; ++d)
+  {
+    stackIndex[d] = part.offset[d];
+  }
+  stackIndex[ImageDimension] = static_cast<IndexValueType>(run.first + i);
+  part.source = GetComponentBuffer(m_Stack) + m_Components * m_Stack->ComputeOffset(stackIndex);
+  part.length = static_cast<SizeValueType>(end - begin);
+  part.sums = row.sums + (begin - row.start[0]) * m_ValuesPerVoxel;
+  // The patch's next rows follow this one in the stack.
+  PrefetchRowAhead(part.source, m_Components * m_Stack->GetOffsetTable()[1], m_Components * part.length);
+  return part;
+}
+
+template <typename TStack, typename TOutputImage>
+void
+PatchMergeRowKernel<TStack, TOutputImage>::AddUnitWeighted(const PatchRowPart & part)
+{
+  for (SizeValueType j = 0; j < part.length; ++j)
+  {
+    part.sums[j] += static_cast<AccumulatorType>(static_cast<WeightedValueType>(part.source[j]));
+  }
+}
+
+template <typename TStack, typename TOutputImage>
+void
+PatchMergeRowKernel<TStack, TOutputImage>::AddScalar(const PatchRowPart & part, const WeightedValueType * weights) const
+{
+  // Branch-free so that it vectorises: a zero weight selects 0 (never 0·v, which is NaN for v = NaN or Inf).
+  const bool inputIsWeighted = m_InputIsWeighted;
+  for (SizeValueType j = 0; j < part.length; ++j)
+  {
+    const auto value = static_cast<WeightedValueType>(part.source[j]);
+    const auto term = inputIsWeighted ? value : weights[j] * value;
+    part.sums[j] += weights[j] != WeightedValueType{ 0 } ? static_cast<AccumulatorType>(term) : AccumulatorType{ 0 };
+  }
+}
+
+template <typename TStack, typename TOutputImage>
+void
+PatchMergeRowKernel<TStack, TOutputImage>::AddComponents(const PatchRowPart & part,
+                                                         const IndexType &    gridIndex,
+                                                         double               rowWeight) const
+{
+  const double * profile = m_Windows.GetRowProfile(gridIndex, part.offset[0]);
+  const bool     sumWeights = this->SumsWeights();
+  for (SizeValueType j = 0; j < part.length; ++j)
+  {
+    const double weight = rowWeight * profile[j];
+    // Voxels outside a patch's window (Crop, Adaptive's padding) never touch the sums.
+    if (weight == 0.0)
+    {
+      continue;
+    }
+    const auto sourceVoxel = part.source + j * m_Components;
+    auto       sumsVoxel = part.sums + j * m_ValuesPerVoxel;
+    for (OffsetValueType c = 0; c < m_Components; ++c)
+    {
+      const auto value = static_cast<WeightedValueType>(sourceVoxel[c]);
+      sumsVoxel[c] +=
+        static_cast<AccumulatorType>(m_InputIsWeighted ? value : static_cast<WeightedValueType>(weight) * value);
+    }
+    if (sumWeights)
+    {
+      sumsVoxel[m_Components] += static_cast<AccumulatorType>(weight);
+    }
+  }
+}
+
+template <typename TStack, typename TOutputImage>
+void
+PatchMergeRowKernel<TStack, TOutputImage>::FinishRow(const RowSums & row) const
+{
+  const auto & imageIndex = m_Grid.GetImageRegion().GetIndex();
+  // The separable normaliser's reciprocal: 1/W_0(x_0) times 1 / (the
+  // product of the other axes' W_d), so no voxel is divided.
+  const double   rowNormalizer = m_Windows.GetRowNormalizer(row.start - imageIndex);
+  const double   rowReciprocal = rowNormalizer > 0.0 ? 1.0 / rowNormalizer : 0.0;
+  const double * reciprocals =
+    m_Windows.GetAxisWindow(0).GetNormalizerReciprocals().data() + (row.start[0] - imageIndex[0]);
+  const RowTarget target{ GetComponentBuffer(m_Output) + m_Components * m_Output->ComputeOffset(row.start),
+                          rowReciprocal,
+                          reciprocals };
+  if constexpr (!std::is_integral<OutputComponentType>::value)
+  {
+    if (m_ValuesPerVoxel == 1)
+    {
+      this->FinishScalarRow(row, target);
+      return;
+    }
+  }
+  this->FinishVoxels(row, target);
+}
+
+template <typename TStack, typename TOutputImage>
+void
+PatchMergeRowKernel<TStack, TOutputImage>::FinishScalarRow(const RowSums & row, const RowTarget & target) const
+{
+  OutputComponentType * values = target.values;
+  const double          rowReciprocal = target.rowReciprocal;
+  const double *        reciprocals = target.reciprocals;
+  // An uncovered voxel's sum is +0 and its scale 0, so adding the background
+  // there is exact, and subtracting -0 elsewhere keeps every value's bits.
+  // With a zero background (the default) nothing needs adding.
+  const double uncovered = m_Background[0];
+  const auto   finish = [&](auto addBackground) {
+    const auto normalised = [&](SizeValueType j, AccumulatorType sum) {
+      const double scale = rowReciprocal * reciprocals[j];
+      const double value = static_cast<double>(sum) * scale;
+      if constexpr (decltype(addBackground)::value)
+      {
+        return static_cast<OutputComponentType>(value - (scale != 0.0 ? 0.0 : -uncovered));
+      }
+      return static_cast<OutputComponentType>(value);
+    };
+    if constexpr (std::is_same<AccumulatorType, OutputComponentType>::value)
+    {
+      if (row.sums == values)
+      {
+        // The sums are the output row: one pointer, because the compiler
+        // does not vectorise a loop whose two pointers are equal.
+        for (SizeValueType j = 0; j < row.length; ++j)
+        {
+          values[j] = normalised(j, values[j]);
+        }
+        return;
+      }
+    }
+    for (SizeValueType j = 0; j < row.length; ++j)
+    {
+      values[j] = normalised(j, row.sums[j]);
+    }
+    if (row.reused)
+    {
+      std::fill_n(row.sums, row.length, AccumulatorType{ 0 }); // the ring slots are reused by later slices
+    }
+  };
+  if (uncovered == 0.0)
+  {
+    finish(std::false_type{});
+  }
+  else
+  {
+    finish(std::true_type{});
+  }
+}
+
+template <typename TStack, typename TOutputImage>
+void
+PatchMergeRowKernel<TStack, TOutputImage>::FinishVoxels(const RowSums & row, const RowTarget & target) const
+{
+  OutputComponentType * values = target.values;
+  const double          rowReciprocal = target.rowReciprocal;
+  const double *        reciprocals = target.reciprocals;
+  const bool            sumWeights = this->SumsWeights();
+  for (SizeValueType j = 0; j < row.length; ++j)
+  {
+    AccumulatorType * voxelSums = row.sums + static_cast<OffsetValueType>(j) * m_ValuesPerVoxel;
+    // Summed weights in a mask-restricted grid, else the separable normaliser.
+    const double summedWeights = sumWeights ? static_cast<double>(voxelSums[m_Components]) : 0.0;
+    const double scale =
+      sumWeights ? (summedWeights > 0.0 ? 1.0 / summedWeights : 0.0) : rowReciprocal * reciprocals[j];
+    for (OffsetValueType c = 0; c < m_Components; ++c)
+    {
+      const OffsetValueType i = static_cast<OffsetValueType>(j) * m_Components + c;
+      if (scale > 0.0)
+      {
+        const double value = static_cast<double>(voxelSums[c]) * scale;
+        if constexpr (std::is_integral<OutputComponentType>::value)
+        {
+          // Round to nearest; values past the type's range saturate (documented in PatchMerger).
+          const double lowest = static_cast<double>(std::numeric_limits<OutputComponentType>::lowest());
+          const double highest = static_cast<double>(std::numeric_limits<OutputComponentType>::max());
+          values[i] = static_cast<OutputComponentType>(std::min(std::max(std::round(value), lowest), highest));
+        }
+        else
+        {
+          values[i] = static_cast<OutputComponentType>(value);
+        }
+      }
+      else
+      {
+        values[i] = m_Background[c];
+      }
+    }
+    if (row.reused)
+    {
+      std::fill_n(voxelSums, m_ValuesPerVoxel, AccumulatorType{ 0 }); // the ring slot is reused by a later slice
+    }
+  }
+}
+} // end namespace PatchStreamingDetail
+} // end namespace itk
+
+#endif
