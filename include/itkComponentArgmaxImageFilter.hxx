@@ -44,8 +44,10 @@ ComponentArgmaxImageFilter<TInputImage, TOutputImage>::GenerateOutputInformation
   if (components == 0 ||
       static_cast<double>(components - 1) > static_cast<double>(NumericTraits<OutputPixelType>::max()))
   {
-    itkExceptionMacro(<< "the input has " << components << " components per pixel; the output pixel type holds labels up to "
-                      << static_cast<typename NumericTraits<OutputPixelType>::PrintType>(NumericTraits<OutputPixelType>::max()));
+    itkExceptionMacro(<< "the input has " << components
+                      << " components per pixel; the output pixel type holds labels up to "
+                      << static_cast<typename NumericTraits<OutputPixelType>::PrintType>(
+                           NumericTraits<OutputPixelType>::max()));
   }
 }
 
@@ -61,24 +63,26 @@ ComponentArgmaxImageFilter<TInputImage, TOutputImage>::DynamicThreadedGenerateDa
   const SizeValueType    rowLength = outputRegionForThread.GetSize(0);
 
   TotalProgressReporter progress(this, output->GetRequestedRegion().GetNumberOfPixels());
-  PatchStreamingDetail::ForEachImageRow(outputRegionForThread, [&](const typename OutputImageType::IndexType & rowStart) {
-    const auto *      scores = inputBuffer + input->ComputeOffset(rowStart) * components;
-    OutputPixelType * labels = output->GetBufferPointer() + output->ComputeOffset(rowStart);
-    for (SizeValueType j = 0; j < rowLength; ++j, scores += components)
-    {
-      OffsetValueType best = 0;
-      for (OffsetValueType c = 1; c < components; ++c)
+  PatchStreamingDetail::ForEachImageRow(
+    outputRegionForThread, [&](const typename OutputImageType::IndexType & rowStart) {
+      const auto *      scores = inputBuffer + input->ComputeOffset(rowStart) * components;
+      OutputPixelType * labels = output->GetBufferPointer() + output->ComputeOffset(rowStart);
+      for (SizeValueType j = 0; j < rowLength; ++j, scores += components)
       {
-        // A NaN best is replaced by the first number; a NaN candidate never wins.
-        if (scores[c] > scores[best] || (std::isnan(static_cast<double>(scores[best])) && !std::isnan(static_cast<double>(scores[c]))))
+        OffsetValueType best = 0;
+        for (OffsetValueType c = 1; c < components; ++c)
         {
-          best = c;
+          // A NaN best is replaced by the first number; a NaN candidate never wins.
+          if (scores[c] > scores[best] ||
+              (std::isnan(static_cast<double>(scores[best])) && !std::isnan(static_cast<double>(scores[c]))))
+          {
+            best = c;
+          }
         }
+        labels[j] = static_cast<OutputPixelType>(best);
       }
-      labels[j] = static_cast<OutputPixelType>(best);
-    }
-    progress.Completed(rowLength);
-  });
+      progress.Completed(rowLength);
+    });
 }
 } // end namespace itk
 

@@ -141,8 +141,7 @@ protected:
     // Each voxel of label l: P(l) / count(l), so that the label is drawn with P(l).
     this->BuildDistribution([&](const LabelType & label, const IndexType &) {
       const auto count = counts.find(label);
-      return count == counts.end() ? 0.0
-                                   : m_EffectiveLabelProbabilities.at(label) / static_cast<double>(count->second);
+      return count == counts.end() ? 0.0 : m_EffectiveLabelProbabilities.at(label) / static_cast<double>(count->second);
     });
   }
 
@@ -154,9 +153,9 @@ protected:
     os << indent << "LabelMap: " << m_LabelMap.GetPointer() << std::endl;
     for (const auto & [label, probability] : m_LabelProbabilities)
     {
-      os << indent << "LabelProbabilities[" << static_cast<PrintType>(label) << "]: " << probability
-         << " (effective " << (m_EffectiveLabelProbabilities.count(label) ? m_EffectiveLabelProbabilities.at(label) : 0.0)
-         << ")" << std::endl;
+      os << indent << "LabelProbabilities[" << static_cast<PrintType>(label) << "]: " << probability << " (effective "
+         << (m_EffectiveLabelProbabilities.count(label) ? m_EffectiveLabelProbabilities.at(label) : 0.0) << ")"
+         << std::endl;
     }
   }
 

@@ -120,7 +120,8 @@ protected:
     Superclass::PrintSelf(os, indent);
     os << indent << "Map: " << m_Map.GetPointer() << std::endl;
     os << indent << "Mapping: " << (m_Mapping ? "built" : "not built") << ", "
-       << std::count(m_Valid.begin(), m_Valid.end(), true) << " of " << m_Valid.size() << " map voxels valid" << std::endl;
+       << std::count(m_Valid.begin(), m_Valid.end(), true) << " of " << m_Valid.size() << " map voxels valid"
+       << std::endl;
     os << indent << "Distribution total weight: " << m_Distribution.GetTotal() << std::endl;
   }
 
@@ -132,10 +133,10 @@ protected:
   }
 
 private:
-  typename MapImageType::ConstPointer                             m_Map{};
+  typename MapImageType::ConstPointer                                                   m_Map{};
   std::unique_ptr<PatchStreamingDetail::PatchCenterMapping<Superclass::ImageDimension>> m_Mapping{};
-  std::vector<bool>                                               m_Valid{};
-  PatchDiscreteDistribution                                       m_Distribution{};
+  std::vector<bool>                                                                     m_Valid{};
+  PatchDiscreteDistribution                                                             m_Distribution{};
 };
 } // end namespace itk
 

@@ -22,6 +22,7 @@
 #include "itkImageToImageFilter.h"
 #include "itkInPlaceImageFilter.h"
 #include "itkPatchGrid.h"
+#include "itkPatchPixelComponents.h"
 #include "itkPatchStackGrid.h"
 #include "itkPatchStreamingCompatibility.h"
 
@@ -59,14 +60,16 @@ namespace itk
  * \sa SliceBySliceImageFilter, PatchExtractor, PatchMerger, ComponentArgmaxImageFilter
  * \ingroup PatchStreaming
  */
-template <typename TInputImage,
-          typename TOutputImage = TInputImage,
-          typename TInputFilter =
-            ImageToImageFilter<typename TInputImage::template RebindImageType<typename TInputImage::PixelType, TInputImage::ImageDimension - 1>,
-                               typename TOutputImage::template RebindImageType<typename TOutputImage::PixelType, TOutputImage::ImageDimension - 1>>,
-          typename TOutputFilter = ImageSource<typename TInputFilter::OutputImageType>,
-          typename TInternalInputImage = typename TInputFilter::InputImageType,
-          typename TInternalOutputImage = typename TOutputFilter::OutputImageType>
+template <
+  typename TInputImage,
+  typename TOutputImage = TInputImage,
+  typename TInputFilter = ImageToImageFilter<
+    typename TInputImage::template RebindImageType<typename TInputImage::PixelType, TInputImage::ImageDimension - 1>,
+    typename TOutputImage::template RebindImageType<typename TOutputImage::PixelType,
+                                                    TOutputImage::ImageDimension - 1>>,
+  typename TOutputFilter = ImageSource<typename TInputFilter::OutputImageType>,
+  typename TInternalInputImage = typename TInputFilter::InputImageType,
+  typename TInternalOutputImage = typename TOutputFilter::OutputImageType>
 class ITK_TEMPLATE_EXPORT PatchByPatchImageFilter : public InPlaceImageFilter<TInputImage, TOutputImage>
 {
 public:
@@ -154,9 +157,17 @@ protected:
   GenerateData() override;
 
 private:
+  using OutputComponentType = PatchStreamingDetail::PixelComponentType<OutputImageType>;
+
+  /** Runs the inner pipeline on patch k, handed to it as `patch` (the patch's
+   * voxels and true geometry), and writes its result to `target`, the patch's
+   * place in the output stack. */
+  void
+  ProcessPatch(InternalInputImageType * patch, SizeValueType k, OutputComponentType * target);
+
   typename InputFilterType::Pointer  m_InputFilter{};
   typename OutputFilterType::Pointer m_OutputFilter{};
-  PatchStackGrid<PatchDimension> m_PatchGrid{};
+  PatchStackGrid<PatchDimension>     m_PatchGrid{};
   SizeValueType                      m_PatchNumber{ 0 };
 };
 } // end namespace itk

@@ -24,16 +24,24 @@
 
 #include <algorithm>
 
-#define itkPatchByPatchTemplate                                                                                       \
-  template <typename TInputImage, typename TOutputImage, typename TInputFilter, typename TOutputFilter,                 \
-            typename TInternalInputImage, typename TInternalOutputImage>
-#define itkPatchByPatchClass                                                                                          \
-  PatchByPatchImageFilter<TInputImage, TOutputImage, TInputFilter, TOutputFilter, TInternalInputImage,                \
+#define itkPatchByPatchTemplate                                                                                        \
+  template <typename TInputImage,                                                                                      \
+            typename TOutputImage,                                                                                     \
+            typename TInputFilter,                                                                                     \
+            typename TOutputFilter,                                                                                    \
+            typename TInternalInputImage,                                                                              \
+            typename TInternalOutputImage>
+#define itkPatchByPatchClass                                                                                           \
+  PatchByPatchImageFilter<TInputImage,                                                                                 \
+                          TOutputImage,                                                                                \
+                          TInputFilter,                                                                                \
+                          TOutputFilter,                                                                               \
+                          TInternalInputImage,                                                                         \
                           TInternalOutputImage>
 
 namespace itk
 {
-namespace PatchByPatchDetail
+namespace PatchStreamingDetail
 {
 /** Gives `patch` the size and physical geometry of patch k of `grid`. */
 template <typename TPatchImage, typename TGrid>
@@ -45,9 +53,10 @@ SetPatchGeometry(TPatchImage * patch, const TGrid & grid, SizeValueType k)
   patch->SetDirection(grid.GetDirection());
   patch->SetOrigin(grid.GetPatchOrigin(k));
 }
-} // namespace PatchByPatchDetail
+} // namespace PatchStreamingDetail
 
-itkPatchByPatchTemplate itkPatchByPatchClass::PatchByPatchImageFilter()
+itkPatchByPatchTemplate
+itkPatchByPatchClass::PatchByPatchImageFilter()
 {
   this->InPlaceOn();
 }
@@ -120,14 +129,14 @@ itkPatchByPatchClass::GenerateOutputInformation()
   Superclass::GenerateOutputInformation();
   const InputImageType * stack = this->GetInput();
   OutputImageType *      output = this->GetOutput();
-  const PatchGridType &    grid = m_PatchGrid.Resolve(*stack);
+  const PatchGridType &  grid = m_PatchGrid.Resolve(*stack);
   output->SetMetaDataDictionary(stack->GetMetaDataDictionary());
   EncapsulatePatchGrid(output->GetMetaDataDictionary(), grid);
 
   // Ask the inner pipeline what it makes of a patch: its size must stay, its
   // number of components becomes the output stack's.
   auto probe = InternalInputImageType::New();
-  PatchByPatchDetail::SetPatchGeometry(probe.GetPointer(), grid, 0);
+  PatchStreamingDetail::SetPatchGeometry(probe.GetPointer(), grid, 0);
   probe->SetNumberOfComponentsPerPixel(stack->GetNumberOfComponentsPerPixel());
   m_InputFilter->SetInput(probe);
   m_OutputFilter->UpdateOutputInformation();
@@ -174,20 +183,17 @@ itkPatchByPatchTemplate void
 itkPatchByPatchClass::GenerateData()
 {
   this->AllocateOutputs();
-  const InputImageType * stack = this->GetInput();
-  OutputImageType *      output = this->GetOutput();
-  const PatchGridType &  grid = this->GetPatchGrid();
-  const RegionType       region = output->GetRequestedRegion();
-  const SizeValueType    patchPixels = region.GetNumberOfPixels() / std::max<SizeValueType>(region.GetSize(PatchDimension), 1);
-  const SizeValueType    inputValues = patchPixels * stack->GetNumberOfComponentsPerPixel();
-  const SizeValueType    outputValues = patchPixels * output->GetNumberOfComponentsPerPixel();
-  const auto *           stackBuffer = PatchStreamingDetail::GetComponentBuffer(stack);
-  auto *                 outputBuffer = PatchStreamingDetail::GetComponentBuffer(output);
+  OutputImageType *     output = this->GetOutput();
+  const PatchGridType & grid = this->GetPatchGrid();
+  const RegionType      region = output->GetRequestedRegion();
+  const SizeValueType   patchPixels =
+    region.GetNumberOfPixels() / std::max<SizeValueType>(region.GetSize(PatchDimension), 1);
+  auto * outputBuffer = PatchStreamingDetail::GetComponentBuffer(output);
 
   // One patch image, refilled for every patch: the inner pipeline sees a new
   // input each time (Modified) and re-executes.
   auto patch = InternalInputImageType::New();
-  patch->SetNumberOfComponentsPerPixel(stack->GetNumberOfComponentsPerPixel());
+  patch->SetNumberOfComponentsPerPixel(this->GetInput()->GetNumberOfComponentsPerPixel());
   m_InputFilter->SetInput(patch);
 
   const auto first = static_cast<SizeValueType>(region.GetIndex(PatchDimension));
@@ -203,46 +209,61 @@ itkPatchByPatchClass::GenerateData()
     typename OutputImageType::IndexType outputIndex = region.GetIndex();
     outputIndex[PatchDimension] = static_cast<IndexValueType>(k);
     auto * target = outputBuffer + output->ComputeOffset(outputIndex) * output->GetNumberOfComponentsPerPixel();
-    if (!grid.IsPatchKept(k))
+    if (grid.IsPatchKept(k))
     {
-      std::fill_n(target, outputValues, PatchStreamingDetail::PixelComponentType<OutputImageType>{}); // skipped by the mask: not processed
-      continue;
+      this->ProcessPatch(patch.GetPointer(), k, target);
     }
-    m_PatchNumber = k;
-    this->InvokeEvent(IterationEvent());
-
-    typename InputImageType::IndexType stackIndex = stack->GetLargestPossibleRegion().GetIndex();
-    stackIndex[PatchDimension] = static_cast<IndexValueType>(k);
-    // A whole patch is contiguous in the stack (the patch axis is the slowest);
-    // it is copied out before its result is written (the same memory when in place).
-    const auto * source = stackBuffer + stack->ComputeOffset(stackIndex) * stack->GetNumberOfComponentsPerPixel();
-    PatchByPatchDetail::SetPatchGeometry(patch.GetPointer(), grid, k);
-    if (patch->GetBufferPointer() == nullptr)
+    else
     {
-      // First patch, or an in-place inner filter took the previous buffer.
-      patch->Allocate();
+      // Skipped by the mask: not processed.
+      std::fill_n(target, patchPixels * output->GetNumberOfComponentsPerPixel(), OutputComponentType{});
     }
-    std::copy_n(source, inputValues, PatchStreamingDetail::GetComponentBuffer(patch.GetPointer()));
-    patch->Modified();
-
-    m_OutputFilter->UpdateLargestPossibleRegion();
-    const InternalOutputImageType * result = m_OutputFilter->GetOutput();
-    if (result->GetBufferedRegion().GetSize() != grid.GetPatchSize() ||
-        result->GetNumberOfComponentsPerPixel() != output->GetNumberOfComponentsPerPixel())
-    {
-      itkExceptionMacro(<< "the inner pipeline produced " << result->GetBufferedRegion() << " with "
-                        << result->GetNumberOfComponentsPerPixel() << " components for patch " << k
-                        << "; expected the patch size " << grid.GetPatchSize() << " and "
-                        << output->GetNumberOfComponentsPerPixel() << " components");
-    }
-    const auto * values = PatchStreamingDetail::GetComponentBuffer(result);
-    std::transform(values, values + outputValues, target, [](const auto value) {
-      return static_cast<PatchStreamingDetail::PixelComponentType<OutputImageType>>(value);
-    });
     this->UpdateProgress(static_cast<float>(k - first + 1) / static_cast<float>(count));
   }
   // Do not keep the last patch alive through the inner pipeline.
   m_InputFilter->SetInput(nullptr);
+}
+
+itkPatchByPatchTemplate void
+itkPatchByPatchClass::ProcessPatch(InternalInputImageType * patch, SizeValueType k, OutputComponentType * target)
+{
+  const InputImageType * stack = this->GetInput();
+  const unsigned int     outputComponents = this->GetOutput()->GetNumberOfComponentsPerPixel();
+  const PatchGridType &  grid = this->GetPatchGrid();
+  m_PatchNumber = k;
+  this->InvokeEvent(IterationEvent());
+
+  typename InputImageType::IndexType stackIndex = stack->GetLargestPossibleRegion().GetIndex();
+  stackIndex[PatchDimension] = static_cast<IndexValueType>(k);
+  // A whole patch is contiguous in the stack (the patch axis is the slowest);
+  // it is copied out before its result is written (the same memory when in place).
+  const auto * source = PatchStreamingDetail::GetComponentBuffer(stack) +
+                        stack->ComputeOffset(stackIndex) * stack->GetNumberOfComponentsPerPixel();
+  PatchStreamingDetail::SetPatchGeometry(patch, grid, k);
+  if (patch->GetBufferPointer() == nullptr)
+  {
+    // First patch, or an in-place inner filter took the previous buffer.
+    patch->Allocate();
+  }
+  const SizeValueType patchPixels = patch->GetLargestPossibleRegion().GetNumberOfPixels();
+  std::copy_n(
+    source, patchPixels * stack->GetNumberOfComponentsPerPixel(), PatchStreamingDetail::GetComponentBuffer(patch));
+  patch->Modified();
+
+  m_OutputFilter->UpdateLargestPossibleRegion();
+  const InternalOutputImageType * result = m_OutputFilter->GetOutput();
+  if (result->GetBufferedRegion().GetSize() != grid.GetPatchSize() ||
+      result->GetNumberOfComponentsPerPixel() != outputComponents)
+  {
+    itkExceptionMacro(<< "the inner pipeline produced " << result->GetBufferedRegion() << " with "
+                      << result->GetNumberOfComponentsPerPixel() << " components for patch " << k
+                      << "; expected the patch size " << grid.GetPatchSize() << " and " << outputComponents
+                      << " components");
+  }
+  const auto * values = PatchStreamingDetail::GetComponentBuffer(result);
+  std::transform(values, values + patchPixels * outputComponents, target, [](const auto value) {
+    return static_cast<OutputComponentType>(value);
+  });
 }
 
 itkPatchByPatchTemplate void

@@ -61,11 +61,12 @@ namespace itk
  * VectorImage<T, N+1> for VectorImage<T, N>; the stack's component type may
  * differ from the input's (components are converted with static_cast).
  *
- * \sa PatchMerger, PatchGrid, PatchByPatchImageFilter, RegionOfInterestImageFilter, ConstantPadImageFilter, MirrorPadImageFilter, WrapPadImageFilter, PatchSampler
- * \ingroup PatchStreaming
+ * \sa PatchMerger, PatchGrid, PatchByPatchImageFilter, RegionOfInterestImageFilter, ConstantPadImageFilter,
+ * MirrorPadImageFilter, WrapPadImageFilter, PatchSampler \ingroup PatchStreaming
  */
 template <typename TInputImage,
-          typename TOutputImage = typename TInputImage::template RebindImageType<typename TInputImage::PixelType, TInputImage::ImageDimension + 1>,
+          typename TOutputImage = typename TInputImage::template RebindImageType<typename TInputImage::PixelType,
+                                                                                 TInputImage::ImageDimension + 1>,
           typename TMaskImage = Image<unsigned char, TInputImage::ImageDimension>>
 class ITK_TEMPLATE_EXPORT PatchExtractor : public ImageToImageFilter<TInputImage, TOutputImage>
 {
@@ -200,6 +201,19 @@ private:
    * voxel) that the requested stack region reads, before the boundary condition. */
   std::pair<IndexType, IndexType>
   RequestedExtent(const OutputImageRegionType & stackRegion) const;
+
+  /** Writes one row of patch voxels, `length` long, into the stack at
+   * `target`: the row at `stackIndex` of the patch that starts at
+   * `patchStart`, read from the input through the boundary condition. */
+  void
+  CopyPatchRow(const IndexType &                           patchStart,
+               const typename OutputImageType::IndexType & stackIndex,
+               OffsetValueType                             length,
+               OutputComponentType *                       target) const;
+
+  /** Writes the padding value into `count` voxels at `target`. */
+  void
+  FillPadding(OutputComponentType * target, OffsetValueType count) const;
 
   /** Which patches hold a non-zero mask voxel, reading the mask one slab of patches at a time. */
   std::vector<bool>

@@ -326,92 +326,105 @@ void
 PatchExtractor<TInputImage, TOutputImage, TMaskImage>::DynamicThreadedGenerateData(
   const OutputImageRegionType & outputRegionForThread)
 {
-  const InputImageType * input = this->GetInput();
-  OutputImageType *      output = this->GetOutput();
-  const unsigned int     components = input->GetNumberOfComponentsPerPixel();
-  const auto *           inputBuffer = PatchStreamingDetail::GetComponentBuffer(input);
-  auto *                 outputBuffer = PatchStreamingDetail::GetComponentBuffer(output);
-  const auto &           imageRegion = m_ImageRegion;
-  const auto &           inputBuffered = input->GetBufferedRegion();
-  const auto             rowLength = static_cast<OffsetValueType>(outputRegionForThread.GetSize(0));
-  const auto             imageLength0 = static_cast<OffsetValueType>(imageRegion.GetSize(0));
-  // Source voxels along axis 0 are relative to the first image voxel; the
-  // shift turns them into offsets from the first voxel of a buffered input row.
-  const OffsetValueType shift = imageRegion.GetIndex(0) - inputBuffered.GetIndex(0);
-
-  const auto copyVoxels = [components](const auto * from, OffsetValueType count, OutputComponentType * to) {
-    std::transform(
-      from, from + components * count, to, [](const auto value) { return static_cast<OutputComponentType>(value); });
-  };
-  const auto fillPadding = [&](OutputComponentType * to, OffsetValueType count) {
-    for (OffsetValueType j = 0; j < count; ++j)
-    {
-      std::copy_n(m_PaddingComponents.data(), components, to + components * j);
-    }
-  };
+  OutputImageType * output = this->GetOutput();
+  const auto        components = static_cast<OffsetValueType>(output->GetNumberOfComponentsPerPixel());
+  auto *            outputBuffer = PatchStreamingDetail::GetComponentBuffer(output);
+  const auto        rowLength = static_cast<OffsetValueType>(outputRegionForThread.GetSize(0));
 
   TotalProgressReporter progress(this, output->GetRequestedRegion().GetNumberOfPixels());
 
   // Rows come patch by patch (the patch axis is the slowest): look each patch's start up once.
-  auto                               patch = NumericTraits<SizeValueType>::max();
-  typename InputImageType::IndexType patchStart{};
-  PatchStreamingDetail::ForEachImageRow(outputRegionForThread, [&](const typename OutputImageType::IndexType & stackIndex) {
-    if (static_cast<SizeValueType>(stackIndex[InputImageDimension]) != patch)
-    {
-      patch = static_cast<SizeValueType>(stackIndex[InputImageDimension]);
-      patchStart = this->GetPatchRegion(patch).GetIndex();
-    }
-    OutputComponentType * target = outputBuffer + components * output->ComputeOffset(stackIndex);
-    if (m_PatchLocations.empty() && !m_PatchGrid.IsPatchKept(patch))
-    {
-      fillPadding(target, rowLength); // a skipped patch reads nothing
-      progress.Completed(rowLength);
-      return;
-    }
-
-    // The source row, mapped through the boundary condition along axes 1..N-1.
-    typename InputImageType::IndexType sourceRow;
-    sourceRow[0] = inputBuffered.GetIndex(0);
-    bool outsideConstant = false;
-    for (unsigned int d = 1; d < InputImageDimension; ++d)
-    {
-      const OffsetValueType source =
-        MapPaddedIndex(patchStart[d] + stackIndex[d] - imageRegion.GetIndex(d), imageRegion.GetSize(d), m_Padding);
-      outsideConstant = outsideConstant || source < 0;
-      sourceRow[d] = imageRegion.GetIndex(d) + source;
-    }
-    if (outsideConstant)
-    {
-      fillPadding(target, rowLength);
-      progress.Completed(rowLength);
-      return;
-    }
-
-    const auto *          source = inputBuffer + components * (input->ComputeOffset(sourceRow) + shift);
-    const OffsetValueType first = patchStart[0] + stackIndex[0] - imageRegion.GetIndex(0);
-    // The patch's next rows are image rows further on.
-    PatchStreamingDetail::PrefetchRowAhead(source + components * std::clamp<OffsetValueType>(first, 0, imageLength0 - 1),
-                     components * input->GetOffsetTable()[1],
-                     components * static_cast<std::size_t>(rowLength));
-    for (OffsetValueType j = 0; j < rowLength;)
-    {
-      const OffsetValueType voxel = first + j;
-      // The run inside the image is contiguous in both buffers; outside voxels go one by one.
-      const OffsetValueType run =
-        (voxel >= 0 && voxel < imageLength0) ? std::min(rowLength - j, imageLength0 - voxel) : 1;
-      const OffsetValueType mapped = MapPaddedIndex(voxel, imageRegion.GetSize(0), m_Padding);
-      if (mapped < 0)
+  auto      patch = NumericTraits<SizeValueType>::max();
+  IndexType patchStart{};
+  PatchStreamingDetail::ForEachImageRow(
+    outputRegionForThread, [&](const typename OutputImageType::IndexType & stackIndex) {
+      if (static_cast<SizeValueType>(stackIndex[InputImageDimension]) != patch)
       {
-        fillPadding(target + components * j, 1);
+        patch = static_cast<SizeValueType>(stackIndex[InputImageDimension]);
+        patchStart = this->GetPatchRegion(patch).GetIndex();
+      }
+      OutputComponentType * target = outputBuffer + components * output->ComputeOffset(stackIndex);
+      if (m_PatchLocations.empty() && !m_PatchGrid.IsPatchKept(patch))
+      {
+        this->FillPadding(target, rowLength); // a skipped patch reads nothing
       }
       else
       {
-        copyVoxels(source + components * mapped, run, target + components * j);
+        this->CopyPatchRow(patchStart, stackIndex, rowLength, target);
       }
-      j += run;
+      progress.Completed(rowLength);
+    });
+}
+
+template <typename TInputImage, typename TOutputImage, typename TMaskImage>
+void
+PatchExtractor<TInputImage, TOutputImage, TMaskImage>::FillPadding(OutputComponentType * target,
+                                                                   OffsetValueType       count) const
+{
+  const auto components = static_cast<OffsetValueType>(m_PaddingComponents.size());
+  for (OffsetValueType j = 0; j < count; ++j)
+  {
+    std::copy_n(m_PaddingComponents.data(), components, target + components * j);
+  }
+}
+
+template <typename TInputImage, typename TOutputImage, typename TMaskImage>
+void
+PatchExtractor<TInputImage, TOutputImage, TMaskImage>::CopyPatchRow(
+  const IndexType &                           patchStart,
+  const typename OutputImageType::IndexType & stackIndex,
+  OffsetValueType                             rowLength,
+  OutputComponentType *                       target) const
+{
+  const InputImageType * input = this->GetInput();
+  const unsigned int     components = input->GetNumberOfComponentsPerPixel();
+  const auto &           imageRegion = m_ImageRegion;
+  const auto &           inputBuffered = input->GetBufferedRegion();
+  const auto             imageLength0 = static_cast<OffsetValueType>(imageRegion.GetSize(0));
+  // The source row, mapped through the boundary condition along axes 1..N-1.
+  IndexType sourceRow;
+  sourceRow[0] = inputBuffered.GetIndex(0);
+  for (unsigned int d = 1; d < InputImageDimension; ++d)
+  {
+    const OffsetValueType source =
+      MapPaddedIndex(patchStart[d] + stackIndex[d] - imageRegion.GetIndex(d), imageRegion.GetSize(d), m_Padding);
+    if (source < 0)
+    {
+      this->FillPadding(target, rowLength); // outside, with a constant boundary
+      return;
     }
-    progress.Completed(rowLength);
-  });
+    sourceRow[d] = imageRegion.GetIndex(d) + source;
+  }
+  // Source voxels along axis 0 are relative to the first image voxel; the
+  // shift turns them into offsets from the first voxel of a buffered input row.
+  const OffsetValueType shift = imageRegion.GetIndex(0) - inputBuffered.GetIndex(0);
+  const auto *          source =
+    PatchStreamingDetail::GetComponentBuffer(input) + components * (input->ComputeOffset(sourceRow) + shift);
+  const OffsetValueType first = patchStart[0] + stackIndex[0] - imageRegion.GetIndex(0);
+  // The patch's next rows are image rows further on.
+  PatchStreamingDetail::PrefetchRowAhead(source + components * std::clamp<OffsetValueType>(first, 0, imageLength0 - 1),
+                                         components * input->GetOffsetTable()[1],
+                                         components * static_cast<std::size_t>(rowLength));
+  for (OffsetValueType j = 0; j < rowLength;)
+  {
+    const OffsetValueType voxel = first + j;
+    // The run inside the image is contiguous in both buffers; outside voxels go one by one.
+    const OffsetValueType run =
+      (voxel >= 0 && voxel < imageLength0) ? std::min(rowLength - j, imageLength0 - voxel) : 1;
+    const OffsetValueType mapped = MapPaddedIndex(voxel, imageRegion.GetSize(0), m_Padding);
+    if (mapped < 0)
+    {
+      this->FillPadding(target + components * j, 1);
+    }
+    else
+    {
+      std::transform(source + components * mapped,
+                     source + components * (mapped + run),
+                     target + components * j,
+                     [](const auto value) { return static_cast<OutputComponentType>(value); });
+    }
+    j += run;
+  }
 }
 
 template <typename TInputImage, typename TOutputImage, typename TMaskImage>

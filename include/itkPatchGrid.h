@@ -219,12 +219,12 @@ private:
   void
   CheckPatchIndex(SizeValueType patch) const;
 
-  RegionType                                m_ImageRegion{};
-  SpacingType                               m_Spacing{ 1.0 };
-  PointType                                 m_Origin{};
-  DirectionType                             m_Direction{ DirectionType::GetIdentity() };
+  RegionType                              m_ImageRegion{};
+  SpacingType                             m_Spacing{ 1.0 };
+  PointType                               m_Origin{};
+  DirectionType                           m_Direction{ DirectionType::GetIdentity() };
   std::array<PatchAxisLayout, VDimension> m_AxisLayouts{};
-  std::vector<bool>                         m_KeptPatches{};
+  std::vector<bool>                       m_KeptPatches{};
 };
 
 template <unsigned int VDimension>

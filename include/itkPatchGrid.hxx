@@ -283,8 +283,9 @@ template <unsigned int VDimension>
 SizeValueType
 PatchGrid<VDimension>::GetNumberOfKeptPatches() const
 {
-  return m_KeptPatches.empty() ? this->GetNumberOfPatches()
-                               : static_cast<SizeValueType>(std::count(m_KeptPatches.begin(), m_KeptPatches.end(), true));
+  return m_KeptPatches.empty()
+           ? this->GetNumberOfPatches()
+           : static_cast<SizeValueType>(std::count(m_KeptPatches.begin(), m_KeptPatches.end(), true));
 }
 
 template <unsigned int VDimension>
@@ -300,7 +301,8 @@ PatchGrid<VDimension>::Print(std::ostream & os, Indent indent) const
   os << indent << "BorderMode: " << this->GetBorderMode() << std::endl;
   os << indent << "PadOverlap: " << this->GetPadOverlap() << std::endl;
   os << indent << "GridSize: " << this->GetGridSize() << std::endl;
-  os << indent << "KeptPatches: " << this->GetNumberOfKeptPatches() << " of " << this->GetNumberOfPatches() << std::endl;
+  os << indent << "KeptPatches: " << this->GetNumberOfKeptPatches() << " of " << this->GetNumberOfPatches()
+     << std::endl;
 }
 } // end namespace itk
 

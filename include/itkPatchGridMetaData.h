@@ -146,7 +146,8 @@ ParseKeptRuns(const std::string & text, SizeValueType patches)
       itkGenericExceptionMacro(<< "PatchGrid_KeptPatches = \"" << text << "\" holds the run \"" << run
                                << "\", not first-last with last < " << patches);
     }
-    std::fill(kept.begin() + static_cast<std::ptrdiff_t>(first), kept.begin() + static_cast<std::ptrdiff_t>(last) + 1, true);
+    std::fill(
+      kept.begin() + static_cast<std::ptrdiff_t>(first), kept.begin() + static_cast<std::ptrdiff_t>(last) + 1, true);
   }
   return kept;
 }
@@ -161,12 +162,17 @@ EncapsulatePatchGrid(MetaDataDictionary & dictionary, const PatchGrid<VDimension
   const auto   patchSize = grid.GetPatchSize();
   const auto   overlap = grid.GetPatchOverlap();
   EncapsulateMetaData<std::string>(dictionary, "PatchGrid_Dimension", std::to_string(VDimension));
-  EncapsulateMetaData<std::string>(dictionary, "PatchGrid_ImageIndex", JoinValues(region.GetIndex().data(), VDimension));
-  EncapsulateMetaData<std::string>(dictionary, "PatchGrid_ImageSize", JoinValues(region.GetSize().data(), VDimension));
-  EncapsulateMetaData<std::string>(dictionary, "PatchGrid_Spacing", JoinValues(grid.GetSpacing().GetDataPointer(), VDimension));
-  EncapsulateMetaData<std::string>(dictionary, "PatchGrid_Origin", JoinValues(grid.GetOrigin().GetDataPointer(), VDimension));
   EncapsulateMetaData<std::string>(
-    dictionary, "PatchGrid_Direction", JoinValues(grid.GetDirection().GetVnlMatrix().data_block(), VDimension * VDimension));
+    dictionary, "PatchGrid_ImageIndex", JoinValues(region.GetIndex().data(), VDimension));
+  EncapsulateMetaData<std::string>(dictionary, "PatchGrid_ImageSize", JoinValues(region.GetSize().data(), VDimension));
+  EncapsulateMetaData<std::string>(
+    dictionary, "PatchGrid_Spacing", JoinValues(grid.GetSpacing().GetDataPointer(), VDimension));
+  EncapsulateMetaData<std::string>(
+    dictionary, "PatchGrid_Origin", JoinValues(grid.GetOrigin().GetDataPointer(), VDimension));
+  EncapsulateMetaData<std::string>(
+    dictionary,
+    "PatchGrid_Direction",
+    JoinValues(grid.GetDirection().GetVnlMatrix().data_block(), VDimension * VDimension));
   EncapsulateMetaData<std::string>(dictionary, "PatchGrid_PatchSize", JoinValues(patchSize.data(), VDimension));
   EncapsulateMetaData<std::string>(dictionary, "PatchGrid_PatchOverlap", JoinValues(overlap.data(), VDimension));
   EncapsulateMetaData<std::string>(dictionary, "PatchGrid_BorderMode", ToString(grid.GetBorderMode()));
@@ -229,8 +235,14 @@ ExposePatchGrid(const MetaDataDictionary & dictionary, PatchGrid<VDimension> & g
     itkGenericExceptionMacro(<< "PatchGrid_Direction \"" << ReadEntry(dictionary, "PatchGrid_Direction")
                              << "\" is singular (determinant " << determinant << ")");
   }
-  grid = GridType(
-    typename GridType::RegionType(index, size), spacing, origin, direction, patchSize, overlap, borderMode, padOverlap != 0);
+  grid = GridType(typename GridType::RegionType(index, size),
+                  spacing,
+                  origin,
+                  direction,
+                  patchSize,
+                  overlap,
+                  borderMode,
+                  padOverlap != 0);
   if (dictionary.HasKey("PatchGrid_KeptPatches"))
   {
     grid.SetKeptPatches(ParseKeptRuns(ReadEntry(dictionary, "PatchGrid_KeptPatches"), grid.GetNumberOfPatches()));

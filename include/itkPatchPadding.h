@@ -37,7 +37,7 @@ namespace itk
  * \ingroup PatchStreaming
  */
 PatchStreaming_EXPORT OffsetValueType
-                      MapPaddedIndex(OffsetValueType index, SizeValueType length, PatchStreamingEnums::Padding padding);
+MapPaddedIndex(OffsetValueType index, SizeValueType length, PatchStreamingEnums::Padding padding);
 } // end namespace itk
 
 #endif

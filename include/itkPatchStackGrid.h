@@ -138,18 +138,18 @@ private:
  *
  * \ingroup PatchStreaming
  */
-#define itkPatchStackGridMacro(gridType)          \
-  void SetPatchGrid(const gridType & grid)        \
-  {                                               \
-    if (this->m_PatchGrid.Set(grid))              \
-    {                                             \
-      this->Modified();                           \
-    }                                             \
-  }                                               \
-  const gridType & GetPatchGrid() const           \
-  {                                               \
-    return this->m_PatchGrid.Get();               \
-  }                                               \
+#define itkPatchStackGridMacro(gridType)                                                                               \
+  void SetPatchGrid(const gridType & grid)                                                                             \
+  {                                                                                                                    \
+    if (this->m_PatchGrid.Set(grid))                                                                                   \
+    {                                                                                                                  \
+      this->Modified();                                                                                                \
+    }                                                                                                                  \
+  }                                                                                                                    \
+  const gridType & GetPatchGrid() const                                                                                \
+  {                                                                                                                    \
+    return this->m_PatchGrid.Get();                                                                                    \
+  }                                                                                                                    \
   ITK_MACROEND_NOOP_STATEMENT
 
 #endif

@@ -138,9 +138,9 @@ private:
   MakeWindows() const;
 
   PatchStackGrid<PatchDimension> m_PatchGrid{};
-  double        m_SigmaScale{ 0.125 };
-  double        m_MinimumWeight{ 1e-3 };
-  WindowsType   m_Windows{};
+  double                         m_SigmaScale{ 0.125 };
+  double                         m_MinimumWeight{ 1e-3 };
+  WindowsType                    m_Windows{};
 };
 } // end namespace itk
 

@@ -73,15 +73,16 @@ SeparableGaussianWeighting<TImage>::GetWindowImage(SizeValueType patch) const ->
   window->SetOrigin(grid.GetPatchOrigin(patch));
   window->Allocate();
   const auto gridIndex = grid.GetGridIndex(patch);
-  PatchStreamingDetail::ForEachImageRow(window->GetBufferedRegion(), [&](const typename WindowImageType::IndexType & rowStart) {
-    const double   rowWeight = windows.GetRowWeight(gridIndex, rowStart);
-    const double * profile = windows.GetRowProfile(gridIndex, 0);
-    double *       target = window->GetBufferPointer() + window->ComputeOffset(rowStart);
-    for (SizeValueType j = 0; j < grid.GetPatchSize()[0]; ++j)
-    {
-      target[j] = rowWeight * profile[j];
-    }
-  });
+  PatchStreamingDetail::ForEachImageRow(
+    window->GetBufferedRegion(), [&](const typename WindowImageType::IndexType & rowStart) {
+      const double   rowWeight = windows.GetRowWeight(gridIndex, rowStart);
+      const double * profile = windows.GetRowProfile(gridIndex, 0);
+      double *       target = window->GetBufferPointer() + window->ComputeOffset(rowStart);
+      for (SizeValueType j = 0; j < grid.GetPatchSize()[0]; ++j)
+      {
+        target[j] = rowWeight * profile[j];
+      }
+    });
   return window;
 }
 
@@ -124,8 +125,8 @@ SeparableGaussianWeighting<TImage>::DynamicThreadedGenerateData(const RegionType
   TotalProgressReporter progress(this, output->GetRequestedRegion().GetNumberOfPixels());
 
   // Rows come patch by patch (the patch axis is the slowest): look each patch's grid index up once.
-  auto                                      patch = NumericTraits<SizeValueType>::max();
-  typename PatchGridType::IndexType         gridIndex{};
+  auto                              patch = NumericTraits<SizeValueType>::max();
+  typename PatchGridType::IndexType gridIndex{};
   PatchStreamingDetail::ForEachImageRow(outputRegionForThread, [&](const typename ImageType::IndexType & rowStart) {
     if (static_cast<SizeValueType>(rowStart[PatchDimension]) != patch)
     {

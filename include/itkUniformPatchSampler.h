@@ -57,7 +57,8 @@ protected:
     IndexType    center;
     for (unsigned int d = 0; d < VDimension; ++d)
     {
-      center[d] = centers.GetIndex(d) + static_cast<IndexValueType>(PatchStreamingDetail::PatchUniformInteger(generator, centers.GetSize(d)));
+      center[d] = centers.GetIndex(d) +
+                  static_cast<IndexValueType>(PatchStreamingDetail::PatchUniformInteger(generator, centers.GetSize(d)));
     }
     return center;
   }

@@ -36,8 +36,7 @@ VerifyPatchLength(SizeValueType patchSize, unsigned int axis)
 {
   if (patchSize == 0)
   {
-    itkGenericExceptionMacro(<< "PatchSize[" << axis << "] = 0: a patch needs at least one voxel along axis "
-                             << axis);
+    itkGenericExceptionMacro(<< "PatchSize[" << axis << "] = 0: a patch needs at least one voxel along axis " << axis);
   }
   if (patchSize > LargestPatchAxisLength)
   {
@@ -69,13 +68,13 @@ PatchAxisLayout::PatchAxisLayout(SizeValueType  imageLength,
   }
   if (overlap >= patchSize)
   {
-    itkGenericExceptionMacro(<< "PatchOverlap[" << axis << "] = " << overlap << " must be less than PatchSize["
-                             << axis << "] = " << patchSize << " (the stride would be zero or negative)");
+    itkGenericExceptionMacro(<< "PatchOverlap[" << axis << "] = " << overlap << " must be less than PatchSize[" << axis
+                             << "] = " << patchSize << " (the stride would be zero or negative)");
   }
   if (padOverlap && borderMode != BorderModeEnum::Pad)
   {
-    itkGenericExceptionMacro(<< "PadOverlap is on but BorderMode is " << ToString(borderMode) << " along axis "
-                             << axis << ": PadOverlap needs BorderMode Pad");
+    itkGenericExceptionMacro(<< "PadOverlap is on but BorderMode is " << ToString(borderMode) << " along axis " << axis
+                             << ": PadOverlap needs BorderMode Pad");
   }
 
   const SizeValueType   stride = patchSize - overlap;
@@ -90,8 +89,7 @@ PatchAxisLayout::PatchAxisLayout(SizeValueType  imageLength,
   }
 
   const SizeValueType room = paddedLength - patchSize;
-  const SizeValueType count =
-    (borderMode == BorderModeEnum::Crop ? room / stride : CeilDivide(room, stride)) + 1;
+  const SizeValueType count = (borderMode == BorderModeEnum::Crop ? room / stride : CeilDivide(room, stride)) + 1;
   m_Starts.resize(count);
   m_WindowLengths.assign(count, patchSize);
   for (SizeValueType i = 0; i < count; ++i)

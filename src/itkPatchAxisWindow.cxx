@@ -61,8 +61,8 @@ CropProfile(const PatchAxisLayout & layout, SizeValueType position)
     // Centers increase with the position, so only the adjacent patches can be nearer.
     const OffsetValueType previous = position > 0 ? DoubledDistanceToCenter(layout, position - 1, voxel) : -1;
     const OffsetValueType next = position < last ? DoubledDistanceToCenter(layout, position + 1, voxel) : -1;
-    const bool beatsPrevious = previous < 0 || own < previous;
-    const bool beatsNext = next < 0 || own <= next;
+    const bool            beatsPrevious = previous < 0 || own < previous;
+    const bool            beatsNext = next < 0 || own <= next;
     profile[t] = (beatsPrevious && beatsNext) ? 1.0 : 0.0;
   }
   return profile;
@@ -90,7 +90,10 @@ CheckedCustomProfile(const PatchWindowParameters & parameters, SizeValueType pat
 }
 
 std::vector<double>
-WindowProfile(const PatchAxisLayout & layout, const PatchWindowParameters & parameters, unsigned int axis, SizeValueType position)
+WindowProfile(const PatchAxisLayout &       layout,
+              const PatchWindowParameters & parameters,
+              unsigned int                  axis,
+              SizeValueType                 position)
 {
   const SizeValueType length = layout.GetWindowLength(position);
   switch (parameters.Weighting)
@@ -113,7 +116,9 @@ WindowProfile(const PatchAxisLayout & layout, const PatchWindowParameters & para
 }
 } // namespace
 
-PatchAxisWindow::PatchAxisWindow(const PatchAxisLayout & layout, const PatchWindowParameters & parameters, unsigned int axis)
+PatchAxisWindow::PatchAxisWindow(const PatchAxisLayout &       layout,
+                                 const PatchWindowParameters & parameters,
+                                 unsigned int                  axis)
 {
   const SizeValueType positions = layout.GetNumberOfPositions();
   m_Profiles.reserve(positions);

@@ -44,8 +44,7 @@ MapPaddedIndex(OffsetValueType index, SizeValueType length, PatchStreamingEnums:
   {
     case PatchStreamingEnums::Padding::ZeroFluxNeumann:
       return std::min(std::max(index, OffsetValueType{ 0 }), extent - 1);
-    case PatchStreamingEnums::Padding::Mirror:
-    {
+    case PatchStreamingEnums::Padding::Mirror: {
       const OffsetValueType folded = PositiveModulo(index, 2 * extent);
       return folded < extent ? folded : 2 * extent - 1 - folded;
     }
