@@ -13,9 +13,12 @@ start=$SECONDS
 "$root/scripts/build.sh"
 ctest --test-dir "$build" --output-on-failure --parallel "$(nproc)"
 
-# Only what the sanitized suite runs: the tests and the programs they start.
+# Only what the sanitized suite runs: the tests and the programs they start,
+# at -O1 with line tables only (-g1), as the sanitizers' documentation
+# suggests: half the compile time of -O2 -g, and reports still name the line.
 cmake -S "$root" -B "$sanitized" -G Ninja -D CMAKE_BUILD_TYPE=RelWithDebInfo -D PatchStreaming_USE_SANITIZERS=ON \
-  -D PatchStreaming_BUILD_BENCHMARKS=OFF
+  -D PatchStreaming_BUILD_BENCHMARKS=OFF "-D CMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
+  "-D CMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG"
 cmake --build "$sanitized" --target PatchStreamingTests --parallel "$(nproc)"
 ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LSAN_OPTIONS="suppressions=$root/scripts/lsan-suppressions.txt" \
