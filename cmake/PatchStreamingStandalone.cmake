@@ -71,8 +71,11 @@ if(PatchStreaming_BUILD_FUZZER)
   endif()
 endif()
 if(PatchStreaming_USE_SANITIZERS OR PatchStreaming_BUILD_FUZZER)
-  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
-  add_link_options(-fsanitize=address,undefined)
+  # float-cast-overflow is not part of -fsanitize=undefined: a floating-point
+  # value converted to an integer type it does not fit is undefined behaviour too.
+  add_compile_options(-fsanitize=address,undefined,float-cast-overflow
+                      -fno-sanitize-recover=undefined,float-cast-overflow -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined,float-cast-overflow)
 endif()
 
 add_subdirectory(src)

@@ -262,7 +262,7 @@ itkPatchByPatchClass::ProcessPatch(InternalInputImageType * patch, SizeValueType
   }
   const auto * values = PatchStreamingDetail::GetComponentBuffer(result);
   std::transform(values, values + patchPixels * outputComponents, target, [](const auto value) {
-    return static_cast<OutputComponentType>(value);
+    return PatchStreamingDetail::ConvertValue<OutputComponentType>(value);
   });
 }
 

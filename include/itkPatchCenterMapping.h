@@ -103,10 +103,16 @@ private:
     m_Map->TransformContinuousIndexToPhysicalPoint(mapPoint, physical);
     ContinuousIndexType imagePoint;
     m_Image->TransformPhysicalPointToContinuousIndex(physical, imagePoint);
-    IndexType voxel;
+    // A point past 2^62 voxels, infinite or NaN (a degenerate geometry) is
+    // no voxel of any image: it maps to the lowest index, outside every region,
+    // never through an undefined conversion.
+    constexpr double Farthest = 4611686018427387904.0; // 2^62
+    IndexType        voxel;
     for (unsigned int d = 0; d < VDimension; ++d)
     {
-      voxel[d] = static_cast<IndexValueType>(std::floor(imagePoint[d] + 0.5));
+      const double nearest = std::floor(imagePoint[d] + 0.5);
+      voxel[d] = std::abs(nearest) < Farthest ? static_cast<IndexValueType>(nearest)
+                                              : NumericTraits<IndexValueType>::NonpositiveMin();
     }
     return voxel;
   }

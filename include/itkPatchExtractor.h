@@ -183,6 +183,8 @@ protected:
   void
   GenerateInputRequestedRegion() override;
 
+  /** Converts PaddingValue to the stack's components (throws when its
+   * component count is not the input's); touches no region. */
   void
   BeforeThreadedGenerateData() override;
 

@@ -421,7 +421,7 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::CopyPatchRow(
       std::transform(source + components * mapped,
                      source + components * (mapped + run),
                      target + components * j,
-                     [](const auto value) { return static_cast<OutputComponentType>(value); });
+                     [](const auto value) { return PatchStreamingDetail::ConvertValue<OutputComponentType>(value); });
     }
     j += run;
   }

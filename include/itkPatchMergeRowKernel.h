@@ -49,7 +49,8 @@ struct PatchMergeSettings
  * type (the accumulator's for integer stacks), as SeparableGaussianWeighting
  * stores it, and patches are added in increasing k: the sums are
  * bit-identical however the rows are split or ordered between rows.
- * Integer outputs are rounded to nearest and saturate at the type's limits.
+ * Integer outputs go through RoundToInteger: rounded to nearest, saturated
+ * exactly at the type's limits, NaN to 0 (docs/design.md section 4).
  *
  * \sa PatchMergeAccumulator, PatchMerger, PatchWindows
  * \ingroup PatchStreaming

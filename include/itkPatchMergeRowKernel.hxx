@@ -20,10 +20,9 @@
 
 #include "itkPatchMergeRowKernel.h"
 #include "itkPatchPrefetch.h"
+#include "itkPatchValueConversion.h"
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
 
 namespace itk
 {
@@ -288,38 +287,26 @@ template <typename TStack, typename TOutputImage>
 void
 PatchMergeRowKernel<TStack, TOutputImage>::FinishVoxels(const RowSums & row, const RowTarget & target) const
 {
-  OutputComponentType * values = target.values;
-  const double          rowReciprocal = target.rowReciprocal;
-  const double *        reciprocals = target.reciprocals;
-  const bool            sumWeights = this->SumsWeights();
+  const bool sumWeights = this->SumsWeights();
   for (SizeValueType j = 0; j < row.length; ++j)
   {
     AccumulatorType * voxelSums = row.sums + static_cast<OffsetValueType>(j) * m_ValuesPerVoxel;
     // Summed weights in a mask-restricted grid, else the separable normaliser.
     const double summedWeights = sumWeights ? static_cast<double>(voxelSums[m_Components]) : 0.0;
     const double scale =
-      sumWeights ? (summedWeights > 0.0 ? 1.0 / summedWeights : 0.0) : rowReciprocal * reciprocals[j];
+      sumWeights ? (summedWeights > 0.0 ? 1.0 / summedWeights : 0.0) : target.rowReciprocal * target.reciprocals[j];
     for (OffsetValueType c = 0; c < m_Components; ++c)
     {
       const OffsetValueType i = static_cast<OffsetValueType>(j) * m_Components + c;
       if (scale > 0.0)
       {
         const double value = static_cast<double>(voxelSums[c]) * scale;
-        if constexpr (std::is_integral<OutputComponentType>::value)
-        {
-          // Round to nearest; values past the type's range saturate (documented in PatchMerger).
-          const double lowest = static_cast<double>(std::numeric_limits<OutputComponentType>::lowest());
-          const double highest = static_cast<double>(std::numeric_limits<OutputComponentType>::max());
-          values[i] = static_cast<OutputComponentType>(std::min(std::max(std::round(value), lowest), highest));
-        }
-        else
-        {
-          values[i] = static_cast<OutputComponentType>(value);
-        }
+        // Integer outputs: rounded to nearest, saturated, NaN to 0 (RoundToInteger).
+        target.values[i] = ConvertValue<OutputComponentType>(value);
       }
       else
       {
-        values[i] = m_Background[c];
+        target.values[i] = m_Background[c];
       }
     }
     if (row.reused)

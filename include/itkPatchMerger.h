@@ -95,7 +95,8 @@ namespace itk
  * Line by line, accumulation happens in the output buffer when the output's
  * component type is float or double, and in a double window of at most P
  * slices (along the slowest axis) for integer outputs, whose values are
- * rounded to nearest and saturate at the type's limits. A row is finished
+ * rounded to nearest (halves away from zero), saturate exactly at the type's
+ * limits (+-Inf too) and are 0 for NaN (docs/design.md section 4). A row is finished
  * (normalised, converted, written) right after the last line that touches it,
  * while its sums are still in cache. Patches are added in increasing k, so the
  * result is bit-identical for any number of threads and any streaming split.

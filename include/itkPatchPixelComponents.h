@@ -21,6 +21,7 @@
 #include "itkDefaultConvertPixelTraits.h"
 #include "itkMacro.h"
 #include "itkNumericTraits.h"
+#include "itkPatchValueConversion.h"
 
 #include <vector>
 
@@ -72,7 +73,7 @@ PixelToComponents(const TPixel & value, unsigned int components, const char * pa
   std::vector<TComponent> result(components);
   for (unsigned int c = 0; c < components; ++c)
   {
-    result[c] = static_cast<TComponent>(DefaultConvertPixelTraits<TPixel>::GetNthComponent(c, value));
+    result[c] = ConvertValue<TComponent>(DefaultConvertPixelTraits<TPixel>::GetNthComponent(c, value));
   }
   return result;
 }
