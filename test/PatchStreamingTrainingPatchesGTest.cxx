@@ -31,14 +31,13 @@
 
 namespace
 {
-using ImageType = itk::Image<float, 3>;
-using StackType = itk::Image<float, 4>;
+using namespace PatchStreamingTest;
 
 TEST(PatchStreamingTrainingPatches, StacksHoldTheImageAtTheListedLocations)
 {
   itk::NiftiImageIOFactory::RegisterOneFactory();
   itk::NrrdImageIOFactory::RegisterOneFactory();
-  const auto folder = std::filesystem::temp_directory_path() / ("TrainingPatches-" + std::to_string(getpid()));
+  const auto        folder = std::filesystem::temp_directory_path() / ("TrainingPatches-" + std::to_string(getpid()));
   const std::string command = std::string("'") + PatchStreamingTrainingPatches_EXECUTABLE + "' '" +
                               PatchStreaming_T1_IMAGE + "' --count 40 --patch 16,12,10 --seed 3 --output-folder '" +
                               folder.string() + "' > /dev/null";
@@ -46,7 +45,8 @@ TEST(PatchStreamingTrainingPatches, StacksHoldTheImageAtTheListedLocations)
 
   const auto image = PatchStreamingTest::ReadImage<ImageType>(PatchStreaming_T1_IMAGE);
   const auto stack = PatchStreamingTest::ReadImage<StackType>((folder / "KmeansTest_T1UCharRaw_patches.nrrd").string());
-  const auto labels = PatchStreamingTest::ReadImage<itk::Image<unsigned char, 4>>((folder / "labels_patches.nrrd").string());
+  const auto labels =
+    PatchStreamingTest::ReadImage<itk::Image<unsigned char, 4>>((folder / "labels_patches.nrrd").string());
   ASSERT_EQ(stack->GetLargestPossibleRegion().GetSize(), (StackType::SizeType{ { 16, 12, 10, 40 } }));
   std::ifstream csv(folder / "locations.csv");
   std::string   line;
@@ -63,7 +63,8 @@ TEST(PatchStreamingTrainingPatches, StacksHoldTheImageAtTheListedLocations)
     roi->SetInput(image);
     roi->SetRegionOfInterest(ImageType::RegionType(start, { { 16, 12, 10 } }));
     roi->Update();
-    for (itk::ImageRegionConstIteratorWithIndex<ImageType> it(roi->GetOutput(), roi->GetOutput()->GetLargestPossibleRegion());
+    for (itk::ImageRegionConstIteratorWithIndex<ImageType> it(roi->GetOutput(),
+                                                              roi->GetOutput()->GetLargestPossibleRegion());
          !it.IsAtEnd();
          ++it)
     {

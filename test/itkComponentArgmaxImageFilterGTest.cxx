@@ -31,7 +31,7 @@
 
 namespace
 {
-using ImageType = itk::Image<float, 3>;
+using namespace PatchStreamingTest;
 using ProbabilitiesType = itk::VectorImage<float, 3>;
 using LabelType = itk::Image<unsigned char, 3>;
 
@@ -39,10 +39,7 @@ using LabelType = itk::Image<unsigned char, 3>;
 LabelType::Pointer
 ReferenceArgmax(const ProbabilitiesType * probabilities)
 {
-  auto labels = LabelType::New();
-  labels->CopyInformation(probabilities);
-  labels->SetRegions(probabilities->GetLargestPossibleRegion());
-  labels->Allocate();
+  auto labels = PatchStreamingTest::MakeImageLike<LabelType>(probabilities, false);
   for (itk::ImageRegionIteratorWithIndex<LabelType> it(labels, labels->GetBufferedRegion()); !it.IsAtEnd(); ++it)
   {
     const auto   pixel = probabilities->GetPixel(it.GetIndex());
@@ -85,8 +82,8 @@ TEST(ComponentArgmaxImageFilter, LabelsAreTheFirstLargestComponent)
   auto clean = PatchStreamingTest::MakeRandomImage<ProbabilitiesType>({ { 17, 12, 9 } }, 71, 6);
   argmax->SetInput(clean);
   argmax->Update();
-  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(ReferenceArgmax(clean).GetPointer(), argmax->GetOutput(),
-                                                    clean->GetLargestPossibleRegion()),
+  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(
+              ReferenceArgmax(clean).GetPointer(), argmax->GetOutput(), clean->GetLargestPossibleRegion()),
             "");
   EXPECT_EQ(argmax->GetOutput()->GetSpacing(), clean->GetSpacing());
   EXPECT_EQ(argmax->GetOutput()->GetDirection(), clean->GetDirection());
@@ -97,7 +94,8 @@ TEST(ComponentArgmaxImageFilter, LabelsAreTheFirstLargestComponent)
   auto       vectorArgmax = itk::ComponentArgmaxImageFilter<VectorImageType>::New();
   vectorArgmax->SetInput(vectors);
   vectorArgmax->Update();
-  for (itk::ImageRegionConstIteratorWithIndex<VectorImageType> it(vectors, vectors->GetBufferedRegion()); !it.IsAtEnd(); ++it)
+  for (itk::ImageRegionConstIteratorWithIndex<VectorImageType> it(vectors, vectors->GetBufferedRegion()); !it.IsAtEnd();
+       ++it)
   {
     const auto & v = it.Get();
     const int    expected = v[0] >= v[1] ? (v[0] >= v[2] ? 0 : 2) : (v[1] >= v[2] ? 1 : 2);
@@ -120,8 +118,8 @@ TEST(ComponentArgmaxImageFilter, ArgmaxOfStreamedMergedProbabilitiesEqualsArgmax
 {
   using ProbabilityStackType = itk::VectorImage<float, 4>;
   const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 41, 30, 26 } }, 74);
-  auto extractor = PatchStreamingTest::MakeExtractor<ImageType>(image, { { 14, 12, 10 } }, { { 7, 6, 5 } },
-                                                                itk::PatchStreamingEnums::BorderMode::Squeeze);
+  auto       extractor = PatchStreamingTest::MakeExtractor<ImageType>(
+    image, { { 14, 12, 10 } }, { { 7, 6, 5 } }, itk::PatchStreamingEnums::BorderMode::Squeeze);
   auto model = itk::SyntheticClassModelImageFilter<ImageType, ProbabilitiesType>::New();
   model->SetNumberOfClasses(7);
   model->SetIntensityRange(-64.0, 64.0);
@@ -145,8 +143,8 @@ TEST(ComponentArgmaxImageFilter, ArgmaxOfStreamedMergedProbabilitiesEqualsArgmax
   });
   merger->Modified(); // merge again, streamed
   streamer->Update();
-  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(reference.GetPointer(), streamer->GetOutput(),
-                                                    image->GetLargestPossibleRegion()),
+  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(
+              reference.GetPointer(), streamer->GetOutput(), image->GetLargestPossibleRegion()),
             "");
   // The argmax asked the merger for one division at a time, never all C channels of the image.
   EXPECT_LE(largestRequest, image->GetLargestPossibleRegion().GetNumberOfPixels() / 5);

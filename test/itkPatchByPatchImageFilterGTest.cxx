@@ -33,10 +33,7 @@
 
 namespace
 {
-using BorderMode = itk::PatchStreamingEnums::BorderMode;
-using Weighting = itk::PatchStreamingEnums::Weighting;
-using ImageType = itk::Image<float, 3>;
-using StackType = itk::Image<float, 4>;
+using namespace PatchStreamingTest;
 using SmoothingType = itk::DiscreteGaussianImageFilter<ImageType, ImageType>;
 
 /** The kernel radius DiscreteGaussianImageFilter uses along `axis` (it builds the same operator). */
@@ -78,7 +75,8 @@ ExpectPerPatchSmoothingEqualsWholeImage(const ImageType * image, const ImageType
   whole->SetInput(image);
   whole->SetVariance(variance);
   whole->Update();
-  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(whole->GetOutput(), merger->GetOutput(),
+  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(whole->GetOutput(),
+                                                    merger->GetOutput(),
                                                     image->GetLargestPossibleRegion(),
                                                     PatchStreamingTest::WithinRelative(1e-5)),
             "");
@@ -108,8 +106,9 @@ TEST(PatchByPatchImageFilter, EachPatchHasItsPhysicalGeometryAndMayChangeTheChan
   using ProbabilityStackType = itk::VectorImage<float, 4>;
   using ModelType = itk::SyntheticClassModelImageFilter<ImageType, ProbabilitiesType>;
   const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 33, 27, 19 } }, 62, 1, { { -4, 0, 7 } });
-  auto       extractor = PatchStreamingTest::MakeExtractor<ImageType>(image, { { 12, 10, 8 } }, { { 6, 4, 3 } }, BorderMode::Adaptive);
-  auto       model = ModelType::New();
+  auto       extractor =
+    PatchStreamingTest::MakeExtractor<ImageType>(image, { { 12, 10, 8 } }, { { 6, 4, 3 } }, BorderMode::Adaptive);
+  auto model = ModelType::New();
   model->SetNumberOfClasses(5);
   model->SetIntensityRange(-64.0, 64.0);
   auto perPatch = itk::PatchByPatchImageFilter<StackType, ProbabilityStackType>::New();
@@ -130,8 +129,10 @@ TEST(PatchByPatchImageFilter, EachPatchHasItsPhysicalGeometryAndMayChangeTheChan
   whole->SetInput(image);
   whole->Update();
   itk::SizeValueType differing = 0;
-  for (itk::ImageRegionConstIteratorWithIndex<ProbabilitiesType> it(whole->GetOutput(), image->GetLargestPossibleRegion());
-       !it.IsAtEnd(); ++it)
+  for (itk::ImageRegionConstIteratorWithIndex<ProbabilitiesType> it(whole->GetOutput(),
+                                                                    image->GetLargestPossibleRegion());
+       !it.IsAtEnd();
+       ++it)
   {
     const auto merged = merger->GetOutput()->GetPixel(it.GetIndex());
     for (unsigned int c = 0; c < 5; ++c)
@@ -145,7 +146,8 @@ TEST(PatchByPatchImageFilter, EachPatchHasItsPhysicalGeometryAndMayChangeTheChan
 TEST(PatchByPatchImageFilter, InPlaceInnerFiltersAndMiniPipelinesWork)
 {
   const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 25, 18, 13 } }, 63);
-  auto       extractor = PatchStreamingTest::MakeExtractor<ImageType>(image, { { 9, 8, 6 } }, { { 3, 2, 2 } }, BorderMode::Edge);
+  auto       extractor =
+    PatchStreamingTest::MakeExtractor<ImageType>(image, { { 9, 8, 6 } }, { { 3, 2, 2 } }, BorderMode::Edge);
   extractor->Update();
 
   // Times 2, in place (it takes the patch buffer), then times 3 in a second filter: 6 v.
@@ -163,7 +165,9 @@ TEST(PatchByPatchImageFilter, InPlaceInnerFiltersAndMiniPipelinesWork)
   perPatch->InPlaceOff(); // keep the extractor's stack for the comparison
   perPatch->Update();
   const StackType * stack = extractor->GetOutput();
-  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(stack, perPatch->GetOutput(), stack->GetLargestPossibleRegion(),
+  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(stack,
+                                                    perPatch->GetOutput(),
+                                                    stack->GetLargestPossibleRegion(),
                                                     [](float v, float result) { return result == 6.0f * v; }),
             "");
   EXPECT_EQ(perPatch->GetOutput()->GetSpacing(), stack->GetSpacing());
@@ -180,7 +184,9 @@ TEST(PatchByPatchImageFilter, InPlaceInnerFiltersAndMiniPipelinesWork)
   inPlace->SetOutputFilter(thrice);
   inPlace->Update();
   EXPECT_EQ(inPlace->GetOutput()->GetBufferPointer(), copyBuffer);
-  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(expected.GetPointer(), inPlace->GetOutput(), stack->GetLargestPossibleRegion(),
+  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(expected.GetPointer(),
+                                                    inPlace->GetOutput(),
+                                                    stack->GetLargestPossibleRegion(),
                                                     [](float v, float result) { return result == 6.0f * v; }),
             "");
 
@@ -207,7 +213,8 @@ TEST(PatchByPatchImageFilter, InPlaceInnerFiltersAndMiniPipelinesWork)
 TEST(PatchByPatchImageFilter, BadInputThrowsNamingTheProblem)
 {
   const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 20, 16, 12 } }, 64);
-  auto       extractor = PatchStreamingTest::MakeExtractor<ImageType>(image, { { 8, 8, 6 } }, { { 4, 4, 2 } }, BorderMode::Edge);
+  auto       extractor =
+    PatchStreamingTest::MakeExtractor<ImageType>(image, { { 8, 8, 6 } }, { { 4, 4, 2 } }, BorderMode::Edge);
 
   auto noFilter = itk::PatchByPatchImageFilter<StackType>::New();
   noFilter->SetInput(extractor->GetOutput());
@@ -221,7 +228,8 @@ TEST(PatchByPatchImageFilter, BadInputThrowsNamingTheProblem)
   PatchStreamingTest::ExpectExceptionMentioning([&] { resizing->Update(); }, "it must keep the patch size");
 
   auto perPatch = itk::PatchByPatchImageFilter<StackType>::New();
-  PatchStreamingTest::ExpectExceptionMentioning([&] { perPatch->SetInputFilter(nullptr); }, "InputFilter cannot be nullptr");
+  PatchStreamingTest::ExpectExceptionMentioning([&] { perPatch->SetInputFilter(nullptr); },
+                                                "InputFilter cannot be nullptr");
   PatchStreamingTest::ExpectExceptionMentioning([&] { perPatch->SetFilter(nullptr); }, "SetFilter needs a filter");
 }
 } // namespace

@@ -27,11 +27,7 @@
 
 namespace
 {
-using BorderMode = itk::PatchStreamingEnums::BorderMode;
-using Weighting = itk::PatchStreamingEnums::Weighting;
-using ImageType = itk::Image<float, 3>;
-using StackType = itk::Image<float, 4>;
-using PatchStreamingTest::MakeExtractor;
+using namespace PatchStreamingTest;
 
 TEST(PatchEdgeCases, EmptyRequestedRegionsMeanTheWholeImageOrNothing)
 {
@@ -68,8 +64,10 @@ TEST(PatchEdgeCases, EmptyRequestedRegionsMeanTheWholeImageOrNothing)
   merger->GetOutput()->SetRequestedRegion(empty);
   merger->Update();
   EXPECT_EQ(merger->GetOutput()->GetBufferedRegion(), image->GetLargestPossibleRegion());
-  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(image.GetPointer(), merger->GetOutput(),
-                                                    image->GetLargestPossibleRegion(), PatchStreamingTest::WithinRelative(1e-6)),
+  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(image.GetPointer(),
+                                                    merger->GetOutput(),
+                                                    image->GetLargestPossibleRegion(),
+                                                    PatchStreamingTest::WithinRelative(1e-6)),
             "");
 }
 
@@ -77,7 +75,7 @@ TEST(PatchEdgeCases, NonOrthonormalDirectionIsCarriedThroughUnchanged)
 {
   // ITK accepts any invertible direction matrix (a sheared acquisition, say):
   // the filters carry it and map patch starts through it like any other.
-  auto                     image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 19, 14, 11 } }, 72, 1, { { -4, 3, 1 } });
+  auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 19, 14, 11 } }, 72, 1, { { -4, 3, 1 } });
   ImageType::DirectionType sheared;
   sheared(0, 0) = 1.0;
   sheared(0, 1) = 0.35;
@@ -119,20 +117,23 @@ ExpectOneVoxelRoundTrip()
 {
   using OneVoxelImage = itk::Image<float, VDimension>;
   using OneVoxelStack = itk::Image<float, VDimension + 1>;
-  const auto image = PatchStreamingTest::MakeRandomImage<OneVoxelImage>(OneVoxelImage::SizeType::Filled(1), 73, 1,
-                                                                        OneVoxelImage::IndexType::Filled(5));
+  const auto image = PatchStreamingTest::MakeRandomImage<OneVoxelImage>(
+    OneVoxelImage::SizeType::Filled(1), 73, 1, OneVoxelImage::IndexType::Filled(5));
   const float voxel = image->GetPixel(image->GetLargestPossibleRegion().GetIndex());
   struct ModeCase
   {
     BorderMode mode;
     bool       padOverlap;
   };
-  for (const ModeCase c : { ModeCase{ BorderMode::Squeeze, false }, ModeCase{ BorderMode::Edge, false },
-                            ModeCase{ BorderMode::Adaptive, false }, ModeCase{ BorderMode::Crop, false },
-                            ModeCase{ BorderMode::Pad, false }, ModeCase{ BorderMode::Pad, true } })
+  for (const ModeCase c : { ModeCase{ BorderMode::Squeeze, false },
+                            ModeCase{ BorderMode::Edge, false },
+                            ModeCase{ BorderMode::Adaptive, false },
+                            ModeCase{ BorderMode::Crop, false },
+                            ModeCase{ BorderMode::Pad, false },
+                            ModeCase{ BorderMode::Pad, true } })
   {
-    auto extractor = MakeExtractor<OneVoxelImage>(image, OneVoxelImage::SizeType::Filled(4),
-                                                  OneVoxelImage::SizeType::Filled(2), c.mode, c.padOverlap);
+    auto extractor = MakeExtractor<OneVoxelImage>(
+      image, OneVoxelImage::SizeType::Filled(4), OneVoxelImage::SizeType::Filled(2), c.mode, c.padOverlap);
     extractor->SetPaddingValue(-7.0f);
     extractor->Update();
     // One patch; the voxel sits at its offset in it (1 with PadOverlap, else 0), padding elsewhere.
@@ -151,8 +152,8 @@ ExpectOneVoxelRoundTrip()
       merger->SetInput(extractor->GetOutput());
       merger->SetWeighting(weighting);
       merger->Update();
-      EXPECT_NEAR(merger->GetOutput()->GetPixel(image->GetLargestPossibleRegion().GetIndex()), voxel,
-                  1e-6 * std::abs(voxel))
+      EXPECT_NEAR(
+        merger->GetOutput()->GetPixel(image->GetLargestPossibleRegion().GetIndex()), voxel, 1e-6 * std::abs(voxel))
         << VDimension << "-D " << itk::ToString(c.mode) << (c.padOverlap ? "+PadOverlap " : " ")
         << itk::ToString(weighting);
     }

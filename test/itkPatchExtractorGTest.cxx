@@ -31,24 +31,27 @@
 
 namespace
 {
-using BorderMode = itk::PatchStreamingEnums::BorderMode;
-using Padding = itk::PatchStreamingEnums::Padding;
+using namespace PatchStreamingTest;
 
-const BorderMode AllBorderModes[] = { BorderMode::Squeeze, BorderMode::Edge, BorderMode::Adaptive, BorderMode::Crop,
+const BorderMode AllBorderModes[] = { BorderMode::Squeeze,
+                                      BorderMode::Edge,
+                                      BorderMode::Adaptive,
+                                      BorderMode::Crop,
                                       BorderMode::Pad };
 const Padding    AllPaddings[] = { Padding::Constant, Padding::ZeroFluxNeumann, Padding::Mirror, Padding::Periodic };
 
 /** The image padded by `bound` voxels on every side with ITK's pad filter for `padding`. */
 template <typename TImage>
 typename TImage::Pointer
-PadWithItk(const TImage * image, Padding padding, const typename TImage::SizeType & bound,
-           typename TImage::PixelType constant)
+PadWithItk(const TImage *                    image,
+           Padding                           padding,
+           const typename TImage::SizeType & bound,
+           typename TImage::PixelType        constant)
 {
   typename itk::PadImageFilter<TImage, TImage>::Pointer pad;
   switch (padding)
   {
-    case Padding::Constant:
-    {
+    case Padding::Constant: {
       auto constantPad = itk::ConstantPadImageFilter<TImage, TImage>::New();
       constantPad->SetConstant(constant);
       pad = constantPad;
@@ -76,7 +79,9 @@ PadWithItk(const TImage * image, Padding padding, const typename TImage::SizeTyp
  * padded by ITK) for every k, and that its origin is the ROI's. */
 template <typename TImage, typename TStack, typename TExtractor>
 void
-ExpectPatchesEqualRegionsOfInterest(const TImage * reference, const TStack * stack, const TExtractor * extractor,
+ExpectPatchesEqualRegionsOfInterest(const TImage *     reference,
+                                    const TStack *     stack,
+                                    const TExtractor * extractor,
                                     itk::SizeValueType patches)
 {
   constexpr unsigned int N = TImage::ImageDimension;
@@ -92,7 +97,8 @@ ExpectPatchesEqualRegionsOfInterest(const TImage * reference, const TStack * sta
       ASSERT_NEAR(extractor->GetPatchOrigin(k)[d], roi->GetOutput()->GetOrigin()[d], 1e-9) << "patch " << k;
     }
     const TImage * patch = roi->GetOutput();
-    for (itk::ImageRegionConstIteratorWithIndex<TImage> it(patch, patch->GetLargestPossibleRegion()); !it.IsAtEnd(); ++it)
+    for (itk::ImageRegionConstIteratorWithIndex<TImage> it(patch, patch->GetLargestPossibleRegion()); !it.IsAtEnd();
+         ++it)
     {
       typename TStack::IndexType stackIndex;
       for (unsigned int d = 0; d < N; ++d)
@@ -111,13 +117,13 @@ ExpectEveryModeAndPaddingMatchesItk(const typename TImage::SizeType & imageSize,
                                     const typename TImage::SizeType & patchSize,
                                     const typename TImage::SizeType & overlap)
 {
-  constexpr unsigned int N = TImage::ImageDimension;
+  constexpr unsigned int     N = TImage::ImageDimension;
   typename TImage::IndexType start;
   for (unsigned int d = 0; d < N; ++d)
   {
     start[d] = static_cast<itk::IndexValueType>(d) * 2 - 1;
   }
-  const auto image = PatchStreamingTest::MakeRandomImage<TImage>(imageSize, 3, 1, start);
+  const auto                image = PatchStreamingTest::MakeRandomImage<TImage>(imageSize, 3, 1, start);
   typename TImage::SizeType bound;
   for (unsigned int d = 0; d < N; ++d)
   {
@@ -144,7 +150,9 @@ ExpectEveryModeAndPaddingMatchesItk(const typename TImage::SizeType & imageSize,
         extractor->SetPadding(padding);
         extractor->SetPaddingValue(-7.5f);
         extractor->Update();
-        ExpectPatchesEqualRegionsOfInterest(padded.GetPointer(), extractor->GetOutput(), extractor.GetPointer(),
+        ExpectPatchesEqualRegionsOfInterest(padded.GetPointer(),
+                                            extractor->GetOutput(),
+                                            extractor.GetPointer(),
                                             extractor->GetPatchGrid().GetNumberOfPatches());
       }
     }
@@ -168,8 +176,6 @@ TEST(PatchExtractor, PatchesEqualItkRegionsOfInterestAndPadFilters4D)
 
 TEST(PatchExtractor, StackGeometryEmbedsTheImageGeometryAndCarriesTheGrid)
 {
-  using ImageType = itk::Image<float, 3>;
-  using StackType = itk::Image<float, 4>;
   const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 37, 23, 19 } }, 5, 1, { { 3, -2, 5 } });
   auto       extractor = itk::PatchExtractor<ImageType>::New();
   extractor->SetInput(image);
@@ -180,7 +186,8 @@ TEST(PatchExtractor, StackGeometryEmbedsTheImageGeometryAndCarriesTheGrid)
   const auto &      grid = extractor->GetPatchGrid();
 
   EXPECT_EQ(stack->GetLargestPossibleRegion().GetIndex(), StackType::IndexType());
-  EXPECT_EQ(stack->GetLargestPossibleRegion().GetSize(), (StackType::SizeType{ { 16, 12, 8, grid.GetNumberOfPatches() } }));
+  EXPECT_EQ(stack->GetLargestPossibleRegion().GetSize(),
+            (StackType::SizeType{ { 16, 12, 8, grid.GetNumberOfPatches() } }));
   ImageType::PointType patchZero;
   image->TransformIndexToPhysicalPoint(grid.GetPatchRegion(0).GetIndex(), patchZero);
   for (unsigned int row = 0; row < 4; ++row)
@@ -201,7 +208,6 @@ TEST(PatchExtractor, StackGeometryEmbedsTheImageGeometryAndCarriesTheGrid)
 
 TEST(PatchExtractor, RequestsOnlyTheBoundingBoxOfTheRequestedPatches)
 {
-  using ImageType = itk::Image<float, 3>;
   const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 37, 23, 19 } }, 6, 1, { { 3, -2, 5 } });
   for (const Padding padding : { Padding::Constant, Padding::ZeroFluxNeumann })
   {
@@ -228,7 +234,7 @@ TEST(PatchExtractor, RequestsOnlyTheBoundingBoxOfTheRequestedPatches)
       ImageType::RegionType expected = grid.GetValidPatchRegion(first);
       for (itk::SizeValueType k = first; k <= last; ++k)
       {
-        const auto valid = grid.GetValidPatchRegion(k);
+        const auto           valid = grid.GetValidPatchRegion(k);
         ImageType::IndexType low, high;
         for (unsigned int d = 0; d < 3; ++d)
         {
@@ -238,35 +244,26 @@ TEST(PatchExtractor, RequestsOnlyTheBoundingBoxOfTheRequestedPatches)
         expected.SetIndex(low);
         expected.SetUpperIndex(high);
       }
-      ASSERT_EQ(image->GetRequestedRegion(), expected) << itk::ToString(padding) << " patches " << first << ".." << last;
+      ASSERT_EQ(image->GetRequestedRegion(), expected)
+        << itk::ToString(padding) << " patches " << first << ".." << last;
     }
   }
 }
 
-template <typename TImage>
-void
-ExpectMultiComponentPatchesEqualRegionsOfInterest(unsigned int components)
+// VectorImage and Image of Vector: every component of every patch.
+template <typename TCase>
+using PatchExtractorMultiComponent = PatchStreamingTest::MultiComponentTest<TCase>;
+TYPED_TEST_SUITE(PatchExtractorMultiComponent, PatchStreamingTest::MultiComponentCases);
+
+TYPED_TEST(PatchExtractorMultiComponent, PatchesEqualRegionsOfInterest)
 {
-  const auto image = PatchStreamingTest::MakeRandomImage<TImage>({ { 19, 14, 11 } }, 8, components);
-  auto       extractor = itk::PatchExtractor<TImage>::New();
-  extractor->SetInput(image);
-  extractor->SetPatchSize({ { 8, 6, 5 } });
-  extractor->SetPatchOverlap({ { 3, 2, 2 } });
-  extractor->SetBorderMode(BorderMode::Edge);
+  const auto image = TestFixture::MakeImage({ { 19, 14, 11 } }, 8);
+  auto       extractor = PatchStreamingTest::MakeExtractor<typename TestFixture::ImageType>(
+    image, { { 8, 6, 5 } }, { { 3, 2, 2 } }, BorderMode::Edge);
   extractor->Update();
-  EXPECT_EQ(extractor->GetOutput()->GetNumberOfComponentsPerPixel(), components);
-  ExpectPatchesEqualRegionsOfInterest(image.GetPointer(), extractor->GetOutput(), extractor.GetPointer(),
-                                      extractor->GetPatchGrid().GetNumberOfPatches());
-}
-
-TEST(PatchExtractor, VectorImagePatchesEqualRegionsOfInterest)
-{
-  ExpectMultiComponentPatchesEqualRegionsOfInterest<itk::VectorImage<float, 3>>(3);
-}
-
-TEST(PatchExtractor, ImageOfVectorPatchesEqualRegionsOfInterest)
-{
-  ExpectMultiComponentPatchesEqualRegionsOfInterest<itk::Image<itk::Vector<float, 2>, 3>>(2);
+  EXPECT_EQ(extractor->GetOutput()->GetNumberOfComponentsPerPixel(), TestFixture::Components);
+  ExpectPatchesEqualRegionsOfInterest(
+    image.GetPointer(), extractor->GetOutput(), extractor.GetPointer(), extractor->GetPatchGrid().GetNumberOfPatches());
 }
 
 TEST(PatchExtractor, VectorImagePaddingValueFillsEveryComponent)
@@ -293,7 +290,6 @@ TEST(PatchExtractor, VectorImagePaddingValueFillsEveryComponent)
 
 TEST(PatchExtractor, ResultDoesNotDependOnTheNumberOfThreads)
 {
-  using ImageType = itk::Image<float, 3>;
   const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 37, 23, 19 } }, 10);
   auto       single = itk::PatchExtractor<ImageType>::New();
   auto       many = itk::PatchExtractor<ImageType>::New();
@@ -308,14 +304,13 @@ TEST(PatchExtractor, ResultDoesNotDependOnTheNumberOfThreads)
   single->SetNumberOfWorkUnits(1);
   single->Update();
   many->Update();
-  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(single->GetOutput(), many->GetOutput(),
-                                                    single->GetOutput()->GetLargestPossibleRegion()),
+  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(
+              single->GetOutput(), many->GetOutput(), single->GetOutput()->GetLargestPossibleRegion()),
             "");
 }
 
 TEST(PatchExtractor, ReportsProgressUpToOne)
 {
-  using ImageType = itk::Image<float, 3>;
   const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 37, 23, 19 } }, 11);
   auto       extractor = itk::PatchExtractor<ImageType>::New();
   extractor->SetInput(image);
@@ -335,7 +330,6 @@ TEST(PatchExtractor, ReportsProgressUpToOne)
 void
 ExpectUpdateThrowsMentioning(const itk::Size<3> & patchSize, const itk::Size<3> & overlap, const std::string & words)
 {
-  using ImageType = itk::Image<float, 3>;
   const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 9, 8, 7 } }, 12);
   auto       extractor = itk::PatchExtractor<ImageType>::New();
   extractor->SetInput(image);
@@ -347,7 +341,8 @@ ExpectUpdateThrowsMentioning(const itk::Size<3> & patchSize, const itk::Size<3> 
 TEST(PatchExtractor, BadParametersThrowNamingParameterAndAxis)
 {
   ExpectUpdateThrowsMentioning({ { 4, 0, 4 } }, { { 0, 0, 0 } }, "PatchSize[1] = 0");
-  ExpectUpdateThrowsMentioning({ { 4, 4, 4 } }, { { 0, 0, 4 } }, "PatchOverlap[2] = 4 must be less than PatchSize[2] = 4");
+  ExpectUpdateThrowsMentioning(
+    { { 4, 4, 4 } }, { { 0, 0, 4 } }, "PatchOverlap[2] = 4 must be less than PatchSize[2] = 4");
   ExpectUpdateThrowsMentioning({ { 4, 4, 4 } }, { { 5, 0, 0 } }, "PatchOverlap[0] = 5");
 }
 
@@ -358,12 +353,11 @@ TEST(PatchExtractor, BadParametersThrowNamingParameterAndAxis)
  * not written. */
 TEST(PatchExtractor, ExplicitLocationsEqualRegionsOfInterestAndRequestTheirBoundingBox)
 {
-  using ImageType = itk::Image<float, 3>;
   const ImageType::IndexType start{ { 3, -2, 5 } };
   const auto                 image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 29, 17, 13 } }, 8, 1, start);
   const ImageType::SizeType  patchSize{ { 7, 5, 4 } };
   const std::vector<ImageType::IndexType> locations{
-    { { 10, 3, 8 } }, { { 3, -2, 5 } },  { { 25, 10, 14 } }, { { 11, 4, 9 } }, // overlapping the first
+    { { 10, 3, 8 } }, { { 3, -2, 5 } },   { { 25, 10, 14 } }, { { 11, 4, 9 } }, // overlapping the first
     { { 0, -4, 3 } }, { { 30, 13, 15 } }, { { 10, 3, 8 } },                     // partly outside; a repeat
   };
   for (const Padding padding : AllPaddings)

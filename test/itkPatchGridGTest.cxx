@@ -27,22 +27,27 @@
 
 namespace
 {
-using BorderMode = itk::PatchStreamingEnums::BorderMode;
-using ImageType = itk::Image<float, 3>;
+using namespace PatchStreamingTest;
 using GridType = itk::PatchGrid<3>;
 
 GridType
 MakeGrid(const ImageType * image, BorderMode mode, bool padOverlap = false)
 {
-  return GridType(image->GetLargestPossibleRegion(), image->GetSpacing(), image->GetOrigin(), image->GetDirection(),
-                  GridType::SizeType{ { 8, 6, 5 } }, GridType::SizeType{ { 3, 2, 2 } }, mode, padOverlap);
+  return GridType(image->GetLargestPossibleRegion(),
+                  image->GetSpacing(),
+                  image->GetOrigin(),
+                  image->GetDirection(),
+                  GridType::SizeType{ { 8, 6, 5 } },
+                  GridType::SizeType{ { 3, 2, 2 } },
+                  mode,
+                  padOverlap);
 }
 
 ImageType::Pointer
 OddObliqueImage()
 {
-  return PatchStreamingTest::MakeRandomImage<ImageType>(ImageType::SizeType{ { 37, 23, 19 } }, 1, 1,
-                                                         ImageType::IndexType{ { 3, -2, 5 } });
+  return PatchStreamingTest::MakeRandomImage<ImageType>(
+    ImageType::SizeType{ { 37, 23, 19 } }, 1, 1, ImageType::IndexType{ { 3, -2, 5 } });
 }
 
 TEST(PatchGrid, NumbersPatchesWithAxisZeroFastest)
@@ -72,7 +77,8 @@ TEST(PatchGrid, NumbersPatchesWithAxisZeroFastest)
 TEST(PatchGrid, RegionsAndOriginsFollowTheLayoutsAndTheImageGeometry)
 {
   const auto image = OddObliqueImage();
-  for (const BorderMode mode : { BorderMode::Squeeze, BorderMode::Edge, BorderMode::Adaptive, BorderMode::Crop, BorderMode::Pad })
+  for (const BorderMode mode :
+       { BorderMode::Squeeze, BorderMode::Edge, BorderMode::Adaptive, BorderMode::Crop, BorderMode::Pad })
   {
     const GridType grid = MakeGrid(image, mode);
     for (itk::SizeValueType k = 0; k < grid.GetNumberOfPatches(); ++k)
@@ -81,8 +87,9 @@ TEST(PatchGrid, RegionsAndOriginsFollowTheLayoutsAndTheImageGeometry)
       const auto region = grid.GetPatchRegion(k);
       for (unsigned int d = 0; d < 3; ++d)
       {
-        ASSERT_EQ(region.GetIndex(d), image->GetLargestPossibleRegion().GetIndex(d) +
-                                        grid.GetAxisLayout(d).GetStart(static_cast<itk::SizeValueType>(gridIndex[d])));
+        ASSERT_EQ(region.GetIndex(d),
+                  image->GetLargestPossibleRegion().GetIndex(d) +
+                    grid.GetAxisLayout(d).GetStart(static_cast<itk::SizeValueType>(gridIndex[d])));
         ASSERT_EQ(region.GetSize(d), grid.GetPatchSize()[d]);
       }
       auto valid = region;
@@ -102,9 +109,9 @@ TEST(PatchGrid, RegionsAndOriginsFollowTheLayoutsAndTheImageGeometry)
 
 TEST(PatchGrid, PatchRangeHoldsEveryOverlappingPatchAndStartsAndEndsOnOne)
 {
-  const auto                             image = OddObliqueImage();
-  const auto &                           largest = image->GetLargestPossibleRegion();
-  std::mt19937                           generator(7);
+  const auto   image = OddObliqueImage();
+  const auto & largest = image->GetLargestPossibleRegion();
+  std::mt19937 generator(7);
   for (const BorderMode mode : { BorderMode::Squeeze, BorderMode::Crop, BorderMode::Pad })
   {
     const GridType grid = MakeGrid(image, mode, mode == BorderMode::Pad);
@@ -179,10 +186,10 @@ TEST(PatchGrid, GridBoundingRegionOfARangeMatchesBruteForce)
 
 TEST(PatchGrid, MetaDataRoundTripGivesTheSameGrid)
 {
-  const auto               image = OddObliqueImage();
-  const GridType           grid = MakeGrid(image, BorderMode::Pad, true);
-  itk::MetaDataDictionary  dictionary;
-  GridType                 untouched;
+  const auto              image = OddObliqueImage();
+  const GridType          grid = MakeGrid(image, BorderMode::Pad, true);
+  itk::MetaDataDictionary dictionary;
+  GridType                untouched;
   EXPECT_FALSE(itk::ExposePatchGrid(dictionary, untouched));
   itk::EncapsulatePatchGrid(dictionary, grid);
   GridType read;
@@ -199,19 +206,19 @@ TEST(PatchGrid, CorruptOrForeignMetaDataThrowsNamingTheKey)
     GridType grid;
     PatchStreamingTest::ExpectExceptionMentioning([&] { itk::ExposePatchGrid(corrupt, grid); }, words);
   };
-  const auto expectEntryThrowsMentioning = [&](const std::string & key, const std::string & value,
-                                               const std::string & words) {
-    auto corrupt = dictionary;
-    itk::EncapsulateMetaData<std::string>(corrupt, key, value);
-    expectThrowMentioning(corrupt, words);
-  };
+  const auto expectEntryThrowsMentioning =
+    [&](const std::string & key, const std::string & value, const std::string & words) {
+      auto corrupt = dictionary;
+      itk::EncapsulateMetaData<std::string>(corrupt, key, value);
+      expectThrowMentioning(corrupt, words);
+    };
   expectEntryThrowsMentioning("PatchGrid_PatchSize", "8 six 5", "PatchGrid_PatchSize");
   expectEntryThrowsMentioning("PatchGrid_BorderMode", "Sideways", "Sideways");
   expectEntryThrowsMentioning("PatchGrid_Dimension", "2", "PatchGrid_Dimension = 2");
   expectEntryThrowsMentioning("PatchGrid_PatchSize", "8 0 5", "PatchSize[1] = 0");
   expectEntryThrowsMentioning("PatchGrid_Spacing", "0.7 0 1.8", "PatchGrid_Spacing[1] = 0 must be positive");
-  expectEntryThrowsMentioning("PatchGrid_Direction", "1 0 0 0 1 0 1 1 0",
-                              "PatchGrid_Direction \"1 0 0 0 1 0 1 1 0\" is singular");
+  expectEntryThrowsMentioning(
+    "PatchGrid_Direction", "1 0 0 0 1 0 1 1 0", "PatchGrid_Direction \"1 0 0 0 1 0 1 1 0\" is singular");
   auto missing = dictionary;
   missing.Erase("PatchGrid_Origin");
   expectThrowMentioning(missing, "PatchGrid_Origin");
@@ -224,8 +231,14 @@ TEST(PatchGrid, CountsAndIndicesAre64Bit)
   const BigGrid::RegionType region(BigGrid::SizeType{ { 8193, 8193, 8193 } });
   BigGrid::DirectionType    direction;
   direction.SetIdentity();
-  const BigGrid grid(region, BigGrid::SpacingType(1.0), BigGrid::PointType(), direction, BigGrid::SizeType{ { 3, 3, 3 } },
-                     BigGrid::SizeType{ { 1, 1, 1 } }, BorderMode::Edge, false);
+  const BigGrid grid(region,
+                     BigGrid::SpacingType(1.0),
+                     BigGrid::PointType(),
+                     direction,
+                     BigGrid::SizeType{ { 3, 3, 3 } },
+                     BigGrid::SizeType{ { 1, 1, 1 } },
+                     BorderMode::Edge,
+                     false);
   EXPECT_EQ(grid.GetNumberOfPatches(), itk::SizeValueType{ 4096 } * 4096 * 4096);
   const itk::SizeValueType last = grid.GetNumberOfPatches() - 1;
   EXPECT_EQ(grid.GetLinearIndex(grid.GetGridIndex(last)), last);
@@ -243,8 +256,13 @@ TEST(PatchGrid, PatchIndicesAndRegionsPast32BitsAreExact)
   const GridType::SizeType size{ { 4096, 4096, 4096 } };
   GridType::DirectionType  direction;
   direction.SetIdentity();
-  const GridType grid(GridType::RegionType(size), GridType::SpacingType(0.5), GridType::PointType(), direction,
-                      GridType::SizeType::Filled(2), GridType::SizeType::Filled(0), itk::PatchStreamingEnums::BorderMode::Squeeze,
+  const GridType           grid(GridType::RegionType(size),
+                      GridType::SpacingType(0.5),
+                      GridType::PointType(),
+                      direction,
+                      GridType::SizeType::Filled(2),
+                      GridType::SizeType::Filled(0),
+                      itk::PatchStreamingEnums::BorderMode::Squeeze,
                       false);
   const itk::SizeValueType patches = itk::SizeValueType{ 1 } << 33;
   ASSERT_EQ(grid.GetNumberOfPatches(), patches);
@@ -273,19 +291,34 @@ TEST(PatchGrid, NegativeOrOverflowingSizesThrowNamingThem)
   GridType::DirectionType direction;
   direction.SetIdentity();
   const auto makeGrid = [&](const GridType::SizeType & image, const GridType::SizeType & patch) {
-    return GridType(GridType::RegionType(image), GridType::SpacingType(1.0), GridType::PointType(), direction, patch,
-                    GridType::SizeType::Filled(0), BorderMode::Pad, false);
+    return GridType(GridType::RegionType(image),
+                    GridType::SpacingType(1.0),
+                    GridType::PointType(),
+                    direction,
+                    patch,
+                    GridType::SizeType::Filled(0),
+                    BorderMode::Pad,
+                    false);
   };
   const auto minusOne = static_cast<itk::SizeValueType>(-1);
-  PatchStreamingTest::ExpectExceptionMentioning([&] { makeGrid({ { 5, 5, 5 } }, { { 4, minusOne, 4 } }); },
-                                                "PatchSize[1] = 18446744073709551615 exceeds 2^62");
+  PatchStreamingTest::ExpectExceptionMentioning(
+    [&] {
+      makeGrid({ { 5, 5, 5 } }, { { 4, minusOne, 4 } });
+    },
+    "PatchSize[1] = 18446744073709551615 exceeds 2^62");
   // One voxel, one padded patch of 2^21 x 2^21 x 2^22 = 2^64 voxels: one too many bits.
   const itk::SizeValueType mega = itk::SizeValueType{ 1 } << 20;
-  PatchStreamingTest::ExpectExceptionMentioning([&] { makeGrid({ { 1, 1, 1 } }, { { 2 * mega, 2 * mega, 4 * mega } }); },
-                                                "the patch stack would exceed 2^63 - 1 voxels");
+  PatchStreamingTest::ExpectExceptionMentioning(
+    [&] {
+      makeGrid({ { 1, 1, 1 } }, { { 2 * mega, 2 * mega, 4 * mega } });
+    },
+    "the patch stack would exceed 2^63 - 1 voxels");
   // Many patches of a modest size overflow the same way: 2^21 patches per axis of 2^2 voxels.
   PatchStreamingTest::ExpectExceptionMentioning(
-    [&] { makeGrid({ { 8 * mega, 8 * mega, 8 * mega } }, { { 4, 4, 4 } }); }, "grid size [2097152, 2097152, 2097152]");
+    [&] {
+      makeGrid({ { 8 * mega, 8 * mega, 8 * mega } }, { { 4, 4, 4 } });
+    },
+    "grid size [2097152, 2097152, 2097152]");
   // 2^62 voxels still fit: the grid is laid out (never allocated).
   EXPECT_EQ(makeGrid({ { 1, 1, 1 } }, { { 2 * mega, 2 * mega, mega } }).GetNumberOfPatches(), 1u);
 }

@@ -32,20 +32,14 @@
 
 namespace
 {
-using BorderMode = itk::PatchStreamingEnums::BorderMode;
-using Weighting = itk::PatchStreamingEnums::Weighting;
-using ImageType = itk::Image<float, 3>;
-using StackType = itk::Image<float, 4>;
+using namespace PatchStreamingTest;
 using MaskType = itk::Image<unsigned char, 3>;
 
 /** Foreground: a ball in one corner and one stray voxel far from it. */
 MaskType::Pointer
 MakeMask(const ImageType * image)
 {
-  auto mask = MaskType::New();
-  mask->CopyInformation(image);
-  mask->SetRegions(image->GetLargestPossibleRegion());
-  mask->Allocate(true);
+  auto       mask = PatchStreamingTest::MakeImageLike<MaskType>(image, true);
   const auto start = image->GetLargestPossibleRegion().GetIndex();
   for (itk::ImageRegionIteratorWithIndex<MaskType> it(mask, mask->GetBufferedRegion()); !it.IsAtEnd(); ++it)
   {
@@ -76,7 +70,8 @@ MakeMaskedPipeline()
   MaskedPipeline p;
   p.image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 37, 29, 25 } }, 91, 1, { { 2, -3, 5 } });
   p.mask = MakeMask(p.image);
-  p.extractor = PatchStreamingTest::MakeExtractor<ImageType>(p.image, { { 10, 9, 8 } }, { { 5, 4, 4 } }, BorderMode::Squeeze);
+  p.extractor =
+    PatchStreamingTest::MakeExtractor<ImageType>(p.image, { { 10, 9, 8 } }, { { 5, 4, 4 } }, BorderMode::Squeeze);
   p.extractor->SetMaskImage(p.mask);
   p.extractor->UpdateOutputInformation();
   return p;
@@ -116,7 +111,8 @@ TEST(PatchMaskedGrid, KeptPatchesAreThoseWithAForegroundVoxel)
   small->CopyInformation(p.image); // same physical space, fewer voxels
   small->SetRegions(MaskType::SizeType{ { 5, 5, 5 } });
   small->Allocate(true);
-  auto extractor = PatchStreamingTest::MakeExtractor<ImageType>(p.image, { { 10, 9, 8 } }, { { 5, 4, 4 } }, BorderMode::Squeeze);
+  auto extractor =
+    PatchStreamingTest::MakeExtractor<ImageType>(p.image, { { 10, 9, 8 } }, { { 5, 4, 4 } }, BorderMode::Squeeze);
   extractor->SetMaskImage(small);
   PatchStreamingTest::ExpectExceptionMentioning([&] { extractor->UpdateOutputInformation(); }, "MaskImage region");
 }
@@ -131,9 +127,10 @@ TEST(PatchMaskedGrid, SkippedPatchesAreNeverRequestedAndKeptRegionsMergeAsUnmask
   auto perPatch = itk::PatchByPatchImageFilter<StackType>::New();
   perPatch->SetInput(p.extractor->GetOutput());
   perPatch->SetFilter(identity);
-  std::multiset<itk::SizeValueType> processed;
+  std::multiset<itk::SizeValueType>  processed;
   std::vector<StackType::RegionType> requests;
-  perPatch->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) { processed.insert(perPatch->GetPatchNumber()); });
+  perPatch->AddObserver(itk::IterationEvent(),
+                        [&](const itk::EventObject &) { processed.insert(perPatch->GetPatchNumber()); });
   p.extractor->AddObserver(itk::StartEvent(), [&](const itk::EventObject &) {
     requests.push_back(p.extractor->GetOutput()->GetRequestedRegion());
   });
@@ -166,7 +163,8 @@ TEST(PatchMaskedGrid, SkippedPatchesAreNeverRequestedAndKeptRegionsMergeAsUnmask
     // Inside the union of kept patches the round trip gives the image; elsewhere the background.
     itk::SizeValueType inside = 0;
     for (itk::ImageRegionConstIteratorWithIndex<ImageType> it(merger->GetOutput(), p.image->GetLargestPossibleRegion());
-         !it.IsAtEnd(); ++it)
+         !it.IsAtEnd();
+         ++it)
     {
       bool covered = false;
       for (itk::SizeValueType k = 0; k < grid.GetNumberOfPatches() && !covered; ++k)
@@ -184,12 +182,11 @@ TEST(PatchMaskedGrid, SkippedPatchesAreNeverRequestedAndKeptRegionsMergeAsUnmask
 TEST(PatchMaskedGrid, MaskedMergesStreamBitIdentically)
 {
   const MaskedPipeline p = MakeMaskedPipeline();
-  const auto           stack = PatchStreamingTest::PerturbedCopy<StackType>(
-    [&] {
-      p.extractor->UpdateLargestPossibleRegion();
-      return p.extractor->GetOutput();
-    }());
-  auto whole = itk::PatchMerger<StackType>::New();
+  const auto           stack = PatchStreamingTest::PerturbedCopy<StackType>([&] {
+    p.extractor->UpdateLargestPossibleRegion();
+    return p.extractor->GetOutput();
+  }());
+  auto                 whole = itk::PatchMerger<StackType>::New();
   whole->SetInput(stack);
   whole->SetPatchGrid(p.extractor->GetPatchGrid());
   whole->SetWeighting(Weighting::Gaussian);
@@ -204,8 +201,8 @@ TEST(PatchMaskedGrid, MaskedMergesStreamBitIdentically)
     streamer->SetInput(merger->GetOutput());
     streamer->SetNumberOfStreamDivisions(divisions);
     streamer->Update();
-    EXPECT_EQ(PatchStreamingTest::DescribeDifferences(whole->GetOutput(), streamer->GetOutput(),
-                                                      p.image->GetLargestPossibleRegion()),
+    EXPECT_EQ(PatchStreamingTest::DescribeDifferences(
+                whole->GetOutput(), streamer->GetOutput(), p.image->GetLargestPossibleRegion()),
               "")
       << divisions << " divisions";
   }

@@ -35,10 +35,7 @@
 
 namespace
 {
-using BorderMode = itk::PatchStreamingEnums::BorderMode;
-using Weighting = itk::PatchStreamingEnums::Weighting;
-using ImageType = itk::Image<float, 3>;
-using StackType = itk::Image<float, 4>;
+using namespace PatchStreamingTest;
 
 /** A pass-through "per-patch model" that computes only the stack region
  * requested of it (so the merger pulls it line by line) and records each one. */
@@ -217,10 +214,7 @@ TEST(PatchMergerStreaming, OutOfOrderAndRepeatedRequestsRecomputeCorrectly)
   whole.merger->Update();
   Pipeline   p = MakePipeline(Weighting::Gaussian, BorderMode::Edge);
   const auto full = whole.image->GetLargestPossibleRegion();
-  auto       assembled = ImageType::New();
-  assembled->CopyInformation(whole.image);
-  assembled->SetRegions(full);
-  assembled->Allocate(true);
+  auto       assembled = PatchStreamingTest::MakeImageLike<ImageType>(whole.image, true);
   // Slabs of 6 slices along z, last first, then one repeated and one adjacent pair:
   // no carried sum may be used across a non-adjacent or repeated request.
   std::vector<itk::IndexValueType> slabStarts;
@@ -248,10 +242,7 @@ TEST(PatchMergerStreaming, IntegerOutputStreamsBitIdentically)
   using LabelType = itk::Image<unsigned char, 3>;
   using LabelStackType = itk::Image<unsigned char, 4>;
   auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 33, 21, 27 } }, 32);
-  auto labels = LabelType::New();
-  labels->CopyInformation(image);
-  labels->SetRegions(image->GetLargestPossibleRegion());
-  labels->Allocate();
+  auto labels = PatchStreamingTest::MakeImageLike<LabelType>(image, false);
   for (itk::ImageRegionIteratorWithIndex<LabelType> it(labels, labels->GetBufferedRegion()); !it.IsAtEnd(); ++it)
   {
     it.Set(static_cast<unsigned char>(image->GetPixel(it.GetIndex()) * 2.0f + 128.0f));

@@ -30,28 +30,27 @@
 
 namespace
 {
-using BorderMode = itk::PatchStreamingEnums::BorderMode;
-using Weighting = itk::PatchStreamingEnums::Weighting;
-using ImageType = itk::Image<float, 3>;
-using StackType = itk::Image<float, 4>;
-using PatchStreamingTest::MakeExtractor;
+using namespace PatchStreamingTest;
 
 struct ModeCase
 {
   BorderMode mode;
   bool       padOverlap;
 };
-const ModeCase EveryBorderMode[] = { { BorderMode::Squeeze, false }, { BorderMode::Edge, false },
-                                     { BorderMode::Adaptive, false }, { BorderMode::Crop, false },
-                                     { BorderMode::Pad, false },      { BorderMode::Pad, true } };
-const Weighting EveryWeighting[] = { Weighting::Average, Weighting::Gaussian, Weighting::Hann, Weighting::Crop,
+const ModeCase  EveryBorderMode[] = { { BorderMode::Squeeze, false },  { BorderMode::Edge, false },
+                                      { BorderMode::Adaptive, false }, { BorderMode::Crop, false },
+                                      { BorderMode::Pad, false },      { BorderMode::Pad, true } };
+const Weighting EveryWeighting[] = { Weighting::Average,
+                                     Weighting::Gaussian,
+                                     Weighting::Hann,
+                                     Weighting::Crop,
                                      Weighting::Custom };
 
 std::string
 Describe(const ModeCase & c, const PatchStreamingTest::ReferenceWeighting & w)
 {
-  return itk::ToString(c.mode) + (c.padOverlap ? "+PadOverlap " : " ") + itk::ToString(w.Weighting) +
-         " sigma " + std::to_string(w.SigmaScale);
+  return itk::ToString(c.mode) + (c.padOverlap ? "+PadOverlap " : " ") + itk::ToString(w.Weighting) + " sigma " +
+         std::to_string(w.SigmaScale);
 }
 
 /** The weightings the tests sweep: each mode with defaults, and narrow and wide Gaussians. */
@@ -74,10 +73,10 @@ WeightingsToTest(const ImageType::SizeType & patch)
 /** The merge of `stack` into a TOutput image with the given weighting and background. */
 template <typename TOutput = ImageType, typename TStack = StackType>
 typename TOutput::Pointer
-Merge(const TStack *                                 stack,
+Merge(const TStack *                                  stack,
       const itk::PatchGrid<TOutput::ImageDimension> & grid,
-      const PatchStreamingTest::ReferenceWeighting & weighting,
-      float                                          background)
+      const PatchStreamingTest::ReferenceWeighting &  weighting,
+      float                                           background)
 {
   auto merger = itk::PatchMerger<TStack, TOutput>::New();
   merger->SetInput(stack);
@@ -86,6 +85,23 @@ Merge(const TStack *                                 stack,
   PatchStreamingTest::ApplyWeighting(merger.GetPointer(), weighting);
   merger->Update();
   return merger->GetOutput();
+}
+
+/** How Merge of `stack` into a TOutput differs from the nested-loop reference
+ * (in double) over `region`, to a relative 1e-6: empty when it does not. */
+template <typename TOutput, typename TStack>
+std::string
+DifferencesFromTheReference(const TStack *                                  stack,
+                            const itk::PatchGrid<TOutput::ImageDimension> & grid,
+                            const PatchStreamingTest::ReferenceWeighting &  weighting,
+                            float                                           background,
+                            const typename TOutput::RegionType &            region)
+{
+  const auto reference = PatchStreamingTest::NestedLoopMerge<itk::Image<double, TOutput::ImageDimension>>(
+    stack, grid, PatchStreamingTest::MakeReferenceProfile(grid, weighting), background);
+  const auto merged = Merge<TOutput>(stack, grid, weighting, background);
+  return PatchStreamingTest::DescribeDifferences(
+    reference.GetPointer(), merged.GetPointer(), region, PatchStreamingTest::WithinRelative(1e-6));
 }
 
 TEST(PatchMergerWeighting, ConstantImageComesBackConstantForEveryWeightingAndBorderMode)
@@ -106,13 +122,15 @@ TEST(PatchMergerWeighting, ConstantImageComesBackConstantForEveryWeightingAndBor
     {
       SCOPED_TRACE(Describe(c, weighting));
       const auto merged = Merge(extractor->GetOutput(), grid, weighting, -1.0f);
-      EXPECT_EQ(PatchStreamingTest::DescribeDifferences(expected.GetPointer(), merged.GetPointer(),
+      EXPECT_EQ(PatchStreamingTest::DescribeDifferences(expected.GetPointer(),
+                                                        merged.GetPointer(),
                                                         image->GetLargestPossibleRegion(),
                                                         PatchStreamingTest::WithinRelative(1e-6)),
                 "");
       // A double output sums in double, but w v is formed in the float stack's precision.
       const auto mergedDouble = Merge<itk::Image<double, 3>>(extractor->GetOutput(), grid, weighting, -1.0f);
-      EXPECT_EQ(PatchStreamingTest::DescribeDifferences(expected.GetPointer(), mergedDouble.GetPointer(),
+      EXPECT_EQ(PatchStreamingTest::DescribeDifferences(expected.GetPointer(),
+                                                        mergedDouble.GetPointer(),
                                                         image->GetLargestPossibleRegion(),
                                                         PatchStreamingTest::WithinRelative(1e-7)),
                 "");
@@ -133,12 +151,8 @@ TEST(PatchMergerWeighting, EveryWeightingAndBorderModeMatchesTheBruteForceRefere
     for (const auto & weighting : WeightingsToTest(patch))
     {
       SCOPED_TRACE(Describe(c, weighting));
-      const auto reference = PatchStreamingTest::NestedLoopMerge<itk::Image<double, 3>>(
-        stack.GetPointer(), grid, PatchStreamingTest::MakeReferenceProfile(grid, weighting), -5.0);
-      const auto merged = Merge(stack.GetPointer(), grid, weighting, -5.0f);
-      EXPECT_EQ(PatchStreamingTest::DescribeDifferences(reference.GetPointer(), merged.GetPointer(),
-                                                        image->GetLargestPossibleRegion(),
-                                                        PatchStreamingTest::WithinRelative(1e-6)),
+      EXPECT_EQ(DifferencesFromTheReference<ImageType>(
+                  stack.GetPointer(), grid, weighting, -5.0f, image->GetLargestPossibleRegion()),
                 "");
     }
   }
@@ -149,7 +163,7 @@ TEST(PatchMergerWeighting, TwoDimensionalMergesMatchTheReference)
   using Image2Type = itk::Image<float, 2>;
   using Stack2Type = itk::Image<float, 3>;
   const Image2Type::SizeType patch{ { 13, 6 } };
-  const auto image = PatchStreamingTest::MakeRandomImage<Image2Type>({ { 40, 23 } }, 43);
+  const auto                 image = PatchStreamingTest::MakeRandomImage<Image2Type>({ { 40, 23 } }, 43);
   for (const BorderMode mode : { BorderMode::Squeeze, BorderMode::Adaptive, BorderMode::Pad })
   {
     auto extractor = MakeExtractor<Image2Type>(image, patch, { { 7, 2 } }, mode);
@@ -160,12 +174,8 @@ TEST(PatchMergerWeighting, TwoDimensionalMergesMatchTheReference)
     {
       SCOPED_TRACE(itk::ToString(mode) + " " + itk::ToString(weighting));
       const auto settings = PatchStreamingTest::MakeTestWeighting(weighting, patch);
-      const auto merged = Merge<Image2Type>(stack.GetPointer(), grid, settings, 0.0f);
-      const auto reference = PatchStreamingTest::NestedLoopMerge<itk::Image<double, 2>>(
-        stack.GetPointer(), grid, PatchStreamingTest::MakeReferenceProfile(grid, settings), 0.0);
-      EXPECT_EQ(PatchStreamingTest::DescribeDifferences(reference.GetPointer(), merged.GetPointer(),
-                                                        image->GetLargestPossibleRegion(),
-                                                        PatchStreamingTest::WithinRelative(1e-6)),
+      EXPECT_EQ(DifferencesFromTheReference<Image2Type>(
+                  stack.GetPointer(), grid, settings, 0.0f, image->GetLargestPossibleRegion()),
                 "");
     }
   }
@@ -177,7 +187,7 @@ TEST(PatchMergerWeighting, OneDimensionalMergesMatchTheReferenceStreamedAndWithI
   using Image1Type = itk::Image<float, 1>;
   using Stack1Type = itk::Image<float, 2>;
   const Image1Type::SizeType patch{ { 9 } };
-  const auto image = PatchStreamingTest::MakeRandomImage<Image1Type>({ { 38 } }, 47, 1, { { -3 } });
+  const auto                 image = PatchStreamingTest::MakeRandomImage<Image1Type>({ { 38 } }, 47, 1, { { -3 } });
   for (const auto & c : EveryBorderMode)
   {
     auto extractor = MakeExtractor<Image1Type>(image, patch, { { 4 } }, c.mode, c.padOverlap);
@@ -198,8 +208,8 @@ TEST(PatchMergerWeighting, OneDimensionalMergesMatchTheReferenceStreamedAndWithI
       PatchStreamingTest::ApplyWeighting(merger.GetPointer(), settings);
       merger->Update();
       const auto region = image->GetLargestPossibleRegion();
-      EXPECT_EQ(PatchStreamingTest::DescribeDifferences(reference.GetPointer(), merger->GetOutput(), region,
-                                                        PatchStreamingTest::WithinRelative(1e-6)),
+      EXPECT_EQ(PatchStreamingTest::DescribeDifferences(
+                  reference.GetPointer(), merger->GetOutput(), region, PatchStreamingTest::WithinRelative(1e-6)),
                 "");
 
       // Five divisions (the sums carried across them) give the same bits.
@@ -229,8 +239,8 @@ TEST(PatchMergerWeighting, OneDimensionalMergesMatchTheReferenceStreamedAndWithI
 TEST(PatchMergerWeighting, MoreThan255PatchesOnAVoxelMergeCorrectly)
 {
   const ImageType::SizeType patch{ { 8, 8, 8 } };
-  const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 19, 17, 15 } }, 44);
-  auto       extractor = MakeExtractor<ImageType>(image, patch, { { 7, 7, 7 } }, BorderMode::Squeeze);
+  const auto                image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 19, 17, 15 } }, 44);
+  auto                      extractor = MakeExtractor<ImageType>(image, patch, { { 7, 7, 7 } }, BorderMode::Squeeze);
   extractor->Update();
   const auto & grid = extractor->GetPatchGrid();
   const auto   stack = PatchStreamingTest::PerturbedCopy<StackType>(extractor->GetOutput());
@@ -250,7 +260,8 @@ TEST(PatchMergerWeighting, MoreThan255PatchesOnAVoxelMergeCorrectly)
     const auto settings = PatchStreamingTest::MakeTestWeighting(weighting, patch);
     const auto reference = PatchStreamingTest::NestedLoopMerge<itk::Image<double, 3>>(
       stack.GetPointer(), grid, PatchStreamingTest::MakeReferenceProfile(grid, settings), 0.0);
-    EXPECT_EQ(PatchStreamingTest::DescribeDifferences(reference.GetPointer(), Merge(stack.GetPointer(), grid, settings, 0.0f).GetPointer(),
+    EXPECT_EQ(PatchStreamingTest::DescribeDifferences(reference.GetPointer(),
+                                                      Merge(stack.GetPointer(), grid, settings, 0.0f).GetPointer(),
                                                       image->GetLargestPossibleRegion(),
                                                       PatchStreamingTest::WithinRelative(1e-5)),
               "");
@@ -258,7 +269,8 @@ TEST(PatchMergerWeighting, MoreThan255PatchesOnAVoxelMergeCorrectly)
     // nearest (either neighbour where the reference sits on a tie, to rounding).
     using LabelType = itk::Image<short, 3>;
     const auto labels = Merge<LabelType>(stack.GetPointer(), grid, settings, 0.0f);
-    EXPECT_EQ(PatchStreamingTest::DescribeDifferences(reference.GetPointer(), labels.GetPointer(),
+    EXPECT_EQ(PatchStreamingTest::DescribeDifferences(reference.GetPointer(),
+                                                      labels.GetPointer(),
                                                       image->GetLargestPossibleRegion(),
                                                       [](double expected, short actual) {
                                                         return std::abs(static_cast<double>(actual) - expected) <=
@@ -333,9 +345,10 @@ ExpectChannelsMergeLikeScalarMerges()
     EXPECT_EQ(merged->GetDirection(), image->GetDirection());
     for (unsigned int c = 0; c < 3; ++c)
     {
-      const auto scalar = Merge(ChannelOf(multi.GetPointer(), c).GetPointer(), grid, settings, 0.0f);
+      const auto         scalar = Merge(ChannelOf(multi.GetPointer(), c).GetPointer(), grid, settings, 0.0f);
       itk::SizeValueType differing = 0;
-      for (itk::ImageRegionConstIteratorWithIndex<ImageType> it(scalar, scalar->GetBufferedRegion()); !it.IsAtEnd(); ++it)
+      for (itk::ImageRegionConstIteratorWithIndex<ImageType> it(scalar, scalar->GetBufferedRegion()); !it.IsAtEnd();
+           ++it)
       {
         differing += merged->GetPixel(it.GetIndex())[c] == it.Get() ? 0 : 1;
       }
@@ -358,14 +371,25 @@ TEST(PatchMergerWeighting, BadWeightingParametersThrowAtUpdateNamingThem)
 {
   const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 20, 16, 12 } }, 46);
   auto       extractor = MakeExtractor<ImageType>(image, { { 8, 8, 6 } }, { { 4, 4, 2 } }, BorderMode::Edge);
-  const auto expectThrow = [&](const std::function<void(itk::PatchMerger<StackType> *)> & configure, const std::string & words) {
+  const auto expectThrow = [&](const std::function<void(itk::PatchMerger<StackType> *)> & configure,
+                               const std::string &                                        words) {
     auto merger = itk::PatchMerger<StackType>::New();
     merger->SetInput(extractor->GetOutput());
     configure(merger.GetPointer());
     PatchStreamingTest::ExpectExceptionMentioning([&] { merger->Update(); }, words);
   };
-  expectThrow([](auto * m) { m->SetWeighting(Weighting::Gaussian); m->SetSigmaScale(-0.125); }, "SigmaScale = -0.125");
-  expectThrow([](auto * m) { m->SetWeighting(Weighting::Gaussian); m->SetMinimumWeight(2.0); }, "MinimumWeight = 2");
+  expectThrow(
+    [](auto * m) {
+      m->SetWeighting(Weighting::Gaussian);
+      m->SetSigmaScale(-0.125);
+    },
+    "SigmaScale = -0.125");
+  expectThrow(
+    [](auto * m) {
+      m->SetWeighting(Weighting::Gaussian);
+      m->SetMinimumWeight(2.0);
+    },
+    "MinimumWeight = 2");
   expectThrow([](auto * m) { m->SetWeighting(Weighting::Custom); }, "CustomProfile[0] has 0 values");
   expectThrow(
     [](auto * m) {
@@ -376,7 +400,8 @@ TEST(PatchMergerWeighting, BadWeightingParametersThrowAtUpdateNamingThem)
     },
     "CustomProfile[2][5] = -3");
   auto merger = itk::PatchMerger<StackType>::New();
-  PatchStreamingTest::ExpectExceptionMentioning([&] { merger->SetCustomProfile(3, { 1.0 }); }, "CustomProfile axis = 3");
+  PatchStreamingTest::ExpectExceptionMentioning([&] { merger->SetCustomProfile(3, { 1.0 }); },
+                                                "CustomProfile axis = 3");
 }
 } // namespace
 
@@ -389,12 +414,13 @@ TEST(PatchMergerWeighting, NaNOrInfInOnePatchStaysInsideThatPatchsWeightedVoxels
   const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 29, 23, 19 } }, 47);
   auto       extractor = MakeExtractor<ImageType>(image, { { 10, 8, 6 } }, { { 4, 3, 2 } }, BorderMode::Crop);
   extractor->Update();
-  const auto & grid = extractor->GetPatchGrid();
+  const auto &             grid = extractor->GetPatchGrid();
   const itk::SizeValueType spoiled = grid.GetNumberOfPatches() / 2;
   auto                     patchStack = extractor->GetOutput()->GetLargestPossibleRegion();
   patchStack.SetIndex(3, static_cast<itk::IndexValueType>(spoiled));
   patchStack.SetSize(3, 1);
-  for (const float spoil : { std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+  for (const float spoil : { std::numeric_limits<float>::quiet_NaN(),
+                             std::numeric_limits<float>::infinity(),
                              -std::numeric_limits<float>::infinity() })
   {
     auto stack = PatchStreamingTest::PerturbedCopy<StackType>(extractor->GetOutput());
@@ -407,11 +433,11 @@ TEST(PatchMergerWeighting, NaNOrInfInOnePatchStaysInsideThatPatchsWeightedVoxels
     for (const Weighting weighting : { Weighting::Gaussian, Weighting::Crop })
     {
       SCOPED_TRACE(itk::ToString(weighting) + " " + std::to_string(spoil));
-      const auto settings = PatchStreamingTest::MakeTestWeighting(weighting, grid.GetPatchSize());
-      const auto profile = PatchStreamingTest::MakeReferenceProfile(grid, settings);
-      const auto merged = Merge(stack.GetPointer(), grid, settings, -3.0f);
-      const auto spoiledIndex = grid.GetGridIndex(spoiled);
-      const auto spoiledStart = grid.GetPatchRegion(spoiled).GetIndex();
+      const auto         settings = PatchStreamingTest::MakeTestWeighting(weighting, grid.GetPatchSize());
+      const auto         profile = PatchStreamingTest::MakeReferenceProfile(grid, settings);
+      const auto         merged = Merge(stack.GetPointer(), grid, settings, -3.0f);
+      const auto         spoiledIndex = grid.GetGridIndex(spoiled);
+      const auto         spoiledStart = grid.GetPatchRegion(spoiled).GetIndex();
       itk::SizeValueType spoiledVoxels = 0;
       for (itk::ImageRegionConstIteratorWithIndex<ImageType> it(merged, merged->GetBufferedRegion()); !it.IsAtEnd();
            ++it)

@@ -44,12 +44,7 @@ template <typename TImage>
 typename TImage::Pointer
 MakeMap(const ImageType * reference, typename TImage::PixelType value)
 {
-  auto map = TImage::New();
-  map->SetRegions(reference->GetLargestPossibleRegion());
-  map->SetSpacing(reference->GetSpacing());
-  map->SetOrigin(reference->GetOrigin());
-  map->SetDirection(reference->GetDirection());
-  map->Allocate();
+  auto map = PatchStreamingTest::MakeImageLike<TImage>(reference, false);
   map->FillBuffer(value);
   return map;
 }
@@ -165,13 +160,15 @@ TEST(WeightedPatchSampler, ASingleNonZeroVoxelIsTheOnlyCenter)
   }
 }
 
-/** A map of two values, a on one half and b on the other: the halves are drawn a|A| : b|B| (within 1 percentage point). */
+/** A map of two values, a on one half and b on the other: the halves are drawn a|A| : b|B| (within 1 percentage point).
+ */
 TEST(WeightedPatchSampler, TwoValuedMapFrequenciesMatchTheExpectedRatio)
 {
   const auto                reference = MakeReference();
   const ImageType::SizeType patchSize{ { 3, 3, 1 } };
   auto                      map = MakeMap<itk::Image<double, 3>>(reference, 1.0);
-  for (itk::ImageRegionIteratorWithIndex<itk::Image<double, 3>> it(map, map->GetLargestPossibleRegion()); !it.IsAtEnd(); ++it)
+  for (itk::ImageRegionIteratorWithIndex<itk::Image<double, 3>> it(map, map->GetLargestPossibleRegion()); !it.IsAtEnd();
+       ++it)
   {
     it.Set(it.GetIndex()[0] < 8 ? 1.0 : 3.0);
   }
@@ -183,9 +180,9 @@ TEST(WeightedPatchSampler, TwoValuedMapFrequenciesMatchTheExpectedRatio)
   const auto centers = Centers(sampler->Sample(Drawn), patchSize);
   // Allowed centers along axis 0: 4..14 (start 3 + 1 to 15 - 1); value 1 on 4..7 (4 columns), 3 on 8..14 (7).
   const double expectedLow = 4.0 * 1.0 / (4.0 * 1.0 + 7.0 * 3.0);
-  const double low = static_cast<double>(std::count_if(centers.begin(), centers.end(), [](const IndexType & c) {
-                       return c[0] < 8;
-                     })) / Drawn;
+  const double low =
+    static_cast<double>(std::count_if(centers.begin(), centers.end(), [](const IndexType & c) { return c[0] < 8; })) /
+    Drawn;
   EXPECT_NEAR(low, expectedLow, 0.01);
   EXPECT_GT(low, 0.0);
 }
@@ -209,7 +206,8 @@ TEST(WeightedPatchSampler, BadMapsThrowNamingTheProblem)
   sampler->SetProbabilityMap(border);
   PatchStreamingTest::ExpectExceptionMentioning([&] { sampler->Sample(1); }, "ProbabilityMap is zero wherever a patch");
   sampler->SetPatchSize({ { 14, 3, 3 } });
-  PatchStreamingTest::ExpectExceptionMentioning([&] { sampler->Sample(1); }, "PatchSize[0] = 14 exceeds the image's size 13");
+  PatchStreamingTest::ExpectExceptionMentioning([&] { sampler->Sample(1); },
+                                                "PatchSize[0] = 14 exceeds the image's size 13");
 }
 
 /** A map at half the resolution (its own origin and spacing, the same
@@ -246,7 +244,9 @@ TEST(WeightedPatchSampler, ACoarserMapSelectsThroughPhysicalSpace)
   sampler->SetProbabilityMap(map);
   sampler->SetPatchSize({ { 3, 3, 3 } });
   std::map<IndexType, int, std::function<bool(const IndexType &, const IndexType &)>> seen(
-    [](const IndexType & a, const IndexType & b) { return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end()); });
+    [](const IndexType & a, const IndexType & b) {
+      return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+    });
   for (const auto & center : Centers(sampler->Sample(4000), { { 3, 3, 3 } }))
   {
     ++seen[center];
@@ -269,7 +269,8 @@ LabelMapType::Pointer
 MakeLabels(const ImageType * reference)
 {
   auto labels = MakeMap<LabelMapType>(reference, 0);
-  for (itk::ImageRegionIteratorWithIndex<LabelMapType> it(labels, labels->GetLargestPossibleRegion()); !it.IsAtEnd(); ++it)
+  for (itk::ImageRegionIteratorWithIndex<LabelMapType> it(labels, labels->GetLargestPossibleRegion()); !it.IsAtEnd();
+       ++it)
   {
     const auto x = it.GetIndex()[0];
     it.Set(x == 3 ? 9 : (x < 6 ? 1 : (x < 12 ? 2 : 0)));
@@ -290,7 +291,8 @@ CenterLabelFrequencies(const LabelMapType * labels, const LocationsType & center
 
 /** A label sampler of 3x3x3 patches on the reference and its labels. */
 itk::LabelPatchSampler<LabelMapType>::Pointer
-MakeLabelSampler(const ImageType * reference, const LabelMapType * labels,
+MakeLabelSampler(const ImageType *                                                    reference,
+                 const LabelMapType *                                                 labels,
                  const itk::LabelPatchSampler<LabelMapType>::LabelProbabilitiesType & table)
 {
   auto sampler = itk::LabelPatchSampler<LabelMapType>::New();
@@ -347,8 +349,10 @@ TEST(PatchSamplers, TheSameSeedGivesTheSameLocationsAndAnotherSeedOthers)
   const auto labels = MakeLabels(reference);
   auto       uniform = itk::UniformPatchSampler<3>::New();
   auto       weighted = itk::WeightedPatchSampler<itk::Image<float, 3>>::New();
-  auto positive = MakeMap<itk::Image<float, 3>>(reference, 0.0f);
-  for (itk::ImageRegionIteratorWithIndex<itk::Image<float, 3>> it(positive, positive->GetLargestPossibleRegion()); !it.IsAtEnd(); ++it)
+  auto       positive = MakeMap<itk::Image<float, 3>>(reference, 0.0f);
+  for (itk::ImageRegionIteratorWithIndex<itk::Image<float, 3>> it(positive, positive->GetLargestPossibleRegion());
+       !it.IsAtEnd();
+       ++it)
   {
     it.Set(std::max(0.0f, reference->GetPixel(it.GetIndex())));
   }

@@ -34,8 +34,7 @@
 
 namespace
 {
-using ImageType = itk::Image<float, 3>;
-using StackType = itk::Image<float, 4>;
+using namespace PatchStreamingTest;
 
 std::string
 ReadFile(const std::string & path)
@@ -80,7 +79,8 @@ SmoothFileToFile(const std::string & input, const std::string & output, unsigned
   DiskRun run;
   perPatch->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) { ++run.patchComputations; });
   reader->AddObserver(itk::EndEvent(), [&](const itk::EventObject &) {
-    run.largestReaderRegion = std::max(run.largestReaderRegion, reader->GetOutput()->GetBufferedRegion().GetNumberOfPixels());
+    run.largestReaderRegion =
+      std::max(run.largestReaderRegion, reader->GetOutput()->GetBufferedRegion().GetNumberOfPixels());
   });
   writer->Update();
   run.patches = extractor->GetPatchGrid().GetNumberOfPatches();

@@ -28,6 +28,8 @@
 #include "itkNumericTraits.h"
 #include "itkPatchExtractor.h"
 #include "itkImageFileReader.h"
+#include "itkVector.h"
+#include "itkVectorImage.h"
 #include "gtest/gtest.h"
 
 #include <algorithm>
@@ -39,6 +41,14 @@
 
 namespace PatchStreamingTest
 {
+/** The names most tests share: a test file says `using namespace PatchStreamingTest;`. */
+using BorderMode = itk::PatchStreamingEnums::BorderMode;
+using Padding = itk::PatchStreamingEnums::Padding;
+using Weighting = itk::PatchStreamingEnums::Weighting;
+/** The tests' usual image and the stack of its patches. */
+using ImageType = itk::Image<float, 3>;
+using StackType = itk::Image<float, 4>;
+
 /** A proper rotation that mixes every pair of axes (so no axis is aligned with the world). */
 template <unsigned int VDimension>
 itk::Matrix<itk::SpacePrecisionType, VDimension, VDimension>
@@ -68,7 +78,9 @@ ObliqueDirection()
  * a 1/8 grid in [-64, 64): sums of up to 2^17 of them are exact in float. */
 template <typename TImage>
 typename TImage::Pointer
-MakeRandomImage(const typename TImage::SizeType & size, unsigned int seed, unsigned int components = 1,
+MakeRandomImage(const typename TImage::SizeType &  size,
+                unsigned int                       seed,
+                unsigned int                       components = 1,
                 const typename TImage::IndexType & index = typename TImage::IndexType())
 {
   constexpr unsigned int VDimension = TImage::ImageDimension;
@@ -102,11 +114,27 @@ MakeRandomImage(const typename TImage::SizeType & size, unsigned int seed, unsig
   return image;
 }
 
+/** A TImage with the geometry of `like` (its largest possible region, spacing,
+ * origin and direction), buffered over all of it; zeroed when `zero`, else uninitialized. */
+template <typename TImage>
+typename TImage::Pointer
+MakeImageLike(const itk::ImageBase<TImage::ImageDimension> * like, bool zero)
+{
+  auto image = TImage::New();
+  image->CopyInformation(like);
+  image->SetRegions(like->GetLargestPossibleRegion());
+  image->Allocate(zero);
+  return image;
+}
+
 /** An extractor of `image` with the given patch geometry. */
 template <typename TImage>
 typename itk::PatchExtractor<TImage>::Pointer
-MakeExtractor(const TImage * image, const typename TImage::SizeType & patch, const typename TImage::SizeType & overlap,
-              itk::PatchStreamingEnums::BorderMode mode, bool padOverlap = false)
+MakeExtractor(const TImage *                       image,
+              const typename TImage::SizeType &    patch,
+              const typename TImage::SizeType &    overlap,
+              itk::PatchStreamingEnums::BorderMode mode,
+              bool                                 padOverlap = false)
 {
   auto extractor = itk::PatchExtractor<TImage>::New();
   extractor->SetInput(image);
@@ -136,8 +164,10 @@ PerturbedCopy(const TStack * stack)
  * (by default: equal), else how many voxels fail and the first of them. */
 template <typename TExpected, typename TActual, typename TSame = std::equal_to<>>
 std::string
-DescribeDifferences(const TExpected * expected, const TActual * actual, const typename TExpected::RegionType & region,
-                    TSame same = TSame())
+DescribeDifferences(const TExpected *                      expected,
+                    const TActual *                        actual,
+                    const typename TExpected::RegionType & region,
+                    TSame                                  same = TSame())
 {
   itk::ImageRegionConstIteratorWithIndex<TExpected> e(expected, region);
   itk::ImageRegionConstIteratorWithIndex<TActual>   a(actual, region);
@@ -195,6 +225,36 @@ ExpectExceptionMentioning(const std::function<void()> & action, const std::strin
     EXPECT_NE(std::string(error.GetDescription()).find(words), std::string::npos) << error.GetDescription();
   }
 }
+
+/** One case of the multi-component typed tests: a 3-D TImage whose pixels have VComponents components. */
+template <typename TImage, unsigned int VComponents>
+struct MultiComponentCase
+{
+  using ImageType = TImage;
+  static constexpr unsigned int Components = VComponents;
+};
+
+/** The multi-component pixels the typed tests run on: a VectorImage and an Image of Vector. */
+using MultiComponentCases = ::testing::Types<MultiComponentCase<itk::VectorImage<float, 3>, 3>,
+                                             MultiComponentCase<itk::Image<itk::Vector<float, 2>, 3>, 2>>;
+
+/** The fixture of a typed test over MultiComponentCases: the case's image type,
+ * the stack of its patches, and random images of it. */
+template <typename TCase>
+class MultiComponentTest : public ::testing::Test
+{
+public:
+  using ImageType = typename TCase::ImageType;
+  using StackType = typename ImageType::template RebindImageType<typename ImageType::PixelType, 4>;
+  static constexpr unsigned int Components = TCase::Components;
+
+  /** A random image of `size` (see MakeRandomImage) with the case's components. */
+  static typename ImageType::Pointer
+  MakeImage(const typename ImageType::SizeType & size, unsigned int seed)
+  {
+    return MakeRandomImage<ImageType>(size, seed, Components);
+  }
+};
 } // namespace PatchStreamingTest
 
 #endif
