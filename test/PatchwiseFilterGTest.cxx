@@ -79,8 +79,8 @@ protected:
     itk::MetaImageIOFactory::RegisterOneFactory();
     itk::PNGImageIOFactory::RegisterOneFactory();
     const auto * test = ::testing::UnitTest::GetInstance()->current_test_info();
-    m_Directory = fs::temp_directory_path() / ("PatchwiseFilterGTest-" + std::string(test->name()) + "-" +
-                                               std::to_string(getpid()));
+    m_Directory = fs::temp_directory_path() /
+                  ("PatchwiseFilterGTest-" + std::string(test->name()) + "-" + std::to_string(getpid()));
     fs::remove_all(m_Directory);
     fs::create_directories(m_Directory);
   }
@@ -225,8 +225,18 @@ const std::vector<LibraryCase> &
 EndToEndCases()
 {
   static const std::vector<LibraryCase> cases{
-    { { "--patch-size", "16,12,10", "--overlap", "6,4,3", "--border-mode", "edge", "--process", "gaussian:1.7",
-        "--weighting", "gaussian", "--stream-divisions", "3" },
+    { { "--patch-size",
+        "16,12,10",
+        "--overlap",
+        "6,4,3",
+        "--border-mode",
+        "edge",
+        "--process",
+        "gaussian:1.7",
+        "--weighting",
+        "gaussian",
+        "--stream-divisions",
+        "3" },
       { { 16, 12, 10 } },
       { { 6, 4, 3 } },
       Border::Edge,
@@ -235,8 +245,20 @@ EndToEndCases()
       Weighting::Gaussian,
       1.7,
       0 },
-    { { "--patch-size", "11", "--overlap-fraction", "0.3", "--border-mode", "pad", "--padding", "mirror",
-        "--process", "median:1", "--weighting", "hann", "--stream-divisions", "5" },
+    { { "--patch-size",
+        "11",
+        "--overlap-fraction",
+        "0.3",
+        "--border-mode",
+        "pad",
+        "--padding",
+        "mirror",
+        "--process",
+        "median:1",
+        "--weighting",
+        "hann",
+        "--stream-divisions",
+        "5" },
       { { 11, 11, 11 } },
       { { 3, 3, 3 } },
       Border::Pad,
@@ -254,8 +276,22 @@ EndToEndCases()
       Weighting::Crop,
       0.0,
       0 },
-    { { "--patch-size", "12", "--overlap", "5", "--border-mode", "pad", "--padding-value", "-3.5", "--process",
-        "gaussian:0.9", "--weighting", "average", "--stream-divisions", "4", "--threads", "1" },
+    { { "--patch-size",
+        "12",
+        "--overlap",
+        "5",
+        "--border-mode",
+        "pad",
+        "--padding-value",
+        "-3.5",
+        "--process",
+        "gaussian:0.9",
+        "--weighting",
+        "average",
+        "--stream-divisions",
+        "4",
+        "--threads",
+        "1" },
       { { 12, 12, 12 } },
       { { 5, 5, 5 } },
       Border::Pad,
@@ -293,8 +329,8 @@ TEST_F(PatchwiseFilterProgram, OutputFileIsBitIdenticalToTheLibrarysResult)
 TEST_F(PatchwiseFilterProgram, MultiComponentImagesAreProcessedComponentByComponent)
 {
   Write(MakeRandomImage<VectorImageType>({ { 21, 17, 13 } }, 11, 2).GetPointer(), Path("input.mha"));
-  const auto image = PatchStreamingTest::ReadImage<VectorImageType>(Path("input.mha"));
-  const LibraryCase & c = EndToEndCases()[0];
+  const auto               image = PatchStreamingTest::ReadImage<VectorImageType>(Path("input.mha"));
+  const LibraryCase &      c = EndToEndCases()[0];
   std::vector<std::string> arguments{ Path("input.mha"), Path("output.mha") };
   arguments.insert(arguments.end(), c.arguments.begin(), c.arguments.end());
   const auto run = Run(arguments);
@@ -314,9 +350,9 @@ TEST_F(PatchwiseFilterProgram, MultiComponentImagesAreProcessedComponentByCompon
     output->Update();
     const auto expected = LibraryResult<3>(input->GetOutput(), c);
     ExpectSameGeometry<ImageType>(expected, output->GetOutput());
-    EXPECT_EQ((DescribeDifferences<ImageType, ImageType>(
-                expected, output->GetOutput(), expected->GetLargestPossibleRegion())),
-              "")
+    EXPECT_EQ(
+      (DescribeDifferences<ImageType, ImageType>(expected, output->GetOutput(), expected->GetLargestPossibleRegion())),
+      "")
       << "component " << component;
   }
 }
@@ -338,12 +374,14 @@ TEST_F(PatchwiseFilterProgram, TwoDimensionalImagesWork)
                          "--preview",
                          Path("preview.png") });
   ASSERT_EQ(run.status, 0) << run.err;
-  LibraryCase c{ {}, { { 16, 10, 1 } }, { { 8, 3, 0 } }, Border::Squeeze, Padding::Constant, 0.0, Weighting::Gaussian,
-                 0.0, 2 };
+  LibraryCase c{
+    {}, { { 16, 10, 1 } }, { { 8, 3, 0 } }, Border::Squeeze, Padding::Constant, 0.0, Weighting::Gaussian, 0.0, 2
+  };
   const auto expected = LibraryResult<2>(image.GetPointer(), c);
   const auto actual = PatchStreamingTest::ReadImage<Image2DType>(Path("output.nrrd"));
   ExpectSameGeometry<Image2DType>(expected, actual);
-  EXPECT_EQ((DescribeDifferences<Image2DType, Image2DType>(expected, actual, expected->GetLargestPossibleRegion())), "");
+  EXPECT_EQ((DescribeDifferences<Image2DType, Image2DType>(expected, actual, expected->GetLargestPossibleRegion())),
+            "");
   EXPECT_TRUE(fs::exists(Path("preview.png")));
 }
 
@@ -353,11 +391,12 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
 {
   Write(MakeRandomImage<ImageType>({ { 19, 15, 11 } }, 3).GetPointer(), Path("input.nrrd"));
   std::ofstream(Path("notanimage.nrrd")) << "not an image\n";
-  const std::string input = Path("input.nrrd");
-  const std::string output = Path("output.nrrd");
+  const std::string                                                   input = Path("input.nrrd");
+  const std::string                                                   output = Path("output.nrrd");
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
     { { input, output, "--no-such-flag" }, "--no-such-flag" },
-    { { input, output, "--patch-size", "8", "--overlap", "8" }, "PatchOverlap[0] = 8 must be less than PatchSize[0] = 8" },
+    { { input, output, "--patch-size", "8", "--overlap", "8" },
+      "PatchOverlap[0] = 8 must be less than PatchSize[0] = 8" },
     { { input, output, "--patch-size", "8", "--overlap", "3,9,3" }, "PatchOverlap[1] = 9" },
     { { input, output, "--process", "gaussian:-1" }, "gaussian sigma -1 must be positive" },
     { { input, output, "--process", "gaussian:abc" }, "gaussian sigma \"abc\" is not a number" },
@@ -374,7 +413,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--stream-divisions", "0" }, "--stream-divisions" },
     { { input, output, "--pad-overlap" }, "PadOverlap is on but BorderMode is Squeeze" },
     { { input, output, "--preview", Path("preview.jpg") }, "does not end in .png" },
-    { { input, output, "--preview", Path("preview.png"), "--preview-slice", "11" }, "--preview-slice 11 is outside axis 2 (0..10)" },
+    { { input, output, "--preview", Path("preview.png"), "--preview-slice", "11" },
+      "--preview-slice 11 is outside axis 2 (0..10)" },
     { { input, output, "--preview-axis", "3" }, "--preview-axis" },
     { { Path("missing.nrrd"), output }, "missing.nrrd" },
     { { Path("notanimage.nrrd"), output }, "notanimage.nrrd" },
@@ -386,7 +426,7 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
   };
   for (const auto & [arguments, problem] : cases)
   {
-    const auto run = Run(arguments);
+    const auto  run = Run(arguments);
     std::string shown;
     for (const auto & argument : arguments)
     {
@@ -409,7 +449,8 @@ TEST_F(PatchwiseFilterProgram, AFailureHalfwayLeavesTheExistingOutputUntouched)
   std::ofstream(Path("output.nrrd")) << "the previous result";
   std::ofstream(Path("preview.png")) << "the previous preview";
 
-  const auto run = Run({ Path("input.mhd"), Path("output.nrrd"), "--patch-size", "8", "--preview", Path("preview.png") });
+  const auto run =
+    Run({ Path("input.mhd"), Path("output.nrrd"), "--patch-size", "8", "--preview", Path("preview.png") });
   EXPECT_NE(run.status, 0);
   EXPECT_NE(run.err.find("PatchwiseFilter: "), std::string::npos) << run.err;
   EXPECT_TRUE(Contents(Path("output.nrrd")) == "the previous result");
@@ -435,7 +476,8 @@ struct SlicerDescription
   struct Parameter
   {
     std::string                        element;
-    std::map<std::string, std::string> fields; // name, label, longflag, default, index, channel, ...
+    std::map<std::string, std::string> fields;     // name, label, longflag, default, index, channel, ...
+    std::vector<std::string>           elements{}; // an enumeration's choices, in order
   };
   std::vector<std::string>           path{};
   std::map<std::string, std::string> executable{}; // category, title, ...
@@ -466,6 +508,10 @@ ParseSlicerDescription(const std::string & xml)
       {
         d.executable[name] = d.text;
       }
+      else if (d.path.size() == 4 && !d.parameters.empty() && std::string(name) == "element")
+      {
+        d.parameters.back().elements.push_back(d.text);
+      }
       else if (d.path.size() == 4 && !d.parameters.empty())
       {
         d.parameters.back().fields[name] = d.text;
@@ -483,12 +529,13 @@ ParseSlicerDescription(const std::string & xml)
   return description;
 }
 
-/** The options `--help` lists, each with the default it shows ("" for none). */
+/** The options `--help` lists, each spelling (`--patch-size,--patch_size`)
+ * with the default it shows ("" for none). */
 std::map<std::string, std::string>
 HelpOptions(const std::string & help)
 {
   std::map<std::string, std::string> options;
-  const std::regex                   line("^  (?:-h,)?--([a-z][a-z-]*)(.*)$");
+  const std::regex                   line("^  (?:-h,)?--([a-z][a-z_-]*(?:,--[a-z][a-z_-]*)*)(.*)$");
   std::istringstream                 lines(help);
   for (std::string text; std::getline(lines, text);)
   {
@@ -506,7 +553,11 @@ HelpOptions(const std::string & help)
       defaultValue = type.substr(type.rfind('=') + 1);
       defaultValue = defaultValue.substr(0, defaultValue.find(" ..."));
     }
-    options[match[1].str()] = defaultValue;
+    std::istringstream spellings(match[1].str());
+    for (std::string spelling; std::getline(spellings, spelling, ',');)
+    {
+      options[spelling.substr(spelling.find_first_not_of('-'))] = defaultValue;
+    }
   }
   return options;
 }
@@ -523,8 +574,17 @@ TEST_F(PatchwiseFilterProgram, XmlIsAWellFormedSlicerModuleListingExactlyTheOpti
 
   const auto help = Run({ "--help" });
   ASSERT_EQ(help.status, 0) << help.err;
-  auto accepted = HelpOptions(help.out);
-  ASSERT_EQ(accepted.erase("help") + accepted.erase("xml"), 2u) << help.out; // Slicer's own flags, not parameters
+  auto spellings = HelpOptions(help.out);
+  ASSERT_EQ(spellings.erase("help") + spellings.erase("xml"), 2u) << help.out; // Slicer's own flags, not parameters
+  // Every hyphenated flag has its underscore spelling, the one the XML lists.
+  std::map<std::string, std::string> accepted;
+  for (const auto & [spelling, defaultValue] : spellings)
+  {
+    std::string underscored = spelling;
+    std::replace(underscored.begin(), underscored.end(), '-', '_');
+    EXPECT_EQ(spellings.count(underscored), 1u) << spelling << " has no underscore spelling";
+    accepted[underscored] = defaultValue;
+  }
 
   std::map<std::string, std::string> listed;
   std::map<std::string, std::string> images; // index -> channel
@@ -550,9 +610,135 @@ TEST_F(PatchwiseFilterProgram, XmlIsAWellFormedSlicerModuleListingExactlyTheOpti
   }
   EXPECT_EQ(accepted.size(), 16u) << help.out;
   EXPECT_EQ(listed, accepted);
-  EXPECT_EQ(listed["sigma-scale"], "0.125");
+  EXPECT_EQ(listed["sigma_scale"], "0.125");
   EXPECT_EQ(listed["weighting"], "gaussian");
   EXPECT_EQ(images, (std::map<std::string, std::string>{ { "0", "input" }, { "1", "output" } }));
+}
+
+/** The parameter elements SlicerExecutionModel's schema defines. */
+const std::set<std::string> &
+SlicerParameterTypes()
+{
+  static const std::set<std::string> types{ "integer",
+                                            "float",
+                                            "double",
+                                            "boolean",
+                                            "string",
+                                            "integer-vector",
+                                            "float-vector",
+                                            "double-vector",
+                                            "string-vector",
+                                            "integer-enumeration",
+                                            "float-enumeration",
+                                            "double-enumeration",
+                                            "string-enumeration",
+                                            "file",
+                                            "directory",
+                                            "image",
+                                            "geometry",
+                                            "transform",
+                                            "point",
+                                            "pointfile",
+                                            "region",
+                                            "table",
+                                            "measurement" };
+  return types;
+}
+
+/** What SlicerExecutionModel's parser would refuse in one parameter: the
+ * rules written from its documented behaviour, one message per violation. */
+std::vector<std::string>
+SlicerParameterProblems(const SlicerDescription::Parameter & parameter, std::set<std::string> & flags)
+{
+  static const std::regex  identifier("[_A-Za-z][_A-Za-z0-9]*");
+  std::vector<std::string> problems;
+  const auto               field = [&parameter](const std::string & key) {
+    const auto found = parameter.fields.find(key);
+    return found == parameter.fields.end() ? std::string() : found->second;
+  };
+  const std::string name = field("name");
+  if (SlicerParameterTypes().count(parameter.element) == 0)
+  {
+    problems.push_back(name + ": element <" + parameter.element + "> is not a SlicerExecutionModel type");
+  }
+  if (!std::regex_match(name, identifier))
+  {
+    problems.push_back("name \"" + name + "\" is not an identifier");
+  }
+  const std::string longflag = field("longflag");
+  const std::string stripped = longflag.substr(std::min(longflag.find_first_not_of('-'), longflag.size()));
+  if (!longflag.empty() && !std::regex_match(stripped, identifier))
+  {
+    problems.push_back(name + ": longflag \"" + stripped + "\" is not letters, digits and underscores");
+  }
+  const std::string flag = field("flag");
+  const std::string shortFlag = flag.substr(std::min(flag.find_first_not_of('-'), flag.size()));
+  if (!flag.empty() && shortFlag.size() != 1)
+  {
+    problems.push_back(name + ": flag \"" + flag + "\" is not one character");
+  }
+  std::vector<std::string> spellings;
+  if (!stripped.empty())
+  {
+    spellings.push_back("--" + stripped);
+  }
+  if (!shortFlag.empty())
+  {
+    spellings.push_back("-" + shortFlag);
+  }
+  if (spellings.empty() && field("index").empty())
+  {
+    problems.push_back(name + ": neither a flag, a longflag nor an index");
+  }
+  spellings.push_back("name " + name);
+  for (const auto & spelling : spellings)
+  {
+    if (spelling == "--xml" || spelling == "--help" || spelling == "--version")
+    {
+      problems.push_back(name + ": " + spelling + " is reserved");
+    }
+    if (!flags.insert(spelling).second)
+    {
+      problems.push_back(name + ": " + spelling + " is listed twice");
+    }
+  }
+  if (parameter.element.find("-enumeration") != std::string::npos &&
+      std::find(parameter.elements.begin(), parameter.elements.end(), field("default")) == parameter.elements.end())
+  {
+    problems.push_back(name + ": default \"" + field("default") + "\" is not one of its elements");
+  }
+  return problems;
+}
+
+/** SlicerExecutionModel's parser rules, applied to what `--xml` prints: the
+ * module loads only when every parameter passes. */
+TEST_F(PatchwiseFilterProgram, XmlPassesSlicerExecutionModelParserRules)
+{
+  const auto xml = Run({ "--xml" });
+  ASSERT_EQ(xml.status, 0) << xml.err;
+  const auto description = ParseSlicerDescription(xml.out);
+  ASSERT_FALSE(description.parameters.empty());
+  std::set<std::string> flags;
+  std::vector<int>      indices;
+  std::string           problems;
+  for (const auto & parameter : description.parameters)
+  {
+    for (const auto & problem : SlicerParameterProblems(parameter, flags))
+    {
+      problems += problem + "\n";
+    }
+    const auto index = parameter.fields.find("index");
+    if (index != parameter.fields.end())
+    {
+      indices.push_back(std::stoi(index->second));
+    }
+  }
+  EXPECT_EQ(problems, "");
+  std::sort(indices.begin(), indices.end());
+  for (std::size_t i = 0; i < indices.size(); ++i)
+  {
+    EXPECT_EQ(indices[i], static_cast<int>(i)) << "index parameters are not numbered 0, 1, ... without gaps";
+  }
 }
 
 /** Every XML parameter passed with its XML default, as Slicer passes them
@@ -560,7 +746,7 @@ TEST_F(PatchwiseFilterProgram, XmlIsAWellFormedSlicerModuleListingExactlyTheOpti
 TEST_F(PatchwiseFilterProgram, XmlDefaultsPassedExplicitlyGiveTheDefaultResult)
 {
   Write(MakeRandomImage<ImageType>({ { 23, 19, 17 } }, 9).GetPointer(), Path("input.nrrd"));
-  const auto description = ParseSlicerDescription(Run({ "--xml" }).out);
+  const auto               description = ParseSlicerDescription(Run({ "--xml" }).out);
   std::vector<std::string> explicitDefaults{ Path("input.nrrd"), Path("explicit.nrrd") };
   for (const auto & parameter : description.parameters)
   {
@@ -580,6 +766,219 @@ TEST_F(PatchwiseFilterProgram, XmlDefaultsPassedExplicitlyGiveTheDefaultResult)
   ASSERT_EQ(plainRun.status, 0) << plainRun.err;
   EXPECT_TRUE(Contents(Path("explicit.nrrd")) == Contents(Path("plain.nrrd")));
   EXPECT_TRUE(Contents(Path("implicit.nrrd")) == Contents(Path("plain.nrrd")));
+}
+
+/** The flagged arguments 3D Slicer passes for the description, in group
+ * order: integers, floats, doubles and enumerations always; a boolean, bare,
+ * only when true; strings, vectors, files and the rest only when not empty.
+ * `values` replaces a parameter's default, by name. Pairs of long flag and
+ * value; an empty value is a bare flag. */
+std::vector<std::pair<std::string, std::string>>
+SlicerFlaggedArguments(const SlicerDescription & description, const std::map<std::string, std::string> & values)
+{
+  static const std::set<std::string>               alwaysPassed{ "integer", "float", "double" };
+  std::vector<std::pair<std::string, std::string>> arguments;
+  for (const auto & parameter : description.parameters)
+  {
+    auto         fields = parameter.fields;
+    const auto & element = parameter.element;
+    const auto   given = values.find(fields["name"]);
+    const auto   value = given == values.end() ? fields["default"] : given->second;
+    const auto   flag = fields["longflag"].empty() ? "-" + fields["flag"] : "--" + fields["longflag"];
+    const bool   always = alwaysPassed.count(element) != 0 || element.find("-enumeration") != std::string::npos;
+    if (flag.size() < 2 || !fields["index"].empty())
+    {
+      continue;
+    }
+    if (element == "boolean" && value == "true")
+    {
+      arguments.emplace_back(flag, "");
+    }
+    else if (element != "boolean" && (always || !value.empty()))
+    {
+      arguments.emplace_back(flag, value);
+    }
+  }
+  return arguments;
+}
+
+/** Slicer's command line: the flagged arguments, then the index parameters
+ * (the images, whose files `values` gives by name) in index order. */
+std::vector<std::string>
+SlicerCommandLine(const SlicerDescription & description, const std::map<std::string, std::string> & values)
+{
+  std::vector<std::string> line;
+  for (const auto & [flag, value] : SlicerFlaggedArguments(description, values))
+  {
+    line.push_back(flag);
+    if (!value.empty())
+    {
+      line.push_back(value);
+    }
+  }
+  std::map<int, std::string> indexed;
+  for (const auto & parameter : description.parameters)
+  {
+    const auto index = parameter.fields.find("index");
+    if (index != parameter.fields.end())
+    {
+      indexed[std::stoi(index->second)] = values.at(parameter.fields.at("name"));
+    }
+  }
+  for (const auto & entry : indexed)
+  {
+    line.push_back(entry.second);
+  }
+  return line;
+}
+
+/** The same run in the documented form: the files first, then hyphenated flags. */
+std::vector<std::string>
+DocumentedCommandLine(const SlicerDescription &                  description,
+                      const std::map<std::string, std::string> & values,
+                      const std::vector<std::string> &           files)
+{
+  std::vector<std::string> line = files;
+  for (auto [flag, value] : SlicerFlaggedArguments(description, values))
+  {
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    line.push_back(flag);
+    if (!value.empty())
+    {
+      line.push_back(value);
+    }
+  }
+  return line;
+}
+
+/** A value other than the default for every parameter the description lists. */
+std::map<std::string, std::string>
+NonDefaultValues(const std::string & preview)
+{
+  return { { "patchSize", "10,9,8" }, { "overlap", "3,2,2" },        { "overlapFraction", "0.3" },
+           { "borderMode", "pad" },   { "padding", "mirror" },       { "paddingValue", "-2.5" },
+           { "padOverlap", "true" },  { "process", "gaussian:1.2" }, { "weighting", "hann" },
+           { "sigmaScale", "0.2" },   { "minimumWeight", "0.01" },   { "streamDivisions", "3" },
+           { "threads", "2" },        { "preview", preview },        { "previewAxis", "1" },
+           { "previewSlice", "4" } };
+}
+
+/** The command line Slicer builds from the XML, from its defaults and from a
+ * non-default value of every parameter, writes the bytes the documented
+ * hyphen form writes. */
+TEST_F(PatchwiseFilterProgram, SlicerCommandLineGivesTheDocumentedFormsOutput)
+{
+  Write(MakeRandomImage<ImageType>({ { 23, 19, 17 } }, 9).GetPointer(), Path("input.nrrd"));
+  const auto description = ParseSlicerDescription(Run({ "--xml" }).out);
+  const auto nonDefault = NonDefaultValues(Path("preview.png"));
+  for (const auto & parameter : description.parameters)
+  {
+    const auto & fields = parameter.fields;
+    if (parameter.element != "image")
+    {
+      ASSERT_EQ(nonDefault.count(fields.at("name")), 1u) << fields.at("name") << " has no non-default value";
+      const auto defaultValue = fields.find("default");
+      EXPECT_NE(nonDefault.at(fields.at("name")), defaultValue == fields.end() ? "" : defaultValue->second);
+    }
+  }
+  for (const auto & values : { std::map<std::string, std::string>{}, nonDefault })
+  {
+    auto slicerValues = values;
+    slicerValues["input"] = Path("input.nrrd");
+    slicerValues["output"] = Path("slicer.nrrd");
+    const auto slicerLine = SlicerCommandLine(description, slicerValues);
+    const auto slicer = Run(slicerLine);
+    ASSERT_EQ(slicer.status, 0) << slicer.err;
+    const auto documented =
+      Run(DocumentedCommandLine(description, values, { Path("input.nrrd"), Path("documented.nrrd") }));
+    ASSERT_EQ(documented.status, 0) << documented.err;
+    EXPECT_TRUE(Contents(Path("slicer.nrrd")) == Contents(Path("documented.nrrd")));
+    EXPECT_NE(std::find(slicerLine.begin(), slicerLine.end(), "--stream_divisions"), slicerLine.end());
+  }
+  EXPECT_TRUE(fs::exists(Path("preview.png")));
+}
+
+/** The SlicerExecutionModel progress blocks of a run's stdout, which must
+ * hold nothing else: the fractions of the <filter-progress> blocks, between
+ * one <filter-start> and one <filter-end>. */
+std::vector<double>
+SlicerProgress(const std::string & out)
+{
+  static const std::regex block("<filter-start>([\\s\\S]*?)</filter-start>|<filter-progress>([^<]*)</filter-progress>|"
+                                "<filter-end>([\\s\\S]*?)</filter-end>");
+  std::vector<double>     fractions;
+  std::size_t             end = 0;
+  int                     starts = 0, ends = 0;
+  for (auto match = std::sregex_iterator(out.begin(), out.end(), block); match != std::sregex_iterator(); ++match)
+  {
+    const std::string between = out.substr(end, static_cast<std::size_t>(match->position()) - end);
+    EXPECT_EQ(between.find_first_not_of(" \n"), std::string::npos) << "outside the blocks: " << between;
+    end = static_cast<std::size_t>(match->position() + match->length());
+    EXPECT_EQ(ends, 0) << "a block after <filter-end>";
+    starts += (*match)[1].matched ? 1 : 0;
+    ends += (*match)[3].matched ? 1 : 0;
+    EXPECT_TRUE(starts == 1) << "progress before <filter-start>, or two of them";
+    if ((*match)[2].matched)
+    {
+      fractions.push_back(std::stod((*match)[2].str()));
+    }
+    if ((*match)[3].matched)
+    {
+      EXPECT_NE((*match)[3].str().find("<filter-time>"), std::string::npos) << (*match)[3].str();
+    }
+  }
+  EXPECT_EQ(out.substr(end).find_first_not_of(" \n"), std::string::npos) << "outside the blocks: " << out.substr(end);
+  EXPECT_EQ(ends, 1);
+  return fractions;
+}
+
+/** Run with exactly the command line Slicer builds (stdout and stderr are
+ * pipes, here files): progress blocks on stdout, from 0 to 1, never
+ * decreasing, and nothing on stderr. */
+TEST_F(PatchwiseFilterProgram, SlicerRunReportsProgressBlocksOnStdoutAndNothingOnStderr)
+{
+  Write(MakeRandomImage<ImageType>({ { 37, 29, 23 } }, 7).GetPointer(), Path("input.nrrd"));
+  const auto description = ParseSlicerDescription(Run({ "--xml" }).out);
+  const auto run = Run(SlicerCommandLine(description,
+                                         { { "input", Path("input.nrrd") },
+                                           { "output", Path("output.nrrd") },
+                                           { "patchSize", "8" },
+                                           { "streamDivisions", "4" },
+                                           { "process", "median:1" } }));
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(run.err, "");
+  const auto fractions = SlicerProgress(run.out);
+  ASSERT_GE(fractions.size(), 5u) << run.out;
+  EXPECT_EQ(fractions.front(), 0.0);
+  EXPECT_EQ(fractions.back(), 1.0);
+  EXPECT_TRUE(std::is_sorted(fractions.begin(), fractions.end())) << run.out;
+  EXPECT_TRUE(fs::exists(Path("output.nrrd")));
+
+  // A failure still goes to stderr, with a non-zero exit.
+  const auto failed = Run(SlicerCommandLine(
+    description, { { "input", Path("input.nrrd") }, { "output", Path("output.nrrd") }, { "process", "median:0" } }));
+  EXPECT_NE(failed.status, 0);
+  EXPECT_NE(failed.err.find("median radius 0"), std::string::npos) << failed.err;
+}
+
+/** In a terminal (a pseudo-terminal from script(1)) the bar stays: redrawn
+ * in place, no Slicer blocks. */
+TEST_F(PatchwiseFilterProgram, TerminalRunDrawsTheProgressBar)
+{
+  if (!fs::exists("/usr/bin/script"))
+  {
+    GTEST_SKIP() << "script(1) is not installed";
+  }
+  Write(MakeRandomImage<ImageType>({ { 19, 15, 11 } }, 3).GetPointer(), Path("input.nrrd"));
+  const std::string command = "'" + std::string(PatchwiseFilter_EXECUTABLE) + "' '" + Path("input.nrrd") + "' '" +
+                              Path("output.nrrd") + "' --patch-size 8 --stream-divisions 2";
+  const int status =
+    std::system(("script -qec \"" + command + "\" /dev/null > '" + Path("terminal.txt") + "'").c_str());
+  const auto shown = Contents(Path("terminal.txt"));
+  ASSERT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0) << shown;
+  EXPECT_NE(shown.find("\r[########################################] 100.0 %"), std::string::npos) << shown;
+  EXPECT_EQ(shown.find("<filter-"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("PatchwiseFilter: wrote"), std::string::npos) << shown;
 }
 
 using PictureType = itk::Image<itk::RGBPixel<unsigned char>, 2>;
@@ -627,8 +1026,16 @@ TEST_F(PatchwiseFilterProgram, PreviewIsAPngOfTheExpectedSizeWithNonBlankPanels)
   Write(MakeRandomImage<ImageType>({ { 37, 29, 23 } }, 7).GetPointer(), Path("input.nrrd"));
   for (const int axis : { -1, 1 })
   {
-    const auto run = Run({ Path("input.nrrd"), Path("output.nrrd"), "--patch-size", "16,12,10", "--process",
-                           "gaussian:2", "--preview", Path("preview.png"), "--preview-axis", std::to_string(axis) });
+    const auto run = Run({ Path("input.nrrd"),
+                           Path("output.nrrd"),
+                           "--patch-size",
+                           "16,12,10",
+                           "--process",
+                           "gaussian:2",
+                           "--preview",
+                           Path("preview.png"),
+                           "--preview-axis",
+                           std::to_string(axis) });
     ASSERT_EQ(run.status, 0) << run.err;
     const auto picture = PatchStreamingTest::ReadImage<PictureType>(Path("preview.png"));
     const int  rows = axis < 0 ? 3 : 1;

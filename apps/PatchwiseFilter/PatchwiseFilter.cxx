@@ -109,8 +109,9 @@ CheckPreviewSlice(const PatchwiseFilterSettings & settings, const itk::ImageIOBa
   }
 }
 
+/** Runs on a VDimension-D image; returns the summary the progress prints at its end. */
 template <unsigned int VDimension>
-void
+std::string
 RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & image, PatchwiseProgressBar * progress)
 {
   const unsigned int components = image.GetNumberOfComponents();
@@ -125,14 +126,13 @@ RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & 
     components == 1
       ? RunPatchwise<itk::Image<float, VDimension>>(settings, components, output.GetTemporaryPath(), progress)
       : RunPatchwise<itk::VectorImage<float, VDimension>>(settings, components, output.GetTemporaryPath(), progress);
-  progress->Finish();
 
-  const auto & grid = result.grid;
+  const auto &       grid = result.grid;
   std::ostringstream what;
   what << "grid " << Joined(grid.GetGridSize(), VDimension) << " = " << grid.GetNumberOfPatches() << " patches of "
        << Joined(grid.GetPatchSize(), VDimension) << " voxels, overlap " << Joined(grid.GetPatchOverlap(), VDimension)
-       << ", " << settings.borderMode << " border; " << result.process.ToString() << "; "
-       << settings.weighting << " weighting";
+       << ", " << settings.borderMode << " border; " << result.process.ToString() << "; " << settings.weighting
+       << " weighting";
   if (preview)
   {
     const auto slices = MakePreviewSlices<VDimension>(
@@ -142,20 +142,22 @@ RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & 
   }
   output.Commit();
 
-  std::cout << "PatchwiseFilter: wrote " << settings.output << "\n"
-            << "  input     " << settings.input << ": " << Joined(grid.GetImageRegion().GetSize(), VDimension)
-            << " voxels, " << components << " component" << (components == 1 ? "" : "s") << ", spacing "
-            << grid.GetSpacing() << "\n"
-            << "  done      " << what.str() << "\n"
-            << "  streamed  in " << result.divisions << " division" << (result.divisions == 1 ? "" : "s") << "\n"
-            << "  time      " << result.seconds << " s (read, extract, process, merge, write)\n";
+  std::ostringstream summary;
+  summary << "PatchwiseFilter: wrote " << settings.output << "\n"
+          << "  input     " << settings.input << ": " << Joined(grid.GetImageRegion().GetSize(), VDimension)
+          << " voxels, " << components << " component" << (components == 1 ? "" : "s") << ", spacing "
+          << grid.GetSpacing() << "\n"
+          << "  done      " << what.str() << "\n"
+          << "  streamed  in " << result.divisions << " division" << (result.divisions == 1 ? "" : "s") << "\n"
+          << "  time      " << result.seconds << " s (read, extract, process, merge, write)\n";
   if (preview)
   {
-    std::cout << "  preview   " << settings.preview << "\n";
+    summary << "  preview   " << settings.preview << "\n";
   }
+  return summary.str();
 }
 
-void
+std::string
 Run(const PatchwiseFilterSettings & settings, PatchwiseProgressBar * progress)
 {
   RegisterImageFormats();
@@ -174,11 +176,9 @@ Run(const PatchwiseFilterSettings & settings, PatchwiseProgressBar * progress)
   switch (image->GetNumberOfDimensions())
   {
     case 2:
-      RunDimension<2>(settings, *image, progress);
-      break;
+      return RunDimension<2>(settings, *image, progress);
     case 3:
-      RunDimension<3>(settings, *image, progress);
-      break;
+      return RunDimension<3>(settings, *image, progress);
     default:
       throw std::runtime_error("input \"" + settings.input + "\" has " +
                                std::to_string(image->GetNumberOfDimensions()) +
@@ -215,7 +215,9 @@ main(int argc, char * argv[])
   auto progress = PatchwiseProgressBar::New();
   try
   {
-    Run(options.GetSettings(), progress);
+    const auto & settings = options.GetSettings();
+    progress->Start("patch-wise processing of " + settings.input + " into " + settings.output);
+    progress->Finish(Run(settings, progress));
   }
   catch (const itk::ExceptionObject & error)
   {

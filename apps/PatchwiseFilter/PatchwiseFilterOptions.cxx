@@ -59,6 +59,16 @@ const CLI::Validator PngFile(
   },
   "FILE.png");
 
+/** "patch-size" -> "--patch-size,--patch_size": the spelling people type and
+ * the one 3D Slicer's parser accepts (letters, digits and underscores). */
+std::string
+Flags(const std::string & name)
+{
+  std::string underscored = name;
+  std::replace(underscored.begin(), underscored.end(), '-', '_');
+  return underscored == name ? "--" + name : "--" + name + ",--" + underscored;
+}
+
 const std::vector<std::string> BorderModes{ "squeeze", "edge", "adaptive", "crop", "pad" };
 const std::vector<std::string> Paddings{ "constant", "zerofluxneumann", "mirror", "periodic" };
 const std::vector<std::string> Weightings{ "average", "gaussian", "hann", "crop" };
@@ -83,23 +93,24 @@ PatchwiseFilterOptions::PatchwiseFilterOptions()
 
   m_Groups.emplace_back("Patches", std::vector<SlicerParameter>{});
   Register(m_App
-             .add_option("--patch-size",
+             .add_option(Flags("patch-size"),
                          s.patchSize,
                          "Patch size in voxels: one value for every axis, or one per axis (comma-separated)")
              ->delimiter(',')
              ->check(CLI::PositiveNumber)
              ->default_val("64"),
            "integer-vector");
-  Register(m_App.add_option("--overlap",
-                            s.overlap,
-                            "Overlap of neighbouring patches in voxels, one value or one per axis; "
-                            "when given it takes precedence over --overlap-fraction")
+  Register(m_App
+             .add_option(Flags("overlap"),
+                         s.overlap,
+                         "Overlap of neighbouring patches in voxels, one value or one per axis; "
+                         "when given it takes precedence over --overlap-fraction")
              ->delimiter(',')
              ->check(CLI::NonNegativeNumber)
              ->default_str(""),
            "integer-vector");
   Register(m_App
-             .add_option("--overlap-fraction",
+             .add_option(Flags("overlap-fraction"),
                          s.overlapFraction,
                          "Overlap as a fraction of the patch size (rounded down), used when --overlap is not given")
              ->check(Fraction)
@@ -107,7 +118,7 @@ PatchwiseFilterOptions::PatchwiseFilterOptions()
            "double")
     .constraints = "0 0.95 0.05";
   Register(m_App
-             .add_option("--border-mode",
+             .add_option(Flags("border-mode"),
                          s.borderMode,
                          "How the last patch meets the image's end: squeeze (spread the remainder), edge (last "
                          "patch flush with the end), adaptive (shorter last patch), crop (drop the remainder), "
@@ -117,7 +128,7 @@ PatchwiseFilterOptions::PatchwiseFilterOptions()
            "string-enumeration")
     .elements = BorderModes;
   Register(m_App
-             .add_option("--padding",
+             .add_option(Flags("padding"),
                          s.padding,
                          "What patches read outside the image in pad mode: constant (--padding-value), "
                          "zerofluxneumann (nearest voxel), mirror, periodic")
@@ -125,9 +136,9 @@ PatchwiseFilterOptions::PatchwiseFilterOptions()
              ->default_val("constant"),
            "string-enumeration")
     .elements = Paddings;
-  Register(m_App.add_option("--padding-value", s.paddingValue, "The constant padding's value")->default_val(0.0),
+  Register(m_App.add_option(Flags("padding-value"), s.paddingValue, "The constant padding's value")->default_val(0.0),
            "double");
-  Register(m_App.add_flag("--pad-overlap",
+  Register(m_App.add_flag(Flags("pad-overlap"),
                           s.padOverlap,
                           "Pad mode: also extend the grid by half the overlap before and after the image, so the "
                           "image's border voxels are blended like interior ones"),
@@ -135,7 +146,7 @@ PatchwiseFilterOptions::PatchwiseFilterOptions()
 
   m_Groups.emplace_back("Processing", std::vector<SlicerParameter>{});
   Register(m_App
-             .add_option("--process",
+             .add_option(Flags("process"),
                          s.process,
                          "What is done to every patch: identity, gaussian:SIGMA_MM (Gaussian smoothing, sigma in "
                          "millimetres) or median:RADIUS (median, radius in voxels)")
@@ -145,7 +156,7 @@ PatchwiseFilterOptions::PatchwiseFilterOptions()
 
   m_Groups.emplace_back("Merging", std::vector<SlicerParameter>{});
   Register(m_App
-             .add_option("--weighting",
+             .add_option(Flags("weighting"),
                          s.weighting,
                          "How overlapping patches are blended: average, gaussian (each patch weighted by a "
                          "Gaussian window), hann, crop (each voxel from the patch whose center is nearest)")
@@ -153,14 +164,14 @@ PatchwiseFilterOptions::PatchwiseFilterOptions()
              ->default_val("gaussian"),
            "string-enumeration")
     .elements = Weightings;
-  Register(m_App
-             .add_option("--sigma-scale", s.sigmaScale, "Gaussian weighting: sigma as a fraction of the patch size")
-             ->check(CLI::PositiveNumber)
-             ->default_val(0.125),
-           "double")
+  Register(
+    m_App.add_option(Flags("sigma-scale"), s.sigmaScale, "Gaussian weighting: sigma as a fraction of the patch size")
+      ->check(CLI::PositiveNumber)
+      ->default_val(0.125),
+    "double")
     .constraints = "0.01 1 0.005";
   Register(m_App
-             .add_option("--minimum-weight",
+             .add_option(Flags("minimum-weight"),
                          s.minimumWeight,
                          "Gaussian weighting: the smallest weight a patch voxel gets, so every voxel is covered")
              ->check(CLI::Range(0.0, 1.0))
@@ -170,36 +181,37 @@ PatchwiseFilterOptions::PatchwiseFilterOptions()
 
   m_Groups.emplace_back("Streaming", std::vector<SlicerParameter>{});
   Register(m_App
-             .add_option("--stream-divisions",
+             .add_option(Flags("stream-divisions"),
                          s.streamDivisions,
                          "Number of pieces the output is computed in; each pulls only the patches it overlaps")
              ->check(CLI::PositiveNumber)
              ->default_val(1),
            "integer");
-  Register(m_App.add_option("--threads", s.threads, "Number of threads (0: ITK's default, all cores)")
+  Register(m_App.add_option(Flags("threads"), s.threads, "Number of threads (0: ITK's default, all cores)")
              ->check(CLI::Range(0, 1024))
              ->default_val(0),
            "integer");
 
   m_Groups.emplace_back("Preview", std::vector<SlicerParameter>{});
-  Register(m_App.add_option("--preview",
-                            s.preview,
-                            "Write a PNG picture: input, patch grid, weight map and output of the chosen slices")
+  Register(m_App
+             .add_option(Flags("preview"),
+                         s.preview,
+                         "Write a PNG picture: input, patch grid, weight map and output of the chosen slices")
              ->check(PngFile),
            "file")
     .channel = "output";
   Register(m_App
-             .add_option("--preview-axis",
+             .add_option(Flags("preview-axis"),
                          s.previewAxis,
                          "Preview the slice across this axis only (0, 1 or 2); -1: one slice across each axis")
              ->check(CLI::Range(-1, 2))
              ->default_val(-1),
            "integer");
-  Register(m_App
-             .add_option("--preview-slice", s.previewSlice, "Index of the previewed slice; -1: the middle slice")
-             ->check(CLI::Range(-1, 1 << 30))
-             ->default_val(-1),
-           "integer");
+  Register(
+    m_App.add_option(Flags("preview-slice"), s.previewSlice, "Index of the previewed slice; -1: the middle slice")
+      ->check(CLI::Range(-1, 1 << 30))
+      ->default_val(-1),
+    "integer");
 }
 
 SlicerParameter &

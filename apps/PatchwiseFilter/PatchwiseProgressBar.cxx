@@ -17,14 +17,18 @@
  *=========================================================================*/
 #include "PatchwiseProgressBar.h"
 
+#include "SlicerModuleDescription.h"
+
 #include "itkProcessObject.h"
 
 #include <algorithm>
 #include <cstdio>
+#include <iostream>
 #include <unistd.h>
 
 PatchwiseProgressBar::PatchwiseProgressBar()
   : m_Terminal(isatty(STDERR_FILENO) != 0)
+  , m_StartTime(std::chrono::steady_clock::now())
 {}
 
 void
@@ -47,36 +51,70 @@ PatchwiseProgressBar::Execute(const itk::Object * caller, const itk::EventObject
 }
 
 void
+PatchwiseProgressBar::Start(const std::string & comment)
+{
+  m_StartTime = std::chrono::steady_clock::now();
+  if (!m_Terminal)
+  {
+    std::cout << "<filter-start>\n"
+              << "<filter-name>PatchwiseFilter</filter-name>\n"
+              << "<filter-comment>" << EscapedXml(comment) << "</filter-comment>\n"
+              << "</filter-start>" << std::endl;
+  }
+  Draw(0.0);
+}
+
+void
 PatchwiseProgressBar::Draw(double fraction)
 {
   const int permille = static_cast<int>(std::clamp(fraction, 0.0, 1.0) * 1000.0);
-  // A terminal redraws at every permille; a log gets a line at every tenth.
-  const int step = m_Terminal ? 1 : 100;
-  if (permille / step == m_Drawn / step && m_Drawn >= 0)
+  // The bar redraws at every permille; Slicer gets a block at every percent.
+  const int step = m_Terminal ? 1 : 10;
+  if (m_Drawn >= 0 && (permille <= m_Drawn || (permille / step == m_Drawn / step && permille < 1000)))
   {
     return;
   }
   m_Drawn = permille;
+  if (!m_Terminal)
+  {
+    std::cout << "<filter-progress>" << permille / 1000.0 << "</filter-progress>" << std::endl;
+    return;
+  }
+  DrawBar(permille);
+}
+
+void
+PatchwiseProgressBar::DrawBar(int permille)
+{
   constexpr int width = 40;
   const int     filled = permille * width / 1000;
   std::fprintf(stderr,
-               "%s[%.*s%*s] %5.1f %%%s",
-               m_Terminal ? "\r" : "",
+               "\r[%.*s%*s] %5.1f %%",
                filled,
                "########################################",
                width - filled,
                "",
-               permille / 10.0,
-               m_Terminal ? "" : "\n");
-  m_Open = m_Terminal;
+               permille / 10.0);
+  m_Open = true;
   std::fflush(stderr);
 }
 
 void
-PatchwiseProgressBar::Finish()
+PatchwiseProgressBar::Finish(const std::string & summary)
 {
   Draw(1.0);
   EndLine();
+  if (m_Terminal)
+  {
+    std::cout << summary << std::flush;
+    return;
+  }
+  const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - m_StartTime;
+  std::cout << "<filter-end>\n"
+            << "<filter-name>PatchwiseFilter</filter-name>\n"
+            << "<filter-comment>" << EscapedXml(summary) << "</filter-comment>\n"
+            << "<filter-time>" << seconds.count() << "</filter-time>\n"
+            << "</filter-end>" << std::endl;
 }
 
 void

@@ -20,13 +20,21 @@
 
 #include "itkCommand.h"
 
+#include <chrono>
 #include <string>
 
-/** A progress bar on stderr, driven by the merger's ProgressEvent and
- * EndEvent: the merger runs once per stream division and reports its patch
- * lines, so the bar shows (finished divisions + this division's fraction) /
- * divisions. On a terminal it redraws one line; otherwise it prints a line
- * every tenth, so logs stay readable. */
+/** The run's progress, driven by the merger's ProgressEvent and EndEvent:
+ * the merger runs once per stream division and reports its patch lines, so
+ * the fraction is (finished divisions + this division's fraction) / divisions.
+ *
+ * Two formats, chosen by whether stderr is a terminal:
+ * - Bar (stderr is a terminal: a person runs the program): a bar on stderr,
+ *   redrawn in place at every permille; the summary follows on stdout.
+ * - Slicer (stderr is not a terminal: 3D Slicer, which reads both streams
+ *   through pipes and shows anything on stderr as an error): SlicerExecutionModel's
+ *   progress blocks on stdout, <filter-start>, <filter-progress>FRACTION</filter-progress>
+ *   at every percent (never decreasing), <filter-end> with the summary as its
+ *   comment; nothing on stderr. */
 class PatchwiseProgressBar : public itk::Command
 {
 public:
@@ -46,9 +54,14 @@ public:
   void
   Execute(const itk::Object * caller, const itk::EventObject & event) override;
 
-  /** Draws 100 % and ends the line. */
+  /** Slicer format: prints <filter-start> with `comment`, and progress 0. */
   void
-  Finish();
+  Start(const std::string & comment);
+
+  /** Draws 100 %, then ends the bar's line and prints `summary` on stdout, or
+   * prints <filter-end> with `summary` as its comment. */
+  void
+  Finish(const std::string & summary);
 
   /** Ends a line the terminal bar left open (before an error message). */
   void
@@ -61,12 +74,15 @@ protected:
 private:
   void
   Draw(double fraction);
+  void
+  DrawBar(int permille);
 
-  unsigned int m_Divisions{ 1 };
-  unsigned int m_FinishedDivisions{ 0 };
-  int          m_Drawn{ -1 }; // the last permille drawn
-  bool         m_Terminal{ false };
-  bool         m_Open{ false }; // a line is drawn and not ended
+  unsigned int                          m_Divisions{ 1 };
+  unsigned int                          m_FinishedDivisions{ 0 };
+  int                                   m_Drawn{ -1 }; // the last permille drawn
+  bool                                  m_Terminal{ false };
+  bool                                  m_Open{ false }; // a line is drawn and not ended
+  std::chrono::steady_clock::time_point m_StartTime{};
 };
 
 #endif

@@ -17,13 +17,12 @@
  *=========================================================================*/
 #include "SlicerModuleDescription.h"
 
+#include <algorithm>
 #include <cctype>
 #include <sstream>
 
-namespace
-{
 std::string
-Escaped(const std::string & text)
+EscapedXml(const std::string & text)
 {
   std::string escaped;
   for (const char c : text)
@@ -49,6 +48,8 @@ Escaped(const std::string & text)
   return escaped;
 }
 
+namespace
+{
 /** "patch-size" -> "patchSize" (Slicer's parameter names are identifiers). */
 std::string
 Identifier(const std::string & flag)
@@ -66,6 +67,16 @@ Identifier(const std::string & flag)
     upper = false;
   }
   return name;
+}
+
+/** "patch-size" -> "patch_size": Slicer's parser takes letters, digits and
+ * underscores only; the program accepts both spellings. */
+std::string
+LongFlag(const std::string & flag)
+{
+  std::string longflag = flag;
+  std::replace(longflag.begin(), longflag.end(), '-', '_');
+  return longflag;
 }
 
 /** "patch-size" -> "Patch size". */
@@ -93,15 +104,15 @@ WriteParameter(std::ostream & out, const SlicerParameter & parameter, int & inde
   }
   out << ">\n"
       << "      <name>" << Identifier(flag) << "</name>\n"
-      << "      <label>" << Escaped(Label(flag)) << "</label>\n"
-      << "      <description>" << Escaped(option.get_description()) << "</description>\n";
+      << "      <label>" << EscapedXml(Label(flag)) << "</label>\n"
+      << "      <description>" << EscapedXml(option.get_description()) << "</description>\n";
   if (option.get_positional())
   {
     out << "      <index>" << index++ << "</index>\n";
   }
   else
   {
-    out << "      <longflag>" << flag << "</longflag>\n";
+    out << "      <longflag>" << LongFlag(flag) << "</longflag>\n";
   }
   if (!parameter.channel.empty())
   {
@@ -113,7 +124,7 @@ WriteParameter(std::ostream & out, const SlicerParameter & parameter, int & inde
   }
   else if (!option.get_default_str().empty())
   {
-    out << "      <default>" << Escaped(option.get_default_str()) << "</default>\n";
+    out << "      <default>" << EscapedXml(option.get_default_str()) << "</default>\n";
   }
   for (const auto & element : parameter.elements)
   {
@@ -152,8 +163,8 @@ WriteSlicerModuleDescription(std::ostream & out, const PatchwiseFilterOptions & 
   for (const auto & group : options.GetSlicerGroups())
   {
     out << "  <parameters>\n"
-        << "    <label>" << Escaped(group.first) << "</label>\n"
-        << "    <description>" << Escaped(group.first) << " parameters</description>\n";
+        << "    <label>" << EscapedXml(group.first) << "</label>\n"
+        << "    <description>" << EscapedXml(group.first) << " parameters</description>\n";
     for (const auto & parameter : group.second)
     {
       WriteParameter(out, parameter, index);

@@ -21,12 +21,17 @@
 #include "PatchwiseFilterOptions.h"
 
 #include <ostream>
+#include <string>
 
 /** Writes the SlicerExecutionModel description of the program's options
  * (what `--xml` prints), so 3D Slicer can load PatchwiseFilter as a CLI
  * module: one <parameters> group per option group, every option with its
  * flag, type, label, description and default as CLI11 holds them, the two
  * images as positional input and output channels (index 0 and 1). */
+/** `text` with &, <, > and " escaped, for XML element text and attributes. */
+std::string
+EscapedXml(const std::string & text);
+
 void
 WriteSlicerModuleDescription(std::ostream & out, const PatchwiseFilterOptions & options, const std::string & version);
 
