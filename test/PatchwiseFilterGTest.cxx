@@ -645,6 +645,26 @@ SlicerParameterTypes()
   return types;
 }
 
+/** A reserved flag (the program's own) or one `flags` already holds. */
+void
+AddFlagProblems(const std::string &              name,
+                const std::vector<std::string> & spellings,
+                std::set<std::string> &          flags,
+                std::vector<std::string> &       problems)
+{
+  for (const auto & spelling : spellings)
+  {
+    if (spelling == "--xml" || spelling == "--help" || spelling == "--version")
+    {
+      problems.push_back(name + ": " + spelling + " is reserved");
+    }
+    if (!flags.insert(spelling).second)
+    {
+      problems.push_back(name + ": " + spelling + " is listed twice");
+    }
+  }
+}
+
 /** What SlicerExecutionModel's parser would refuse in one parameter: the
  * rules written from its documented behaviour, one message per violation. */
 std::vector<std::string>
@@ -691,17 +711,7 @@ SlicerParameterProblems(const SlicerDescription::Parameter & parameter, std::set
     problems.push_back(name + ": neither a flag, a longflag nor an index");
   }
   spellings.push_back("name " + name);
-  for (const auto & spelling : spellings)
-  {
-    if (spelling == "--xml" || spelling == "--help" || spelling == "--version")
-    {
-      problems.push_back(name + ": " + spelling + " is reserved");
-    }
-    if (!flags.insert(spelling).second)
-    {
-      problems.push_back(name + ": " + spelling + " is listed twice");
-    }
-  }
+  AddFlagProblems(name, spellings, flags, problems);
   if (parameter.element.find("-enumeration") != std::string::npos &&
       std::find(parameter.elements.begin(), parameter.elements.end(), field("default")) == parameter.elements.end())
   {

@@ -91,6 +91,16 @@ PatchwiseFilterOptions::PatchwiseFilterOptions()
            "image")
     .channel = "output";
 
+  AddPatchOptions();
+  AddProcessingAndMergingOptions();
+  AddStreamingAndPreviewOptions();
+}
+
+/** The patch grid: size, overlap, border and padding. */
+void
+PatchwiseFilterOptions::AddPatchOptions()
+{
+  auto & s = m_Settings;
   m_Groups.emplace_back("Patches", std::vector<SlicerParameter>{});
   Register(m_App
              .add_option(Flags("patch-size"),
@@ -143,7 +153,13 @@ PatchwiseFilterOptions::PatchwiseFilterOptions()
                           "Pad mode: also extend the grid by half the overlap before and after the image, so the "
                           "image's border voxels are blended like interior ones"),
            "boolean");
+}
 
+/** What is done to every patch, and how the patches are blended. */
+void
+PatchwiseFilterOptions::AddProcessingAndMergingOptions()
+{
+  auto & s = m_Settings;
   m_Groups.emplace_back("Processing", std::vector<SlicerParameter>{});
   Register(m_App
              .add_option(Flags("process"),
@@ -178,7 +194,13 @@ PatchwiseFilterOptions::PatchwiseFilterOptions()
              ->default_val(0.001),
            "double")
     .constraints = "0 1 0.001";
+}
 
+/** The streaming, the threads and the preview picture. */
+void
+PatchwiseFilterOptions::AddStreamingAndPreviewOptions()
+{
+  auto & s = m_Settings;
   m_Groups.emplace_back("Streaming", std::vector<SlicerParameter>{});
   Register(m_App
              .add_option(Flags("stream-divisions"),

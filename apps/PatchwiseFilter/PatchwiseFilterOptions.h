@@ -53,9 +53,9 @@ struct PatchwiseFilterSettings
 struct SlicerParameter
 {
   const CLI::Option *      option{};
-  std::string              element{};  // integer, double, boolean, string-enumeration, image, file, ...
-  std::string              channel{};  // input or output, for images and files
-  std::vector<std::string> elements{}; // the choices of an enumeration
+  std::string              element{};     // integer, double, boolean, string-enumeration, image, file, ...
+  std::string              channel{};     // input or output, for images and files
+  std::vector<std::string> elements{};    // the choices of an enumeration
   std::string              constraints{}; // "minimum maximum step" for numbers, empty for none
 };
 
@@ -91,6 +91,14 @@ public:
 private:
   SlicerParameter &
   Register(CLI::Option * option, const std::string & element);
+
+  // The option groups after "Input and output", in the order --help and Slicer show them.
+  void
+  AddPatchOptions();
+  void
+  AddProcessingAndMergingOptions();
+  void
+  AddStreamingAndPreviewOptions();
 
   CLI::App                                                          m_App;
   PatchwiseFilterSettings                                           m_Settings{};
