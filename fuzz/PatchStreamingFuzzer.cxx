@@ -20,6 +20,7 @@
 // against invariants. Any broken invariant aborts with a description, which
 // libFuzzer reports together with the input that caused it.
 #include "itkPatchExtractor.h"
+#include "itkPatchIntegerReference.h"
 #include "itkPatchMergeReference.h"
 #include "itkPatchMerger.h"
 #include "itkSeparableGaussianWeighting.h"
@@ -64,20 +65,20 @@ struct FuzzCase
   using SizeType = typename ImageType::SizeType;
   using RegionType = typename ImageType::RegionType;
 
-  typename ImageType::Pointer             image;
-  SizeType                                patchSize;
-  SizeType                                overlap;
-  BorderMode                              borderMode{ BorderMode::Squeeze };
-  bool                                    padOverlap{ false };
-  Padding                                 padding{ Padding::Constant };
-  float                                   paddingValue{ 0.0f };
-  PatchStreamingTest::ReferenceWeighting  weighting;
-  bool                                    weightFirst{ false };
-  unsigned int                            threads{ 1 };
-  unsigned int                            streamedThreads{ 1 };
-  unsigned int                            divisions{ 1 };
-  RegionType                              requested;
-  Breakage                                breakage;
+  typename ImageType::Pointer            image;
+  SizeType                               patchSize;
+  SizeType                               overlap;
+  BorderMode                             borderMode{ BorderMode::Squeeze };
+  bool                                   padOverlap{ false };
+  Padding                                padding{ Padding::Constant };
+  float                                  paddingValue{ 0.0f };
+  PatchStreamingTest::ReferenceWeighting weighting;
+  bool                                   weightFirst{ false };
+  unsigned int                           threads{ 1 };
+  unsigned int                           streamedThreads{ 1 };
+  unsigned int                           divisions{ 1 };
+  RegionType                             requested;
+  Breakage                               breakage;
 };
 
 /** An image of 1..64 voxels per axis (at most 2^14 in all), a start index off
@@ -88,8 +89,8 @@ typename itk::Image<float, VDimension>::Pointer
 MakeImage(FuzzedDataProvider & data)
 {
   using ImageType = itk::Image<float, VDimension>;
-  typename ImageType::SizeType  size;
-  typename ImageType::IndexType index;
+  typename ImageType::SizeType    size;
+  typename ImageType::IndexType   index;
   typename ImageType::SpacingType spacing;
   typename ImageType::PointType   origin;
   for (unsigned int d = 0; d < VDimension; ++d)
@@ -149,14 +150,15 @@ MakeCase(FuzzedDataProvider & data)
   c.borderMode = data.PickValueInArray(
     { BorderMode::Squeeze, BorderMode::Edge, BorderMode::Adaptive, BorderMode::Crop, BorderMode::Pad });
   c.padOverlap = c.borderMode == BorderMode::Pad && data.ConsumeBool();
-  c.padding = data.PickValueInArray({ Padding::Constant, Padding::ZeroFluxNeumann, Padding::Mirror, Padding::Periodic });
+  c.padding =
+    data.PickValueInArray({ Padding::Constant, Padding::ZeroFluxNeumann, Padding::Mirror, Padding::Periodic });
   c.paddingValue = static_cast<float>(data.ConsumeIntegralInRange<int>(-9, 9));
   c.weighting.Weighting = data.PickValueInArray(
     { Weighting::Average, Weighting::Gaussian, Weighting::Hann, Weighting::Crop, Weighting::Custom });
   c.weighting.SigmaScale = data.PickValueInArray({ 0.05, 0.125, 0.3, 1.0 });
   // No floor only with sigmas whose products of 1-D weights stay normal floats.
-  c.weighting.MinimumWeight = c.weighting.SigmaScale < 0.1 ? data.PickValueInArray({ 1e-3, 0.1 })
-                                                           : data.PickValueInArray({ 0.0, 1e-3, 0.1 });
+  c.weighting.MinimumWeight =
+    c.weighting.SigmaScale < 0.1 ? data.PickValueInArray({ 1e-3, 0.1 }) : data.PickValueInArray({ 0.0, 1e-3, 0.1 });
   for (unsigned int d = 0; d < VDimension; ++d)
   {
     std::vector<double> profile(c.patchSize[d]);
@@ -180,7 +182,7 @@ MakeCase(FuzzedDataProvider & data)
   c.requested = requested;
 
   // One case in four breaks one parameter.
-  const auto axis = data.ConsumeIntegralInRange<unsigned int>(0, VDimension - 1);
+  const auto        axis = data.ConsumeIntegralInRange<unsigned int>(0, VDimension - 1);
   const std::string onAxis = "[" + std::to_string(axis) + "]";
   switch (data.ConsumeIntegralInRange<int>(0, 23))
   {
@@ -249,6 +251,96 @@ Describe(const FuzzCase<VDimension> & c)
   return text.str();
 }
 
+/** Merges a copy of `stack` with extreme values written over some of its
+ * voxels (+-Inf, NaN, values at and past every integer type's limits) into an
+ * integer output of type TInteger, streamed in the case's divisions, and
+ * checks every voxel against the same merge into double converted by the
+ * documented rule (PatchStreamingTest::ReferenceInteger): the two merges form
+ * the same sums in the same order, so they must agree exactly. */
+template <typename TInteger, unsigned int VDimension>
+void
+CheckIntegerOutput(FuzzedDataProvider &                      data,
+                   const FuzzCase<VDimension> &              c,
+                   const itk::Image<float, VDimension + 1> * stack,
+                   const itk::PatchGrid<VDimension> &        grid)
+{
+  using StackType = itk::Image<float, VDimension + 1>;
+  using OutputType = itk::Image<TInteger, VDimension>;
+  using ReferenceType = itk::Image<double, VDimension>;
+  auto extreme = StackType::New();
+  extreme->CopyInformation(stack);
+  extreme->SetRegions(stack->GetLargestPossibleRegion());
+  extreme->Allocate();
+  std::copy_n(stack->GetBufferPointer(), stack->GetPixelContainer()->Size(), extreme->GetBufferPointer());
+  const std::vector<double> extremes = PatchStreamingTest::IntegerEdgeValues<TInteger>();
+  const unsigned int        count = data.ConsumeIntegralInRange<unsigned int>(0, 8);
+  for (unsigned int i = 0; i < count; ++i)
+  {
+    const auto voxel = data.ConsumeIntegralInRange<std::size_t>(0, extreme->GetPixelContainer()->Size() - 1);
+    extreme->GetBufferPointer()[voxel] =
+      static_cast<float>(extremes[data.ConsumeIntegralInRange<std::size_t>(0, extremes.size() - 1)]);
+  }
+  const auto makeMerger = [&](auto output) {
+    using MergerType = itk::PatchMerger<StackType, typename decltype(output)::ObjectType>;
+    auto merger = MergerType::New();
+    PatchStreamingTest::ApplyWeighting(merger.GetPointer(), c.weighting);
+    merger->SetPatchGrid(grid);
+    merger->SetInput(extreme);
+    merger->SetNumberOfWorkUnits(c.streamedThreads);
+    return merger;
+  };
+  auto reference = makeMerger(typename ReferenceType::Pointer());
+  reference->SetBackgroundValue(-1000.0);
+  reference->Update();
+  auto merger = makeMerger(typename OutputType::Pointer());
+  merger->SetBackgroundValue(PatchStreamingTest::ReferenceInteger<TInteger>(-1000.0L));
+  auto streamer = itk::StreamingImageFilter<OutputType, OutputType>::New();
+  streamer->SetInput(merger->GetOutput());
+  streamer->SetNumberOfStreamDivisions(c.divisions);
+  streamer->UpdateOutputInformation();
+  streamer->GetOutput()->SetRequestedRegion(c.requested);
+  streamer->Update();
+  for (itk::ImageRegionConstIteratorWithIndex<OutputType> it(streamer->GetOutput(), c.requested); !it.IsAtEnd(); ++it)
+  {
+    const double   value = reference->GetOutput()->GetPixel(it.GetIndex());
+    const TInteger expected = PatchStreamingTest::ReferenceInteger<TInteger>(value);
+    if (it.Get() != expected)
+    {
+      Fail("integer voxel " + ToText(it.GetIndex()) + " is " + std::to_string(it.Get()) + "; the double merge " +
+           std::to_string(value) + " converts to " + std::to_string(expected));
+    }
+  }
+}
+
+/** CheckIntegerOutput for one of the integer types, 8 to 64 bits, signed and unsigned. */
+template <unsigned int VDimension>
+void
+CheckSomeIntegerOutput(FuzzedDataProvider &                      data,
+                       const FuzzCase<VDimension> &              c,
+                       const itk::Image<float, VDimension + 1> * stack,
+                       const itk::PatchGrid<VDimension> &        grid)
+{
+  switch (data.ConsumeIntegralInRange<int>(0, 7))
+  {
+    case 0:
+      return CheckIntegerOutput<signed char>(data, c, stack, grid);
+    case 1:
+      return CheckIntegerOutput<unsigned char>(data, c, stack, grid);
+    case 2:
+      return CheckIntegerOutput<short>(data, c, stack, grid);
+    case 3:
+      return CheckIntegerOutput<unsigned short>(data, c, stack, grid);
+    case 4:
+      return CheckIntegerOutput<int>(data, c, stack, grid);
+    case 5:
+      return CheckIntegerOutput<unsigned int>(data, c, stack, grid);
+    case 6:
+      return CheckIntegerOutput<long long>(data, c, stack, grid);
+    default:
+      return CheckIntegerOutput<unsigned long long>(data, c, stack, grid);
+  }
+}
+
 template <unsigned int VDimension>
 void
 RunCase(FuzzedDataProvider & data)
@@ -285,7 +377,7 @@ RunCase(FuzzedDataProvider & data)
   };
 
   // Unstreamed: the whole stack, then the whole merge.
-  auto extractor = makeExtractor(c.threads);
+  auto                         extractor = makeExtractor(c.threads);
   typename OutputType::Pointer merged;
   typename StackType::Pointer  stack;
   try
@@ -324,7 +416,7 @@ RunCase(FuzzedDataProvider & data)
 
   // Against the brute-force reference; Average and Crop give the image back where covered.
   const itk::PatchGrid<VDimension> grid = extractor->GetPatchGrid();
-  const auto reference = PatchStreamingTest::NestedLoopMerge<OutputType>(
+  const auto                       reference = PatchStreamingTest::NestedLoopMerge<OutputType>(
     stack.GetPointer(), grid, PatchStreamingTest::MakeReferenceProfile(grid, c.weighting), -1000.0);
   auto covered = itk::Image<unsigned char, VDimension>::New();
   covered->SetRegions(c.image->GetLargestPossibleRegion());
@@ -336,13 +428,13 @@ RunCase(FuzzedDataProvider & data)
     {
       Fail("patch " + std::to_string(k) + " has a valid region outside the image");
     }
-    for (itk::ImageRegionIteratorWithIndex<itk::Image<unsigned char, VDimension>> it(covered, valid); !it.IsAtEnd(); ++it)
+    for (itk::ImageRegionIteratorWithIndex<itk::Image<unsigned char, VDimension>> it(covered, valid); !it.IsAtEnd();
+         ++it)
     {
       it.Set(1);
     }
   }
-  const bool givesImageBack =
-    c.weighting.Weighting == Weighting::Average || c.weighting.Weighting == Weighting::Crop;
+  const bool givesImageBack = c.weighting.Weighting == Weighting::Average || c.weighting.Weighting == Weighting::Crop;
   for (itk::ImageRegionConstIteratorWithIndex<OutputType> it(merged, merged->GetLargestPossibleRegion()); !it.IsAtEnd();
        ++it)
   {
@@ -372,8 +464,8 @@ RunCase(FuzzedDataProvider & data)
 
   // Streamed: a random output region in divisions, the stack pulled line by
   // line (weighted first when asked); bit-identical to the unstreamed merge.
-  auto streamedExtractor = makeExtractor(c.streamedThreads);
-  auto streamedMerger = makeMerger(c.streamedThreads);
+  auto                                                         streamedExtractor = makeExtractor(c.streamedThreads);
+  auto                                                         streamedMerger = makeMerger(c.streamedThreads);
   typename itk::SeparableGaussianWeighting<StackType>::Pointer weighting;
   if (c.weightFirst)
   {
@@ -392,7 +484,7 @@ RunCase(FuzzedDataProvider & data)
   std::vector<std::pair<typename StackType::RegionType, typename OutputType::RegionType>> requests;
   streamedExtractor->AddObserver(itk::StartEvent(), [&](const itk::EventObject &) {
     requests.emplace_back(streamedExtractor->GetOutput()->GetRequestedRegion(),
-                              streamedMerger->GetOutput()->GetRequestedRegion());
+                          streamedMerger->GetOutput()->GetRequestedRegion());
   });
   auto streamer = itk::StreamingImageFilter<OutputType, OutputType>::New();
   streamer->SetInput(streamedMerger->GetOutput());
@@ -434,6 +526,7 @@ RunCase(FuzzedDataProvider & data)
       }
     }
   }
+  CheckSomeIntegerOutput<VDimension>(data, c, stack.GetPointer(), grid);
 }
 } // namespace
 

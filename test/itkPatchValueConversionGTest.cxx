@@ -23,6 +23,7 @@
 // undefined: past the type's range, +-Inf and NaN.
 
 #include "itkPatchExtractor.h"
+#include "itkPatchIntegerReference.h"
 #include "itkPatchMerger.h"
 #include "itkPatchValueConversion.h"
 
@@ -34,69 +35,8 @@
 
 namespace
 {
-/** The documented rule, written independently: round half away from zero,
- * saturate at the type's limits, NaN to 0; compared in long double, whose
- * 64-bit mantissa holds every value of every integer type exactly. */
-template <typename TInteger>
-TInteger
-ExpectedInteger(long double value)
-{
-  if (std::isnan(value))
-  {
-    return 0;
-  }
-  const long double rounded = std::round(value);
-  if (rounded >= static_cast<long double>(std::numeric_limits<TInteger>::max()))
-  {
-    return std::numeric_limits<TInteger>::max();
-  }
-  if (rounded <= static_cast<long double>(std::numeric_limits<TInteger>::lowest()))
-  {
-    return std::numeric_limits<TInteger>::lowest();
-  }
-  return static_cast<TInteger>(rounded);
-}
-
-/** Values at every edge of TInteger's range, in double. */
-template <typename TInteger>
-std::vector<double>
-EdgeValues()
-{
-  const double inf = std::numeric_limits<double>::infinity();
-  const double top = std::ldexp(1.0, std::numeric_limits<TInteger>::digits); // max + 1
-  const double bottom = std::is_signed<TInteger>::value ? -top : 0.0;
-  return { 0.0,
-           0.5,
-           -0.5,
-           1.5,
-           2.5,
-           -2.5,
-           0.49999999999999994,
-           126.5,
-           127.5,
-           255.5,
-           -128.5,
-           65535.4,
-           1e9,
-           -1e9,
-           1e19,
-           -1e19,
-           1e20,
-           -1e20,
-           1e300,
-           -1e300,
-           inf,
-           -inf,
-           std::nan(""),
-           top,
-           std::nextafter(top, 0.0),
-           top - 1.0,
-           top + 2048.0,
-           bottom,
-           std::nextafter(bottom, -inf),
-           std::nextafter(bottom, inf),
-           bottom - 1.0 };
-}
+using PatchStreamingTest::IntegerEdgeValues;
+using PatchStreamingTest::ReferenceInteger;
 
 template <typename TInteger>
 class PatchValueConversion : public ::testing::Test
@@ -115,12 +55,12 @@ TYPED_TEST_SUITE(PatchValueConversion, IntegerTypes);
 
 TYPED_TEST(PatchValueConversion, RoundsToNearestSaturatesAndMapsNaNToZero)
 {
-  for (const double value : EdgeValues<TypeParam>())
+  for (const double value : IntegerEdgeValues<TypeParam>())
   {
     SCOPED_TRACE(value);
-    EXPECT_EQ(itk::PatchStreamingDetail::RoundToInteger<TypeParam>(value), ExpectedInteger<TypeParam>(value));
+    EXPECT_EQ(itk::PatchStreamingDetail::RoundToInteger<TypeParam>(value), ReferenceInteger<TypeParam>(value));
     const auto single = static_cast<float>(value);
-    EXPECT_EQ(itk::PatchStreamingDetail::RoundToInteger<TypeParam>(single), ExpectedInteger<TypeParam>(single));
+    EXPECT_EQ(itk::PatchStreamingDetail::RoundToInteger<TypeParam>(single), ReferenceInteger<TypeParam>(single));
   }
 }
 
@@ -152,10 +92,10 @@ TYPED_TEST(PatchValueConversion, MergedIntegerPixelsAreRoundedAndSaturated)
   for (const auto weighting :
        { itk::PatchStreamingEnums::Weighting::Average, itk::PatchStreamingEnums::Weighting::Gaussian })
   {
-    for (const double value : EdgeValues<TypeParam>())
+    for (const double value : IntegerEdgeValues<TypeParam>())
     {
       SCOPED_TRACE(std::to_string(value) + " " + itk::ToString(weighting));
-      EXPECT_EQ(MergeOneVoxel<OutputImageType>(value, weighting), ExpectedInteger<TypeParam>(value));
+      EXPECT_EQ(MergeOneVoxel<OutputImageType>(value, weighting), ReferenceInteger<TypeParam>(value));
     }
   }
 }
@@ -164,7 +104,7 @@ TYPED_TEST(PatchValueConversion, IntegerStacksGetRoundedPatchesAndPaddingValues)
 {
   using ImageType = itk::Image<float, 2>;
   using StackType = itk::Image<TypeParam, 3>;
-  const std::vector<double> values = EdgeValues<TypeParam>();
+  const std::vector<double> values = IntegerEdgeValues<TypeParam>();
   auto                      image = ImageType::New();
   image->SetRegions(ImageType::SizeType{ { values.size(), 1 } });
   image->Allocate();
@@ -185,8 +125,8 @@ TYPED_TEST(PatchValueConversion, IntegerStacksGetRoundedPatchesAndPaddingValues)
     for (itk::IndexValueType i = 0; i < static_cast<itk::IndexValueType>(values.size()); ++i)
     {
       const auto single = static_cast<float>(values[static_cast<std::size_t>(i)]);
-      EXPECT_EQ(stack->GetPixel({ { i, 0, 0 } }), ExpectedInteger<TypeParam>(single)) << single;
-      EXPECT_EQ(stack->GetPixel({ { i, 2, 0 } }), ExpectedInteger<TypeParam>(static_cast<float>(padding)));
+      EXPECT_EQ(stack->GetPixel({ { i, 0, 0 } }), ReferenceInteger<TypeParam>(single)) << single;
+      EXPECT_EQ(stack->GetPixel({ { i, 2, 0 } }), ReferenceInteger<TypeParam>(static_cast<float>(padding)));
     }
   }
 }
