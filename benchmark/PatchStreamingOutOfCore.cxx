@@ -15,7 +15,7 @@
  *  limitations under the License.
  *
  *=========================================================================*/
-// The out-of-core example and benchmark: a generated volume on disk, patch by
+// The out-of-core benchmark: a generated volume on disk, patch by
 // patch through a per-patch filter, merged with Gaussian weighting and written
 // back to disk in writer divisions, never holding the volume in memory.
 //

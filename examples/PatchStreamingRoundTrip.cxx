@@ -42,36 +42,12 @@ namespace
 using ImageType = itk::Image<float, 3>;
 using StackType = itk::Image<float, 4>;
 
-/** Counts the stack regions a filter computes, as the per-patch model of a real pipeline would see them. */
-class PatchCounter : public itk::Command
+/** What the merge asked the extractor for: the stack regions a per-patch model of a real pipeline would see. */
+struct PatchCounts
 {
-public:
-  ITK_DISALLOW_COPY_AND_MOVE(PatchCounter);
-  using Self = PatchCounter;
-  using Pointer = itk::SmartPointer<Self>;
-  itkNewMacro(Self);
-
-  void
-  Execute(itk::Object * caller, const itk::EventObject & event) override
-  {
-    Execute(static_cast<const itk::Object *>(caller), event);
-  }
-  void
-  Execute(const itk::Object * caller, const itk::EventObject &) override
-  {
-    const auto * extractor = static_cast<const itk::PatchExtractor<ImageType> *>(caller);
-    const auto   region = extractor->GetOutput()->GetRequestedRegion();
-    ++requests;
-    patches += region.GetSize(3);
-    largestRequest = std::max(largestRequest, region.GetSize(3));
-  }
-
   itk::SizeValueType requests{ 0 };
   itk::SizeValueType patches{ 0 };
   itk::SizeValueType largestRequest{ 0 };
-
-protected:
-  PatchCounter() = default;
 };
 } // namespace
 
@@ -80,7 +56,7 @@ main(int argc, char * argv[])
 {
   const std::string input =
     argc > 1 ? argv[1] : "/usr/share/doc/insighttoolkit5-examples/examples/Data/KmeansTest_T1UCharRaw.nii.gz";
-  const std::string output = argc > 2 ? argv[2] : "T1_merged.nrrd";
+  const std::string   output = argc > 2 ? argv[2] : "T1_merged.nrrd";
   const unsigned long patch = argc > 3 ? std::stoul(argv[3]) : 32;
   const unsigned long overlap = argc > 4 ? std::stoul(argv[4]) : patch / 2;
   itk::NiftiImageIOFactory::RegisterOneFactory();
@@ -102,8 +78,13 @@ main(int argc, char * argv[])
     extractor->SetPatchSize(ImageType::SizeType::Filled(patch));
     extractor->SetPatchOverlap(ImageType::SizeType::Filled(overlap));
     extractor->SetBorderMode(borderMode);
-    auto counter = PatchCounter::New();
-    extractor->AddObserver(itk::StartEvent(), counter);
+    PatchCounts counter;
+    extractor->AddObserver(itk::StartEvent(), [&counter, &extractor](const itk::EventObject &) {
+      const itk::SizeValueType patches = extractor->GetOutput()->GetRequestedRegion().GetSize(3);
+      ++counter.requests;
+      counter.patches += patches;
+      counter.largestRequest = std::max(counter.largestRequest, patches);
+    });
 
     auto merger = itk::PatchMerger<StackType>::New();
     merger->SetInput(extractor->GetOutput());
@@ -117,7 +98,7 @@ main(int argc, char * argv[])
     writer->SetFileName(output);
     writer->Update();
 
-    double maximumError = 0.0;
+    double                                   maximumError = 0.0;
     itk::ImageRegionConstIterator<ImageType> original(image, image->GetLargestPossibleRegion());
     itk::ImageRegionConstIterator<ImageType> merged(merger->GetOutput(), image->GetLargestPossibleRegion());
     for (; !original.IsAtEnd(); ++original, ++merged)
@@ -128,7 +109,7 @@ main(int argc, char * argv[])
     const auto &             grid = extractor->GetPatchGrid();
     const itk::SizeValueType voxels = image->GetLargestPossibleRegion().GetNumberOfPixels();
     const itk::SizeValueType stackVoxels = extractor->GetOutput()->GetLargestPossibleRegion().GetNumberOfPixels();
-    const itk::SizeValueType lineVoxels = stackVoxels / grid.GetNumberOfPatches() * counter->largestRequest;
+    const itk::SizeValueType lineVoxels = stackVoxels / grid.GetNumberOfPatches() * counter.largestRequest;
     std::cout << "input            " << input << "\n"
               << "  size           " << image->GetLargestPossibleRegion().GetSize() << ", spacing "
               << image->GetSpacing() << "\n"
@@ -138,9 +119,9 @@ main(int argc, char * argv[])
               << "  grid           " << grid.GetGridSize() << " = " << grid.GetNumberOfPatches() << " patches\n"
               << "  whole stack    " << stackVoxels << " voxels = " << static_cast<double>(stackVoxels) / voxels
               << " x the image (never held at once)\n"
-              << "  merge pulled   " << counter->requests << " patch lines, " << counter->patches
-              << " patch computations; largest stack region " << counter->largestRequest << " patches = "
-              << static_cast<double>(lineVoxels) / voxels << " x the image\n"
+              << "  merge pulled   " << counter.requests << " patch lines, " << counter.patches
+              << " patch computations; largest stack region " << counter.largestRequest
+              << " patches = " << static_cast<double>(lineVoxels) / voxels << " x the image\n"
               << "merge time       " << seconds << " s\n"
               << "max |out - in|   " << maximumError << "\n"
               << "output           " << output << " (same size, spacing, origin and direction as the input)\n";

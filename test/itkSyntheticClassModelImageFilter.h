@@ -37,7 +37,7 @@ namespace itk
  * class centers m_c split IntensityRange evenly and w is a class's share of
  * it; the output is the softmax of the scores. It depends on the voxel's
  * physical position, so a patch given a wrong origin gives a wrong answer.
- * Used by the out-of-core example and the tests; it is not part of the library.
+ * Used by the tests and the out-of-core benchmark; it is not part of the library.
  *
  * \ingroup PatchStreaming
  */
