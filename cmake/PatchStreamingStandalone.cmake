@@ -98,6 +98,8 @@ set(PatchStreaming_INSTALL_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/PatchStreamin
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/PatchStreaming)
 install(FILES ${PROJECT_BINARY_DIR}/include/PatchStreamingExport.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/PatchStreaming)
 install(EXPORT PatchStreamingTargets NAMESPACE PatchStreaming:: DESTINATION ${PatchStreaming_INSTALL_CMAKE_DIR})
+# The build tree is a package too (PatchStreaming_DIR=<build folder>): its targets, next to its config.
+export(EXPORT PatchStreamingTargets NAMESPACE PatchStreaming:: FILE ${PROJECT_BINARY_DIR}/PatchStreamingTargets.cmake)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/PatchStreamingConfig.cmake.in
   ${PROJECT_BINARY_DIR}/PatchStreamingConfig.cmake
   INSTALL_DESTINATION ${PatchStreaming_INSTALL_CMAKE_DIR})

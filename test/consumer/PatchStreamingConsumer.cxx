@@ -16,7 +16,11 @@
  *
  *=========================================================================*/
 // A program outside the project that uses the installed PatchStreaming:
-// extract and merge a small image and check that the round trip is exact.
+// extract and merge a small image, write it with ITK's IO (registered by
+// ITK's use file) to the file given as the argument, read it back and check
+// that the round trip is exact.
+#include "itkImageFileReader.h"
+#include "itkImageFileWriter.h"
 #include "itkImageRegionIterator.h"
 #include "itkPatchExtractor.h"
 #include "itkPatchMerger.h"
@@ -26,8 +30,13 @@
 #include <iostream>
 
 int
-main()
+main(int argc, char * argv[])
 {
+  if (argc != 2)
+  {
+    std::cerr << "usage: " << argv[0] << " merged.mha" << std::endl;
+    return 2;
+  }
   using ImageType = itk::Image<float, 2>;
   auto image = ImageType::New();
   image->SetRegions(ImageType::SizeType{ { 21, 13 } });
@@ -49,10 +58,20 @@ main()
   merger->SetInput(weighting->GetOutput());
   merger->SetWeighting(itk::PatchStreamingEnums::Weighting::Gaussian);
   merger->InputIsWeightedOn();
-  merger->Update();
+  ImageType::Pointer readBack;
+  try
+  {
+    itk::WriteImage(merger->GetOutput(), argv[1]);
+    readBack = itk::ReadImage<ImageType>(argv[1]);
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    std::cerr << error << std::endl;
+    return 1;
+  }
 
   itk::ImageRegionConstIterator<ImageType> expected(image, image->GetBufferedRegion());
-  itk::ImageRegionConstIterator<ImageType> merged(merger->GetOutput(), image->GetBufferedRegion());
+  itk::ImageRegionConstIterator<ImageType> merged(readBack, image->GetBufferedRegion());
   for (; !expected.IsAtEnd(); ++expected, ++merged)
   {
     if (std::abs(expected.Get() - merged.Get()) > 1e-5f * std::abs(expected.Get()))
