@@ -385,6 +385,28 @@ TEST_F(PatchwiseFilterProgram, TwoDimensionalImagesWork)
   EXPECT_TRUE(fs::exists(Path("preview.png")));
 }
 
+/** The overlap is floor(fraction * patch size) of the decimal typed, as
+ * documented: the double product of 0.58 and 50 truncated to 28. */
+TEST_F(PatchwiseFilterProgram, OverlapFractionFollowsTheDecimalRule)
+{
+  Write(MakeRandomImage<ImageType>({ { 19, 15, 11 } }, 3).GetPointer(), Path("input.nrrd"));
+  const std::pair<const char *, const char *> cases[] = { { "50", "0.58" }, { "100", "0.29" }, { "90", "0.7" } };
+  const char * expected[] = { "overlap 29x29x29", "overlap 29x29x29", "overlap 63x63x63" };
+  for (std::size_t c = 0; c < 3; ++c)
+  {
+    const auto run = Run({ Path("input.nrrd"),
+                           Path("output.nrrd"),
+                           "--patch-size",
+                           cases[c].first,
+                           "--overlap-fraction",
+                           cases[c].second,
+                           "--weighting",
+                           "crop" });
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_NE(run.out.find(expected[c]), std::string::npos) << cases[c].second << ": " << run.out;
+  }
+}
+
 /** One bad argument each: a non-zero exit, one line on stderr naming the
  * problem, and no output file (nor anything else) left behind. */
 TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)

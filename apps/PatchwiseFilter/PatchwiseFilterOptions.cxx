@@ -16,6 +16,7 @@
  *
  *=========================================================================*/
 #include "PatchwiseFilterOptions.h"
+#include "PatchwiseDecimal.h"
 #include "PatchwiseProcess.h"
 
 #include <algorithm>
@@ -46,8 +47,16 @@ const CLI::Validator ProcessSpecification(
 
 const CLI::Validator Fraction(
   [](const std::string & text) {
-    const double value = std::stod(text);
-    return value >= 0.0 && value < 1.0 ? std::string() : "overlap fraction " + text + " is not in [0, 1)";
+    try
+    {
+      return PatchwiseDecimal::Parse(text, "overlap fraction").IsBelowOne()
+               ? std::string()
+               : "overlap fraction " + text + " is not in [0, 1)";
+    }
+    catch (const std::invalid_argument & error)
+    {
+      return std::string(error.what());
+    }
   },
   "in [0, 1)");
 
@@ -124,7 +133,7 @@ PatchwiseFilterOptions::AddPatchOptions()
                          s.overlapFraction,
                          "Overlap as a fraction of the patch size (rounded down), used when --overlap is not given")
              ->check(Fraction)
-             ->default_val(0.5),
+             ->default_val("0.5"),
            "double")
     .constraints = "0 0.95 0.05";
   Register(m_App

@@ -30,7 +30,7 @@ struct PatchwiseFilterSettings
   std::string               output{};
   std::vector<unsigned int> patchSize{};
   std::vector<unsigned int> overlap{}; // voxels; empty: from overlapFraction
-  double                    overlapFraction{};
+  std::string               overlapFraction{}; // decimal text, see PatchwiseDecimal
   std::string               borderMode{};
   std::string               padding{};
   double                    paddingValue{};

@@ -18,6 +18,7 @@
 #ifndef PatchwiseRun_h
 #define PatchwiseRun_h
 
+#include "PatchwiseDecimal.h"
 #include "PatchwiseFilterOptions.h"
 #include "PatchwiseProcessing.h"
 #include "PatchwiseProgressBar.h"
@@ -100,9 +101,11 @@ RunPatchwise(const PatchwiseFilterSettings & settings,
   auto       overlap = patchSize;
   if (settings.overlap.empty())
   {
+    // ⌊fraction · patch size⌋ from the decimal text, exactly (PatchwiseDecimal).
+    const auto fraction = PatchwiseDecimal::Parse(settings.overlapFraction, "--overlap-fraction");
     for (unsigned int d = 0; d < Dimension; ++d)
     {
-      overlap[d] = static_cast<itk::SizeValueType>(settings.overlapFraction * patchSize[d]);
+      overlap[d] = fraction.FloorOfProduct(patchSize[d]);
     }
   }
   else

@@ -1,0 +1,139 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "PatchwiseDecimal.h"
+
+#include <cctype>
+#include <stdexcept>
+
+namespace
+{
+constexpr int MaximumDigits = 18;   // a mantissa below 10^18 < 2^63
+constexpr int MaximumExponent = 38; // 10^38 < 2^128
+
+using Wide = unsigned __int128;
+
+Wide
+PowerOfTen(int exponent)
+{
+  Wide power = 1;
+  for (int i = 0; i < exponent; ++i)
+  {
+    power *= 10;
+  }
+  return power;
+}
+
+/** The exponent after an 'e' or 'E' at `position`; throws on anything but [+-]digits. */
+int
+ParseExponent(const std::string & text, std::size_t position, const std::string & bad)
+{
+  std::size_t i = position;
+  const bool  negative = i < text.size() && text[i] == '-';
+  if (i < text.size() && (text[i] == '-' || text[i] == '+'))
+  {
+    ++i;
+  }
+  if (i == text.size())
+  {
+    throw std::invalid_argument(bad);
+  }
+  int exponent = 0;
+  for (; i < text.size(); ++i)
+  {
+    if (!std::isdigit(static_cast<unsigned char>(text[i])) || exponent > 1000)
+    {
+      throw std::invalid_argument(bad);
+    }
+    exponent = exponent * 10 + (text[i] - '0');
+  }
+  return negative ? -exponent : exponent;
+}
+} // namespace
+
+PatchwiseDecimal
+PatchwiseDecimal::Parse(const std::string & text, const std::string & what)
+{
+  const std::string bad = what + " \"" + text + "\" is not a non-negative decimal number";
+  PatchwiseDecimal  decimal;
+  int               digits = 0;
+  bool              point = false;
+  bool              anyDigit = false;
+  std::size_t       i = 0;
+  for (; i < text.size() && text[i] != 'e' && text[i] != 'E'; ++i)
+  {
+    if (text[i] == '.' && !point)
+    {
+      point = true;
+      continue;
+    }
+    if (!std::isdigit(static_cast<unsigned char>(text[i])))
+    {
+      throw std::invalid_argument(bad);
+    }
+    anyDigit = true;
+    if (decimal.m_Mantissa == 0 && text[i] == '0')
+    {
+      decimal.m_Exponent -= point ? 1 : 0; // a leading zero carries no digit
+      continue;
+    }
+    if (++digits > MaximumDigits)
+    {
+      throw std::invalid_argument(what + " \"" + text + "\" has more than 18 significant digits");
+    }
+    decimal.m_Mantissa = decimal.m_Mantissa * 10 + static_cast<std::uint64_t>(text[i] - '0');
+    decimal.m_Exponent -= point ? 1 : 0;
+  }
+  if (!anyDigit)
+  {
+    throw std::invalid_argument(bad);
+  }
+  if (i < text.size())
+  {
+    decimal.m_Exponent += ParseExponent(text, i + 1, bad);
+  }
+  if (decimal.m_Mantissa != 0 && (decimal.m_Exponent > MaximumExponent || decimal.m_Exponent < -MaximumExponent))
+  {
+    throw std::invalid_argument(what + " \"" + text + "\" is out of range");
+  }
+  return decimal;
+}
+
+bool
+PatchwiseDecimal::IsBelowOne() const
+{
+  if (m_Mantissa == 0 || m_Exponent < -MaximumDigits)
+  {
+    return true;
+  }
+  return m_Exponent < 0 && Wide{ m_Mantissa } < PowerOfTen(-m_Exponent);
+}
+
+std::uint64_t
+PatchwiseDecimal::FloorOfProduct(std::uint64_t count) const
+{
+  const Wide product = Wide{ m_Mantissa } * count; // below 10^18 · 2^32 < 10^28
+  if (m_Exponent < -28)
+  {
+    return 0;
+  }
+  if (m_Exponent >= 0)
+  {
+    return static_cast<std::uint64_t>(product * PowerOfTen(m_Exponent));
+  }
+  return static_cast<std::uint64_t>(product / PowerOfTen(-m_Exponent));
+}

@@ -1,0 +1,53 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef PatchwiseDecimal_h
+#define PatchwiseDecimal_h
+
+#include <cstdint>
+#include <string>
+
+/** A non-negative decimal number exactly as typed on the command line (or
+ * passed by 3D Slicer as the decimal text of a default): mantissa ·
+ * 10^exponent, never rounded to binary. Parameters derived from it by the
+ * documented decimal rule, such as the overlap ⌊fraction · patch size⌋, are
+ * computed in integers, so 0.58 · 50 is 29 and not the 28 that the double
+ * 0.57999999999999996 gives. */
+class PatchwiseDecimal
+{
+public:
+  /** Parses "58", "0.58", ".58", "0.5800", "5.8e-1", "58E-2"; throws
+   * std::invalid_argument naming `what` and the text for anything else
+   * (a sign, an empty text, more than 18 significant digits, an exponent
+   * past ±38). */
+  static PatchwiseDecimal
+  Parse(const std::string & text, const std::string & what);
+
+  /** Whether the value is below 1. */
+  bool
+  IsBelowOne() const;
+
+  /** ⌊value · count⌋, exactly, for a value below 1 and a count below 2^32. */
+  std::uint64_t
+  FloorOfProduct(std::uint64_t count) const;
+
+private:
+  std::uint64_t m_Mantissa{ 0 }; // at most 18 digits
+  int           m_Exponent{ 0 };
+};
+
+#endif

@@ -1,0 +1,124 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+
+// PatchwiseFilter derives the overlap from --overlap-fraction by the
+// documented decimal rule, overlap = floor(fraction * patch size), from the
+// text as typed: swept here over every fraction with up to 4 decimals, in
+// several spellings, against integer arithmetic on the rational i / 10^4.
+
+#include "PatchwiseDecimal.h"
+
+#include "gtest/gtest.h"
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace
+{
+/** i / 10^4 written with exactly four decimals ("0.0058"), trimmed ("0.0058" -> "0.0058", "0.5800" -> "0.58"), without
+ * the leading zero (".58") and in scientific notation ("5800e-4"). */
+std::vector<std::string>
+Spellings(int i)
+{
+  std::string fixed = std::to_string(i);
+  fixed = "0." + std::string(4 - fixed.size(), '0') + fixed;
+  std::string trimmed = fixed;
+  while (trimmed.back() == '0' && trimmed[trimmed.size() - 2] != '.')
+  {
+    trimmed.pop_back();
+  }
+  return { fixed, trimmed, trimmed.substr(1), std::to_string(i) + "e-4", std::to_string(i) + "0E-5" };
+}
+
+TEST(PatchwiseDecimal, OverlapIsTheFloorOfTheExactProductForEveryFourDecimalFraction)
+{
+  for (int i = 0; i < 10000; ++i)
+  {
+    for (const std::string & text : Spellings(i))
+    {
+      const auto fraction = PatchwiseDecimal::Parse(text, "overlap fraction");
+      ASSERT_TRUE(fraction.IsBelowOne()) << text;
+      for (std::uint64_t patch = 1; patch <= 300; ++patch)
+      {
+        ASSERT_EQ(fraction.FloorOfProduct(patch), patch * static_cast<std::uint64_t>(i) / 10000)
+          << text << " of " << patch;
+      }
+    }
+  }
+}
+
+TEST(PatchwiseDecimal, TheCasesTheDoubleProductGotWrong)
+{
+  // 0.29 is stored as 0.28999999999999998: the double product truncates to one less.
+  const std::pair<const char *, std::uint64_t> cases[] = { { "0.58", 50 },  { "0.29", 100 }, { "0.57", 100 },
+                                                           { "0.58", 100 }, { "0.7", 90 },   { "0.35", 180 } };
+  const std::uint64_t                          expected[] = { 29, 29, 57, 58, 63, 63 };
+  for (std::size_t c = 0; c < 6; ++c)
+  {
+    EXPECT_EQ(PatchwiseDecimal::Parse(cases[c].first, "f").FloorOfProduct(cases[c].second), expected[c])
+      << cases[c].first << " of " << cases[c].second;
+  }
+}
+
+TEST(PatchwiseDecimal, FractionsOfOneOrMoreAreNotBelowOne)
+{
+  for (const char * text : { "1", "1.0", "1.0000", "10e-1", "0.1e1", "2.5", "100" })
+  {
+    EXPECT_FALSE(PatchwiseDecimal::Parse(text, "f").IsBelowOne()) << text;
+  }
+  for (const char * text : { "0", "0.0", ".0", "0.99999999999999999", "9999e-4", "0.5e-30", "0e5" })
+  {
+    EXPECT_TRUE(PatchwiseDecimal::Parse(text, "f").IsBelowOne()) << text;
+  }
+}
+
+TEST(PatchwiseDecimal, WhatIsNotANonNegativeDecimalThrowsNamingIt)
+{
+  for (const char * text : { "",
+                             ".",
+                             "-0.5",
+                             "+0.5",
+                             "abc",
+                             "0.5x",
+                             "1e",
+                             "1e+",
+                             "0..5",
+                             "0.5.",
+                             "e5",
+                             "nan",
+                             "inf",
+                             "0x1p-1",
+                             " 0.5",
+                             "0.1234567890123456789",
+                             "1e39",
+                             "1e-39" })
+  {
+    try
+    {
+      PatchwiseDecimal::Parse(text, "overlap fraction");
+      ADD_FAILURE() << "no exception for \"" << text << "\"";
+    }
+    catch (const std::invalid_argument & error)
+    {
+      EXPECT_NE(std::string(error.what()).find(std::string("overlap fraction \"") + text + "\""), std::string::npos)
+        << error.what();
+    }
+  }
+}
+} // namespace
