@@ -164,17 +164,24 @@ private:
   void
   FormRowWeights(const PatchRun & run, double rowWeight, std::vector<WeightedValueType> & weights) const;
 
-  /** The part of `row` that patch `i` of the run covers (length 0 when none). */
-  PatchRowPart
-  GetPatchRowPart(const PatchRun & run, SizeValueType i, const RowSums & row) const;
+  /** Where the row part at voxel `offset` of patch `i` of the run starts in
+   * the stack; prefetches the patch's rows after it. */
+  const InputComponentType *
+  GetPatchRowSource(const PatchRun &                             run,
+                    SizeValueType                                i,
+                    const typename OutputImageType::OffsetType & offset,
+                    SizeValueType                                length) const;
 
-  /** Adds a part whose weights are all 1 (Average): the values as they are. */
+  /** Adds `length` values whose weights are all 1 (Average): the values as they are. */
   static void
-  AddUnitWeighted(const PatchRowPart & part);
+  AddUnitWeighted(const InputComponentType * source, AccumulatorType * sums, SizeValueType length);
 
-  /** Adds a scalar part with its weights, branch-free. */
+  /** Adds `length` scalar values with their weights, branch-free. */
   void
-  AddScalar(const PatchRowPart & part, const WeightedValueType * weights) const;
+  AddScalar(const InputComponentType * source,
+            AccumulatorType *          sums,
+            SizeValueType              length,
+            const WeightedValueType *  weights) const;
 
   /** Adds a part of several components (or with summed weights), voxel by voxel. */
   void

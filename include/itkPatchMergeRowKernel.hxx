@@ -74,21 +74,33 @@ PatchMergeRowKernel<TStack, TOutputImage>::AddRunToRow(const PatchRun &         
     this->FormRowWeights(run, rowWeight, weights);
   }
   // Every patch of the run adds its part of the row in increasing k.
-  const SizeValueType profileLength = m_Grid.GetPatchSize()[0];
+  const SizeValueType  profileLength = m_Grid.GetPatchSize()[0];
+  const IndexValueType rowEnd = row.start[0] + static_cast<IndexValueType>(row.length);
   for (SizeValueType i = 0; i < run.regions.size(); ++i)
   {
-    const PatchRowPart part = this->GetPatchRowPart(run, i, row);
-    if (part.length == 0)
+    const RegionType &   patchRegion = run.regions[i];
+    const IndexValueType begin = std::max(row.start[0], patchRegion.GetIndex(0));
+    const IndexValueType end =
+      std::min(rowEnd, patchRegion.GetIndex(0) + static_cast<IndexValueType>(patchRegion.GetSize(0)));
+    if (begin >= end)
     {
       continue;
     }
+    PatchRowPart part{
+      nullptr, row.sums + (begin - row.start[0]) * m_ValuesPerVoxel, static_cast<SizeValueType>(end - begin), {}
+    };
+    auto partStart = row.start;
+    partStart[0] = begin;
+    part.offset = partStart - patchRegion.GetIndex();
+    part.source = this->GetPatchRowSource(run, i, part.offset, part.length);
     if (unitWeights)
     {
-      AddUnitWeighted(part);
+      AddUnitWeighted(part.source, part.sums, part.length);
     }
     else if (scalar)
     {
-      this->AddScalar(part, weights.data() + run.profileOfPatch[i] * profileLength + part.offset[0]);
+      this->AddScalar(
+        part.source, part.sums, part.length, weights.data() + run.profileOfPatch[i] * profileLength + part.offset[0]);
     }
     else
     {
@@ -119,58 +131,49 @@ PatchMergeRowKernel<TStack, TOutputImage>::FormRowWeights(const PatchRun &      
 
 template <typename TStack, typename TOutputImage>
 auto
-PatchMergeRowKernel<TStack, TOutputImage>::GetPatchRowPart(const PatchRun & run,
-                                                           SizeValueType    i,
-                                                           const RowSums &  row) const -> PatchRowPart
+PatchMergeRowKernel<TStack, TOutputImage>::GetPatchRowSource(const PatchRun &                             run,
+                                                             SizeValueType                                i,
+                                                             const typename OutputImageType::OffsetType & offset,
+                                                             SizeValueType length) const -> const InputComponentType *
 {
-  const RegionType &   patchRegion = run.regions[i];
-  const IndexValueType rowEnd = row.start[0] + static_cast<IndexValueType>(row.length);
-  const IndexValueType begin = std::max(row.start[0], patchRegion.GetIndex(0));
-  const IndexValueType end =
-    std::min(rowEnd, patchRegion.GetIndex(0) + static_cast<IndexValueType>(patchRegion.GetSize(0)));
-  PatchRowPart part;
-  if (begin >= end)
-  {
-    return part;
-  }
-  auto partStart = row.start;
-  partStart[0] = begin;
-  part.offset = partStart - patchRegion.GetIndex();
   typename StackType::IndexType stackIndex;
   for (unsigned int d = 0; d < ImageDimension; ++d)
   {
-    stackIndex[d] = part.offset[d];
+    stackIndex[d] = offset[d];
   }
   stackIndex[ImageDimension] = static_cast<IndexValueType>(run.first + i);
-  part.source = GetComponentBuffer(m_Stack) + m_Components * m_Stack->ComputeOffset(stackIndex);
-  part.length = static_cast<SizeValueType>(end - begin);
-  part.sums = row.sums + (begin - row.start[0]) * m_ValuesPerVoxel;
+  const InputComponentType * source = GetComponentBuffer(m_Stack) + m_Components * m_Stack->ComputeOffset(stackIndex);
   // The patch's next rows follow this one in the stack.
-  PrefetchRowAhead(part.source, m_Components * m_Stack->GetOffsetTable()[1], m_Components * part.length);
-  return part;
+  PrefetchRowAhead(source, m_Components * m_Stack->GetOffsetTable()[1], m_Components * length);
+  return source;
 }
 
 template <typename TStack, typename TOutputImage>
 void
-PatchMergeRowKernel<TStack, TOutputImage>::AddUnitWeighted(const PatchRowPart & part)
+PatchMergeRowKernel<TStack, TOutputImage>::AddUnitWeighted(const InputComponentType * source,
+                                                           AccumulatorType *          sums,
+                                                           SizeValueType              length)
 {
-  for (SizeValueType j = 0; j < part.length; ++j)
+  for (SizeValueType j = 0; j < length; ++j)
   {
-    part.sums[j] += static_cast<AccumulatorType>(static_cast<WeightedValueType>(part.source[j]));
+    sums[j] += static_cast<AccumulatorType>(static_cast<WeightedValueType>(source[j]));
   }
 }
 
 template <typename TStack, typename TOutputImage>
 void
-PatchMergeRowKernel<TStack, TOutputImage>::AddScalar(const PatchRowPart & part, const WeightedValueType * weights) const
+PatchMergeRowKernel<TStack, TOutputImage>::AddScalar(const InputComponentType * source,
+                                                     AccumulatorType *          sums,
+                                                     SizeValueType              length,
+                                                     const WeightedValueType *  weights) const
 {
   // Branch-free so that it vectorises: a zero weight selects 0 (never 0·v, which is NaN for v = NaN or Inf).
   const bool inputIsWeighted = m_InputIsWeighted;
-  for (SizeValueType j = 0; j < part.length; ++j)
+  for (SizeValueType j = 0; j < length; ++j)
   {
-    const auto value = static_cast<WeightedValueType>(part.source[j]);
+    const auto value = static_cast<WeightedValueType>(source[j]);
     const auto term = inputIsWeighted ? value : weights[j] * value;
-    part.sums[j] += weights[j] != WeightedValueType{ 0 } ? static_cast<AccumulatorType>(term) : AccumulatorType{ 0 };
+    sums[j] += weights[j] != WeightedValueType{ 0 } ? static_cast<AccumulatorType>(term) : AccumulatorType{ 0 };
   }
 }
 
