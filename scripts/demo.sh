@@ -28,8 +28,15 @@ name="${name%%.*}"
 shift $(($# < 2 ? $# : 2))
 
 echo "demo: PatchwiseFilter $input -> $folder/${name}_patchwise.nrrd"
-"$build/apps/PatchwiseFilter/PatchwiseFilter" "$input" "$folder/${name}_patchwise.nrrd" \
-  --patch-size 48 --overlap-fraction 0.5 --process gaussian:2 --weighting gaussian \
-  --stream-divisions 4 --preview "$folder/${name}_preview.png" "$@"
+# The demo's settings, each unless the caller gives that option (either spelling) itself.
+demo_options=()
+for option in "patch-size 48" "overlap-fraction 0.5" "process gaussian:2" "weighting gaussian" \
+  "stream-divisions 4" "preview $folder/${name}_preview.png"; do
+  flag="${option%% *}"
+  if [[ " $* " != *" --$flag "* && " $* " != *" --$flag="* && " $* " != *" --${flag//-/_} "* && " $* " != *" --${flag//-/_}="* ]]; then
+    demo_options+=("--$flag" "${option#* }")
+  fi
+done
+"$build/apps/PatchwiseFilter/PatchwiseFilter" "$input" "$folder/${name}_patchwise.nrrd" "${demo_options[@]}" "$@"
 echo "demo: output volume  $folder/${name}_patchwise.nrrd"
 echo "demo: preview        $folder/${name}_preview.png"
