@@ -40,6 +40,7 @@
 #include "itkImageFileReader.h"
 #include "itkImageFileWriter.h"
 #include "itkMetaImageIOFactory.h"
+#include "itkImageRegionSplitterSlowDimension.h"
 #include "itkMultiThreaderBase.h"
 #include "itkPatchPixelComponents.h"
 
@@ -47,6 +48,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <string>
@@ -69,6 +71,25 @@ PeakResidentMiB()
   return static_cast<double>(usage.ru_maxrss) / 1024.0; // KiB on Linux
 }
 
+/** The resident set now (VmRSS), in MiB: the libraries' share, before any image exists. */
+double
+ResidentMiB()
+{
+  std::ifstream status("/proc/self/status");
+  std::string   field;
+  while (status >> field)
+  {
+    if (field == "VmRSS:")
+    {
+      double kib = 0.0;
+      status >> kib;
+      return kib / 1024.0;
+    }
+    status.ignore(4096, '\n');
+  }
+  return 0.0;
+}
+
 double
 SecondsFor(const std::function<void()> & work)
 {
@@ -82,10 +103,10 @@ void
 GenerateVolume(const std::string & file, itk::SizeValueType size, unsigned int divisions)
 {
   using SourceType = itk::GaussianImageSource<ImageType>;
-  auto                       source = SourceType::New();
-  SourceType::ArrayType      sigma;
-  SourceType::ArrayType      mean;
-  ImageType::SpacingType     spacing;
+  auto                   source = SourceType::New();
+  SourceType::ArrayType  sigma;
+  SourceType::ArrayType  mean;
+  ImageType::SpacingType spacing;
   for (unsigned int d = 0; d < 3; ++d)
   {
     spacing[d] = 0.8 + 0.2 * d; // anisotropic, as scanners are
@@ -207,7 +228,8 @@ MeasureThreading(const std::string & input, const Settings & settings)
           smoothing->SetInput(patch);
           smoothing->SetNumberOfWorkUnits(1);
           smoothing->Update();
-          std::copy_n(smoothing->GetOutput()->GetBufferPointer(), patchValues, parallel->GetBufferPointer() + k * patchValues);
+          std::copy_n(
+            smoothing->GetOutput()->GetBufferPointer(), patchValues, parallel->GetBufferPointer() + k * patchValues);
         }
       });
     }
@@ -216,19 +238,105 @@ MeasureThreading(const std::string & input, const Settings & settings)
       worker.join();
     }
   });
-  const bool same = std::equal(parallel->GetBufferPointer(), parallel->GetBufferPointer() + lines.GetNumberOfPixels(),
+  const bool         same = std::equal(parallel->GetBufferPointer(),
+                               parallel->GetBufferPointer() + lines.GetNumberOfPixels(),
                                perPatch->GetOutput()->GetBufferPointer());
-  std::cout << "threading            " << lines.GetSize(3) << " patches of " << grid.GetPatchSize() << ", "
-            << threads << " threads\n"
+  std::cout << "threading            " << lines.GetSize(3) << " patches of " << grid.GetPatchSize() << ", " << threads
+            << " threads\n"
             << "  inside the filter  " << insideSeconds << " s (PatchByPatchImageFilter, one patch at a time)\n"
-            << "  over patches       " << overSeconds << " s (one single-threaded filter per patch) = "
-            << overSeconds / insideSeconds << " x; results " << (same ? "identical" : "DIFFER") << "\n";
+            << "  over patches       " << overSeconds
+            << " s (one single-threaded filter per patch) = " << overSeconds / insideSeconds << " x; results "
+            << (same ? "identical" : "DIFFER") << "\n";
+}
+
+/** The buffers the pipeline holds at its peak, in MiB (docs/out-of-core.md, "Memory"):
+ * the merger's output division and carried slices, the reader's slab, the
+ * extractor's and the per-patch filter's stack lines, and the inner pipeline's patches. */
+struct MemoryAccount
+{
+  double division{ 0.0 };
+  double carry{ 0.0 };
+  double slab{ 0.0 };
+  double inputLine{ 0.0 };
+  double outputLine{ 0.0 };
+  double innerPatches{ 0.0 };
+  double labels{ 0.0 };
+
+  double
+  Total() const
+  {
+    // Extracting a line holds the slab and the input line; processing it, both lines and the inner patches.
+    return division + carry + labels + std::max(slab + inputLine, inputLine + outputLine + innerPatches);
+  }
+};
+
+MemoryAccount
+AccountMemory(const Settings & settings, const itk::PatchGrid<3> & grid)
+{
+  const bool   classes = settings.mode == "classes";
+  const double components = classes ? settings.classes : 1.0;
+  const double sliceMiB = static_cast<double>(settings.size * settings.size * sizeof(float)) / 1048576.0;
+  const double patchMiB =
+    static_cast<double>(grid.GetPatchSize()[0] * grid.GetPatchSize()[1] * grid.GetPatchSize()[2] * sizeof(float)) /
+    1048576.0;
+  const double lineMiB = patchMiB * static_cast<double>(grid.GetGridSize()[0]);
+  // The writer's divisions (ITK splits along the slowest axis), and for each the slices
+  // its last line reaches past its end: the carry, at most P-1 slices.
+  auto                splitter = itk::ImageRegionSplitterSlowDimension::New();
+  const auto          whole = ImageType::RegionType(ImageType::SizeType::Filled(settings.size));
+  const auto          count = splitter->GetNumberOfSplits(whole, settings.divisions);
+  const auto &        layout = grid.GetAxisLayout(2);
+  itk::SizeValueType  thickest = 0;
+  itk::IndexValueType carried = 0;
+  for (unsigned int i = 0; i < count; ++i)
+  {
+    ImageType::RegionType division = whole;
+    splitter->GetSplit(i, count, division);
+    thickest = std::max(thickest, division.GetSize(2));
+    const itk::IndexValueType end = division.GetUpperIndex()[2] + 1;
+    itk::IndexValueType       lastLineEnd = 0;
+    for (itk::SizeValueType j = 0; j < layout.GetNumberOfPositions() && layout.GetStart(j) < end; ++j)
+    {
+      lastLineEnd = std::min<itk::IndexValueType>(layout.GetStart(j) + grid.GetPatchSize()[2], settings.size);
+    }
+    carried = std::max(carried, lastLineEnd - end);
+  }
+  MemoryAccount account;
+  account.division = static_cast<double>(thickest) * sliceMiB * components;
+  account.carry = static_cast<double>(carried) * sliceMiB * components;
+  account.slab = static_cast<double>(grid.GetPatchSize()[2]) * sliceMiB;
+  account.inputLine = lineMiB;
+  // In place when the channel count stays (smoothing): the output line is the input line.
+  account.outputLine = classes ? lineMiB * components : 0.0;
+  // The patch handed to the inner pipeline and its result; DiscreteGaussianImageFilter
+  // holds two more patches inside (its mini-pipeline of three directional passes).
+  account.innerPatches = patchMiB * (classes ? 1.0 + components : 4.0);
+  account.labels = classes ? static_cast<double>(thickest) * sliceMiB / sizeof(float) : 0.0;
+  return account;
+}
+
+void
+PrintMemoryAccount(const MemoryAccount & account, double measured)
+{
+  std::cout << "memory account       " << account.Total() << " MiB by the formula against " << measured
+            << " MiB measured (peak RSS - the libraries' resident set) = " << measured / account.Total() << "\n"
+            << "  output division    " << account.division << " MiB\n"
+            << "  carried slices     " << account.carry << " MiB\n"
+            << "  reader slab        " << account.slab << " MiB\n"
+            << "  input stack line   " << account.inputLine << " MiB\n"
+            << "  output stack line  " << account.outputLine << " MiB (0: in place)\n"
+            << "  inner patches      " << account.innerPatches << " MiB\n"
+            << "  label division     " << account.labels << " MiB\n";
 }
 
 /** Runs the pipeline to `output`; returns the number of patch computations. */
 template <typename TPerPatch, typename TMerger, typename TWriterInput>
 itk::SizeValueType
-RunPipeline(TPerPatch * perPatch, TMerger * merger, TWriterInput * last, const std::string & output, unsigned int divisions)
+RunPipeline(TPerPatch *         perPatch,
+            TMerger *           merger,
+            TWriterInput *      last,
+            const std::string & output,
+            unsigned int        divisions)
 {
   itk::SizeValueType computations = 0;
   perPatch->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) { ++computations; });
@@ -247,7 +355,8 @@ RunPipeline(TPerPatch * perPatch, TMerger * merger, TWriterInput * last, const s
 int
 main(int argc, char * argv[])
 {
-  Settings settings;
+  const double librariesMiB = ResidentMiB();
+  Settings     settings;
   settings.mode = argc > 1 ? argv[1] : settings.mode;
   settings.size = argc > 2 ? std::stoul(argv[2]) : settings.size;
   settings.patch = argc > 3 ? std::stoul(argv[3]) : settings.patch;
@@ -257,7 +366,8 @@ main(int argc, char * argv[])
   settings.directory = argc > 7 ? argv[7] : settings.directory;
   if (settings.mode != "smooth" && settings.mode != "classes" && settings.mode != "threads")
   {
-    std::cerr << "PatchStreamingOutOfCore: mode = " << settings.mode << " must be smooth, classes or threads" << std::endl;
+    std::cerr << "PatchStreamingOutOfCore: mode = " << settings.mode << " must be smooth, classes or threads"
+              << std::endl;
     return EXIT_FAILURE;
   }
   itk::MetaImageIOFactory::RegisterOneFactory();
@@ -289,7 +399,8 @@ main(int argc, char * argv[])
         perPatch->SetInput(extractor->GetOutput());
         perPatch->SetFilter(MakeSmoothing());
         auto merger = itk::PatchMerger<StackType>::New();
-        computations = RunPipeline(perPatch.GetPointer(), merger.GetPointer(), merger.GetPointer(), output, settings.divisions);
+        computations =
+          RunPipeline(perPatch.GetPointer(), merger.GetPointer(), merger.GetPointer(), output, settings.divisions);
       }
       else
       {
@@ -302,23 +413,27 @@ main(int argc, char * argv[])
         auto merger = itk::PatchMerger<ProbabilityStackType, ProbabilitiesType>::New();
         auto argmax = itk::ComponentArgmaxImageFilter<ProbabilitiesType, LabelType>::New();
         argmax->SetInput(merger->GetOutput());
-        computations = RunPipeline(perPatch.GetPointer(), merger.GetPointer(), argmax.GetPointer(), output, settings.divisions);
+        computations =
+          RunPipeline(perPatch.GetPointer(), merger.GetPointer(), argmax.GetPointer(), output, settings.divisions);
       }
     });
 
     const auto   patches = extractor->GetPatchGrid().GetNumberOfPatches();
-    const double volumeMiB = static_cast<double>(settings.size * settings.size * settings.size * sizeof(float)) / 1048576.0;
+    const double volumeMiB =
+      static_cast<double>(settings.size * settings.size * settings.size * sizeof(float)) / 1048576.0;
     const double fullClassMiB = volumeMiB * settings.classes;
     const double peak = PeakResidentMiB();
     std::cout << "mode                 " << settings.mode
-              << (settings.mode == "classes" ? " (" + std::to_string(settings.classes) + " classes -> argmax label map)" : "")
+              << (settings.mode == "classes" ? " (" + std::to_string(settings.classes) + " classes -> argmax label map)"
+                                             : "")
               << "\n"
-              << "volume               " << settings.size << "^3 float = " << volumeMiB << " MiB on disk (" << input << ")\n"
+              << "volume               " << settings.size << "^3 float = " << volumeMiB << " MiB on disk (" << input
+              << ")\n"
               << "patches              " << settings.patch << " overlap " << settings.overlap << ", grid "
               << extractor->GetPatchGrid().GetGridSize() << " = " << patches << " patches\n"
               << "writer divisions     " << settings.divisions << "\n"
-              << "patch computations   " << computations << " / " << patches << " patches = "
-              << static_cast<double>(computations) / static_cast<double>(patches) << "\n"
+              << "patch computations   " << computations << " / " << patches
+              << " patches = " << static_cast<double>(computations) / static_cast<double>(patches) << "\n"
               << "peak RSS             " << peak << " MiB = " << peak / volumeMiB << " x the volume's bytes"
               << "\n";
     if (settings.mode == "classes")
@@ -326,8 +441,8 @@ main(int argc, char * argv[])
       std::cout << "  full-size buffer   " << fullClassMiB << " MiB for " << settings.classes
                 << " float classes alone (what MONAI and nnU-Net allocate, before their count map)\n";
     }
-    std::cout
-              << "  before the run     " << rssBefore << " MiB (generating and copying the file)\n"
+    PrintMemoryAccount(AccountMemory(settings, extractor->GetPatchGrid()), peak - librariesMiB);
+    std::cout << "  before the run     " << rssBefore << " MiB (generating and copying the file)\n"
               << "wall time            " << seconds << " s = " << seconds / copySeconds
               << " x a streamed copy of the file (" << copySeconds << " s); generating it took " << generateSeconds
               << " s\n"

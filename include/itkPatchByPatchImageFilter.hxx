@@ -220,8 +220,10 @@ itkPatchByPatchClass::GenerateData()
     }
     this->UpdateProgress(static_cast<float>(k - first + 1) / static_cast<float>(count));
   }
-  // Do not keep the last patch alive through the inner pipeline.
+  // Do not keep the last patch, nor the inner pipeline's result for it (P^N
+  // values per output component), alive between requests.
   m_InputFilter->SetInput(nullptr);
+  m_OutputFilter->GetOutput()->ReleaseData();
 }
 
 itkPatchByPatchTemplate void

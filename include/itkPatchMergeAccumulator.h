@@ -106,14 +106,20 @@ public:
   void
   ZeroRow(const IndexType & rowStart, SizeValueType length) const;
 
+  /** One slot per slice of a ring of P-1 slices (keyed by slice index); a
+   * slot holds one slice of sums while that slice is carried, else nothing. */
+  using CarrySlots = std::vector<std::vector<AccumulatorType>>;
+
   /** Lines that straddle the region's end leave sums in the slices after it,
-   * at most P-1 of them, kept in the carry ring `carriedSums` of P-1 slices
-   * (keyed by slice index) for the next division. Allocates the ring when the
-   * grid box `lines` reaches past the region and nothing `arrived` from the
-   * previous division, moves the arrived sums inside the region to the sums
-   * (freeing their slots), and returns the end of the slices carried. */
+   * at most P-1 of them, kept in `carriedSums` for the next division. Empties
+   * every slot when nothing `arrived` from the previous division, moves the
+   * arrived sums inside the region to the sums and frees their slots, then
+   * allocates (zeroed) the slots of the slices that the grid box `lines`
+   * reaches past the region and that are not carried yet. Returns the end of
+   * the slices carried. Only the slices carried are resident: at most
+   * min(P-1, end of the last line - end of the region) of them. */
   IndexValueType
-  PrepareCarry(std::vector<AccumulatorType> & carriedSums, const RegionType & lines, const RegionType & arrived);
+  PrepareCarry(CarrySlots & carriedSums, const RegionType & lines, const RegionType & arrived);
 
   /** The rows of the region whose last line is `line` (a grid index in the
    * box `lines`): no later line touches them, so they can be finished. */
@@ -180,6 +186,10 @@ private:
   AccumulatorType *
   CarryRow(const IndexType & rowStart) const;
 
+  /** The slot of the carry ring that holds `slice` (an index on the slowest axis). */
+  SizeValueType
+  CarrySlot(IndexValueType slice) const;
+
   OffsetValueType
   VoxelInSlice(const IndexType & rowStart) const;
 
@@ -193,10 +203,10 @@ private:
   std::vector<AccumulatorType> m_Ring{};
   /** 0 when the sums live in the output buffer, else the number of slices of the ring. */
   OffsetValueType m_RingSlices{ 0 };
-  /** The ring of P-1 slices (keyed by slice index) holding the sums past the region, up to m_CarryEnd. */
-  AccumulatorType * m_Carry{ nullptr };
-  OffsetValueType   m_CarryRingSlices{ 0 };
-  IndexValueType    m_CarryEnd{ 0 };
+  /** The slots of the slices past the region holding sums, up to m_CarryEnd. */
+  std::vector<AccumulatorType> * m_Carry{ nullptr };
+  OffsetValueType                m_CarryRingSlices{ 0 };
+  IndexValueType                 m_CarryEnd{ 0 };
   /** The row-by-row merge's runs, one per line of m_Lines. */
   std::vector<PatchRun> m_Runs{};
   RegionType            m_Lines{};

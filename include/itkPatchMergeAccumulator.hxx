@@ -93,29 +93,39 @@ PatchMergeAccumulator<TStack, TOutputImage>::GetCarryEnd(const RegionType & line
 
 template <typename TStack, typename TOutputImage>
 IndexValueType
-PatchMergeAccumulator<TStack, TOutputImage>::PrepareCarry(std::vector<AccumulatorType> & carriedSums,
-                                                          const RegionType &             lines,
-                                                          const RegionType &             arrived)
+PatchMergeAccumulator<TStack, TOutputImage>::PrepareCarry(CarrySlots &       carriedSums,
+                                                          const RegionType & lines,
+                                                          const RegionType & arrived)
 {
   const IndexValueType regionEnd =
     m_Region.GetIndex(SliceAxis) + static_cast<IndexValueType>(m_Region.GetSize(SliceAxis));
   m_CarryEnd = this->GetCarryEnd(lines, arrived);
   m_CarryRingSlices = static_cast<OffsetValueType>(m_Grid.GetPatchSize()[SliceAxis]) - 1;
-  if (m_CarryEnd > regionEnd && arrived.GetNumberOfPixels() == 0)
+  if (arrived.GetNumberOfPixels() == 0)
   {
-    carriedSums.assign(static_cast<SizeValueType>(m_CarryRingSlices) * this->GetSliceValues(), AccumulatorType{ 0 });
+    carriedSums.clear();
   }
+  carriedSums.resize(static_cast<SizeValueType>(m_CarryRingSlices));
   m_Carry = carriedSums.data();
-  // Carried slices inside this region move to the sums; their ring slots are freed.
+  // Carried slices inside this region move to the sums; their slots are freed.
   RegionType arriving = arrived;
   if (arriving.Crop(m_Region))
   {
     ForEachSliceRow(arriving, [&](const IndexType & rowStart, SizeValueType length) {
-      const SizeValueType rowValues = length * static_cast<SizeValueType>(m_ValuesPerVoxel);
-      AccumulatorType *   slot = this->CarryRow(rowStart);
-      std::copy_n(slot, rowValues, this->Row(rowStart));
-      std::fill_n(slot, rowValues, AccumulatorType{ 0 });
+      std::copy_n(this->CarryRow(rowStart), length * static_cast<SizeValueType>(m_ValuesPerVoxel), this->Row(rowStart));
     });
+    for (IndexValueType slice = arriving.GetIndex(SliceAxis); slice <= arriving.GetUpperIndex()[SliceAxis]; ++slice)
+    {
+      std::vector<AccumulatorType>().swap(m_Carry[this->CarrySlot(slice)]);
+    }
+  }
+  for (IndexValueType slice = regionEnd; slice < m_CarryEnd; ++slice)
+  {
+    std::vector<AccumulatorType> & slot = m_Carry[this->CarrySlot(slice)];
+    if (slot.empty())
+    {
+      slot.assign(this->GetSliceValues(), AccumulatorType{ 0 });
+    }
   }
   return m_CarryEnd;
 }
@@ -172,8 +182,14 @@ template <typename TStack, typename TOutputImage>
 auto
 PatchMergeAccumulator<TStack, TOutputImage>::CarryRow(const IndexType & rowStart) const -> AccumulatorType *
 {
-  const OffsetValueType slot = ((rowStart[SliceAxis] % m_CarryRingSlices) + m_CarryRingSlices) % m_CarryRingSlices;
-  return m_Carry + (slot * m_SliceVoxels + this->VoxelInSlice(rowStart)) * m_ValuesPerVoxel;
+  return m_Carry[this->CarrySlot(rowStart[SliceAxis])].data() + this->VoxelInSlice(rowStart) * m_ValuesPerVoxel;
+}
+
+template <typename TStack, typename TOutputImage>
+SizeValueType
+PatchMergeAccumulator<TStack, TOutputImage>::CarrySlot(IndexValueType slice) const
+{
+  return static_cast<SizeValueType>(((slice % m_CarryRingSlices) + m_CarryRingSlices) % m_CarryRingSlices);
 }
 
 template <typename TStack, typename TOutputImage>

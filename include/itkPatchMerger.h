@@ -207,8 +207,9 @@ private:
    * the slices after it (docs/design.md section 5), kept for the adjacent division. */
   struct CarriedSums
   {
-    /** A ring of P-1 slices of the request's other axes, keyed by slice index. */
-    std::vector<AccumulatorValueType> sums{};
+    /** A ring of P-1 slots keyed by slice index; a slot holds one slice of
+     * the request's other axes while that slice is carried, else nothing. */
+    typename AccumulatorType::CarrySlots sums{};
     /** The slices held: [end of the last request, end of its last line) x the request's other axes. */
     OutputImageRegionType region{};
     /** Lines up to this grid position on the slowest axis are already scattered. */

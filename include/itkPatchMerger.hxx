@@ -178,7 +178,7 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
     this->PullPatches(first, first + lineLength - 1);
     if (this->StackHoldsEveryLine(lines))
     {
-      m_CarriedSums.sums = std::vector<AccumulatorValueType>();
+      m_CarriedSums.sums.clear();
       this->MergeRowByRow(accumulator, lines);
       this->ReleaseStackIfFlagged();
       return;
@@ -249,7 +249,7 @@ PatchMerger<TInputImage, TOutputImage>::KeepCarry(const OutputImageRegionType & 
   }
   else
   {
-    m_CarriedSums.sums = std::vector<AccumulatorValueType>();
+    m_CarriedSums.sums.clear();
   }
 }
 
@@ -488,8 +488,10 @@ PatchMerger<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent inde
   os << indent
      << "BackgroundValue: " << static_cast<typename NumericTraits<OutputPixelType>::PrintType>(m_BackgroundValue)
      << std::endl;
-  os << indent << "CarriedSums: " << m_CarriedSums.region << " (" << m_CarriedSums.sums.size()
-     << " values, lines through slowest-axis position " << m_CarriedSums.lastLinePosition << ")" << std::endl;
+  const auto heldSlices = std::count_if(
+    m_CarriedSums.sums.begin(), m_CarriedSums.sums.end(), [](const auto & slot) { return !slot.empty(); });
+  os << indent << "CarriedSums: " << m_CarriedSums.region << " (" << heldSlices
+     << " slices held, lines through slowest-axis position " << m_CarriedSums.lastLinePosition << ")" << std::endl;
 }
 } // end namespace itk
 

@@ -32,6 +32,8 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <sstream>
+#include <string>
 
 namespace
 {
@@ -205,6 +207,56 @@ TEST(PatchMergerStreaming, StreamedDivisionsAreBitIdenticalAndPullOnlyOverlappin
         }
       }
     }
+  }
+}
+
+/** The carried slices the merger holds, as its PrintSelf reports them ("CarriedSums: ... (N slices held"). */
+long
+CarriedSlicesHeld(const itk::Object * merger)
+{
+  std::ostringstream printed;
+  merger->Print(printed);
+  const std::string text = printed.str();
+  const auto        held = text.find(" slices held");
+  const auto        open = text.rfind('(', held);
+  return held == std::string::npos ? -1 : std::stol(text.substr(open + 1, held - open - 1));
+}
+
+TEST(PatchMergerStreaming, OnlyTheSlicesCarriedAreHeldBetweenDivisions)
+{
+  // After each division the merger holds exactly the slices that the last
+  // line over the division reaches past its end (not a whole ring of P-1).
+  for (const unsigned int divisions : { 2u, 3u, 5u, 7u, 29u })
+  {
+    SCOPED_TRACE("divisions " + std::to_string(divisions));
+    Pipeline p = MakePipeline(Weighting::Gaussian);
+    auto     streamer = itk::StreamingImageFilter<ImageType, ImageType>::New();
+    streamer->SetInput(p.merger->GetOutput());
+    streamer->SetNumberOfStreamDivisions(divisions);
+    const auto &              grid = p.extractor->GetPatchGrid();
+    const itk::IndexValueType imageStart = p.image->GetLargestPossibleRegion().GetIndex(2);
+    const auto imageEnd = imageStart + static_cast<itk::IndexValueType>(p.image->GetLargestPossibleRegion().GetSize(2));
+    std::vector<long> expected;
+    std::vector<long> held;
+    p.merger->AddObserver(itk::EndEvent(), [&](const itk::EventObject &) {
+      const auto &        region = p.merger->GetOutput()->GetRequestedRegion();
+      const auto          end = region.GetUpperIndex()[2] + 1;
+      itk::IndexValueType lastLineEnd = end;
+      for (itk::SizeValueType j = 0; j < grid.GetGridSize()[2]; ++j)
+      {
+        const auto start = imageStart + grid.GetAxisLayout(2).GetStart(j);
+        if (start < end)
+        {
+          lastLineEnd = std::min(start + static_cast<itk::IndexValueType>(grid.GetPatchSize()[2]), imageEnd);
+        }
+      }
+      expected.push_back(std::max<long>(lastLineEnd - end, 0));
+      held.push_back(CarriedSlicesHeld(p.merger));
+    });
+    streamer->Update();
+    EXPECT_EQ(held, expected);
+    EXPECT_GT(*std::max_element(expected.begin(), expected.end()), 0);
+    EXPECT_EQ(held.back(), 0); // nothing is kept after the last division
   }
 }
 
