@@ -152,14 +152,9 @@ itkPatchByPatchClass::GenerateOutputInformation()
 itkPatchByPatchTemplate void
 itkPatchByPatchClass::EnlargeOutputRequestedRegion(DataObject * data)
 {
-  auto *     output = dynamic_cast<OutputImageType *>(data);
-  RegionType region = output->GetRequestedRegion();
-  for (unsigned int d = 0; d < PatchDimension; ++d)
-  {
-    region.SetIndex(d, output->GetLargestPossibleRegion().GetIndex(d));
-    region.SetSize(d, output->GetLargestPossibleRegion().GetSize(d));
-  }
-  output->SetRequestedRegion(region);
+  auto * output = dynamic_cast<OutputImageType *>(data);
+  output->SetRequestedRegion(
+    PatchStreamingDetail::WholePatches(output->GetRequestedRegion(), output->GetLargestPossibleRegion()));
 }
 
 itkPatchByPatchTemplate void
@@ -171,12 +166,8 @@ itkPatchByPatchClass::GenerateInputRequestedRegion()
   {
     return;
   }
-  typename InputImageType::RegionType region = stack->GetLargestPossibleRegion();
-  const RegionType &                  requested = this->GetOutput()->GetRequestedRegion();
-  region.SetIndex(PatchDimension, requested.GetIndex(PatchDimension));
-  region.SetSize(PatchDimension, requested.GetSize(PatchDimension));
-  region.Crop(stack->GetLargestPossibleRegion());
-  stack->SetRequestedRegion(region);
+  stack->SetRequestedRegion(
+    PatchStreamingDetail::WholePatches(this->GetOutput()->GetRequestedRegion(), stack->GetLargestPossibleRegion()));
 }
 
 itkPatchByPatchTemplate void

@@ -61,6 +61,24 @@ GetStackPatchGrid(const PatchGrid<VDimension> & setGrid, const TStack & stack)
   return grid;
 }
 
+namespace PatchStreamingDetail
+{
+/** The whole patches of the stack region `region`: every patch axis (all but
+ * the last) spans `largest`'s, the patch axis keeps `region`'s range, cropped
+ * to `largest`. What a filter that works patch by patch requests and computes. */
+template <typename TRegion>
+TRegion
+WholePatches(const TRegion & region, const TRegion & largest)
+{
+  constexpr unsigned int PatchAxis = TRegion::ImageDimension - 1;
+  TRegion                whole = largest;
+  whole.SetIndex(PatchAxis, region.GetIndex(PatchAxis));
+  whole.SetSize(PatchAxis, region.GetSize(PatchAxis));
+  whole.Crop(largest);
+  return whole;
+}
+} // end namespace PatchStreamingDetail
+
 /** \class PatchStackGrid
  * \brief The grid a stack filter works with: the one set by the user, else
  * the one read from its input stack (PatchMerger, SeparableGaussianWeighting,

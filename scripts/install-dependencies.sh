@@ -10,6 +10,7 @@ packages=(
   clang libclang-rt-14-dev # the libFuzzer target (scripts/fuzz.sh)
   libcli11-dev libvtk9-dev # PatchwiseFilter: its argument parser and its preview picture
   libexpat1-dev            # the test of its 3D Slicer XML
+  libtorch-dev python3-torch python3-numpy # TorchScriptPatchImageFilter; its test networks and PyTorch reference
   "$@"
 )
 

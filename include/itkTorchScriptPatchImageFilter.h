@@ -1,0 +1,197 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkTorchScriptPatchImageFilter_h
+#define itkTorchScriptPatchImageFilter_h
+
+#include "itkImageToImageFilter.h"
+#include "itkPatchGrid.h"
+#include "itkPatchStackGrid.h"
+#include "itkPatchStreamingCompatibility.h"
+#include "itkTorchScriptModel.h"
+
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace itk
+{
+/** \class TorchScriptPatchImageFilter
+ * \brief Runs a TorchScript network (exported from PyTorch) on the patches of
+ * an (N+1)-D patch stack, in batches: stack in, stack of the network's outputs out.
+ *
+ * The input is a float stack of scalar or multi-component patches (Image or
+ * VectorImage, as PatchExtractor makes it); each batch of up to BatchSize
+ * patches is handed to the network as the tensor (B, C_in, P_{N-1}, ..., P_0):
+ * PyTorch's channels-first order, the slowest image axis first (for a 3-D
+ * patch: (B, C, D, H, W) with W along ITK's axis 0). For a scalar stack that
+ * tensor is a view of the stack's buffer, not a copy. The network returns
+ * (B, C_out, P_{N-1}, ..., P_0) (a tensor, or a tuple of tensors of which
+ * OutputIndex is used), which becomes the output stack: an Image for C_out = 1,
+ * a VectorImage of C_out components otherwise. Spacing, origin, direction and
+ * the patch grid (the PatchGrid_* metadata) carry through, so a PatchMerger
+ * downstream merges the output with the input's grid.
+ *
+ * C_out is known after UpdateOutputInformation(): the network is loaded and
+ * run once on one zero patch, unless SetNumberOfOutputChannels() gave it.
+ *
+ * With MirrorAxes (ITK axis numbers), each batch runs on every combination of
+ * flips of those axes, each result is flipped back and their mean is the
+ * output: test-time augmentation by mirroring, as nnU-Net does it (2^k passes).
+ *
+ * Streaming: only the patches of the requested stack region run, whole
+ * patches (EnlargeOutputRequestedRegion), reading the same patches of the
+ * input (GenerateInputRequestedRegion). Behind a PatchMerger that is one patch
+ * line per request, so each patch runs once per update, also when a writer
+ * streams the merger's output in divisions. Patches a mask-restricted grid
+ * skips do not run (their output is zero). An IterationEvent is invoked before
+ * each batch; GetCurrentBatchStart() and GetCurrentBatchSize() tell which patches.
+ *
+ * Threads: libtorch's intra-op threads are set to the filter's number of work
+ * units before each update (process-wide, as at::set_num_threads is).
+ *
+ * Errors are itk::ExceptionObjects naming the problem: no model file, a file
+ * that is not TorchScript, a device that is not available, a BatchSize of 0,
+ * a network that rejects the input (the shape is given), an output whose
+ * spatial size is not the patch size, C_out > 1 with a scalar output stack.
+ *
+ * Built when libtorch is found at configure time (PatchStreaming_HAS_TORCH).
+ *
+ * \sa TorchScriptModel, PatchByPatchImageFilter, PatchExtractor, PatchMerger, ComponentArgmaxImageFilter
+ * \ingroup PatchStreaming
+ */
+template <typename TInputImage, typename TOutputImage = TInputImage>
+class ITK_TEMPLATE_EXPORT TorchScriptPatchImageFilter : public ImageToImageFilter<TInputImage, TOutputImage>
+{
+public:
+  ITK_DISALLOW_COPY_AND_MOVE(TorchScriptPatchImageFilter);
+
+  using Self = TorchScriptPatchImageFilter;
+  using Superclass = ImageToImageFilter<TInputImage, TOutputImage>;
+  using Pointer = SmartPointer<Self>;
+  using ConstPointer = SmartPointer<const Self>;
+
+  itkNewMacro(Self);
+  itkOverrideGetNameOfClassMacro(TorchScriptPatchImageFilter);
+
+  static constexpr unsigned int ImageDimension = TInputImage::ImageDimension;
+  static constexpr unsigned int PatchDimension = ImageDimension - 1;
+  static_assert(TOutputImage::ImageDimension == ImageDimension, "input and output stacks have the same dimension");
+  static_assert(std::is_same<typename NumericTraits<typename TInputImage::PixelType>::ValueType, float>::value &&
+                  std::is_same<typename NumericTraits<typename TOutputImage::PixelType>::ValueType, float>::value,
+                "the network reads and writes float patches");
+
+  using InputImageType = TInputImage;
+  using OutputImageType = TOutputImage;
+  using RegionType = typename OutputImageType::RegionType;
+  using PatchGridType = PatchGrid<PatchDimension>;
+  using ModelType = TorchScriptModel;
+
+  /** The TorchScript file (torch.jit.save of a scripted or traced module); loaded in UpdateOutputInformation(). */
+  itkSetStringMacro(ModelFileName);
+  itkGetStringMacro(ModelFileName);
+
+  /** The device the network runs on: "cpu" (default) or "cuda:N" when libtorch has CUDA. */
+  itkSetStringMacro(Device);
+  itkGetStringMacro(Device);
+
+  /** Patches per forward pass; default 4; 0 throws at the next update. */
+  itkSetMacro(BatchSize, SizeValueType);
+  itkGetConstMacro(BatchSize, SizeValueType);
+
+  /** The ITK axes (0 to N-1) to mirror for test-time augmentation; none by default. */
+  void
+  SetMirrorAxes(const std::vector<unsigned int> & axes);
+  const std::vector<unsigned int> &
+  GetMirrorAxes() const
+  {
+    return m_MirrorAxes;
+  }
+
+  /** Which output of a network returning a tuple is used; 0 by default. */
+  itkSetMacro(OutputIndex, unsigned int);
+  itkGetConstMacro(OutputIndex, unsigned int);
+
+  /** C_out, when known; 0 (default) runs the network once on a zero patch to find it. */
+  itkSetMacro(NumberOfOutputChannels, unsigned int);
+  itkGetConstMacro(NumberOfOutputChannels, unsigned int);
+
+  /** The network: loaded from ModelFileName in UpdateOutputInformation(), or
+   * one the caller loaded (then leave ModelFileName empty), for example to
+   * share it between filters. */
+  itkSetObjectMacro(Model, ModelType);
+  itkGetConstObjectMacro(Model, ModelType);
+
+  /** The first stack index and the number of patches of the batch being run (for an IterationEvent observer). */
+  itkGetConstMacro(CurrentBatchStart, SizeValueType);
+  itkGetConstMacro(CurrentBatchSize, SizeValueType);
+
+  /** The grid the stack was cut with (set, or read from the stack's MetaDataDictionary). */
+  itkPatchStackGridMacro(PatchGridType);
+
+protected:
+  TorchScriptPatchImageFilter();
+  ~TorchScriptPatchImageFilter() override = default;
+
+  void
+  PrintSelf(std::ostream & os, Indent indent) const override;
+
+  /** Checks BatchSize and the model file name. */
+  void
+  VerifyPreconditions() ITKv5_CONST override;
+
+  /** Loads the network (when its file or device changed), finds C_out and
+   * sets the output's number of components and the grid metadata. */
+  void
+  GenerateOutputInformation() override;
+
+  /** The requested patches, whole: every patch axis set to the patch size. */
+  void
+  EnlargeOutputRequestedRegion(DataObject * output) override;
+
+  /** The same patches of the input stack, whole. */
+  void
+  GenerateInputRequestedRegion() override;
+
+  /** Runs the network on the requested patches, BatchSize at a time. */
+  void
+  GenerateData() override;
+
+private:
+  /** Runs patches first..first+count-1 (all kept) as one batch into the output buffer. */
+  void
+  RunBatch(SizeValueType first, SizeValueType count);
+
+  typename ModelType::Pointer    m_Model{};
+  std::string                    m_ModelFileName{};
+  std::string                    m_Device{ "cpu" };
+  SizeValueType                  m_BatchSize{ 4 };
+  std::vector<unsigned int>      m_MirrorAxes{};
+  unsigned int                   m_OutputIndex{ 0 };
+  unsigned int                   m_NumberOfOutputChannels{ 0 };
+  unsigned int                   m_ProbedOutputChannels{ 0 };
+  PatchStackGrid<PatchDimension> m_PatchGrid{};
+  SizeValueType                  m_CurrentBatchStart{ 0 };
+  SizeValueType                  m_CurrentBatchSize{ 0 };
+};
+} // end namespace itk
+
+#ifndef ITK_MANUAL_INSTANTIATION
+#  include "itkTorchScriptPatchImageFilter.hxx"
+#endif
+
+#endif

@@ -1,0 +1,326 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "itkTorchScriptModel.h"
+
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+#include <torch/script.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace itk
+{
+struct TorchScriptModel::Module
+{
+  torch::jit::Module module{};
+  torch::Device      device{ torch::kCPU };
+  bool               loaded{ false };
+};
+
+namespace
+{
+std::string
+ShapeText(c10::IntArrayRef sizes)
+{
+  std::ostringstream text;
+  text << "(";
+  for (size_t i = 0; i < sizes.size(); ++i)
+  {
+    text << (i > 0 ? ", " : "") << sizes[i];
+  }
+  text << ")";
+  return text.str();
+}
+
+/** The tensor shape of a batch: (B, C, P_{N-1}, ..., P_0), channels first. */
+std::vector<int64_t>
+ChannelsFirstShape(int64_t patches, int64_t channels, const std::vector<SizeValueType> & patchSize)
+{
+  std::vector<int64_t> shape{ patches, channels };
+  shape.insert(shape.end(), patchSize.rbegin(), patchSize.rend());
+  return shape;
+}
+
+/** The output tensor `index` of what the module returned: the tensor itself, or an element of a tuple or list. */
+torch::Tensor
+SelectOutput(const torch::jit::IValue & returned, unsigned int index)
+{
+  torch::jit::IValue selected = returned;
+  if (returned.isTuple() || returned.isList())
+  {
+    const std::vector<torch::jit::IValue> elements =
+      returned.isTuple() ? returned.toTupleRef().elements().vec() : returned.toListRef().vec();
+    if (index >= elements.size())
+    {
+      itkGenericExceptionMacro(<< "OutputIndex = " << index << ", but the module returns " << elements.size()
+                               << " outputs: expected an index below " << elements.size());
+    }
+    selected = elements[index];
+  }
+  else if (index != 0)
+  {
+    itkGenericExceptionMacro(<< "OutputIndex = " << index
+                             << ", but the module returns a single output: expected 0 (or a module returning a tuple)");
+  }
+  if (!selected.isTensor())
+  {
+    itkGenericExceptionMacro(<< "the module's output " << index << " is a " << selected.tagKind()
+                             << ", expected a tensor (B, C_out, spatial...)");
+  }
+  return selected.toTensor();
+}
+} // namespace
+
+TorchScriptModel::TorchScriptModel()
+  : m_Module(std::make_unique<Module>())
+{}
+
+TorchScriptModel::~TorchScriptModel() = default;
+
+void
+TorchScriptModel::Load(const std::string & fileName, const std::string & device)
+{
+  m_Module->loaded = false;
+  if (!std::ifstream(fileName).good())
+  {
+    itkExceptionMacro(<< "ModelFileName \"" << fileName << "\" cannot be read: expected a TorchScript file (.pt)");
+  }
+  torch::Device parsed{ torch::kCPU };
+  try
+  {
+    parsed = torch::Device(device);
+  }
+  catch (const c10::Error &)
+  {
+    itkExceptionMacro(<< "Device \"" << device << "\" is not a device name: expected cpu or cuda:N");
+  }
+  if (!parsed.is_cpu() && !(parsed.is_cuda() && torch::cuda::is_available()))
+  {
+    itkExceptionMacro(<< "Device \"" << device << "\" is not available: this libtorch "
+                      << (torch::cuda::is_available() ? "has CUDA devices, but only cpu and cuda:N are supported"
+                                                      : "has no CUDA device; use cpu"));
+  }
+  try
+  {
+    m_Module->module = torch::jit::load(fileName, parsed);
+  }
+  catch (const c10::Error & error)
+  {
+    itkExceptionMacro(<< "ModelFileName \"" << fileName
+                      << "\" is not a TorchScript module libtorch can load (save one with torch.jit.script or "
+                         "torch.jit.trace, then .save()): "
+                      << error.what_without_backtrace());
+  }
+  m_Module->module.eval();
+  m_Module->device = parsed;
+  m_Module->loaded = true;
+  m_FileName = fileName;
+  m_Device = device;
+  this->Modified();
+}
+
+bool
+TorchScriptModel::IsLoaded() const
+{
+  return m_Module->loaded;
+}
+
+void
+TorchScriptModel::SetNumberOfThreads(unsigned int threads)
+{
+  at::set_num_threads(static_cast<int>(std::max(threads, 1u)));
+}
+
+bool
+TorchScriptModel::IsCudaAvailable()
+{
+  return torch::cuda::is_available();
+}
+
+namespace
+{
+/** One forward pass on `batch`; the selected output on the CPU as float. */
+torch::Tensor
+RunModule(torch::jit::Module & module, const torch::Device & device, const torch::Tensor & batch, unsigned int index)
+{
+  torch::jit::IValue returned;
+  try
+  {
+    returned = module.forward({ batch.to(device) });
+  }
+  catch (const std::exception & error)
+  {
+    const auto * torchError = dynamic_cast<const c10::Error *>(&error);
+    itkGenericExceptionMacro(<< "the module rejects an input tensor of shape " << ShapeText(batch.sizes())
+                             << " (B, C_in, spatial...): "
+                             << (torchError ? torchError->what_without_backtrace() : error.what()));
+  }
+  return SelectOutput(returned, index).to(torch::kCPU, torch::kFloat);
+}
+
+/** Throws unless `output` is (B, channels, spatial of `input`); channels 0 accepts any. */
+void
+CheckOutputShape(const torch::Tensor & output, const torch::Tensor & input, int64_t channels)
+{
+  bool matches =
+    output.dim() == input.dim() && output.size(0) == input.size(0) && (channels == 0 || output.size(1) == channels);
+  for (int64_t d = 2; matches && d < input.dim(); ++d)
+  {
+    matches = output.size(d) == input.size(d);
+  }
+  if (!matches)
+  {
+    itkGenericExceptionMacro(<< "the module returned a tensor of shape " << ShapeText(output.sizes())
+                             << " for an input of shape " << ShapeText(input.sizes()) << "; expected (B, "
+                             << (channels == 0 ? std::string("C_out") : std::to_string(channels)) << ", the patch size "
+                             << ShapeText(input.sizes().slice(2)) << ")");
+  }
+}
+/** The shape of a batch as ITK stores it: (B, P_{N-1}, ..., P_0, channels), channels last. */
+std::vector<int64_t>
+ChannelsLastShape(const TorchScriptModel::BatchShape & shape, int64_t channels)
+{
+  std::vector<int64_t> sizes{ static_cast<int64_t>(shape.Patches) };
+  sizes.insert(sizes.end(), shape.PatchSize.rbegin(), shape.PatchSize.rend());
+  sizes.push_back(channels);
+  return sizes;
+}
+
+/** The batch as the module takes it, (B, C, P_{N-1}, ..., P_0): a view of ITK's buffer for one channel, else a copy. */
+torch::Tensor
+ChannelsFirstView(const float * input, const TorchScriptModel::BatchShape & shape)
+{
+  const auto           dimension = static_cast<int64_t>(shape.PatchSize.size());
+  std::vector<int64_t> toChannelsFirst{ 0, dimension + 1 };
+  for (int64_t d = 1; d <= dimension; ++d)
+  {
+    toChannelsFirst.push_back(d);
+  }
+  // from_blob takes a mutable pointer; the module gets the tensor as its input and, as PyTorch
+  // modules do, does not write to it.
+  const torch::Tensor batch =
+    torch::from_blob(const_cast<float *>(input), ChannelsLastShape(shape, shape.Components)).permute(toChannelsFirst);
+  return shape.Components > 1 ? batch.contiguous() : batch;
+}
+
+/** The mean of the module's outputs over every combination of flips of `mirrorDims`, each flipped back. */
+torch::Tensor
+MirrorAveraged(torch::jit::Module &         module,
+               const torch::Device &        device,
+               const torch::Tensor &        batch,
+               const std::vector<int64_t> & mirrorDims,
+               unsigned int                 index,
+               unsigned int                 outputChannels)
+{
+  torch::Tensor      sum;
+  const unsigned int combinations = 1u << mirrorDims.size();
+  for (unsigned int combination = 0; combination < combinations; ++combination)
+  {
+    std::vector<int64_t> flipped;
+    for (size_t i = 0; i < mirrorDims.size(); ++i)
+    {
+      if (combination & (1u << i))
+      {
+        flipped.push_back(mirrorDims[i]);
+      }
+    }
+    torch::Tensor result = RunModule(module, device, flipped.empty() ? batch : batch.flip(flipped), index);
+    CheckOutputShape(result, batch, outputChannels);
+    result = flipped.empty() ? result : result.flip(flipped);
+    sum = combination == 0 ? result : sum + result;
+  }
+  return combinations > 1 ? sum / static_cast<double>(combinations) : sum;
+}
+} // namespace
+
+unsigned int
+TorchScriptModel::ProbeOutputChannels(const BatchShape & shape) const
+{
+  if (!m_Module->loaded)
+  {
+    itkExceptionMacro(<< "no module is loaded: call Load() first");
+  }
+  try
+  {
+    c10::InferenceMode  inference;
+    const torch::Tensor zeros = torch::zeros(ChannelsFirstShape(1, shape.Components, shape.PatchSize));
+    const torch::Tensor output = RunModule(m_Module->module, m_Module->device, zeros, m_OutputIndex);
+    CheckOutputShape(output, zeros, 0);
+    return static_cast<unsigned int>(output.size(1));
+  }
+  catch (const c10::Error & error)
+  {
+    itkExceptionMacro(<< "libtorch failed on one zero patch: " << error.what_without_backtrace());
+  }
+}
+
+void
+TorchScriptModel::Forward(const float *                     input,
+                          const BatchShape &                shape,
+                          const std::vector<unsigned int> & mirrorAxes,
+                          unsigned int                      outputChannels,
+                          float *                           output) const
+{
+  if (!m_Module->loaded)
+  {
+    itkExceptionMacro(<< "no module is loaded: call Load() first");
+  }
+  // Test-time augmentation: the tensor dim of ITK axis a is 2 + N-1-a.
+  const auto           dimension = static_cast<int64_t>(shape.PatchSize.size());
+  std::vector<int64_t> mirrorDims;
+  for (const unsigned int axis : mirrorAxes)
+  {
+    if (axis >= shape.PatchSize.size())
+    {
+      itkExceptionMacro(<< "MirrorAxes contains " << axis << "; the patches have axes 0 to " << dimension - 1);
+    }
+    mirrorDims.push_back(2 + dimension - 1 - static_cast<int64_t>(axis));
+  }
+  // Back to ITK's channels-last layout, written straight into the output buffer.
+  std::vector<int64_t> toChannelsLast{ 0 };
+  for (int64_t d = 2; d < dimension + 2; ++d)
+  {
+    toChannelsLast.push_back(d);
+  }
+  toChannelsLast.push_back(1);
+  try
+  {
+    c10::InferenceMode  inference;
+    const torch::Tensor batch = ChannelsFirstView(input, shape);
+    const torch::Tensor mean =
+      MirrorAveraged(m_Module->module, m_Module->device, batch, mirrorDims, m_OutputIndex, outputChannels);
+    torch::from_blob(output, ChannelsLastShape(shape, outputChannels)).copy_(mean.permute(toChannelsLast));
+  }
+  catch (const c10::Error & error)
+  {
+    itkExceptionMacro(<< "libtorch failed on a batch of " << shape.Patches
+                      << " patches: " << error.what_without_backtrace());
+  }
+}
+
+void
+TorchScriptModel::PrintSelf(std::ostream & os, Indent indent) const
+{
+  Superclass::PrintSelf(os, indent);
+  os << indent << "FileName: " << m_FileName << std::endl;
+  os << indent << "Device: " << m_Device << std::endl;
+  os << indent << "Loaded: " << (m_Module->loaded ? "yes" : "no") << std::endl;
+  os << indent << "OutputIndex: " << m_OutputIndex << std::endl;
+}
+} // end namespace itk

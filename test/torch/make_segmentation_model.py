@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+"""Makes the small 3-D segmentation networks the tests, the benchmark and the demo run.
+
+Each is a few 3-D convolutions with fixed, seeded weights, saved with
+``torch.jit.script``: input ``(B, C_in, D, H, W)`` float intensities (the T1
+volume's 0..255 range), output ``(B, classes, D, H, W)`` class probabilities
+(softmax over the channel axis), the spatial size kept (padding 1).
+
+Usage: make_segmentation_model.py DIRECTORY
+writes into DIRECTORY:
+  segmentation.pt           1 channel in, 3 classes out (the test and demo model)
+  segmentation_2channel.pt  2 channels in, 3 classes out
+  segmentation_tuple.pt     1 channel in; returns (probabilities, logits)
+  segmentation_16class.pt   1 channel in, 16 classes out (the benchmark's)
+  segmentation_pooled.pt    1 channel in, 3 classes out at half the spatial size (a wrong model)
+"""
+import os
+import sys
+from typing import Tuple
+
+import torch
+
+
+class SegmentationNetwork(torch.nn.Module):
+    """conv 3x3x3 -> ReLU -> conv 3x3x3 -> ReLU -> conv 1x1x1 -> softmax over classes."""
+
+    def __init__(self, in_channels: int, classes: int, width: int = 8) -> None:
+        super().__init__()
+        self.features = torch.nn.Sequential(
+            torch.nn.Conv3d(in_channels, width, 3, padding=1),
+            torch.nn.ReLU(),
+            torch.nn.Conv3d(width, width, 3, padding=1),
+            torch.nn.ReLU(),
+        )
+        self.head = torch.nn.Conv3d(width, classes, 1)
+
+    def logits(self, image: torch.Tensor) -> torch.Tensor:
+        # Intensities 0..255 to about -2..2, then the convolutions.
+        return self.head(self.features((image - 128.0) / 64.0))
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.logits(image), dim=1)
+
+
+class TupleSegmentationNetwork(SegmentationNetwork):
+    """The same network returning (probabilities, logits), as multi-output models do."""
+
+    def forward(self, image: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:  # type: ignore[override]
+        logits = self.logits(image)
+        return torch.softmax(logits, dim=1), logits
+
+
+class PooledSegmentationNetwork(SegmentationNetwork):
+    """A wrong model for the tests: its output has half the input's spatial size."""
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.max_pool3d(torch.softmax(self.logits(image), dim=1), 2)
+
+
+def make(network_class, in_channels: int, classes: int, seed: int) -> torch.jit.ScriptModule:
+    torch.manual_seed(seed)
+    network = network_class(in_channels, classes)
+    with torch.no_grad():
+        # Larger head weights: confident, spatially varying classes rather than a near-uniform softmax.
+        network.head.weight.mul_(4.0)
+    return torch.jit.script(network.eval())
+
+
+def main() -> int:
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    directory = sys.argv[1]
+    os.makedirs(directory, exist_ok=True)
+    models = {
+        "segmentation.pt": (SegmentationNetwork, 1, 3, 20),
+        "segmentation_2channel.pt": (SegmentationNetwork, 2, 3, 21),
+        "segmentation_tuple.pt": (TupleSegmentationNetwork, 1, 3, 20),
+        "segmentation_16class.pt": (SegmentationNetwork, 1, 16, 22),
+        "segmentation_pooled.pt": (PooledSegmentationNetwork, 1, 3, 20),
+    }
+    for name, (network_class, in_channels, classes, seed) in models.items():
+        make(network_class, in_channels, classes, seed).save(os.path.join(directory, name))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
