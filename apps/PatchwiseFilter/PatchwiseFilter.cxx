@@ -22,6 +22,9 @@
 #include "PatchwiseFilterOptions.h"
 #include "PatchwisePreview.h"
 #include "PatchwiseRun.h"
+#ifdef PatchwiseFilter_HAS_TORCH
+#  include "PatchwiseNetworkRun.h"
+#endif
 #include "SlicerModuleDescription.h"
 
 #include "itkBMPImageIOFactory.h"
@@ -109,6 +112,23 @@ CheckPreviewSlice(const PatchwiseFilterSettings & settings, const itk::ImageIOBa
   }
 }
 
+/** The network with --model, else --process, on images of type TImage. */
+template <typename TImage>
+PatchwiseRunResult<TImage::ImageDimension>
+RunPipeline(const PatchwiseFilterSettings & settings,
+            unsigned int                    components,
+            const std::string &             outputFile,
+            PatchwiseProgressBar *          progress)
+{
+#ifdef PatchwiseFilter_HAS_TORCH
+  if (!settings.model.empty())
+  {
+    return RunNetwork<TImage>(settings, components, outputFile, progress);
+  }
+#endif
+  return RunPatchwise<TImage>(settings, components, outputFile, progress);
+}
+
 /** Runs on a VDimension-D image; returns the summary the progress prints at its end. */
 template <unsigned int VDimension>
 std::string
@@ -124,19 +144,22 @@ RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & 
   }
   const auto result =
     components == 1
-      ? RunPatchwise<itk::Image<float, VDimension>>(settings, components, output.GetTemporaryPath(), progress)
-      : RunPatchwise<itk::VectorImage<float, VDimension>>(settings, components, output.GetTemporaryPath(), progress);
+      ? RunPipeline<itk::Image<float, VDimension>>(settings, components, output.GetTemporaryPath(), progress)
+      : RunPipeline<itk::VectorImage<float, VDimension>>(settings, components, output.GetTemporaryPath(), progress);
 
   const auto &       grid = result.grid;
   std::ostringstream what;
   what << "grid " << Joined(grid.GetGridSize(), VDimension) << " = " << grid.GetNumberOfPatches() << " patches of "
        << Joined(grid.GetPatchSize(), VDimension) << " voxels, overlap " << Joined(grid.GetPatchOverlap(), VDimension)
-       << ", " << settings.borderMode << " border; " << result.process.ToString() << "; " << settings.weighting
-       << " weighting";
+       << ", " << settings.borderMode << " border; " << result.processing << "; " << settings.weighting << " weighting";
   if (preview)
   {
-    const auto slices = MakePreviewSlices<VDimension>(
-      settings.input, output.GetTemporaryPath(), grid, result.windows, settings.previewAxis, settings.previewSlice);
+    const auto slices =
+      MakePreviewSlices<VDimension>(settings.input,
+                                    output.GetTemporaryPath(),
+                                    grid,
+                                    result.windows,
+                                    PreviewChoice{ settings.previewAxis, settings.previewSlice, result.labels });
     WritePreviewPicture("PatchwiseFilter: " + what.str(), slices, preview->GetTemporaryPath());
     preview->Commit();
   }

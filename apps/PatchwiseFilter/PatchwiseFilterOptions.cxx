@@ -60,6 +60,30 @@ const CLI::Validator Fraction(
   },
   "in [0, 1)");
 
+/** "cpu", "cuda" or "cuda:N": the devices libtorch names. */
+const CLI::Validator Device(
+  [](const std::string & text) {
+    std::size_t digits = 0;
+    if (text.rfind("cuda:", 0) == 0)
+    {
+      digits = text.find_first_not_of("0123456789", 5) == std::string::npos ? text.size() - 5 : 0;
+    }
+    return text == "cpu" || text == "cuda" || digits > 0 ? std::string()
+                                                         : text + " is not cpu, cuda or cuda:N (N a device number)";
+  },
+  "cpu|cuda:N");
+
+/** An existing file, when the program can run one. */
+const CLI::Validator ModelFile(
+  [](const std::string & text) {
+#ifdef PatchwiseFilter_HAS_TORCH
+    return CLI::ExistingFile(text);
+#else
+    return text + ": this PatchwiseFilter was built without libtorch; install libtorch-dev and rebuild";
+#endif
+  },
+  "FILE.pt");
+
 const CLI::Validator PngFile(
   [](const std::string & text) {
     return text.size() > 4 && Lowercase(text.substr(text.size() - 4)) == ".png"
@@ -81,6 +105,7 @@ Flags(const std::string & name)
 const std::vector<std::string> BorderModes{ "squeeze", "edge", "adaptive", "crop", "pad" };
 const std::vector<std::string> Paddings{ "constant", "zerofluxneumann", "mirror", "periodic" };
 const std::vector<std::string> Weightings{ "average", "gaussian", "hann", "crop" };
+const std::vector<std::string> OutputTypes{ "probabilities", "labels" };
 } // namespace
 
 PatchwiseFilterOptions::PatchwiseFilterOptions()
@@ -178,6 +203,7 @@ PatchwiseFilterOptions::AddProcessingAndMergingOptions()
              ->check(ProcessSpecification)
              ->default_val("identity"),
            "string");
+  AddNetworkOptions();
 
   m_Groups.emplace_back("Merging", std::vector<SlicerParameter>{});
   Register(m_App
@@ -205,6 +231,50 @@ PatchwiseFilterOptions::AddProcessingAndMergingOptions()
     .constraints = "0 1 0.001";
 }
 
+/** A TorchScript network run on the patches instead of --process (docs/command-line.md). */
+void
+PatchwiseFilterOptions::AddNetworkOptions()
+{
+  auto & s = m_Settings;
+  m_Groups.emplace_back("Network", std::vector<SlicerParameter>{});
+  auto & model = Register(m_App
+                            .add_option(Flags("model"),
+                                        s.model,
+                                        "TorchScript network (torch.jit.save) run on batches of patches instead of "
+                                        "--process; the output is its merged class probabilities or their argmax")
+                            ->check(ModelFile),
+                          "file");
+  model.channel = "input";
+  model.fileExtensions = ".pt";
+  Register(m_App.add_option(Flags("batch-size"), s.batchSize, "Network: patches per forward pass")
+             ->check(CLI::Range(1, 4096))
+             ->default_val(4),
+           "integer")
+    .constraints = "1 64 1";
+  Register(m_App
+             .add_option(Flags("mirror-axes"),
+                         s.mirrorAxes,
+                         "Network: test-time augmentation, the mean over every combination of flips of these ITK "
+                         "axes (0 1 2, or comma-separated); 2^k passes")
+             ->delimiter(',')
+             ->check(CLI::Range(0, 2))
+             ->default_str(""),
+           "integer-vector");
+  Register(m_App.add_option(Flags("device"), s.device, "Network: cpu, or cuda:N when libtorch has CUDA")
+             ->check(Device)
+             ->default_val("cpu"),
+           "string");
+  Register(m_App
+             .add_option(Flags("output-type"),
+                         s.outputType,
+                         "Network: probabilities (the merged classes, one float component each) or labels (their "
+                         "argmax, unsigned char or unsigned short, computed division by division)")
+             ->check(CLI::IsMember(OutputTypes, CLI::ignore_case))
+             ->default_val("probabilities"),
+           "string-enumeration")
+    .elements = OutputTypes;
+}
+
 /** The streaming, the threads and the preview picture. */
 void
 PatchwiseFilterOptions::AddStreamingAndPreviewOptions()
@@ -224,13 +294,15 @@ PatchwiseFilterOptions::AddStreamingAndPreviewOptions()
            "integer");
 
   m_Groups.emplace_back("Preview", std::vector<SlicerParameter>{});
-  Register(m_App
-             .add_option(Flags("preview"),
-                         s.preview,
-                         "Write a PNG picture: input, patch grid, weight map and output of the chosen slices")
-             ->check(PngFile),
-           "file")
-    .channel = "output";
+  auto & preview =
+    Register(m_App
+               .add_option(Flags("preview"),
+                           s.preview,
+                           "Write a PNG picture: input, patch grid, weight map and output of the chosen slices")
+               ->check(PngFile),
+             "file");
+  preview.channel = "output";
+  preview.fileExtensions = ".png";
   Register(m_App
              .add_option(Flags("preview-axis"),
                          s.previewAxis,
@@ -250,7 +322,7 @@ PatchwiseFilterOptions::Register(CLI::Option * option, const std::string & eleme
 {
   option->group(m_Groups.back().first);
   auto & parameters = m_Groups.back().second;
-  parameters.push_back(SlicerParameter{ option, element, {}, {}, {} });
+  parameters.push_back(SlicerParameter{ option, element, {}, {}, {}, {} });
   return parameters.back();
 }
 
@@ -258,4 +330,20 @@ void
 PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
 {
   m_App.parse(argc, argv);
+  const auto & s = m_Settings;
+  if (!s.model.empty() && s.process != "identity")
+  {
+    throw CLI::ValidationError("--model",
+                               "a network and --process " + s.process +
+                                 " exclude each other: the network is what runs on every patch "
+                                 "(give --process identity)");
+  }
+  if (s.model.empty() && s.outputType == "labels")
+  {
+    throw CLI::ValidationError("--output-type", "labels is the argmax of a network's classes: it needs --model");
+  }
+  if (s.model.empty() && !s.mirrorAxes.empty())
+  {
+    throw CLI::ValidationError("--mirror-axes", "mirroring is a network's test-time augmentation: it needs --model");
+  }
 }

@@ -29,13 +29,18 @@ struct PatchwiseFilterSettings
   std::string               input{};
   std::string               output{};
   std::vector<unsigned int> patchSize{};
-  std::vector<unsigned int> overlap{}; // voxels; empty: from overlapFraction
+  std::vector<unsigned int> overlap{};         // voxels; empty: from overlapFraction
   std::string               overlapFraction{}; // decimal text, see PatchwiseDecimal
   std::string               borderMode{};
   std::string               padding{};
   double                    paddingValue{};
   bool                      padOverlap{};
   std::string               process{};
+  std::string               model{}; // TorchScript file; empty: --process runs on every patch
+  unsigned int              batchSize{};
+  std::vector<unsigned int> mirrorAxes{};
+  std::string               device{};
+  std::string               outputType{}; // probabilities or labels
   std::string               weighting{};
   double                    sigmaScale{};
   double                    minimumWeight{};
@@ -53,10 +58,11 @@ struct PatchwiseFilterSettings
 struct SlicerParameter
 {
   const CLI::Option *      option{};
-  std::string              element{};     // integer, double, boolean, string-enumeration, image, file, ...
-  std::string              channel{};     // input or output, for images and files
-  std::vector<std::string> elements{};    // the choices of an enumeration
-  std::string              constraints{}; // "minimum maximum step" for numbers, empty for none
+  std::string              element{};        // integer, double, boolean, string-enumeration, image, file, ...
+  std::string              channel{};        // input or output, for images and files
+  std::vector<std::string> elements{};       // the choices of an enumeration
+  std::string              constraints{};    // "minimum maximum step" for numbers, empty for none
+  std::string              fileExtensions{}; // for files, ".png"
 };
 
 /** The command line: every option registered once, with its Slicer description. */
@@ -65,7 +71,10 @@ class PatchwiseFilterOptions
 public:
   PatchwiseFilterOptions();
 
-  /** Parses argv into the settings; `--xml` and `--help` print and throw CLI::Success. */
+  /** Parses argv into the settings; `--xml` and `--help` print and throw CLI::Success.
+   * Throws CLI::ValidationError for flags that exclude each other (--model
+   * with a --process other than identity; --output-type labels or
+   * --mirror-axes without --model). */
   void
   Parse(int argc, const char * const * argv);
 
@@ -97,6 +106,8 @@ private:
   AddPatchOptions();
   void
   AddProcessingAndMergingOptions();
+  void
+  AddNetworkOptions();
   void
   AddStreamingAndPreviewOptions();
 

@@ -30,8 +30,36 @@
 #include <string>
 #include <vector>
 
+/** Which slices the preview shows, and how it shows the output. */
+struct PreviewChoice
+{
+  int  axis{ -1 };      // -1: one slice across each axis
+  int  slice{ -1 };     // -1: the middle slice
+  bool labels{ false }; // the output is a network's: its labels, or the argmax of its class probabilities
+};
+
+/** The value the preview shows of an output pixel: component 0, or the
+ * label (a label map's value, the argmax of class probabilities, ties to
+ * the lowest class as ComponentArgmaxImageFilter breaks them). */
+template <typename TPixel>
+float
+PreviewOutputValue(const TPixel & pixel, bool labels)
+{
+  const unsigned int components = pixel.Size();
+  if (!labels || components == 1)
+  {
+    return pixel[0];
+  }
+  unsigned int best = 0;
+  for (unsigned int c = 1; c < components; ++c)
+  {
+    best = pixel[c] > pixel[best] ? c : best;
+  }
+  return static_cast<float>(best);
+}
+
 /** The slices the preview shows: a 2-D image itself; for a 3-D image the
- * slice `slice` (-1: the middle one) across `axis` (-1: across each axis).
+ * slice `choice.slice` (-1: the middle one) across `choice.axis` (-1: across each axis).
  * The input and output slices (component 0) are read back from their files
  * with ExtractImageFilter, so a streaming reader reads only the slice; the
  * weight map is the separable normaliser sum_k w_k(x) = prod_d W_d(x_d) of
@@ -42,8 +70,7 @@ MakePreviewSlices(const std::string &                inputFile,
                   const std::string &                outputFile,
                   const itk::PatchGrid<VDimension> & grid,
                   const itk::PatchWindowParameters & windowParameters,
-                  int                                axis,
-                  int                                slice)
+                  const PreviewChoice &              choice)
 {
   static_assert(VDimension == 2 || VDimension == 3, "the preview shows 2-D images or slices of 3-D ones");
   using ImageType = itk::VectorImage<float, VDimension>;
@@ -64,7 +91,7 @@ MakePreviewSlices(const std::string &                inputFile,
   {
     for (unsigned int a = 0; a < 3; ++a)
     {
-      if (axis < 0 || static_cast<unsigned int>(axis) == a)
+      if (choice.axis < 0 || static_cast<unsigned int>(choice.axis) == a)
       {
         across.push_back(a);
       }
@@ -83,17 +110,18 @@ MakePreviewSlices(const std::string &                inputFile,
     {
       inPlane[1] = 1;
     }
-    auto                    region = imageRegion;
-    itk::IndexValueType     sliceIndex = 0;
-    double                  sliceWeight = 1.0;
+    auto                region = imageRegion;
+    itk::IndexValueType sliceIndex = 0;
+    double              sliceWeight = 1.0;
     if (a < VDimension)
     {
-      sliceIndex = slice < 0 ? static_cast<itk::IndexValueType>(imageRegion.GetSize(a) / 2) : slice;
+      sliceIndex = choice.slice < 0 ? static_cast<itk::IndexValueType>(imageRegion.GetSize(a) / 2) : choice.slice;
       region.SetIndex(a, imageRegion.GetIndex(a) + sliceIndex);
       region.SetSize(a, 1);
       sliceWeight = windows.GetAxisWindow(a).GetNormalizer(sliceIndex);
     }
     PreviewSlice preview;
+    preview.labels = choice.labels;
     preview.width = static_cast<unsigned int>(region.GetSize(inPlane[0]));
     preview.height = static_cast<unsigned int>(region.GetSize(inPlane[1]));
     preview.aspect = grid.GetSpacing()[inPlane[1]] / grid.GetSpacing()[inPlane[0]];
@@ -117,7 +145,7 @@ MakePreviewSlices(const std::string &                inputFile,
       const auto v = static_cast<itk::SizeValueType>(in.GetIndex()[inPlane[1]] - imageRegion.GetIndex(inPlane[1]));
       const std::size_t voxel = u + v * preview.width;
       preview.input[voxel] = in.Get()[0];
-      preview.output[voxel] = out.Get()[0];
+      preview.output[voxel] = PreviewOutputValue(out.Get(), choice.labels);
       preview.weight[voxel] = static_cast<float>(sliceWeight * windows.GetAxisWindow(inPlane[0]).GetNormalizer(u) *
                                                  windows.GetAxisWindow(inPlane[1]).GetNormalizer(v));
     }

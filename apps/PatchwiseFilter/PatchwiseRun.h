@@ -42,7 +42,8 @@ struct PatchwiseRunResult
 {
   itk::PatchGrid<VDimension> grid{};
   itk::PatchWindowParameters windows{};
-  PatchwiseProcess           process{};
+  std::string                processing{};    // what ran on every patch, and what was written
+  bool                       labels{ false }; // the preview shows the output as labels (a network's argmax)
   unsigned int               divisions{ 1 };
   double                     seconds{ 0.0 };
 };
@@ -76,74 +77,78 @@ WindowParameters(const PatchwiseFilterSettings & settings)
   return windows;
 }
 
-/** reader -> PatchExtractor -> [PatchByPatchImageFilter] -> PatchMerger -> writer
- * on float images with `components` components, written to `outputFile` in
- * the settings' stream divisions: by the writer when the format can be
- * written piece by piece, else through a StreamingImageFilter (the output
- * then is held once, the input and the patches still only piece by piece). */
+/** The reader and the PatchExtractor cutting its image as the settings say
+ * (the extractor's input keeps only a weak pointer to the reader, so both are held). */
 template <typename TImage>
-PatchwiseRunResult<TImage::ImageDimension>
-RunPatchwise(const PatchwiseFilterSettings & settings,
-             unsigned int                    components,
-             const std::string &             outputFile,
-             PatchwiseProgressBar *          progress)
+struct PatchwiseSource
 {
-  constexpr unsigned int Dimension = TImage::ImageDimension;
-  using StackType = typename TImage::template RebindImageType<typename TImage::PixelType, Dimension + 1>;
-  PatchwiseRunResult<Dimension> result;
+  typename itk::ImageFileReader<TImage>::Pointer reader{};
+  typename itk::PatchExtractor<TImage>::Pointer  extractor{};
 
-  auto reader = itk::ImageFileReader<TImage>::New();
-  reader->SetFileName(settings.input);
-
-  auto extractor = itk::PatchExtractor<TImage>::New();
-  extractor->SetInput(reader->GetOutput());
-  const auto patchSize = PerAxis<Dimension>(settings.patchSize, "--patch-size");
-  auto       overlap = patchSize;
-  if (settings.overlap.empty())
+  PatchwiseSource(const PatchwiseFilterSettings & settings, unsigned int components)
+    : reader(itk::ImageFileReader<TImage>::New())
+    , extractor(itk::PatchExtractor<TImage>::New())
   {
-    // ⌊fraction · patch size⌋ from the decimal text, exactly (PatchwiseDecimal).
-    const auto fraction = PatchwiseDecimal::Parse(settings.overlapFraction, "--overlap-fraction");
-    for (unsigned int d = 0; d < Dimension; ++d)
+    constexpr unsigned int Dimension = TImage::ImageDimension;
+    reader->SetFileName(settings.input);
+    extractor->SetInput(reader->GetOutput());
+    const auto patchSize = PerAxis<Dimension>(settings.patchSize, "--patch-size");
+    auto       overlap = patchSize;
+    if (settings.overlap.empty())
     {
-      overlap[d] = fraction.FloorOfProduct(patchSize[d]);
+      // floor(fraction * patch size) from the decimal text, exactly (PatchwiseDecimal).
+      const auto fraction = PatchwiseDecimal::Parse(settings.overlapFraction, "--overlap-fraction");
+      for (unsigned int d = 0; d < Dimension; ++d)
+      {
+        overlap[d] = fraction.FloorOfProduct(patchSize[d]);
+      }
     }
+    else
+    {
+      overlap = PerAxis<Dimension>(settings.overlap, "--overlap");
+    }
+    extractor->SetPatchSize(patchSize);
+    extractor->SetPatchOverlap(overlap);
+    extractor->SetBorderMode(itk::BorderModeFromString(settings.borderMode));
+    extractor->SetPadding(itk::PaddingFromString(settings.padding));
+    extractor->SetPadOverlap(settings.padOverlap);
+    typename TImage::PixelType paddingValue;
+    itk::NumericTraits<typename TImage::PixelType>::SetLength(paddingValue, components);
+    paddingValue = static_cast<float>(settings.paddingValue);
+    extractor->SetPaddingValue(paddingValue);
   }
-  else
-  {
-    overlap = PerAxis<Dimension>(settings.overlap, "--overlap");
-  }
-  extractor->SetPatchSize(patchSize);
-  extractor->SetPatchOverlap(overlap);
-  extractor->SetBorderMode(itk::BorderModeFromString(settings.borderMode));
-  extractor->SetPadding(itk::PaddingFromString(settings.padding));
-  extractor->SetPadOverlap(settings.padOverlap);
-  typename TImage::PixelType paddingValue;
-  itk::NumericTraits<typename TImage::PixelType>::SetLength(paddingValue, components);
-  paddingValue = static_cast<float>(settings.paddingValue);
-  extractor->SetPaddingValue(paddingValue);
+};
 
-  auto merger = itk::PatchMerger<StackType, TImage>::New();
-  result.process = PatchwiseProcess::Parse(settings.process);
-  // Held until the pipeline has run: its inner filters are referenced only from here.
-  PatchwiseProcessingPipeline<typename PatchwiseProcessing<StackType>::FilterType> processing;
-  if (result.process.kind == PatchwiseProcess::Kind::Identity)
-  {
-    merger->SetInput(extractor->GetOutput());
-  }
-  else
-  {
-    processing = PatchwiseProcessing<StackType>::Make(result.process, components);
-    processing.perPatch->SetInput(extractor->GetOutput());
-    merger->SetInput(processing.perPatch->GetOutput());
-  }
+/** Sets the merger's weighting from the settings, validates the geometry
+ * and the weighting before anything is computed, and records the grid. */
+template <typename TMerger, typename TImage>
+void
+PrepareMerger(TMerger *                                    merger,
+              const PatchwiseSource<TImage> &              source,
+              const PatchwiseFilterSettings &              settings,
+              PatchwiseRunResult<TImage::ImageDimension> & result)
+{
   result.windows = WindowParameters(settings);
   merger->SetWeighting(result.windows.Weighting);
   merger->SetSigmaScale(result.windows.SigmaScale);
   merger->SetMinimumWeight(result.windows.MinimumWeight);
-  // Validates the geometry and the weighting before anything is computed.
   merger->UpdateOutputInformation();
-  result.grid = extractor->GetPatchGrid();
+  result.grid = source.extractor->GetPatchGrid();
+}
 
+/** Writes `image` to `outputFile` in the settings' stream divisions: by the
+ * writer when the format can be written piece by piece, else through a
+ * StreamingImageFilter (the output then is held once, the input and the
+ * patches still only piece by piece). The progress follows `merger`. */
+template <typename TWritten, unsigned int VDimension>
+void
+WriteInDivisions(TWritten *                       image,
+                 itk::ProcessObject *             merger,
+                 const PatchwiseFilterSettings &  settings,
+                 const std::string &              outputFile,
+                 PatchwiseProgressBar *           progress,
+                 PatchwiseRunResult<VDimension> & result)
+{
   auto io = itk::ImageIOFactory::CreateImageIO(outputFile.c_str(), itk::IOFileModeEnum::WriteMode);
   if (io == nullptr)
   {
@@ -151,23 +156,24 @@ RunPatchwise(const PatchwiseFilterSettings & settings,
                              "\": no ITK image format writes this file name (use .nrrd, .nii, .nii.gz, .mha, ...)");
   }
   io->SetFileName(outputFile);
-  auto writer = itk::ImageFileWriter<TImage>::New();
+  auto writer = itk::ImageFileWriter<TWritten>::New();
   writer->SetImageIO(io);
   writer->SetFileName(outputFile);
-  auto streamer = itk::StreamingImageFilter<TImage, TImage>::New();
+  auto streamer = itk::StreamingImageFilter<TWritten, TWritten>::New();
   if (io->CanStreamWrite())
   {
-    writer->SetInput(merger->GetOutput());
+    writer->SetInput(image);
     writer->SetNumberOfStreamDivisions(settings.streamDivisions);
   }
   else
   {
-    streamer->SetInput(merger->GetOutput());
+    streamer->SetInput(image);
     streamer->SetNumberOfStreamDivisions(settings.streamDivisions);
     writer->SetInput(streamer->GetOutput());
   }
-  result.divisions = itk::ImageRegionSplitterSlowDimension::New()->GetNumberOfSplits(
-    merger->GetOutput()->GetLargestPossibleRegion(), settings.streamDivisions);
+  image->UpdateOutputInformation();
+  result.divisions = itk::ImageRegionSplitterSlowDimension::New()->GetNumberOfSplits(image->GetLargestPossibleRegion(),
+                                                                                     settings.streamDivisions);
 
   if (progress != nullptr)
   {
@@ -178,6 +184,39 @@ RunPatchwise(const PatchwiseFilterSettings & settings,
   const auto started = std::chrono::steady_clock::now();
   writer->Update();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+/** reader -> PatchExtractor -> [PatchByPatchImageFilter] -> PatchMerger -> writer
+ * on float images with `components` components, written to `outputFile`. */
+template <typename TImage>
+PatchwiseRunResult<TImage::ImageDimension>
+RunPatchwise(const PatchwiseFilterSettings & settings,
+             unsigned int                    components,
+             const std::string &             outputFile,
+             PatchwiseProgressBar *          progress)
+{
+  constexpr unsigned int Dimension = TImage::ImageDimension;
+  using StackType = typename TImage::template RebindImageType<typename TImage::PixelType, Dimension + 1>;
+  PatchwiseRunResult<Dimension> result;
+  const PatchwiseSource<TImage> source(settings, components);
+
+  auto       merger = itk::PatchMerger<StackType, TImage>::New();
+  const auto process = PatchwiseProcess::Parse(settings.process);
+  result.processing = process.ToString();
+  // Held until the pipeline has run: its inner filters are referenced only from here.
+  PatchwiseProcessingPipeline<typename PatchwiseProcessing<StackType>::FilterType> processing;
+  if (process.kind == PatchwiseProcess::Kind::Identity)
+  {
+    merger->SetInput(source.extractor->GetOutput());
+  }
+  else
+  {
+    processing = PatchwiseProcessing<StackType>::Make(process, components);
+    processing.perPatch->SetInput(source.extractor->GetOutput());
+    merger->SetInput(processing.perPatch->GetOutput());
+  }
+  PrepareMerger(merger.GetPointer(), source, settings, result);
+  WriteInDivisions(merger->GetOutput(), merger.GetPointer(), settings, outputFile, progress, result);
   return result;
 }
 

@@ -87,14 +87,28 @@ ColourScale(const ValueRange & range, bool grey)
     scale->AddRGBPoint(range.upper, 1.0, 1.0, 1.0);
     return scale;
   }
-  const double anchors[5][3] = {
-    { 0.0, 0.0, 0.016 }, { 0.341, 0.063, 0.431 }, { 0.737, 0.216, 0.329 }, { 0.976, 0.557, 0.035 }, { 0.988, 1.0, 0.643 }
-  };
+  const double anchors[5][3] = { { 0.0, 0.0, 0.016 },
+                                 { 0.341, 0.063, 0.431 },
+                                 { 0.737, 0.216, 0.329 },
+                                 { 0.976, 0.557, 0.035 },
+                                 { 0.988, 1.0, 0.643 } };
   for (int i = 0; i < 5; ++i)
   {
-    scale->AddRGBPoint(range.lower + (range.upper - range.lower) * i / 4.0, anchors[i][0], anchors[i][1], anchors[i][2]);
+    scale->AddRGBPoint(
+      range.lower + (range.upper - range.lower) * i / 4.0, anchors[i][0], anchors[i][1], anchors[i][2]);
   }
   return scale;
+}
+
+/** The labels' fixed colours (a colour-blind-aware set of ten, repeated for
+ * higher labels); label 0 is transparent: the input shows through. */
+const unsigned char *
+LabelColour(long label)
+{
+  static const unsigned char colours[10][3] = { { 230, 25, 75 },  { 60, 180, 75 },  { 0, 130, 200 },  { 255, 225, 25 },
+                                                { 245, 130, 48 }, { 145, 30, 180 }, { 70, 240, 240 }, { 240, 50, 230 },
+                                                { 210, 245, 60 }, { 250, 190, 212 } };
+  return colours[(label - 1) % 10];
 }
 
 /** `values` (width x height, first axis fastest) resized to `size` pixels and coloured. */
@@ -127,6 +141,35 @@ ColouredImage(const std::vector<float> & values,
   return coloured;
 }
 
+/** The input slice in grey with its labels over it, each in its colour at
+ * 60 % opacity; the labels are resized to the panel nearest-neighbour. */
+vtkSmartPointer<vtkImageData>
+LabelOverlay(const PreviewSlice & slice, const int size[2], vtkColorTransferFunction * grey)
+{
+  auto   picture = ColouredImage(slice.input, slice.width, slice.height, size, grey);
+  auto * rgb = static_cast<unsigned char *>(picture->GetScalarPointer());
+  for (int y = 0; y < size[1]; ++y)
+  {
+    const auto v = std::min(slice.height - 1, static_cast<unsigned int>((y + 0.5) * slice.height / size[1]));
+    for (int x = 0; x < size[0]; ++x)
+    {
+      const auto u = std::min(slice.width - 1, static_cast<unsigned int>((x + 0.5) * slice.width / size[0]));
+      const long label = std::lround(slice.output[u + static_cast<std::size_t>(v) * slice.width]);
+      if (label <= 0)
+      {
+        continue;
+      }
+      const unsigned char * colour = LabelColour(label);
+      unsigned char *       pixel = rgb + 3 * (x + static_cast<std::size_t>(y) * size[0]);
+      for (int c = 0; c < 3; ++c)
+      {
+        pixel[c] = static_cast<unsigned char>(std::lround(0.4 * pixel[c] + 0.6 * colour[c]));
+      }
+    }
+  }
+  return picture;
+}
+
 /** The canvas, its text drawn last (FreeType's RGBA blended onto the RGB pixels). */
 class Picture
 {
@@ -154,6 +197,14 @@ public:
   {
     m_Canvas->SetDrawColor(colour[0], colour[1], colour[2]);
     m_Canvas->DrawSegment(x0, m_Height - 1 - top0, x1, m_Height - 1 - top1);
+  }
+
+  /** A filled box of `size` pixels with its top-left pixel at (x, top). */
+  void
+  Box(int x, int top, int size, const unsigned char colour[3])
+  {
+    m_Canvas->SetDrawColor(colour[0], colour[1], colour[2]);
+    m_Canvas->FillBox(x, x + size - 1, m_Height - top - size, m_Height - 1 - top);
   }
 
   /** Text with its top-left corner at (x, top); `centerd` centers it on x instead. */
@@ -246,14 +297,14 @@ Number(double value)
 
 /** A vertical bar of the colour scale from `range.lower` (bottom) to `range.upper` (top), labelled. */
 void
-ColourBar(Picture &                 picture,
-          const std::string &       title,
-          const ValueRange &        range,
+ColourBar(Picture &                  picture,
+          const std::string &        title,
+          const ValueRange &         range,
           vtkColorTransferFunction * scale,
-          int                       x,
-          int                       rows)
+          int                        x,
+          int                        rows)
 {
-  const int          barHeight = rows * static_cast<int>(Layout::PanelSize + Layout::Gap) - static_cast<int>(Layout::Gap);
+  const int barHeight = rows * static_cast<int>(Layout::PanelSize + Layout::Gap) - static_cast<int>(Layout::Gap);
   constexpr unsigned barWidth = 20;
   std::vector<float> ramp(barWidth * barHeight);
   for (int y = 0; y < barHeight; ++y)
@@ -281,13 +332,35 @@ PatchOutlines(Picture & picture, const PreviewSlice & slice, const int size[2], 
     const int    left = x + static_cast<int>(box[0] * scaleU);
     const int    right = x + std::max(static_cast<int>(box[1] * scaleU) - 1, 0);
     // v grows upwards, as in the other panels.
-    const int bottom = top + size[1] - 1 - static_cast<int>(box[2] * scaleV);
-    const int upper = top + size[1] - std::max(static_cast<int>(box[3] * scaleV), 1);
+    const int    bottom = top + size[1] - 1 - static_cast<int>(box[2] * scaleV);
+    const int    upper = top + size[1] - std::max(static_cast<int>(box[3] * scaleV), 1);
     const auto * colour = palette[k % 4];
     picture.Line(left, upper, right, upper, colour);
     picture.Line(left, bottom, right, bottom, colour);
     picture.Line(left, upper, left, bottom, colour);
     picture.Line(right, upper, right, bottom, colour);
+  }
+}
+
+/** The colours of labels 1 to the highest shown (at most eight), in the
+ * label column above the first row's slice label. */
+void
+LabelLegend(Picture & picture, const std::vector<PreviewSlice> & slices)
+{
+  long highest = 0;
+  for (const auto & slice : slices)
+  {
+    for (const float value : slice.output)
+    {
+      highest = std::max(highest, std::lround(value));
+    }
+  }
+  picture.Text("labels", 8, Layout::HeaderHeight, 13);
+  for (long label = 1; label <= std::min(highest, 8L); ++label)
+  {
+    const int top = Layout::HeaderHeight + 4 + 12 * static_cast<int>(label);
+    picture.Box(8, top + 2, 9, LabelColour(label));
+    picture.Text(std::to_string(label) + (label == 8 && highest > 8 ? " ..." : ""), 22, top, 11);
   }
 }
 
@@ -322,10 +395,12 @@ WritePreviewPicture(const std::string & title, const std::vector<PreviewSlice> &
   const int rows = static_cast<int>(slices.size());
   Picture   picture(Layout::Width(), Layout::Height(rows));
   picture.Text(title, 8, 4, 15);
-  const char * columns[Layout::NumberOfPanels] = { "input", "patch grid", "weight sum", "output" };
+  const bool   labels = !slices.empty() && slices.front().labels;
+  const char * columns[Layout::NumberOfPanels] = { "input", "patch grid", "weight sum", labels ? "labels" : "output" };
   for (unsigned int c = 0; c < Layout::NumberOfPanels; ++c)
   {
-    picture.Text(columns[c], Layout::LabelWidth + c * (Layout::PanelSize + Layout::Gap) + Layout::PanelSize / 2, 26, 14, true);
+    picture.Text(
+      columns[c], Layout::LabelWidth + c * (Layout::PanelSize + Layout::Gap) + Layout::PanelSize / 2, 26, 14, true);
   }
   for (int r = 0; r < rows; ++r)
   {
@@ -343,7 +418,7 @@ WritePreviewPicture(const std::string & title, const std::vector<PreviewSlice> &
       ColouredImage(slice.input, slice.width, slice.height, size, grey),
       ColouredImage(slice.input, slice.width, slice.height, size, grey),
       ColouredImage(slice.weight, slice.width, slice.height, size, heat),
-      ColouredImage(slice.output, slice.width, slice.height, size, grey)
+      labels ? LabelOverlay(slice, size, grey) : ColouredImage(slice.output, slice.width, slice.height, size, grey)
     };
     for (unsigned int c = 0; c < Layout::NumberOfPanels; ++c)
     {
@@ -354,6 +429,10 @@ WritePreviewPicture(const std::string & title, const std::vector<PreviewSlice> &
         PatchOutlines(picture, slice, size, x, top);
       }
     }
+  }
+  if (labels)
+  {
+    LabelLegend(picture, slices);
   }
   const int bars = Layout::LabelWidth + Layout::NumberOfPanels * (Layout::PanelSize + Layout::Gap);
   ColourBar(picture, "intensity", intensities, grey, bars + 10, rows);

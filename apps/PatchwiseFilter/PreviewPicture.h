@@ -34,7 +34,8 @@ struct PreviewSlice
   std::vector<float>                   input{};
   std::vector<float>                   weight{};
   std::vector<float>                   output{};
-  std::vector<std::array<unsigned, 4>> patches{}; // [u0, u1) x [v0, v1), the part inside the image
+  bool                                 labels{ false }; // output holds labels, shown in colour over the input
+  std::vector<std::array<unsigned, 4>> patches{};       // [u0, u1) x [v0, v1), the part inside the image
 };
 
 /** The layout of the picture, in pixels: a title and column labels on top,

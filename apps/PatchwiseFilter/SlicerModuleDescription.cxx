@@ -98,9 +98,9 @@ WriteParameter(std::ostream & out, const SlicerParameter & parameter, int & inde
   const CLI::Option & option = *parameter.option;
   const std::string   flag = option.get_positional() ? option.get_name() : option.get_name().substr(2);
   out << "    <" << parameter.element;
-  if (parameter.element == "file")
+  if (!parameter.fileExtensions.empty())
   {
-    out << " fileExtensions=\".png\"";
+    out << " fileExtensions=\"" << EscapedXml(parameter.fileExtensions) << "\"";
   }
   out << ">\n"
       << "      <name>" << Identifier(flag) << "</name>\n"
@@ -153,8 +153,10 @@ WriteSlicerModuleDescription(std::ostream & out, const PatchwiseFilterOptions & 
       << "  <category>Filtering</category>\n"
       << "  <title>Patchwise Filter</title>\n"
       << "  <description>Cuts an image into overlapping patches, processes every patch (identity, Gaussian "
-         "smoothing or median) and blends the patches back with Average, Gaussian, Hann or Crop weighting, "
-         "streaming through ITK's pipeline; spacing, origin and direction are kept.</description>\n"
+         "smoothing, median, or a TorchScript network in batches) and blends the patches back with Average, Gaussian, "
+         "Hann or Crop weighting, "
+         "streaming through ITK's pipeline; a network's output is written as class probabilities or as a label "
+         "map. Spacing, origin and direction are kept.</description>\n"
       << "  <version>" << version << "</version>\n"
       << "  <license>Apache 2.0</license>\n"
       << "  <contributor>The PatchStreaming contributors</contributor>\n"

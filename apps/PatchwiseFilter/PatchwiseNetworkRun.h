@@ -1,0 +1,126 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef PatchwiseNetworkRun_h
+#define PatchwiseNetworkRun_h
+
+#include "PatchwiseRun.h"
+#include "itkComponentArgmaxImageFilter.h"
+#include "itkTorchScriptPatchImageFilter.h"
+
+#include "itkVectorImage.h"
+
+#include <limits>
+#include <sstream>
+
+/** The merged class probabilities' argmax, written as an unsigned char label
+ * map (unsigned short for more than 256 classes). The argmax sits between
+ * the merger and the writer, so each stream division asks the merger for
+ * its own region only: the C channels are held for one division at a time. */
+template <typename TLabel, typename TProbabilities, unsigned int VDimension>
+void
+WriteLabels(TProbabilities *                 probabilities,
+            itk::ProcessObject *             merger,
+            const PatchwiseFilterSettings &  settings,
+            const std::string &              outputFile,
+            PatchwiseProgressBar *           progress,
+            PatchwiseRunResult<VDimension> & result)
+{
+  using LabelImageType = itk::Image<TLabel, VDimension>;
+  auto argmax = itk::ComponentArgmaxImageFilter<TProbabilities, LabelImageType>::New();
+  argmax->SetInput(probabilities);
+  WriteInDivisions(argmax->GetOutput(), merger, settings, outputFile, progress, result);
+}
+
+/** "network segmentation.pt (3 classes, batch 4, cpu, mirrored 0 2)". */
+inline std::string
+NetworkDescription(const PatchwiseFilterSettings & settings, unsigned int classes)
+{
+  std::ostringstream text;
+  text << "network " << settings.model.substr(settings.model.find_last_of('/') + 1) << " (" << classes
+       << (classes == 1 ? " class" : " classes") << ", batch " << settings.batchSize << ", " << settings.device;
+  for (std::size_t a = 0; a < settings.mirrorAxes.size(); ++a)
+  {
+    text << (a == 0 ? ", mirrored " : " ") << settings.mirrorAxes[a];
+  }
+  text << ")";
+  return text.str();
+}
+
+/** reader -> PatchExtractor -> TorchScriptPatchImageFilter -> PatchMerger
+ * (C class components) -> [ComponentArgmaxImageFilter] -> writer: the
+ * network on every patch, in batches; the merged probabilities or, for
+ * `--output-type labels`, their argmax. */
+template <typename TImage>
+PatchwiseRunResult<TImage::ImageDimension>
+RunNetwork(const PatchwiseFilterSettings & settings,
+           unsigned int                    components,
+           const std::string &             outputFile,
+           PatchwiseProgressBar *          progress)
+{
+  constexpr unsigned int Dimension = TImage::ImageDimension;
+  using StackType = typename TImage::template RebindImageType<typename TImage::PixelType, Dimension + 1>;
+  using ProbabilitiesType = itk::VectorImage<float, Dimension>;
+  using ProbabilityStackType = itk::VectorImage<float, Dimension + 1>;
+  PatchwiseRunResult<Dimension> result;
+  const PatchwiseSource<TImage> source(settings, components);
+
+  for (const unsigned int axis : settings.mirrorAxes)
+  {
+    if (axis >= Dimension)
+    {
+      throw std::runtime_error("--mirror-axes " + std::to_string(axis) + ": the image is " + std::to_string(Dimension) +
+                               "-D: expected axes 0 to " + std::to_string(Dimension - 1));
+    }
+  }
+  auto network = itk::TorchScriptPatchImageFilter<StackType, ProbabilityStackType>::New();
+  network->SetInput(source.extractor->GetOutput());
+  network->SetModelFileName(settings.model);
+  network->SetBatchSize(settings.batchSize);
+  network->SetDevice(settings.device);
+  network->SetMirrorAxes(settings.mirrorAxes);
+  auto merger = itk::PatchMerger<ProbabilityStackType, ProbabilitiesType>::New();
+  merger->SetInput(network->GetOutput());
+  PrepareMerger(merger.GetPointer(), source, settings, result);
+
+  const unsigned int classes = merger->GetOutput()->GetNumberOfComponentsPerPixel();
+  result.processing = NetworkDescription(settings, classes);
+  result.labels = true;
+  if (settings.outputType != "labels")
+  {
+    result.processing += ", probabilities";
+    WriteInDivisions(merger->GetOutput(), merger.GetPointer(), settings, outputFile, progress, result);
+  }
+  else if (classes <= 1u + std::numeric_limits<unsigned char>::max())
+  {
+    result.processing += ", labels (unsigned char)";
+    WriteLabels<unsigned char>(merger->GetOutput(), merger.GetPointer(), settings, outputFile, progress, result);
+  }
+  else if (classes <= 1u + std::numeric_limits<unsigned short>::max())
+  {
+    result.processing += ", labels (unsigned short)";
+    WriteLabels<unsigned short>(merger->GetOutput(), merger.GetPointer(), settings, outputFile, progress, result);
+  }
+  else
+  {
+    throw std::runtime_error("--output-type labels: the network has " + std::to_string(classes) +
+                             " classes; a label map holds at most 65536");
+  }
+  return result;
+}
+
+#endif
