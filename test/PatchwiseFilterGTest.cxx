@@ -22,6 +22,7 @@
 #include "itkPatchExtractor.h"
 #include "itkPatchMerger.h"
 #include "itkPatchStreamingTestUtilities.h"
+#include "PatchwiseFilterProgram.h"
 
 #include "itkDiscreteGaussianImageFilter.h"
 #include "itkImageFileReader.h"
@@ -48,102 +49,10 @@ namespace
 {
 namespace fs = std::filesystem;
 using namespace PatchStreamingTest;
+using namespace PatchwiseFilterTest;
 using ImageType = itk::Image<float, 3>;
 using Image2DType = itk::Image<float, 2>;
 using VectorImageType = itk::VectorImage<float, 3>;
-
-struct ProgramRun
-{
-  int         status{ -1 };
-  std::string out{};
-  std::string err{};
-};
-
-std::string
-Contents(const fs::path & file)
-{
-  std::ifstream     in(file, std::ios::binary);
-  std::stringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
-}
-
-/** A directory of its own for each test, removed afterwards. */
-class PatchwiseFilterProgram : public ::testing::Test
-{
-protected:
-  void
-  SetUp() override
-  {
-    itk::NrrdImageIOFactory::RegisterOneFactory();
-    itk::MetaImageIOFactory::RegisterOneFactory();
-    itk::PNGImageIOFactory::RegisterOneFactory();
-    const auto * test = ::testing::UnitTest::GetInstance()->current_test_info();
-    m_Directory = fs::temp_directory_path() /
-                  ("PatchwiseFilterGTest-" + std::string(test->name()) + "-" + std::to_string(getpid()));
-    fs::remove_all(m_Directory);
-    fs::create_directories(m_Directory);
-  }
-
-  void
-  TearDown() override
-  {
-    fs::remove_all(m_Directory);
-  }
-
-  std::string
-  Path(const std::string & name) const
-  {
-    return (m_Directory / name).string();
-  }
-
-  /** Runs the program with `arguments` (each passed as one argument, as Slicer passes them). */
-  ProgramRun
-  Run(const std::vector<std::string> & arguments) const
-  {
-    std::string command = "'" + std::string(PatchwiseFilter_EXECUTABLE) + "'";
-    for (const auto & argument : arguments)
-    {
-      command += " '" + argument + "'";
-    }
-    command += " > '" + Path("stdout.txt") + "' 2> '" + Path("stderr.txt") + "'";
-    ProgramRun run;
-    const int  status = std::system(command.c_str());
-    run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.out = Contents(Path("stdout.txt"));
-    run.err = Contents(Path("stderr.txt"));
-    fs::remove(Path("stdout.txt"));
-    fs::remove(Path("stderr.txt"));
-    return run;
-  }
-
-  /** What the directory holds besides the given files. */
-  std::set<std::string>
-  FilesOtherThan(const std::set<std::string> & expected) const
-  {
-    std::set<std::string> others;
-    for (const auto & entry : fs::directory_iterator(m_Directory))
-    {
-      if (expected.count(entry.path().filename().string()) == 0)
-      {
-        others.insert(entry.path().filename().string());
-      }
-    }
-    return others;
-  }
-
-  fs::path m_Directory;
-};
-
-template <typename TImage>
-void
-Write(const TImage * image, const std::string & file)
-{
-  auto writer = itk::ImageFileWriter<TImage>::New();
-  writer->SetInput(image);
-  writer->SetFileName(file);
-  writer->Update();
-}
 
 /** The parameters of one end-to-end case, as the library takes them. */
 struct LibraryCase
@@ -196,25 +105,6 @@ LibraryResult(const itk::Image<float, VDimension> * image, const LibraryCase & c
   merger->SetWeighting(c.weighting);
   merger->Update();
   return merger->GetOutput();
-}
-
-/** The same region, and spacing, origin and direction up to the files'
- * decimal rounding (NRRD stores spacing times direction). */
-template <typename TImage>
-void
-ExpectSameGeometry(const TImage * expected, const TImage * actual)
-{
-  constexpr unsigned int Dimension = TImage::ImageDimension;
-  EXPECT_EQ(expected->GetLargestPossibleRegion(), actual->GetLargestPossibleRegion());
-  for (unsigned int i = 0; i < Dimension; ++i)
-  {
-    EXPECT_NEAR(expected->GetSpacing()[i], actual->GetSpacing()[i], 1e-12);
-    EXPECT_NEAR(expected->GetOrigin()[i], actual->GetOrigin()[i], 1e-12);
-    for (unsigned int j = 0; j < Dimension; ++j)
-    {
-      EXPECT_NEAR(expected->GetDirection()[i][j], actual->GetDirection()[i][j], 1e-12);
-    }
-  }
 }
 
 using Border = itk::PatchStreamingEnums::BorderMode;
@@ -501,7 +391,7 @@ struct SlicerDescription
   struct Parameter
   {
     std::string                        element;
-    std::map<std::string, std::string> fields;     // name, label, longflag, default, index, channel, ...
+    std::map<std::string, std::string> fields; // name, label, longflag, default, index, channel, ...; "@x": attribute x
     std::vector<std::string>           elements{}; // an enumeration's choices, in order
   };
   std::vector<std::string>           path{};
@@ -518,13 +408,17 @@ ParseSlicerDescription(const std::string & xml)
   XML_SetUserData(parser, &description);
   XML_SetElementHandler(
     parser,
-    [](void * data, const XML_Char * name, const XML_Char **) {
+    [](void * data, const XML_Char * name, const XML_Char ** attributes) {
       auto & d = *static_cast<SlicerDescription *>(data);
       d.path.emplace_back(name);
       d.text.clear();
       if (d.path.size() == 3 && d.path[1] == "parameters" && d.path[2] != "label" && d.path[2] != "description")
       {
         d.parameters.push_back({ name, {} });
+        for (const XML_Char ** attribute = attributes; *attribute != nullptr; attribute += 2)
+        {
+          d.parameters.back().fields["@" + std::string(attribute[0])] = attribute[1];
+        }
       }
     },
     [](void * data, const XML_Char * name) {
@@ -587,6 +481,41 @@ HelpOptions(const std::string & help)
   return options;
 }
 
+/** How Slicer shows the network's parameters (and the preview file, whose
+ * extension differs from the model's): element, attributes, default, choices. */
+void
+ExpectNetworkParameters(const SlicerDescription & description)
+{
+  std::map<std::string, SlicerDescription::Parameter> byFlag;
+  for (const auto & parameter : description.parameters)
+  {
+    const auto longflag = parameter.fields.find("longflag");
+    if (longflag != parameter.fields.end())
+    {
+      byFlag[longflag->second] = parameter;
+    }
+  }
+  const std::vector<std::tuple<std::string, std::string, std::string, std::string>> expected{
+    // longflag, element, field, value
+    { "model", "file", "@fileExtensions", ".pt" },
+    { "model", "file", "channel", "input" },
+    { "model", "file", "default", "" },
+    { "preview", "file", "@fileExtensions", ".png" },
+    { "batch_size", "integer", "default", "4" },
+    { "mirror_axes", "integer-vector", "default", "" },
+    { "device", "string", "default", "cpu" },
+    { "output_type", "string-enumeration", "default", "probabilities" },
+  };
+  for (const auto & [flag, element, field, value] : expected)
+  {
+    ASSERT_EQ(byFlag.count(flag), 1u) << flag;
+    auto fields = byFlag[flag].fields;
+    EXPECT_EQ(byFlag[flag].element, element) << flag;
+    EXPECT_EQ(fields[field], value) << flag << " " << field;
+  }
+  EXPECT_EQ(byFlag["output_type"].elements, (std::vector<std::string>{ "probabilities", "labels" }));
+}
+
 TEST_F(PatchwiseFilterProgram, XmlIsAWellFormedSlicerModuleListingExactlyTheOptionsAndDefaults)
 {
   const auto xml = Run({ "--xml" });
@@ -633,11 +562,12 @@ TEST_F(PatchwiseFilterProgram, XmlIsAWellFormedSlicerModuleListingExactlyTheOpti
       EXPECT_EQ(fields["default"], "false");
     }
   }
-  EXPECT_EQ(accepted.size(), 16u) << help.out;
+  EXPECT_EQ(accepted.size(), 21u) << help.out;
   EXPECT_EQ(listed, accepted);
   EXPECT_EQ(listed["sigma_scale"], "0.125");
   EXPECT_EQ(listed["weighting"], "gaussian");
   EXPECT_EQ(images, (std::map<std::string, std::string>{ { "0", "input" }, { "1", "output" } }));
+  ExpectNetworkParameters(description);
 }
 
 /** The parameter elements SlicerExecutionModel's schema defines. */
@@ -898,25 +828,51 @@ NonDefaultValues(const std::string & preview)
            { "previewSlice", "4" } };
 }
 
+/** A value other than the default for every network parameter but the
+ * device (a machine without CUDA has only the cpu), with --process identity,
+ * which a network requires; the others as NonDefaultValues gives them. */
+std::map<std::string, std::string>
+NetworkValues(const std::string & preview)
+{
+  auto values = NonDefaultValues(preview);
+#ifdef PatchStreaming_TORCH_MODELS
+  values["model"] = std::string(PatchStreaming_TORCH_MODELS) + "/segmentation.pt";
+#else
+  values["model"] = "segmentation.pt"; // checked for being other than the default only
+#endif
+  values["batchSize"] = "2";
+  values["mirrorAxes"] = "0,2";
+  values["outputType"] = "labels";
+  values["process"] = "identity";
+  return values;
+}
+
 /** The command line Slicer builds from the XML, from its defaults and from a
- * non-default value of every parameter, writes the bytes the documented
- * hyphen form writes. */
+ * non-default value of every parameter (with and without a network), writes
+ * the bytes the documented hyphen form writes. */
 TEST_F(PatchwiseFilterProgram, SlicerCommandLineGivesTheDocumentedFormsOutput)
 {
   Write(MakeRandomImage<ImageType>({ { 23, 19, 17 } }, 9).GetPointer(), Path("input.nrrd"));
   const auto description = ParseSlicerDescription(Run({ "--xml" }).out);
   const auto nonDefault = NonDefaultValues(Path("preview.png"));
+  const auto network = NetworkValues(Path("preview.png"));
   for (const auto & parameter : description.parameters)
   {
     const auto & fields = parameter.fields;
-    if (parameter.element != "image")
+    const auto & name = fields.at("name");
+    if (parameter.element != "image" && name != "device")
     {
-      ASSERT_EQ(nonDefault.count(fields.at("name")), 1u) << fields.at("name") << " has no non-default value";
+      const auto & values = nonDefault.count(name) != 0 ? nonDefault : network;
+      ASSERT_EQ(values.count(name), 1u) << name << " has no non-default value";
       const auto defaultValue = fields.find("default");
-      EXPECT_NE(nonDefault.at(fields.at("name")), defaultValue == fields.end() ? "" : defaultValue->second);
+      EXPECT_NE(values.at(name), defaultValue == fields.end() ? "" : defaultValue->second);
     }
   }
-  for (const auto & values : { std::map<std::string, std::string>{}, nonDefault })
+  std::vector<std::map<std::string, std::string>> runs{ {}, nonDefault };
+#ifdef PatchStreaming_TORCH_MODELS
+  runs.push_back(network);
+#endif
+  for (const auto & values : runs)
   {
     auto slicerValues = values;
     slicerValues["input"] = Path("input.nrrd");

@@ -1,0 +1,326 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+// PatchwiseFilter --model, run as a user runs it: a TorchScript network on
+// the T1 volume against the same filters run in the test's process
+// (TorchScriptPatchImageFilter -> PatchMerger -> ComponentArgmaxImageFilter),
+// the streamed output, test-time mirroring, the bad arguments, the Slicer
+// mode's stdout and the preview's colours. Without libtorch: the message.
+#include "PatchwiseFilterProgram.h"
+#include "itkPatchStreamingTestUtilities.h"
+
+#include "itkImageIOFactory.h"
+#include "itkNiftiImageIOFactory.h"
+#include "itkRGBPixel.h"
+#include "itkVectorImage.h"
+
+#ifdef PatchStreaming_TORCH_MODELS
+#  include "itkComponentArgmaxImageFilter.h"
+#  include "itkPatchExtractor.h"
+#  include "itkPatchMerger.h"
+#  include "itkTorchScriptPatchImageFilter.h"
+#endif
+
+#include <cstring>
+#include <set>
+
+namespace
+{
+using namespace PatchwiseFilterTest;
+using namespace PatchStreamingTest;
+using ProbabilitiesType = itk::VectorImage<float, 3>;
+using LabelImageType = itk::Image<unsigned char, 3>;
+
+#ifdef PatchStreaming_TORCH_MODELS
+std::string
+Model(const std::string & name)
+{
+  return std::string(PatchStreaming_TORCH_MODELS) + "/" + name;
+}
+
+/** The patch geometry of every run here: 3 x 3 x 3 patches of the 128 x 128 x 62 volume. */
+const std::vector<std::string> PatchArguments{ "--patch-size", "64,64,32", "--overlap-fraction", "0.5" };
+
+/** The program's arguments for `output` with the test network. */
+std::vector<std::string>
+NetworkArguments(const std::string & output, const std::vector<std::string> & more = {})
+{
+  std::vector<std::string> arguments{ PatchStreaming_T1_IMAGE, output, "--model", Model("segmentation.pt") };
+  arguments.insert(arguments.end(), PatchArguments.begin(), PatchArguments.end());
+  arguments.insert(arguments.end(), more.begin(), more.end());
+  return arguments;
+}
+
+/** reader -> extractor -> network -> merger (Gaussian, the program's
+ * defaults) in this process, on `file` read as TImage: the merged class probabilities. */
+template <typename TImage>
+ProbabilitiesType::Pointer
+InProcessProbabilities(const std::string &               file,
+                       const std::string &               model,
+                       const std::vector<unsigned int> & mirrorAxes = {})
+{
+  using StackType = typename TImage::template RebindImageType<typename TImage::PixelType, 4>;
+  using ProbabilityStackType = itk::VectorImage<float, 4>;
+  const auto image = ReadImage<TImage>(file);
+  auto       extractor = MakeExtractor<TImage>(image, { { 64, 64, 32 } }, { { 32, 32, 16 } }, BorderMode::Squeeze);
+  auto       network = itk::TorchScriptPatchImageFilter<StackType, ProbabilityStackType>::New();
+  network->SetInput(extractor->GetOutput());
+  network->SetModelFileName(model);
+  network->SetMirrorAxes(mirrorAxes);
+  auto merger = itk::PatchMerger<ProbabilityStackType, ProbabilitiesType>::New();
+  merger->SetInput(network->GetOutput());
+  merger->SetWeighting(Weighting::Gaussian);
+  merger->Update();
+  return merger->GetOutput();
+}
+
+ProbabilitiesType::Pointer
+InProcessT1Probabilities(const std::vector<unsigned int> & mirrorAxes = {})
+{
+  itk::NiftiImageIOFactory::RegisterOneFactory();
+  return InProcessProbabilities<ImageType>(PatchStreaming_T1_IMAGE, Model("segmentation.pt"), mirrorAxes);
+}
+
+LabelImageType::Pointer
+Argmax(const ProbabilitiesType * probabilities)
+{
+  auto argmax = itk::ComponentArgmaxImageFilter<ProbabilitiesType, LabelImageType>::New();
+  argmax->SetInput(probabilities);
+  argmax->Update();
+  return argmax->GetOutput();
+}
+
+/** The file's pixel as written: component type and number of components. */
+std::pair<itk::IOComponentEnum, unsigned int>
+PixelOf(const std::string & file)
+{
+  auto io = itk::ImageIOFactory::CreateImageIO(file.c_str(), itk::IOFileModeEnum::ReadMode);
+  EXPECT_NE(io, nullptr) << file;
+  if (io == nullptr)
+  {
+    return { itk::IOComponentEnum::UNKNOWNCOMPONENTTYPE, 0 };
+  }
+  io->SetFileName(file);
+  io->ReadImageInformation();
+  return { io->GetComponentType(), io->GetNumberOfComponents() };
+}
+
+/** The same number of components and the same float values, bit for bit. */
+bool
+SameValues(const ProbabilitiesType * expected, const ProbabilitiesType * actual)
+{
+  const auto values = expected->GetBufferedRegion().GetNumberOfPixels() * expected->GetNumberOfComponentsPerPixel();
+  return expected->GetNumberOfComponentsPerPixel() == actual->GetNumberOfComponentsPerPixel() &&
+         expected->GetBufferedRegion() == actual->GetBufferedRegion() &&
+         std::memcmp(expected->GetBufferPointer(), actual->GetBufferPointer(), values * sizeof(float)) == 0;
+}
+
+TEST_F(PatchwiseFilterProgram, NetworkLabelsEqualTheFiltersRunInProcess)
+{
+  const auto run = Run(NetworkArguments(Path("labels.nrrd"), { "--output-type", "labels" }));
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(run.err, "");
+  EXPECT_NE(run.out.find("labels (unsigned char)"), std::string::npos) << run.out;
+  EXPECT_EQ(PixelOf(Path("labels.nrrd")), std::make_pair(itk::IOComponentEnum::UCHAR, 1u));
+
+  const auto labels = ReadImage<LabelImageType>(Path("labels.nrrd"));
+  const auto expected = Argmax(InProcessT1Probabilities());
+  ExpectSameGeometry<LabelImageType>(expected, labels);
+  EXPECT_EQ(DescribeDifferences(expected.GetPointer(), labels.GetPointer(), expected->GetLargestPossibleRegion()), "");
+  std::map<unsigned int, itk::SizeValueType> counts;
+  const auto                                 voxels = labels->GetBufferedRegion().GetNumberOfPixels();
+  for (itk::SizeValueType v = 0; v < voxels; ++v)
+  {
+    ++counts[labels->GetBufferPointer()[v]];
+  }
+  EXPECT_EQ(counts.size(), 3u);
+  for (const auto & [label, count] : counts)
+  {
+    EXPECT_LT(label, 3u);
+    EXPECT_GT(count, voxels / 1000) << "label " << label;
+  }
+}
+
+/** The default output type is the merged probabilities: C = 3 float components. */
+TEST_F(PatchwiseFilterProgram, NetworkProbabilitiesEqualTheMergeInProcess)
+{
+  const auto run = Run(NetworkArguments(Path("probabilities.nrrd")));
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(PixelOf(Path("probabilities.nrrd")), std::make_pair(itk::IOComponentEnum::FLOAT, 3u));
+  const auto probabilities = ReadImage<ProbabilitiesType>(Path("probabilities.nrrd"));
+  const auto expected = InProcessT1Probabilities();
+  ExpectSameGeometry<ProbabilitiesType>(expected, probabilities);
+  EXPECT_TRUE(SameValues(expected, probabilities));
+}
+
+/** Four divisions give the bytes one gives: through the StreamingImageFilter
+ * (NRRD) and written piece by piece (MetaImage). */
+TEST_F(PatchwiseFilterProgram, NetworkLabelsInFourDivisionsAreTheBytesOfOne)
+{
+  for (const auto & [file, divisions] :
+       { std::make_pair("one.nrrd", "1"), std::make_pair("four.nrrd", "4"), std::make_pair("four.mha", "4") })
+  {
+    const auto run = Run(NetworkArguments(Path(file), { "--output-type", "labels", "--stream-divisions", divisions }));
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_NE(run.out.find("streamed  in " + std::string(divisions) + " division"), std::string::npos) << run.out;
+  }
+  EXPECT_TRUE(Contents(Path("one.nrrd")) == Contents(Path("four.nrrd")));
+  const auto one = ReadImage<LabelImageType>(Path("one.nrrd"));
+  EXPECT_EQ(DescribeDifferences(one.GetPointer(),
+                                ReadImage<LabelImageType>(Path("four.mha")).GetPointer(),
+                                one->GetLargestPossibleRegion()),
+            "");
+}
+
+TEST_F(PatchwiseFilterProgram, NetworkMirrorAxesEqualTheFilterWithMirrorAxes)
+{
+  const auto run = Run(NetworkArguments(Path("mirrored.nrrd"), { "--mirror-axes", "0", "2" }));
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.out.find("mirrored 0 2"), std::string::npos) << run.out;
+  const auto mirrored = ReadImage<ProbabilitiesType>(Path("mirrored.nrrd"));
+  EXPECT_TRUE(SameValues(InProcessT1Probabilities({ 0, 2 }), mirrored));
+  EXPECT_FALSE(SameValues(InProcessT1Probabilities(), mirrored));
+}
+
+/** A multi-component input feeds the network C_in channels. */
+TEST_F(PatchwiseFilterProgram, NetworkReadsAMultiComponentImageAsChannels)
+{
+  using VectorImageType = itk::VectorImage<float, 3>;
+  Write(MakeRandomImage<VectorImageType>({ { 70, 66, 35 } }, 5, 2).GetPointer(), Path("input.mha"));
+  const auto run = Run({ Path("input.mha"),
+                         Path("output.mha"),
+                         "--model",
+                         Model("segmentation_2channel.pt"),
+                         "--patch-size",
+                         "64,64,32",
+                         "--overlap-fraction",
+                         "0.5" });
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_TRUE(SameValues(InProcessProbabilities<VectorImageType>(Path("input.mha"), Model("segmentation_2channel.pt")),
+                         ReadImage<ProbabilitiesType>(Path("output.mha"))));
+  // The one-channel network rejects two channels, with the shape.
+  const auto wrong = Run({ Path("input.mha"), Path("wrong.mha"), "--model", Model("segmentation.pt") });
+  EXPECT_NE(wrong.status, 0);
+  EXPECT_NE(wrong.err.find("PatchwiseFilter: "), std::string::npos) << wrong.err;
+  EXPECT_FALSE(fs::exists(Path("wrong.mha")));
+}
+
+/** One bad network argument each: a non-zero exit, one line on stderr
+ * naming the flag and the value, and no output file left behind. */
+TEST_F(PatchwiseFilterProgram, BadNetworkArgumentsExitNonZeroNamingTheFlagAndLeaveNoFile)
+{
+  Write(MakeRandomImage<ImageType>({ { 19, 15, 11 } }, 3).GetPointer(), Path("input.nrrd"));
+  Write(MakeRandomImage<itk::Image<float, 2>>({ { 19, 15 } }, 3).GetPointer(), Path("input2d.nrrd"));
+  std::ofstream(Path("notamodel.pt")) << "not TorchScript\n";
+  const std::string                                             input = Path("input.nrrd");
+  const std::string                                             output = Path("output.nrrd");
+  const std::string                                             model = Model("segmentation.pt");
+  std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+    { { input, output, "--model", Path("missing.pt") }, "--model: File does not exist: " + Path("missing.pt") },
+    { { input, output, "--model", model, "--batch-size", "0" }, "--batch-size: Value 0 not in range 1 to 4096" },
+    { { input, output, "--model", model, "--output-type", "foo" }, "--output-type: foo not in {probabilities,labels}" },
+    { { input, output, "--model", model, "--device", "gpu" }, "--device: gpu is not cpu, cuda or cuda:N" },
+    { { input, output, "--model", model, "--mirror-axes", "3" }, "--mirror-axes: Value 3 not in range 0 to 2" },
+    { { Path("input2d.nrrd"), output, "--model", model, "--mirror-axes", "2" },
+      "--mirror-axes 2: the image is 2-D: expected axes 0 to 1" },
+    { { input, output, "--model", model, "--process", "gaussian:1" }, "--model: a network and --process gaussian:1" },
+    { { input, output, "--output-type", "labels" }, "--output-type: labels is the argmax of a network's classes" },
+    { { input, output, "--mirror-axes", "0" }, "--mirror-axes: mirroring is a network's test-time augmentation" },
+    { { input, output, "--model", Path("notamodel.pt") }, "notamodel.pt" },
+  };
+  if (!itk::TorchScriptModel::IsCudaAvailable())
+  {
+    cases.push_back({ { input, output, "--model", model, "--device", "cuda:0" }, "cuda:0" });
+  }
+  for (const auto & [arguments, problem] : cases)
+  {
+    const auto  run = Run(arguments);
+    std::string shown;
+    for (const auto & argument : arguments)
+    {
+      shown += argument + " ";
+    }
+    EXPECT_NE(run.status, 0) << shown;
+    EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << shown << ": " << run.err;
+    EXPECT_EQ(run.err.rfind("PatchwiseFilter: ", 0), 0u) << run.err;
+    EXPECT_NE(run.err.find(problem), std::string::npos) << shown << ": " << run.err;
+    EXPECT_EQ(FilesOtherThan({ "input.nrrd", "input2d.nrrd", "notamodel.pt" }), std::set<std::string>{}) << shown;
+  }
+}
+
+/** As 3D Slicer runs it (stdout and stderr are not a terminal): progress
+ * blocks on stdout up to 1, nothing on stderr, libtorch included. */
+TEST_F(PatchwiseFilterProgram, NetworkRunInSlicerModePrintsProgressBlocksAndNothingOnStderr)
+{
+  const auto run = Run(NetworkArguments(Path("labels.nrrd"),
+                                        { "--output_type", "labels", "--stream_divisions", "2", "--batch_size", "3" }));
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(run.err, "");
+  EXPECT_EQ(run.out.rfind("<filter-start>", 0), 0u) << run.out;
+  EXPECT_NE(run.out.find("<filter-progress>1</filter-progress>"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("batch 3, cpu"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("</filter-end>"), std::string::npos) << run.out;
+}
+
+using PictureType = itk::Image<itk::RGBPixel<unsigned char>, 2>;
+
+/** Pixels of the 256 x 256 panel at (x, top) whose channels differ by more than 40: coloured, not grey. */
+itk::SizeValueType
+ColouredPixels(const PictureType * picture, itk::IndexValueType x, itk::IndexValueType top)
+{
+  itk::SizeValueType coloured = 0;
+  for (itk::IndexValueType v = top; v < top + 256; ++v)
+  {
+    for (itk::IndexValueType u = x; u < x + 256; ++u)
+    {
+      const auto pixel = picture->GetPixel({ { u, v } });
+      const auto [lowest, highest] = std::minmax({ pixel[0], pixel[1], pixel[2] });
+      coloured += highest - lowest > 40 ? 1 : 0;
+    }
+  }
+  return coloured;
+}
+
+/** The labels (and a probabilities output's argmax) in colour over the grey input. */
+TEST_F(PatchwiseFilterProgram, NetworkPreviewShowsTheLabelsInColourOverTheInput)
+{
+  for (const std::string type : { "labels", "probabilities" })
+  {
+    const auto run = Run(NetworkArguments(
+      Path("output.nrrd"), { "--output-type", type, "--preview", Path("preview.png"), "--preview-axis", "2" }));
+    ASSERT_EQ(run.status, 0) << run.err;
+    const auto picture = PatchStreamingTest::ReadImage<PictureType>(Path("preview.png"));
+    ASSERT_EQ(picture->GetLargestPossibleRegion().GetSize(), (PictureType::SizeType{ { 1376, 48 + 264 + 8 } }));
+    EXPECT_EQ(ColouredPixels(picture, 120, 48), 0u) << type << ": the input panel is grey";
+    EXPECT_GT(ColouredPixels(picture, 120 + 3 * 264, 48), 200u) << type << ": the labels panel";
+  }
+}
+#else
+/** Built without libtorch: the flags parse, --model says what is missing. */
+TEST_F(PatchwiseFilterProgram, ModelWithoutLibtorchSaysHowToGetIt)
+{
+  Write(MakeRandomImage<ImageType>({ { 19, 15, 11 } }, 3).GetPointer(), Path("input.nrrd"));
+  const auto run = Run({ Path("input.nrrd"), Path("output.nrrd"), "--model", "segmentation.pt", "--batch-size", "2" });
+  EXPECT_EQ(run.status, 2);
+  EXPECT_NE(run.err.find("--model: segmentation.pt: this PatchwiseFilter was built without libtorch; install "
+                         "libtorch-dev and rebuild"),
+            std::string::npos)
+    << run.err;
+  EXPECT_FALSE(fs::exists(Path("output.nrrd")));
+}
+#endif
+} // namespace

@@ -1,0 +1,157 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef PatchwiseFilterProgram_h
+#define PatchwiseFilterProgram_h
+
+// What the tests of PatchwiseFilter share: running the program as a user
+// runs it, in a directory of its own for each test.
+#include "itkImageFileWriter.h"
+#include "itkMetaImageIOFactory.h"
+#include "itkNrrdImageIOFactory.h"
+#include "itkPNGImageIOFactory.h"
+#include "gtest/gtest.h"
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace PatchwiseFilterTest
+{
+namespace fs = std::filesystem;
+
+struct ProgramRun
+{
+  int         status{ -1 };
+  std::string out{};
+  std::string err{};
+};
+
+inline std::string
+Contents(const fs::path & file)
+{
+  std::ifstream     in(file, std::ios::binary);
+  std::stringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+/** A directory of its own for each test, removed afterwards. */
+class PatchwiseFilterProgram : public ::testing::Test
+{
+protected:
+  void
+  SetUp() override
+  {
+    itk::NrrdImageIOFactory::RegisterOneFactory();
+    itk::MetaImageIOFactory::RegisterOneFactory();
+    itk::PNGImageIOFactory::RegisterOneFactory();
+    const auto * test = ::testing::UnitTest::GetInstance()->current_test_info();
+    m_Directory = fs::temp_directory_path() /
+                  ("PatchwiseFilterGTest-" + std::string(test->name()) + "-" + std::to_string(getpid()));
+    fs::remove_all(m_Directory);
+    fs::create_directories(m_Directory);
+  }
+
+  void
+  TearDown() override
+  {
+    fs::remove_all(m_Directory);
+  }
+
+  std::string
+  Path(const std::string & name) const
+  {
+    return (m_Directory / name).string();
+  }
+
+  /** Runs the program with `arguments` (each passed as one argument, as Slicer passes them). */
+  ProgramRun
+  Run(const std::vector<std::string> & arguments) const
+  {
+    std::string command = "'" + std::string(PatchwiseFilter_EXECUTABLE) + "'";
+    for (const auto & argument : arguments)
+    {
+      command += " '" + argument + "'";
+    }
+    command += " > '" + Path("stdout.txt") + "' 2> '" + Path("stderr.txt") + "'";
+    ProgramRun run;
+    const int  status = std::system(command.c_str());
+    run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    run.out = Contents(Path("stdout.txt"));
+    run.err = Contents(Path("stderr.txt"));
+    fs::remove(Path("stdout.txt"));
+    fs::remove(Path("stderr.txt"));
+    return run;
+  }
+
+  /** What the directory holds besides the given files. */
+  std::set<std::string>
+  FilesOtherThan(const std::set<std::string> & expected) const
+  {
+    std::set<std::string> others;
+    for (const auto & entry : fs::directory_iterator(m_Directory))
+    {
+      if (expected.count(entry.path().filename().string()) == 0)
+      {
+        others.insert(entry.path().filename().string());
+      }
+    }
+    return others;
+  }
+
+  fs::path m_Directory;
+};
+
+template <typename TImage>
+void
+Write(const TImage * image, const std::string & file)
+{
+  auto writer = itk::ImageFileWriter<TImage>::New();
+  writer->SetInput(image);
+  writer->SetFileName(file);
+  writer->Update();
+}
+
+
+/** The same region, and spacing, origin and direction up to the files'
+ * decimal rounding (NRRD stores spacing times direction). */
+template <typename TImage>
+void
+ExpectSameGeometry(const TImage * expected, const TImage * actual)
+{
+  constexpr unsigned int Dimension = TImage::ImageDimension;
+  EXPECT_EQ(expected->GetLargestPossibleRegion(), actual->GetLargestPossibleRegion());
+  for (unsigned int i = 0; i < Dimension; ++i)
+  {
+    EXPECT_NEAR(expected->GetSpacing()[i], actual->GetSpacing()[i], 1e-12);
+    EXPECT_NEAR(expected->GetOrigin()[i], actual->GetOrigin()[i], 1e-12);
+    for (unsigned int j = 0; j < Dimension; ++j)
+    {
+      EXPECT_NEAR(expected->GetDirection()[i][j], actual->GetDirection()[i][j], 1e-12);
+    }
+  }
+}
+
+} // namespace PatchwiseFilterTest
+
+#endif
