@@ -248,17 +248,7 @@ TEST_F(PatchwiseFilterProgram, BadNetworkArgumentsExitNonZeroNamingTheFlagAndLea
   }
   for (const auto & [arguments, problem] : cases)
   {
-    const auto  run = Run(arguments);
-    std::string shown;
-    for (const auto & argument : arguments)
-    {
-      shown += argument + " ";
-    }
-    EXPECT_NE(run.status, 0) << shown;
-    EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << shown << ": " << run.err;
-    EXPECT_EQ(run.err.rfind("PatchwiseFilter: ", 0), 0u) << run.err;
-    EXPECT_NE(run.err.find(problem), std::string::npos) << shown << ": " << run.err;
-    EXPECT_EQ(FilesOtherThan({ "input.nrrd", "input2d.nrrd", "notamodel.pt" }), std::set<std::string>{}) << shown;
+    ExpectRejected(arguments, problem, { "input.nrrd", "input2d.nrrd", "notamodel.pt" });
   }
 }
 

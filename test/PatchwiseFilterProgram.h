@@ -26,6 +26,7 @@
 #include "itkPNGImageIOFactory.h"
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -102,6 +103,26 @@ protected:
     fs::remove(Path("stdout.txt"));
     fs::remove(Path("stderr.txt"));
     return run;
+  }
+
+  /** A run of `arguments` fails: a non-zero exit, one line on stderr,
+   * "PatchwiseFilter: " and `problem` in it, and the directory holds only `kept`. */
+  void
+  ExpectRejected(const std::vector<std::string> & arguments,
+                 const std::string &              problem,
+                 const std::set<std::string> &    kept) const
+  {
+    const auto  run = Run(arguments);
+    std::string shown;
+    for (const auto & argument : arguments)
+    {
+      shown += argument + " ";
+    }
+    EXPECT_NE(run.status, 0) << shown;
+    EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << shown << ": " << run.err;
+    EXPECT_EQ(run.err.rfind("PatchwiseFilter: ", 0), 0u) << run.err;
+    EXPECT_NE(run.err.find(problem), std::string::npos) << shown << ": " << run.err;
+    EXPECT_EQ(FilesOtherThan(kept), std::set<std::string>{}) << shown;
   }
 
   /** What the directory holds besides the given files. */
