@@ -29,6 +29,7 @@
 //            patches smoothed in parallel, one single-threaded filter per patch
 // Defaults: smooth 512 96 48 16 16 . ; prints peak RSS (getrusage), wall time
 // against a streamed copy of the same file, and patch computations / patches.
+#include "PatchBenchmarkMeasures.h"
 #include "itkComponentArgmaxImageFilter.h"
 #include "itkPatchByPatchImageFilter.h"
 #include "itkPatchExtractor.h"
@@ -57,74 +58,15 @@
 
 namespace
 {
+using PatchBenchmark::GenerateVolume;
+using PatchBenchmark::PeakResidentMiB;
+using PatchBenchmark::ResidentMiB;
+using PatchBenchmark::SecondsFor;
 using ImageType = itk::Image<float, 3>;
 using StackType = itk::Image<float, 4>;
 using ProbabilitiesType = itk::VectorImage<float, 3>;
 using ProbabilityStackType = itk::VectorImage<float, 4>;
 using LabelType = itk::Image<unsigned char, 3>;
-
-double
-PeakResidentMiB()
-{
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0; // KiB on Linux
-}
-
-/** The resident set now (VmRSS), in MiB: the libraries' share, before any image exists. */
-double
-ResidentMiB()
-{
-  std::ifstream status("/proc/self/status");
-  std::string   field;
-  while (status >> field)
-  {
-    if (field == "VmRSS:")
-    {
-      double kib = 0.0;
-      status >> kib;
-      return kib / 1024.0;
-    }
-    status.ignore(4096, '\n');
-  }
-  return 0.0;
-}
-
-double
-SecondsFor(const std::function<void()> & work)
-{
-  const auto started = std::chrono::steady_clock::now();
-  work();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-}
-
-/** Writes a size^3 float volume (a broad Gaussian blob, 0..255) region by region. */
-void
-GenerateVolume(const std::string & file, itk::SizeValueType size, unsigned int divisions)
-{
-  using SourceType = itk::GaussianImageSource<ImageType>;
-  auto                   source = SourceType::New();
-  SourceType::ArrayType  sigma;
-  SourceType::ArrayType  mean;
-  ImageType::SpacingType spacing;
-  for (unsigned int d = 0; d < 3; ++d)
-  {
-    spacing[d] = 0.8 + 0.2 * d; // anisotropic, as scanners are
-    sigma.SetElement(d, 0.3 * size * spacing[d]);
-    mean.SetElement(d, 0.45 * size * spacing[d]);
-  }
-  source->SetSize(ImageType::SizeType::Filled(size));
-  source->SetSpacing(spacing);
-  source->SetSigma(sigma);
-  source->SetMean(mean);
-  source->SetScale(255.0);
-  source->SetNormalized(false);
-  auto writer = itk::ImageFileWriter<ImageType>::New();
-  writer->SetInput(source->GetOutput());
-  writer->SetFileName(file);
-  writer->SetNumberOfStreamDivisions(divisions);
-  writer->Update();
-}
 
 /** Reader -> writer with the same divisions: the I/O every out-of-core run pays, the time baseline. */
 void

@@ -144,7 +144,12 @@ TorchScriptModel::IsLoaded() const
 void
 TorchScriptModel::SetNumberOfThreads(unsigned int threads)
 {
-  at::set_num_threads(static_cast<int>(std::max(threads, 1u)));
+  // Only when it changes: a streamed update sets it once per patch line.
+  const int wanted = static_cast<int>(std::max(threads, 1u));
+  if (at::get_num_threads() != wanted)
+  {
+    at::set_num_threads(wanted);
+  }
 }
 
 bool
