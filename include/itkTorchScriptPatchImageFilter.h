@@ -18,10 +18,7 @@
 #ifndef itkTorchScriptPatchImageFilter_h
 #define itkTorchScriptPatchImageFilter_h
 
-#include "itkImageToImageFilter.h"
-#include "itkPatchGrid.h"
-#include "itkPatchStackGrid.h"
-#include "itkPatchStreamingCompatibility.h"
+#include "itkPatchBatchImageFilter.h"
 #include "itkTorchScriptModel.h"
 
 #include <string>
@@ -53,13 +50,12 @@ namespace itk
  * flips of those axes, each result is flipped back and their mean is the
  * output: test-time augmentation by mirroring, as nnU-Net does it (2^k passes).
  *
- * Streaming: only the patches of the requested stack region run, whole
- * patches (EnlargeOutputRequestedRegion), reading the same patches of the
- * input (GenerateInputRequestedRegion). Behind a PatchMerger that is one patch
- * line per request, so each patch runs once per update, also when a writer
- * streams the merger's output in divisions. Patches a mask-restricted grid
- * skips do not run (their output is zero). An IterationEvent is invoked before
- * each batch; GetCurrentBatchStart() and GetCurrentBatchSize() tell which patches.
+ * Streaming, batches and mask-restricted grids are PatchBatchImageFilter's:
+ * only the requested patches run, whole, BatchSize at a time within one
+ * request; behind a PatchMerger each patch runs once per update, also when a
+ * writer streams the merger's output in divisions. An IterationEvent is
+ * invoked before each batch; GetCurrentBatchStart() and GetCurrentBatchSize()
+ * tell which patches.
  *
  * Threads: libtorch's intra-op threads are set to the filter's number of work
  * units before each update (process-wide, as at::set_num_threads is).
@@ -71,34 +67,32 @@ namespace itk
  *
  * Built when libtorch is found at configure time (PatchStreaming_HAS_TORCH).
  *
- * \sa TorchScriptModel, PatchByPatchImageFilter, PatchExtractor, PatchMerger, ComponentArgmaxImageFilter
- * \ingroup PatchStreaming
+ * \sa TorchScriptModel, PatchBatchImageFilter, PatchByPatchImageFilter, PatchExtractor, PatchMerger,
+ * ComponentArgmaxImageFilter \ingroup PatchStreaming
  */
 template <typename TInputImage, typename TOutputImage = TInputImage>
-class ITK_TEMPLATE_EXPORT TorchScriptPatchImageFilter : public ImageToImageFilter<TInputImage, TOutputImage>
+class ITK_TEMPLATE_EXPORT TorchScriptPatchImageFilter : public PatchBatchImageFilter<TInputImage, TOutputImage>
 {
 public:
   ITK_DISALLOW_COPY_AND_MOVE(TorchScriptPatchImageFilter);
 
   using Self = TorchScriptPatchImageFilter;
-  using Superclass = ImageToImageFilter<TInputImage, TOutputImage>;
+  using Superclass = PatchBatchImageFilter<TInputImage, TOutputImage>;
   using Pointer = SmartPointer<Self>;
   using ConstPointer = SmartPointer<const Self>;
 
   itkNewMacro(Self);
   itkOverrideGetNameOfClassMacro(TorchScriptPatchImageFilter);
 
-  static constexpr unsigned int ImageDimension = TInputImage::ImageDimension;
-  static constexpr unsigned int PatchDimension = ImageDimension - 1;
-  static_assert(TOutputImage::ImageDimension == ImageDimension, "input and output stacks have the same dimension");
-  static_assert(std::is_same<typename NumericTraits<typename TInputImage::PixelType>::ValueType, float>::value &&
-                  std::is_same<typename NumericTraits<typename TOutputImage::PixelType>::ValueType, float>::value,
+  static constexpr unsigned int ImageDimension = Superclass::ImageDimension;
+  static constexpr unsigned int PatchDimension = Superclass::PatchDimension;
+  static_assert(std::is_same<typename Superclass::InputComponentType, float>::value &&
+                  std::is_same<typename Superclass::OutputComponentType, float>::value,
                 "the network reads and writes float patches");
 
   using InputImageType = TInputImage;
   using OutputImageType = TOutputImage;
-  using RegionType = typename OutputImageType::RegionType;
-  using PatchGridType = PatchGrid<PatchDimension>;
+  using PatchGridType = typename Superclass::PatchGridType;
   using ModelType = TorchScriptModel;
 
   /** The TorchScript file (torch.jit.save of a scripted or traced module); loaded in UpdateOutputInformation(). */
@@ -108,10 +102,6 @@ public:
   /** The device the network runs on: "cpu" (default) or "cuda:N" when libtorch has CUDA. */
   itkSetStringMacro(Device);
   itkGetStringMacro(Device);
-
-  /** Patches per forward pass; default 4; 0 throws at the next update. */
-  itkSetMacro(BatchSize, SizeValueType);
-  itkGetConstMacro(BatchSize, SizeValueType);
 
   /** The ITK axes (0 to N-1) to mirror for test-time augmentation; none by default. */
   void
@@ -126,22 +116,11 @@ public:
   itkSetMacro(OutputIndex, unsigned int);
   itkGetConstMacro(OutputIndex, unsigned int);
 
-  /** C_out, when known; 0 (default) runs the network once on a zero patch to find it. */
-  itkSetMacro(NumberOfOutputChannels, unsigned int);
-  itkGetConstMacro(NumberOfOutputChannels, unsigned int);
-
   /** The network: loaded from ModelFileName in UpdateOutputInformation(), or
    * one the caller loaded (then leave ModelFileName empty), for example to
    * share it between filters. */
   itkSetObjectMacro(Model, ModelType);
   itkGetConstObjectMacro(Model, ModelType);
-
-  /** The first stack index and the number of patches of the batch being run (for an IterationEvent observer). */
-  itkGetConstMacro(CurrentBatchStart, SizeValueType);
-  itkGetConstMacro(CurrentBatchSize, SizeValueType);
-
-  /** The grid the stack was cut with (set, or read from the stack's MetaDataDictionary). */
-  itkPatchStackGridMacro(PatchGridType);
 
 protected:
   TorchScriptPatchImageFilter();
@@ -150,43 +129,25 @@ protected:
   void
   PrintSelf(std::ostream & os, Indent indent) const override;
 
-  /** Checks BatchSize and the model file name. */
+  /** Checks BatchSize and the model. */
   void
   VerifyPreconditions() ITKv5_CONST override;
 
-  /** Loads the network (when its file or device changed), finds C_out and
-   * sets the output's number of components and the grid metadata. */
-  void
-  GenerateOutputInformation() override;
+  /** Loads the network (when its file or device changed); C_out is
+   * NumberOfOutputChannels when set, else the network run once on one zero patch. */
+  unsigned int
+  FindNumberOfOutputChannels(const PatchGridType & grid) override;
 
-  /** The requested patches, whole: every patch axis set to the patch size. */
+  /** Invokes IterationEvent (observers see the batch), then runs the network on it. */
   void
-  EnlargeOutputRequestedRegion(DataObject * output) override;
-
-  /** The same patches of the input stack, whole. */
-  void
-  GenerateInputRequestedRegion() override;
-
-  /** Runs the network on the requested patches, BatchSize at a time. */
-  void
-  GenerateData() override;
+  GenerateBatch() override;
 
 private:
-  /** Runs patches first..first+count-1 (all kept) as one batch into the output buffer. */
-  void
-  RunBatch(SizeValueType first, SizeValueType count);
-
-  typename ModelType::Pointer    m_Model{};
-  std::string                    m_ModelFileName{};
-  std::string                    m_Device{ "cpu" };
-  SizeValueType                  m_BatchSize{ 4 };
-  std::vector<unsigned int>      m_MirrorAxes{};
-  unsigned int                   m_OutputIndex{ 0 };
-  unsigned int                   m_NumberOfOutputChannels{ 0 };
-  unsigned int                   m_ProbedOutputChannels{ 0 };
-  PatchStackGrid<PatchDimension> m_PatchGrid{};
-  SizeValueType                  m_CurrentBatchStart{ 0 };
-  SizeValueType                  m_CurrentBatchSize{ 0 };
+  typename ModelType::Pointer m_Model{};
+  std::string                 m_ModelFileName{};
+  std::string                 m_Device{ "cpu" };
+  std::vector<unsigned int>   m_MirrorAxes{};
+  unsigned int                m_OutputIndex{ 0 };
 };
 } // end namespace itk
 

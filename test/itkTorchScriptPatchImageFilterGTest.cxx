@@ -403,6 +403,6 @@ TEST(TorchScriptPatchImageFilter, BadInputGetsAnExceptionNamingTheProblem)
   auto scalar = TorchFilter<StackType, StackType>::New();
   scalar->SetInput(extractor->GetOutput());
   scalar->SetModelFileName(Model("segmentation.pt"));
-  ExpectErrorNaming([&] { scalar->Update(); }, { "returns 3 channels", "VectorImage" });
+  ExpectErrorNaming([&] { scalar->Update(); }, { "has 3 channels", "VectorImage" });
 }
 } // namespace

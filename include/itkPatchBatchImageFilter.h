@@ -1,0 +1,158 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkPatchBatchImageFilter_h
+#define itkPatchBatchImageFilter_h
+
+#include "itkImageToImageFilter.h"
+#include "itkPatchGrid.h"
+#include "itkPatchStackGrid.h"
+#include "itkPatchStreamingCompatibility.h"
+
+#include <type_traits>
+
+namespace itk
+{
+/** \class PatchBatchImageFilter
+ * \brief Hands the requested patches of an (N+1)-D patch stack to a per-batch
+ * computation, BatchSize patches at a time: stack in, stack of C_out components out.
+ *
+ * The computation is GenerateBatch(): by default an observer of
+ * IterationEvent fills the batch's output (this is how a Python callable, for
+ * example a PyTorch network wrapped in itk.PyCommand, runs inside the ITK
+ * pipeline); TorchScriptPatchImageFilter overrides it to run a TorchScript
+ * network. During the event, GetCurrentBatchStart() and GetCurrentBatchSize()
+ * give the patches (stack indices along the last axis), and
+ * GetCurrentBatchInput() / GetCurrentBatchOutput() their values: the batch's
+ * patches one after another, each P_0 x ... x P_{N-1} voxels (axis 0
+ * fastest), the components of a voxel next to each other. The default
+ * GenerateBatch() zeroes the batch's output before the event.
+ *
+ * The output stack has the input's geometry and grid metadata (PatchGrid_*
+ * keys, so a PatchMerger downstream needs nothing set) and
+ * NumberOfOutputChannels components (0, the default: the input's); more than
+ * one needs a VectorImage output stack.
+ *
+ * Streaming: only the requested patches are computed, whole
+ * (EnlargeOutputRequestedRegion), from the same patches of the input
+ * (GenerateInputRequestedRegion). Behind a PatchMerger that is one patch line
+ * per request, so a batch never spans two lines and every patch is computed
+ * once per update, also when a writer streams the merger's output in
+ * divisions. Patches a mask-restricted grid skips are not computed (zero).
+ *
+ * \sa TorchScriptPatchImageFilter, PatchByPatchImageFilter, PatchExtractor, PatchMerger
+ * \ingroup PatchStreaming
+ */
+template <typename TInputImage, typename TOutputImage = TInputImage>
+class ITK_TEMPLATE_EXPORT PatchBatchImageFilter : public ImageToImageFilter<TInputImage, TOutputImage>
+{
+public:
+  ITK_DISALLOW_COPY_AND_MOVE(PatchBatchImageFilter);
+
+  using Self = PatchBatchImageFilter;
+  using Superclass = ImageToImageFilter<TInputImage, TOutputImage>;
+  using Pointer = SmartPointer<Self>;
+  using ConstPointer = SmartPointer<const Self>;
+
+  itkNewMacro(Self);
+  itkOverrideGetNameOfClassMacro(PatchBatchImageFilter);
+
+  static constexpr unsigned int ImageDimension = TInputImage::ImageDimension;
+  static constexpr unsigned int PatchDimension = ImageDimension - 1;
+  static_assert(TOutputImage::ImageDimension == ImageDimension, "input and output stacks have the same dimension");
+
+  using InputImageType = TInputImage;
+  using OutputImageType = TOutputImage;
+  using RegionType = typename OutputImageType::RegionType;
+  using PatchGridType = PatchGrid<PatchDimension>;
+  using InputComponentType = typename NumericTraits<typename InputImageType::PixelType>::ValueType;
+  using OutputComponentType = typename NumericTraits<typename OutputImageType::PixelType>::ValueType;
+
+  /** Patches per batch; default 4; 0 throws at the next update. */
+  itkSetMacro(BatchSize, SizeValueType);
+  itkGetConstMacro(BatchSize, SizeValueType);
+
+  /** Components of the output stack; 0 (default) for the input's. */
+  itkSetMacro(NumberOfOutputChannels, unsigned int);
+  itkGetConstMacro(NumberOfOutputChannels, unsigned int);
+
+  /** The batch being computed: its first stack index and its number of patches. */
+  itkGetConstMacro(CurrentBatchStart, SizeValueType);
+  itkGetConstMacro(CurrentBatchSize, SizeValueType);
+
+  /** The current batch's input values (GetCurrentBatchSize() patches, see the class description). */
+  const InputComponentType *
+  GetCurrentBatchInput() const;
+
+  /** The current batch's output values, to be written by an IterationEvent observer. */
+  OutputComponentType *
+  GetCurrentBatchOutput();
+
+  /** The grid the stack was cut with (set, or read from the stack's MetaDataDictionary). */
+  itkPatchStackGridMacro(PatchGridType);
+
+protected:
+  PatchBatchImageFilter() = default;
+  ~PatchBatchImageFilter() override = default;
+
+  void
+  PrintSelf(std::ostream & os, Indent indent) const override;
+
+  /** Checks BatchSize. */
+  void
+  VerifyPreconditions() ITKv5_CONST override;
+
+  /** The input's geometry, the grid in the metadata, and the number of output
+   * components (FindNumberOfOutputChannels()). */
+  void
+  GenerateOutputInformation() override;
+
+  /** The output's number of components: NumberOfOutputChannels, else the input's. */
+  virtual unsigned int
+  FindNumberOfOutputChannels(const PatchGridType & grid);
+
+  /** The requested patches, whole: every patch axis set to the patch size. */
+  void
+  EnlargeOutputRequestedRegion(DataObject * output) override;
+
+  /** The same patches of the input stack, whole. */
+  void
+  GenerateInputRequestedRegion() override;
+
+  /** The requested patches, BatchSize kept patches at a time, each batch within
+   * the request (one patch line behind a PatchMerger), through GenerateBatch(). */
+  void
+  GenerateData() override;
+
+  /** Computes the current batch: zeroes its output and invokes IterationEvent. */
+  virtual void
+  GenerateBatch();
+
+private:
+  SizeValueType                  m_BatchSize{ 4 };
+  unsigned int                   m_NumberOfOutputChannels{ 0 };
+  PatchStackGrid<PatchDimension> m_PatchGrid{};
+  SizeValueType                  m_CurrentBatchStart{ 0 };
+  SizeValueType                  m_CurrentBatchSize{ 0 };
+};
+} // end namespace itk
+
+#ifndef ITK_MANUAL_INSTANTIATION
+#  include "itkPatchBatchImageFilter.hxx"
+#endif
+
+#endif

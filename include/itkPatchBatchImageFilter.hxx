@@ -1,0 +1,178 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkPatchBatchImageFilter_hxx
+#define itkPatchBatchImageFilter_hxx
+
+#include "itkPatchBatchImageFilter.h"
+#include "itkPatchPixelComponents.h"
+
+#include <algorithm>
+
+namespace itk
+{
+template <typename TInputImage, typename TOutputImage>
+auto
+PatchBatchImageFilter<TInputImage, TOutputImage>::GetCurrentBatchInput() const -> const InputComponentType *
+{
+  const InputImageType *             stack = this->GetInput();
+  typename InputImageType::IndexType index = stack->GetBufferedRegion().GetIndex();
+  index[PatchDimension] = static_cast<IndexValueType>(m_CurrentBatchStart);
+  return PatchStreamingDetail::GetComponentBuffer(stack) +
+         stack->ComputeOffset(index) * stack->GetNumberOfComponentsPerPixel();
+}
+
+template <typename TInputImage, typename TOutputImage>
+auto
+PatchBatchImageFilter<TInputImage, TOutputImage>::GetCurrentBatchOutput() -> OutputComponentType *
+{
+  OutputImageType *                   output = this->GetOutput();
+  typename OutputImageType::IndexType index = output->GetBufferedRegion().GetIndex();
+  index[PatchDimension] = static_cast<IndexValueType>(m_CurrentBatchStart);
+  return PatchStreamingDetail::GetComponentBuffer(output) +
+         output->ComputeOffset(index) * output->GetNumberOfComponentsPerPixel();
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchBatchImageFilter<TInputImage, TOutputImage>::VerifyPreconditions() ITKv5_CONST
+{
+  Superclass::VerifyPreconditions();
+  if (m_BatchSize == 0)
+  {
+    itkExceptionMacro(<< "BatchSize = 0: expected at least 1 patch per batch");
+  }
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchBatchImageFilter<TInputImage, TOutputImage>::GenerateOutputInformation()
+{
+  Superclass::GenerateOutputInformation();
+  const InputImageType * stack = this->GetInput();
+  OutputImageType *      output = this->GetOutput();
+  const PatchGridType &  grid = m_PatchGrid.Resolve(*stack);
+  output->SetMetaDataDictionary(stack->GetMetaDataDictionary());
+  EncapsulatePatchGrid(output->GetMetaDataDictionary(), grid);
+  const unsigned int channels = this->FindNumberOfOutputChannels(grid);
+  if (channels != 1 && std::is_same<typename OutputImageType::PixelType, OutputComponentType>::value)
+  {
+    itkExceptionMacro(<< "the output has " << channels << " channels, but the output stack is a scalar image: "
+                      << "use a VectorImage<" << (std::is_same<OutputComponentType, float>::value ? "float" : "...")
+                      << ", " << ImageDimension << "> output stack");
+  }
+  output->SetNumberOfComponentsPerPixel(channels);
+}
+
+template <typename TInputImage, typename TOutputImage>
+unsigned int
+PatchBatchImageFilter<TInputImage, TOutputImage>::FindNumberOfOutputChannels(const PatchGridType &)
+{
+  return m_NumberOfOutputChannels > 0 ? m_NumberOfOutputChannels : this->GetInput()->GetNumberOfComponentsPerPixel();
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchBatchImageFilter<TInputImage, TOutputImage>::EnlargeOutputRequestedRegion(DataObject * data)
+{
+  auto * output = dynamic_cast<OutputImageType *>(data);
+  output->SetRequestedRegion(
+    PatchStreamingDetail::WholePatches(output->GetRequestedRegion(), output->GetLargestPossibleRegion()));
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchBatchImageFilter<TInputImage, TOutputImage>::GenerateInputRequestedRegion()
+{
+  Superclass::GenerateInputRequestedRegion();
+  auto * stack = const_cast<InputImageType *>(this->GetInput());
+  if (stack != nullptr)
+  {
+    stack->SetRequestedRegion(
+      PatchStreamingDetail::WholePatches(this->GetOutput()->GetRequestedRegion(), stack->GetLargestPossibleRegion()));
+  }
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchBatchImageFilter<TInputImage, TOutputImage>::GenerateData()
+{
+  this->AllocateOutputs();
+  const PatchGridType & grid = this->GetPatchGrid();
+  const RegionType      region = this->GetOutput()->GetRequestedRegion();
+  const auto            first = static_cast<SizeValueType>(region.GetIndex(PatchDimension));
+  const SizeValueType   end = first + region.GetSize(PatchDimension);
+  const SizeValueType   patchValues =
+    grid.GetPatchRegion(0).GetNumberOfPixels() * this->GetOutput()->GetNumberOfComponentsPerPixel();
+  // Runs of kept patches, cut into batches; a patch the mask skips gets zeros.
+  for (SizeValueType k = first; k < end;)
+  {
+    SizeValueType count = 0;
+    while (count < m_BatchSize && k + count < end && grid.IsPatchKept(k + count))
+    {
+      ++count;
+    }
+    m_CurrentBatchStart = k;
+    m_CurrentBatchSize = count;
+    if (count == 0)
+    {
+      std::fill_n(this->GetCurrentBatchOutput(), patchValues, OutputComponentType{});
+      ++k;
+      continue;
+    }
+    if (this->GetAbortGenerateData())
+    {
+      ProcessAborted aborted(__FILE__, __LINE__);
+      aborted.SetDescription(std::string(this->GetNameOfClass()) + ": AbortGenerateDataOn");
+      throw aborted;
+    }
+    this->GenerateBatch();
+    k += count;
+    this->UpdateProgress(static_cast<float>(k - first) / static_cast<float>(end - first));
+  }
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchBatchImageFilter<TInputImage, TOutputImage>::GenerateBatch()
+{
+  const SizeValueType values = this->GetPatchGrid().GetPatchRegion(0).GetNumberOfPixels() *
+                               this->GetOutput()->GetNumberOfComponentsPerPixel() * m_CurrentBatchSize;
+  std::fill_n(this->GetCurrentBatchOutput(), values, OutputComponentType{});
+  this->InvokeEvent(IterationEvent());
+  if (this->GetAbortGenerateData())
+  {
+    ProcessAborted aborted(__FILE__, __LINE__);
+    aborted.SetDescription(std::string(this->GetNameOfClass()) + ": aborted by the batch's observer");
+    throw aborted;
+  }
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchBatchImageFilter<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent indent) const
+{
+  Superclass::PrintSelf(os, indent);
+  os << indent << "BatchSize: " << m_BatchSize << std::endl;
+  os << indent << "NumberOfOutputChannels: " << m_NumberOfOutputChannels << std::endl;
+  m_PatchGrid.Print(os, indent);
+  os << indent << "CurrentBatchStart: " << m_CurrentBatchStart << std::endl;
+  os << indent << "CurrentBatchSize: " << m_CurrentBatchSize << std::endl;
+}
+} // end namespace itk
+
+#endif

@@ -1,0 +1,158 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+// PatchBatchImageFilter: an IterationEvent observer computes each batch; the
+// output equals a nested loop over the patches, batches stay within one patch
+// line behind a streamed merger and every patch runs once, and an observer
+// can stop the update.
+#include "itkPatchBatchImageFilter.h"
+#include "itkPatchExtractor.h"
+#include "itkPatchMerger.h"
+#include "itkPatchStreamingTestUtilities.h"
+
+#include "itkStreamingImageFilter.h"
+#include "itkVectorImage.h"
+#include "gtest/gtest.h"
+
+#include <map>
+#include <vector>
+
+namespace
+{
+using namespace PatchStreamingTest;
+using VectorStackType = itk::VectorImage<float, 4>;
+using BatchFilterType = itk::PatchBatchImageFilter<StackType, VectorStackType>;
+
+/** Channel c of voxel v of a patch: (c + 1) * input + k, the patch's stack index (so batches cannot be mixed up). */
+float
+Expected(float input, unsigned int channel, itk::SizeValueType patch)
+{
+  return static_cast<float>(channel + 1) * input + static_cast<float>(patch);
+}
+
+/** An observer that fills every batch by the rule above, recording each batch. */
+struct BatchRecorder
+{
+  BatchFilterType *                                              filter;
+  std::vector<std::pair<itk::SizeValueType, itk::SizeValueType>> batches{};
+
+  void
+  operator()(const itk::EventObject &)
+  {
+    const auto         first = filter->GetCurrentBatchStart();
+    const auto         count = filter->GetCurrentBatchSize();
+    const unsigned int channels = filter->GetOutput()->GetNumberOfComponentsPerPixel();
+    const auto         patchVoxels = filter->GetPatchGrid().GetPatchRegion(0).GetNumberOfPixels();
+    const float *      input = filter->GetCurrentBatchInput();
+    float *            output = filter->GetCurrentBatchOutput();
+    for (itk::SizeValueType k = 0; k < count; ++k)
+    {
+      for (itk::SizeValueType v = 0; v < patchVoxels; ++v)
+      {
+        for (unsigned int c = 0; c < channels; ++c)
+        {
+          output[(k * patchVoxels + v) * channels + c] = Expected(input[k * patchVoxels + v], c, first + k);
+        }
+      }
+    }
+    batches.emplace_back(first, count);
+  }
+};
+
+TEST(PatchBatchImageFilter, ObserverFillsEveryBatchAsANestedLoopWouldAndGeometryCarries)
+{
+  auto image = MakeRandomImage<ImageType>({ { 21, 17, 11 } }, 3);
+  auto extractor = MakeExtractor<ImageType>(image, { { 6, 5, 4 } }, { { 2, 1, 1 } }, BorderMode::Pad);
+  extractor->Update();
+  auto filter = BatchFilterType::New();
+  filter->SetInput(extractor->GetOutput());
+  filter->SetNumberOfOutputChannels(3);
+  filter->SetBatchSize(3);
+  BatchRecorder recorder{ filter.GetPointer() };
+  filter->AddObserver(itk::IterationEvent(), [&](const itk::EventObject & event) { recorder(event); });
+  filter->Update();
+
+  const StackType *       stack = extractor->GetOutput();
+  const VectorStackType * output = filter->GetOutput();
+  ASSERT_EQ(output->GetNumberOfComponentsPerPixel(), 3u);
+  EXPECT_EQ(output->GetDirection(), stack->GetDirection());
+  EXPECT_EQ(output->GetSpacing(), stack->GetSpacing());
+  for (itk::ImageRegionConstIteratorWithIndex<StackType> it(stack, stack->GetLargestPossibleRegion()); !it.IsAtEnd();
+       ++it)
+  {
+    const auto pixel = output->GetPixel(it.GetIndex());
+    const auto patch = static_cast<itk::SizeValueType>(it.GetIndex()[3]);
+    for (unsigned int c = 0; c < 3; ++c)
+    {
+      ASSERT_EQ(pixel[c], Expected(it.Get(), c, patch)) << it.GetIndex();
+    }
+  }
+  // Batches of 3 in order; the last one shorter.
+  const auto patches = extractor->GetPatchGrid().GetNumberOfPatches();
+  ASSERT_EQ(recorder.batches.size(), (patches + 2) / 3);
+  EXPECT_EQ(recorder.batches.back().second, patches - 3 * (recorder.batches.size() - 1));
+}
+
+TEST(PatchBatchImageFilter, BehindAMergerBatchesStayWithinOneLineAndEveryPatchRunsOnce)
+{
+  auto image = MakeRandomImage<ImageType>({ { 29, 13, 17 } }, 4);
+  auto extractor = MakeExtractor<ImageType>(image, { { 8, 6, 5 } }, { { 4, 3, 2 } }, BorderMode::Squeeze);
+  auto filter = BatchFilterType::New();
+  filter->SetInput(extractor->GetOutput());
+  filter->SetNumberOfOutputChannels(2);
+  filter->SetBatchSize(4);
+  BatchRecorder recorder{ filter.GetPointer() };
+  filter->AddObserver(itk::IterationEvent(), [&](const itk::EventObject & event) { recorder(event); });
+  auto merger = itk::PatchMerger<VectorStackType, itk::VectorImage<float, 3>>::New();
+  merger->SetInput(filter->GetOutput());
+  auto streamer = itk::StreamingImageFilter<itk::VectorImage<float, 3>, itk::VectorImage<float, 3>>::New();
+  streamer->SetInput(merger->GetOutput());
+  streamer->SetNumberOfStreamDivisions(3);
+  streamer->Update();
+  const auto &                               grid = extractor->GetPatchGrid();
+  std::map<itk::SizeValueType, unsigned int> runs;
+  for (const auto & batch : recorder.batches)
+  {
+    EXPECT_LE(batch.second, 4u);
+    const auto firstLine = grid.GetGridIndex(batch.first);
+    const auto lastLine = grid.GetGridIndex(batch.first + batch.second - 1);
+    EXPECT_TRUE(firstLine[1] == lastLine[1] && firstLine[2] == lastLine[2]) << "batch at " << batch.first;
+    for (itk::SizeValueType k = 0; k < batch.second; ++k)
+    {
+      ++runs[batch.first + k];
+    }
+  }
+  EXPECT_EQ(runs.size(), grid.GetNumberOfPatches());
+  EXPECT_EQ(std::count_if(runs.begin(), runs.end(), [](const auto & run) { return run.second != 1; }), 0);
+}
+
+TEST(PatchBatchImageFilter, AnObserverCanStopTheUpdateAndBadSettingsThrow)
+{
+  auto image = MakeRandomImage<ImageType>({ { 9, 8, 7 } }, 5);
+  auto extractor = MakeExtractor<ImageType>(image, { { 4, 4, 4 } }, { { 0, 0, 0 } }, BorderMode::Pad);
+  auto filter = BatchFilterType::New();
+  filter->SetInput(extractor->GetOutput());
+  filter->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) { filter->AbortGenerateDataOn(); });
+  EXPECT_THROW(filter->Update(), itk::ProcessAborted);
+  filter->SetBatchSize(0);
+  EXPECT_THROW(filter->Update(), itk::ExceptionObject);
+  auto scalar = itk::PatchBatchImageFilter<StackType, StackType>::New();
+  scalar->SetInput(extractor->GetOutput());
+  scalar->SetNumberOfOutputChannels(2);
+  EXPECT_THROW(scalar->UpdateOutputInformation(), itk::ExceptionObject);
+}
+} // namespace
