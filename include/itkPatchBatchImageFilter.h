@@ -50,9 +50,14 @@ namespace itk
  * Streaming: only the requested patches are computed, whole
  * (EnlargeOutputRequestedRegion), from the same patches of the input
  * (GenerateInputRequestedRegion). Behind a PatchMerger that is one patch line
- * per request, so a batch never spans two lines and every patch is computed
- * once per update, also when a writer streams the merger's output in
- * divisions. Patches a mask-restricted grid skips are not computed (zero).
+ * per request; when BatchSize is larger than a line, a request for whole
+ * lines is enlarged to as many whole lines as fill a batch (held together),
+ * so batches are full whatever the line length, and the merger finds the next
+ * lines buffered. Every patch is computed once per update, also when a writer
+ * streams the merger's output in divisions. With ReleaseDataFlag on, requests
+ * are not enlarged (a released line would be computed again): batches then
+ * stop at the end of a line. Patches a mask-restricted grid skips are not
+ * computed (zero).
  *
  * \sa TorchScriptPatchImageFilter, PatchByPatchImageFilter, PatchExtractor, PatchMerger
  * \ingroup PatchStreaming
@@ -125,7 +130,8 @@ protected:
   virtual unsigned int
   FindNumberOfOutputChannels(const PatchGridType & grid);
 
-  /** The requested patches, whole: every patch axis set to the patch size. */
+  /** The requested patches, whole: every patch axis set to the patch size;
+   * whole lines shorter than a batch grow to as many whole lines as fill one. */
   void
   EnlargeOutputRequestedRegion(DataObject * output) override;
 
@@ -133,8 +139,7 @@ protected:
   void
   GenerateInputRequestedRegion() override;
 
-  /** The requested patches, BatchSize kept patches at a time, each batch within
-   * the request (one patch line behind a PatchMerger), through GenerateBatch(). */
+  /** The requested patches, BatchSize kept patches at a time, through GenerateBatch(). */
   void
   GenerateData() override;
 

@@ -89,9 +89,24 @@ template <typename TInputImage, typename TOutputImage>
 void
 PatchBatchImageFilter<TInputImage, TOutputImage>::EnlargeOutputRequestedRegion(DataObject * data)
 {
-  auto * output = dynamic_cast<OutputImageType *>(data);
-  output->SetRequestedRegion(
-    PatchStreamingDetail::WholePatches(output->GetRequestedRegion(), output->GetLargestPossibleRegion()));
+  auto *     output = dynamic_cast<OutputImageType *>(data);
+  RegionType region =
+    PatchStreamingDetail::WholePatches(output->GetRequestedRegion(), output->GetLargestPossibleRegion());
+  // Whole patch lines asked for fewer patches than a batch: ask for as many
+  // whole lines as fill one, so that a batch spans lines. The merger's next
+  // requests then find their lines buffered, unless this output releases its
+  // data after each request (ReleaseDataFlag): then every line is computed alone.
+  const SizeValueType lineLength = this->GetPatchGrid().GetGridSize()[0];
+  const auto          first = static_cast<SizeValueType>(region.GetIndex(PatchDimension));
+  const SizeValueType count = region.GetSize(PatchDimension);
+  const SizeValueType total = output->GetLargestPossibleRegion().GetSize(PatchDimension);
+  if (count < m_BatchSize && lineLength > 0 && first % lineLength == 0 && count % lineLength == 0 &&
+      !output->GetReleaseDataFlag())
+  {
+    const SizeValueType lines = (m_BatchSize + lineLength - 1) / lineLength;
+    region.SetSize(PatchDimension, std::min(lines * lineLength, total - first));
+  }
+  output->SetRequestedRegion(region);
 }
 
 template <typename TInputImage, typename TOutputImage>

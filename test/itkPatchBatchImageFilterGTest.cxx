@@ -107,6 +107,75 @@ TEST(PatchBatchImageFilter, ObserverFillsEveryBatchAsANestedLoopWouldAndGeometry
   EXPECT_EQ(recorder.batches.back().second, patches - 3 * (recorder.batches.size() - 1));
 }
 
+/** Extract -> batch filter (2 channels) -> merger, streamed in 3 divisions; returns the batches. */
+std::vector<std::pair<itk::SizeValueType, itk::SizeValueType>>
+StreamedBatches(itk::SizeValueType                    batchSize,
+                bool                                  releaseData,
+                itk::PatchGrid<3> &                   grid,
+                itk::VectorImage<float, 3>::Pointer & merged)
+{
+  auto image = MakeRandomImage<ImageType>({ { 29, 13, 17 } }, 4);
+  auto extractor = MakeExtractor<ImageType>(image, { { 8, 6, 5 } }, { { 4, 3, 2 } }, BorderMode::Squeeze);
+  auto filter = BatchFilterType::New();
+  filter->SetInput(extractor->GetOutput());
+  filter->SetNumberOfOutputChannels(2);
+  filter->SetBatchSize(batchSize);
+  filter->SetReleaseDataFlag(releaseData);
+  BatchRecorder recorder{ filter.GetPointer() };
+  filter->AddObserver(itk::IterationEvent(), [&](const itk::EventObject & event) { recorder(event); });
+  auto merger = itk::PatchMerger<VectorStackType, itk::VectorImage<float, 3>>::New();
+  merger->SetInput(filter->GetOutput());
+  auto streamer = itk::StreamingImageFilter<itk::VectorImage<float, 3>, itk::VectorImage<float, 3>>::New();
+  streamer->SetInput(merger->GetOutput());
+  streamer->SetNumberOfStreamDivisions(3);
+  streamer->Update();
+  grid = extractor->GetPatchGrid();
+  merged = streamer->GetOutput();
+  return recorder.batches;
+}
+
+/** patch -> times computed, over the batches. */
+std::map<itk::SizeValueType, unsigned int>
+Runs(const std::vector<std::pair<itk::SizeValueType, itk::SizeValueType>> & batches)
+{
+  std::map<itk::SizeValueType, unsigned int> runs;
+  for (const auto & batch : batches)
+  {
+    for (itk::SizeValueType k = 0; k < batch.second; ++k)
+    {
+      ++runs[batch.first + k];
+    }
+  }
+  return runs;
+}
+
+TEST(PatchBatchImageFilter, BatchesLargerThanALineSpanLinesAndGiveTheSameMerge)
+{
+  itk::PatchGrid<3>                   grid;
+  itk::VectorImage<float, 3>::Pointer reference;
+  StreamedBatches(1, false, grid, reference);
+  const auto lineLength = grid.GetGridSize()[0];
+  for (const itk::SizeValueType batchSize : { lineLength + 3, 3 * lineLength, 1000ul })
+  {
+    for (const bool release : { false, true })
+    {
+      SCOPED_TRACE("batch " + std::to_string(batchSize) + (release ? ", ReleaseDataFlag" : ""));
+      itk::VectorImage<float, 3>::Pointer merged;
+      const auto                          batches = StreamedBatches(batchSize, release, grid, merged);
+      const auto                          runs = Runs(batches);
+      EXPECT_EQ(runs.size(), grid.GetNumberOfPatches());
+      EXPECT_EQ(std::count_if(runs.begin(), runs.end(), [](const auto & run) { return run.second != 1; }), 0);
+      // Full batches across lines (the last of a division's request may be shorter); lines only when released.
+      const auto largest = std::max_element(batches.begin(), batches.end(), [](const auto & a, const auto & b) {
+                             return a.second < b.second;
+                           })->second;
+      EXPECT_EQ(largest, release ? lineLength : std::min<itk::SizeValueType>(batchSize, grid.GetNumberOfPatches()));
+      EXPECT_EQ(DescribeDifferences(reference.GetPointer(), merged.GetPointer(), reference->GetLargestPossibleRegion()),
+                "");
+    }
+  }
+}
+
 TEST(PatchBatchImageFilter, BehindAMergerBatchesStayWithinOneLineAndEveryPatchRunsOnce)
 {
   auto image = MakeRandomImage<ImageType>({ { 29, 13, 17 } }, 4);
