@@ -25,6 +25,7 @@
 //
 // Usage: PatchStreamingTorchInference overhead MODEL [size 256] [patch 96] [overlap 48] [batch 4] [directory .]
 //        PatchStreamingTorchInference memory MODEL [size 256] [patch 64] [overlap 32] [divisions 8] [directory .]
+//        (memory: PATCHSTREAMING_ARGMAX_SLAB=S in the environment streams the argmax's input in slabs of S slices)
 #include "PatchBenchmarkMeasures.h"
 #include "itkComponentArgmaxImageFilter.h"
 #include "itkPatchExtractor.h"
@@ -205,6 +206,8 @@ MeasureMemory(const Settings & settings)
   merger->ReleaseDataFlagOn();
   auto argmax = itk::ComponentArgmaxImageFilter<ProbabilitiesType, LabelType>::New();
   argmax->SetInput(merger->GetOutput());
+  const char * slab = std::getenv("PATCHSTREAMING_ARGMAX_SLAB");
+  argmax->SetSlabThickness(slab ? std::stoul(slab) : 0);
   auto writer = itk::ImageFileWriter<LabelType>::New();
   writer->SetInput(argmax->GetOutput());
   writer->SetFileName(output);
@@ -216,7 +219,8 @@ MeasureMemory(const Settings & settings)
   const unsigned int classes = merger->GetOutput()->GetNumberOfComponentsPerPixel();
   const double full = static_cast<double>(settings.size * settings.size * settings.size) * classes * 4.0 / 1048576.0;
   std::cout << "memory               " << settings.size << "^3, " << classes << " classes -> labels, patch "
-            << settings.patch << " overlap " << settings.overlap << ", " << settings.count << " writer divisions\n"
+            << settings.patch << " overlap " << settings.overlap << ", " << settings.count << " writer divisions, "
+            << "argmax slabs of " << argmax->GetSlabThickness() << " slices (0: off)\n"
             << "  peak RSS - baseline " << peak << " MiB (baseline " << baseline
             << " MiB: libraries and the loaded network)\n"
             << "  full " << classes << "-class buffer " << full << " MiB; ratio " << peak / full << "\n"
@@ -232,7 +236,8 @@ main(int argc, char * argv[])
   if (argc < 3 || (std::string(argv[1]) != "overhead" && std::string(argv[1]) != "memory"))
   {
     std::cerr << "usage: PatchStreamingTorchInference overhead|memory MODEL [size] [patch] [overlap] "
-                 "[batch|divisions] [directory]\n";
+                 "[batch|divisions] [directory]\n"
+                 "  (memory: PATCHSTREAMING_ARGMAX_SLAB=S streams the argmax's input in slabs of S slices)\n";
     return EXIT_FAILURE;
   }
   Settings settings;

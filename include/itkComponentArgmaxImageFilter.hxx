@@ -23,6 +23,7 @@
 #include "itkPatchPixelComponents.h"
 #include "itkTotalProgressReporter.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -32,6 +33,17 @@ template <typename TInputImage, typename TOutputImage>
 ComponentArgmaxImageFilter<TInputImage, TOutputImage>::ComponentArgmaxImageFilter()
 {
   this->DynamicMultiThreadingOn();
+  // Progress comes from the rows computed (DynamicThreadedGenerateData) over
+  // the whole request, so it rises across the slabs instead of restarting.
+  this->ThreaderUpdateProgressOff();
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+ComponentArgmaxImageFilter<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent indent) const
+{
+  Superclass::PrintSelf(os, indent);
+  os << indent << "SlabThickness: " << m_SlabThickness << std::endl;
 }
 
 template <typename TInputImage, typename TOutputImage>
@@ -48,6 +60,100 @@ ComponentArgmaxImageFilter<TInputImage, TOutputImage>::GenerateOutputInformation
                       << " components per pixel; the output pixel type holds labels up to "
                       << static_cast<typename NumericTraits<OutputPixelType>::PrintType>(
                            NumericTraits<OutputPixelType>::max()));
+  }
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+ComponentArgmaxImageFilter<TInputImage, TOutputImage>::GenerateInputRequestedRegion()
+{
+  Superclass::GenerateInputRequestedRegion();
+  if (this->StreamsInput())
+  {
+    auto * input = const_cast<InputImageType *>(this->GetInput());
+    input->SetRequestedRegion(this->GetSlab(this->GetOutput()->GetRequestedRegion(), 0));
+  }
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+ComponentArgmaxImageFilter<TInputImage, TOutputImage>::GenerateData()
+{
+  this->AllocateOutputs();
+  this->BeforeThreadedGenerateData();
+  const OutputImageRegionType requested = this->GetOutput()->GetRequestedRegion();
+  const SizeValueType         slabs = this->GetNumberOfSlabs(requested);
+  for (SizeValueType s = 0; s < slabs; ++s)
+  {
+    if (this->GetAbortGenerateData())
+    {
+      ProcessAborted aborted(__FILE__, __LINE__);
+      aborted.SetDescription("ComponentArgmaxImageFilter: AbortGenerateDataOn");
+      throw aborted;
+    }
+    const OutputImageRegionType slab = this->GetSlab(requested, s);
+    if (this->StreamsInput())
+    {
+      this->PullSlab(slab); // the first slab is up to date already: nothing is pulled
+    }
+    this->GetMultiThreader()->SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
+    this->GetMultiThreader()->SetUpdateProgress(this->GetThreaderUpdateProgress());
+    this->GetMultiThreader()->template ParallelizeImageRegion<ImageDimension>(
+      slab, [this](const OutputImageRegionType & piece) { this->DynamicThreadedGenerateData(piece); }, this);
+  }
+  this->AfterThreadedGenerateData();
+  this->UpdateProgress(1.0f);
+}
+
+template <typename TInputImage, typename TOutputImage>
+bool
+ComponentArgmaxImageFilter<TInputImage, TOutputImage>::StreamsInput() const
+{
+  return m_SlabThickness > 0 && this->GetInput() != nullptr && this->GetInput()->GetSource() != nullptr;
+}
+
+template <typename TInputImage, typename TOutputImage>
+SizeValueType
+ComponentArgmaxImageFilter<TInputImage, TOutputImage>::GetNumberOfSlabs(const OutputImageRegionType & region) const
+{
+  if (!this->StreamsInput())
+  {
+    return 1;
+  }
+  const SizeValueType slices = region.GetSize(ImageDimension - 1);
+  return (slices + m_SlabThickness - 1) / m_SlabThickness;
+}
+
+template <typename TInputImage, typename TOutputImage>
+auto
+ComponentArgmaxImageFilter<TInputImage, TOutputImage>::GetSlab(const OutputImageRegionType & region,
+                                                               SizeValueType slab) const -> OutputImageRegionType
+{
+  if (!this->StreamsInput())
+  {
+    return region;
+  }
+  constexpr unsigned int SliceAxis = ImageDimension - 1;
+  const SizeValueType    first = slab * m_SlabThickness;
+  OutputImageRegionType  result = region;
+  result.SetIndex(SliceAxis, region.GetIndex(SliceAxis) + static_cast<IndexValueType>(first));
+  result.SetSize(SliceAxis,
+                 std::min(m_SlabThickness, region.GetSize(SliceAxis) - std::min(first, region.GetSize(SliceAxis))));
+  return result;
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+ComponentArgmaxImageFilter<TInputImage, TOutputImage>::PullSlab(const OutputImageRegionType & slab)
+{
+  auto * input = const_cast<InputImageType *>(this->GetInput());
+  input->SetRequestedRegion(slab);
+  input->PropagateRequestedRegion();
+  input->UpdateOutputData();
+  if (!input->GetBufferedRegion().IsInside(slab))
+  {
+    itkExceptionMacro(<< "the input's source produced " << input->GetBufferedRegion() << " instead of the slab " << slab
+                      << " (SlabThickness " << m_SlabThickness << ")");
   }
 }
 

@@ -16,7 +16,8 @@
  *
  *=========================================================================*/
 // ComponentArgmaxImageFilter: labels against a nested loop, ties, NaN, the
-// output type's range, and argmax of streamed merged probabilities.
+// output type's range, argmax of streamed merged probabilities, and the
+// input streamed in slabs (adjacent merger requests, every patch once).
 #include "itkComponentArgmaxImageFilter.h"
 #include "itkPatchByPatchImageFilter.h"
 #include "itkPatchMerger.h"
@@ -27,7 +28,9 @@
 #include "itkVectorImage.h"
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <limits>
+#include <sstream>
 
 namespace
 {
@@ -51,6 +54,71 @@ ReferenceArgmax(const ProbabilitiesType * probabilities)
     it.Set(static_cast<unsigned char>(best));
   }
   return labels;
+}
+
+/** extractor -> synthetic 7-class model per patch -> merger (Gaussian) -> argmax, and the labels of the whole merge. */
+struct ClassPipeline
+{
+  using ProbabilityStackType = itk::VectorImage<float, 4>;
+  using PerPatchType = itk::PatchByPatchImageFilter<itk::Image<float, 4>, ProbabilityStackType>;
+  using MergerType = itk::PatchMerger<ProbabilityStackType, ProbabilitiesType>;
+  using ArgmaxType = itk::ComponentArgmaxImageFilter<ProbabilitiesType>;
+
+  explicit ClassPipeline(const ImageType * image)
+    : extractor(PatchStreamingTest::MakeExtractor<ImageType>(image,
+                                                             { { 12, 10, 9 } },
+                                                             { { 6, 5, 4 } },
+                                                             itk::PatchStreamingEnums::BorderMode::Squeeze))
+  {
+    auto model = itk::SyntheticClassModelImageFilter<ImageType, ProbabilitiesType>::New();
+    model->SetNumberOfClasses(7);
+    model->SetIntensityRange(-64.0, 64.0);
+    perPatch->SetInput(extractor->GetOutput());
+    perPatch->SetFilter(model);
+    perPatch->AddObserver(itk::IterationEvent(), [this](const itk::EventObject &) { ++patchesComputed; });
+    merger->SetInput(perPatch->GetOutput());
+    merger->SetWeighting(itk::PatchStreamingEnums::Weighting::Gaussian);
+    merger->Update();
+    reference = ReferenceArgmax(merger->GetOutput());
+    merger->AddObserver(itk::StartEvent(), [this](const itk::EventObject &) {
+      const auto & request = merger->GetOutput()->GetRequestedRegion();
+      largestRequest = std::max(largestRequest, request.GetNumberOfPixels());
+      largestRequestSlices = std::max(largestRequestSlices, request.GetSize(2));
+      ++mergerRequests;
+    });
+    argmax->SetInput(merger->GetOutput());
+  }
+
+  /** Forgets the counts and makes the next update compute every patch again. */
+  void
+  ResetCounts()
+  {
+    perPatch->Modified();
+    patchesComputed = 0;
+    largestRequest = 0;
+    largestRequestSlices = 0;
+    mergerRequests = 0;
+  }
+
+  typename itk::PatchExtractor<ImageType>::Pointer extractor;
+  PerPatchType::Pointer                            perPatch{ PerPatchType::New() };
+  MergerType::Pointer                              merger{ MergerType::New() };
+  ArgmaxType::Pointer                              argmax{ ArgmaxType::New() };
+  LabelType::Pointer                               reference{};
+  itk::SizeValueType                               patchesComputed{ 0 };
+  itk::SizeValueType                               largestRequest{ 0 };
+  itk::SizeValueType                               largestRequestSlices{ 0 };
+  itk::SizeValueType                               mergerRequests{ 0 };
+};
+
+/** A StreamingImageFilter of `divisions` behind `labels`. */
+itk::StreamingImageFilter<LabelType, LabelType>::Pointer
+MakeStreamer(LabelType * labels, unsigned int divisions)
+{
+  auto streamer = itk::StreamingImageFilter<LabelType, LabelType>::New();
+  streamer->SetInput(labels);
+  streamer->SetNumberOfStreamDivisions(divisions);
+  return streamer;
 }
 
 TEST(ComponentArgmaxImageFilter, LabelsAreTheFirstLargestComponent)
@@ -116,37 +184,107 @@ TEST(ComponentArgmaxImageFilter, TooManyClassesForTheLabelTypeThrows)
 
 TEST(ComponentArgmaxImageFilter, ArgmaxOfStreamedMergedProbabilitiesEqualsArgmaxOfTheFullMerge)
 {
-  using ProbabilityStackType = itk::VectorImage<float, 4>;
-  const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 41, 30, 26 } }, 74);
-  auto       extractor = PatchStreamingTest::MakeExtractor<ImageType>(
-    image, { { 14, 12, 10 } }, { { 7, 6, 5 } }, itk::PatchStreamingEnums::BorderMode::Squeeze);
-  auto model = itk::SyntheticClassModelImageFilter<ImageType, ProbabilitiesType>::New();
-  model->SetNumberOfClasses(7);
-  model->SetIntensityRange(-64.0, 64.0);
-  auto perPatch = itk::PatchByPatchImageFilter<itk::Image<float, 4>, ProbabilityStackType>::New();
-  perPatch->SetInput(extractor->GetOutput());
-  perPatch->SetFilter(model);
-  auto merger = itk::PatchMerger<ProbabilityStackType, ProbabilitiesType>::New();
-  merger->SetInput(perPatch->GetOutput());
-  merger->SetWeighting(itk::PatchStreamingEnums::Weighting::Gaussian);
-  merger->Update();
-  const auto reference = ReferenceArgmax(merger->GetOutput());
-
-  auto argmax = itk::ComponentArgmaxImageFilter<ProbabilitiesType>::New();
-  argmax->SetInput(merger->GetOutput());
-  auto streamer = itk::StreamingImageFilter<LabelType, LabelType>::New();
-  streamer->SetInput(argmax->GetOutput());
-  streamer->SetNumberOfStreamDivisions(6);
-  itk::SizeValueType largestRequest = 0;
-  argmax->AddObserver(itk::StartEvent(), [&](const itk::EventObject &) {
-    largestRequest = std::max(largestRequest, merger->GetOutput()->GetRequestedRegion().GetNumberOfPixels());
-  });
-  merger->Modified(); // merge again, streamed
+  const auto    image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 41, 30, 26 } }, 74);
+  ClassPipeline pipeline(image);
+  auto          streamer = MakeStreamer(pipeline.argmax->GetOutput(), 6);
+  pipeline.merger->Modified(); // merge again, streamed
   streamer->Update();
   EXPECT_EQ(PatchStreamingTest::DescribeDifferences(
-              reference.GetPointer(), streamer->GetOutput(), image->GetLargestPossibleRegion()),
+              pipeline.reference.GetPointer(), streamer->GetOutput(), image->GetLargestPossibleRegion()),
             "");
   // The argmax asked the merger for one division at a time, never all C channels of the image.
-  EXPECT_LE(largestRequest, image->GetLargestPossibleRegion().GetNumberOfPixels() / 5);
+  EXPECT_LE(pipeline.largestRequest, image->GetLargestPossibleRegion().GetNumberOfPixels() / 5);
+}
+
+TEST(ComponentArgmaxImageFilter, SlabsAreAdjacentMergerRequestsThatComputeEveryPatchOnce)
+{
+  // Odd sizes, a start index off zero, anisotropic spacing, an oblique direction.
+  const auto    image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 31, 24, 27 } }, 76, 1, { { 2, -3, 5 } });
+  ClassPipeline pipeline(image);
+  const auto    patches = pipeline.extractor->GetPatchGrid().GetNumberOfPatches();
+  EXPECT_EQ(pipeline.argmax->GetSlabThickness(), 0u);
+  for (const unsigned int divisions : { 1u, 3u, 4u })
+  {
+    auto                     streamer = MakeStreamer(pipeline.argmax->GetOutput(), divisions);
+    const itk::SizeValueType division = (27 + divisions - 1) / divisions; // the thickest division
+    for (const itk::SizeValueType slab : { 1u, 5u, 40u })
+    {
+      pipeline.argmax->SetSlabThickness(slab);
+      pipeline.ResetCounts();
+      streamer->Update();
+      const std::string configuration = std::to_string(divisions) + " divisions, slabs of " + std::to_string(slab);
+      EXPECT_EQ(PatchStreamingTest::DescribeDifferences(
+                  pipeline.reference.GetPointer(), streamer->GetOutput(), image->GetLargestPossibleRegion()),
+                "")
+        << configuration;
+      EXPECT_EQ(pipeline.patchesComputed, patches) << configuration;
+      // Fails without slabs: the merger is then asked for a whole division.
+      EXPECT_LE(pipeline.largestRequestSlices, std::min(slab, division)) << configuration;
+      EXPECT_GE(pipeline.mergerRequests, (27 + slab - 1) / slab) << configuration;
+    }
+  }
+}
+
+TEST(ComponentArgmaxImageFilter, AnImageInMemoryIsReadInOnePiece)
+{
+  const auto scores =
+    PatchStreamingTest::MakeRandomImage<ProbabilitiesType>({ { 13, 11, 9 } }, 75, 5, { { 1, -2, 3 } });
+  const auto reference = ReferenceArgmax(scores);
+  auto       argmax = itk::ComponentArgmaxImageFilter<ProbabilitiesType>::New();
+  argmax->SetInput(scores);
+  argmax->SetSlabThickness(2);
+  argmax->Update();
+  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(
+              reference.GetPointer(), argmax->GetOutput(), scores->GetLargestPossibleRegion()),
+            "");
+  EXPECT_EQ(scores->GetRequestedRegion(), scores->GetLargestPossibleRegion());
+
+  auto streamer = MakeStreamer(argmax->GetOutput(), 3);
+  argmax->Modified(); // compute again, division by division
+  streamer->Update();
+  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(
+              reference.GetPointer(), streamer->GetOutput(), scores->GetLargestPossibleRegion()),
+            "");
+  // The last division, as without slabs: the image is left with the region it was read for.
+  EXPECT_EQ(scores->GetRequestedRegion(), argmax->GetOutput()->GetRequestedRegion());
+  EXPECT_EQ(scores->GetRequestedRegion().GetSize(2), 3u);
+}
+
+TEST(ComponentArgmaxImageFilter, SlabProgressRisesToOneAndAbortStopsTheSlabs)
+{
+  const auto    image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 23, 20, 21 } }, 77);
+  ClassPipeline pipeline(image);
+  pipeline.argmax->SetSlabThickness(3);
+  std::vector<float> progress;
+  const auto         observer = pipeline.argmax->AddObserver(
+    itk::ProgressEvent(), [&](const itk::EventObject &) { progress.push_back(pipeline.argmax->GetProgress()); });
+  pipeline.ResetCounts();
+  pipeline.argmax->Update();
+  ASSERT_FALSE(progress.empty());
+  EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
+  EXPECT_FLOAT_EQ(progress.back(), 1.0f);
+  EXPECT_GE(std::count_if(progress.begin(), progress.end(), [](float p) { return p > 0.0f && p < 1.0f; }), 6);
+  EXPECT_EQ(pipeline.mergerRequests, 7u);
+  pipeline.argmax->RemoveObserver(observer);
+
+  pipeline.argmax->AddObserver(itk::ProgressEvent(), [&](const itk::EventObject &) {
+    if (pipeline.argmax->GetProgress() > 0.3f)
+    {
+      pipeline.argmax->AbortGenerateDataOn();
+    }
+  });
+  pipeline.ResetCounts();
+  EXPECT_THROW(pipeline.argmax->Update(), itk::ProcessAborted);
+  EXPECT_LT(pipeline.mergerRequests, 7u);
+}
+
+TEST(ComponentArgmaxImageFilter, SlabThicknessIsPrinted)
+{
+  auto argmax = itk::ComponentArgmaxImageFilter<ProbabilitiesType>::New();
+  argmax->SetSlabThickness(8);
+  EXPECT_EQ(argmax->GetSlabThickness(), 8u);
+  std::ostringstream printed;
+  argmax->Print(printed);
+  EXPECT_NE(printed.str().find("SlabThickness: 8"), std::string::npos) << printed.str();
 }
 } // namespace
