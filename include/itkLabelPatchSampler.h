@@ -82,6 +82,22 @@ public:
     return m_LabelProbabilities;
   }
 
+  /** Sets one entry of LabelProbabilities (for the Python wrapping, which has no std::map of labels). */
+  void
+  SetLabelProbability(LabelType label, double probability)
+  {
+    auto probabilities = m_LabelProbabilities;
+    probabilities[label] = probability;
+    this->SetLabelProbabilities(probabilities);
+  }
+
+  /** Empties LabelProbabilities. */
+  void
+  ClearLabelProbabilities()
+  {
+    this->SetLabelProbabilities(LabelProbabilitiesType());
+  }
+
   /** The probability of each label of the table after the redistribution; known once Sample() ran. */
   const LabelProbabilitiesType &
   GetEffectiveLabelProbabilities() const

@@ -154,6 +154,26 @@ public:
     return m_PatchLocations;
   }
 
+  /** SetPatchLocations from one flat list of index values, InputImageDimension per
+   * location (axis 0 first), as PatchSampler::SampleIndices gives them: for the
+   * Python wrapping. Throws unless the length is a multiple of InputImageDimension. */
+  void
+  SetPatchLocationIndices(const std::vector<IndexValueType> & flat)
+  {
+    if (flat.size() % InputImageDimension != 0)
+    {
+      itkExceptionMacro(<< "SetPatchLocationIndices: " << flat.size() << " values is not a multiple of the "
+                        << InputImageDimension << " values of one location");
+    }
+    PatchLocationsType locations(flat.size() / InputImageDimension);
+    for (size_t k = 0; k < locations.size(); ++k)
+    {
+      std::copy_n(
+        flat.begin() + static_cast<std::ptrdiff_t>(k * InputImageDimension), InputImageDimension, locations[k].begin());
+    }
+    this->SetPatchLocations(locations);
+  }
+
   /** Patch k's region in the input's index space, from the grid or the
    * explicit locations; valid after UpdateOutputInformation(). */
   RegionType

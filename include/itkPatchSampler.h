@@ -93,6 +93,22 @@ public:
   LocationsType
   Sample(SizeValueType count);
 
+  /** Sample(count) as one flat list: count x ImageDimension index values,
+   * axis 0 first within each location. For the Python wrapping, which has
+   * lists of integers but no list of itk::Index (PatchExtractor takes them
+   * back with SetPatchLocationIndices). */
+  std::vector<IndexValueType>
+  SampleIndices(SizeValueType count)
+  {
+    std::vector<IndexValueType> flat;
+    flat.reserve(count * VDimension);
+    for (const IndexType & location : this->Sample(count))
+    {
+      flat.insert(flat.end(), location.begin(), location.end());
+    }
+    return flat;
+  }
+
   /** The allowed patch centers, known once Sample() ran. */
   itkGetConstReferenceMacro(CenterRegion, RegionType);
 

@@ -16,6 +16,7 @@
  *
  *=========================================================================*/
 #include "itkLabelPatchSampler.h"
+#include "itkPatchExtractor.h"
 #include "itkUniformPatchSampler.h"
 #include "itkWeightedPatchSampler.h"
 #include "itkPatchStreamingTestUtilities.h"
@@ -380,5 +381,41 @@ TEST(PatchSamplers, TheSameSeedGivesTheSameLocationsAndAnotherSeedOthers)
     EXPECT_NE(printed.str().find("Seed: 43"), std::string::npos) << printed.str();
     EXPECT_NE(printed.str().find("PatchSize: [3, 2, 3]"), std::string::npos) << printed.str();
   }
+}
+
+
+TEST(PatchSampler, FlatIndicesAndSingleLabelEntriesEqualTheStructuredCalls)
+{
+  // The forms the Python wrapping uses: SampleIndices, SetPatchLocationIndices, SetLabelProbability.
+  auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 19, 14, 11 } }, 12, 1, { { 3, -2, 5 } });
+  auto sampler = itk::UniformPatchSampler<3>::New();
+  sampler->SetReferenceImage(image);
+  sampler->SetPatchSize({ { 5, 4, 3 } });
+  sampler->SetSeed(31);
+  const auto locations = sampler->Sample(17);
+  const auto flat = sampler->SampleIndices(17);
+  ASSERT_EQ(flat.size(), 17u * 3u);
+  for (size_t k = 0; k < locations.size(); ++k)
+  {
+    for (unsigned int d = 0; d < 3; ++d)
+    {
+      EXPECT_EQ(flat[3 * k + d], locations[k][d]);
+    }
+  }
+  auto structured = itk::PatchExtractor<ImageType>::New();
+  structured->SetPatchLocations(locations);
+  auto fromFlat = itk::PatchExtractor<ImageType>::New();
+  fromFlat->SetPatchLocationIndices(flat);
+  EXPECT_EQ(fromFlat->GetPatchLocations(), structured->GetPatchLocations());
+  EXPECT_THROW(fromFlat->SetPatchLocationIndices({ 1, 2 }), itk::ExceptionObject);
+
+  auto labels = itk::LabelPatchSampler<LabelMapType>::New();
+  labels->SetLabelProbability(2, 0.25);
+  labels->SetLabelProbability(7, 0.75);
+  labels->SetLabelProbability(2, 0.5);
+  const itk::LabelPatchSampler<LabelMapType>::LabelProbabilitiesType expected{ { 2, 0.5 }, { 7, 0.75 } };
+  EXPECT_EQ(labels->GetLabelProbabilities(), expected);
+  labels->ClearLabelProbabilities();
+  EXPECT_TRUE(labels->GetLabelProbabilities().empty());
 }
 } // namespace

@@ -29,12 +29,13 @@
 
 /** The merged class probabilities' argmax, written as an unsigned char label
  * map (unsigned short for more than 256 classes). The argmax sits between
- * the merger and the writer, so each stream division asks the merger for
- * its own region only: the C channels are held for one division at a time. */
+ * the merger and the writer and reads each stream division from the merger
+ * in slabs of one patch stride along the slowest axis: the C channels are
+ * held for one slab (plus the merger's carried slices) at a time, however
+ * few the divisions. */
 template <typename TLabel, typename TProbabilities, unsigned int VDimension>
 void
 WriteLabels(TProbabilities *                 probabilities,
-            itk::ProcessObject *             merger,
             const PatchwiseFilterSettings &  settings,
             const std::string &              outputFile,
             PatchwiseProgressBar *           progress,
@@ -43,7 +44,10 @@ WriteLabels(TProbabilities *                 probabilities,
   using LabelImageType = itk::Image<TLabel, VDimension>;
   auto argmax = itk::ComponentArgmaxImageFilter<TProbabilities, LabelImageType>::New();
   argmax->SetInput(probabilities);
-  WriteInDivisions(argmax->GetOutput(), merger, settings, outputFile, progress, result);
+  const auto & layout = result.grid.GetAxisLayout(VDimension - 1);
+  argmax->SetSlabThickness(std::max<itk::SizeValueType>(layout.GetPatchSize() - layout.GetOverlap(), 1));
+  // Progress from the argmax: the merger runs once per slab, the argmax once per division.
+  WriteInDivisions(argmax->GetOutput(), argmax.GetPointer(), settings, outputFile, progress, result);
 }
 
 /** "network segmentation.pt (3 classes, batch 4, cpu, mirrored 0 2)". */
@@ -108,12 +112,12 @@ RunNetwork(const PatchwiseFilterSettings & settings,
   else if (classes <= 1u + std::numeric_limits<unsigned char>::max())
   {
     result.processing += ", labels (unsigned char)";
-    WriteLabels<unsigned char>(merger->GetOutput(), merger.GetPointer(), settings, outputFile, progress, result);
+    WriteLabels<unsigned char>(merger->GetOutput(), settings, outputFile, progress, result);
   }
   else if (classes <= 1u + std::numeric_limits<unsigned short>::max())
   {
     result.processing += ", labels (unsigned short)";
-    WriteLabels<unsigned short>(merger->GetOutput(), merger.GetPointer(), settings, outputFile, progress, result);
+    WriteLabels<unsigned short>(merger->GetOutput(), settings, outputFile, progress, result);
   }
   else
   {
