@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+"""The Python benchmark of docs/performance.md (not a test): patchstreaming's
+sliding_window_inference against the C++ round trip on the same volume, and a 16-class
+network turned into labels, each in its own process so that each peak RSS is its own.
+
+Usage (PYTHONPATH as for the wrapping, plus python/):
+  sliding_window_benchmark.py roundtrip SIZE ROUNDTRIP_PROGRAM
+      an identity network, patch 96, overlap 48, Gaussian, one thread: seconds and extra
+      peak RSS in volumes, next to build/benchmark/PatchRoundTrip's on the same size
+  sliding_window_benchmark.py classes SIZE MODEL DIRECTORY
+      MODEL (a 16-class TorchScript network) with argmax=True streamed to DIRECTORY in 8
+      divisions, patch 64, overlap 32: peak RSS against a full 16-class float buffer, and the
+      time outside the network's forward passes (timed around each call in the same run)
+"""
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+
+def resident_mib() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return float(line.split()[1]) / 1024.0
+    return 0.0
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def smooth_volume(size: int) -> np.ndarray:
+    """A deterministic smooth field (a sum of plane waves), float32, (D, H, W), made slab by slab."""
+    rng = np.random.default_rng(2026)
+    waves = rng.uniform(-1.0, 1.0, size=(8, 4))
+    volume = np.empty((size, size, size), dtype=np.float32)
+    y, x = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
+    for z in range(size):
+        volume[z] = sum(np.sin(0.05 * (w[0] * x + w[1] * y + w[2] * z) + 3.0 * w[3]) for w in waves)
+    return volume
+
+
+def roundtrip(size: int, program: str) -> None:
+    import itk
+    import torch
+    import patchstreaming
+    torch.set_num_threads(1)
+    itk.MultiThreaderBase.SetGlobalDefaultNumberOfThreads(1)
+    image = itk.image_from_array(smooth_volume(size))
+    volume_mib = size ** 3 * 4 / 1048576.0
+    baseline = resident_mib()
+    start = time.perf_counter()
+    result = patchstreaming.sliding_window_inference(image, lambda x: x, patch_size=96, overlap=0.5,
+                                                     batch_size=4, mode="gaussian", progress=False)
+    seconds = time.perf_counter() - start
+    extra = (peak_mib() - baseline) / volume_mib
+    error = float(np.abs(itk.array_view_from_image(result) - itk.array_view_from_image(image)).max())
+    line = subprocess.run([program, "--size", str(size), "--patch", "96", "--overlap", "48", "--weighting",
+                           "Gaussian", "--threads", "1"], capture_output=True, text=True, check=True).stdout
+    cpp = dict(item.split("=") for item in line.split())
+    print(f"roundtrip {size}^3: sliding_window_inference {seconds:.2f} s, extra peak RSS {extra:.2f} volumes, "
+          f"max error {error:.2e}; C++ PatchRoundTrip {float(cpp['seconds']):.2f} s, "
+          f"{float(cpp['extra_peak_rss_volumes']):.2f} volumes; time ratio {seconds / float(cpp['seconds']):.2f}")
+
+
+def classes(size: int, model_file: str, directory: str) -> None:
+    import itk
+    import torch
+    import patchstreaming
+    torch.set_num_threads(2)
+    model = torch.jit.load(model_file).eval()
+    forward = [0.0]
+
+    def timed(batch):
+        start = time.perf_counter()
+        out = model(batch)
+        forward[0] += time.perf_counter() - start
+        return out
+
+    image = itk.image_from_array(smooth_volume(size) * 64.0 + 128.0)
+    output = os.path.join(directory, "sliding_window_labels.nrrd")
+    baseline = resident_mib()
+    start = time.perf_counter()
+    patchstreaming.sliding_window_inference(image, timed, patch_size=64, overlap=0.5, batch_size=4,
+                                            output=output, stream_divisions=8, argmax=True, progress=False)
+    seconds = time.perf_counter() - start
+    full = size ** 3 * 16 * 4 / 1048576.0
+    extra = peak_mib() - baseline
+    os.remove(output)
+    print(f"classes {size}^3, 16 classes -> labels, 8 divisions: extra peak RSS {extra:.0f} MiB = "
+          f"{extra / full:.2f} x a full 16-class buffer ({full:.0f} MiB), the image itself "
+          f"{size ** 3 * 4 / 1048576.0:.0f} MiB included; {seconds:.1f} s, of which forward passes "
+          f"{forward[0]:.1f} s: overhead {100.0 * (seconds / forward[0] - 1.0):.1f} %")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 3 or sys.argv[1] not in ("roundtrip", "classes"):
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    if sys.argv[1] == "roundtrip":
+        roundtrip(int(sys.argv[2]), sys.argv[3])
+    else:
+        classes(int(sys.argv[2]), sys.argv[3], sys.argv[4])
