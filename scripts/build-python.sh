@@ -17,9 +17,10 @@ itk_version=5.2.1
 start=$SECONDS
 
 # Debian's swig, castxml, Python, numpy and PyTorch; dpkg-dev for apt-get source.
-"$root/scripts/install-dependencies.sh" dpkg-dev swig castxml python3-dev python3-numpy python3-torch
+"$root/scripts/install-dependencies.sh" dpkg-dev swig castxml python3-dev python3-numpy python3-torch python3-tqdm python3-pytest
 
-# Only the modules the module and its Python tests need; float pixels, 2-4 D.
+# Only the modules the module and its Python tests need; float pixels, 2-4 D,
+# and unsigned char and unsigned short pixels for label maps.
 itk_flags=(
   -D CMAKE_BUILD_TYPE=Release -D BUILD_SHARED_LIBS=ON -D BUILD_TESTING=OFF -D BUILD_EXAMPLES=OFF
   -D ITK_FORBID_DOWNLOADS=ON -D ITK_BUILD_DEFAULT_MODULES=OFF -D ITKGroup_Core=OFF
@@ -28,20 +29,24 @@ itk_flags=(
   -D Module_ITKIONRRD=ON -D Module_ITKBridgeNumPy=ON -D Module_ITKMesh=ON -D Module_ITKGoogleTest=ON
   -D ITK_WRAP_PYTHON=ON -D ITK_USE_SYSTEM_SWIG=ON -D ITK_USE_SYSTEM_CASTXML=ON -D Python3_EXECUTABLE=$python
   "-D ITK_WRAP_IMAGE_DIMS=2;3;4" "-D ITK_WRAP_VECTOR_COMPONENTS=2;3;4" -D ITK_WRAP_float=ON -D ITK_WRAP_vector_float=ON
+  -D ITK_WRAP_unsigned_char=ON -D ITK_WRAP_unsigned_short=ON
 )
 for type in double complex_float complex_double covariant_vector_float covariant_vector_double vector_double \
   rgb_unsigned_char rgb_unsigned_short rgba_unsigned_char rgba_unsigned_short signed_char signed_short signed_long \
-  signed_long_long unsigned_char unsigned_short unsigned_long unsigned_long_long; do
+  signed_long_long unsigned_long unsigned_long_long; do
   itk_flags+=(-D "ITK_WRAP_$type=OFF")
 done
-# Two edits to ITK's source: numpy 1.24 removed np.bool, which ITK 5.2.1's
-# Python support still uses; and itk.PyImageFilter (a filter whose
-# GenerateData is a Python callable) is wrapped only for unsigned integer
-# pixels in 5.2.1, so it is wrapped for the real (float) pixel type too.
+# Three edits to ITK's source: numpy 1.24 removed np.bool, which ITK 5.2.1's
+# Python support still uses; itk.PyImageFilter (a filter whose GenerateData
+# is a Python callable) is wrapped only for unsigned integer pixels in 5.2.1,
+# so it is wrapped for the real (float) pixel type too; and ITKPyBase lists
+# std::ios_base::sync_with_stdio and xalloc as classes, which Debian's swig
+# 4.1 does not generate, so every `import itk` printed four lines about them.
 patch_source() {
   sed -i 's/\bnp\.bool)/np.bool_)/' "$1/Wrapping/Generators/Python/itk/support/types.py"
   sed -i 's/itk_wrap_image_filter("${WRAP_ITK_USIGN_INT}" 2)/itk_wrap_image_filter("${WRAP_ITK_USIGN_INT};${WRAP_ITK_REAL}" 2)/' \
     "$1/Wrapping/Generators/Python/PyUtils/itkPyImageFilter.wrap"
+  sed -i '/"ios_base_sync_with_stdio"\|"ios_base_xalloc"/d' "$1/Wrapping/Generators/Python/PyBase/CMakeLists.txt"
 }
 key="$(printf '%s\n' "$itk_version" "${itk_flags[@]}" "$(declare -f patch_source)" | sha256sum | cut -c1-12)"
 itk_root="$cache/itk-$itk_version-python-$key"

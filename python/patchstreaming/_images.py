@@ -1,0 +1,137 @@
+"""ITK images for the package: reading, numpy conversion, buffer views, wrapped types."""
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from typing import Sequence, Tuple, Union
+
+import numpy as np
+
+import itk
+
+ImageLike = Union["itk.Image", "itk.VectorImage", str, os.PathLike, np.ndarray]
+
+#: The image types the wrapping covers, for error messages.
+WRAPPED_TYPES = ("itk.Image[itk.F, 2]", "itk.Image[itk.F, 3]", "itk.VectorImage[itk.F, 2]", "itk.VectorImage[itk.F, 3]")
+
+
+def is_vector_image(image) -> bool:
+    return "VectorImage" in type(image).__name__
+
+
+def image_type(vector: bool, dimension: int):
+    """``itk.VectorImage[itk.F, d]`` or ``itk.Image[itk.F, d]``."""
+    return itk.VectorImage[itk.F, dimension] if vector else itk.Image[itk.F, dimension]
+
+
+def to_itk_image(image: ImageLike, spacing=None, origin=None, direction=None):
+    """An ``itk.Image``/``itk.VectorImage`` of float from an ITK image, a file name or an array.
+
+    Arrays: ``(D, H, W)`` (or ``(H, W)``) for one channel, ``(C, D, H, W)`` (or ``(C, H, W)``)
+    for C channels, channels first as in PyTorch; a leading batch axis of 1 is dropped.
+    ``spacing`` and ``origin`` are in ITK's (x, y, z) order, ``direction`` an ITK direction
+    matrix; they apply to arrays only (images and files carry their own).
+
+    Raises ``TypeError`` for anything else, naming the types that are wrapped.
+    """
+    if isinstance(image, (str, os.PathLike)):
+        if not os.path.exists(image):
+            raise FileNotFoundError(f"image: no such file {os.fspath(image)!r}")
+        image = itk.imread(os.fspath(image), itk.F)
+    elif isinstance(image, np.ndarray):
+        image = _from_array(image, spacing, origin, direction)
+    elif not hasattr(image, "GetImageDimension"):
+        raise TypeError(f"image: a {type(image).__name__} is neither an ITK image, a file name nor a numpy "
+                        f"array; expected one of {', '.join(WRAPPED_TYPES)}, a file, or an array")
+    name = type(image).__name__
+    dimension = image.GetImageDimension()
+    if not (name.startswith(("itkImageF", "itkVectorImageF")) and dimension in (2, 3)):
+        raise TypeError(f"image: {name} is not wrapped; the wrapped image types are {', '.join(WRAPPED_TYPES)} "
+                        f"(cast first, e.g. itk.cast_image_filter(image, ttype=(type(image), itk.Image[itk.F, 3])))")
+    return image
+
+
+def _from_array(array: np.ndarray, spacing, origin, direction):
+    if array.ndim == 5 and array.shape[0] == 1:
+        array = array[0]
+    if array.ndim not in (2, 3, 4):
+        raise ValueError(f"image: an array of shape {array.shape}; expected (D, H, W), (C, D, H, W) or (H, W)")
+    vector = array.ndim == 4 or (array.ndim == 3 and spacing is not None and len(spacing) == 2)
+    array = np.ascontiguousarray(np.moveaxis(array, 0, -1) if vector else array, dtype=np.float32)
+    image = itk.image_from_array(array, is_vector=vector)
+    if spacing is not None:
+        image.SetSpacing([float(s) for s in spacing])
+    if origin is not None:
+        image.SetOrigin([float(o) for o in origin])
+    if direction is not None:
+        image.SetDirection(itk.matrix_from_array(np.asarray(direction, dtype=np.float64)))
+    return image
+
+
+def buffered_array(image) -> np.ndarray:
+    """A numpy view (no copy) of the image's buffered region: ``(…, P_1, P_0)`` plus a last
+    axis of components for a VectorImage. ITK 5.2's ``array_view_from_image`` assumes the
+    largest region is buffered, which a streamed stack's is not."""
+    shape = [int(s) for s in reversed(image.GetBufferedRegion().GetSize())]
+    if is_vector_image(image):
+        shape.append(image.GetNumberOfComponentsPerPixel())
+    view = np.asarray(itk.PyBuffer[type(image)]._GetArrayViewFromImage(image))
+    return view.view(np.float32).reshape(shape)
+
+
+def size_xyz(value, dimension: int, name: str, image_shape: Tuple[int, ...]) -> list:
+    """A per-axis integer in ITK's (x, y, z) order from a scalar or a (D, H, W)-ordered tuple.
+
+    A tuple that does not fit the image in (D, H, W) order but would in (x, y, z) order is
+    refused with both orders named: a silent transposition is the one mistake to avoid.
+    """
+    if np.isscalar(value):
+        values = [int(value)] * dimension
+    else:
+        values = [int(v) for v in value]
+        if len(values) != dimension:
+            raise ValueError(f"{name}={tuple(value)} has {len(values)} values; the image is {dimension}-D "
+                             f"(give one value or {dimension}, in (D, H, W) order)")
+    if any(v < 1 for v in values):
+        raise ValueError(f"{name}={tuple(values)}: every size must be at least 1")
+    fits = all(v <= s for v, s in zip(values, image_shape))
+    fits_reversed = all(v <= s for v, s in zip(reversed(values), image_shape))
+    if not fits and fits_reversed:
+        raise ValueError(
+            f"{name}={tuple(values)} is read in (D, H, W) order, the tensor's (as MONAI's roi_size), and does not "
+            f"fit the image, whose (D, H, W) shape is {tuple(image_shape)}; in ITK's (x, y, z) order it would be "
+            f"{tuple(reversed(values))}. If you meant (x, y, z), pass {name}={tuple(reversed(values))}.")
+    return list(reversed(values))
+
+
+def overlap_xyz(overlap, patch_xyz: Sequence[int]) -> list:
+    """⌊fraction · P⌋ per axis from a fraction in [0, 1) (or one per axis, in (D, H, W) order),
+    computed from the decimal text exactly (0.29 · 100 = 29, not 28)."""
+    fractions = [overlap] * len(patch_xyz) if np.isscalar(overlap) else list(reversed(list(overlap)))
+    if len(fractions) != len(patch_xyz):
+        raise ValueError(f"overlap={overlap} has {len(fractions)} values; expected 1 or {len(patch_xyz)}")
+    result = []
+    for fraction, size in zip(fractions, patch_xyz):
+        exact = Fraction(str(fraction))
+        if not 0 <= exact < 1:
+            raise ValueError(f"overlap={overlap}: each fraction must be in [0, 1), got {fraction}")
+        result.append(int(exact * size))
+    return result
+
+
+def copy_geometry(target, source) -> None:
+    target.SetSpacing(source.GetSpacing())
+    target.SetOrigin(source.GetOrigin())
+    target.SetDirection(source.GetDirection())
+
+
+def image_from_channels(array: np.ndarray, reference, vector: bool):
+    """An ITK image of ``array`` ((…, C) for a VectorImage) with ``reference``'s geometry."""
+    image = itk.image_from_array(np.ascontiguousarray(array), is_vector=vector)
+    copy_geometry(image, reference)
+    return image
+
+
+
+def shape_dhw(image) -> Tuple[int, ...]:
+    return tuple(int(s) for s in reversed(image.GetLargestPossibleRegion().GetSize()))

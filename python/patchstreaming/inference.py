@@ -1,0 +1,385 @@
+"""``sliding_window_inference``: a model over a volume, patch by patch, blended back."""
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from typing import Callable, Dict, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+
+import itk
+
+from ._images import (ImageLike, buffered_array, image_from_channels, image_type, is_vector_image, overlap_xyz,
+                      shape_dhw, size_xyz, to_itk_image)
+
+Output = Union[torch.Tensor, Tuple[torch.Tensor, ...], Dict[str, torch.Tensor]]
+
+#: MONAI's blending modes and the merger's weightings.
+_MODES = {"gaussian": "Gaussian", "constant": "Average", "average": "Average", "crop": "Crop", "hann": "Hann"}
+#: MONAI's (PyTorch's) padding modes and ITK's boundary conditions.
+_PADDING = {"constant": "Constant", "reflect": "Mirror", "replicate": "ZeroFluxNeumann", "circular": "Periodic",
+            "mirror": "Mirror", "zerofluxneumann": "ZeroFluxNeumann", "periodic": "Periodic"}
+_BORDERS = {"squeeze": "Squeeze", "edge": "Edge", "adaptive": "Adaptive", "crop": "Crop", "pad": "Pad"}
+
+
+def sliding_window_inference(
+    image: ImageLike,
+    predictor: Callable[[torch.Tensor], Output],
+    patch_size: Union[int, Sequence[int]],
+    overlap: Union[float, Sequence[float]] = 0.5,
+    batch_size: int = 4,
+    mode: str = "gaussian",
+    sigma_scale: float = 0.125,
+    border_mode: str = "squeeze",
+    padding_mode: str = "constant",
+    cval: float = 0.0,
+    output: Union[None, str, os.PathLike, Sequence, Mapping] = None,
+    stream_divisions: int = 1,
+    argmax: bool = False,
+    progress: bool = True,
+    spacing: Optional[Sequence[float]] = None,
+    origin: Optional[Sequence[float]] = None,
+    direction=None,
+):
+    """Runs ``predictor`` over ``image`` in overlapping patches and blends the outputs back.
+
+    The ITK pipeline ``PatchExtractor -> PatchBatchImageFilter (predictor) -> PatchMerger
+    [-> ComponentArgmaxImageFilter] [-> writer]`` does the work: the merger pulls one patch
+    line at a time, so the patches, the model's outputs and the blending weights are never
+    held for the whole volume, and no full-size weight volume exists (the separable
+    normaliser, docs/design.md section 4).
+
+    Args:
+        image: an ``itk.Image``/``itk.VectorImage`` of float (2-D or 3-D), a file name (read as
+            float), or a numpy array ``(D, H, W)`` or ``(C, D, H, W)`` (channels first; a leading
+            batch axis of 1 is dropped) with optional ``spacing``, ``origin`` (ITK's (x, y, z)
+            order) and ``direction`` (an ITK direction matrix).
+        predictor: a callable (a ``torch.nn.Module`` in eval mode) taking a float tensor
+            ``(B, C_in, D, H, W)`` on the CPU (``(B, C_in, H, W)`` for 2-D) and returning a tensor
+            ``(B, C_out, D, H, W)`` of the same spatial size, or a tuple or dict of such tensors.
+            Called under ``torch.no_grad()``; moving the batch to its device and back is the
+            predictor's business (outputs may come back on any device). Called once more on a
+            zero patch first, to learn the outputs' channel counts.
+        patch_size: the patch (MONAI's ``roi_size``): an int, or one per axis in **(D, H, W)
+            order**, the tensor's (ITK's ``PatchSize`` is that reversed, (x, y, z)). A tuple that
+            only fits the image reversed is refused with both orders in the message.
+        overlap: the fraction of the patch shared by neighbours, in [0, 1): one, or one per axis
+            in (D, H, W) order; the overlap is ⌊overlap · patch⌋ voxels, from the decimal exactly.
+            Default 0.5 (MONAI's default is 0.25).
+        batch_size: patches per predictor call, whatever the length of a patch line (the last
+            call of the volume may be smaller). Default 4.
+        mode: the blending weights: ``"gaussian"`` (default; ``exp(-(t-c)^2 / (2 sigma^2))`` per
+            axis, sigma = sigma_scale · patch, floor 1e-3, as MONAI and nnU-Net), ``"constant"``
+            (MONAI's name; or ``"average"``), ``"crop"`` (each voxel from the patch whose center
+            is nearest) or ``"hann"``.
+        sigma_scale: the Gaussian's sigma as a fraction of the patch size; default 0.125.
+        border_mode: how the grid meets the image's end (docs/design.md section 3):
+            ``"squeeze"`` (default: the last patch ends at the image's end, overlaps vary),
+            ``"edge"``, ``"adaptive"``, ``"crop"`` or ``"pad"`` (patches run past the end).
+        padding_mode: values outside the image for ``border_mode="pad"``: ``"constant"``
+            (``cval``), ``"reflect"``, ``"replicate"`` or ``"circular"`` (PyTorch's names).
+        cval: the constant padding value; default 0.
+        output: ``None`` to return the result, or a file name (``.nrrd``, ``.mha``, ``.nii`` …) to
+            stream it to, in ``stream_divisions`` pieces along the slowest axis, never holding it
+            whole (formats ITK writes piece by piece: NRRD and MetaImage). Written to a temporary
+            file beside it and renamed: the file is complete or untouched. For a predictor with
+            several outputs, a tuple (or dict) of file names, one per output; each is then
+            streamed in a pass of its own (the predictor runs once per output).
+        stream_divisions: the pieces of a file output; default 1.
+        argmax: return (or write) the label map ``argmax`` over the channels (uint8, uint16 past
+            256 classes) instead of the C channels; the C channels are then held for one slab of
+            one patch stride at a time (``ComponentArgmaxImageFilter``). Needs one output of C > 1.
+        progress: show a tqdm progress bar over the patches; default True.
+
+    Returns:
+        ``itk.Image`` (one channel, or the label map), ``itk.VectorImage`` (C > 1), or a tuple or
+        dict of them following the predictor's output, with the input's spacing, origin and
+        direction; ``None`` when ``output`` is given.
+
+    Raises:
+        ValueError: a bad patch size, overlap, mode, batch size, or a predictor whose output has the
+            wrong batch or spatial size (the shapes are named).
+        TypeError: an image type that is not wrapped (the wrapped ones are named), a predictor
+            returning something other than a tensor, a tuple or a dict of tensors.
+    """
+    image = to_itk_image(image, spacing, origin, direction)
+    settings = _Settings(image, patch_size, overlap, batch_size, mode, border_mode, padding_mode, stream_divisions)
+    structure = _probe(predictor, image, settings.patch_xyz)
+    if argmax and (structure.names is not None or structure.channels[0] < 2):
+        raise ValueError(f"argmax=True needs one output of at least 2 channels; the predictor returns "
+                         f"{structure.describe()}")
+    if output is None:
+        merged = _Pipeline(image, predictor, structure, settings, sigma_scale, cval, progress).run(argmax)
+        return structure.split(merged, argmax)
+    if structure.names is None:
+        _Pipeline(image, predictor, structure, settings, sigma_scale, cval, progress).write(output, argmax)
+        return None
+    files = _files_per_output(output, structure)
+    for index, file in enumerate(files):
+        one = structure.select(index)
+        _Pipeline(image, _selected(predictor, structure, index), one, settings, sigma_scale, cval, progress).write(
+            file, argmax)
+    return None
+
+
+class _Settings:
+    """The validated grid and blending settings, in ITK's terms."""
+
+    def __init__(self, image, patch_size, overlap, batch_size, mode, border_mode, padding_mode, stream_divisions):
+        dimension = image.GetImageDimension()
+        self.patch_xyz = size_xyz(patch_size, dimension, "patch_size", shape_dhw(image))
+        self.overlap_xyz = overlap_xyz(overlap, self.patch_xyz)
+        if int(batch_size) < 1:
+            raise ValueError(f"batch_size={batch_size}: expected at least 1 patch per predictor call")
+        self.batch_size = int(batch_size)
+        self.weighting = _choice("mode", mode, _MODES)
+        self.border = _choice("border_mode", border_mode, _BORDERS)
+        self.padding = _choice("padding_mode", padding_mode, _PADDING)
+        if int(stream_divisions) < 1:
+            raise ValueError(f"stream_divisions={stream_divisions}: expected at least 1")
+        self.stream_divisions = int(stream_divisions)
+
+
+def _choice(name: str, value: str, table: Mapping[str, str]) -> str:
+    try:
+        return table[str(value).lower()]
+    except KeyError:
+        raise ValueError(f"{name}={value!r}: expected one of {', '.join(repr(k) for k in table)}") from None
+
+
+class _Structure:
+    """What the predictor returns: one tensor, a tuple or a dict, and the channels of each."""
+
+    def __init__(self, names, channels):
+        self.names = names  # None (one tensor), a tuple of indices, or a tuple of dict keys
+        self.channels = channels
+        self.is_dict = names is not None and any(isinstance(n, str) for n in names)
+
+    @property
+    def total(self) -> int:
+        return sum(self.channels)
+
+    def describe(self) -> str:
+        if self.names is None:
+            return f"one tensor of {self.channels[0]} channels"
+        kind = "a dict" if self.is_dict else "a tuple"
+        return f"{kind} of {len(self.names)} outputs with {list(self.channels)} channels"
+
+    def select(self, index: int) -> "_Structure":
+        return _Structure(None, (self.channels[index],))
+
+    def tensors(self, returned, what: str):
+        """The returned outputs as a list of tensors, checked against the structure."""
+        if isinstance(returned, torch.Tensor):
+            outputs = [returned]
+        elif isinstance(returned, Mapping):
+            outputs = [returned[name] for name in self.names] if self.is_dict else None
+        elif isinstance(returned, (tuple, list)):
+            outputs = list(returned)
+        else:
+            raise TypeError(f"the predictor returned a {type(returned).__name__} for {what}; expected a tensor "
+                            f"(B, C, D, H, W), or a tuple or dict of them")
+        for k, tensor in enumerate(outputs or []):
+            if not isinstance(tensor, torch.Tensor):
+                raise TypeError(f"the predictor's output {self._name(k)} is a {type(tensor).__name__} for {what}; "
+                                f"expected a tensor")
+        return outputs
+
+    def _name(self, k: int) -> str:
+        return repr(self.names[k]) if self.names is not None else "0"
+
+    def split(self, merged, argmax: bool):
+        """The merged image (all channels, in output order) as the predictor's structure."""
+        if self.names is None or argmax:
+            return merged
+        array = buffered_array(merged)
+        parts, start = [], 0
+        for channels in self.channels:
+            part = array[..., start:start + channels]
+            start += channels
+            parts.append(image_from_channels(part if channels > 1 else part[..., 0], merged, channels > 1))
+        return dict(zip(self.names, parts)) if self.is_dict else tuple(parts)
+
+
+def _probe(predictor, image, patch_xyz) -> _Structure:
+    """Runs the predictor on one zero patch: its outputs and their channel counts."""
+    channels_in = image.GetNumberOfComponentsPerPixel()
+    spatial = tuple(reversed(patch_xyz))
+    with torch.no_grad():
+        returned = predictor(torch.zeros((1, channels_in) + spatial))
+    if isinstance(returned, torch.Tensor):
+        structure = _Structure(None, (0,))
+    elif isinstance(returned, Mapping):
+        structure = _Structure(tuple(returned.keys()), ())
+    elif isinstance(returned, (tuple, list)):
+        structure = _Structure(tuple(range(len(returned))), ())
+    else:
+        structure = _Structure(None, (0,))
+    tensors = structure.tensors(returned, f"an input of shape {(1, channels_in) + spatial}")
+    for k, tensor in enumerate(tensors):
+        _check_shape(tensor, 1, spatial, structure, k)
+    structure.channels = tuple(int(t.shape[1]) for t in tensors)
+    return structure
+
+
+def _check_shape(tensor: torch.Tensor, batch: int, spatial: Tuple[int, ...], structure: _Structure, k: int):
+    expected = (batch, "C") + spatial
+    if tensor.dim() != len(spatial) + 2 or tensor.shape[0] != batch or tuple(tensor.shape[2:]) != spatial:
+        raise ValueError(f"the predictor's output {structure._name(k)} has shape {tuple(tensor.shape)} for a batch "
+                         f"of {batch} patches of (D, H, W) = {spatial}; expected {expected}: the same batch and "
+                         f"spatial size as its input")
+
+
+def _selected(predictor, structure: _Structure, index: int):
+    name = structure.names[index]
+
+    def select(batch):
+        return predictor(batch)[name]
+
+    return select
+
+
+def _files_per_output(output, structure: _Structure):
+    if structure.is_dict:
+        if not isinstance(output, Mapping) or set(output) != set(structure.names):
+            raise ValueError(f"output={output!r}: the predictor returns a dict with keys {list(structure.names)}; "
+                             f"give a dict of file names with those keys")
+        return [output[name] for name in structure.names]
+    if isinstance(output, (str, os.PathLike)) or len(output) != len(structure.names):
+        raise ValueError(f"output={output!r}: the predictor returns a tuple of {len(structure.names)} outputs; "
+                         f"give a tuple of as many file names")
+    return list(output)
+
+
+class _Pipeline:
+    """extractor -> batch filter (the predictor in an observer) -> merger [-> argmax]."""
+
+    def __init__(self, image, predictor, structure: _Structure, settings: _Settings, sigma_scale, cval, progress):
+        self.image, self.predictor, self.structure, self.settings = image, predictor, structure, settings
+        dimension = image.GetImageDimension()
+        vector_in = is_vector_image(image)
+        stack_in = image_type(vector_in, dimension + 1)
+        self.vector_out = structure.total > 1
+        stack_out = image_type(self.vector_out, dimension + 1)
+        self.merged_type = image_type(self.vector_out, dimension)
+
+        enums = itk.PatchStreamingEnums
+        self.extractor = itk.PatchExtractor[type(image), stack_in].New()
+        self.extractor.SetInput(image)
+        self.extractor.SetPatchSize(settings.patch_xyz)
+        self.extractor.SetPatchOverlap(settings.overlap_xyz)
+        self.extractor.SetBorderMode(getattr(enums, "BorderMode_" + settings.border))
+        self.extractor.SetPadding(getattr(enums, "Padding_" + settings.padding))
+        if not vector_in:
+            self.extractor.SetPaddingValue(float(cval))
+        elif cval != 0:
+            raise ValueError(f"cval={cval}: a multi-channel image is padded with zeros only")
+
+        self.batches = itk.PatchBatchImageFilter[stack_in, stack_out].New()
+        self.batches.SetInput(self.extractor.GetOutput())
+        self.batches.SetBatchSize(settings.batch_size)
+        self.batches.SetNumberOfOutputChannels(structure.total)
+        self.error = None
+        self.command = itk.PyCommand.New()
+        self.command.SetCommandCallable(self._run_batch)
+        self.batches.AddObserver(itk.IterationEvent(), self.command)
+
+        self.merger = itk.PatchMerger[stack_out, self.merged_type].New()
+        self.merger.SetInput(self.batches.GetOutput())
+        self.merger.SetWeighting(getattr(enums, "Weighting_" + settings.weighting))
+        self.merger.SetSigmaScale(float(sigma_scale))
+        self.progress = progress
+        self.bar = None
+
+    def _last(self, argmax: bool):
+        if not argmax:
+            return self.merger
+        dimension = self.image.GetImageDimension()
+        label_type = itk.Image[itk.UC if self.structure.total <= 256 else itk.US, dimension]
+        self.argmax = itk.ComponentArgmaxImageFilter[self.merged_type, label_type].New()
+        self.argmax.SetInput(self.merger.GetOutput())
+        stride = self.settings.patch_xyz[-1] - self.settings.overlap_xyz[-1]
+        self.argmax.SetSlabThickness(max(stride, 1))  # the C channels held for one slab at a time
+        return self.argmax
+
+    def run(self, argmax: bool):
+        last = self._last(argmax)
+        self._update(lambda: last.Update())
+        result = last.GetOutput()
+        result.DisconnectPipeline()
+        return result
+
+    def write(self, file, argmax: bool):
+        last = self._last(argmax)
+        file = os.fspath(file)
+        folder, name = os.path.split(os.path.abspath(file))
+        io = itk.ImageIOFactory.CreateImageIO(file, itk.CommonEnums.IOFileMode_WriteMode)
+        if io is None:
+            raise ValueError(f"output={file!r}: no ITK image format writes this file name (use .nrrd, .mha, .nii …)")
+        if self.settings.stream_divisions > 1 and not io.CanStreamWrite():
+            warnings.warn(f"output={file!r}: {type(io).__name__} cannot write piece by piece; the output is held "
+                          f"whole before writing (use .nrrd or .mha to stream it)", stacklevel=3)
+        handle, partial = tempfile.mkstemp(prefix=".partial-", suffix="-" + name, dir=folder)
+        os.close(handle)
+        try:
+            writer = itk.ImageFileWriter[type(last.GetOutput())].New()
+            writer.SetInput(last.GetOutput())
+            writer.SetFileName(partial)
+            writer.SetNumberOfStreamDivisions(self.settings.stream_divisions)
+            self._update(writer.Update)
+            os.replace(partial, file)
+        finally:
+            if os.path.exists(partial):
+                os.remove(partial)
+
+    def _update(self, update):
+        self.extractor.UpdateOutputInformation()
+        if self.progress:
+            from tqdm.auto import tqdm
+            self.bar = tqdm(total=self.extractor.GetPatchGrid().GetNumberOfPatches(), unit="patch",
+                            desc="sliding window")
+        try:
+            update()
+        except RuntimeError:
+            if self.error is not None:
+                raise self.error from None
+            raise
+        finally:
+            if self.bar is not None:
+                self.bar.close()
+        if self.error is not None:
+            raise self.error
+
+    def _run_batch(self):
+        try:
+            self._compute_batch()
+        except BaseException as error:  # reported after the pipeline stopped
+            self.error = error
+            self.batches.AbortGenerateDataOn()
+
+    def _compute_batch(self):
+        first = self.batches.GetCurrentBatchStart()
+        count = self.batches.GetCurrentBatchSize()
+        stack = self.batches.GetInput()
+        row = first - stack.GetBufferedRegion().GetIndex()[stack.GetImageDimension() - 1]
+        patches = buffered_array(stack)[row:row + count]
+        batch = torch.from_numpy(patches)
+        batch = batch.movedim(-1, 1).contiguous() if is_vector_image(stack) else batch.unsqueeze(1)
+        with torch.no_grad():
+            returned = self.predictor(batch)
+        spatial = tuple(batch.shape[2:])
+        tensors = self.structure.tensors(returned, f"a batch of shape {tuple(batch.shape)}")
+        for k, tensor in enumerate(tensors):
+            _check_shape(tensor, count, spatial, self.structure, k)
+            if tensor.shape[1] != self.structure.channels[k]:
+                raise ValueError(f"the predictor's output {self.structure._name(k)} has {tensor.shape[1]} channels "
+                                 f"for this batch but {self.structure.channels[k]} for the first one")
+        values = torch.cat([t.detach().to("cpu", torch.float32) for t in tensors], dim=1)
+        output = self.batches.GetOutput()
+        row = first - output.GetBufferedRegion().GetIndex()[output.GetImageDimension() - 1]
+        target = torch.from_numpy(buffered_array(output)[row:row + count])
+        target.copy_(values.movedim(1, -1) if self.vector_out else values[:, 0])
+        if self.bar is not None:
+            self.bar.update(count)

@@ -1,0 +1,195 @@
+"""sliding_window_inference against a reference written out here: PyTorch on every patch, a
+numpy full-size weighted sum and weight volume, divided."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import itk
+import patchstreaming
+from conftest import SmallNetwork, TupleNetwork, T1_IMAGE
+
+
+def grid_starts(image, patch_dhw, overlap):
+    """The per-axis patch starts the module's grid uses (tested in its own C++ suite), in (D, H, W) order."""
+    extractor = itk.PatchExtractor[type(image), itk.Image[itk.F, 4]].New()
+    extractor.SetInput(image)
+    extractor.SetPatchSize(list(reversed(patch_dhw)))
+    extractor.SetPatchOverlap([int(overlap * p) for p in reversed(patch_dhw)])
+    extractor.UpdateOutputInformation()
+    grid = extractor.GetPatchGrid()
+    starts = [set(), set(), set()]
+    for k in range(grid.GetNumberOfPatches()):
+        index = grid.GetPatchRegion(k).GetIndex()
+        for d in range(3):
+            starts[2 - d].add(int(index[d]))
+    return [sorted(s) for s in starts]
+
+
+def axis_weights(starts, length, size, mode):
+    """One 1-D window per patch position along an axis, as a (positions, length) array."""
+    t = np.arange(size, dtype=np.float64)
+    weights = np.zeros((len(starts), length))
+    for i, start in enumerate(starts):
+        if mode == "gaussian":
+            sigma = 0.125 * size
+            profile = np.maximum(np.exp(-((t - (size - 1) / 2) ** 2) / (2 * sigma * sigma)), 1e-3)
+        else:
+            profile = np.ones(size)
+        weights[i, start:start + size] = profile
+    if mode == "crop":  # each voxel owned by the covering patch with the nearest center, ties to the lower start
+        owned = np.zeros_like(weights)
+        for x in range(length):
+            covering = [i for i, s in enumerate(starts) if s <= x < s + size]
+            owner = min(covering, key=lambda i: (abs(starts[i] + (size - 1) / 2 - x), starts[i]))
+            owned[owner, x] = 1.0
+        weights = owned
+    return weights
+
+
+def reference(array, network, patch_dhw, overlap, mode, image):
+    """Every patch through the network, weighted, summed into full-size volumes, divided."""
+    starts = grid_starts(image, patch_dhw, overlap)
+    windows = [axis_weights(starts[d], array.shape[d], patch_dhw[d], mode) for d in range(3)]
+    total, weight = None, np.zeros(array.shape)
+    for i, z in enumerate(starts[0]):
+        for j, y in enumerate(starts[1]):
+            for k, x in enumerate(starts[2]):
+                box = (slice(z, z + patch_dhw[0]), slice(y, y + patch_dhw[1]), slice(x, x + patch_dhw[2]))
+                with torch.no_grad():
+                    out = network(torch.from_numpy(np.ascontiguousarray(array[box]))[None, None])[0].numpy()
+                w = (windows[0][i][box[0], None, None] * windows[1][j][None, box[1], None]
+                     * windows[2][k][None, None, box[2]])
+                if total is None:
+                    total = np.zeros((out.shape[0],) + array.shape)
+                total[(slice(None),) + box] += out * w
+                weight[box] += w
+    return total / weight  # (C, D, H, W)
+
+
+def as_channels_first(result):
+    array = itk.array_from_image(result)
+    return np.moveaxis(array, -1, 0) if array.ndim == 4 else array[None]
+
+
+@pytest.mark.parametrize("mode", ["constant", "gaussian", "crop"])
+def test_matches_the_written_out_reference_and_keeps_the_geometry(oblique_array, mode):
+    network = SmallNetwork().eval()
+    result = patchstreaming.sliding_window_inference(
+        oblique_array["array"], network, patch_size=(8, 10, 12), overlap=0.5, batch_size=3, mode=mode,
+        spacing=oblique_array["spacing"], origin=oblique_array["origin"], direction=oblique_array["direction"],
+        progress=False)
+    image = itk.image_from_array(oblique_array["array"])
+    expected = reference(oblique_array["array"], network, (8, 10, 12), 0.5, mode, image)
+    np.testing.assert_allclose(as_channels_first(result), expected, rtol=0, atol=2e-6)
+    np.testing.assert_allclose(np.array(result.GetSpacing()), oblique_array["spacing"])
+    np.testing.assert_allclose(np.array(result.GetOrigin()), oblique_array["origin"])
+    np.testing.assert_allclose(itk.array_from_matrix(result.GetDirection()), oblique_array["direction"], atol=1e-12)
+
+
+def test_argmax_of_four_classes_equals_the_reference_argmax(oblique_array):
+    network = SmallNetwork(classes=4, seed=3).eval()
+    labels = patchstreaming.sliding_window_inference(oblique_array["array"], network, patch_size=(8, 10, 12),
+                                                     argmax=True, progress=False)
+    assert "UC" in type(labels).__name__
+    image = itk.image_from_array(oblique_array["array"])
+    expected = reference(oblique_array["array"], network, (8, 10, 12), 0.5, "gaussian", image)
+    top = np.sort(expected, axis=0)
+    decided = top[-1] - top[-2] > 1e-5
+    assert decided.mean() > 0.99
+    assert np.array_equal(itk.array_from_image(labels)[decided], np.argmax(expected, axis=0)[decided])
+    assert len(np.unique(itk.array_from_image(labels))) >= 3
+
+
+def test_a_tuple_output_model_gives_a_tuple_of_images(oblique_array):
+    network = TupleNetwork().eval()
+    probabilities, regression = patchstreaming.sliding_window_inference(
+        oblique_array["array"], network, patch_size=(8, 10, 12), mode="gaussian", progress=False)
+    alone = patchstreaming.sliding_window_inference(oblique_array["array"], network.classes, patch_size=(8, 10, 12),
+                                                    progress=False)
+    assert np.array_equal(itk.array_from_image(probabilities), itk.array_from_image(alone))
+    image = itk.image_from_array(oblique_array["array"])
+    expected = reference(oblique_array["array"], network.regression, (8, 10, 12), 0.5, "gaussian", image)[0]
+    np.testing.assert_allclose(itk.array_from_image(regression), expected, rtol=0, atol=2e-6)
+    named = patchstreaming.sliding_window_inference(
+        oblique_array["array"], lambda x: {"classes": network(x)[0], "value": network(x)[1]},
+        patch_size=(8, 10, 12), progress=False)
+    assert set(named) == {"classes", "value"}
+    assert np.array_equal(itk.array_from_image(named["value"]), itk.array_from_image(regression))
+
+
+def test_batch_sizes_one_three_and_larger_than_a_line_give_identical_results(oblique_array):
+    network = SmallNetwork().eval()
+    calls = []
+
+    def counted(x):
+        calls.append(x.shape[0])
+        return network(x)
+
+    results = {}
+    for batch_size in (1, 3, 50):
+        calls.clear()
+        results[batch_size] = itk.array_from_image(patchstreaming.sliding_window_inference(
+            oblique_array["array"], counted, patch_size=(8, 10, 12), batch_size=batch_size, progress=False))
+        sizes = calls[1:]  # the first call is the probe on one zero patch
+        assert max(sizes) == min(batch_size, sum(sizes)), (batch_size, sizes)
+    assert np.array_equal(results[1], results[3]) and np.array_equal(results[1], results[50])
+
+
+def test_streaming_to_a_file_in_four_divisions_gives_the_bytes_of_one(tmp_path):
+    image = itk.imread(T1_IMAGE, itk.F)
+    network = SmallNetwork().eval()
+    files = []
+    for divisions in (1, 4):
+        file = tmp_path / f"labels_{divisions}.nrrd"
+        assert patchstreaming.sliding_window_inference(
+            image, network, patch_size=(16, 32, 32), output=file, stream_divisions=divisions, argmax=True,
+            progress=False) is None
+        files.append(file.read_bytes())
+    assert files[0] == files[1]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".partial")] == []
+    written = itk.imread(str(tmp_path / "labels_4.nrrd"))
+    np.testing.assert_allclose(np.array(written.GetDirection()), np.array(image.GetDirection()), atol=1e-6)
+
+
+def test_errors_name_the_parameter_the_value_and_what_was_expected(oblique_array):
+    array = oblique_array["array"]  # (D, H, W) = (13, 17, 21)
+    network = SmallNetwork().eval()
+    with pytest.raises(ValueError, match=r"\(D, H, W\) order.*\(13, 17, 21\).*\(x, y, z\) order"):
+        patchstreaming.sliding_window_inference(array, network, patch_size=(21, 8, 8), progress=False)
+    with pytest.raises(ValueError, match="has shape \\(1, 3, 4, 5, 6\\).*expected \\(1, 'C', 8, 10, 12\\)"):
+        patchstreaming.sliding_window_inference(array, lambda x: network(x)[:, :, ::2, ::2, ::2],
+                                                patch_size=(8, 10, 12), progress=False)
+    with pytest.raises(TypeError, match="returned a ndarray"):
+        patchstreaming.sliding_window_inference(array, lambda x: x.numpy(), patch_size=(8, 10, 12), progress=False)
+    with pytest.raises(TypeError, match=r"not wrapped; the wrapped image types are"):
+        patchstreaming.sliding_window_inference(itk.Image[itk.UC, 3].New(), network, patch_size=4, progress=False)
+    with pytest.raises(ValueError, match="batch_size=0"):
+        patchstreaming.sliding_window_inference(array, network, patch_size=8, batch_size=0, progress=False)
+    with pytest.raises(ValueError, match="mode='median'"):
+        patchstreaming.sliding_window_inference(array, network, patch_size=8, mode="median", progress=False)
+
+
+def test_a_predictor_that_fails_mid_run_raises_its_own_error(oblique_array):
+    network = SmallNetwork().eval()
+    calls = []
+
+    def failing(x):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyError("the model broke")
+        return network(x)
+
+    with pytest.raises(KeyError, match="the model broke"):
+        patchstreaming.sliding_window_inference(oblique_array["array"], failing, patch_size=(8, 10, 12),
+                                                progress=False)
+
+
+def test_import_itk_and_patchstreaming_print_nothing():
+    done = subprocess.run([sys.executable, "-c", "import itk, patchstreaming; itk.Image; itk.PatchMerger"],
+                          capture_output=True, text=True, env=os.environ)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "" and done.stderr == ""
