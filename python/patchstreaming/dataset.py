@@ -1,0 +1,361 @@
+"""``PatchDataset``: random training patches from image files, as a PyTorch ``IterableDataset``."""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+
+import itk
+
+from ._images import buffered_array, size_xyz
+
+PathLike = Union[str, os.PathLike]
+#: A subject: ``{"image": file or [files], "label": file, "probability_map": file}`` (label and
+#: map optional), a tuple ``(image file or [files], label file)``, or one image file.
+Subject = Union[PathLike, Mapping[str, Any], Sequence[Any]]
+
+_DIMENSION = 3
+_SAMPLERS = ("uniform", "weighted", "label")
+
+
+@dataclass(frozen=True)
+class _Files:
+    """One subject's files and the image grid, read from the first image's header."""
+
+    images: Tuple[str, ...]
+    label: Optional[str]
+    probability_map: Optional[str]
+    size_xyz: Tuple[int, ...]
+
+
+def _float_image_type():
+    return itk.Image[itk.F, _DIMENSION]
+
+
+def _header(file: str, parameter: str):
+    """The float reader of ``file`` with its header read (no voxel is read)."""
+    if not os.path.isfile(file):
+        raise FileNotFoundError(f"{parameter}: no such file {file!r}")
+    reader = itk.ImageFileReader[_float_image_type()].New(FileName=file)
+    try:
+        reader.UpdateOutputInformation()
+    except RuntimeError as error:
+        raise ValueError(f"{parameter}: ITK cannot read {file!r}: {str(error).strip().splitlines()[-1]}") from None
+    return reader
+
+
+def _geometry(reader) -> Dict[str, np.ndarray]:
+    """The size (x, y, z), spacing, origin and direction read from a reader's header."""
+    image = reader.GetOutput()
+    return {"size": np.array([int(v) for v in image.GetLargestPossibleRegion().GetSize()]),
+            "spacing": np.array([float(v) for v in image.GetSpacing()]),
+            "origin": np.array([float(v) for v in image.GetOrigin()]),
+            "direction": itk.array_from_matrix(image.GetDirection())}
+
+
+def _same_grid(one: Dict[str, np.ndarray], other: Dict[str, np.ndarray]) -> bool:
+    """ITK's test for images on one grid: the same size, and spacing, origin and direction equal
+    within its default tolerances (1e-6 relative to the spacing)."""
+    tolerance = 1e-6 * float(np.abs(one["spacing"]).max())
+    return (np.array_equal(one["size"], other["size"]) and np.allclose(one["spacing"], other["spacing"], rtol=1e-6)
+            and np.allclose(one["origin"], other["origin"], rtol=0, atol=tolerance)
+            and np.allclose(one["direction"], other["direction"], rtol=0, atol=1e-6))
+
+
+def _subject_files(subject: Subject, index: int, probability_map: Optional[PathLike]) -> _Files:
+    """Normalises one subject and checks its files exist and its images and label map share a grid."""
+    where = f"subjects[{index}]"
+    if isinstance(subject, (str, os.PathLike)):
+        subject = {"image": subject}
+    elif not isinstance(subject, Mapping):
+        if not isinstance(subject, Sequence) or not 1 <= len(subject) <= 2:
+            raise TypeError(f"{where}={subject!r}: expected a file name, a dict with 'image' (and 'label'), "
+                            f"or a tuple (image file or list of files, label file)")
+        subject = {"image": subject[0], "label": subject[1] if len(subject) == 2 else None}
+    if "image" not in subject:
+        raise ValueError(f"{where} has no 'image' entry; its keys are {sorted(subject)}")
+    images = subject["image"]
+    images = [images] if isinstance(images, (str, os.PathLike)) else list(images)
+    if not images:
+        raise ValueError(f"{where}['image'] is an empty list; give one file per channel")
+    images = [os.fspath(f) for f in images]
+    label = subject.get("label")
+    label = None if label is None else os.fspath(label)
+    weights = probability_map if probability_map is not None else subject.get("probability_map")
+    weights = None if weights is None else os.fspath(weights)
+
+    first = _geometry(_header(images[0], f"{where}['image']"))
+    others = [(f"{where}['image'][{c}]", f) for c, f in enumerate(images[1:], 1)]
+    if label is not None:
+        others.append((f"{where}['label']", label))
+    for parameter, file in others:
+        geometry = _geometry(_header(file, parameter))
+        if not _same_grid(first, geometry):
+            describe = lambda g: ", ".join(f"{k} {np.round(v, 4).tolist()}" for k, v in g.items())
+            raise ValueError(f"{parameter}={file!r} does not share the grid of {images[0]!r} ({describe(geometry)} "
+                             f"against {describe(first)}): patches are cut at the same index in each")
+    if weights is not None:
+        _header(weights, f"{where}['probability_map']")
+    return _Files(tuple(images), label, weights, tuple(int(v) for v in first["size"]))
+
+
+def _check_probabilities(label_probabilities: Optional[Mapping[int, float]]) -> Optional[Dict[int, float]]:
+    if label_probabilities is None:
+        return None
+    checked = {}
+    for label, probability in dict(label_probabilities).items():
+        if int(label) != label or not 0 <= int(label) <= 255:
+            raise ValueError(f"label_probabilities: label {label!r} is not an unsigned char label (0 .. 255)")
+        if not (math.isfinite(float(probability)) and float(probability) >= 0):
+            raise ValueError(f"label_probabilities[{label}]={probability!r}: expected a finite probability >= 0")
+        checked[int(label)] = float(probability)
+    if not any(p > 0 for p in checked.values()):
+        raise ValueError(f"label_probabilities={label_probabilities!r}: no label has a positive probability")
+    return checked
+
+
+class PatchDataset(torch.utils.data.IterableDataset):
+    """Random training patches from 3-D image files, read patch by patch, as TorchIO's ``Queue``
+    with a ``UniformSampler``, ``WeightedSampler`` or ``LabelSampler`` (or MONAI's
+    ``RandSpatialCropSamples``/``RandCropByLabelClasses``).
+
+    Each pass (epoch) yields ``len(self) = len(subjects) * samples_per_volume`` patches, in this
+    order: the subjects in the given order, and for each, ``samples_per_volume`` patches in the
+    sampler's draw order. The locations of a subject are drawn by the module's C++ samplers
+    (``itk.UniformPatchSampler``, ``itk.WeightedPatchSampler``, ``itk.LabelPatchSampler``, see
+    docs/samplers.md) from a seed derived from ``(seed, epoch, subject index)``, so they depend on
+    nothing else: not on the machine, the number of workers or the batch size.
+
+    **Workers.** With a ``DataLoader`` of ``num_workers=W``, the patches are dealt out in chunks of
+    ``batch_size`` consecutive patches, chunk ``c`` to worker ``c % W``; the ``DataLoader`` takes
+    one batch from each worker in turn, so with ``DataLoader(dataset, batch_size=batch_size)``
+    any number of workers (0 included) gives the same batches in the same order. (With another
+    loader batch size the same patches come, in another order.)
+
+    **Reading.** Each worker reads, per subject, only the headers and then every drawn patch
+    through ``itk.PatchExtractor.SetPatchLocationIndices`` on an ``itk.ImageFileReader``: a
+    format that streams reads (uncompressed MetaImage, ``.mha``/``.mhd``) reads just that patch's
+    region from disk; the others (NRRD, NIfTI, …: ITK 5.2 reads them whole) are read once per
+    subject and worker and cut from memory. The label sampler reads its label map whole, the
+    weighted sampler its probability map; the uniform sampler reads no voxel to draw.
+
+    Each item is a dict:
+
+    * ``"image"``: ``torch.float32`` of shape ``(C, D, H, W)``, one channel per image file of the
+      subject, the tensor's axis order (``W`` is ITK's x).
+    * ``"label"``: ``torch.uint8`` of shape ``(1, D, H, W)``, when the subject has a label map.
+    * ``"start"``: ``torch.int64`` of shape ``(3,)``, the index of the patch's first voxel in
+      **ITK's (x, y, z) order** (the image voxel ``image[:, z, y, x]`` in the tensor's order).
+    * ``"origin"``: ``torch.float64`` of shape ``(3,)``, the physical point of the patch's first
+      voxel, in ITK's (x, y, z) order (through the image's spacing, origin and direction).
+    * ``"subject"``: ``torch.int64`` scalar, the subject's index in ``subjects``.
+
+    A ``DataLoader`` stacks them into batches ``(B, C, D, H, W)``, ``(B, 3)`` and ``(B,)``.
+
+    Args:
+        subjects: one entry per subject: a dict ``{"image": file or [files], "label": file,
+            "probability_map": file}`` ("label" and "probability_map" optional), a tuple
+            ``(image file or [files], label file)``, or one image file. Several image files are
+            channels (e.g. T1 and T2) and must share the grid; so must the label map (an unsigned
+            char label map: values 0 .. 255). Images are read as float.
+        patch_size: an int, or ``(D, H, W)`` in the **tensor's order** (ITK's ``PatchSize`` is that
+            reversed); a tuple that fits the image only reversed is refused with both orders named.
+        samples_per_volume: patches per subject and epoch (TorchIO's name); default 1.
+        sampler: ``"uniform"`` (every position where the patch fits equally likely; default),
+            ``"weighted"`` (probability proportional to ``probability_map`` at the patch centre,
+            ``start + patch // 2``) or ``"label"`` (the centre's label drawn with
+            ``label_probabilities``, the centre uniform among that label's voxels).
+        label_probabilities: for ``sampler="label"``, label -> probability (TorchIO's name; need
+            not be normalised; a label absent from a subject has its share redistributed over
+            the present ones). Default ``None``: the centre is uniform over the non-zero voxels
+            (TorchIO's default, the label map binarised).
+        probability_map: for ``sampler="weighted"``, one file per subject (a list as long as
+            ``subjects``), overriding the subjects' ``"probability_map"`` entries; any geometry
+            (mapped to the image through physical space), non-negative values.
+        seed: the seed of every draw; default 0.
+        allow_outside: let patches reach outside the image by up to half a patch (padded with 0);
+            default False: every patch lies inside the image.
+        batch_size: the ``DataLoader``'s ``batch_size``, the chunk dealt to one worker, so that any
+            number of workers gives the same batches; default 1.
+
+    Raises:
+        FileNotFoundError: an image, label or probability map file that does not exist (the
+            parameter and the file are named).
+        ValueError: a patch size that is not positive, in the wrong order or larger than an image
+            (without ``allow_outside``); an unknown sampler; ``sampler="label"`` for a subject
+            without a label map or ``"weighted"`` without a probability map; bad label
+            probabilities; images of one subject on different grids. Errors of a draw (no label
+            with a positive probability present, a probability map that is zero where the patch
+            fits) are raised while iterating, as ``ValueError`` naming the subject.
+    """
+
+    def __init__(
+        self,
+        subjects: Sequence[Subject],
+        patch_size: Union[int, Sequence[int]],
+        samples_per_volume: int = 1,
+        sampler: str = "uniform",
+        label_probabilities: Optional[Mapping[int, float]] = None,
+        probability_map: Optional[Sequence[PathLike]] = None,
+        seed: int = 0,
+        allow_outside: bool = False,
+        batch_size: int = 1,
+    ) -> None:
+        super().__init__()
+        if isinstance(subjects, (str, os.PathLike, Mapping)) or len(subjects) == 0:
+            raise ValueError(f"subjects={subjects!r}: expected a non-empty list of subjects")
+        if sampler not in _SAMPLERS:
+            raise ValueError(f"sampler={sampler!r}: expected one of {', '.join(repr(s) for s in _SAMPLERS)}")
+        for name, value in (("samples_per_volume", samples_per_volume), ("batch_size", batch_size)):
+            if int(value) != value or int(value) < 1:
+                raise ValueError(f"{name}={value!r}: expected a positive integer")
+        if probability_map is not None and (isinstance(probability_map, (str, os.PathLike))
+                                            or len(probability_map) != len(subjects)):
+            raise ValueError(f"probability_map={probability_map!r}: expected a list of one file per subject "
+                             f"({len(subjects)})")
+        maps = list(probability_map) if probability_map is not None else [None] * len(subjects)
+        self.subjects: List[_Files] = [_subject_files(s, i, maps[i]) for i, s in enumerate(subjects)]
+        for i, files in enumerate(self.subjects):
+            if sampler == "label" and files.label is None:
+                raise ValueError(f"sampler='label' needs a label map, but subjects[{i}] has none: give "
+                                 f"{{'image': ..., 'label': file}} or (image, label)")
+            if sampler == "weighted" and files.probability_map is None:
+                raise ValueError(f"sampler='weighted' needs a probability map, but subjects[{i}] has none: give "
+                                 f"probability_map=[one file per subject] or {{'image': ..., 'probability_map': file}}")
+        self.label_probabilities = _check_probabilities(label_probabilities)
+        shape_dhw = tuple(reversed(self.subjects[0].size_xyz))
+        self.patch_xyz: List[int] = size_xyz(patch_size, _DIMENSION, "patch_size", shape_dhw)
+        if not allow_outside:
+            for i, files in enumerate(self.subjects):
+                if any(p > s for p, s in zip(self.patch_xyz, files.size_xyz)):
+                    raise ValueError(
+                        f"patch_size={tuple(reversed(self.patch_xyz))} (D, H, W) is larger than subjects[{i}]'s image "
+                        f"{files.images[0]!r} of (D, H, W) shape {tuple(reversed(files.size_xyz))}; give a smaller "
+                        f"patch or allow_outside=True")
+        self.samples_per_volume = int(samples_per_volume)
+        self.sampler = sampler
+        self.seed = int(seed)
+        self.allow_outside = bool(allow_outside)
+        self.batch_size = int(batch_size)
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        """The patches of one epoch: ``len(subjects) * samples_per_volume``."""
+        return len(self.subjects) * self.samples_per_volume
+
+    def set_epoch(self, epoch: int) -> None:
+        """Draws the next passes from ``(seed, epoch)`` (as ``DistributedSampler.set_epoch``); without
+        it every pass yields the same patches. Call it before creating the loader's iterator: with
+        ``persistent_workers=True`` the workers keep the epoch they started with."""
+        self.epoch = int(epoch)
+
+    def locations(self, subject: int) -> np.ndarray:
+        """The start indices the current epoch draws for ``subjects[subject]``: an int64 array of
+        shape ``(samples_per_volume, 3)``, ITK's (x, y, z) order, in the order they are yielded.
+        Reads the label or probability map (for those samplers), no image voxel."""
+        return _SubjectReader(self, subject).starts
+
+    def __iter__(self) -> Iterator[Dict[str, torch.Tensor]]:
+        info = torch.utils.data.get_worker_info()
+        worker, workers = (0, 1) if info is None else (info.id, info.num_workers)
+        reader: Optional[_SubjectReader] = None
+        for item in range(len(self)):
+            if (item // self.batch_size) % workers != worker:
+                continue
+            subject, draw = divmod(item, self.samples_per_volume)
+            if reader is None or reader.index != subject:
+                reader = None  # releases the previous subject's buffers first
+                reader = _SubjectReader(self, subject)
+            yield reader.patch(draw)
+
+    def _subject_seed(self, subject: int) -> int:
+        """The sampler's seed for one subject and the current epoch."""
+        return int(np.random.SeedSequence([self.seed, self.epoch, subject]).generate_state(1, np.uint32)[0])
+
+
+class _FileReader:
+    """One file read patch by patch: a float reader and an extractor at explicit locations."""
+
+    def __init__(self, file: str, patch_xyz: Sequence[int]) -> None:
+        image_type = _float_image_type()
+        self.reader = itk.ImageFileReader[image_type].New(FileName=file)
+        self.extractor = itk.PatchExtractor[image_type, itk.Image[itk.F, _DIMENSION + 1]].New()
+        self.extractor.SetInput(self.reader.GetOutput())
+        self.extractor.SetPatchSize([int(p) for p in patch_xyz])
+
+    def patch(self, start: Sequence[int]) -> np.ndarray:
+        """The patch at ``start`` ((x, y, z)) as a float32 array ``(D, H, W)`` (a copy)."""
+        self.extractor.SetPatchLocationIndices([int(s) for s in start])
+        self.extractor.Update()
+        return np.array(buffered_array(self.extractor.GetOutput())[0])
+
+    def origin(self) -> Tuple[float, ...]:
+        """The physical point of the last patch's first voxel."""
+        return tuple(float(v) for v in self.extractor.GetPatchOrigin(0))
+
+
+class _SubjectReader:
+    """One subject inside one worker: its drawn starts and a reader per file."""
+
+    def __init__(self, dataset: PatchDataset, index: int) -> None:
+        self.index = index
+        self.dataset = dataset
+        self.files = dataset.subjects[index]
+        self.images = [_FileReader(f, dataset.patch_xyz) for f in self.files.images]
+        self.label = None if self.files.label is None else _FileReader(self.files.label, dataset.patch_xyz)
+        self.starts = self._draw()
+
+    def _draw(self) -> np.ndarray:
+        dataset = self.dataset
+        self.images[0].reader.UpdateOutputInformation()
+        if dataset.sampler == "uniform":
+            sampler = itk.UniformPatchSampler[_DIMENSION].New()
+        elif dataset.sampler == "weighted":
+            sampler = itk.WeightedPatchSampler[_float_image_type()].New()
+            sampler.SetProbabilityMap(itk.imread(self.files.probability_map, itk.F))
+        else:
+            sampler = itk.LabelPatchSampler[itk.Image[itk.UC, _DIMENSION]].New()
+            labels = itk.imread(self.files.label, itk.UC)
+            sampler.SetLabelMap(labels)
+            probabilities = dataset.label_probabilities
+            if probabilities is None:
+                probabilities = self._foreground_probabilities(itk.array_view_from_image(labels))
+            for label, probability in probabilities.items():
+                sampler.SetLabelProbability(label, probability)
+        sampler.SetReferenceImage(self.images[0].reader.GetOutput())
+        sampler.SetPatchSize(dataset.patch_xyz)
+        sampler.SetAllowOutside(dataset.allow_outside)
+        sampler.SetSeed(dataset._subject_seed(self.index))
+        try:
+            flat = sampler.SampleIndices(dataset.samples_per_volume)
+        except RuntimeError as error:
+            message = str(error).strip().splitlines()[-1]
+            raise ValueError(f"subjects[{self.index}] ({self.files.images[0]!r}), sampler={dataset.sampler!r}: "
+                             f"{message}") from None
+        return np.asarray(flat, dtype=np.int64).reshape(-1, _DIMENSION)
+
+    def _foreground_probabilities(self, labels: np.ndarray) -> Dict[int, float]:
+        """TorchIO's default: the centre uniform over the non-zero voxels where a patch fits, i.e.
+        each non-zero label with the probability of its share of those voxels."""
+        region = labels
+        if not self.dataset.allow_outside:
+            half = [p // 2 for p in reversed(self.dataset.patch_xyz)]
+            region = labels[tuple(slice(h, s - p + h + 1)
+                                  for h, s, p in zip(half, labels.shape, reversed(self.dataset.patch_xyz)))]
+        counts = np.bincount(region.ravel(), minlength=256)
+        return {label: float(counts[label]) for label in np.flatnonzero(counts[1:]) + 1} or {1: 1.0}
+
+    def patch(self, draw: int) -> Dict[str, torch.Tensor]:
+        start = self.starts[draw]
+        channels = np.stack([reader.patch(start) for reader in self.images])
+        item = {"image": torch.from_numpy(channels)}
+        if self.label is not None:
+            item["label"] = torch.from_numpy(np.rint(self.label.patch(start)).astype(np.uint8)[None])
+        item["start"] = torch.from_numpy(start.copy())
+        item["origin"] = torch.tensor(self.images[0].origin(), dtype=torch.float64)
+        item["subject"] = torch.tensor(self.index, dtype=torch.int64)
+        return item

@@ -1,0 +1,182 @@
+# Copyright the PatchStreaming contributors. Licensed under the Apache License, Version 2.0.
+"""PatchDataset against the T1 volume of Debian's insighttoolkit5-examples (128 x 128 x 62, oblique).
+
+The references are independent of the package: the whole volume read separately and sliced
+with numpy, the label map computed here from the intensities, the physical points from ITK's
+TransformIndexToPhysicalPoint.
+"""
+import os
+from typing import Dict, List
+
+import numpy as np
+import pytest
+import torch
+
+import itk
+
+from patchstreaming import PatchDataset
+from patchstreaming.dataset import _SubjectReader
+
+T1_IMAGE = os.environ.get(
+    "PatchStreaming_T1_IMAGE", "/usr/share/doc/insighttoolkit5-examples/examples/Data/KmeansTest_T1UCharRaw.nii.gz"
+)
+
+
+def write_like(array: np.ndarray, reference, file: str) -> None:
+    """Writes ``array`` ((z, y, x)) with ``reference``'s spacing, origin and direction."""
+    image = itk.image_from_array(np.ascontiguousarray(array))
+    image.SetSpacing(reference.GetSpacing())
+    image.SetOrigin(reference.GetOrigin())
+    image.SetDirection(reference.GetDirection())
+    itk.imwrite(image, file)
+
+
+@pytest.fixture(scope="module")
+def volume(tmp_path_factory) -> Dict[str, object]:
+    """The T1 volume as float NRRD and uncompressed MetaImage, its negative as a second channel,
+    three intensity classes as an unsigned char NRRD label map, and their numpy arrays."""
+    folder = tmp_path_factory.mktemp("dataset")
+    image = itk.imread(T1_IMAGE, itk.F)
+    array = itk.array_from_image(image)  # (z, y, x)
+    assert array.shape == (62, 128, 128)
+    labels = np.digitize(array, [41, 122]).astype(np.uint8)  # dark, middle, bright (T1 values 0 .. 255)
+    files = {name: str(folder / name) for name in ("t1.nrrd", "negative.nrrd", "labels.nrrd", "t1.mha")}
+    write_like(array, image, files["t1.nrrd"])
+    write_like(255.0 - array, image, files["negative.nrrd"])
+    write_like(labels, image, files["labels.nrrd"])
+    write_like(array, image, files["t1.mha"])
+    return {"image": image, "array": array, "labels": labels, "folder": folder, **files}
+
+
+def collect(dataset, num_workers: int, batch_size: int) -> List[Dict[str, torch.Tensor]]:
+    loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, num_workers=num_workers)
+    return list(loader)
+
+
+def test_same_patches_with_0_and_2_workers(volume):
+    subjects = [{"image": volume["t1.nrrd"], "label": volume["labels.nrrd"]}, (volume["t1.nrrd"], volume["labels.nrrd"])]
+    make = lambda seed: PatchDataset(subjects, patch_size=(8, 16, 12), samples_per_volume=7, sampler="label",
+                                     label_probabilities={0: 1, 1: 1, 2: 1}, seed=seed, batch_size=3)
+    dataset = make(5)
+    assert len(dataset) == 14
+    serial, parallel = collect(dataset, 0, 3), collect(dataset, 2, 3)
+    assert [b["image"].shape[0] for b in serial] == [3, 3, 3, 3, 2]
+    assert len(serial) == len(parallel)
+    for one, other in zip(serial, parallel):
+        assert one.keys() == other.keys() == {"image", "label", "start", "origin", "subject"}
+        for key in one:
+            assert torch.equal(one[key], other[key]), key
+    starts = torch.cat([b["start"] for b in serial])
+    assert torch.equal(torch.cat([b["subject"] for b in serial]), torch.tensor([0] * 7 + [1] * 7))
+    assert not torch.equal(starts[:7], starts[7:]), "the two subjects are drawn from different seeds"
+    assert torch.equal(starts[:7], torch.from_numpy(dataset.locations(0)))
+    assert torch.equal(starts, torch.cat([b["start"] for b in collect(make(5), 2, 3)])), "reproducible"
+    assert not torch.equal(starts, torch.cat([b["start"] for b in collect(make(6), 0, 3)])), "another seed"
+    dataset.set_epoch(1)
+    assert not torch.equal(starts, torch.cat([b["start"] for b in collect(dataset, 0, 3)])), "another epoch"
+
+
+@pytest.mark.parametrize("sampler", ["uniform", "weighted", "label"])
+def test_patch_values_equal_the_voxels_at_the_start(volume, sampler):
+    array, labels, image = volume["array"], volume["labels"], volume["image"]
+    weights = str(volume["folder"] / "weights.nrrd")
+    write_like((array > 100).astype(np.float32), image, weights)
+    subject = {"image": [volume["t1.nrrd"], volume["negative.nrrd"]], "label": volume["labels.nrrd"]}
+    patch = (5, 9, 12)  # D, H, W: a transposition cannot go unnoticed
+    dataset = PatchDataset([subject], patch_size=patch, samples_per_volume=20, sampler=sampler,
+                           probability_map=[weights], label_probabilities={1: 1, 2: 3}, seed=11)
+    items = list(dataset)
+    assert len(items) == 20
+    for item in items:
+        assert item["image"].dtype == torch.float32 and item["image"].shape == (2,) + patch
+        assert item["label"].dtype == torch.uint8 and item["label"].shape == (1,) + patch
+        x, y, z = (int(v) for v in item["start"])
+        window = (slice(z, z + patch[0]), slice(y, y + patch[1]), slice(x, x + patch[2]))
+        np.testing.assert_array_equal(item["image"][0].numpy(), array[window])
+        np.testing.assert_array_equal(item["image"][1].numpy(), 255.0 - array[window])
+        np.testing.assert_array_equal(item["label"][0].numpy(), labels[window])
+        point = image.TransformIndexToPhysicalPoint([x, y, z])
+        np.testing.assert_allclose(item["origin"].numpy(), np.asarray(point, dtype=float), atol=1e-4)
+        centre = array[z + patch[0] // 2, y + patch[1] // 2, x + patch[2] // 2]
+        if sampler == "weighted":
+            assert centre > 100, "the weighted sampler's centres lie where the map is positive"
+        if sampler == "label":
+            assert labels[z + patch[0] // 2, y + patch[1] // 2, x + patch[2] // 2] in (1, 2)
+
+
+def test_streaming_format_reads_only_the_patch(volume):
+    dataset = PatchDataset([volume["t1.mha"]], patch_size=(4, 6, 8), samples_per_volume=3, seed=2)
+    subject = _SubjectReader(dataset, 0)
+    for draw in range(3):
+        item = subject.patch(draw)
+        region = subject.images[0].reader.GetOutput().GetBufferedRegion()
+        assert list(region.GetIndex()) == item["start"].tolist()
+        assert list(region.GetSize()) == [8, 6, 4]
+        x, y, z = item["start"].tolist()
+        np.testing.assert_array_equal(item["image"][0].numpy(), volume["array"][z:z + 4, y:y + 6, x:x + 8])
+
+
+def test_label_frequencies_match_the_requested_probabilities(volume):
+    requested = {0: 0.2, 1: 0.3, 2: 0.5}
+    patch = (3, 5, 5)
+    dataset = PatchDataset([(volume["t1.nrrd"], volume["labels.nrrd"])], patch_size=patch, samples_per_volume=10000,
+                           sampler="label", label_probabilities=requested, seed=2026)
+    centres = np.array([int(item["label"][0, patch[0] // 2, patch[1] // 2, patch[2] // 2]) for item in dataset])
+    assert centres.size == 10000
+    starts = dataset.locations(0)
+    independent = volume["labels"][starts[:, 2] + patch[0] // 2, starts[:, 1] + patch[1] // 2, starts[:, 0] + patch[2] // 2]
+    np.testing.assert_array_equal(centres, independent)
+    for label, probability in requested.items():
+        assert abs(np.mean(centres == label) - probability) < 0.02, (label, np.mean(centres == label))
+
+
+def test_uniform_starts_cover_the_valid_range(volume):
+    patch = (8, 16, 32)  # D, H, W
+    dataset = PatchDataset([volume["t1.nrrd"]], patch_size=patch, samples_per_volume=5000, seed=3)
+    starts = dataset.locations(0)
+    last = np.array([128 - 32, 128 - 16, 62 - 8])  # x, y, z
+    assert starts.shape == (5000, 3)
+    np.testing.assert_array_equal(starts.min(axis=0), [0, 0, 0])
+    np.testing.assert_array_equal(starts.max(axis=0), last)
+    for axis in range(3):  # every start of each axis is drawn, about equally often
+        counts = np.bincount(starts[:, axis], minlength=last[axis] + 1)
+        assert counts.size == last[axis] + 1 and counts.min() > 0
+    np.testing.assert_allclose(starts.mean(axis=0), last / 2, rtol=0.05)
+
+
+def test_errors_name_the_parameter_and_value(volume, tmp_path):
+    missing = str(tmp_path / "missing.nrrd")
+    with pytest.raises(FileNotFoundError, match=r"subjects\[0\]\['image'\].*missing\.nrrd"):
+        PatchDataset([missing], patch_size=8)
+    with pytest.raises(FileNotFoundError, match=r"subjects\[1\]\['label'\].*missing\.nrrd"):
+        PatchDataset([volume["t1.nrrd"], (volume["t1.nrrd"], missing)], patch_size=8)
+    with pytest.raises(ValueError, match=r"patch_size=\(0, 8, 8\).*at least 1"):
+        PatchDataset([volume["t1.nrrd"]], patch_size=(0, 8, 8))
+    with pytest.raises(ValueError, match=r"patch_size=\(8, 8\) has 2 values"):
+        PatchDataset([volume["t1.nrrd"]], patch_size=(8, 8))
+    # (x, y, z) given for (D, H, W): both orders named.
+    with pytest.raises(ValueError, match=r"patch_size=\(100, 64, 32\).*\(D, H, W\).*\(62, 128, 128\).*\(32, 64, 100\)"):
+        PatchDataset([volume["t1.nrrd"]], patch_size=(100, 64, 32))
+    with pytest.raises(ValueError, match=r"patch_size=\(64, 200, 64\).*larger.*allow_outside"):
+        PatchDataset([volume["t1.nrrd"]], patch_size=(64, 200, 64))
+    with pytest.raises(ValueError, match=r"sampler='label' needs a label map.*subjects\[0\]"):
+        PatchDataset([volume["t1.nrrd"]], patch_size=8, sampler="label")
+    with pytest.raises(ValueError, match=r"sampler='weighted' needs a probability map"):
+        PatchDataset([volume["t1.nrrd"]], patch_size=8, sampler="weighted")
+    with pytest.raises(ValueError, match=r"sampler='grid'"):
+        PatchDataset([volume["t1.nrrd"]], patch_size=8, sampler="grid")
+    with pytest.raises(ValueError, match=r"label_probabilities\[1\]=-0.5"):
+        PatchDataset([(volume["t1.nrrd"], volume["labels.nrrd"])], patch_size=8, sampler="label",
+                     label_probabilities={1: -0.5})
+    shifted = itk.imread(volume["labels.nrrd"], itk.UC)
+    shifted.SetOrigin([v + 1.0 for v in shifted.GetOrigin()])
+    itk.imwrite(shifted, str(tmp_path / "shifted.nrrd"))
+    with pytest.raises(ValueError, match=r"subjects\[0\]\['label'\].*shifted\.nrrd.*does not share the grid"):
+        PatchDataset([(volume["t1.nrrd"], str(tmp_path / "shifted.nrrd"))], patch_size=8)
+    with pytest.raises(ValueError, match=r"samples_per_volume=0"):
+        PatchDataset([volume["t1.nrrd"]], patch_size=8, samples_per_volume=0)
+    # A label absent from the map: raised when drawing, naming the subject.
+    dataset = PatchDataset([(volume["t1.nrrd"], volume["labels.nrrd"])], patch_size=8, sampler="label",
+                           label_probabilities={7: 1.0})
+    with pytest.raises(ValueError, match=r"subjects\[0\].*sampler='label'.*LabelProbabilities"):
+        next(iter(dataset))
