@@ -83,7 +83,8 @@ def sliding_window_inference(
         cval: the constant padding value; default 0.
         output: ``None`` to return the result, or a file name (``.nrrd``, ``.mha``, ``.nii`` …) to
             stream it to, in ``stream_divisions`` pieces along the slowest axis, never holding it
-            whole (formats ITK writes piece by piece: NRRD and MetaImage). Written to a temporary
+            whole (MetaImage ``.mha``, which ITK writes piece by piece; other formats are written
+            from the whole result, with a warning). Written to a temporary
             file beside it and renamed: the file is complete or untouched. For a predictor with
             several outputs, a tuple (or dict) of file names, one per output; each is then
             streamed in a pass of its own (the predictor runs once per output).
@@ -319,8 +320,8 @@ class _Pipeline:
         if io is None:
             raise ValueError(f"output={file!r}: no ITK image format writes this file name (use .nrrd, .mha, .nii …)")
         if self.settings.stream_divisions > 1 and not io.CanStreamWrite():
-            warnings.warn(f"output={file!r}: {type(io).__name__} cannot write piece by piece; the output is held "
-                          f"whole before writing (use .nrrd or .mha to stream it)", stacklevel=3)
+            warnings.warn(f"output={file!r}: {io.GetNameOfClass()} cannot write piece by piece; the output is held "
+                          f"whole before writing (use .mha to stream it)", stacklevel=3)
         handle, partial = tempfile.mkstemp(prefix=".partial-", suffix="-" + name, dir=folder)
         os.close(handle)
         try:
