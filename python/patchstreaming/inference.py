@@ -377,7 +377,8 @@ class _Pipeline:
             if tensor.shape[1] != self.structure.channels[k]:
                 raise ValueError(f"the predictor's output {self.structure._name(k)} has {tensor.shape[1]} channels "
                                  f"for this batch but {self.structure.channels[k]} for the first one")
-        values = torch.cat([t.detach().to("cpu", torch.float32) for t in tensors], dim=1)
+        tensors = [t.detach().to("cpu", torch.float32) for t in tensors]
+        values = tensors[0] if len(tensors) == 1 else torch.cat(tensors, dim=1)
         output = self.batches.GetOutput()
         row = first - output.GetBufferedRegion().GetIndex()[output.GetImageDimension() - 1]
         target = torch.from_numpy(buffered_array(output)[row:row + count])
