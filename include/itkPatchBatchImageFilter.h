@@ -18,7 +18,7 @@
 #ifndef itkPatchBatchImageFilter_h
 #define itkPatchBatchImageFilter_h
 
-#include "itkImageToImageFilter.h"
+#include "itkInPlaceImageFilter.h"
 #include "itkPatchGrid.h"
 #include "itkPatchStackGrid.h"
 #include "itkPatchStreamingCompatibility.h"
@@ -40,7 +40,8 @@ namespace itk
  * GetCurrentBatchInput() / GetCurrentBatchOutput() their values: the batch's
  * patches one after another, each P_0 x ... x P_{N-1} voxels (axis 0
  * fastest), the components of a voxel next to each other. The default
- * GenerateBatch() zeroes the batch's output before the event.
+ * GenerateBatch() zeroes the batch's output before the event (not in place,
+ * where the output is the input).
  *
  * The output stack has the input's geometry and grid metadata (PatchGrid_*
  * keys, so a PatchMerger downstream needs nothing set) and
@@ -59,17 +60,22 @@ namespace itk
  * stop at the end of a line. Patches a mask-restricted grid skips are not
  * computed (zero).
  *
+ * In place (InPlaceOn, the default) when the output stack has the input's
+ * type and number of components (a one-channel network on one-channel
+ * patches): the batch's output is then written over its input, after the
+ * computation read it, and the stack line is held once, not twice.
+ *
  * \sa TorchScriptPatchImageFilter, PatchByPatchImageFilter, PatchExtractor, PatchMerger
  * \ingroup PatchStreaming
  */
 template <typename TInputImage, typename TOutputImage = TInputImage>
-class ITK_TEMPLATE_EXPORT PatchBatchImageFilter : public ImageToImageFilter<TInputImage, TOutputImage>
+class ITK_TEMPLATE_EXPORT PatchBatchImageFilter : public InPlaceImageFilter<TInputImage, TOutputImage>
 {
 public:
   ITK_DISALLOW_COPY_AND_MOVE(PatchBatchImageFilter);
 
   using Self = PatchBatchImageFilter;
-  using Superclass = ImageToImageFilter<TInputImage, TOutputImage>;
+  using Superclass = InPlaceImageFilter<TInputImage, TOutputImage>;
   using Pointer = SmartPointer<Self>;
   using ConstPointer = SmartPointer<const Self>;
 
@@ -117,6 +123,10 @@ protected:
   void
   PrintSelf(std::ostream & os, Indent indent) const override;
 
+  /** In place only when the output keeps the input's type and number of components. */
+  bool
+  CanRunInPlace() const override;
+
   /** Checks BatchSize. */
   void
   VerifyPreconditions() ITKv5_CONST override;
@@ -143,7 +153,7 @@ protected:
   void
   GenerateData() override;
 
-  /** Computes the current batch: zeroes its output and invokes IterationEvent. */
+  /** Computes the current batch: zeroes its output (unless running in place) and invokes IterationEvent. */
   virtual void
   GenerateBatch();
 

@@ -48,6 +48,15 @@ PatchBatchImageFilter<TInputImage, TOutputImage>::GetCurrentBatchOutput() -> Out
 }
 
 template <typename TInputImage, typename TOutputImage>
+bool
+PatchBatchImageFilter<TInputImage, TOutputImage>::CanRunInPlace() const
+{
+  const InputImageType * input = this->GetInput();
+  return Superclass::CanRunInPlace() && input != nullptr &&
+         input->GetNumberOfComponentsPerPixel() == this->GetOutput()->GetNumberOfComponentsPerPixel();
+}
+
+template <typename TInputImage, typename TOutputImage>
 void
 PatchBatchImageFilter<TInputImage, TOutputImage>::VerifyPreconditions() ITKv5_CONST
 {
@@ -165,9 +174,12 @@ template <typename TInputImage, typename TOutputImage>
 void
 PatchBatchImageFilter<TInputImage, TOutputImage>::GenerateBatch()
 {
-  const SizeValueType values = this->GetPatchGrid().GetPatchRegion(0).GetNumberOfPixels() *
-                               this->GetOutput()->GetNumberOfComponentsPerPixel() * m_CurrentBatchSize;
-  std::fill_n(this->GetCurrentBatchOutput(), values, OutputComponentType{});
+  if (!this->GetRunningInPlace()) // in place, the output is the input the observer reads
+  {
+    const SizeValueType values = this->GetPatchGrid().GetPatchRegion(0).GetNumberOfPixels() *
+                                 this->GetOutput()->GetNumberOfComponentsPerPixel() * m_CurrentBatchSize;
+    std::fill_n(this->GetCurrentBatchOutput(), values, OutputComponentType{});
+  }
   this->InvokeEvent(IterationEvent());
   if (this->GetAbortGenerateData())
   {

@@ -209,6 +209,50 @@ TEST(PatchBatchImageFilter, BehindAMergerBatchesStayWithinOneLineAndEveryPatchRu
   EXPECT_EQ(std::count_if(runs.begin(), runs.end(), [](const auto & run) { return run.second != 1; }), 0);
 }
 
+TEST(PatchBatchImageFilter, InPlaceWhenTheChannelsStayAndNotOtherwise)
+{
+  auto image = MakeRandomImage<ImageType>({ { 15, 11, 9 } }, 6);
+  auto extractor = MakeExtractor<ImageType>(image, { { 6, 5, 4 } }, { { 2, 2, 1 } }, BorderMode::Edge);
+  extractor->Update();
+  const auto reference = StackType::New(); // the stack before it is overwritten
+  reference->Graft(extractor->GetOutput());
+  std::vector<float> before(extractor->GetOutput()->GetBufferPointer(),
+                            extractor->GetOutput()->GetBufferPointer() +
+                              extractor->GetOutput()->GetBufferedRegion().GetNumberOfPixels());
+  auto               filter = itk::PatchBatchImageFilter<StackType, StackType>::New();
+  filter->SetInput(extractor->GetOutput());
+  filter->SetBatchSize(5);
+  filter->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) {
+    const auto    patchVoxels = filter->GetPatchGrid().GetPatchRegion(0).GetNumberOfPixels();
+    const float * input = filter->GetCurrentBatchInput();
+    float *       output = filter->GetCurrentBatchOutput();
+    for (itk::SizeValueType v = 0; v < patchVoxels * filter->GetCurrentBatchSize(); ++v)
+    {
+      output[v] = Expected(input[v], 1, filter->GetCurrentBatchStart() + v / patchVoxels);
+    }
+  });
+  filter->Update();
+  EXPECT_EQ(filter->GetOutput()->GetBufferPointer(), reference->GetBufferPointer()); // one stack line, not two
+  const auto patchVoxels = extractor->GetPatchGrid().GetPatchRegion(0).GetNumberOfPixels();
+  for (size_t v = 0; v < before.size(); ++v)
+  {
+    ASSERT_EQ(filter->GetOutput()->GetBufferPointer()[v], Expected(before[v], 1, v / patchVoxels)) << v;
+  }
+  // Three channels out of one: a VectorImage of another length cannot be the input.
+  auto vectorExtractor =
+    MakeExtractor<itk::VectorImage<float, 3>>(MakeRandomImage<itk::VectorImage<float, 3>>({ { 15, 11, 9 } }, 6, 1),
+                                              { { 6, 5, 4 } },
+                                              { { 2, 2, 1 } },
+                                              BorderMode::Edge);
+  auto widening = itk::PatchBatchImageFilter<VectorStackType, VectorStackType>::New();
+  widening->SetInput(vectorExtractor->GetOutput());
+  widening->SetNumberOfOutputChannels(3);
+  widening->Update();
+  EXPECT_NE(static_cast<const void *>(widening->GetOutput()->GetBufferPointer()),
+            static_cast<const void *>(vectorExtractor->GetOutput()->GetBufferPointer()));
+  EXPECT_EQ(widening->GetOutput()->GetNumberOfComponentsPerPixel(), 3u);
+}
+
 TEST(PatchBatchImageFilter, AnObserverCanStopTheUpdateAndBadSettingsThrow)
 {
   auto image = MakeRandomImage<ImageType>({ { 9, 8, 7 } }, 5);
