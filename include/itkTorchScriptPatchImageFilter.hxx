@@ -50,12 +50,17 @@ template <typename TInputImage, typename TOutputImage>
 void
 TorchScriptPatchImageFilter<TInputImage, TOutputImage>::SetMirrorAxes(const std::vector<unsigned int> & axes)
 {
-  for (const unsigned int axis : axes)
+  for (size_t i = 0; i < axes.size(); ++i)
   {
-    if (axis >= PatchDimension)
+    if (axes[i] >= PatchDimension)
     {
-      itkExceptionMacro(<< "MirrorAxes contains " << axis << "; the patches are " << PatchDimension
+      itkExceptionMacro(<< "MirrorAxes contains " << axes[i] << "; the patches are " << PatchDimension
                         << "-D: expected axes 0 to " << PatchDimension - 1);
+    }
+    if (std::find(axes.begin(), axes.begin() + static_cast<std::ptrdiff_t>(i), axes[i]) !=
+        axes.begin() + static_cast<std::ptrdiff_t>(i))
+    {
+      itkExceptionMacro(<< "MirrorAxes contains " << axes[i] << " twice: expected each axis at most once");
     }
   }
   if (axes != m_MirrorAxes)

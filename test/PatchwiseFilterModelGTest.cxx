@@ -155,6 +155,14 @@ TEST_F(PatchwiseFilterProgram, NetworkLabelsEqualTheFiltersRunInProcess)
   }
 }
 
+TEST_F(PatchwiseFilterProgram, OutputTypeIsAcceptedInAnyCase)
+{
+  // "LABELS" used to pass the parser and then write probabilities.
+  const auto run = Run(NetworkArguments(Path("upper.nrrd"), { "--output-type", "LABELS" }));
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(PixelOf(Path("upper.nrrd")), std::make_pair(itk::IOComponentEnum::UCHAR, 1u));
+}
+
 /** The default output type is the merged probabilities: C = 3 float components. */
 TEST_F(PatchwiseFilterProgram, NetworkProbabilitiesEqualTheMergeInProcess)
 {
@@ -241,6 +249,8 @@ TEST_F(PatchwiseFilterProgram, BadNetworkArgumentsExitNonZeroNamingTheFlagAndLea
     { { input, output, "--output-type", "labels" }, "--output-type: labels is the argmax of a network's classes" },
     { { input, output, "--mirror-axes", "0" }, "--mirror-axes: mirroring is a network's test-time augmentation" },
     { { input, output, "--model", Path("notamodel.pt") }, "notamodel.pt" },
+    { { input, Path("labels.png"), "--model", model, "--output-type", "labels" }, "cannot hold a 3-D image" },
+    { { input, output, "--model", model, "--mirror-axes", "0,0" }, "MirrorAxes contains 0 twice" },
   };
   if (!itk::TorchScriptModel::IsCudaAvailable())
   {

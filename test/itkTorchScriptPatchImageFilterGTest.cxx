@@ -181,6 +181,7 @@ TEST(TorchScriptPatchImageFilter, MirroringEqualsTheExplicitAverageOfFlippedRuns
   const auto plain = ReferencePatches(extractor->GetOutput(), Model("segmentation.pt"), 3);
   EXPECT_GT(MaximumDifference(filter->GetOutput()->GetBufferPointer(), plain), 1e-3);
   EXPECT_THROW(filter->SetMirrorAxes({ 3 }), itk::ExceptionObject);
+  EXPECT_THROW(filter->SetMirrorAxes({ 0, 2, 0 }), itk::ExceptionObject);
 }
 
 TEST(TorchScriptPatchImageFilter, TupleOutputsAreChosenByOutputIndex)

@@ -330,7 +330,11 @@ void
 PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
 {
   m_App.parse(argc, argv);
-  const auto & s = m_Settings;
+  auto & s = m_Settings;
+  // Accepted in any case (as the other choices are); compared in lower case from here on.
+  std::transform(s.outputType.begin(), s.outputType.end(), s.outputType.begin(), [](unsigned char c) {
+    return static_cast<char>(std::tolower(c));
+  });
   if (!s.model.empty() && s.process != "identity")
   {
     throw CLI::ValidationError("--model",

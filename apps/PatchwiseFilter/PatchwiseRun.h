@@ -155,6 +155,13 @@ WriteInDivisions(TWritten *                       image,
     throw std::runtime_error("output \"" + settings.output +
                              "\": no ITK image format writes this file name (use .nrrd, .nii, .nii.gz, .mha, ...)");
   }
+  const std::string format = io->GetNameOfClass();
+  if (VDimension > 2 && (format == "PNGImageIO" || format == "JPEGImageIO" || format == "BMPImageIO"))
+  {
+    // 2-D formats: ITK would write the first slice of a 3-D image and report success.
+    throw std::runtime_error("output \"" + settings.output + "\": " + format + " cannot hold a " +
+                             std::to_string(VDimension) + "-D image (use .nrrd, .nii, .nii.gz, .mha, ...)");
+  }
   io->SetFileName(outputFile);
   auto writer = itk::ImageFileWriter<TWritten>::New();
   writer->SetImageIO(io);

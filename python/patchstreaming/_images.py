@@ -30,7 +30,7 @@ def to_itk_image(image: ImageLike, spacing=None, origin=None, direction=None):
     Arrays: ``(D, H, W)`` (or ``(H, W)``) for one channel, ``(C, D, H, W)`` (or ``(C, H, W)``)
     for C channels, channels first as in PyTorch; a leading batch axis of 1 is dropped.
     ``spacing`` and ``origin`` are in ITK's (x, y, z) order, ``direction`` an ITK direction
-    matrix; they apply to arrays only (images and files carry their own).
+    matrix (``itk.Matrix`` or a numpy 3 x 3 array); they apply to arrays only (images and files carry their own).
 
     Raises ``TypeError`` for anything else, naming the types that are wrapped.
     """
@@ -64,6 +64,8 @@ def _from_array(array: np.ndarray, spacing, origin, direction):
     if origin is not None:
         image.SetOrigin([float(o) for o in origin])
     if direction is not None:
+        if hasattr(direction, "GetVnlMatrix"):  # an itk.Matrix, as image.GetDirection() returns
+            direction = itk.array_from_matrix(direction)
         image.SetDirection(itk.matrix_from_array(np.asarray(direction, dtype=np.float64)))
     return image
 

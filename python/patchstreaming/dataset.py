@@ -325,7 +325,7 @@ class _SubjectReader:
             if probabilities is None:
                 probabilities = self._foreground_probabilities(itk.array_view_from_image(labels))
             for label, probability in probabilities.items():
-                sampler.SetLabelProbability(label, probability)
+                sampler.SetLabelProbability(int(label), float(probability))  # numpy scalars are not SWIG's
         sampler.SetReferenceImage(self.images[0].reader.GetOutput())
         sampler.SetPatchSize(dataset.patch_xyz)
         sampler.SetAllowOutside(dataset.allow_outside)

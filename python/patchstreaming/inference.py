@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import warnings
 from typing import Callable, Dict, Mapping, Optional, Sequence, Tuple, Union
@@ -105,6 +106,9 @@ def sliding_window_inference(
         TypeError: an image type that is not wrapped (the wrapped ones are named), a predictor
             returning something other than a tensor, a tuple or a dict of tensors.
     """
+    if not callable(predictor):
+        raise TypeError(f"predictor: a {type(predictor).__name__} is not callable. The arguments are (image, "
+                        f"predictor, patch_size, ...); MONAI's are (inputs, roi_size, sw_batch_size, predictor, ...)")
     image = to_itk_image(image, spacing, origin, direction)
     settings = _Settings(image, patch_size, overlap, batch_size, mode, border_mode, padding_mode, stream_divisions)
     structure = _probe(predictor, image, settings.patch_xyz)
@@ -123,6 +127,12 @@ def sliding_window_inference(
         _Pipeline(image, _selected(predictor, structure, index), one, settings, sigma_scale, cval, progress).write(
             file, argmax)
     return None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 class _Settings:
@@ -316,24 +326,33 @@ class _Pipeline:
         last = self._last(argmax)
         file = os.fspath(file)
         folder, name = os.path.split(os.path.abspath(file))
+        if not os.path.isdir(folder):
+            raise FileNotFoundError(f"output={file!r}: the folder {folder!r} does not exist")
         io = itk.ImageIOFactory.CreateImageIO(file, itk.CommonEnums.IOFileMode_WriteMode)
         if io is None:
-            raise ValueError(f"output={file!r}: no ITK image format writes this file name (use .nrrd, .mha, .nii …)")
+            raise ValueError(f"output={file!r}: no image format of this ITK build writes this file name "
+                             f"(use .mha, .nrrd, .nii or .nii.gz)")
+        dimension = self.image.GetImageDimension()
+        if dimension > 2 and io.GetNameOfClass() in ("PNGImageIO", "JPEGImageIO", "BMPImageIO"):  # 2-D formats
+            raise ValueError(f"output={file!r}: {io.GetNameOfClass()} cannot hold a {dimension}-D image "
+                             f"(use .mha, .nrrd, .nii or .nii.gz)")
         if self.settings.stream_divisions > 1 and not io.CanStreamWrite():
             warnings.warn(f"output={file!r}: {io.GetNameOfClass()} cannot write piece by piece; the output is held "
                           f"whole before writing (use .mha to stream it)", stacklevel=3)
-        handle, partial = tempfile.mkstemp(prefix=".partial-", suffix="-" + name, dir=folder)
-        os.close(handle)
+        # Written into a hidden folder beside the file, then every file of it (a .mhd's .raw, an
+        # .hdr's .img) moved next to it: the output is complete or untouched.
+        partial = tempfile.mkdtemp(prefix=".partial-", dir=folder)
         try:
             writer = itk.ImageFileWriter[type(last.GetOutput())].New()
             writer.SetInput(last.GetOutput())
-            writer.SetFileName(partial)
+            writer.SetFileName(os.path.join(partial, name))
             writer.SetNumberOfStreamDivisions(self.settings.stream_divisions)
             self._update(writer.Update)
-            os.replace(partial, file)
+            for written in os.listdir(partial):
+                os.chmod(os.path.join(partial, written), 0o666 & ~_umask())
+                os.replace(os.path.join(partial, written), os.path.join(folder, written))
         finally:
-            if os.path.exists(partial):
-                os.remove(partial)
+            shutil.rmtree(partial, ignore_errors=True)
 
     def _update(self, update):
         self.extractor.UpdateOutputInformation()

@@ -180,3 +180,12 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
                            label_probabilities={7: 1.0})
     with pytest.raises(ValueError, match=r"subjects\[0\].*sampler='label'.*LabelProbabilities"):
         next(iter(dataset))
+
+
+def test_label_sampler_default_draws_centres_on_the_foreground(volume):
+    # The TorchIO-like default (no label_probabilities) used to fail passing numpy labels to SWIG.
+    patch = (3, 5, 5)
+    dataset = PatchDataset([(volume["t1.nrrd"], volume["labels.nrrd"])], patch_size=patch, samples_per_volume=500,
+                           sampler="label", seed=3)
+    centres = np.array([int(item["label"][0, patch[0] // 2, patch[1] // 2, patch[2] // 2]) for item in dataset])
+    assert centres.size == 500 and np.all(centres > 0)

@@ -201,3 +201,38 @@ def test_import_itk_and_patchstreaming_print_nothing():
                           capture_output=True, text=True, env=os.environ)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "" and done.stderr == ""
+
+
+def test_file_outputs_of_two_files_are_complete_readable_and_refused_when_they_cannot_hold_the_image(
+        oblique_array, tmp_path):
+    # .mhd/.raw and .hdr/.img used to keep the data in a hidden temporary name, and files were 0600.
+    network = SmallNetwork().eval()
+    mask = os.umask(0)
+    os.umask(mask)
+    for name, data in (("labels.mhd", "labels.raw"), ("labels.hdr", "labels.img"), ("labels.nrrd", None)):
+        patchstreaming.sliding_window_inference(oblique_array["array"], network, patch_size=(8, 10, 12), argmax=True,
+                                                output=tmp_path / name, progress=False)
+        written = itk.imread(str(tmp_path / name))
+        assert itk.array_view_from_image(written).shape == (13, 17, 21)
+        for file in (name, data) if data else (name,):
+            assert (tmp_path / file).exists()
+            assert (tmp_path / file).stat().st_mode & 0o777 == 0o666 & ~mask
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".partial")] == []
+    # The minimal wrapped ITK has no PNG writer; where it has one, PNG cannot hold 3-D.
+    with pytest.raises(ValueError, match="labels.png': (no image format of this ITK build|PNGImageIO cannot hold a 3-D)"):
+        patchstreaming.sliding_window_inference(oblique_array["array"], network, patch_size=8, argmax=True,
+                                                output=tmp_path / "labels.png", progress=False)
+    with pytest.raises(FileNotFoundError, match="the folder '/nonexistent' does not exist"):
+        patchstreaming.sliding_window_inference(oblique_array["array"], network, patch_size=8,
+                                                output="/nonexistent/x.mha", progress=False)
+
+
+def test_an_itk_direction_and_monai_argument_order(oblique_array):
+    network = SmallNetwork().eval()
+    image = itk.image_from_array(oblique_array["array"])
+    image.SetDirection(itk.matrix_from_array(oblique_array["direction"]))
+    result = patchstreaming.sliding_window_inference(oblique_array["array"], network, patch_size=8,
+                                                     direction=image.GetDirection(), progress=False)
+    np.testing.assert_allclose(itk.array_from_matrix(result.GetDirection()), oblique_array["direction"], atol=1e-12)
+    with pytest.raises(TypeError, match="MONAI's are \\(inputs, roi_size, sw_batch_size, predictor"):
+        patchstreaming.sliding_window_inference(oblique_array["array"], (8, 8, 8), 4, network)
