@@ -21,7 +21,7 @@ cmake -S "$root" -B "$sanitized" -G Ninja -D CMAKE_BUILD_TYPE=RelWithDebInfo -D 
   "-D CMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG"
 cmake --build "$sanitized" --target PatchStreamingTests --parallel "$(nproc)"
 ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  LSAN_OPTIONS="suppressions=$root/scripts/lsan-suppressions.txt" \
+  LSAN_OPTIONS="suppressions=$root/scripts/lsan-suppressions.txt:print_suppressions=0" \
   ctest --test-dir "$sanitized" --output-on-failure --parallel "$(nproc)"
 "$root/scripts/fuzz.sh"
 
