@@ -9,7 +9,7 @@ import numpy as np
 
 import itk
 
-ImageLike = Union["itk.Image", "itk.VectorImage", str, os.PathLike, np.ndarray]
+ImageLike = Union["itk.Image", "itk.VectorImage", str, os.PathLike, np.ndarray, "torch.Tensor"]
 
 #: The image types the wrapping covers, for error messages.
 WRAPPED_TYPES = ("itk.Image[itk.F, 2]", "itk.Image[itk.F, 3]", "itk.VectorImage[itk.F, 2]", "itk.VectorImage[itk.F, 3]")
@@ -27,13 +27,15 @@ def image_type(vector: bool, dimension: int):
 def to_itk_image(image: ImageLike, spacing=None, origin=None, direction=None):
     """An ``itk.Image``/``itk.VectorImage`` of float from an ITK image, a file name or an array.
 
-    Arrays: ``(D, H, W)`` (or ``(H, W)``) for one channel, ``(C, D, H, W)`` (or ``(C, H, W)``)
+    Arrays (numpy, or a torch tensor, copied to the CPU): ``(D, H, W)`` (or ``(H, W)``) for one channel, ``(C, D, H, W)`` (or ``(C, H, W)``)
     for C channels, channels first as in PyTorch; a leading batch axis of 1 is dropped.
     ``spacing`` and ``origin`` are in ITK's (x, y, z) order, ``direction`` an ITK direction
     matrix (``itk.Matrix`` or a numpy 3 x 3 array); they apply to arrays only (images and files carry their own).
 
     Raises ``TypeError`` for anything else, naming the types that are wrapped.
     """
+    if type(image).__module__.startswith("torch") and hasattr(image, "detach"):  # a torch.Tensor, as MONAI takes
+        image = image.detach().cpu().numpy()
     if isinstance(image, (str, os.PathLike)):
         if not os.path.exists(image):
             raise FileNotFoundError(f"image: no such file {os.fspath(image)!r}")
@@ -57,6 +59,8 @@ def _from_array(array: np.ndarray, spacing, origin, direction):
     if array.ndim not in (2, 3, 4):
         raise ValueError(f"image: an array of shape {array.shape}; expected (D, H, W), (C, D, H, W) or (H, W)")
     vector = array.ndim == 4 or (array.ndim == 3 and spacing is not None and len(spacing) == 2)
+    if vector and array.shape[0] == 1:  # one channel: a scalar image
+        array, vector = array[0], False
     array = np.ascontiguousarray(np.moveaxis(array, 0, -1) if vector else array, dtype=np.float32)
     image = itk.image_from_array(array, is_vector=vector)
     if spacing is not None:

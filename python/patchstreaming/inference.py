@@ -54,8 +54,8 @@ def sliding_window_inference(
 
     Args:
         image: an ``itk.Image``/``itk.VectorImage`` of float (2-D or 3-D), a file name (read as
-            float), or a numpy array ``(D, H, W)`` or ``(C, D, H, W)`` (channels first; a leading
-            batch axis of 1 is dropped) with optional ``spacing``, ``origin`` (ITK's (x, y, z)
+            float), or a numpy array or torch tensor ``(D, H, W)`` or ``(C, D, H, W)`` (channels
+            first; a leading batch axis of 1 is dropped, as in MONAI's ``(1, C, D, H, W)``) with optional ``spacing``, ``origin`` (ITK's (x, y, z)
             order) and ``direction`` (an ITK direction matrix).
         predictor: a callable (a ``torch.nn.Module`` in eval mode) taking a float tensor
             ``(B, C_in, D, H, W)`` on the CPU (``(B, C_in, H, W)`` for 2-D) and returning a tensor

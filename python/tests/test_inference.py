@@ -236,3 +236,12 @@ def test_an_itk_direction_and_monai_argument_order(oblique_array):
     np.testing.assert_allclose(itk.array_from_matrix(result.GetDirection()), oblique_array["direction"], atol=1e-12)
     with pytest.raises(TypeError, match="MONAI's are \\(inputs, roi_size, sw_batch_size, predictor"):
         patchstreaming.sliding_window_inference(oblique_array["array"], (8, 8, 8), 4, network)
+
+
+def test_a_torch_tensor_with_a_batch_axis_is_taken_as_monai_passes_it(oblique_array):
+    network = SmallNetwork().eval()
+    from_array = patchstreaming.sliding_window_inference(oblique_array["array"], network, patch_size=8,
+                                                         progress=False)
+    tensor = torch.from_numpy(oblique_array["array"])[None, None]  # (1, 1, D, H, W)
+    from_tensor = patchstreaming.sliding_window_inference(tensor, network, patch_size=8, progress=False)
+    assert np.array_equal(itk.array_from_image(from_tensor), itk.array_from_image(from_array))
