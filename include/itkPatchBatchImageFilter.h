@@ -52,9 +52,11 @@ namespace itk
  * (EnlargeOutputRequestedRegion), from the same patches of the input
  * (GenerateInputRequestedRegion). Behind a PatchMerger that is one patch line
  * per request; when BatchSize is larger than a line, a request for whole
- * lines is enlarged to as many whole lines as fill a batch (held together),
- * so batches are full whatever the line length, and the merger finds the next
- * lines buffered. Every patch is computed once per update, also when a writer
+ * lines is enlarged to the groups of ceil(BatchSize / line) whole lines that
+ * hold it, counted from the grid's first line (held together), so batches are
+ * full whatever the line length, the merger finds the next lines buffered,
+ * and a patch is computed in the same batch whichever part of the output is
+ * requested (a network's result may depend on its batch mates). Every patch is computed once per update, also when a writer
  * streams the merger's output in divisions. With ReleaseDataFlag on, requests
  * are not enlarged (a released line would be computed again): batches then
  * stop at the end of a line. Patches a mask-restricted grid skips are not
@@ -141,7 +143,8 @@ protected:
   FindNumberOfOutputChannels(const PatchGridType & grid);
 
   /** The requested patches, whole: every patch axis set to the patch size;
-   * whole lines shorter than a batch grow to as many whole lines as fill one. */
+   * whole lines shorter than a batch grow to the groups of whole lines, counted
+   * from the first line, that fill a batch each. */
   void
   EnlargeOutputRequestedRegion(DataObject * output) override;
 

@@ -101,10 +101,13 @@ PatchBatchImageFilter<TInputImage, TOutputImage>::EnlargeOutputRequestedRegion(D
   auto *     output = dynamic_cast<OutputImageType *>(data);
   RegionType region =
     PatchStreamingDetail::WholePatches(output->GetRequestedRegion(), output->GetLargestPossibleRegion());
-  // Whole patch lines asked for fewer patches than a batch: ask for as many
-  // whole lines as fill one, so that a batch spans lines. The merger's next
-  // requests then find their lines buffered, unless this output releases its
-  // data after each request (ReleaseDataFlag): then every line is computed alone.
+  // Whole patch lines asked for fewer patches than a batch: ask for the groups
+  // of ceil(BatchSize / line) whole lines that hold them, counted from the
+  // first line, so that a batch spans lines and holds the same patches
+  // whichever lines were asked for (a network's result may depend on its
+  // batch). The merger's next requests then find their lines buffered, unless
+  // this output releases its data after each request (ReleaseDataFlag): then
+  // every line is computed alone.
   const SizeValueType lineLength = this->GetPatchGrid().GetGridSize()[0];
   const auto          first = static_cast<SizeValueType>(region.GetIndex(PatchDimension));
   const SizeValueType count = region.GetSize(PatchDimension);
@@ -112,8 +115,11 @@ PatchBatchImageFilter<TInputImage, TOutputImage>::EnlargeOutputRequestedRegion(D
   if (count < m_BatchSize && lineLength > 0 && first % lineLength == 0 && count % lineLength == 0 &&
       !output->GetReleaseDataFlag())
   {
-    const SizeValueType lines = (m_BatchSize + lineLength - 1) / lineLength;
-    region.SetSize(PatchDimension, std::min(lines * lineLength, total - first));
+    const SizeValueType group = lineLength * ((m_BatchSize + lineLength - 1) / lineLength);
+    const SizeValueType groupFirst = first / group * group;
+    const SizeValueType groupEnd = std::min((first + count + group - 1) / group * group, total);
+    region.SetIndex(PatchDimension, static_cast<IndexValueType>(groupFirst));
+    region.SetSize(PatchDimension, groupEnd - groupFirst);
   }
   output->SetRequestedRegion(region);
 }

@@ -16,8 +16,10 @@ python=/usr/bin/python3 # Debian's, which has numpy and torch
 itk_version=5.2.1
 start=$SECONDS
 
-# Debian's swig, castxml, Python, numpy and PyTorch; dpkg-dev for apt-get source.
-"$root/scripts/install-dependencies.sh" dpkg-dev swig castxml python3-dev python3-numpy python3-torch python3-tqdm python3-pytest
+# Debian's swig, castxml, Python, numpy and PyTorch; dpkg-dev for apt-get source; tqdm, pytest,
+# Dask, distributed and zarr for the patchstreaming package and its tests.
+"$root/scripts/install-dependencies.sh" dpkg-dev swig castxml python3-dev python3-numpy python3-torch python3-tqdm python3-pytest \
+  python3-dask python3-distributed python3-zarr
 
 # Only the modules the module and its Python tests need; float pixels, 2-4 D,
 # and unsigned char and unsigned short pixels for label maps.

@@ -29,6 +29,7 @@
 #include "gtest/gtest.h"
 
 #include <map>
+#include <set>
 #include <vector>
 
 namespace
@@ -172,6 +173,53 @@ TEST(PatchBatchImageFilter, BatchesLargerThanALineSpanLinesAndGiveTheSameMerge)
       EXPECT_EQ(largest, release ? lineLength : std::min<itk::SizeValueType>(batchSize, grid.GetNumberOfPatches()));
       EXPECT_EQ(DescribeDifferences(reference.GetPointer(), merged.GetPointer(), reference->GetLargestPossibleRegion()),
                 "");
+    }
+  }
+}
+
+/** The batches that compute output slices [firstSlice, firstSlice + slices) of StreamedBatches' merge, asked for alone. */
+std::vector<std::pair<itk::SizeValueType, itk::SizeValueType>>
+SlabBatches(itk::SizeValueType batchSize, itk::IndexValueType firstSlice, itk::SizeValueType slices)
+{
+  auto image = MakeRandomImage<ImageType>({ { 29, 13, 17 } }, 4);
+  auto extractor = MakeExtractor<ImageType>(image, { { 8, 6, 5 } }, { { 4, 3, 2 } }, BorderMode::Squeeze);
+  auto filter = BatchFilterType::New();
+  filter->SetInput(extractor->GetOutput());
+  filter->SetNumberOfOutputChannels(2);
+  filter->SetBatchSize(batchSize);
+  BatchRecorder recorder{ filter.GetPointer() };
+  filter->AddObserver(itk::IterationEvent(), [&](const itk::EventObject & event) { recorder(event); });
+  auto merger = itk::PatchMerger<VectorStackType, itk::VectorImage<float, 3>>::New();
+  merger->SetInput(filter->GetOutput());
+  merger->UpdateOutputInformation();
+  auto slab = merger->GetOutput()->GetLargestPossibleRegion();
+  slab.SetIndex(2, firstSlice);
+  slab.SetSize(2, slices);
+  merger->GetOutput()->SetRequestedRegion(slab);
+  merger->GetOutput()->PropagateRequestedRegion();
+  merger->GetOutput()->UpdateOutputData();
+  return recorder.batches;
+}
+
+TEST(PatchBatchImageFilter, APatchIsComputedInTheSameBatchWhicheverSlabIsRequested)
+{
+  itk::PatchGrid<3>                   grid;
+  itk::VectorImage<float, 3>::Pointer merged;
+  StreamedBatches(1, false, grid, merged);
+  const auto lineLength = grid.GetGridSize()[0];
+  for (const itk::SizeValueType batchSize : { itk::SizeValueType{ 3 }, lineLength + 3, 3 * lineLength })
+  {
+    const auto whole = StreamedBatches(batchSize, false, grid, merged);
+    const std::set<std::pair<itk::SizeValueType, itk::SizeValueType>> wholeBatches(whole.begin(), whole.end());
+    for (itk::IndexValueType firstSlice = 0; firstSlice < 17; firstSlice += 3)
+    {
+      SCOPED_TRACE("batch " + std::to_string(batchSize) + ", slices from " + std::to_string(firstSlice));
+      const auto slab = SlabBatches(batchSize, firstSlice, std::min<itk::SizeValueType>(4, 17 - firstSlice));
+      ASSERT_FALSE(slab.empty());
+      for (const auto & batch : slab)
+      {
+        EXPECT_EQ(wholeBatches.count(batch), 1u) << "batch of " << batch.second << " from patch " << batch.first;
+      }
     }
   }
 }

@@ -1,6 +1,7 @@
 """ITK images for the package: reading, numpy conversion, buffer views, wrapped types."""
 from __future__ import annotations
 
+import ctypes
 import os
 from fractions import Fraction
 from typing import Sequence, Tuple, Union
@@ -76,13 +77,21 @@ def _from_array(array: np.ndarray, spacing, origin, direction):
 
 def buffered_array(image) -> np.ndarray:
     """A numpy view (no copy) of the image's buffered region: ``(…, P_1, P_0)`` plus a last
-    axis of components for a VectorImage. ITK 5.2's ``array_view_from_image`` assumes the
-    largest region is buffered, which a streamed stack's is not."""
+    axis of components for a VectorImage; valid while the image keeps its buffer.
+
+    Made from the buffer's address, not with ITK 5.2's ``array_view_from_image``: that one
+    assumes the largest region is buffered (a streamed stack's is not), and its
+    ``PyBuffer._GetArrayViewFromImage`` calls ``Update()`` on the image, which, inside a
+    filter's update, modifies the filter and drops the merger's carried sums."""
     shape = [int(s) for s in reversed(image.GetBufferedRegion().GetSize())]
     if is_vector_image(image):
         shape.append(image.GetNumberOfComponentsPerPixel())
-    view = np.asarray(itk.PyBuffer[type(image)]._GetArrayViewFromImage(image))
-    return view.view(np.float32).reshape(shape)
+    component = {itk.F: ctypes.c_float, itk.UC: ctypes.c_uint8, itk.US: ctypes.c_uint16}[itk.template(image)[1][0]]
+    count = int(np.prod(shape))
+    if count == 0:
+        return np.empty(shape, dtype=component)
+    buffer = (component * count).from_address(int(image.GetBufferPointer()))
+    return np.ctypeslib.as_array(buffer).reshape(shape)
 
 
 def size_xyz(value, dimension: int, name: str, image_shape: Tuple[int, ...]) -> list:

@@ -111,7 +111,7 @@ def sliding_window_inference(
                         f"predictor, patch_size, ...); MONAI's are (inputs, roi_size, sw_batch_size, predictor, ...)")
     image = to_itk_image(image, spacing, origin, direction)
     settings = _Settings(image, patch_size, overlap, batch_size, mode, border_mode, padding_mode, stream_divisions)
-    structure = _probe(predictor, image, settings.patch_xyz)
+    structure = _probe(predictor, image.GetNumberOfComponentsPerPixel(), settings.patch_xyz)
     if argmax and (structure.names is not None or structure.channels[0] < 2):
         raise ValueError(f"argmax=True needs one output of at least 2 channels; the predictor returns "
                          f"{structure.describe()}")
@@ -214,9 +214,8 @@ class _Structure:
         return dict(zip(self.names, parts)) if self.is_dict else tuple(parts)
 
 
-def _probe(predictor, image, patch_xyz) -> _Structure:
-    """Runs the predictor on one zero patch: its outputs and their channel counts."""
-    channels_in = image.GetNumberOfComponentsPerPixel()
+def _probe(predictor, channels_in: int, patch_xyz) -> _Structure:
+    """Runs the predictor on one zero patch of ``channels_in`` channels: its outputs and their channel counts."""
     spatial = tuple(reversed(patch_xyz))
     with torch.no_grad():
         returned = predictor(torch.zeros((1, channels_in) + spatial))
@@ -303,8 +302,10 @@ class _Pipeline:
         self.merger.SetSigmaScale(float(sigma_scale))
         self.progress = progress
         self.bar = None
+        self.computed = 0  # patches the predictor ran on
 
-    def _last(self, argmax: bool):
+    def last(self, argmax: bool):
+        """The pipeline's last filter: the merger, or the argmax over its channels."""
         if not argmax:
             return self.merger
         dimension = self.image.GetImageDimension()
@@ -316,14 +317,32 @@ class _Pipeline:
         return self.argmax
 
     def run(self, argmax: bool):
-        last = self._last(argmax)
+        last = self.last(argmax)
         self._update(lambda: last.Update())
         result = last.GetOutput()
         result.DisconnectPipeline()
         return result
 
+    def compute(self, last, region) -> np.ndarray:
+        """``last``'s output over ``region`` alone (ITK's streaming: set the requested region,
+        propagate it, update), as a numpy view ``(…, y, x[, c])`` of that region. Consecutive
+        adjacent regions along the slowest axis reuse the merger's carried sums."""
+        output = last.GetOutput()
+        output.SetRequestedRegion(region)
+
+        def update():
+            output.PropagateRequestedRegion()
+            output.UpdateOutputData()
+
+        self._update(update)
+        buffered = output.GetBufferedRegion()
+        window = tuple(slice(int(region.GetIndex()[d] - buffered.GetIndex()[d]),
+                             int(region.GetIndex()[d] - buffered.GetIndex()[d] + region.GetSize()[d]))
+                       for d in reversed(range(region.GetImageDimension())))
+        return buffered_array(output)[window]
+
     def write(self, file, argmax: bool):
-        last = self._last(argmax)
+        last = self.last(argmax)
         file = os.fspath(file)
         folder, name = os.path.split(os.path.abspath(file))
         if not os.path.isdir(folder):
@@ -355,9 +374,10 @@ class _Pipeline:
             shutil.rmtree(partial, ignore_errors=True)
 
     def _update(self, update):
-        self.extractor.UpdateOutputInformation()
         if self.progress:
             from tqdm.auto import tqdm
+
+            self.extractor.UpdateOutputInformation()
             self.bar = tqdm(total=self.extractor.GetPatchGrid().GetNumberOfPatches(), unit="patch",
                             desc="sliding window")
         try:
@@ -402,5 +422,6 @@ class _Pipeline:
         row = first - output.GetBufferedRegion().GetIndex()[output.GetImageDimension() - 1]
         target = torch.from_numpy(buffered_array(output)[row:row + count])
         target.copy_(values.movedim(1, -1) if self.vector_out else values[:, 0])
+        self.computed += count
         if self.bar is not None:
             self.bar.update(count)

@@ -1,0 +1,397 @@
+"""Sliding-window inference on a Dask cluster, slab by slab, written chunk by chunk to Zarr.
+
+``patchstreaming.dask.sliding_window_inference`` is the one-machine call
+(``patchstreaming.sliding_window_inference``) cut into tasks: the output is cut into slabs
+along the slowest axis, each slab is one Dask task that builds its own reader -> extractor ->
+predictor -> merger pipeline in the worker, asks it for its slab only, and writes the slab's
+Zarr chunks. The merge is exact for any output region (the separable normaliser,
+docs/design.md section 4), so the result is bit-identical to the one-process run; the patch
+lines that straddle two slabs are computed by both tasks (``recomputation_factor``).
+docs/distributed.md says how to run it on a cluster and what each worker reads and writes.
+"""
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from ._images import image_type, is_vector_image
+from ._sources import Source, open_source
+from .inference import _Pipeline, _probe, _Settings, _Structure
+
+#: The largest recomputation factor the default slab thickness allows.
+MAX_RECOMPUTATION = 1.25
+
+
+@dataclass
+class DistributedRun:
+    """What a distributed run wrote and what it cost.
+
+    Attributes:
+        array: the output, a ``zarr.Array`` opened read-only: ``(Z, Y, X)`` (one channel or the
+            label map) or ``(C, Z, Y, X)`` (C channels), ``(Y, X)``/``(C, Y, X)`` in 2-D.
+        slabs: the tasks' output slices ``[first, end)`` along the slowest axis.
+        patches: the patches of the grid.
+        patches_computed: the patches the predictor ran on, summed over the tasks' last runs.
+        peak_rss_bytes: the largest peak resident set of a worker process that ran a task
+            (``getrusage``'s ``ru_maxrss``: the process's whole life, libraries included).
+    """
+
+    array: "zarr.Array"
+    slabs: List[Tuple[int, int]]
+    patches: int
+    patches_computed: int
+    peak_rss_bytes: int
+
+    @property
+    def recomputation_factor(self) -> float:
+        """``patches_computed / patches``: about ``1 + overlap / slab`` along the slowest axis."""
+        return self.patches_computed / self.patches
+
+
+@dataclass(frozen=True)
+class _Job:
+    """Everything a task needs, shipped to the workers (plain data and the factory, no ITK object)."""
+
+    source: Source
+    predictor_factory: Callable[[], Callable]
+    factory_key: str
+    settings: _Settings
+    structure: Optional[_Structure]
+    sigma_scale: float
+    cval: float
+    argmax: bool
+    store: str
+    chunk_slices: int
+    num_threads: int
+
+
+def sliding_window_inference(
+    input_path: Union[str, os.PathLike],
+    predictor_factory: Callable[[], Callable],
+    patch_size: Union[int, Sequence[int]],
+    overlap: Union[float, Sequence[float]] = 0.5,
+    batch_size: int = 4,
+    mode: str = "gaussian",
+    sigma_scale: float = 0.125,
+    border_mode: str = "squeeze",
+    padding_mode: str = "constant",
+    cval: float = 0.0,
+    argmax: bool = False,
+    *,
+    output_path: Union[str, os.PathLike],
+    chunk_slices: Optional[int] = None,
+    slab_slices: Optional[int] = None,
+    client=None,
+    num_threads: int = 1,
+    progress: bool = True,
+) -> DistributedRun:
+    """Runs a predictor over a volume on a Dask cluster and writes the blended result to Zarr.
+
+    The arguments from ``patch_size`` to ``argmax`` mean what they mean in
+    ``patchstreaming.sliding_window_inference`` (patch and overlap in (D, H, W) order, MONAI's
+    ``mode`` names, border and padding modes); the result is bit-identical to that call on the
+    same file with the same predictor, batch size and torch thread count
+    (``torch.set_num_threads``), for any number of workers and any slab thickness.
+
+    Args:
+        input_path: the volume: a MetaImage (``.mha``/``.mhd``, read slab by slab through ITK's
+            streaming reader), a raw NRRD (``.nrrd``/``.nhdr`` with ``encoding: raw``, read slab by
+            slab from a memory map; other NRRD encodings are read whole in each task), a Zarr
+            array (``.zarr`` directory: ``(Z, Y, X)`` or ``(C, Z, Y, X)``, channels first, read by
+            slab; geometry from the attributes this function writes, or unit spacing), or any
+            other file ITK reads (read whole in each task). Every worker must see the path.
+        predictor_factory: a picklable callable with no arguments that returns the predictor
+            (as for the one-machine call: ``(B, C_in, D, H, W)`` tensor in, ``(B, C_out, D, H,
+            W)`` out; tuple and dict outputs are not supported here). It is called once per
+            worker process, in the worker: models are built there, never shipped.
+        output_path: the Zarr array to write (a directory); written beside it under a temporary
+            name and renamed when every chunk is written: the output is complete or untouched.
+        chunk_slices: the Zarr chunk's thickness along the slowest axis (slices), the unit
+            written at once; default: the patch stride along that axis.
+        slab_slices: one task's thickness, a multiple of ``chunk_slices``; default: the thinnest
+            multiple whose recomputation factor is at most 1.25 (the whole volume if none is).
+        client: a ``distributed.Client``; default: the current client, else a ``LocalCluster``
+            of one single-threaded worker process per core, started and closed by the call.
+        num_threads: ITK and torch threads in each task (``torch.set_num_threads`` and ITK's
+            global default, set in the worker process); default 1, for one worker thread each.
+        progress: a tqdm bar over the slabs; default True.
+
+    Returns:
+        A ``DistributedRun``: the output array, the slabs, and the recomputation factor.
+
+    Raises:
+        ValueError: a bad patch size, overlap, mode, slab or chunk thickness, or a predictor
+            with several outputs (named); FileNotFoundError: a missing input or output folder;
+            whatever a task raised (Dask re-raises it here), after the partial output is removed.
+    """
+    import distributed
+
+    source = open_source(input_path)
+    geometry = source.geometry_image()
+    settings = _Settings(geometry, patch_size, overlap, batch_size, mode, border_mode, padding_mode, 1)
+    output_path = os.path.abspath(os.fspath(output_path))
+    if not os.path.isdir(os.path.dirname(output_path)):
+        raise FileNotFoundError(f"output_path={output_path!r}: the folder {os.path.dirname(output_path)!r} "
+                                f"does not exist")
+    if int(num_threads) < 1:
+        raise ValueError(f"num_threads={num_threads}: expected at least 1")
+    slices = source.shape_dhw[0]
+    grid = _grid(geometry, settings)
+    chunk, slab = _chunk_and_slab(grid, geometry, settings, chunk_slices, slab_slices, slices)
+    slabs = [(first, min(first + slab, slices)) for first in range(0, slices, slab)]
+
+    own_cluster = None
+    if client is None:
+        try:
+            client = distributed.get_client()
+        except ValueError:
+            own_cluster = distributed.LocalCluster(n_workers=max(1, (os.cpu_count() or 1) // int(num_threads)),
+                                                   threads_per_worker=1, processes=True, dashboard_address=":0")
+            client = distributed.Client(own_cluster)
+    partial = f"{output_path}.partial-{uuid.uuid4().hex[:12]}"
+    job = _Job(source, predictor_factory, _factory_key(predictor_factory), settings, None, float(sigma_scale),
+               float(cval), bool(argmax), partial, chunk, int(num_threads))
+    try:
+        structure = client.submit(_describe_outputs, job, pure=False).result()
+        job = _replace(job, structure=structure)
+        _create_output(job, source, slices, chunk)
+        results = _run_slabs(client, job, slabs, progress)
+        _finish(partial, output_path)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    finally:
+        if own_cluster is not None:
+            client.close()
+            own_cluster.close()
+    import zarr
+
+    return DistributedRun(zarr.open_array(output_path, mode="r"), slabs, grid.GetNumberOfPatches(),
+                          sum(r["patches"] for r in results), max(r["peak_rss_bytes"] for r in results))
+
+
+def recomputation_factor(input_path, patch_size, overlap=0.5, border_mode: str = "squeeze",
+                         slab_slices: Optional[int] = None, chunk_slices: Optional[int] = None) -> float:
+    """The patches the slab tasks compute over the patches of the grid (1 when a slab is the whole
+    volume), for the slab thickness given or the default one; reads the input's header only."""
+    source = open_source(input_path)
+    geometry = source.geometry_image()
+    settings = _Settings(geometry, patch_size, overlap, 1, "gaussian", border_mode, "constant", 1)
+    slices = source.shape_dhw[0]
+    grid = _grid(geometry, settings)
+    return _factor(grid, geometry, _chunk_and_slab(grid, geometry, settings, chunk_slices, slab_slices, slices)[1],
+                   slices)
+
+
+def _thickness(name: str, value, slices: int, default: int) -> int:
+    if value is None:
+        return max(1, min(default, slices))
+    if int(value) != value or int(value) < 1:
+        raise ValueError(f"{name}={value!r}: expected a whole number of slices, at least 1")
+    return int(value)
+
+
+def _grid(geometry, settings: _Settings):
+    """The patch grid of the call (from the header: nothing is read)."""
+    import itk
+
+    stack_type = image_type(is_vector_image(geometry), geometry.GetImageDimension() + 1)
+    extractor = itk.PatchExtractor[type(geometry), stack_type].New()
+    extractor.SetInput(geometry)
+    extractor.SetPatchSize(settings.patch_xyz)
+    extractor.SetPatchOverlap(settings.overlap_xyz)
+    extractor.SetBorderMode(getattr(itk.PatchStreamingEnums, "BorderMode_" + settings.border))
+    extractor.UpdateOutputInformation()
+    grid = extractor.GetPatchGrid()
+    return type(grid)(grid)  # a copy: the extractor's own goes with it
+
+
+def _slab_region(geometry, first: int, end: int):
+    region = type(geometry.GetLargestPossibleRegion())(geometry.GetLargestPossibleRegion())
+    axis = geometry.GetImageDimension() - 1
+    region.SetIndex(axis, first)
+    region.SetSize(axis, end - first)
+    return region
+
+
+def _patches_over(grid, geometry, first: int, end: int) -> int:
+    """The patches over output slices [first, end): a box of grid indices, whole along the other axes."""
+    return int(grid.GetOverlappingGridRegion(_slab_region(geometry, first, end)).GetNumberOfPixels())
+
+
+def _factor(grid, geometry, slab: int, slices: int) -> float:
+    computed = sum(_patches_over(grid, geometry, first, min(first + slab, slices)) for first in range(0, slices, slab))
+    return computed / grid.GetNumberOfPatches()
+
+
+def _chunk_and_slab(grid, geometry, settings: _Settings, chunk_slices, slab_slices, slices: int) -> Tuple[int, int]:
+    """The Zarr chunk's and a task's thickness (slices): as given, else the chunk the patch
+    stride (or, for a slab given, its largest divisor up to the stride) and the thinnest slab
+    of whole chunks whose recomputation factor is at most MAX_RECOMPUTATION."""
+    stride = max(1, settings.patch_xyz[-1] - settings.overlap_xyz[-1])
+    if slab_slices is not None:
+        slab = _thickness("slab_slices", slab_slices, slices, stride)
+        chunk = _thickness("chunk_slices", chunk_slices, slices,
+                           max(d for d in range(1, min(stride, slab) + 1) if slab % d == 0))
+        if slab % chunk:
+            raise ValueError(f"slab_slices={slab_slices}: expected a multiple of chunk_slices={chunk} (a task "
+                             f"writes whole Zarr chunks)")
+        return chunk, slab
+    chunk = _thickness("chunk_slices", chunk_slices, slices, stride)
+    for slab in range(chunk, slices + chunk, chunk):
+        if slab >= slices or _factor(grid, geometry, slab, slices) <= MAX_RECOMPUTATION:
+            return chunk, slab
+    return chunk, slices
+
+
+def _factory_key(factory) -> str:
+    import cloudpickle
+
+    return hashlib.sha1(cloudpickle.dumps(factory)).hexdigest()
+
+
+def _replace(job: _Job, **changes) -> _Job:
+    import dataclasses
+
+    return dataclasses.replace(job, **changes)
+
+
+# -- In the worker ---------------------------------------------------------------------------
+
+_PREDICTORS = {}
+
+
+def _worker_predictor(job: _Job):
+    """The predictor of this process (made once per process by the factory), threads set."""
+    import itk
+    import torch
+
+    torch.set_num_threads(job.num_threads)
+    itk.MultiThreaderBase.SetGlobalDefaultNumberOfThreads(job.num_threads)
+    if job.factory_key not in _PREDICTORS:
+        _PREDICTORS[job.factory_key] = job.predictor_factory()
+    return _PREDICTORS[job.factory_key]
+
+
+def _describe_outputs(job: _Job) -> _Structure:
+    structure = _probe(_worker_predictor(job), job.source.channels, job.settings.patch_xyz)
+    if structure.names is not None:
+        raise ValueError(f"predictor_factory: the predictor returns {structure.describe()}; the distributed call "
+                         f"writes one output (return one tensor, e.g. lambda x: model(x)[0])")
+    if job.argmax and structure.channels[0] < 2:
+        raise ValueError(f"argmax=True needs one output of at least 2 channels; the predictor returns "
+                         f"{structure.describe()}")
+    return structure
+
+
+def _run_slab(job: _Job, first: int, end: int) -> dict:
+    """One task: builds the pipeline, computes output slices [first, end) chunk by chunk and
+    writes each chunk to the Zarr array; returns the patches computed and the peak RSS."""
+    import resource
+
+    import zarr
+
+    predictor = _worker_predictor(job)
+    image, reader = job.source.pipeline_input()
+    pipeline = _Pipeline(image, predictor, job.structure, job.settings, job.sigma_scale, job.cval, False)
+    last = pipeline.last(job.argmax)
+    last.UpdateOutputInformation()
+    if reader is None:  # an array source: the slab's input, read once
+        needed = _input_region(pipeline, image, first, end)
+        job.source.fill(image, needed)
+    target = zarr.open_array(job.store, mode="r+")
+    channels_first = target.ndim > image.GetImageDimension()
+    for chunk in range(first, end, job.chunk_slices):
+        stop = min(chunk + job.chunk_slices, end)
+        values = pipeline.compute(last, _slab_region(image, chunk, stop))
+        if channels_first:
+            target[:, chunk:stop] = np.moveaxis(values, -1, 0)
+        else:
+            target[chunk:stop] = values
+    return {"patches": pipeline.computed, "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+
+
+def _input_region(pipeline: _Pipeline, image, first: int, end: int):
+    """The input region the extractor reads for every patch over output slices [first, end),
+    padding sources included (its GenerateInputRequestedRegion, propagated without updating)."""
+    grid = pipeline.extractor.GetPatchGrid()
+    lines = grid.GetOverlappingGridRegion(_slab_region(image, first, end))  # whole along the other axes
+    low = grid.GetLinearIndex(lines.GetIndex())
+    stack = pipeline.extractor.GetOutput()
+    region = type(stack.GetLargestPossibleRegion())(stack.GetLargestPossibleRegion())
+    region.SetIndex(region.GetImageDimension() - 1, int(low))
+    region.SetSize(region.GetImageDimension() - 1, int(lines.GetNumberOfPixels()))
+    stack.SetRequestedRegion(region)
+    stack.PropagateRequestedRegion()
+    return image.GetRequestedRegion()
+
+
+# -- On the client ---------------------------------------------------------------------------
+
+
+def _create_output(job: _Job, source: Source, slices: int, chunk: int) -> None:
+    import zarr
+
+    channels = job.structure.channels[0]
+    spatial = tuple(source.shape_dhw)
+    if job.argmax:
+        shape, chunks, dtype = spatial, (chunk,) + spatial[1:], np.uint8 if channels <= 256 else np.uint16
+    elif channels > 1:
+        shape, chunks, dtype = (channels,) + spatial, (channels, chunk) + spatial[1:], np.float32
+    else:
+        shape, chunks, dtype = spatial, (chunk,) + spatial[1:], np.float32
+    array = zarr.open_array(job.store, mode="w", shape=shape, chunks=chunks, dtype=dtype, fill_value=0,
+                            write_empty_chunks=True)
+    array.attrs.update(source.geometry_attributes(channels_first=len(shape) > len(spatial)))
+
+
+def _run_slabs(client, job: _Job, slabs, progress: bool) -> List[dict]:
+    import distributed
+
+    token = uuid.uuid4().hex[:8]
+    futures = client.map(_run_slab, [job] * len(slabs), [s[0] for s in slabs], [s[1] for s in slabs],
+                         key=[f"patchstreaming-slab-{first}-{end}-{token}" for first, end in slabs], pure=False)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(futures), unit="slab", desc="sliding window (dask)")
+    try:
+        for future in distributed.as_completed(futures):
+            future.result()  # raises a task's error here
+            if bar is not None:
+                bar.update(1)
+    except BaseException:
+        client.cancel(futures)
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    return [future.result() for future in futures]
+
+
+def _finish(partial: str, output_path: str) -> None:
+    """Checks every chunk is there, removes the temporary files of writes a dead worker left,
+    and puts the array in place of ``output_path`` (the old one removed only afterwards)."""
+    import zarr
+
+    array = zarr.open_array(partial, mode="r")
+    if array.nchunks_initialized != array.nchunks:
+        raise RuntimeError(f"output_path: {array.nchunks - array.nchunks_initialized} of {array.nchunks} chunks "
+                           f"were not written")
+    for leftover in glob.glob(os.path.join(partial, "*.partial")):
+        os.remove(leftover)
+    previous = None
+    if os.path.lexists(output_path):
+        previous = f"{partial}.previous"
+        os.replace(output_path, previous)
+    os.replace(partial, output_path)
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True) if os.path.isdir(previous) else os.remove(previous)

@@ -1,0 +1,206 @@
+"""patchstreaming.dask on a LocalCluster of 2 worker processes (loopback only), against the
+one-process sliding_window_inference run here: bit for bit, for any number of slabs, with
+MetaImage, raw NRRD and Zarr inputs, and when a worker is killed in the middle of the run."""
+import functools
+import glob
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+import itk
+import patchstreaming
+from patchstreaming import dask as distributed_inference
+from conftest import SmallNetwork
+
+distributed = pytest.importorskip("distributed")
+zarr = pytest.importorskip("zarr")
+
+# The workers import the factories' module (conftest) by name, as a cluster's workers would.
+os.environ["PYTHONPATH"] = os.pathsep.join([os.path.dirname(os.path.abspath(__file__)),
+                                            os.environ.get("PYTHONPATH", "")])
+
+#: (D, H, W) = (21, 17, 19): 21 slices cut into 1, 3 or 7 slabs.
+SHAPE = (21, 17, 19)
+
+
+class SlowNetwork(SmallNetwork):
+    """SmallNetwork that sleeps on every batch, so that a worker can be killed while it runs."""
+
+    def forward(self, x):
+        time.sleep(0.04)
+        return super().forward(x)
+
+
+def make_network(classes=3, in_channels=1, slow=False):
+    return (SlowNetwork if slow else SmallNetwork)(in_channels=in_channels, classes=classes).eval()
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as connected:
+        yield connected
+
+
+def oblique_image(channels=1):
+    """A random odd-sized volume with anisotropic spacing, an origin off zero and an oblique direction."""
+    rng = np.random.default_rng(3)
+    shape = SHAPE + ((channels,) if channels > 1 else ())
+    image = itk.image_from_array(rng.uniform(-64, 64, size=shape).astype(np.float32), is_vector=channels > 1)
+    image.SetSpacing([0.7, 1.25, 2.5])
+    image.SetOrigin([-12.5, 3.0, 40.0])
+    angle = 0.4
+    rotation = np.array([[np.cos(angle), -np.sin(angle), 0.0], [np.sin(angle), np.cos(angle), 0.0], [0, 0, 1.0]])
+    image.SetDirection(itk.matrix_from_array(rotation))
+    return image
+
+
+@pytest.fixture(scope="module")
+def volume(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("distributed")
+    path = str(folder / "volume.mha")
+    itk.imwrite(oblique_image(), path)
+    return path
+
+
+def one_process(path_or_image, factory, argmax=False, **options):
+    """The reference: the one-machine call, with the workers' torch thread count (1)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        result = patchstreaming.sliding_window_inference(path_or_image, factory(), 8, overlap=0.5, batch_size=3,
+                                                         argmax=argmax, progress=False, **options)
+    finally:
+        torch.set_num_threads(threads)
+    array = itk.array_from_image(result)
+    return np.moveaxis(array, -1, 0) if array.ndim == 4 else array
+
+
+@pytest.mark.parametrize("mode,argmax", [("constant", False), ("gaussian", False), ("gaussian", True)])
+@pytest.mark.parametrize("slab_slices,chunk_slices", [(21, 7), (7, 7), (3, 1)])
+def test_equals_the_one_process_run_bit_for_bit(client, volume, tmp_path, mode, argmax, slab_slices, chunk_slices):
+    factory = functools.partial(make_network, classes=4)
+    run = distributed_inference.sliding_window_inference(
+        volume, factory, 8, overlap=0.5, batch_size=3, mode=mode, argmax=argmax, output_path=tmp_path / "out.zarr",
+        slab_slices=slab_slices, chunk_slices=chunk_slices, client=client, progress=False)
+    assert len(run.slabs) == 21 // slab_slices
+    reference = one_process(volume, factory, argmax=argmax, mode=mode)
+    written = run.array[:]
+    assert written.dtype == (np.uint8 if argmax else np.float32)
+    assert written.shape == reference.shape
+    assert np.array_equal(written, reference)
+    assert run.array.nchunks_initialized == run.array.nchunks == 21 // chunk_slices
+    # Lines that straddle a slab's end are computed by both tasks, and only those.
+    expected = distributed_inference.recomputation_factor(volume, 8, 0.5, slab_slices=slab_slices,
+                                                          chunk_slices=chunk_slices)
+    assert run.recomputation_factor == pytest.approx(expected)
+    assert (run.recomputation_factor == 1.0) == (slab_slices == 21)
+
+
+def test_output_carries_the_geometry_as_ome_ngff_transforms_and_itk_direction(client, volume, tmp_path):
+    run = distributed_inference.sliding_window_inference(volume, functools.partial(make_network, classes=2), 8,
+                                                         output_path=tmp_path / "out.zarr", client=client,
+                                                         progress=False)
+    image = itk.imread(volume, itk.F)
+    attributes = dict(run.array.attrs)
+    assert [axis["name"] for axis in attributes["axes"]] == ["c", "z", "y", "x"]
+    scale, translation = attributes["coordinateTransformations"]
+    assert scale == {"type": "scale", "scale": [1.0, 2.5, 1.25, 0.7]}
+    assert translation == {"type": "translation", "translation": [0.0, 40.0, 3.0, -12.5]}
+    assert np.allclose(attributes["itk"]["spacing"], image.GetSpacing())
+    assert np.allclose(attributes["itk"]["origin"], image.GetOrigin())
+    assert np.allclose(attributes["itk"]["direction"], itk.array_from_matrix(image.GetDirection()))
+    # The default slab keeps the recomputation factor at most 1.25.
+    assert run.recomputation_factor <= 1.25
+
+
+def test_zarr_input_and_output_with_two_channels(client, tmp_path):
+    image = oblique_image(channels=2)
+    source = zarr.open_array(str(tmp_path / "in.zarr"), mode="w", shape=(2,) + SHAPE, chunks=(2, 5) + SHAPE[1:],
+                             dtype=np.float32)
+    source[:] = np.moveaxis(itk.array_from_image(image), -1, 0)
+    source.attrs["itk"] = {"spacing": list(image.GetSpacing()), "origin": list(image.GetOrigin()),
+                           "direction": itk.array_from_matrix(image.GetDirection()).tolist()}
+    factory = functools.partial(make_network, classes=3, in_channels=2)
+    run = distributed_inference.sliding_window_inference(tmp_path / "in.zarr", factory, 8, batch_size=3,
+                                                         output_path=tmp_path / "out.zarr", slab_slices=7,
+                                                         client=client, progress=False)
+    assert np.array_equal(run.array[:], one_process(image, factory))
+    assert np.allclose(run.array.attrs["itk"]["direction"], itk.array_from_matrix(image.GetDirection()))
+
+
+def test_raw_nrrd_read_by_slab_equals_the_file_read_whole(client, tmp_path):
+    image = oblique_image()
+    integers = itk.image_from_array(np.round(itk.array_from_image(image) + 64).astype(np.uint16))
+    integers.CopyInformation(image)
+    path = str(tmp_path / "volume.nrrd")
+    itk.imwrite(integers, path)  # raw encoding, attached header
+    source = distributed_inference.open_source(path)
+    assert source.kind == "raw"
+    factory = functools.partial(make_network, classes=2)
+    run = distributed_inference.sliding_window_inference(path, factory, 8, batch_size=3,
+                                                         output_path=tmp_path / "out.zarr", slab_slices=7,
+                                                         client=client, progress=False)
+    assert np.array_equal(run.array[:], one_process(path, factory))
+
+
+def test_bad_arguments_name_the_parameter(client, volume, tmp_path):
+    factory = functools.partial(make_network, classes=2)
+    with pytest.raises(ValueError, match="slab_slices=5: expected a multiple of chunk_slices=2"):
+        distributed_inference.sliding_window_inference(volume, factory, 8, output_path=tmp_path / "o.zarr",
+                                                       chunk_slices=2, slab_slices=5, client=client)
+    with pytest.raises(FileNotFoundError, match="input_path"):
+        distributed_inference.sliding_window_inference(tmp_path / "missing.mha", factory, 8,
+                                                       output_path=tmp_path / "o.zarr", client=client)
+    with pytest.raises(ValueError, match="argmax=True needs one output of at least 2 channels"):
+        distributed_inference.sliding_window_inference(volume, functools.partial(make_network, classes=1), 8,
+                                                       argmax=True, output_path=tmp_path / "o.zarr", client=client,
+                                                       progress=False)
+    assert not os.path.exists(tmp_path / "o.zarr")
+    assert glob.glob(str(tmp_path / "o.zarr.partial-*")) == []
+
+
+def test_a_worker_killed_in_the_middle_is_replaced_and_the_output_is_identical(volume, tmp_path):
+    factory = functools.partial(make_network, classes=3, slow=True)
+    output = tmp_path / "out.zarr"
+    outcome = {}
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
+        def run():
+            try:
+                outcome["run"] = distributed_inference.sliding_window_inference(
+                    volume, factory, 8, batch_size=3, output_path=output, slab_slices=3, chunk_slices=1,
+                    client=client, progress=False)
+            except BaseException as error:  # reported below
+                outcome["error"] = error
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        victim = None
+        deadline = time.monotonic() + 120
+        while victim is None and time.monotonic() < deadline:
+            written = glob.glob(str(output) + ".partial-*/[0-9]*")
+            busy = [worker for worker, keys in client.processing().items()
+                    if any("patchstreaming-slab" in str(key) for key in keys)]
+            if written and busy:
+                victim = busy[0]
+            time.sleep(0.05)
+        assert victim is not None, "no slab task was seen running"
+        pid = client.run(os.getpid, workers=[victim])[victim]
+        os.kill(pid, signal.SIGKILL)
+        killed_while_running = thread.is_alive()
+        thread.join(timeout=300)
+        assert not thread.is_alive()
+        pids = client.run(os.getpid)
+    assert killed_while_running
+    assert pid not in pids.values()  # the nanny started a new worker process
+    assert "error" not in outcome, outcome.get("error")
+    result = outcome["run"]
+    assert result.array.nchunks_initialized == result.array.nchunks == 21
+    assert glob.glob(str(output / "*.partial")) == [] and glob.glob(str(output) + ".partial-*") == []
+    assert np.array_equal(result.array[:], one_process(volume, functools.partial(make_network, classes=3)))
