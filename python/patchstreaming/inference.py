@@ -5,6 +5,7 @@ import os
 import shutil
 import tempfile
 import warnings
+import weakref
 from typing import Callable, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -293,7 +294,10 @@ class _Pipeline:
         self.batches.SetNumberOfOutputChannels(structure.total)
         self.error = None
         self.command = itk.PyCommand.New()
-        self.command.SetCommandCallable(self._run_batch)
+        # Through a weak reference: the filter holds the command, so a bound method would make a
+        # cycle through C++ that Python's collector cannot see, and the pipeline would never go.
+        run_batch = weakref.WeakMethod(self._run_batch)
+        self.command.SetCommandCallable(lambda: run_batch()())
         self.batches.AddObserver(itk.IterationEvent(), self.command)
 
         self.merger = itk.PatchMerger[stack_out, self.merged_type].New()

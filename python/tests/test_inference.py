@@ -245,3 +245,28 @@ def test_a_torch_tensor_with_a_batch_axis_is_taken_as_monai_passes_it(oblique_ar
     tensor = torch.from_numpy(oblique_array["array"])[None, None]  # (1, 1, D, H, W)
     from_tensor = patchstreaming.sliding_window_inference(tensor, network, patch_size=8, progress=False)
     assert np.array_equal(itk.array_from_image(from_tensor), itk.array_from_image(from_array))
+
+
+def test_each_call_frees_its_pipeline(monkeypatch):
+    """The batch filter's observer must not keep the pipeline (and every buffer it holds) alive:
+    a bound method in the command made a cycle through C++ that the collector cannot see."""
+    import gc
+    import weakref
+
+    from patchstreaming import inference
+
+    pipelines = []
+    original = inference._Pipeline.__init__
+
+    def recording(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        pipelines.append(weakref.ref(self))
+
+    monkeypatch.setattr(inference._Pipeline, "__init__", recording)
+    image = itk.image_from_array(np.random.default_rng(1).uniform(size=(11, 12, 13)).astype(np.float32))
+    for argmax in (False, True):
+        patchstreaming.sliding_window_inference(image, SmallNetwork(classes=3).eval(), 8, argmax=argmax,
+                                                progress=False)
+    gc.collect()
+    assert len(pipelines) == 2
+    assert [ref() for ref in pipelines] == [None, None]
