@@ -133,35 +133,31 @@ def sliding_window_inference(
     """
     import distributed
 
-    source = open_source(input_path)
-    geometry = source.geometry_image()
-    settings = _Settings(geometry, patch_size, overlap, batch_size, mode, border_mode, padding_mode, 1)
+    plan = _Plan(input_path, patch_size, overlap, batch_size, mode, border_mode, padding_mode, chunk_slices,
+                 slab_slices)
     output_path = os.path.abspath(os.fspath(output_path))
     if not os.path.isdir(os.path.dirname(output_path)):
         raise FileNotFoundError(f"output_path={output_path!r}: the folder {os.path.dirname(output_path)!r} "
                                 f"does not exist")
-    if int(num_threads) < 1:
-        raise ValueError(f"num_threads={num_threads}: expected at least 1")
-    slices = source.shape_dhw[0]
-    grid = _grid(geometry, settings)
-    chunk, slab = _chunk_and_slab(grid, geometry, settings, chunk_slices, slab_slices, slices)
-    slabs = [(first, min(first + slab, slices)) for first in range(0, slices, slab)]
+    num_threads = _whole("num_threads", num_threads)
+    slabs = [(first, min(first + plan.slab, plan.slices)) for first in range(0, plan.slices, plan.slab)]
 
     own_cluster = None
     if client is None:
         try:
             client = distributed.get_client()
         except ValueError:
-            own_cluster = distributed.LocalCluster(n_workers=max(1, (os.cpu_count() or 1) // int(num_threads)),
-                                                   threads_per_worker=1, processes=True, dashboard_address=":0")
+            own_cluster = distributed.LocalCluster(n_workers=max(1, (os.cpu_count() or 1) // num_threads),
+                                                   threads_per_worker=1, processes=True, host="127.0.0.1",
+                                                   dashboard_address=":0")
             client = distributed.Client(own_cluster)
     partial = f"{output_path}.partial-{uuid.uuid4().hex[:12]}"
-    job = _Job(source, predictor_factory, _factory_key(predictor_factory), settings, None, float(sigma_scale),
-               float(cval), bool(argmax), partial, chunk, int(num_threads))
+    job = _Job(plan.source, predictor_factory, _factory_key(predictor_factory), plan.settings, None,
+               float(sigma_scale), float(cval), bool(argmax), partial, plan.chunk, num_threads)
     try:
         structure = client.submit(_describe_outputs, job, pure=False).result()
         job = _replace(job, structure=structure)
-        _create_output(job, source, slices, chunk)
+        _create_output(job, plan.source, plan.chunk)
         results = _run_slabs(client, job, slabs, progress)
         _finish(partial, output_path)
     except BaseException:
@@ -173,7 +169,7 @@ def sliding_window_inference(
             own_cluster.close()
     import zarr
 
-    return DistributedRun(zarr.open_array(output_path, mode="r"), slabs, grid.GetNumberOfPatches(),
+    return DistributedRun(zarr.open_array(output_path, mode="r"), slabs, plan.grid.GetNumberOfPatches(),
                           sum(r["patches"] for r in results), max(r["peak_rss_bytes"] for r in results))
 
 
@@ -181,21 +177,39 @@ def recomputation_factor(input_path, patch_size, overlap=0.5, border_mode: str =
                          slab_slices: Optional[int] = None, chunk_slices: Optional[int] = None) -> float:
     """The patches the slab tasks compute over the patches of the grid (1 when a slab is the whole
     volume), for the slab thickness given or the default one; reads the input's header only."""
-    source = open_source(input_path)
-    geometry = source.geometry_image()
-    settings = _Settings(geometry, patch_size, overlap, 1, "gaussian", border_mode, "constant", 1)
-    slices = source.shape_dhw[0]
-    grid = _grid(geometry, settings)
-    return _factor(grid, geometry, _chunk_and_slab(grid, geometry, settings, chunk_slices, slab_slices, slices)[1],
-                   slices)
+    plan = _Plan(input_path, patch_size, overlap, 1, "gaussian", border_mode, "constant", chunk_slices, slab_slices)
+    return _factor(plan.grid, plan.geometry, plan.slab, plan.slices)
+
+
+class _Plan:
+    """The call's input, grid and blending settings, and the chunk and slab thickness (from the
+    input's header: nothing is read)."""
+
+    def __init__(self, input_path, patch_size, overlap, batch_size, mode, border_mode, padding_mode, chunk_slices,
+                 slab_slices):
+        self.source = open_source(input_path)
+        self.geometry = self.source.geometry_image()
+        self.settings = _Settings(self.geometry, patch_size, overlap, batch_size, mode, border_mode, padding_mode, 1)
+        self.slices = self.source.shape_dhw[0]
+        self.grid = _grid(self.geometry, self.settings)
+        self.chunk, self.slab = _chunk_and_slab(self.grid, self.geometry, self.settings, chunk_slices, slab_slices,
+                                                self.slices)
+
+
+def _whole(name: str, value) -> int:
+    """``value`` as a whole number of at least 1, else a ValueError naming ``name``."""
+    try:
+        whole = int(value)
+    except (TypeError, ValueError):
+        whole = None
+    if whole is None or whole != value or whole < 1:
+        raise ValueError(f"{name}={value!r}: expected a whole number, at least 1")
+    return whole
 
 
 def _thickness(name: str, value, slices: int, default: int) -> int:
-    if value is None:
-        return max(1, min(default, slices))
-    if int(value) != value or int(value) < 1:
-        raise ValueError(f"{name}={value!r}: expected a whole number of slices, at least 1")
-    return int(value)
+    """Slices along the slowest axis: ``value`` checked, or ``default`` (at most the volume's)."""
+    return max(1, min(default, slices)) if value is None else _whole(name, value)
 
 
 def _grid(geometry, settings: _Settings):
@@ -336,7 +350,7 @@ def _input_region(pipeline: _Pipeline, image, first: int, end: int):
 # -- On the client ---------------------------------------------------------------------------
 
 
-def _create_output(job: _Job, source: Source, slices: int, chunk: int) -> None:
+def _create_output(job: _Job, source: Source, chunk: int) -> None:
     import zarr
 
     channels = job.structure.channels[0]

@@ -154,6 +154,10 @@ def test_bad_arguments_name_the_parameter(client, volume, tmp_path):
     with pytest.raises(ValueError, match="slab_slices=5: expected a multiple of chunk_slices=2"):
         distributed_inference.sliding_window_inference(volume, factory, 8, output_path=tmp_path / "o.zarr",
                                                        chunk_slices=2, slab_slices=5, client=client)
+    for name, value in (("chunk_slices", 0), ("chunk_slices", 2.5), ("slab_slices", "thick"), ("num_threads", 0)):
+        with pytest.raises(ValueError, match=f"{name}={value!r}: expected a whole number, at least 1"):
+            distributed_inference.sliding_window_inference(volume, factory, 8, output_path=tmp_path / "o.zarr",
+                                                           client=client, **{name: value})
     with pytest.raises(FileNotFoundError, match="input_path"):
         distributed_inference.sliding_window_inference(tmp_path / "missing.mha", factory, 8,
                                                        output_path=tmp_path / "o.zarr", client=client)
