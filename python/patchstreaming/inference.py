@@ -425,7 +425,9 @@ class _Pipeline:
         output = self.batches.GetOutput()
         row = first - output.GetBufferedRegion().GetIndex()[output.GetImageDimension() - 1]
         target = torch.from_numpy(buffered_array(output)[row:row + count])
-        target.copy_(values.movedim(1, -1) if self.vector_out else values[:, 0])
+        values = values.movedim(1, -1) if self.vector_out else values[:, 0]
+        if values.data_ptr() != target.data_ptr() or values.stride() != target.stride():
+            target.copy_(values)  # else the predictor wrote its result over its input, the stack run in place
         self.computed += count
         if self.bar is not None:
             self.bar.update(count)

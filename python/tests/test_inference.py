@@ -270,3 +270,13 @@ def test_each_call_frees_its_pipeline(monkeypatch):
     gc.collect()
     assert len(pipelines) == 2
     assert [ref() for ref in pipelines] == [None, None]
+
+
+def test_a_predictor_that_writes_over_its_input_gives_its_result(oblique_array):
+    """The stack runs in place when the channels stay (1 -> 1): the predictor's batch is a view of
+    it, and a result written over the batch needs no copy; the blend of 2x + 1 is 2x + 1."""
+    image = oblique_array["array"]
+    for predictor in (lambda x: x.mul_(2.0).add_(1.0), lambda x: x * 2.0 + 1.0):
+        result = patchstreaming.sliding_window_inference(image, predictor, (5, 7, 6), overlap=0.4, batch_size=3,
+                                                         mode="constant", progress=False)
+        assert np.allclose(itk.array_from_image(result), 2.0 * image + 1.0, rtol=1e-6, atol=1e-4)
