@@ -26,7 +26,8 @@ def image_type(vector: bool, dimension: int):
 
 
 def to_itk_image(image: ImageLike, spacing=None, origin=None, direction=None):
-    """An ``itk.Image``/``itk.VectorImage`` of float from an ITK image, a file name or an array.
+    """An ``itk.Image``/``itk.VectorImage`` of float from an ITK image, a file name (every channel
+    kept) or Zarr array folder, or an array.
 
     Arrays (numpy, or a torch tensor, copied to the CPU): ``(D, H, W)`` (or ``(H, W)``) for one channel, ``(C, D, H, W)`` (or ``(C, H, W)``)
     for C channels, channels first as in PyTorch; a leading batch axis of 1 is dropped.
@@ -38,9 +39,9 @@ def to_itk_image(image: ImageLike, spacing=None, origin=None, direction=None):
     if type(image).__module__.startswith("torch") and hasattr(image, "detach"):  # a torch.Tensor, as MONAI takes
         image = image.detach().cpu().numpy()
     if isinstance(image, (str, os.PathLike)):
-        if not os.path.exists(image):
-            raise FileNotFoundError(f"image: no such file {os.fspath(image)!r}")
-        image = itk.imread(os.fspath(image), itk.F)
+        from ._sources import open_source
+
+        image = open_source(image, "image").read_whole()  # C channels kept; a Zarr array read whole
     elif isinstance(image, np.ndarray):
         image = _from_array(image, spacing, origin, direction)
     elif not hasattr(image, "GetImageDimension"):
@@ -77,7 +78,8 @@ def _from_array(array: np.ndarray, spacing, origin, direction):
 
 def buffered_array(image) -> np.ndarray:
     """A numpy view (no copy) of the image's buffered region: ``(…, P_1, P_0)`` plus a last
-    axis of components for a VectorImage; valid while the image keeps its buffer.
+    axis of components for a VectorImage; it keeps the image alive (not a pipeline's next
+    update from reallocating the buffer: copy what must outlive that).
 
     Made from the buffer's address, not with ITK 5.2's ``array_view_from_image``: that one
     assumes the largest region is buffered (a streamed stack's is not), and its
@@ -91,7 +93,8 @@ def buffered_array(image) -> np.ndarray:
     if count == 0:
         return np.empty(shape, dtype=component)
     buffer = (component * count).from_address(int(image.GetBufferPointer()))
-    return np.ctypeslib.as_array(buffer).reshape(shape)
+    buffer.image = image  # the view keeps the image (and so its buffer) alive
+    return np.frombuffer(buffer, dtype=component).reshape(shape)
 
 
 def size_xyz(value, dimension: int, name: str, image_shape: Tuple[int, ...]) -> list:

@@ -84,10 +84,28 @@ class Source:
 
         if self.kind != "stream":
             return self.geometry_image(), None
-        reader = itk.ImageFileReader[image_type(self.channels > 1, self.dimension)].New()
-        reader.SetFileName(self.path)
+        reader = self._reader()
         reader.UpdateOutputInformation()
         return reader.GetOutput(), reader
+
+    def read_whole(self):
+        """The whole volume as an ``itk.Image``/``itk.VectorImage`` of float, C channels kept."""
+        if self.kind in ("zarr", "raw"):
+            image = self.geometry_image()
+            self.fill(image, image.GetLargestPossibleRegion())
+            return image
+        reader = self._reader()
+        reader.Update()
+        image = reader.GetOutput()
+        image.DisconnectPipeline()
+        return image
+
+    def _reader(self):
+        import itk
+
+        reader = itk.ImageFileReader[image_type(self.channels > 1, self.dimension)].New()
+        reader.SetFileName(self.path)
+        return reader
 
     def fill(self, image, region) -> None:
         """Buffers ``region`` of ``image`` (an array source's) with the voxels read from the source.
@@ -113,10 +131,7 @@ class Source:
             values = np.memmap(self.raw.file, dtype=self.raw.dtype, mode="r", offset=self.raw.offset,
                                shape=self.raw.shape)[window]
         else:
-            import itk
-
-            whole = itk.imread(self.path, itk.F)
-            values = buffered_array(whole)[window]
+            values = buffered_array(self.read_whole())[window]
         return np.asarray(values, dtype=np.float32)
 
     def geometry_attributes(self, channels_first: bool) -> Dict:
@@ -138,7 +153,7 @@ class Source:
         }
 
 
-def open_source(path) -> Source:
+def open_source(path, parameter: str = "input_path") -> Source:
     """The ``Source`` of a file or Zarr array (reads headers only).
 
     Raises FileNotFoundError for a missing path and ValueError for a file no ITK format reads,
@@ -146,17 +161,17 @@ def open_source(path) -> Source:
     """
     path = os.path.abspath(os.fspath(path))
     if not os.path.exists(path):
-        raise FileNotFoundError(f"input_path: no such file or Zarr array {path!r}")
+        raise FileNotFoundError(f"{parameter}: no such file or Zarr array {path!r}")
     if os.path.isdir(path):
-        return _zarr_source(path)
-    return _itk_source(path)
+        return _zarr_source(path, parameter)
+    return _itk_source(path, parameter)
 
 
-def _zarr_source(path: str) -> Source:
+def _zarr_source(path: str, parameter: str) -> Source:
     import zarr
 
     if not os.path.exists(os.path.join(path, ".zarray")):
-        raise ValueError(f"input_path={path!r}: a folder that is not a Zarr array (no .zarray); give the array "
+        raise ValueError(f"{parameter}={path!r}: a folder that is not a Zarr array (no .zarray); give the array "
                          f"itself, (Z, Y, X) or (C, Z, Y, X)")
     array = zarr.open_array(path, mode="r")
     attributes = dict(array.attrs)
@@ -164,7 +179,7 @@ def _zarr_source(path: str) -> Source:
     channels_first = (axes[0].get("type") == "channel") if axes else array.ndim == 4
     spatial = tuple(int(s) for s in (array.shape[1:] if channels_first else array.shape))
     if len(spatial) not in (2, 3):
-        raise ValueError(f"input_path={path!r}: a Zarr array of shape {array.shape}; expected (Z, Y, X), "
+        raise ValueError(f"{parameter}={path!r}: a Zarr array of shape {array.shape}; expected (Z, Y, X), "
                          f"(C, Z, Y, X) or their 2-D forms")
     dimension = len(spatial)
     spacing, origin = (1.0,) * dimension, (0.0,) * dimension
@@ -183,18 +198,18 @@ def _zarr_source(path: str) -> Source:
     return Source(path, "zarr", spatial, int(array.shape[0]) if channels_first else 1, spacing, origin, direction)
 
 
-def _itk_source(path: str) -> Source:
+def _itk_source(path: str, parameter: str) -> Source:
     import itk
 
     io = itk.ImageIOFactory.CreateImageIO(path, itk.CommonEnums.IOFileMode_ReadMode)
     if io is None:
-        raise ValueError(f"input_path={path!r}: no image format of this ITK build reads it (use .mha, .nrrd, .nii "
+        raise ValueError(f"{parameter}={path!r}: no image format of this ITK build reads it (use .mha, .nrrd, .nii "
                          f"or a .zarr array)")
     io.SetFileName(path)
     io.ReadImageInformation()
     dimension, channels = io.GetNumberOfDimensions(), io.GetNumberOfComponents()
     if dimension not in (2, 3):
-        raise ValueError(f"input_path={path!r}: a {dimension}-D image; expected 2-D or 3-D")
+        raise ValueError(f"{parameter}={path!r}: a {dimension}-D image; expected 2-D or 3-D")
     reader = itk.ImageFileReader[image_type(channels > 1, dimension)].New()
     reader.SetFileName(path)
     reader.UpdateOutputInformation()

@@ -12,14 +12,15 @@ docs/distributed.md says how to run it on a cluster and what each worker reads a
 from __future__ import annotations
 
 import glob
-import hashlib
 import os
 import shutil
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
+import zarr
 
 from ._images import image_type, is_vector_image
 from ._sources import Source, open_source
@@ -61,7 +62,7 @@ class _Job:
 
     source: Source
     predictor_factory: Callable[[], Callable]
-    factory_key: str
+    call: str  # one per call: workers make the predictor once per call
     settings: _Settings
     structure: Optional[_Structure]
     sigma_scale: float
@@ -70,6 +71,9 @@ class _Job:
     store: str
     chunk_slices: int
     num_threads: int
+
+    def __repr__(self) -> str:  # what a worker logs with a failed task
+        return f"_Job({self.source.path!r} -> {self.store!r}, call {self.call})"
 
 
 def sliding_window_inference(
@@ -133,12 +137,10 @@ def sliding_window_inference(
     """
     import distributed
 
+    _check_factory(predictor_factory, overlap)
     plan = _Plan(input_path, patch_size, overlap, batch_size, mode, border_mode, padding_mode, chunk_slices,
                  slab_slices)
-    output_path = os.path.abspath(os.fspath(output_path))
-    if not os.path.isdir(os.path.dirname(output_path)):
-        raise FileNotFoundError(f"output_path={output_path!r}: the folder {os.path.dirname(output_path)!r} "
-                                f"does not exist")
+    output_path = _check_output(output_path, plan.source.path)
     num_threads = _whole("num_threads", num_threads)
     slabs = [(first, min(first + plan.slab, plan.slices)) for first in range(0, plan.slices, plan.slab)]
 
@@ -151,9 +153,10 @@ def sliding_window_inference(
                                                    threads_per_worker=1, processes=True, host="127.0.0.1",
                                                    dashboard_address=":0")
             client = distributed.Client(own_cluster)
-    partial = f"{output_path}.partial-{uuid.uuid4().hex[:12]}"
-    job = _Job(plan.source, predictor_factory, _factory_key(predictor_factory), plan.settings, None,
-               float(sigma_scale), float(cval), bool(argmax), partial, plan.chunk, num_threads)
+    call = uuid.uuid4().hex[:12]
+    partial = f"{output_path}.partial-{call}"
+    job = _Job(plan.source, predictor_factory, call, plan.settings, None, float(sigma_scale), float(cval),
+               bool(argmax), partial, plan.chunk, num_threads)
     try:
         structure = client.submit(_describe_outputs, job, pure=False).result()
         job = _replace(job, structure=structure)
@@ -161,14 +164,12 @@ def sliding_window_inference(
         results = _run_slabs(client, job, slabs, progress)
         _finish(partial, output_path)
     except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
+        _abandon(partial)
         raise
     finally:
         if own_cluster is not None:
             client.close()
             own_cluster.close()
-    import zarr
-
     return DistributedRun(zarr.open_array(output_path, mode="r"), slabs, plan.grid.GetNumberOfPatches(),
                           sum(r["patches"] for r in results), max(r["peak_rss_bytes"] for r in results))
 
@@ -194,6 +195,34 @@ class _Plan:
         self.grid = _grid(self.geometry, self.settings)
         self.chunk, self.slab = _chunk_and_slab(self.grid, self.geometry, self.settings, chunk_slices, slab_slices,
                                                 self.slices)
+
+
+def _check_factory(predictor_factory, overlap) -> None:
+    import torch
+
+    if isinstance(predictor_factory, torch.nn.Module):
+        raise TypeError(f"predictor_factory: a {type(predictor_factory).__name__} is a model; pass a callable with "
+                        f"no arguments that makes it in the worker, e.g. lambda: torch.jit.load(path)")
+    if not callable(predictor_factory):
+        monai = " (MONAI's order is (inputs, roi_size, sw_batch_size, predictor, ...); this call's is " \
+                "(input_path, predictor_factory, patch_size, overlap, ...))" if callable(overlap) else ""
+        raise TypeError(f"predictor_factory: a {type(predictor_factory).__name__} is not callable; expected a "
+                        f"callable with no arguments that returns the predictor{monai}")
+
+
+def _check_output(output_path, input_path: str) -> str:
+    """The output's absolute path: its folder exists; it is not the input, nor inside it or
+    around it; anything already there is a Zarr array (replaced at the end), else nothing."""
+    path = os.path.abspath(os.fspath(output_path))
+    folder = os.path.dirname(path)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"output_path={path!r}: the folder {folder!r} does not exist")
+    if os.path.commonpath([path, input_path]) in (path, input_path):
+        raise ValueError(f"output_path={path!r}: the input {input_path!r} is there; write elsewhere")
+    if os.path.lexists(path) and not os.path.isfile(os.path.join(path, ".zarray")):
+        raise FileExistsError(f"output_path={path!r} exists and is not a Zarr array; only a Zarr array there is "
+                              f"replaced (once the new one is complete); remove it or choose another path")
+    return path
 
 
 def _whole(name: str, value) -> int:
@@ -265,12 +294,6 @@ def _chunk_and_slab(grid, geometry, settings: _Settings, chunk_slices, slab_slic
     return chunk, slices
 
 
-def _factory_key(factory) -> str:
-    import cloudpickle
-
-    return hashlib.sha1(cloudpickle.dumps(factory)).hexdigest()
-
-
 def _replace(job: _Job, **changes) -> _Job:
     import dataclasses
 
@@ -279,19 +302,21 @@ def _replace(job: _Job, **changes) -> _Job:
 
 # -- In the worker ---------------------------------------------------------------------------
 
-_PREDICTORS = {}
+_PREDICTORS = {}  # call -> predictor, for the latest call this process ran a task of
 
 
 def _worker_predictor(job: _Job):
-    """The predictor of this process (made once per process by the factory), threads set."""
+    """This call's predictor in this process, made by the factory at the call's first task here
+    (a later call makes its own: a model file changed in between is read again), threads set."""
     import itk
     import torch
 
     torch.set_num_threads(job.num_threads)
     itk.MultiThreaderBase.SetGlobalDefaultNumberOfThreads(job.num_threads)
-    if job.factory_key not in _PREDICTORS:
-        _PREDICTORS[job.factory_key] = job.predictor_factory()
-    return _PREDICTORS[job.factory_key]
+    if job.call not in _PREDICTORS:
+        _PREDICTORS.clear()  # an earlier call's model goes
+        _PREDICTORS[job.call] = job.predictor_factory()
+    return _PREDICTORS[job.call]
 
 
 def _describe_outputs(job: _Job) -> _Structure:
@@ -310,8 +335,7 @@ def _run_slab(job: _Job, first: int, end: int) -> dict:
     writes each chunk to the Zarr array; returns the patches computed and the peak RSS."""
     import resource
 
-    import zarr
-
+    _ChunkStore.check(job.store)
     predictor = _worker_predictor(job)
     image, reader = job.source.pipeline_input()
     pipeline = _Pipeline(image, predictor, job.structure, job.settings, job.sigma_scale, job.cval, False)
@@ -320,9 +344,10 @@ def _run_slab(job: _Job, first: int, end: int) -> dict:
     if reader is None:  # an array source: the slab's input, read once
         needed = _input_region(pipeline, image, first, end)
         job.source.fill(image, needed)
-    target = zarr.open_array(job.store, mode="r+")
+    target = zarr.open_array(_ChunkStore(job.store), mode="r+")
     channels_first = target.ndim > image.GetImageDimension()
     for chunk in range(first, end, job.chunk_slices):
+        _ChunkStore.check(job.store)
         stop = min(chunk + job.chunk_slices, end)
         values = pipeline.compute(last, _slab_region(image, chunk, stop))
         if channels_first:
@@ -330,6 +355,28 @@ def _run_slab(job: _Job, first: int, end: int) -> dict:
         else:
             target[chunk:stop] = values
     return {"patches": pipeline.computed, "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+
+
+class _Abandoned(RuntimeError):
+    """Raised in a task whose call failed: the client abandoned the output array."""
+
+
+class _ChunkStore(zarr.DirectoryStore):
+    """zarr's DirectoryStore (each chunk written to a temporary file and renamed into place),
+    except that it never creates the array's folder: once the client has abandoned the array, a
+    task still running cannot bring it back."""
+
+    @staticmethod
+    def check(store: str) -> None:
+        if not os.path.isfile(os.path.join(store, ".zarray")):
+            raise _Abandoned(f"the output array {store!r} was abandoned (the call failed)")
+
+    def __setitem__(self, key, value):
+        self.check(self.path)
+        final = os.path.join(self.path, key)
+        temporary = f"{final}.{uuid.uuid4().hex}.partial"
+        self._tofile(value, temporary)  # fails when the folder is gone
+        os.replace(temporary, final)
 
 
 def _input_region(pipeline: _Pipeline, image, first: int, end: int):
@@ -351,8 +398,6 @@ def _input_region(pipeline: _Pipeline, image, first: int, end: int):
 
 
 def _create_output(job: _Job, source: Source, chunk: int) -> None:
-    import zarr
-
     channels = job.structure.channels[0]
     spatial = tuple(source.shape_dhw)
     if job.argmax:
@@ -391,11 +436,24 @@ def _run_slabs(client, job: _Job, slabs, progress: bool) -> List[dict]:
     return [future.result() for future in futures]
 
 
+def _abandon(partial: str) -> None:
+    """Removes a failed call's array: first its .zarray, so that tasks still running stop at
+    their next chunk and can write nothing (_ChunkStore), then the folder, again while a write
+    that had already started leaves a file in it."""
+    try:
+        os.remove(os.path.join(partial, ".zarray"))
+    except FileNotFoundError:
+        pass
+    for _ in range(50):
+        shutil.rmtree(partial, ignore_errors=True)
+        if not os.path.lexists(partial):
+            return
+        time.sleep(0.1)
+
+
 def _finish(partial: str, output_path: str) -> None:
     """Checks every chunk is there, removes the temporary files of writes a dead worker left,
     and puts the array in place of ``output_path`` (the old one removed only afterwards)."""
-    import zarr
-
     array = zarr.open_array(partial, mode="r")
     if array.nchunks_initialized != array.nchunks:
         raise RuntimeError(f"output_path: {array.nchunks - array.nchunks_initialized} of {array.nchunks} chunks "

@@ -149,6 +149,83 @@ def test_raw_nrrd_read_by_slab_equals_the_file_read_whole(client, tmp_path):
     assert np.array_equal(run.array[:], one_process(path, factory))
 
 
+@pytest.mark.parametrize("name", ["volume.nii.gz", "volume_gzip.nrrd"])
+def test_files_read_whole_equal_the_one_process_run(client, tmp_path, name):
+    """Formats a task cannot read by slab (gzip) are read whole in the task, then copied out."""
+    path = str(tmp_path / name)
+    writer = itk.ImageFileWriter[itk.Image[itk.F, 3]].New(Input=oblique_image(), FileName=path, UseCompression=True)
+    writer.Update()
+    assert distributed_inference.open_source(path).kind == "whole"
+    factory = functools.partial(make_network, classes=3)
+    for slab in (7, 21):
+        run = distributed_inference.sliding_window_inference(path, factory, 8, batch_size=3, slab_slices=slab,
+                                                             output_path=tmp_path / f"out{slab}.zarr", client=client,
+                                                             progress=False)
+        assert np.array_equal(run.array[:], one_process(path, factory))
+
+
+def test_a_multi_channel_file_keeps_its_channels_in_both_calls(client, tmp_path):
+    path = str(tmp_path / "two_channels.mha")
+    image = oblique_image(channels=2)
+    itk.imwrite(image, path)
+    factory = functools.partial(make_network, classes=3, in_channels=2)
+    run = distributed_inference.sliding_window_inference(path, factory, 8, batch_size=3, slab_slices=7,
+                                                         output_path=tmp_path / "out.zarr", client=client,
+                                                         progress=False)
+    reference = one_process(image, factory)
+    assert np.array_equal(one_process(path, factory), reference)
+    assert np.array_equal(run.array[:], reference)
+
+
+def read_model(path):
+    return torch.jit.load(path).eval()
+
+
+def test_each_call_makes_its_own_predictor(client, volume, tmp_path):
+    """A model file changed between two calls on the same cluster is read again."""
+    model_file = str(tmp_path / "model.pt")
+    outputs = []
+    for seed in (1, 2):
+        torch.jit.script(SmallNetwork(classes=2, seed=seed).eval()).save(model_file)
+        run = distributed_inference.sliding_window_inference(volume, functools.partial(read_model, model_file), 8,
+                                                             batch_size=3, output_path=tmp_path / f"out{seed}.zarr",
+                                                             client=client, progress=False)
+        assert np.array_equal(run.array[:], one_process(volume, functools.partial(read_model, model_file)))
+        outputs.append(run.array[:])
+    assert not np.array_equal(*outputs)
+
+
+class FailingNetwork(SlowNetwork):
+    """SlowNetwork that raises on the patches of a marked region (values above 500)."""
+
+    def forward(self, x):
+        if float(x.max()) > 500:
+            raise RuntimeError("the predictor failed on purpose")
+        return super().forward(x)
+
+
+def test_a_failed_call_leaves_no_output_even_while_other_tasks_still_run(volume, tmp_path):
+    """3 warm workers run the 3 slabs at once; the last fails at its first batch while the others
+    run on for seconds and write chunks (which recreated the removed array before)."""
+    marked = itk.array_from_image(oblique_image())
+    marked[14:] = 1000.0  # the last slab's slices: the other slabs reach them last or never
+    path = str(tmp_path / "marked.mha")
+    itk.imwrite(itk.image_from_array(marked), path)
+    output = tmp_path / "out.zarr"
+    with distributed.LocalCluster(n_workers=3, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
+        client.wait_for_workers(3)
+        distributed_inference.sliding_window_inference(volume, functools.partial(make_network, classes=2), 8,
+                                                       slab_slices=7, output_path=tmp_path / "warm.zarr",
+                                                       client=client, progress=False)
+        with pytest.raises(RuntimeError, match="the predictor failed on purpose"):
+            distributed_inference.sliding_window_inference(path, lambda: FailingNetwork(classes=2).eval(), 8,
+                                                           batch_size=1, slab_slices=7, chunk_slices=1,
+                                                           output_path=output, client=client, progress=False)
+        time.sleep(4)  # the tasks still running reach their next chunks
+        assert not os.path.exists(output) and glob.glob(str(output) + ".partial-*") == []
+
+
 def test_bad_arguments_name_the_parameter(client, volume, tmp_path):
     factory = functools.partial(make_network, classes=2)
     with pytest.raises(ValueError, match="slab_slices=5: expected a multiple of chunk_slices=2"):
@@ -165,8 +242,37 @@ def test_bad_arguments_name_the_parameter(client, volume, tmp_path):
         distributed_inference.sliding_window_inference(volume, functools.partial(make_network, classes=1), 8,
                                                        argmax=True, output_path=tmp_path / "o.zarr", client=client,
                                                        progress=False)
+    with pytest.raises(TypeError, match="predictor_factory: a SmallNetwork is a model; pass a callable"):
+        distributed_inference.sliding_window_inference(volume, make_network(), 8, output_path=tmp_path / "o.zarr",
+                                                       client=client)
+    with pytest.raises(TypeError, match=r"predictor_factory: a tuple is not callable.*MONAI's order"):
+        distributed_inference.sliding_window_inference(volume, (8, 8, 8), 4, factory, output_path=tmp_path / "o.zarr",
+                                                       client=client)
     assert not os.path.exists(tmp_path / "o.zarr")
     assert glob.glob(str(tmp_path / "o.zarr.partial-*")) == []
+
+
+def test_only_a_zarr_array_at_the_output_path_is_replaced(client, volume, tmp_path):
+    factory = functools.partial(make_network, classes=2)
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("x")
+    with pytest.raises(FileExistsError, match="exists and is not a Zarr array"):
+        distributed_inference.sliding_window_inference(volume, factory, 8, output_path=precious, client=client)
+    assert (precious / "thesis.tex").read_text() == "x"
+    source = zarr.open_array(str(tmp_path / "in.zarr"), mode="w", shape=SHAPE, dtype=np.float32)
+    source[:] = 1.0
+    with pytest.raises(ValueError, match="the input .* is there; write elsewhere"):
+        distributed_inference.sliding_window_inference(tmp_path / "in.zarr", factory, 8,
+                                                       output_path=tmp_path / "in.zarr", client=client)
+    assert np.all(source[:] == 1.0)
+    first = distributed_inference.sliding_window_inference(volume, factory, 8, output_path=tmp_path / "o.zarr",
+                                                           client=client, progress=False)
+    again = distributed_inference.sliding_window_inference(volume, factory, 8, argmax=True,
+                                                           output_path=tmp_path / "o.zarr", client=client,
+                                                           progress=False)
+    assert first.array.dtype == np.float32 and again.array.dtype == np.uint8
+    assert zarr.open_array(str(tmp_path / "o.zarr"), mode="r").dtype == np.uint8
 
 
 def test_a_worker_killed_in_the_middle_is_replaced_and_the_output_is_identical(volume, tmp_path):

@@ -280,3 +280,15 @@ def test_a_predictor_that_writes_over_its_input_gives_its_result(oblique_array):
         result = patchstreaming.sliding_window_inference(image, predictor, (5, 7, 6), overlap=0.4, batch_size=3,
                                                          mode="constant", progress=False)
         assert np.allclose(itk.array_from_image(result), 2.0 * image + 1.0, rtol=1e-6, atol=1e-4)
+
+
+def test_a_buffer_view_keeps_its_image_alive():
+    """buffered_array's view outlives every other reference to its image (it read freed memory)."""
+    import gc
+
+    from patchstreaming._images import buffered_array
+
+    view = buffered_array(itk.image_from_array(np.full((30, 40, 50), 7.0, np.float32)))
+    gc.collect()
+    reused = [np.ones(60000, np.float32) for _ in range(100)]
+    assert len(reused) == 100 and view.shape == (30, 40, 50) and np.all(view == 7.0)
