@@ -292,3 +292,8 @@ def test_a_buffer_view_keeps_its_image_alive():
     gc.collect()
     reused = [np.ones(60000, np.float32) for _ in range(100)]
     assert len(reused) == 100 and view.shape == (30, 40, 50) and np.all(view == 7.0)
+
+
+def test_a_folder_that_is_not_a_zarr_array_is_refused_by_name(tmp_path):
+    with pytest.raises(ValueError, match="image=.*a folder that is not a Zarr array"):
+        patchstreaming.sliding_window_inference(str(tmp_path), lambda x: x, 4, progress=False)
