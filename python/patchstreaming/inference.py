@@ -294,6 +294,13 @@ class _Pipeline:
         self.batches.SetInput(self.extractor.GetOutput())
         self.batches.SetBatchSize(settings.batch_size)
         self.batches.SetNumberOfOutputChannels(structure.total)
+        self.extractor.UpdateOutputInformation()
+        in_place = structure.total == image.GetNumberOfComponentsPerPixel()
+        if in_place and self.extractor.GetPatchGrid().GetGridSize()[0] >= settings.batch_size:
+            # The stack runs in place and batches fit in a patch line: the merger releases each
+            # line once scattered, so the next one is not extracted while it is held (batches
+            # across lines need it kept; a separate output line is better kept for reuse).
+            self.batches.ReleaseDataFlagOn()
         self.error = None
         self.command = itk.PyCommand.New()
         # Through a weak reference: the filter holds the command, so a bound method would make a
