@@ -12,6 +12,7 @@ docs/distributed.md says how to run it on a cluster and what each worker reads a
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 import shutil
 import time
@@ -98,9 +99,10 @@ def sliding_window_inference(
 ) -> DistributedRun:
     """Runs a predictor over a volume on a Dask cluster and writes the blended result to Zarr.
 
-    The arguments from ``patch_size`` to ``argmax`` mean what they mean in
+    ``patch_size``, ``overlap``, ``batch_size``, ``mode``, ``sigma_scale``, ``border_mode``,
+    ``padding_mode``, ``cval`` and ``argmax`` mean what they mean in
     ``patchstreaming.sliding_window_inference`` (patch and overlap in (D, H, W) order, MONAI's
-    ``mode`` names, border and padding modes); the result is bit-identical to that call on the
+    ``mode`` names, border and padding modes); pass them by keyword. The result is bit-identical to that call on the
     same file with the same predictor, batch size and torch thread count
     (``torch.set_num_threads``), for any number of workers and any slab thickness.
 
@@ -109,20 +111,25 @@ def sliding_window_inference(
             streaming reader), a raw NRRD (``.nrrd``/``.nhdr`` with ``encoding: raw``, read slab by
             slab from a memory map; other NRRD encodings are read whole in each task), a Zarr
             array (``.zarr`` directory: ``(Z, Y, X)`` or ``(C, Z, Y, X)``, channels first, read by
-            slab; geometry from the attributes this function writes, or unit spacing), or any
-            other file ITK reads (read whole in each task). Every worker must see the path.
+            slab; in 2-D ``(Y, X)``, and ``(C, Y, X)`` only with an ``axes`` attribute whose first
+            axis has type ``channel``; geometry from the attributes this function writes, or
+            unit spacing), or any other file ITK reads (read whole in each task). Every worker
+            must see the path, at the same absolute path.
         predictor_factory: a picklable callable with no arguments that returns the predictor
             (as for the one-machine call: ``(B, C_in, D, H, W)`` tensor in, ``(B, C_out, D, H,
             W)`` out; tuple and dict outputs are not supported here). It is called once per
-            worker process, in the worker: models are built there, never shipped.
+            worker process and call, in the worker: models are built there, never shipped.
         output_path: the Zarr array to write (a directory); written beside it under a temporary
             name and renamed when every chunk is written: the output is complete or untouched.
+            A Zarr array already there is replaced then; anything else there is refused.
         chunk_slices: the Zarr chunk's thickness along the slowest axis (slices), the unit
-            written at once; default: the patch stride along that axis.
+            written at once; default: the patch stride along that axis (at most the volume's
+            slices), or with ``slab_slices`` given its largest divisor up to the stride.
         slab_slices: one task's thickness, a multiple of ``chunk_slices``; default: the thinnest
             multiple whose recomputation factor is at most 1.25 (the whole volume if none is).
         client: a ``distributed.Client``; default: the current client, else a ``LocalCluster``
-            of one single-threaded worker process per core, started and closed by the call.
+            of cores // num_threads single-threaded worker processes (at least 1), started and
+            closed by the call.
         num_threads: ITK and torch threads in each task (``torch.set_num_threads`` and ITK's
             global default, set in the worker process); default 1, for one worker thread each.
         progress: a tqdm bar over the slabs; default True.
@@ -131,9 +138,15 @@ def sliding_window_inference(
         A ``DistributedRun``: the output array, the slabs, and the recomputation factor.
 
     Raises:
-        ValueError: a bad patch size, overlap, mode, slab or chunk thickness, or a predictor
-            with several outputs (named); FileNotFoundError: a missing input or output folder;
-            whatever a task raised (Dask re-raises it here), after the partial output is removed.
+        TypeError: ``predictor_factory`` is a model, or not callable (MONAI's argument order).
+        ValueError: a bad patch size, overlap, batch size, mode, border or padding mode, slab or
+            chunk thickness, ``num_threads``; ``output_path`` is the input, inside it or around
+            it; a predictor with several outputs, or ``argmax=True`` with fewer than 2 channels;
+            a non-zero ``cval`` with a multi-channel input.
+        FileNotFoundError: a missing input or output folder.
+        FileExistsError: something other than a Zarr array at ``output_path``.
+        RuntimeError: a chunk missing at the end (named).
+        Whatever a task raised (Dask re-raises it here), after the partial output is removed.
     """
     import distributed
 
@@ -174,12 +187,13 @@ def sliding_window_inference(
                           sum(r["patches"] for r in results), max(r["peak_rss_bytes"] for r in results))
 
 
-def recomputation_factor(input_path, patch_size, overlap=0.5, border_mode: str = "squeeze",
+def recomputation_factor(input_path, patch_size, overlap=0.5, border_mode: str = "squeeze", batch_size: int = 4,
                          slab_slices: Optional[int] = None, chunk_slices: Optional[int] = None) -> float:
     """The patches the slab tasks compute over the patches of the grid (1 when a slab is the whole
     volume), for the slab thickness given or the default one; reads the input's header only."""
-    plan = _Plan(input_path, patch_size, overlap, 1, "gaussian", border_mode, "constant", chunk_slices, slab_slices)
-    return _factor(plan.grid, plan.geometry, plan.slab, plan.slices)
+    plan = _Plan(input_path, patch_size, overlap, batch_size, "gaussian", border_mode, "constant", chunk_slices,
+                 slab_slices)
+    return _factor(plan.grid, plan.geometry, plan.slab, plan.slices, plan.settings.batch_size)
 
 
 class _Plan:
@@ -264,13 +278,28 @@ def _slab_region(geometry, first: int, end: int):
     return region
 
 
-def _patches_over(grid, geometry, first: int, end: int) -> int:
-    """The patches over output slices [first, end): a box of grid indices, whole along the other axes."""
-    return int(grid.GetOverlappingGridRegion(_slab_region(geometry, first, end)).GetNumberOfPixels())
+def _computed_patches(grid, geometry, first: int, end: int, batch_size: int) -> Tuple[int, int]:
+    """``(first patch, count)``: the contiguous patches a task computes for output slices
+    [first, end): the lines over them (a box of grid indices, whole along the other axes),
+    grown, when a batch is longer than a line, to PatchBatchImageFilter's groups of
+    ceil(batch / line) lines counted from the grid's first line."""
+    lines = grid.GetOverlappingGridRegion(_slab_region(geometry, first, end))
+    count = int(lines.GetNumberOfPixels())
+    if count == 0:
+        return 0, 0
+    low = int(grid.GetLinearIndex(lines.GetIndex()))
+    line = int(grid.GetGridSize()[0])
+    if line < batch_size:
+        group = line * -(-batch_size // line)
+        high = min(-(-(low + count) // group) * group, int(grid.GetNumberOfPatches()))
+        low = low // group * group
+        count = high - low
+    return low, count
 
 
-def _factor(grid, geometry, slab: int, slices: int) -> float:
-    computed = sum(_patches_over(grid, geometry, first, min(first + slab, slices)) for first in range(0, slices, slab))
+def _factor(grid, geometry, slab: int, slices: int, batch_size: int) -> float:
+    computed = sum(_computed_patches(grid, geometry, first, min(first + slab, slices), batch_size)[1]
+                   for first in range(0, slices, slab))
     return computed / grid.GetNumberOfPatches()
 
 
@@ -289,7 +318,7 @@ def _chunk_and_slab(grid, geometry, settings: _Settings, chunk_slices, slab_slic
         return chunk, slab
     chunk = _thickness("chunk_slices", chunk_slices, slices, stride)
     for slab in range(chunk, slices + chunk, chunk):
-        if slab >= slices or _factor(grid, geometry, slab, slices) <= MAX_RECOMPUTATION:
+        if slab >= slices or _factor(grid, geometry, slab, slices, settings.batch_size) <= MAX_RECOMPUTATION:
             return chunk, slab
     return chunk, slices
 
@@ -380,15 +409,15 @@ class _ChunkStore(zarr.DirectoryStore):
 
 
 def _input_region(pipeline: _Pipeline, image, first: int, end: int):
-    """The input region the extractor reads for every patch over output slices [first, end),
-    padding sources included (its GenerateInputRequestedRegion, propagated without updating)."""
-    grid = pipeline.extractor.GetPatchGrid()
-    lines = grid.GetOverlappingGridRegion(_slab_region(image, first, end))  # whole along the other axes
-    low = grid.GetLinearIndex(lines.GetIndex())
+    """The input region the extractor reads for every patch the task computes for output slices
+    [first, end) (_computed_patches), padding sources included (the extractor's
+    GenerateInputRequestedRegion, propagated without updating)."""
+    low, count = _computed_patches(pipeline.extractor.GetPatchGrid(), image, first, end,
+                                   pipeline.settings.batch_size)
     stack = pipeline.extractor.GetOutput()
     region = type(stack.GetLargestPossibleRegion())(stack.GetLargestPossibleRegion())
-    region.SetIndex(region.GetImageDimension() - 1, int(low))
-    region.SetSize(region.GetImageDimension() - 1, int(lines.GetNumberOfPixels()))
+    region.SetIndex(region.GetImageDimension() - 1, low)
+    region.SetSize(region.GetImageDimension() - 1, count)
     stack.SetRequestedRegion(region)
     stack.PropagateRequestedRegion()
     return image.GetRequestedRegion()
@@ -452,14 +481,17 @@ def _abandon(partial: str) -> None:
 
 
 def _finish(partial: str, output_path: str) -> None:
-    """Checks every chunk is there, removes the temporary files of writes a dead worker left,
-    and puts the array in place of ``output_path`` (the old one removed only afterwards)."""
-    array = zarr.open_array(partial, mode="r")
-    if array.nchunks_initialized != array.nchunks:
-        raise RuntimeError(f"output_path: {array.nchunks - array.nchunks_initialized} of {array.nchunks} chunks "
-                           f"were not written")
+    """Removes the temporary files of writes a dead worker left, checks every chunk file is
+    there, and puts the array in place of ``output_path`` (the old one removed only afterwards)."""
     for leftover in glob.glob(os.path.join(partial, "*.partial")):
         os.remove(leftover)
+    array = zarr.open_array(partial, mode="r")
+    counts = [-(-size // chunk) for size, chunk in zip(array.shape, array.chunks)]
+    missing = [key for key in itertools.product(*map(range, counts))
+               if not os.path.isfile(os.path.join(partial, ".".join(map(str, key))))]
+    if missing:
+        raise RuntimeError(f"output_path: {len(missing)} of {array.nchunks} chunks were not written (the first: "
+                           f"{'.'.join(map(str, missing[0]))})")
     previous = None
     if os.path.lexists(output_path):
         previous = f"{partial}.previous"

@@ -102,6 +102,54 @@ def test_equals_the_one_process_run_bit_for_bit(client, volume, tmp_path, mode, 
     assert (run.recomputation_factor == 1.0) == (slab_slices == 21)
 
 
+@pytest.mark.parametrize("kind", ["zarr", "mha"])
+def test_batches_longer_than_a_patch_line_equal_the_one_process_run(client, tmp_path, kind):
+    """Lines of 4 patches (4 lines a plane), batches of 9: a task computes whole groups of 3 lines
+    from the grid's first line, also lines of planes outside its slab, and an array source
+    buffers their input too."""
+    image = oblique_image()
+    if kind == "zarr":
+        path = str(tmp_path / "in.zarr")
+        zarr.open_array(path, mode="w", shape=SHAPE, chunks=(5,) + SHAPE[1:], dtype=np.float32)[:] = \
+            itk.array_from_image(image)
+    else:
+        path = str(tmp_path / "in.mha")
+        itk.imwrite(image, path)
+    factory = functools.partial(make_network, classes=3)
+    for slab_slices in (3, 7):
+        run = distributed_inference.sliding_window_inference(path, factory, 8, batch_size=9, slab_slices=slab_slices,
+                                                             output_path=tmp_path / f"out{slab_slices}.zarr",
+                                                             client=client, progress=False)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            reference = patchstreaming.sliding_window_inference(path, factory(), 8, batch_size=9, progress=False)
+        finally:
+            torch.set_num_threads(threads)
+        assert np.array_equal(run.array[:], np.moveaxis(itk.array_from_image(reference), -1, 0))
+        assert run.recomputation_factor == pytest.approx(distributed_inference.recomputation_factor(
+            path, 8, batch_size=9, slab_slices=slab_slices))
+        assert run.recomputation_factor > distributed_inference.recomputation_factor(
+            path, 8, batch_size=1, slab_slices=slab_slices)
+
+
+def test_the_check_of_the_chunks_ignores_a_dead_write_and_names_a_missing_chunk(tmp_path):
+    """A worker killed inside a chunk write leaves <chunk>.<uuid>.partial (zarr counted it as a chunk)."""
+    partial = str(tmp_path / "out.zarr.partial-x")
+    array = zarr.open_array(partial, mode="w", shape=(6, 4), chunks=(2, 4), dtype=np.uint8, write_empty_chunks=True)
+    array[:] = 1
+    with open(os.path.join(partial, "1.0.0123abcd.partial"), "wb") as dead:
+        dead.write(b"half")
+    distributed_inference._finish(partial, str(tmp_path / "out.zarr"))
+    assert sorted(os.listdir(tmp_path / "out.zarr")) == [".zarray", "0.0", "1.0", "2.0"]
+    array = zarr.open_array(partial, mode="w", shape=(6, 4), chunks=(2, 4), dtype=np.uint8, write_empty_chunks=True)
+    array[:4] = 1
+    with open(os.path.join(partial, "2.0.0123abcd.partial"), "wb") as dead:
+        dead.write(b"half")
+    with pytest.raises(RuntimeError, match=r"1 of 3 chunks were not written \(the first: 2.0\)"):
+        distributed_inference._finish(partial, str(tmp_path / "other.zarr"))
+
+
 def test_output_carries_the_geometry_as_ome_ngff_transforms_and_itk_direction(client, volume, tmp_path):
     run = distributed_inference.sliding_window_inference(volume, functools.partial(make_network, classes=2), 8,
                                                          output_path=tmp_path / "out.zarr", client=client,
