@@ -1,17 +1,21 @@
 #!/usr/bin/python3
 """The distributed benchmark of docs/distributed.md (not a test): patchstreaming.dask's
 sliding_window_inference of a CPU-bound segmentation network over a SIZE^3 float volume
-(a MetaImage read by slab), labels written to Zarr, on a LocalCluster of 1 and then 2
+(a MetaImage read by slab), written to Zarr, on a LocalCluster of 1 and then 2
 single-threaded worker processes, timed in the same run.
 
 Usage (PYTHONPATH as for the wrapping):
-  dask_benchmark.py [SIZE [PATCH [DIRECTORY]]]      defaults 384, 32, a temporary folder
+  dask_benchmark.py [SIZE [PATCH [CLASSES [DIRECTORY]]]]   defaults 384, 32, 2, a temporary folder
+
+CLASSES 2 or more: softmax over the classes, labels written (argmax=True); 1: one sigmoid
+probability channel written as float.
 
 Prints, per cluster: seconds, the slabs, the recomputation factor, and each worker's peak
 RSS during the run above its resident set after a warm-up run (libraries and model loaded;
 the peak is reset with Linux's /proc/self/clear_refs), against the input volume's size;
 then the speed-up of 2 workers over 1.
 """
+import functools
 import os
 import sys
 import tempfile
@@ -21,14 +25,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sliding_window_benchmark import smooth_volume  # noqa: E402
 
 
-def make_network():
-    """A seeded 3-layer 3-D convolutional network, 1 channel in, 2 classes out (softmax)."""
+def make_network(classes: int = 2):
+    """A seeded 3-layer 3-D convolutional network, 1 channel in, ``classes`` out (softmax; a
+    sigmoid for one)."""
     import torch
 
     torch.manual_seed(3)
+    last = torch.nn.Softmax(dim=1) if classes > 1 else torch.nn.Sigmoid()
     return torch.nn.Sequential(torch.nn.Conv3d(1, 4, 3, padding=1), torch.nn.ReLU(),
                                torch.nn.Conv3d(4, 4, 3, padding=1), torch.nn.ReLU(),
-                               torch.nn.Conv3d(4, 2, 1), torch.nn.Softmax(dim=1)).eval()
+                               torch.nn.Conv3d(4, classes, 1), last).eval()
 
 
 def status_bytes(field: str) -> int:
@@ -50,20 +56,21 @@ def peak_rss_bytes() -> int:
     return status_bytes("VmHWM")
 
 
-def run(workers: int, volume: str, warmup: str, patch: int, directory: str, size: int) -> float:
+def run(workers: int, volume: str, warmup: str, patch: int, classes: int, directory: str, size: int) -> float:
     import distributed
 
     from patchstreaming import dask as distributed_inference
 
-    options = dict(patch_size=patch, overlap=0.5, batch_size=4, mode="gaussian", argmax=True, progress=False)
+    factory = functools.partial(make_network, classes)
+    options = dict(patch_size=patch, overlap=0.5, batch_size=4, mode="gaussian", argmax=classes > 1, progress=False)
     with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
-        distributed_inference.sliding_window_inference(warmup, make_network, output_path=os.path.join(
+        distributed_inference.sliding_window_inference(warmup, factory, output_path=os.path.join(
             directory, "warmup.zarr"), client=client, **options)
         baseline = client.run(reset_peak_rss)
         start = time.perf_counter()
-        result = distributed_inference.sliding_window_inference(volume, make_network, output_path=os.path.join(
-            directory, f"labels-{workers}.zarr"), client=client, **options)
+        result = distributed_inference.sliding_window_inference(volume, factory, output_path=os.path.join(
+            directory, f"output-{workers}.zarr"), client=client, **options)
         seconds = time.perf_counter() - start
         peaks = client.run(peak_rss_bytes)
     volume_bytes = size ** 3 * 4
@@ -81,14 +88,16 @@ def main() -> None:
 
     size = int(sys.argv[1]) if len(sys.argv) > 1 else 384
     patch = int(sys.argv[2]) if len(sys.argv) > 2 else 32
-    directory = sys.argv[3] if len(sys.argv) > 3 else tempfile.mkdtemp(prefix="patchstreaming-dask-")
+    classes = int(sys.argv[3]) if len(sys.argv) > 3 else 2
+    directory = sys.argv[4] if len(sys.argv) > 4 else tempfile.mkdtemp(prefix="patchstreaming-dask-")
     volume, warmup = os.path.join(directory, "volume.mha"), os.path.join(directory, "warmup.mha")
     itk.imwrite(itk.image_from_array(smooth_volume(size)), volume)
     itk.imwrite(itk.image_from_array(smooth_volume(2 * patch)), warmup)
-    print(f"{size}^3 float volume, patch {patch}, overlap {patch // 2}, batch 4, Gaussian, 2 classes -> labels; "
+    written = f"{classes} classes -> labels" if classes > 1 else "1 probability channel"
+    print(f"{size}^3 float volume, patch {patch}, overlap {patch // 2}, batch 4, Gaussian, {written}; "
           f"{os.cpu_count()} cores", flush=True)
-    one = run(1, volume, warmup, patch, directory, size)
-    two = run(2, volume, warmup, patch, directory, size)
+    one = run(1, volume, warmup, patch, classes, directory, size)
+    two = run(2, volume, warmup, patch, classes, directory, size)
     print(f"speed-up of 2 workers over 1: {one / two:.2f}x")
 
 
