@@ -108,31 +108,46 @@ TEST(PatchBatchImageFilter, ObserverFillsEveryBatchAsANestedLoopWouldAndGeometry
   EXPECT_EQ(recorder.batches.back().second, patches - 3 * (recorder.batches.size() - 1));
 }
 
-/** Extract -> batch filter (2 channels) -> merger, streamed in 3 divisions; returns the batches. */
+/** Extract (a 29 x 13 x 17 image, patch 8 x 6 x 5, overlap 4 x 3 x 2) -> batch filter (2
+ * channels, an observer recording every batch) -> merger. */
+struct RecordedMerge
+{
+  RecordedMerge(itk::SizeValueType batchSize, bool releaseData)
+    : extractor(MakeExtractor<ImageType>(image, { { 8, 6, 5 } }, { { 4, 3, 2 } }, BorderMode::Squeeze))
+  {
+    filter->SetInput(extractor->GetOutput());
+    filter->SetNumberOfOutputChannels(2);
+    filter->SetBatchSize(batchSize);
+    filter->SetReleaseDataFlag(releaseData);
+    filter->AddObserver(itk::IterationEvent(), [this](const itk::EventObject & event) { recorder(event); });
+    merger->SetInput(filter->GetOutput());
+  }
+  ITK_DISALLOW_COPY_AND_MOVE(RecordedMerge);
+
+  ImageType::Pointer                      image{ MakeRandomImage<ImageType>({ { 29, 13, 17 } }, 4) };
+  itk::PatchExtractor<ImageType>::Pointer extractor;
+  BatchFilterType::Pointer                filter{ BatchFilterType::New() };
+  BatchRecorder                           recorder{ filter.GetPointer() };
+  itk::PatchMerger<VectorStackType, itk::VectorImage<float, 3>>::Pointer merger{
+    itk::PatchMerger<VectorStackType, itk::VectorImage<float, 3>>::New()
+  };
+};
+
+/** RecordedMerge streamed in 3 divisions; returns the batches. */
 std::vector<std::pair<itk::SizeValueType, itk::SizeValueType>>
 StreamedBatches(itk::SizeValueType                    batchSize,
                 bool                                  releaseData,
                 itk::PatchGrid<3> &                   grid,
                 itk::VectorImage<float, 3>::Pointer & merged)
 {
-  auto image = MakeRandomImage<ImageType>({ { 29, 13, 17 } }, 4);
-  auto extractor = MakeExtractor<ImageType>(image, { { 8, 6, 5 } }, { { 4, 3, 2 } }, BorderMode::Squeeze);
-  auto filter = BatchFilterType::New();
-  filter->SetInput(extractor->GetOutput());
-  filter->SetNumberOfOutputChannels(2);
-  filter->SetBatchSize(batchSize);
-  filter->SetReleaseDataFlag(releaseData);
-  BatchRecorder recorder{ filter.GetPointer() };
-  filter->AddObserver(itk::IterationEvent(), [&](const itk::EventObject & event) { recorder(event); });
-  auto merger = itk::PatchMerger<VectorStackType, itk::VectorImage<float, 3>>::New();
-  merger->SetInput(filter->GetOutput());
-  auto streamer = itk::StreamingImageFilter<itk::VectorImage<float, 3>, itk::VectorImage<float, 3>>::New();
-  streamer->SetInput(merger->GetOutput());
+  RecordedMerge pipeline(batchSize, releaseData);
+  auto          streamer = itk::StreamingImageFilter<itk::VectorImage<float, 3>, itk::VectorImage<float, 3>>::New();
+  streamer->SetInput(pipeline.merger->GetOutput());
   streamer->SetNumberOfStreamDivisions(3);
   streamer->Update();
-  grid = extractor->GetPatchGrid();
+  grid = pipeline.extractor->GetPatchGrid();
   merged = streamer->GetOutput();
-  return recorder.batches;
+  return pipeline.recorder.batches;
 }
 
 /** patch -> times computed, over the batches. */
@@ -177,28 +192,21 @@ TEST(PatchBatchImageFilter, BatchesLargerThanALineSpanLinesAndGiveTheSameMerge)
   }
 }
 
-/** The batches that compute output slices [firstSlice, firstSlice + slices) of StreamedBatches' merge, asked for alone. */
+/** The batches that compute output slices [firstSlice, firstSlice + slices) of StreamedBatches' merge, asked for alone.
+ */
 std::vector<std::pair<itk::SizeValueType, itk::SizeValueType>>
 SlabBatches(itk::SizeValueType batchSize, itk::IndexValueType firstSlice, itk::SizeValueType slices)
 {
-  auto image = MakeRandomImage<ImageType>({ { 29, 13, 17 } }, 4);
-  auto extractor = MakeExtractor<ImageType>(image, { { 8, 6, 5 } }, { { 4, 3, 2 } }, BorderMode::Squeeze);
-  auto filter = BatchFilterType::New();
-  filter->SetInput(extractor->GetOutput());
-  filter->SetNumberOfOutputChannels(2);
-  filter->SetBatchSize(batchSize);
-  BatchRecorder recorder{ filter.GetPointer() };
-  filter->AddObserver(itk::IterationEvent(), [&](const itk::EventObject & event) { recorder(event); });
-  auto merger = itk::PatchMerger<VectorStackType, itk::VectorImage<float, 3>>::New();
-  merger->SetInput(filter->GetOutput());
-  merger->UpdateOutputInformation();
-  auto slab = merger->GetOutput()->GetLargestPossibleRegion();
+  RecordedMerge pipeline(batchSize, false);
+  auto *        output = pipeline.merger->GetOutput();
+  pipeline.merger->UpdateOutputInformation();
+  auto slab = output->GetLargestPossibleRegion();
   slab.SetIndex(2, firstSlice);
   slab.SetSize(2, slices);
-  merger->GetOutput()->SetRequestedRegion(slab);
-  merger->GetOutput()->PropagateRequestedRegion();
-  merger->GetOutput()->UpdateOutputData();
-  return recorder.batches;
+  output->SetRequestedRegion(slab);
+  output->PropagateRequestedRegion();
+  output->UpdateOutputData();
+  return pipeline.recorder.batches;
 }
 
 TEST(PatchBatchImageFilter, APatchIsComputedInTheSameBatchWhicheverSlabIsRequested)
