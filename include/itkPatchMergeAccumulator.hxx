@@ -107,7 +107,10 @@ PatchMergeAccumulator<TStack, TOutputImage>::PrepareCarry(CarrySlots &       car
   }
   carriedSums.resize(static_cast<SizeValueType>(m_CarryRingSlices));
   m_Carry = carriedSums.data();
-  // Carried slices inside this region move to the sums; their slots are freed.
+  // Carried slices inside this region move to the sums; their slots are emptied,
+  // their buffers kept for the slices newly carried (no fresh pages to fault in),
+  // and those left over are freed on return.
+  CarrySlots emptied;
   RegionType arriving = arrived;
   if (arriving.Crop(m_Region))
   {
@@ -116,7 +119,8 @@ PatchMergeAccumulator<TStack, TOutputImage>::PrepareCarry(CarrySlots &       car
     });
     for (IndexValueType slice = arriving.GetIndex(SliceAxis); slice <= arriving.GetUpperIndex()[SliceAxis]; ++slice)
     {
-      std::vector<AccumulatorType>().swap(m_Carry[this->CarrySlot(slice)]);
+      emptied.emplace_back(std::move(m_Carry[this->CarrySlot(slice)]));
+      m_Carry[this->CarrySlot(slice)].clear();
     }
   }
   for (IndexValueType slice = regionEnd; slice < m_CarryEnd; ++slice)
@@ -124,6 +128,11 @@ PatchMergeAccumulator<TStack, TOutputImage>::PrepareCarry(CarrySlots &       car
     std::vector<AccumulatorType> & slot = m_Carry[this->CarrySlot(slice)];
     if (slot.empty())
     {
+      if (!emptied.empty())
+      {
+        slot.swap(emptied.back());
+        emptied.pop_back();
+      }
       slot.assign(this->GetSliceValues(), AccumulatorType{ 0 });
     }
   }

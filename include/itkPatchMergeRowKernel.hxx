@@ -185,26 +185,39 @@ PatchMergeRowKernel<TStack, TOutputImage>::AddComponents(const PatchRowPart & pa
 {
   const double * profile = m_Windows.GetRowProfile(gridIndex, part.offset[0]);
   const bool     sumWeights = this->SumsWeights();
-  for (SizeValueType j = 0; j < part.length; ++j)
+  // Members read once, so that the per-voxel loop over the components vectorises.
+  const OffsetValueType components = m_Components;
+  const OffsetValueType valuesPerVoxel = m_ValuesPerVoxel;
+  const auto            addVoxels = [&](auto inputIsWeighted) {
+    for (SizeValueType j = 0; j < part.length; ++j)
+    {
+      const double weight = rowWeight * profile[j];
+      // Voxels outside a patch's window (Crop, Adaptive's padding) never touch the sums.
+      if (weight == 0.0)
+      {
+        continue;
+      }
+      const InputComponentType * sourceVoxel = part.source + j * components;
+      AccumulatorType *          sumsVoxel = part.sums + j * valuesPerVoxel;
+      const auto                 voxelWeight = static_cast<WeightedValueType>(weight);
+      for (OffsetValueType c = 0; c < components; ++c)
+      {
+        const auto value = static_cast<WeightedValueType>(sourceVoxel[c]);
+        sumsVoxel[c] += static_cast<AccumulatorType>(decltype(inputIsWeighted)::value ? value : voxelWeight * value);
+      }
+      if (sumWeights)
+      {
+        sumsVoxel[components] += static_cast<AccumulatorType>(weight);
+      }
+    }
+  };
+  if (m_InputIsWeighted)
   {
-    const double weight = rowWeight * profile[j];
-    // Voxels outside a patch's window (Crop, Adaptive's padding) never touch the sums.
-    if (weight == 0.0)
-    {
-      continue;
-    }
-    const auto sourceVoxel = part.source + j * m_Components;
-    auto       sumsVoxel = part.sums + j * m_ValuesPerVoxel;
-    for (OffsetValueType c = 0; c < m_Components; ++c)
-    {
-      const auto value = static_cast<WeightedValueType>(sourceVoxel[c]);
-      sumsVoxel[c] +=
-        static_cast<AccumulatorType>(m_InputIsWeighted ? value : static_cast<WeightedValueType>(weight) * value);
-    }
-    if (sumWeights)
-    {
-      sumsVoxel[m_Components] += static_cast<AccumulatorType>(weight);
-    }
+    addVoxels(std::true_type{});
+  }
+  else
+  {
+    addVoxels(std::false_type{});
   }
 }
 
@@ -291,31 +304,34 @@ void
 PatchMergeRowKernel<TStack, TOutputImage>::FinishVoxels(const RowSums & row, const RowTarget & target) const
 {
   const bool sumWeights = this->SumsWeights();
+  // Members read once, so that the loops over the components vectorise.
+  const OffsetValueType components = m_Components;
+  const OffsetValueType valuesPerVoxel = m_ValuesPerVoxel;
   for (SizeValueType j = 0; j < row.length; ++j)
   {
-    AccumulatorType * voxelSums = row.sums + static_cast<OffsetValueType>(j) * m_ValuesPerVoxel;
+    AccumulatorType * voxelSums = row.sums + static_cast<OffsetValueType>(j) * valuesPerVoxel;
     // Summed weights in a mask-restricted grid, else the separable normaliser.
-    const double summedWeights = sumWeights ? static_cast<double>(voxelSums[m_Components]) : 0.0;
+    const double summedWeights = sumWeights ? static_cast<double>(voxelSums[components]) : 0.0;
     const double scale =
       sumWeights ? (summedWeights > 0.0 ? 1.0 / summedWeights : 0.0) : target.rowReciprocal * target.reciprocals[j];
-    for (OffsetValueType c = 0; c < m_Components; ++c)
+    OutputComponentType * voxelValues = target.values + static_cast<OffsetValueType>(j) * components;
+    if (scale > 0.0)
     {
-      const OffsetValueType i = static_cast<OffsetValueType>(j) * m_Components + c;
-      if (scale > 0.0)
+      for (OffsetValueType c = 0; c < components; ++c)
       {
-        const double value = static_cast<double>(voxelSums[c]) * scale;
         // Integer outputs: rounded to nearest, saturated, NaN to 0 (RoundToInteger).
-        target.values[i] = ConvertValue<OutputComponentType>(value);
-      }
-      else
-      {
-        target.values[i] = m_Background[c];
+        voxelValues[c] = ConvertValue<OutputComponentType>(static_cast<double>(voxelSums[c]) * scale);
       }
     }
-    if (row.reused)
+    else
     {
-      std::fill_n(voxelSums, m_ValuesPerVoxel, AccumulatorType{ 0 }); // the ring slot is reused by a later slice
+      std::copy_n(m_Background.data(), components, voxelValues);
     }
+  }
+  if (row.reused)
+  {
+    // The ring slot is reused by a later slice.
+    std::fill_n(row.sums, row.length * static_cast<SizeValueType>(valuesPerVoxel), AccumulatorType{ 0 });
   }
 }
 } // end namespace PatchStreamingDetail

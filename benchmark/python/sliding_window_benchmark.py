@@ -112,8 +112,8 @@ def classes(size: int, model_file: str, directory: str) -> None:
     extra = peak_mib() - baseline
     os.remove(output)
     print(f"classes {size}^3, 16 classes -> labels, 8 divisions: extra peak RSS {extra:.0f} MiB = "
-          f"{extra / full:.2f} x a full 16-class buffer ({full:.0f} MiB), the image itself "
-          f"{size ** 3 * 4 / 1048576.0:.0f} MiB included; {seconds:.1f} s, of which forward passes "
+          f"{extra / full:.2f} x a full 16-class buffer ({full:.0f} MiB; the input image, made before the "
+          f"baseline, excluded); {seconds:.1f} s, of which forward passes "
           f"{forward[0]:.1f} s: overhead {100.0 * (seconds / forward[0] - 1.0):.1f} %")
 
 
