@@ -60,6 +60,23 @@ const CLI::Validator Fraction(
   },
   "in [0, 1)");
 
+/** A whole number of voxels of at least `minimum`, in a message that says what it is. */
+CLI::Validator
+WholeVoxels(const std::string & what, unsigned long minimum, const std::string & hint)
+{
+  return CLI::Validator(
+    [what, minimum, hint](const std::string & text) {
+      const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+      if (digits && text.size() < 10 && std::stoul(text) >= minimum)
+      {
+        return std::string();
+      }
+      return what + " " + text + " is not a whole number of voxels from " + std::to_string(minimum) +
+             " to 999999999" + hint;
+    },
+    "VOXELS");
+}
+
 /** "cpu", "cuda" or "cuda:N": the devices libtorch names. */
 const CLI::Validator Device(
   [](const std::string & text) {
@@ -141,7 +158,7 @@ PatchwiseFilterOptions::AddPatchOptions()
                          s.patchSize,
                          "Patch size in voxels: one value for every axis, or one per axis (comma-separated)")
              ->delimiter(',')
-             ->check(CLI::PositiveNumber)
+             ->check(WholeVoxels("patch size", 1, ""))
              ->default_val("64"),
            "integer-vector");
   Register(m_App
@@ -150,7 +167,7 @@ PatchwiseFilterOptions::AddPatchOptions()
                          "Overlap of neighbouring patches in voxels, one value or one per axis; "
                          "when given it takes precedence over --overlap-fraction")
              ->delimiter(',')
-             ->check(CLI::NonNegativeNumber)
+             ->check(WholeVoxels("overlap", 0, " (a fraction of the patch is --overlap-fraction)"))
              ->default_str(""),
            "integer-vector");
   Register(m_App

@@ -103,6 +103,8 @@ def classes(size: int, model_file: str, directory: str) -> None:
     image = itk.image_from_array(smooth_volume(size) * 64.0 + 128.0)
     output = os.path.join(directory, "sliding_window_labels.mha")
     load_itk_modules(itk)
+    with torch.no_grad():  # the network probed on one patch, as for PatchStreamingTorchInference's baseline
+        model(torch.zeros((1, 1, 64, 64, 64)))
     baseline = resident_mib()
     start = time.perf_counter()
     patchstreaming.sliding_window_inference(image, timed, patch_size=64, overlap=0.5, batch_size=4,
