@@ -339,7 +339,7 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--preview-axis", "3" }, "--preview-axis" },
     { { Path("missing.nrrd"), output }, "missing.nrrd" },
     { { Path("notanimage.nrrd"), output }, "notanimage.nrrd" },
-    { { input }, "output is required" },
+    { { input }, "output (or --label-map FILE with --model) is required" },
     { { input, Path("no-such-directory/output.nrrd") }, "cannot write output" },
     { { input, Path("input.nrrd/output.nrrd") }, "cannot write output" },
     { { input, m_Directory.string() }, "is a directory" },
@@ -501,6 +501,8 @@ ExpectNetworkParameters(const SlicerDescription & description)
     { "mirror_axes", "integer-vector", "default", "" },
     { "device", "string", "default", "cpu" },
     { "output_type", "string-enumeration", "default", "probabilities" },
+    { "label_map", "image", "@type", "label" }, // loaded into a label map node
+    { "label_map", "image", "channel", "output" },
   };
   for (const auto & [flag, element, field, value] : expected)
   {
@@ -546,7 +548,7 @@ TEST_F(PatchwiseFilterProgram, XmlIsAWellFormedSlicerModuleListingExactlyTheOpti
     EXPECT_EQ(elements.count(parameter.element), 1u) << parameter.element;
     EXPECT_FALSE(fields["name"].empty() || fields["label"].empty() || fields["description"].empty())
       << parameter.element;
-    if (parameter.element == "image")
+    if (parameter.element == "image" && fields.count("longflag") == 0)
     {
       images[fields["index"]] = fields["channel"];
       continue;
@@ -558,7 +560,7 @@ TEST_F(PatchwiseFilterProgram, XmlIsAWellFormedSlicerModuleListingExactlyTheOpti
       EXPECT_EQ(fields["default"], "false");
     }
   }
-  EXPECT_EQ(accepted.size(), 21u) << help.out;
+  EXPECT_EQ(accepted.size(), 22u) << help.out;
   EXPECT_EQ(listed, accepted);
   EXPECT_EQ(listed["sigma_scale"], "0.125");
   EXPECT_EQ(listed["weighting"], "gaussian");

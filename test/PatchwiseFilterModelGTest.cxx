@@ -129,6 +129,27 @@ SameValues(const ProbabilitiesType * expected, const ProbabilitiesType * actual)
          std::memcmp(expected->GetBufferPointer(), actual->GetBufferPointer(), values * sizeof(float)) == 0;
 }
 
+/** --label-map FILE (3D Slicer's label map output), with no positional output or an empty one,
+ * writes what --output-type labels writes to the output. */
+TEST_F(PatchwiseFilterProgram, NetworkLabelMapOptionWritesTheLabelsOutput)
+{
+  const auto labels = Run(NetworkArguments(Path("labels.nrrd"), { "--output-type", "labels" }));
+  ASSERT_EQ(labels.status, 0) << labels.err;
+  auto arguments = NetworkArguments(Path("unused.nrrd"), { "--label_map", Path("labelmap.nrrd") });
+  arguments.erase(arguments.begin() + 1); // no positional output
+  const auto labelMap = Run(arguments);
+  ASSERT_EQ(labelMap.status, 0) << labelMap.err;
+  EXPECT_FALSE(fs::exists(Path("unused.nrrd")));
+  EXPECT_EQ(PixelOf(Path("labelmap.nrrd")), std::make_pair(itk::IOComponentEnum::UCHAR, 1u));
+  EXPECT_TRUE(Contents(Path("labelmap.nrrd")) == Contents(Path("labels.nrrd")));
+  // An output volume left as None may reach the program as an empty positional argument.
+  arguments.insert(arguments.begin() + 1, "");
+  arguments.back() = Path("labelmap2.nrrd");
+  const auto emptyOutput = Run(arguments);
+  ASSERT_EQ(emptyOutput.status, 0) << emptyOutput.err;
+  EXPECT_TRUE(Contents(Path("labelmap2.nrrd")) == Contents(Path("labels.nrrd")));
+}
+
 TEST_F(PatchwiseFilterProgram, NetworkLabelsEqualTheFiltersRunInProcess)
 {
   const auto run = Run(NetworkArguments(Path("labels.nrrd"), { "--output-type", "labels" }));
@@ -248,6 +269,12 @@ TEST_F(PatchwiseFilterProgram, BadNetworkArgumentsExitNonZeroNamingTheFlagAndLea
     { { input, output, "--model", model, "--process", "gaussian:1" }, "--model: a network and --process gaussian:1" },
     { { input, output, "--output-type", "labels" }, "--output-type: labels is the argmax of a network's classes" },
     { { input, output, "--mirror-axes", "0" }, "--mirror-axes: mirroring is a network's test-time augmentation" },
+    { { input, "--label-map", output },
+      "--label-map: a label map is the argmax of a network's classes: it needs --model" },
+    { { input, output, "--model", model, "--label-map", Path("labels.nrrd") },
+      "--label-map: \"" + Path("labels.nrrd") + "\" and the output \"" + output + "\" exclude each other" },
+    { { input, "--model", model, "--label-map", output, "--output-type", "probabilities" },
+      "--label-map: writes labels; it excludes --output-type probabilities" },
     { { input, output, "--model", Path("notamodel.pt") }, "notamodel.pt" },
     { { input, Path("labels.png"), "--model", model, "--output-type", "labels" }, "cannot hold a 3-D image" },
     { { input, output, "--model", model, "--mirror-axes", "0,0" }, "MirrorAxes contains 0 twice" },

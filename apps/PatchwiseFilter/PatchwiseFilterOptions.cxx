@@ -71,8 +71,8 @@ WholeVoxels(const std::string & what, unsigned long minimum, const std::string &
       {
         return std::string();
       }
-      return what + " " + text + " is not a whole number of voxels from " + std::to_string(minimum) +
-             " to 999999999" + hint;
+      return what + " " + text + " is not a whole number of voxels from " + std::to_string(minimum) + " to 999999999" +
+             hint;
     },
     "VOXELS");
 }
@@ -138,7 +138,8 @@ PatchwiseFilterOptions::PatchwiseFilterOptions()
              ->check(CLI::ExistingFile),
            "image")
     .channel = "input";
-  Register(m_App.add_option("output", s.output, "Output image; written to a temporary name, then renamed")->required(),
+  Register(m_App.add_option(
+             "output", s.output, "Output image; written to a temporary name, then renamed (or give --label-map)"),
            "image")
     .channel = "output";
 
@@ -290,6 +291,16 @@ PatchwiseFilterOptions::AddNetworkOptions()
              ->default_val("probabilities"),
            "string-enumeration")
     .elements = OutputTypes;
+  auto & labelMap = Register(m_App
+                               .add_option(Flags("label-map"),
+                                           s.labelMap,
+                                           "Network: the output as a label map (--output-type labels), written to "
+                                           "this file instead of the positional output; 3D Slicer loads it as a "
+                                           "label map")
+                               ->default_str(""),
+                             "image");
+  labelMap.channel = "output";
+  labelMap.imageType = "label";
 }
 
 /** The streaming, the threads and the preview picture. */
@@ -339,7 +350,7 @@ PatchwiseFilterOptions::Register(CLI::Option * option, const std::string & eleme
 {
   option->group(m_Groups.back().first);
   auto & parameters = m_Groups.back().second;
-  parameters.push_back(SlicerParameter{ option, element, {}, {}, {}, {} });
+  parameters.push_back(SlicerParameter{ option, element, {}, {}, {}, {}, {} });
   return parameters.back();
 }
 
@@ -359,6 +370,7 @@ PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
                                  " exclude each other: the network is what runs on every patch "
                                  "(give --process identity)");
   }
+  this->ResolveLabelMap();
   if (s.model.empty() && s.outputType == "labels")
   {
     throw CLI::ValidationError("--output-type", "labels is the argmax of a network's classes: it needs --model");
@@ -367,4 +379,34 @@ PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
   {
     throw CLI::ValidationError("--mirror-axes", "mirroring is a network's test-time augmentation: it needs --model");
   }
+}
+
+void
+PatchwiseFilterOptions::ResolveLabelMap()
+{
+  auto & s = m_Settings;
+  if (s.labelMap.empty())
+  {
+    if (s.output.empty())
+    {
+      throw CLI::RequiredError("output (or --label-map FILE with --model)");
+    }
+    return;
+  }
+  if (!s.output.empty())
+  {
+    throw CLI::ValidationError("--label-map",
+                               "\"" + s.labelMap + "\" and the output \"" + s.output +
+                                 "\" exclude each other: --label-map is the output, as labels (give one of them)");
+  }
+  if (m_App.count("--output-type") != 0 && s.outputType != "labels")
+  {
+    throw CLI::ValidationError("--label-map", "writes labels; it excludes --output-type " + s.outputType);
+  }
+  if (s.model.empty())
+  {
+    throw CLI::ValidationError("--label-map", "a label map is the argmax of a network's classes: it needs --model");
+  }
+  s.output = s.labelMap;
+  s.outputType = "labels";
 }

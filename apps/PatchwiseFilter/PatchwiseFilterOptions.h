@@ -41,6 +41,7 @@ struct PatchwiseFilterSettings
   std::vector<unsigned int> mirrorAxes{};
   std::string               device{};
   std::string               outputType{}; // probabilities or labels
+  std::string               labelMap{};   // --label-map: the output, as labels (Slicer's label map node)
   std::string               weighting{};
   double                    sigmaScale{};
   double                    minimumWeight{};
@@ -63,6 +64,7 @@ struct SlicerParameter
   std::vector<std::string> elements{};       // the choices of an enumeration
   std::string              constraints{};    // "minimum maximum step" for numbers, empty for none
   std::string              fileExtensions{}; // for files, ".png"
+  std::string              imageType{};      // for images: "label" for a label map, empty for a volume
 };
 
 /** The command line: every option registered once, with its Slicer description. */
@@ -73,8 +75,10 @@ public:
 
   /** Parses argv into the settings; `--xml` and `--help` print and throw CLI::Success.
    * Throws CLI::ValidationError for flags that exclude each other (--model
-   * with a --process other than identity; --output-type labels or
-   * --mirror-axes without --model). */
+   * with a --process other than identity; --output-type labels,
+   * --label-map or --mirror-axes without --model; --label-map with the
+   * positional output or --output-type probabilities), and
+   * CLI::RequiredError when neither the output nor --label-map is given. */
   void
   Parse(int argc, const char * const * argv);
 
@@ -110,6 +114,10 @@ private:
   AddNetworkOptions();
   void
   AddStreamingAndPreviewOptions();
+
+  /** --label-map FILE: the output is FILE, as labels. */
+  void
+  ResolveLabelMap();
 
   CLI::App                                                          m_App;
   PatchwiseFilterSettings                                           m_Settings{};

@@ -98,6 +98,10 @@ WriteParameter(std::ostream & out, const SlicerParameter & parameter, int & inde
   const CLI::Option & option = *parameter.option;
   const std::string   flag = option.get_positional() ? option.get_name() : option.get_name().substr(2);
   out << "    <" << parameter.element;
+  if (!parameter.imageType.empty())
+  {
+    out << " type=\"" << parameter.imageType << "\"";
+  }
   if (!parameter.fileExtensions.empty())
   {
     out << " fileExtensions=\"" << EscapedXml(parameter.fileExtensions) << "\"";

@@ -27,7 +27,8 @@
  * (what `--xml` prints), so 3D Slicer can load PatchwiseFilter as a CLI
  * module: one <parameters> group per option group, every option with its
  * flag, type, label, description and default as CLI11 holds them, the two
- * images as positional input and output channels (index 0 and 1). */
+ * images as positional input and output channels (index 0 and 1), and
+ * --label-map as an output image of type "label" (a label map node). */
 /** `text` with &, <, > and " escaped, for XML element text and attributes. */
 std::string
 EscapedXml(const std::string & text);
