@@ -18,6 +18,7 @@
 #ifndef itkPatchBatchImageFilter_h
 #define itkPatchBatchImageFilter_h
 
+#include "itkImage.h"
 #include "itkInPlaceImageFilter.h"
 #include "itkPatchGrid.h"
 #include "itkPatchStackGrid.h"
@@ -39,9 +40,12 @@ namespace itk
  * give the patches (stack indices along the last axis), and
  * GetCurrentBatchInput() / GetCurrentBatchOutput() their values: the batch's
  * patches one after another, each P_0 x ... x P_{N-1} voxels (axis 0
- * fastest), the components of a voxel next to each other. The default
- * GenerateBatch() zeroes the batch's output before the event (not in place,
- * where the output is the input).
+ * fastest), the components of a voxel next to each other. An observer with
+ * the batch's results channels first (a PyTorch tensor (B, C, D, H, W)) hands
+ * them to SetCurrentBatchOutputFromChannelsFirst(), which interleaves them
+ * into the output in ITK's threads. The default GenerateBatch() zeroes the
+ * batch's output before the event (ClearBatchOutput, on by default; not in
+ * place, where the output is the input).
  *
  * The output stack has the input's geometry and grid metadata (PatchGrid_*
  * keys, so a PatchMerger downstream needs nothing set) and
@@ -56,10 +60,9 @@ namespace itk
  * hold it, counted from the grid's first line (held together), so batches are
  * full whatever the line length, the merger finds the next lines buffered,
  * and a patch is computed in the same batch whichever part of the output is
- * requested (a network's result may depend on its batch mates). Every patch is computed once per update, also when a writer
- * streams the merger's output in divisions. With ReleaseDataFlag on, requests
- * are not enlarged (a released line would be computed again): batches then
- * stop at the end of a line. Patches a mask-restricted grid skips are not
+ * requested (a network's result may depend on its batch mates). Every patch is computed once per update, also when a
+ * writer streams the merger's output in divisions. With ReleaseDataFlag on, requests are not enlarged (a released line
+ * would be computed again): batches then stop at the end of a line. Patches a mask-restricted grid skips are not
  * computed (zero).
  *
  * In place (InPlaceOn, the default) when the output stack has the input's
@@ -115,6 +118,27 @@ public:
   OutputComponentType *
   GetCurrentBatchOutput();
 
+  /** A batch's results channels first: an image of size (P_0, ..., P_{N-1},
+   * GetCurrentBatchSize() * C), C the output's components; the values of
+   * patch b, channel c are slice b * C + c of the last axis (the memory of a
+   * contiguous PyTorch tensor (B, C, D, H, W), seen through
+   * itk.image_view_from_array). */
+  using ChannelsFirstBatchType = Image<OutputComponentType, ImageDimension>;
+
+  /** Writes the current batch's output from `batch` (ChannelsFirstBatchType),
+   * interleaving the channels into the output's components in ITK's threads.
+   * Throws an ExceptionObject outside a batch, or when the batch's size is not
+   * (P_0, ..., P_{N-1}, GetCurrentBatchSize() * C); both sizes are named. */
+  void
+  SetCurrentBatchOutputFromChannelsFirst(const ChannelsFirstBatchType * batch);
+
+  /** Whether GenerateBatch() zeroes a batch's output before IterationEvent, so
+   * that values an observer does not write are 0; default on. An observer that
+   * always writes the whole batch turns it off to save a pass over the values. */
+  itkSetMacro(ClearBatchOutput, bool);
+  itkGetConstMacro(ClearBatchOutput, bool);
+  itkBooleanMacro(ClearBatchOutput);
+
   /** The grid the stack was cut with (set, or read from the stack's MetaDataDictionary). */
   itkPatchStackGridMacro(PatchGridType);
 
@@ -156,13 +180,15 @@ protected:
   void
   GenerateData() override;
 
-  /** Computes the current batch: zeroes its output (unless running in place) and invokes IterationEvent. */
+  /** Computes the current batch: zeroes its output (ClearBatchOutput, unless running in place) and invokes
+   * IterationEvent. */
   virtual void
   GenerateBatch();
 
 private:
   SizeValueType                  m_BatchSize{ 4 };
   unsigned int                   m_NumberOfOutputChannels{ 0 };
+  bool                           m_ClearBatchOutput{ true };
   PatchStackGrid<PatchDimension> m_PatchGrid{};
   SizeValueType                  m_CurrentBatchStart{ 0 };
   SizeValueType                  m_CurrentBatchSize{ 0 };

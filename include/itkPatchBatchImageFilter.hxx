@@ -19,6 +19,7 @@
 #define itkPatchBatchImageFilter_hxx
 
 #include "itkPatchBatchImageFilter.h"
+#include "itkMultiThreaderBase.h"
 #include "itkPatchPixelComponents.h"
 
 #include <algorithm>
@@ -45,6 +46,89 @@ PatchBatchImageFilter<TInputImage, TOutputImage>::GetCurrentBatchOutput() -> Out
   index[PatchDimension] = static_cast<IndexValueType>(m_CurrentBatchStart);
   return PatchStreamingDetail::GetComponentBuffer(output) +
          output->ComputeOffset(index) * output->GetNumberOfComponentsPerPixel();
+}
+
+namespace PatchStreamingDetail
+{
+/** Copies `patches` patches of `channels` x `voxels` values (channels first)
+ * to `target` with the channels interleaved (channels last), one slice of
+ * `sliceVoxels` voxels of one patch per work unit of `threader`. */
+template <typename TValue>
+void
+InterleaveChannels(const TValue *      source,
+                   TValue *            target,
+                   SizeValueType       patches,
+                   SizeValueType       channels,
+                   SizeValueType       voxels,
+                   SizeValueType       sliceVoxels,
+                   MultiThreaderBase * threader)
+{
+  const SizeValueType slices = voxels / sliceVoxels;
+  threader->ParallelizeArray(
+    0,
+    patches * slices,
+    [=](SizeValueType unit) {
+      const SizeValueType patch = unit / slices;
+      const SizeValueType begin = (unit % slices) * sliceVoxels;
+      const TValue *      patchSource = source + patch * channels * voxels;
+      TValue *            patchTarget = target + patch * channels * voxels;
+      // Tiles of 64 voxels: each channel's values read in a run, written to a tile that stays in the cache.
+      constexpr SizeValueType tile = 64;
+      for (SizeValueType tileBegin = begin; tileBegin < begin + sliceVoxels; tileBegin += tile)
+      {
+        const SizeValueType tileEnd = std::min(tileBegin + tile, begin + sliceVoxels);
+        for (SizeValueType c = 0; c < channels; ++c)
+        {
+          const TValue * channelSource = patchSource + c * voxels;
+          TValue *       channelTarget = patchTarget + c;
+          for (SizeValueType j = tileBegin; j < tileEnd; ++j)
+          {
+            channelTarget[j * channels] = channelSource[j];
+          }
+        }
+      }
+    },
+    nullptr);
+}
+} // end namespace PatchStreamingDetail
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchBatchImageFilter<TInputImage, TOutputImage>::SetCurrentBatchOutputFromChannelsFirst(
+  const ChannelsFirstBatchType * batch)
+{
+  if (m_CurrentBatchSize == 0)
+  {
+    itkExceptionMacro("SetCurrentBatchOutputFromChannelsFirst: no batch is being computed (call it from an "
+                      "IterationEvent observer)");
+  }
+  const SizeValueType                       channels = this->GetOutput()->GetNumberOfComponentsPerPixel();
+  const auto                                patchRegion = this->GetPatchGrid().GetPatchRegion(0);
+  typename ChannelsFirstBatchType::SizeType expected;
+  for (unsigned int d = 0; d < PatchDimension; ++d)
+  {
+    expected[d] = patchRegion.GetSize(d);
+  }
+  expected[PatchDimension] = m_CurrentBatchSize * channels;
+  if (batch == nullptr)
+  {
+    itkExceptionMacro("SetCurrentBatchOutputFromChannelsFirst: the batch is null; expected an image of size "
+                      << expected);
+  }
+  if (batch->GetBufferedRegion().GetSize() != expected)
+  {
+    itkExceptionMacro("SetCurrentBatchOutputFromChannelsFirst: the batch's size is "
+                      << batch->GetBufferedRegion().GetSize() << "; expected " << expected << " (the patch size, and "
+                      << m_CurrentBatchSize << " patches x " << channels << " channels)");
+  }
+  const SizeValueType voxels = patchRegion.GetNumberOfPixels();
+  PatchStreamingDetail::InterleaveChannels(batch->GetBufferPointer(),
+                                           this->GetCurrentBatchOutput(),
+                                           m_CurrentBatchSize,
+                                           channels,
+                                           voxels,
+                                           voxels / patchRegion.GetSize(PatchDimension - 1),
+                                           this->GetMultiThreader());
 }
 
 template <typename TInputImage, typename TOutputImage>
@@ -174,13 +258,14 @@ PatchBatchImageFilter<TInputImage, TOutputImage>::GenerateData()
     k += count;
     this->UpdateProgress(static_cast<float>(k - first) / static_cast<float>(end - first));
   }
+  m_CurrentBatchSize = 0; // no batch outside GenerateData()
 }
 
 template <typename TInputImage, typename TOutputImage>
 void
 PatchBatchImageFilter<TInputImage, TOutputImage>::GenerateBatch()
 {
-  if (!this->GetRunningInPlace()) // in place, the output is the input the observer reads
+  if (m_ClearBatchOutput && !this->GetRunningInPlace()) // in place, the output is the input the observer reads
   {
     const SizeValueType values = this->GetPatchGrid().GetPatchRegion(0).GetNumberOfPixels() *
                                  this->GetOutput()->GetNumberOfComponentsPerPixel() * m_CurrentBatchSize;
@@ -202,6 +287,7 @@ PatchBatchImageFilter<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, I
   Superclass::PrintSelf(os, indent);
   os << indent << "BatchSize: " << m_BatchSize << std::endl;
   os << indent << "NumberOfOutputChannels: " << m_NumberOfOutputChannels << std::endl;
+  os << indent << "ClearBatchOutput: " << (m_ClearBatchOutput ? "On" : "Off") << std::endl;
   m_PatchGrid.Print(os, indent);
   os << indent << "CurrentBatchStart: " << m_CurrentBatchStart << std::endl;
   os << indent << "CurrentBatchSize: " << m_CurrentBatchSize << std::endl;

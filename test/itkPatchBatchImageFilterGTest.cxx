@@ -74,22 +74,11 @@ struct BatchRecorder
   }
 };
 
-TEST(PatchBatchImageFilter, ObserverFillsEveryBatchAsANestedLoopWouldAndGeometryCarries)
+/** Every output voxel of the stack is Expected() of its input, with the input's geometry. */
+void
+ExpectEveryPatchFilledByTheRule(const StackType * stack, const VectorStackType * output, unsigned int channels)
 {
-  auto image = MakeRandomImage<ImageType>({ { 21, 17, 11 } }, 3);
-  auto extractor = MakeExtractor<ImageType>(image, { { 6, 5, 4 } }, { { 2, 1, 1 } }, BorderMode::Pad);
-  extractor->Update();
-  auto filter = BatchFilterType::New();
-  filter->SetInput(extractor->GetOutput());
-  filter->SetNumberOfOutputChannels(3);
-  filter->SetBatchSize(3);
-  BatchRecorder recorder{ filter.GetPointer() };
-  filter->AddObserver(itk::IterationEvent(), [&](const itk::EventObject & event) { recorder(event); });
-  filter->Update();
-
-  const StackType *       stack = extractor->GetOutput();
-  const VectorStackType * output = filter->GetOutput();
-  ASSERT_EQ(output->GetNumberOfComponentsPerPixel(), 3u);
+  ASSERT_EQ(output->GetNumberOfComponentsPerPixel(), channels);
   EXPECT_EQ(output->GetDirection(), stack->GetDirection());
   EXPECT_EQ(output->GetSpacing(), stack->GetSpacing());
   for (itk::ImageRegionConstIteratorWithIndex<StackType> it(stack, stack->GetLargestPossibleRegion()); !it.IsAtEnd();
@@ -97,15 +86,106 @@ TEST(PatchBatchImageFilter, ObserverFillsEveryBatchAsANestedLoopWouldAndGeometry
   {
     const auto pixel = output->GetPixel(it.GetIndex());
     const auto patch = static_cast<itk::SizeValueType>(it.GetIndex()[3]);
-    for (unsigned int c = 0; c < 3; ++c)
+    for (unsigned int c = 0; c < channels; ++c)
     {
       ASSERT_EQ(pixel[c], Expected(it.Get(), c, patch)) << it.GetIndex();
     }
   }
+}
+
+/** A batch filter on `stack` with `channels` output components and `batchSize` patches per batch. */
+BatchFilterType::Pointer
+MakeBatchFilter(StackType * stack, unsigned int channels, itk::SizeValueType batchSize)
+{
+  auto filter = BatchFilterType::New();
+  filter->SetInput(stack);
+  filter->SetNumberOfOutputChannels(channels);
+  filter->SetBatchSize(batchSize);
+  return filter;
+}
+
+TEST(PatchBatchImageFilter, ObserverFillsEveryBatchAsANestedLoopWouldAndGeometryCarries)
+{
+  auto image = MakeRandomImage<ImageType>({ { 21, 17, 11 } }, 3);
+  auto extractor = MakeExtractor<ImageType>(image, { { 6, 5, 4 } }, { { 2, 1, 1 } }, BorderMode::Pad);
+  extractor->Update();
+  auto filter = MakeBatchFilter(extractor->GetOutput(), 3, 3);
+  BatchRecorder recorder{ filter.GetPointer() };
+  filter->AddObserver(itk::IterationEvent(), [&](const itk::EventObject & event) { recorder(event); });
+  filter->Update();
+
+  ExpectEveryPatchFilledByTheRule(extractor->GetOutput(), filter->GetOutput(), 3);
   // Batches of 3 in order; the last one shorter.
   const auto patches = extractor->GetPatchGrid().GetNumberOfPatches();
   ASSERT_EQ(recorder.batches.size(), (patches + 2) / 3);
   EXPECT_EQ(recorder.batches.back().second, patches - 3 * (recorder.batches.size() - 1));
+}
+
+/** An observer handing the results channels first, (B, C, D, H, W) as a
+ * PyTorch tensor holds them, with the batch output left uncleared: the same
+ * stack as the nested loop; a wrong size, a null batch or a call outside a
+ * batch throws, naming the sizes. */
+TEST(PatchBatchImageFilter, ChannelsFirstResultsAreInterleavedIntoTheStack)
+{
+  auto image = MakeRandomImage<ImageType>({ { 19, 14, 9 } }, 7);
+  auto extractor = MakeExtractor<ImageType>(image, { { 7, 5, 3 } }, { { 3, 1, 1 } }, BorderMode::Pad);
+  extractor->Update();
+  auto filter = MakeBatchFilter(extractor->GetOutput(), 3, 4);
+  filter->ClearBatchOutputOff();
+  using BatchType = BatchFilterType::ChannelsFirstBatchType;
+  std::vector<std::string> errors;
+  filter->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) {
+    const auto    first = filter->GetCurrentBatchStart();
+    const auto    count = filter->GetCurrentBatchSize();
+    const auto    voxels = filter->GetPatchGrid().GetPatchRegion(0).GetNumberOfPixels();
+    auto          batch = BatchType::New();
+    const float * input = filter->GetCurrentBatchInput();
+    batch->SetRegions(BatchType::SizeType{ { 7, 5, 3, count * 3 + 1 } });
+    batch->Allocate();
+    for (const BatchType * wrong : { batch.GetPointer(), static_cast<BatchType *>(nullptr) })
+    {
+      try
+      {
+        filter->SetCurrentBatchOutputFromChannelsFirst(wrong); // one slice too many; none
+      }
+      catch (const itk::ExceptionObject & error)
+      {
+        errors.emplace_back(error.GetDescription());
+      }
+    }
+    batch->SetRegions(BatchType::SizeType{ { 7, 5, 3, count * 3 } });
+    batch->Allocate();
+    for (itk::SizeValueType k = 0; k < count; ++k)
+    {
+      for (unsigned int c = 0; c < 3; ++c)
+      {
+        for (itk::SizeValueType v = 0; v < voxels; ++v)
+        {
+          batch->GetBufferPointer()[(k * 3 + c) * voxels + v] = Expected(input[k * voxels + v], c, first + k);
+        }
+      }
+    }
+    filter->SetCurrentBatchOutputFromChannelsFirst(batch);
+  });
+  filter->Update();
+  ExpectEveryPatchFilledByTheRule(extractor->GetOutput(), filter->GetOutput(), 3);
+  ASSERT_EQ(errors.size(), 2 * ((extractor->GetPatchGrid().GetNumberOfPatches() + 3) / 4));
+  EXPECT_NE(errors[1].find("the batch is null; expected an image of size [7, 5, 3, 12]"), std::string::npos)
+    << errors[1];
+  EXPECT_NE(errors.front().find("the batch's size is [7, 5, 3, 13]; expected [7, 5, 3, 12] (the patch size, and 4 "
+                                "patches x 3 channels)"),
+            std::string::npos)
+    << errors.front();
+  try
+  {
+    filter->SetCurrentBatchOutputFromChannelsFirst(BatchType::New());
+    ADD_FAILURE() << "no exception outside a batch";
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    EXPECT_NE(std::string(error.GetDescription()).find("no batch is being computed"), std::string::npos);
+  }
+  EXPECT_EQ(filter->GetCurrentBatchSize(), 0u);
 }
 
 /** Extract (a 29 x 13 x 17 image, patch 8 x 6 x 5, overlap 4 x 3 x 2) -> batch filter (2

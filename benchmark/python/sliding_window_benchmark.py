@@ -10,8 +10,11 @@ Usage (PYTHONPATH as for the wrapping, plus python/):
       build/benchmark/PatchRoundTrip's on the same size (the fastest of REPEATS runs)
   sliding_window_benchmark.py classes SIZE MODEL DIRECTORY
       MODEL (a 16-class TorchScript network) with argmax=True streamed to DIRECTORY in 8
-      divisions, patch 64, overlap 32: peak RSS against a full 16-class float buffer, and the
-      time outside the network's forward passes (timed around each call in the same run)
+      divisions, patch 64, overlap 32: peak RSS against a full 16-class float buffer (the
+      first run's), and the time against the bare forward passes: the network alone on the
+      same batches of the same patches in a plain loop, interleaved with the pipeline's runs in
+      the same process, the fastest of 2 each (as build/benchmark/PatchStreamingTorchInference
+      measures the C++ filter); also the time inside the network's calls during the pipeline
 """
 import os
 import resource
@@ -86,18 +89,35 @@ def roundtrip(size: int, program: str) -> None:
           f"{float(cpp[0]['extra_peak_rss_volumes']):.2f} volumes; time ratio {seconds / cpp_seconds:.2f}")
 
 
+def same_batches(volume: np.ndarray, patch: int, stride: int, batch_size: int):
+    """The pipeline's batches as tensors (B, 1, D, H, W): the grid's patches (starts 0, stride, ...,
+    exact when (size - patch) is a multiple of the stride), line by line along x, batch_size
+    patches at a time within a line, as PatchBatchImageFilter cuts them behind the merger."""
+    import torch
+    size = volume.shape[0]
+    assert (size - patch) % stride == 0, "the grid's starts are exact only for (size - patch) % stride == 0"
+    starts = range(0, size - patch + 1, stride)
+    batches = []
+    for z in starts:
+        for y in starts:
+            line = [volume[z:z + patch, y:y + patch, x:x + patch] for x in starts]
+            for first in range(0, len(line), batch_size):
+                batches.append(torch.from_numpy(np.stack(line[first:first + batch_size])[:, None]))
+    return batches
+
+
 def classes(size: int, model_file: str, directory: str) -> None:
     import itk
     import torch
     import patchstreaming
     torch.set_num_threads(2)
     model = torch.jit.load(model_file).eval()
-    forward = [0.0]
+    inside = [0.0]
 
     def timed(batch):
         start = time.perf_counter()
         out = model(batch)
-        forward[0] += time.perf_counter() - start
+        inside[0] += time.perf_counter() - start
         return out
 
     image = itk.image_from_array(smooth_volume(size) * 64.0 + 128.0)
@@ -106,17 +126,29 @@ def classes(size: int, model_file: str, directory: str) -> None:
     with torch.no_grad():  # the network probed on one patch, as for PatchStreamingTorchInference's baseline
         model(torch.zeros((1, 1, 64, 64, 64)))
     baseline = resident_mib()
-    start = time.perf_counter()
-    patchstreaming.sliding_window_inference(image, timed, patch_size=64, overlap=0.5, batch_size=4,
-                                            output=output, stream_divisions=8, argmax=True, progress=False)
-    seconds = time.perf_counter() - start
+    pipeline, bare = [], []
+    for run in range(2):
+        inside[0] = 0.0
+        start = time.perf_counter()
+        patchstreaming.sliding_window_inference(image, timed, patch_size=64, overlap=0.5, batch_size=4,
+                                                output=output, stream_divisions=8, argmax=True, progress=False)
+        pipeline.append(time.perf_counter() - start)
+        if run == 0:
+            extra = peak_mib() - baseline
+            batches = same_batches(itk.array_view_from_image(image), 64, 32, 4)
+        with torch.no_grad():
+            start = time.perf_counter()
+            for batch in batches:
+                out = model(batch)  # the previous output is freed here, as in any loop
+            del out
+            bare.append(time.perf_counter() - start)
     full = size ** 3 * 16 * 4 / 1048576.0
-    extra = peak_mib() - baseline
     os.remove(output)
     print(f"classes {size}^3, 16 classes -> labels, 8 divisions: extra peak RSS {extra:.0f} MiB = "
           f"{extra / full:.2f} x a full 16-class buffer ({full:.0f} MiB; the input image, made before the "
-          f"baseline, excluded); {seconds:.1f} s, of which forward passes "
-          f"{forward[0]:.1f} s: overhead {100.0 * (seconds / forward[0] - 1.0):.1f} %")
+          f"baseline, excluded); {min(pipeline):.1f} s against the bare forward passes' {min(bare):.1f} s "
+          f"({len(batches)} batches, fastest of 2 each): overhead {100.0 * (min(pipeline) / min(bare) - 1.0):.1f} %; "
+          f"inside the network's calls {inside[0]:.1f} s of the last run's {pipeline[-1]:.1f} s")
 
 
 if __name__ == "__main__":

@@ -295,6 +295,8 @@ class _Pipeline:
         self.batches.SetBatchSize(settings.batch_size)
         self.batches.SetNumberOfOutputChannels(structure.total)
         self.extractor.UpdateOutputInformation()
+        # The predictor's results overwrite every batch: no need to zero it first.
+        self.batches.ClearBatchOutputOff()
         in_place = structure.total == image.GetNumberOfComponentsPerPixel()
         if in_place and self.extractor.GetPatchGrid().GetGridSize()[0] >= settings.batch_size:
             # The stack runs in place and batches fit in a patch line: the merger releases each
@@ -430,13 +432,16 @@ class _Pipeline:
                 raise ValueError(f"the predictor's output {self.structure._name(k)} has {tensor.shape[1]} channels "
                                  f"for this batch but {self.structure.channels[k]} for the first one")
         tensors = [t.detach().to("cpu", torch.float32) for t in tensors]
-        values = tensors[0] if len(tensors) == 1 else torch.cat(tensors, dim=1)
+        values = (tensors[0] if len(tensors) == 1 else torch.cat(tensors, dim=1)).contiguous()
         output = self.batches.GetOutput()
         row = first - output.GetBufferedRegion().GetIndex()[output.GetImageDimension() - 1]
-        target = torch.from_numpy(buffered_array(output)[row:row + count])
-        values = values.movedim(1, -1) if self.vector_out else values[:, 0]
-        if values.data_ptr() != target.data_ptr() or values.stride() != target.stride():
-            target.copy_(values)  # else the predictor wrote its result over its input, the stack run in place
+        target = buffered_array(output)[row:row + count]
+        if values.shape[1] > 1 or values.data_ptr() != target.ctypes.data:
+            # (B, C, D, H, W) seen as the filter's channels-first batch (W, H, D, B·C), interleaved
+            # into the stack in ITK's threads (else the predictor wrote its result over its input,
+            # the stack run in place).
+            channels_first = itk.image_view_from_array(values.numpy().reshape((-1,) + spatial))
+            self.batches.SetCurrentBatchOutputFromChannelsFirst(channels_first)
         self.computed += count
         if self.bar is not None:
             self.bar.update(count)
