@@ -19,7 +19,7 @@
 #define itkPatchBatchImageFilter_hxx
 
 #include "itkPatchBatchImageFilter.h"
-#include "itkMultiThreaderBase.h"
+#include "itkPatchInterleaveChannels.h"
 #include "itkPatchPixelComponents.h"
 
 #include <algorithm>
@@ -47,50 +47,6 @@ PatchBatchImageFilter<TInputImage, TOutputImage>::GetCurrentBatchOutput() -> Out
   return PatchStreamingDetail::GetComponentBuffer(output) +
          output->ComputeOffset(index) * output->GetNumberOfComponentsPerPixel();
 }
-
-namespace PatchStreamingDetail
-{
-/** Copies `patches` patches of `channels` x `voxels` values (channels first)
- * to `target` with the channels interleaved (channels last), one slice of
- * `sliceVoxels` voxels of one patch per work unit of `threader`. */
-template <typename TValue>
-void
-InterleaveChannels(const TValue *      source,
-                   TValue *            target,
-                   SizeValueType       patches,
-                   SizeValueType       channels,
-                   SizeValueType       voxels,
-                   SizeValueType       sliceVoxels,
-                   MultiThreaderBase * threader)
-{
-  const SizeValueType slices = voxels / sliceVoxels;
-  threader->ParallelizeArray(
-    0,
-    patches * slices,
-    [=](SizeValueType unit) {
-      const SizeValueType patch = unit / slices;
-      const SizeValueType begin = (unit % slices) * sliceVoxels;
-      const TValue *      patchSource = source + patch * channels * voxels;
-      TValue *            patchTarget = target + patch * channels * voxels;
-      // Tiles of 64 voxels: each channel's values read in a run, written to a tile that stays in the cache.
-      constexpr SizeValueType tile = 64;
-      for (SizeValueType tileBegin = begin; tileBegin < begin + sliceVoxels; tileBegin += tile)
-      {
-        const SizeValueType tileEnd = std::min(tileBegin + tile, begin + sliceVoxels);
-        for (SizeValueType c = 0; c < channels; ++c)
-        {
-          const TValue * channelSource = patchSource + c * voxels;
-          TValue *       channelTarget = patchTarget + c;
-          for (SizeValueType j = tileBegin; j < tileEnd; ++j)
-          {
-            channelTarget[j * channels] = channelSource[j];
-          }
-        }
-      }
-    },
-    nullptr);
-}
-} // end namespace PatchStreamingDetail
 
 template <typename TInputImage, typename TOutputImage>
 void

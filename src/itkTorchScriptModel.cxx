@@ -16,12 +16,15 @@
  *
  *=========================================================================*/
 #include "itkTorchScriptModel.h"
+#include "itkPatchInterleaveChannels.h"
 
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 #include <torch/script.h>
 
 #include <fstream>
+#include <functional>
+#include <numeric>
 #include <sstream>
 
 namespace itk
@@ -297,20 +300,22 @@ TorchScriptModel::Forward(const float *                     input,
     }
     mirrorDims.push_back(2 + dimension - 1 - static_cast<int64_t>(axis));
   }
-  // Back to ITK's channels-last layout, written straight into the output buffer.
-  std::vector<int64_t> toChannelsLast{ 0 };
-  for (int64_t d = 2; d < dimension + 2; ++d)
-  {
-    toChannelsLast.push_back(d);
-  }
-  toChannelsLast.push_back(1);
   try
   {
     c10::InferenceMode  inference;
     const torch::Tensor batch = ChannelsFirstView(input, shape);
     const torch::Tensor mean =
-      MirrorAveraged(m_Module->module, m_Module->device, batch, mirrorDims, m_OutputIndex, outputChannels);
-    torch::from_blob(output, ChannelsLastShape(shape, outputChannels)).copy_(mean.permute(toChannelsLast));
+      MirrorAveraged(m_Module->module, m_Module->device, batch, mirrorDims, m_OutputIndex, outputChannels).contiguous();
+    // Back to ITK's channels-last layout, interleaved straight into the output buffer.
+    const SizeValueType voxels = std::accumulate(
+      shape.PatchSize.begin(), shape.PatchSize.end(), SizeValueType{ 1 }, std::multiplies<SizeValueType>());
+    PatchStreamingDetail::InterleaveChannels(mean.data_ptr<float>(),
+                                             output,
+                                             shape.Patches,
+                                             outputChannels,
+                                             voxels,
+                                             voxels / shape.PatchSize.back(),
+                                             MultiThreaderBase::New());
   }
   catch (const c10::Error & error)
   {
