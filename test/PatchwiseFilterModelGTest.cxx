@@ -130,7 +130,7 @@ SameValues(const ProbabilitiesType * expected, const ProbabilitiesType * actual)
 }
 
 /** --label-map FILE (3D Slicer's label map output), with no positional output or an empty one,
- * writes what --output-type labels writes to the output. */
+ * and whatever --output-type says, writes what --output-type labels writes to the output. */
 TEST_F(PatchwiseFilterProgram, NetworkLabelMapOptionWritesTheLabelsOutput)
 {
   const auto labels = Run(NetworkArguments(Path("labels.nrrd"), { "--output-type", "labels" }));
@@ -148,6 +148,12 @@ TEST_F(PatchwiseFilterProgram, NetworkLabelMapOptionWritesTheLabelsOutput)
   const auto emptyOutput = Run(arguments);
   ASSERT_EQ(emptyOutput.status, 0) << emptyOutput.err;
   EXPECT_TRUE(Contents(Path("labelmap2.nrrd")) == Contents(Path("labels.nrrd")));
+  // 3D Slicer passes the output type's drop-down on every run: --label-map writes labels whatever it says.
+  arguments.back() = Path("labelmap3.nrrd");
+  arguments.insert(arguments.end(), { "--output_type", "probabilities" });
+  const auto slicerRun = Run(arguments);
+  ASSERT_EQ(slicerRun.status, 0) << slicerRun.err;
+  EXPECT_TRUE(Contents(Path("labelmap3.nrrd")) == Contents(Path("labels.nrrd")));
 }
 
 TEST_F(PatchwiseFilterProgram, NetworkLabelsEqualTheFiltersRunInProcess)
@@ -273,10 +279,12 @@ TEST_F(PatchwiseFilterProgram, BadNetworkArgumentsExitNonZeroNamingTheFlagAndLea
       "--label-map: a label map is the argmax of a network's classes: it needs --model" },
     { { input, output, "--model", model, "--label-map", Path("labels.nrrd") },
       "--label-map: \"" + Path("labels.nrrd") + "\" and the output \"" + output + "\" exclude each other" },
-    { { input, "--model", model, "--label-map", output, "--output-type", "probabilities" },
-      "--label-map: writes labels; it excludes --output-type probabilities" },
+
     { { input, output, "--model", Path("notamodel.pt") }, "notamodel.pt" },
     { { input, Path("labels.png"), "--model", model, "--output-type", "labels" }, "cannot hold a 3-D image" },
+    { { input, "--model", Model("segmentation_1class.pt"), "--label-map", output },
+      "--output-type labels (or --label-map): the network has 1 output channel; a label map is the argmax of 2 or "
+      "more classes" },
     { { input, output, "--model", model, "--mirror-axes", "0,0" }, "MirrorAxes contains 0 twice" },
   };
   if (!itk::TorchScriptModel::IsCudaAvailable())

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 namespace
 {
@@ -60,21 +61,48 @@ const CLI::Validator Fraction(
   },
   "in [0, 1)");
 
-/** A whole number of voxels of at least `minimum`, in a message that says what it is. */
+/** A whole number (of `unit`, when not empty) from `minimum` to 999999999, in a message that says what it is. */
 CLI::Validator
-WholeVoxels(const std::string & what, unsigned long minimum, const std::string & hint)
+WholeNumber(const std::string & what, const std::string & unit, unsigned long minimum, const std::string & hint = "")
 {
+  const std::string expected = " is not a whole number" + (unit.empty() ? "" : " of " + unit) + " from " +
+                               std::to_string(minimum) + " to 999999999";
   return CLI::Validator(
-    [what, minimum, hint](const std::string & text) {
+    [what, minimum, expected, hint](const std::string & text) {
       const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
       if (digits && text.size() < 10 && std::stoul(text) >= minimum)
       {
         return std::string();
       }
-      return what + " " + text + " is not a whole number of voxels from " + std::to_string(minimum) + " to 999999999" +
-             hint;
+      return what + " " + text + expected + hint;
     },
-    "VOXELS");
+    unit.empty() ? "N" : "VOXELS");
+}
+
+/** A finite decimal number; greater than 0 when `positive`. */
+CLI::Validator
+DecimalNumber(const std::string & what, bool positive)
+{
+  return CLI::Validator(
+    [what, positive](const std::string & text) {
+      std::size_t read = 0;
+      double      value = 0.0;
+      try
+      {
+        value = std::stod(text, &read);
+      }
+      catch (const std::exception &)
+      {
+        read = 0;
+      }
+      const bool number = read == text.size() && read > 0 && std::isfinite(value);
+      if (number && (!positive || value > 0.0))
+      {
+        return std::string();
+      }
+      return what + " " + text + (positive ? " is not a number greater than 0" : " is not a finite number");
+    },
+    positive ? "X>0" : "X");
 }
 
 /** "cpu", "cuda" or "cuda:N": the devices libtorch names. */
@@ -159,7 +187,7 @@ PatchwiseFilterOptions::AddPatchOptions()
                          s.patchSize,
                          "Patch size in voxels: one value for every axis, or one per axis (comma-separated)")
              ->delimiter(',')
-             ->check(WholeVoxels("patch size", 1, ""))
+             ->check(WholeNumber("patch size", "voxels", 1))
              ->default_val("64"),
            "integer-vector");
   Register(m_App
@@ -168,7 +196,7 @@ PatchwiseFilterOptions::AddPatchOptions()
                          "Overlap of neighbouring patches in voxels, one value or one per axis; "
                          "when given it takes precedence over --overlap-fraction")
              ->delimiter(',')
-             ->check(WholeVoxels("overlap", 0, " (a fraction of the patch is --overlap-fraction)"))
+             ->check(WholeNumber("overlap", "voxels", 0, " (a fraction of the patch is --overlap-fraction)"))
              ->default_str(""),
            "integer-vector");
   Register(m_App
@@ -198,7 +226,9 @@ PatchwiseFilterOptions::AddPatchOptions()
              ->default_val("constant"),
            "string-enumeration")
     .elements = Paddings;
-  Register(m_App.add_option(Flags("padding-value"), s.paddingValue, "The constant padding's value")->default_val(0.0),
+  Register(m_App.add_option(Flags("padding-value"), s.paddingValue, "The constant padding's value")
+             ->check(DecimalNumber("padding value", false))
+             ->default_val(0.0),
            "double");
   Register(m_App.add_flag(Flags("pad-overlap"),
                           s.padOverlap,
@@ -235,7 +265,7 @@ PatchwiseFilterOptions::AddProcessingAndMergingOptions()
     .elements = Weightings;
   Register(
     m_App.add_option(Flags("sigma-scale"), s.sigmaScale, "Gaussian weighting: sigma as a fraction of the patch size")
-      ->check(CLI::PositiveNumber)
+      ->check(DecimalNumber("sigma scale", true))
       ->default_val(0.125),
     "double")
     .constraints = "0.01 1 0.005";
@@ -313,7 +343,7 @@ PatchwiseFilterOptions::AddStreamingAndPreviewOptions()
              .add_option(Flags("stream-divisions"),
                          s.streamDivisions,
                          "Number of pieces the output is computed in; each pulls only the patches it overlaps")
-             ->check(CLI::PositiveNumber)
+             ->check(WholeNumber("stream divisions", "", 1))
              ->default_val(1),
            "integer");
   Register(m_App.add_option(Flags("threads"), s.threads, "Number of threads (0: ITK's default, all cores)")
@@ -398,10 +428,6 @@ PatchwiseFilterOptions::ResolveLabelMap()
     throw CLI::ValidationError("--label-map",
                                "\"" + s.labelMap + "\" and the output \"" + s.output +
                                  "\" exclude each other: --label-map is the output, as labels (give one of them)");
-  }
-  if (m_App.count("--output-type") != 0 && s.outputType != "labels")
-  {
-    throw CLI::ValidationError("--label-map", "writes labels; it excludes --output-type " + s.outputType);
   }
   if (s.model.empty())
   {

@@ -77,7 +77,7 @@ public:
    * Throws CLI::ValidationError for flags that exclude each other (--model
    * with a --process other than identity; --output-type labels,
    * --label-map or --mirror-axes without --model; --label-map with the
-   * positional output or --output-type probabilities), and
+   * positional output), and
    * CLI::RequiredError when neither the output nor --label-map is given. */
   void
   Parse(int argc, const char * const * argv);
@@ -115,7 +115,8 @@ private:
   void
   AddStreamingAndPreviewOptions();
 
-  /** --label-map FILE: the output is FILE, as labels. */
+  /** --label-map FILE: the output is FILE, as labels, whatever --output-type says (3D Slicer
+   * passes the drop-down's value on every run). */
   void
   ResolveLabelMap();
 

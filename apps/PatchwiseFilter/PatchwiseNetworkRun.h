@@ -109,6 +109,11 @@ RunNetwork(const PatchwiseFilterSettings & settings,
     result.processing += ", probabilities";
     WriteInDivisions(merger->GetOutput(), merger.GetPointer(), settings, outputFile, progress, result);
   }
+  else if (classes < 2)
+  {
+    throw std::runtime_error("--output-type labels (or --label-map): the network has 1 output channel; a label "
+                             "map is the argmax of 2 or more classes (write its probabilities instead)");
+  }
   else if (classes <= 1u + std::numeric_limits<unsigned char>::max())
   {
     result.processing += ", labels (unsigned char)";
@@ -121,7 +126,7 @@ RunNetwork(const PatchwiseFilterSettings & settings,
   }
   else
   {
-    throw std::runtime_error("--output-type labels: the network has " + std::to_string(classes) +
+    throw std::runtime_error("--output-type labels (or --label-map): the network has " + std::to_string(classes) +
                              " classes; a label map holds at most 65536");
   }
   return result;

@@ -12,6 +12,7 @@ writes into DIRECTORY:
   segmentation_2channel.pt  2 channels in, 3 classes out
   segmentation_tuple.pt     1 channel in; returns (probabilities, logits)
   segmentation_16class.pt   1 channel in, 16 classes out (the benchmark's)
+  segmentation_1class.pt    1 channel in, 1 channel out (no label map can be made of it)
   segmentation_pooled.pt    1 channel in, 3 classes out at half the spatial size (a wrong model)
 """
 import os
@@ -86,6 +87,7 @@ def main() -> int:
         "segmentation_2channel.pt": (SegmentationNetwork, 2, 3, 21),
         "segmentation_tuple.pt": (TupleSegmentationNetwork, 1, 3, 20),
         "segmentation_16class.pt": (SegmentationNetwork, 1, 16, 22),
+        "segmentation_1class.pt": (SegmentationNetwork, 1, 1, 23),
         "segmentation_pooled.pt": (PooledSegmentationNetwork, 1, 3, 20),
     }
     for name, (network_class, in_channels, classes, seed) in models.items():
