@@ -38,6 +38,10 @@ def to_itk_image(image: ImageLike, spacing=None, origin=None, direction=None):
     """
     if type(image).__module__.startswith("torch") and hasattr(image, "detach"):  # a torch.Tensor, as MONAI takes
         image = image.detach().cpu().numpy()
+    given = {k: v for k, v in (("spacing", spacing), ("origin", origin), ("direction", direction)) if v is not None}
+    if given and not isinstance(image, np.ndarray):
+        raise ValueError(f"{', '.join(f'{k}={v!r}' for k, v in given.items())}: only an array takes a geometry; "
+                         f"a {type(image).__name__} carries its own (set it on the image instead)")
     if isinstance(image, (str, os.PathLike)):
         from ._sources import open_source
 
@@ -97,6 +101,30 @@ def buffered_array(image) -> np.ndarray:
     return np.frombuffer(buffer, dtype=component).reshape(shape)
 
 
+def whole_number(value, name: str) -> int:
+    """``value`` as an int when it is a whole number (an int, a numpy integer, or a float with no
+    fraction); else a ValueError naming ``name`` (no silent truncation of 8.7, no bool)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer, float, np.floating)):
+        raise TypeError(f"{name}={value!r}: expected a whole number, got a {type(value).__name__}")
+    if not float(value).is_integer():
+        raise ValueError(f"{name}={value!r}: expected a whole number")
+    return int(value)
+
+
+def image_view(array: np.ndarray):
+    """An ``itk.Image`` view (no copy) of a C-ordered float32 array, its size the shape reversed.
+
+    ITK 5.2's PyBuffer takes an array whose first axis has a stride of one element (a C-ordered
+    array whose other axes are all of length 1) for a Fortran-ordered one and reverses the size
+    it is given; such an array is given its size reversed, so that it comes out as meant."""
+    size = array.shape[::-1]
+    if array.ndim > 1 and array.strides[0] == array.itemsize:
+        size = size[::-1]
+    view = itk.PyBuffer[itk.Image[itk.F, array.ndim]]._GetImageViewFromArray(array, size, 1)
+    view._SetBase(array)  # the view keeps the array alive, as itk.image_view_from_array does
+    return view
+
+
 def size_xyz(value, dimension: int, name: str, image_shape: Tuple[int, ...]) -> list:
     """A per-axis integer in ITK's (x, y, z) order from a scalar or a (D, H, W)-ordered tuple.
 
@@ -104,9 +132,13 @@ def size_xyz(value, dimension: int, name: str, image_shape: Tuple[int, ...]) -> 
     refused with both orders named: a silent transposition is the one mistake to avoid.
     """
     if np.isscalar(value):
-        values = [int(value)] * dimension
+        values = [whole_number(value, name)] * dimension
     else:
-        values = [int(v) for v in value]
+        try:
+            values = [whole_number(v, name) for v in value]
+        except TypeError:
+            raise TypeError(f"{name}={value!r}: expected a whole number or a tuple of {dimension} (D, H, W) sizes "
+                            f"in voxels") from None
         if len(values) != dimension:
             raise ValueError(f"{name}={tuple(value)} has {len(values)} values; the image is {dimension}-D "
                              f"(give one value or {dimension}, in (D, H, W) order)")
@@ -130,7 +162,10 @@ def overlap_xyz(overlap, patch_xyz: Sequence[int]) -> list:
         raise ValueError(f"overlap={overlap} has {len(fractions)} values; expected 1 or {len(patch_xyz)}")
     result = []
     for fraction, size in zip(fractions, patch_xyz):
-        exact = Fraction(str(fraction))
+        try:
+            exact = Fraction(str(fraction))
+        except (ValueError, TypeError):
+            raise ValueError(f"overlap={overlap}: each fraction must be a number in [0, 1), got {fraction!r}") from None
         if not 0 <= exact < 1:
             raise ValueError(f"overlap={overlap}: each fraction must be in [0, 1), got {fraction}")
         result.append(int(exact * size))

@@ -13,15 +13,15 @@ import torch
 
 import itk
 
-from ._images import (ImageLike, buffered_array, image_from_channels, image_type, is_vector_image, overlap_xyz,
-                      shape_dhw, size_xyz, to_itk_image)
+from ._images import (ImageLike, buffered_array, image_from_channels, image_type, image_view, is_vector_image,
+                      overlap_xyz, shape_dhw, size_xyz, to_itk_image, whole_number)
 
 Output = Union[torch.Tensor, Tuple[torch.Tensor, ...], Dict[str, torch.Tensor]]
 
 #: MONAI's blending modes and the merger's weightings.
 _MODES = {"gaussian": "Gaussian", "constant": "Average", "average": "Average", "crop": "Crop", "hann": "Hann"}
 #: MONAI's (PyTorch's) padding modes and ITK's boundary conditions.
-_PADDING = {"constant": "Constant", "reflect": "Mirror", "replicate": "ZeroFluxNeumann", "circular": "Periodic",
+_PADDING = {"constant": "Constant", "symmetric": "Mirror", "replicate": "ZeroFluxNeumann", "circular": "Periodic",
             "mirror": "Mirror", "zerofluxneumann": "ZeroFluxNeumann", "periodic": "Periodic"}
 _BORDERS = {"squeeze": "Squeeze", "edge": "Edge", "adaptive": "Adaptive", "crop": "Crop", "pad": "Pad"}
 
@@ -64,7 +64,9 @@ def sliding_window_inference(
             ``(B, C_in, D, H, W)`` on the CPU (``(B, C_in, H, W)`` for 2-D) and returning a tensor
             ``(B, C_out, D, H, W)`` of the same spatial size, or a tuple or dict of such tensors.
             Called under ``torch.no_grad()``; moving the batch to its device and back is the
-            predictor's business (outputs may come back on any device). Called once more on a
+            predictor's business (outputs may come back on any device). The batch is a view of
+            the pipeline's buffer, valid during the call only (the next patches overwrite it):
+            ``clone()`` it to keep it. Called once more on a
             zero patch first, to learn the outputs' channel counts.
         patch_size: the patch (MONAI's ``roi_size``): an int, or one per axis in **(D, H, W)
             order**, the tensor's (ITK's ``PatchSize`` is that reversed, (x, y, z)). A tuple that
@@ -83,7 +85,10 @@ def sliding_window_inference(
             ``"squeeze"`` (default: the last patch ends at the image's end, overlaps vary),
             ``"edge"``, ``"adaptive"``, ``"crop"`` or ``"pad"`` (patches run past the end).
         padding_mode: values outside the image for ``border_mode="pad"``: ``"constant"``
-            (``cval``), ``"reflect"``, ``"replicate"`` or ``"circular"`` (PyTorch's names).
+            (``cval``), ``"replicate"`` or ``"circular"`` (PyTorch's names), or ``"symmetric"``
+            (numpy's: mirrored with the edge voxel repeated, 1 2 3 | 3 2 1; ITK's Mirror).
+            PyTorch's ``"reflect"`` (the edge not repeated, 1 2 3 | 2 1) is refused: ITK has
+            no such boundary condition.
         cval: the constant padding value; default 0.
         output: ``None`` to return the result, or a file name (``.nrrd``, ``.mha``, ``.nii`` …) to
             stream it to, in ``stream_divisions`` pieces along the slowest axis, never holding it
@@ -112,6 +117,9 @@ def sliding_window_inference(
     if not callable(predictor):
         raise TypeError(f"predictor: a {type(predictor).__name__} is not callable. The arguments are (image, "
                         f"predictor, patch_size, ...); MONAI's are (inputs, roi_size, sw_batch_size, predictor, ...)")
+    if not isinstance(sigma_scale, (int, float, np.floating, np.integer)) or not 0 < float(sigma_scale) < float("inf"):
+        raise ValueError(f"sigma_scale={sigma_scale!r}: expected a number greater than 0 (the Gaussian's sigma as a "
+                         f"fraction of the patch size)")
     image = to_itk_image(image, spacing, origin, direction)
     settings = _Settings(image, patch_size, overlap, batch_size, mode, border_mode, padding_mode, stream_divisions)
     structure = _probe(predictor, image.GetNumberOfComponentsPerPixel(), settings.patch_xyz)
@@ -122,6 +130,8 @@ def sliding_window_inference(
         merged = _Pipeline(image, predictor, structure, settings, sigma_scale, cval, progress).run(argmax)
         return structure.split(merged, argmax)
     if structure.names is None:
+        if not isinstance(output, (str, os.PathLike)):
+            raise ValueError(f"output={output!r}: the predictor returns one tensor; give one file name")
         _Pipeline(image, predictor, structure, settings, sigma_scale, cval, progress).write(output, argmax)
         return None
     files = _files_per_output(output, structure)
@@ -145,13 +155,17 @@ class _Settings:
         dimension = image.GetImageDimension()
         self.patch_xyz = size_xyz(patch_size, dimension, "patch_size", shape_dhw(image))
         self.overlap_xyz = overlap_xyz(overlap, self.patch_xyz)
-        if int(batch_size) < 1:
+        if whole_number(batch_size, "batch_size") < 1:
             raise ValueError(f"batch_size={batch_size}: expected at least 1 patch per predictor call")
         self.batch_size = int(batch_size)
         self.weighting = _choice("mode", mode, _MODES)
         self.border = _choice("border_mode", border_mode, _BORDERS)
+        if str(padding_mode).lower() == "reflect":
+            raise ValueError("padding_mode='reflect': PyTorch's reflection (the edge voxel not repeated) has no ITK "
+                             "boundary condition; use 'symmetric' (the edge repeated), 'replicate', 'circular' or "
+                             "'constant'")
         self.padding = _choice("padding_mode", padding_mode, _PADDING)
-        if int(stream_divisions) < 1:
+        if whole_number(stream_divisions, "stream_divisions") < 1:
             raise ValueError(f"stream_divisions={stream_divisions}: expected at least 1")
         self.stream_divisions = int(stream_divisions)
 
@@ -166,10 +180,10 @@ def _choice(name: str, value: str, table: Mapping[str, str]) -> str:
 class _Structure:
     """What the predictor returns: one tensor, a tuple or a dict, and the channels of each."""
 
-    def __init__(self, names, channels):
+    def __init__(self, names, channels, is_dict: bool = False):
         self.names = names  # None (one tensor), a tuple of indices, or a tuple of dict keys
         self.channels = channels
-        self.is_dict = names is not None and any(isinstance(n, str) for n in names)
+        self.is_dict = is_dict
 
     @property
     def total(self) -> int:
@@ -225,12 +239,15 @@ def _probe(predictor, channels_in: int, patch_xyz) -> _Structure:
     if isinstance(returned, torch.Tensor):
         structure = _Structure(None, (0,))
     elif isinstance(returned, Mapping):
-        structure = _Structure(tuple(returned.keys()), ())
+        structure = _Structure(tuple(returned.keys()), (), is_dict=True)
     elif isinstance(returned, (tuple, list)):
         structure = _Structure(tuple(range(len(returned))), ())
     else:
         structure = _Structure(None, (0,))
     tensors = structure.tensors(returned, f"an input of shape {(1, channels_in) + spatial}")
+    if not tensors:
+        raise ValueError(f"the predictor returned an empty {type(returned).__name__} for an input of shape "
+                         f"{(1, channels_in) + spatial}; expected a tensor (B, C, D, H, W), or a tuple or dict of them")
     for k, tensor in enumerate(tensors):
         _check_shape(tensor, 1, spatial, structure, k)
     structure.channels = tuple(int(t.shape[1]) for t in tensors)
@@ -259,11 +276,17 @@ def _files_per_output(output, structure: _Structure):
         if not isinstance(output, Mapping) or set(output) != set(structure.names):
             raise ValueError(f"output={output!r}: the predictor returns a dict with keys {list(structure.names)}; "
                              f"give a dict of file names with those keys")
-        return [output[name] for name in structure.names]
+        return _distinct_files([output[name] for name in structure.names], output)
     if isinstance(output, (str, os.PathLike)) or len(output) != len(structure.names):
         raise ValueError(f"output={output!r}: the predictor returns a tuple of {len(structure.names)} outputs; "
                          f"give a tuple of as many file names")
-    return list(output)
+    return _distinct_files(list(output), output)
+
+
+def _distinct_files(files, output):
+    if len({os.path.abspath(os.fspath(f)) for f in files}) < len(files):
+        raise ValueError(f"output={output!r}: a file is named twice; each output needs its own file")
+    return files
 
 
 class _Pipeline:
@@ -440,7 +463,7 @@ class _Pipeline:
             # (B, C, D, H, W) seen as the filter's channels-first batch (W, H, D, B·C), interleaved
             # into the stack in ITK's threads (else the predictor wrote its result over its input,
             # the stack run in place).
-            channels_first = itk.image_view_from_array(values.numpy().reshape((-1,) + spatial))
+            channels_first = image_view(values.numpy().reshape((-1,) + spatial))
             self.batches.SetCurrentBatchOutputFromChannelsFirst(channels_first)
         self.computed += count
         if self.bar is not None:

@@ -297,3 +297,67 @@ def test_a_buffer_view_keeps_its_image_alive():
 def test_a_folder_that_is_not_a_zarr_array_is_refused_by_name(tmp_path):
     with pytest.raises(ValueError, match="image=.*a folder that is not a Zarr array"):
         patchstreaming.sliding_window_inference(str(tmp_path), lambda x: x, 4, progress=False)
+
+
+def test_a_patch_of_one_voxel_gives_the_predictor_s_result_per_voxel():
+    """(B·C, 1, 1, 1) is also Fortran-contiguous, where ITK 5.2's array view keeps the shape unreversed;
+    failed before ('the batch's size is [6, 1, 1, 1]; expected [1, 1, 1, 6]')."""
+    array = np.random.default_rng(3).normal(size=(6, 7, 9)).astype(np.float32)
+    result = patchstreaming.sliding_window_inference(array, lambda x: torch.cat([x, 2 * x], 1), 1, overlap=0,
+                                                     progress=False)
+    np.testing.assert_array_equal(as_channels_first(result), np.stack([array, 2 * array]))
+
+
+def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
+    """numpy's 'symmetric' is ITK's Mirror; PyTorch's 'reflect' (the edge not repeated) has no ITK
+    counterpart and was silently given ITK's Mirror before."""
+    array = np.arange(1, 6, dtype=np.float32)[None, None, :].repeat(2, 0).repeat(2, 1)  # x = 1..5
+    seen = []
+
+    def record(x):
+        seen.append(x[:, 0].clone())
+        return x
+
+    patchstreaming.sliding_window_inference(array, record, (2, 2, 8), overlap=0, border_mode="pad",
+                                            padding_mode="symmetric", progress=False)
+    expected = np.pad(array, ((0, 0), (0, 0), (0, 3)), mode="symmetric")
+    np.testing.assert_array_equal(seen[1][0].numpy(), expected)  # seen[0]: the zero patch of the probe
+    with pytest.raises(ValueError, match="padding_mode='reflect'.*use 'symmetric'"):
+        patchstreaming.sliding_window_inference(array, record, (2, 2, 8), overlap=0, border_mode="pad",
+                                                padding_mode="reflect", progress=False)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"patch_size": "eight"}, TypeError, "patch_size='eight': expected a whole number, got a str"),
+    ({"patch_size": None}, TypeError, "patch_size=None: expected a whole number"),
+    ({"patch_size": 8.7}, ValueError, "patch_size=8.7: expected a whole number"),
+    ({"patch_size": True}, TypeError, "patch_size=True: expected a whole number, got a bool"),
+    ({"patch_size": 8, "batch_size": 2.5}, ValueError, "batch_size=2.5: expected a whole number"),
+    ({"patch_size": 8, "overlap": float("nan")}, ValueError, r"overlap=nan: each fraction must be a number in \[0, 1\)"),
+    ({"patch_size": 8, "sigma_scale": 0}, ValueError, "sigma_scale=0: expected a number greater than 0"),
+    ({"patch_size": 8, "spacing": (1, 1, 1), "image": "itk"}, ValueError, "only an array takes a geometry"),
+    ({"patch_size": 8, "output": ("a.mha", "b.mha")}, ValueError, "returns one tensor; give one file name"),
+])
+def test_more_errors_name_the_parameter(oblique_array, kwargs, error, message):
+    array = oblique_array["array"]
+    image = itk.image_from_array(array) if kwargs.pop("image", None) == "itk" else array
+    with pytest.raises(error, match=message):
+        patchstreaming.sliding_window_inference(image, SmallNetwork().eval(), progress=False, **kwargs)
+
+
+@pytest.mark.parametrize("returned, message", [
+    ({}, "returned an empty dict"), ((), "returned an empty tuple"),
+])
+def test_an_empty_output_is_refused(oblique_array, returned, message):
+    with pytest.raises(ValueError, match=message):
+        patchstreaming.sliding_window_inference(oblique_array["array"], lambda x: returned, 8, progress=False)
+
+
+def test_a_dict_with_integer_keys_and_two_outputs_named_the_same_file(oblique_array, tmp_path):
+    network = SmallNetwork().eval()
+    result = patchstreaming.sliding_window_inference(oblique_array["array"], lambda x: {0: network(x)}, 8,
+                                                     progress=False)
+    assert list(result) == [0]
+    with pytest.raises(ValueError, match="a file is named twice"):
+        patchstreaming.sliding_window_inference(oblique_array["array"], TupleNetwork().eval(), 8, progress=False,
+                                                output=(str(tmp_path / "a.mha"), str(tmp_path / "a.mha")))
