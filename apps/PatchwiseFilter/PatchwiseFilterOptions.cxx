@@ -298,7 +298,7 @@ PatchwiseFilterOptions::AddNetworkOptions()
              ->check(CLI::Range(1, 4096))
              ->default_val(4),
            "integer")
-    .constraints = "1 64 1";
+    .constraints = "1 4096 1";
   Register(m_App
              .add_option(Flags("mirror-axes"),
                          s.mirrorAxes,
