@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <limits>
 
 namespace
 {
@@ -79,7 +80,7 @@ WholeNumber(const std::string & what, const std::string & unit, unsigned long mi
     unit.empty() ? "N" : "VOXELS");
 }
 
-/** A finite decimal number; greater than 0 when `positive`. */
+/** A decimal number finite as a float; greater than 0 (and not below float's smallest normal) when `positive`. */
 CLI::Validator
 DecimalNumber(const std::string & what, bool positive)
 {
@@ -95,12 +96,15 @@ DecimalNumber(const std::string & what, bool positive)
       {
         read = 0;
       }
-      const bool number = read == text.size() && read > 0 && std::isfinite(value);
-      if (number && (!positive || value > 0.0))
+      // Stored as float: finite in float's range.
+      const bool number = read == text.size() && read > 0 && std::isfinite(value) &&
+                          std::abs(value) <= static_cast<double>(std::numeric_limits<float>::max());
+      if (number && (!positive || value >= static_cast<double>(std::numeric_limits<float>::min())))
       {
         return std::string();
       }
-      return what + " " + text + (positive ? " is not a number greater than 0" : " is not a finite number");
+      return what + " " + text + " is not a finite number" + (positive ? " greater than 0" : "") +
+             " within float's range";
     },
     positive ? "X>0" : "X");
 }

@@ -157,6 +157,8 @@ def size_xyz(value, dimension: int, name: str, image_shape: Tuple[int, ...]) -> 
 def overlap_xyz(overlap, patch_xyz: Sequence[int]) -> list:
     """⌊fraction · P⌋ per axis from a fraction in [0, 1) (or one per axis, in (D, H, W) order),
     computed from the decimal text exactly (0.29 · 100 = 29, not 28)."""
+    if isinstance(overlap, (str, bool, np.bool_)) or not (np.isscalar(overlap) or hasattr(overlap, "__iter__")):
+        raise TypeError(f"overlap={overlap!r}: expected a fraction in [0, 1), or one per axis in (D, H, W) order")
     fractions = [overlap] * len(patch_xyz) if np.isscalar(overlap) else list(reversed(list(overlap)))
     if len(fractions) != len(patch_xyz):
         raise ValueError(f"overlap={overlap} has {len(fractions)} values; expected 1 or {len(patch_xyz)}")

@@ -21,8 +21,7 @@ Output = Union[torch.Tensor, Tuple[torch.Tensor, ...], Dict[str, torch.Tensor]]
 #: MONAI's blending modes and the merger's weightings.
 _MODES = {"gaussian": "Gaussian", "constant": "Average", "average": "Average", "crop": "Crop", "hann": "Hann"}
 #: MONAI's (PyTorch's) padding modes and ITK's boundary conditions.
-_PADDING = {"constant": "Constant", "symmetric": "Mirror", "replicate": "ZeroFluxNeumann", "circular": "Periodic",
-            "mirror": "Mirror", "zerofluxneumann": "ZeroFluxNeumann", "periodic": "Periodic"}
+_PADDING = {"constant": "Constant", "symmetric": "Mirror", "replicate": "ZeroFluxNeumann", "circular": "Periodic"}
 _BORDERS = {"squeeze": "Squeeze", "edge": "Edge", "adaptive": "Adaptive", "crop": "Crop", "pad": "Pad"}
 
 
@@ -117,9 +116,13 @@ def sliding_window_inference(
     if not callable(predictor):
         raise TypeError(f"predictor: a {type(predictor).__name__} is not callable. The arguments are (image, "
                         f"predictor, patch_size, ...); MONAI's are (inputs, roi_size, sw_batch_size, predictor, ...)")
-    if not isinstance(sigma_scale, (int, float, np.floating, np.integer)) or not 0 < float(sigma_scale) < float("inf"):
+    if isinstance(sigma_scale, (bool, np.bool_)) or not isinstance(sigma_scale, (int, float, np.floating, np.integer)) \
+            or not 0 < float(sigma_scale) < float("inf"):
         raise ValueError(f"sigma_scale={sigma_scale!r}: expected a number greater than 0 (the Gaussian's sigma as a "
                          f"fraction of the patch size)")
+    if isinstance(cval, (bool, np.bool_)) or not isinstance(cval, (int, float, np.integer, np.floating)) or \
+            not abs(float(cval)) <= float(np.finfo(np.float32).max):
+        raise ValueError(f"cval={cval!r}: expected a finite number within float32's range")
     image = to_itk_image(image, spacing, origin, direction)
     settings = _Settings(image, patch_size, overlap, batch_size, mode, border_mode, padding_mode, stream_divisions)
     structure = _probe(predictor, image.GetNumberOfComponentsPerPixel(), settings.patch_xyz)
