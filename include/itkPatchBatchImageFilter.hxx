@@ -77,13 +77,12 @@ PatchBatchImageFilter<TInputImage, TOutputImage>::SetCurrentBatchOutputFromChann
                       << batch->GetBufferedRegion().GetSize() << "; expected " << expected << " (the patch size, and "
                       << m_CurrentBatchSize << " patches x " << channels << " channels)");
   }
-  const SizeValueType voxels = patchRegion.GetNumberOfPixels();
   PatchStreamingDetail::InterleaveChannels(batch->GetBufferPointer(),
                                            this->GetCurrentBatchOutput(),
                                            m_CurrentBatchSize,
                                            channels,
-                                           voxels,
-                                           voxels / patchRegion.GetSize(PatchDimension - 1),
+                                           patchRegion.GetNumberOfPixels(),
+                                           patchRegion.GetSize(PatchDimension - 1),
                                            this->GetMultiThreader());
 }
 

@@ -27,8 +27,8 @@ namespace itk
 namespace PatchStreamingDetail
 {
 /** Copies `patches` patches of `channels` x `voxels` values (channels first)
- * to `target` with the channels interleaved (channels last), one slice of
- * `sliceVoxels` voxels of one patch per work unit of `threader`. */
+ * to `target` with the channels interleaved (channels last), one of the
+ * patch's `slices` slices (along its slowest axis) per work unit of `threader`. */
 template <typename TValue>
 void
 InterleaveChannels(const TValue *      source,
@@ -36,10 +36,10 @@ InterleaveChannels(const TValue *      source,
                    SizeValueType       patches,
                    SizeValueType       channels,
                    SizeValueType       voxels,
-                   SizeValueType       sliceVoxels,
+                   SizeValueType       slices,
                    MultiThreaderBase * threader)
 {
-  const SizeValueType slices = voxels / sliceVoxels;
+  const SizeValueType sliceVoxels = voxels / slices;
   threader->ParallelizeArray(
     0,
     patches * slices,

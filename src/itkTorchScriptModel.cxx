@@ -307,15 +307,15 @@ TorchScriptModel::Forward(const float *                     input,
     const torch::Tensor mean =
       MirrorAveraged(m_Module->module, m_Module->device, batch, mirrorDims, m_OutputIndex, outputChannels).contiguous();
     // Back to ITK's channels-last layout, interleaved straight into the output buffer.
-    const SizeValueType voxels = std::accumulate(
-      shape.PatchSize.begin(), shape.PatchSize.end(), SizeValueType{ 1 }, std::multiplies<SizeValueType>());
-    PatchStreamingDetail::InterleaveChannels(mean.data_ptr<float>(),
-                                             output,
-                                             shape.Patches,
-                                             outputChannels,
-                                             voxels,
-                                             voxels / shape.PatchSize.back(),
-                                             MultiThreaderBase::New());
+    PatchStreamingDetail::InterleaveChannels(
+      mean.data_ptr<float>(),
+      output,
+      shape.Patches,
+      outputChannels,
+      std::accumulate(
+        shape.PatchSize.begin(), shape.PatchSize.end(), SizeValueType{ 1 }, std::multiplies<SizeValueType>()),
+      shape.PatchSize.back(),
+      MultiThreaderBase::New());
   }
   catch (const c10::Error & error)
   {

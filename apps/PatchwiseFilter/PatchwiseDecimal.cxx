@@ -18,6 +18,7 @@
 #include "PatchwiseDecimal.h"
 
 #include <cctype>
+#include <cmath>
 #include <stdexcept>
 
 namespace
@@ -136,4 +137,24 @@ PatchwiseDecimal::FloorOfProduct(std::uint64_t count) const
     return static_cast<std::uint64_t>(product * PowerOfTen(m_Exponent));
   }
   return static_cast<std::uint64_t>(product / PowerOfTen(-m_Exponent));
+}
+
+double
+PatchwiseDecimal::ParseDouble(const std::string & text, const std::string & what)
+{
+  std::size_t used = 0;
+  double      value = 0.0;
+  try
+  {
+    value = std::stod(text, &used);
+  }
+  catch (const std::exception &)
+  {
+    used = 0;
+  }
+  if (text.empty() || used != text.size() || !std::isfinite(value))
+  {
+    throw std::invalid_argument(what + " \"" + text + "\" is not a number");
+  }
+  return value;
 }

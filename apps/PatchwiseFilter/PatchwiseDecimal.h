@@ -37,6 +37,11 @@ public:
   static PatchwiseDecimal
   Parse(const std::string & text, const std::string & what);
 
+  /** The whole of `text` as a finite double, any sign ("-1.5", "2e-3"); throws
+   * std::invalid_argument naming `what` and the text for anything else. */
+  static double
+  ParseDouble(const std::string & text, const std::string & what);
+
   /** Whether the value is below 1. */
   bool
   IsBelowOne() const;

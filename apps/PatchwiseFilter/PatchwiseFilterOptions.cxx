@@ -86,22 +86,19 @@ DecimalNumber(const std::string & what, bool positive)
 {
   return CLI::Validator(
     [what, positive](const std::string & text) {
-      std::size_t read = 0;
-      double      value = 0.0;
       try
       {
-        value = std::stod(text, &read);
+        // Stored as float: finite in float's range.
+        const double value = PatchwiseDecimal::ParseDouble(text, what);
+        if (std::abs(value) <= static_cast<double>(std::numeric_limits<float>::max()) &&
+            (!positive || value >= static_cast<double>(std::numeric_limits<float>::min())))
+        {
+          return std::string();
+        }
       }
-      catch (const std::exception &)
+      catch (const std::invalid_argument &)
       {
-        read = 0;
-      }
-      // Stored as float: finite in float's range.
-      const bool number = read == text.size() && read > 0 && std::isfinite(value) &&
-                          std::abs(value) <= static_cast<double>(std::numeric_limits<float>::max());
-      if (number && (!positive || value >= static_cast<double>(std::numeric_limits<float>::min())))
-      {
-        return std::string();
+        // not a number: said below
       }
       return what + " " + text + " is not a finite number" + (positive ? " greater than 0" : "") +
              " within float's range";

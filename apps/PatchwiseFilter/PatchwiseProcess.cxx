@@ -16,34 +16,11 @@
  *
  *=========================================================================*/
 #include "PatchwiseProcess.h"
+#include "PatchwiseDecimal.h"
 
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
-
-namespace
-{
-/** The whole of `text` as a number, or an exception naming what it should have been. */
-double
-WholeNumber(const std::string & text, const std::string & what)
-{
-  std::size_t used = 0;
-  double      value = 0.0;
-  try
-  {
-    value = std::stod(text, &used);
-  }
-  catch (const std::exception &)
-  {
-    used = 0;
-  }
-  if (text.empty() || used != text.size() || !std::isfinite(value))
-  {
-    throw std::invalid_argument(what + " \"" + text + "\" is not a number");
-  }
-  return value;
-}
-} // namespace
 
 PatchwiseProcess
 PatchwiseProcess::Parse(const std::string & text)
@@ -59,7 +36,7 @@ PatchwiseProcess::Parse(const std::string & text)
   if (name == "gaussian" && colon != std::string::npos)
   {
     process.kind = Kind::Gaussian;
-    process.sigma = WholeNumber(argument, "gaussian sigma");
+    process.sigma = PatchwiseDecimal::ParseDouble(argument, "gaussian sigma");
     if (!(process.sigma > 0.0))
     {
       throw std::invalid_argument("gaussian sigma " + argument + " must be positive (millimetres)");
@@ -69,7 +46,7 @@ PatchwiseProcess::Parse(const std::string & text)
   if (name == "median" && colon != std::string::npos)
   {
     process.kind = Kind::Median;
-    const double radius = WholeNumber(argument, "median radius");
+    const double radius = PatchwiseDecimal::ParseDouble(argument, "median radius");
     if (!(radius >= 1.0) || radius != std::floor(radius) || radius > 1000.0)
     {
       throw std::invalid_argument("median radius " + argument + " must be a whole number of voxels in 1..1000");

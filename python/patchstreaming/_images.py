@@ -4,7 +4,7 @@ from __future__ import annotations
 import ctypes
 import os
 from fractions import Fraction
-from typing import Sequence, Tuple, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -101,10 +101,19 @@ def buffered_array(image) -> np.ndarray:
     return np.frombuffer(buffer, dtype=component).reshape(shape)
 
 
+def real_number(value) -> Optional[float]:
+    """``value`` as a float when it is a real number (a Python or numpy int or float, not a
+    bool), else None."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer, float, np.floating)):
+        return None
+    return float(value)
+
+
 def whole_number(value, name: str) -> int:
     """``value`` as an int when it is a whole number (an int, a numpy integer, or a float with no
-    fraction); else a ValueError naming ``name`` (no silent truncation of 8.7, no bool)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer, float, np.floating)):
+    fraction); else a TypeError (not a number) or ValueError naming ``name`` (no silent
+    truncation of 8.7, no bool)."""
+    if real_number(value) is None:
         raise TypeError(f"{name}={value!r}: expected a whole number, got a {type(value).__name__}")
     if not float(value).is_integer():
         raise ValueError(f"{name}={value!r}: expected a whole number")

@@ -14,7 +14,7 @@ import torch
 import itk
 
 from ._images import (ImageLike, buffered_array, image_from_channels, image_type, image_view, is_vector_image,
-                      overlap_xyz, shape_dhw, size_xyz, to_itk_image, whole_number)
+                      overlap_xyz, real_number, shape_dhw, size_xyz, to_itk_image, whole_number)
 
 Output = Union[torch.Tensor, Tuple[torch.Tensor, ...], Dict[str, torch.Tensor]]
 
@@ -116,12 +116,11 @@ def sliding_window_inference(
     if not callable(predictor):
         raise TypeError(f"predictor: a {type(predictor).__name__} is not callable. The arguments are (image, "
                         f"predictor, patch_size, ...); MONAI's are (inputs, roi_size, sw_batch_size, predictor, ...)")
-    if isinstance(sigma_scale, (bool, np.bool_)) or not isinstance(sigma_scale, (int, float, np.floating, np.integer)) \
-            or not 0 < float(sigma_scale) < float("inf"):
+    sigma, padding_value = real_number(sigma_scale), real_number(cval)
+    if sigma is None or not 0 < sigma < float("inf"):
         raise ValueError(f"sigma_scale={sigma_scale!r}: expected a number greater than 0 (the Gaussian's sigma as a "
                          f"fraction of the patch size)")
-    if isinstance(cval, (bool, np.bool_)) or not isinstance(cval, (int, float, np.integer, np.floating)) or \
-            not abs(float(cval)) <= float(np.finfo(np.float32).max):
+    if padding_value is None or not abs(padding_value) <= float(np.finfo(np.float32).max):
         raise ValueError(f"cval={cval!r}: expected a finite number within float32's range")
     image = to_itk_image(image, spacing, origin, direction)
     settings = _Settings(image, patch_size, overlap, batch_size, mode, border_mode, padding_mode, stream_divisions)
@@ -158,9 +157,9 @@ class _Settings:
         dimension = image.GetImageDimension()
         self.patch_xyz = size_xyz(patch_size, dimension, "patch_size", shape_dhw(image))
         self.overlap_xyz = overlap_xyz(overlap, self.patch_xyz)
-        if whole_number(batch_size, "batch_size") < 1:
+        self.batch_size = whole_number(batch_size, "batch_size")
+        if self.batch_size < 1:
             raise ValueError(f"batch_size={batch_size}: expected at least 1 patch per predictor call")
-        self.batch_size = int(batch_size)
         self.weighting = _choice("mode", mode, _MODES)
         self.border = _choice("border_mode", border_mode, _BORDERS)
         if str(padding_mode).lower() == "reflect":
@@ -440,6 +439,12 @@ class _Pipeline:
             self.error = error
             self.batches.AbortGenerateDataOn()
 
+    def _output_address(self, first: int, count: int) -> int:
+        """Where the output stack holds patches first .. first + count - 1."""
+        output = self.batches.GetOutput()
+        row = first - output.GetBufferedRegion().GetIndex()[output.GetImageDimension() - 1]
+        return buffered_array(output)[row:row + count].ctypes.data
+
     def _compute_batch(self):
         first = self.batches.GetCurrentBatchStart()
         count = self.batches.GetCurrentBatchSize()
@@ -459,10 +464,7 @@ class _Pipeline:
                                  f"for this batch but {self.structure.channels[k]} for the first one")
         tensors = [t.detach().to("cpu", torch.float32) for t in tensors]
         values = (tensors[0] if len(tensors) == 1 else torch.cat(tensors, dim=1)).contiguous()
-        output = self.batches.GetOutput()
-        row = first - output.GetBufferedRegion().GetIndex()[output.GetImageDimension() - 1]
-        target = buffered_array(output)[row:row + count]
-        if values.shape[1] > 1 or values.data_ptr() != target.ctypes.data:
+        if values.shape[1] > 1 or values.data_ptr() != self._output_address(first, count):
             # (B, C, D, H, W) seen as the filter's channels-first batch (W, H, D, B·C), interleaved
             # into the stack in ITK's threads (else the predictor wrote its result over its input,
             # the stack run in place).
