@@ -330,16 +330,38 @@ ColouredPixels(const PictureType * picture, itk::IndexValueType x, itk::IndexVal
   return coloured;
 }
 
-/** The labels (and a probabilities output's argmax) in colour over the grey input. */
+/** Whether the top `rows` rows end in `margin` columns of the background: the title fits. */
+bool
+TitleFits(const PictureType * picture, itk::IndexValueType rows = 24, itk::IndexValueType margin = 4)
+{
+  const auto width = static_cast<itk::IndexValueType>(picture->GetLargestPossibleRegion().GetSize(0));
+  for (itk::IndexValueType v = 0; v < rows; ++v)
+  {
+    for (itk::IndexValueType u = width - margin; u < width; ++u)
+    {
+      const auto pixel = picture->GetPixel({ { u, v } });
+      if (pixel[0] != 24 || pixel[1] != 24 || pixel[2] != 24)
+      {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+/** The labels (and a probabilities output's argmax) in colour over the grey input; the
+ * title, long with a network's description and mirroring, shrinks to fit the width. */
 TEST_F(PatchwiseFilterProgram, NetworkPreviewShowsTheLabelsInColourOverTheInput)
 {
   for (const std::string type : { "labels", "probabilities" })
   {
     const auto run = Run(NetworkArguments(
-      Path("output.nrrd"), { "--output-type", type, "--preview", Path("preview.png"), "--preview-axis", "2" }));
+      Path("output.nrrd"),
+      { "--output-type", type, "--preview", Path("preview.png"), "--preview-axis", "2", "--mirror-axes", "0" }));
     ASSERT_EQ(run.status, 0) << run.err;
     const auto picture = PatchStreamingTest::ReadImage<PictureType>(Path("preview.png"));
     ASSERT_EQ(picture->GetLargestPossibleRegion().GetSize(), (PictureType::SizeType{ { 1376, 48 + 264 + 8 } }));
+    EXPECT_TRUE(TitleFits(picture)) << type << ": the title runs off the picture";
     EXPECT_EQ(ColouredPixels(picture, 120, 48), 0u) << type << ": the input panel is grey";
     EXPECT_GT(ColouredPixels(picture, 120 + 3 * 264, 48), 200u) << type << ": the labels panel";
   }

@@ -175,7 +175,8 @@ class Picture
 {
 public:
   Picture(unsigned int width, unsigned int height)
-    : m_Height(static_cast<int>(height))
+    : m_Width(static_cast<int>(width))
+    , m_Height(static_cast<int>(height))
   {
     m_Canvas->SetScalarTypeToUnsignedChar();
     m_Canvas->SetNumberOfScalarComponents(3);
@@ -211,7 +212,15 @@ public:
   void
   Text(const std::string & text, int x, int top, int fontSize, bool centerd = false)
   {
-    m_Texts.push_back(Label{ text, x, top, fontSize, centerd });
+    m_Texts.push_back(Label{ text, x, top, fontSize, centerd, 0 });
+  }
+
+  /** Text with its top-left corner at (x, top), in a smaller font or cut short if it would
+   * not end `margin` pixels before the picture's right edge. */
+  void
+  FittedText(const std::string & text, int x, int top, int fontSize, int margin)
+  {
+    m_Texts.push_back(Label{ text, x, top, fontSize, false, m_Width - x - margin });
   }
 
   void
@@ -242,23 +251,65 @@ private:
     int         top;
     int         fontSize;
     bool        centerd;
+    int         fitWidth; // > 0: the width the text is fitted into
   };
 
-  void
-  Blend(vtkImageData * picture, const Label & label) const
+  static vtkSmartPointer<vtkTextProperty>
+  TextProperty(int fontSize)
   {
-    vtkNew<vtkTextProperty> property;
+    auto property = vtkSmartPointer<vtkTextProperty>::New();
     property->SetFontFamilyToArial();
-    property->SetFontSize(label.fontSize);
+    property->SetFontSize(fontSize);
     property->SetColor(0.9, 0.9, 0.9);
+    return property;
+  }
+
+  /** The width of `text` in pixels at `fontSize` (FreeType's bounding box: the
+   * rendered image may be padded to a power of two). */
+  static int
+  TextWidth(const std::string & text, int fontSize)
+  {
+    int box[4] = {};
+    if (!vtkFreeTypeTools::GetInstance()->GetBoundingBox(TextProperty(fontSize), vtkStdString(text), 72, box))
+    {
+      throw std::runtime_error("cannot measure the preview's text \"" + text + "\"");
+    }
+    return box[1] - box[0] + 1;
+  }
+
+  /** A label with `fitWidth` > 0 in a smaller font (down to MinimumFontSize) until it fits
+   * within that many pixels and then, if it still does not, cut short with "...". */
+  static Label
+  Fitted(Label label)
+  {
+    constexpr int MinimumFontSize = 9;
+    while (label.fitWidth > 0 && TextWidth(label.text, label.fontSize) > label.fitWidth &&
+           label.fontSize > MinimumFontSize)
+    {
+      --label.fontSize;
+    }
+    const std::string full = label.text;
+    for (std::size_t length = full.size();
+         label.fitWidth > 0 && TextWidth(label.text, label.fontSize) > label.fitWidth && length > 0;)
+    {
+      label.text = full.substr(0, --length) + "...";
+    }
+    return label;
+  }
+
+  void
+  Blend(vtkImageData * picture, const Label & given) const
+  {
+    const Label          label = Fitted(given);
     vtkNew<vtkImageData> text;
-    if (!vtkFreeTypeTools::GetInstance()->RenderString(property, vtkStdString(label.text), 72, text))
+    if (!vtkFreeTypeTools::GetInstance()->RenderString(
+          TextProperty(label.fontSize), vtkStdString(label.text), 72, text))
     {
       throw std::runtime_error("cannot render the preview's text \"" + label.text + "\"");
     }
-    const int * size = text->GetDimensions();
     const int * pictureSize = picture->GetDimensions();
-    const int   x0 = label.centerd ? label.x - size[0] / 2 : label.x;
+    const int * size = text->GetDimensions();
+    const int   x0 = label.centerd ? label.x - TextWidth(label.text, label.fontSize) / 2 : label.x;
     auto *      rgba = static_cast<const unsigned char *>(text->GetScalarPointer());
     auto *      rgb = static_cast<unsigned char *>(picture->GetScalarPointer());
     for (int y = 0; y < size[1]; ++y)
@@ -282,6 +333,7 @@ private:
     }
   }
 
+  int                            m_Width;
   int                            m_Height;
   vtkNew<vtkImageCanvasSource2D> m_Canvas;
   std::vector<Label>             m_Texts{};
@@ -394,7 +446,7 @@ WritePreviewPicture(const std::string & title, const std::vector<PreviewSlice> &
 
   const int rows = static_cast<int>(slices.size());
   Picture   picture(Layout::Width(), Layout::Height(rows));
-  picture.Text(title, 8, 4, 15);
+  picture.FittedText(title, 8, 4, 15, 4);
   const bool   labels = !slices.empty() && slices.front().labels;
   const char * columns[Layout::NumberOfPanels] = { "input", "patch grid", "weight sum", labels ? "labels" : "output" };
   for (unsigned int c = 0; c < Layout::NumberOfPanels; ++c)

@@ -103,6 +103,20 @@ def _subject_files(subject: Subject, index: int, probability_map: Optional[PathL
     return _Files(tuple(images), label, weights, tuple(int(v) for v in first["size"]))
 
 
+def _check_alike(subjects: Sequence[_Files]) -> None:
+    """Every subject has the same number of image channels and a label map or none, so that a
+    ``DataLoader`` can stack any of their patches into one batch."""
+    first = subjects[0]
+    for i, files in enumerate(subjects[1:], start=1):
+        if len(files.images) != len(first.images):
+            raise ValueError(f"subjects[{i}] has {len(files.images)} image file(s), subjects[0] has "
+                             f"{len(first.images)}: every subject needs the same image channels")
+        if (files.label is None) != (first.label is None):
+            has = ("no label map", "a label map")
+            raise ValueError(f"subjects[{i}] has {has[files.label is not None]}, subjects[0] has "
+                             f"{has[first.label is not None]}: give every subject a label map or none")
+
+
 def _check_probabilities(label_probabilities: Optional[Mapping[int, float]]) -> Optional[Dict[int, float]]:
     if label_probabilities is None:
         return None
@@ -188,7 +202,9 @@ class PatchDataset(torch.utils.data.IterableDataset):
         ValueError: a patch size that is not positive, in the wrong order or larger than an image
             (without ``allow_outside``); an unknown sampler; ``sampler="label"`` for a subject
             without a label map or ``"weighted"`` without a probability map; bad label
-            probabilities; images of one subject on different grids. Errors of a draw (no label
+            probabilities; images of one subject on different grids; subjects with different
+            numbers of image files, or some with a label map and some without (a ``DataLoader``
+            could not stack their patches). Errors of a draw (no label
             with a positive probability present, a probability map that is zero where the patch
             fits) are raised while iterating, as ``ValueError`` naming the subject.
     """
@@ -226,6 +242,7 @@ class PatchDataset(torch.utils.data.IterableDataset):
             if sampler == "weighted" and files.probability_map is None:
                 raise ValueError(f"sampler='weighted' needs a probability map, but subjects[{i}] has none: give "
                                  f"probability_map=[one file per subject] or {{'image': ..., 'probability_map': file}}")
+        _check_alike(self.subjects)
         self.label_probabilities = _check_probabilities(label_probabilities)
         shape_dhw = tuple(reversed(self.subjects[0].size_xyz))
         self.patch_xyz: List[int] = size_xyz(patch_size, _DIMENSION, "patch_size", shape_dhw)

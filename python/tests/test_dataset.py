@@ -173,6 +173,11 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
     itk.imwrite(shifted, str(tmp_path / "shifted.nrrd"))
     with pytest.raises(ValueError, match=r"subjects\[0\]\['label'\].*shifted\.nrrd.*does not share the grid"):
         PatchDataset([(volume["t1.nrrd"], str(tmp_path / "shifted.nrrd"))], patch_size=8)
+    # Subjects whose patches a DataLoader could not stack into one batch.
+    with pytest.raises(ValueError, match=r"subjects\[1\] has 1 image file\(s\), subjects\[0\] has 2"):
+        PatchDataset([{"image": [volume["t1.nrrd"], volume["negative.nrrd"]]}, volume["t1.nrrd"]], patch_size=8)
+    with pytest.raises(ValueError, match=r"subjects\[1\] has no label map, subjects\[0\] has a label map"):
+        PatchDataset([(volume["t1.nrrd"], volume["labels.nrrd"]), volume["t1.nrrd"]], patch_size=8)
     with pytest.raises(ValueError, match=r"samples_per_volume=0"):
         PatchDataset([volume["t1.nrrd"]], patch_size=8, samples_per_volume=0)
     # A label absent from the map: raised when drawing, naming the subject.
