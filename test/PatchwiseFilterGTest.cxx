@@ -337,6 +337,9 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--overlap", "0.5" },
       "overlap 0.5 is not a whole number of voxels from 0 to 999999999 (a fraction of the patch is "
       "--overlap-fraction)" },
+    { { input, output, "--patch-size", "3000" },
+      "--patch-size: one patch of 3000x3000x3000 voxels (1 component) is 100.6 GiB as float, more than this "
+      "machine's" },
     { { input, output, "--stream-divisions", "0" },
       "--stream-divisions: stream divisions 0 is not a whole number from 1 to 999999999" },
     { { input, output, "--pad-overlap" }, "PadOverlap is on but BorderMode is Squeeze" },
@@ -350,6 +353,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, Path("no-such-directory/output.nrrd") }, "cannot write output" },
     { { input, Path("input.nrrd/output.nrrd") }, "cannot write output" },
     { { input, m_Directory.string() }, "is a directory" },
+    { { input, output, "--preview", Path("no-such-directory/preview.png") },
+      "cannot write --preview \"" + Path("no-such-directory/preview.png") + "\"" },
     { { input, Path("output.unknownformat") }, "no ITK image format writes this file name" },
   };
   for (const auto & [arguments, problem] : cases)

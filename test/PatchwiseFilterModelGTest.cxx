@@ -282,6 +282,8 @@ TEST_F(PatchwiseFilterProgram, BadNetworkArgumentsExitNonZeroNamingTheFlagAndLea
 
     { { input, output, "--model", Path("notamodel.pt") }, "notamodel.pt" },
     { { input, Path("labels.png"), "--model", model, "--output-type", "labels" }, "cannot hold a 3-D image" },
+    { { input, "--model", model, "--label-map", Path("no-such-directory/labels.nrrd") },
+      "cannot write --label-map \"" + Path("no-such-directory/labels.nrrd") + "\"" },
     { { input, "--model", Model("segmentation_1class.pt"), "--label-map", output },
       "--output-type labels (or --label-map): the network has 1 output channel; a label map is the argmax of 2 or "
       "more classes" },

@@ -27,19 +27,19 @@
 
 namespace fs = std::filesystem;
 
-AtomicOutputFile::AtomicOutputFile(const std::string & path)
+AtomicOutputFile::AtomicOutputFile(const std::string & path, const std::string & what)
   : m_Path(path)
 {
   const fs::path target(path);
   if (fs::is_directory(target))
   {
-    throw std::runtime_error("output \"" + path + "\" is a directory");
+    throw std::runtime_error(what + " \"" + path + "\" is a directory");
   }
   const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
   std::string    pattern = (parent / ".PatchwiseFilter-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr)
   {
-    throw std::runtime_error("cannot write output \"" + path + "\": " + std::strerror(errno));
+    throw std::runtime_error("cannot write " + what + " \"" + path + "\": " + std::strerror(errno));
   }
   m_Directory = pattern;
   m_TemporaryPath = (fs::path(m_Directory) / target.filename()).string();
@@ -54,8 +54,8 @@ AtomicOutputFile::~AtomicOutputFile()
 void
 AtomicOutputFile::Commit()
 {
-  const fs::path           parent = fs::path(m_Path).has_parent_path() ? fs::path(m_Path).parent_path() : fs::path(".");
-  std::vector<fs::path>    dataFiles;
+  const fs::path        parent = fs::path(m_Path).has_parent_path() ? fs::path(m_Path).parent_path() : fs::path(".");
+  std::vector<fs::path> dataFiles;
   for (const auto & entry : fs::directory_iterator(m_Directory))
   {
     if (entry.path() != fs::path(m_TemporaryPath))

@@ -29,9 +29,10 @@
 class AtomicOutputFile
 {
 public:
-  /** Throws std::runtime_error naming the path when its directory does not
-   * exist, is not writable, or the path is a directory. */
-  explicit AtomicOutputFile(const std::string & path);
+  /** Throws std::runtime_error naming `what` (the option or argument that
+   * gave the path, e.g. "output" or "--preview") and the path when its
+   * directory does not exist, is not writable, or the path is a directory. */
+  AtomicOutputFile(const std::string & path, const std::string & what);
   ~AtomicOutputFile();
 
   AtomicOutputFile(const AtomicOutputFile &) = delete;

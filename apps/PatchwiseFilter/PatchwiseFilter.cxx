@@ -67,18 +67,6 @@ OneLine(const std::string & text)
   return line;
 }
 
-template <typename TSize>
-std::string
-Joined(const TSize & size, unsigned int dimension)
-{
-  std::ostringstream text;
-  for (unsigned int d = 0; d < dimension; ++d)
-  {
-    text << (d ? "x" : "") << size[d];
-  }
-  return text.str();
-}
-
 void
 RegisterImageFormats()
 {
@@ -136,11 +124,11 @@ RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & 
 {
   const unsigned int components = image.GetNumberOfComponents();
   // Both files are checked for writability before the work starts.
-  AtomicOutputFile                  output(settings.output);
+  AtomicOutputFile                  output(settings.output, settings.labelMap.empty() ? "output" : "--label-map");
   std::unique_ptr<AtomicOutputFile> preview;
   if (!settings.preview.empty())
   {
-    preview = std::make_unique<AtomicOutputFile>(settings.preview);
+    preview = std::make_unique<AtomicOutputFile>(settings.preview, "--preview");
   }
   const auto result =
     components == 1

@@ -31,8 +31,10 @@
 #include "itkImageIOFactory.h"
 #include "itkImageRegionSplitterSlowDimension.h"
 #include "itkStreamingImageFilter.h"
+#include "itksys/SystemInformation.hxx"
 
 #include <chrono>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -66,6 +68,47 @@ PerAxis(const std::vector<unsigned int> & values, const std::string & flag)
   return size;
 }
 
+/** "64x64x32": the first `dimension` values of `size`. */
+template <typename TSize>
+std::string
+Joined(const TSize & size, unsigned int dimension)
+{
+  std::ostringstream text;
+  for (unsigned int d = 0; d < dimension; ++d)
+  {
+    text << (d ? "x" : "") << size[d];
+  }
+  return text.str();
+}
+
+/** Throws, naming --patch-size, when one patch of `components` float values
+ * per voxel is larger than this machine's physical memory: the run would fail
+ * allocating it (or swap for ever) long after it started. */
+template <unsigned int VDimension>
+void
+CheckPatchFitsInMemory(const itk::Size<VDimension> & patchSize, unsigned int components)
+{
+  double bytes = static_cast<double>(components) * sizeof(float);
+  for (unsigned int d = 0; d < VDimension; ++d)
+  {
+    bytes *= static_cast<double>(patchSize[d]);
+  }
+  itksys::SystemInformation system;
+  system.RunMemoryCheck();
+  const double memory = static_cast<double>(system.GetTotalPhysicalMemory()) * 1024.0 * 1024.0;
+  if (memory > 0.0 && bytes > memory)
+  {
+    constexpr double   GiB = 1024.0 * 1024.0 * 1024.0;
+    std::ostringstream message;
+    message.precision(4);
+    message << "--patch-size: one patch of " << Joined(patchSize, VDimension) << " voxels (" << components
+            << " component" << (components == 1 ? "" : "s") << ") is " << bytes / GiB
+            << " GiB as float, more than this machine's " << memory / GiB
+            << " GiB of memory; give a smaller --patch-size";
+    throw std::runtime_error(message.str());
+  }
+}
+
 /** The merger's window parameters from the settings. */
 inline itk::PatchWindowParameters
 WindowParameters(const PatchwiseFilterSettings & settings)
@@ -93,7 +136,8 @@ struct PatchwiseSource
     reader->SetFileName(settings.input);
     extractor->SetInput(reader->GetOutput());
     const auto patchSize = PerAxis<Dimension>(settings.patchSize, "--patch-size");
-    auto       overlap = patchSize;
+    CheckPatchFitsInMemory(patchSize, components);
+    auto overlap = patchSize;
     if (settings.overlap.empty())
     {
       // floor(fraction * patch size) from the decimal text, exactly (PatchwiseDecimal).
