@@ -7,7 +7,8 @@
 #  2. this module against that ITK build tree through ITK's remote-module path
 #     (include(ITKModuleExternal)), into build-python/ (or
 #     $PATCHSTREAMING_PYTHON_BUILD_DIR), with the Python tests registered in CTest.
-# Prints how to set PYTHONPATH.
+# Writes build-python/env.sh, which sets PYTHONPATH for `import itk, patchstreaming`
+# (`source build-python/env.sh`), and prints it.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${PATCHSTREAMING_ITK_CACHE:-$HOME/.cache/patchstreaming}"
@@ -93,5 +94,8 @@ cmake -S "$root" -B "$module_build" -G Ninja -D CMAKE_BUILD_TYPE=Release -D "ITK
   -D ITK_USE_CLANG_FORMAT=OFF -D "Python3_EXECUTABLE=$python"
 cmake --build "$module_build" --parallel "$(nproc)"
 echo "wrapped ITK and PatchStreaming built in $((SECONDS - start)) s"
-echo "to use them: PYTHONPATH=$itk_build/Wrapping/Generators/Python $python -c 'import itk; print(itk.PatchExtractor)'"
+python_path="$itk_build/Wrapping/Generators/Python"
+printf '# Sets PYTHONPATH for the wrapped ITK and patchstreaming (made by scripts/build-python.sh).\nexport PYTHONPATH="%s${PYTHONPATH:+:$PYTHONPATH}"\n' \
+  "$python_path" >"$module_build/env.sh"
+echo "to use them: source $module_build/env.sh (PYTHONPATH=$python_path), then $python -c 'import itk, patchstreaming'"
 echo "Python tests: ctest --test-dir $module_build -L Python"

@@ -44,16 +44,17 @@ shift $(($# < 2 ? $# : 2))
 # the fixed test network when the training is switched off or the wrapped ITK
 # cannot be built (said on stderr).
 train_model() {
-  local log="$2/build-python.log" why="" itk_python
+  local log="$2/build-python.log" why=""
   if [[ "${PATCHSTREAMING_DEMO_TRAIN:-1}" == 0 ]]; then
     why="PATCHSTREAMING_DEMO_TRAIN=0"
   else
     echo "demo: scripts/build-python.sh (the wrapped ITK for PatchDataset; about 30 minutes the first time), log $log" >&2
     if "$root/scripts/build-python.sh" >"$log" 2>&1; then
-      itk_python="$(sed -n 's/^to use them: PYTHONPATH=\([^ ]*\) .*/\1/p' "$log")"
       echo "demo: training a 3-class network on $1 for at most 60 s" >&2
-      PYTHONPATH="$itk_python:$root/python" /usr/bin/python3 "$root/python/examples/train_segmentation.py" \
-        "$1" "$2" --seconds 60 >&2 || return 1
+      (
+        source "${PATCHSTREAMING_PYTHON_BUILD_DIR:-$root/build-python}/env.sh"
+        /usr/bin/python3 "$root/python/examples/train_segmentation.py" "$1" "$2" --seconds 60 >&2
+      ) || return 1
       echo "$2/segmentation_trained.pt"
       return
     fi

@@ -163,6 +163,22 @@ def size_xyz(value, dimension: int, name: str, image_shape: Tuple[int, ...]) -> 
     return list(reversed(values))
 
 
+def check_patch_fits_in_memory(patch_xyz: Sequence[int], channels: int, name: str) -> None:
+    """Raises ``ValueError`` naming ``name`` when one float32 patch of ``channels`` channels is
+    larger than this machine's physical memory: the run would otherwise fail allocating it (or
+    swap) after the image was read."""
+    try:
+        memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not POSIX: no limit known
+        return
+    patch_bytes = 4 * channels * int(np.prod([int(v) for v in patch_xyz], dtype=object))
+    if memory > 0 and patch_bytes > memory:
+        gib = 1024.0 ** 3
+        raise ValueError(f"{name}={tuple(reversed(patch_xyz))} (D, H, W): one patch of {channels} channel(s) is "
+                         f"{patch_bytes / gib:.4g} GiB as float32, more than this machine's {memory / gib:.4g} GiB "
+                         f"of memory; give a smaller {name}")
+
+
 def overlap_xyz(overlap, patch_xyz: Sequence[int]) -> list:
     """⌊fraction · P⌋ per axis from a fraction in [0, 1) (or one per axis, in (D, H, W) order),
     computed from the decimal text exactly (0.29 · 100 = 29, not 28)."""

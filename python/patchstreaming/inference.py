@@ -13,8 +13,9 @@ import torch
 
 import itk
 
-from ._images import (ImageLike, buffered_array, image_from_channels, image_type, image_view, is_vector_image,
-                      overlap_xyz, real_number, shape_dhw, size_xyz, to_itk_image, whole_number)
+from ._images import (ImageLike, buffered_array, check_patch_fits_in_memory, image_from_channels, image_type,
+                      image_view, is_vector_image, overlap_xyz, real_number, shape_dhw, size_xyz, to_itk_image,
+                      whole_number)
 
 Output = Union[torch.Tensor, Tuple[torch.Tensor, ...], Dict[str, torch.Tensor]]
 
@@ -156,6 +157,7 @@ class _Settings:
     def __init__(self, image, patch_size, overlap, batch_size, mode, border_mode, padding_mode, stream_divisions):
         dimension = image.GetImageDimension()
         self.patch_xyz = size_xyz(patch_size, dimension, "patch_size", shape_dhw(image))
+        check_patch_fits_in_memory(self.patch_xyz, image.GetNumberOfComponentsPerPixel(), "patch_size")
         self.overlap_xyz = overlap_xyz(overlap, self.patch_xyz)
         self.batch_size = whole_number(batch_size, "batch_size")
         if self.batch_size < 1:

@@ -340,6 +340,8 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
     ({"patch_size": 8, "overlap": None}, TypeError, "overlap=None: expected a fraction in"),
     ({"patch_size": 8, "cval": 1e39}, ValueError, "cval=1e\\+39: expected a finite number within float32's range"),
     ({"patch_size": 8, "cval": float("nan")}, ValueError, "cval=nan: expected a finite number"),
+    ({"patch_size": 3000}, ValueError, r"patch_size=\(3000, 3000, 3000\) \(D, H, W\): one patch of 1 channel\(s\) "
+                                       r"is 100.6 GiB as float32, more than this machine's .* GiB of memory"),
     ({"patch_size": 8, "padding_mode": "mirror"}, ValueError, "padding_mode='mirror': expected one of 'constant', "
                                                              "'symmetric', 'replicate', 'circular'"),
 ])
