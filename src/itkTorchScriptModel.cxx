@@ -88,6 +88,24 @@ SelectOutput(const torch::jit::IValue & returned, unsigned int index)
   }
   return selected.toTensor();
 }
+/** What libtorch says went wrong: the last line of its message. A TorchScript
+ * module's error carries the interpreter's traceback of the serialized code
+ * before it, which names the module's internals rather than the cause. */
+std::string
+TorchErrorCause(const std::exception & error)
+{
+  const auto *      torchError = dynamic_cast<const c10::Error *>(&error);
+  const std::string message = torchError ? torchError->what_without_backtrace() : error.what();
+  const auto        end = message.find_last_not_of(" \t\r\n");
+  if (end == std::string::npos)
+  {
+    return message;
+  }
+  const auto start = message.find_last_of('\n', end);
+  return message.substr(start == std::string::npos ? 0 : start + 1,
+                        end + 1 - (start == std::string::npos ? 0 : start + 1));
+}
+
 } // namespace
 
 TorchScriptModel::TorchScriptModel()
@@ -128,7 +146,7 @@ TorchScriptModel::Load(const std::string & fileName, const std::string & device)
     itkExceptionMacro(<< "ModelFileName \"" << fileName
                       << "\" is not a TorchScript module libtorch can load (save one with torch.jit.script or "
                          "torch.jit.trace, then .save()): "
-                      << error.what_without_backtrace());
+                      << TorchErrorCause(error));
   }
   m_Module->module.eval();
   m_Module->device = parsed;
@@ -174,10 +192,8 @@ RunModule(torch::jit::Module & module, const torch::Device & device, const torch
   }
   catch (const std::exception & error)
   {
-    const auto * torchError = dynamic_cast<const c10::Error *>(&error);
     itkGenericExceptionMacro(<< "the module rejects an input tensor of shape " << ShapeText(batch.sizes())
-                             << " (B, C_in, spatial...): "
-                             << (torchError ? torchError->what_without_backtrace() : error.what()));
+                             << " (B, C_in, spatial...): " << TorchErrorCause(error));
   }
   return SelectOutput(returned, index).to(torch::kCPU, torch::kFloat);
 }
@@ -274,7 +290,7 @@ TorchScriptModel::ProbeOutputChannels(const BatchShape & shape) const
   }
   catch (const c10::Error & error)
   {
-    itkExceptionMacro(<< "libtorch failed on one zero patch: " << error.what_without_backtrace());
+    itkExceptionMacro(<< "libtorch failed on one zero patch: " << TorchErrorCause(error));
   }
 }
 
@@ -319,8 +335,7 @@ TorchScriptModel::Forward(const float *                     input,
   }
   catch (const c10::Error & error)
   {
-    itkExceptionMacro(<< "libtorch failed on a batch of " << shape.Patches
-                      << " patches: " << error.what_without_backtrace());
+    itkExceptionMacro(<< "libtorch failed on a batch of " << shape.Patches << " patches: " << TorchErrorCause(error));
   }
 }
 

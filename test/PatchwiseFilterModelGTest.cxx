@@ -282,6 +282,8 @@ TEST_F(PatchwiseFilterProgram, BadNetworkArgumentsExitNonZeroNamingTheFlagAndLea
 
     { { input, output, "--model", Path("notamodel.pt") }, "notamodel.pt" },
     { { input, Path("labels.png"), "--model", model, "--output-type", "labels" }, "cannot hold a 3-D image" },
+    { { input, output, "--model", Path("input.nrrd") },
+      "TorchScriptModel: ModelFileName \"" + Path("input.nrrd") + "\" is not a TorchScript module" },
     { { input, "--model", model, "--label-map", Path("no-such-directory/labels.nrrd") },
       "cannot write --label-map \"" + Path("no-such-directory/labels.nrrd") + "\"" },
     { { input, "--model", Model("segmentation_1class.pt"), "--label-map", output },

@@ -122,6 +122,9 @@ protected:
     EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << shown << ": " << run.err;
     EXPECT_EQ(run.err.rfind("PatchwiseFilter: ", 0), 0u) << run.err;
     EXPECT_NE(run.err.find(problem), std::string::npos) << shown << ": " << run.err;
+    // Written for a person: no ITK prefix, no object address.
+    EXPECT_EQ(run.err.find("ITK ERROR"), std::string::npos) << shown << ": " << run.err;
+    EXPECT_EQ(run.err.find("(0x"), std::string::npos) << shown << ": " << run.err;
     EXPECT_EQ(FilesOtherThan(kept), std::set<std::string>{}) << shown;
   }
 

@@ -353,8 +353,9 @@ TEST(TorchScriptPatchImageFilter, FourDivisionsRunEveryPatchOnceAndGiveTheSameBy
             0);
 }
 
-/** Expects `update` to throw an itk::ExceptionObject whose description contains every one of `parts`. */
-void
+/** Expects `update` to throw an itk::ExceptionObject whose description contains every one of
+ * `parts`; returns the description. */
+std::string
 ExpectErrorNaming(const std::function<void()> & update, const std::vector<std::string> & parts)
 {
   try
@@ -369,7 +370,9 @@ ExpectErrorNaming(const std::function<void()> & update, const std::vector<std::s
       EXPECT_NE(std::string(error.GetDescription()).find(part), std::string::npos)
         << "\"" << part << "\" not in: " << error.GetDescription();
     }
+    return error.GetDescription();
   }
+  return {};
 }
 
 TEST(TorchScriptPatchImageFilter, BadInputGetsAnExceptionNamingTheProblem)
@@ -389,9 +392,13 @@ TEST(TorchScriptPatchImageFilter, BadInputGetsAnExceptionNamingTheProblem)
   std::ofstream(directory / "text.pt") << "not a model\n";
   ExpectErrorNaming(run([&](auto * f) { f->SetModelFileName((directory / "text.pt").string()); }),
                     { "ModelFileName", "text.pt", "not a TorchScript module" });
-  // The 2-channel network on 1-channel patches: the shape it was given is named.
-  ExpectErrorNaming(run([](auto * f) { f->SetModelFileName(Model("segmentation_2channel.pt")); }),
-                    { "rejects an input tensor of shape (1, 1, 5, 6, 8)" });
+  // The 2-channel network on 1-channel patches: the shape it was given is named, with
+  // libtorch's cause and not the TorchScript traceback before it (the module's code).
+  const auto twoChannels =
+    ExpectErrorNaming(run([](auto * f) { f->SetModelFileName(Model("segmentation_2channel.pt")); }),
+                      { "rejects an input tensor of shape (1, 1, 5, 6, 8) (B, C_in, spatial...): RuntimeError: Given "
+                        "groups=1, weight of size [8, 2, 3, 3, 3], expected input[1, 1, 5, 6, 8] to have 2 channels" });
+  EXPECT_EQ(twoChannels.find("Traceback"), std::string::npos) << twoChannels;
   ExpectErrorNaming(run([](auto * f) { f->SetModelFileName(Model("segmentation_pooled.pt")); }),
                     { "returned a tensor of shape (1, 3, 2, 3, 4)", "the patch size (5, 6, 8)" });
   ExpectErrorNaming(run([](auto * f) { f->SetBatchSize(0); }), { "BatchSize = 0" });

@@ -39,6 +39,7 @@
 
 #include <iostream>
 #include <memory>
+#include <regex>
 #include <sstream>
 
 namespace
@@ -65,6 +66,16 @@ OneLine(const std::string & text)
     line.pop_back();
   }
   return line;
+}
+
+/** An ITK exception's description for a person: one line, without the
+ * "ITK ERROR: " prefix and the "(0x...)" object address itkExceptionMacro adds. */
+std::string
+Readable(const itk::ExceptionObject & error)
+{
+  static const std::regex prefix("^ITK ERROR: ");
+  static const std::regex address("\\(0x[0-9a-fA-F]+\\)");
+  return std::regex_replace(std::regex_replace(OneLine(error.GetDescription()), prefix, ""), address, "");
 }
 
 void
@@ -233,7 +244,7 @@ main(int argc, char * argv[])
   catch (const itk::ExceptionObject & error)
   {
     progress->EndLine();
-    std::cerr << "PatchwiseFilter: " << OneLine(error.GetDescription()) << std::endl;
+    std::cerr << "PatchwiseFilter: " << Readable(error) << std::endl;
     return 1;
   }
   catch (const std::exception & error)
