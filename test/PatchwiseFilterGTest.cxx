@@ -337,6 +337,9 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--overlap", "0.5" },
       "overlap 0.5 is not a whole number of voxels from 0 to 999999999 (a fraction of the patch is "
       "--overlap-fraction)" },
+    { { input, output, "--patch-size", "8," }, "--patch-size: \"8,\" has an empty field" },
+    { { input, output, "--patch_size=,8" }, "--patch_size: \",8\" has an empty field" },
+    { { input, output, "--overlap", "2,,2" }, "--overlap: \"2,,2\" has an empty field" },
     { { input, output, "--patch-size", "3000" },
       "--patch-size: one patch of 3000x3000x3000 voxels (1 component) is 100.6 GiB as float, more than this "
       "machine's" },

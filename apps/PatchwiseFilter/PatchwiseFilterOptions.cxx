@@ -386,8 +386,39 @@ PatchwiseFilterOptions::Register(CLI::Option * option, const std::string & eleme
 }
 
 void
+PatchwiseFilterOptions::RejectEmptyListFields(int argc, const char * const * argv) const
+{
+  for (const CLI::Option * option : m_App.get_options())
+  {
+    const char delimiter = option->get_delimiter();
+    for (const auto & name : option->get_lnames())
+    {
+      const std::string flag = "--" + name;
+      for (int a = 1; a < argc; ++a)
+      {
+        const std::string argument = argv[a];
+        const bool        joined = argument.rfind(flag + "=", 0) == 0;
+        if (delimiter == '\0' || !(joined || (argument == flag && a + 1 < argc)))
+        {
+          continue;
+        }
+        const std::string value = joined ? argument.substr(flag.size() + 1) : std::string(argv[a + 1]);
+        const std::string doubled{ delimiter, delimiter };
+        if (value.find(delimiter) != std::string::npos &&
+            (value.front() == delimiter || value.back() == delimiter || value.find(doubled) != std::string::npos))
+        {
+          throw CLI::ValidationError(
+            flag, "\"" + value + "\" has an empty field: give the values separated by single commas");
+        }
+      }
+    }
+  }
+}
+
+void
 PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
 {
+  this->RejectEmptyListFields(argc, argv);
   m_App.parse(argc, argv);
   auto & s = m_Settings;
   // Accepted in any case (as the other choices are); compared in lower case from here on.

@@ -120,6 +120,12 @@ private:
   void
   ResolveLabelMap();
 
+  /** Throws CLI::ValidationError for a comma-separated value with an empty field
+   * ("64,", ",64", "64,,32"), which CLI11 would drop silently, leaving another
+   * number of values than was written. */
+  void
+  RejectEmptyListFields(int argc, const char * const * argv) const;
+
   CLI::App                                                          m_App;
   PatchwiseFilterSettings                                           m_Settings{};
   std::vector<std::pair<std::string, std::vector<SlicerParameter>>> m_Groups{};

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ctypes
+import math
 import os
 from fractions import Fraction
 from typing import Optional, Sequence, Tuple, Union
@@ -101,9 +102,17 @@ def buffered_array(image) -> np.ndarray:
     return np.frombuffer(buffer, dtype=component).reshape(shape)
 
 
+def unwrapped(value):
+    """A zero-dimensional numpy array or torch tensor as its Python scalar; anything else as it is."""
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        return value.item()
+    return value
+
+
 def real_number(value) -> Optional[float]:
-    """``value`` as a float when it is a real number (a Python or numpy int or float, not a
-    bool), else None."""
+    """``value`` as a float when it is a real number (a Python or numpy int or float, or a
+    zero-dimensional array or tensor of one; not a bool), else None."""
+    value = unwrapped(value)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer, float, np.floating)):
         return None
     return float(value)
@@ -113,11 +122,12 @@ def whole_number(value, name: str) -> int:
     """``value`` as an int when it is a whole number (an int, a numpy integer, or a float with no
     fraction); else a TypeError (not a number) or ValueError naming ``name`` (no silent
     truncation of 8.7, no bool)."""
-    if real_number(value) is None:
+    number = real_number(value)
+    if number is None:
         raise TypeError(f"{name}={value!r}: expected a whole number, got a {type(value).__name__}")
-    if not float(value).is_integer():
+    if not number.is_integer():
         raise ValueError(f"{name}={value!r}: expected a whole number")
-    return int(value)
+    return int(unwrapped(value))
 
 
 def image_view(array: np.ndarray):
@@ -140,7 +150,7 @@ def size_xyz(value, dimension: int, name: str, image_shape: Tuple[int, ...]) -> 
     A tuple that does not fit the image in (D, H, W) order but would in (x, y, z) order is
     refused with both orders named: a silent transposition is the one mistake to avoid.
     """
-    if np.isscalar(value):
+    if isinstance(value, str) or np.ndim(value) == 0:
         values = [whole_number(value, name)] * dimension
     else:
         try:
@@ -182,17 +192,17 @@ def check_patch_fits_in_memory(patch_xyz: Sequence[int], channels: int, name: st
 def overlap_xyz(overlap, patch_xyz: Sequence[int]) -> list:
     """⌊fraction · P⌋ per axis from a fraction in [0, 1) (or one per axis, in (D, H, W) order),
     computed from the decimal text exactly (0.29 · 100 = 29, not 28)."""
-    if isinstance(overlap, (str, bool, np.bool_)) or not (np.isscalar(overlap) or hasattr(overlap, "__iter__")):
+    scalar = isinstance(overlap, str) or np.ndim(overlap) == 0
+    if scalar and real_number(overlap) is None:
         raise TypeError(f"overlap={overlap!r}: expected a fraction in [0, 1), or one per axis in (D, H, W) order")
-    fractions = [overlap] * len(patch_xyz) if np.isscalar(overlap) else list(reversed(list(overlap)))
+    fractions = [unwrapped(overlap)] * len(patch_xyz) if scalar else [unwrapped(f) for f in reversed(list(overlap))]
     if len(fractions) != len(patch_xyz):
         raise ValueError(f"overlap={overlap} has {len(fractions)} values; expected 1 or {len(patch_xyz)}")
     result = []
     for fraction, size in zip(fractions, patch_xyz):
-        try:
-            exact = Fraction(str(fraction))
-        except (ValueError, TypeError):
-            raise ValueError(f"overlap={overlap}: each fraction must be a number in [0, 1), got {fraction!r}") from None
+        if real_number(fraction) is None or not math.isfinite(real_number(fraction)):
+            raise ValueError(f"overlap={overlap}: each fraction must be a number in [0, 1), got {fraction!r}")
+        exact = Fraction(str(fraction))
         if not 0 <= exact < 1:
             raise ValueError(f"overlap={overlap}: each fraction must be in [0, 1), got {fraction}")
         result.append(int(exact * size))

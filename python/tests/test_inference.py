@@ -342,6 +342,9 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
     ({"patch_size": 8, "cval": float("nan")}, ValueError, "cval=nan: expected a finite number"),
     ({"patch_size": 3000}, ValueError, r"patch_size=\(3000, 3000, 3000\) \(D, H, W\): one patch of 1 channel\(s\) "
                                        r"is 100.6 GiB as float32, more than this machine's .* GiB of memory"),
+    ({"patch_size": 8, "overlap": ("0.5", "0.5", "0.5")}, ValueError,
+     r"overlap=\('0.5', '0.5', '0.5'\): each fraction must be a number in \[0, 1\), got '0.5'"),
+    ({"patch_size": torch.tensor(True)}, TypeError, "patch_size=tensor\\(True\\): expected a whole number"),
     ({"patch_size": 8, "padding_mode": "mirror"}, ValueError, "padding_mode='mirror': expected one of 'constant', "
                                                              "'symmetric', 'replicate', 'circular'"),
 ])
@@ -350,6 +353,18 @@ def test_more_errors_name_the_parameter(oblique_array, kwargs, error, message):
     image = itk.image_from_array(array) if kwargs.pop("image", None) == "itk" else array
     with pytest.raises(error, match=message):
         patchstreaming.sliding_window_inference(image, SmallNetwork().eval(), progress=False, **kwargs)
+
+
+def test_zero_dimensional_tensors_and_arrays_are_numbers(oblique_array):
+    """Sizes and fractions given as 0-d tensors or arrays (a tensor's .max(), a config's np.int64)
+    mean their value, as the Python numbers do."""
+    array = oblique_array["array"]
+    network = SmallNetwork().eval()
+    as_numbers = patchstreaming.sliding_window_inference(array, network, (4, 6, 8), overlap=0.5, batch_size=3,
+                                                         progress=False)
+    as_tensors = patchstreaming.sliding_window_inference(
+        array, network, torch.tensor([4, 6, 8]), overlap=torch.tensor(0.5), batch_size=np.array(3), progress=False)
+    np.testing.assert_array_equal(itk.array_from_image(as_tensors), itk.array_from_image(as_numbers))
 
 
 @pytest.mark.parametrize("returned, message", [
