@@ -303,6 +303,9 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
 {
   Write(MakeRandomImage<ImageType>({ { 19, 15, 11 } }, 3).GetPointer(), Path("input.nrrd"));
   std::ofstream(Path("notanimage.nrrd")) << "not an image\n";
+  Write(MakeRandomImage<itk::Image<float, 2>>({ { 19, 15 } }, 3).GetPointer(), Path("input2d.nrrd"));
+  std::ofstream(Path("nodata.nhdr")) << "NRRD0004\ntype: float\ndimension: 2\nsizes: 4 5\nencoding: raw\n"
+                                        "endian: little\ndata file: missing.raw\n\n";
   const std::string                                                   input = Path("input.nrrd");
   const std::string                                                   output = Path("output.nrrd");
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
@@ -337,6 +340,13 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--overlap", "0.5" },
       "overlap 0.5 is not a whole number of voxels from 0 to 999999999 (a fraction of the patch is "
       "--overlap-fraction)" },
+    { { input, input }, "output: \"" + input + "\" is the input file: write to another file" },
+    { { Path("input2d.nrrd"), Path("float.png") },
+      "output \"" + Path("float.png") + "\": PNGImageIO cannot hold float pixels" },
+    { { Path("nodata.nhdr"), output }, "input \"" + Path("nodata.nhdr") + "\"" },
+    { { input, Path("./input.nrrd") }, "is the input file" },
+    { { input, Path("picture.png"), "--preview", Path("picture.png") },
+      "--preview: \"" + Path("picture.png") + "\" is the output file" },
     { { input, output, "--patch-size", "8," }, "--patch-size: \"8,\" has an empty field" },
     { { input, output, "--patch_size=,8" }, "--patch_size: \",8\" has an empty field" },
     { { input, output, "--overlap", "2,,2" }, "--overlap: \"2,,2\" has an empty field" },
@@ -362,7 +372,7 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
   };
   for (const auto & [arguments, problem] : cases)
   {
-    ExpectRejected(arguments, problem, { "input.nrrd", "notanimage.nrrd" });
+    ExpectRejected(arguments, problem, { "input.nrrd", "notanimage.nrrd", "input2d.nrrd", "nodata.nhdr" });
   }
 }
 

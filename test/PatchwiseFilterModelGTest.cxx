@@ -284,12 +284,14 @@ TEST_F(PatchwiseFilterProgram, BadNetworkArgumentsExitNonZeroNamingTheFlagAndLea
     { { input, Path("labels.png"), "--model", model, "--output-type", "labels" }, "cannot hold a 3-D image" },
     { { input, output, "--model", Path("input.nrrd") },
       "TorchScriptModel: ModelFileName \"" + Path("input.nrrd") + "\" is not a TorchScript module" },
+    { { input, "--model", model, "--label-map", input }, "--label-map: \"" + input + "\" is the input file" },
+    { { input, output, "--model", model, "--mirror-axes", "1,2,1" }, "--mirror-axes: axis 1 is given twice" },
     { { input, "--model", model, "--label-map", Path("no-such-directory/labels.nrrd") },
       "cannot write --label-map \"" + Path("no-such-directory/labels.nrrd") + "\"" },
     { { input, "--model", Model("segmentation_1class.pt"), "--label-map", output },
       "--output-type labels (or --label-map): the network has 1 output channel; a label map is the argmax of 2 or "
       "more classes" },
-    { { input, output, "--model", model, "--mirror-axes", "0,0" }, "MirrorAxes contains 0 twice" },
+    { { input, output, "--model", model, "--mirror-axes", "0,0" }, "--mirror-axes: axis 0 is given twice" },
   };
   if (!itk::TorchScriptModel::IsCudaAvailable())
   {

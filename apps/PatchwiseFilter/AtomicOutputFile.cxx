@@ -27,6 +27,18 @@
 
 namespace fs = std::filesystem;
 
+bool
+IsSameFile(const std::string & a, const std::string & b)
+{
+  std::error_code error;
+  if (fs::exists(a, error) && fs::exists(b, error))
+  {
+    const bool same = fs::equivalent(a, b, error);
+    return same && !error;
+  }
+  return fs::weakly_canonical(fs::absolute(a), error) == fs::weakly_canonical(fs::absolute(b), error);
+}
+
 AtomicOutputFile::AtomicOutputFile(const std::string & path, const std::string & what)
   : m_Path(path)
 {

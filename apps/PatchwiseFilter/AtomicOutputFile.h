@@ -20,6 +20,11 @@
 
 #include <string>
 
+/** Whether `a` and `b` name the same file: the same file when both exist
+ * (hard and symbolic links included), else the same normalised absolute path. */
+bool
+IsSameFile(const std::string & a, const std::string & b);
+
 /** Writes an output file so that the target is never left half-written: the
  * writer writes into a private directory next to the target (same file
  * system), and Commit() renames what it wrote into place, the named file

@@ -69,11 +69,12 @@ OneLine(const std::string & text)
 }
 
 /** An ITK exception's description for a person: one line, without the
- * "ITK ERROR: " prefix and the "(0x...)" object address itkExceptionMacro adds. */
+ * "ITK ERROR: " (or "itk::ERROR: ") prefix and the "(0x...)" object address
+ * itkExceptionMacro adds. */
 std::string
 Readable(const itk::ExceptionObject & error)
 {
-  static const std::regex prefix("^ITK ERROR: ");
+  static const std::regex prefix("^(ITK ERROR|itk::ERROR): ");
   static const std::regex address("\\(0x[0-9a-fA-F]+\\)");
   return std::regex_replace(std::regex_replace(OneLine(error.GetDescription()), prefix, ""), address, "");
 }
@@ -193,7 +194,14 @@ Run(const PatchwiseFilterSettings & settings, PatchwiseProgressBar * progress)
     throw std::runtime_error("input \"" + settings.input + "\": no ITK image format reads this file");
   }
   image->SetFileName(settings.input);
-  image->ReadImageInformation();
+  try
+  {
+    image->ReadImageInformation();
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    throw std::runtime_error("input \"" + settings.input + "\" cannot be read: " + Readable(error));
+  }
   CheckPreviewSlice(settings, *image);
   switch (image->GetNumberOfDimensions())
   {

@@ -16,6 +16,7 @@
  *
  *=========================================================================*/
 #include "PatchwiseFilterOptions.h"
+#include "AtomicOutputFile.h"
 #include "PatchwiseDecimal.h"
 #include "PatchwiseProcess.h"
 
@@ -440,6 +441,32 @@ PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
   if (s.model.empty() && !s.mirrorAxes.empty())
   {
     throw CLI::ValidationError("--mirror-axes", "mirroring is a network's test-time augmentation: it needs --model");
+  }
+  for (std::size_t a = 1; a < s.mirrorAxes.size(); ++a)
+  {
+    if (std::count(s.mirrorAxes.begin(), s.mirrorAxes.begin() + a, s.mirrorAxes[a]) > 0)
+    {
+      throw CLI::ValidationError("--mirror-axes", "axis " + std::to_string(s.mirrorAxes[a]) + " is given twice");
+    }
+  }
+  this->RejectSameFiles();
+}
+
+void
+PatchwiseFilterOptions::RejectSameFiles() const
+{
+  const auto &      s = m_Settings;
+  const std::string output = s.labelMap.empty() ? "the output" : "the --label-map";
+  if (IsSameFile(s.input, s.output))
+  {
+    throw CLI::ValidationError(s.labelMap.empty() ? "output" : "--label-map",
+                               "\"" + s.output + "\" is the input file: write to another file");
+  }
+  if (!s.preview.empty() && (IsSameFile(s.preview, s.output) || IsSameFile(s.preview, s.input)))
+  {
+    throw CLI::ValidationError("--preview",
+                               "\"" + s.preview + "\" is " + (IsSameFile(s.preview, s.input) ? "the input" : output) +
+                                 " file: write the preview to another file");
   }
 }
 

@@ -126,6 +126,11 @@ private:
   void
   RejectEmptyListFields(int argc, const char * const * argv) const;
 
+  /** Throws CLI::ValidationError when the output (or --label-map) is the input file, or
+   * the preview is either of them: the run would overwrite the one with the other. */
+  void
+  RejectSameFiles() const;
+
   CLI::App                                                          m_App;
   PatchwiseFilterSettings                                           m_Settings{};
   std::vector<std::pair<std::string, std::vector<SlicerParameter>>> m_Groups{};

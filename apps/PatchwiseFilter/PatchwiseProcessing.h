@@ -60,7 +60,7 @@ MakePatchFilter(const PatchwiseProcess & process)
 template <typename TFilter>
 struct PatchwiseProcessingPipeline
 {
-  typename TFilter::Pointer                 perPatch{};
+  typename TFilter::Pointer                perPatch{};
   std::vector<itk::ProcessObject::Pointer> innerFilters{};
 };
 
@@ -102,7 +102,7 @@ struct PatchwiseProcessing<itk::VectorImage<float, VStackDimension>>
   {
     PatchwiseProcessingPipeline<FilterType> pipeline{ FilterType::New(), {} };
     auto                                    patch = itk::CastImageFilter<PatchType, PatchType>::New();
-    auto compose = itk::ComposeImageFilter<ComponentType, PatchType>::New();
+    auto                                    compose = itk::ComposeImageFilter<ComponentType, PatchType>::New();
     for (unsigned int c = 0; c < components; ++c)
     {
       auto component = itk::VectorIndexSelectionCastImageFilter<PatchType, ComponentType>::New();

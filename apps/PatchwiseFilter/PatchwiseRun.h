@@ -37,6 +37,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 /** What a run did, for the report and the preview. */
 template <unsigned int VDimension>
@@ -180,6 +181,34 @@ PrepareMerger(TMerger *                                    merger,
   result.grid = source.extractor->GetPatchGrid();
 }
 
+/** Throws, naming the output file, when its format is a 2-D picture format
+ * (PNG, JPEG, BMP) that cannot hold TWritten: ITK would write the first slice
+ * of a 3-D image and report success, and refuses float pixels only after the
+ * whole run. PNG holds unsigned char and unsigned short, JPEG and BMP unsigned
+ * char. */
+template <typename TWritten>
+void
+CheckFormatHolds(const std::string & format, const std::string & file)
+{
+  constexpr unsigned int Dimension = TWritten::ImageDimension;
+  using Component = typename itk::NumericTraits<typename TWritten::PixelType>::ValueType;
+  const bool picture = format == "PNGImageIO" || format == "JPEGImageIO" || format == "BMPImageIO";
+  const bool held = std::is_same<Component, unsigned char>::value ||
+                    (format == "PNGImageIO" && std::is_same<Component, unsigned short>::value);
+  const std::string use = " (use .nrrd, .nii, .nii.gz, .mha, .tif, ...)";
+  if (picture && Dimension > 2)
+  {
+    throw std::runtime_error("output \"" + file + "\": " + format + " cannot hold a " + std::to_string(Dimension) +
+                             "-D image" + use);
+  }
+  if (picture && !held)
+  {
+    throw std::runtime_error(
+      "output \"" + file + "\": " + format + " cannot hold " +
+      itk::ImageIOBase::GetComponentTypeAsString(itk::ImageIOBase::MapPixelType<Component>::CType) + " pixels" + use);
+  }
+}
+
 /** Writes `image` to `outputFile` in the settings' stream divisions: by the
  * writer when the format can be written piece by piece, else through a
  * StreamingImageFilter (the output then is held once, the input and the
@@ -199,13 +228,7 @@ WriteInDivisions(TWritten *                       image,
     throw std::runtime_error("output \"" + settings.output +
                              "\": no ITK image format writes this file name (use .nrrd, .nii, .nii.gz, .mha, ...)");
   }
-  const std::string format = io->GetNameOfClass();
-  if (VDimension > 2 && (format == "PNGImageIO" || format == "JPEGImageIO" || format == "BMPImageIO"))
-  {
-    // 2-D formats: ITK would write the first slice of a 3-D image and report success.
-    throw std::runtime_error("output \"" + settings.output + "\": " + format + " cannot hold a " +
-                             std::to_string(VDimension) + "-D image (use .nrrd, .nii, .nii.gz, .mha, ...)");
-  }
+  CheckFormatHolds<TWritten>(io->GetNameOfClass(), settings.output);
   io->SetFileName(outputFile);
   auto writer = itk::ImageFileWriter<TWritten>::New();
   writer->SetImageIO(io);
