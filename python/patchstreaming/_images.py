@@ -102,6 +102,12 @@ def buffered_array(image) -> np.ndarray:
     return np.frombuffer(buffer, dtype=component).reshape(shape)
 
 
+def unreadable_format(parameter: str, path: str) -> ValueError:
+    """The error for a file that no image format of the wrapped ITK reads."""
+    return ValueError(f"{parameter}={path!r}: no image format of this ITK build reads it (use .mha, .nrrd, .nii "
+                      f"or a .zarr array)")
+
+
 def unwrapped(value):
     """A zero-dimensional numpy array or torch tensor as its Python scalar; anything else as it is."""
     if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
@@ -158,6 +164,8 @@ def size_xyz(value, dimension: int, name: str, image_shape: Tuple[int, ...]) -> 
         except TypeError:
             raise TypeError(f"{name}={value!r}: expected a whole number or a tuple of {dimension} (D, H, W) sizes "
                             f"in voxels") from None
+        if len(values) == 1:  # one value for every axis, as a scalar
+            values = values * dimension
         if len(values) != dimension:
             raise ValueError(f"{name}={tuple(value)} has {len(values)} values; the image is {dimension}-D "
                              f"(give one value or {dimension}, in (D, H, W) order)")
@@ -196,6 +204,8 @@ def overlap_xyz(overlap, patch_xyz: Sequence[int]) -> list:
     if scalar and real_number(overlap) is None:
         raise TypeError(f"overlap={overlap!r}: expected a fraction in [0, 1), or one per axis in (D, H, W) order")
     fractions = [unwrapped(overlap)] * len(patch_xyz) if scalar else [unwrapped(f) for f in reversed(list(overlap))]
+    if len(fractions) == 1:  # one fraction for every axis, as a scalar
+        fractions = fractions * len(patch_xyz)
     if len(fractions) != len(patch_xyz):
         raise ValueError(f"overlap={overlap} has {len(fractions)} values; expected 1 or {len(patch_xyz)}")
     result = []

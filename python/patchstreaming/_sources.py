@@ -11,7 +11,7 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-from ._images import buffered_array, image_type
+from ._images import buffered_array, image_type, unreadable_format
 
 #: NRRD type names (the NRRD format's specification) and numpy's.
 _NRRD_TYPES = {
@@ -203,8 +203,7 @@ def _itk_source(path: str, parameter: str) -> Source:
 
     io = itk.ImageIOFactory.CreateImageIO(path, itk.CommonEnums.IOFileMode_ReadMode)
     if io is None:
-        raise ValueError(f"{parameter}={path!r}: no image format of this ITK build reads it (use .mha, .nrrd, .nii "
-                         f"or a .zarr array)")
+        raise unreadable_format(parameter, path)
     io.SetFileName(path)
     io.ReadImageInformation()
     dimension, channels = io.GetNumberOfDimensions(), io.GetNumberOfComponents()

@@ -11,7 +11,7 @@ import torch
 
 import itk
 
-from ._images import buffered_array, size_xyz
+from ._images import buffered_array, size_xyz, unreadable_format
 
 PathLike = Union[str, os.PathLike]
 #: A subject: ``{"image": file or [files], "label": file, "probability_map": file}`` (label and
@@ -40,6 +40,8 @@ def _header(file: str, parameter: str):
     """The float reader of ``file`` with its header read (no voxel is read)."""
     if not os.path.isfile(file):
         raise FileNotFoundError(f"{parameter}: no such file {file!r}")
+    if itk.ImageIOFactory.CreateImageIO(file, itk.CommonEnums.IOFileMode_ReadMode) is None:
+        raise unreadable_format(parameter, file)
     reader = itk.ImageFileReader[_float_image_type()].New(FileName=file)
     try:
         reader.UpdateOutputInformation()
@@ -66,6 +68,9 @@ def _same_grid(one: Dict[str, np.ndarray], other: Dict[str, np.ndarray]) -> bool
             and np.allclose(one["direction"], other["direction"], rtol=0, atol=1e-6))
 
 
+_SUBJECT_KEYS = ("image", "label", "probability_map")
+
+
 def _subject_files(subject: Subject, index: int, probability_map: Optional[PathLike]) -> _Files:
     """Normalises one subject and checks its files exist and its images and label map share a grid."""
     where = f"subjects[{index}]"
@@ -76,6 +81,9 @@ def _subject_files(subject: Subject, index: int, probability_map: Optional[PathL
             raise TypeError(f"{where}={subject!r}: expected a file name, a dict with 'image' (and 'label'), "
                             f"or a tuple (image file or list of files, label file)")
         subject = {"image": subject[0], "label": subject[1] if len(subject) == 2 else None}
+    unknown = sorted(str(key) for key in subject if key not in _SUBJECT_KEYS)
+    if unknown:
+        raise ValueError(f"{where} has unknown key(s) {unknown}: expected {', '.join(map(repr, _SUBJECT_KEYS))}")
     if "image" not in subject:
         raise ValueError(f"{where} has no 'image' entry; its keys are {sorted(subject)}")
     images = subject["image"]
@@ -172,7 +180,7 @@ class PatchDataset(torch.utils.data.IterableDataset):
 
     Args:
         subjects: one entry per subject: a dict ``{"image": file or [files], "label": file,
-            "probability_map": file}`` ("label" and "probability_map" optional), a tuple
+            "probability_map": file}`` ("label" and "probability_map" optional; no other key), a tuple
             ``(image file or [files], label file)``, or one image file. Several image files are
             channels (e.g. T1 and T2) and must share the grid; so must the label map (an unsigned
             char label map: values 0 .. 255). Images are read as float.

@@ -123,6 +123,7 @@ def sliding_window_inference(
                          f"fraction of the patch size)")
     if padding_value is None or not abs(padding_value) <= float(np.finfo(np.float32).max):
         raise ValueError(f"cval={cval!r}: expected a finite number within float32's range")
+    input_file = os.fspath(image) if isinstance(image, (str, os.PathLike)) else None
     image = to_itk_image(image, spacing, origin, direction)
     settings = _Settings(image, patch_size, overlap, batch_size, mode, border_mode, padding_mode, stream_divisions)
     structure = _probe(predictor, image.GetNumberOfComponentsPerPixel(), settings.patch_xyz)
@@ -135,9 +136,11 @@ def sliding_window_inference(
     if structure.names is None:
         if not isinstance(output, (str, os.PathLike)):
             raise ValueError(f"output={output!r}: the predictor returns one tensor; give one file name")
+        _check_not_the_input([output], input_file)
         _Pipeline(image, predictor, structure, settings, sigma_scale, cval, progress).write(output, argmax)
         return None
     files = _files_per_output(output, structure)
+    _check_not_the_input(files, input_file)
     for index, file in enumerate(files):
         one = structure.select(index)
         _Pipeline(image, _selected(predictor, structure, index), one, settings, sigma_scale, cval, progress).write(
@@ -291,6 +294,18 @@ def _distinct_files(files, output):
     if len({os.path.abspath(os.fspath(f)) for f in files}) < len(files):
         raise ValueError(f"output={output!r}: a file is named twice; each output needs its own file")
     return files
+
+
+def _check_not_the_input(files, input_file: Optional[str]) -> None:
+    """Raises ValueError when an output file is the input file (it would be overwritten)."""
+    if input_file is None:
+        return
+    for file in files:
+        file = os.fspath(file)
+        same = (os.path.samefile(file, input_file) if os.path.exists(file) and os.path.exists(input_file)
+                else os.path.realpath(file) == os.path.realpath(input_file))
+        if same:
+            raise ValueError(f"output={file!r} is the input file: write to another file")
 
 
 class _Pipeline:

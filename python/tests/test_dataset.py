@@ -173,6 +173,12 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
     itk.imwrite(shifted, str(tmp_path / "shifted.nrrd"))
     with pytest.raises(ValueError, match=r"subjects\[0\]\['label'\].*shifted\.nrrd.*does not share the grid"):
         PatchDataset([(volume["t1.nrrd"], str(tmp_path / "shifted.nrrd"))], patch_size=8)
+    with pytest.raises(ValueError, match=r"subjects\[0\] has unknown key\(s\) \['labels'\]: expected 'image', 'label'"):
+        PatchDataset([{"image": volume["t1.nrrd"], "labels": volume["labels.nrrd"]}], patch_size=8)
+    picture = tmp_path / "slice.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n")
+    with pytest.raises(ValueError, match=r"subjects\[0\]\['image'\]=.*slice\.png.*no image format of this ITK build"):
+        PatchDataset([str(picture)], patch_size=8)
     # Subjects whose patches a DataLoader could not stack into one batch.
     with pytest.raises(ValueError, match=r"subjects\[1\] has 1 image file\(s\), subjects\[0\] has 2"):
         PatchDataset([{"image": [volume["t1.nrrd"], volume["negative.nrrd"]]}, volume["t1.nrrd"]], patch_size=8)

@@ -355,9 +355,19 @@ def test_more_errors_name_the_parameter(oblique_array, kwargs, error, message):
         patchstreaming.sliding_window_inference(image, SmallNetwork().eval(), progress=False, **kwargs)
 
 
+def test_an_output_file_that_is_the_input_is_refused(tmp_path):
+    array = np.random.default_rng(3).random((6, 7, 8), dtype=np.float32)
+    file = str(tmp_path / "input.mha")
+    itk.imwrite(itk.image_from_array(array), file)
+    for output in (file, str(tmp_path / "." / "input.mha")):
+        with pytest.raises(ValueError, match=r"output=.*input\.mha' is the input file"):
+            patchstreaming.sliding_window_inference(file, lambda x: x, 4, output=output, progress=False)
+    np.testing.assert_array_equal(itk.array_from_image(itk.imread(file, itk.F)), array)
+
+
 def test_zero_dimensional_tensors_and_arrays_are_numbers(oblique_array):
     """Sizes and fractions given as 0-d tensors or arrays (a tensor's .max(), a config's np.int64)
-    mean their value, as the Python numbers do."""
+    mean their value, as the Python numbers do; so does a one-element list."""
     array = oblique_array["array"]
     network = SmallNetwork().eval()
     as_numbers = patchstreaming.sliding_window_inference(array, network, (4, 6, 8), overlap=0.5, batch_size=3,
@@ -365,6 +375,10 @@ def test_zero_dimensional_tensors_and_arrays_are_numbers(oblique_array):
     as_tensors = patchstreaming.sliding_window_inference(
         array, network, torch.tensor([4, 6, 8]), overlap=torch.tensor(0.5), batch_size=np.array(3), progress=False)
     np.testing.assert_array_equal(itk.array_from_image(as_tensors), itk.array_from_image(as_numbers))
+    # A one-element sequence is one value for every axis, as a scalar is.
+    cube = patchstreaming.sliding_window_inference(array, network, 6, overlap=0.25, progress=False)
+    as_lists = patchstreaming.sliding_window_inference(array, network, [6], overlap=(0.25,), progress=False)
+    np.testing.assert_array_equal(itk.array_from_image(as_lists), itk.array_from_image(cube))
 
 
 @pytest.mark.parametrize("returned, message", [
