@@ -282,6 +282,11 @@ TEST_F(PatchwiseFilterProgram, BadNetworkArgumentsExitNonZeroNamingTheFlagAndLea
 
     { { input, output, "--model", Path("notamodel.pt") }, "notamodel.pt" },
     { { input, Path("labels.png"), "--model", model, "--output-type", "labels" }, "cannot hold a 3-D image" },
+    { { input, output, "--model", Model("segmentation_2channel.pt") },
+      "--model \"" + Model("segmentation_2channel.pt") +
+        "\": the module rejects an input tensor of shape (1, 1, 64, 64, 64) (B, C_in, spatial...): RuntimeError: " },
+    { { input, output, "--model", Model("segmentation_pooled.pt") },
+      "--model \"" + Model("segmentation_pooled.pt") + "\": " },
     { { input, output, "--model", Path("input.nrrd") },
       "TorchScriptModel: ModelFileName \"" + Path("input.nrrd") + "\" is not a TorchScript module" },
     { { input, "--model", model, "--label-map", input }, "--label-map: \"" + input + "\" is the input file" },

@@ -20,6 +20,7 @@
 // the README's "Command-line tool" section describes them.
 #include "AtomicOutputFile.h"
 #include "PatchwiseFilterOptions.h"
+#include "PatchwiseMessages.h"
 #include "PatchwisePreview.h"
 #include "PatchwiseRun.h"
 #ifdef PatchwiseFilter_HAS_TORCH
@@ -39,46 +40,10 @@
 
 #include <iostream>
 #include <memory>
-#include <regex>
 #include <sstream>
 
 namespace
 {
-/** Error messages are one line, whatever ITK put in them. */
-std::string
-OneLine(const std::string & text)
-{
-  std::string line;
-  for (const char c : text)
-  {
-    if (c == '\n' || c == '\r')
-    {
-      if (!line.empty() && line.back() != ' ')
-      {
-        line += ' ';
-      }
-      continue;
-    }
-    line += c;
-  }
-  while (!line.empty() && line.back() == ' ')
-  {
-    line.pop_back();
-  }
-  return line;
-}
-
-/** An ITK exception's description for a person: one line, without the
- * "ITK ERROR: " (or "itk::ERROR: ") prefix and the "(0x...)" object address
- * itkExceptionMacro adds. */
-std::string
-Readable(const itk::ExceptionObject & error)
-{
-  static const std::regex prefix("^(ITK ERROR|itk::ERROR): ");
-  static const std::regex address("\\(0x[0-9a-fA-F]+\\)");
-  return std::regex_replace(std::regex_replace(OneLine(error.GetDescription()), prefix, ""), address, "");
-}
-
 void
 RegisterImageFormats()
 {

@@ -18,6 +18,7 @@
 #ifndef PatchwiseNetworkRun_h
 #define PatchwiseNetworkRun_h
 
+#include "PatchwiseMessages.h"
 #include "PatchwiseRun.h"
 #include "itkComponentArgmaxImageFilter.h"
 #include "itkTorchScriptPatchImageFilter.h"
@@ -71,10 +72,10 @@ NetworkDescription(const PatchwiseFilterSettings & settings, unsigned int classe
  * `--output-type labels`, their argmax. */
 template <typename TImage>
 PatchwiseRunResult<TImage::ImageDimension>
-RunNetwork(const PatchwiseFilterSettings & settings,
-           unsigned int                    components,
-           const std::string &             outputFile,
-           PatchwiseProgressBar *          progress)
+RunNetworkPipeline(const PatchwiseFilterSettings & settings,
+                   unsigned int                    components,
+                   const std::string &             outputFile,
+                   PatchwiseProgressBar *          progress)
 {
   constexpr unsigned int Dimension = TImage::ImageDimension;
   using StackType = typename TImage::template RebindImageType<typename TImage::PixelType, Dimension + 1>;
@@ -130,6 +131,30 @@ RunNetwork(const PatchwiseFilterSettings & settings,
                              " classes; a label map holds at most 65536");
   }
   return result;
+}
+
+/** RunNetworkPipeline, with the network's own errors (loading the module, its
+ * forward pass, the shape it returns: those thrown from the TorchScript classes)
+ * prefixed by --model and the file. */
+template <typename TImage>
+PatchwiseRunResult<TImage::ImageDimension>
+RunNetwork(const PatchwiseFilterSettings & settings,
+           unsigned int                    components,
+           const std::string &             outputFile,
+           PatchwiseProgressBar *          progress)
+{
+  try
+  {
+    return RunNetworkPipeline<TImage>(settings, components, outputFile, progress);
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    if (std::string(error.GetFile()).find("TorchScript") == std::string::npos)
+    {
+      throw;
+    }
+    throw std::runtime_error("--model \"" + settings.model + "\": " + Readable(error));
+  }
 }
 
 #endif

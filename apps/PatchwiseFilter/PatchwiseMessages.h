@@ -1,0 +1,35 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef PatchwiseMessages_h
+#define PatchwiseMessages_h
+
+#include "itkMacro.h"
+
+#include <string>
+
+/** `text` on one line: line breaks become single spaces, trailing spaces go. */
+std::string
+OneLine(const std::string & text);
+
+/** An ITK exception's description for a person: one line, without the
+ * "ITK ERROR: " (or "itk::ERROR: ") prefix and the "(0x...)" object address
+ * itkExceptionMacro adds. */
+std::string
+Readable(const itk::ExceptionObject & error);
+
+#endif
