@@ -76,23 +76,21 @@ WholeNumber(const std::string & what, const std::string & unit, unsigned long mi
       {
         return std::string();
       }
-      return what + " " + text + expected + hint;
+      return what + " " + (text.empty() ? "\"\"" : text) + expected + hint;
     },
     unit.empty() ? "N" : "VOXELS");
 }
 
-/** A decimal number finite as a float; greater than 0 (and not below float's smallest normal) when `positive`. */
+/** A decimal number from `lowest` to `highest` (NaN never is); the message says it is not `expected`. */
 CLI::Validator
-DecimalNumber(const std::string & what, bool positive)
+DecimalNumber(const std::string & what, double lowest, double highest, const std::string & expected)
 {
   return CLI::Validator(
-    [what, positive](const std::string & text) {
+    [what, lowest, highest, expected](const std::string & text) {
       try
       {
-        // Stored as float: finite in float's range.
         const double value = PatchwiseDecimal::ParseDouble(text, what);
-        if (std::abs(value) <= static_cast<double>(std::numeric_limits<float>::max()) &&
-            (!positive || value >= static_cast<double>(std::numeric_limits<float>::min())))
+        if (value >= lowest && value <= highest)
         {
           return std::string();
         }
@@ -101,11 +99,14 @@ DecimalNumber(const std::string & what, bool positive)
       {
         // not a number: said below
       }
-      return what + " " + text + " is not a finite number" + (positive ? " greater than 0" : "") +
-             " within float's range";
+      return what + " " + text + " is not " + expected;
     },
-    positive ? "X>0" : "X");
+    "X");
 }
+
+/** Stored as float: finite in float's range (and, for a scale, not below float's smallest normal). */
+constexpr double FloatMaximum = std::numeric_limits<float>::max();
+constexpr double FloatSmallest = std::numeric_limits<float>::min();
 
 /** "cpu", "cuda" or "cuda:N": the devices libtorch names. */
 const CLI::Validator Device(
@@ -228,10 +229,11 @@ PatchwiseFilterOptions::AddPatchOptions()
              ->default_val("constant"),
            "string-enumeration")
     .elements = Paddings;
-  Register(m_App.add_option(Flags("padding-value"), s.paddingValue, "The constant padding's value")
-             ->check(DecimalNumber("padding value", false))
-             ->default_val(0.0),
-           "double");
+  Register(
+    m_App.add_option(Flags("padding-value"), s.paddingValue, "The constant padding's value")
+      ->check(DecimalNumber("padding value", -FloatMaximum, FloatMaximum, "a finite number within float's range"))
+      ->default_val(0.0),
+    "double");
   Register(m_App.add_flag(Flags("pad-overlap"),
                           s.padOverlap,
                           "Pad mode: also extend the grid by half the overlap before and after the image, so the "
@@ -267,7 +269,8 @@ PatchwiseFilterOptions::AddProcessingAndMergingOptions()
     .elements = Weightings;
   Register(
     m_App.add_option(Flags("sigma-scale"), s.sigmaScale, "Gaussian weighting: sigma as a fraction of the patch size")
-      ->check(DecimalNumber("sigma scale", true))
+      ->check(DecimalNumber(
+        "sigma scale", FloatSmallest, FloatMaximum, "a finite number greater than 0 within float's range"))
       ->default_val(0.125),
     "double")
     .constraints = "0.01 1 0.005";
@@ -275,7 +278,7 @@ PatchwiseFilterOptions::AddProcessingAndMergingOptions()
              .add_option(Flags("minimum-weight"),
                          s.minimumWeight,
                          "Gaussian weighting: the smallest weight a patch voxel gets, so every voxel is covered")
-             ->check(CLI::Range(0.0, 1.0))
+             ->check(DecimalNumber("minimum weight", 0.0, 1.0, "a number from 0 to 1"))
              ->default_val(0.001),
            "double")
     .constraints = "0 1 0.001";
