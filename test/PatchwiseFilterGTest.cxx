@@ -304,6 +304,7 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
   Write(MakeRandomImage<ImageType>({ { 19, 15, 11 } }, 3).GetPointer(), Path("input.nrrd"));
   std::ofstream(Path("notanimage.nrrd")) << "not an image\n";
   Write(MakeRandomImage<itk::Image<float, 2>>({ { 19, 15 } }, 3).GetPointer(), Path("input2d.nrrd"));
+  Write(MakeRandomImage<itk::Image<float, 2>>({ { 19, 15 } }, 4).GetPointer(), Path("two.mhd")); // + two.raw
   std::ofstream(Path("nodata.nhdr")) << "NRRD0004\ntype: float\ndimension: 2\nsizes: 4 5\nencoding: raw\n"
                                         "endian: little\ndata file: missing.raw\n\n";
   const std::string                                                   input = Path("input.nrrd");
@@ -341,6 +342,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "overlap 0.5 is not a whole number of voxels from 0 to 999999999 (a fraction of the patch is "
       "--overlap-fraction)" },
     { { input, input }, "output: \"" + input + "\" is the input file: write to another file" },
+    { { Path("two.mhd"), Path("two.nhdr") },
+      "output: \"" + Path("two.nhdr") + "\" would overwrite the input's data file \"" + Path("two.raw") + "\"" },
     { { Path("input2d.nrrd"), Path("float.png") },
       "output \"" + Path("float.png") + "\": PNGImageIO cannot hold float pixels" },
     { { Path("nodata.nhdr"), output }, "input \"" + Path("nodata.nhdr") + "\"" },
@@ -376,7 +379,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
   };
   for (const auto & [arguments, problem] : cases)
   {
-    ExpectRejected(arguments, problem, { "input.nrrd", "notanimage.nrrd", "input2d.nrrd", "nodata.nhdr" });
+    ExpectRejected(
+      arguments, problem, { "input.nrrd", "notanimage.nrrd", "input2d.nrrd", "nodata.nhdr", "two.mhd", "two.raw" });
   }
 }
 

@@ -282,6 +282,8 @@ TEST_F(PatchwiseFilterProgram, BadNetworkArgumentsExitNonZeroNamingTheFlagAndLea
 
     { { input, output, "--model", Path("notamodel.pt") }, "notamodel.pt" },
     { { input, Path("labels.png"), "--model", model, "--output-type", "labels" }, "cannot hold a 3-D image" },
+    { { input, "--model", model, "--label-map", Path("labels.png") },
+      "--label-map \"" + Path("labels.png") + "\": PNGImageIO cannot hold a 3-D image" },
     { { input, output, "--model", Model("segmentation_2channel.pt") },
       "--model \"" + Model("segmentation_2channel.pt") +
         "\": the module rejects an input tensor of shape (1, 1, 64, 64, 64) (B, C_in, spatial...): RuntimeError: " },

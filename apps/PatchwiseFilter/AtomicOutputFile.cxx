@@ -17,9 +17,12 @@
  *=========================================================================*/
 #include "AtomicOutputFile.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <vector>
 
@@ -37,6 +40,108 @@ IsSameFile(const std::string & a, const std::string & b)
     return same && !error;
   }
   return fs::weakly_canonical(fs::absolute(a), error) == fs::weakly_canonical(fs::absolute(b), error);
+}
+
+namespace
+{
+/** The lower-case extension of `path` (".mhd"). */
+std::string
+Extension(const fs::path & path)
+{
+  std::string extension = path.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) {
+    return static_cast<char>(std::tolower(c));
+  });
+  return extension;
+}
+
+/** The value after `key` on the first line of the header that starts with it
+ * (its spaces trimmed), or "" when no line does. */
+std::string
+HeaderValue(const fs::path & header, const std::string & key)
+{
+  std::ifstream stream(header);
+  std::string   line;
+  while (std::getline(stream, line))
+  {
+    if (line.rfind(key, 0) == 0)
+    {
+      const auto first = line.find_first_not_of(" \t", key.size());
+      const auto last = line.find_last_not_of(" \t\r");
+      return first == std::string::npos ? std::string() : line.substr(first, last + 1 - first);
+    }
+  }
+  return {};
+}
+} // namespace
+
+std::vector<std::string>
+FilesReadFor(const std::string & path)
+{
+  const fs::path           file(path);
+  const std::string        extension = Extension(file);
+  std::vector<std::string> files{ path };
+  std::string              data;
+  if (extension == ".mhd")
+  {
+    data = HeaderValue(file, "ElementDataFile =");
+    data = data == "LOCAL" || data.rfind("LIST", 0) == 0 ? std::string() : data;
+  }
+  else if (extension == ".nhdr")
+  {
+    data = HeaderValue(file, "data file:");
+    data = data.empty() ? HeaderValue(file, "datafile:") : data;
+    data = data.rfind("LIST", 0) == 0 || data.find('%') != std::string::npos ? std::string() : data;
+  }
+  else if (extension == ".hdr" || extension == ".img")
+  {
+    data = fs::path(file).replace_extension(extension == ".hdr" ? ".img" : ".hdr").filename().string();
+  }
+  if (!data.empty())
+  {
+    files.push_back((file.parent_path() / data).string());
+  }
+  return files;
+}
+
+std::vector<std::string>
+FilesWrittenFor(const std::string & path)
+{
+  const fs::path           file(path);
+  const std::string        extension = Extension(file);
+  std::vector<std::string> files{ path };
+  const auto               beside = [&file](const char * replacement) {
+    return fs::path(file).replace_extension(replacement).string();
+  };
+  if (extension == ".mhd")
+  {
+    files.insert(files.end(), { beside(".raw"), beside(".zraw") });
+  }
+  else if (extension == ".nhdr")
+  {
+    files.insert(files.end(), { beside(".raw"), beside(".raw.gz") });
+  }
+  else if (extension == ".hdr")
+  {
+    files.push_back(beside(".img"));
+  }
+  return files;
+}
+
+std::string
+SharedFile(const std::vector<std::string> & written, const std::vector<std::string> & read)
+{
+  for (const auto & file : written)
+  {
+    for (const auto & other : read)
+    {
+      if (IsSameFile(file, other))
+      {
+        return file;
+      }
+    }
+  }
+  return {};
 }
 
 AtomicOutputFile::AtomicOutputFile(const std::string & path, const std::string & what)

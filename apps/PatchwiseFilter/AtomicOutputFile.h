@@ -19,11 +19,28 @@
 #define AtomicOutputFile_h
 
 #include <string>
+#include <vector>
 
 /** Whether `a` and `b` name the same file: the same file when both exist
  * (hard and symbolic links included), else the same normalised absolute path. */
 bool
 IsSameFile(const std::string & a, const std::string & b);
+
+/** The files reading the image file `path` reads: `path` and, for a header
+ * that names a separate data file (MetaImage .mhd "ElementDataFile", NRRD
+ * .nhdr "data file", Analyze/NIfTI .hdr + .img), that file. */
+std::vector<std::string>
+FilesReadFor(const std::string & path);
+
+/** The files ITK's writers may create for the image file name `path`: `path`
+ * and, for a two-file format, the data file beside it (.mhd: .raw or .zraw;
+ * .nhdr: .raw or .raw.gz; .hdr: .img). */
+std::vector<std::string>
+FilesWrittenFor(const std::string & path);
+
+/** The first file of `written` that is one of `read`, or "" when none is. */
+std::string
+SharedFile(const std::vector<std::string> & written, const std::vector<std::string> & read);
 
 /** Writes an output file so that the target is never left half-written: the
  * writer writes into a private directory next to the target (same file

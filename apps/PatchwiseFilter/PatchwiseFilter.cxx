@@ -101,7 +101,7 @@ RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & 
 {
   const unsigned int components = image.GetNumberOfComponents();
   // Both files are checked for writability before the work starts.
-  AtomicOutputFile                  output(settings.output, settings.labelMap.empty() ? "output" : "--label-map");
+  AtomicOutputFile                  output(settings.output, settings.OutputName());
   std::unique_ptr<AtomicOutputFile> preview;
   if (!settings.preview.empty())
   {

@@ -459,11 +459,16 @@ void
 PatchwiseFilterOptions::RejectSameFiles() const
 {
   const auto &      s = m_Settings;
-  const std::string output = s.labelMap.empty() ? "the output" : "the --label-map";
-  if (IsSameFile(s.input, s.output))
+  const std::string output = "the " + s.OutputName();
+  const std::string shared = SharedFile(FilesWrittenFor(s.output), FilesReadFor(s.input));
+  if (!shared.empty())
   {
-    throw CLI::ValidationError(s.labelMap.empty() ? "output" : "--label-map",
-                               "\"" + s.output + "\" is the input file: write to another file");
+    throw CLI::ValidationError(s.OutputName(),
+                               "\"" + s.output + "\" " +
+                                 (IsSameFile(shared, s.input)
+                                    ? "is the input file"
+                                    : "would overwrite the input's data file \"" + shared + "\"") +
+                                 ": write to another file");
   }
   if (!s.preview.empty() && (IsSameFile(s.preview, s.output) || IsSameFile(s.preview, s.input)))
   {

@@ -50,6 +50,13 @@ struct PatchwiseFilterSettings
   std::string               preview{};
   int                       previewAxis{};
   int                       previewSlice{};
+
+  /** What the user called the output file: "output" or "--label-map". */
+  std::string
+  OutputName() const
+  {
+    return labelMap.empty() ? "output" : "--label-map";
+  }
 };
 
 /** How 3D Slicer shows one option: the SlicerExecutionModel element and, for

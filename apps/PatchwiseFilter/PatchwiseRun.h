@@ -182,13 +182,13 @@ PrepareMerger(TMerger *                                    merger,
 }
 
 /** Throws, naming the output file, when its format is a 2-D picture format
- * (PNG, JPEG, BMP) that cannot hold TWritten: ITK would write the first slice
+ * (PNG, JPEG, BMP) that cannot hold TWritten (`what`: "output" or "--label-map"): ITK would write the first slice
  * of a 3-D image and report success, and refuses float pixels only after the
  * whole run. PNG holds unsigned char and unsigned short, JPEG and BMP unsigned
  * char. */
 template <typename TWritten>
 void
-CheckFormatHolds(const std::string & format, const std::string & file)
+CheckFormatHolds(const std::string & format, const std::string & file, const std::string & what)
 {
   constexpr unsigned int Dimension = TWritten::ImageDimension;
   using Component = typename itk::NumericTraits<typename TWritten::PixelType>::ValueType;
@@ -198,13 +198,13 @@ CheckFormatHolds(const std::string & format, const std::string & file)
   const std::string use = " (use .nrrd, .nii, .nii.gz, .mha, .tif, ...)";
   if (picture && Dimension > 2)
   {
-    throw std::runtime_error("output \"" + file + "\": " + format + " cannot hold a " + std::to_string(Dimension) +
+    throw std::runtime_error(what + " \"" + file + "\": " + format + " cannot hold a " + std::to_string(Dimension) +
                              "-D image" + use);
   }
   if (picture && !held)
   {
     throw std::runtime_error(
-      "output \"" + file + "\": " + format + " cannot hold " +
+      what + " \"" + file + "\": " + format + " cannot hold " +
       itk::ImageIOBase::GetComponentTypeAsString(itk::ImageIOBase::MapPixelType<Component>::CType) + " pixels" + use);
   }
 }
@@ -225,10 +225,10 @@ WriteInDivisions(TWritten *                       image,
   auto io = itk::ImageIOFactory::CreateImageIO(outputFile.c_str(), itk::IOFileModeEnum::WriteMode);
   if (io == nullptr)
   {
-    throw std::runtime_error("output \"" + settings.output +
+    throw std::runtime_error(settings.OutputName() + " \"" + settings.output +
                              "\": no ITK image format writes this file name (use .nrrd, .nii, .nii.gz, .mha, ...)");
   }
-  CheckFormatHolds<TWritten>(io->GetNameOfClass(), settings.output);
+  CheckFormatHolds<TWritten>(io->GetNameOfClass(), settings.output, settings.OutputName());
   io->SetFileName(outputFile);
   auto writer = itk::ImageFileWriter<TWritten>::New();
   writer->SetImageIO(io);

@@ -296,16 +296,58 @@ def _distinct_files(files, output):
     return files
 
 
+def _files_read_for(path: str) -> list:
+    """The files reading the image file ``path`` reads: itself and, for a header naming a
+    separate data file (MetaImage .mhd ``ElementDataFile``, NRRD .nhdr ``data file``,
+    Analyze/NIfTI .hdr + .img), that file."""
+    root, extension = os.path.splitext(path)
+    keys = {".mhd": ("ElementDataFile =",), ".nhdr": ("data file:", "datafile:")}.get(extension.lower(), ())
+    data = None
+    if keys and os.path.isfile(path):
+        with open(path, "rb") as header:
+            for line in header.read(65536).decode("latin-1").splitlines():
+                key = next((k for k in keys if line.startswith(k)), None)
+                if key is not None:
+                    data = line[len(key):].strip()
+                    break
+        if data in ("LOCAL", "") or data is not None and (data.startswith("LIST") or "%" in data):
+            data = None
+    elif extension.lower() in (".hdr", ".img"):
+        data = os.path.basename(root) + (".img" if extension.lower() == ".hdr" else ".hdr")
+    return [path] + ([os.path.join(os.path.dirname(path), data)] if data else [])
+
+
+def _files_written_for(path: str) -> list:
+    """The files ITK's writers may create for the image file name ``path``: itself and, for a
+    two-file format, the data file beside it (.mhd: .raw or .zraw; .nhdr: .raw or .raw.gz;
+    .hdr: .img)."""
+    root, extension = os.path.splitext(path)
+    beside = {".mhd": (".raw", ".zraw"), ".nhdr": (".raw", ".raw.gz"), ".hdr": (".img",)}
+    return [path] + [root + suffix for suffix in beside.get(extension.lower(), ())]
+
+
+def _same_file(a: str, b: str) -> bool:
+    if os.path.exists(a) and os.path.exists(b):
+        return os.path.samefile(a, b)
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
 def _check_not_the_input(files, input_file: Optional[str]) -> None:
-    """Raises ValueError when an output file is the input file (it would be overwritten)."""
+    """Raises ValueError when writing an output file would overwrite the input file or its data
+    file (a two-file format's)."""
     if input_file is None:
         return
+    read = _files_read_for(input_file)
     for file in files:
         file = os.fspath(file)
-        same = (os.path.samefile(file, input_file) if os.path.exists(file) and os.path.exists(input_file)
-                else os.path.realpath(file) == os.path.realpath(input_file))
-        if same:
-            raise ValueError(f"output={file!r} is the input file: write to another file")
+        for written in _files_written_for(file):
+            shared = next((r for r in read if _same_file(written, r)), None)
+            if shared is None:
+                continue
+            if _same_file(shared, input_file):
+                raise ValueError(f"output={file!r} is the input file: write to another file")
+            raise ValueError(f"output={file!r} would overwrite the input's data file {shared!r}: write to another "
+                             f"file")
 
 
 class _Pipeline:

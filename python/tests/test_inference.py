@@ -363,6 +363,13 @@ def test_an_output_file_that_is_the_input_is_refused(tmp_path):
         with pytest.raises(ValueError, match=r"output=.*input\.mha' is the input file"):
             patchstreaming.sliding_window_inference(file, lambda x: x, 4, output=output, progress=False)
     np.testing.assert_array_equal(itk.array_from_image(itk.imread(file, itk.F)), array)
+    # A two-file input: the output's data file would be the input's.
+    header = str(tmp_path / "two.mhd")
+    itk.imwrite(itk.image_from_array(array), header)  # two.mhd + two.raw
+    with pytest.raises(ValueError, match=r"output=.*two\.nhdr' would overwrite the input's data file .*two\.raw'"):
+        patchstreaming.sliding_window_inference(header, lambda x: x, 4, output=str(tmp_path / "two.nhdr"),
+                                                progress=False)
+    np.testing.assert_array_equal(itk.array_from_image(itk.imread(header, itk.F)), array)
 
 
 def test_zero_dimensional_tensors_and_arrays_are_numbers(oblique_array):
