@@ -362,6 +362,21 @@ TitleFits(const PictureType * picture, itk::IndexValueType rows = 24, itk::Index
   return true;
 }
 
+/** A model file name longer than 40 characters is shortened in its middle in the summary
+ * and the preview's title, so that the settings after it stay readable. */
+TEST_F(PatchwiseFilterProgram, NetworkDescriptionShortensALongModelFileNameInItsMiddle)
+{
+  const std::string model = Path("a_model_file_name_that_is_much_longer_than_forty_characters.pt");
+  fs::copy_file(Model("segmentation.pt"), model);
+  auto arguments = NetworkArguments(Path("output.nrrd"), { "--mirror-axes", "0,1" });
+  arguments[3] = model;
+  const auto run = Run(arguments);
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.out.find("network a_model_file_name_...forty_characters.pt (3 classes, batch 4, cpu, mirrored 0 1)"),
+            std::string::npos)
+    << run.out;
+}
+
 /** The labels (and a probabilities output's argmax) in colour over the grey input; the
  * title, long with a network's description and mirroring, shrinks to fit the width. */
 TEST_F(PatchwiseFilterProgram, NetworkPreviewShowsTheLabelsInColourOverTheInput)

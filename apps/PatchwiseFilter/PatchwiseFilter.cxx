@@ -85,13 +85,25 @@ RunPipeline(const PatchwiseFilterSettings & settings,
             const std::string &             outputFile,
             PatchwiseProgressBar *          progress)
 {
-#ifdef PatchwiseFilter_HAS_TORCH
-  if (!settings.model.empty())
+  try
   {
-    return RunNetwork<TImage>(settings, components, outputFile, progress);
-  }
+#ifdef PatchwiseFilter_HAS_TORCH
+    if (!settings.model.empty())
+    {
+      return RunNetwork<TImage>(settings, components, outputFile, progress);
+    }
 #endif
-  return RunPatchwise<TImage>(settings, components, outputFile, progress);
+    return RunPatchwise<TImage>(settings, components, outputFile, progress);
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    // An ImageIO's Read (the input's voxels: a file cut short) names neither the option nor the file's role.
+    if (std::string(error.GetLocation()).find("ImageIO::Read") == std::string::npos)
+    {
+      throw;
+    }
+    throw std::runtime_error("input \"" + settings.input + "\" cannot be read: " + Readable(error));
+  }
 }
 
 /** Runs on a VDimension-D image; returns the summary the progress prints at its end. */

@@ -51,13 +51,21 @@ WriteLabels(TProbabilities *                 probabilities,
   WriteInDivisions(argmax->GetOutput(), argmax.GetPointer(), settings, outputFile, progress, result);
 }
 
-/** "network segmentation.pt (3 classes, batch 4, cpu, mirrored 0 2)". */
+/** "network segmentation.pt (3 classes, batch 4, cpu, mirrored 0 2)"; a file
+ * name longer than 40 characters is shortened in its middle ("abc...xyz.pt"),
+ * so that the settings after it stay in the preview's title. */
 inline std::string
 NetworkDescription(const PatchwiseFilterSettings & settings, unsigned int classes)
 {
+  constexpr std::size_t Longest = 40;
+  std::string           name = settings.model.substr(settings.model.find_last_of('/') + 1);
+  if (name.size() > Longest)
+  {
+    name = name.substr(0, Longest / 2 - 2) + "..." + name.substr(name.size() - (Longest / 2 - 1));
+  }
   std::ostringstream text;
-  text << "network " << settings.model.substr(settings.model.find_last_of('/') + 1) << " (" << classes
-       << (classes == 1 ? " class" : " classes") << ", batch " << settings.batchSize << ", " << settings.device;
+  text << "network " << name << " (" << classes << (classes == 1 ? " class" : " classes") << ", batch "
+       << settings.batchSize << ", " << settings.device;
   for (std::size_t a = 0; a < settings.mirrorAxes.size(); ++a)
   {
     text << (a == 0 ? ", mirrored " : " ") << settings.mirrorAxes[a];
