@@ -305,6 +305,7 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
   std::ofstream(Path("notanimage.nrrd")) << "not an image\n";
   Write(MakeRandomImage<itk::Image<float, 2>>({ { 19, 15 } }, 3).GetPointer(), Path("input2d.nrrd"));
   Write(MakeRandomImage<itk::Image<float, 2>>({ { 19, 15 } }, 4).GetPointer(), Path("two.mhd")); // + two.raw
+  Write(MakeRandomImage<itk::Image<float, 4>>({ { 3, 4, 5, 2 } }, 5).GetPointer(), Path("input4d.nrrd"));
   // A NRRD whose data is cut short: 10 of its 1000 floats.
   std::ofstream(Path("short.nrrd")) << "NRRD0004\ntype: float\ndimension: 2\nsizes: 40 25\nencoding: raw\n"
                                        "endian: little\n\n"
@@ -346,6 +347,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "overlap 0.5 is not a whole number of voxels from 0 to 999999999 (a fraction of the patch is "
       "--overlap-fraction)" },
     { { input, input }, "output: \"" + input + "\" is the input file: write to another file" },
+    { { Path("input4d.nrrd"), output },
+      "input \"" + Path("input4d.nrrd") + "\" is a 4-D image; PatchwiseFilter reads 2-D and 3-D images" },
     { { Path("short.nrrd"), output }, "input \"" + Path("short.nrrd") + "\" cannot be read: NrrdImageIO: Read" },
     { { Path("two.mhd"), Path("two.nhdr") },
       "output: \"" + Path("two.nhdr") + "\" would overwrite the input's data file \"" + Path("two.raw") + "\"" },
@@ -384,10 +387,16 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
   };
   for (const auto & [arguments, problem] : cases)
   {
-    ExpectRejected(
-      arguments,
-      problem,
-      { "input.nrrd", "notanimage.nrrd", "input2d.nrrd", "nodata.nhdr", "two.mhd", "two.raw", "short.nrrd" });
+    ExpectRejected(arguments,
+                   problem,
+                   { "input.nrrd",
+                     "notanimage.nrrd",
+                     "input2d.nrrd",
+                     "nodata.nhdr",
+                     "two.mhd",
+                     "two.raw",
+                     "short.nrrd",
+                     "input4d.nrrd" });
   }
 }
 

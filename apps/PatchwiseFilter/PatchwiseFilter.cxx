@@ -187,9 +187,9 @@ Run(const PatchwiseFilterSettings & settings, PatchwiseProgressBar * progress)
     case 3:
       return RunDimension<3>(settings, *image, progress);
     default:
-      throw std::runtime_error("input \"" + settings.input + "\" has " +
+      throw std::runtime_error("input \"" + settings.input + "\" is a " +
                                std::to_string(image->GetNumberOfDimensions()) +
-                               " dimensions; PatchwiseFilter reads 2-D and 3-D images");
+                               "-D image; PatchwiseFilter reads 2-D and 3-D images");
   }
 }
 } // namespace

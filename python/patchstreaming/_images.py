@@ -167,7 +167,7 @@ def size_xyz(value, dimension: int, name: str, image_shape: Tuple[int, ...]) -> 
         if len(values) == 1:  # one value for every axis, as a scalar
             values = values * dimension
         if len(values) != dimension:
-            raise ValueError(f"{name}={tuple(value)} has {len(values)} values; the image is {dimension}-D "
+            raise ValueError(f"{name}={value!r} has {len(values)} values; the image is {dimension}-D "
                              f"(give one value or {dimension}, in (D, H, W) order)")
     if any(v < 1 for v in values):
         raise ValueError(f"{name}={tuple(values)}: every size must be at least 1")

@@ -130,6 +130,8 @@ def sliding_window_inference(
     if argmax and (structure.names is not None or structure.channels[0] < 2):
         raise ValueError(f"argmax=True needs one output of at least 2 channels; the predictor returns "
                          f"{structure.describe()}")
+    if isinstance(output, bytes):
+        raise TypeError(f"output={output!r}: expected a file name as str or os.PathLike (not bytes)")
     if output is None:
         merged = _Pipeline(image, predictor, structure, settings, sigma_scale, cval, progress).run(argmax)
         return structure.split(merged, argmax)

@@ -337,6 +337,8 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
     ({"patch_size": 8, "sigma_scale": 0}, ValueError, "sigma_scale=0: expected a number greater than 0"),
     ({"patch_size": 8, "spacing": (1, 1, 1), "image": "itk"}, ValueError, "only an array takes a geometry"),
     ({"patch_size": 8, "output": ("a.mha", "b.mha")}, ValueError, "returns one tensor; give one file name"),
+    ({"patch_size": 8, "output": b"a.mha"}, TypeError, r"output=b'a.mha': expected a file name as str or os.PathLike"),
+    ({"patch_size": []}, ValueError, r"patch_size=\[\] has 0 values"),
     ({"patch_size": 8, "overlap": None}, TypeError, "overlap=None: expected a fraction in"),
     ({"patch_size": 8, "cval": 1e39}, ValueError, "cval=1e\\+39: expected a finite number within float32's range"),
     ({"patch_size": 8, "cval": float("nan")}, ValueError, "cval=nan: expected a finite number"),
