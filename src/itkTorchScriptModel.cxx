@@ -101,9 +101,9 @@ TorchErrorCause(const std::exception & error)
   {
     return message;
   }
-  const auto start = message.find_last_of('\n', end);
-  return message.substr(start == std::string::npos ? 0 : start + 1,
-                        end + 1 - (start == std::string::npos ? 0 : start + 1));
+  const auto newline = message.find_last_of('\n', end);
+  const auto start = newline == std::string::npos ? 0 : newline + 1;
+  return message.substr(start, end + 1 - start);
 }
 
 } // namespace

@@ -16,9 +16,8 @@
  *
  *=========================================================================*/
 #include "AtomicOutputFile.h"
+#include "PatchwiseMessages.h"
 
-#include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -42,19 +41,14 @@ IsSameFile(const std::string & a, const std::string & b)
   return fs::weakly_canonical(fs::absolute(a), error) == fs::weakly_canonical(fs::absolute(b), error);
 }
 
-namespace
-{
-/** The lower-case extension of `path` (".mhd"). */
 std::string
-Extension(const fs::path & path)
+LowercaseExtension(const std::string & path)
 {
-  std::string extension = path.extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
-  return extension;
+  return Lowercase(fs::path(path).extension().string());
 }
 
+namespace
+{
 /** The value after `key` on the first line of the header that starts with it
  * (its spaces trimmed), or "" when no line does. */
 std::string
@@ -79,7 +73,7 @@ std::vector<std::string>
 FilesReadFor(const std::string & path)
 {
   const fs::path           file(path);
-  const std::string        extension = Extension(file);
+  const std::string        extension = LowercaseExtension(path);
   std::vector<std::string> files{ path };
   std::string              data;
   if (extension == ".mhd")
@@ -108,7 +102,7 @@ std::vector<std::string>
 FilesWrittenFor(const std::string & path)
 {
   const fs::path           file(path);
-  const std::string        extension = Extension(file);
+  const std::string        extension = LowercaseExtension(path);
   std::vector<std::string> files{ path };
   const auto               beside = [&file](const char * replacement) {
     return fs::path(file).replace_extension(replacement).string();
@@ -137,7 +131,7 @@ SharedFile(const std::vector<std::string> & written, const std::vector<std::stri
     {
       if (IsSameFile(file, other))
       {
-        return file;
+        return other;
       }
     }
   }

@@ -26,9 +26,15 @@
 bool
 IsSameFile(const std::string & a, const std::string & b);
 
+/** The extension of `path` in lower case (".mhd"), or "" when it has none. */
+std::string
+LowercaseExtension(const std::string & path);
+
 /** The files reading the image file `path` reads: `path` and, for a header
  * that names a separate data file (MetaImage .mhd "ElementDataFile", NRRD
- * .nhdr "data file", Analyze/NIfTI .hdr + .img), that file. */
+ * .nhdr "data file", Analyze/NIfTI .hdr + .img), that file. The Python
+ * package keeps the same rule (`_files_read_for` and `_files_written_for` in
+ * python/patchstreaming/inference.py): change both together. */
 std::vector<std::string>
 FilesReadFor(const std::string & path);
 
@@ -38,7 +44,8 @@ FilesReadFor(const std::string & path);
 std::vector<std::string>
 FilesWrittenFor(const std::string & path);
 
-/** The first file of `written` that is one of `read`, or "" when none is. */
+/** The file of `read`, as spelt there, that the first shared file of
+ * `written` is, or "" when no file of `written` is one of `read`. */
 std::string
 SharedFile(const std::vector<std::string> & written, const std::vector<std::string> & read);
 

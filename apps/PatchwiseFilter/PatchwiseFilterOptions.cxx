@@ -18,22 +18,15 @@
 #include "PatchwiseFilterOptions.h"
 #include "AtomicOutputFile.h"
 #include "PatchwiseDecimal.h"
+#include "PatchwiseMessages.h"
 #include "PatchwiseProcess.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <limits>
 
 namespace
 {
-std::string
-Lowercase(std::string text)
-{
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
-
 const CLI::Validator ProcessSpecification(
   [](const std::string & text) {
     try
@@ -134,9 +127,7 @@ const CLI::Validator ModelFile(
 
 const CLI::Validator PngFile(
   [](const std::string & text) {
-    return text.size() > 4 && Lowercase(text.substr(text.size() - 4)) == ".png"
-             ? std::string()
-             : "preview file \"" + text + "\" does not end in .png";
+    return LowercaseExtension(text) == ".png" ? std::string() : "preview file \"" + text + "\" does not end in .png";
   },
   "FILE.png");
 
@@ -426,9 +417,7 @@ PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
   m_App.parse(argc, argv);
   auto & s = m_Settings;
   // Accepted in any case (as the other choices are); compared in lower case from here on.
-  std::transform(s.outputType.begin(), s.outputType.end(), s.outputType.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
+  s.outputType = Lowercase(s.outputType);
   if (!s.model.empty() && s.process != "identity")
   {
     throw CLI::ValidationError("--model",
@@ -459,21 +448,24 @@ void
 PatchwiseFilterOptions::RejectSameFiles() const
 {
   const auto &      s = m_Settings;
-  const std::string output = "the " + s.OutputName();
   const std::string shared = SharedFile(FilesWrittenFor(s.output), FilesReadFor(s.input));
   if (!shared.empty())
   {
-    throw CLI::ValidationError(s.OutputName(),
-                               "\"" + s.output + "\" " +
-                                 (IsSameFile(shared, s.input)
-                                    ? "is the input file"
-                                    : "would overwrite the input's data file \"" + shared + "\"") +
-                                 ": write to another file");
+    throw CLI::ValidationError(
+      s.OutputName(),
+      "\"" + s.output + "\" " +
+        (shared == s.input ? "is the input file" : "would overwrite the input's data file \"" + shared + "\"") +
+        ": write to another file");
   }
-  if (!s.preview.empty() && (IsSameFile(s.preview, s.output) || IsSameFile(s.preview, s.input)))
+  if (s.preview.empty())
+  {
+    return;
+  }
+  const bool previewIsInput = IsSameFile(s.preview, s.input);
+  if (previewIsInput || IsSameFile(s.preview, s.output))
   {
     throw CLI::ValidationError("--preview",
-                               "\"" + s.preview + "\" is " + (IsSameFile(s.preview, s.input) ? "the input" : output) +
+                               "\"" + s.preview + "\" is " + (previewIsInput ? "the input" : "the " + s.OutputName()) +
                                  " file: write the preview to another file");
   }
 }

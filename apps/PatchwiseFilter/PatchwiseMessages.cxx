@@ -17,6 +17,8 @@
  *=========================================================================*/
 #include "PatchwiseMessages.h"
 
+#include <algorithm>
+#include <cctype>
 #include <regex>
 
 std::string
@@ -40,6 +42,14 @@ OneLine(const std::string & text)
     line.pop_back();
   }
   return line;
+}
+
+std::string
+Lowercase(std::string text)
+{
+  std::transform(
+    text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
 }
 
 std::string

@@ -26,6 +26,10 @@
 std::string
 OneLine(const std::string & text);
 
+/** `text` in lower case (ASCII letters only). */
+std::string
+Lowercase(std::string text);
+
 /** An ITK exception's description for a person: one line, without the
  * "ITK ERROR: " (or "itk::ERROR: ") prefix and the "(0x...)" object address
  * itkExceptionMacro adds. */

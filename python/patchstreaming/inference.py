@@ -301,7 +301,8 @@ def _distinct_files(files, output):
 def _files_read_for(path: str) -> list:
     """The files reading the image file ``path`` reads: itself and, for a header naming a
     separate data file (MetaImage .mhd ``ElementDataFile``, NRRD .nhdr ``data file``,
-    Analyze/NIfTI .hdr + .img), that file."""
+    Analyze/NIfTI .hdr + .img), that file. The command-line tool keeps the same rule in C++
+    (``FilesReadFor`` in apps/PatchwiseFilter/AtomicOutputFile.cxx): change both together."""
     root, extension = os.path.splitext(path)
     keys = {".mhd": ("ElementDataFile =",), ".nhdr": ("data file:", "datafile:")}.get(extension.lower(), ())
     data = None
@@ -322,7 +323,7 @@ def _files_read_for(path: str) -> list:
 def _files_written_for(path: str) -> list:
     """The files ITK's writers may create for the image file name ``path``: itself and, for a
     two-file format, the data file beside it (.mhd: .raw or .zraw; .nhdr: .raw or .raw.gz;
-    .hdr: .img)."""
+    .hdr: .img). The C++ twin is ``FilesWrittenFor`` in apps/PatchwiseFilter/AtomicOutputFile.cxx."""
     root, extension = os.path.splitext(path)
     beside = {".mhd": (".raw", ".zraw"), ".nhdr": (".raw", ".raw.gz"), ".hdr": (".img",)}
     return [path] + [root + suffix for suffix in beside.get(extension.lower(), ())]
@@ -346,7 +347,7 @@ def _check_not_the_input(files, input_file: Optional[str]) -> None:
             shared = next((r for r in read if _same_file(written, r)), None)
             if shared is None:
                 continue
-            if _same_file(shared, input_file):
+            if shared == input_file:
                 raise ValueError(f"output={file!r} is the input file: write to another file")
             raise ValueError(f"output={file!r} would overwrite the input's data file {shared!r}: write to another "
                              f"file")
