@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libbenchmark-dev # the tests; the benchmark programs (benchmark/)
   clang libclang-rt-14-dev # the libFuzzer target (scripts/fuzz.sh)
   libcli11-dev libvtk9-dev # PatchwiseFilter: its argument parser and its preview picture
+  zlib1g-dev               # and its check of compressed input files
   libexpat1-dev            # the test of its 3D Slicer XML
   libtorch-dev python3-torch python3-numpy # TorchScriptPatchImageFilter; its test networks and PyTorch reference
   "$@"

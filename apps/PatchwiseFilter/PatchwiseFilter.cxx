@@ -23,6 +23,7 @@
 #include "PatchwiseMessages.h"
 #include "PatchwisePreview.h"
 #include "PatchwiseRun.h"
+#include "PatchwiseVoxelData.h"
 #ifdef PatchwiseFilter_HAS_TORCH
 #  include "PatchwiseNetworkRun.h"
 #endif
@@ -179,6 +180,7 @@ Run(const PatchwiseFilterSettings & settings, PatchwiseProgressBar * progress)
   {
     throw std::runtime_error("input \"" + settings.input + "\" cannot be read: " + Readable(error));
   }
+  CheckVoxelDataLength(settings.input, image->GetImageSizeInBytes());
   CheckPreviewSlice(settings, *image);
   switch (image->GetNumberOfDimensions())
   {

@@ -12,6 +12,7 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 
 from ._images import buffered_array, image_type, unreadable_format
+from ._voxel_data import check_voxel_data
 
 #: NRRD type names (the NRRD format's specification) and numpy's.
 _NRRD_TYPES = {
@@ -206,6 +207,7 @@ def _itk_source(path: str, parameter: str) -> Source:
         raise unreadable_format(parameter, path)
     io.SetFileName(path)
     io.ReadImageInformation()
+    check_voxel_data(path, int(io.GetImageSizeInBytes()), parameter)
     dimension, channels = io.GetNumberOfDimensions(), io.GetNumberOfComponents()
     if dimension not in (2, 3):
         raise ValueError(f"{parameter}={path!r}: a {dimension}-D image; expected 2-D or 3-D")

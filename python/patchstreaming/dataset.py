@@ -12,6 +12,7 @@ import torch
 import itk
 
 from ._images import buffered_array, size_xyz, unreadable_format
+from ._voxel_data import check_voxel_data
 
 PathLike = Union[str, os.PathLike]
 #: A subject: ``{"image": file or [files], "label": file, "probability_map": file}`` (label and
@@ -37,7 +38,8 @@ def _float_image_type():
 
 
 def _header(file: str, parameter: str):
-    """The float reader of ``file`` with its header read (no voxel is read)."""
+    """The float reader of ``file`` with its header read (no voxel is read; a compressed file is
+    decompressed once to check it holds all its voxels)."""
     if not os.path.isfile(file):
         raise FileNotFoundError(f"{parameter}: no such file {file!r}")
     if itk.ImageIOFactory.CreateImageIO(file, itk.CommonEnums.IOFileMode_ReadMode) is None:
@@ -47,6 +49,7 @@ def _header(file: str, parameter: str):
         reader.UpdateOutputInformation()
     except RuntimeError as error:
         raise ValueError(f"{parameter}: ITK cannot read {file!r}: {str(error).strip().splitlines()[-1]}") from None
+    check_voxel_data(file, int(reader.GetImageIO().GetImageSizeInBytes()), parameter)
     return reader
 
 

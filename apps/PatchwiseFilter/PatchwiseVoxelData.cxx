@@ -1,0 +1,288 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "PatchwiseVoxelData.h"
+#include "PatchwiseMessages.h"
+
+#include "itk_zlib.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace
+{
+/** Where the voxels are and how many bytes they take. `offset` counts in the
+ * decompressed stream for gzip files and in the file for zlib streams. */
+struct VoxelData
+{
+  std::string    file;
+  std::uintmax_t offset{};
+  std::uintmax_t bytes{};
+  bool           zlibStream{};
+};
+
+/** The length of the gzip file `file` decompressed. A stream that ends early
+ * or is damaged counts what it holds up to there. */
+std::uintmax_t
+GzipLength(const std::string & file)
+{
+  const std::unique_ptr<gzFile_s, int (*)(gzFile)> stream(gzopen(file.c_str(), "rb"), gzclose);
+  if (!stream)
+  {
+    return 0;
+  }
+  std::vector<char> buffer(1 << 20);
+  std::uintmax_t    length = 0;
+  for (int n = 1; n > 0; length += static_cast<std::uintmax_t>(n))
+  {
+    n = std::max(gzread(stream.get(), buffer.data(), static_cast<unsigned>(buffer.size())), 0);
+  }
+  return length;
+}
+
+/** The length the zlib stream starting at byte `offset` of `file` inflates to
+ * (what it holds when it ends early or is damaged). */
+std::uintmax_t
+InflatedLength(const std::string & file, std::uintmax_t offset)
+{
+  std::ifstream stream(file, std::ios::binary);
+  stream.seekg(static_cast<std::streamoff>(offset));
+  z_stream zlib{};
+  if (!stream || inflateInit(&zlib) != Z_OK)
+  {
+    return 0;
+  }
+  std::vector<unsigned char> in(1 << 16);
+  std::vector<unsigned char> out(1 << 20);
+  std::uintmax_t             length = 0;
+  int                        status = Z_OK;
+  while (status == Z_OK && stream.read(reinterpret_cast<char *>(in.data()), in.size()).gcount() > 0)
+  {
+    zlib.next_in = in.data();
+    zlib.avail_in = static_cast<uInt>(stream.gcount());
+    do // zlib's own loop (zpipe.c): until the output buffer is not filled
+    {
+      zlib.next_out = out.data();
+      zlib.avail_out = static_cast<uInt>(out.size());
+      status = inflate(&zlib, Z_NO_FLUSH);
+      length += out.size() - zlib.avail_out;
+    } while (status == Z_OK && zlib.avail_out == 0);
+    status = status == Z_BUF_ERROR ? Z_OK : status; // no progress without more input
+  }
+  inflateEnd(&zlib);
+  return length;
+}
+
+/** The first `count` bytes of `file` after gzip decompression. */
+std::vector<unsigned char>
+GzipHead(const std::string & file, unsigned int count)
+{
+  std::vector<unsigned char> head(count);
+  gzFile                     stream = gzopen(file.c_str(), "rb");
+  const int                  n = stream ? gzread(stream, head.data(), count) : 0;
+  if (stream)
+  {
+    gzclose(stream);
+  }
+  head.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return head;
+}
+
+/** The value of type T at `offset` of `head`, byte-swapped when `swapped`. */
+template <typename T>
+T
+HeaderField(const std::vector<unsigned char> & head, std::size_t offset, bool swapped)
+{
+  std::array<unsigned char, sizeof(T)> bytes{};
+  std::memcpy(bytes.data(), head.data() + offset, sizeof(T));
+  if (swapped)
+  {
+    std::reverse(bytes.begin(), bytes.end());
+  }
+  T value;
+  std::memcpy(&value, bytes.data(), sizeof(T));
+  return value;
+}
+
+/** Whether `name` (lower case) ends with `suffix`. */
+bool
+EndsWith(const std::string & name, const std::string & suffix)
+{
+  return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+/** The voxel data a NIfTI-1 or Analyze 7.5 `header` describes in `dataFile`
+ * (no file when the header is neither or is damaged: the reader's to report).
+ * The byte offsets are nifti1.h's: dim (8 shorts) at 40, bitpix at 72,
+ * vox_offset (a float) at 108; a single file's voxels start at 352 or later. */
+VoxelData
+NiftiVoxelData(const std::string & header, const std::string & dataFile, bool singleFile)
+{
+  const auto head = GzipHead(header, 348);
+  if (head.size() < 348)
+  {
+    return {};
+  }
+  const bool swapped = HeaderField<std::int32_t>(head, 0, false) != 348;
+  const auto field = [&](std::size_t offset) { return HeaderField<std::int16_t>(head, offset, swapped); };
+  const auto rank = field(40);
+  if (HeaderField<std::int32_t>(head, 0, swapped) != 348 || rank < 1 || rank > 7 || field(72) <= 0)
+  {
+    return {};
+  }
+  std::uintmax_t bits = static_cast<std::uintmax_t>(field(72));
+  for (std::size_t i = 1; i <= static_cast<std::size_t>(rank); ++i)
+  {
+    const auto extent = static_cast<std::uintmax_t>(std::max<std::int16_t>(field(40 + 2 * i), 1));
+    if (bits > UINTMAX_MAX / extent)
+    {
+      return {}; // more than any file holds: the reader's to refuse
+    }
+    bits *= extent;
+  }
+  const double lowest = singleFile ? 352.0 : 0.0;
+  const double voxOffset = HeaderField<float>(head, 108, swapped);
+  const auto   offset = static_cast<std::uintmax_t>(voxOffset >= lowest && voxOffset < 1e15 ? voxOffset : lowest);
+  return { dataFile, offset, (bits + 7) / 8, false };
+}
+
+/** The first of `stem` + each of `extensions` that exists (the first when none does). */
+std::string
+ExistingVariant(const std::string & stem, std::initializer_list<const char *> extensions)
+{
+  for (const char * extension : extensions)
+  {
+    if (fs::exists(stem + extension))
+    {
+      return stem + extension;
+    }
+  }
+  return stem + *extensions.begin();
+}
+
+/** The value after "key =" on a MetaImage header line, trimmed ("" for another key). */
+std::string
+MetaImageValue(const std::string & line, const std::string & key)
+{
+  const auto equals = line.find('=');
+  if (equals == std::string::npos || line.compare(0, key.size(), key) != 0 ||
+      line.find_first_not_of(" \t", key.size()) != equals)
+  {
+    return {};
+  }
+  const auto first = line.find_first_not_of(" \t", equals + 1);
+  const auto last = line.find_last_not_of(" \t\r");
+  return first == std::string::npos ? std::string() : line.substr(first, last + 1 - first);
+}
+
+/** The voxel data a MetaImage header describes: `voxelBytes` after the header
+ * (LOCAL) or from HeaderSize of its data file. No file for a file list or
+ * pattern, or HeaderSize -1 (the data at the file's end). */
+VoxelData
+MetaImageVoxelData(const std::string & path, std::uintmax_t voxelBytes)
+{
+  std::ifstream header(path, std::ios::binary);
+  std::string   line;
+  bool          compressed = false;
+  std::string   headerSize = "0";
+  while (std::getline(header, line))
+  {
+    const std::string dataFile = MetaImageValue(line, "ElementDataFile");
+    compressed = compressed || Lowercase(MetaImageValue(line, "CompressedData")) == "true";
+    headerSize = MetaImageValue(line, "HeaderSize").empty() ? headerSize : MetaImageValue(line, "HeaderSize");
+    if (dataFile == "LOCAL")
+    {
+      const auto end = header.tellg(); // -1 after a last line without a line break: no data follows
+      return { path, end < 0 ? fs::file_size(path) : static_cast<std::uintmax_t>(end), voxelBytes, compressed };
+    }
+    if (!dataFile.empty())
+    {
+      const bool single = dataFile.rfind("LIST", 0) != 0 && dataFile.find_first_of("% ") == std::string::npos;
+      const bool known = headerSize.find_first_not_of("0123456789") == std::string::npos && headerSize.size() < 16;
+      return single && known ? VoxelData{ (fs::path(path).parent_path() / dataFile).string(),
+                                          std::stoull(headerSize),
+                                          voxelBytes,
+                                          compressed }
+                             : VoxelData{};
+    }
+  }
+  return {};
+}
+
+/** Where the voxels of `path` are, from its header (no file for formats not checked). */
+VoxelData
+VoxelDataOf(const std::string & path, std::uintmax_t voxelBytes)
+{
+  const std::string name = Lowercase(path);
+  const std::string stem = path.substr(0, path.size() - (EndsWith(name, ".gz") ? 7 : 4));
+  if (EndsWith(name, ".nii") || EndsWith(name, ".nii.gz"))
+  {
+    return NiftiVoxelData(path, path, true);
+  }
+  if (EndsWith(name, ".hdr") || EndsWith(name, ".hdr.gz"))
+  {
+    return NiftiVoxelData(path, ExistingVariant(stem, { ".img", ".img.gz" }), false);
+  }
+  if (EndsWith(name, ".img") || EndsWith(name, ".img.gz"))
+  {
+    return NiftiVoxelData(ExistingVariant(stem, { ".hdr", ".hdr.gz" }), path, false);
+  }
+  if (EndsWith(name, ".mha") || EndsWith(name, ".mhd"))
+  {
+    return MetaImageVoxelData(path, voxelBytes);
+  }
+  return {};
+}
+} // namespace
+
+void
+CheckVoxelDataLength(const std::string & path, std::uintmax_t voxelBytes)
+{
+  const VoxelData data = VoxelDataOf(path, voxelBytes);
+  std::error_code error;
+  if (data.file.empty() || !fs::is_regular_file(data.file, error))
+  {
+    return; // a missing data file is the reader's to report
+  }
+  std::uintmax_t length = 0;
+  if (data.zlibStream)
+  {
+    length = InflatedLength(data.file, data.offset);
+  }
+  else
+  {
+    const std::uintmax_t size =
+      EndsWith(Lowercase(data.file), ".gz") ? GzipLength(data.file) : fs::file_size(data.file);
+    length = size > data.offset ? size - data.offset : 0;
+  }
+  if (length < data.bytes)
+  {
+    throw std::runtime_error("input \"" + path + "\" is cut short: its header describes " + std::to_string(data.bytes) +
+                             " bytes of voxel data" + (data.file == path ? "" : " in \"" + data.file + "\"") +
+                             (data.zlibStream || EndsWith(Lowercase(data.file), ".gz") ? " (decompressed)" : "") +
+                             " but the file holds " + std::to_string(length) +
+                             ": a copy or download that did not finish?");
+  }
+}

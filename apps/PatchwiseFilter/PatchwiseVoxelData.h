@@ -1,0 +1,44 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef PatchwiseVoxelData_h
+#define PatchwiseVoxelData_h
+
+#include <cstdint>
+#include <string>
+
+/** Throws std::runtime_error naming the input file when its voxel data is
+ * shorter than its header says: a copy or download cut short. ITK 5.2's
+ * readers do not report this for NIfTI (the missing voxels read as zero) and
+ * MetaImage (a message on stderr, and the run goes on), so it is checked here
+ * before the run, from the header alone plus the data's length:
+ *
+ * - NIfTI-1, NIfTI-2 and Analyze (`.nii`, `.nii.gz`, `.hdr` + `.img`,
+ *   `.img.gz`): `dim` times `bitpix` / 8 bytes from `vox_offset`, gzip
+ *   decompressed as the reader does;
+ * - MetaImage (`.mha`, `.mhd`): `voxelBytes` (the ImageIO's
+ *   GetImageSizeInBytes()) after the header (`LOCAL`) or from `HeaderSize` of
+ *   the data file, zlib-inflated when `CompressedData = True`.
+ *
+ * Other formats, and MetaImage data split over several files, are left to
+ * their readers (ITK's NRRD reader refuses a short file itself). The Python
+ * package keeps the same rule (`check_voxel_data` in
+ * python/patchstreaming/_voxel_data.py): change both together. */
+void
+CheckVoxelDataLength(const std::string & path, std::uintmax_t voxelBytes);
+
+#endif

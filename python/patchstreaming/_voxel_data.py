@@ -1,0 +1,170 @@
+"""The check that an input file holds all the voxel data its header describes.
+
+ITK 5.2's readers do not report a file cut short (a copy or download that did not finish):
+the NIfTI reader reads the missing voxels as zeros, the MetaImage reader prints a message and
+goes on. ``check_voxel_data`` measures the data against the header before anything is read.
+The command-line tool keeps the same rule in C++ (``CheckVoxelDataLength`` in
+apps/PatchwiseFilter/PatchwiseVoxelData.cxx): change both together.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+import zlib
+from typing import NamedTuple, Optional
+
+_CHUNK = 1 << 20
+
+
+class _VoxelData(NamedTuple):
+    file: str
+    offset: int  # in the decompressed stream for gzip files, in the file for zlib streams
+    nbytes: int
+    zlib_stream: bool
+
+
+def check_voxel_data(path: str, voxel_bytes: int, parameter: str) -> None:
+    """Raises ValueError naming ``parameter`` and ``path`` when the voxel data of the image file
+    ``path`` is shorter than its header says.
+
+    Checked: NIfTI-1 and Analyze 7.5 (``.nii``, ``.nii.gz``, ``.hdr`` + ``.img``, ``.img.gz``):
+    ``dim`` times ``bitpix`` / 8 bytes from ``vox_offset``, gzip-decompressed as the reader does;
+    MetaImage (``.mha``, ``.mhd``): ``voxel_bytes`` (the ImageIO's ``GetImageSizeInBytes()``)
+    after the header (``LOCAL``) or from ``HeaderSize`` of its data file, zlib-inflated when
+    ``CompressedData = True``. Other formats, and MetaImage data split over several files, are
+    left to their readers (ITK's NRRD reader refuses a short file itself).
+    """
+    data = _voxel_data(path, voxel_bytes)
+    if data is None or not os.path.isfile(data.file):
+        return  # a missing data file is the reader's to report
+    compressed = data.zlib_stream or data.file.lower().endswith(".gz")
+    if data.zlib_stream:
+        length = _inflated_length(data.file, data.offset)
+    else:
+        size = _gzip_length(data.file) if compressed else os.path.getsize(data.file)
+        length = max(size - data.offset, 0)
+    if length < data.nbytes:
+        where = "" if data.file == path else f" in {data.file!r}"
+        raise ValueError(f"{parameter}={path!r} is cut short: its header describes {data.nbytes} bytes of voxel "
+                         f"data{where}{' (decompressed)' if compressed else ''} but the file holds {length}: a "
+                         f"copy or download that did not finish?")
+
+
+def _decompressed_length(stream, wbits: int, members: bool) -> int:
+    """The bytes the compressed ``stream`` decompresses to (``wbits`` as zlib's: gzip or zlib),
+    gzip members one after another when ``members``; a stream that ends early or is damaged
+    counts what it holds up to there. Decompressed a piece at a time: memory stays small."""
+    length, decompressor, data = 0, zlib.decompressobj(wbits), b""
+    while True:
+        data = data or stream.read(_CHUNK)
+        if not data:
+            return length
+        try:
+            length += len(decompressor.decompress(data, _CHUNK))
+        except zlib.error:
+            return length
+        data = decompressor.unconsumed_tail
+        if decompressor.eof:
+            if not members:
+                return length
+            data, decompressor = decompressor.unused_data, zlib.decompressobj(wbits)
+
+
+def _gzip_length(file: str) -> int:
+    """The length of the gzip file ``file`` decompressed (a file that is not gzip: its size)."""
+    with open(file, "rb") as stream:
+        if stream.peek(2)[:2] != b"\x1f\x8b":
+            return os.path.getsize(file)
+        return _decompressed_length(stream, 16 + zlib.MAX_WBITS, members=True)
+
+
+def _inflated_length(file: str, offset: int) -> int:
+    """The length the zlib stream from byte ``offset`` of ``file`` inflates to."""
+    with open(file, "rb") as stream:
+        stream.seek(offset)
+        return _decompressed_length(stream, zlib.MAX_WBITS, members=False)
+
+
+def _head(file: str, count: int) -> bytes:
+    """The first ``count`` bytes of ``file``, gzip-decompressed when it is gzip (fewer when it is
+    shorter or damaged)."""
+    with open(file, "rb") as stream:
+        if stream.peek(2)[:2] != b"\x1f\x8b":
+            return stream.read(count)
+    try:
+        with gzip.open(file, "rb") as stream:
+            return stream.read(count)
+    except (OSError, EOFError, zlib.error):
+        return b""
+
+
+def _nifti_voxel_data(header: str, data_file: str, single_file: bool) -> Optional[_VoxelData]:
+    """The voxel data a NIfTI-1 or Analyze 7.5 ``header`` describes in ``data_file`` (None when
+    the header is neither or is damaged: the reader's to report). The byte offsets are
+    nifti1.h's: dim (8 shorts) at 40, bitpix at 72, vox_offset (a float) at 108; a single
+    file's voxels start at 352 or later."""
+    if not os.path.isfile(header):
+        return None
+    head = _head(header, 348)
+    if len(head) < 348:
+        return None
+    order = "<" if struct.unpack_from("<i", head, 0)[0] == 348 else ">"
+    dim = struct.unpack_from(order + "8h", head, 40)
+    bitpix = struct.unpack_from(order + "h", head, 72)[0]
+    if struct.unpack_from(order + "i", head, 0)[0] != 348 or not 1 <= dim[0] <= 7 or bitpix <= 0:
+        return None
+    bits = bitpix
+    for extent in dim[1:dim[0] + 1]:
+        bits *= max(extent, 1)
+    lowest = 352 if single_file else 0
+    vox_offset = struct.unpack_from(order + "f", head, 108)[0]
+    offset = int(vox_offset) if lowest <= vox_offset < 1e15 else lowest
+    return _VoxelData(data_file, offset, (bits + 7) // 8, False)
+
+
+def _existing_variant(stem: str, *extensions: str) -> str:
+    """The first of ``stem`` + each of ``extensions`` that exists (the first when none does)."""
+    return next((stem + e for e in extensions if os.path.exists(stem + e)), stem + extensions[0])
+
+
+def _metaimage_value(line: str, key: str) -> str:
+    """The value after ``key =`` on a MetaImage header line, stripped ("" for another key)."""
+    name, equals, value = line.partition("=")
+    return value.strip() if equals and name.strip() == key and line.startswith(key) else ""
+
+
+def _metaimage_voxel_data(path: str, voxel_bytes: int) -> Optional[_VoxelData]:
+    """``voxel_bytes`` after the header (LOCAL) or from HeaderSize of the data file; None for a
+    file list or pattern, or HeaderSize -1 (the data at the file's end)."""
+    compressed, header_size = False, "0"
+    with open(path, "rb") as header:
+        for raw in iter(header.readline, b""):
+            line = raw.decode("latin-1")
+            data_file = _metaimage_value(line, "ElementDataFile")
+            compressed = compressed or _metaimage_value(line, "CompressedData").lower() == "true"
+            header_size = _metaimage_value(line, "HeaderSize") or header_size
+            if data_file == "LOCAL":
+                return _VoxelData(path, header.tell() if raw.endswith(b"\n") else os.path.getsize(path),
+                                  voxel_bytes, compressed)
+            if data_file:
+                single = not data_file.startswith("LIST") and not any(c in data_file for c in "% ")
+                known = header_size.isdigit() and len(header_size) < 16
+                return _VoxelData(os.path.join(os.path.dirname(path), data_file), int(header_size), voxel_bytes,
+                                  compressed) if single and known else None
+    return None
+
+
+def _voxel_data(path: str, voxel_bytes: int) -> Optional[_VoxelData]:
+    """Where the voxels of ``path`` are, from its header (None for formats not checked)."""
+    name = path.lower()
+    stem = path[:-7] if name.endswith(".gz") else path[:-4]
+    if name.endswith((".nii", ".nii.gz")):
+        return _nifti_voxel_data(path, path, True)
+    if name.endswith((".hdr", ".hdr.gz")):
+        return _nifti_voxel_data(path, _existing_variant(stem, ".img", ".img.gz"), False)
+    if name.endswith((".img", ".img.gz")):
+        return _nifti_voxel_data(_existing_variant(stem, ".hdr", ".hdr.gz"), path, False)
+    if name.endswith((".mha", ".mhd")):
+        return _metaimage_voxel_data(path, voxel_bytes)
+    return None

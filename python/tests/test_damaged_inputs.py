@@ -1,0 +1,103 @@
+"""Input files cut short (a copy or download that did not finish) are refused before anything is
+read, where ITK 5.2's readers give zeros (NIfTI) or go on after a message (MetaImage); the same
+files whole, however they are stored, run unchanged."""
+import gzip
+import os
+import shutil
+import struct
+
+import numpy as np
+import pytest
+
+import itk
+
+import patchstreaming
+from patchstreaming import PatchDataset
+
+SHAPE = (11, 13, 17)  # (D, H, W)
+VOXEL_BYTES = 11 * 13 * 17 * 4
+
+# (file to give, files written, file to cut, fraction of it kept (None: all but one float), compressed)
+STORED = [
+    ("plain.nii", ["plain.nii"], "plain.nii", None, False),
+    ("gzip.nii.gz", ["gzip.nii.gz"], "gzip.nii.gz", 0.5, False),
+    ("pair.hdr", ["pair.hdr", "pair.img"], "pair.img", None, False),
+    ("local.mha", ["local.mha"], "local.mha", None, False),
+    ("zlib.mha", ["zlib.mha"], "zlib.mha", 0.6, True),
+    ("detached.mhd", ["detached.mhd", "detached.raw"], "detached.raw", None, False),
+    ("zlib.mhd", ["zlib.mhd", "zlib.zraw"], "zlib.zraw", 0.5, True),
+]
+
+
+def _image(seed: int = 5):
+    array = np.random.default_rng(seed).random(SHAPE, dtype=np.float32)
+    image = itk.image_from_array(array)
+    image.SetSpacing((0.7, 1.25, 2.5))
+    return array, image
+
+
+def _cut(file: str, kept) -> None:
+    length = os.path.getsize(file)
+    with open(file, "r+b") as stream:
+        stream.truncate(int(kept * length) if kept is not None else length - 4)
+
+
+@pytest.mark.parametrize("name, files, cut, kept, compressed", STORED)
+def test_a_file_cut_short_is_refused_and_a_whole_one_runs(tmp_path, name, files, cut, kept, compressed):
+    array, image = _image()
+    file = str(tmp_path / name)
+    itk.imwrite(image, file, compression=compressed)
+    assert sorted(os.listdir(tmp_path)) == sorted(files)
+
+    result = patchstreaming.sliding_window_inference(file, lambda x: x, 8, mode="crop", progress=False)
+    np.testing.assert_array_equal(itk.array_from_image(result), array)
+    assert len(PatchDataset([file], patch_size=8, samples_per_volume=1)) == 1
+
+    _cut(str(tmp_path / cut), kept)
+    message = rf"image='.*{name}' is cut short: its header describes {VOXEL_BYTES} bytes of voxel data"
+    with pytest.raises(ValueError, match=message):
+        patchstreaming.sliding_window_inference(file, lambda x: x, 8, progress=False)
+    with pytest.raises(ValueError, match=rf"subjects\[0\]\['image'\]='.*{name}' is cut short"):
+        PatchDataset([file], patch_size=8)
+    assert sorted(os.listdir(tmp_path)) == sorted(files)
+
+
+def test_gzip_members_one_after_another_and_a_missing_trailer_are_whole(tmp_path):
+    """A .nii.gz in two gzip members (as pigz and bgzip write) holds all its voxels, and so does
+    one whose 8-byte trailer (CRC and length) alone is missing: neither is refused."""
+    array, image = _image(6)
+    plain = str(tmp_path / "plain.nii")
+    itk.imwrite(image, plain)
+    with open(plain, "rb") as stream:
+        data = stream.read()
+    members = str(tmp_path / "members.nii.gz")
+    with open(members, "wb") as stream:
+        stream.write(gzip.compress(data[:1000]) + gzip.compress(data[1000:]))
+    no_trailer = str(tmp_path / "no_trailer.nii.gz")
+    with open(no_trailer, "wb") as stream:
+        stream.write(gzip.compress(data)[:-8])
+    for file in (members, no_trailer):
+        result = patchstreaming.sliding_window_inference(file, lambda x: x, 8, mode="crop", progress=False)
+        np.testing.assert_array_equal(itk.array_from_image(result), array)
+
+
+def test_a_big_endian_nifti_is_measured_in_its_own_byte_order(tmp_path):
+    """A NIfTI-1 file written byte by byte from nifti1.h's layout, most significant byte first
+    (ITK writes the machine's order): 5x4x3 shorts, 120 bytes of voxels."""
+    header = bytearray(352)
+    struct.pack_into(">i", header, 0, 348)
+    struct.pack_into(">4h", header, 40, 3, 5, 4, 3)  # dim
+    struct.pack_into(">hh", header, 70, 4, 16)  # datatype DT_INT16, bitpix
+    struct.pack_into(">4f", header, 76, 1.0, 1.0, 1.0, 1.0)  # pixdim (qfac first)
+    struct.pack_into(">f", header, 108, 352.0)  # vox_offset
+    header[344:348] = b"n+1\0"
+    file = str(tmp_path / "big.nii")
+    voxels = np.arange(60, dtype=">i2").reshape(3, 4, 5)
+    with open(file, "wb") as stream:
+        stream.write(bytes(header) + voxels.tobytes())
+    result = patchstreaming.sliding_window_inference(file, lambda x: x, 4, mode="crop", progress=False)
+    np.testing.assert_array_equal(itk.array_from_image(result), voxels.astype(np.float32))
+    shutil.copyfile(file, str(tmp_path / "short.nii"))
+    _cut(str(tmp_path / "short.nii"), None)  # 116 of the 120 bytes
+    with pytest.raises(ValueError, match="describes 120 bytes of voxel data but the file holds 116"):
+        patchstreaming.sliding_window_inference(str(tmp_path / "short.nii"), lambda x: x, 4, progress=False)

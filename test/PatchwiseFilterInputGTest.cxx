@@ -1,0 +1,186 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+// PatchwiseFilter refuses an input file cut short (a copy or download that
+// did not finish) before the run, where ITK 5.2's NIfTI reader reads the
+// missing voxels as zeros and its MetaImage reader goes on after a message,
+// and runs the same files whole, unchanged.
+#include "itkPatchStreamingTestUtilities.h"
+#include "PatchwiseFilterProgram.h"
+
+#include "itkImageFileReader.h"
+#include "itkNiftiImageIOFactory.h"
+
+#include "gtest/gtest.h"
+#include "itk_zlib.h"
+
+#include <array>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+namespace
+{
+namespace fs = std::filesystem;
+using namespace PatchStreamingTest;
+using namespace PatchwiseFilterTest;
+using ImageType = itk::Image<float, 3>;
+
+/** One way of storing an image: the file to give the program, the files
+ * written, the one to cut and the length to cut it to. */
+struct StoredCase
+{
+  std::string              input;
+  std::vector<std::string> files;
+  std::string              cut;
+  double                   keptFraction; // of the cut file's length; 1: less one float
+  bool                     compress;
+};
+
+/** `value` at `offset` of `bytes`, most significant byte first. */
+template <typename T>
+void
+PutBigEndian(std::string & bytes, std::size_t offset, T value)
+{
+  std::array<char, sizeof(T)> raw{};
+  std::memcpy(raw.data(), &value, sizeof(T));
+  for (std::size_t i = 0; i < sizeof(T); ++i)
+  {
+    bytes[offset + i] = raw[sizeof(T) - 1 - i];
+  }
+}
+
+/** A big-endian NIfTI-1 file of 5x4x3 shorts (each 0x0101 = 257) with
+ * `voxelBytes` of voxel data, written from nifti1.h's layout: ITK writes the
+ * machine's byte order only. */
+void
+WriteBigEndianNifti(const std::string & file, std::size_t voxelBytes)
+{
+  std::string header(352, '\0');
+  PutBigEndian<std::int32_t>(header, 0, 348); // sizeof_hdr
+  const std::array<std::int16_t, 4> dim{ { 3, 5, 4, 3 } };
+  for (std::size_t i = 0; i < dim.size(); ++i)
+  {
+    PutBigEndian(header, 40 + 2 * i, dim[i]);
+    PutBigEndian(header, 76 + 4 * i, 1.0f); // pixdim (qfac first)
+  }
+  PutBigEndian<std::int16_t>(header, 70, 4);  // datatype: DT_INT16
+  PutBigEndian<std::int16_t>(header, 72, 16); // bitpix
+  PutBigEndian(header, 108, 352.0f);          // vox_offset
+  header.replace(344, 4, std::string("n+1\0", 4));
+  std::ofstream(file, std::ios::binary) << header << std::string(voxelBytes, '\1');
+}
+
+/** Each stored form runs whole (the identity gives the input back exactly)
+ * and is refused once cut short, naming the input; no output is left. */
+TEST_F(PatchwiseFilterProgram, AnInputCutShortIsRefusedAndAWholeOneRuns)
+{
+  itk::NiftiImageIOFactory::RegisterOneFactory();
+  const auto                    image = MakeRandomImage<ImageType>({ { 17, 13, 11 } }, 7);
+  const std::vector<StoredCase> cases{
+    { "plain.nii", { "plain.nii" }, "plain.nii", 1.0, false },
+    { "gzip.nii.gz", { "gzip.nii.gz" }, "gzip.nii.gz", 0.5, false },
+    { "pair.hdr", { "pair.hdr", "pair.img" }, "pair.img", 1.0, false },
+    { "local.mha", { "local.mha" }, "local.mha", 1.0, false },
+    { "zlib.mha", { "zlib.mha" }, "zlib.mha", 0.6, true },
+    { "detached.mhd", { "detached.mhd", "detached.raw" }, "detached.raw", 1.0, false },
+    { "zlib.mhd", { "zlib.mhd", "zlib.zraw" }, "zlib.zraw", 0.5, true },
+  };
+  for (const auto & c : cases)
+  {
+    auto writer = itk::ImageFileWriter<ImageType>::New();
+    writer->SetInput(image);
+    writer->SetFileName(Path(c.input));
+    writer->SetUseCompression(c.compress);
+    writer->Update();
+    std::set<std::string> kept(c.files.begin(), c.files.end());
+
+    const auto whole = Run({ Path(c.input), Path("output.nrrd"), "--patch-size", "8", "--weighting", "crop" });
+    ASSERT_EQ(whole.status, 0) << c.input << ": " << whole.err;
+    const auto output = ReadImage<ImageType>(Path("output.nrrd"));
+    EXPECT_EQ(DescribeDifferences(image.GetPointer(), output.GetPointer(), image->GetLargestPossibleRegion()), "")
+      << c.input;
+    fs::remove(Path("output.nrrd"));
+
+    const auto length = fs::file_size(Path(c.cut));
+    fs::resize_file(Path(c.cut),
+                    c.keptFraction < 1.0 ? static_cast<std::uintmax_t>(c.keptFraction * length) : length - 4);
+    ExpectRejected({ Path(c.input), Path("output.nrrd"), "--patch-size", "8" },
+                   "input \"" + Path(c.input) + "\" is cut short: its header describes " +
+                     std::to_string(17 * 13 * 11 * 4) + " bytes of voxel data",
+                   kept);
+    for (const auto & file : c.files)
+    {
+      fs::remove(Path(file));
+    }
+  }
+}
+
+/** `bytes` appended to `file` as one more gzip member. */
+void
+AppendGzipMember(const std::string & file, const std::string & bytes)
+{
+  gzFile stream = gzopen(file.c_str(), "ab");
+  ASSERT_NE(stream, nullptr);
+  EXPECT_EQ(gzwrite(stream, bytes.data(), static_cast<unsigned>(bytes.size())), static_cast<int>(bytes.size()));
+  gzclose(stream);
+}
+
+/** A .nii.gz in two gzip members (as pigz and bgzip write) holds all its
+ * voxels, and so does one whose 8-byte trailer (CRC and length) alone is
+ * missing: both run and give the input back. */
+TEST_F(PatchwiseFilterProgram, GzipMembersOneAfterAnotherAndAMissingTrailerAreWhole)
+{
+  itk::NiftiImageIOFactory::RegisterOneFactory();
+  const auto image = MakeRandomImage<ImageType>({ { 17, 13, 11 } }, 8);
+  Write(image.GetPointer(), Path("plain.nii"));
+  const std::string plain = Contents(Path("plain.nii"));
+  AppendGzipMember(Path("members.nii.gz"), plain.substr(0, 1000));
+  AppendGzipMember(Path("members.nii.gz"), plain.substr(1000));
+  AppendGzipMember(Path("no-trailer.nii.gz"), plain);
+  fs::resize_file(Path("no-trailer.nii.gz"), fs::file_size(Path("no-trailer.nii.gz")) - 8);
+  for (const std::string name : { "members.nii.gz", "no-trailer.nii.gz" })
+  {
+    const auto run = Run({ Path(name), Path("output.nrrd"), "--patch-size", "8", "--weighting", "crop" });
+    ASSERT_EQ(run.status, 0) << name << ": " << run.err;
+    const auto output = ReadImage<ImageType>(Path("output.nrrd"));
+    EXPECT_EQ(DescribeDifferences(image.GetPointer(), output.GetPointer(), image->GetLargestPossibleRegion()), "")
+      << name;
+  }
+}
+
+/** The header's byte order is the file's: a big-endian NIfTI-1 file of 120
+ * bytes of voxels runs; with 118 it is refused. */
+TEST_F(PatchwiseFilterProgram, ABigEndianNiftiInputIsMeasuredInItsOwnByteOrder)
+{
+  itk::NiftiImageIOFactory::RegisterOneFactory();
+  WriteBigEndianNifti(Path("big.nii"), 120);
+  const auto whole = Run({ Path("big.nii"), Path("output.nrrd"), "--patch-size", "4" });
+  ASSERT_EQ(whole.status, 0) << whole.err;
+  const auto output = ReadImage<ImageType>(Path("output.nrrd"));
+  EXPECT_EQ(output->GetLargestPossibleRegion().GetSize(), (itk::Size<3>{ { 5, 4, 3 } }));
+  EXPECT_EQ(output->GetPixel({ { 4, 3, 2 } }), 257.0f);
+  fs::remove(Path("output.nrrd"));
+
+  WriteBigEndianNifti(Path("big.nii"), 118);
+  ExpectRejected({ Path("big.nii"), Path("output.nrrd") },
+                 "input \"" + Path("big.nii") +
+                   "\" is cut short: its header describes 120 bytes of voxel data but "
+                   "the file holds 118",
+                 { "big.nii" });
+}
+} // namespace
