@@ -95,6 +95,13 @@ public:
     return m_Normalizer[voxel];
   }
 
+  /** The smallest positive value of any profile (0 when none is positive). */
+  double
+  GetSmallestPositiveWeight() const
+  {
+    return m_SmallestPositiveWeight;
+  }
+
   /** 1 / W(t) for every image voxel t, 0 where no patch covers t. */
   const std::vector<double> &
   GetNormalizerReciprocals() const
@@ -106,6 +113,7 @@ private:
   std::vector<std::vector<double>> m_Profiles{};
   std::vector<double>              m_Normalizer{};
   std::vector<double>              m_NormalizerReciprocals{};
+  double                           m_SmallestPositiveWeight{};
 };
 } // end namespace itk
 

@@ -109,7 +109,8 @@ public:
 
   /** Reads `stack`, writes `output` (one value per component, plus the summed
    * weight in a mask-restricted grid). Throws what PatchWindows throws (bad
-   * weighting parameters). */
+   * weighting parameters, or weights too small for WeightedValueType:
+   * PatchWindows::CheckWeightsFit). */
   PatchMergeRowKernel(const StackType *    stack,
                       OutputImageType *    output,
                       const GridType &     grid,
@@ -122,7 +123,9 @@ public:
     , m_Windows(grid, settings.WindowParameters)
     , m_Components(output->GetNumberOfComponentsPerPixel())
     , m_ValuesPerVoxel(m_Components + (grid.HasSkippedPatches() ? 1 : 0))
-  {}
+  {
+    m_Windows.template CheckWeightsFit<WeightedValueType>(settings.WindowParameters);
+  }
 
   /** Values per voxel in a row's sums: the components, plus the summed weight in a mask-restricted grid. */
   OffsetValueType

@@ -22,9 +22,26 @@
 #include "itkPatchGrid.h"
 
 #include <array>
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <string>
 
 namespace itk
 {
+namespace PatchStreamingDetail
+{
+/** `value` with 3 significant digits ("1e-90", "4.62e-11", "0.001"). */
+inline std::string
+ShortNumber(double value)
+{
+  std::ostringstream text;
+  text.precision(3);
+  text << value;
+  return text.str();
+}
+} // namespace PatchStreamingDetail
+
 /** \class PatchWindows
  * \brief The separable windows of every patch of a grid: one PatchAxisWindow per axis.
  *
@@ -94,6 +111,53 @@ public:
       normalizer *= m_AxisWindows[d].GetNormalizer(static_cast<SizeValueType>(voxel[d]));
     }
     return normalizer;
+  }
+
+  /** The smallest positive weight of any patch voxel: the product of each
+   * axis's smallest positive profile value (the patches are the full product
+   * of the axis positions, so one of them has it); 0 when there is none. */
+  double
+  GetSmallestPositiveWeight() const
+  {
+    double weight = 1.0;
+    for (const auto & axisWindow : m_AxisWindows)
+    {
+      weight *= axisWindow.GetSmallestPositiveWeight();
+    }
+    return weight;
+  }
+
+  /** Throws an itk::ExceptionObject naming the weighting and its parameters
+   * when a weight formed in TWeight (the stack's component type) would lose
+   * TWeight's precision: when GetSmallestPositiveWeight() is below
+   * min() / epsilon() of TWeight (9.9e-32 for float). Below that, a weighted
+   * value of magnitude epsilon or more is no longer a normal number, and a voxel
+   * whose every weight underflows to 0 would merge to 0 instead of its value.
+   * `parameters` are those the windows were built with. */
+  template <typename TWeight>
+  void
+  CheckWeightsFit(const PatchWindowParameters & parameters) const
+  {
+    const double floor = static_cast<double>(std::numeric_limits<TWeight>::min()) /
+                         static_cast<double>(std::numeric_limits<TWeight>::epsilon());
+    const double smallest = this->GetSmallestPositiveWeight();
+    if (smallest > 0.0 && smallest < floor)
+    {
+      using PatchStreamingDetail::ShortNumber;
+      const bool        gaussian = parameters.Weighting == PatchStreamingEnums::Weighting::Gaussian;
+      const std::string settings = gaussian ? " (SigmaScale = " + ShortNumber(parameters.SigmaScale) +
+                                                ", MinimumWeight = " + ShortNumber(parameters.MinimumWeight) + ")"
+                                            : "";
+      const std::string remedy = gaussian ? "raise MinimumWeight to at least " +
+                                              ShortNumber(1.001 * std::pow(floor, 1.0 / VDimension)) + ", or SigmaScale"
+                                          : "raise the profiles' smallest positive values";
+      itkGenericExceptionMacro(<< "Weighting " << ToString(parameters.Weighting) << settings
+                               << ": the smallest window weight, a product over " << VDimension << " axes, is "
+                               << ShortNumber(smallest) << ", below " << ShortNumber(floor)
+                               << ", the smallest weight whose weighted values keep the precision of the stack's "
+                               << (sizeof(TWeight) == sizeof(float) ? "float" : "double") << " (min / epsilon); "
+                               << remedy);
+    }
   }
 
 private:

@@ -41,7 +41,9 @@ SeparableGaussianWeighting<TImage>::MakeWindows() const -> WindowsType
   parameters.Weighting = PatchStreamingEnums::Weighting::Gaussian;
   parameters.SigmaScale = m_SigmaScale;
   parameters.MinimumWeight = m_MinimumWeight;
-  return WindowsType(m_PatchGrid.GetRequired(), parameters);
+  WindowsType windows(m_PatchGrid.GetRequired(), parameters);
+  windows.template CheckWeightsFit<ComponentType>(parameters);
+  return windows;
 }
 
 template <typename TImage>

@@ -125,6 +125,13 @@ PatchAxisWindow::PatchAxisWindow(const PatchAxisLayout &       layout,
   for (SizeValueType i = 0; i < positions; ++i)
   {
     m_Profiles.push_back(WindowProfile(layout, parameters, axis, i));
+    for (const double value : m_Profiles.back())
+    {
+      if (value > 0.0 && (m_SmallestPositiveWeight == 0.0 || value < m_SmallestPositiveWeight))
+      {
+        m_SmallestPositiveWeight = value;
+      }
+    }
   }
 
   const auto length = static_cast<OffsetValueType>(layout.GetImageLength());

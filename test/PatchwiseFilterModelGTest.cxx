@@ -266,10 +266,14 @@ TEST_F(PatchwiseFilterProgram, BadNetworkArgumentsExitNonZeroNamingTheFlagAndLea
   const std::string                                             model = Model("segmentation.pt");
   std::vector<std::pair<std::vector<std::string>, std::string>> cases{
     { { input, output, "--model", Path("missing.pt") }, "--model: File does not exist: " + Path("missing.pt") },
-    { { input, output, "--model", model, "--batch-size", "0" }, "--batch-size: Value 0 not in range 1 to 4096" },
+    { { input, output, "--model", model, "--batch-size", "0" },
+      "--batch-size: batch size 0 is not a whole number from 1 to 4096" },
     { { input, output, "--model", model, "--output-type", "foo" }, "--output-type: foo not in {probabilities,labels}" },
     { { input, output, "--model", model, "--device", "gpu" }, "--device: gpu is not cpu, cuda or cuda:N" },
-    { { input, output, "--model", model, "--mirror-axes", "3" }, "--mirror-axes: Value 3 not in range 0 to 2" },
+    { { input, output, "--model", model, "--mirror-axes", "" },
+      "--mirror-axes: mirror axis \"\" is not a whole number from 0 to 2" },
+    { { input, output, "--model", model, "--mirror-axes", "3" },
+      "--mirror-axes: mirror axis 3 is not a whole number from 0 to 2" },
     { { Path("input2d.nrrd"), output, "--model", model, "--mirror-axes", "2" },
       "--mirror-axes 2: the image is 2-D: expected axes 0 to 1" },
     { { input, output, "--model", model, "--process", "gaussian:1" }, "--model: a network and --process gaussian:1" },

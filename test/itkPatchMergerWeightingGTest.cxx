@@ -403,6 +403,55 @@ TEST(PatchMergerWeighting, BadWeightingParametersThrowAtUpdateNamingThem)
   PatchStreamingTest::ExpectExceptionMentioning([&] { merger->SetCustomProfile(3, { 1.0 }); },
                                                 "CustomProfile axis = 3");
 }
+
+/** A Gaussian merge of the patches of `image` (sigma 0.01 of the patch: every
+ * voxel off a center gets the floor) with `minimumWeight`; the stack's pixel
+ * type is the image's. */
+template <typename TImage>
+typename TImage::Pointer
+NarrowGaussianMerge(const TImage * image, double minimumWeight)
+{
+  auto extractor = MakeExtractor<TImage>(image, { { 8, 8, 6 } }, { { 4, 4, 2 } }, BorderMode::Edge);
+  auto merger = itk::PatchMerger<itk::Image<typename TImage::PixelType, 4>, TImage>::New();
+  merger->SetInput(extractor->GetOutput());
+  merger->SetWeighting(Weighting::Gaussian);
+  merger->SetSigmaScale(0.01);
+  merger->SetMinimumWeight(minimumWeight);
+  merger->Update();
+  return merger->GetOutput();
+}
+
+/** A weight below min / epsilon of the stack's type (9.9e-32 for float: a 3-D
+ * window floor of 1e-13 per axis is 1e-39) would leave weighted values
+ * denormal or 0, and a voxel whose every weight vanishes merged to 0: refused,
+ * naming the parameters and the smallest MinimumWeight that fits. That one
+ * merges an unprocessed stack back to the image; a double stack takes 1e-13. */
+TEST(PatchMergerWeighting, WeightsTooSmallForTheStacksTypeAreRefusedAndTheSmallestThatFitsIsExact)
+{
+  const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 20, 16, 12 } }, 47);
+  PatchStreamingTest::ExpectExceptionMentioning(
+    [&] { NarrowGaussianMerge<ImageType>(image, 1e-13); },
+    "Weighting Gaussian (SigmaScale = 0.01, MinimumWeight = 1e-13): the smallest window weight, a product over 3 "
+    "axes, is 1e-39, below 9.86e-32");
+  PatchStreamingTest::ExpectExceptionMentioning([&] { NarrowGaussianMerge<ImageType>(image, 1e-30); },
+                                                "raise MinimumWeight to at least 4.62e-11");
+  const auto fits = NarrowGaussianMerge<ImageType>(image, 4.62e-11);
+  EXPECT_EQ(
+    DescribeDifferences(image.GetPointer(), fits.GetPointer(), image->GetLargestPossibleRegion(), WithinRelative(1e-6)),
+    "");
+
+  using DoubleImage = itk::Image<double, 3>;
+  auto doubles = DoubleImage::New();
+  doubles->SetRegions(image->GetLargestPossibleRegion());
+  doubles->Allocate();
+  std::copy(image->GetBufferPointer(),
+            image->GetBufferPointer() + image->GetPixelContainer()->Size(),
+            doubles->GetBufferPointer());
+  const auto merged = NarrowGaussianMerge<DoubleImage>(doubles, 1e-13);
+  EXPECT_EQ(DescribeDifferences(
+              doubles.GetPointer(), merged.GetPointer(), doubles->GetLargestPossibleRegion(), WithinRelative(1e-12)),
+            "");
+}
 } // namespace
 
 namespace

@@ -56,7 +56,8 @@ TEST(SeparableGaussianWeighting, ProfilesAreTheClosedFormAndTheWindowImageTheirO
     ASSERT_EQ(profiles[d].size(), grid.GetPatchSize()[d]);
     for (itk::SizeValueType t = 0; t < profiles[d].size(); ++t)
     {
-      ASSERT_NEAR(profiles[d][t], ClosedFormGaussian(t, grid.GetPatchSize()[d], 0.2, 0.05), 1e-12) << "axis " << d << " t " << t;
+      ASSERT_NEAR(profiles[d][t], ClosedFormGaussian(t, grid.GetPatchSize()[d], 0.2, 0.05), 1e-12)
+        << "axis " << d << " t " << t;
     }
   }
 
@@ -66,7 +67,9 @@ TEST(SeparableGaussianWeighting, ProfilesAreTheClosedFormAndTheWindowImageTheirO
   EXPECT_EQ(window->GetSpacing(), image->GetSpacing());
   EXPECT_EQ(window->GetDirection(), image->GetDirection());
   EXPECT_EQ(window->GetOrigin(), grid.GetPatchOrigin(0));
-  for (itk::ImageRegionConstIteratorWithIndex<itk::Image<double, 3>> it(window, window->GetBufferedRegion()); !it.IsAtEnd(); ++it)
+  for (itk::ImageRegionConstIteratorWithIndex<itk::Image<double, 3>> it(window, window->GetBufferedRegion());
+       !it.IsAtEnd();
+       ++it)
   {
     const auto & t = it.GetIndex();
     ASSERT_NEAR(it.Get(), profiles[0][t[0]] * profiles[1][t[1]] * profiles[2][t[2]], 1e-15) << t;
@@ -77,14 +80,18 @@ TEST(SeparableGaussianWeighting, ProfilesAreTheClosedFormAndTheWindowImageTheirO
   const auto last = grid.GetNumberOfPatches() - 1;
   const auto lastWindow = weighting->GetWindowImage(last);
   EXPECT_EQ(lastWindow->GetOrigin(), grid.GetPatchOrigin(last));
-  for (itk::ImageRegionConstIteratorWithIndex<itk::Image<double, 3>> it(lastWindow, lastWindow->GetBufferedRegion()); !it.IsAtEnd(); ++it)
+  for (itk::ImageRegionConstIteratorWithIndex<itk::Image<double, 3>> it(lastWindow, lastWindow->GetBufferedRegion());
+       !it.IsAtEnd();
+       ++it)
   {
     double expected = 1.0;
     for (unsigned int d = 0; d < 3; ++d)
     {
       const auto length = grid.GetAxisLayout(d).GetWindowLength(grid.GetAxisLayout(d).GetNumberOfPositions() - 1);
       ASSERT_LT(length, grid.GetPatchSize()[d]);
-      expected *= it.GetIndex()[d] < static_cast<itk::IndexValueType>(length) ? ClosedFormGaussian(it.GetIndex()[d], length, 0.2, 0.05) : 0.0;
+      expected *= it.GetIndex()[d] < static_cast<itk::IndexValueType>(length)
+                    ? ClosedFormGaussian(it.GetIndex()[d], length, 0.2, 0.05)
+                    : 0.0;
     }
     ASSERT_NEAR(it.Get(), expected, 1e-15) << it.GetIndex();
   }
@@ -105,8 +112,10 @@ TEST(SeparableGaussianWeighting, WeightedStackIsEachVoxelTimesTheClosedFormWindo
     weighting->InPlaceOff(); // keep the extractor's stack for the comparison
     weighting->Update();
     const StackType * stack = extractor->GetOutput();
-    for (itk::ImageRegionConstIteratorWithIndex<StackType> it(weighting->GetOutput(), stack->GetLargestPossibleRegion());
-         !it.IsAtEnd(); ++it)
+    for (itk::ImageRegionConstIteratorWithIndex<StackType> it(weighting->GetOutput(),
+                                                              stack->GetLargestPossibleRegion());
+         !it.IsAtEnd();
+         ++it)
     {
       const auto & x = it.GetIndex();
       const auto   gridIndex = grid.GetGridIndex(static_cast<itk::SizeValueType>(x[3]));
@@ -145,8 +154,8 @@ ExpectPreWeightedMergeIsBitIdentical(const TStack * stack, double sigmaScale, do
   weighted->SetMinimumWeight(minimumWeight);
   weighted->InputIsWeightedOn();
   weighted->Update();
-  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(direct->GetOutput(), weighted->GetOutput(),
-                                                    direct->GetOutput()->GetLargestPossibleRegion()),
+  EXPECT_EQ(PatchStreamingTest::DescribeDifferences(
+              direct->GetOutput(), weighted->GetOutput(), direct->GetOutput()->GetLargestPossibleRegion()),
             "");
 }
 
@@ -157,7 +166,8 @@ TEST(SeparableGaussianWeighting, PreWeightedMergeIsBitIdenticalToTheGaussianMerg
   {
     it.Set(std::sin(it.Get()) * 2.3f); // arbitrary floats
   }
-  for (const BorderMode mode : { BorderMode::Squeeze, BorderMode::Edge, BorderMode::Adaptive, BorderMode::Crop, BorderMode::Pad })
+  for (const BorderMode mode :
+       { BorderMode::Squeeze, BorderMode::Edge, BorderMode::Adaptive, BorderMode::Crop, BorderMode::Pad })
   {
     SCOPED_TRACE(itk::ToString(mode));
     auto extractor = MakeExtractor<ImageType>(image, { { 12, 9, 6 } }, { { 6, 4, 3 } }, mode);
@@ -208,8 +218,8 @@ TEST(SeparableGaussianWeighting, AnyRequestedStackRegionIsWeightedAlone)
       // Each division pulls only its own part of the stack.
       EXPECT_EQ(request.GetNumberOfPixels() < stackRegion.GetNumberOfPixels(), divisions > 1) << request;
     }
-    EXPECT_EQ(PatchStreamingTest::DescribeDifferences(whole->GetOutput(), streamer->GetOutput(),
-                                                      whole->GetOutput()->GetLargestPossibleRegion()),
+    EXPECT_EQ(PatchStreamingTest::DescribeDifferences(
+                whole->GetOutput(), streamer->GetOutput(), whole->GetOutput()->GetLargestPossibleRegion()),
               "");
   }
 }
@@ -247,6 +257,10 @@ TEST(SeparableGaussianWeighting, BadInputThrowsNamingTheProblem)
   weighting->SetSigmaScale(0.125);
   weighting->SetMinimumWeight(-1.0);
   PatchStreamingTest::ExpectExceptionMentioning([&] { weighting->Update(); }, "MinimumWeight = -1");
+  weighting->SetSigmaScale(0.01);
+  weighting->SetMinimumWeight(1e-13); // a 3-D window floor of 1e-39: below float's min / epsilon
+  PatchStreamingTest::ExpectExceptionMentioning([&] { weighting->Update(); }, "raise MinimumWeight to at least");
+  weighting->SetSigmaScale(0.125);
   weighting->SetMinimumWeight(1e-3);
   weighting->UpdateOutputInformation();
   PatchStreamingTest::ExpectExceptionMentioning([&] { weighting->GetProfile(3); }, "GetProfile axis = 3");

@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
 namespace
 {
@@ -56,22 +57,27 @@ const CLI::Validator Fraction(
   },
   "in [0, 1)");
 
-/** A whole number (of `unit`, when not empty) from `minimum` to 999999999, in a message that says what it is. */
+/** A whole number (of `unit`, when not empty) from `minimum` to `maximum`, in a message that says what it is. */
 CLI::Validator
-WholeNumber(const std::string & what, const std::string & unit, unsigned long minimum, const std::string & hint = "")
+WholeNumber(const std::string & what,
+            const std::string & unit,
+            long                minimum,
+            long                maximum = 999999999,
+            const std::string & hint = "")
 {
-  const std::string expected = " is not a whole number" + (unit.empty() ? "" : " of " + unit) + " from " +
-                               std::to_string(minimum) + " to 999999999";
+  const std::string range = std::to_string(minimum) + " to " + std::to_string(maximum);
+  const std::string expected = " is not a whole number" + (unit.empty() ? "" : " of " + unit) + " from " + range;
   return CLI::Validator(
-    [what, minimum, expected, hint](const std::string & text) {
-      const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
-      if (digits && text.size() < 10 && std::stoul(text) >= minimum)
+    [what, minimum, maximum, expected, hint](const std::string & text) {
+      const std::size_t sign = minimum < 0 && text.rfind('-', 0) == 0 ? 1 : 0;
+      const bool        digits = text.size() > sign && text.find_first_not_of("0123456789", sign) == std::string::npos;
+      if (digits && text.size() < 10 + sign && std::stol(text) >= minimum && std::stol(text) <= maximum)
       {
         return std::string();
       }
       return what + " " + (text.empty() ? "\"\"" : text) + expected + hint;
     },
-    unit.empty() ? "N" : "VOXELS");
+    unit.empty() ? (maximum == 999999999 ? "N" : "N in " + range) : "VOXELS");
 }
 
 /** A decimal number from `lowest` to `highest` (NaN never is); the message says it is not `expected`. */
@@ -190,7 +196,7 @@ PatchwiseFilterOptions::AddPatchOptions()
                          "Overlap of neighbouring patches in voxels, one value or one per axis; "
                          "when given it takes precedence over --overlap-fraction")
              ->delimiter(',')
-             ->check(WholeNumber("overlap", "voxels", 0, " (a fraction of the patch is --overlap-fraction)"))
+             ->check(WholeNumber("overlap", "voxels", 0, 999999999, " (a fraction of the patch is --overlap-fraction)"))
              ->default_str(""),
            "integer-vector");
   Register(m_App
@@ -291,7 +297,7 @@ PatchwiseFilterOptions::AddNetworkOptions()
   model.channel = "input";
   model.fileExtensions = ".pt";
   Register(m_App.add_option(Flags("batch-size"), s.batchSize, "Network: patches per forward pass")
-             ->check(CLI::Range(1, 4096))
+             ->check(WholeNumber("batch size", "", 1, 4096))
              ->default_val(4),
            "integer")
     .constraints = "1 4096 1";
@@ -301,7 +307,7 @@ PatchwiseFilterOptions::AddNetworkOptions()
                          "Network: test-time augmentation, the mean over every combination of flips of these ITK "
                          "axes (0 1 2, or comma-separated); 2^k passes")
              ->delimiter(',')
-             ->check(CLI::Range(0, 2))
+             ->check(WholeNumber("mirror axis", "", 0, 2))
              ->default_str(""),
            "integer-vector");
   Register(m_App.add_option(Flags("device"), s.device, "Network: cpu, or cuda:N when libtorch has CUDA")
@@ -343,7 +349,7 @@ PatchwiseFilterOptions::AddStreamingAndPreviewOptions()
              ->default_val(1),
            "integer");
   Register(m_App.add_option(Flags("threads"), s.threads, "Number of threads (0: ITK's default, all cores)")
-             ->check(CLI::Range(0, 1024))
+             ->check(WholeNumber("threads", "", 0, 1024))
              ->default_val(0),
            "integer");
 
@@ -361,12 +367,12 @@ PatchwiseFilterOptions::AddStreamingAndPreviewOptions()
              .add_option(Flags("preview-axis"),
                          s.previewAxis,
                          "Preview the slice across this axis only (0, 1 or 2); -1: one slice across each axis")
-             ->check(CLI::Range(-1, 2))
+             ->check(WholeNumber("preview axis", "", -1, 2))
              ->default_val(-1),
            "integer");
   Register(
     m_App.add_option(Flags("preview-slice"), s.previewSlice, "Index of the previewed slice; -1: the middle slice")
-      ->check(CLI::Range(-1, 1 << 30))
+      ->check(WholeNumber("preview slice", "", -1, 1 << 30))
       ->default_val(-1),
     "integer");
 }
@@ -381,39 +387,69 @@ PatchwiseFilterOptions::Register(CLI::Option * option, const std::string & eleme
 }
 
 void
-PatchwiseFilterOptions::RejectEmptyListFields(int argc, const char * const * argv) const
+PatchwiseFilterOptions::ForEachGivenOption(
+  int                                                                                        argc,
+  const char * const *                                                                       argv,
+  const std::function<void(const CLI::Option &, const std::string &, const std::string *)> & visit) const
 {
-  for (const CLI::Option * option : m_App.get_options())
+  for (int a = 1; a < argc && std::string(argv[a]) != "--"; ++a)
   {
-    const char delimiter = option->get_delimiter();
-    for (const auto & name : option->get_lnames())
+    const std::string argument = argv[a];
+    const auto        equals = argument.find('=');
+    const std::string flag = argument.substr(0, equals);
+    for (const CLI::Option * option : m_App.get_options())
     {
-      const std::string flag = "--" + name;
-      for (int a = 1; a < argc; ++a)
+      const auto & names = option->get_lnames();
+      if (flag.rfind("--", 0) != 0 || std::find(names.begin(), names.end(), flag.substr(2)) == names.end())
       {
-        const std::string argument = argv[a];
-        const bool        joined = argument.rfind(flag + "=", 0) == 0;
-        if (delimiter == '\0' || !(joined || (argument == flag && a + 1 < argc)))
-        {
-          continue;
-        }
-        const std::string value = joined ? argument.substr(flag.size() + 1) : std::string(argv[a + 1]);
-        const std::string doubled{ delimiter, delimiter };
-        if (value.find(delimiter) != std::string::npos &&
-            (value.front() == delimiter || value.back() == delimiter || value.find(doubled) != std::string::npos))
-        {
-          throw CLI::ValidationError(
-            flag, "\"" + value + "\" has an empty field: give the values separated by single commas");
-        }
+        continue;
       }
+      const std::string value = equals != std::string::npos ? argument.substr(equals + 1)
+                                : a + 1 < argc              ? std::string(argv[a + 1])
+                                                            : std::string();
+      visit(*option, flag, equals != std::string::npos || a + 1 < argc ? &value : nullptr);
     }
   }
+}
+
+void
+PatchwiseFilterOptions::RejectEmptyListFields(int argc, const char * const * argv) const
+{
+  this->ForEachGivenOption(
+    argc, argv, [](const CLI::Option & option, const std::string & flag, const std::string * value) {
+      const char        delimiter = option.get_delimiter();
+      const std::string doubled{ delimiter, delimiter };
+      if (delimiter != '\0' && value != nullptr && value->find(delimiter) != std::string::npos &&
+          (value->front() == delimiter || value->back() == delimiter || value->find(doubled) != std::string::npos))
+      {
+        throw CLI::ValidationError(flag,
+                                   "\"" + *value + "\" has an empty field: give the values separated by single commas");
+      }
+    });
+}
+
+void
+PatchwiseFilterOptions::RejectRepeatedOptions(int argc, const char * const * argv) const
+{
+  std::map<const CLI::Option *, std::string> given;
+  this->ForEachGivenOption(
+    argc, argv, [&given](const CLI::Option & option, const std::string & flag, const std::string *) {
+      const auto first = given.emplace(&option, flag);
+      if (!first.second)
+      {
+        throw CLI::ValidationError(flag,
+                                   first.first->second == flag
+                                     ? "given twice: give it once"
+                                     : "given twice (also as " + first.first->second + "): give it once");
+      }
+    });
 }
 
 void
 PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
 {
   this->RejectEmptyListFields(argc, argv);
+  this->RejectRepeatedOptions(argc, argv);
   m_App.parse(argc, argv);
   auto & s = m_Settings;
   // Accepted in any case (as the other choices are); compared in lower case from here on.

@@ -20,6 +20,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -132,6 +133,22 @@ private:
    * number of values than was written. */
   void
   RejectEmptyListFields(int argc, const char * const * argv) const;
+
+  /** Throws CLI::ValidationError for an option given more than once, in either
+   * spelling (--patch-size, --patch_size): CLI11 would say "At Most 1 required
+   * but received 2", or join a list option's values into one list. */
+  void
+  RejectRepeatedOptions(int argc, const char * const * argv) const;
+
+  /** Calls `visit(option, flag, value)` for each option argv gives, before the
+   * parse: `flag` as written ("--patch_size"), `value` the text after "=" or
+   * the next argument (null when there is none). Arguments after "--" are
+   * positional. */
+  void
+  ForEachGivenOption(
+    int                                                                                        argc,
+    const char * const *                                                                       argv,
+    const std::function<void(const CLI::Option &, const std::string &, const std::string *)> & visit) const;
 
   /** Throws CLI::ValidationError when the output (or --label-map) is the input file, or
    * the preview is either of them: the run would overwrite the one with the other. */
