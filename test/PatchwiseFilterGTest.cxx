@@ -406,22 +406,26 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
   }
 }
 
-/** A run that fails while the output is being written (the input's data is
- * truncated) leaves the existing output and preview files as they were. */
+/** A run that fails while the output is being written (the input's voxels
+ * cannot be read: a NRRD cut short, which its reader refuses when the
+ * pipeline first reads it) leaves the existing output and preview files as
+ * they were. */
 TEST_F(PatchwiseFilterProgram, AFailureHalfwayLeavesTheExistingOutputUntouched)
 {
-  Write(MakeRandomImage<ImageType>({ { 19, 15, 11 } }, 3).GetPointer(), Path("input.mhd"));
-  fs::remove(Path("input.raw")); // the header reads, the data does not
+  std::ofstream(Path("input.nrrd")) << "NRRD0004\ntype: float\ndimension: 3\nsizes: 19 15 11\nencoding: raw\n"
+                                       "endian: little\n\n"
+                                    << std::string(400, '\0');
   std::ofstream(Path("output.nrrd")) << "the previous result";
   std::ofstream(Path("preview.png")) << "the previous preview";
 
   const auto run =
-    Run({ Path("input.mhd"), Path("output.nrrd"), "--patch-size", "8", "--preview", Path("preview.png") });
+    Run({ Path("input.nrrd"), Path("output.nrrd"), "--patch-size", "8", "--preview", Path("preview.png") });
   EXPECT_NE(run.status, 0);
-  EXPECT_NE(run.err.find("PatchwiseFilter: "), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("PatchwiseFilter: input \"" + Path("input.nrrd") + "\" cannot be read"), std::string::npos)
+    << run.err;
   EXPECT_TRUE(Contents(Path("output.nrrd")) == "the previous result");
   EXPECT_TRUE(Contents(Path("preview.png")) == "the previous preview");
-  EXPECT_EQ(FilesOtherThan({ "input.mhd", "output.nrrd", "preview.png" }), std::set<std::string>{});
+  EXPECT_EQ(FilesOtherThan({ "input.nrrd", "output.nrrd", "preview.png" }), std::set<std::string>{});
 }
 
 /** Two-file formats: the data file is renamed with the header, and keeps its name. */

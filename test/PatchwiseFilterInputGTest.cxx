@@ -130,6 +130,34 @@ TEST_F(PatchwiseFilterProgram, AnInputCutShortIsRefusedAndAWholeOneRuns)
   }
 }
 
+/** A two-file input whose data file is missing is named, before the run. */
+TEST_F(PatchwiseFilterProgram, AMissingVoxelDataFileIsNamed)
+{
+  itk::NiftiImageIOFactory::RegisterOneFactory();
+  const auto image = MakeRandomImage<ImageType>({ { 7, 6, 5 } }, 9);
+  for (const auto & [header, data] : { std::pair<std::string, std::string>{ "detached.mhd", "detached.raw" },
+                                       std::pair<std::string, std::string>{ "pair.hdr", "pair.img" } })
+  {
+    Write(image.GetPointer(), Path(header));
+    fs::remove(Path(data));
+    ExpectRejected({ Path(header), Path("output.nrrd") },
+                   "input \"" + Path(header) + "\": its voxel data file \"" + Path(data) + "\" does not exist",
+                   { header });
+    fs::remove(Path(header));
+  }
+}
+
+/** A MetaImage header cut before its DimSize: the reader's own reasons, which
+ * it prints on stderr, make the one line (not ITK's stale "No such file or
+ * directory"). */
+TEST_F(PatchwiseFilterProgram, AMetaImageHeaderCutShortGivesTheReadersReasonsOnOneLine)
+{
+  std::ofstream(Path("header.mha")) << "ObjectType = Image\nNDims = 3\nBinaryData = True\n";
+  ExpectRejected({ Path("header.mha"), Path("output.nrrd") },
+                 "input \"" + Path("header.mha") + "\" cannot be read: DimSize required and not defined.; ",
+                 { "header.mha" });
+}
+
 /** `bytes` appended to `file` as one more gzip member. */
 void
 AppendGzipMember(const std::string & file, const std::string & bytes)

@@ -158,6 +158,35 @@ RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & 
   return summary.str();
 }
 
+/** Reads the header of `input` into `image`. MetaImage's reader prints its
+ * reasons on std::cerr and then throws with a stale errno ("No such file or
+ * directory" for a file that exists), so std::cerr is held meanwhile: on a
+ * failure its lines are the reason given, on success they are passed on. */
+void
+ReadHeader(itk::ImageIOBase & image, const std::string & input)
+{
+  std::ostringstream     held;
+  std::streambuf * const stderrBuffer = std::cerr.rdbuf(held.rdbuf());
+  try
+  {
+    image.ReadImageInformation();
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    std::cerr.rdbuf(stderrBuffer);
+    std::istringstream lines(held.str());
+    std::string        reasons;
+    for (std::string line; std::getline(lines, line);)
+    {
+      reasons += line.empty() ? "" : (reasons.empty() ? "" : "; ") + line;
+    }
+    throw std::runtime_error("input \"" + input +
+                             "\" cannot be read: " + (reasons.empty() ? Readable(error) : reasons));
+  }
+  std::cerr.rdbuf(stderrBuffer);
+  std::cerr << held.str();
+}
+
 std::string
 Run(const PatchwiseFilterSettings & settings, PatchwiseProgressBar * progress)
 {
@@ -172,14 +201,7 @@ Run(const PatchwiseFilterSettings & settings, PatchwiseProgressBar * progress)
     throw std::runtime_error("input \"" + settings.input + "\": no ITK image format reads this file");
   }
   image->SetFileName(settings.input);
-  try
-  {
-    image->ReadImageInformation();
-  }
-  catch (const itk::ExceptionObject & error)
-  {
-    throw std::runtime_error("input \"" + settings.input + "\" cannot be read: " + Readable(error));
-  }
+  ReadHeader(*image, settings.input);
   CheckVoxelDataLength(settings.input, image->GetImageSizeInBytes());
   CheckPreviewSlice(settings, *image);
   switch (image->GetNumberOfDimensions())

@@ -262,9 +262,13 @@ CheckVoxelDataLength(const std::string & path, std::uintmax_t voxelBytes)
 {
   const VoxelData data = VoxelDataOf(path, voxelBytes);
   std::error_code error;
-  if (data.file.empty() || !fs::is_regular_file(data.file, error))
+  if (data.file.empty())
   {
-    return; // a missing data file is the reader's to report
+    return;
+  }
+  if (!fs::is_regular_file(data.file, error))
+  {
+    throw std::runtime_error("input \"" + path + "\": its voxel data file \"" + data.file + "\" does not exist");
   }
   std::uintmax_t length = 0;
   if (data.zlibStream)

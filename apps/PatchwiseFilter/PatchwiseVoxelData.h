@@ -34,7 +34,8 @@
  *   GetImageSizeInBytes()) after the header (`LOCAL`) or from `HeaderSize` of
  *   the data file, zlib-inflated when `CompressedData = True`.
  *
- * Other formats, and MetaImage data split over several files, are left to
+ * A data file that does not exist is named as such. Other formats, and
+ * MetaImage data split over several files, are left to
  * their readers (ITK's NRRD reader refuses a short file itself). The Python
  * package keeps the same rule (`check_voxel_data` in
  * python/patchstreaming/_voxel_data.py): change both together. */

@@ -68,6 +68,10 @@ def _from_array(array: np.ndarray, spacing, origin, direction):
     vector = array.ndim == 4 or (array.ndim == 3 and spacing is not None and len(spacing) == 2)
     if vector and array.shape[0] == 1:  # one channel: a scalar image
         array, vector = array[0], False
+    dimension = array.ndim - vector
+    layout = {(3, False): "(D, H, W)", (3, True): "(C, D, H, W)", (2, False): "(H, W)", (2, True): "(C, H, W)"}
+    direction = _checked_geometry(f"an array of shape {array.shape} read as a {dimension}-D image "
+                                  f"{layout[dimension, vector]}", dimension, spacing, origin, direction)
     array = np.ascontiguousarray(np.moveaxis(array, 0, -1) if vector else array, dtype=np.float32)
     image = itk.image_from_array(array, is_vector=vector)
     if spacing is not None:
@@ -75,10 +79,41 @@ def _from_array(array: np.ndarray, spacing, origin, direction):
     if origin is not None:
         image.SetOrigin([float(o) for o in origin])
     if direction is not None:
-        if hasattr(direction, "GetVnlMatrix"):  # an itk.Matrix, as image.GetDirection() returns
-            direction = itk.array_from_matrix(direction)
-        image.SetDirection(itk.matrix_from_array(np.asarray(direction, dtype=np.float64)))
+        image.SetDirection(itk.matrix_from_array(direction))
     return image
+
+
+def _checked_geometry(what: str, dimension: int, spacing, origin, direction) -> Optional[np.ndarray]:
+    """The direction as a float64 matrix (None when not given), after checking the geometry fits
+    ``what`` (an array read as a ``dimension``-D image): ``dimension`` spacings (positive,
+    finite) and origin values (finite) in (x, y, z) order, a ``dimension`` x ``dimension``
+    invertible direction (an ``itk.Matrix`` or an array). Raises ValueError naming the
+    parameter, the value and what was expected."""
+    hint = (" (a 3-D array is read as a 2-D image of C channels, (C, H, W), when spacing has 2 values)"
+            if dimension == 3 else "")
+    for name, values, positive in (("spacing", spacing, True), ("origin", origin, False)):
+        if values is None:
+            continue
+        numbers = np.asarray(values, dtype=object).ravel()
+        if len(numbers) != dimension:
+            raise ValueError(f"{name}={values!r}: {len(numbers)} values for {what}; expected {dimension} in (x, y, z) "
+                             f"order{hint}")
+        reals = [real_number(v) for v in numbers]
+        if any(r is None or not math.isfinite(r) or (positive and r <= 0) for r in reals):
+            raise ValueError(f"{name}={values!r}: expected {dimension} {'positive ' if positive else ''}finite "
+                             f"numbers{' (voxel sizes)' if positive else ' (the first voxel centre)'}")
+    if direction is None:
+        return None
+    matrix = itk.array_from_matrix(direction) if hasattr(direction, "GetVnlMatrix") else direction
+    try:
+        matrix = np.asarray(matrix, dtype=np.float64)
+    except (TypeError, ValueError):
+        matrix = None
+    if (matrix is None or matrix.shape != (dimension, dimension) or not np.all(np.isfinite(matrix)) or
+            abs(np.linalg.det(matrix)) < 1e-12):
+        raise ValueError(f"direction: expected an invertible {dimension} x {dimension} matrix of finite numbers "
+                         f"for {what}, got {matrix.tolist() if matrix is not None else direction!r}")
+    return matrix
 
 
 def buffered_array(image) -> np.ndarray:

@@ -33,11 +33,14 @@ def check_voxel_data(path: str, voxel_bytes: int, parameter: str) -> None:
     MetaImage (``.mha``, ``.mhd``): ``voxel_bytes`` (the ImageIO's ``GetImageSizeInBytes()``)
     after the header (``LOCAL``) or from ``HeaderSize`` of its data file, zlib-inflated when
     ``CompressedData = True``. Other formats, and MetaImage data split over several files, are
-    left to their readers (ITK's NRRD reader refuses a short file itself).
+    left to their readers (ITK's NRRD reader refuses a short file itself). A data file that does
+    not exist is named as such.
     """
     data = _voxel_data(path, voxel_bytes)
-    if data is None or not os.path.isfile(data.file):
-        return  # a missing data file is the reader's to report
+    if data is None:
+        return
+    if not os.path.isfile(data.file):
+        raise ValueError(f"{parameter}={path!r}: its voxel data file {data.file!r} does not exist")
     compressed = data.zlib_stream or data.file.lower().endswith(".gz")
     if data.zlib_stream:
         length = _inflated_length(data.file, data.offset)

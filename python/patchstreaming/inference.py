@@ -74,8 +74,11 @@ def sliding_window_inference(
         overlap: the fraction of the patch shared by neighbours, in [0, 1): one, or one per axis
             in (D, H, W) order; the overlap is ⌊overlap · patch⌋ voxels, from the decimal exactly.
             Default 0.5 (MONAI's default is 0.25).
-        batch_size: patches per predictor call, whatever the length of a patch line (the last
-            call of the volume may be smaller). Default 4.
+        batch_size: the most patches per predictor call. Batches are cut from the start of each
+            patch line (the patches along the last axis), so that a patch always has the same
+            batch mates: a line of 5 with batch_size 4 gives calls of 4 and 1; larger than a
+            line, ⌈batch_size / line⌉ whole lines per group. A batch_size dividing the line's
+            patches, or a multiple of them, keeps every call full. Default 4.
         mode: the blending weights: ``"gaussian"`` (default; ``exp(-(t-c)^2 / (2 sigma^2))`` per
             axis, sigma = sigma_scale · patch, floor 1e-3, as MONAI and nnU-Net), ``"constant"``
             (MONAI's name; or ``"average"``), ``"crop"`` (each voxel from the patch whose center
@@ -232,6 +235,8 @@ class _Structure:
         if self.names is None or argmax:
             return merged
         array = buffered_array(merged)
+        if not is_vector_image(merged):  # one output of one channel: merged as a scalar image
+            array = array[..., np.newaxis]
         parts, start = [], 0
         for channels in self.channels:
             part = array[..., start:start + channels]

@@ -101,3 +101,12 @@ def test_a_big_endian_nifti_is_measured_in_its_own_byte_order(tmp_path):
     _cut(str(tmp_path / "short.nii"), None)  # 116 of the 120 bytes
     with pytest.raises(ValueError, match="describes 120 bytes of voxel data but the file holds 116"):
         patchstreaming.sliding_window_inference(str(tmp_path / "short.nii"), lambda x: x, 4, progress=False)
+
+
+@pytest.mark.parametrize("header, data", [("detached.mhd", "detached.raw"), ("pair.hdr", "pair.img")])
+def test_a_missing_voxel_data_file_is_named(tmp_path, header, data):
+    _, image = _image(7)
+    itk.imwrite(image, str(tmp_path / header))
+    os.remove(tmp_path / data)
+    with pytest.raises(ValueError, match=rf"image='.*{header}': its voxel data file '.*{data}' does not exist"):
+        patchstreaming.sliding_window_inference(str(tmp_path / header), lambda x: x, 8, progress=False)

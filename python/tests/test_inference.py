@@ -121,6 +121,19 @@ def test_a_tuple_output_model_gives_a_tuple_of_images(oblique_array):
     assert np.array_equal(itk.array_from_image(named["value"]), itk.array_from_image(regression))
 
 
+def test_a_tuple_list_or_dict_of_one_single_channel_output_is_kept_as_given(oblique_array):
+    """One output of one channel merges as a scalar image; the structure around it is kept."""
+    network = SmallNetwork(classes=1, softmax=False).eval()
+    alone = itk.array_from_image(patchstreaming.sliding_window_inference(
+        oblique_array["array"], network, patch_size=(8, 10, 12), progress=False))
+    for wrap, unwrap in ((lambda y: (y,), lambda r: r[0]), (lambda y: [y], lambda r: r[0]),
+                         (lambda y: {1: y}, lambda r: r[1])):
+        result = patchstreaming.sliding_window_inference(
+            oblique_array["array"], lambda x: wrap(network(x)), patch_size=(8, 10, 12), progress=False)
+        assert isinstance(result, dict if isinstance(wrap(0), dict) else tuple) and len(result) == 1
+        assert np.array_equal(itk.array_from_image(unwrap(result)), alone)
+
+
 def test_batch_sizes_one_three_and_larger_than_a_line_give_identical_results(oblique_array):
     network = SmallNetwork().eval()
     calls = []
@@ -336,6 +349,13 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
     ({"patch_size": 8, "overlap": float("nan")}, ValueError, r"overlap=nan: each fraction must be a number in \[0, 1\)"),
     ({"patch_size": 8, "sigma_scale": 0}, ValueError, "sigma_scale=0: expected a number greater than 0"),
     ({"patch_size": 8, "spacing": (1, 1, 1), "image": "itk"}, ValueError, "only an array takes a geometry"),
+    ({"patch_size": 8, "spacing": (1, 2, 3, 4)}, ValueError,
+     r"spacing=\(1, 2, 3, 4\): 4 values for an array of shape \(13, 17, 21\) read as a 3-D image \(D, H, W\); "
+     r"expected 3 in \(x, y, z\) order \(a 3-D array is read as a 2-D image of C channels"),
+    ({"patch_size": 8, "spacing": (1, -1, 1)}, ValueError, r"spacing=\(1, -1, 1\): expected 3 positive finite"),
+    ({"patch_size": 8, "origin": (0, float("nan"), 0)}, ValueError, "origin=.*: expected 3 finite numbers"),
+    ({"patch_size": 8, "direction": np.zeros((3, 3))}, ValueError, "direction: expected an invertible 3 x 3 matrix"),
+    ({"patch_size": 8, "direction": np.eye(2)}, ValueError, "direction: expected an invertible 3 x 3 matrix"),
     ({"patch_size": 8, "output": ("a.mha", "b.mha")}, ValueError, "returns one tensor; give one file name"),
     ({"patch_size": 8, "output": b"a.mha"}, TypeError, r"output=b'a.mha': expected a file name as str or os.PathLike"),
     ({"patch_size": []}, ValueError, r"patch_size=\[\] has 0 values"),
