@@ -322,6 +322,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--process", "gaussian:-1" }, "gaussian sigma -1 must be positive" },
     { { input, output, "--process", "gaussian:abc" }, "gaussian sigma \"abc\" is not a number" },
     { { input, output, "--process", "median:0" }, "median radius 0" },
+    { { input, output, "--process", "median:8", "--patch-size", "8,9,9" },
+      "--process: median radius 8 reaches past the whole patch (--patch-size 8): give a radius below" },
     { { input, output, "--process", "sharpen" }, "\"sharpen\" is not identity, gaussian:SIGMA_MM or median:RADIUS" },
     { { input, output, "--sigma-scale", "-0.1" },
       "--sigma-scale: sigma scale -0.1 is not a finite number greater than 0 within float's range" },

@@ -462,6 +462,17 @@ PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
                                  "(give --process identity)");
   }
   this->ResolveLabelMap();
+  const PatchwiseProcess process = PatchwiseProcess::Parse(s.process);
+  for (const unsigned int size : s.patchSize)
+  {
+    if (process.kind == PatchwiseProcess::Kind::Median && process.radius >= size)
+    {
+      throw CLI::ValidationError("--process",
+                                 "median radius " + std::to_string(process.radius) +
+                                   " reaches past the whole patch (--patch-size " + std::to_string(size) +
+                                   "): give a radius below the patch size");
+    }
+  }
   if (s.model.empty() && s.outputType == "labels")
   {
     throw CLI::ValidationError("--output-type", "labels is the argmax of a network's classes: it needs --model");

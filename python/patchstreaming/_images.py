@@ -4,6 +4,7 @@ from __future__ import annotations
 import ctypes
 import math
 import os
+import re
 from fractions import Fraction
 from typing import Optional, Sequence, Tuple, Union
 
@@ -65,6 +66,8 @@ def _from_array(array: np.ndarray, spacing, origin, direction):
         array = array[0]
     if array.ndim not in (2, 3, 4):
         raise ValueError(f"image: an array of shape {array.shape}; expected (D, H, W), (C, D, H, W) or (H, W)")
+    if 0 in array.shape:
+        raise ValueError(f"image: an array of shape {array.shape} has no voxels (an axis of length 0)")
     vector = array.ndim == 4 or (array.ndim == 3 and spacing is not None and len(spacing) == 2)
     if vector and array.shape[0] == 1:  # one channel: a scalar image
         array, vector = array[0], False
@@ -141,6 +144,21 @@ def unreadable_format(parameter: str, path: str) -> ValueError:
     """The error for a file that no image format of the wrapped ITK reads."""
     return ValueError(f"{parameter}={path!r}: no image format of this ITK build reads it (use .mha, .nrrd, .nii "
                       f"or a .zarr array)")
+
+
+def itk_message(error: Exception) -> str:
+    """An ITK exception's reason for a person: its last line, without the ``ITK ERROR:`` prefix
+    and the ``(0x...)`` object address ITK adds (the command line's ``Readable`` does the same)."""
+    lines = [line for line in str(error).strip().splitlines() if line.strip()]
+    text = lines[-1] if lines else str(error)
+    return re.sub(r"\(0x[0-9a-fA-F]+\)", "", re.sub(r"^(ITK ERROR|itk::ERROR): ", "", text.strip()))
+
+
+def flag(value, name: str) -> bool:
+    """``value`` when it is True or False (a Python or numpy bool); TypeError naming ``name`` else."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}={value!r}: expected True or False")
+    return bool(value)
 
 
 def unwrapped(value):

@@ -11,7 +11,7 @@ import torch
 
 import itk
 
-from ._images import buffered_array, size_xyz, unreadable_format
+from ._images import buffered_array, flag, itk_message, size_xyz, unreadable_format, whole_number
 from ._voxel_data import check_voxel_data
 
 PathLike = Union[str, os.PathLike]
@@ -48,7 +48,7 @@ def _header(file: str, parameter: str):
     try:
         reader.UpdateOutputInformation()
     except RuntimeError as error:
-        raise ValueError(f"{parameter}: ITK cannot read {file!r}: {str(error).strip().splitlines()[-1]}") from None
+        raise ValueError(f"{parameter}: ITK cannot read {file!r}: {itk_message(error)}") from None
     check_voxel_data(file, int(reader.GetImageIO().GetImageSizeInBytes()), parameter)
     return reader
 
@@ -237,9 +237,16 @@ class PatchDataset(torch.utils.data.IterableDataset):
             raise ValueError(f"subjects={subjects!r}: expected a non-empty list of subjects")
         if sampler not in _SAMPLERS:
             raise ValueError(f"sampler={sampler!r}: expected one of {', '.join(repr(s) for s in _SAMPLERS)}")
-        for name, value in (("samples_per_volume", samples_per_volume), ("batch_size", batch_size)):
-            if int(value) != value or int(value) < 1:
-                raise ValueError(f"{name}={value!r}: expected a positive integer")
+        for name, value, lowest in (("samples_per_volume", samples_per_volume, 1), ("batch_size", batch_size, 1),
+                                    ("seed", seed, 0)):
+            if whole_number(value, name) < lowest:
+                raise ValueError(f"{name}={value!r}: expected a whole number >= {lowest}")
+        if probability_map is not None and sampler != "weighted":
+            raise ValueError(f"probability_map={probability_map!r} applies to sampler='weighted' only, not "
+                             f"sampler={sampler!r}")
+        if label_probabilities is not None and sampler != "label":
+            raise ValueError(f"label_probabilities={label_probabilities!r} apply to sampler='label' only, not "
+                             f"sampler={sampler!r}")
         if probability_map is not None and (isinstance(probability_map, (str, os.PathLike))
                                             or len(probability_map) != len(subjects)):
             raise ValueError(f"probability_map={probability_map!r}: expected a list of one file per subject "
@@ -267,7 +274,7 @@ class PatchDataset(torch.utils.data.IterableDataset):
         self.samples_per_volume = int(samples_per_volume)
         self.sampler = sampler
         self.seed = int(seed)
-        self.allow_outside = bool(allow_outside)
+        self.allow_outside = flag(allow_outside, "allow_outside")
         self.batch_size = int(batch_size)
         self.epoch = 0
 
@@ -361,9 +368,8 @@ class _SubjectReader:
         try:
             flat = sampler.SampleIndices(dataset.samples_per_volume)
         except RuntimeError as error:
-            message = str(error).strip().splitlines()[-1]
             raise ValueError(f"subjects[{self.index}] ({self.files.images[0]!r}), sampler={dataset.sampler!r}: "
-                             f"{message}") from None
+                             f"{itk_message(error)}") from None
         return np.asarray(flat, dtype=np.int64).reshape(-1, _DIMENSION)
 
     def _foreground_probabilities(self, labels: np.ndarray) -> Dict[int, float]:

@@ -13,7 +13,7 @@ import torch
 
 import itk
 
-from ._images import (ImageLike, buffered_array, check_patch_fits_in_memory, image_from_channels, image_type,
+from ._images import (ImageLike, buffered_array, check_patch_fits_in_memory, flag, image_from_channels, image_type,
                       image_view, is_vector_image, overlap_xyz, real_number, shape_dhw, size_xyz, to_itk_image,
                       whole_number)
 
@@ -126,6 +126,7 @@ def sliding_window_inference(
                          f"fraction of the patch size)")
     if padding_value is None or not abs(padding_value) <= float(np.finfo(np.float32).max):
         raise ValueError(f"cval={cval!r}: expected a finite number within float32's range")
+    argmax, progress = flag(argmax, "argmax"), flag(progress, "progress")
     input_file = os.fspath(image) if isinstance(image, (str, os.PathLike)) else None
     image = to_itk_image(image, spacing, origin, direction)
     settings = _Settings(image, patch_size, overlap, batch_size, mode, border_mode, padding_mode, stream_divisions)

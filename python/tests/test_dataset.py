@@ -83,8 +83,9 @@ def test_patch_values_equal_the_voxels_at_the_start(volume, sampler):
     write_like((array > 100).astype(np.float32), image, weights)
     subject = {"image": [volume["t1.nrrd"], volume["negative.nrrd"]], "label": volume["labels.nrrd"]}
     patch = (5, 9, 12)  # D, H, W: a transposition cannot go unnoticed
-    dataset = PatchDataset([subject], patch_size=patch, samples_per_volume=20, sampler=sampler,
-                           probability_map=[weights], label_probabilities={1: 1, 2: 3}, seed=11)
+    chosen = {"weighted": {"probability_map": [weights]}, "label": {"label_probabilities": {1: 1, 2: 3}}}
+    dataset = PatchDataset([subject], patch_size=patch, samples_per_volume=20, sampler=sampler, seed=11,
+                           **chosen.get(sampler, {}))
     items = list(dataset)
     assert len(items) == 20
     for item in items:
@@ -189,8 +190,19 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
     # A label absent from the map: raised when drawing, naming the subject.
     dataset = PatchDataset([(volume["t1.nrrd"], volume["labels.nrrd"])], patch_size=8, sampler="label",
                            label_probabilities={7: 1.0})
-    with pytest.raises(ValueError, match=r"subjects\[0\].*sampler='label'.*LabelProbabilities"):
+    with pytest.raises(ValueError, match=r"subjects\[0\].*sampler='label'.*LabelProbabilities") as raised:
         next(iter(dataset))
+    assert "ITK ERROR" not in str(raised.value) and "(0x" not in str(raised.value)
+    with pytest.raises(ValueError, match=r"seed=-1: expected a whole number >= 0"):
+        PatchDataset([volume["t1.nrrd"]], patch_size=8, seed=-1)
+    with pytest.raises(TypeError, match=r"seed='a': expected a whole number, got a str"):
+        PatchDataset([volume["t1.nrrd"]], patch_size=8, seed="a")
+    with pytest.raises(ValueError, match=r"label_probabilities=\{1: 1.0\} apply to sampler='label' only"):
+        PatchDataset([volume["t1.nrrd"]], patch_size=8, label_probabilities={1: 1.0})
+    with pytest.raises(ValueError, match=r"probability_map=\[.*\] applies to sampler='weighted' only"):
+        PatchDataset([volume["t1.nrrd"]], patch_size=8, probability_map=[volume["t1.nrrd"]])
+    with pytest.raises(TypeError, match=r"allow_outside='yes': expected True or False"):
+        PatchDataset([volume["t1.nrrd"]], patch_size=8, allow_outside="yes")
 
 
 def test_label_sampler_default_draws_centres_on_the_foreground(volume):

@@ -356,6 +356,8 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
     ({"patch_size": 8, "origin": (0, float("nan"), 0)}, ValueError, "origin=.*: expected 3 finite numbers"),
     ({"patch_size": 8, "direction": np.zeros((3, 3))}, ValueError, "direction: expected an invertible 3 x 3 matrix"),
     ({"patch_size": 8, "direction": np.eye(2)}, ValueError, "direction: expected an invertible 3 x 3 matrix"),
+    ({"patch_size": 8, "argmax": "yes"}, TypeError, "argmax='yes': expected True or False"),
+    ({"patch_size": 8, "progress": 2}, TypeError, "progress=2: expected True or False"),
     ({"patch_size": 8, "output": ("a.mha", "b.mha")}, ValueError, "returns one tensor; give one file name"),
     ({"patch_size": 8, "output": b"a.mha"}, TypeError, r"output=b'a.mha': expected a file name as str or os.PathLike"),
     ({"patch_size": []}, ValueError, r"patch_size=\[\] has 0 values"),
@@ -374,7 +376,12 @@ def test_more_errors_name_the_parameter(oblique_array, kwargs, error, message):
     array = oblique_array["array"]
     image = itk.image_from_array(array) if kwargs.pop("image", None) == "itk" else array
     with pytest.raises(error, match=message):
-        patchstreaming.sliding_window_inference(image, SmallNetwork().eval(), progress=False, **kwargs)
+        patchstreaming.sliding_window_inference(image, SmallNetwork().eval(), **{"progress": False, **kwargs})
+
+
+def test_an_array_without_voxels_is_refused():
+    with pytest.raises(ValueError, match=r"image: an array of shape \(0, 4, 4\) has no voxels"):
+        patchstreaming.sliding_window_inference(np.zeros((0, 4, 4), np.float32), lambda x: x, 2, progress=False)
 
 
 def test_an_output_file_that_is_the_input_is_refused(tmp_path):
