@@ -158,6 +158,19 @@ TEST_F(PatchwiseFilterProgram, AMetaImageHeaderCutShortGivesTheReadersReasonsOnO
                  { "header.mha" });
 }
 
+/** A MetaImage whose voxels are text (BinaryData = False) is shorter than
+ * its binary voxels would be: it is not measured, and runs. */
+TEST_F(PatchwiseFilterProgram, AMetaImageOfTextVoxelsRuns)
+{
+  std::ofstream(Path("text.mha")) << "ObjectType = Image\nNDims = 2\nDimSize = 3 2\nElementType = MET_FLOAT\n"
+                                     "BinaryData = False\nElementDataFile = LOCAL\n1 2 3 4 5 6\n";
+  const auto run = Run({ Path("text.mha"), Path("output.nrrd"), "--patch-size", "2", "--weighting", "crop" });
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto output = ReadImage<itk::Image<float, 2>>(Path("output.nrrd"));
+  EXPECT_EQ(output->GetPixel({ { 2, 1 } }), 6.0f);
+  EXPECT_EQ(output->GetPixel({ { 0, 1 } }), 4.0f);
+}
+
 /** `bytes` appended to `file` as one more gzip member. */
 void
 AppendGzipMember(const std::string & file, const std::string & bytes)

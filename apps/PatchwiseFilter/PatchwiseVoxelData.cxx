@@ -199,7 +199,8 @@ MetaImageValue(const std::string & line, const std::string & key)
 
 /** The voxel data a MetaImage header describes: `voxelBytes` after the header
  * (LOCAL) or from HeaderSize of its data file. No file for a file list or
- * pattern, or HeaderSize -1 (the data at the file's end). */
+ * pattern, HeaderSize -1 (the data at the file's end) or text voxels
+ * (BinaryData = False). */
 VoxelData
 MetaImageVoxelData(const std::string & path, std::uintmax_t voxelBytes)
 {
@@ -211,6 +212,10 @@ MetaImageVoxelData(const std::string & path, std::uintmax_t voxelBytes)
   {
     const std::string dataFile = MetaImageValue(line, "ElementDataFile");
     compressed = compressed || Lowercase(MetaImageValue(line, "CompressedData")) == "true";
+    if (Lowercase(MetaImageValue(line, "BinaryData")) == "false")
+    {
+      return {}; // voxels written as text: their length says nothing
+    }
     headerSize = MetaImageValue(line, "HeaderSize").empty() ? headerSize : MetaImageValue(line, "HeaderSize");
     if (dataFile == "LOCAL")
     {

@@ -139,13 +139,16 @@ def _metaimage_value(line: str, key: str) -> str:
 
 def _metaimage_voxel_data(path: str, voxel_bytes: int) -> Optional[_VoxelData]:
     """``voxel_bytes`` after the header (LOCAL) or from HeaderSize of the data file; None for a
-    file list or pattern, or HeaderSize -1 (the data at the file's end)."""
+    file list or pattern, HeaderSize -1 (the data at the file's end) or text voxels
+    (BinaryData = False)."""
     compressed, header_size = False, "0"
     with open(path, "rb") as header:
         for raw in iter(header.readline, b""):
             line = raw.decode("latin-1")
             data_file = _metaimage_value(line, "ElementDataFile")
             compressed = compressed or _metaimage_value(line, "CompressedData").lower() == "true"
+            if _metaimage_value(line, "BinaryData").lower() == "false":
+                return None  # voxels written as text: their length says nothing
             header_size = _metaimage_value(line, "HeaderSize") or header_size
             if data_file == "LOCAL":
                 return _VoxelData(path, header.tell() if raw.endswith(b"\n") else os.path.getsize(path),

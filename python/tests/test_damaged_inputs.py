@@ -110,3 +110,12 @@ def test_a_missing_voxel_data_file_is_named(tmp_path, header, data):
     os.remove(tmp_path / data)
     with pytest.raises(ValueError, match=rf"image='.*{header}': its voxel data file '.*{data}' does not exist"):
         patchstreaming.sliding_window_inference(str(tmp_path / header), lambda x: x, 8, progress=False)
+
+
+def test_a_metaimage_of_text_voxels_is_not_measured_and_runs(tmp_path):
+    """Text voxels (BinaryData = False) are shorter than binary ones would be."""
+    file = tmp_path / "text.mha"
+    file.write_text("ObjectType = Image\nNDims = 2\nDimSize = 3 2\nElementType = MET_FLOAT\nBinaryData = False\n"
+                    "ElementDataFile = LOCAL\n1 2 3 4 5 6\n")
+    result = patchstreaming.sliding_window_inference(str(file), lambda x: x, 2, mode="crop", progress=False)
+    np.testing.assert_array_equal(itk.array_from_image(result), [[1, 2, 3], [4, 5, 6]])
