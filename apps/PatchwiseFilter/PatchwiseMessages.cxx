@@ -19,7 +19,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
 
 std::string
 OneLine(const std::string & text)
@@ -55,7 +54,27 @@ Lowercase(std::string text)
 std::string
 Readable(const itk::ExceptionObject & error)
 {
-  static const std::regex prefix("^(ITK ERROR|itk::ERROR): ");
-  static const std::regex address("\\(0x[0-9a-fA-F]+\\)");
-  return std::regex_replace(std::regex_replace(OneLine(error.GetDescription()), prefix, ""), address, "");
+  std::string text = OneLine(error.GetDescription());
+  for (const std::string prefix : { "ITK ERROR: ", "itk::ERROR: " })
+  {
+    if (text.rfind(prefix, 0) == 0)
+    {
+      text.erase(0, prefix.size());
+    }
+  }
+  // Object addresses, "(0x" hexadecimal digits ")". (std::regex would do this, but GCC 12
+  // warns inside its <regex> at -O1, the sanitized build's level.)
+  for (auto open = text.find("(0x"); open != std::string::npos; open = text.find("(0x", open))
+  {
+    const auto close = text.find_first_not_of("0123456789abcdefABCDEF", open + 3);
+    if (close != std::string::npos && close > open + 3 && text[close] == ')')
+    {
+      text.erase(open, close + 1 - open);
+    }
+    else
+    {
+      ++open;
+    }
+  }
+  return text;
 }
