@@ -363,6 +363,11 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--minimum-weight", "1.5" },
       "--minimum-weight: minimum weight 1.5 is not a number from 0 to 1" },
     { { input, output, "--minimum-weight", "nan" }, "minimum weight nan is not a number from 0 to 1" },
+    { { input, output, "--minimum-weight", "1e-400" },
+      "--minimum-weight: minimum weight 1e-400 is closer to 0 than a double holds (it would be 0); expected a number "
+      "from 0 to 1" },
+    { { input, output, "--padding-value", "-1e999" },
+      "--padding-value: padding value -1e999 is beyond a double's range; expected a finite number" },
     { { input, output, "--patch-size", "" }, "--patch-size: patch size \"\" is not a whole number" },
     { { input, output, "--patch-size", "8," }, "--patch-size: \"8,\" has an empty field" },
     { { input, output, "--patch_size=,8" }, "--patch_size: \",8\" has an empty field" },

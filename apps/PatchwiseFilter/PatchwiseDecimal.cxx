@@ -148,6 +148,13 @@ PatchwiseDecimal::ParseDouble(const std::string & text, const std::string & what
   {
     value = std::stod(text, &used);
   }
+  catch (const std::out_of_range &)
+  {
+    // stod says out of range for both ends: the magnitude of the exponent tells which.
+    const bool tiny = std::abs(std::strtod(text.c_str(), nullptr)) < 1.0;
+    throw OutOfRange(what + " " + text + " is " +
+                     (tiny ? "closer to 0 than a double holds (it would be 0)" : "beyond a double's range"));
+  }
   catch (const std::exception &)
   {
     used = 0;

@@ -19,6 +19,7 @@
 #define PatchwiseDecimal_h
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 /** A non-negative decimal number exactly as typed on the command line (or
@@ -37,8 +38,17 @@ public:
   static PatchwiseDecimal
   Parse(const std::string & text, const std::string & what);
 
+  /** Thrown by ParseDouble for a number a double cannot hold ("1e-400", "1e999"). */
+  class OutOfRange : public std::invalid_argument
+  {
+  public:
+    using std::invalid_argument::invalid_argument;
+  };
+
   /** The whole of `text` as a finite double, any sign ("-1.5", "2e-3"); throws
-   * std::invalid_argument naming `what` and the text for anything else. */
+   * OutOfRange (a std::invalid_argument) for a number past a double's range or
+   * closer to 0 than one holds, std::invalid_argument naming `what` and the
+   * text for anything else. */
   static double
   ParseDouble(const std::string & text, const std::string & what);
 

@@ -94,6 +94,10 @@ DecimalNumber(const std::string & what, double lowest, double highest, const std
           return std::string();
         }
       }
+      catch (const PatchwiseDecimal::OutOfRange & error)
+      {
+        return std::string(error.what()) + "; expected " + expected;
+      }
       catch (const std::invalid_argument &)
       {
         // not a number: said below
