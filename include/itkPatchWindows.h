@@ -31,14 +31,22 @@ namespace itk
 {
 namespace PatchStreamingDetail
 {
-/** `value` with 3 significant digits ("1e-90", "4.62e-11", "0.001"). */
+/** `value` with `digits` significant digits ("1e-90", "4.62e-11", "0.001"). */
 inline std::string
-ShortNumber(double value)
+ShortNumber(double value, int digits = 3)
 {
   std::ostringstream text;
-  text.precision(3);
+  text.precision(digits);
   text << value;
   return text.str();
+}
+
+/** The smallest number of 3 significant digits that is not below `value` (> 0). */
+inline double
+RoundedUp(double value)
+{
+  const double unit = std::pow(10.0, std::floor(std::log10(value)) - 2.0);
+  return std::ceil(value / unit * (1.0 - 1e-12)) * unit;
 }
 } // namespace PatchStreamingDetail
 
@@ -144,16 +152,31 @@ public:
     if (smallest > 0.0 && smallest < floor)
     {
       using PatchStreamingDetail::ShortNumber;
-      const bool        gaussian = parameters.Weighting == PatchStreamingEnums::Weighting::Gaussian;
+      const bool  gaussian = parameters.Weighting == PatchStreamingEnums::Weighting::Gaussian;
+      std::string remedy = "raise the profiles' smallest positive values";
+      if (gaussian)
+      {
+        // The axes whose smallest weight is MinimumWeight take the raise; the others keep theirs.
+        unsigned int floored = 0;
+        double       others = 1.0;
+        for (const auto & axisWindow : m_AxisWindows)
+        {
+          const double axisSmallest = axisWindow.GetSmallestPositiveWeight();
+          floored += axisSmallest <= parameters.MinimumWeight ? 1 : 0;
+          others *= axisSmallest <= parameters.MinimumWeight ? 1.0 : axisSmallest;
+        }
+        remedy = floored == 0
+                   ? "raise SigmaScale"
+                   : "raise MinimumWeight to at least " +
+                       ShortNumber(PatchStreamingDetail::RoundedUp(std::pow(floor / others, 1.0 / floored))) +
+                       ", or SigmaScale";
+      }
       const std::string settings = gaussian ? " (SigmaScale = " + ShortNumber(parameters.SigmaScale) +
                                                 ", MinimumWeight = " + ShortNumber(parameters.MinimumWeight) + ")"
                                             : "";
-      const std::string remedy = gaussian ? "raise MinimumWeight to at least " +
-                                              ShortNumber(1.001 * std::pow(floor, 1.0 / VDimension)) + ", or SigmaScale"
-                                          : "raise the profiles' smallest positive values";
       itkGenericExceptionMacro(<< "Weighting " << ToString(parameters.Weighting) << settings
                                << ": the smallest window weight, a product over " << VDimension << " axes, is "
-                               << ShortNumber(smallest) << ", below " << ShortNumber(floor)
+                               << ShortNumber(smallest, 6) << ", below " << ShortNumber(floor, 6)
                                << ", the smallest weight whose weighted values keep the precision of the stack's "
                                << (sizeof(TWeight) == sizeof(float) ? "float" : "double") << " (min / epsilon); "
                                << remedy);

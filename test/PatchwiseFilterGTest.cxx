@@ -363,6 +363,10 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--minimum-weight", "1.5" },
       "--minimum-weight: minimum weight 1.5 is not a number from 0 to 1" },
     { { input, output, "--minimum-weight", "nan" }, "minimum weight nan is not a number from 0 to 1" },
+    { { input, output, "--patch-size", "8,8,1", "--sigma-scale", "0.01", "--minimum-weight", "1e-16" },
+      "the smallest window weight, a product over 3 axes, is 1e-32, below 9.86076e-32, the smallest weight whose "
+      "weighted values keep the precision of the stack's float (min / epsilon); raise MinimumWeight to at least "
+      "3.15e-16, or SigmaScale" },
     { { input, output, "--minimum-weight", "1e-400" },
       "--minimum-weight: minimum weight 1e-400 is closer to 0 than a double holds (it would be 0); expected a number "
       "from 0 to 1" },
@@ -385,6 +389,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--threads", "-1" }, "--threads: threads -1 is not a whole number from 0 to 1024" },
     { { input, output, "--preview-axis", "3" }, "--preview-axis: preview axis 3 is not a whole number from -1 to 2" },
     { { input, output, "--preview-slice", "-2" }, "preview slice -2 is not a whole number from -1 to 1073741824" },
+    { { input, output, "--preview", Path("p.png"), "--preview-slice", "1073741824" },
+      "--preview-slice 1073741824 is outside axis 0 (0..18)" },
     { { input, output, "--preview", Path("preview.jpg") }, "does not end in .png" },
     { { input, output, "--preview", Path("preview.png"), "--preview-slice", "11" },
       "--preview-slice 11 is outside axis 2 (0..10)" },

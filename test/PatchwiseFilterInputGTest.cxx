@@ -28,6 +28,7 @@
 #include "gtest/gtest.h"
 #include "itk_zlib.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <filesystem>
@@ -158,17 +159,92 @@ TEST_F(PatchwiseFilterProgram, AMetaImageHeaderCutShortGivesTheReadersReasonsOnO
                  { "header.mha" });
 }
 
-/** A MetaImage whose voxels are text (BinaryData = False) is shorter than
- * its binary voxels would be: it is not measured, and runs. */
-TEST_F(PatchwiseFilterProgram, AMetaImageOfTextVoxelsRuns)
+/** A MetaImage whose voxels are text (BinaryData = False, or F, or 0, as
+ * MetaIO reads them) is refused: ITK 5.2 reads such voxels wrongly when it
+ * reads part of the image (all wrong, or a crash). */
+TEST_F(PatchwiseFilterProgram, AMetaImageOfTextVoxelsIsRefused)
 {
-  std::ofstream(Path("text.mha")) << "ObjectType = Image\nNDims = 2\nDimSize = 3 2\nElementType = MET_FLOAT\n"
-                                     "BinaryData = False\nElementDataFile = LOCAL\n1 2 3 4 5 6\n";
-  const auto run = Run({ Path("text.mha"), Path("output.nrrd"), "--patch-size", "2", "--weighting", "crop" });
+  for (const std::string binary : { "False", "F", "0" })
+  {
+    std::ofstream(Path("text.mha")) << "ObjectType = Image\nNDims = 2\nDimSize = 3 2\nElementType = MET_FLOAT\n"
+                                       "BinaryData = "
+                                    << binary << "\nElementDataFile = LOCAL\n1 2 3 4 5 6\n";
+    ExpectRejected({ Path("text.mha"), Path("output.nrrd") },
+                   "input \"" + Path("text.mha") + "\" holds its voxels as text (BinaryData = " + binary + ")",
+                   { "text.mha" });
+  }
+}
+
+/** Headers MetaIO and niftilib read that a stricter parser would misjudge:
+ * "CompressedData = T" (one letter) over a zlib stream, and
+ * "ElementDataFile = Local"; a .nii whose vox_offset is 348 (niftilib's
+ * floor; 352 is the usual) and whose bitpix disagrees with its datatype (niftilib sizes voxels
+ * from the datatype); an upper-case .HDR + .IMG pair. Each runs and gives the
+ * input back. */
+TEST_F(PatchwiseFilterProgram, HeadersTheReadersAcceptAreMeasuredAsTheyReadThem)
+{
+  itk::NiftiImageIOFactory::RegisterOneFactory();
+  const std::array<float, 6> values{ { 1, 2, 3, 4, 5, 6 } };
+  const std::string          voxels(reinterpret_cast<const char *>(values.data()), sizeof(values));
+  std::string                compressed(compressBound(voxels.size()), '\0');
+  uLongf                     compressedSize = compressed.size();
+  ASSERT_EQ(compress(reinterpret_cast<Bytef *>(compressed.data()),
+                     &compressedSize,
+                     reinterpret_cast<const Bytef *>(voxels.data()),
+                     voxels.size()),
+            Z_OK);
+  compressed.resize(compressedSize);
+  std::ofstream(Path("zlib.mha"), std::ios::binary)
+    << "ObjectType = Image\nNDims = 2\nDimSize = 3 2\nElementType = MET_FLOAT\nCompressedData = T\n"
+       "CompressedDataSize = "
+    << compressed.size() << "\nElementDataFile = Local\n"
+    << compressed;
+  std::string header(348, '\0');
+  PutBigEndian<std::int32_t>(header, 0, 348);
+  const std::array<std::int16_t, 3> dim{ { 2, 3, 2 } };
+  for (std::size_t i = 0; i < dim.size(); ++i)
+  {
+    PutBigEndian(header, 40 + 2 * i, dim[i]);
+    PutBigEndian(header, 76 + 4 * i, 1.0f);
+  }
+  PutBigEndian<std::int16_t>(header, 70, 16); // DT_FLOAT32
+  PutBigEndian<std::int16_t>(header, 72, 64); // a bitpix that disagrees
+  PutBigEndian(header, 108, 348.0f);          // below 352: read from 348
+  header.replace(344, 4, std::string("n+1\0", 4));
+  std::string bigEndian = voxels;
+  for (std::size_t v = 0; v < values.size(); ++v)
+  {
+    std::reverse(bigEndian.begin() + 4 * v, bigEndian.begin() + 4 * v + 4);
+  }
+  std::ofstream(Path("offset.nii"), std::ios::binary) << header << bigEndian;
+  auto image = itk::Image<float, 2>::New();
+  image->SetRegions(itk::Size<2>{ { 3, 2 } });
+  image->Allocate();
+  std::copy(values.begin(), values.end(), image->GetBufferPointer());
+  Write(image.GetPointer(), Path("pair.hdr"));
+  fs::rename(Path("pair.hdr"), Path("PAIR.HDR"));
+  fs::rename(Path("pair.img"), Path("PAIR.IMG"));
+  for (const std::string name : { "zlib.mha", "offset.nii", "PAIR.HDR" })
+  {
+    const auto run = Run({ Path(name), Path("output.nrrd"), "--patch-size", "2", "--weighting", "crop" });
+    ASSERT_EQ(run.status, 0) << name << ": " << run.err;
+    const auto output = ReadImage<itk::Image<float, 2>>(Path("output.nrrd"));
+    EXPECT_EQ(DescribeDifferences(image.GetPointer(), output.GetPointer(), image->GetLargestPossibleRegion()), "")
+      << name;
+  }
+}
+
+/** A multi-component NIfTI input is read whole: ITK 5.2's NIfTI reader writes
+ * past its buffer when it reads part of one (a crash before). */
+TEST_F(PatchwiseFilterProgram, AMultiComponentNiftiInputIsReadWholeAndRuns)
+{
+  itk::NiftiImageIOFactory::RegisterOneFactory();
+  const auto image = MakeRandomImage<itk::VectorImage<float, 3>>({ { 16, 12, 10 } }, 10, 2);
+  Write(image.GetPointer(), Path("vector.nii"));
+  const auto run = Run({ Path("vector.nii"), Path("output.nrrd"), "--patch-size", "8", "--weighting", "crop" });
   ASSERT_EQ(run.status, 0) << run.err;
-  const auto output = ReadImage<itk::Image<float, 2>>(Path("output.nrrd"));
-  EXPECT_EQ(output->GetPixel({ { 2, 1 } }), 6.0f);
-  EXPECT_EQ(output->GetPixel({ { 0, 1 } }), 4.0f);
+  const auto output = ReadImage<itk::VectorImage<float, 3>>(Path("output.nrrd"));
+  EXPECT_EQ(DescribeDifferences(image.GetPointer(), output.GetPointer(), image->GetLargestPossibleRegion()), "");
 }
 
 /** `bytes` appended to `file` as one more gzip member. */

@@ -432,7 +432,7 @@ TEST(PatchMergerWeighting, WeightsTooSmallForTheStacksTypeAreRefusedAndTheSmalle
   PatchStreamingTest::ExpectExceptionMentioning(
     [&] { NarrowGaussianMerge<ImageType>(image, 1e-13); },
     "Weighting Gaussian (SigmaScale = 0.01, MinimumWeight = 1e-13): the smallest window weight, a product over 3 "
-    "axes, is 1e-39, below 9.86e-32");
+    "axes, is 1e-39, below 9.86076e-32");
   PatchStreamingTest::ExpectExceptionMentioning([&] { NarrowGaussianMerge<ImageType>(image, 1e-30); },
                                                 "raise MinimumWeight to at least 4.62e-11");
   const auto fits = NarrowGaussianMerge<ImageType>(image, 4.62e-11);

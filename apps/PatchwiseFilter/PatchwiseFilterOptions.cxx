@@ -71,7 +71,7 @@ WholeNumber(const std::string & what,
     [what, minimum, maximum, expected, hint](const std::string & text) {
       const std::size_t sign = minimum < 0 && text.rfind('-', 0) == 0 ? 1 : 0;
       const bool        digits = text.size() > sign && text.find_first_not_of("0123456789", sign) == std::string::npos;
-      if (digits && text.size() < 10 + sign && std::stol(text) >= minimum && std::stol(text) <= maximum)
+      if (digits && text.size() <= 10 + sign && std::stol(text) >= minimum && std::stol(text) <= maximum)
       {
         return std::string();
       }

@@ -62,15 +62,15 @@ GzipLength(const std::string & file)
   return length;
 }
 
-/** The length the zlib stream starting at byte `offset` of `file` inflates to
- * (what it holds when it ends early or is damaged). */
+/** The length the zlib (or gzip) stream starting at byte `offset` of `file`
+ * inflates to (what it holds when it ends early or is damaged). */
 std::uintmax_t
 InflatedLength(const std::string & file, std::uintmax_t offset)
 {
   std::ifstream stream(file, std::ios::binary);
   stream.seekg(static_cast<std::streamoff>(offset));
   z_stream zlib{};
-  if (!stream || inflateInit(&zlib) != Z_OK)
+  if (!stream || inflateInit2(&zlib, 15 + 32) != Z_OK) // 15 + 32: zlib or gzip, as MetaIO reads
   {
     return 0;
   }
@@ -133,10 +133,47 @@ EndsWith(const std::string & name, const std::string & suffix)
   return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+/** The bits of one voxel of NIfTI-1 / Analyze `datatype` (nifti1.h's DT_*
+ * codes), 0 for a code niftilib does not read. niftilib sizes voxels from the
+ * datatype, not from `bitpix`. */
+unsigned int
+DatatypeBits(std::int16_t datatype)
+{
+  switch (datatype)
+  {
+    case 2:   // UINT8
+    case 256: // INT8
+      return 8;
+    case 4:   // INT16
+    case 512: // UINT16
+      return 16;
+    case 128: // RGB24
+      return 24;
+    case 8:    // INT32
+    case 16:   // FLOAT32
+    case 768:  // UINT32
+    case 2304: // RGBA32
+      return 32;
+    case 32:   // COMPLEX64
+    case 64:   // FLOAT64
+    case 1024: // INT64
+    case 1280: // UINT64
+      return 64;
+    case 1536: // FLOAT128
+    case 1792: // COMPLEX128
+      return 128;
+    case 2048: // COMPLEX256
+      return 256;
+    default:
+      return 0;
+  }
+}
+
 /** The voxel data a NIfTI-1 or Analyze 7.5 `header` describes in `dataFile`
  * (no file when the header is neither or is damaged: the reader's to report).
- * The byte offsets are nifti1.h's: dim (8 shorts) at 40, bitpix at 72,
- * vox_offset (a float) at 108; a single file's voxels start at 352 or later. */
+ * The byte offsets are nifti1.h's: dim (8 shorts) at 40, datatype at 70,
+ * vox_offset (a float) at 108; a single file's voxels start at 348 or later
+ * (niftilib's floor, sizeof(nifti_1_header)). */
 VoxelData
 NiftiVoxelData(const std::string & header, const std::string & dataFile, bool singleFile)
 {
@@ -145,14 +182,15 @@ NiftiVoxelData(const std::string & header, const std::string & dataFile, bool si
   {
     return {};
   }
-  const bool swapped = HeaderField<std::int32_t>(head, 0, false) != 348;
-  const auto field = [&](std::size_t offset) { return HeaderField<std::int16_t>(head, offset, swapped); };
-  const auto rank = field(40);
-  if (HeaderField<std::int32_t>(head, 0, swapped) != 348 || rank < 1 || rank > 7 || field(72) <= 0)
+  const bool         swapped = HeaderField<std::int32_t>(head, 0, false) != 348;
+  const auto         field = [&](std::size_t offset) { return HeaderField<std::int16_t>(head, offset, swapped); };
+  const auto         rank = field(40);
+  const unsigned int voxelBits = DatatypeBits(field(70));
+  if (HeaderField<std::int32_t>(head, 0, swapped) != 348 || rank < 1 || rank > 7 || voxelBits == 0)
   {
     return {};
   }
-  std::uintmax_t bits = static_cast<std::uintmax_t>(field(72));
+  std::uintmax_t bits = voxelBits;
   for (std::size_t i = 1; i <= static_cast<std::size_t>(rank); ++i)
   {
     const auto extent = static_cast<std::uintmax_t>(std::max<std::int16_t>(field(40 + 2 * i), 1));
@@ -162,7 +200,7 @@ NiftiVoxelData(const std::string & header, const std::string & dataFile, bool si
     }
     bits *= extent;
   }
-  const double lowest = singleFile ? 352.0 : 0.0;
+  const double lowest = singleFile ? 348.0 : 0.0;
   const double voxOffset = HeaderField<float>(head, 108, swapped);
   const auto   offset = static_cast<std::uintmax_t>(voxOffset >= lowest && voxOffset < 1e15 ? voxOffset : lowest);
   return { dataFile, offset, (bits + 7) / 8, false };
@@ -182,25 +220,38 @@ ExistingVariant(const std::string & stem, std::initializer_list<const char *> ex
   return stem + *extensions.begin();
 }
 
-/** The value after "key =" on a MetaImage header line, trimmed ("" for another key). */
+/** The value after "key =" (or "key:") on a MetaImage header line, trimmed;
+ * "" for another key. MetaIO allows leading blanks and either separator. */
 std::string
 MetaImageValue(const std::string & line, const std::string & key)
 {
-  const auto equals = line.find('=');
-  if (equals == std::string::npos || line.compare(0, key.size(), key) != 0 ||
-      line.find_first_not_of(" \t", key.size()) != equals)
+  const auto start = line.find_first_not_of(" \t");
+  if (start == std::string::npos || line.compare(start, key.size(), key) != 0)
   {
     return {};
   }
-  const auto first = line.find_first_not_of(" \t", equals + 1);
+  const auto separator = line.find_first_not_of(" \t", start + key.size());
+  if (separator == std::string::npos || (line[separator] != '=' && line[separator] != ':'))
+  {
+    return {};
+  }
+  const auto first = line.find_first_not_of(" \t", separator + 1);
   const auto last = line.find_last_not_of(" \t\r");
-  return first == std::string::npos ? std::string() : line.substr(first, last + 1 - first);
+  return first == std::string::npos || last < first ? std::string() : line.substr(first, last + 1 - first);
+}
+
+/** A MetaIO boolean: true when it starts with T, t or 1 (as MetaIO reads it). */
+bool
+MetaImageTrue(const std::string & value)
+{
+  return !value.empty() && (value[0] == 'T' || value[0] == 't' || value[0] == '1');
 }
 
 /** The voxel data a MetaImage header describes: `voxelBytes` after the header
  * (LOCAL) or from HeaderSize of its data file. No file for a file list or
- * pattern, HeaderSize -1 (the data at the file's end) or text voxels
- * (BinaryData = False). */
+ * pattern or HeaderSize -1 (the data at the file's end). Throws for text
+ * voxels (BinaryData = False), which ITK 5.2's reader reads wrongly when it
+ * reads part of the image. */
 VoxelData
 MetaImageVoxelData(const std::string & path, std::uintmax_t voxelBytes)
 {
@@ -211,20 +262,24 @@ MetaImageVoxelData(const std::string & path, std::uintmax_t voxelBytes)
   while (std::getline(header, line))
   {
     const std::string dataFile = MetaImageValue(line, "ElementDataFile");
-    compressed = compressed || Lowercase(MetaImageValue(line, "CompressedData")) == "true";
-    if (Lowercase(MetaImageValue(line, "BinaryData")) == "false")
+    compressed = compressed || MetaImageTrue(MetaImageValue(line, "CompressedData"));
+    const std::string binary = MetaImageValue(line, "BinaryData");
+    if (!binary.empty() && !MetaImageTrue(binary))
     {
-      return {}; // voxels written as text: their length says nothing
+      throw std::runtime_error("input \"" + path + "\" holds its voxels as text (BinaryData = " + binary +
+                               "), which ITK 5.2 reads wrongly in parts: write it with binary voxels (BinaryData = "
+                               "True; e.g. itk.imwrite)");
     }
     headerSize = MetaImageValue(line, "HeaderSize").empty() ? headerSize : MetaImageValue(line, "HeaderSize");
-    if (dataFile == "LOCAL")
+    if (Lowercase(dataFile) == "local")
     {
       const auto end = header.tellg(); // -1 after a last line without a line break: no data follows
       return { path, end < 0 ? fs::file_size(path) : static_cast<std::uintmax_t>(end), voxelBytes, compressed };
     }
     if (!dataFile.empty())
     {
-      const bool single = dataFile.rfind("LIST", 0) != 0 && dataFile.find_first_of("% ") == std::string::npos;
+      const bool single =
+        Lowercase(dataFile).rfind("list", 0) != 0 && dataFile.find_first_of("% ") == std::string::npos;
       const bool known = headerSize.find_first_not_of("0123456789") == std::string::npos && headerSize.size() < 16;
       return single && known ? VoxelData{ (fs::path(path).parent_path() / dataFile).string(),
                                           std::stoull(headerSize),
@@ -248,11 +303,11 @@ VoxelDataOf(const std::string & path, std::uintmax_t voxelBytes)
   }
   if (EndsWith(name, ".hdr") || EndsWith(name, ".hdr.gz"))
   {
-    return NiftiVoxelData(path, ExistingVariant(stem, { ".img", ".img.gz" }), false);
+    return NiftiVoxelData(path, ExistingVariant(stem, { ".img", ".IMG", ".img.gz", ".IMG.gz", ".IMG.GZ" }), false);
   }
   if (EndsWith(name, ".img") || EndsWith(name, ".img.gz"))
   {
-    return NiftiVoxelData(ExistingVariant(stem, { ".hdr", ".hdr.gz" }), path, false);
+    return NiftiVoxelData(ExistingVariant(stem, { ".hdr", ".HDR", ".hdr.gz", ".HDR.gz", ".HDR.GZ" }), path, false);
   }
   if (EndsWith(name, ".mha") || EndsWith(name, ".mhd"))
   {

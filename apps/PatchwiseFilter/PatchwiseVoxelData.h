@@ -27,12 +27,14 @@
  * MetaImage (a message on stderr, and the run goes on), so it is checked here
  * before the run, from the header alone plus the data's length:
  *
- * - NIfTI-1, NIfTI-2 and Analyze (`.nii`, `.nii.gz`, `.hdr` + `.img`,
- *   `.img.gz`): `dim` times `bitpix` / 8 bytes from `vox_offset`, gzip
- *   decompressed as the reader does;
+ * - NIfTI-1 and Analyze (`.nii`, `.nii.gz`, `.hdr` + `.img`, `.img.gz`):
+ *   `dim` times the `datatype`'s size from `vox_offset`, gzip decompressed as
+ *   the reader does;
  * - MetaImage (`.mha`, `.mhd`): `voxelBytes` (the ImageIO's
  *   GetImageSizeInBytes()) after the header (`LOCAL`) or from `HeaderSize` of
- *   the data file, zlib-inflated when `CompressedData = True`.
+ *   the data file, inflated (zlib or gzip) when `CompressedData` is true;
+ *   text voxels (`BinaryData = False`) are refused: ITK 5.2 reads them
+ *   wrongly when it reads part of the image.
  *
  * A data file that does not exist is named as such. Other formats, and
  * MetaImage data split over several files, are left to

@@ -68,12 +68,13 @@ def _from_array(array: np.ndarray, spacing, origin, direction):
         raise ValueError(f"image: an array of shape {array.shape}; expected (D, H, W), (C, D, H, W) or (H, W)")
     if 0 in array.shape:
         raise ValueError(f"image: an array of shape {array.shape} has no voxels (an axis of length 0)")
-    vector = array.ndim == 4 or (array.ndim == 3 and spacing is not None and len(spacing) == 2)
+    shape = array.shape
+    vector = array.ndim == 4 or (array.ndim == 3 and np.ndim(spacing) == 1 and len(spacing) == 2)
     if vector and array.shape[0] == 1:  # one channel: a scalar image
         array, vector = array[0], False
     dimension = array.ndim - vector
     layout = {(3, False): "(D, H, W)", (3, True): "(C, D, H, W)", (2, False): "(H, W)", (2, True): "(C, H, W)"}
-    direction = _checked_geometry(f"an array of shape {array.shape} read as a {dimension}-D image "
+    direction = _checked_geometry(f"an array of shape {shape} read as a {dimension}-D image "
                                   f"{layout[dimension, vector]}", dimension, spacing, origin, direction)
     array = np.ascontiguousarray(np.moveaxis(array, 0, -1) if vector else array, dtype=np.float32)
     image = itk.image_from_array(array, is_vector=vector)
@@ -97,7 +98,10 @@ def _checked_geometry(what: str, dimension: int, spacing, origin, direction) -> 
     for name, values, positive in (("spacing", spacing, True), ("origin", origin, False)):
         if values is None:
             continue
-        numbers = np.asarray(values, dtype=object).ravel()
+        if np.ndim(values) != 1:
+            raise ValueError(f"{name}={values!r}: expected a sequence of {dimension} numbers in (x, y, z) order for "
+                             f"{what}")
+        numbers = list(values)
         if len(numbers) != dimension:
             raise ValueError(f"{name}={values!r}: {len(numbers)} values for {what}; expected {dimension} in (x, y, z) "
                              f"order{hint}")
@@ -113,7 +117,7 @@ def _checked_geometry(what: str, dimension: int, spacing, origin, direction) -> 
     except (TypeError, ValueError):
         matrix = None
     if (matrix is None or matrix.shape != (dimension, dimension) or not np.all(np.isfinite(matrix)) or
-            abs(np.linalg.det(matrix)) < 1e-12):
+            np.linalg.cond(matrix) > 1e12):
         raise ValueError(f"direction: expected an invertible {dimension} x {dimension} matrix of finite numbers "
                          f"for {what}, got {matrix.tolist() if matrix is not None else direction!r}")
     return matrix

@@ -29,14 +29,18 @@ def check_voxel_data(path: str, voxel_bytes: int, parameter: str) -> None:
     ``path`` is shorter than its header says.
 
     Checked: NIfTI-1 and Analyze 7.5 (``.nii``, ``.nii.gz``, ``.hdr`` + ``.img``, ``.img.gz``):
-    ``dim`` times ``bitpix`` / 8 bytes from ``vox_offset``, gzip-decompressed as the reader does;
+    ``dim`` times the ``datatype``'s size from ``vox_offset``, gzip-decompressed as the reader does;
     MetaImage (``.mha``, ``.mhd``): ``voxel_bytes`` (the ImageIO's ``GetImageSizeInBytes()``)
-    after the header (``LOCAL``) or from ``HeaderSize`` of its data file, zlib-inflated when
-    ``CompressedData = True``. Other formats, and MetaImage data split over several files, are
+    after the header (``LOCAL``) or from ``HeaderSize`` of its data file, inflated (zlib or gzip)
+    when ``CompressedData`` is true; text voxels (``BinaryData = False``) are refused, as ITK 5.2
+    reads them wrongly in parts. Other formats, and MetaImage data split over several files, are
     left to their readers (ITK's NRRD reader refuses a short file itself). A data file that does
     not exist is named as such.
     """
-    data = _voxel_data(path, voxel_bytes)
+    try:
+        data = _voxel_data(path, voxel_bytes)
+    except ValueError as error:  # text voxels
+        raise ValueError(f"{parameter}={error}") from None
     if data is None:
         return
     if not os.path.isfile(data.file):
@@ -83,10 +87,10 @@ def _gzip_length(file: str) -> int:
 
 
 def _inflated_length(file: str, offset: int) -> int:
-    """The length the zlib stream from byte ``offset`` of ``file`` inflates to."""
+    """The length the zlib (or gzip) stream from byte ``offset`` of ``file`` inflates to."""
     with open(file, "rb") as stream:
         stream.seek(offset)
-        return _decompressed_length(stream, zlib.MAX_WBITS, members=False)
+        return _decompressed_length(stream, 32 + zlib.MAX_WBITS, members=False)  # zlib or gzip, as MetaIO reads
 
 
 def _head(file: str, count: int) -> bytes:
@@ -102,11 +106,16 @@ def _head(file: str, count: int) -> bytes:
         return b""
 
 
+#: Bits per voxel of nifti1.h's DT_* codes (niftilib sizes voxels from the datatype, not bitpix).
+_DATATYPE_BITS = {2: 8, 256: 8, 4: 16, 512: 16, 128: 24, 8: 32, 16: 32, 768: 32, 2304: 32, 32: 64, 64: 64,
+                  1024: 64, 1280: 64, 1536: 128, 1792: 128, 2048: 256}
+
+
 def _nifti_voxel_data(header: str, data_file: str, single_file: bool) -> Optional[_VoxelData]:
     """The voxel data a NIfTI-1 or Analyze 7.5 ``header`` describes in ``data_file`` (None when
     the header is neither or is damaged: the reader's to report). The byte offsets are
-    nifti1.h's: dim (8 shorts) at 40, bitpix at 72, vox_offset (a float) at 108; a single
-    file's voxels start at 352 or later."""
+    nifti1.h's: dim (8 shorts) at 40, datatype at 70, vox_offset (a float) at 108; a single
+    file's voxels start at 348 or later (niftilib's floor, sizeof(nifti_1_header))."""
     if not os.path.isfile(header):
         return None
     head = _head(header, 348)
@@ -114,13 +123,13 @@ def _nifti_voxel_data(header: str, data_file: str, single_file: bool) -> Optiona
         return None
     order = "<" if struct.unpack_from("<i", head, 0)[0] == 348 else ">"
     dim = struct.unpack_from(order + "8h", head, 40)
-    bitpix = struct.unpack_from(order + "h", head, 72)[0]
-    if struct.unpack_from(order + "i", head, 0)[0] != 348 or not 1 <= dim[0] <= 7 or bitpix <= 0:
+    voxel_bits = _DATATYPE_BITS.get(struct.unpack_from(order + "h", head, 70)[0], 0)
+    if struct.unpack_from(order + "i", head, 0)[0] != 348 or not 1 <= dim[0] <= 7 or voxel_bits == 0:
         return None
-    bits = bitpix
+    bits = voxel_bits
     for extent in dim[1:dim[0] + 1]:
         bits *= max(extent, 1)
-    lowest = 352 if single_file else 0
+    lowest = 348 if single_file else 0
     vox_offset = struct.unpack_from(order + "f", head, 108)[0]
     offset = int(vox_offset) if lowest <= vox_offset < 1e15 else lowest
     return _VoxelData(data_file, offset, (bits + 7) // 8, False)
@@ -132,29 +141,40 @@ def _existing_variant(stem: str, *extensions: str) -> str:
 
 
 def _metaimage_value(line: str, key: str) -> str:
-    """The value after ``key =`` on a MetaImage header line, stripped ("" for another key)."""
-    name, equals, value = line.partition("=")
-    return value.strip() if equals and name.strip() == key and line.startswith(key) else ""
+    """The value after ``key =`` (or ``key:``) on a MetaImage header line, stripped; "" for
+    another key. MetaIO allows leading blanks and either separator."""
+    stripped = line.lstrip(" \t")
+    if not stripped.startswith(key):
+        return ""
+    rest = stripped[len(key):].lstrip(" \t")
+    return rest[1:].strip(" \t\r\n") if rest[:1] in ("=", ":") else ""
+
+
+def _metaimage_true(value: str) -> bool:
+    """A MetaIO boolean: true when it starts with T, t or 1, as MetaIO reads it."""
+    return value[:1] in ("T", "t", "1")
 
 
 def _metaimage_voxel_data(path: str, voxel_bytes: int) -> Optional[_VoxelData]:
     """``voxel_bytes`` after the header (LOCAL) or from HeaderSize of the data file; None for a
-    file list or pattern, HeaderSize -1 (the data at the file's end) or text voxels
-    (BinaryData = False)."""
+    file list or pattern, or HeaderSize -1 (the data at the file's end). Raises ValueError for
+    text voxels (BinaryData = False), which ITK 5.2's reader reads wrongly in parts."""
     compressed, header_size = False, "0"
     with open(path, "rb") as header:
         for raw in iter(header.readline, b""):
             line = raw.decode("latin-1")
             data_file = _metaimage_value(line, "ElementDataFile")
-            compressed = compressed or _metaimage_value(line, "CompressedData").lower() == "true"
-            if _metaimage_value(line, "BinaryData").lower() == "false":
-                return None  # voxels written as text: their length says nothing
+            compressed = compressed or _metaimage_true(_metaimage_value(line, "CompressedData"))
+            binary = _metaimage_value(line, "BinaryData")
+            if binary and not _metaimage_true(binary):
+                raise ValueError(f"{path!r} holds its voxels as text (BinaryData = {binary}), which ITK 5.2 reads "
+                                 f"wrongly in parts: write it with binary voxels (BinaryData = True; e.g. itk.imwrite)")
             header_size = _metaimage_value(line, "HeaderSize") or header_size
-            if data_file == "LOCAL":
+            if data_file.lower() == "local":
                 return _VoxelData(path, header.tell() if raw.endswith(b"\n") else os.path.getsize(path),
                                   voxel_bytes, compressed)
             if data_file:
-                single = not data_file.startswith("LIST") and not any(c in data_file for c in "% ")
+                single = not data_file.lower().startswith("list") and not any(c in data_file for c in "% ")
                 known = header_size.isdigit() and len(header_size) < 16
                 return _VoxelData(os.path.join(os.path.dirname(path), data_file), int(header_size), voxel_bytes,
                                   compressed) if single and known else None
@@ -168,9 +188,9 @@ def _voxel_data(path: str, voxel_bytes: int) -> Optional[_VoxelData]:
     if name.endswith((".nii", ".nii.gz")):
         return _nifti_voxel_data(path, path, True)
     if name.endswith((".hdr", ".hdr.gz")):
-        return _nifti_voxel_data(path, _existing_variant(stem, ".img", ".img.gz"), False)
+        return _nifti_voxel_data(path, _existing_variant(stem, ".img", ".IMG", ".img.gz", ".IMG.gz", ".IMG.GZ"), False)
     if name.endswith((".img", ".img.gz")):
-        return _nifti_voxel_data(_existing_variant(stem, ".hdr", ".hdr.gz"), path, False)
+        return _nifti_voxel_data(_existing_variant(stem, ".hdr", ".HDR", ".hdr.gz", ".HDR.gz", ".HDR.GZ"), path, False)
     if name.endswith((".mha", ".mhd")):
         return _metaimage_voxel_data(path, voxel_bytes)
     return None

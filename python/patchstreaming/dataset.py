@@ -11,7 +11,7 @@ import torch
 
 import itk
 
-from ._images import buffered_array, flag, itk_message, size_xyz, unreadable_format, whole_number
+from ._images import buffered_array, flag, itk_message, real_number, size_xyz, unreadable_format, whole_number
 from ._voxel_data import check_voxel_data
 
 PathLike = Union[str, os.PathLike]
@@ -131,13 +131,17 @@ def _check_alike(subjects: Sequence[_Files]) -> None:
 def _check_probabilities(label_probabilities: Optional[Mapping[int, float]]) -> Optional[Dict[int, float]]:
     if label_probabilities is None:
         return None
+    if not isinstance(label_probabilities, Mapping):
+        raise TypeError(f"label_probabilities={label_probabilities!r}: expected a dict of label -> probability")
     checked = {}
-    for label, probability in dict(label_probabilities).items():
-        if int(label) != label or not 0 <= int(label) <= 255:
+    for label, probability in label_probabilities.items():
+        number = real_number(label)
+        if number is None or not number.is_integer() or not 0 <= number <= 255:
             raise ValueError(f"label_probabilities: label {label!r} is not an unsigned char label (0 .. 255)")
-        if not (math.isfinite(float(probability)) and float(probability) >= 0):
+        value = real_number(probability)
+        if value is None or not (math.isfinite(value) and value >= 0):
             raise ValueError(f"label_probabilities[{label}]={probability!r}: expected a finite probability >= 0")
-        checked[int(label)] = float(probability)
+        checked[int(number)] = value
     if not any(p > 0 for p in checked.values()):
         raise ValueError(f"label_probabilities={label_probabilities!r}: no label has a positive probability")
     return checked
@@ -257,6 +261,9 @@ class PatchDataset(torch.utils.data.IterableDataset):
             if sampler == "label" and files.label is None:
                 raise ValueError(f"sampler='label' needs a label map, but subjects[{i}] has none: give "
                                  f"{{'image': ..., 'label': file}} or (image, label)")
+            if sampler != "weighted" and files.probability_map is not None:
+                raise ValueError(f"subjects[{i}] has a probability map {files.probability_map!r}, which applies to "
+                                 f"sampler='weighted' only, not sampler={sampler!r}")
             if sampler == "weighted" and files.probability_map is None:
                 raise ValueError(f"sampler='weighted' needs a probability map, but subjects[{i}] has none: give "
                                  f"probability_map=[one file per subject] or {{'image': ..., 'probability_map': file}}")

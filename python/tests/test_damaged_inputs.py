@@ -5,6 +5,7 @@ import gzip
 import os
 import shutil
 import struct
+import zlib
 
 import numpy as np
 import pytest
@@ -112,10 +113,37 @@ def test_a_missing_voxel_data_file_is_named(tmp_path, header, data):
         patchstreaming.sliding_window_inference(str(tmp_path / header), lambda x: x, 8, progress=False)
 
 
-def test_a_metaimage_of_text_voxels_is_not_measured_and_runs(tmp_path):
-    """Text voxels (BinaryData = False) are shorter than binary ones would be."""
+@pytest.mark.parametrize("binary", ["False", "F", "0"])
+def test_a_metaimage_of_text_voxels_is_refused(tmp_path, binary):
+    """ITK 5.2 reads text voxels (BinaryData = False) wrongly when it reads part of the image."""
     file = tmp_path / "text.mha"
-    file.write_text("ObjectType = Image\nNDims = 2\nDimSize = 3 2\nElementType = MET_FLOAT\nBinaryData = False\n"
-                    "ElementDataFile = LOCAL\n1 2 3 4 5 6\n")
-    result = patchstreaming.sliding_window_inference(str(file), lambda x: x, 2, mode="crop", progress=False)
-    np.testing.assert_array_equal(itk.array_from_image(result), [[1, 2, 3], [4, 5, 6]])
+    file.write_text("ObjectType = Image\nNDims = 2\nDimSize = 3 2\nElementType = MET_FLOAT\n"
+                    f"BinaryData = {binary}\nElementDataFile = LOCAL\n1 2 3 4 5 6\n")
+    with pytest.raises(ValueError, match=rf"image='.*text.mha' holds its voxels as text \(BinaryData = {binary}\)"):
+        patchstreaming.sliding_window_inference(str(file), lambda x: x, 2, progress=False)
+
+
+def test_headers_the_readers_accept_are_measured_as_they_read_them(tmp_path):
+    """'CompressedData = T' and 'ElementDataFile = Local' (MetaIO reads both); a .nii with
+    vox_offset 348 and a bitpix that disagrees with its datatype (niftilib sizes voxels from
+    the datatype); an upper-case .HDR + .IMG pair."""
+    values = np.arange(1, 7, dtype=np.float32).reshape(2, 3)
+    data = zlib.compress(values.tobytes())
+    (tmp_path / "zlib.mha").write_bytes(
+        b"ObjectType = Image\nNDims = 2\nDimSize = 3 2\nElementType = MET_FLOAT\nCompressedData = T\n"
+        + f"CompressedDataSize = {len(data)}\nElementDataFile = Local\n".encode() + data)
+    header = bytearray(348)
+    struct.pack_into("<i", header, 0, 348)
+    struct.pack_into("<3h", header, 40, 2, 3, 2)  # dim
+    struct.pack_into("<hh", header, 70, 16, 64)  # DT_FLOAT32, a bitpix that disagrees
+    struct.pack_into("<3f", header, 76, 1.0, 1.0, 1.0)
+    struct.pack_into("<f", header, 108, 348.0)
+    header[344:348] = b"n+1\0"
+    (tmp_path / "offset.nii").write_bytes(bytes(header) + values.tobytes())
+    itk.imwrite(itk.image_from_array(values), str(tmp_path / "pair.hdr"))
+    os.rename(tmp_path / "pair.hdr", tmp_path / "PAIR.HDR")
+    os.rename(tmp_path / "pair.img", tmp_path / "PAIR.IMG")
+    for name in ("zlib.mha", "offset.nii", "PAIR.HDR"):
+        result = patchstreaming.sliding_window_inference(str(tmp_path / name), lambda x: x, 2, mode="crop",
+                                                         progress=False)
+        np.testing.assert_array_equal(itk.array_from_image(result), values, err_msg=name)

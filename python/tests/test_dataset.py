@@ -201,6 +201,12 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
         PatchDataset([volume["t1.nrrd"]], patch_size=8, label_probabilities={1: 1.0})
     with pytest.raises(ValueError, match=r"probability_map=\[.*\] applies to sampler='weighted' only"):
         PatchDataset([volume["t1.nrrd"]], patch_size=8, probability_map=[volume["t1.nrrd"]])
+    with pytest.raises(ValueError, match=r"subjects\[0\] has a probability map .* sampler='weighted' only"):
+        PatchDataset([{"image": volume["t1.nrrd"], "probability_map": volume["t1.nrrd"]}], patch_size=8)
+    for bad, kind in (({None: 1}, ValueError), ({1: None}, ValueError), ({1: "0.5"}, ValueError), ([1], TypeError)):
+        with pytest.raises(kind, match="label_probabilities"):
+            PatchDataset([(volume["t1.nrrd"], volume["labels.nrrd"])], patch_size=8, sampler="label",
+                         label_probabilities=bad)
     with pytest.raises(TypeError, match=r"allow_outside='yes': expected True or False"):
         PatchDataset([volume["t1.nrrd"]], patch_size=8, allow_outside="yes")
 

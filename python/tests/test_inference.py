@@ -357,6 +357,8 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
     ({"patch_size": 8, "direction": np.zeros((3, 3))}, ValueError, "direction: expected an invertible 3 x 3 matrix"),
     ({"patch_size": 8, "direction": np.eye(2)}, ValueError, "direction: expected an invertible 3 x 3 matrix"),
     ({"patch_size": 8, "argmax": "yes"}, TypeError, "argmax='yes': expected True or False"),
+    ({"patch_size": 8, "spacing": 2.0}, ValueError, r"spacing=2.0: expected a sequence of 3 numbers"),
+    ({"patch_size": 8, "spacing": [[1, 2, 3]]}, ValueError, r"spacing=\[\[1, 2, 3\]\]: expected a sequence of 3"),
     ({"patch_size": 8, "progress": 2}, TypeError, "progress=2: expected True or False"),
     ({"patch_size": 8, "output": ("a.mha", "b.mha")}, ValueError, "returns one tensor; give one file name"),
     ({"patch_size": 8, "output": b"a.mha"}, TypeError, r"output=b'a.mha': expected a file name as str or os.PathLike"),
@@ -377,6 +379,14 @@ def test_more_errors_name_the_parameter(oblique_array, kwargs, error, message):
     image = itk.image_from_array(array) if kwargs.pop("image", None) == "itk" else array
     with pytest.raises(error, match=message):
         patchstreaming.sliding_window_inference(image, SmallNetwork().eval(), **{"progress": False, **kwargs})
+
+
+def test_a_scaled_direction_is_accepted_and_kept():
+    """Invertibility by condition number, not by determinant: 1e-5 times the identity is fine."""
+    array = np.zeros((4, 5, 6), np.float32)
+    result = patchstreaming.sliding_window_inference(array, lambda x: x, 2, direction=np.eye(3) * 1e-5,
+                                                     progress=False)
+    np.testing.assert_allclose(itk.array_from_matrix(result.GetDirection()), np.eye(3) * 1e-5)
 
 
 def test_an_array_without_voxels_is_refused():
