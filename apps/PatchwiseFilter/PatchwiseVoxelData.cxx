@@ -330,6 +330,7 @@ CheckVoxelDataLength(const std::string & path, std::uintmax_t voxelBytes)
   {
     throw std::runtime_error("input \"" + path + "\": its voxel data file \"" + data.file + "\" does not exist");
   }
+  const bool     gzip = EndsWith(Lowercase(data.file), ".gz");
   std::uintmax_t length = 0;
   if (data.zlibStream)
   {
@@ -337,16 +338,14 @@ CheckVoxelDataLength(const std::string & path, std::uintmax_t voxelBytes)
   }
   else
   {
-    const std::uintmax_t size =
-      EndsWith(Lowercase(data.file), ".gz") ? GzipLength(data.file) : fs::file_size(data.file);
+    const std::uintmax_t size = gzip ? GzipLength(data.file) : fs::file_size(data.file);
     length = size > data.offset ? size - data.offset : 0;
   }
   if (length < data.bytes)
   {
     throw std::runtime_error("input \"" + path + "\" is cut short: its header describes " + std::to_string(data.bytes) +
                              " bytes of voxel data" + (data.file == path ? "" : " in \"" + data.file + "\"") +
-                             (data.zlibStream || EndsWith(Lowercase(data.file), ".gz") ? " (decompressed)" : "") +
-                             " but the file holds " + std::to_string(length) +
-                             ": a copy or download that did not finish?");
+                             (data.zlibStream || gzip ? " (decompressed)" : "") + " but the file holds " +
+                             std::to_string(length) + ": a copy or download that did not finish?");
   }
 }
