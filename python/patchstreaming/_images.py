@@ -233,8 +233,9 @@ def size_xyz(value, dimension: int, name: str, image_shape: Tuple[int, ...]) -> 
     if not fits and fits_reversed:
         raise ValueError(
             f"{name}={tuple(values)} is read in (D, H, W) order, the tensor's (as MONAI's roi_size), and does not "
-            f"fit the image, whose (D, H, W) shape is {tuple(image_shape)}; in ITK's (x, y, z) order it would be "
-            f"{tuple(reversed(values))}. If you meant (x, y, z), pass {name}={tuple(reversed(values))}.")
+            f"fit the image, whose (D, H, W) shape is {tuple(image_shape)}. Read in ITK's (x, y, z) order instead, "
+            f"this patch is (D, H, W) = {tuple(reversed(values))}, which fits: if you meant (x, y, z), pass "
+            f"{name}={tuple(reversed(values))}.")
     return list(reversed(values))
 
 
