@@ -75,31 +75,24 @@ MakeExtractor(const ImageType * image, const Settings & settings)
 }
 
 /** libtorch alone: the same patches through the module, nothing else, in
- * batches of up to `batch` that stay within one patch line of `lineLength`
- * patches when `lineLength` > 0 (the pipeline's batches: it runs one line per
- * request), else across lines. */
+ * the pipeline's batches: `batch` patches at a time across patch lines. */
 double
-BareForwardSeconds(const StackType * stack, const Settings & settings, int64_t lineLength)
+BareForwardSeconds(const StackType * stack, const Settings & settings)
 {
   auto module = torch::jit::load(settings.model);
   module.eval();
   const auto         patches = static_cast<int64_t>(stack->GetLargestPossibleRegion().GetSize(3));
   const auto         p = static_cast<int64_t>(settings.patch);
   const int64_t      patchValues = p * p * p;
-  const int64_t      line = lineLength > 0 ? lineLength : patches;
   c10::InferenceMode inference;
   float              checksum = 0.0f;
   const double       seconds = PatchBenchmark::SecondsFor([&] {
-    for (int64_t lineStart = 0; lineStart < patches; lineStart += line)
+    for (int64_t first = 0; first < patches; first += settings.count)
     {
-      const int64_t lineEnd = std::min(lineStart + line, patches);
-      for (int64_t first = lineStart; first < lineEnd; first += settings.count)
-      {
-        const int64_t count = std::min<int64_t>(settings.count, lineEnd - first);
-        auto          batch =
-          torch::from_blob(const_cast<float *>(stack->GetBufferPointer()) + first * patchValues, { count, 1, p, p, p });
-        checksum += module.forward({ batch }).toTensor()[0][0][0][0][0].item<float>();
-      }
+      const int64_t count = std::min<int64_t>(settings.count, patches - first);
+      auto          batch =
+        torch::from_blob(const_cast<float *>(stack->GetBufferPointer()) + first * patchValues, { count, 1, p, p, p });
+      checksum += module.forward({ batch }).toTensor()[0][0][0][0][0].item<float>();
     }
   });
   if (!(checksum == checksum))
@@ -159,13 +152,11 @@ MeasureOverhead(const Settings & settings)
   stackSource->Update();
   const auto &    grid = stackSource->GetPatchGrid();
   const auto      lineLength = static_cast<int64_t>(grid.GetGridSize()[0]);
-  double          bareLines = 1e300;
-  double          bareAcross = 1e300;
+  double          bare = 1e300;
   PipelineSeconds pipeline;
   for (int run = 0; run < 2; ++run) // interleaved, the best of two each
   {
-    bareLines = std::min(bareLines, BareForwardSeconds(stackSource->GetOutput(), settings, lineLength));
-    bareAcross = std::min(bareAcross, BareForwardSeconds(stackSource->GetOutput(), settings, 0));
+    bare = std::min(bare, BareForwardSeconds(stackSource->GetOutput(), settings));
     const PipelineSeconds measured = TimePipeline(image, settings);
     pipeline.whole = std::min(pipeline.whole, measured.whole);
     pipeline.extraction = std::min(pipeline.extraction, measured.extraction);
@@ -175,12 +166,9 @@ MeasureOverhead(const Settings & settings)
   std::cout << "overhead             " << settings.size << "^3, patch " << settings.patch << " overlap "
             << settings.overlap << ", " << grid.GetNumberOfPatches() << " patches (" << lineLength
             << " per line), batch " << settings.count << ", " << threads << " threads, model " << settings.model << "\n"
-            << "  bare forward       " << bareLines << " s (libtorch on the extracted stack, the pipeline's batches: "
-            << "within a patch line)\n"
-            << "  bare forward       " << bareAcross << " s (batches across lines)\n"
+            << "  bare forward       " << bare << " s (libtorch on the extracted stack, the pipeline's batches)\n"
             << "  whole pipeline     " << pipeline.whole << " s (extract -> network -> Gaussian merge, streamed)\n"
-            << "  overhead           " << (pipeline.whole / bareLines - 1.0) * 100.0 << " % over the same batches, "
-            << (pipeline.whole / bareAcross - 1.0) * 100.0 << " % over batches across lines\n"
+            << "  overhead           " << (pipeline.whole / bare - 1.0) * 100.0 << " % over the same batches\n"
             << "  stages, whole stacks: extraction " << pipeline.extraction << " s, network filter " << pipeline.network
             << " s, merge " << pipeline.merge << " s\n";
 }

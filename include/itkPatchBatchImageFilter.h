@@ -48,27 +48,27 @@ namespace itk
  * place, where the output is the input).
  *
  * The output stack has the input's geometry and grid metadata (PatchGrid_*
- * keys, so a PatchMerger downstream needs nothing set) and
+ * keys, so a PatchMerger downstream needs nothing set), the entry
+ * PatchBatchSize = BatchSize (EncapsulatePatchBatchSize), and
  * NumberOfOutputChannels components (0, the default: the input's); more than
  * one needs a VectorImage output stack.
  *
  * Streaming: only the requested patches are computed, whole
  * (EnlargeOutputRequestedRegion), from the same patches of the input
- * (GenerateInputRequestedRegion). Behind a PatchMerger that is one patch line
- * per request; when BatchSize is larger than a line, a request for whole
- * lines is enlarged to the groups of ceil(BatchSize / line) whole lines that
- * hold it, counted from the grid's first line (held together), so batches are
- * full whatever the line length, the merger finds the next lines buffered,
- * and a patch is computed in the same batch whichever part of the output is
- * requested (a network's result may depend on its batch mates). Every patch is computed once per update, also when a
- * writer streams the merger's output in divisions. With ReleaseDataFlag on, requests are not enlarged (a released line
- * would be computed again): batches then stop at the end of a line. Patches a mask-restricted grid skips are not
- * computed (zero).
+ * (GenerateInputRequestedRegion), in batches of BatchSize consecutive patches
+ * of the request (cut at patches a mask-restricted grid skips, which are not
+ * computed: zero). A PatchMerger downstream reads PatchBatchSize and asks for
+ * one batch at a time: patches [k BatchSize, (k + 1) BatchSize), counted from
+ * patch 0 across the ends of patch lines, so every call but the grid's last
+ * gets BatchSize patches whatever the line length, a patch has the same batch
+ * mates whichever part of the output is requested (a network's result may
+ * depend on them), and the stack held is one batch, not a patch line
+ * (docs/design.md section 5).
  *
  * In place (InPlaceOn, the default) when the output stack has the input's
  * type and number of components (a one-channel network on one-channel
  * patches): the batch's output is then written over its input, after the
- * computation read it, and the stack line is held once, not twice.
+ * computation read it, and the batch is held once, not twice.
  *
  * \sa TorchScriptPatchImageFilter, PatchByPatchImageFilter, PatchExtractor, PatchMerger
  * \ingroup PatchStreaming
@@ -166,9 +166,7 @@ protected:
   virtual unsigned int
   FindNumberOfOutputChannels(const PatchGridType & grid);
 
-  /** The requested patches, whole: every patch axis set to the patch size;
-   * whole lines shorter than a batch grow to the groups of whole lines, counted
-   * from the first line, that fill a batch each. */
+  /** The requested patches, whole: every patch axis set to the patch size. */
   void
   EnlargeOutputRequestedRegion(DataObject * output) override;
 

@@ -116,6 +116,7 @@ PatchBatchImageFilter<TInputImage, TOutputImage>::GenerateOutputInformation()
   const PatchGridType &  grid = m_PatchGrid.Resolve(*stack);
   output->SetMetaDataDictionary(stack->GetMetaDataDictionary());
   EncapsulatePatchGrid(output->GetMetaDataDictionary(), grid);
+  EncapsulatePatchBatchSize(output->GetMetaDataDictionary(), m_BatchSize);
   const unsigned int channels = this->FindNumberOfOutputChannels(grid);
   if (channels != 1 && std::is_same<typename OutputImageType::PixelType, OutputComponentType>::value)
   {
@@ -137,30 +138,9 @@ template <typename TInputImage, typename TOutputImage>
 void
 PatchBatchImageFilter<TInputImage, TOutputImage>::EnlargeOutputRequestedRegion(DataObject * data)
 {
-  auto *     output = dynamic_cast<OutputImageType *>(data);
-  RegionType region =
-    PatchStreamingDetail::WholePatches(output->GetRequestedRegion(), output->GetLargestPossibleRegion());
-  // Whole patch lines asked for fewer patches than a batch: ask for the groups
-  // of ceil(BatchSize / line) whole lines that hold them, counted from the
-  // first line, so that a batch spans lines and holds the same patches
-  // whichever lines were asked for (a network's result may depend on its
-  // batch). The merger's next requests then find their lines buffered, unless
-  // this output releases its data after each request (ReleaseDataFlag): then
-  // every line is computed alone.
-  const SizeValueType lineLength = this->GetPatchGrid().GetGridSize()[0];
-  const auto          first = static_cast<SizeValueType>(region.GetIndex(PatchDimension));
-  const SizeValueType count = region.GetSize(PatchDimension);
-  const SizeValueType total = output->GetLargestPossibleRegion().GetSize(PatchDimension);
-  if (count < m_BatchSize && lineLength > 0 && first % lineLength == 0 && count % lineLength == 0 &&
-      !output->GetReleaseDataFlag())
-  {
-    const SizeValueType group = lineLength * ((m_BatchSize + lineLength - 1) / lineLength);
-    const SizeValueType groupFirst = first / group * group;
-    const SizeValueType groupEnd = std::min((first + count + group - 1) / group * group, total);
-    region.SetIndex(PatchDimension, static_cast<IndexValueType>(groupFirst));
-    region.SetSize(PatchDimension, groupEnd - groupFirst);
-  }
-  output->SetRequestedRegion(region);
+  auto * output = dynamic_cast<OutputImageType *>(data);
+  output->SetRequestedRegion(
+    PatchStreamingDetail::WholePatches(output->GetRequestedRegion(), output->GetLargestPossibleRegion()));
 }
 
 template <typename TInputImage, typename TOutputImage>

@@ -203,6 +203,16 @@ protected:
   void
   GenerateInputRequestedRegion() override;
 
+  /** Allocates the requested patches, taking back the buffer of the last
+   * request when nothing else holds it any more and it is large enough.
+   * A pipeline that releases the stack after each request (an in-place
+   * filter downstream, or ReleaseDataFlag) would otherwise get a new buffer,
+   * page by page, for every batch or line (glibc maps blocks above 32 MiB
+   * afresh each time). The extractor keeps that one buffer, of its largest
+   * request, until it is destroyed or a larger request replaces it. */
+  void
+  AllocateOutputs() override;
+
   /** Converts PaddingValue to the stack's components (throws when its
    * component count is not the input's); touches no region. */
   void
@@ -251,6 +261,8 @@ private:
   PatchLocationsType               m_PatchLocations{};
   RegionType                       m_ImageRegion{};
   std::vector<OutputComponentType> m_PaddingComponents{};
+  /** The stack's last buffer, for AllocateOutputs to take back. */
+  typename OutputImageType::PixelContainerPointer m_StackBuffer{};
 };
 } // end namespace itk
 

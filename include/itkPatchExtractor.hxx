@@ -26,6 +26,8 @@
 #include "itkTotalProgressReporter.h"
 
 #include <algorithm>
+#include <string>
+#include <type_traits>
 
 namespace itk
 {
@@ -315,6 +317,28 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::RequestedExtent(const Out
 
 template <typename TInputImage, typename TOutputImage, typename TMaskImage>
 void
+PatchExtractor<TInputImage, TOutputImage, TMaskImage>::AllocateOutputs()
+{
+  OutputImageType * output = this->GetOutput();
+  output->SetBufferedRegion(output->GetRequestedRegion());
+  // Elements of the pixel container: pixels, or pixels x components for a VectorImage.
+  constexpr bool elementIsPixel =
+    std::is_same<typename OutputImageType::PixelContainer::Element, typename OutputImageType::PixelType>::value;
+  const SizeValueType elements =
+    output->GetBufferedRegion().GetNumberOfPixels() * (elementIsPixel ? 1 : output->GetNumberOfComponentsPerPixel());
+  // Only this filter holds the last buffer: every image it was shared with
+  // (the output, grafts, in-place outputs downstream) has let it go.
+  if (m_StackBuffer && m_StackBuffer->GetReferenceCount() == 1 && m_StackBuffer->Capacity() >= elements &&
+      output->GetPixelContainer() != m_StackBuffer)
+  {
+    output->SetPixelContainer(m_StackBuffer);
+  }
+  output->Allocate();
+  m_StackBuffer = output->GetPixelContainer();
+}
+
+template <typename TInputImage, typename TOutputImage, typename TMaskImage>
+void
 PatchExtractor<TInputImage, TOutputImage, TMaskImage>::BeforeThreadedGenerateData()
 {
   m_PaddingComponents = PatchStreamingDetail::PixelToComponents<OutputComponentType>(
@@ -444,6 +468,8 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::PrintSelf(std::ostream & 
   os << indent << "PatchLocations: " << m_PatchLocations.size() << " explicit patches" << std::endl;
   os << indent << "ImageRegion: " << m_ImageRegion << std::endl;
   os << indent << "PaddingComponents: " << m_PaddingComponents.size() << " values" << std::endl;
+  os << indent << "StackBuffer: "
+     << (m_StackBuffer ? std::to_string(m_StackBuffer->Capacity()) + " elements" : std::string("none")) << std::endl;
 }
 } // end namespace itk
 

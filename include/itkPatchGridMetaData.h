@@ -24,6 +24,7 @@
 #include "vnl/algo/vnl_determinant.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -55,6 +56,48 @@ EncapsulatePatchGrid(MetaDataDictionary & dictionary, const PatchGrid<VDimension
 template <unsigned int VDimension>
 bool
 ExposePatchGrid(const MetaDataDictionary & dictionary, PatchGrid<VDimension> & grid);
+
+/** \brief Writes how many patches a stack's source computes together
+ * (PatchBatchImageFilter's BatchSize) into a MetaDataDictionary as the string
+ * entry "PatchBatchSize", so that a PatchMerger downstream asks that source
+ * for whole batches (docs/design.md section 5).
+ *
+ * \ingroup PatchStreaming
+ */
+inline void
+EncapsulatePatchBatchSize(MetaDataDictionary & dictionary, SizeValueType batchSize)
+{
+  EncapsulateMetaData<std::string>(dictionary, "PatchBatchSize", std::to_string(batchSize));
+}
+
+/** \brief Reads "PatchBatchSize" back: 0 when the dictionary has no such
+ * entry; throws an itk::ExceptionObject naming the key and its value when it
+ * is not a whole number of at least 1.
+ *
+ * \ingroup PatchStreaming
+ */
+inline SizeValueType
+ExposePatchBatchSize(const MetaDataDictionary & dictionary)
+{
+  if (!dictionary.HasKey("PatchBatchSize"))
+  {
+    return 0;
+  }
+  std::string text;
+  if (!ExposeMetaData<std::string>(dictionary, "PatchBatchSize", text))
+  {
+    itkGenericExceptionMacro(<< "the stack's MetaDataDictionary entry PatchBatchSize is not a string");
+  }
+  std::istringstream stream(text);
+  SizeValueType      batchSize = 0;
+  std::string        rest;
+  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0])) || !(stream >> batchSize) || stream >> rest ||
+      batchSize == 0)
+  {
+    itkGenericExceptionMacro(<< "PatchBatchSize = \"" << text << "\": expected a whole number of at least 1");
+  }
+  return batchSize;
+}
 
 namespace PatchGridMetaDataDetail
 {

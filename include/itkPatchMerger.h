@@ -20,6 +20,7 @@
 
 #include "itkImageToImageFilter.h"
 #include "itkPatchGrid.h"
+#include "itkPatchGridMetaData.h"
 #include "itkPatchMergeAccumulator.h"
 #include "itkPatchStackGrid.h"
 #include "itkPatchPixelComponents.h"
@@ -28,6 +29,7 @@
 
 #include <array>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace itk
@@ -231,6 +233,24 @@ private:
   void
   PullPatches(SizeValueType first, SizeValueType last);
 
+  /** Brings the batch that holds patch `first` up to date (GetBatchHolding):
+   * the patches the stack's source computes together with it. Returns the end
+   * of the batch's patches in first..last, at least first + 1. */
+  SizeValueType
+  PullPatchesFrom(SizeValueType first, SizeValueType last, const OutputImageRegionType & lines);
+
+  /** The patches [begin, end) to request for patch `first` of the run
+   * first..last of a line of the grid box `lines`: with a stack whose source
+   * computes batches of n patches (ExposePatchBatchSize), the batch
+   * [k n, (k + 1) n) that holds `first`, across line ends when `lines` spans
+   * whole lines, cut to kept patches; else first..last. */
+  std::pair<SizeValueType, SizeValueType>
+  GetBatchHolding(SizeValueType first, SizeValueType last, const OutputImageRegionType & lines) const;
+
+  /** The patches [begin, end) the stack buffers whole; [0, 0) when none. */
+  std::pair<SizeValueType, SizeValueType>
+  GetBufferedPatches() const;
+
   /** The stack region of patches first..last: their full extent on the image axes. */
   InputImageRegionType
   GetStackRegion(SizeValueType first, SizeValueType last) const;
@@ -267,13 +287,16 @@ private:
    * rows of `finalRows` its scatter finished. */
   OutputImageRegionType
   MergeLine(const AccumulatorType &       accumulator,
+            const OutputImageRegionType & lines,
             const OutputImageIndexType &  lineStart,
             SizeValueType                 lineLength,
             const OutputImageRegionType & finalRows);
 
-  /** A stack flagged ReleaseData gives its data back as soon as it is merged. */
+  /** A stack flagged ReleaseData gives its data back as soon as it is
+   * merged: when it buffers no patch past `mergedEnd` (a batch that reaches
+   * into the lines of the next division is kept for it). */
   void
-  ReleaseStackIfFlagged();
+  ReleaseStackIfFlagged(SizeValueType mergedEnd);
 
   /** Merges the accumulator's region from a stack that holds every patch of
    * `lines`, one row at a time: the row's sums gather every patch over it, in
@@ -282,11 +305,14 @@ private:
   void
   MergeRowByRow(AccumulatorType & accumulator, const OutputImageRegionType & lines);
 
-  /** Adds the patches first..last of one line to the sums. When they are
-   * scalar, it also finishes the rows of `finalRows` it covers right after
-   * their last addition, and returns the box of them (else an empty one). */
+  /** Adds the patches first..last of one line to the sums, over the rows
+   * that patches rowsFrom..last cover (rowsFrom <= first: the earlier patches
+   * of the line were added before). When they are scalar, it also finishes
+   * the rows of `finalRows` it covers, whole, right after their last
+   * addition, and returns the box of them (else an empty one). */
   OutputImageRegionType
   ScatterLine(const AccumulatorType &       accumulator,
+              SizeValueType                 rowsFrom,
               SizeValueType                 first,
               SizeValueType                 last,
               const OutputImageRegionType & finalRows);

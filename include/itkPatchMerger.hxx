@@ -132,7 +132,9 @@ PatchMerger<TInputImage, TOutputImage>::UpdateOutputData(DataObject * itkNotUsed
   this->UpdateProgress(1.0f);
   this->InvokeEvent(EndEvent());
   this->GetOutput()->DataHasBeenGenerated(); // the merger's only output
-  this->ReleaseInputs();
+  // No ReleaseInputs(): GenerateData releases the stack as it merges it
+  // (ReleaseStackIfFlagged), except a batch that reaches into the lines of the
+  // next division, kept for it.
   this->m_Updating = false;
 }
 
@@ -175,12 +177,12 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
   {
     const SizeValueType first = grid.GetLinearIndex(firstLine);
     const SizeValueType lineLength = OutputImageDimension > 1 ? lines.GetSize(0) : 1; // in 1-D a patch is a line
-    this->PullPatches(first, first + lineLength - 1);
+    this->PullPatchesFrom(first, first + lineLength - 1, lines);
     if (this->StackHoldsEveryLine(lines))
     {
       m_CarriedSums.sums.clear();
       this->MergeRowByRow(accumulator, lines);
-      this->ReleaseStackIfFlagged();
+      this->ReleaseStackIfFlagged(grid.GetLinearIndex(lines.GetUpperIndex()) + 1);
       return;
     }
   }
@@ -220,7 +222,7 @@ PatchMerger<TInputImage, TOutputImage>::MergeLineByLine(AccumulatorType &       
     // Lines scattered by the previous division have their sums carried.
     if (lineStart[SliceAxis] > scatteredThrough)
     {
-      finished = this->MergeLine(accumulator, lineStart, lineLength, lastTouched);
+      finished = this->MergeLine(accumulator, lines, lineStart, lineLength, lastTouched);
     }
     this->FinishRows(accumulator, lastTouched, finished);
   });
@@ -256,6 +258,7 @@ PatchMerger<TInputImage, TOutputImage>::KeepCarry(const OutputImageRegionType & 
 template <typename TInputImage, typename TOutputImage>
 auto
 PatchMerger<TInputImage, TOutputImage>::MergeLine(const AccumulatorType &       accumulator,
+                                                  const OutputImageRegionType & lines,
                                                   const OutputImageIndexType &  lineStart,
                                                   SizeValueType                 lineLength,
                                                   const OutputImageRegionType & finalRows) -> OutputImageRegionType
@@ -276,20 +279,102 @@ PatchMerger<TInputImage, TOutputImage>::MergeLine(const AccumulatorType &       
     {
       ++last;
     }
-    this->PullPatches(first, last);
-    finished = this->ScatterLine(accumulator, first, last, finalRows);
-    this->ReleaseStackIfFlagged(); // before the next line is computed
+    // A batch may end inside the run, or reach past it into the next line.
+    for (SizeValueType segment = first; segment <= last;)
+    {
+      const SizeValueType segmentEnd = this->PullPatchesFrom(segment, last, lines);
+      // The run's last part scatters over the rows of the whole run, so that it finishes them.
+      finished =
+        this->ScatterLine(accumulator, segmentEnd == last + 1 ? first : segment, segment, segmentEnd - 1, finalRows);
+      this->ReleaseStackIfFlagged(segmentEnd); // before the next patches are computed
+      segment = segmentEnd;
+    }
     first = last + 1;
   }
   return finished;
 }
 
 template <typename TInputImage, typename TOutputImage>
+SizeValueType
+PatchMerger<TInputImage, TOutputImage>::PullPatchesFrom(SizeValueType                 first,
+                                                        SizeValueType                 last,
+                                                        const OutputImageRegionType & lines)
+{
+  // A batch an earlier request brought (one that reached into this line) is
+  // only brought up to date: nothing is recomputed when nothing changed.
+  const std::pair<SizeValueType, SizeValueType> batch = this->GetBatchHolding(first, last, lines);
+  this->PullPatches(batch.first, batch.second - 1);
+  return std::min(last + 1, batch.second);
+}
+
+template <typename TInputImage, typename TOutputImage>
+auto
+PatchMerger<TInputImage, TOutputImage>::GetBatchHolding(SizeValueType                 first,
+                                                        SizeValueType                 last,
+                                                        const OutputImageRegionType & lines) const
+  -> std::pair<SizeValueType, SizeValueType>
+{
+  const SizeValueType batchSize = ExposePatchBatchSize(this->GetInput()->GetMetaDataDictionary());
+  if (batchSize == 0)
+  {
+    return { first, last + 1 }; // the run of the line
+  }
+  // Batches of the stack's source are counted from patch 0 across line ends,
+  // so a patch is computed with the same batch mates whichever region is
+  // requested; within a request that covers part of each line, they stop at
+  // the request's line.
+  const PatchGridType & grid = this->GetPatchGrid();
+  const SizeValueType   patches = grid.GetNumberOfPatches();
+  SizeValueType         begin = first / batchSize * batchSize;
+  SizeValueType         end = begin + std::min(batchSize, patches - begin);
+  if (OutputImageDimension > 1 && lines.GetSize(0) != grid.GetGridSize()[0])
+  {
+    begin = first;
+    end = std::min(end, last + 1);
+  }
+  for (SizeValueType k = first; k > begin; --k) // runs of kept patches only
+  {
+    if (!grid.IsPatchKept(k - 1))
+    {
+      begin = k;
+      break;
+    }
+  }
+  for (SizeValueType k = first + 1; k < end; ++k)
+  {
+    if (!grid.IsPatchKept(k))
+    {
+      end = k;
+      break;
+    }
+  }
+  return { begin, end };
+}
+
+template <typename TInputImage, typename TOutputImage>
+auto
+PatchMerger<TInputImage, TOutputImage>::GetBufferedPatches() const -> std::pair<SizeValueType, SizeValueType>
+{
+  const InputImageRegionType & buffered = this->GetInput()->GetBufferedRegion();
+  const SizeValueType          count = buffered.GetSize(OutputImageDimension);
+  if (count == 0)
+  {
+    return { 0, 0 };
+  }
+  const auto begin = static_cast<SizeValueType>(buffered.GetIndex(OutputImageDimension));
+  if (!buffered.IsInside(this->GetStackRegion(begin, begin + count - 1)))
+  {
+    return { 0, 0 }; // not whole patches
+  }
+  return { begin, begin + count };
+}
+
+template <typename TInputImage, typename TOutputImage>
 void
-PatchMerger<TInputImage, TOutputImage>::ReleaseStackIfFlagged()
+PatchMerger<TInputImage, TOutputImage>::ReleaseStackIfFlagged(SizeValueType mergedEnd)
 {
   auto * stack = const_cast<InputImageType *>(this->GetInput());
-  if (stack->ShouldIReleaseData())
+  if (stack->ShouldIReleaseData() && this->GetBufferedPatches().second <= mergedEnd)
   {
     stack->ReleaseData();
   }
@@ -398,11 +483,12 @@ PatchMerger<TInputImage, TOutputImage>::ReportProgress(float progress)
 template <typename TInputImage, typename TOutputImage>
 auto
 PatchMerger<TInputImage, TOutputImage>::ScatterLine(const AccumulatorType &       accumulator,
+                                                    SizeValueType                 rowsFrom,
                                                     SizeValueType                 first,
                                                     SizeValueType                 last,
                                                     const OutputImageRegionType & finalRows) -> OutputImageRegionType
 {
-  const OutputImageRegionType lineRegion = accumulator.GetLineRegion(first, last);
+  const OutputImageRegionType lineRegion = accumulator.GetLineRegion(rowsFrom, last);
   if (lineRegion.GetNumberOfPixels() == 0)
   {
     return OutputImageRegionType();

@@ -51,9 +51,10 @@ namespace itk
  * output: test-time augmentation by mirroring, as nnU-Net does it (2^k passes).
  *
  * Streaming, batches and mask-restricted grids are PatchBatchImageFilter's:
- * only the requested patches run, whole, BatchSize at a time within one
- * request; behind a PatchMerger each patch runs once per update, also when a
- * writer streams the merger's output in divisions. An IterationEvent is
+ * only the requested patches run, whole; behind a PatchMerger, in batches of
+ * BatchSize patches across patch-line ends (every forward pass but the grid's
+ * last is full), each patch once per update, also when a writer streams the
+ * merger's output in divisions. An IterationEvent is
  * invoked before each batch; GetCurrentBatchStart() and GetCurrentBatchSize()
  * tell which patches.
  *

@@ -16,14 +16,16 @@
  *
  *=========================================================================*/
 // PatchBatchImageFilter: an IterationEvent observer computes each batch; the
-// output equals a nested loop over the patches, batches stay within one patch
-// line behind a streamed merger and every patch runs once, and an observer
-// can stop the update.
+// output equals a nested loop over the patches; behind a streamed merger the
+// batches are the canonical ones (patches k B to (k + 1) B - 1 across
+// patch-line ends, cut to kept patches on a masked grid), every patch runs
+// once and the stack held is one batch; an observer can stop the update.
 #include "itkPatchBatchImageFilter.h"
 #include "itkPatchExtractor.h"
 #include "itkPatchMerger.h"
 #include "itkPatchStreamingTestUtilities.h"
 
+#include "itkImageRegionIteratorWithIndex.h"
 #include "itkStreamingImageFilter.h"
 #include "itkVectorImage.h"
 #include "gtest/gtest.h"
@@ -37,6 +39,8 @@ namespace
 using namespace PatchStreamingTest;
 using VectorStackType = itk::VectorImage<float, 4>;
 using BatchFilterType = itk::PatchBatchImageFilter<StackType, VectorStackType>;
+using MaskType = itk::Image<unsigned char, 3>;
+using Batches = std::vector<std::pair<itk::SizeValueType, itk::SizeValueType>>;
 
 /** Channel c of voxel v of a patch: (c + 1) * input + k, the patch's stack index (so batches cannot be mixed up). */
 float
@@ -50,6 +54,8 @@ struct BatchRecorder
 {
   BatchFilterType *                                              filter;
   std::vector<std::pair<itk::SizeValueType, itk::SizeValueType>> batches{};
+  itk::SizeValueType                                             mostPatchesHeld{ 0 };
+  float                                                          offset{ 0.0f }; // added to every output value
 
   void
   operator()(const itk::EventObject &)
@@ -66,11 +72,12 @@ struct BatchRecorder
       {
         for (unsigned int c = 0; c < channels; ++c)
         {
-          output[(k * patchVoxels + v) * channels + c] = Expected(input[k * patchVoxels + v], c, first + k);
+          output[(k * patchVoxels + v) * channels + c] = Expected(input[k * patchVoxels + v], c, first + k) + offset;
         }
       }
     }
     batches.emplace_back(first, count);
+    mostPatchesHeld = std::max(mostPatchesHeld, filter->GetOutput()->GetBufferedRegion().GetSize(3));
   }
 };
 
@@ -109,7 +116,7 @@ TEST(PatchBatchImageFilter, ObserverFillsEveryBatchAsANestedLoopWouldAndGeometry
   auto image = MakeRandomImage<ImageType>({ { 21, 17, 11 } }, 3);
   auto extractor = MakeExtractor<ImageType>(image, { { 6, 5, 4 } }, { { 2, 1, 1 } }, BorderMode::Pad);
   extractor->Update();
-  auto filter = MakeBatchFilter(extractor->GetOutput(), 3, 3);
+  auto          filter = MakeBatchFilter(extractor->GetOutput(), 3, 3);
   BatchRecorder recorder{ filter.GetPointer() };
   filter->AddObserver(itk::IterationEvent(), [&](const itk::EventObject & event) { recorder(event); });
   filter->Update();
@@ -192,9 +199,10 @@ TEST(PatchBatchImageFilter, ChannelsFirstResultsAreInterleavedIntoTheStack)
  * channels, an observer recording every batch) -> merger. */
 struct RecordedMerge
 {
-  RecordedMerge(itk::SizeValueType batchSize, bool releaseData)
+  RecordedMerge(itk::SizeValueType batchSize, bool releaseData, const MaskType * mask = nullptr)
     : extractor(MakeExtractor<ImageType>(image, { { 8, 6, 5 } }, { { 4, 3, 2 } }, BorderMode::Squeeze))
   {
+    extractor->SetMaskImage(mask);
     filter->SetInput(extractor->GetOutput());
     filter->SetNumberOfOutputChannels(2);
     filter->SetBatchSize(batchSize);
@@ -213,21 +221,49 @@ struct RecordedMerge
   };
 };
 
-/** RecordedMerge streamed in 3 divisions; returns the batches. */
-std::vector<std::pair<itk::SizeValueType, itk::SizeValueType>>
+/** RecordedMerge streamed in 3 divisions; returns the batches (and the most patches the stack held). */
+Batches
 StreamedBatches(itk::SizeValueType                    batchSize,
                 bool                                  releaseData,
                 itk::PatchGrid<3> &                   grid,
-                itk::VectorImage<float, 3>::Pointer & merged)
+                itk::VectorImage<float, 3>::Pointer & merged,
+                const MaskType *                      mask = nullptr,
+                itk::SizeValueType *                  mostPatchesHeld = nullptr)
 {
-  RecordedMerge pipeline(batchSize, releaseData);
+  RecordedMerge pipeline(batchSize, releaseData, mask);
   auto          streamer = itk::StreamingImageFilter<itk::VectorImage<float, 3>, itk::VectorImage<float, 3>>::New();
   streamer->SetInput(pipeline.merger->GetOutput());
   streamer->SetNumberOfStreamDivisions(3);
   streamer->Update();
   grid = pipeline.extractor->GetPatchGrid();
   merged = streamer->GetOutput();
+  if (mostPatchesHeld != nullptr)
+  {
+    *mostPatchesHeld = pipeline.recorder.mostPatchesHeld;
+  }
   return pipeline.recorder.batches;
+}
+
+/** The canonical batches, by their definition: patches k * batchSize to (k + 1) * batchSize - 1, cut to runs of
+ * consecutive kept patches. */
+std::set<std::pair<itk::SizeValueType, itk::SizeValueType>>
+CanonicalBatches(const itk::PatchGrid<3> & grid, itk::SizeValueType batchSize)
+{
+  std::set<std::pair<itk::SizeValueType, itk::SizeValueType>> batches;
+  itk::SizeValueType                                          runFirst = 0;
+  for (itk::SizeValueType k = 0; k <= grid.GetNumberOfPatches(); ++k)
+  {
+    if (k < grid.GetNumberOfPatches() && grid.IsPatchKept(k))
+    {
+      continue;
+    }
+    for (itk::SizeValueType first = runFirst; first < k; first = (first / batchSize + 1) * batchSize)
+    {
+      batches.emplace(first, std::min((first / batchSize + 1) * batchSize, k) - first);
+    }
+    runFirst = k + 1;
+  }
+  return batches;
 }
 
 /** patch -> times computed, over the batches. */
@@ -245,40 +281,71 @@ Runs(const std::vector<std::pair<itk::SizeValueType, itk::SizeValueType>> & batc
   return runs;
 }
 
-TEST(PatchBatchImageFilter, BatchesLargerThanALineSpanLinesAndGiveTheSameMerge)
+TEST(PatchBatchImageFilter, BatchesAreFullAcrossLineEndsEveryPatchRunsOnceAndTheMergeIsTheSame)
 {
   itk::PatchGrid<3>                   grid;
   itk::VectorImage<float, 3>::Pointer reference;
   StreamedBatches(1, false, grid, reference);
   const auto lineLength = grid.GetGridSize()[0];
-  for (const itk::SizeValueType batchSize : { lineLength + 3, 3 * lineLength, 1000ul })
+  ASSERT_EQ(lineLength, 7u);
+  for (const itk::SizeValueType batchSize :
+       { itk::SizeValueType{ 3 }, itk::SizeValueType{ 4 }, lineLength + 3, 3 * lineLength, itk::SizeValueType{ 1000 } })
   {
     for (const bool release : { false, true })
     {
       SCOPED_TRACE("batch " + std::to_string(batchSize) + (release ? ", ReleaseDataFlag" : ""));
       itk::VectorImage<float, 3>::Pointer merged;
-      const auto                          batches = StreamedBatches(batchSize, release, grid, merged);
-      const auto                          runs = Runs(batches);
+      itk::SizeValueType                  mostPatchesHeld = 0;
+      const auto batches = StreamedBatches(batchSize, release, grid, merged, nullptr, &mostPatchesHeld);
+      const auto runs = Runs(batches);
       EXPECT_EQ(runs.size(), grid.GetNumberOfPatches());
       EXPECT_EQ(std::count_if(runs.begin(), runs.end(), [](const auto & run) { return run.second != 1; }), 0);
-      // Full batches across lines (the last of a division's request may be shorter); lines only when released.
-      const auto largest = std::max_element(batches.begin(), batches.end(), [](const auto & a, const auto & b) {
-                             return a.second < b.second;
-                           })->second;
-      EXPECT_EQ(largest, release ? lineLength : std::min<itk::SizeValueType>(batchSize, grid.GetNumberOfPatches()));
+      // Patches k * batch to (k + 1) * batch - 1, whatever the line or the division: only the last is shorter.
+      const std::set<std::pair<itk::SizeValueType, itk::SizeValueType>> computed(batches.begin(), batches.end());
+      EXPECT_EQ(computed, CanonicalBatches(grid, batchSize));
+      EXPECT_LE(mostPatchesHeld, batchSize); // one batch, not a line
       EXPECT_EQ(DescribeDifferences(reference.GetPointer(), merged.GetPointer(), reference->GetLargestPossibleRegion()),
                 "");
     }
   }
 }
 
-/** The batches that compute output slices [firstSlice, firstSlice + slices) of StreamedBatches' merge, asked for alone.
- */
-std::vector<std::pair<itk::SizeValueType, itk::SizeValueType>>
-SlabBatches(itk::SizeValueType batchSize, itk::IndexValueType firstSlice, itk::SizeValueType slices)
+TEST(PatchBatchImageFilter, OnAMaskedGridBatchesAreCutInRunsOfKeptPatchesAcrossLineEnds)
 {
-  RecordedMerge pipeline(batchSize, false);
-  auto *        output = pipeline.merger->GetOutput();
+  RecordedMerge sample(1, false);
+  auto          mask = MakeImageLike<MaskType>(sample.image, true);
+  // Foreground at both x ends of the lower rows: runs of kept patches join a line's end to the next line's start.
+  for (itk::ImageRegionIteratorWithIndex<MaskType> it(mask, mask->GetBufferedRegion()); !it.IsAtEnd(); ++it)
+  {
+    const auto index = it.GetIndex();
+    it.Set((index[0] <= 2 || index[0] >= 26) && index[1] <= 4 ? 1 : 0);
+  }
+  itk::PatchGrid<3>                   grid;
+  itk::VectorImage<float, 3>::Pointer reference;
+  StreamedBatches(1, false, grid, reference, mask);
+  ASSERT_TRUE(grid.HasSkippedPatches());
+  for (const itk::SizeValueType batchSize : { 2, 3, 5 })
+  {
+    SCOPED_TRACE("batch " + std::to_string(batchSize));
+    itk::VectorImage<float, 3>::Pointer merged;
+    const auto                          batches = StreamedBatches(batchSize, true, grid, merged, mask);
+    const std::set<std::pair<itk::SizeValueType, itk::SizeValueType>> computed(batches.begin(), batches.end());
+    EXPECT_EQ(computed.size(), batches.size()) << "a batch ran twice";
+    EXPECT_EQ(computed, CanonicalBatches(grid, batchSize));
+    const auto acrossLines = std::count_if(batches.begin(), batches.end(), [&](const auto & batch) {
+      return grid.GetGridIndex(batch.first)[1] != grid.GetGridIndex(batch.first + batch.second - 1)[1];
+    });
+    EXPECT_GT(acrossLines, 0);
+    EXPECT_EQ(DescribeDifferences(reference.GetPointer(), merged.GetPointer(), reference->GetLargestPossibleRegion()),
+              "");
+  }
+}
+
+/** Merges output slices [firstSlice, firstSlice + slices) of `pipeline` alone; returns that region. */
+itk::ImageRegion<3>
+MergeSlab(RecordedMerge & pipeline, itk::IndexValueType firstSlice, itk::SizeValueType slices)
+{
+  auto * output = pipeline.merger->GetOutput();
   pipeline.merger->UpdateOutputInformation();
   auto slab = output->GetLargestPossibleRegion();
   slab.SetIndex(2, firstSlice);
@@ -286,6 +353,16 @@ SlabBatches(itk::SizeValueType batchSize, itk::IndexValueType firstSlice, itk::S
   output->SetRequestedRegion(slab);
   output->PropagateRequestedRegion();
   output->UpdateOutputData();
+  return slab;
+}
+
+/** The batches that compute output slices [firstSlice, firstSlice + slices) of StreamedBatches' merge, asked for alone.
+ */
+Batches
+SlabBatches(itk::SizeValueType batchSize, itk::IndexValueType firstSlice, itk::SizeValueType slices)
+{
+  RecordedMerge pipeline(batchSize, false);
+  MergeSlab(pipeline, firstSlice, slices);
   return pipeline.recorder.batches;
 }
 
@@ -295,7 +372,8 @@ TEST(PatchBatchImageFilter, APatchIsComputedInTheSameBatchWhicheverSlabIsRequest
   itk::VectorImage<float, 3>::Pointer merged;
   StreamedBatches(1, false, grid, merged);
   const auto lineLength = grid.GetGridSize()[0];
-  for (const itk::SizeValueType batchSize : { itk::SizeValueType{ 3 }, lineLength + 3, 3 * lineLength })
+  for (const itk::SizeValueType batchSize :
+       { itk::SizeValueType{ 3 }, itk::SizeValueType{ 4 }, lineLength + 3, 3 * lineLength })
   {
     const auto whole = StreamedBatches(batchSize, false, grid, merged);
     const std::set<std::pair<itk::SizeValueType, itk::SizeValueType>> wholeBatches(whole.begin(), whole.end());
@@ -312,37 +390,24 @@ TEST(PatchBatchImageFilter, APatchIsComputedInTheSameBatchWhicheverSlabIsRequest
   }
 }
 
-TEST(PatchBatchImageFilter, BehindAMergerBatchesStayWithinOneLineAndEveryPatchRunsOnce)
+TEST(PatchBatchImageFilter, ABatchReachingPastARequestIsComputedAgainWhenThePipelineChanges)
 {
-  auto image = MakeRandomImage<ImageType>({ { 29, 13, 17 } }, 4);
-  auto extractor = MakeExtractor<ImageType>(image, { { 8, 6, 5 } }, { { 4, 3, 2 } }, BorderMode::Squeeze);
-  auto filter = BatchFilterType::New();
-  filter->SetInput(extractor->GetOutput());
-  filter->SetNumberOfOutputChannels(2);
-  filter->SetBatchSize(4);
-  BatchRecorder recorder{ filter.GetPointer() };
-  filter->AddObserver(itk::IterationEvent(), [&](const itk::EventObject & event) { recorder(event); });
-  auto merger = itk::PatchMerger<VectorStackType, itk::VectorImage<float, 3>>::New();
-  merger->SetInput(filter->GetOutput());
-  auto streamer = itk::StreamingImageFilter<itk::VectorImage<float, 3>, itk::VectorImage<float, 3>>::New();
-  streamer->SetInput(merger->GetOutput());
-  streamer->SetNumberOfStreamDivisions(3);
-  streamer->Update();
-  const auto &                               grid = extractor->GetPatchGrid();
-  std::map<itk::SizeValueType, unsigned int> runs;
-  for (const auto & batch : recorder.batches)
-  {
-    EXPECT_LE(batch.second, 4u);
-    const auto firstLine = grid.GetGridIndex(batch.first);
-    const auto lastLine = grid.GetGridIndex(batch.first + batch.second - 1);
-    EXPECT_TRUE(firstLine[1] == lastLine[1] && firstLine[2] == lastLine[2]) << "batch at " << batch.first;
-    for (itk::SizeValueType k = 0; k < batch.second; ++k)
-    {
-      ++runs[batch.first + k];
-    }
-  }
-  EXPECT_EQ(runs.size(), grid.GetNumberOfPatches());
-  EXPECT_EQ(std::count_if(runs.begin(), runs.end(), [](const auto & run) { return run.second != 1; }), 0);
+  // Slices 0-2 take the first plane of patches (28 of them, slices 0-4); batch 25-29 straddles
+  // its end, so 28 and 29 stay buffered for the next division. After a change of the
+  // computation, slices 5-9, which begin at patch 28, must compute the whole batch again.
+  RecordedMerge changed(5, true);
+  MergeSlab(changed, 0, 3);
+  ASSERT_EQ(changed.recorder.batches.back(), std::make_pair(itk::SizeValueType{ 25 }, itk::SizeValueType{ 5 }));
+  changed.recorder.offset = 100.0f;
+  changed.filter->Modified();
+  const auto before = changed.recorder.batches.size();
+  const auto slab = MergeSlab(changed, 5, 5);
+  ASSERT_GT(changed.recorder.batches.size(), before);
+  EXPECT_EQ(changed.recorder.batches[before], std::make_pair(itk::SizeValueType{ 25 }, itk::SizeValueType{ 5 }));
+  RecordedMerge fresh(5, true);
+  fresh.recorder.offset = 100.0f;
+  MergeSlab(fresh, 5, 5);
+  EXPECT_EQ(DescribeDifferences(fresh.merger->GetOutput(), changed.merger->GetOutput(), slab), "");
 }
 
 TEST(PatchBatchImageFilter, InPlaceWhenTheChannelsStayAndNotOtherwise)

@@ -250,6 +250,50 @@ TEST(PatchExtractor, RequestsOnlyTheBoundingBoxOfTheRequestedPatches)
   }
 }
 
+TEST(PatchExtractor, TakesBackItsBufferWhenNothingElseHoldsItAndNeverOverwritesOneStillHeld)
+{
+  const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 29, 13, 17 } }, 7);
+  const auto reference = MakeExtractor<ImageType>(image, { { 8, 6, 5 } }, { { 4, 3, 2 } }, BorderMode::Squeeze);
+  reference->Update();
+  const auto  extractor = MakeExtractor<ImageType>(image, { { 8, 6, 5 } }, { { 4, 3, 2 } }, BorderMode::Squeeze);
+  StackType * stack = extractor->GetOutput();
+  extractor->UpdateOutputInformation();
+  const auto patches = [&](itk::SizeValueType first, itk::SizeValueType count) {
+    auto region = stack->GetLargestPossibleRegion();
+    region.SetIndex(3, static_cast<itk::IndexValueType>(first));
+    region.SetSize(3, count);
+    return region;
+  };
+  const auto request = [&](itk::SizeValueType first, itk::SizeValueType count) {
+    stack->SetRequestedRegion(patches(first, count));
+    stack->PropagateRequestedRegion();
+    stack->UpdateOutputData();
+    EXPECT_EQ(DescribeDifferences(reference->GetOutput(), stack, patches(first, count)), "");
+  };
+
+  request(0, 4);
+  const float * buffer = stack->GetBufferPointer();
+  stack->ReleaseData(); // as an in-place filter downstream releases its input
+  // The allocator cannot hand that memory back by chance while this holds a block of its size.
+  const std::vector<float> blocker(patches(0, 4).GetNumberOfPixels(), 1.0f);
+  request(4, 3);
+  EXPECT_EQ(stack->GetBufferPointer(), buffer) << "the released buffer was not taken back";
+
+  // An image still holding the buffer (a graft, an in-place output downstream) keeps its values.
+  auto held = StackType::New();
+  held->Graft(stack);
+  stack->ReleaseData();
+  request(10, 3);
+  EXPECT_NE(stack->GetBufferPointer(), held->GetBufferPointer());
+  EXPECT_EQ(DescribeDifferences(reference->GetOutput(), held.GetPointer(), patches(4, 3)), "");
+
+  // A request larger than the buffer gets a larger one.
+  held = nullptr;
+  stack->ReleaseData();
+  request(0, 20);
+  EXPECT_EQ(blocker.front(), 1.0f);
+}
+
 // VectorImage and Image of Vector: every component of every patch.
 template <typename TCase>
 using PatchExtractorMultiComponent = PatchStreamingTest::MultiComponentTest<TCase>;

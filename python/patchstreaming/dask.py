@@ -281,20 +281,16 @@ def _slab_region(geometry, first: int, end: int):
 def _computed_patches(grid, geometry, first: int, end: int, batch_size: int) -> Tuple[int, int]:
     """``(first patch, count)``: the contiguous patches a task computes for output slices
     [first, end): the lines over them (a box of grid indices, whole along the other axes),
-    grown, when a batch is longer than a line, to PatchBatchImageFilter's groups of
-    ceil(batch / line) lines counted from the grid's first line."""
+    grown to PatchBatchImageFilter's canonical batches, patches ``k * batch_size`` to
+    ``(k + 1) * batch_size - 1`` counted from the grid's first patch (the grid has no mask)."""
     lines = grid.GetOverlappingGridRegion(_slab_region(geometry, first, end))
     count = int(lines.GetNumberOfPixels())
     if count == 0:
         return 0, 0
     low = int(grid.GetLinearIndex(lines.GetIndex()))
-    line = int(grid.GetGridSize()[0])
-    if line < batch_size:
-        group = line * -(-batch_size // line)
-        high = min(-(-(low + count) // group) * group, int(grid.GetNumberOfPatches()))
-        low = low // group * group
-        count = high - low
-    return low, count
+    high = min(-(-(low + count) // batch_size) * batch_size, int(grid.GetNumberOfPatches()))
+    low = low // batch_size * batch_size
+    return low, high - low
 
 
 def _factor(grid, geometry, slab: int, slices: int, batch_size: int) -> float:

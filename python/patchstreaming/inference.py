@@ -74,11 +74,11 @@ def sliding_window_inference(
         overlap: the fraction of the patch shared by neighbours, in [0, 1): one, or one per axis
             in (D, H, W) order; the overlap is ⌊overlap · patch⌋ voxels, from the decimal exactly.
             Default 0.5 (MONAI's default is 0.25).
-        batch_size: the most patches per predictor call. Batches are cut from the start of each
-            patch line (the patches along the last axis), so that a patch always has the same
-            batch mates: a line of 5 with batch_size 4 gives calls of 4 and 1; larger than a
-            line, ⌈batch_size / line⌉ whole lines per group. A batch_size dividing the line's
-            patches, or a multiple of them, keeps every call full. Default 4.
+        batch_size: patches per predictor call, whatever the patch line's length: batches run
+            across line ends (patches k · batch_size to (k + 1) · batch_size − 1, x fastest), so
+            only the last call may be shorter, and a patch always has the same batch mates (the
+            result is the same for any ``stream_divisions`` and on Dask). One batch of patches
+            is held at a time, not a patch line. Default 4.
         mode: the blending weights: ``"gaussian"`` (default; ``exp(-(t-c)^2 / (2 sigma^2))`` per
             axis, sigma = sigma_scale · patch, floor 1e-3, as MONAI and nnU-Net), ``"constant"``
             (MONAI's name; or ``"average"``), ``"crop"`` (each voxel from the patch whose center
@@ -390,12 +390,11 @@ class _Pipeline:
         self.extractor.UpdateOutputInformation()
         # The predictor's results overwrite every batch: no need to zero it first.
         self.batches.ClearBatchOutputOff()
-        in_place = structure.total == image.GetNumberOfComponentsPerPixel()
-        if in_place and self.extractor.GetPatchGrid().GetGridSize()[0] >= settings.batch_size:
-            # The stack runs in place and batches fit in a patch line: the merger releases each
-            # line once scattered, so the next one is not extracted while it is held (batches
-            # across lines need it kept; a separate output line is better kept for reuse).
-            self.batches.ReleaseDataFlagOn()
+        # The merger releases each batch once scattered (one that reaches into the next
+        # division's lines stays for it), so the next is not computed while it is held; out of
+        # place, the batch filter releases the extracted patches once it has run on them.
+        self.batches.ReleaseDataFlagOn()
+        self.extractor.GetOutput().ReleaseDataFlagOn()
         self.error = None
         self.command = itk.PyCommand.New()
         # Through a weak reference: the filter holds the command, so a bound method would make a

@@ -105,8 +105,8 @@ def test_equals_the_one_process_run_bit_for_bit(client, volume, tmp_path, mode, 
 
 @pytest.mark.parametrize("kind", ["zarr", "mha"])
 def test_batches_longer_than_a_patch_line_equal_the_one_process_run(client, tmp_path, kind):
-    """Lines of 4 patches (4 lines a plane), batches of 9: a task computes whole groups of 3 lines
-    from the grid's first line, also lines of planes outside its slab, and an array source
+    """Lines of 4 patches (4 lines a plane), batches of 9: a task computes whole batches counted
+    from the grid's first patch, also patches of planes outside its slab, and an array source
     buffers their input too."""
     image = oblique_image()
     if kind == "zarr":

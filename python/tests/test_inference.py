@@ -134,7 +134,9 @@ def test_a_tuple_list_or_dict_of_one_single_channel_output_is_kept_as_given(obli
         assert np.array_equal(itk.array_from_image(unwrap(result)), alone)
 
 
-def test_batch_sizes_one_three_and_larger_than_a_line_give_identical_results(oblique_array):
+def test_batch_sizes_one_three_four_and_larger_than_a_line_give_identical_results_in_full_calls(oblique_array):
+    """Every call holds batch_size patches but the last, whatever the patches per line: batches
+    run across line ends (patches k * batch_size to (k + 1) * batch_size - 1)."""
     network = SmallNetwork().eval()
     calls = []
 
@@ -145,13 +147,19 @@ def test_batch_sizes_one_three_and_larger_than_a_line_give_identical_results(obl
         return torch.cat([network(x[i:i + 1]) for i in range(x.shape[0])])
 
     results = {}
-    for batch_size in (1, 3, 50):
+    for batch_size in (1, 3, 4, 50):
         calls.clear()
         results[batch_size] = itk.array_from_image(patchstreaming.sliding_window_inference(
             oblique_array["array"], counted, patch_size=(8, 10, 12), batch_size=batch_size, progress=False))
         sizes = calls[1:]  # the first call is the probe on one zero patch
-        assert max(sizes) == min(batch_size, sum(sizes)), (batch_size, sizes)
-    assert np.array_equal(results[1], results[3]) and np.array_equal(results[1], results[50])
+        patches = sum(sizes)
+        full, rest = divmod(patches, batch_size)
+        assert sizes == [batch_size] * full + ([rest] if rest else []), (batch_size, sizes)
+    # 3 x 3 x 3 patches (12, 10 and 8 voxels at half overlap over 21, 17 and 13): lines of 3, which
+    # batches of 4 cannot fill.
+    assert patches == 27
+    for batch_size in (3, 4, 50):
+        assert np.array_equal(results[1], results[batch_size]), batch_size
     # The network itself on whole batches: equal to rounding.
     whole = itk.array_from_image(patchstreaming.sliding_window_inference(
         oblique_array["array"], network, patch_size=(8, 10, 12), batch_size=50, progress=False))
