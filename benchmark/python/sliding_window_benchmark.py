@@ -91,19 +91,16 @@ def roundtrip(size: int, program: str) -> None:
 
 def same_batches(volume: np.ndarray, patch: int, stride: int, batch_size: int):
     """The pipeline's batches as tensors (B, 1, D, H, W): the grid's patches (starts 0, stride, ...,
-    exact when (size - patch) is a multiple of the stride), line by line along x, batch_size
-    patches at a time within a line, as PatchBatchImageFilter cuts them behind the merger."""
+    exact when (size - patch) is a multiple of the stride), numbered x fastest, batch_size patches
+    at a time across line ends, as the merger asks PatchBatchImageFilter for them."""
     import torch
     size = volume.shape[0]
     assert (size - patch) % stride == 0, "the grid's starts are exact only for (size - patch) % stride == 0"
     starts = range(0, size - patch + 1, stride)
-    batches = []
-    for z in starts:
-        for y in starts:
-            line = [volume[z:z + patch, y:y + patch, x:x + patch] for x in starts]
-            for first in range(0, len(line), batch_size):
-                batches.append(torch.from_numpy(np.stack(line[first:first + batch_size])[:, None]))
-    return batches
+    corners = [(z, y, x) for z in starts for y in starts for x in starts]
+    return [torch.from_numpy(np.stack([volume[z:z + patch, y:y + patch, x:x + patch]
+                                       for z, y, x in corners[first:first + batch_size]])[:, None])
+            for first in range(0, len(corners), batch_size)]
 
 
 def classes(size: int, model_file: str, directory: str) -> None:
