@@ -24,12 +24,19 @@ _MODES = {"gaussian": "Gaussian", "constant": "Average", "average": "Average", "
 #: MONAI's (PyTorch's) padding modes and ITK's boundary conditions.
 _PADDING = {"constant": "Constant", "symmetric": "Mirror", "replicate": "ZeroFluxNeumann", "circular": "Periodic"}
 _BORDERS = {"squeeze": "Squeeze", "edge": "Edge", "adaptive": "Adaptive", "crop": "Crop", "pad": "Pad"}
+#: MONAI's sliding_window_inference keywords that are spelled differently here, and what to pass instead.
+_MONAI_KEYWORDS = {
+    "roi_size": "patch_size (in the same (D, H, W) order)",
+    "sw_batch_size": "batch_size",
+    "sw_device": "nothing: patches are handed over as CPU tensors and the predictor moves them",
+    "device": "nothing: the result is an ITK image; the predictor's outputs may come back on any device",
+}
 
 
 def sliding_window_inference(
     image: ImageLike,
     predictor: Callable[[torch.Tensor], Output],
-    patch_size: Union[int, Sequence[int]],
+    patch_size: Optional[Union[int, Sequence[int]]] = None,
     overlap: Union[float, Sequence[float]] = 0.5,
     batch_size: int = 4,
     mode: str = "gaussian",
@@ -44,6 +51,7 @@ def sliding_window_inference(
     spacing: Optional[Sequence[float]] = None,
     origin: Optional[Sequence[float]] = None,
     direction=None,
+    **unknown,
 ):
     """Runs ``predictor`` over ``image`` in overlapping patches and blends the outputs back.
 
@@ -68,7 +76,7 @@ def sliding_window_inference(
             the pipeline's buffer, valid during the call only (the next patches overwrite it):
             ``clone()`` it to keep it. Called once more on a
             zero patch first, to learn the outputs' channel counts.
-        patch_size: the patch (MONAI's ``roi_size``): an int, or one per axis in **(D, H, W)
+        patch_size: required; the patch (MONAI's ``roi_size``): an int, or one per axis in **(D, H, W)
             order**, the tensor's (ITK's ``PatchSize`` is that reversed, (x, y, z)). A tuple that
             only fits the image reversed is refused with both orders in the message.
         overlap: the fraction of the patch shared by neighbours, in [0, 1): one, or one per axis
@@ -115,8 +123,13 @@ def sliding_window_inference(
         ValueError: a bad patch size, overlap, mode, batch size, or a predictor whose output has the
             wrong batch or spatial size (the shapes are named).
         TypeError: an image type that is not wrapped (the wrapped ones are named), a predictor
-            returning something other than a tensor, a tuple or a dict of tensors.
+            returning something other than a tensor, a tuple or a dict of tensors, an unknown
+            keyword (MONAI's ``roi_size``, ``sw_batch_size``, … name the argument to use).
     """
+    if unknown:
+        raise TypeError(_unknown_keywords(unknown))
+    if patch_size is None:
+        raise TypeError("sliding_window_inference() needs patch_size: an int or a (D, H, W) tuple (MONAI's roi_size)")
     if not callable(predictor):
         raise TypeError(f"predictor: a {type(predictor).__name__} is not callable. The arguments are (image, "
                         f"predictor, patch_size, ...); MONAI's are (inputs, roi_size, sw_batch_size, predictor, ...)")
@@ -158,6 +171,17 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def _unknown_keywords(unknown: Mapping[str, object]) -> str:
+    """The message for keywords sliding_window_inference does not take: MONAI's spelling, else the list."""
+    name = next(iter(unknown))
+    if name in _MONAI_KEYWORDS:
+        return (f"sliding_window_inference() got the keyword {name}={unknown[name]!r}: that is MONAI's name; "
+                f"pass {_MONAI_KEYWORDS[name]}")
+    return (f"sliding_window_inference() got an unexpected keyword argument {name!r}; it takes image, predictor, "
+            f"patch_size, overlap, batch_size, mode, sigma_scale, border_mode, padding_mode, cval, output, "
+            f"stream_divisions, argmax, progress, spacing, origin, direction")
 
 
 class _Settings:

@@ -257,6 +257,15 @@ def test_an_itk_direction_and_monai_argument_order(oblique_array):
     np.testing.assert_allclose(itk.array_from_matrix(result.GetDirection()), oblique_array["direction"], atol=1e-12)
     with pytest.raises(TypeError, match="MONAI's are \\(inputs, roi_size, sw_batch_size, predictor"):
         patchstreaming.sliding_window_inference(oblique_array["array"], (8, 8, 8), 4, network)
+    # MONAI's keywords name the argument to use instead; an unknown one lists the arguments.
+    for keyword, instead in (("roi_size", "pass patch_size"), ("sw_batch_size", "pass batch_size"),
+                             ("sw_device", "CPU tensors")):
+        with pytest.raises(TypeError, match=f"keyword {keyword}=.*MONAI's name; .*{instead}"):
+            patchstreaming.sliding_window_inference(oblique_array["array"], predictor=network, **{keyword: 8})
+    with pytest.raises(TypeError, match="needs patch_size: an int or a \\(D, H, W\\) tuple \\(MONAI's roi_size\\)"):
+        patchstreaming.sliding_window_inference(oblique_array["array"], network)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'batchsize'; it takes image, predictor"):
+        patchstreaming.sliding_window_inference(oblique_array["array"], network, patch_size=8, batchsize=2)
 
 
 def test_a_torch_tensor_with_a_batch_axis_is_taken_as_monai_passes_it(oblique_array):
