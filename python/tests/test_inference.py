@@ -359,7 +359,7 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
 
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"patch_size": "eight"}, TypeError, "patch_size='eight': expected a whole number, got a str"),
-    ({"patch_size": None}, TypeError, "patch_size=None: expected a whole number"),
+    ({"patch_size": None}, TypeError, "needs patch_size: an int or a \\(D, H, W\\) tuple"),
     ({"patch_size": 8.7}, ValueError, "patch_size=8.7: expected a whole number"),
     ({"patch_size": True}, TypeError, "patch_size=True: expected a whole number, got a bool"),
     ({"patch_size": 8, "batch_size": 2.5}, ValueError, "batch_size=2.5: expected a whole number"),
