@@ -174,14 +174,15 @@ def _umask() -> int:
 
 
 def _unknown_keywords(unknown: Mapping[str, object]) -> str:
-    """The message for keywords sliding_window_inference does not take: MONAI's spelling, else the list."""
-    name = next(iter(unknown))
-    if name in _MONAI_KEYWORDS:
-        return (f"sliding_window_inference() got the keyword {name}={unknown[name]!r}: that is MONAI's name; "
-                f"pass {_MONAI_KEYWORDS[name]}")
-    return (f"sliding_window_inference() got an unexpected keyword argument {name!r}; it takes image, predictor, "
-            f"patch_size, overlap, batch_size, mode, sigma_scale, border_mode, padding_mode, cval, output, "
-            f"stream_divisions, argmax, progress, spacing, origin, direction")
+    """The message for keywords sliding_window_inference does not take: MONAI's, each with what to pass
+    instead, else the list of arguments."""
+    monai = [name for name in unknown if name in _MONAI_KEYWORDS]
+    if monai:
+        return "sliding_window_inference() got MONAI's keywords: " + "; ".join(
+            f"{name}={unknown[name]!r}: pass {_MONAI_KEYWORDS[name]}" for name in monai)
+    return (f"sliding_window_inference() got an unexpected keyword argument {next(iter(unknown))!r}; it takes "
+            f"image, predictor, patch_size, overlap, batch_size, mode, sigma_scale, border_mode, padding_mode, "
+            f"cval, output, stream_divisions, argmax, progress, spacing, origin, direction")
 
 
 class _Settings:

@@ -260,8 +260,11 @@ def test_an_itk_direction_and_monai_argument_order(oblique_array):
     # MONAI's keywords name the argument to use instead; an unknown one lists the arguments.
     for keyword, instead in (("roi_size", "pass patch_size"), ("sw_batch_size", "pass batch_size"),
                              ("sw_device", "CPU tensors")):
-        with pytest.raises(TypeError, match=f"keyword {keyword}=.*MONAI's name; .*{instead}"):
+        with pytest.raises(TypeError, match=f"MONAI's keywords: {keyword}=8: .*{instead}"):
             patchstreaming.sliding_window_inference(oblique_array["array"], predictor=network, **{keyword: 8})
+    with pytest.raises(TypeError, match="roi_size=8: pass patch_size.*; sw_batch_size=4: pass batch_size"):
+        patchstreaming.sliding_window_inference(oblique_array["array"], predictor=network, roi_size=8,
+                                                sw_batch_size=4)
     with pytest.raises(TypeError, match="needs patch_size: an int or a \\(D, H, W\\) tuple \\(MONAI's roi_size\\)"):
         patchstreaming.sliding_window_inference(oblique_array["array"], network)
     with pytest.raises(TypeError, match="unexpected keyword argument 'batchsize'; it takes image, predictor"):
