@@ -95,7 +95,10 @@ def sliding_window_inference(
         border_mode: how the grid meets the image's end (docs/design.md section 3):
             ``"squeeze"`` (default: the last patch ends at the image's end, overlaps vary),
             ``"edge"``, ``"adaptive"``, ``"crop"`` or ``"pad"`` (patches run past the end).
-        padding_mode: values outside the image for ``border_mode="pad"``: ``"constant"``
+        padding_mode: the values a patch reads outside the image, wherever one does:
+            ``border_mode="pad"``, ``"adaptive"``'s short last patch, and any axis shorter than
+            the patch in every border mode (as MONAI pads only when the image is smaller than
+            ``roi_size``); with no patch reaching outside, it has no effect. ``"constant"``
             (``cval``), ``"replicate"`` or ``"circular"`` (PyTorch's names), or ``"symmetric"``
             (numpy's: mirrored with the edge voxel repeated, 1 2 3 | 3 2 1; ITK's Mirror).
             PyTorch's ``"reflect"`` (the edge not repeated, 1 2 3 | 2 1) is refused: ITK has
