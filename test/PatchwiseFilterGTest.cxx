@@ -570,6 +570,7 @@ ExpectNetworkParameters(const SlicerDescription & description)
     { "model", "file", "default", "" },
     { "preview", "file", "@fileExtensions", ".png" },
     { "batch_size", "integer", "default", "4" },
+    { "model_output", "integer", "default", "0" },
     { "mirror_axes", "integer-vector", "default", "" },
     { "device", "string", "default", "cpu" },
     { "output_type", "string-enumeration", "default", "probabilities" },
@@ -632,7 +633,7 @@ TEST_F(PatchwiseFilterProgram, XmlIsAWellFormedSlicerModuleListingExactlyTheOpti
       EXPECT_EQ(fields["default"], "false");
     }
   }
-  EXPECT_EQ(accepted.size(), 22u) << help.out;
+  EXPECT_EQ(accepted.size(), 23u) << help.out;
   EXPECT_EQ(listed, accepted);
   EXPECT_EQ(listed["sigma_scale"], "0.125");
   EXPECT_EQ(listed["weighting"], "gaussian");
@@ -900,17 +901,19 @@ NonDefaultValues(const std::string & preview)
 
 /** A value other than the default for every network parameter but the
  * device (a machine without CUDA has only the cpu), with --process identity,
- * which a network requires; the others as NonDefaultValues gives them. */
+ * which a network requires, and a module returning (probabilities, logits),
+ * which --model-output needs; the others as NonDefaultValues gives them. */
 std::map<std::string, std::string>
 NetworkValues(const std::string & preview)
 {
   auto values = NonDefaultValues(preview);
 #ifdef PatchStreaming_TORCH_MODELS
-  values["model"] = std::string(PatchStreaming_TORCH_MODELS) + "/segmentation.pt";
+  values["model"] = std::string(PatchStreaming_TORCH_MODELS) + "/segmentation_tuple.pt";
 #else
-  values["model"] = "segmentation.pt"; // checked for being other than the default only
+  values["model"] = "segmentation_tuple.pt"; // checked for being other than the default only
 #endif
   values["batchSize"] = "2";
+  values["modelOutput"] = "1"; // the logits
   values["mirrorAxes"] = "0,2";
   values["outputType"] = "labels";
   values["process"] = "identity";

@@ -71,7 +71,8 @@ template <typename TImage>
 ProbabilitiesType::Pointer
 InProcessProbabilities(const std::string &               file,
                        const std::string &               model,
-                       const std::vector<unsigned int> & mirrorAxes = {})
+                       const std::vector<unsigned int> & mirrorAxes = {},
+                       unsigned int                      outputIndex = 0)
 {
   using StackType = typename TImage::template RebindImageType<typename TImage::PixelType, 4>;
   using ProbabilityStackType = itk::VectorImage<float, 4>;
@@ -81,6 +82,7 @@ InProcessProbabilities(const std::string &               file,
   network->SetInput(extractor->GetOutput());
   network->SetModelFileName(model);
   network->SetMirrorAxes(mirrorAxes);
+  network->SetOutputIndex(outputIndex);
   auto merger = itk::PatchMerger<ProbabilityStackType, ProbabilitiesType>::New();
   merger->SetInput(network->GetOutput());
   merger->SetWeighting(Weighting::Gaussian);
@@ -202,6 +204,29 @@ TEST_F(PatchwiseFilterProgram, NetworkProbabilitiesEqualTheMergeInProcess)
   EXPECT_TRUE(SameValues(expected, probabilities));
 }
 
+/** A module returning (probabilities, logits): output 0 by default, which is
+ * segmentation.pt's (same weights), and --model-output 1 the logits, each
+ * equal to the filters run in process with that OutputIndex. */
+TEST_F(PatchwiseFilterProgram, ModelOutputPicksOneOutputOfAModuleReturningATuple)
+{
+  itk::NiftiImageIOFactory::RegisterOneFactory();
+  const std::string        tuple = Model("segmentation_tuple.pt");
+  std::vector<std::string> arguments{ PatchStreaming_T1_IMAGE, Path("first.nrrd"), "--model", tuple };
+  arguments.insert(arguments.end(), PatchArguments.begin(), PatchArguments.end());
+  auto run = Run(arguments);
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_TRUE(SameValues(InProcessT1Probabilities(), ReadImage<ProbabilitiesType>(Path("first.nrrd"))));
+
+  arguments[1] = Path("logits.nrrd");
+  arguments.insert(arguments.end(), { "--model-output", "1" });
+  run = Run(arguments);
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.out.find("network segmentation_tuple.pt output 1 (3 classes"), std::string::npos) << run.out;
+  const auto logits = ReadImage<ProbabilitiesType>(Path("logits.nrrd"));
+  EXPECT_TRUE(SameValues(InProcessProbabilities<ImageType>(PatchStreaming_T1_IMAGE, tuple, {}, 1), logits));
+  EXPECT_FALSE(SameValues(InProcessT1Probabilities(), logits));
+}
+
 /** Four divisions give the bytes one gives: through the StreamingImageFilter
  * (NRRD) and written piece by piece (MetaImage). */
 TEST_F(PatchwiseFilterProgram, NetworkLabelsInFourDivisionsAreTheBytesOfOne)
@@ -303,6 +328,15 @@ TEST_F(PatchwiseFilterProgram, BadNetworkArgumentsExitNonZeroNamingTheFlagAndLea
       "--output-type labels (or --label-map): the network has 1 output channel; a label map is the argmax of 2 or "
       "more classes" },
     { { input, output, "--model", model, "--mirror-axes", "0,0" }, "--mirror-axes: axis 0 is given twice" },
+    { { input, output, "--model-output", "1" }, "--model-output: picks one of a network's outputs: it needs --model" },
+    { { input, output, "--model", model, "--model-output", "256" },
+      "--model-output: model output 256 is not a whole number from 0 to 255" },
+    { { input, output, "--model", Model("segmentation_tuple.pt"), "--model-output", "2" },
+      "--model \"" + Model("segmentation_tuple.pt") +
+        "\" --model-output 2: OutputIndex = 2, but the module returns 2 outputs: expected an index "
+        "below 2" },
+    { { input, output, "--model", model, "--model-output", "1" },
+      "--model-output 1: OutputIndex = 1, but the module returns a single output" },
   };
   if (!itk::TorchScriptModel::IsCudaAvailable())
   {

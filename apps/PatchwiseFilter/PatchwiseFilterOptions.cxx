@@ -306,6 +306,15 @@ PatchwiseFilterOptions::AddNetworkOptions()
            "integer")
     .constraints = "1 4096 1";
   Register(m_App
+             .add_option(Flags("model-output"),
+                         s.modelOutput,
+                         "Network: for a module that returns a tuple or list of tensors, which one is merged (0 "
+                         "first, as nnU-Net's deep supervision puts the full resolution)")
+             ->check(WholeNumber("model output", "", 0, 255))
+             ->default_val(0),
+           "integer")
+    .constraints = "0 255 1";
+  Register(m_App
              .add_option(Flags("mirror-axes"),
                          s.mirrorAxes,
                          "Network: test-time augmentation, the mean over every combination of flips of these ITK "
@@ -480,6 +489,10 @@ PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
   if (s.model.empty() && s.outputType == "labels")
   {
     throw CLI::ValidationError("--output-type", "labels is the argmax of a network's classes: it needs --model");
+  }
+  if (s.model.empty() && s.modelOutput != 0)
+  {
+    throw CLI::ValidationError("--model-output", "picks one of a network's outputs: it needs --model");
   }
   if (s.model.empty() && !s.mirrorAxes.empty())
   {

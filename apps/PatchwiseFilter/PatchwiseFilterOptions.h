@@ -39,6 +39,7 @@ struct PatchwiseFilterSettings
   std::string               process{};
   std::string               model{}; // TorchScript file; empty: --process runs on every patch
   unsigned int              batchSize{};
+  unsigned int              modelOutput{}; // which output of a module returning a tuple or list
   std::vector<unsigned int> mirrorAxes{};
   std::string               device{};
   std::string               outputType{}; // probabilities or labels

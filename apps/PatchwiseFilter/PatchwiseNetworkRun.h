@@ -51,7 +51,8 @@ WriteLabels(TProbabilities *                 probabilities,
   WriteInDivisions(argmax->GetOutput(), argmax.GetPointer(), settings, outputFile, progress, result);
 }
 
-/** "network segmentation.pt (3 classes, batch 4, cpu, mirrored 0 2)"; a file
+/** "network segmentation.pt (3 classes, batch 4, cpu, mirrored 0 2)", with
+ * "output N" after the name for --model-output N other than 0; a file
  * name longer than 40 characters is shortened in its middle ("abc...xyz.pt"),
  * so that the settings after it stay in the preview's title. */
 inline std::string
@@ -64,8 +65,13 @@ NetworkDescription(const PatchwiseFilterSettings & settings, unsigned int classe
     name = name.substr(0, Longest / 2 - 2) + "..." + name.substr(name.size() - (Longest / 2 - 1));
   }
   std::ostringstream text;
-  text << "network " << name << " (" << classes << (classes == 1 ? " class" : " classes") << ", batch "
-       << settings.batchSize << ", " << settings.device;
+  text << "network " << name;
+  if (settings.modelOutput != 0)
+  {
+    text << " output " << settings.modelOutput;
+  }
+  text << " (" << classes << (classes == 1 ? " class" : " classes") << ", batch " << settings.batchSize << ", "
+       << settings.device;
   for (std::size_t a = 0; a < settings.mirrorAxes.size(); ++a)
   {
     text << (a == 0 ? ", mirrored " : " ") << settings.mirrorAxes[a];
@@ -103,6 +109,7 @@ RunNetworkPipeline(const PatchwiseFilterSettings & settings,
   auto network = itk::TorchScriptPatchImageFilter<StackType, ProbabilityStackType>::New();
   network->SetInput(source.extractor->GetOutput());
   network->SetModelFileName(settings.model);
+  network->SetOutputIndex(settings.modelOutput);
   network->SetBatchSize(settings.batchSize);
   network->SetDevice(settings.device);
   network->SetMirrorAxes(settings.mirrorAxes);
@@ -161,7 +168,9 @@ RunNetwork(const PatchwiseFilterSettings & settings,
     {
       throw;
     }
-    throw std::runtime_error("--model \"" + settings.model + "\": " + Readable(error));
+    const std::string output =
+      settings.modelOutput == 0 ? std::string() : " --model-output " + std::to_string(settings.modelOutput);
+    throw std::runtime_error("--model \"" + settings.model + "\"" + output + ": " + Readable(error));
   }
 }
 
