@@ -146,9 +146,12 @@ public:
   GetRowsFinishedInScatter(const RegionType & lineRegion, const RegionType & finalRows) const;
 
   /** Adds the run to the sums of the rows of `piece`, and finishes the rows
-   * inside `finalRows` right after (their last line is this run's). */
+   * inside `finalRows` right after (their last line is this run's). For
+   * `partOfRun` (a batch ended inside the run: the run has too few patches to
+   * hide the wait for each row's sums), the sums of a later row are
+   * prefetched; a whole run does not need it and is slower with it. */
   void
-  ScatterPiece(const PatchRun & run, const RegionType & piece, const RegionType & finalRows) const;
+  ScatterPiece(const PatchRun & run, const RegionType & piece, const RegionType & finalRows, bool partOfRun) const;
 
   /** Finishes the row of the sums that starts at `rowStart`. */
   void

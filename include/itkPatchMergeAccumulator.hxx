@@ -20,6 +20,7 @@
 
 #include "itkPatchMergeAccumulator.h"
 #include "itkPatchImageRows.h"
+#include "itkPatchPrefetch.h"
 
 #include <algorithm>
 
@@ -251,12 +252,21 @@ template <typename TStack, typename TOutputImage>
 void
 PatchMergeAccumulator<TStack, TOutputImage>::ScatterPiece(const PatchRun &   run,
                                                           const RegionType & piece,
-                                                          const RegionType & finalRows) const
+                                                          const RegionType & finalRows,
+                                                          bool               partOfRun) const
 {
   // Row by row, every patch of the line adds its part of the row while the row's sums stay in cache.
+  // Eight rows ahead: measured on 384^3 in batches of 1 and 4 (four rows ahead gained less).
+  constexpr std::ptrdiff_t SumsRowsAhead = 8;
+  const std::ptrdiff_t     sumsRowBytes = static_cast<std::ptrdiff_t>(sizeof(AccumulatorType)) *
+                                      static_cast<std::ptrdiff_t>(m_Region.GetSize(0)) * m_ValuesPerVoxel;
   std::vector<typename KernelType::WeightedValueType> weights;
   ForEachSliceRow(piece, [&](const IndexType & rowStart, SizeValueType rowLength) {
     const RowSums row{ this->Row(rowStart), rowStart, rowLength, m_RingSlices > 0 };
+    if (partOfRun)
+    {
+      PrefetchBytes(row.sums, sumsRowBytes * SumsRowsAhead, sizeof(AccumulatorType) * rowLength * m_ValuesPerVoxel);
+    }
     m_Kernel.AddRunToRow(run, row, weights);
     if (finalRows.IsInside(rowStart))
     {

@@ -309,13 +309,15 @@ private:
    * that patches rowsFrom..last cover (rowsFrom <= first: the earlier patches
    * of the line were added before). When they are scalar, it also finishes
    * the rows of `finalRows` it covers, whole, right after their last
-   * addition, and returns the box of them (else an empty one). */
+   * addition, and returns the box of them (else an empty one). `partOfRun`:
+   * a batch ends inside the line's run, so first..last is not all of it. */
   OutputImageRegionType
   ScatterLine(const AccumulatorType &       accumulator,
               SizeValueType                 rowsFrom,
               SizeValueType                 first,
               SizeValueType                 last,
-              const OutputImageRegionType & finalRows);
+              const OutputImageRegionType & finalRows,
+              bool                          partOfRun);
 
   /** Finishes the rows of `rows` outside the box `finished`. */
   void

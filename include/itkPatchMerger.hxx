@@ -284,8 +284,12 @@ PatchMerger<TInputImage, TOutputImage>::MergeLine(const AccumulatorType &       
     {
       const SizeValueType segmentEnd = this->PullPatchesFrom(segment, last, lines);
       // The run's last part scatters over the rows of the whole run, so that it finishes them.
-      finished =
-        this->ScatterLine(accumulator, segmentEnd == last + 1 ? first : segment, segment, segmentEnd - 1, finalRows);
+      finished = this->ScatterLine(accumulator,
+                                   segmentEnd == last + 1 ? first : segment,
+                                   segment,
+                                   segmentEnd - 1,
+                                   finalRows,
+                                   segment != first || segmentEnd != last + 1);
       this->ReleaseStackIfFlagged(segmentEnd); // before the next patches are computed
       segment = segmentEnd;
     }
@@ -486,7 +490,8 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const AccumulatorType &     
                                                     SizeValueType                 rowsFrom,
                                                     SizeValueType                 first,
                                                     SizeValueType                 last,
-                                                    const OutputImageRegionType & finalRows) -> OutputImageRegionType
+                                                    const OutputImageRegionType & finalRows,
+                                                    bool                          partOfRun) -> OutputImageRegionType
 {
   const OutputImageRegionType lineRegion = accumulator.GetLineRegion(rowsFrom, last);
   if (lineRegion.GetNumberOfPixels() == 0)
@@ -497,7 +502,7 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const AccumulatorType &     
   const OutputImageRegionType              fused = accumulator.GetRowsFinishedInScatter(lineRegion, finalRows);
   // Each thread owns its voxels.
   this->ForEachPieceInParallel(
-    lineRegion, [&](const OutputImageRegionType & piece) { accumulator.ScatterPiece(run, piece, fused); });
+    lineRegion, [&](const OutputImageRegionType & piece) { accumulator.ScatterPiece(run, piece, fused, partOfRun); });
   return fused;
 }
 
