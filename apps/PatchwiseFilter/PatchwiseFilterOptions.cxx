@@ -308,8 +308,8 @@ PatchwiseFilterOptions::AddNetworkOptions()
   Register(m_App
              .add_option(Flags("model-output"),
                          s.modelOutput,
-                         "Network: for a module that returns a tuple or list of tensors, which one is merged (0 "
-                         "first, as nnU-Net's deep supervision puts the full resolution)")
+                         "Network: for a module that returns a tuple or list of tensors, the index of the one "
+                         "merged (0: the first); it must have the patch's spatial size")
              ->check(WholeNumber("model output", "", 0, 255))
              ->default_val(0),
            "integer")
