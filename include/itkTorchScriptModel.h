@@ -95,9 +95,14 @@ public:
   static bool
   IsCudaAvailable();
 
-  /** The number of output channels: the module run once on one zero patch of `shape` (Patches is ignored). */
+  /** The number of output channels: the module run once on one zero patch of
+   * `shape` (Patches is ignored). It also records NumberOfOutputs. */
   unsigned int
-  ProbeOutputChannels(const BatchShape & shape) const;
+  ProbeOutputChannels(const BatchShape & shape);
+
+  /** What the module returned when last probed: 1 for a tensor, the length of
+   * a tuple or list (of which OutputIndex picks one); 0 before any probe. */
+  itkGetConstMacro(NumberOfOutputs, unsigned int);
 
   /** Runs the module on `input` (shape.Patches patches of shape.Components
    * components) and writes the output, `outputChannels` components per voxel,
@@ -123,6 +128,7 @@ private:
   std::string             m_FileName{};
   std::string             m_Device{};
   unsigned int            m_OutputIndex{ 0 };
+  unsigned int            m_NumberOfOutputs{ 0 };
 };
 } // end namespace itk
 

@@ -60,15 +60,18 @@ ChannelsFirstShape(int64_t patches, int64_t channels, const std::vector<SizeValu
   return shape;
 }
 
-/** The output tensor `index` of what the module returned: the tensor itself, or an element of a tuple or list. */
+/** The output tensor `index` of what the module returned: the tensor itself,
+ * or an element of a tuple or list; `outputs` is set to how many it returned. */
 torch::Tensor
-SelectOutput(const torch::jit::IValue & returned, unsigned int index)
+SelectOutput(const torch::jit::IValue & returned, unsigned int index, unsigned int & outputs)
 {
   torch::jit::IValue selected = returned;
+  outputs = 1;
   if (returned.isTuple() || returned.isList())
   {
     const std::vector<torch::jit::IValue> elements =
       returned.isTuple() ? returned.toTupleRef().elements().vec() : returned.toListRef().vec();
+    outputs = static_cast<unsigned int>(elements.size());
     if (index >= elements.size())
     {
       itkGenericExceptionMacro(<< "OutputIndex = " << index << ", but the module returns " << elements.size()
@@ -183,7 +186,11 @@ namespace
 {
 /** One forward pass on `batch`; the selected output on the CPU as float. */
 torch::Tensor
-RunModule(torch::jit::Module & module, const torch::Device & device, const torch::Tensor & batch, unsigned int index)
+RunModule(torch::jit::Module &  module,
+          const torch::Device & device,
+          const torch::Tensor & batch,
+          unsigned int          index,
+          unsigned int &        outputs)
 {
   torch::jit::IValue returned;
   try
@@ -195,7 +202,7 @@ RunModule(torch::jit::Module & module, const torch::Device & device, const torch
     itkGenericExceptionMacro(<< "the module rejects an input tensor of shape " << ShapeText(batch.sizes())
                              << " (B, C_in, spatial...): " << TorchErrorCause(error));
   }
-  return SelectOutput(returned, index).to(torch::kCPU, torch::kFloat);
+  return SelectOutput(returned, index, outputs).to(torch::kCPU, torch::kFloat);
 }
 
 /** Throws unless `output` is (B, channels, spatial of `input`); channels 0 accepts any. */
@@ -253,6 +260,7 @@ MirrorAveraged(torch::jit::Module &         module,
                unsigned int                 outputChannels)
 {
   torch::Tensor      sum;
+  unsigned int       outputs = 0; // known from the probe
   const unsigned int combinations = 1u << mirrorDims.size();
   for (unsigned int combination = 0; combination < combinations; ++combination)
   {
@@ -264,7 +272,7 @@ MirrorAveraged(torch::jit::Module &         module,
         flipped.push_back(mirrorDims[i]);
       }
     }
-    torch::Tensor result = RunModule(module, device, flipped.empty() ? batch : batch.flip(flipped), index);
+    torch::Tensor result = RunModule(module, device, flipped.empty() ? batch : batch.flip(flipped), index, outputs);
     CheckOutputShape(result, batch, outputChannels);
     result = flipped.empty() ? result : result.flip(flipped);
     sum = combination == 0 ? result : sum + result;
@@ -274,7 +282,7 @@ MirrorAveraged(torch::jit::Module &         module,
 } // namespace
 
 unsigned int
-TorchScriptModel::ProbeOutputChannels(const BatchShape & shape) const
+TorchScriptModel::ProbeOutputChannels(const BatchShape & shape)
 {
   if (!m_Module->loaded)
   {
@@ -284,7 +292,8 @@ TorchScriptModel::ProbeOutputChannels(const BatchShape & shape) const
   {
     c10::InferenceMode  inference;
     const torch::Tensor zeros = torch::zeros(ChannelsFirstShape(1, shape.Components, shape.PatchSize));
-    const torch::Tensor output = RunModule(m_Module->module, m_Module->device, zeros, m_OutputIndex);
+    m_NumberOfOutputs = 0;
+    const torch::Tensor output = RunModule(m_Module->module, m_Module->device, zeros, m_OutputIndex, m_NumberOfOutputs);
     CheckOutputShape(output, zeros, 0);
     return static_cast<unsigned int>(output.size(1));
   }
@@ -347,5 +356,6 @@ TorchScriptModel::PrintSelf(std::ostream & os, Indent indent) const
   os << indent << "Device: " << m_Device << std::endl;
   os << indent << "Loaded: " << (m_Module->loaded ? "yes" : "no") << std::endl;
   os << indent << "OutputIndex: " << m_OutputIndex << std::endl;
+  os << indent << "NumberOfOutputs: " << m_NumberOfOutputs << std::endl;
 }
 } // end namespace itk

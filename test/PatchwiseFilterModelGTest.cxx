@@ -215,13 +215,14 @@ TEST_F(PatchwiseFilterProgram, ModelOutputPicksOneOutputOfAModuleReturningATuple
   arguments.insert(arguments.end(), PatchArguments.begin(), PatchArguments.end());
   auto run = Run(arguments);
   ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.out.find("network segmentation_tuple.pt output 0 of 2 (3 classes"), std::string::npos) << run.out;
   EXPECT_TRUE(SameValues(InProcessT1Probabilities(), ReadImage<ProbabilitiesType>(Path("first.nrrd"))));
 
   arguments[1] = Path("logits.nrrd");
   arguments.insert(arguments.end(), { "--model-output", "1" });
   run = Run(arguments);
   ASSERT_EQ(run.status, 0) << run.err;
-  EXPECT_NE(run.out.find("network segmentation_tuple.pt output 1 (3 classes"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("network segmentation_tuple.pt output 1 of 2 (3 classes"), std::string::npos) << run.out;
   const auto logits = ReadImage<ProbabilitiesType>(Path("logits.nrrd"));
   EXPECT_TRUE(SameValues(InProcessProbabilities<ImageType>(PatchStreaming_T1_IMAGE, tuple, {}, 1), logits));
   EXPECT_FALSE(SameValues(InProcessT1Probabilities(), logits));

@@ -195,6 +195,8 @@ TEST(TorchScriptPatchImageFilter, TupleOutputsAreChosenByOutputIndex)
   tuple->SetInput(extractor->GetOutput());
   tuple->SetModelFileName(Model("segmentation_tuple.pt"));
   tuple->Update();
+  EXPECT_EQ(single->GetModel()->GetNumberOfOutputs(), 1u);
+  EXPECT_EQ(tuple->GetModel()->GetNumberOfOutputs(), 2u);
   const auto values = tuple->GetOutput()->GetBufferedRegion().GetNumberOfPixels() * 3;
   EXPECT_TRUE(std::equal(single->GetOutput()->GetBufferPointer(),
                          single->GetOutput()->GetBufferPointer() + values,
@@ -221,6 +223,7 @@ TEST(TorchScriptPatchImageFilter, TupleOutputsAreChosenByOutputIndex)
   EXPECT_LE(largest, 1e-5);
   tuple->SetOutputIndex(2);
   EXPECT_THROW(tuple->Update(), itk::ExceptionObject);
+  EXPECT_EQ(tuple->GetModel()->GetNumberOfOutputs(), 2u); // known from the failed probe too
 }
 
 /** reader -> extractor -> network -> merger (Gaussian) -> argmax on the T1 volume, streamed in `divisions`. */

@@ -52,11 +52,11 @@ WriteLabels(TProbabilities *                 probabilities,
 }
 
 /** "network segmentation.pt (3 classes, batch 4, cpu, mirrored 0 2)", with
- * "output N" after the name for --model-output N other than 0; a file
+ * "output N of M" after the name for a module returning M > 1 tensors; a file
  * name longer than 40 characters is shortened in its middle ("abc...xyz.pt"),
  * so that the settings after it stay in the preview's title. */
 inline std::string
-NetworkDescription(const PatchwiseFilterSettings & settings, unsigned int classes)
+NetworkDescription(const PatchwiseFilterSettings & settings, unsigned int outputs, unsigned int classes)
 {
   constexpr std::size_t Longest = 40;
   std::string           name = settings.model.substr(settings.model.find_last_of('/') + 1);
@@ -66,9 +66,9 @@ NetworkDescription(const PatchwiseFilterSettings & settings, unsigned int classe
   }
   std::ostringstream text;
   text << "network " << name;
-  if (settings.modelOutput != 0)
+  if (outputs > 1)
   {
-    text << " output " << settings.modelOutput;
+    text << " output " << settings.modelOutput << " of " << outputs;
   }
   text << " (" << classes << (classes == 1 ? " class" : " classes") << ", batch " << settings.batchSize << ", "
        << settings.device;
@@ -118,7 +118,7 @@ RunNetworkPipeline(const PatchwiseFilterSettings & settings,
   PrepareMerger(merger.GetPointer(), source, settings, result);
 
   const unsigned int classes = merger->GetOutput()->GetNumberOfComponentsPerPixel();
-  result.processing = NetworkDescription(settings, classes);
+  result.processing = NetworkDescription(settings, network->GetModel()->GetNumberOfOutputs(), classes);
   result.labels = true;
   if (settings.outputType != "labels")
   {
