@@ -148,8 +148,9 @@ def sliding_window_inference(
     settings = _Settings(image, patch_size, overlap, batch_size, mode, border_mode, padding_mode, stream_divisions)
     structure = _probe(predictor, image.GetNumberOfComponentsPerPixel(), settings.patch_xyz)
     if argmax and (structure.names is not None or structure.channels[0] < 2):
+        several = "; pass one of them, e.g. lambda x: model(x)[0]" if structure.names is not None else ""
         raise ValueError(f"argmax=True needs one output of at least 2 channels; the predictor returns "
-                         f"{structure.describe()}")
+                         f"{structure.describe()}{several}")
     if isinstance(output, bytes):
         raise TypeError(f"output={output!r}: expected a file name as str or os.PathLike (not bytes)")
     if output is None:

@@ -119,6 +119,14 @@ def test_a_tuple_output_model_gives_a_tuple_of_images(oblique_array):
         patch_size=(8, 10, 12), progress=False)
     assert set(named) == {"classes", "value"}
     assert np.array_equal(itk.array_from_image(named["value"]), itk.array_from_image(regression))
+    # argmax takes one output: the message says how to pass one (newcomer finding).
+    with pytest.raises(ValueError, match=r"argmax=True needs one output .*; pass one of them, e\.g\. lambda x: "
+                                         r"model\(x\)\[0\]"):
+        patchstreaming.sliding_window_inference(oblique_array["array"], network, patch_size=(8, 10, 12), argmax=True,
+                                                progress=False)
+    labels = patchstreaming.sliding_window_inference(oblique_array["array"], lambda x: network(x)[0],
+                                                     patch_size=(8, 10, 12), argmax=True, progress=False)
+    assert np.array_equal(itk.array_from_image(labels), np.argmax(itk.array_from_image(probabilities), axis=-1))
 
 
 def test_a_tuple_list_or_dict_of_one_single_channel_output_is_kept_as_given(oblique_array):
