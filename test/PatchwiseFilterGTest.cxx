@@ -389,6 +389,13 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--threads", "-1" }, "--threads: threads -1 is not a whole number from 0 to 1024" },
     { { input, output, "--preview-axis", "3" }, "--preview-axis: preview axis 3 is not a whole number from -1 to 2" },
     { { input, output, "--preview-slice", "-2" }, "preview slice -2 is not a whole number from -1 to 1073741824" },
+    { { input, output, "--preview-axis", "1" },
+      "--preview-axis: chooses the axis of the preview picture's slice: it needs --preview" },
+    { { input, output, "--preview_slice", "2" },
+      "--preview-slice: chooses the preview picture's slice: it needs --preview" },
+    { { input, output, "--patch-size", "8,12,16" },
+      "--patch-size: 8x12x16 voxels in ITK's (x, y, z) order does not fit the image of 19x15x11 voxels, but reversed "
+      "(a tensor's (D, H, W) order) it would: if you meant that patch, give --patch-size 16,12,8" },
     { { input, output, "--preview", Path("p.png"), "--preview-slice", "1073741824" },
       "--preview-slice 1073741824 is outside axis 0 (0..18)" },
     { { input, output, "--preview", Path("preview.jpg") }, "does not end in .png" },

@@ -155,6 +155,28 @@ const std::vector<std::string> BorderModes{ "squeeze", "edge", "adaptive", "crop
 const std::vector<std::string> Paddings{ "constant", "zerofluxneumann", "mirror", "periodic" };
 const std::vector<std::string> Weightings{ "average", "gaussian", "hann", "crop" };
 const std::vector<std::string> OutputTypes{ "probabilities", "labels" };
+
+/** An option that means something only beside another one. */
+struct DependentOption
+{
+  bool         given; // set to other than its default
+  const char * flag;
+  const char * what; // what it does, for the message
+};
+
+/** Throws CLI::ValidationError naming the first of `dependents` given while
+ * `needed` is absent ("--mirror-axes: mirroring is ...: it needs --model"). */
+void
+RejectWithout(bool present, const std::string & needed, std::initializer_list<DependentOption> dependents)
+{
+  for (const auto & dependent : dependents)
+  {
+    if (!present && dependent.given)
+    {
+      throw CLI::ValidationError(dependent.flag, std::string(dependent.what) + ": it needs " + needed);
+    }
+  }
+}
 } // namespace
 
 PatchwiseFilterOptions::PatchwiseFilterOptions()
@@ -474,6 +496,16 @@ PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
                                  " exclude each other: the network is what runs on every patch "
                                  "(give --process identity)");
   }
+  RejectWithout(!s.model.empty(),
+                "--model",
+                { { !s.labelMap.empty(), "--label-map", "a label map is the argmax of a network's classes" },
+                  { s.outputType == "labels", "--output-type", "labels is the argmax of a network's classes" },
+                  { s.modelOutput != 0, "--model-output", "picks one of a network's outputs" },
+                  { !s.mirrorAxes.empty(), "--mirror-axes", "mirroring is a network's test-time augmentation" } });
+  RejectWithout(!s.preview.empty(),
+                "--preview",
+                { { s.previewAxis != -1, "--preview-axis", "chooses the axis of the preview picture's slice" },
+                  { s.previewSlice != -1, "--preview-slice", "chooses the preview picture's slice" } });
   this->ResolveLabelMap();
   const PatchwiseProcess process = PatchwiseProcess::Parse(s.process);
   for (const unsigned int size : s.patchSize)
@@ -485,18 +517,6 @@ PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
                                    " reaches past the whole patch (--patch-size " + std::to_string(size) +
                                    "): give a radius below the patch size");
     }
-  }
-  if (s.model.empty() && s.outputType == "labels")
-  {
-    throw CLI::ValidationError("--output-type", "labels is the argmax of a network's classes: it needs --model");
-  }
-  if (s.model.empty() && s.modelOutput != 0)
-  {
-    throw CLI::ValidationError("--model-output", "picks one of a network's outputs: it needs --model");
-  }
-  if (s.model.empty() && !s.mirrorAxes.empty())
-  {
-    throw CLI::ValidationError("--mirror-axes", "mirroring is a network's test-time augmentation: it needs --model");
   }
   for (std::size_t a = 1; a < s.mirrorAxes.size(); ++a)
   {
@@ -551,10 +571,6 @@ PatchwiseFilterOptions::ResolveLabelMap()
     throw CLI::ValidationError("--label-map",
                                "\"" + s.labelMap + "\" and the output \"" + s.output +
                                  "\" exclude each other: --label-map is the output, as labels (give one of them)");
-  }
-  if (s.model.empty())
-  {
-    throw CLI::ValidationError("--label-map", "a label map is the argmax of a network's classes: it needs --model");
   }
   s.output = s.labelMap;
   s.outputType = "labels";

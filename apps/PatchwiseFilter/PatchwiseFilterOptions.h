@@ -85,7 +85,8 @@ public:
   /** Parses argv into the settings; `--xml` and `--help` print and throw CLI::Success.
    * Throws CLI::ValidationError for flags that exclude each other (--model
    * with a --process other than identity; --output-type labels,
-   * --label-map or --mirror-axes without --model; --label-map with the
+   * --label-map, --mirror-axes or a non-zero --model-output without --model;
+   * --preview-axis or --preview-slice without --preview; --label-map with the
    * positional output), and
    * CLI::RequiredError when neither the output nor --label-map is given. */
   void

@@ -33,6 +33,7 @@
 #include "itkStreamingImageFilter.h"
 #include "itksys/SystemInformation.hxx"
 
+#include <algorithm>
 #include <chrono>
 #include <sstream>
 #include <stdexcept>
@@ -80,6 +81,35 @@ Joined(const TSize & size, unsigned int dimension)
     text << (d ? "x" : "") << size[d];
   }
   return text.str();
+}
+
+/** Throws, naming --patch-size, when the patch does not fit an image of
+ * `imageSize` voxels in ITK's (x, y, z) order but would reversed: the (D, H, W)
+ * order of a tensor's shape (MONAI's roi_size, the Python package's patch_size)
+ * given by mistake. The run would not fail (an axis shorter than the patch is
+ * padded), so the mistake would pass unseen; the Python package refuses it alike. */
+template <unsigned int VDimension>
+void
+CheckPatchAxisOrder(const itk::Size<VDimension> & patchSize, const itk::Size<VDimension> & imageSize)
+{
+  itk::Size<VDimension> reversed;
+  bool                  fits = true;
+  bool                  fitsReversed = true;
+  for (unsigned int d = 0; d < VDimension; ++d)
+  {
+    reversed[d] = patchSize[VDimension - 1 - d];
+    fits = fits && patchSize[d] <= imageSize[d];
+    fitsReversed = fitsReversed && reversed[d] <= imageSize[d];
+  }
+  if (!fits && fitsReversed)
+  {
+    std::string given = Joined(reversed, VDimension);
+    std::replace(given.begin(), given.end(), 'x', ',');
+    throw std::runtime_error("--patch-size: " + Joined(patchSize, VDimension) +
+                             " voxels in ITK's (x, y, z) order does not fit the image of " +
+                             Joined(imageSize, VDimension) + " voxels, but reversed (a tensor's (D, H, W) order) " +
+                             "it would: if you meant that patch, give --patch-size " + given);
+  }
 }
 
 /** Throws, naming --patch-size, when one patch of `components` float values
@@ -148,6 +178,8 @@ struct PatchwiseSource
     extractor->SetInput(reader->GetOutput());
     const auto patchSize = PerAxis<Dimension>(settings.patchSize, "--patch-size");
     CheckPatchFitsInMemory(patchSize, components);
+    reader->UpdateOutputInformation();
+    CheckPatchAxisOrder(patchSize, reader->GetOutput()->GetLargestPossibleRegion().GetSize());
     auto overlap = patchSize;
     if (settings.overlap.empty())
     {

@@ -61,6 +61,26 @@ def to_itk_image(image: ImageLike, spacing=None, origin=None, direction=None):
     return image
 
 
+def _channels_first(shape: Tuple[int, ...], spacing) -> bool:
+    """Whether an array of ``shape`` (a leading batch axis of 1 dropped) holds channels first:
+    (C, D, H, W), or (C, H, W) when ``spacing`` has 2 values."""
+    return len(shape) == 4 or (len(shape) == 3 and np.ndim(spacing) == 1 and len(spacing) == 2)
+
+
+def array_reading_note(image, spacing) -> Optional[str]:
+    """For an error's note: how a 3-D array given with 2 spacing values was read (a 2-D image of
+    C channels, (C, H, W)), else None. ``image`` and ``spacing`` as given to :func:`to_itk_image`."""
+    if isinstance(image, (str, os.PathLike)) or not hasattr(image, "shape"):
+        return None
+    shape = tuple(int(n) for n in image.shape)
+    shape = shape[1:] if len(shape) == 5 and shape[0] == 1 else shape
+    if len(shape) != 3 or not _channels_first(shape, spacing) or shape[0] == 1:
+        return None
+    return (f"image: the array of shape {shape} was read as a 2-D image of {shape[0]} channels, (C, H, W), because "
+            f"spacing={spacing!r} has 2 values; give 3 spacing values, in (x, y, z) order, to read it as a 3-D image "
+            f"(D, H, W)")
+
+
 def _from_array(array: np.ndarray, spacing, origin, direction):
     if array.ndim == 5 and array.shape[0] == 1:
         array = array[0]
@@ -69,7 +89,7 @@ def _from_array(array: np.ndarray, spacing, origin, direction):
     if 0 in array.shape:
         raise ValueError(f"image: an array of shape {array.shape} has no voxels (an axis of length 0)")
     shape = array.shape
-    vector = array.ndim == 4 or (array.ndim == 3 and np.ndim(spacing) == 1 and len(spacing) == 2)
+    vector = _channels_first(shape, spacing)
     if vector and array.shape[0] == 1:  # one channel: a scalar image
         array, vector = array[0], False
     dimension = array.ndim - vector

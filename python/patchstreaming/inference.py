@@ -13,9 +13,9 @@ import torch
 
 import itk
 
-from ._images import (ImageLike, buffered_array, check_patch_fits_in_memory, flag, image_from_channels, image_type,
-                      image_view, is_vector_image, overlap_xyz, real_number, shape_dhw, size_xyz, to_itk_image,
-                      whole_number)
+from ._images import (ImageLike, array_reading_note, buffered_array, check_patch_fits_in_memory, flag,
+                      image_from_channels, image_type, image_view, is_vector_image, overlap_xyz, real_number, shape_dhw,
+                      size_xyz, to_itk_image, whole_number)
 
 Output = Union[torch.Tensor, Tuple[torch.Tensor, ...], Dict[str, torch.Tensor]]
 
@@ -110,7 +110,8 @@ def sliding_window_inference(
             from the whole result, with a warning). Written to a temporary
             file beside it and renamed: the file is complete or untouched. For a predictor with
             several outputs, a tuple (or dict) of file names, one per output; each is then
-            streamed in a pass of its own (the predictor runs once per output).
+            streamed in a pass of its own (the predictor runs once per output), and is complete or
+            untouched on its own: a failure in a later pass leaves the earlier files written.
         stream_divisions: the pieces of a file output; default 1.
         argmax: return (or write) the label map ``argmax`` over the channels (uint8, uint16 past
             256 classes) instead of the C channels; the C channels are then held for one slab of
@@ -144,9 +145,16 @@ def sliding_window_inference(
         raise ValueError(f"cval={cval!r}: expected a finite number within float32's range")
     argmax, progress = flag(argmax, "argmax"), flag(progress, "progress")
     input_file = os.fspath(image) if isinstance(image, (str, os.PathLike)) else None
+    reading_note = array_reading_note(image, spacing)
     image = to_itk_image(image, spacing, origin, direction)
-    settings = _Settings(image, patch_size, overlap, batch_size, mode, border_mode, padding_mode, stream_divisions)
-    structure = _probe(predictor, image.GetNumberOfComponentsPerPixel(), settings.patch_xyz)
+    try:
+        settings = _Settings(image, patch_size, overlap, batch_size, mode, border_mode, padding_mode,
+                             stream_divisions)
+        structure = _probe(predictor, image.GetNumberOfComponentsPerPixel(), settings.patch_xyz)
+    except Exception as error:  # the patch or the predictor's shapes refused: say how an ambiguous array was read
+        if reading_note is not None:
+            error.add_note(reading_note)
+        raise
     if argmax and (structure.names is not None or structure.channels[0] < 2):
         several = "; pass one of them, e.g. lambda x: model(x)[0]" if structure.names is not None else ""
         raise ValueError(f"argmax=True needs one output of at least 2 channels; the predictor returns "

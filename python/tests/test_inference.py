@@ -1,6 +1,7 @@
 """sliding_window_inference against a reference written out here: PyTorch on every patch, a
 numpy full-size weighted sum and weight volume, divided."""
 import os
+import re
 import subprocess
 import sys
 
@@ -208,6 +209,35 @@ def test_errors_name_the_parameter_the_value_and_what_was_expected(oblique_array
         patchstreaming.sliding_window_inference(array, network, patch_size=8, batch_size=0, progress=False)
     with pytest.raises(ValueError, match="mode='median'"):
         patchstreaming.sliding_window_inference(array, network, patch_size=8, mode="median", progress=False)
+
+
+def test_errors_say_how_a_3d_array_with_two_spacing_values_was_read(oblique_array):
+    """A (13, 17, 21) array with 2 spacing values is a 2-D image of 13 channels, as documented: the
+    errors that follow (our own, and the predictor's, its type kept) carry a note saying so."""
+    array, network = oblique_array["array"], SmallNetwork().eval()
+    note = (r"image: the array of shape \(13, 17, 21\) was read as a 2-D image of 13 channels, \(C, H, W\), "
+            r"because spacing=\(1.0, 2.0\) has 2 values; give 3 spacing values")
+    with pytest.raises(ValueError, match=r"patch_size=\(8, 8, 8\) has 3 values; the image is 2-D") as refused:
+        patchstreaming.sliding_window_inference(array, network, patch_size=(8, 8, 8), spacing=(1.0, 2.0),
+                                                progress=False)
+    assert re.match(note, refused.value.__notes__[0])
+    with pytest.raises(ValueError, match=r"has shape \(3, 13, 8, 8\)") as shaped:  # (1, 13, 8, 8) taken unbatched
+        patchstreaming.sliding_window_inference(array, network, patch_size=8, spacing=(1.0, 2.0), progress=False)
+    assert re.match(note, shaped.value.__notes__[0])
+
+    def five_dimensional_only(x):
+        if x.dim() != 5:
+            raise RuntimeError(f"expected a 5-D batch, got {x.dim()}-D")
+        return network(x)
+
+    with pytest.raises(RuntimeError, match="expected a 5-D batch, got 4-D") as failed:
+        patchstreaming.sliding_window_inference(array, five_dimensional_only, patch_size=8, spacing=(1.0, 2.0),
+                                                progress=False)
+    assert re.match(note, failed.value.__notes__[0])
+    with pytest.raises(ValueError, match="has shape") as three:  # read as (D, H, W): no note
+        patchstreaming.sliding_window_inference(array, lambda x: x[:, :, ::2], patch_size=8, spacing=(1.0, 2.0, 3.0),
+                                                progress=False)
+    assert not hasattr(three.value, "__notes__")
 
 
 def test_a_predictor_that_fails_mid_run_raises_its_own_error(oblique_array):
