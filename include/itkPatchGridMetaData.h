@@ -24,11 +24,11 @@
 #include "vnl/algo/vnl_determinant.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <limits>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace itk
@@ -70,35 +70,6 @@ EncapsulatePatchBatchSize(MetaDataDictionary & dictionary, SizeValueType batchSi
   EncapsulateMetaData<std::string>(dictionary, "PatchBatchSize", std::to_string(batchSize));
 }
 
-/** \brief Reads "PatchBatchSize" back: 0 when the dictionary has no such
- * entry; throws an itk::ExceptionObject naming the key and its value when it
- * is not a whole number of at least 1.
- *
- * \ingroup PatchStreaming
- */
-inline SizeValueType
-ExposePatchBatchSize(const MetaDataDictionary & dictionary)
-{
-  if (!dictionary.HasKey("PatchBatchSize"))
-  {
-    return 0;
-  }
-  std::string text;
-  if (!ExposeMetaData<std::string>(dictionary, "PatchBatchSize", text))
-  {
-    itkGenericExceptionMacro(<< "the stack's MetaDataDictionary entry PatchBatchSize is not a string");
-  }
-  std::istringstream stream(text);
-  SizeValueType      batchSize = 0;
-  std::string        rest;
-  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0])) || !(stream >> batchSize) || stream >> rest ||
-      batchSize == 0)
-  {
-    itkGenericExceptionMacro(<< "PatchBatchSize = \"" << text << "\": expected a whole number of at least 1");
-  }
-  return batchSize;
-}
-
 namespace PatchGridMetaDataDetail
 {
 template <typename TValue>
@@ -120,12 +91,21 @@ ReadEntry(const MetaDataDictionary & dictionary, const std::string & key)
   std::string value;
   if (!ExposeMetaData<std::string>(dictionary, key, value))
   {
-    itkGenericExceptionMacro(<< "the stack's MetaDataDictionary has PatchGrid_ entries but " << key
-                             << " is missing or not a string");
+    itkGenericExceptionMacro(<< "the stack's MetaDataDictionary entry " << key << " is missing or not a string");
   }
   return value;
 }
 
+/** "a number", "3 numbers". */
+inline std::string
+CountOf(unsigned int count, const std::string & noun)
+{
+  return count == 1 ? "a " + noun : std::to_string(count) + " " + noun + "s";
+}
+
+/** Reads `count` numbers from the string entry `key`; throws naming the key and
+ * its text when it holds fewer, more, or (for an unsigned TValue) a negative one,
+ * which an istream would read as 2^N minus it. */
 template <typename TValue>
 void
 ParseValues(const MetaDataDictionary & dictionary, const std::string & key, TValue * values, unsigned int count)
@@ -134,15 +114,19 @@ ParseValues(const MetaDataDictionary & dictionary, const std::string & key, TVal
   std::istringstream stream(text);
   for (unsigned int i = 0; i < count; ++i)
   {
-    if (!(stream >> values[i]))
+    stream >> std::ws;
+    if ((std::is_unsigned<TValue>::value && stream.peek() == '-') || !(stream >> values[i]))
     {
-      itkGenericExceptionMacro(<< key << " = \"" << text << "\" does not hold " << count << " numbers");
+      itkGenericExceptionMacro(<< key << " = \"" << text << "\" does not hold "
+                               << CountOf(count, std::is_unsigned<TValue>::value ? "whole number" : "number")
+                               << (std::is_unsigned<TValue>::value ? " of at least 0" : ""));
     }
   }
   std::string rest;
   if (stream >> rest)
   {
-    itkGenericExceptionMacro(<< key << " = \"" << text << "\" holds more than " << count << " numbers");
+    itkGenericExceptionMacro(<< key << " = \"" << text << "\" holds more than " << count
+                             << (count == 1 ? " number" : " numbers"));
   }
 }
 
@@ -195,6 +179,28 @@ ParseKeptRuns(const std::string & text, SizeValueType patches)
   return kept;
 }
 } // namespace PatchGridMetaDataDetail
+
+/** \brief Reads "PatchBatchSize" back: 0 when the dictionary has no such
+ * entry; throws an itk::ExceptionObject naming the key and its value when it
+ * is not a whole number of at least 1.
+ *
+ * \ingroup PatchStreaming
+ */
+inline SizeValueType
+ExposePatchBatchSize(const MetaDataDictionary & dictionary)
+{
+  if (!dictionary.HasKey("PatchBatchSize"))
+  {
+    return 0;
+  }
+  SizeValueType batchSize = 0;
+  PatchGridMetaDataDetail::ParseValues(dictionary, "PatchBatchSize", &batchSize, 1);
+  if (batchSize == 0)
+  {
+    itkGenericExceptionMacro(<< "PatchBatchSize = 0: expected a whole number of at least 1");
+  }
+  return batchSize;
+}
 
 template <unsigned int VDimension>
 void

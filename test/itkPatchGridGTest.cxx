@@ -222,6 +222,35 @@ TEST(PatchGrid, CorruptOrForeignMetaDataThrowsNamingTheKey)
   auto missing = dictionary;
   missing.Erase("PatchGrid_Origin");
   expectThrowMentioning(missing, "PatchGrid_Origin");
+  // An istream reads "-6" into an unsigned size as 2^64 - 6: a sign is refused by name.
+  expectEntryThrowsMentioning(
+    "PatchGrid_PatchSize", "8 -6 5", "PatchGrid_PatchSize = \"8 -6 5\" does not hold 3 whole numbers of at least 0");
+  expectEntryThrowsMentioning("PatchGrid_ImageSize", "9 9 9 9", "PatchGrid_ImageSize = \"9 9 9 9\" holds more than 3");
+}
+
+TEST(PatchGrid, BatchSizeMetaDataRoundTripsAndRefusesAnythingButAWholeNumberOfAtLeastOne)
+{
+  itk::MetaDataDictionary dictionary;
+  EXPECT_EQ(itk::ExposePatchBatchSize(dictionary), 0u); // no entry: no batches
+  itk::EncapsulatePatchBatchSize(dictionary, 7);
+  EXPECT_EQ(itk::ExposePatchBatchSize(dictionary), 7u);
+  const std::vector<std::pair<std::string, std::string>> cases{
+    { "0", "PatchBatchSize = 0: expected a whole number of at least 1" },
+    { "-3", "PatchBatchSize = \"-3\" does not hold a whole number of at least 0" },
+    { "four", "PatchBatchSize = \"four\" does not hold a whole number" },
+    { "", "PatchBatchSize = \"\" does not hold a whole number" },
+    { "4 5", "PatchBatchSize = \"4 5\" holds more than 1 number" },
+  };
+  for (const auto & [text, words] : cases)
+  {
+    itk::MetaDataDictionary corrupt;
+    itk::EncapsulateMetaData<std::string>(corrupt, "PatchBatchSize", text);
+    PatchStreamingTest::ExpectExceptionMentioning([&] { itk::ExposePatchBatchSize(corrupt); }, words);
+  }
+  itk::MetaDataDictionary notAString;
+  itk::EncapsulateMetaData<int>(notAString, "PatchBatchSize", 4);
+  PatchStreamingTest::ExpectExceptionMentioning([&] { itk::ExposePatchBatchSize(notAString); },
+                                                "entry PatchBatchSize is missing or not a string");
 }
 
 TEST(PatchGrid, CountsAndIndicesAre64Bit)
