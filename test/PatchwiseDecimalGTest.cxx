@@ -28,6 +28,8 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace
 {
@@ -88,12 +90,25 @@ TEST(PatchwiseDecimal, FractionsOfOneOrMoreAreNotBelowOne)
   }
 }
 
+TEST(PatchwiseDecimal, ASignIsTakenAsStrtodTakesItForANonNegativeValue)
+{
+  // As --minimum-weight and the other number options read them: "+0.5" is 0.5, "-0" is 0.
+  for (const auto & [text, overlap] : std::vector<std::pair<const char *, std::uint64_t>>{
+         { "+0.5", 32 }, { "+.25", 16 }, { "-0", 0 }, { "-0.0", 0 }, { "-0e5", 0 }, { "+5.8e-1", 37 } })
+  {
+    EXPECT_EQ(PatchwiseDecimal::Parse(text, "f").FloorOfProduct(64), overlap) << text;
+  }
+}
+
 TEST(PatchwiseDecimal, WhatIsNotANonNegativeDecimalThrowsNamingIt)
 {
   for (const char * text : { "",
                              ".",
                              "-0.5",
-                             "+0.5",
+                             "-1e-30",
+                             "+-0.5",
+                             "-",
+                             "+",
                              "abc",
                              "0.5x",
                              "1e",

@@ -316,6 +316,11 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
   const std::string                                                   output = Path("output.nrrd");
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
     { { input, output, "--no-such-flag" }, "--no-such-flag" },
+    { { input, output, "--patch-size" }, "--patch-size: no value given: expected UINT:VOXELS after it" },
+    { { input, output, "--border-mode", "--pad-overlap" },
+      "--border-mode: no value given: expected TEXT:{squeeze,edge,adaptive,crop,pad} after it" },
+    { { input, output, "--overlap-fraction", "-0.25" },
+      "--overlap-fraction: overlap fraction \"-0.25\" is not a non-negative decimal number" },
     { { input, output, "--patch-size", "8", "--overlap", "8" },
       "PatchOverlap[0] = 8 must be less than PatchSize[0] = 8" },
     { { input, output, "--patch-size", "8", "--overlap", "3,9,3" }, "PatchOverlap[1] = 9" },

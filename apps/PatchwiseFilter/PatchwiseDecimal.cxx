@@ -74,7 +74,9 @@ PatchwiseDecimal::Parse(const std::string & text, const std::string & what)
   int               digits = 0;
   bool              point = false;
   bool              anyDigit = false;
-  std::size_t       i = 0;
+  // A sign as the other number options take it (strtod): "+0.5", and "-0" (0).
+  const bool  negative = !text.empty() && text[0] == '-';
+  std::size_t i = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
   for (; i < text.size() && text[i] != 'e' && text[i] != 'E'; ++i)
   {
     if (text[i] == '.' && !point)
@@ -106,6 +108,10 @@ PatchwiseDecimal::Parse(const std::string & text, const std::string & what)
   if (i < text.size())
   {
     decimal.m_Exponent += ParseExponent(text, i + 1, bad);
+  }
+  if (negative && decimal.m_Mantissa != 0)
+  {
+    throw std::invalid_argument(bad);
   }
   if (decimal.m_Mantissa != 0 && (decimal.m_Exponent > MaximumExponent || decimal.m_Exponent < -MaximumExponent))
   {

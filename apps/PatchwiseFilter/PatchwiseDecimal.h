@@ -31,10 +31,11 @@
 class PatchwiseDecimal
 {
 public:
-  /** Parses "58", "0.58", ".58", "0.5800", "5.8e-1", "58E-2"; throws
-   * std::invalid_argument naming `what` and the text for anything else
-   * (a sign, an empty text, more than 18 significant digits, an exponent
-   * past ±38). */
+  /** Parses "58", "0.58", ".58", "0.5800", "5.8e-1", "58E-2", with an
+   * optional "+" ("+0.5"), and "-" before a zero ("-0", as strtod reads it);
+   * throws std::invalid_argument naming `what` and the text for anything else
+   * (a negative number, an empty text, more than 18 significant digits, an
+   * exponent past ±38). */
   static PatchwiseDecimal
   Parse(const std::string & text, const std::string & what);
 

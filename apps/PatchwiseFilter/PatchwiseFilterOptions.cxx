@@ -448,10 +448,14 @@ PatchwiseFilterOptions::ForEachGivenOption(
 }
 
 void
-PatchwiseFilterOptions::RejectEmptyListFields(int argc, const char * const * argv) const
+PatchwiseFilterOptions::RejectMissingValuesAndEmptyFields(int argc, const char * const * argv) const
 {
   this->ForEachGivenOption(
     argc, argv, [](const CLI::Option & option, const std::string & flag, const std::string * value) {
+      if (option.get_items_expected_min() > 0 && (value == nullptr || value->rfind("--", 0) == 0))
+      {
+        throw CLI::ValidationError(flag, "no value given: expected " + option.get_type_name() + " after it");
+      }
       const char        delimiter = option.get_delimiter();
       const std::string doubled{ delimiter, delimiter };
       if (delimiter != '\0' && value != nullptr && value->find(delimiter) != std::string::npos &&
@@ -483,7 +487,7 @@ PatchwiseFilterOptions::RejectRepeatedOptions(int argc, const char * const * arg
 void
 PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
 {
-  this->RejectEmptyListFields(argc, argv);
+  this->RejectMissingValuesAndEmptyFields(argc, argv);
   this->RejectRepeatedOptions(argc, argv);
   m_App.parse(argc, argv);
   auto & s = m_Settings;

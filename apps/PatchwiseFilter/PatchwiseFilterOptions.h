@@ -130,11 +130,13 @@ private:
   void
   ResolveLabelMap();
 
-  /** Throws CLI::ValidationError for a comma-separated value with an empty field
-   * ("64,", ",64", "64,,32"), which CLI11 would drop silently, leaving another
-   * number of values than was written. */
+  /** Throws CLI::ValidationError for an option that takes a value given
+   * without one (last, or followed by another --flag), naming the value's type
+   * (CLI11 says "1 required UINT:VOXELS missing"), and for a comma-separated
+   * value with an empty field ("64,", ",64", "64,,32"), which CLI11 would drop
+   * silently, leaving another number of values than was written. */
   void
-  RejectEmptyListFields(int argc, const char * const * argv) const;
+  RejectMissingValuesAndEmptyFields(int argc, const char * const * argv) const;
 
   /** Throws CLI::ValidationError for an option given more than once, in either
    * spelling (--patch-size, --patch_size): CLI11 would say "At Most 1 required
