@@ -313,13 +313,15 @@ PatchwiseFilterOptions::AddNetworkOptions()
 {
   auto & s = m_Settings;
   m_Groups.emplace_back("Network", std::vector<SlicerParameter>{});
-  auto & model = Register(m_App
-                            .add_option(Flags("model"),
-                                        s.model,
-                                        "TorchScript network (torch.jit.save) run on batches of patches instead of "
-                                        "--process; the output is its merged class probabilities or their argmax")
-                            ->check(ModelFile),
-                          "file");
+  auto & model =
+    Register(m_App
+               .add_option(Flags("model"),
+                           s.model,
+                           "TorchScript network (torch.jit.save) run on batches of patches instead of "
+                           "--process; the output is its merged channels (class probabilities, or logits, as "
+                           "it returns them) or their argmax")
+               ->check(ModelFile),
+             "file");
   model.channel = "input";
   model.fileExtensions = ".pt";
   Register(m_App.add_option(Flags("batch-size"), s.batchSize, "Network: patches per forward pass")
@@ -352,8 +354,9 @@ PatchwiseFilterOptions::AddNetworkOptions()
   Register(m_App
              .add_option(Flags("output-type"),
                          s.outputType,
-                         "Network: probabilities (the merged classes, one float component each) or labels (their "
-                         "argmax, unsigned char or unsigned short, computed division by division)")
+                         "Network: probabilities (the merged channels as the network returns them, probabilities "
+                         "or logits, one float component each) or labels (their argmax, unsigned char or unsigned "
+                         "short, computed division by division)")
              ->check(CLI::IsMember(OutputTypes, CLI::ignore_case))
              ->default_val("probabilities"),
            "string-enumeration")
