@@ -312,10 +312,23 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
                                     << std::string(40, '\0');
   std::ofstream(Path("nodata.nhdr")) << "NRRD0004\ntype: float\ndimension: 2\nsizes: 4 5\nencoding: raw\n"
                                         "endian: little\ndata file: missing.raw\n\n";
+  // Headers whose voxels are in other files: a MetaImage .mha naming one, a LIST, a NRRD %d pattern.
+  const std::string metaHeader = "ObjectType = Image\nNDims = 2\nDimSize = 19 15\nElementType = MET_FLOAT\n";
+  std::ofstream(Path("external.mha")) << metaHeader << "ElementDataFile = two.raw\n";
+  std::ofstream(Path("list.mhd")) << metaHeader << "ElementDataFile = LIST\nfirst.raw\ntwo.raw\n";
+  std::ofstream(Path("pattern.nrrd")) << "NRRD0004\ntype: float\ndimension: 2\nsizes: 19 15\nencoding: raw\n"
+                                         "data file: slice%03d.raw 1 3 1\n\n";
   const std::string                                                   input = Path("input.nrrd");
   const std::string                                                   output = Path("output.nrrd");
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
     { { input, output, "--no-such-flag" }, "--no-such-flag" },
+    { { Path("external.mha"), Path("two.nhdr") },
+      "output: \"" + Path("two.nhdr") + "\" would overwrite the input's data file \"" + Path("two.raw") + "\"" },
+    { { Path("list.mhd"), Path("two.mhd") },
+      "output: \"" + Path("two.mhd") + "\" would overwrite the input's data file \"" + Path("two.raw") + "\"" },
+    { { Path("pattern.nrrd"), Path("slice002.nhdr") },
+      "output: \"" + Path("slice002.nhdr") + "\" would overwrite the input's data file \"" + Path("slice002.raw") +
+        "\"" },
     { { input, output, "--patch-size" }, "--patch-size: no value given: expected UINT:VOXELS after it" },
     { { input, output, "--border-mode", "--pad-overlap" },
       "--border-mode: no value given: expected TEXT:{squeeze,edge,adaptive,crop,pad} after it" },
@@ -427,7 +440,10 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
                      "two.mhd",
                      "two.raw",
                      "short.nrrd",
-                     "input4d.nrrd" });
+                     "input4d.nrrd",
+                     "external.mha",
+                     "list.mhd",
+                     "pattern.nrrd" });
   }
 }
 

@@ -22,6 +22,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
+#include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <vector>
 
@@ -49,20 +52,76 @@ LowercaseExtension(const std::string & path)
 
 namespace
 {
-/** The value after `key` on the first line of the header that starts with it
- * (its spaces trimmed), or "" when no line does. */
-std::string
-HeaderValue(const fs::path & header, const std::string & key)
+/** The files a data-file field's `value` names: none for LOCAL; for LIST, the
+ * names on the header's `following` lines; for a pattern "name%03d.raw first
+ * last step" (MetaIO's and NRRD's), each name (at most 100000; a pattern other
+ * than one %d conversion names none); else the value itself. */
+std::vector<std::string>
+NamedDataFiles(const std::string & value, std::istream & following)
 {
-  std::ifstream stream(header);
-  std::string   line;
-  while (std::getline(stream, line))
+  std::istringstream words(value);
+  std::string        name;
+  words >> name;
+  std::vector<std::string> names;
+  if (value == "LOCAL")
   {
-    if (line.rfind(key, 0) == 0)
+    return names;
+  }
+  if (name == "LIST")
+  {
+    for (std::string line; std::getline(following, line);)
     {
-      const auto first = line.find_first_not_of(" \t", key.size());
-      const auto last = line.find_last_not_of(" \t\r");
-      return first == std::string::npos ? std::string() : line.substr(first, last + 1 - first);
+      std::istringstream listed(line);
+      if (listed >> name)
+      {
+        names.push_back(name);
+      }
+    }
+    return names;
+  }
+  if (name.find('%') == std::string::npos)
+  {
+    return { value };
+  }
+  static const std::regex pattern("([^%]*)%(0?)([0-9]{0,3})d([^%]*)");
+  std::smatch             parts;
+  long long               first = 0;
+  long long               last = 0;
+  long long               step = 0;
+  if (std::regex_match(name, parts, pattern) && words >> first >> last >> step && step != 0)
+  {
+    for (long long i = first; (step > 0 ? i <= last : i >= last) && names.size() < 100000; i += step)
+    {
+      std::ostringstream file;
+      file << parts[1] << std::setfill(parts[2].length() > 0 ? '0' : ' ')
+           << std::setw(parts[3].length() > 0 ? std::stoi(parts[3]) : 0) << i << parts[4];
+      names.push_back(file.str());
+    }
+  }
+  return names;
+}
+
+/** The data files the MetaImage (`metaImage`: ElementDataFile) or NRRD (data
+ * file) header `header` names, relative to its folder; none when its voxels
+ * follow the header. Reads the header only: a NRRD header ends at its first
+ * blank line, a MetaImage's at ElementDataFile. */
+std::vector<std::string>
+DataFilesNamedBy(const fs::path & header, bool metaImage)
+{
+  std::ifstream stream(header, std::ios::binary);
+  std::size_t   read = 0;
+  for (std::string line; read < (1u << 20) && std::getline(stream, line);)
+  {
+    read += line.size() + 1;
+    if (!metaImage && line.find_first_not_of(" \t\r") == std::string::npos)
+    {
+      break;
+    }
+    std::string value = HeaderFieldValue(line, metaImage ? "ElementDataFile" : "data file");
+    value = value.empty() && !metaImage ? HeaderFieldValue(line, "datafile") : value;
+    if (!value.empty())
+    {
+      return NamedDataFiles(value, stream);
     }
   }
   return {};
@@ -75,25 +134,18 @@ FilesReadFor(const std::string & path)
   const fs::path           file(path);
   const std::string        extension = LowercaseExtension(path);
   std::vector<std::string> files{ path };
-  std::string              data;
-  if (extension == ".mhd")
+  if (extension == ".mha" || extension == ".mhd" || extension == ".nrrd" || extension == ".nhdr")
   {
-    data = HeaderValue(file, "ElementDataFile =");
-    data = data == "LOCAL" || data.rfind("LIST", 0) == 0 ? std::string() : data;
-  }
-  else if (extension == ".nhdr")
-  {
-    data = HeaderValue(file, "data file:");
-    data = data.empty() ? HeaderValue(file, "datafile:") : data;
-    data = data.rfind("LIST", 0) == 0 || data.find('%') != std::string::npos ? std::string() : data;
+    for (const auto & data : DataFilesNamedBy(file, extension == ".mha" || extension == ".mhd"))
+    {
+      files.push_back((file.parent_path() / data).string());
+    }
   }
   else if (extension == ".hdr" || extension == ".img")
   {
-    data = fs::path(file).replace_extension(extension == ".hdr" ? ".img" : ".hdr").filename().string();
-  }
-  if (!data.empty())
-  {
-    files.push_back((file.parent_path() / data).string());
+    files.push_back(
+      (file.parent_path() / fs::path(file).replace_extension(extension == ".hdr" ? ".img" : ".hdr").filename())
+        .string());
   }
   return files;
 }

@@ -31,8 +31,9 @@ std::string
 LowercaseExtension(const std::string & path);
 
 /** The files reading the image file `path` reads: `path` and, for a header
- * that names a separate data file (MetaImage .mhd "ElementDataFile", NRRD
- * .nhdr "data file", Analyze/NIfTI .hdr + .img), that file. The Python
+ * that names separate data files (MetaImage .mha or .mhd "ElementDataFile",
+ * NRRD .nrrd or .nhdr "data file": one file, a LIST or a %d pattern;
+ * Analyze/NIfTI .hdr + .img), those files. The Python
  * package keeps the same rule (`_files_read_for` and `_files_written_for` in
  * python/patchstreaming/inference.py): change both together. */
 std::vector<std::string>

@@ -78,3 +78,21 @@ Readable(const itk::ExceptionObject & error)
   }
   return text;
 }
+
+std::string
+HeaderFieldValue(const std::string & line, const std::string & key)
+{
+  const auto start = line.find_first_not_of(" \t");
+  if (start == std::string::npos || line.compare(start, key.size(), key) != 0)
+  {
+    return {};
+  }
+  const auto separator = line.find_first_not_of(" \t", start + key.size());
+  if (separator == std::string::npos || (line[separator] != '=' && line[separator] != ':'))
+  {
+    return {};
+  }
+  const auto first = line.find_first_not_of(" \t", separator + 1);
+  const auto last = line.find_last_not_of(" \t\r");
+  return first == std::string::npos || last < first ? std::string() : line.substr(first, last + 1 - first);
+}

@@ -30,6 +30,12 @@ OneLine(const std::string & text);
 std::string
 Lowercase(std::string text);
 
+/** The value of the header field `key` on `line`, trimmed: MetaIO's "key =
+ * value" (or "key: value", leading blanks allowed) and NRRD's "key: value";
+ * "" for another field. */
+std::string
+HeaderFieldValue(const std::string & line, const std::string & key);
+
 /** An ITK exception's description for a person: one line, without the
  * "ITK ERROR: " (or "itk::ERROR: ") prefix and the "(0x...)" object address
  * itkExceptionMacro adds. */

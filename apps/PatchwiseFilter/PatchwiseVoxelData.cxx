@@ -220,26 +220,6 @@ ExistingVariant(const std::string & stem, std::initializer_list<const char *> ex
   return stem + *extensions.begin();
 }
 
-/** The value after "key =" (or "key:") on a MetaImage header line, trimmed;
- * "" for another key. MetaIO allows leading blanks and either separator. */
-std::string
-MetaImageValue(const std::string & line, const std::string & key)
-{
-  const auto start = line.find_first_not_of(" \t");
-  if (start == std::string::npos || line.compare(start, key.size(), key) != 0)
-  {
-    return {};
-  }
-  const auto separator = line.find_first_not_of(" \t", start + key.size());
-  if (separator == std::string::npos || (line[separator] != '=' && line[separator] != ':'))
-  {
-    return {};
-  }
-  const auto first = line.find_first_not_of(" \t", separator + 1);
-  const auto last = line.find_last_not_of(" \t\r");
-  return first == std::string::npos || last < first ? std::string() : line.substr(first, last + 1 - first);
-}
-
 /** A MetaIO boolean: true when it starts with T, t or 1 (as MetaIO reads it). */
 bool
 MetaImageTrue(const std::string & value)
@@ -261,16 +241,16 @@ MetaImageVoxelData(const std::string & path, std::uintmax_t voxelBytes)
   std::string   headerSize = "0";
   while (std::getline(header, line))
   {
-    const std::string dataFile = MetaImageValue(line, "ElementDataFile");
-    compressed = compressed || MetaImageTrue(MetaImageValue(line, "CompressedData"));
-    const std::string binary = MetaImageValue(line, "BinaryData");
+    const std::string dataFile = HeaderFieldValue(line, "ElementDataFile");
+    compressed = compressed || MetaImageTrue(HeaderFieldValue(line, "CompressedData"));
+    const std::string binary = HeaderFieldValue(line, "BinaryData");
     if (!binary.empty() && !MetaImageTrue(binary))
     {
       throw std::runtime_error("input \"" + path + "\" holds its voxels as text (BinaryData = " + binary +
                                "), which ITK 5.2 reads wrongly in parts: write it with binary voxels (BinaryData = "
                                "True; e.g. itk.imwrite)");
     }
-    headerSize = MetaImageValue(line, "HeaderSize").empty() ? headerSize : MetaImageValue(line, "HeaderSize");
+    headerSize = HeaderFieldValue(line, "HeaderSize").empty() ? headerSize : HeaderFieldValue(line, "HeaderSize");
     if (Lowercase(dataFile) == "local")
     {
       const auto end = header.tellg(); // -1 after a last line without a line break: no data follows

@@ -22,6 +22,12 @@ def is_vector_image(image) -> bool:
     return "VectorImage" in type(image).__name__
 
 
+def a_type(value) -> str:
+    """"a str", "an int": the article and the name of ``value``'s type, for messages."""
+    name = type(value).__name__
+    return ("an " if name[:1].lower() in "aeiou" else "a ") + name
+
+
 def image_type(vector: bool, dimension: int):
     """``itk.VectorImage[itk.F, d]`` or ``itk.Image[itk.F, d]``."""
     return itk.VectorImage[itk.F, dimension] if vector else itk.Image[itk.F, dimension]
@@ -43,7 +49,7 @@ def to_itk_image(image: ImageLike, spacing=None, origin=None, direction=None):
     given = {k: v for k, v in (("spacing", spacing), ("origin", origin), ("direction", direction)) if v is not None}
     if given and not isinstance(image, np.ndarray):
         raise ValueError(f"{', '.join(f'{k}={v!r}' for k, v in given.items())}: only an array takes a geometry; "
-                         f"a {type(image).__name__} carries its own (set it on the image instead)")
+                         f"{a_type(image)} carries its own (set it on the image instead)")
     if isinstance(image, (str, os.PathLike)):
         from ._sources import open_source
 
@@ -51,7 +57,7 @@ def to_itk_image(image: ImageLike, spacing=None, origin=None, direction=None):
     elif isinstance(image, np.ndarray):
         image = _from_array(image, spacing, origin, direction)
     elif not hasattr(image, "GetImageDimension"):
-        raise TypeError(f"image: a {type(image).__name__} is neither an ITK image, a file name nor a numpy "
+        raise TypeError(f"image: {a_type(image)} is neither an ITK image, a file name nor a numpy "
                         f"array; expected one of {', '.join(WRAPPED_TYPES)}, a file, or an array")
     name = type(image).__name__
     dimension = image.GetImageDimension()
@@ -207,7 +213,7 @@ def whole_number(value, name: str) -> int:
     truncation of 8.7, no bool)."""
     number = real_number(value)
     if number is None:
-        raise TypeError(f"{name}={value!r}: expected a whole number, got a {type(value).__name__}")
+        raise TypeError(f"{name}={value!r}: expected a whole number, got {a_type(value)}")
     if not number.is_integer():
         raise ValueError(f"{name}={value!r}: expected a whole number")
     return int(unwrapped(value))

@@ -140,8 +140,8 @@ def _existing_variant(stem: str, *extensions: str) -> str:
     return next((stem + e for e in extensions if os.path.exists(stem + e)), stem + extensions[0])
 
 
-def _metaimage_value(line: str, key: str) -> str:
-    """The value after ``key =`` (or ``key:``) on a MetaImage header line, stripped; "" for
+def header_field_value(line: str, key: str) -> str:
+    """The value after ``key =`` (or ``key:``) on a MetaImage or NRRD header line, stripped; "" for
     another key. MetaIO allows leading blanks and either separator."""
     stripped = line.lstrip(" \t")
     if not stripped.startswith(key):
@@ -163,13 +163,13 @@ def _metaimage_voxel_data(path: str, voxel_bytes: int) -> Optional[_VoxelData]:
     with open(path, "rb") as header:
         for raw in iter(header.readline, b""):
             line = raw.decode("latin-1")
-            data_file = _metaimage_value(line, "ElementDataFile")
-            compressed = compressed or _metaimage_true(_metaimage_value(line, "CompressedData"))
-            binary = _metaimage_value(line, "BinaryData")
+            data_file = header_field_value(line, "ElementDataFile")
+            compressed = compressed or _metaimage_true(header_field_value(line, "CompressedData"))
+            binary = header_field_value(line, "BinaryData")
             if binary and not _metaimage_true(binary):
                 raise ValueError(f"{path!r} holds its voxels as text (BinaryData = {binary}), which ITK 5.2 reads "
                                  f"wrongly in parts: write it with binary voxels (BinaryData = True; e.g. itk.imwrite)")
-            header_size = _metaimage_value(line, "HeaderSize") or header_size
+            header_size = header_field_value(line, "HeaderSize") or header_size
             if data_file.lower() == "local":
                 return _VoxelData(path, header.tell() if raw.endswith(b"\n") else os.path.getsize(path),
                                   voxel_bytes, compressed)

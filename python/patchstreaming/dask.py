@@ -23,7 +23,7 @@ from typing import Callable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import zarr
 
-from ._images import image_type, is_vector_image
+from ._images import a_type, image_type, is_vector_image
 from ._sources import Source, open_source
 from .inference import _Pipeline, _probe, _Settings, _Structure
 
@@ -215,12 +215,12 @@ def _check_factory(predictor_factory, overlap) -> None:
     import torch
 
     if isinstance(predictor_factory, torch.nn.Module):
-        raise TypeError(f"predictor_factory: a {type(predictor_factory).__name__} is a model; pass a callable with "
+        raise TypeError(f"predictor_factory: {a_type(predictor_factory)} is a model; pass a callable with "
                         f"no arguments that makes it in the worker, e.g. lambda: torch.jit.load(path)")
     if not callable(predictor_factory):
         monai = " (MONAI's order is (inputs, roi_size, sw_batch_size, predictor, ...); this call's is " \
                 "(input_path, predictor_factory, patch_size, overlap, ...))" if callable(overlap) else ""
-        raise TypeError(f"predictor_factory: a {type(predictor_factory).__name__} is not callable; expected a "
+        raise TypeError(f"predictor_factory: {a_type(predictor_factory)} is not callable; expected a "
                         f"callable with no arguments that returns the predictor{monai}")
 
 

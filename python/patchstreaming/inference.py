@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import warnings
@@ -13,9 +14,10 @@ import torch
 
 import itk
 
-from ._images import (ImageLike, array_reading_note, buffered_array, check_patch_fits_in_memory, flag,
+from ._images import (ImageLike, a_type, array_reading_note, buffered_array, check_patch_fits_in_memory, flag,
                       image_from_channels, image_type, image_view, is_vector_image, overlap_xyz, real_number, shape_dhw,
                       size_xyz, to_itk_image, whole_number)
+from ._voxel_data import header_field_value
 
 Output = Union[torch.Tensor, Tuple[torch.Tensor, ...], Dict[str, torch.Tensor]]
 
@@ -135,7 +137,7 @@ def sliding_window_inference(
     if patch_size is None:
         raise TypeError("sliding_window_inference() needs patch_size: an int or a (D, H, W) tuple (MONAI's roi_size)")
     if not callable(predictor):
-        raise TypeError(f"predictor: a {type(predictor).__name__} is not callable. The arguments are (image, "
+        raise TypeError(f"predictor: {a_type(predictor)} is not callable. The arguments are (image, "
                         f"predictor, patch_size, ...); MONAI's are (inputs, roi_size, sw_batch_size, predictor, ...)")
     sigma, padding_value = real_number(sigma_scale), real_number(cval)
     if sigma is None or not 0 < sigma < float("inf"):
@@ -145,6 +147,7 @@ def sliding_window_inference(
         raise ValueError(f"cval={cval!r}: expected a finite number within float32's range")
     argmax, progress = flag(argmax, "argmax"), flag(progress, "progress")
     input_file = os.fspath(image) if isinstance(image, (str, os.PathLike)) else None
+    _check_not_the_input(_named_files(output), input_file)  # before the input is read
     reading_note = array_reading_note(image, spacing)
     image = to_itk_image(image, spacing, origin, direction)
     try:
@@ -156,7 +159,8 @@ def sliding_window_inference(
             error.add_note(reading_note)
         raise
     if argmax and (structure.names is not None or structure.channels[0] < 2):
-        several = "; pass one of them, e.g. lambda x: model(x)[0]" if structure.names is not None else ""
+        one = repr(structure.names[0]) if structure.is_dict else "0"
+        several = f"; pass one of them, e.g. lambda x: model(x)[{one}]" if structure.names is not None else ""
         raise ValueError(f"argmax=True needs one output of at least 2 channels; the predictor returns "
                          f"{structure.describe()}{several}")
     if isinstance(output, bytes):
@@ -167,11 +171,9 @@ def sliding_window_inference(
     if structure.names is None:
         if not isinstance(output, (str, os.PathLike)):
             raise ValueError(f"output={output!r}: the predictor returns one tensor; give one file name")
-        _check_not_the_input([output], input_file)
         _Pipeline(image, predictor, structure, settings, sigma_scale, cval, progress).write(output, argmax)
         return None
     files = _files_per_output(output, structure)
-    _check_not_the_input(files, input_file)
     for index, file in enumerate(files):
         one = structure.select(index)
         _Pipeline(image, _selected(predictor, structure, index), one, settings, sigma_scale, cval, progress).write(
@@ -257,11 +259,11 @@ class _Structure:
         elif isinstance(returned, (tuple, list)):
             outputs = list(returned)
         else:
-            raise TypeError(f"the predictor returned a {type(returned).__name__} for {what}; expected a tensor "
+            raise TypeError(f"the predictor returned {a_type(returned)} for {what}; expected a tensor "
                             f"(B, C, D, H, W), or a tuple or dict of them")
         for k, tensor in enumerate(outputs or []):
             if not isinstance(tensor, torch.Tensor):
-                raise TypeError(f"the predictor's output {self._name(k)} is a {type(tensor).__name__} for {what}; "
+                raise TypeError(f"the predictor's output {self._name(k)} is {a_type(tensor)} for {what}; "
                                 f"expected a tensor")
         return outputs
 
@@ -329,10 +331,20 @@ def _files_per_output(output, structure: _Structure):
             raise ValueError(f"output={output!r}: the predictor returns a dict with keys {list(structure.names)}; "
                              f"give a dict of file names with those keys")
         return _distinct_files([output[name] for name in structure.names], output)
-    if isinstance(output, (str, os.PathLike)) or len(output) != len(structure.names):
+    if isinstance(output, (str, os.PathLike, Mapping)) or len(output) != len(structure.names):
         raise ValueError(f"output={output!r}: the predictor returns a tuple of {len(structure.names)} outputs; "
-                         f"give a tuple of as many file names")
+                         f"give a tuple of as many file names (a dict of them is for a predictor returning a dict)")
     return _distinct_files(list(output), output)
+
+
+def _named_files(output) -> list:
+    """The file names ``output`` gives (one, or a tuple, list or dict of them), for the checks made
+    before the input is read; its form is checked against the predictor's outputs later."""
+    if isinstance(output, (str, os.PathLike)):
+        return [output]
+    names = list(output.values()) if isinstance(output, Mapping) else list(output) if isinstance(
+        output, (tuple, list)) else []
+    return [name for name in names if isinstance(name, (str, os.PathLike))]
 
 
 def _distinct_files(files, output):
@@ -342,25 +354,51 @@ def _distinct_files(files, output):
 
 
 def _files_read_for(path: str) -> list:
-    """The files reading the image file ``path`` reads: itself and, for a header naming a
-    separate data file (MetaImage .mhd ``ElementDataFile``, NRRD .nhdr ``data file``,
-    Analyze/NIfTI .hdr + .img), that file. The command-line tool keeps the same rule in C++
-    (``FilesReadFor`` in apps/PatchwiseFilter/AtomicOutputFile.cxx): change both together."""
+    """The files reading the image file ``path`` reads: itself and, for a header naming separate
+    data files (MetaImage .mha or .mhd ``ElementDataFile``, NRRD .nrrd or .nhdr ``data file``: one
+    file, a ``LIST`` or a ``%d`` pattern; Analyze/NIfTI .hdr + .img), those files. The
+    command-line tool keeps the same rule in C++ (``FilesReadFor`` in
+    apps/PatchwiseFilter/AtomicOutputFile.cxx): change both together."""
     root, extension = os.path.splitext(path)
-    keys = {".mhd": ("ElementDataFile =",), ".nhdr": ("data file:", "datafile:")}.get(extension.lower(), ())
-    data = None
-    if keys and os.path.isfile(path):
-        with open(path, "rb") as header:
-            for line in header.read(65536).decode("latin-1").splitlines():
-                key = next((k for k in keys if line.startswith(k)), None)
-                if key is not None:
-                    data = line[len(key):].strip()
-                    break
-        if data in ("LOCAL", "") or data is not None and (data.startswith("LIST") or "%" in data):
-            data = None
-    elif extension.lower() in (".hdr", ".img"):
-        data = os.path.basename(root) + (".img" if extension.lower() == ".hdr" else ".hdr")
-    return [path] + ([os.path.join(os.path.dirname(path), data)] if data else [])
+    extension = extension.lower()
+    if extension in (".hdr", ".img"):
+        return [path, os.path.join(os.path.dirname(path),
+                                   os.path.basename(root) + (".img" if extension == ".hdr" else ".hdr"))]
+    if extension not in (".mha", ".mhd", ".nrrd", ".nhdr") or not os.path.isfile(path):
+        return [path]
+    metaimage = extension in (".mha", ".mhd")
+    with open(path, "rb") as header:
+        lines = header.read(1 << 20).decode("latin-1").splitlines()
+    for n, line in enumerate(lines):
+        if not metaimage and not line.strip():
+            break  # a NRRD header ends at its first blank line
+        value = (header_field_value(line, "ElementDataFile") if metaimage else
+                 header_field_value(line, "data file") or header_field_value(line, "datafile"))
+        if value:
+            return [path] + [os.path.join(os.path.dirname(path), name)
+                             for name in _named_data_files(value, lines[n + 1:])]
+    return [path]
+
+
+def _named_data_files(value: str, following: Sequence[str]) -> list:
+    """The files a data-file field's ``value`` names: none for LOCAL; for LIST, the names on the
+    header's ``following`` lines; for a pattern ``name%03d.raw first last step`` (MetaIO's and
+    NRRD's), each name (at most 100000; a pattern other than one ``%d`` conversion names none);
+    else the value itself."""
+    words = value.split()
+    if value == "LOCAL":
+        return []
+    if words[0] == "LIST":
+        return [line.split()[0] for line in following if line.split()]
+    if "%" not in words[0]:
+        return [value]
+    try:
+        first, last, step = (int(w) for w in words[1:4])
+    except ValueError:
+        return []
+    if not re.fullmatch(r"[^%]*%0?[0-9]{0,3}d[^%]*", words[0]) or step == 0:
+        return []
+    return [words[0] % i for i in range(first, last + (1 if step > 0 else -1), step)[:100000]]
 
 
 def _files_written_for(path: str) -> list:

@@ -125,6 +125,9 @@ def test_a_tuple_output_model_gives_a_tuple_of_images(oblique_array):
                                          r"model\(x\)\[0\]"):
         patchstreaming.sliding_window_inference(oblique_array["array"], network, patch_size=(8, 10, 12), argmax=True,
                                                 progress=False)
+    with pytest.raises(ValueError, match=r"pass one of them, e\.g\. lambda x: model\(x\)\['classes'\]"):
+        patchstreaming.sliding_window_inference(oblique_array["array"], lambda x: {"classes": network(x)[0]},
+                                                patch_size=(8, 10, 12), argmax=True, progress=False)
     labels = patchstreaming.sliding_window_inference(oblique_array["array"], lambda x: network(x)[0],
                                                      patch_size=(8, 10, 12), argmax=True, progress=False)
     assert np.array_equal(itk.array_from_image(labels), np.argmax(itk.array_from_image(probabilities), axis=-1))
@@ -467,6 +470,22 @@ def test_an_output_file_that_is_the_input_is_refused(tmp_path):
         patchstreaming.sliding_window_inference(header, lambda x: x, 4, output=str(tmp_path / "two.nhdr"),
                                                 progress=False)
     np.testing.assert_array_equal(itk.array_from_image(itk.imread(header, itk.F)), array)
+    # Headers of any extension naming their data files: a .mha naming one, a LIST, a NRRD %d pattern.
+    text = open(header, encoding="latin-1").read()
+    external = tmp_path / "external.mha"
+    external.write_text(text)  # ElementDataFile = two.raw
+    assert itk.array_from_image(itk.imread(str(external), itk.F)).tolist() == array.tolist()
+    listed = tmp_path / "list.mhd"
+    listed.write_text(text.replace("ElementDataFile = two.raw", "ElementDataFile = LIST\nfirst.raw\ntwo.raw"))
+    pattern = tmp_path / "pattern.nrrd"
+    pattern.write_text("NRRD0004\ntype: float\ndimension: 3\nsizes: 8 7 6\nencoding: raw\n"
+                       "data file: slice%03d.raw 1 6 1 2\n\n")
+    for source, output, data in ((external, "two.nhdr", "two.raw"), (listed, "two.mhd", "two.raw"),
+                                 (pattern, "slice004.nhdr", "slice004.raw")):
+        with pytest.raises(ValueError, match=rf"output=.*{output}' would overwrite the input's data file .*{data}'"):
+            patchstreaming.sliding_window_inference(str(source), lambda x: x, 4, output=str(tmp_path / output),
+                                                    progress=False)
+    np.testing.assert_array_equal(itk.array_from_image(itk.imread(header, itk.F)), array)
 
 
 def test_zero_dimensional_tensors_and_arrays_are_numbers(oblique_array):
@@ -501,3 +520,9 @@ def test_a_dict_with_integer_keys_and_two_outputs_named_the_same_file(oblique_ar
     with pytest.raises(ValueError, match="a file is named twice"):
         patchstreaming.sliding_window_inference(oblique_array["array"], TupleNetwork().eval(), 8, progress=False,
                                                 output=(str(tmp_path / "a.mha"), str(tmp_path / "a.mha")))
+    # A dict of file names for a tuple predictor: its keys are not taken for file names (newcomer finding).
+    with pytest.raises(ValueError, match=r"the predictor returns a tuple of 2 outputs; give a tuple of as many file "
+                                         r"names \(a dict of them is for a predictor returning a dict\)"):
+        patchstreaming.sliding_window_inference(oblique_array["array"], TupleNetwork().eval(), 8, progress=False,
+                                                output={"a": str(tmp_path / "x.mha"), "b": str(tmp_path / "y.mha")})
+    assert not list(tmp_path.iterdir())
