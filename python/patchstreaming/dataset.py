@@ -361,7 +361,9 @@ class _SubjectReader:
             sampler.SetProbabilityMap(itk.imread(self.files.probability_map, itk.F))
         else:
             sampler = itk.LabelPatchSampler[itk.Image[itk.UC, _DIMENSION]].New()
-            labels = itk.imread(self.files.label, itk.UC)
+            read = itk.imread(self.files.label, itk.F)  # as float, so that no value is wrapped before the check
+            labels = itk.image_from_array(self._labels(itk.array_view_from_image(read), "its label map"))
+            labels.CopyInformation(read)
             sampler.SetLabelMap(labels)
             probabilities = dataset.label_probabilities
             if probabilities is None:
@@ -379,6 +381,16 @@ class _SubjectReader:
                              f"{itk_message(error)}") from None
         return np.asarray(flat, dtype=np.int64).reshape(-1, _DIMENSION)
 
+    def _labels(self, values: np.ndarray, where: str) -> np.ndarray:
+        """``values`` (read as float) as unsigned char labels; raises ValueError naming the file and a
+        value that is not one (negative, above 255, fractional or NaN), rather than wrapping it."""
+        bad = ~((values >= 0) & (values <= 255) & (values == np.floor(values)))
+        if bad.any():
+            raise ValueError(f"subjects[{self.index}]['label']={self.files.label!r} holds the label "
+                             f"{values[bad].flat[0]:g} ({where}); expected unsigned char labels, whole numbers "
+                             f"0 .. 255 (relabel the map, e.g. consecutively)")
+        return values.astype(np.uint8)
+
     def _foreground_probabilities(self, labels: np.ndarray) -> Dict[int, float]:
         """TorchIO's default: the centre uniform over the non-zero voxels where a patch fits, i.e.
         each non-zero label with the probability of its share of those voxels."""
@@ -395,7 +407,8 @@ class _SubjectReader:
         channels = np.stack([reader.patch(start) for reader in self.images])
         item = {"image": torch.from_numpy(channels)}
         if self.label is not None:
-            item["label"] = torch.from_numpy(np.rint(self.label.patch(start)).astype(np.uint8)[None])
+            labels = self._labels(self.label.patch(start), f"the patch at {start.tolist()}")
+            item["label"] = torch.from_numpy(labels[None])
         item["start"] = torch.from_numpy(start.copy())
         item["origin"] = torch.tensor(self.images[0].origin(), dtype=torch.float64)
         item["subject"] = torch.tensor(self.index, dtype=torch.int64)

@@ -211,6 +211,27 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
         PatchDataset([volume["t1.nrrd"]], patch_size=8, allow_outside="yes")
 
 
+@pytest.mark.parametrize("sampler", ["uniform", "label"])
+@pytest.mark.parametrize("value, dtype", [(256, np.uint16), (-1, np.float32), (2.5, np.float32)])
+def test_a_label_that_is_not_an_unsigned_char_is_refused_not_wrapped(volume, tmp_path, sampler, value, dtype):
+    """A uint16 label 256 was yielded as 0, a float -1 as 255 (newcomer finding): now an error naming
+    the file and the value, for the label sampler's map and for the patches alike."""
+    labels = volume["labels"].astype(dtype)
+    labels[labels == 2] = value  # the bright class, where every patch of 40 voxels reaches
+    file = str(tmp_path / "labels.nrrd")
+    write_like(labels, volume["image"], file)
+    dataset = PatchDataset([(volume["t1.nrrd"], file)], patch_size=40, samples_per_volume=4, sampler=sampler,
+                           label_probabilities={1: 1.0} if sampler == "label" else None, seed=1)
+    with pytest.raises(ValueError, match=rf"subjects\[0\]\['label'\]='.*labels\.nrrd' holds the label {value:g} "
+                                         rf"\(.*\); expected unsigned char labels, whole numbers 0 \.\. 255"):
+        list(dataset)
+    in_range = labels.clip(0, 255).round().astype(np.uint16)  # a uint16 map of labels 0 .. 255 is accepted
+    write_like(in_range, volume["image"], file)
+    for item in PatchDataset([(volume["t1.nrrd"], file)], patch_size=40, samples_per_volume=4, seed=1):
+        x, y, z = item["start"].tolist()
+        assert np.array_equal(item["label"][0].numpy(), in_range[z:z + 40, y:y + 40, x:x + 40])
+
+
 def test_label_sampler_default_draws_centres_on_the_foreground(volume):
     # The TorchIO-like default (no label_probabilities) used to fail passing numpy labels to SWIG.
     patch = (3, 5, 5)
