@@ -330,6 +330,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "output: \"" + Path("slice002.nhdr") + "\" would overwrite the input's data file \"" + Path("slice002.raw") +
         "\"" },
     { { input, output, "--patch-size" }, "--patch-size: no value given: expected UINT:VOXELS after it" },
+    { { input, output, "--mirror-axes", "0", "2" },
+      "--mirror-axes: \"0 2\": a list is one argument, comma-separated (--mirror-axes 0,2)" },
     { { input, output, "--border-mode", "--pad-overlap" },
       "--border-mode: no value given: expected TEXT:{squeeze,edge,adaptive,crop,pad} after it" },
     { { input, output, "--overlap-fraction", "-0.25" },
@@ -445,6 +447,25 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
                      "list.mhd",
                      "pattern.nrrd" });
   }
+}
+
+/** A list option before the files takes one argument (newcomer finding: "--overlap 2 in out"
+ * took the files as overlaps and named the output as a missing input), and the result equals
+ * the same options given after the files. */
+TEST_F(PatchwiseFilterProgram, AListOptionBeforeTheFilesTakesOneArgument)
+{
+  Write(MakeRandomImage<ImageType>({ { 19, 15, 11 } }, 3).GetPointer(), Path("input.nrrd"));
+  const auto before =
+    Run({ "--patch-size", "8,6,5", "--overlap", "2", Path("input.nrrd"), Path("before.nrrd"), "--threads", "1" });
+  ASSERT_EQ(before.status, 0) << before.err;
+  const auto after =
+    Run({ Path("input.nrrd"), Path("after.nrrd"), "--patch-size", "8,6,5", "--overlap", "2", "--threads", "1" });
+  ASSERT_EQ(after.status, 0) << after.err;
+  const auto expected = PatchStreamingTest::ReadImage<ImageType>(Path("after.nrrd"));
+  EXPECT_EQ((DescribeDifferences<ImageType, ImageType>(expected,
+                                                       PatchStreamingTest::ReadImage<ImageType>(Path("before.nrrd")),
+                                                       expected->GetLargestPossibleRegion())),
+            "");
 }
 
 /** A run that fails while the output is being written (the input's voxels

@@ -249,7 +249,7 @@ TEST_F(PatchwiseFilterProgram, NetworkLabelsInFourDivisionsAreTheBytesOfOne)
 
 TEST_F(PatchwiseFilterProgram, NetworkMirrorAxesEqualTheFilterWithMirrorAxes)
 {
-  const auto run = Run(NetworkArguments(Path("mirrored.nrrd"), { "--mirror-axes", "0", "2" }));
+  const auto run = Run(NetworkArguments(Path("mirrored.nrrd"), { "--mirror-axes", "0,2" }));
   ASSERT_EQ(run.status, 0) << run.err;
   EXPECT_NE(run.out.find("mirrored 0 2"), std::string::npos) << run.out;
   const auto mirrored = ReadImage<ProbabilitiesType>(Path("mirrored.nrrd"));

@@ -342,7 +342,7 @@ PatchwiseFilterOptions::AddNetworkOptions()
              .add_option(Flags("mirror-axes"),
                          s.mirrorAxes,
                          "Network: test-time augmentation, the mean over every combination of flips of these ITK "
-                         "axes (0 1 2, or comma-separated); 2^k passes")
+                         "axes (comma-separated: 0,1,2); 2^k passes")
              ->delimiter(',')
              ->check(WholeNumber("mirror axis", "", 0, 2))
              ->default_str(""),
@@ -419,6 +419,13 @@ SlicerParameter &
 PatchwiseFilterOptions::Register(CLI::Option * option, const std::string & element)
 {
   option->group(m_Groups.back().first);
+  // A list takes one argument, comma-separated (as 3D Slicer passes it): CLI11
+  // would otherwise take the words after it too, the input and output files
+  // among them ("--overlap 8 in.nrrd out.nrrd").
+  if (element.find("-vector") != std::string::npos)
+  {
+    option->allow_extra_args(false);
+  }
   auto & parameters = m_Groups.back().second;
   parameters.push_back(SlicerParameter{ option, element, {}, {}, {}, {}, {} });
   return parameters.back();
@@ -426,9 +433,10 @@ PatchwiseFilterOptions::Register(CLI::Option * option, const std::string & eleme
 
 void
 PatchwiseFilterOptions::ForEachGivenOption(
-  int                                                                                        argc,
-  const char * const *                                                                       argv,
-  const std::function<void(const CLI::Option &, const std::string &, const std::string *)> & visit) const
+  int                                                                                                             argc,
+  const char * const *                                                                                            argv,
+  const std::function<void(const CLI::Option &, const std::string &, const std::string *, const std::string *)> & visit)
+  const
 {
   for (int a = 1; a < argc && std::string(argv[a]) != "--"; ++a)
   {
@@ -442,10 +450,11 @@ PatchwiseFilterOptions::ForEachGivenOption(
       {
         continue;
       }
-      const std::string value = equals != std::string::npos ? argument.substr(equals + 1)
-                                : a + 1 < argc              ? std::string(argv[a + 1])
-                                                            : std::string();
-      visit(*option, flag, equals != std::string::npos || a + 1 < argc ? &value : nullptr);
+      const bool        inside = equals != std::string::npos; // --flag=value
+      const std::string value = inside ? argument.substr(equals + 1) : a + 1 < argc ? std::string(argv[a + 1]) : "";
+      const int         after = inside ? a + 1 : a + 2;
+      const std::string next = after < argc ? std::string(argv[after]) : "";
+      visit(*option, flag, inside || a + 1 < argc ? &value : nullptr, after < argc ? &next : nullptr);
     }
   }
 }
@@ -454,10 +463,19 @@ void
 PatchwiseFilterOptions::RejectMissingValuesAndEmptyFields(int argc, const char * const * argv) const
 {
   this->ForEachGivenOption(
-    argc, argv, [](const CLI::Option & option, const std::string & flag, const std::string * value) {
+    argc,
+    argv,
+    [](const CLI::Option & option, const std::string & flag, const std::string * value, const std::string * next) {
       if (option.get_items_expected_min() > 0 && (value == nullptr || value->rfind("--", 0) == 0))
       {
         throw CLI::ValidationError(flag, "no value given: expected " + option.get_type_name() + " after it");
+      }
+      if (next != nullptr && !option.get_allow_extra_args() && option.get_delimiter() != '\0' && !next->empty() &&
+          next->find_first_not_of("0123456789") == std::string::npos)
+      {
+        throw CLI::ValidationError(flag,
+                                   "\"" + *value + " " + *next + "\": a list is one argument, comma-separated (" +
+                                     flag + " " + *value + "," + *next + ")");
       }
       const char        delimiter = option.get_delimiter();
       const std::string doubled{ delimiter, delimiter };
@@ -475,7 +493,9 @@ PatchwiseFilterOptions::RejectRepeatedOptions(int argc, const char * const * arg
 {
   std::map<const CLI::Option *, std::string> given;
   this->ForEachGivenOption(
-    argc, argv, [&given](const CLI::Option & option, const std::string & flag, const std::string *) {
+    argc,
+    argv,
+    [&given](const CLI::Option & option, const std::string & flag, const std::string *, const std::string *) {
       const auto first = given.emplace(&option, flag);
       if (!first.second)
       {
