@@ -229,8 +229,7 @@ private:
 
   /** Sets the stack's requested region to patches first..last (their full
    * extent on the image axes) and brings it up to date, as StreamingImageFilter
-   * drives its input. A stack flagged ReleaseData is released first only when
-   * its buffer is too small for them; else they are computed into it. */
+   * drives its input. */
   void
   PullPatches(SizeValueType first, SizeValueType last);
 
@@ -293,10 +292,9 @@ private:
             SizeValueType                 lineLength,
             const OutputImageRegionType & finalRows);
 
-  /** A stack flagged ReleaseData gives its data back once the request is
+  /** A stack flagged ReleaseData gives its data back as soon as it is
    * merged: when it buffers no patch past `mergedEnd` (a batch that reaches
-   * into the lines of the next division is kept for it). Between the lines
-   * or batches of one request the buffer is reused (PullPatches). */
+   * into the lines of the next division is kept for it). */
   void
   ReleaseStackIfFlagged(SizeValueType mergedEnd);
 

@@ -132,7 +132,7 @@ PatchMerger<TInputImage, TOutputImage>::UpdateOutputData(DataObject * itkNotUsed
   this->UpdateProgress(1.0f);
   this->InvokeEvent(EndEvent());
   this->GetOutput()->DataHasBeenGenerated(); // the merger's only output
-  // No ReleaseInputs(): GenerateData releases the stack once it is merged
+  // No ReleaseInputs(): GenerateData releases the stack as it merges it
   // (ReleaseStackIfFlagged), except a batch that reaches into the lines of the
   // next division, kept for it.
   this->m_Updating = false;
@@ -230,10 +230,6 @@ PatchMerger<TInputImage, TOutputImage>::MergeLineByLine(AccumulatorType &       
   {
     this->FinishRows(accumulator, region, OutputImageRegionType()); // no patch reaches the region
   }
-  else
-  {
-    this->ReleaseStackIfFlagged(this->GetPatchGrid().GetLinearIndex(lines.GetUpperIndex()) + 1);
-  }
   this->KeepCarry(region, carryEnd, lastLinePosition);
 }
 
@@ -294,6 +290,7 @@ PatchMerger<TInputImage, TOutputImage>::MergeLine(const AccumulatorType &       
                                    segmentEnd - 1,
                                    finalRows,
                                    segment != first || segmentEnd != last + 1);
+      this->ReleaseStackIfFlagged(segmentEnd); // before the next patches are computed
       segment = segmentEnd;
     }
     first = last + 1;
@@ -413,19 +410,8 @@ template <typename TInputImage, typename TOutputImage>
 void
 PatchMerger<TInputImage, TOutputImage>::PullPatches(SizeValueType first, SizeValueType last)
 {
-  auto *                     stack = const_cast<InputImageType *>(this->GetInput());
-  const InputImageRegionType request = this->GetStackRegion(first, last);
-  // A flagged stack gives its buffer back only before a request larger than it:
-  // Image::Allocate keeps a container's capacity, so a batch or line of the
-  // same size is computed into the same buffer, without a new allocation (and,
-  // for a block glibc maps afresh, its page faults), never beside it.
-  const auto * buffer = stack->GetPixelContainer();
-  if (stack->ShouldIReleaseData() && !stack->GetBufferedRegion().IsInside(request) && buffer != nullptr &&
-      buffer->Capacity() < request.GetNumberOfPixels() * stack->GetNumberOfComponentsPerPixel())
-  {
-    stack->ReleaseData();
-  }
-  stack->SetRequestedRegion(request);
+  auto * stack = const_cast<InputImageType *>(this->GetInput());
+  stack->SetRequestedRegion(this->GetStackRegion(first, last));
   stack->PropagateRequestedRegion();
   stack->UpdateOutputData();
   if (!stack->GetBufferedRegion().IsInside(stack->GetRequestedRegion()))
