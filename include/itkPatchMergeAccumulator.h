@@ -167,6 +167,11 @@ public:
   void
   MergePiece(const RegionType & piece) const;
 
+  /** Whether a patch of the grid box `lines` reaches past the region's end on
+   * the slowest axis (and inside the image): the next division needs it too. */
+  bool
+  ReachesPastRegion(const RegionType & lines) const;
+
 private:
   using RowSums = typename KernelType::RowSums;
 

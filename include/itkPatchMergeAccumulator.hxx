@@ -93,6 +93,14 @@ PatchMergeAccumulator<TStack, TOutputImage>::GetCarryEnd(const RegionType & line
 }
 
 template <typename TStack, typename TOutputImage>
+bool
+PatchMergeAccumulator<TStack, TOutputImage>::ReachesPastRegion(const RegionType & lines) const
+{
+  return this->GetCarryEnd(lines, RegionType()) >
+         m_Region.GetIndex(SliceAxis) + static_cast<IndexValueType>(m_Region.GetSize(SliceAxis));
+}
+
+template <typename TStack, typename TOutputImage>
 IndexValueType
 PatchMergeAccumulator<TStack, TOutputImage>::PrepareCarry(CarrySlots &       carriedSums,
                                                           const RegionType & lines,

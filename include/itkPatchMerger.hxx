@@ -182,7 +182,11 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
     {
       m_CarriedSums.sums.clear();
       this->MergeRowByRow(accumulator, lines);
-      this->ReleaseStackIfFlagged(grid.GetLinearIndex(lines.GetUpperIndex()) + 1);
+      // Nothing is carried: lines that reach past the region stay buffered for the next division.
+      if (!accumulator.ReachesPastRegion(lines))
+      {
+        this->ReleaseStackIfFlagged(grid.GetLinearIndex(lines.GetUpperIndex()) + 1);
+      }
       return;
     }
   }

@@ -199,8 +199,12 @@ TEST(PatchBatchImageFilter, ChannelsFirstResultsAreInterleavedIntoTheStack)
  * channels, an observer recording every batch) -> merger. */
 struct RecordedMerge
 {
-  RecordedMerge(itk::SizeValueType batchSize, bool releaseData, const MaskType * mask = nullptr)
-    : extractor(MakeExtractor<ImageType>(image, { { 8, 6, 5 } }, { { 4, 3, 2 } }, BorderMode::Squeeze))
+  RecordedMerge(itk::SizeValueType          batchSize,
+                bool                        releaseData,
+                const MaskType *            mask = nullptr,
+                const ImageType::SizeType & imageSize = { { 29, 13, 17 } })
+    : image(MakeRandomImage<ImageType>(imageSize, 4))
+    , extractor(MakeExtractor<ImageType>(image, { { 8, 6, 5 } }, { { 4, 3, 2 } }, BorderMode::Squeeze))
   {
     extractor->SetMaskImage(mask);
     filter->SetInput(extractor->GetOutput());
@@ -212,10 +216,10 @@ struct RecordedMerge
   }
   ITK_DISALLOW_COPY_AND_MOVE(RecordedMerge);
 
-  ImageType::Pointer                      image{ MakeRandomImage<ImageType>({ { 29, 13, 17 } }, 4) };
-  itk::PatchExtractor<ImageType>::Pointer extractor;
-  BatchFilterType::Pointer                filter{ BatchFilterType::New() };
-  BatchRecorder                           recorder{ filter.GetPointer() };
+  ImageType::Pointer                                                     image;
+  itk::PatchExtractor<ImageType>::Pointer                                extractor;
+  BatchFilterType::Pointer                                               filter{ BatchFilterType::New() };
+  BatchRecorder                                                          recorder{ filter.GetPointer() };
   itk::PatchMerger<VectorStackType, itk::VectorImage<float, 3>>::Pointer merger{
     itk::PatchMerger<VectorStackType, itk::VectorImage<float, 3>>::New()
   };
@@ -305,6 +309,35 @@ TEST(PatchBatchImageFilter, BatchesAreFullAcrossLineEndsEveryPatchRunsOnceAndThe
       EXPECT_EQ(computed, CanonicalBatches(grid, batchSize));
       EXPECT_LE(mostPatchesHeld, batchSize); // one batch, not a line
       EXPECT_EQ(DescribeDifferences(reference.GetPointer(), merged.GetPointer(), reference->GetLargestPossibleRegion()),
+                "");
+    }
+  }
+}
+
+TEST(PatchBatchImageFilter, ABatchHoldingEveryLineOfADivisionStaysForTheNextDivisionsThatNeedIt)
+{
+  // An image no deeper than a patch or two: every division overlaps every line (1 or 2 positions on the slowest
+  // axis), and a batch of a plane of lines or more holds every line of a division, which is then merged row by row.
+  // With ReleaseDataFlag on it must stay buffered for the next divisions, not be computed again for each.
+  for (const itk::SizeValueType depth : { 3, 5, 7, 8 })
+  {
+    for (const itk::SizeValueType batchSize : { 28, 1000 })
+    {
+      SCOPED_TRACE("depth " + std::to_string(depth) + ", batch " + std::to_string(batchSize));
+      RecordedMerge reference(1, false, nullptr, { { 29, 13, depth } });
+      reference.merger->Update();
+      RecordedMerge pipeline(batchSize, true, nullptr, { { 29, 13, depth } });
+      auto          streamer = itk::StreamingImageFilter<itk::VectorImage<float, 3>, itk::VectorImage<float, 3>>::New();
+      streamer->SetInput(pipeline.merger->GetOutput());
+      streamer->SetNumberOfStreamDivisions(3);
+      streamer->Update();
+      const auto runs = Runs(pipeline.recorder.batches);
+      EXPECT_EQ(runs.size(), pipeline.extractor->GetPatchGrid().GetNumberOfPatches());
+      EXPECT_EQ(std::count_if(runs.begin(), runs.end(), [](const auto & run) { return run.second != 1; }), 0)
+        << pipeline.recorder.batches.size() << " batches";
+      EXPECT_EQ(DescribeDifferences(reference.merger->GetOutput(),
+                                    streamer->GetOutput(),
+                                    reference.merger->GetOutput()->GetLargestPossibleRegion()),
                 "");
     }
   }
