@@ -73,13 +73,18 @@ def _channels_first(shape: Tuple[int, ...], spacing) -> bool:
     return len(shape) == 4 or (len(shape) == 3 and np.ndim(spacing) == 1 and len(spacing) == 2)
 
 
+def _has_batch_axis(shape: Tuple[int, ...]) -> bool:
+    """Whether ``shape`` starts with a batch axis of 1, (1, C, D, H, W), as MONAI passes a tensor."""
+    return len(shape) == 5 and shape[0] == 1
+
+
 def array_reading_note(image, spacing) -> Optional[str]:
     """For an error's note: how a 3-D array given with 2 spacing values was read (a 2-D image of
     C channels, (C, H, W)), else None. ``image`` and ``spacing`` as given to :func:`to_itk_image`."""
     if isinstance(image, (str, os.PathLike)) or not hasattr(image, "shape"):
         return None
     shape = tuple(int(n) for n in image.shape)
-    shape = shape[1:] if len(shape) == 5 and shape[0] == 1 else shape
+    shape = shape[1:] if _has_batch_axis(shape) else shape
     if len(shape) != 3 or not _channels_first(shape, spacing) or shape[0] == 1:
         return None
     return (f"image: the array of shape {shape} was read as a 2-D image of {shape[0]} channels, (C, H, W), because "
@@ -88,7 +93,7 @@ def array_reading_note(image, spacing) -> Optional[str]:
 
 
 def _from_array(array: np.ndarray, spacing, origin, direction):
-    if array.ndim == 5 and array.shape[0] == 1:
+    if _has_batch_axis(array.shape):
         array = array[0]
     if array.ndim not in (2, 3, 4):
         raise ValueError(f"image: an array of shape {array.shape}; expected (D, H, W), (C, D, H, W) or (H, W)")
@@ -281,13 +286,25 @@ def check_patch_fits_in_memory(patch_xyz: Sequence[int], channels: int, name: st
                          f"of memory; give a smaller {name}")
 
 
+def exact_fraction(value) -> Fraction:
+    """The shortest decimal that reads back as ``value`` in its own precision, exactly: 0.29 for
+    ``np.float32(0.29)`` or a float32 tensor of it (whose float64 value is 0.28999999165…)."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError, RuntimeError):  # a tensor numpy cannot view (bfloat16, on a GPU)
+        array = None
+    if array is not None and array.ndim == 0 and array.dtype.kind == "f":
+        return Fraction(np.format_float_positional(array[()], unique=True))
+    return Fraction(str(unwrapped(value)))
+
+
 def overlap_xyz(overlap, patch_xyz: Sequence[int]) -> list:
     """⌊fraction · P⌋ per axis from a fraction in [0, 1) (or one per axis, in (D, H, W) order),
     computed from the decimal text exactly (0.29 · 100 = 29, not 28)."""
     scalar = isinstance(overlap, str) or np.ndim(overlap) == 0
     if scalar and real_number(overlap) is None:
         raise TypeError(f"overlap={overlap!r}: expected a fraction in [0, 1), or one per axis in (D, H, W) order")
-    fractions = [unwrapped(overlap)] * len(patch_xyz) if scalar else [unwrapped(f) for f in reversed(list(overlap))]
+    fractions = [overlap] * len(patch_xyz) if scalar else list(reversed(list(overlap)))
     if len(fractions) == 1:  # one fraction for every axis, as a scalar
         fractions = fractions * len(patch_xyz)
     if len(fractions) != len(patch_xyz):
@@ -296,7 +313,7 @@ def overlap_xyz(overlap, patch_xyz: Sequence[int]) -> list:
     for fraction, size in zip(fractions, patch_xyz):
         if real_number(fraction) is None or not math.isfinite(real_number(fraction)):
             raise ValueError(f"overlap={overlap}: each fraction must be a number in [0, 1), got {fraction!r}")
-        exact = Fraction(str(fraction))
+        exact = exact_fraction(fraction)
         if not 0 <= exact < 1:
             raise ValueError(f"overlap={overlap}: each fraction must be in [0, 1), got {fraction}")
         result.append(int(exact * size))

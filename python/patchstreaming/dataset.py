@@ -190,7 +190,8 @@ class PatchDataset(torch.utils.data.IterableDataset):
             "probability_map": file}`` ("label" and "probability_map" optional; no other key), a tuple
             ``(image file or [files], label file)``, or one image file. Several image files are
             channels (e.g. T1 and T2) and must share the grid; so must the label map (an unsigned
-            char label map: values 0 .. 255). Images are read as float.
+            char label map: values 0 .. 255, checked over the whole map by the label sampler, in the
+            drawn patches only by the others). Images are read as float.
         patch_size: an int, or ``(D, H, W)`` in the **tensor's order** (ITK's ``PatchSize`` is that
             reversed); a tuple that fits the image only reversed is refused with both orders named.
         samples_per_volume: patches per subject and epoch (TorchIO's name); default 1.

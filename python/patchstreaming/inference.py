@@ -28,6 +28,7 @@ _PADDING = {"constant": "Constant", "symmetric": "Mirror", "replicate": "ZeroFlu
 _BORDERS = {"squeeze": "Squeeze", "edge": "Edge", "adaptive": "Adaptive", "crop": "Crop", "pad": "Pad"}
 #: MONAI's sliding_window_inference keywords that are spelled differently here, and what to pass instead.
 _MONAI_KEYWORDS = {
+    "inputs": "image (the same tensor, an array, an itk.Image or a file name)",
     "roi_size": "patch_size (in the same (D, H, W) order)",
     "sw_batch_size": "batch_size",
     "sw_device": "nothing: patches are handed over as CPU tensors and the predictor moves them",
@@ -36,8 +37,8 @@ _MONAI_KEYWORDS = {
 
 
 def sliding_window_inference(
-    image: ImageLike,
-    predictor: Callable[[torch.Tensor], Output],
+    image: Optional[ImageLike] = None,
+    predictor: Optional[Callable[[torch.Tensor], Output]] = None,
     patch_size: Optional[Union[int, Sequence[int]]] = None,
     overlap: Union[float, Sequence[float]] = 0.5,
     batch_size: int = 4,
@@ -134,6 +135,9 @@ def sliding_window_inference(
     """
     if unknown:
         raise TypeError(_unknown_keywords(unknown))
+    if image is None:
+        raise TypeError("sliding_window_inference() needs image: a file name, an itk.Image, or an array or tensor "
+                        "(MONAI's inputs)")
     if patch_size is None:
         raise TypeError("sliding_window_inference() needs patch_size: an int or a (D, H, W) tuple (MONAI's roi_size)")
     if not callable(predictor):
@@ -193,10 +197,19 @@ def _unknown_keywords(unknown: Mapping[str, object]) -> str:
     monai = [name for name in unknown if name in _MONAI_KEYWORDS]
     if monai:
         return "sliding_window_inference() got MONAI's keywords: " + "; ".join(
-            f"{name}={unknown[name]!r}: pass {_MONAI_KEYWORDS[name]}" for name in monai)
+            f"{name}={_brief(unknown[name])}: pass {_MONAI_KEYWORDS[name]}" for name in monai)
     return (f"sliding_window_inference() got an unexpected keyword argument {next(iter(unknown))!r}; it takes "
             f"image, predictor, patch_size, overlap, batch_size, mode, sigma_scale, border_mode, padding_mode, "
             f"cval, output, stream_divisions, argmax, progress, spacing, origin, direction")
+
+
+def _brief(value) -> str:
+    """``value``'s repr, or its type and shape when that is long (a tensor passed as MONAI's inputs)."""
+    text = repr(value)
+    if len(text) <= 40:
+        return text
+    shape = getattr(value, "shape", None)
+    return a_type(value) + (f" of shape {tuple(shape)}" if shape is not None else "")
 
 
 class _Settings:

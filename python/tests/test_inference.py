@@ -196,6 +196,56 @@ def test_streaming_to_a_file_in_four_divisions_gives_the_bytes_of_one(tmp_path):
     np.testing.assert_allclose(np.array(written.GetSpacing()), np.array(image.GetSpacing()))
 
 
+def squeeze_positions(length: int, size: int, overlap: float) -> int:
+    """Patch positions along an axis in border mode "squeeze", in closed form: one when the axis is no longer
+    than the patch, else enough strides to reach its end."""
+    stride = size - int(overlap * size)
+    return 1 if length <= size else -(-(length - size) // stride) + 1
+
+
+@pytest.mark.parametrize("overlap", [0.7, np.float32(0.7), np.float64(0.7), np.array(0.7, dtype=np.float32),
+                                     torch.tensor(0.7), np.float16(0.7)])
+def test_an_overlap_fraction_is_read_as_its_shortest_decimal_in_its_own_precision(overlap):
+    # float32(0.7) is 0.699999988…: 0.7 · 10 must give 7 voxels of overlap (stride 3), not 6.
+    calls = []
+
+    def network(x):
+        calls.append(x.shape[0])
+        return x
+
+    array = np.ones((10, 10, 24), dtype=np.float32)
+    patchstreaming.sliding_window_inference(array, network, patch_size=10, overlap=overlap, progress=False)
+    assert sum(calls[1:]) == squeeze_positions(24, 10, 0.7) == 6
+
+
+@pytest.mark.parametrize("shape, patch_size, batch_size", [
+    ((10, 24, 24), (16, 16, 16), 4),   # the slowest axis shorter than a patch: one batch holds every patch
+    ((10, 24, 24), (8, 16, 16), 8),    # two positions on it, both reaching every division
+    ((10, 24, 24), (8, 16, 16), 3),    # batches across line ends
+    ((31, 20, 18), (8, 16, 16), 4),    # several lines per division
+])
+def test_streaming_in_divisions_runs_every_patch_once_and_gives_the_bytes_of_one(tmp_path, shape, patch_size,
+                                                                                  batch_size):
+    array = np.random.default_rng(3).random(shape, dtype=np.float32)
+    patches = int(np.prod([squeeze_positions(n, p, 0.5) for n, p in zip(shape, patch_size)]))
+    files = []
+    for divisions in (1, 2, 3, 5):
+        for argmax in (False, True):
+            calls = []
+
+            def network(x):
+                calls.append(x.shape[0])
+                return torch.cat([x, 1 - x], dim=1)
+
+            file = tmp_path / f"out_{divisions}_{argmax}.mha"
+            patchstreaming.sliding_window_inference(array, network, patch_size=patch_size, batch_size=batch_size,
+                                                    output=file, stream_divisions=divisions, argmax=argmax,
+                                                    progress=False)
+            assert sum(calls[1:]) == patches, (divisions, argmax, calls)  # calls[0]: the probe
+            files.append(file.read_bytes())
+    assert files[0::2] == [files[0]] * 4 and files[1::2] == [files[1]] * 4
+
+
 def test_errors_name_the_parameter_the_value_and_what_was_expected(oblique_array):
     array = oblique_array["array"]  # (D, H, W) = (13, 17, 21)
     network = SmallNetwork().eval()
@@ -308,6 +358,13 @@ def test_an_itk_direction_and_monai_argument_order(oblique_array):
                                                 sw_batch_size=4)
     with pytest.raises(TypeError, match="needs patch_size: an int or a \\(D, H, W\\) tuple \\(MONAI's roi_size\\)"):
         patchstreaming.sliding_window_inference(oblique_array["array"], network)
+    # All by keyword, as MONAI's examples call it: the MONAI names are named, not Python's "missing argument".
+    batch = torch.from_numpy(oblique_array["array"])[None, None]
+    with pytest.raises(TypeError, match=r"inputs=a Tensor of shape \(1, 1, 13, 17, 21\): pass image .*; "
+                                        r"roi_size=\(8, 8, 8\): pass patch_size"):
+        patchstreaming.sliding_window_inference(inputs=batch, roi_size=(8, 8, 8), sw_batch_size=4, predictor=network)
+    with pytest.raises(TypeError, match=r"needs image: a file name, an itk.Image, or an array or tensor"):
+        patchstreaming.sliding_window_inference(predictor=network, patch_size=8)
     with pytest.raises(TypeError, match="unexpected keyword argument 'batchsize'; it takes image, predictor"):
         patchstreaming.sliding_window_inference(oblique_array["array"], network, patch_size=8, batchsize=2)
 
