@@ -38,6 +38,7 @@
 #include <expat.h>
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -207,6 +208,14 @@ TEST_F(PatchwiseFilterProgram, OutputFileIsBitIdenticalToTheLibrarysResult)
     const auto run = Run(arguments);
     ASSERT_EQ(run.status, 0) << run.err;
     EXPECT_NE(run.out.find("wrote " + Path("output.nrrd")), std::string::npos) << run.out;
+    const auto given = [&c](const std::string & flag, const std::string & otherwise) {
+      const auto found = std::find(c.arguments.begin(), c.arguments.end(), flag);
+      return found == c.arguments.end() ? otherwise : *(found + 1);
+    };
+    const std::string padding = given("--padding", "constant");
+    const std::string summary = given("--border-mode", "squeeze") + " border, " + padding +
+                                (padding == "constant" ? " " + given("--padding-value", "0") : "") + " padding; ";
+    EXPECT_NE(run.out.find(summary), std::string::npos) << run.out;
 
     const auto expected = LibraryResult<3>(image.GetPointer(), c);
     const auto actual = PatchStreamingTest::ReadImage<ImageType>(Path("output.nrrd"));
@@ -332,6 +341,16 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--patch-size" }, "--patch-size: no value given: expected UINT:VOXELS after it" },
     { { input, output, "--mirror-axes", "0", "2" },
       "--mirror-axes: \"0 2\": a list is one argument, comma-separated (--mirror-axes 0,2)" },
+    { { input, output, "--patch-size", "9", "8", "7" },
+      "--patch-size: \"9 8 7\": a list is one argument, comma-separated (--patch-size 9,8,7)" },
+    { { input, output, "--patch-size", "9, 8,\t7" },
+      "--patch-size: \"9, 8,\t7\" has spaces: a list is one argument, its values separated by commas alone "
+      "(--patch-size 9,8,7)" },
+    { { input, output, "--overlap", "2 1 1" },
+      "--overlap: \"2 1 1\" has spaces: a list is one argument, its values separated by commas alone "
+      "(--overlap 2,1,1)" },
+    { { input, output, "--weighting=" },
+      "--weighting: no value given: expected TEXT:{average,gaussian,hann,crop} after it" },
     { { input, output, "--border-mode", "--pad-overlap" },
       "--border-mode: no value given: expected TEXT:{squeeze,edge,adaptive,crop,pad} after it" },
     { { input, output, "--overlap-fraction", "-0.25" },

@@ -129,7 +129,12 @@ RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & 
   std::ostringstream what;
   what << "grid " << Joined(grid.GetGridSize(), VDimension) << " = " << grid.GetNumberOfPatches() << " patches of "
        << Joined(grid.GetPatchSize(), VDimension) << " voxels, overlap " << Joined(grid.GetPatchOverlap(), VDimension)
-       << ", " << settings.borderMode << " border; " << result.processing << "; " << settings.weighting << " weighting";
+       << ", " << settings.borderMode << " border, " << settings.padding;
+  if (settings.padding == "constant")
+  {
+    what << " " << settings.paddingValue;
+  }
+  what << " padding; " << result.processing << "; " << settings.weighting << " weighting";
   if (preview)
   {
     const auto slices =

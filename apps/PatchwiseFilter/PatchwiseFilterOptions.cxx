@@ -17,6 +17,7 @@
  *=========================================================================*/
 #include "PatchwiseFilterOptions.h"
 #include "AtomicOutputFile.h"
+#include "PatchwiseArgumentChecks.h"
 #include "PatchwiseDecimal.h"
 #include "PatchwiseMessages.h"
 #include "PatchwiseProcess.h"
@@ -24,7 +25,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
 
 namespace
 {
@@ -232,7 +232,7 @@ PatchwiseFilterOptions::AddPatchOptions()
              ->check(Fraction)
              ->default_val("0.5"),
            "double")
-    .constraints = "0 0.95 0.05";
+    .constraints = "0 0.99 0.01";
   Register(m_App
              .add_option(Flags("border-mode"),
                          s.borderMode,
@@ -432,90 +432,17 @@ PatchwiseFilterOptions::Register(CLI::Option * option, const std::string & eleme
 }
 
 void
-PatchwiseFilterOptions::ForEachGivenOption(
-  int                                                                                                             argc,
-  const char * const *                                                                                            argv,
-  const std::function<void(const CLI::Option &, const std::string &, const std::string *, const std::string *)> & visit)
-  const
-{
-  for (int a = 1; a < argc && std::string(argv[a]) != "--"; ++a)
-  {
-    const std::string argument = argv[a];
-    const auto        equals = argument.find('=');
-    const std::string flag = argument.substr(0, equals);
-    for (const CLI::Option * option : m_App.get_options())
-    {
-      const auto & names = option->get_lnames();
-      if (flag.rfind("--", 0) != 0 || std::find(names.begin(), names.end(), flag.substr(2)) == names.end())
-      {
-        continue;
-      }
-      const bool        inside = equals != std::string::npos; // --flag=value
-      const std::string value = inside ? argument.substr(equals + 1) : a + 1 < argc ? std::string(argv[a + 1]) : "";
-      const int         after = inside ? a + 1 : a + 2;
-      const std::string next = after < argc ? std::string(argv[after]) : "";
-      visit(*option, flag, inside || a + 1 < argc ? &value : nullptr, after < argc ? &next : nullptr);
-    }
-  }
-}
-
-void
-PatchwiseFilterOptions::RejectMissingValuesAndEmptyFields(int argc, const char * const * argv) const
-{
-  this->ForEachGivenOption(
-    argc,
-    argv,
-    [](const CLI::Option & option, const std::string & flag, const std::string * value, const std::string * next) {
-      if (option.get_items_expected_min() > 0 && (value == nullptr || value->rfind("--", 0) == 0))
-      {
-        throw CLI::ValidationError(flag, "no value given: expected " + option.get_type_name() + " after it");
-      }
-      if (next != nullptr && !option.get_allow_extra_args() && option.get_delimiter() != '\0' && !next->empty() &&
-          next->find_first_not_of("0123456789") == std::string::npos)
-      {
-        throw CLI::ValidationError(flag,
-                                   "\"" + *value + " " + *next + "\": a list is one argument, comma-separated (" +
-                                     flag + " " + *value + "," + *next + ")");
-      }
-      const char        delimiter = option.get_delimiter();
-      const std::string doubled{ delimiter, delimiter };
-      if (delimiter != '\0' && value != nullptr && value->find(delimiter) != std::string::npos &&
-          (value->front() == delimiter || value->back() == delimiter || value->find(doubled) != std::string::npos))
-      {
-        throw CLI::ValidationError(flag,
-                                   "\"" + *value + "\" has an empty field: give the values separated by single commas");
-      }
-    });
-}
-
-void
-PatchwiseFilterOptions::RejectRepeatedOptions(int argc, const char * const * argv) const
-{
-  std::map<const CLI::Option *, std::string> given;
-  this->ForEachGivenOption(
-    argc,
-    argv,
-    [&given](const CLI::Option & option, const std::string & flag, const std::string *, const std::string *) {
-      const auto first = given.emplace(&option, flag);
-      if (!first.second)
-      {
-        throw CLI::ValidationError(flag,
-                                   first.first->second == flag
-                                     ? "given twice: give it once"
-                                     : "given twice (also as " + first.first->second + "): give it once");
-      }
-    });
-}
-
-void
 PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
 {
-  this->RejectMissingValuesAndEmptyFields(argc, argv);
-  this->RejectRepeatedOptions(argc, argv);
+  PatchwiseArgumentChecks::RejectMissingValuesAndMalformedLists(m_App, argc, argv);
+  PatchwiseArgumentChecks::RejectRepeatedOptions(m_App, argc, argv);
   m_App.parse(argc, argv);
   auto & s = m_Settings;
   // Accepted in any case (as the other choices are); compared in lower case from here on.
-  s.outputType = Lowercase(s.outputType);
+  for (std::string * choice : { &s.outputType, &s.borderMode, &s.padding, &s.weighting })
+  {
+    *choice = Lowercase(*choice);
+  }
   if (!s.model.empty() && s.process != "identity")
   {
     throw CLI::ValidationError("--model",

@@ -20,7 +20,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -129,33 +128,6 @@ private:
    * passes the drop-down's value on every run). */
   void
   ResolveLabelMap();
-
-  /** Throws CLI::ValidationError for an option that takes a value given
-   * without one (last, or followed by another --flag), naming the value's type
-   * (CLI11 says "1 required UINT:VOXELS missing"), for a list's values given
-   * as separate arguments ("--mirror-axes 0 2": a list is one argument), and for a comma-separated
-   * value with an empty field ("64,", ",64", "64,,32"), which CLI11 would drop
-   * silently, leaving another number of values than was written. */
-  void
-  RejectMissingValuesAndEmptyFields(int argc, const char * const * argv) const;
-
-  /** Throws CLI::ValidationError for an option given more than once, in either
-   * spelling (--patch-size, --patch_size): CLI11 would say "At Most 1 required
-   * but received 2", or join a list option's values into one list. */
-  void
-  RejectRepeatedOptions(int argc, const char * const * argv) const;
-
-  /** Calls `visit(option, flag, value, next)` for each option argv gives,
-   * before the parse: `flag` as written ("--patch_size"), `value` the text
-   * after "=" or the next argument (null when there is none), `next` the
-   * argument after the value (null when there is none). Arguments after "--"
-   * are positional. */
-  void
-  ForEachGivenOption(
-    int                  argc,
-    const char * const * argv,
-    const std::function<void(const CLI::Option &, const std::string &, const std::string *, const std::string *)> &
-      visit) const;
 
   /** Throws CLI::ValidationError when the output (or --label-map) is the input file, or
    * the preview is either of them: the run would overwrite the one with the other. */

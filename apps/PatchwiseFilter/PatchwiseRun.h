@@ -165,20 +165,16 @@ struct PatchwiseSource
   {
     constexpr unsigned int Dimension = TImage::ImageDimension;
     reader->SetFileName(settings.input);
-    if (components > 1)
+    reader->UpdateOutputInformation();
+    // ITK 5.2's NIfTI reader writes past its buffer when it reads part of a
+    // multi-component image (a crash, or wrong voxels): such an input is read whole.
+    if (components > 1 && std::string(reader->GetImageIO()->GetNameOfClass()) == "NiftiImageIO")
     {
-      // ITK 5.2's NIfTI reader writes past its buffer when it reads part of a
-      // multi-component image (a crash, or wrong voxels): such an input is read whole.
-      reader->UpdateOutputInformation();
-      if (std::string(reader->GetImageIO()->GetNameOfClass()) == "NiftiImageIO")
-      {
-        reader->UpdateLargestPossibleRegion();
-      }
+      reader->UpdateLargestPossibleRegion();
     }
     extractor->SetInput(reader->GetOutput());
     const auto patchSize = PerAxis<Dimension>(settings.patchSize, "--patch-size");
     CheckPatchFitsInMemory(patchSize, components);
-    reader->UpdateOutputInformation();
     CheckPatchAxisOrder(patchSize, reader->GetOutput()->GetLargestPossibleRegion().GetSize());
     auto overlap = patchSize;
     if (settings.overlap.empty())

@@ -1,0 +1,149 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "PatchwiseArgumentChecks.h"
+
+#include <algorithm>
+#include <iterator>
+#include <map>
+#include <sstream>
+
+namespace PatchwiseArgumentChecks
+{
+namespace
+{
+bool
+IsWholeNumber(const std::string & text)
+{
+  return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+}
+
+std::string
+Joined(const std::vector<std::string> & words, char separator)
+{
+  std::string joined;
+  for (const std::string & word : words)
+  {
+    joined += (joined.empty() ? "" : std::string(1, separator)) + word;
+  }
+  return joined;
+}
+/** A missing value: none after the flag, another --flag, or nothing after "=". */
+void
+RejectMissingValue(const GivenOption & given)
+{
+  if (given.option.get_items_expected_min() > 0 &&
+      (given.value == nullptr || given.value->rfind("--", 0) == 0 || (given.inside && given.value->empty())))
+  {
+    throw CLI::ValidationError(given.flag, "no value given: expected " + given.option.get_type_name() + " after it");
+  }
+}
+
+/** A list given as separate arguments, with an empty field, or with spaces. */
+void
+RejectMalformedList(const GivenOption & given)
+{
+  const char delimiter = given.option.get_delimiter();
+  if (delimiter == '\0' || given.option.get_allow_extra_args() || given.value == nullptr)
+  {
+    return; // not a list
+  }
+  const std::string &      value = *given.value;
+  std::vector<std::string> values{ value };
+  values.insert(values.end(), given.following.begin(), given.following.end());
+  if (!given.following.empty())
+  {
+    throw CLI::ValidationError(given.flag,
+                               "\"" + Joined(values, ' ') + "\": a list is one argument, comma-separated (" +
+                                 given.flag + " " + Joined(values, delimiter) + ")");
+  }
+  const std::string doubled{ delimiter, delimiter };
+  if (value.find(delimiter) != std::string::npos &&
+      (value.front() == delimiter || value.back() == delimiter || value.find(doubled) != std::string::npos))
+  {
+    throw CLI::ValidationError(given.flag,
+                               "\"" + value + "\" has an empty field: give the values separated by single commas");
+  }
+  if (value.find_first_of(" \t") != std::string::npos)
+  {
+    std::string spaced = value; // "64, 64,32" -> "64  64 32" -> 64, 64, 32
+    std::replace(spaced.begin(), spaced.end(), delimiter, ' ');
+    std::istringstream             words(spaced);
+    const std::vector<std::string> fields{ std::istream_iterator<std::string>(words),
+                                           std::istream_iterator<std::string>() };
+    throw CLI::ValidationError(given.flag,
+                               "\"" + value + "\" has spaces: a list is one argument, its values separated by " +
+                                 "commas alone (" + given.flag + " " + Joined(fields, delimiter) + ")");
+  }
+}
+} // namespace
+
+void
+ForEachGivenOption(const CLI::App &                                 app,
+                   int                                              argc,
+                   const char * const *                             argv,
+                   const std::function<void(const GivenOption &)> & visit)
+{
+  for (int a = 1; a < argc && std::string(argv[a]) != "--"; ++a)
+  {
+    const std::string argument = argv[a];
+    const auto        equals = argument.find('=');
+    const std::string flag = argument.substr(0, equals);
+    for (const CLI::Option * option : app.get_options())
+    {
+      const auto & names = option->get_lnames();
+      if (flag.rfind("--", 0) != 0 || std::find(names.begin(), names.end(), flag.substr(2)) == names.end())
+      {
+        continue;
+      }
+      const bool        inside = equals != std::string::npos; // --flag=value
+      const std::string value = inside ? argument.substr(equals + 1) : a + 1 < argc ? std::string(argv[a + 1]) : "";
+      GivenOption       given{ *option, flag, inside || a + 1 < argc ? &value : nullptr, inside, {} };
+      for (int after = inside ? a + 1 : a + 2; after < argc && IsWholeNumber(argv[after]); ++after)
+      {
+        given.following.emplace_back(argv[after]);
+      }
+      visit(given);
+    }
+  }
+}
+
+void
+RejectMissingValuesAndMalformedLists(const CLI::App & app, int argc, const char * const * argv)
+{
+  ForEachGivenOption(app, argc, argv, [](const GivenOption & given) {
+    RejectMissingValue(given);
+    RejectMalformedList(given);
+  });
+}
+
+void
+RejectRepeatedOptions(const CLI::App & app, int argc, const char * const * argv)
+{
+  std::map<const CLI::Option *, std::string> given;
+  ForEachGivenOption(app, argc, argv, [&given](const GivenOption & option) {
+    const auto first = given.emplace(&option.option, option.flag);
+    if (!first.second)
+    {
+      throw CLI::ValidationError(option.flag,
+                                 first.first->second == option.flag
+                                   ? "given twice: give it once"
+                                   : "given twice (also as " + first.first->second + "): give it once");
+    }
+  });
+}
+} // namespace PatchwiseArgumentChecks

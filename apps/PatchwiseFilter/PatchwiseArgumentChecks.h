@@ -1,0 +1,68 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef PatchwiseArgumentChecks_h
+#define PatchwiseArgumentChecks_h
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+/** Checks of the command line before CLI11 parses it, for mistakes CLI11
+ * reports in its own terms or takes silently. Each throws
+ * CLI::ValidationError naming the option as written, the value and what was
+ * expected. */
+namespace PatchwiseArgumentChecks
+{
+/** An option as the command line gives it, before the parse. */
+struct GivenOption
+{
+  const CLI::Option &      option;
+  std::string              flag;      // as written ("--patch_size")
+  const std::string *      value;     // the text after "=" or the next argument; null when there is none
+  bool                     inside;    // given as --flag=value
+  std::vector<std::string> following; // the bare whole numbers right after the value
+};
+
+/** Calls `visit` for each option of `app` that argv gives. Arguments after
+ * "--" are positional. */
+void
+ForEachGivenOption(const CLI::App &                                 app,
+                   int                                              argc,
+                   const char * const *                             argv,
+                   const std::function<void(const GivenOption &)> & visit);
+
+/** Throws for an option that takes a value given without one (last, followed
+ * by another --flag, or "--flag=" with nothing after it), naming the value's
+ * type (CLI11 says "1 required UINT:VOXELS missing"); for a list's values given
+ * as separate arguments ("--patch-size 64 64 32": a list is one argument,
+ * 64,64,32); and for a comma-separated value with an empty field ("64,",
+ * ",64", "64,,32"), which CLI11 would drop silently, or with spaces
+ * ("64, 64, 32"). */
+void
+RejectMissingValuesAndMalformedLists(const CLI::App & app, int argc, const char * const * argv);
+
+/** Throws for an option given more than once, in either spelling
+ * (--patch-size, --patch_size): CLI11 would say "At Most 1 required but
+ * received 2", or join a list option's values into one list. */
+void
+RejectRepeatedOptions(const CLI::App & app, int argc, const char * const * argv);
+} // namespace PatchwiseArgumentChecks
+
+#endif
