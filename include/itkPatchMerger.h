@@ -81,7 +81,8 @@ namespace itk
  * row over it, line after line in the same order, in a buffer that stays in
  * cache, and is written once. Nothing is zeroed or carried, and the stack is
  * read once in its own order, so the merge runs close to the speed of reading
- * the stack. The result is bit-identical to the line-by-line merge. (A
+ * the stack; when its lines reach past the request, the stack stays buffered
+ * for the next division even with ReleaseDataFlag on. The result is bit-identical to the line-by-line merge. (A
  * mask-restricted grid, below, is always merged line by line.)
  *
  * A mask-restricted grid (PatchGrid::HasSkippedPatches, from an extractor
