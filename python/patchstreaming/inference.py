@@ -65,13 +65,14 @@ def sliding_window_inference(
     normaliser, docs/design.md section 4).
 
     Args:
-        image: an ``itk.Image``/``itk.VectorImage`` of float (2-D or 3-D); a file name (read as
+        image: required (its default only lets a call made with MONAI's ``inputs=`` say so): an
+            ``itk.Image``/``itk.VectorImage`` of float (2-D or 3-D); a file name (read as
             float, every channel kept) or a Zarr array folder (``(Z, Y, X)`` or ``(C, Z, Y, X)``, as
             ``patchstreaming.dask`` reads it); or a numpy array or torch tensor ``(D, H, W)`` or
             ``(C, D, H, W)`` (channels first; a leading batch axis of 1 is dropped, as in MONAI's
             ``(1, C, D, H, W)``) with optional ``spacing``, ``origin`` (ITK's (x, y, z) order) and
             ``direction`` (an ITK direction matrix).
-        predictor: a callable (a ``torch.nn.Module`` in eval mode) taking a float tensor
+        predictor: required; a callable (a ``torch.nn.Module`` in eval mode) taking a float tensor
             ``(B, C_in, D, H, W)`` on the CPU (``(B, C_in, H, W)`` for 2-D) and returning a tensor
             ``(B, C_out, D, H, W)`` of the same spatial size, or a tuple or dict of such tensors.
             Called under ``torch.no_grad()``; moving the batch to its device and back is the
