@@ -86,6 +86,27 @@ ForEachSliceRow(const ImageRegion<VDimension> & region, TFunction && function)
   }
 }
 
+/** The merger's slice axis for an image of `imageRegion`: the slowest axis
+ * along which the image is more than one voxel long (at least axis 1 in 2-D
+ * and more, so that a row stays inside one slice). A downstream
+ * StreamingImageFilter or ImageFileWriter cuts its divisions along this axis
+ * (ITK's ImageRegionSplitterSlowDimension), so a 3-D image one slice deep is
+ * streamed, and its sums carried, along axis 1.
+ *
+ * \ingroup PatchStreaming
+ */
+template <unsigned int VDimension>
+unsigned int
+GetSliceAxis(const ImageRegion<VDimension> & imageRegion)
+{
+  unsigned int axis = VDimension - 1;
+  while (axis > 1 && imageRegion.GetSize(axis) <= 1)
+  {
+    --axis;
+  }
+  return axis;
+}
+
 /** How many calls ForEachSliceRow makes for `region`. */
 template <unsigned int VDimension>
 SizeValueType

@@ -31,7 +31,7 @@ namespace PatchStreamingDetail
  * region, and which rows of them a patch line adds to or finishes.
  *
  * The sums of a row live in the output buffer (float or double output), in a
- * ring of at most P slices along the slowest axis (integer outputs, or a
+ * ring of at most P slices along the slice axis (integer outputs, or a
  * mask-restricted grid, whose weights are summed next to the values), or, for
  * slices past the end of the requested region, in the carry ring of P-1
  * slices that PatchMerger keeps between divisions (docs/design.md section 5).
@@ -50,7 +50,6 @@ public:
 
   using KernelType = PatchMergeRowKernel<TStack, TOutputImage>;
   static constexpr unsigned int ImageDimension = KernelType::ImageDimension;
-  static constexpr unsigned int SliceAxis = ImageDimension - 1;
 
   using OutputImageType = TOutputImage;
   using RegionType = typename KernelType::RegionType;
@@ -67,6 +66,14 @@ public:
                         OutputImageType *    output,
                         const GridType &     grid,
                         const SettingsType & settings);
+
+  /** The axis the slices, the ring and the carry are along: the slice axis
+   * the image is more than one voxel long on (PatchStreamingDetail::GetSliceAxis). */
+  unsigned int
+  GetSliceAxis() const
+  {
+    return m_SliceAxis;
+  }
 
   /** The output region whose sums this accumulates (the output's requested region). */
   const RegionType &
@@ -168,7 +175,7 @@ public:
   MergePiece(const RegionType & piece) const;
 
   /** Whether a patch of the grid box `lines` reaches past the region's end on
-   * the slowest axis (and inside the image): the next division needs it too. */
+   * the slice axis (and inside the image): the next division needs it too. */
   bool
   ReachesPastRegion(const RegionType & lines) const;
 
@@ -183,7 +190,7 @@ private:
   }
 
   /** The sums of the row that starts at `rowStart`: inside the region (output
-   * buffer or ring), or past its end on the slowest axis (carry ring). */
+   * buffer or ring), or past its end on the slice axis (carry ring). */
   AccumulatorType *
   Row(const IndexType & rowStart) const;
 
@@ -194,7 +201,7 @@ private:
   AccumulatorType *
   CarryRow(const IndexType & rowStart) const;
 
-  /** The slot of the carry ring that holds `slice` (an index on the slowest axis). */
+  /** The slot of the carry ring that holds `slice` (an index on the slice axis). */
   SizeValueType
   CarrySlot(IndexValueType slice) const;
 
@@ -205,6 +212,7 @@ private:
   const GridType &             m_Grid;
   const KernelType             m_Kernel;
   const RegionType             m_Region;
+  const unsigned int           m_SliceAxis;
   const OffsetValueType        m_ValuesPerVoxel;
   OffsetValueType              m_SliceVoxels{ 1 };
   AccumulatorType *            m_Base{ nullptr };

@@ -37,9 +37,10 @@ PatchMergeAccumulator<TStack, TOutputImage>::PatchMergeAccumulator(const TStack 
   , m_Grid(grid)
   , m_Kernel(stack, output, grid, settings)
   , m_Region(output->GetRequestedRegion())
+  , m_SliceAxis(PatchStreamingDetail::GetSliceAxis(grid.GetImageRegion()))
   , m_ValuesPerVoxel(m_Kernel.GetValuesPerVoxel())
 {
-  for (unsigned int d = 0; d < SliceAxis; ++d)
+  for (unsigned int d = 0; d < m_SliceAxis; ++d)
   {
     m_SliceVoxels *= static_cast<OffsetValueType>(m_Region.GetSize(d));
   }
@@ -58,7 +59,8 @@ PatchMergeAccumulator<TStack, TOutputImage>::AllocateSums()
     }
   }
   // A line touches P slices and no row below the current line's first slice is still open: P slices suffice.
-  m_RingSlices = static_cast<OffsetValueType>(std::min(m_Grid.GetPatchSize()[SliceAxis], m_Region.GetSize(SliceAxis)));
+  m_RingSlices =
+    static_cast<OffsetValueType>(std::min(m_Grid.GetPatchSize()[m_SliceAxis], m_Region.GetSize(m_SliceAxis)));
   m_Ring.assign(static_cast<SizeValueType>(m_RingSlices) * this->GetSliceValues(), AccumulatorType{ 0 });
   m_Base = m_Ring.data();
   return false;
@@ -75,18 +77,18 @@ template <typename TStack, typename TOutputImage>
 IndexValueType
 PatchMergeAccumulator<TStack, TOutputImage>::GetCarryEnd(const RegionType & lines, const RegionType & arrived) const
 {
-  IndexValueType carryEnd = m_Region.GetIndex(SliceAxis) + static_cast<IndexValueType>(m_Region.GetSize(SliceAxis));
+  IndexValueType carryEnd = m_Region.GetIndex(m_SliceAxis) + static_cast<IndexValueType>(m_Region.GetSize(m_SliceAxis));
   if (arrived.GetNumberOfPixels() > 0)
   {
-    carryEnd = std::max(carryEnd, arrived.GetUpperIndex()[SliceAxis] + 1);
+    carryEnd = std::max(carryEnd, arrived.GetUpperIndex()[m_SliceAxis] + 1);
   }
   if (lines.GetNumberOfPixels() > 0)
   {
-    const IndexValueType imageEnd = m_Grid.GetImageRegion().GetUpperIndex()[SliceAxis] + 1;
+    const IndexValueType imageEnd = m_Grid.GetImageRegion().GetUpperIndex()[m_SliceAxis] + 1;
     const IndexValueType lastLineEnd =
-      m_Grid.GetImageRegion().GetIndex(SliceAxis) +
-      m_Grid.GetAxisLayout(SliceAxis).GetStart(static_cast<SizeValueType>(lines.GetUpperIndex()[SliceAxis])) +
-      static_cast<IndexValueType>(m_Grid.GetPatchSize()[SliceAxis]);
+      m_Grid.GetImageRegion().GetIndex(m_SliceAxis) +
+      m_Grid.GetAxisLayout(m_SliceAxis).GetStart(static_cast<SizeValueType>(lines.GetUpperIndex()[m_SliceAxis])) +
+      static_cast<IndexValueType>(m_Grid.GetPatchSize()[m_SliceAxis]);
     carryEnd = std::max(carryEnd, std::min(lastLineEnd, imageEnd));
   }
   return carryEnd;
@@ -97,7 +99,7 @@ bool
 PatchMergeAccumulator<TStack, TOutputImage>::ReachesPastRegion(const RegionType & lines) const
 {
   return this->GetCarryEnd(lines, RegionType()) >
-         m_Region.GetIndex(SliceAxis) + static_cast<IndexValueType>(m_Region.GetSize(SliceAxis));
+         m_Region.GetIndex(m_SliceAxis) + static_cast<IndexValueType>(m_Region.GetSize(m_SliceAxis));
 }
 
 template <typename TStack, typename TOutputImage>
@@ -107,9 +109,9 @@ PatchMergeAccumulator<TStack, TOutputImage>::PrepareCarry(CarrySlots &       car
                                                           const RegionType & arrived)
 {
   const IndexValueType regionEnd =
-    m_Region.GetIndex(SliceAxis) + static_cast<IndexValueType>(m_Region.GetSize(SliceAxis));
+    m_Region.GetIndex(m_SliceAxis) + static_cast<IndexValueType>(m_Region.GetSize(m_SliceAxis));
   m_CarryEnd = this->GetCarryEnd(lines, arrived);
-  m_CarryRingSlices = static_cast<OffsetValueType>(m_Grid.GetPatchSize()[SliceAxis]) - 1;
+  m_CarryRingSlices = static_cast<OffsetValueType>(m_Grid.GetPatchSize()[m_SliceAxis]) - 1;
   if (arrived.GetNumberOfPixels() == 0)
   {
     carriedSums.clear();
@@ -126,7 +128,7 @@ PatchMergeAccumulator<TStack, TOutputImage>::PrepareCarry(CarrySlots &       car
     ForEachSliceRow(arriving, [&](const IndexType & rowStart, SizeValueType length) {
       std::copy_n(this->CarryRow(rowStart), length * static_cast<SizeValueType>(m_ValuesPerVoxel), this->Row(rowStart));
     });
-    for (IndexValueType slice = arriving.GetIndex(SliceAxis); slice <= arriving.GetUpperIndex()[SliceAxis]; ++slice)
+    for (IndexValueType slice = arriving.GetIndex(m_SliceAxis); slice <= arriving.GetUpperIndex()[m_SliceAxis]; ++slice)
     {
       emptied.emplace_back(std::move(m_Carry[this->CarrySlot(slice)]));
       m_Carry[this->CarrySlot(slice)].clear();
@@ -183,12 +185,13 @@ template <typename TStack, typename TOutputImage>
 auto
 PatchMergeAccumulator<TStack, TOutputImage>::Row(const IndexType & rowStart) const -> AccumulatorType *
 {
-  // Inside the region (output buffer or ring), or past its end on the slowest axis (carry).
-  if (rowStart[SliceAxis] >= m_Region.GetIndex(SliceAxis) + static_cast<IndexValueType>(m_Region.GetSize(SliceAxis)))
+  // Inside the region (output buffer or ring), or past its end on the slice axis (carry).
+  if (rowStart[m_SliceAxis] >=
+      m_Region.GetIndex(m_SliceAxis) + static_cast<IndexValueType>(m_Region.GetSize(m_SliceAxis)))
   {
     return this->CarryRow(rowStart);
   }
-  OffsetValueType slice = rowStart[SliceAxis] - m_Region.GetIndex(SliceAxis);
+  OffsetValueType slice = rowStart[m_SliceAxis] - m_Region.GetIndex(m_SliceAxis);
   if (m_RingSlices > 0)
   {
     slice %= m_RingSlices;
@@ -200,7 +203,7 @@ template <typename TStack, typename TOutputImage>
 auto
 PatchMergeAccumulator<TStack, TOutputImage>::CarryRow(const IndexType & rowStart) const -> AccumulatorType *
 {
-  return m_Carry[this->CarrySlot(rowStart[SliceAxis])].data() + this->VoxelInSlice(rowStart) * m_ValuesPerVoxel;
+  return m_Carry[this->CarrySlot(rowStart[m_SliceAxis])].data() + this->VoxelInSlice(rowStart) * m_ValuesPerVoxel;
 }
 
 template <typename TStack, typename TOutputImage>
@@ -216,7 +219,7 @@ PatchMergeAccumulator<TStack, TOutputImage>::VoxelInSlice(const IndexType & rowS
 {
   OffsetValueType voxel = 0;
   OffsetValueType stride = 1;
-  for (unsigned int d = 0; d < SliceAxis; ++d)
+  for (unsigned int d = 0; d < m_SliceAxis; ++d)
   {
     voxel += (rowStart[d] - m_Region.GetIndex(d)) * stride;
     stride *= static_cast<OffsetValueType>(m_Region.GetSize(d));
@@ -234,7 +237,7 @@ PatchMergeAccumulator<TStack, TOutputImage>::GetLineRegion(SizeValueType first, 
     0, static_cast<SizeValueType>(m_Grid.GetPatchRegion(last).GetUpperIndex()[0] - lineRegion.GetIndex(0) + 1));
   // Inside the region, and past its end as far as the carry reaches.
   RegionType sumsRegion = m_Region;
-  sumsRegion.SetSize(SliceAxis, static_cast<SizeValueType>(m_CarryEnd - sumsRegion.GetIndex(SliceAxis)));
+  sumsRegion.SetSize(m_SliceAxis, static_cast<SizeValueType>(m_CarryEnd - sumsRegion.GetIndex(m_SliceAxis)));
   if (!lineRegion.Crop(sumsRegion))
   {
     return RegionType();

@@ -72,6 +72,9 @@ namespace itk
  * leave past the end are carried to the next request when it is the adjacent
  * division (the usual order) with nothing modified in between, so every patch
  * is computed once per streamed update. Any other request recomputes them.
+ * Divisions and the carry are along the slice axis: the slowest axis the
+ * image is more than one voxel long on, as ITK's splitters cut (axis 1 for a
+ * 3-D image one slice deep).
  * When the stack's ReleaseDataFlag is on, each line is released as soon as
  * it is scattered, so the next line is never computed while it is still held.
  *
@@ -215,7 +218,7 @@ private:
     typename AccumulatorType::CarrySlots sums{};
     /** The slices held: [end of the last request, end of its last line) x the request's other axes. */
     OutputImageRegionType region{};
-    /** Lines up to this grid position on the slowest axis are already scattered. */
+    /** Lines up to this grid position on the slice axis are already scattered. */
     IndexValueType   lastLinePosition{ -1 };
     ModifiedTimeType pipelineMTime{ 0 };
   };
@@ -223,6 +226,11 @@ private:
   /** Whether the carried sums belong to the division just before `region`, with nothing modified since. */
   bool
   CanUseCarriedSums(const OutputImageRegionType & region) const;
+
+  /** The axis divisions are cut along and sums carried along: the slowest axis
+   * the image is more than one voxel long on (PatchStreamingDetail::GetSliceAxis). */
+  unsigned int
+  GetSliceAxis() const;
 
   /** Throws ProcessAborted when AbortGenerateData is set, else sends `progress`. */
   void
@@ -257,7 +265,7 @@ private:
   GetStackRegion(SizeValueType first, SizeValueType last) const;
 
   /** The first line of the grid box `lines` not yet scattered by the previous
-   * division (`scatteredThrough` on the slowest axis); false when there is none. */
+   * division (`scatteredThrough` on the slice axis); false when there is none. */
   bool
   GetFirstLineToPull(const OutputImageRegionType & lines,
                      IndexValueType                scatteredThrough,

@@ -200,7 +200,7 @@ PatchMerger<TInputImage, TOutputImage>::MergeLineByLine(AccumulatorType &       
                                                         const OutputImageRegionType & arrived,
                                                         IndexValueType                scatteredThrough)
 {
-  constexpr unsigned int        SliceAxis = AccumulatorType::SliceAxis;
+  const unsigned int            SliceAxis = this->GetSliceAxis();
   const OutputImageRegionType & region = accumulator.GetRegion();
   if (accumulator.AllocateSums())
   {
@@ -243,7 +243,7 @@ PatchMerger<TInputImage, TOutputImage>::KeepCarry(const OutputImageRegionType & 
                                                   IndexValueType                carryEnd,
                                                   IndexValueType                lastLinePosition)
 {
-  constexpr unsigned int SliceAxis = AccumulatorType::SliceAxis;
+  const unsigned int   SliceAxis = this->GetSliceAxis();
   const IndexValueType regionEnd = region.GetIndex(SliceAxis) + static_cast<IndexValueType>(region.GetSize(SliceAxis));
   if (carryEnd > regionEnd)
   {
@@ -389,20 +389,28 @@ PatchMerger<TInputImage, TOutputImage>::ReleaseStackIfFlagged(SizeValueType merg
 }
 
 template <typename TInputImage, typename TOutputImage>
+unsigned int
+PatchMerger<TInputImage, TOutputImage>::GetSliceAxis() const
+{
+  return PatchStreamingDetail::GetSliceAxis(this->GetPatchGrid().GetImageRegion());
+}
+
+template <typename TInputImage, typename TOutputImage>
 bool
 PatchMerger<TInputImage, TOutputImage>::CanUseCarriedSums(const OutputImageRegionType & region) const
 {
   // Only for the division right after the one that left them, with nothing changed upstream or here.
-  constexpr unsigned int SliceAxis = OutputImageDimension - 1;
+  const unsigned int SliceAxis = this->GetSliceAxis();
   if (m_CarriedSums.region.GetNumberOfPixels() == 0 ||
       m_CarriedSums.pipelineMTime != this->GetOutput()->GetPipelineMTime() ||
       m_CarriedSums.region.GetIndex(SliceAxis) != region.GetIndex(SliceAxis))
   {
     return false;
   }
-  for (unsigned int d = 0; d < SliceAxis; ++d)
+  for (unsigned int d = 0; d < OutputImageDimension; ++d)
   {
-    if (m_CarriedSums.region.GetIndex(d) != region.GetIndex(d) || m_CarriedSums.region.GetSize(d) != region.GetSize(d))
+    if (d != SliceAxis && (m_CarriedSums.region.GetIndex(d) != region.GetIndex(d) ||
+                           m_CarriedSums.region.GetSize(d) != region.GetSize(d)))
     {
       return false;
     }
@@ -431,7 +439,7 @@ PatchMerger<TInputImage, TOutputImage>::GetFirstLineToPull(const OutputImageRegi
                                                            IndexValueType                scatteredThrough,
                                                            OutputImageIndexType &        firstLine) const
 {
-  constexpr unsigned int SliceAxis = AccumulatorType::SliceAxis;
+  const unsigned int SliceAxis = this->GetSliceAxis();
   if (lines.GetNumberOfPixels() == 0)
   {
     return false;
@@ -461,7 +469,7 @@ PatchMerger<TInputImage, TOutputImage>::MergeRowByRow(AccumulatorType &         
   // thread between them (ProcessObject sends progress events from the
   // updating thread only).
   constexpr SizeValueType       ProgressSteps = 32;
-  constexpr unsigned int        SliceAxis = AccumulatorType::SliceAxis;
+  const unsigned int            SliceAxis = this->GetSliceAxis();
   const OutputImageRegionType & region = accumulator.GetRegion();
   const SizeValueType           slices = region.GetSize(SliceAxis);
   const SizeValueType           chunks = std::min(slices, ProgressSteps);
@@ -516,7 +524,7 @@ PatchMerger<TInputImage, TOutputImage>::FinishRows(const AccumulatorType &      
                                                    const OutputImageRegionType & rows,
                                                    const OutputImageRegionType & finished)
 {
-  constexpr unsigned int SliceAxis = AccumulatorType::SliceAxis;
+  const unsigned int SliceAxis = this->GetSliceAxis();
   if (rows.GetNumberOfPixels() == 0)
   {
     return;
@@ -586,7 +594,7 @@ PatchMerger<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent inde
   const auto heldSlices = std::count_if(
     m_CarriedSums.sums.begin(), m_CarriedSums.sums.end(), [](const auto & slot) { return !slot.empty(); });
   os << indent << "CarriedSums: " << m_CarriedSums.region << " (" << heldSlices
-     << " slices held, lines through slowest-axis position " << m_CarriedSums.lastLinePosition << ")" << std::endl;
+     << " slices held, lines through slice-axis position " << m_CarriedSums.lastLinePosition << ")" << std::endl;
 }
 } // end namespace itk
 

@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <sstream>
 
 namespace itk
 {
@@ -153,9 +154,17 @@ PatchAxisWindow::PatchAxisWindow(const PatchAxisLayout &       layout,
   {
     if (covered[voxel] && !(m_Normalizer[voxel] > 0.0))
     {
-      itkGenericExceptionMacro(<< "Weighting " << ToString(parameters.Weighting) << ": the windows along axis " << axis
-                               << " sum to " << m_Normalizer[voxel] << " at voxel " << voxel
-                               << ", which a patch covers; every covered voxel needs a positive weight");
+      const bool         gaussian = parameters.Weighting == PatchStreamingEnums::Weighting::Gaussian;
+      std::ostringstream named;
+      if (gaussian)
+      {
+        named << " (SigmaScale " << parameters.SigmaScale << ", MinimumWeight " << parameters.MinimumWeight << ")";
+      }
+      itkGenericExceptionMacro(<< "Weighting " << ToString(parameters.Weighting) << named.str()
+                               << ": the windows along axis " << axis << " sum to " << m_Normalizer[voxel]
+                               << " at voxel " << voxel << ", which a patch covers; every covered voxel needs a "
+                               << "positive weight"
+                               << (gaussian ? " (raise MinimumWeight above 0, or SigmaScale)" : ""));
     }
   }
   // The merger multiplies by these instead of dividing each voxel's sums.
