@@ -5,6 +5,7 @@ import ctypes
 import math
 import os
 import re
+from decimal import Decimal
 from fractions import Fraction
 from typing import Optional, Sequence, Tuple, Union
 
@@ -67,24 +68,34 @@ def to_itk_image(image: ImageLike, spacing=None, origin=None, direction=None):
     return image
 
 
+def _two_values(spacing) -> bool:
+    return np.ndim(spacing) == 1 and len(spacing) == 2
+
+
 def _channels_first(shape: Tuple[int, ...], spacing) -> bool:
     """Whether an array of ``shape`` (a leading batch axis of 1 dropped) holds channels first:
     (C, D, H, W), or (C, H, W) when ``spacing`` has 2 values."""
-    return len(shape) == 4 or (len(shape) == 3 and np.ndim(spacing) == 1 and len(spacing) == 2)
+    return len(shape) == 4 or (len(shape) == 3 and _two_values(spacing))
 
 
-def _has_batch_axis(shape: Tuple[int, ...]) -> bool:
-    """Whether ``shape`` starts with a batch axis of 1, (1, C, D, H, W), as MONAI passes a tensor."""
-    return len(shape) == 5 and shape[0] == 1
+def _has_batch_axis(shape: Tuple[int, ...], spacing) -> bool:
+    """Whether ``shape`` starts with a batch axis of 1, as MONAI passes a tensor: (1, C, D, H, W),
+    or (1, C, H, W) when ``spacing`` has 2 values."""
+    return shape[:1] == (1,) and (len(shape) == 5 or (len(shape) == 4 and _two_values(spacing)))
 
 
 def array_reading_note(image, spacing) -> Optional[str]:
-    """For an error's note: how a 3-D array given with 2 spacing values was read (a 2-D image of
-    C channels, (C, H, W)), else None. ``image`` and ``spacing`` as given to :func:`to_itk_image`."""
+    """For an error's note: how an ambiguous array was read, else None. A 3-D array with 2
+    spacing values is a 2-D image of C channels (C, H, W); a (1, 1, H, W) array without them is a
+    3-D image one slice deep, where MONAI would see a 2-D batch. ``image`` and ``spacing`` as given
+    to :func:`to_itk_image`."""
     if isinstance(image, (str, os.PathLike)) or not hasattr(image, "shape"):
         return None
     shape = tuple(int(n) for n in image.shape)
-    shape = shape[1:] if _has_batch_axis(shape) else shape
+    if len(shape) == 4 and shape[:2] == (1, 1) and not _two_values(spacing):
+        return (f"image: the array of shape {shape} was read as a 3-D image one slice deep, (C, D, H, W); to read "
+                f"it as a 2-D batch (1, C, H, W), as MONAI does, give 2 spacing values, in (x, y) order")
+    shape = shape[1:] if _has_batch_axis(shape, spacing) else shape
     if len(shape) != 3 or not _channels_first(shape, spacing) or shape[0] == 1:
         return None
     return (f"image: the array of shape {shape} was read as a 2-D image of {shape[0]} channels, (C, H, W), because "
@@ -93,7 +104,7 @@ def array_reading_note(image, spacing) -> Optional[str]:
 
 
 def _from_array(array: np.ndarray, spacing, origin, direction):
-    if _has_batch_axis(array.shape):
+    if _has_batch_axis(array.shape, spacing):
         array = array[0]
     if array.ndim not in (2, 3, 4):
         raise ValueError(f"image: an array of shape {array.shape}; expected (D, H, W), (C, D, H, W) or (H, W)")
@@ -204,10 +215,12 @@ def unwrapped(value):
 
 
 def real_number(value) -> Optional[float]:
-    """``value`` as a float when it is a real number (a Python or numpy int or float, or a
-    zero-dimensional array or tensor of one; not a bool), else None."""
+    """``value`` as a float when it is a real number (a Python or numpy int or float, a
+    ``Fraction`` or ``Decimal``, or a zero-dimensional array or tensor of one; not a bool), else
+    None."""
     value = unwrapped(value)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer, float, np.floating)):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, np.integer, float, np.floating, Fraction, Decimal)):
         return None
     return float(value)
 
@@ -295,7 +308,8 @@ def exact_fraction(value) -> Fraction:
         array = None
     if array is not None and array.ndim == 0 and array.dtype.kind == "f":
         return Fraction(np.format_float_positional(array[()], unique=True))
-    return Fraction(str(unwrapped(value)))
+    value = unwrapped(value)
+    return Fraction(value) if isinstance(value, (Fraction, Decimal)) else Fraction(str(value))
 
 
 def overlap_xyz(overlap, patch_xyz: Sequence[int]) -> list:

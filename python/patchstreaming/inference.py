@@ -70,8 +70,9 @@ def sliding_window_inference(
             float, every channel kept) or a Zarr array folder (``(Z, Y, X)`` or ``(C, Z, Y, X)``, as
             ``patchstreaming.dask`` reads it); or a numpy array or torch tensor ``(D, H, W)`` or
             ``(C, D, H, W)`` (channels first; a leading batch axis of 1 is dropped, as in MONAI's
-            ``(1, C, D, H, W)``) with optional ``spacing``, ``origin`` (ITK's (x, y, z) order) and
-            ``direction`` (an ITK direction matrix).
+            ``(1, C, D, H, W)``, and ``(1, C, H, W)`` with 2 ``spacing`` values) with optional
+            ``spacing``, ``origin`` (ITK's (x, y, z) order) and ``direction`` (an ITK direction
+            matrix); a 3-D array with 2 ``spacing`` values is ``(C, H, W)``.
         predictor: required; a callable (a ``torch.nn.Module`` in eval mode) taking a float tensor
             ``(B, C_in, D, H, W)`` on the CPU (``(B, C_in, H, W)`` for 2-D) and returning a tensor
             ``(B, C_out, D, H, W)`` of the same spatial size, or a tuple or dict of such tensors.
@@ -323,6 +324,9 @@ def _probe(predictor, channels_in: int, patch_xyz) -> _Structure:
 
 
 def _check_shape(tensor: torch.Tensor, batch: int, spatial: Tuple[int, ...], structure: _Structure, k: int):
+    if tensor.is_complex():
+        raise TypeError(f"the predictor's output {structure._name(k)} is a complex tensor ({tensor.dtype}); expected "
+                        f"real values (take .real, .abs() or .angle() in the predictor)")
     expected = (batch, "C") + spatial
     if tensor.dim() != len(spatial) + 2 or tensor.shape[0] != batch or tuple(tensor.shape[2:]) != spatial:
         raise ValueError(f"the predictor's output {structure._name(k)} has shape {tuple(tensor.shape)} for a batch "

@@ -4,6 +4,8 @@ import os
 import re
 import subprocess
 import sys
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -204,7 +206,7 @@ def squeeze_positions(length: int, size: int, overlap: float) -> int:
 
 
 @pytest.mark.parametrize("overlap", [0.7, np.float32(0.7), np.float64(0.7), np.array(0.7, dtype=np.float32),
-                                     torch.tensor(0.7), np.float16(0.7)])
+                                     torch.tensor(0.7), np.float16(0.7), Fraction(7, 10), Decimal("0.7")])
 def test_an_overlap_fraction_is_read_as_its_shortest_decimal_in_its_own_precision(overlap):
     # float32(0.7) is 0.699999988…: 0.7 · 10 must give 7 voxels of overlap (stride 3), not 6.
     calls = []
@@ -223,6 +225,8 @@ def test_an_overlap_fraction_is_read_as_its_shortest_decimal_in_its_own_precisio
     ((10, 24, 24), (8, 16, 16), 8),    # two positions on it, both reaching every division
     ((10, 24, 24), (8, 16, 16), 3),    # batches across line ends
     ((31, 20, 18), (8, 16, 16), 4),    # several lines per division
+    ((1, 50, 60), (1, 50, 16), 4),     # one slice deep: divided along H, one line reaching every division
+    ((1, 23, 30), (1, 8, 16), 3),      # one slice deep, several lines per division
 ])
 def test_streaming_in_divisions_runs_every_patch_once_and_gives_the_bytes_of_one(tmp_path, shape, patch_size,
                                                                                   batch_size):
@@ -291,6 +295,29 @@ def test_errors_say_how_a_3d_array_with_two_spacing_values_was_read(oblique_arra
         patchstreaming.sliding_window_inference(array, lambda x: x[:, :, ::2], patch_size=8, spacing=(1.0, 2.0, 3.0),
                                                 progress=False)
     assert not hasattr(three.value, "__notes__")
+
+
+def test_monai_s_2d_batch_is_read_as_2d_with_two_spacing_values_and_noted_without(oblique_array):
+    """(1, C, H, W), MONAI's 2-D batch: with 2 spacing values a 2-D image of C channels (the predictor gets
+    (B, C, h, w)), equal to the (C, H, W) array; without them a 3-D image one slice deep, and a 2-value
+    patch_size is refused with a note saying how the array was read."""
+    batch = torch.from_numpy(oblique_array["array"][:2].copy())[None]  # (1, 2, 17, 21)
+    shapes = []
+
+    def network(x):
+        shapes.append(tuple(x.shape))
+        return x.sum(dim=1, keepdim=True) * 0.5
+
+    result = patchstreaming.sliding_window_inference(batch, network, (8, 10), spacing=(1.0, 2.0), progress=False)
+    assert shapes[-1][1:] == (2, 8, 10) and result.GetImageDimension() == 2
+    unbatched = patchstreaming.sliding_window_inference(batch[0].numpy(), network, (8, 10), spacing=(1.0, 2.0),
+                                                        progress=False)
+    np.testing.assert_array_equal(itk.array_from_image(result), itk.array_from_image(unbatched))
+    with pytest.raises(ValueError, match=r"patch_size=\(8, 10\) has 2 values; the image is 3-D") as refused:
+        patchstreaming.sliding_window_inference(batch[:, :1], network, (8, 10), progress=False)
+    assert re.match(r"image: the array of shape \(1, 1, 17, 21\) was read as a 3-D image one slice deep, "
+                    r"\(C, D, H, W\); to read it as a 2-D batch \(1, C, H, W\), as MONAI does, give 2 spacing "
+                    r"values", refused.value.__notes__[0])
 
 
 def test_a_predictor_that_fails_mid_run_raises_its_own_error(oblique_array):
@@ -567,6 +594,14 @@ def test_zero_dimensional_tensors_and_arrays_are_numbers(oblique_array):
 def test_an_empty_output_is_refused(oblique_array, returned, message):
     with pytest.raises(ValueError, match=message):
         patchstreaming.sliding_window_inference(oblique_array["array"], lambda x: returned, 8, progress=False)
+
+
+def test_a_complex_output_is_refused_not_cast(oblique_array):
+    with pytest.raises(TypeError, match=r"output 0 is a complex tensor \(torch.complex64\); expected real values"):
+        patchstreaming.sliding_window_inference(oblique_array["array"], lambda x: x.to(torch.complex64), 8,
+                                                progress=False)
+    with pytest.raises(TypeError, match=r"output 1 is a complex tensor"):
+        patchstreaming.sliding_window_inference(oblique_array["array"], lambda x: (x, x * 1j), 8, progress=False)
 
 
 def test_a_dict_with_integer_keys_and_two_outputs_named_the_same_file(oblique_array, tmp_path):
