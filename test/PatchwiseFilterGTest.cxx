@@ -39,6 +39,7 @@
 #include "gtest/gtest.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -143,11 +144,11 @@ EndToEndCases()
         "--border-mode",
         "pad",
         "--padding",
-        "mirror",
+        "Mirror",
         "--process",
-        "median:1",
+        "MEDIAN:1",
         "--weighting",
-        "hann",
+        "Hann",
         "--stream-divisions",
         "5" },
       { { 11, 11, 11 } },
@@ -208,9 +209,12 @@ TEST_F(PatchwiseFilterProgram, OutputFileIsBitIdenticalToTheLibrarysResult)
     const auto run = Run(arguments);
     ASSERT_EQ(run.status, 0) << run.err;
     EXPECT_NE(run.out.find("wrote " + Path("output.nrrd")), std::string::npos) << run.out;
+    // Choices in any case ("Mirror", "MEDIAN:1"), named in lower case.
     const auto given = [&c](const std::string & flag, const std::string & otherwise) {
-      const auto found = std::find(c.arguments.begin(), c.arguments.end(), flag);
-      return found == c.arguments.end() ? otherwise : *(found + 1);
+      const auto  found = std::find(c.arguments.begin(), c.arguments.end(), flag);
+      std::string value = found == c.arguments.end() ? otherwise : *(found + 1);
+      std::transform(value.begin(), value.end(), value.begin(), [](unsigned char ch) { return std::tolower(ch); });
+      return value;
     };
     const std::string padding = given("--padding", "constant");
     const std::string summary = given("--border-mode", "squeeze") + " border, " + padding +
@@ -330,7 +334,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
   const std::string                                                   input = Path("input.nrrd");
   const std::string                                                   output = Path("output.nrrd");
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
-    { { input, output, "--no-such-flag" }, "--no-such-flag" },
+    { { input, output, "--no-such-flag" }, "--no-such-flag: no such option (see --help)" },
+    { { input, output, "--Patch_Size", "32" }, "--Patch_Size: no such option (did you mean --patch-size?)" },
     { { Path("external.mha"), Path("two.nhdr") },
       "output: \"" + Path("two.nhdr") + "\" would overwrite the input's data file \"" + Path("two.raw") + "\"" },
     { { Path("list.mhd"), Path("two.mhd") },
@@ -338,6 +343,7 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { Path("pattern.nrrd"), Path("slice002.nhdr") },
       "output: \"" + Path("slice002.nhdr") + "\" would overwrite the input's data file \"" + Path("slice002.raw") +
         "\"" },
+    { { "", output }, "input: no file name given" },
     { { input, output, "--patch-size" }, "--patch-size: no value given: expected UINT:VOXELS after it" },
     { { input, output, "--mirror-axes", "0", "2" },
       "--mirror-axes: \"0 2\": a list is one argument, comma-separated (--mirror-axes 0,2)" },

@@ -18,6 +18,7 @@
 #include "PatchwiseArgumentChecks.h"
 
 #include <algorithm>
+#include <cctype>
 #include <iterator>
 #include <map>
 #include <sstream>
@@ -129,6 +130,46 @@ RejectMissingValuesAndMalformedLists(const CLI::App & app, int argc, const char 
     RejectMissingValue(given);
     RejectMalformedList(given);
   });
+}
+
+void
+RejectUnknownOptions(const CLI::App & app, int argc, const char * const * argv)
+{
+  // Compared in lower case, with "_" for "-", as a person mistypes them.
+  const auto folded = [](std::string name) {
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) {
+      return c == '_' ? '-' : static_cast<char>(std::tolower(c));
+    });
+    return name;
+  };
+  for (int a = 1; a < argc && std::string(argv[a]) != "--"; ++a)
+  {
+    const std::string argument = argv[a];
+    const std::string flag = argument.substr(0, argument.find('='));
+    if (flag.rfind("--", 0) != 0 || flag.size() == 2)
+    {
+      continue;
+    }
+    std::string suggestion;
+    bool        known = false;
+    for (const CLI::Option * option : app.get_options())
+    {
+      for (const std::string & name : option->get_lnames())
+      {
+        known = known || name == flag.substr(2);
+        if (suggestion.empty() && folded(name) == folded(flag.substr(2)))
+        {
+          suggestion = "--" + name;
+        }
+      }
+    }
+    if (!known)
+    {
+      throw CLI::ValidationError(
+        flag,
+        "no such option" + (suggestion.empty() ? std::string(" (see --help)") : " (did you mean " + suggestion + "?)"));
+    }
+  }
 }
 
 void

@@ -58,6 +58,12 @@ ForEachGivenOption(const CLI::App &                                 app,
 void
 RejectMissingValuesAndMalformedLists(const CLI::App & app, int argc, const char * const * argv);
 
+/** Throws for a --flag that is no option of `app`, suggesting the option it
+ * is in another case or spelling of (--Patch-Size: --patch-size). CLI11
+ * would list it among the arguments not expected, after the values around it. */
+void
+RejectUnknownOptions(const CLI::App & app, int argc, const char * const * argv);
+
 /** Throws for an option given more than once, in either spelling
  * (--patch-size, --patch_size): CLI11 would say "At Most 1 required but
  * received 2", or join a list option's values into one list. */

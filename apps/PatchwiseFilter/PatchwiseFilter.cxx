@@ -127,9 +127,10 @@ RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & 
 
   const auto &       grid = result.grid;
   std::ostringstream what;
-  what << "grid " << Joined(grid.GetGridSize(), VDimension) << " = " << grid.GetNumberOfPatches() << " patches of "
-       << Joined(grid.GetPatchSize(), VDimension) << " voxels, overlap " << Joined(grid.GetPatchOverlap(), VDimension)
-       << ", " << settings.borderMode << " border, " << settings.padding;
+  what << "grid " << Joined(grid.GetGridSize(), VDimension) << " = " << grid.GetNumberOfPatches()
+       << (grid.GetNumberOfPatches() == 1 ? " patch of " : " patches of ") << Joined(grid.GetPatchSize(), VDimension)
+       << " voxels, overlap " << Joined(grid.GetPatchOverlap(), VDimension) << ", " << settings.borderMode
+       << " border, " << settings.padding;
   if (settings.padding == "constant")
   {
     what << " " << settings.paddingValue;

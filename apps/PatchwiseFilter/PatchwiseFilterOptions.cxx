@@ -124,6 +124,11 @@ const CLI::Validator Device(
   },
   "cpu|cuda:N");
 
+/** An existing file, named. */
+const CLI::Validator InputFile(
+  [](const std::string & text) { return text.empty() ? std::string("no file name given") : CLI::ExistingFile(text); },
+  "FILE");
+
 /** An existing file, when the program can run one. */
 const CLI::Validator ModelFile(
   [](const std::string & text) {
@@ -189,7 +194,7 @@ PatchwiseFilterOptions::PatchwiseFilterOptions()
   m_Groups.emplace_back("Input and output", std::vector<SlicerParameter>{});
   Register(m_App.add_option("input", s.input, "Input image (NIfTI, NRRD, MetaImage, ...; scalar or multi-component)")
              ->required()
-             ->check(CLI::ExistingFile),
+             ->check(InputFile),
            "image")
     .channel = "input";
   Register(m_App.add_option(
@@ -246,7 +251,8 @@ PatchwiseFilterOptions::AddPatchOptions()
   Register(m_App
              .add_option(Flags("padding"),
                          s.padding,
-                         "What patches read outside the image in pad mode: constant (--padding-value), "
+                         "What a patch reads outside the image, wherever one does (pad mode, an axis shorter "
+                         "than the patch): constant (--padding-value), "
                          "zerofluxneumann (nearest voxel), mirror, periodic")
              ->check(CLI::IsMember(Paddings, CLI::ignore_case))
              ->default_val("constant"),
@@ -435,11 +441,12 @@ void
 PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
 {
   PatchwiseArgumentChecks::RejectMissingValuesAndMalformedLists(m_App, argc, argv);
+  PatchwiseArgumentChecks::RejectUnknownOptions(m_App, argc, argv);
   PatchwiseArgumentChecks::RejectRepeatedOptions(m_App, argc, argv);
   m_App.parse(argc, argv);
   auto & s = m_Settings;
   // Accepted in any case (as the other choices are); compared in lower case from here on.
-  for (std::string * choice : { &s.outputType, &s.borderMode, &s.padding, &s.weighting })
+  for (std::string * choice : { &s.outputType, &s.borderMode, &s.padding, &s.weighting, &s.process })
   {
     *choice = Lowercase(*choice);
   }

@@ -17,6 +17,7 @@
  *=========================================================================*/
 #include "PatchwiseProcess.h"
 #include "PatchwiseDecimal.h"
+#include "PatchwiseMessages.h"
 
 #include <cmath>
 #include <sstream>
@@ -26,7 +27,7 @@ PatchwiseProcess
 PatchwiseProcess::Parse(const std::string & text)
 {
   const std::size_t colon = text.find(':');
-  const std::string name = text.substr(0, colon);
+  const std::string name = Lowercase(text.substr(0, colon)); // in any case, as the other choices
   const std::string argument = colon == std::string::npos ? std::string() : text.substr(colon + 1);
   PatchwiseProcess  process;
   if (name == "identity" && colon == std::string::npos)
