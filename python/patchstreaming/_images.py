@@ -29,6 +29,12 @@ def a_type(value) -> str:
     return ("an " if name[:1].lower() in "aeiou" else "a ") + name
 
 
+def count_of(number: int, noun: str, plural: Optional[str] = None) -> str:
+    """"1 channel", "3 channels": ``number`` and ``noun``, in the plural (``noun`` + "s" unless
+    given) unless one."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
 def image_type(vector: bool, dimension: int):
     """``itk.VectorImage[itk.F, d]`` or ``itk.Image[itk.F, d]``."""
     return itk.VectorImage[itk.F, dimension] if vector else itk.Image[itk.F, dimension]
@@ -85,17 +91,21 @@ def _has_batch_axis(shape: Tuple[int, ...], spacing) -> bool:
 
 
 def array_reading_note(image, spacing) -> Optional[str]:
-    """For an error's note: how an ambiguous array was read, else None. A 3-D array with 2
-    spacing values is a 2-D image of C channels (C, H, W); a (1, 1, H, W) array without them is a
-    3-D image one slice deep, where MONAI would see a 2-D batch. ``image`` and ``spacing`` as given
-    to :func:`to_itk_image`."""
+    """For an error's note: how an ambiguous array was read, else None: a 3-D array with 2 spacing
+    values as a 2-D image of C channels (C, H, W); a (1, C, H, W) array as MONAI's 2-D batch with
+    2 spacing values, else as a 3-D image (C, D, H, W). ``image`` and ``spacing`` as given to
+    :func:`to_itk_image`."""
     if isinstance(image, (str, os.PathLike)) or not hasattr(image, "shape"):
         return None
     shape = tuple(int(n) for n in image.shape)
-    if len(shape) == 4 and shape[:2] == (1, 1) and not _two_values(spacing):
-        return (f"image: the array of shape {shape} was read as a 3-D image one slice deep, (C, D, H, W); to read "
-                f"it as a 2-D batch (1, C, H, W), as MONAI does, give 2 spacing values, in (x, y) order")
-    shape = shape[1:] if _has_batch_axis(shape, spacing) else shape
+    if len(shape) == 4 and shape[0] == 1:
+        if _two_values(spacing):
+            return (f"image: the array of shape {shape} was read as a 2-D batch (1, C, H, W) of "
+                    f"{count_of(shape[1], 'channel')}, because spacing={spacing!r} has 2 values; give 3 spacing "
+                    f"values, in (x, y, z) order, to read it as a 3-D image (C, D, H, W)")
+        return (f"image: the array of shape {shape} was read as a 3-D image {count_of(shape[1], 'slice')} deep, "
+                f"(C, D, H, W); to read it as a 2-D batch (1, C, H, W), as MONAI does, give 2 spacing values, in "
+                f"(x, y) order")
     if len(shape) != 3 or not _channels_first(shape, spacing) or shape[0] == 1:
         return None
     return (f"image: the array of shape {shape} was read as a 2-D image of {shape[0]} channels, (C, H, W), because "
@@ -104,20 +114,28 @@ def array_reading_note(image, spacing) -> Optional[str]:
 
 
 def _from_array(array: np.ndarray, spacing, origin, direction):
-    if _has_batch_axis(array.shape, spacing):
+    given = tuple(array.shape)
+    batched = _has_batch_axis(given, spacing)
+    if batched:
         array = array[0]
     if array.ndim not in (2, 3, 4):
-        raise ValueError(f"image: an array of shape {array.shape}; expected (D, H, W), (C, D, H, W) or (H, W)")
+        raise ValueError(f"image: an array of shape {given}; expected (D, H, W), (C, D, H, W) or (H, W)")
     if 0 in array.shape:
-        raise ValueError(f"image: an array of shape {array.shape} has no voxels (an axis of length 0)")
-    shape = array.shape
-    vector = _channels_first(shape, spacing)
-    if vector and array.shape[0] == 1:  # one channel: a scalar image
-        array, vector = array[0], False
+        raise ValueError(f"image: an array of shape {given} has no voxels (an axis of length 0)")
+    channels_first = _channels_first(array.shape, spacing)
+    vector = channels_first and array.shape[0] > 1  # one channel: a scalar image
+    if channels_first and not vector:
+        array = array[0]
     dimension = array.ndim - vector
-    layout = {(3, False): "(D, H, W)", (3, True): "(C, D, H, W)", (2, False): "(H, W)", (2, True): "(C, H, W)"}
-    direction = _checked_geometry(f"an array of shape {shape} read as a {dimension}-D image "
-                                  f"{layout[dimension, vector]}", dimension, spacing, origin, direction)
+    layout = ("(1, " if batched else "(") + ("C, " if channels_first else "") + ("D, H, W)" if dimension == 3 else
+                                                                                 "H, W)")
+    hint = ""
+    if dimension == 3 and len(given) == 3:
+        hint = " (a 3-D array is read as a 2-D image of C channels, (C, H, W), when spacing has 2 values)"
+    elif dimension == 3 and len(given) == 4 and given[0] == 1:
+        hint = " (a (1, C, H, W) array is read as MONAI's 2-D batch when spacing has 2 values)"
+    direction = _checked_geometry(f"an array of shape {given} read as a {dimension}-D image {layout}", dimension,
+                                  spacing, origin, direction, hint)
     array = np.ascontiguousarray(np.moveaxis(array, 0, -1) if vector else array, dtype=np.float32)
     image = itk.image_from_array(array, is_vector=vector)
     if spacing is not None:
@@ -129,23 +147,23 @@ def _from_array(array: np.ndarray, spacing, origin, direction):
     return image
 
 
-def _checked_geometry(what: str, dimension: int, spacing, origin, direction) -> Optional[np.ndarray]:
+def _checked_geometry(what: str, dimension: int, spacing, origin, direction, hint: str = "") -> Optional[np.ndarray]:
     """The direction as a float64 matrix (None when not given), after checking the geometry fits
     ``what`` (an array read as a ``dimension``-D image): ``dimension`` spacings (positive,
     finite) and origin values (finite) in (x, y, z) order, a ``dimension`` x ``dimension``
     invertible direction (an ``itk.Matrix`` or an array). Raises ValueError naming the
-    parameter, the value and what was expected."""
-    hint = (" (a 3-D array is read as a 2-D image of C channels, (C, H, W), when spacing has 2 values)"
-            if dimension == 3 else "")
+    parameter, the value and what was expected, with ``hint`` (how another reading is had) after
+    a wrong number of values."""
+    order = "(x, y, z)" if dimension == 3 else "(x, y)"
     for name, values, positive in (("spacing", spacing, True), ("origin", origin, False)):
         if values is None:
             continue
         if np.ndim(values) != 1:
-            raise ValueError(f"{name}={values!r}: expected a sequence of {dimension} numbers in (x, y, z) order for "
+            raise ValueError(f"{name}={values!r}: expected a sequence of {dimension} numbers in {order} order for "
                              f"{what}")
         numbers = list(values)
         if len(numbers) != dimension:
-            raise ValueError(f"{name}={values!r}: {len(numbers)} values for {what}; expected {dimension} in (x, y, z) "
+            raise ValueError(f"{name}={values!r}: {len(numbers)} values for {what}; expected {dimension} in {order} "
                              f"order{hint}")
         reals = [real_number(v) for v in numbers]
         if any(r is None or not math.isfinite(r) or (positive and r <= 0) for r in reals):

@@ -14,9 +14,9 @@ import torch
 
 import itk
 
-from ._images import (ImageLike, a_type, array_reading_note, buffered_array, check_patch_fits_in_memory, flag,
-                      image_from_channels, image_type, image_view, is_vector_image, overlap_xyz, real_number, shape_dhw,
-                      size_xyz, to_itk_image, whole_number)
+from ._images import (ImageLike, a_type, array_reading_note, buffered_array, check_patch_fits_in_memory, count_of,
+                      flag, image_from_channels, image_type, image_view, is_vector_image, overlap_xyz, real_number,
+                      shape_dhw, size_xyz, to_itk_image, whole_number)
 from ._voxel_data import header_field_value
 
 Output = Union[torch.Tensor, Tuple[torch.Tensor, ...], Dict[str, torch.Tensor]]
@@ -258,7 +258,7 @@ class _Structure:
 
     def describe(self) -> str:
         if self.names is None:
-            return f"one tensor of {self.channels[0]} channels"
+            return f"one tensor of {count_of(self.channels[0], 'channel')}"
         kind = "a dict" if self.is_dict else "a tuple"
         return f"{kind} of {len(self.names)} outputs with {list(self.channels)} channels"
 
@@ -330,8 +330,8 @@ def _check_shape(tensor: torch.Tensor, batch: int, spatial: Tuple[int, ...], str
     expected = (batch, "C") + spatial
     if tensor.dim() != len(spatial) + 2 or tensor.shape[0] != batch or tuple(tensor.shape[2:]) != spatial:
         raise ValueError(f"the predictor's output {structure._name(k)} has shape {tuple(tensor.shape)} for a batch "
-                         f"of {batch} patches of (D, H, W) = {spatial}; expected {expected}: the same batch and "
-                         f"spatial size as its input")
+                         f"of {count_of(batch, 'patch', 'patches')} of (D, H, W) = {spatial}; expected {expected}: the "
+                         f"same batch and spatial size as its input")
 
 
 def _selected(predictor, structure: _Structure, index: int):
@@ -620,8 +620,9 @@ class _Pipeline:
         for k, tensor in enumerate(tensors):
             _check_shape(tensor, count, spatial, self.structure, k)
             if tensor.shape[1] != self.structure.channels[k]:
-                raise ValueError(f"the predictor's output {self.structure._name(k)} has {tensor.shape[1]} channels "
-                                 f"for this batch but {self.structure.channels[k]} for the first one")
+                raise ValueError(f"the predictor's output {self.structure._name(k)} has "
+                                 f"{count_of(tensor.shape[1], 'channel')} for this batch but "
+                                 f"{self.structure.channels[k]} for the first one")
         tensors = [t.detach().to("cpu", torch.float32) for t in tensors]
         values = (tensors[0] if len(tensors) == 1 else torch.cat(tensors, dim=1)).contiguous()
         if values.shape[1] > 1 or values.data_ptr() != self._output_address(first, count):

@@ -315,9 +315,26 @@ def test_monai_s_2d_batch_is_read_as_2d_with_two_spacing_values_and_noted_withou
     np.testing.assert_array_equal(itk.array_from_image(result), itk.array_from_image(unbatched))
     with pytest.raises(ValueError, match=r"patch_size=\(8, 10\) has 2 values; the image is 3-D") as refused:
         patchstreaming.sliding_window_inference(batch[:, :1], network, (8, 10), progress=False)
-    assert re.match(r"image: the array of shape \(1, 1, 17, 21\) was read as a 3-D image one slice deep, "
+    assert re.match(r"image: the array of shape \(1, 1, 17, 21\) was read as a 3-D image 1 slice deep, "
                     r"\(C, D, H, W\); to read it as a 2-D batch \(1, C, H, W\), as MONAI does, give 2 spacing "
                     r"values", refused.value.__notes__[0])
+    with pytest.raises(RuntimeError) as failed:  # 2 channels taken for 2 slices: the predictor's own error, noted
+        patchstreaming.sliding_window_inference(batch, torch.nn.Conv2d(2, 1, 3, padding=1), 2, progress=False)
+    assert re.match(r"image: the array of shape \(1, 2, 17, 21\) was read as a 3-D image 2 slices deep",
+                    failed.value.__notes__[0])
+    with pytest.raises(ValueError, match=r"patch_size=\(1, 8, 10\) has 3 values; the image is 2-D") as refused:
+        patchstreaming.sliding_window_inference(batch, network, (1, 8, 10), spacing=(1.0, 2.0), progress=False)
+    assert re.match(r"image: the array of shape \(1, 2, 17, 21\) was read as a 2-D batch \(1, C, H, W\) of 2 "
+                    r"channels, because spacing=\(1.0, 2.0\) has 2 values; give 3 spacing values",
+                    refused.value.__notes__[0])
+    # The geometry's errors name the array as given, how it was read, the axis order and the other reading.
+    with pytest.raises(ValueError, match=r"origin=\(0, 0\): 2 values for an array of shape \(1, 2, 17, 21\) read "
+                                         r"as a 3-D image \(C, D, H, W\); expected 3 in \(x, y, z\) order \(a "
+                                         r"\(1, C, H, W\) array is read as MONAI's 2-D batch when spacing has 2"):
+        patchstreaming.sliding_window_inference(batch, network, 2, origin=(0, 0), progress=False)
+    with pytest.raises(ValueError, match=r"origin=\(0, 0, 0\): 3 values for an array of shape \(1, 2, 17, 21\) "
+                                         r"read as a 2-D image \(1, C, H, W\); expected 2 in \(x, y\) order"):
+        patchstreaming.sliding_window_inference(batch, network, 2, spacing=(1, 1), origin=(0, 0, 0), progress=False)
 
 
 def test_a_predictor_that_fails_mid_run_raises_its_own_error(oblique_array):
