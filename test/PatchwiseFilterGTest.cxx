@@ -349,6 +349,13 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "--mirror-axes: \"0 2\": a list is one argument, comma-separated (--mirror-axes 0,2)" },
     { { input, output, "--patch-size", "9", "8", "7" },
       "--patch-size: \"9 8 7\": a list is one argument, comma-separated (--patch-size 9,8,7)" },
+    { { input, output, "--patch-size", "9,", "8,", "7" },
+      "--patch-size: \"9, 8, 7\": a list is one argument, comma-separated (--patch-size 9,8,7)" },
+    { { input, output, "--overlap", "2", ",1,1" },
+      "--overlap: \"2 ,1,1\": a list is one argument, comma-separated (--overlap 2,1,1)" },
+    { { input, output, "--patch_sise", "9" }, "--patch_sise: no such option (did you mean --patch-size?)" },
+    { { input, output, "--stream-division", "2" },
+      "--stream-division: no such option (did you mean --stream-divisions?)" },
     { { input, output, "--patch-size", "9, 8,\t7" },
       "--patch-size: \"9, 8,\t7\" has spaces: a list is one argument, its values separated by commas alone "
       "(--patch-size 9,8,7)" },

@@ -292,6 +292,7 @@ TEST_F(PatchwiseFilterProgram, BadNetworkArgumentsExitNonZeroNamingTheFlagAndLea
   const std::string                                             model = Model("segmentation.pt");
   std::vector<std::pair<std::vector<std::string>, std::string>> cases{
     { { input, output, "--model", Path("missing.pt") }, "--model: File does not exist: " + Path("missing.pt") },
+    { { input, output, "--model", "" }, "--model: no file name given" },
     { { input, output, "--model", model, "--batch-size", "0" },
       "--batch-size: batch size 0 is not a whole number from 1 to 4096" },
     { { input, output, "--model", model, "--output-type", "foo" }, "--output-type: foo not in {probabilities,labels}" },

@@ -27,10 +27,44 @@ namespace PatchwiseArgumentChecks
 {
 namespace
 {
+/** A word that continues a list given as separate arguments: digits and commas ("64", "64,", ",32"). */
 bool
-IsWholeNumber(const std::string & text)
+IsListWord(const std::string & text)
 {
-  return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+  return text.find_first_of("0123456789") != std::string::npos &&
+         text.find_first_not_of("0123456789,") == std::string::npos;
+}
+
+/** The values of `text` split at the delimiter and at spaces, empty ones left out ("64, 64,32" -> 64 64 32). */
+std::vector<std::string>
+Fields(std::string text, char delimiter)
+{
+  std::replace(text.begin(), text.end(), delimiter, ' ');
+  std::istringstream words(text);
+  return { std::istream_iterator<std::string>(words), std::istream_iterator<std::string>() };
+}
+
+/** The Levenshtein distance between `a` and `b`: the fewest one-character edits from one to the other. */
+std::size_t
+EditDistance(const std::string & a, const std::string & b)
+{
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j)
+  {
+    row[j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i)
+  {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+    {
+      const std::size_t above = row[j];
+      row[j] = std::min({ row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1) });
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
 }
 
 std::string
@@ -43,6 +77,7 @@ Joined(const std::vector<std::string> & words, char separator)
   }
   return joined;
 }
+
 /** A missing value: none after the flag, another --flag, or nothing after "=". */
 void
 RejectMissingValue(const GivenOption & given)
@@ -63,14 +98,17 @@ RejectMalformedList(const GivenOption & given)
   {
     return; // not a list
   }
-  const std::string &      value = *given.value;
-  std::vector<std::string> values{ value };
-  values.insert(values.end(), given.following.begin(), given.following.end());
+  const std::string & value = *given.value;
   if (!given.following.empty())
   {
+    std::string words = value;
+    for (const std::string & word : given.following)
+    {
+      words += " " + word;
+    }
     throw CLI::ValidationError(given.flag,
-                               "\"" + Joined(values, ' ') + "\": a list is one argument, comma-separated (" +
-                                 given.flag + " " + Joined(values, delimiter) + ")");
+                               "\"" + words + "\": a list is one argument, comma-separated (" + given.flag + " " +
+                                 Joined(Fields(words, delimiter), delimiter) + ")");
   }
   const std::string doubled{ delimiter, delimiter };
   if (value.find(delimiter) != std::string::npos &&
@@ -81,14 +119,10 @@ RejectMalformedList(const GivenOption & given)
   }
   if (value.find_first_of(" \t") != std::string::npos)
   {
-    std::string spaced = value; // "64, 64,32" -> "64  64 32" -> 64, 64, 32
-    std::replace(spaced.begin(), spaced.end(), delimiter, ' ');
-    std::istringstream             words(spaced);
-    const std::vector<std::string> fields{ std::istream_iterator<std::string>(words),
-                                           std::istream_iterator<std::string>() };
     throw CLI::ValidationError(given.flag,
                                "\"" + value + "\" has spaces: a list is one argument, its values separated by " +
-                                 "commas alone (" + given.flag + " " + Joined(fields, delimiter) + ")");
+                                 "commas alone (" + given.flag + " " + Joined(Fields(value, delimiter), delimiter) +
+                                 ")");
   }
 }
 } // namespace
@@ -114,7 +148,7 @@ ForEachGivenOption(const CLI::App &                                 app,
       const bool        inside = equals != std::string::npos; // --flag=value
       const std::string value = inside ? argument.substr(equals + 1) : a + 1 < argc ? std::string(argv[a + 1]) : "";
       GivenOption       given{ *option, flag, inside || a + 1 < argc ? &value : nullptr, inside, {} };
-      for (int after = inside ? a + 1 : a + 2; after < argc && IsWholeNumber(argv[after]); ++after)
+      for (int after = inside ? a + 1 : a + 2; after < argc && IsListWord(argv[after]); ++after)
       {
         given.following.emplace_back(argv[after]);
       }
@@ -151,14 +185,17 @@ RejectUnknownOptions(const CLI::App & app, int argc, const char * const * argv)
       continue;
     }
     std::string suggestion;
+    std::size_t closest = 3; // a suggestion at most 2 edits away, case and "_" aside
     bool        known = false;
     for (const CLI::Option * option : app.get_options())
     {
       for (const std::string & name : option->get_lnames())
       {
         known = known || name == flag.substr(2);
-        if (suggestion.empty() && folded(name) == folded(flag.substr(2)))
+        const std::size_t distance = EditDistance(folded(name), folded(flag.substr(2)));
+        if (distance < closest)
         {
+          closest = distance;
           suggestion = "--" + name;
         }
       }

@@ -37,7 +37,7 @@ struct GivenOption
   std::string              flag;      // as written ("--patch_size")
   const std::string *      value;     // the text after "=" or the next argument; null when there is none
   bool                     inside;    // given as --flag=value
-  std::vector<std::string> following; // the bare whole numbers right after the value
+  std::vector<std::string> following; // the words of digits and commas right after the value ("64,", "32")
 };
 
 /** Calls `visit` for each option of `app` that argv gives. Arguments after

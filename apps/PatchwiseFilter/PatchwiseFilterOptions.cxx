@@ -133,7 +133,7 @@ const CLI::Validator InputFile(
 const CLI::Validator ModelFile(
   [](const std::string & text) {
 #ifdef PatchwiseFilter_HAS_TORCH
-    return CLI::ExistingFile(text);
+    return InputFile(text);
 #else
     return text + ": this PatchwiseFilter was built without libtorch; install libtorch-dev and rebuild";
 #endif
