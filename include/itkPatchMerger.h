@@ -186,7 +186,10 @@ protected:
   PrintSelf(std::ostream & os, Indent indent) const override;
 
   /** Takes the grid (set, or from the stack's metadata), checks the stack's size
-   * against it and gives the output the grid's image geometry. */
+   * against it, checks the weighting on the grid's patches (PatchWindows: a
+   * window that sums to 0, weights too small for the stack's precision), and
+   * gives the output the grid's image geometry. Nothing upstream is computed
+   * before a refusal. */
   void
   GenerateOutputInformation() override;
 
@@ -226,6 +229,10 @@ private:
   /** Whether the carried sums belong to the division just before `region`, with nothing modified since. */
   bool
   CanUseCarriedSums(const OutputImageRegionType & region) const;
+
+  /** The weighting's parameters: Weighting, SigmaScale, MinimumWeight and the custom profiles. */
+  PatchWindowParameters
+  GetWindowParameters() const;
 
   /** The axis divisions are cut along and sums carried along: the slowest axis
    * the image is more than one voxel long on (PatchStreamingDetail::GetSliceAxis). */

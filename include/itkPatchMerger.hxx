@@ -64,11 +64,27 @@ PatchMerger<TInputImage, TOutputImage>::GenerateOutputInformation()
   }
   const PatchGridType & grid = m_PatchGrid.Resolve(*stack);
 
+  const PatchWindowParameters parameters = this->GetWindowParameters();
+  PatchWindows<OutputImageDimension>(grid, parameters)
+    .template CheckWeightsFit<typename AccumulatorType::KernelType::WeightedValueType>(parameters);
+
   output->SetLargestPossibleRegion(grid.GetImageRegion());
   output->SetSpacing(grid.GetSpacing());
   output->SetOrigin(grid.GetOrigin());
   output->SetDirection(grid.GetDirection());
   output->SetNumberOfComponentsPerPixel(stack->GetNumberOfComponentsPerPixel());
+}
+
+template <typename TInputImage, typename TOutputImage>
+PatchWindowParameters
+PatchMerger<TInputImage, TOutputImage>::GetWindowParameters() const
+{
+  PatchWindowParameters parameters;
+  parameters.Weighting = m_Weighting;
+  parameters.SigmaScale = m_SigmaScale;
+  parameters.MinimumWeight = m_MinimumWeight;
+  parameters.CustomProfiles.assign(m_CustomProfiles.begin(), m_CustomProfiles.end());
+  return parameters;
 }
 
 template <typename TInputImage, typename TOutputImage>
@@ -150,10 +166,7 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
   typename AccumulatorType::SettingsType settings;
   settings.Background = PatchStreamingDetail::PixelToComponents<typename AccumulatorType::OutputComponentType>(
     m_BackgroundValue, output->GetNumberOfComponentsPerPixel(), "BackgroundValue");
-  settings.WindowParameters.Weighting = m_Weighting;
-  settings.WindowParameters.SigmaScale = m_SigmaScale;
-  settings.WindowParameters.MinimumWeight = m_MinimumWeight;
-  settings.WindowParameters.CustomProfiles.assign(m_CustomProfiles.begin(), m_CustomProfiles.end());
+  settings.WindowParameters = this->GetWindowParameters();
   settings.InputIsWeighted = m_InputIsWeighted;
   // A mask-restricted grid breaks the separable normaliser (docs/design.md
   // section 4): then the accumulator sums the weights too, over the requested region only.
@@ -200,7 +213,7 @@ PatchMerger<TInputImage, TOutputImage>::MergeLineByLine(AccumulatorType &       
                                                         const OutputImageRegionType & arrived,
                                                         IndexValueType                scatteredThrough)
 {
-  const unsigned int            SliceAxis = this->GetSliceAxis();
+  const unsigned int            SliceAxis = accumulator.GetSliceAxis();
   const OutputImageRegionType & region = accumulator.GetRegion();
   if (accumulator.AllocateSums())
   {
@@ -469,7 +482,7 @@ PatchMerger<TInputImage, TOutputImage>::MergeRowByRow(AccumulatorType &         
   // thread between them (ProcessObject sends progress events from the
   // updating thread only).
   constexpr SizeValueType       ProgressSteps = 32;
-  const unsigned int            SliceAxis = this->GetSliceAxis();
+  const unsigned int            SliceAxis = accumulator.GetSliceAxis();
   const OutputImageRegionType & region = accumulator.GetRegion();
   const SizeValueType           slices = region.GetSize(SliceAxis);
   const SizeValueType           chunks = std::min(slices, ProgressSteps);
@@ -524,7 +537,7 @@ PatchMerger<TInputImage, TOutputImage>::FinishRows(const AccumulatorType &      
                                                    const OutputImageRegionType & rows,
                                                    const OutputImageRegionType & finished)
 {
-  const unsigned int SliceAxis = this->GetSliceAxis();
+  const unsigned int SliceAxis = accumulator.GetSliceAxis();
   if (rows.GetNumberOfPixels() == 0)
   {
     return;

@@ -196,6 +196,28 @@ EndToEndCases()
   return cases;
 }
 
+/** Whether a patch of case `c` reads outside an image of `size`, in closed
+ * form: an axis shorter than the patch, a grid extended by half the overlap,
+ * or a pad or adaptive grid whose last patch does not end at the image's end. */
+bool
+ReadsOutside(const LibraryCase & c, const itk::Size<3> & size)
+{
+  if (std::find(c.arguments.begin(), c.arguments.end(), "--pad-overlap") != c.arguments.end())
+  {
+    return true;
+  }
+  for (unsigned int i = 0; i < 3; ++i)
+  {
+    const auto stride = c.patchSize[i] - c.overlap[i];
+    const bool extended = c.borderMode == Border::Pad || c.borderMode == Border::Adaptive;
+    if (c.patchSize[i] > size[i] || (extended && (size[i] - c.patchSize[i]) % stride != 0))
+    {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Odd sizes, anisotropic spacing and an oblique direction (MakeRandomImage).
 TEST_F(PatchwiseFilterProgram, OutputFileIsBitIdenticalToTheLibrarysResult)
 {
@@ -217,8 +239,11 @@ TEST_F(PatchwiseFilterProgram, OutputFileIsBitIdenticalToTheLibrarysResult)
       return value;
     };
     const std::string padding = given("--padding", "constant");
-    const std::string summary = given("--border-mode", "squeeze") + " border, " + padding +
-                                (padding == "constant" ? " " + given("--padding-value", "0") : "") + " padding; ";
+    const std::string summary =
+      given("--border-mode", "squeeze") + " border, " +
+      (ReadsOutside(c, image->GetLargestPossibleRegion().GetSize())
+         ? padding + (padding == "constant" ? " " + given("--padding-value", "0") : "") + " padding; "
+         : "no padding read; ");
     EXPECT_NE(run.out.find(summary), std::string::npos) << run.out;
 
     const auto expected = LibraryResult<3>(image.GetPointer(), c);
@@ -335,6 +360,10 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
   const std::string                                                   output = Path("output.nrrd");
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
     { { input, output, "--no-such-flag" }, "--no-such-flag: no such option (see --help)" },
+    { { input, output, "-p", "32" }, "-p: no such option: options are written with two dashes (see --help)" },
+    { { input, output, "-patch-size", "32" },
+      "-patch-size: no such option: options are written with two dashes (did you mean --patch-size?)" },
+    { { input, output, "-x" }, "-x: no such option: options are written with two dashes (see --help)" },
     { { input, output, "--Patch_Size", "32" }, "--Patch_Size: no such option (did you mean --patch-size?)" },
     { { Path("external.mha"), Path("two.nhdr") },
       "output: \"" + Path("two.nhdr") + "\" would overwrite the input's data file \"" + Path("two.raw") + "\"" },
@@ -465,19 +494,25 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
   };
   for (const auto & [arguments, problem] : cases)
   {
-    ExpectRejected(arguments,
-                   problem,
-                   { "input.nrrd",
-                     "notanimage.nrrd",
-                     "input2d.nrrd",
-                     "nodata.nhdr",
-                     "two.mhd",
-                     "two.raw",
-                     "short.nrrd",
-                     "input4d.nrrd",
-                     "external.mha",
-                     "list.mhd",
-                     "pattern.nrrd" });
+    const auto run = ExpectRejected(arguments,
+                                    problem,
+                                    { "input.nrrd",
+                                      "notanimage.nrrd",
+                                      "input2d.nrrd",
+                                      "nodata.nhdr",
+                                      "two.mhd",
+                                      "two.raw",
+                                      "short.nrrd",
+                                      "input4d.nrrd",
+                                      "external.mha",
+                                      "list.mhd",
+                                      "pattern.nrrd" });
+    // Refused before the work starts: no Slicer <filter-start> (stdout is a file here).
+    // A NRRD's attached data is found cut short only as the run reads it.
+    if (arguments.front() != Path("short.nrrd"))
+    {
+      EXPECT_EQ(run.out, "") << problem;
+    }
   }
 }
 
@@ -619,7 +654,6 @@ HelpOptions(const std::string & help)
     if (type.find('=') != std::string::npos)
     {
       defaultValue = type.substr(type.rfind('=') + 1);
-      defaultValue = defaultValue.substr(0, defaultValue.find(" ..."));
     }
     std::istringstream spellings(match[1].str());
     for (std::string spelling; std::getline(spellings, spelling, ',');)
@@ -680,6 +714,9 @@ TEST_F(PatchwiseFilterProgram, XmlIsAWellFormedSlicerModuleListingExactlyTheOpti
 
   const auto help = Run({ "--help" });
   ASSERT_EQ(help.status, 0) << help.err;
+  // A list shows its values as one comma-separated argument, not CLI11's "UINT=64 ..." of separate words.
+  EXPECT_NE(help.out.find("--patch-size,--patch_size UINT:VOXELS[,...]=64"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("--overlap UINT:VOXELS[,...] "), std::string::npos) << help.out;
   auto spellings = HelpOptions(help.out);
   ASSERT_EQ(spellings.erase("help") + spellings.erase("xml"), 2u) << help.out; // Slicer's own flags, not parameters
   // Every hyphenated flag has its underscore spelling, the one the XML lists.

@@ -106,8 +106,9 @@ protected:
   }
 
   /** A run of `arguments` fails: a non-zero exit, one line on stderr,
-   * "PatchwiseFilter: " and `problem` in it, and the directory holds only `kept`. */
-  void
+   * "PatchwiseFilter: " and `problem` in it, and the directory holds only `kept`.
+   * Returns the run, for what its stdout holds. */
+  ProgramRun
   ExpectRejected(const std::vector<std::string> & arguments,
                  const std::string &              problem,
                  const std::set<std::string> &    kept) const
@@ -126,6 +127,7 @@ protected:
     EXPECT_EQ(run.err.find("ITK ERROR"), std::string::npos) << shown << ": " << run.err;
     EXPECT_EQ(run.err.find("(0x"), std::string::npos) << shown << ": " << run.err;
     EXPECT_EQ(FilesOtherThan(kept), std::set<std::string>{}) << shown;
+    return run;
   }
 
   /** What the directory holds besides the given files. */

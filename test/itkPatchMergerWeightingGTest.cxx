@@ -452,6 +452,33 @@ TEST(PatchMergerWeighting, WeightsTooSmallForTheStacksTypeAreRefusedAndTheSmalle
               doubles.GetPointer(), merged.GetPointer(), doubles->GetLargestPossibleRegion(), WithinRelative(1e-12)),
             "");
 }
+
+/** A weighting the windows refuse (too small for the stack's float, or summing
+ * to 0 where a patch covers a voxel) is refused by UpdateOutputInformation,
+ * as ITK filters check their parameters: before any patch is extracted (or a
+ * network run on it), so a program's progress never starts for it. */
+TEST(PatchMergerWeighting, AWeightingTheWindowsRefuseIsRefusedBeforeAnyPatchIsComputed)
+{
+  const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 20, 16, 12 } }, 47);
+  struct Refused
+  {
+    double       sigmaScale;
+    double       minimumWeight;
+    const char * problem;
+  };
+  for (const Refused & c : { Refused{ 0.01, 1e-13, "the smallest window weight, a product over 3 axes, is 1e-39" },
+                             Refused{ 0.001, 0.0, "sum to 0 at voxel" } })
+  {
+    auto extractor = MakeExtractor<ImageType>(image, { { 8, 8, 6 } }, { { 4, 4, 2 } }, BorderMode::Edge);
+    auto merger = itk::PatchMerger<StackType, ImageType>::New();
+    merger->SetInput(extractor->GetOutput());
+    merger->SetWeighting(Weighting::Gaussian);
+    merger->SetSigmaScale(c.sigmaScale);
+    merger->SetMinimumWeight(c.minimumWeight);
+    PatchStreamingTest::ExpectExceptionMentioning([&] { merger->UpdateOutputInformation(); }, c.problem);
+    EXPECT_EQ(extractor->GetOutput()->GetBufferedRegion().GetNumberOfPixels(), 0u) << c.problem;
+  }
+}
 } // namespace
 
 namespace

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <iterator>
 #include <map>
 #include <sstream>
@@ -78,6 +79,29 @@ Joined(const std::vector<std::string> & words, char separator)
   return joined;
 }
 
+/** Calls `visit(a, flag, equals)` for each argument a before "--": `flag` is
+ * its text before any "=", `equals` the position of that "=" (npos when none). */
+template <typename TVisit>
+void
+ForEachArgument(int argc, const char * const * argv, TVisit visit)
+{
+  for (int a = 1; a < argc && std::string(argv[a]) != "--"; ++a)
+  {
+    const std::string argument = argv[a];
+    const auto        equals = argument.find('=');
+    visit(a, argument.substr(0, equals), equals);
+  }
+}
+
+/** A word that reads as a number ("-1", "-2.5e3"): a value, not an option. */
+bool
+IsNumber(const std::string & text)
+{
+  char * end = nullptr;
+  std::strtod(text.c_str(), &end);
+  return !text.empty() && end == text.c_str() + text.size();
+}
+
 /** A missing value: none after the flag, another --flag, or nothing after "=". */
 void
 RejectMissingValue(const GivenOption & given)
@@ -101,11 +125,9 @@ RejectMalformedList(const GivenOption & given)
   const std::string & value = *given.value;
   if (!given.following.empty())
   {
-    std::string words = value;
-    for (const std::string & word : given.following)
-    {
-      words += " " + word;
-    }
+    std::vector<std::string> all{ value };
+    all.insert(all.end(), given.following.begin(), given.following.end());
+    const std::string words = Joined(all, ' ');
     throw CLI::ValidationError(given.flag,
                                "\"" + words + "\": a list is one argument, comma-separated (" + given.flag + " " +
                                  Joined(Fields(words, delimiter), delimiter) + ")");
@@ -133,11 +155,7 @@ ForEachGivenOption(const CLI::App &                                 app,
                    const char * const *                             argv,
                    const std::function<void(const GivenOption &)> & visit)
 {
-  for (int a = 1; a < argc && std::string(argv[a]) != "--"; ++a)
-  {
-    const std::string argument = argv[a];
-    const auto        equals = argument.find('=');
-    const std::string flag = argument.substr(0, equals);
+  ForEachArgument(argc, argv, [&](int a, const std::string & flag, std::size_t equals) {
     for (const CLI::Option * option : app.get_options())
     {
       const auto & names = option->get_lnames();
@@ -146,7 +164,9 @@ ForEachGivenOption(const CLI::App &                                 app,
         continue;
       }
       const bool        inside = equals != std::string::npos; // --flag=value
-      const std::string value = inside ? argument.substr(equals + 1) : a + 1 < argc ? std::string(argv[a + 1]) : "";
+      const std::string value = inside         ? std::string(argv[a]).substr(equals + 1)
+                                : a + 1 < argc ? std::string(argv[a + 1])
+                                               : "";
       GivenOption       given{ *option, flag, inside || a + 1 < argc ? &value : nullptr, inside, {} };
       for (int after = inside ? a + 1 : a + 2; after < argc && IsListWord(argv[after]); ++after)
       {
@@ -154,7 +174,7 @@ ForEachGivenOption(const CLI::App &                                 app,
       }
       visit(given);
     }
-  }
+  });
 }
 
 void
@@ -176,37 +196,38 @@ RejectUnknownOptions(const CLI::App & app, int argc, const char * const * argv)
     });
     return name;
   };
-  for (int a = 1; a < argc && std::string(argv[a]) != "--"; ++a)
-  {
-    const std::string argument = argv[a];
-    const std::string flag = argument.substr(0, argument.find('='));
-    if (flag.rfind("--", 0) != 0 || flag.size() == 2)
+  ForEachArgument(argc, argv, [&](int, const std::string & flag, std::size_t) {
+    // "--flag", or "-p", "-patch-size" (one dash: -h is the only short option); not "--", "-" or a number.
+    const bool doubleDash = flag.rfind("--", 0) == 0;
+    if (flag.size() < 2 || flag.front() != '-' || flag == "--" || flag == "-h" || IsNumber(flag))
     {
-      continue;
+      return;
     }
-    std::string suggestion;
-    std::size_t closest = 3; // a suggestion at most 2 edits away, case and "_" aside
-    bool        known = false;
+    const std::string name = flag.substr(doubleDash ? 2 : 1);
+    std::string       suggestion;
+    std::size_t       closest = 3; // a suggestion at most 2 edits away, case and "_" aside
+    bool              known = false;
     for (const CLI::Option * option : app.get_options())
     {
-      for (const std::string & name : option->get_lnames())
+      for (const std::string & candidate : option->get_lnames())
       {
-        known = known || name == flag.substr(2);
-        const std::size_t distance = EditDistance(folded(name), folded(flag.substr(2)));
-        if (distance < closest)
+        known = known || (doubleDash && candidate == name);
+        const std::size_t distance = EditDistance(folded(candidate), folded(name));
+        if (distance < closest && distance < name.size())
         {
           closest = distance;
-          suggestion = "--" + name;
+          suggestion = "--" + candidate;
         }
       }
     }
-    if (!known)
+    if (known)
     {
-      throw CLI::ValidationError(
-        flag,
-        "no such option" + (suggestion.empty() ? std::string(" (see --help)") : " (did you mean " + suggestion + "?)"));
+      return;
     }
-  }
+    const std::string why = doubleDash ? "no such option" : "no such option: options are written with two dashes";
+    throw CLI::ValidationError(
+      flag, why + (suggestion.empty() ? std::string(" (see --help)") : " (did you mean " + suggestion + "?)"));
+  });
 }
 
 void

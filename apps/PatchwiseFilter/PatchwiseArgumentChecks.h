@@ -59,8 +59,10 @@ void
 RejectMissingValuesAndMalformedLists(const CLI::App & app, int argc, const char * const * argv);
 
 /** Throws for a --flag that is no option of `app`, suggesting the option it
- * is in another case or spelling of (--Patch-Size: --patch-size). CLI11
- * would list it among the arguments not expected, after the values around it. */
+ * is in another case or spelling of (--Patch-Size: --patch-size), and for a
+ * word with one dash ("-p", "-patch-size"; a number such as -1 is a value, -h
+ * is the help). CLI11 would list it among the arguments not expected, after
+ * the values around it. */
 void
 RejectUnknownOptions(const CLI::App & app, int argc, const char * const * argv);
 

@@ -107,6 +107,21 @@ RunPipeline(const PatchwiseFilterSettings & settings,
   }
 }
 
+/** Whether a patch of `grid` reaches outside the image, where it reads the padding. */
+template <unsigned int VDimension>
+bool
+ReadsPadding(const itk::PatchGrid<VDimension> & grid)
+{
+  for (itk::SizeValueType patch = 0; patch < grid.GetNumberOfPatches(); ++patch)
+  {
+    if (!grid.GetImageRegion().IsInside(grid.GetPatchRegion(patch)))
+    {
+      return true;
+    }
+  }
+  return false;
+}
+
 /** Runs on a VDimension-D image; returns the summary the progress prints at its end. */
 template <unsigned int VDimension>
 std::string
@@ -130,12 +145,21 @@ RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & 
   what << "grid " << Joined(grid.GetGridSize(), VDimension) << " = " << grid.GetNumberOfPatches()
        << (grid.GetNumberOfPatches() == 1 ? " patch of " : " patches of ") << Joined(grid.GetPatchSize(), VDimension)
        << " voxels, overlap " << Joined(grid.GetPatchOverlap(), VDimension) << ", " << settings.borderMode
-       << " border, " << settings.padding;
-  if (settings.padding == "constant")
+       << " border, ";
+  if (!ReadsPadding(grid))
   {
-    what << " " << settings.paddingValue;
+    what << "no padding read";
   }
-  what << " padding; " << result.processing << "; " << settings.weighting << " weighting";
+  else
+  {
+    what << settings.padding;
+    if (settings.padding == "constant")
+    {
+      what << " " << settings.paddingValue;
+    }
+    what << " padding";
+  }
+  what << "; " << result.processing << "; " << settings.weighting << " weighting";
   if (preview)
   {
     const auto slices =
@@ -252,9 +276,7 @@ main(int argc, char * argv[])
   auto progress = PatchwiseProgressBar::New();
   try
   {
-    const auto & settings = options.GetSettings();
-    progress->Start("patch-wise processing of " + settings.input + " into " + settings.output);
-    progress->Finish(Run(settings, progress));
+    progress->Finish(Run(options.GetSettings(), progress));
   }
   catch (const itk::ExceptionObject & error)
   {

@@ -431,6 +431,9 @@ PatchwiseFilterOptions::Register(CLI::Option * option, const std::string & eleme
   if (element.find("-vector") != std::string::npos)
   {
     option->allow_extra_args(false);
+    // --help shows "UINT:VOXELS[,...]=64", not CLI11's "UINT:VOXELS=64 ...", which reads as separate words.
+    const std::string defaultValue = option->get_default_str();
+    option->option_text(option->get_type_name() + "[,...]" + (defaultValue.empty() ? "" : "=" + defaultValue));
   }
   auto & parameters = m_Groups.back().second;
   parameters.push_back(SlicerParameter{ option, element, {}, {}, {}, {}, {} });

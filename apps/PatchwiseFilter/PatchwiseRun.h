@@ -250,7 +250,8 @@ CheckFormatHolds(const std::string & format, const std::string & file, const std
 /** Writes `image` to `outputFile` in the settings' stream divisions: by the
  * writer when the format can be written piece by piece, else through a
  * StreamingImageFilter (the output then is held once, the input and the
- * patches still only piece by piece). The progress follows `merger`. */
+ * patches still only piece by piece). The progress starts here, once the
+ * pipeline's information is known, and follows `merger`. */
 template <typename TWritten, unsigned int VDimension>
 void
 WriteInDivisions(TWritten *                       image,
@@ -289,6 +290,8 @@ WriteInDivisions(TWritten *                       image,
 
   if (progress != nullptr)
   {
+    // Started once every check has passed: a refused run prints no <filter-start>.
+    progress->Start("patch-wise processing of " + settings.input + " into " + settings.output);
     progress->SetNumberOfDivisions(result.divisions);
     merger->AddObserver(itk::ProgressEvent(), progress);
     merger->AddObserver(itk::EndEvent(), progress);

@@ -7,7 +7,7 @@ import os
 import re
 from decimal import Decimal
 from fractions import Fraction
-from typing import Optional, Sequence, Tuple, Union
+from typing import NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -90,52 +90,71 @@ def _has_batch_axis(shape: Tuple[int, ...], spacing) -> bool:
     return shape[:1] == (1,) and (len(shape) == 5 or (len(shape) == 4 and _two_values(spacing)))
 
 
+class ArrayReading(NamedTuple):
+    """How an array of some shape is read as an image (:func:`read_array`)."""
+
+    batched: bool  #: a leading batch axis of 1, dropped
+    channels_first: bool  #: the first remaining axis holds the channels (one channel: a scalar image)
+    dimension: int  #: the image's dimension, 2 or 3 for a valid shape
+    layout: str  #: the axes as read, e.g. "(1, C, H, W)"
+    other: Optional[str]  #: for an ambiguous shape, how to have the other reading, else None
+    note: Optional[str]  #: for an error's note when the reading may surprise, else None
+
+
+def read_array(shape: Tuple[int, ...], spacing) -> ArrayReading:
+    """How an array of ``shape`` is read with ``spacing`` as given: (D, H, W), (C, D, H, W) or
+    (1, C, D, H, W) is 3-D; (H, W) is 2-D, and so are (C, H, W) and (1, C, H, W) when spacing has 2
+    values. A (C, H, W) or (1, C, H, W) array without them is 3-D (C slices deep for the latter)."""
+    shape = tuple(int(n) for n in shape)
+    batched = _has_batch_axis(shape, spacing)
+    inner = shape[1:] if batched else shape
+    channels_first = _channels_first(inner, spacing)
+    dimension = len(inner) - channels_first
+    layout = (("(1, " if batched else "(") + ("C, " if channels_first else "") +
+              ("D, H, W)" if dimension == 3 else "H, W)"))
+    read_as = None
+    if len(shape) == 4 and batched:
+        read_as = (f"a 2-D batch (1, C, H, W) of {count_of(shape[1], 'channel')}, because spacing={spacing!r} has 2 "
+                   f"values")
+        other = "give 3 spacing values, in (x, y, z) order, to read it as a 3-D image (C, D, H, W)"
+    elif len(shape) == 4 and shape[0] == 1:
+        read_as = f"a 3-D image {count_of(shape[1], 'slice')} deep, (C, D, H, W)"
+        other = "give 2 spacing values, in (x, y) order, to read it as a 2-D batch (1, C, H, W), as MONAI does"
+    elif len(shape) == 3 and channels_first:
+        if shape[0] > 1:
+            read_as = f"a 2-D image of {shape[0]} channels, (C, H, W), because spacing={spacing!r} has 2 values"
+        other = "give 3 spacing values, in (x, y, z) order, to read it as a 3-D image (D, H, W)"
+    elif len(shape) == 3:  # (D, H, W), the usual reading: no note
+        other = "give 2 spacing values, in (x, y) order, to read it as a 2-D image of C channels (C, H, W)"
+    else:
+        other = None
+    note = f"image: the array of shape {shape} was read as {read_as}; {other}" if read_as else None
+    return ArrayReading(batched, channels_first, dimension, layout, other, note)
+
+
 def array_reading_note(image, spacing) -> Optional[str]:
-    """For an error's note: how an ambiguous array was read, else None: a 3-D array with 2 spacing
-    values as a 2-D image of C channels (C, H, W); a (1, C, H, W) array as MONAI's 2-D batch with
-    2 spacing values, else as a 3-D image (C, D, H, W). ``image`` and ``spacing`` as given to
-    :func:`to_itk_image`."""
+    """For an error's note: how an ambiguous array was read (:func:`read_array`), else None.
+    ``image`` and ``spacing`` as given to :func:`to_itk_image`."""
     if isinstance(image, (str, os.PathLike)) or not hasattr(image, "shape"):
         return None
-    shape = tuple(int(n) for n in image.shape)
-    if len(shape) == 4 and shape[0] == 1:
-        if _two_values(spacing):
-            return (f"image: the array of shape {shape} was read as a 2-D batch (1, C, H, W) of "
-                    f"{count_of(shape[1], 'channel')}, because spacing={spacing!r} has 2 values; give 3 spacing "
-                    f"values, in (x, y, z) order, to read it as a 3-D image (C, D, H, W)")
-        return (f"image: the array of shape {shape} was read as a 3-D image {count_of(shape[1], 'slice')} deep, "
-                f"(C, D, H, W); to read it as a 2-D batch (1, C, H, W), as MONAI does, give 2 spacing values, in "
-                f"(x, y) order")
-    if len(shape) != 3 or not _channels_first(shape, spacing) or shape[0] == 1:
-        return None
-    return (f"image: the array of shape {shape} was read as a 2-D image of {shape[0]} channels, (C, H, W), because "
-            f"spacing={spacing!r} has 2 values; give 3 spacing values, in (x, y, z) order, to read it as a 3-D image "
-            f"(D, H, W)")
+    return read_array(image.shape, spacing).note
 
 
 def _from_array(array: np.ndarray, spacing, origin, direction):
     given = tuple(array.shape)
-    batched = _has_batch_axis(given, spacing)
-    if batched:
+    reading = read_array(given, spacing)
+    if reading.batched:
         array = array[0]
     if array.ndim not in (2, 3, 4):
         raise ValueError(f"image: an array of shape {given}; expected (D, H, W), (C, D, H, W) or (H, W)")
     if 0 in array.shape:
         raise ValueError(f"image: an array of shape {given} has no voxels (an axis of length 0)")
-    channels_first = _channels_first(array.shape, spacing)
-    vector = channels_first and array.shape[0] > 1  # one channel: a scalar image
-    if channels_first and not vector:
+    vector = reading.channels_first and array.shape[0] > 1  # one channel: a scalar image
+    if reading.channels_first and not vector:
         array = array[0]
-    dimension = array.ndim - vector
-    layout = ("(1, " if batched else "(") + ("C, " if channels_first else "") + ("D, H, W)" if dimension == 3 else
-                                                                                 "H, W)")
-    hint = ""
-    if dimension == 3 and len(given) == 3:
-        hint = " (a 3-D array is read as a 2-D image of C channels, (C, H, W), when spacing has 2 values)"
-    elif dimension == 3 and len(given) == 4 and given[0] == 1:
-        hint = " (a (1, C, H, W) array is read as MONAI's 2-D batch when spacing has 2 values)"
-    direction = _checked_geometry(f"an array of shape {given} read as a {dimension}-D image {layout}", dimension,
-                                  spacing, origin, direction, hint)
+    direction = _checked_geometry(f"an array of shape {given} read as a {reading.dimension}-D image "
+                                  f"{reading.layout}", reading.dimension, spacing, origin, direction,
+                                  f" ({reading.other})" if reading.other else "")
     array = np.ascontiguousarray(np.moveaxis(array, 0, -1) if vector else array, dtype=np.float32)
     image = itk.image_from_array(array, is_vector=vector)
     if spacing is not None:

@@ -20,6 +20,10 @@ from conftest import SmallNetwork
 distributed = pytest.importorskip("distributed")
 zarr = pytest.importorskip("zarr")
 
+# Debian 12's distributed (2022.12) creates its IOLoop the way tornado 6.2 deprecates, inside
+# LocalCluster's constructor: that warning is theirs, not this package's.
+pytestmark = pytest.mark.filterwarnings("ignore:make_current is deprecated:DeprecationWarning:tornado")
+
 # The workers import the factories' module (conftest) by name, as a cluster's workers would.
 os.environ["PYTHONPATH"] = os.pathsep.join([os.path.dirname(os.path.abspath(__file__)),
                                             os.environ.get("PYTHONPATH", "")])

@@ -316,8 +316,8 @@ def test_monai_s_2d_batch_is_read_as_2d_with_two_spacing_values_and_noted_withou
     with pytest.raises(ValueError, match=r"patch_size=\(8, 10\) has 2 values; the image is 3-D") as refused:
         patchstreaming.sliding_window_inference(batch[:, :1], network, (8, 10), progress=False)
     assert re.match(r"image: the array of shape \(1, 1, 17, 21\) was read as a 3-D image 1 slice deep, "
-                    r"\(C, D, H, W\); to read it as a 2-D batch \(1, C, H, W\), as MONAI does, give 2 spacing "
-                    r"values", refused.value.__notes__[0])
+                    r"\(C, D, H, W\); give 2 spacing values, in \(x, y\) order, to read it as a 2-D batch "
+                    r"\(1, C, H, W\), as MONAI does", refused.value.__notes__[0])
     with pytest.raises(RuntimeError) as failed:  # 2 channels taken for 2 slices: the predictor's own error, noted
         patchstreaming.sliding_window_inference(batch, torch.nn.Conv2d(2, 1, 3, padding=1), 2, progress=False)
     assert re.match(r"image: the array of shape \(1, 2, 17, 21\) was read as a 3-D image 2 slices deep",
@@ -329,11 +329,12 @@ def test_monai_s_2d_batch_is_read_as_2d_with_two_spacing_values_and_noted_withou
                     refused.value.__notes__[0])
     # The geometry's errors name the array as given, how it was read, the axis order and the other reading.
     with pytest.raises(ValueError, match=r"origin=\(0, 0\): 2 values for an array of shape \(1, 2, 17, 21\) read "
-                                         r"as a 3-D image \(C, D, H, W\); expected 3 in \(x, y, z\) order \(a "
-                                         r"\(1, C, H, W\) array is read as MONAI's 2-D batch when spacing has 2"):
+                                         r"as a 3-D image \(C, D, H, W\); expected 3 in \(x, y, z\) order \(give "
+                                         r"2 spacing values, in \(x, y\) order, to read it as a 2-D batch"):
         patchstreaming.sliding_window_inference(batch, network, 2, origin=(0, 0), progress=False)
     with pytest.raises(ValueError, match=r"origin=\(0, 0, 0\): 3 values for an array of shape \(1, 2, 17, 21\) "
-                                         r"read as a 2-D image \(1, C, H, W\); expected 2 in \(x, y\) order"):
+                                         r"read as a 2-D image \(1, C, H, W\); expected 2 in \(x, y\) order \(give 3 "
+                                         r"spacing values, in \(x, y, z\) order, to read it as a 3-D image"):
         patchstreaming.sliding_window_inference(batch, network, 2, spacing=(1, 1), origin=(0, 0, 0), progress=False)
 
 
@@ -513,7 +514,8 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
     ({"patch_size": 8, "spacing": (1, 1, 1), "image": "itk"}, ValueError, "only an array takes a geometry"),
     ({"patch_size": 8, "spacing": (1, 2, 3, 4)}, ValueError,
      r"spacing=\(1, 2, 3, 4\): 4 values for an array of shape \(13, 17, 21\) read as a 3-D image \(D, H, W\); "
-     r"expected 3 in \(x, y, z\) order \(a 3-D array is read as a 2-D image of C channels"),
+     r"expected 3 in \(x, y, z\) order \(give 2 spacing values, in \(x, y\) order, to read it as a 2-D image of "
+     r"C channels"),
     ({"patch_size": 8, "spacing": (1, -1, 1)}, ValueError, r"spacing=\(1, -1, 1\): expected 3 positive finite"),
     ({"patch_size": 8, "origin": (0, float("nan"), 0)}, ValueError, "origin=.*: expected 3 finite numbers"),
     ({"patch_size": 8, "direction": np.zeros((3, 3))}, ValueError, "direction: expected an invertible 3 x 3 matrix"),
