@@ -158,7 +158,7 @@ PatchAxisWindow::PatchAxisWindow(const PatchAxisLayout &       layout,
       std::ostringstream named;
       if (gaussian)
       {
-        named << " (SigmaScale " << parameters.SigmaScale << ", MinimumWeight " << parameters.MinimumWeight << ")";
+        named << " (SigmaScale = " << parameters.SigmaScale << ", MinimumWeight = " << parameters.MinimumWeight << ")";
       }
       itkGenericExceptionMacro(<< "Weighting " << ToString(parameters.Weighting) << named.str()
                                << ": the windows along axis " << axis << " sum to " << m_Normalizer[voxel]

@@ -175,7 +175,7 @@ TEST(PatchAxisWindow, BadCustomProfilesThrowNamingTheAxisAndValue)
     "the windows along axis 1 sum to 0 at voxel 0");
   // A Gaussian that underflows without a floor.
   ExpectExceptionMentioning([&] { PatchAxisWindow(layout, { Weighting::Gaussian, 0.001, 0.0, {} }, 1); },
-                            "Weighting Gaussian (SigmaScale 0.001, MinimumWeight 0): the windows along axis 1 sum "
+                            "Weighting Gaussian (SigmaScale = 0.001, MinimumWeight = 0): the windows along axis 1 sum "
                             "to 0 at voxel 0, which a patch covers; every covered voxel needs a positive weight "
                             "(raise MinimumWeight above 0, or SigmaScale)");
 }

@@ -104,7 +104,8 @@ class ArrayReading(NamedTuple):
 def read_array(shape: Tuple[int, ...], spacing) -> ArrayReading:
     """How an array of ``shape`` is read with ``spacing`` as given: (D, H, W), (C, D, H, W) or
     (1, C, D, H, W) is 3-D; (H, W) is 2-D, and so are (C, H, W) and (1, C, H, W) when spacing has 2
-    values. A (C, H, W) or (1, C, H, W) array without them is 3-D (C slices deep for the latter)."""
+    values. A (C, H, W) or (1, C, H, W) array without them is 3-D (C slices deep for the latter);
+    the note says so when no spacing was given, and how to have the other reading."""
     shape = tuple(int(n) for n in shape)
     batched = _has_batch_axis(shape, spacing)
     inner = shape[1:] if batched else shape
@@ -118,13 +119,16 @@ def read_array(shape: Tuple[int, ...], spacing) -> ArrayReading:
                    f"values")
         other = "give 3 spacing values, in (x, y, z) order, to read it as a 3-D image (C, D, H, W)"
     elif len(shape) == 4 and shape[0] == 1:
-        read_as = f"a 3-D image {count_of(shape[1], 'slice')} deep, (C, D, H, W)"
+        if spacing is None:  # 3 spacing values say it is 3-D
+            read_as = f"a 3-D image {count_of(shape[1], 'slice')} deep, (C, D, H, W)"
         other = "give 2 spacing values, in (x, y) order, to read it as a 2-D batch (1, C, H, W), as MONAI does"
     elif len(shape) == 3 and channels_first:
         if shape[0] > 1:
             read_as = f"a 2-D image of {shape[0]} channels, (C, H, W), because spacing={spacing!r} has 2 values"
         other = "give 3 spacing values, in (x, y, z) order, to read it as a 3-D image (D, H, W)"
-    elif len(shape) == 3:  # (D, H, W), the usual reading: no note
+    elif len(shape) == 3:  # (D, H, W), the usual reading
+        if spacing is None:
+            read_as = "a 3-D image (D, H, W)"
         other = "give 2 spacing values, in (x, y) order, to read it as a 2-D image of C channels (C, H, W)"
     else:
         other = None
@@ -146,7 +150,8 @@ def _from_array(array: np.ndarray, spacing, origin, direction):
     if reading.batched:
         array = array[0]
     if array.ndim not in (2, 3, 4):
-        raise ValueError(f"image: an array of shape {given}; expected (D, H, W), (C, D, H, W) or (H, W)")
+        raise ValueError(f"image: an array of shape {given}; expected (D, H, W), (C, D, H, W), (1, C, D, H, W) or "
+                         f"(H, W), or with 2 spacing values (C, H, W) or (1, C, H, W)")
     if 0 in array.shape:
         raise ValueError(f"image: an array of shape {given} has no voxels (an axis of length 0)")
     vector = reading.channels_first and array.shape[0] > 1  # one channel: a scalar image
@@ -182,7 +187,7 @@ def _checked_geometry(what: str, dimension: int, spacing, origin, direction, hin
                              f"{what}")
         numbers = list(values)
         if len(numbers) != dimension:
-            raise ValueError(f"{name}={values!r}: {len(numbers)} values for {what}; expected {dimension} in {order} "
+            raise ValueError(f"{name}={values!r}: {count_of(len(numbers), 'value')} for {what}; expected {dimension} in {order} "
                              f"order{hint}")
         reals = [real_number(v) for v in numbers]
         if any(r is None or not math.isfinite(r) or (positive and r <= 0) for r in reals):
@@ -198,7 +203,7 @@ def _checked_geometry(what: str, dimension: int, spacing, origin, direction, hin
     if (matrix is None or matrix.shape != (dimension, dimension) or not np.all(np.isfinite(matrix)) or
             np.linalg.cond(matrix) > 1e12):
         raise ValueError(f"direction: expected an invertible {dimension} x {dimension} matrix of finite numbers "
-                         f"for {what}, got {matrix.tolist() if matrix is not None else direction!r}")
+                         f"for {what}, got {matrix.tolist() if matrix is not None else direction!r}{hint}")
     return matrix
 
 
@@ -294,28 +299,29 @@ def size_xyz(value, dimension: int, name: str, image_shape: Tuple[int, ...]) -> 
     A tuple that does not fit the image in (D, H, W) order but would in (x, y, z) order is
     refused with both orders named: a silent transposition is the one mistake to avoid.
     """
+    tensor, itk_order = ("(D, H, W)", "(x, y, z)") if dimension == 3 else ("(H, W)", "(x, y)")
     if isinstance(value, str) or np.ndim(value) == 0:
         values = [whole_number(value, name)] * dimension
     else:
         try:
             values = [whole_number(v, name) for v in value]
         except TypeError:
-            raise TypeError(f"{name}={value!r}: expected a whole number or a tuple of {dimension} (D, H, W) sizes "
+            raise TypeError(f"{name}={value!r}: expected a whole number or a tuple of {dimension} {tensor} sizes "
                             f"in voxels") from None
         if len(values) == 1:  # one value for every axis, as a scalar
             values = values * dimension
         if len(values) != dimension:
             raise ValueError(f"{name}={value!r} has {len(values)} values; the image is {dimension}-D "
-                             f"(give one value or {dimension}, in (D, H, W) order)")
+                             f"(give one value or {dimension}, in {tensor} order)")
     if any(v < 1 for v in values):
         raise ValueError(f"{name}={tuple(values)}: every size must be at least 1")
     fits = all(v <= s for v, s in zip(values, image_shape))
     fits_reversed = all(v <= s for v, s in zip(reversed(values), image_shape))
     if not fits and fits_reversed:
         raise ValueError(
-            f"{name}={tuple(values)} is read in (D, H, W) order, the tensor's (as MONAI's roi_size), and does not "
-            f"fit the image, whose (D, H, W) shape is {tuple(image_shape)}. Read in ITK's (x, y, z) order instead, "
-            f"this patch is (D, H, W) = {tuple(reversed(values))}, which fits: if you meant (x, y, z), pass "
+            f"{name}={tuple(values)} is read in {tensor} order, the tensor's (as MONAI's roi_size), and does not "
+            f"fit the image, whose {tensor} shape is {tuple(image_shape)}. Read in ITK's {itk_order} order instead, "
+            f"this patch is {tensor} = {tuple(reversed(values))}, which fits: if you meant {itk_order}, pass "
             f"{name}={tuple(reversed(values))}.")
     return list(reversed(values))
 

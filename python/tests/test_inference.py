@@ -255,6 +255,10 @@ def test_errors_name_the_parameter_the_value_and_what_was_expected(oblique_array
     network = SmallNetwork().eval()
     with pytest.raises(ValueError, match=r"\(D, H, W\) order.*\(13, 17, 21\).*\(x, y, z\) order"):
         patchstreaming.sliding_window_inference(array, network, patch_size=(21, 8, 8), progress=False)
+    # A 2-D image's orders are (H, W) and (x, y).
+    with pytest.raises(ValueError, match=r"patch_size=\(21, 8\) is read in \(H, W\) order.*whose \(H, W\) shape is "
+                                         r"\(17, 21\)\. Read in ITK's \(x, y\) order"):
+        patchstreaming.sliding_window_inference(array[0], lambda x: x, patch_size=(21, 8), progress=False)
     with pytest.raises(ValueError, match="has shape \\(1, 3, 4, 5, 6\\).*expected \\(1, 'C', 8, 10, 12\\)"):
         patchstreaming.sliding_window_inference(array, lambda x: network(x)[:, :, ::2, ::2, ::2],
                                                 patch_size=(8, 10, 12), progress=False)
@@ -291,10 +295,22 @@ def test_errors_say_how_a_3d_array_with_two_spacing_values_was_read(oblique_arra
         patchstreaming.sliding_window_inference(array, five_dimensional_only, patch_size=8, spacing=(1.0, 2.0),
                                                 progress=False)
     assert re.match(note, failed.value.__notes__[0])
-    with pytest.raises(ValueError, match="has shape") as three:  # read as (D, H, W): no note
+    with pytest.raises(ValueError, match="has shape") as three:  # 3 spacing values: (D, H, W), no note
         patchstreaming.sliding_window_inference(array, lambda x: x[:, :, ::2], patch_size=8, spacing=(1.0, 2.0, 3.0),
                                                 progress=False)
     assert not hasattr(three.value, "__notes__")
+    # No spacing: read as (D, H, W), and the note says how to have the 2-D reading.
+    with pytest.raises(ValueError, match=r"patch_size=\(8, 8\) has 2 values; the image is 3-D") as unspaced:
+        patchstreaming.sliding_window_inference(array, network, patch_size=(8, 8), progress=False)
+    assert re.match(r"image: the array of shape \(13, 17, 21\) was read as a 3-D image \(D, H, W\); give 2 "
+                    r"spacing values, in \(x, y\) order, to read it as a 2-D image of C channels \(C, H, W\)",
+                    unspaced.value.__notes__[0])
+    # The other geometry errors name both readings too; one value is "1 value".
+    with pytest.raises(ValueError, match=r"direction: expected an invertible 2 x 2 matrix .* \(give 3 spacing values"):
+        patchstreaming.sliding_window_inference(array, network, patch_size=8, spacing=(1.0, 2.0), direction=np.eye(3),
+                                                progress=False)
+    with pytest.raises(ValueError, match=r"spacing=\(1.0,\): 1 value for an array of shape \(13, 17, 21\)"):
+        patchstreaming.sliding_window_inference(array, network, patch_size=8, spacing=(1.0,), progress=False)
 
 
 def test_monai_s_2d_batch_is_read_as_2d_with_two_spacing_values_and_noted_without(oblique_array):
