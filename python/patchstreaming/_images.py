@@ -177,7 +177,7 @@ def _checked_geometry(what: str, dimension: int, spacing, origin, direction, hin
     finite) and origin values (finite) in (x, y, z) order, a ``dimension`` x ``dimension``
     invertible direction (an ``itk.Matrix`` or an array). Raises ValueError naming the
     parameter, the value and what was expected, with ``hint`` (how another reading is had) after
-    a wrong number of values."""
+    a wrong number of values or a direction of the wrong size."""
     order = "(x, y, z)" if dimension == 3 else "(x, y)"
     for name, values, positive in (("spacing", spacing, True), ("origin", origin, False)):
         if values is None:
@@ -187,8 +187,8 @@ def _checked_geometry(what: str, dimension: int, spacing, origin, direction, hin
                              f"{what}")
         numbers = list(values)
         if len(numbers) != dimension:
-            raise ValueError(f"{name}={values!r}: {count_of(len(numbers), 'value')} for {what}; expected {dimension} in {order} "
-                             f"order{hint}")
+            raise ValueError(f"{name}={values!r}: {count_of(len(numbers), 'value')} for {what}; expected "
+                             f"{dimension} in {order} order{hint}")
         reals = [real_number(v) for v in numbers]
         if any(r is None or not math.isfinite(r) or (positive and r <= 0) for r in reals):
             raise ValueError(f"{name}={values!r}: expected {dimension} {'positive ' if positive else ''}finite "
