@@ -157,8 +157,8 @@ def _from_array(array: np.ndarray, spacing, origin, direction):
     vector = reading.channels_first and array.shape[0] > 1  # one channel: a scalar image
     if reading.channels_first and not vector:
         array = array[0]
-    direction = _checked_geometry(f"an array of shape {given} read as a {reading.dimension}-D image "
-                                  f"{reading.layout}", reading.dimension, spacing, origin, direction,
+    direction = _checked_geometry(f"an array of shape {given} read as a {reading.dimension}-D "
+                                  f"{'batch' if reading.batched else 'image'} {reading.layout}", reading.dimension, spacing, origin, direction,
                                   f" ({reading.other})" if reading.other else "")
     array = np.ascontiguousarray(np.moveaxis(array, 0, -1) if vector else array, dtype=np.float32)
     image = itk.image_from_array(array, is_vector=vector)

@@ -349,7 +349,7 @@ def test_monai_s_2d_batch_is_read_as_2d_with_two_spacing_values_and_noted_withou
                                          r"2 spacing values, in \(x, y\) order, to read it as a 2-D batch"):
         patchstreaming.sliding_window_inference(batch, network, 2, origin=(0, 0), progress=False)
     with pytest.raises(ValueError, match=r"origin=\(0, 0, 0\): 3 values for an array of shape \(1, 2, 17, 21\) "
-                                         r"read as a 2-D image \(1, C, H, W\); expected 2 in \(x, y\) order \(give 3 "
+                                         r"read as a 2-D batch \(1, C, H, W\); expected 2 in \(x, y\) order \(give 3 "
                                          r"spacing values, in \(x, y, z\) order, to read it as a 3-D image"):
         patchstreaming.sliding_window_inference(batch, network, 2, spacing=(1, 1), origin=(0, 0, 0), progress=False)
 
