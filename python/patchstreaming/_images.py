@@ -5,6 +5,7 @@ import ctypes
 import math
 import os
 import re
+import warnings
 from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple, Optional, Sequence, Tuple, Union
@@ -155,6 +156,10 @@ def _from_array(array: np.ndarray, spacing, origin, direction):
     if 0 in array.shape:
         raise ValueError(f"image: an array of shape {given} has no voxels (an axis of length 0)")
     vector = reading.channels_first and array.shape[0] > 1  # one channel: a scalar image
+    if vector and array.shape[-1] <= 4 < array.shape[0]:
+        warnings.warn(f"image: the array of shape {given} is read channels first, {reading.layout}, as "
+                      f"{array.shape[0]} channels, but its last axis of {array.shape[-1]} looks like the channels: if "
+                      f"they are last, pass np.moveaxis(image, -1, 0)", stacklevel=4)
     if reading.channels_first and not vector:
         array = array[0]
     direction = _checked_geometry(f"an array of shape {given} read as a {reading.dimension}-D "

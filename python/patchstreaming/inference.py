@@ -327,7 +327,7 @@ def _check_shape(tensor: torch.Tensor, batch: int, spatial: Tuple[int, ...], str
     if tensor.is_complex():
         raise TypeError(f"the predictor's output {structure._name(k)} is a complex tensor ({tensor.dtype}); expected "
                         f"real values (take .real, .abs() or .angle() in the predictor)")
-    expected = (batch, "C") + spatial
+    expected = "(" + ", ".join([str(batch), "C"] + [str(n) for n in spatial]) + ")"
     if tensor.dim() != len(spatial) + 2 or tensor.shape[0] != batch or tuple(tensor.shape[2:]) != spatial:
         raise ValueError(f"the predictor's output {structure._name(k)} has shape {tuple(tensor.shape)} for a batch "
                          f"of {count_of(batch, 'patch', 'patches')} of (D, H, W) = {spatial}; expected {expected}: the "

@@ -259,7 +259,7 @@ def test_errors_name_the_parameter_the_value_and_what_was_expected(oblique_array
     with pytest.raises(ValueError, match=r"patch_size=\(21, 8\) is read in \(H, W\) order.*whose \(H, W\) shape is "
                                          r"\(17, 21\)\. Read in ITK's \(x, y\) order"):
         patchstreaming.sliding_window_inference(array[0], lambda x: x, patch_size=(21, 8), progress=False)
-    with pytest.raises(ValueError, match="has shape \\(1, 3, 4, 5, 6\\).*expected \\(1, 'C', 8, 10, 12\\)"):
+    with pytest.raises(ValueError, match="has shape \\(1, 3, 4, 5, 6\\).*expected \\(1, C, 8, 10, 12\\)"):
         patchstreaming.sliding_window_inference(array, lambda x: network(x)[:, :, ::2, ::2, ::2],
                                                 patch_size=(8, 10, 12), progress=False)
     with pytest.raises(TypeError, match="returned a ndarray"):
@@ -305,6 +305,12 @@ def test_errors_say_how_a_3d_array_with_two_spacing_values_was_read(oblique_arra
     assert re.match(r"image: the array of shape \(13, 17, 21\) was read as a 3-D image \(D, H, W\); give 2 "
                     r"spacing values, in \(x, y\) order, to read it as a 2-D image of C channels \(C, H, W\)",
                     unspaced.value.__notes__[0])
+    # Channels last, (H, W, 3) with 2 spacing values, is read as 17 channels: said, with the fix.
+    with pytest.warns(UserWarning, match=r"shape \(17, 21, 3\) is read channels first, \(C, H, W\), as 17 "
+                                         r"channels, but its last axis of 3 looks like the channels: if they are "
+                                         r"last, pass np.moveaxis\(image, -1, 0\)"):
+        patchstreaming.sliding_window_inference(np.ones((17, 21, 3), np.float32), lambda x: x, patch_size=8,
+                                                spacing=(1.0, 1.0), progress=False)
     # The other geometry errors name both readings too; one value is "1 value".
     with pytest.raises(ValueError, match=r"direction: expected an invertible 2 x 2 matrix .* \(give 3 spacing values"):
         patchstreaming.sliding_window_inference(array, network, patch_size=8, spacing=(1.0, 2.0), direction=np.eye(3),
