@@ -296,6 +296,8 @@ TEST_F(PatchwiseFilterProgram, BadNetworkArgumentsExitNonZeroNamingTheFlagAndLea
     { { input, output, "--model", model, "--batch-size", "0" },
       "--batch-size: batch size 0 is not a whole number from 1 to 4096" },
     { { input, output, "--model", model, "--output-type", "foo" }, "--output-type: foo not in {probabilities,labels}" },
+    { { input, output, "--model", model, "--output-type", "label" },
+      "--output-type: label not in {probabilities,labels} (did you mean labels?)" },
     { { input, output, "--model", model, "--device", "gpu" }, "--device: gpu is not cpu, cuda or cuda:N" },
     { { input, output, "--model", model, "--mirror-axes", "" },
       "--mirror-axes: mirror axis \"\" is not a whole number from 0 to 2" },

@@ -139,6 +139,23 @@ RejectMalformedList(const GivenOption & given)
     throw CLI::ValidationError(given.flag,
                                "\"" + value + "\" has an empty field: give the values separated by single commas");
   }
+  // "64x64x32", "64;64": whole numbers joined by a character that is not the delimiter.
+  const std::string separators = "xX*;:/|";
+  const auto        joiner = value.find_first_not_of("0123456789");
+  if (joiner != std::string::npos && separators.find(value[joiner]) != std::string::npos &&
+      std::isdigit(static_cast<unsigned char>(value.front())) &&
+      std::isdigit(static_cast<unsigned char>(value.back())) &&
+      value.find_first_not_of("0123456789" + separators) == std::string::npos)
+  {
+    std::string commas = value;
+    std::replace_if(
+      commas.begin(),
+      commas.end(),
+      [&separators](char c) { return separators.find(c) != std::string::npos; },
+      delimiter);
+    throw CLI::ValidationError(
+      given.flag, "\"" + value + "\": a list's values are separated by commas (" + given.flag + " " + commas + ")");
+  }
   if (value.find_first_of(" \t") != std::string::npos)
   {
     throw CLI::ValidationError(given.flag,
@@ -146,6 +163,56 @@ RejectMalformedList(const GivenOption & given)
                                  "commas alone (" + given.flag + " " + Joined(Fields(value, delimiter), delimiter) +
                                  ")");
   }
+}
+/** `name` as compared for a suggestion: lower case, "_" as "-" (as a person mistypes them). */
+std::string
+Folded(std::string name)
+{
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) {
+    return c == '_' ? '-' : static_cast<char>(std::tolower(c));
+  });
+  return name;
+}
+
+/** The candidate closest to `word`, at most 2 edits away once folded and
+ * fewer edits than `word` has characters; "" when none is. */
+std::string
+Closest(const std::string & word, const std::vector<std::string> & candidates)
+{
+  const std::string folded = Folded(word);
+  std::string       closest;
+  std::size_t       fewest = 3;
+  for (const std::string & candidate : candidates)
+  {
+    const std::size_t distance = EditDistance(Folded(candidate), folded);
+    if (distance < fewest && distance < word.size())
+    {
+      fewest = distance;
+      closest = candidate;
+    }
+  }
+  return closest;
+}
+
+/** What this program calls the options of MONAI's sliding_window_inference,
+ * TorchIO's GridSampler and other tools that the spelling alone does not
+ * lead to, by their folded names. */
+const std::map<std::string, std::string> &
+OtherToolsNames()
+{
+  static const std::map<std::string, std::string> names{
+    { "roi-size", "MONAI's roi_size is --patch-size, in ITK's (x, y, z) order: the reverse of roi_size's (D, H, W)" },
+    { "sw-batch-size", "MONAI's sw_batch_size is --batch-size" },
+    { "mode", "MONAI's mode is --weighting" },
+    { "padding-mode", "MONAI's padding_mode is --padding" },
+    { "cval", "MONAI's cval is --padding-value" },
+    { "patch-overlap", "TorchIO's patch_overlap is --overlap, in voxels" },
+    { "argmax", "a label map is --output-type labels, or --label-map FILE" },
+    { "num-threads", "did you mean --threads?" },
+    { "input", "the input and output are given without a flag: PatchwiseFilter [OPTIONS] input output" },
+    { "output", "the input and output are given without a flag: PatchwiseFilter [OPTIONS] input output" },
+  };
+  return names;
 }
 } // namespace
 
@@ -189,14 +256,12 @@ RejectMissingValuesAndMalformedLists(const CLI::App & app, int argc, const char 
 void
 RejectUnknownOptions(const CLI::App & app, int argc, const char * const * argv)
 {
-  // Compared in lower case, with "_" for "-", as a person mistypes them.
-  const auto folded = [](std::string name) {
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) {
-      return c == '_' ? '-' : static_cast<char>(std::tolower(c));
-    });
-    return name;
-  };
-  ForEachArgument(argc, argv, [&](int, const std::string & flag, std::size_t) {
+  std::vector<std::string> names;
+  for (const CLI::Option * option : app.get_options())
+  {
+    names.insert(names.end(), option->get_lnames().begin(), option->get_lnames().end());
+  }
+  ForEachArgument(argc, argv, [&names](int, const std::string & flag, std::size_t) {
     // "--flag", or "-p", "-patch-size" (one dash: -h is the only short option); not "--", "-" or a number.
     const bool doubleDash = flag.rfind("--", 0) == 0;
     if (flag.size() < 2 || flag.front() != '-' || flag == "--" || flag == "-h" || IsNumber(flag))
@@ -204,30 +269,37 @@ RejectUnknownOptions(const CLI::App & app, int argc, const char * const * argv)
       return;
     }
     const std::string name = flag.substr(doubleDash ? 2 : 1);
-    std::string       suggestion;
-    std::size_t       closest = 3; // a suggestion at most 2 edits away, case and "_" aside
-    bool              known = false;
-    for (const CLI::Option * option : app.get_options())
-    {
-      for (const std::string & candidate : option->get_lnames())
-      {
-        known = known || (doubleDash && candidate == name);
-        const std::size_t distance = EditDistance(folded(candidate), folded(name));
-        if (distance < closest && distance < name.size())
-        {
-          closest = distance;
-          suggestion = "--" + candidate;
-        }
-      }
-    }
-    if (known)
+    if (doubleDash && std::find(names.begin(), names.end(), name) != names.end())
     {
       return;
     }
     const std::string why = doubleDash ? "no such option" : "no such option: options are written with two dashes";
+    const auto        other = OtherToolsNames().find(Folded(name));
+    if (other != OtherToolsNames().end())
+    {
+      throw CLI::ValidationError(flag, why + " (" + other->second + ")");
+    }
+    const std::string suggestion = Closest(name, names);
     throw CLI::ValidationError(
-      flag, why + (suggestion.empty() ? std::string(" (see --help)") : " (did you mean " + suggestion + "?)"));
+      flag, why + (suggestion.empty() ? std::string(" (see --help)") : " (did you mean --" + suggestion + "?)"));
   });
+}
+
+CLI::Validator
+OneOf(const std::vector<std::string> & choices)
+{
+  const std::string listed = "{" + Joined(choices, ',') + "}";
+  return CLI::Validator(
+    [choices, listed](const std::string & text) {
+      const std::string folded = Folded(text);
+      if (std::any_of(choices.begin(), choices.end(), [&folded](const std::string & c) { return c == folded; }))
+      {
+        return std::string();
+      }
+      const std::string suggestion = Closest(text, choices);
+      return text + " not in " + listed + (suggestion.empty() ? "" : " (did you mean " + suggestion + "?)");
+    },
+    listed);
 }
 
 void

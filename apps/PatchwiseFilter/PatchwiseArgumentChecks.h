@@ -53,18 +53,27 @@ ForEachGivenOption(const CLI::App &                                 app,
  * type (CLI11 says "1 required UINT:VOXELS missing"); for a list's values given
  * as separate arguments ("--patch-size 64 64 32": a list is one argument,
  * 64,64,32); and for a comma-separated value with an empty field ("64,",
- * ",64", "64,,32"), which CLI11 would drop silently, or with spaces
- * ("64, 64, 32"). */
+ * ",64", "64,,32"), which CLI11 would drop silently, with spaces
+ * ("64, 64, 32"), or with another separator ("64x64x32"). */
 void
 RejectMissingValuesAndMalformedLists(const CLI::App & app, int argc, const char * const * argv);
 
 /** Throws for a --flag that is no option of `app`, suggesting the option it
- * is in another case or spelling of (--Patch-Size: --patch-size), and for a
+ * is in another case or spelling of (--Patch-Size: --patch-size) or the one
+ * that does the job of another tool's option (--roi-size: MONAI's roi_size is
+ * --patch-size, in reverse order), and for a
  * word with one dash ("-p", "-patch-size"; a number such as -1 is a value, -h
  * is the help). CLI11 would list it among the arguments not expected, after
  * the values around it. */
 void
 RejectUnknownOptions(const CLI::App & app, int argc, const char * const * argv);
+
+/** A CLI11 check that a value is one of `choices` (given in lower case), in
+ * any case; the message lists them and suggests the closest ("label not in
+ * {probabilities,labels} (did you mean labels?)"). Its description is the list,
+ * as CLI::IsMember's. */
+CLI::Validator
+OneOf(const std::vector<std::string> & choices);
 
 /** Throws for an option given more than once, in either spelling
  * (--patch-size, --patch_size): CLI11 would say "At Most 1 required but

@@ -107,19 +107,15 @@ RunPipeline(const PatchwiseFilterSettings & settings,
   }
 }
 
-/** Whether a patch of `grid` reaches outside the image, where it reads the padding. */
+/** Whether a patch of `grid` reaches outside the image, where it reads the
+ * padding. The starts grow along every axis with the grid index, so the first
+ * and the last patch bound them all. */
 template <unsigned int VDimension>
 bool
 ReadsPadding(const itk::PatchGrid<VDimension> & grid)
 {
-  for (itk::SizeValueType patch = 0; patch < grid.GetNumberOfPatches(); ++patch)
-  {
-    if (!grid.GetImageRegion().IsInside(grid.GetPatchRegion(patch)))
-    {
-      return true;
-    }
-  }
-  return false;
+  const auto & image = grid.GetImageRegion();
+  return !image.IsInside(grid.GetPatchRegion(0)) || !image.IsInside(grid.GetPatchRegion(grid.GetNumberOfPatches() - 1));
 }
 
 /** Runs on a VDimension-D image; returns the summary the progress prints at its end. */
@@ -142,8 +138,8 @@ RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & 
 
   const auto &       grid = result.grid;
   std::ostringstream what;
-  what << "grid " << Joined(grid.GetGridSize(), VDimension) << " = " << grid.GetNumberOfPatches()
-       << (grid.GetNumberOfPatches() == 1 ? " patch of " : " patches of ") << Joined(grid.GetPatchSize(), VDimension)
+  what << "grid " << Joined(grid.GetGridSize(), VDimension) << " = "
+       << CountOf(grid.GetNumberOfPatches(), "patch", "patches") << " of " << Joined(grid.GetPatchSize(), VDimension)
        << " voxels, overlap " << Joined(grid.GetPatchOverlap(), VDimension) << ", " << settings.borderMode
        << " border, ";
   if (!ReadsPadding(grid))
@@ -176,10 +172,9 @@ RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & 
   std::ostringstream summary;
   summary << "PatchwiseFilter: wrote " << settings.output << "\n"
           << "  input     " << settings.input << ": " << Joined(grid.GetImageRegion().GetSize(), VDimension)
-          << " voxels, " << components << " component" << (components == 1 ? "" : "s") << ", spacing "
-          << grid.GetSpacing() << "\n"
+          << " voxels, " << CountOf(components, "component") << ", spacing " << grid.GetSpacing() << "\n"
           << "  done      " << what.str() << "\n"
-          << "  streamed  in " << result.divisions << " division" << (result.divisions == 1 ? "" : "s") << "\n"
+          << "  streamed  in " << CountOf(result.divisions, "division") << "\n"
           << "  time      " << result.seconds << " s (read, extract, process, merge, write)\n";
   if (preview)
   {

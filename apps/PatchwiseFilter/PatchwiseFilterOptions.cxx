@@ -244,7 +244,7 @@ PatchwiseFilterOptions::AddPatchOptions()
                          "How the last patch meets the image's end: squeeze (spread the remainder), edge (last "
                          "patch flush with the end), adaptive (shorter last patch), crop (drop the remainder), "
                          "pad (extend the image)")
-             ->check(CLI::IsMember(BorderModes, CLI::ignore_case))
+             ->check(PatchwiseArgumentChecks::OneOf(BorderModes))
              ->default_val("squeeze"),
            "string-enumeration")
     .elements = BorderModes;
@@ -254,7 +254,7 @@ PatchwiseFilterOptions::AddPatchOptions()
                          "What a patch reads outside the image, wherever one does (pad mode, an axis shorter "
                          "than the patch): constant (--padding-value), "
                          "zerofluxneumann (nearest voxel), mirror, periodic")
-             ->check(CLI::IsMember(Paddings, CLI::ignore_case))
+             ->check(PatchwiseArgumentChecks::OneOf(Paddings))
              ->default_val("constant"),
            "string-enumeration")
     .elements = Paddings;
@@ -292,7 +292,7 @@ PatchwiseFilterOptions::AddProcessingAndMergingOptions()
                          s.weighting,
                          "How overlapping patches are blended: average, gaussian (each patch weighted by a "
                          "Gaussian window), hann, crop (each voxel from the patch whose center is nearest)")
-             ->check(CLI::IsMember(Weightings, CLI::ignore_case))
+             ->check(PatchwiseArgumentChecks::OneOf(Weightings))
              ->default_val("gaussian"),
            "string-enumeration")
     .elements = Weightings;
@@ -363,7 +363,7 @@ PatchwiseFilterOptions::AddNetworkOptions()
                          "Network: probabilities (the merged channels as the network returns them, probabilities "
                          "or logits, one float component each) or labels (their argmax, unsigned char or unsigned "
                          "short, computed division by division)")
-             ->check(CLI::IsMember(OutputTypes, CLI::ignore_case))
+             ->check(PatchwiseArgumentChecks::OneOf(OutputTypes))
              ->default_val("probabilities"),
            "string-enumeration")
     .elements = OutputTypes;

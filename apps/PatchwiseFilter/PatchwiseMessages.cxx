@@ -44,6 +44,12 @@ OneLine(const std::string & text)
 }
 
 std::string
+CountOf(unsigned long long count, const std::string & noun, const std::string & plural)
+{
+  return std::to_string(count) + " " + (count == 1 ? noun : plural.empty() ? noun + "s" : plural);
+}
+
+std::string
 Lowercase(std::string text)
 {
   std::transform(

@@ -26,6 +26,11 @@
 std::string
 OneLine(const std::string & text);
 
+/** "1 patch", "8 patches": `count` and `noun`, in the plural (`noun` + "s"
+ * unless `plural` is given) unless one. */
+std::string
+CountOf(unsigned long long count, const std::string & noun, const std::string & plural = "");
+
 /** `text` in lower case (ASCII letters only). */
 std::string
 Lowercase(std::string text);

@@ -70,8 +70,7 @@ NetworkDescription(const PatchwiseFilterSettings & settings, unsigned int output
   {
     text << " output " << settings.modelOutput << " of " << outputs;
   }
-  text << " (" << classes << (classes == 1 ? " class" : " classes") << ", batch " << settings.batchSize << ", "
-       << settings.device;
+  text << " (" << CountOf(classes, "class", "classes") << ", batch " << settings.batchSize << ", " << settings.device;
   for (std::size_t a = 0; a < settings.mirrorAxes.size(); ++a)
   {
     text << (a == 0 ? ", mirrored " : " ") << settings.mirrorAxes[a];

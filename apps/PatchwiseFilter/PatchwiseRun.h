@@ -20,6 +20,7 @@
 
 #include "PatchwiseDecimal.h"
 #include "PatchwiseFilterOptions.h"
+#include "PatchwiseMessages.h"
 #include "PatchwiseProcessing.h"
 #include "PatchwiseProgressBar.h"
 #include "itkPatchExtractor.h"
@@ -132,10 +133,9 @@ CheckPatchFitsInMemory(const itk::Size<VDimension> & patchSize, unsigned int com
     constexpr double   GiB = 1024.0 * 1024.0 * 1024.0;
     std::ostringstream message;
     message.precision(4);
-    message << "--patch-size: one patch of " << Joined(patchSize, VDimension) << " voxels (" << components
-            << " component" << (components == 1 ? "" : "s") << ") is " << bytes / GiB
-            << " GiB as float, more than this machine's " << memory / GiB
-            << " GiB of memory; give a smaller --patch-size";
+    message << "--patch-size: one patch of " << Joined(patchSize, VDimension) << " voxels ("
+            << CountOf(components, "component") << ") is " << bytes / GiB << " GiB as float, more than this machine's "
+            << memory / GiB << " GiB of memory; give a smaller --patch-size";
     throw std::runtime_error(message.str());
   }
 }
