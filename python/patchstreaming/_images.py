@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import ctypes
+import difflib
 import math
 import os
 import re
 import warnings
 from decimal import Decimal
 from fractions import Fraction
-from typing import NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -34,6 +35,25 @@ def count_of(number: int, noun: str, plural: Optional[str] = None) -> str:
     """"1 channel", "3 channels": ``number`` and ``noun``, in the plural (``noun`` + "s" unless
     given) unless one."""
     return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
+def closest(word: str, words: Sequence[str]) -> Optional[str]:
+    """The one of ``words`` ``word`` is most likely a misspelling of (difflib's ratio of at least 0.6),
+    or None."""
+    close = difflib.get_close_matches(word, list(words), n=1)
+    return close[0] if close else None
+
+
+def unknown_choice(name: str, value, choices: Sequence[str], aliases: Optional[Mapping[str, str]] = None):
+    """The ValueError for ``name=value``, which is none of ``choices``: it lists them and adds
+    ``aliases[value]`` (what another tool's name for a choice is here) or the closest choice."""
+    text = str(value).lower()
+    if aliases and text in aliases:
+        hint = f" ({aliases[text]})"
+    else:
+        near = closest(text, choices)
+        hint = f" (did you mean {near!r}?)" if near else ""
+    return ValueError(f"{name}={value!r}: expected one of {', '.join(repr(c) for c in choices)}{hint}")
 
 
 def image_type(vector: bool, dimension: int):

@@ -11,7 +11,8 @@ import torch
 
 import itk
 
-from ._images import buffered_array, flag, itk_message, real_number, size_xyz, unreadable_format, whole_number
+from ._images import (buffered_array, flag, itk_message, real_number, size_xyz, unknown_choice, unreadable_format,
+                      whole_number)
 from ._voxel_data import check_voxel_data
 
 PathLike = Union[str, os.PathLike]
@@ -241,7 +242,7 @@ class PatchDataset(torch.utils.data.IterableDataset):
         if isinstance(subjects, (str, os.PathLike, Mapping)) or len(subjects) == 0:
             raise ValueError(f"subjects={subjects!r}: expected a non-empty list of subjects")
         if sampler not in _SAMPLERS:
-            raise ValueError(f"sampler={sampler!r}: expected one of {', '.join(repr(s) for s in _SAMPLERS)}")
+            raise unknown_choice("sampler", sampler, list(_SAMPLERS))
         for name, value, lowest in (("samples_per_volume", samples_per_volume, 1), ("batch_size", batch_size, 1),
                                     ("seed", seed, 0)):
             if whole_number(value, name) < lowest:

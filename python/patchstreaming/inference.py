@@ -1,6 +1,7 @@
 """``sliding_window_inference``: a model over a volume, patch by patch, blended back."""
 from __future__ import annotations
 
+import inspect
 import os
 import re
 import shutil
@@ -14,9 +15,10 @@ import torch
 
 import itk
 
-from ._images import (ImageLike, a_type, array_reading_note, buffered_array, check_patch_fits_in_memory, count_of,
+from ._images import (ImageLike, a_type, array_reading_note, buffered_array, check_patch_fits_in_memory, closest,
+                      count_of,
                       flag, image_from_channels, image_type, image_view, is_vector_image, overlap_xyz, real_number,
-                      shape_dhw, size_xyz, to_itk_image, whole_number)
+                      shape_dhw, size_xyz, to_itk_image, unknown_choice, whole_number)
 from ._voxel_data import header_field_value
 
 Output = Union[torch.Tensor, Tuple[torch.Tensor, ...], Dict[str, torch.Tensor]]
@@ -26,6 +28,11 @@ _MODES = {"gaussian": "Gaussian", "constant": "Average", "average": "Average", "
 #: MONAI's (PyTorch's) padding modes and ITK's boundary conditions.
 _PADDING = {"constant": "Constant", "symmetric": "Mirror", "replicate": "ZeroFluxNeumann", "circular": "Periodic"}
 _BORDERS = {"squeeze": "Squeeze", "edge": "Edge", "adaptive": "Adaptive", "crop": "Crop", "pad": "Pad"}
+#: Other tools' names for a choice (the command line's and ITK's, numpy.pad's), with this one's.
+_OTHER_NAMES = {"padding_mode": {"mirror": "the command line's mirror is 'symmetric'",
+                                 "zerofluxneumann": "the command line's zerofluxneumann is 'replicate'",
+                                 "periodic": "the command line's periodic is 'circular'",
+                                 "edge": "numpy.pad's edge is 'replicate'", "wrap": "numpy.pad's wrap is 'circular'"}}
 #: MONAI's sliding_window_inference keywords that are spelled differently here, and what to pass instead.
 _MONAI_KEYWORDS = {
     "inputs": "image (the same tensor, an array, an itk.Image or a file name)",
@@ -200,9 +207,12 @@ def _unknown_keywords(unknown: Mapping[str, object]) -> str:
     if monai:
         return "sliding_window_inference() got MONAI's keywords: " + "; ".join(
             f"{name}={_brief(unknown[name])}: pass {_MONAI_KEYWORDS[name]}" for name in monai)
-    return (f"sliding_window_inference() got an unexpected keyword argument {next(iter(unknown))!r}; it takes "
-            f"image, predictor, patch_size, overlap, batch_size, mode, sigma_scale, border_mode, padding_mode, "
-            f"cval, output, stream_divisions, argmax, progress, spacing, origin, direction")
+    name = next(iter(unknown))
+    arguments = [p.name for p in inspect.signature(sliding_window_inference).parameters.values()
+                 if p.kind != inspect.Parameter.VAR_KEYWORD]
+    near = closest(name, arguments)
+    return (f"sliding_window_inference() got an unexpected keyword argument {name!r}"
+            f"{f' (did you mean {near}?)' if near else ''}; it takes {', '.join(arguments)}")
 
 
 def _brief(value) -> str:
@@ -241,7 +251,7 @@ def _choice(name: str, value: str, table: Mapping[str, str]) -> str:
     try:
         return table[str(value).lower()]
     except KeyError:
-        raise ValueError(f"{name}={value!r}: expected one of {', '.join(repr(k) for k in table)}") from None
+        raise unknown_choice(name, value, list(table), _OTHER_NAMES.get(name)) from None
 
 
 class _Structure:

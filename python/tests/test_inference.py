@@ -432,7 +432,8 @@ def test_an_itk_direction_and_monai_argument_order(oblique_array):
         patchstreaming.sliding_window_inference(inputs=batch, roi_size=(8, 8, 8), sw_batch_size=4, predictor=network)
     with pytest.raises(TypeError, match=r"needs image: a file name, an itk.Image, or an array or tensor"):
         patchstreaming.sliding_window_inference(predictor=network, patch_size=8)
-    with pytest.raises(TypeError, match="unexpected keyword argument 'batchsize'; it takes image, predictor"):
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'batchsize' \(did you mean batch_size\?\); "
+                                        r"it takes image, predictor, patch_size, .*, spacing, origin, direction$"):
         patchstreaming.sliding_window_inference(oblique_array["array"], network, patch_size=8, batchsize=2)
 
 
@@ -558,7 +559,13 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
      r"overlap=\('0.5', '0.5', '0.5'\): each fraction must be a number in \[0, 1\), got '0.5'"),
     ({"patch_size": torch.tensor(True)}, TypeError, "patch_size=tensor\\(True\\): expected a whole number"),
     ({"patch_size": 8, "padding_mode": "mirror"}, ValueError, "padding_mode='mirror': expected one of 'constant', "
-                                                             "'symmetric', 'replicate', 'circular'"),
+                                                             "'symmetric', 'replicate', 'circular' \\(the command "
+                                                             "line's mirror is 'symmetric'\\)$"),
+    ({"patch_size": 8, "padding_mode": "Edge"}, ValueError, "padding_mode='Edge': .* \\(numpy.pad's edge is 'replicate'"),
+    ({"patch_size": 8, "mode": "Gausian"}, ValueError,
+     "mode='Gausian': expected one of 'gaussian', 'constant', 'average', 'crop', 'hann' \\(did you mean 'gaussian'\\?\\)$"),
+    ({"patch_size": 8, "border_mode": "xyz"}, ValueError,
+     "border_mode='xyz': expected one of 'squeeze', 'edge', 'adaptive', 'crop', 'pad'$"),
 ])
 def test_more_errors_name_the_parameter(oblique_array, kwargs, error, message):
     array = oblique_array["array"]
