@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libinsighttoolkit5-dev   # ITK 5.2.1
+  libgdcm-tools            # GDCM's programs, which ITK's CMake configuration imports: without them
+                           # every configure prints a paragraph for each of the 15 missing files
   libgtest-dev libbenchmark-dev # the tests; the benchmark programs (benchmark/)
   clang libclang-rt-14-dev # the libFuzzer target (scripts/fuzz.sh)
   libcli11-dev libvtk9-dev # PatchwiseFilter: its argument parser and its preview picture
