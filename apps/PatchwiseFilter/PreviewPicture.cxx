@@ -446,7 +446,7 @@ WritePreviewPicture(const std::string & title, const std::vector<PreviewSlice> &
 
   const int rows = static_cast<int>(slices.size());
   Picture   picture(Layout::Width(), Layout::Height(rows));
-  picture.FittedText(title, 8, 4, 15, 4);
+  picture.FittedText(title, 8, 4, 15, 8); // the same 8 pixels from either edge
   const bool   labels = !slices.empty() && slices.front().labels;
   const char * columns[Layout::NumberOfPanels] = { "input", "patch grid", "weight sum", labels ? "labels" : "output" };
   for (unsigned int c = 0; c < Layout::NumberOfPanels; ++c)
