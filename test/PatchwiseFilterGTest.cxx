@@ -40,12 +40,15 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
 #include <set>
 #include <sys/wait.h>
+#include <thread>
 
 namespace
 {
@@ -575,6 +578,64 @@ TEST_F(PatchwiseFilterProgram, AFailureHalfwayLeavesTheExistingOutputUntouched)
   EXPECT_TRUE(Contents(Path("output.nrrd")) == "the previous result");
   EXPECT_TRUE(Contents(Path("preview.png")) == "the previous preview");
   EXPECT_EQ(FilesOtherThan({ "input.nrrd", "output.nrrd", "preview.png" }), std::set<std::string>{});
+}
+
+/** Ctrl-C (SIGINT), SIGTERM and SIGHUP in the middle of the writing: the
+ * program ends by that signal, as without a handler, and leaves neither its
+ * hidden directory nor the part written; the previous output stays. */
+TEST_F(PatchwiseFilterProgram, AnInterruptedRunLeavesNoFileAndTheExistingOutputUntouched)
+{
+  Write(MakeRandomImage<ImageType>({ { 48, 48, 48 } }, 6).GetPointer(), Path("input.nrrd"));
+  for (const int signalNumber : { SIGINT, SIGTERM, SIGHUP })
+  {
+    std::ofstream(Path("output.mha")) << "the previous result";
+    // 8 divisions, written one by one into the hidden directory (MetaImage streams its writing).
+    const std::vector<std::string> arguments{ PatchwiseFilter_EXECUTABLE,
+                                              Path("input.nrrd"),
+                                              Path("output.mha"),
+                                              "--process",
+                                              "median:6",
+                                              "--patch-size",
+                                              "16",
+                                              "--stream-divisions",
+                                              "8" };
+    const pid_t                    child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0)
+    {
+      std::vector<char *> argv;
+      for (const auto & argument : arguments)
+      {
+        argv.push_back(const_cast<char *>(argument.c_str()));
+      }
+      argv.push_back(nullptr);
+      freopen("/dev/null", "w", stdout);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    // Waits until the first division is in the hidden directory's file, or the run ends.
+    const auto written = [this] {
+      for (const auto & entry : fs::directory_iterator(Path("")))
+      {
+        if (entry.is_directory() && !fs::is_empty(entry.path()))
+        {
+          return true;
+        }
+      }
+      return false;
+    };
+    int status = 0;
+    while (!written() && waitpid(child, &status, WNOHANG) == 0)
+    {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_TRUE(written()) << "the run ended before it wrote a division";
+    kill(child, signalNumber);
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == signalNumber) << "signal " << signalNumber;
+    EXPECT_EQ(FilesOtherThan({ "input.nrrd", "output.mha" }), std::set<std::string>{}) << "signal " << signalNumber;
+    EXPECT_TRUE(Contents(Path("output.mha")) == "the previous result") << "signal " << signalNumber;
+  }
 }
 
 /** Two-file formats: the data file is renamed with the header, and keeps its name. */

@@ -28,9 +28,106 @@
 #include <stdexcept>
 #include <vector>
 
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <climits>
+#include <csignal>
+#include <mutex>
 #include <stdlib.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
+
+namespace
+{
+/** What an interrupted run removes: the private directory of an
+ * AtomicOutputFile alive and the files a writer may have put there
+ * (FilesWrittenFor: at most MaximumFilesWritten), in fixed buffers, as a signal handler may
+ * call only async-signal-safe functions (unlink, rmdir, signal, raise). */
+constexpr std::size_t MaximumFilesWritten = 3;
+
+struct UncommittedFiles
+{
+  std::atomic<bool> armed{ false };
+  char              directory[PATH_MAX]{};
+  char              files[MaximumFilesWritten][PATH_MAX]{};
+};
+
+/** One for each output the program writes at once (output or label map, preview), and spares. */
+std::array<UncommittedFiles, 4> Uncommitted;
+
+extern "C" void
+RemoveUncommittedFilesAndReraise(int signalNumber)
+{
+  for (auto & uncommitted : Uncommitted)
+  {
+    if (uncommitted.armed.load())
+    {
+      for (const char * file : uncommitted.files)
+      {
+        if (file[0] != '\0')
+        {
+          unlink(file);
+        }
+      }
+      rmdir(uncommitted.directory);
+    }
+  }
+  std::signal(signalNumber, SIG_DFL);
+  std::raise(signalNumber); // the exit status says which signal ended the run, as without the handler
+}
+
+/** Ctrl-C, kill's default and a closed terminal remove what was not committed;
+ * a signal the caller ignores (nohup, a background job's SIGINT) stays ignored.
+ * SIGKILL cannot be caught. */
+void
+InstallSignalHandlersOnce()
+{
+  static std::once_flag installed;
+  std::call_once(installed, [] {
+    for (const int signalNumber : { SIGINT, SIGTERM, SIGHUP })
+    {
+      struct sigaction action = {};
+      struct sigaction previous = {};
+      action.sa_handler = RemoveUncommittedFilesAndReraise;
+      sigemptyset(&action.sa_mask);
+      if (sigaction(signalNumber, nullptr, &previous) == 0 && previous.sa_handler != SIG_IGN)
+      {
+        sigaction(signalNumber, &action, nullptr);
+      }
+    }
+  });
+}
+
+/** Arms a free entry with `directory` and `files`; -1 when none is free or a path is too long (then
+ * a signal leaves them, as it did without the handler). */
+int
+ArmRemoval(const std::string & directory, const std::vector<std::string> & files)
+{
+  InstallSignalHandlersOnce();
+  const auto fits = [](const std::string & path) { return path.size() < PATH_MAX; };
+  if (!fits(directory) || files.size() > MaximumFilesWritten || !std::all_of(files.begin(), files.end(), fits))
+  {
+    return -1;
+  }
+  for (std::size_t entry = 0; entry < Uncommitted.size(); ++entry)
+  {
+    auto & uncommitted = Uncommitted[entry];
+    if (!uncommitted.armed.load())
+    {
+      std::strcpy(uncommitted.directory, directory.c_str());
+      for (std::size_t f = 0; f < MaximumFilesWritten; ++f)
+      {
+        std::strcpy(uncommitted.files[f], f < files.size() ? files[f].c_str() : "");
+      }
+      uncommitted.armed.store(true);
+      return static_cast<int>(entry);
+    }
+  }
+  return -1;
+}
+} // namespace
 
 bool
 IsSameFile(const std::string & a, const std::string & b)
@@ -206,10 +303,15 @@ AtomicOutputFile::AtomicOutputFile(const std::string & path, const std::string &
   }
   m_Directory = pattern;
   m_TemporaryPath = (fs::path(m_Directory) / target.filename()).string();
+  m_Removal = ArmRemoval(m_Directory, FilesWrittenFor(m_TemporaryPath));
 }
 
 AtomicOutputFile::~AtomicOutputFile()
 {
+  if (m_Removal >= 0)
+  {
+    Uncommitted[m_Removal].armed.store(false);
+  }
   std::error_code ignored;
   fs::remove_all(m_Directory, ignored);
 }
