@@ -108,9 +108,11 @@ public:
   };
 
   /** Reads `stack`, writes `output` (one value per component, plus the summed
-   * weight in a mask-restricted grid). Throws what PatchWindows throws (bad
-   * weighting parameters, or weights too small for WeightedValueType:
-   * PatchWindows::CheckWeightsFit). */
+   * weight in a mask-restricted grid). Throws what PatchWindows' constructor
+   * throws (bad weighting parameters). The caller has checked that the
+   * windows' weights fit WeightedValueType (PatchWindows::CheckWeightsFit:
+   * PatchMerger does so in GenerateOutputInformation, before any patch is
+   * computed). */
   PatchMergeRowKernel(const StackType *    stack,
                       OutputImageType *    output,
                       const GridType &     grid,
@@ -123,9 +125,7 @@ public:
     , m_Windows(grid, settings.WindowParameters)
     , m_Components(output->GetNumberOfComponentsPerPixel())
     , m_ValuesPerVoxel(m_Components + (grid.HasSkippedPatches() ? 1 : 0))
-  {
-    m_Windows.template CheckWeightsFit<WeightedValueType>(settings.WindowParameters);
-  }
+  {}
 
   /** Values per voxel in a row's sums: the components, plus the summed weight in a mask-restricted grid. */
   OffsetValueType

@@ -18,22 +18,22 @@
 #include "AtomicOutputFile.h"
 #include "PatchwiseMessages.h"
 
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <cerrno>
+#include <climits>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <mutex>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
 
-#include <algorithm>
-#include <array>
-#include <atomic>
-#include <climits>
-#include <csignal>
-#include <mutex>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -41,12 +41,13 @@ namespace fs = std::filesystem;
 
 namespace
 {
-/** What an interrupted run removes: the private directory of an
- * AtomicOutputFile alive and the files a writer may have put there
- * (FilesWrittenFor: at most MaximumFilesWritten), in fixed buffers, as a signal handler may
- * call only async-signal-safe functions (unlink, rmdir, signal, raise). */
+/** The most files FilesWrittenFor gives (.mhd: the header, .raw and .zraw). */
 constexpr std::size_t MaximumFilesWritten = 3;
 
+/** What an interrupted run removes: the private directory of an
+ * AtomicOutputFile alive and the files a writer may have put there, in fixed
+ * buffers, as a signal handler may call only async-signal-safe functions
+ * (unlink, rmdir, signal, raise). */
 struct UncommittedFiles
 {
   std::atomic<bool> armed{ false };

@@ -164,6 +164,7 @@ RejectMalformedList(const GivenOption & given)
                                  ")");
   }
 }
+
 /** `name` as compared for a suggestion: lower case, "_" as "-" (as a person mistypes them). */
 std::string
 Folded(std::string name)

@@ -16,9 +16,8 @@ import torch
 import itk
 
 from ._images import (ImageLike, a_type, array_reading_note, buffered_array, check_patch_fits_in_memory, closest,
-                      count_of,
-                      flag, image_from_channels, image_type, image_view, is_vector_image, overlap_xyz, real_number,
-                      shape_dhw, size_xyz, to_itk_image, unknown_choice, whole_number)
+                      count_of, flag, image_from_channels, image_type, image_view, is_vector_image, overlap_xyz,
+                      real_number, shape_dhw, size_xyz, to_itk_image, unknown_choice, whole_number)
 from ._voxel_data import header_field_value
 
 Output = Union[torch.Tensor, Tuple[torch.Tensor, ...], Dict[str, torch.Tensor]]
