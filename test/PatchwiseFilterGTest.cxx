@@ -638,6 +638,42 @@ TEST_F(PatchwiseFilterProgram, AnInterruptedRunLeavesNoFileAndTheExistingOutputU
   }
 }
 
+/** A .mhd written in divisions writes its own data file only: MetaIO looks for
+ * the data file its header names in the working directory first, where an
+ * earlier output or the input's data file of that name received the later
+ * divisions (the output kept only the first). */
+TEST_F(PatchwiseFilterProgram, AStreamedMetaImageHeaderWritesOnlyItsOwnDataFile)
+{
+  Write(MakeRandomImage<ImageType>({ { 21, 17, 13 } }, 7).GetPointer(), Path("scan.mhd")); // + scan.raw
+  const std::string inputData = Contents(Path("scan.raw"));
+  std::ofstream(Path("output.raw")) << "an earlier output's data";
+  fs::create_directory(Path("sub"));
+  const std::vector<std::string> options{ "--patch-size", "8", "--process", "median:1" };
+  auto                           arguments = std::vector<std::string>{ Path("scan.mhd"), Path("reference.mha") };
+  arguments.insert(arguments.end(), options.begin(), options.end());
+  ASSERT_EQ(Run(arguments).status, 0);
+  const auto reference = PatchStreamingTest::ReadImage<ImageType>(Path("reference.mha"));
+  for (const std::string name : { "output", "scan" }) // beside an unrelated output.raw; beside the input's scan.raw
+  {
+    arguments = { "scan.mhd", "sub/" + name + ".mhd", "--stream-divisions", "4" };
+    arguments.insert(arguments.end(), options.begin(), options.end());
+    const auto run = Run(arguments, Path(""));
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_TRUE(Contents(Path("scan.raw")) == inputData) << name; // (binary: not printed)
+    EXPECT_TRUE(Contents(Path("output.raw")) == "an earlier output's data") << name;
+    EXPECT_NE(Contents(Path("sub/" + name + ".mhd")).find("ElementDataFile = " + name + ".raw\n"), std::string::npos);
+    const auto actual = PatchStreamingTest::ReadImage<ImageType>(Path("sub/" + name + ".mhd"));
+    EXPECT_EQ((DescribeDifferences<ImageType, ImageType>(reference, actual, reference->GetLargestPossibleRegion())), "")
+      << name;
+  }
+  std::set<std::string> inSub;
+  for (const auto & entry : fs::directory_iterator(Path("sub")))
+  {
+    inSub.insert(entry.path().filename().string());
+  }
+  EXPECT_EQ(inSub, (std::set<std::string>{ "output.mhd", "output.raw", "scan.mhd", "scan.raw" }));
+}
+
 /** Two-file formats: the data file is renamed with the header, and keeps its name. */
 TEST_F(PatchwiseFilterProgram, TwoFileOutputsArriveWithTheirDataFiles)
 {

@@ -85,11 +85,13 @@ protected:
     return (m_Directory / name).string();
   }
 
-  /** Runs the program with `arguments` (each passed as one argument, as Slicer passes them). */
+  /** Runs the program with `arguments` (each passed as one argument, as Slicer passes them),
+   * in `workingDirectory` when one is given. */
   ProgramRun
-  Run(const std::vector<std::string> & arguments) const
+  Run(const std::vector<std::string> & arguments, const std::string & workingDirectory = "") const
   {
-    std::string command = "'" + std::string(PatchwiseFilter_EXECUTABLE) + "'";
+    std::string command = (workingDirectory.empty() ? "" : "cd '" + workingDirectory + "' && ") + "'" +
+                          std::string(PatchwiseFilter_EXECUTABLE) + "'";
     for (const auto & argument : arguments)
     {
       command += " '" + argument + "'";

@@ -128,6 +128,34 @@ ArmRemoval(const std::string & directory, const std::vector<std::string> & files
   }
   return -1;
 }
+/** Rewrites the MetaImage header `header` so that its ElementDataFile `from` reads `to`. */
+void
+RenameDataFileInHeader(const std::string & header, const std::string & from, const std::string & to)
+{
+  std::ifstream in(header, std::ios::binary);
+  std::string   text;
+  std::string   line;
+  bool          found = false;
+  while (std::getline(in, line))
+  {
+    if (!found && HeaderFieldValue(line, "ElementDataFile") == from)
+    {
+      line = "ElementDataFile = " + to;
+      found = true;
+    }
+    text += line + "\n";
+  }
+  in.close();
+  if (!found)
+  {
+    throw std::runtime_error("the MetaImage header \"" + header + "\" does not name its data file \"" + from + "\"");
+  }
+  std::ofstream out(header, std::ios::binary | std::ios::trunc);
+  if (!(out << text).flush())
+  {
+    throw std::runtime_error("cannot rewrite the MetaImage header \"" + header + "\": " + std::strerror(errno));
+  }
+}
 } // namespace
 
 bool
@@ -303,7 +331,15 @@ AtomicOutputFile::AtomicOutputFile(const std::string & path, const std::string &
     throw std::runtime_error("cannot write " + what + " \"" + path + "\": " + std::strerror(errno));
   }
   m_Directory = pattern;
-  m_TemporaryPath = (fs::path(m_Directory) / target.filename()).string();
+  // MetaIO writes the second and later pieces of a streamed .mhd into the data
+  // file its header names (target.raw) as found from the working directory
+  // first, so a target.raw there (an earlier output, the input's data) would
+  // receive them. A name no file beside the working directory has keeps them
+  // in the private directory; Commit() gives the files the target's name.
+  const bool metaHeader = LowercaseExtension(path) == ".mhd";
+  const auto unique = fs::path(m_Directory).filename().string().substr(1); // "PatchwiseFilter-XXXXXX"
+  m_TemporaryPath =
+    (fs::path(m_Directory) / (metaHeader ? unique + target.extension().string() : target.filename().string())).string();
   m_Removal = ArmRemoval(m_Directory, FilesWrittenFor(m_TemporaryPath));
 }
 
@@ -329,9 +365,19 @@ AtomicOutputFile::Commit()
       dataFiles.push_back(entry.path());
     }
   }
+  const fs::path written(m_TemporaryPath);
+  const fs::path target(m_Path);
   for (const auto & file : dataFiles)
   {
-    fs::rename(file, parent / file.filename());
+    // A data file written under the private name takes the target's (x.raw for x.mhd).
+    const bool renamed = file.stem() == written.stem() && written.filename() != target.filename();
+    fs::rename(file,
+               parent / (renamed ? target.stem().string() + file.extension().string() : file.filename().string()));
+    if (renamed)
+    {
+      RenameDataFileInHeader(
+        m_TemporaryPath, file.filename().string(), target.stem().string() + file.extension().string());
+    }
   }
   fs::rename(m_TemporaryPath, m_Path);
 }

@@ -428,6 +428,21 @@ def _named_data_files(value: str, following: Sequence[str]) -> list:
     return [words[0] % i for i in range(first, last + (1 if step > 0 else -1), step)[:100000]]
 
 
+def _rename_data_file_in_header(header: str, old: str, new: str) -> None:
+    """Rewrites the MetaImage header ``header`` so that its ElementDataFile ``old`` reads ``new``
+    (the C++ twin is RenameDataFileInHeader in apps/PatchwiseFilter/AtomicOutputFile.cxx)."""
+    with open(header, "rb") as file:
+        lines = file.read().decode("latin-1").split("\n")
+    for i, line in enumerate(lines):
+        if header_field_value(line, "ElementDataFile") == old:
+            lines[i] = f"ElementDataFile = {new}"
+            break
+    else:
+        raise RuntimeError(f"the MetaImage header {header!r} does not name its data file {old!r}")
+    with open(header, "wb") as file:
+        file.write("\n".join(lines).encode("latin-1"))
+
+
 def _files_written_for(path: str) -> list:
     """The files ITK's writers may create for the image file name ``path``: itself and, for a
     two-file format, the data file beside it (.mhd: .raw or .zraw; .nhdr: .raw or .raw.gz;
@@ -570,15 +585,25 @@ class _Pipeline:
         # Written into a hidden folder beside the file, then every file of it (a .mhd's .raw, an
         # .hdr's .img) moved next to it: the output is complete or untouched.
         partial = tempfile.mkdtemp(prefix=".partial-", dir=folder)
+        # MetaIO writes the second and later pieces of a streamed .mhd into the data file its header
+        # names (name.raw) as found from the working directory first, where an earlier output or the
+        # input's data file of that name would receive them: a name of the hidden folder's own keeps
+        # them in it, and the files take the output's name as they are moved.
+        stem, extension = os.path.splitext(name)
+        unique = os.path.basename(partial)[1:] if extension.lower() == ".mhd" else stem
         try:
             writer = itk.ImageFileWriter[type(last.GetOutput())].New()
             writer.SetInput(last.GetOutput())
-            writer.SetFileName(os.path.join(partial, name))
+            writer.SetFileName(os.path.join(partial, unique + extension))
             writer.SetNumberOfStreamDivisions(self.settings.stream_divisions)
             self._update(writer.Update)
-            for written in os.listdir(partial):
+            header = os.path.join(partial, unique + extension)
+            for written in sorted(os.listdir(partial), key=lambda f: f == unique + extension):  # the header last
+                final = stem + written[len(unique):] if written.startswith(unique + ".") else written
+                if unique != stem and written != unique + extension:
+                    _rename_data_file_in_header(header, written, final)
                 os.chmod(os.path.join(partial, written), 0o666 & ~_umask())
-                os.replace(os.path.join(partial, written), os.path.join(folder, written))
+                os.replace(os.path.join(partial, written), os.path.join(folder, final))
         finally:
             shutil.rmtree(partial, ignore_errors=True)
 

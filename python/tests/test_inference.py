@@ -382,6 +382,29 @@ def test_import_itk_and_patchstreaming_print_nothing():
     assert done.stdout == "" and done.stderr == ""
 
 
+def test_a_streamed_mhd_writes_only_its_own_data_file(tmp_path, monkeypatch):
+    """MetaIO looks for the data file a .mhd names in the working directory first: there an earlier
+    output's or the input's data file of that name received the second and later divisions."""
+    image = itk.imread(T1_IMAGE, itk.F)
+    itk.imwrite(image, str(tmp_path / "scan.mhd"))  # scan.mhd + scan.raw, in the working directory
+    (tmp_path / "labels.raw").write_bytes(b"an earlier output's data")
+    input_data = (tmp_path / "scan.raw").read_bytes()
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path)
+    network = SmallNetwork().eval()
+    run = dict(patch_size=(16, 32, 32), argmax=True, progress=False)
+    patchstreaming.sliding_window_inference("scan.mhd", network, output="reference.mha", **run)
+    reference = itk.array_from_image(itk.imread("reference.mha"))
+    for name in ("labels", "scan"):
+        patchstreaming.sliding_window_inference("scan.mhd", network, output=f"sub/{name}.mhd", stream_divisions=4,
+                                                **run)
+        assert (tmp_path / "scan.raw").read_bytes() == input_data
+        assert (tmp_path / "labels.raw").read_bytes() == b"an earlier output's data"
+        assert f"ElementDataFile = {name}.raw" in (tmp_path / "sub" / f"{name}.mhd").read_text()
+        np.testing.assert_array_equal(itk.array_from_image(itk.imread(f"sub/{name}.mhd")), reference)
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["labels.mhd", "labels.raw", "scan.mhd", "scan.raw"]
+
+
 def test_file_outputs_of_two_files_are_complete_readable_and_refused_when_they_cannot_hold_the_image(
         oblique_array, tmp_path):
     # .mhd/.raw and .hdr/.img used to keep the data in a hidden temporary name, and files were 0600.
