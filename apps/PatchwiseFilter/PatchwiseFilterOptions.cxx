@@ -71,6 +71,12 @@ WholeNumber(const std::string & what,
     [what, minimum, maximum, expected, hint](const std::string & text) {
       const std::size_t sign = minimum < 0 && text.rfind('-', 0) == 0 ? 1 : 0;
       const bool        digits = text.size() > sign && text.find_first_not_of("0123456789", sign) == std::string::npos;
+      // CLI11 reads "064" as octal (52) and refuses "08": only 0 itself starts with a zero.
+      if (digits && text.size() > sign + 1 && text[sign] == '0')
+      {
+        const auto first = std::min(text.find_first_not_of('0', sign), text.size() - 1);
+        return what + " " + text + " has a leading zero: write it " + text.substr(0, sign) + text.substr(first);
+      }
       if (digits && text.size() <= 10 + sign && std::stol(text) >= minimum && std::stol(text) <= maximum)
       {
         return std::string();
