@@ -241,8 +241,9 @@ class PatchDataset(torch.utils.data.IterableDataset):
         super().__init__()
         if isinstance(subjects, (str, os.PathLike, Mapping)) or len(subjects) == 0:
             raise ValueError(f"subjects={subjects!r}: expected a non-empty list of subjects")
-        if sampler not in _SAMPLERS:
+        if str(sampler).lower() not in _SAMPLERS:  # in any case, as every choice of the package
             raise unknown_choice("sampler", sampler, list(_SAMPLERS))
+        sampler = str(sampler).lower()
         for name, value, lowest in (("samples_per_volume", samples_per_volume, 1), ("batch_size", batch_size, 1),
                                     ("seed", seed, 0)):
             if whole_number(value, name) < lowest:

@@ -39,6 +39,14 @@ _MONAI_KEYWORDS = {
     "sw_batch_size": "batch_size",
     "sw_device": "nothing: patches are handed over as CPU tensors and the predictor moves them",
     "device": "nothing: the result is an ITK image; the predictor's outputs may come back on any device",
+    "process_fn": "nothing: post-process in the predictor, which sees every batch",
+}
+#: The command line's options (PatchwiseFilter --padding-value ...) that are spelled differently here.
+_COMMAND_LINE_KEYWORDS = {
+    "padding_value": "cval",
+    "weighting": "mode",
+    "output_type": "argmax=True for labels",
+    "label_map": "argmax=True and output=FILE",
 }
 
 
@@ -202,10 +210,11 @@ def _umask() -> int:
 def _unknown_keywords(unknown: Mapping[str, object]) -> str:
     """The message for keywords sliding_window_inference does not take: MONAI's, each with what to pass
     instead, else the list of arguments."""
-    monai = [name for name in unknown if name in _MONAI_KEYWORDS]
-    if monai:
-        return "sliding_window_inference() got MONAI's keywords: " + "; ".join(
-            f"{name}={_brief(unknown[name])}: pass {_MONAI_KEYWORDS[name]}" for name in monai)
+    for whose, table in (("MONAI's keywords", _MONAI_KEYWORDS), ("the command line's options", _COMMAND_LINE_KEYWORDS)):
+        known = [name for name in unknown if name in table]
+        if known:
+            return f"sliding_window_inference() got {whose}: " + "; ".join(
+                f"{name}={_brief(unknown[name])}: pass {table[name]}" for name in known)
     name = next(iter(unknown))
     arguments = [p.name for p in inspect.signature(sliding_window_inference).parameters.values()
                  if p.kind != inspect.Parameter.VAR_KEYWORD]

@@ -168,6 +168,8 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
         PatchDataset([volume["t1.nrrd"]], patch_size=8, sampler="grid")
     with pytest.raises(ValueError, match=r"sampler='Labels': .* \(did you mean 'label'\?\)$"):
         PatchDataset([volume["t1.nrrd"]], patch_size=8, sampler="Labels")
+    with pytest.raises(ValueError, match=r"sampler='label' needs a label map"):  # 'LABEL': a choice in any case
+        PatchDataset([volume["t1.nrrd"]], patch_size=8, sampler="LABEL")
     with pytest.raises(ValueError, match=r"label_probabilities\[1\]=-0.5"):
         PatchDataset([(volume["t1.nrrd"], volume["labels.nrrd"])], patch_size=8, sampler="label",
                      label_probabilities={1: -0.5})

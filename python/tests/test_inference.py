@@ -443,6 +443,12 @@ def test_an_itk_direction_and_monai_argument_order(oblique_array):
                              ("sw_device", "CPU tensors")):
         with pytest.raises(TypeError, match=f"MONAI's keywords: {keyword}=8: .*{instead}"):
             patchstreaming.sliding_window_inference(oblique_array["array"], predictor=network, **{keyword: 8})
+    for keyword, instead in (("padding_value", "pass cval"), ("output_type", "pass argmax=True"),
+                             ("label_map", "pass argmax=True and output=FILE")):
+        with pytest.raises(TypeError, match=f"the command line's options: {keyword}=8: {instead}"):
+            patchstreaming.sliding_window_inference(oblique_array["array"], predictor=network, **{keyword: 8})
+    with pytest.raises(TypeError, match="MONAI's keywords: process_fn=8: pass nothing: post-process in the predictor"):
+        patchstreaming.sliding_window_inference(oblique_array["array"], predictor=network, process_fn=8)
     with pytest.raises(TypeError, match="roi_size=8: pass patch_size.*; sw_batch_size=4: pass batch_size"):
         patchstreaming.sliding_window_inference(oblique_array["array"], predictor=network, roi_size=8,
                                                 sw_batch_size=4)
