@@ -334,8 +334,8 @@ AtomicOutputFile::AtomicOutputFile(const std::string & path, const std::string &
   // MetaIO writes the second and later pieces of a streamed .mhd into the data
   // file its header names (target.raw) as found from the working directory
   // first, so a target.raw there (an earlier output, the input's data) would
-  // receive them. A name no file beside the working directory has keeps them
-  // in the private directory; Commit() gives the files the target's name.
+  // receive them. The private directory's own name, which no file there has,
+  // keeps them in it; Commit() gives the files the target's name.
   const bool metaHeader = LowercaseExtension(path) == ".mhd";
   const auto unique = fs::path(m_Directory).filename().string().substr(1); // "PatchwiseFilter-XXXXXX"
   m_TemporaryPath =
@@ -369,15 +369,15 @@ AtomicOutputFile::Commit()
   const fs::path target(m_Path);
   for (const auto & file : dataFiles)
   {
-    // A data file written under the private name takes the target's (x.raw for x.mhd).
-    const bool renamed = file.stem() == written.stem() && written.filename() != target.filename();
-    fs::rename(file,
-               parent / (renamed ? target.stem().string() + file.extension().string() : file.filename().string()));
+    // A data file written under the private name takes the target's (x.raw for x.mhd),
+    // in the header first, so that a failed rewrite moves nothing.
+    const bool        renamed = file.stem() == written.stem() && written.filename() != target.filename();
+    const std::string name = renamed ? target.stem().string() + file.extension().string() : file.filename().string();
     if (renamed)
     {
-      RenameDataFileInHeader(
-        m_TemporaryPath, file.filename().string(), target.stem().string() + file.extension().string());
+      RenameDataFileInHeader(m_TemporaryPath, file.filename().string(), name);
     }
+    fs::rename(file, parent / name);
   }
   fs::rename(m_TemporaryPath, m_Path);
 }
