@@ -359,6 +359,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
   std::ofstream(Path("list.mhd")) << metaHeader << "ElementDataFile = LIST\nfirst.raw\ntwo.raw\n";
   std::ofstream(Path("pattern.nrrd")) << "NRRD0004\ntype: float\ndimension: 2\nsizes: 19 15\nencoding: raw\n"
                                          "data file: slice%03d.raw 1 3 1\n\n";
+  std::ofstream(Path("descending.nrrd")) << "NRRD0004\ntype: float\ndimension: 2\nsizes: 19 15\nencoding: raw\n"
+                                            "data file: part%d.raw 12 8 -2\n\n";
   const std::string                                                   input = Path("input.nrrd");
   const std::string                                                   output = Path("output.nrrd");
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
@@ -375,6 +377,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { Path("pattern.nrrd"), Path("slice002.nhdr") },
       "output: \"" + Path("slice002.nhdr") + "\" would overwrite the input's data file \"" + Path("slice002.raw") +
         "\"" },
+    { { Path("descending.nrrd"), Path("part10.nhdr") },
+      "output: \"" + Path("part10.nhdr") + "\" would overwrite the input's data file \"" + Path("part10.raw") + "\"" },
     { { "", output }, "input: no file name given" },
     { { input, output, "--patch-size" }, "--patch-size: no value given: expected UINT:VOXELS after it" },
     { { input, output, "--mirror-axes", "0", "2" },
@@ -409,6 +413,11 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--process", "median:8", "--patch-size", "8,9,9" },
       "--process: median radius 8 reaches past the whole patch (--patch-size 8): give a radius below" },
     { { input, output, "--process", "sharpen" }, "\"sharpen\" is not identity, gaussian:SIGMA_MM or median:RADIUS" },
+    { { input, output, "--process", "Medain:2" },
+      "\"Medain:2\" is not identity, gaussian:SIGMA_MM or median:RADIUS (did you mean median:2?)" },
+    { { input, output, "--process", "median" }, "(median takes its radius after a colon: median:1)" },
+    { { input, output, "--process", "gauss:1.5" }, "(did you mean gaussian:1.5?)" },
+    { { input, output, "--process", "identity:1" }, "(identity takes nothing after it)" },
     { { input, output, "--sigma-scale", "-0.1" },
       "--sigma-scale: sigma scale -0.1 is not a finite number greater than 0 within float's range" },
     { { input, output, "--sigma-scale", "abc" }, "--sigma-scale: sigma scale abc is not a finite number greater" },
@@ -421,12 +430,31 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--overlap-fraction", "abc" }, "overlap fraction \"abc\" is not a non-negative decimal number" },
     { { input, output, "--overlap-fraction", "1e999" }, "overlap fraction \"1e999\" is out of range" },
     { { input, output, "--overlap-fraction", "-0.1" }, "overlap fraction \"-0.1\" is not a non-negative decimal" },
-    { { input, output, "--weighting", "median" }, "--weighting: median not in {average,gaussian,hann,crop}" },
+    { { input, output, "--weighting", "median" }, "--weighting: \"median\" not in {average,gaussian,hann,crop}" },
     { { input, output, "--weighting", "Gausian" },
-      "--weighting: Gausian not in {average,gaussian,hann,crop} (did you mean gaussian?)" },
-    { { input, output, "--border-mode", "wrap" }, "--border-mode: wrap not in {squeeze,edge,adaptive,crop,pad}" },
+      "--weighting: \"Gausian\" not in {average,gaussian,hann,crop} (did you mean gaussian?)" },
+    { { input, output, "--border-mode", "wrap" }, "--border-mode: \"wrap\" not in {squeeze,edge,adaptive,crop,pad}" },
     { { input, output, "--padding", "mirrored" },
-      "--padding: mirrored not in {constant,zerofluxneumann,mirror,periodic} (did you mean mirror?)" },
+      "--padding: \"mirrored\" not in {constant,zerofluxneumann,mirror,periodic} (did you mean mirror?)" },
+    { { input, output, "--padding", "Reflect" },
+      "--padding: \"Reflect\" not in {constant,zerofluxneumann,mirror,periodic} (PyTorch's reflect (the edge voxel "
+      "not repeated) has no ITK boundary condition; mirror repeats it)" },
+    { { input, output, "--padding", "replicate" },
+      "(PyTorch's replicate is zerofluxneumann, the edge voxel repeated)" },
+    { { input, output, "--weighting", "constant" }, "(MONAI's constant mode is average)" },
+    { { input, output, "--border-mode", "mirror" }, "(what a patch reads outside the image is --padding; " },
+    { { input, output, "--weighting", "gaussian " }, "--weighting: \"gaussian \" not in" },
+    { { input, output, "--pad-overlap", "true" },
+      "--pad-overlap: \"true\" after it: a flag takes no value (give --pad-overlap alone for on, leave it out "
+      "for off)" },
+    { { input, output, "--patch-size", "(9, 8, 7)" },
+      "--patch-size: \"(9, 8, 7)\": a list is given without brackets (--patch-size 9,8,7)" },
+    { { input, output, "--overlap=[2,1]" }, "--overlap: \"[2,1]\": a list is given without brackets (--overlap 2,1)" },
+    { { input, output, "--patch-size", "0x40" },
+      "--patch-size: patch size 0x40 is not a whole number of voxels from 1 to 999999999 (write it 64)" },
+    { { input, output, "--patch-size", "16.0,16,16" },
+      "--patch-size: patch size 16.0 is not a whole number of voxels from 1 to 999999999 (write it 16)" },
+    { { input, output, "--stream", "2" }, "--stream: no such option (did you mean --stream-divisions?)" },
     { { input, output, "--patch-size", "9x8x7" },
       "--patch-size: \"9x8x7\": a list's values are separated by commas (--patch-size 9,8,7)" },
     { { input, output, "--overlap=2;1" },
@@ -533,7 +561,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
                                       "input4d.nrrd",
                                       "external.mha",
                                       "list.mhd",
-                                      "pattern.nrrd" });
+                                      "pattern.nrrd",
+                                      "descending.nrrd" });
     // Refused before the work starts: no Slicer <filter-start> (stdout is a file here).
     // A NRRD's attached data is found cut short only as the run reads it.
     if (arguments.front() != Path("short.nrrd"))

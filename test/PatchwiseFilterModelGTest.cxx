@@ -184,10 +184,10 @@ TEST_F(PatchwiseFilterProgram, NetworkLabelsEqualTheFiltersRunInProcess)
   }
 }
 
-TEST_F(PatchwiseFilterProgram, OutputTypeIsAcceptedInAnyCase)
+TEST_F(PatchwiseFilterProgram, OutputTypeAndDeviceAreAcceptedInAnyCase)
 {
-  // "LABELS" used to pass the parser and then write probabilities.
-  const auto run = Run(NetworkArguments(Path("upper.nrrd"), { "--output-type", "LABELS" }));
+  // "LABELS" used to pass the parser and then write probabilities; "CPU" was refused.
+  const auto run = Run(NetworkArguments(Path("upper.nrrd"), { "--output-type", "LABELS", "--device", "CPU" }));
   ASSERT_EQ(run.status, 0) << run.err;
   EXPECT_EQ(PixelOf(Path("upper.nrrd")), std::make_pair(itk::IOComponentEnum::UCHAR, 1u));
 }
@@ -295,10 +295,14 @@ TEST_F(PatchwiseFilterProgram, BadNetworkArgumentsExitNonZeroNamingTheFlagAndLea
     { { input, output, "--model", "" }, "--model: no file name given" },
     { { input, output, "--model", model, "--batch-size", "0" },
       "--batch-size: batch size 0 is not a whole number from 1 to 4096" },
-    { { input, output, "--model", model, "--output-type", "foo" }, "--output-type: foo not in {probabilities,labels}" },
+    { { input, output, "--model", model, "--output-type", "foo" },
+      "--output-type: \"foo\" not in {probabilities,labels}" },
     { { input, output, "--model", model, "--output-type", "label" },
-      "--output-type: label not in {probabilities,labels} (did you mean labels?)" },
-    { { input, output, "--model", model, "--device", "gpu" }, "--device: gpu is not cpu, cuda or cuda:N" },
+      "--output-type: \"label\" not in {probabilities,labels} (did you mean labels?)" },
+    { { input, output, "--model", model, "--output-type", "prob" }, "(did you mean probabilities?)" },
+    { { input, output, "--model", model, "--output-type", "argmax" }, "(the argmax of the channels is labels)" },
+    { { input, output, "--model", model, "--device", "gpu" },
+      "--device: \"gpu\" is not cpu, cuda or cuda:N (N a device number) (libtorch calls a GPU cuda)" },
     { { input, output, "--model", model, "--mirror-axes", "" },
       "--mirror-axes: mirror axis \"\" is not a whole number from 0 to 2" },
     { { input, output, "--model", model, "--mirror-axes", "3" },

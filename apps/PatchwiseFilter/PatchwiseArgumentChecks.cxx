@@ -113,6 +113,20 @@ RejectMissingValue(const GivenOption & given)
   }
 }
 
+/** A value given to a flag ("--pad-overlap true"), which CLI11 would take for a positional argument. */
+void
+RejectFlagValue(const GivenOption & given)
+{
+  static const std::vector<std::string> booleans{ "true", "false", "on", "off", "yes", "no" };
+  if (given.option.get_expected_max() == 0 && !given.inside && given.value != nullptr &&
+      std::find(booleans.begin(), booleans.end(), Folded(*given.value)) != booleans.end())
+  {
+    throw CLI::ValidationError(given.flag,
+                               "\"" + *given.value + "\" after it: a flag takes no value (give " + given.flag +
+                                 " alone for on, leave it out for off)");
+  }
+}
+
 /** A list given as separate arguments, with an empty field, or with spaces. */
 void
 RejectMalformedList(const GivenOption & given)
@@ -139,10 +153,19 @@ RejectMalformedList(const GivenOption & given)
     throw CLI::ValidationError(given.flag,
                                "\"" + value + "\" has an empty field: give the values separated by single commas");
   }
-  // "64x64x32", "64;64": whole numbers joined by a character that is not the delimiter.
+  // "(64,64,32)", "[64, 64, 32]": a tuple or list as Python writes it.
+  if (value.size() > 2 && std::string("([{").find(value.front()) != std::string::npos &&
+      std::string(")]}").find(value.back()) != std::string::npos)
+  {
+    throw CLI::ValidationError(given.flag,
+                               "\"" + value + "\": a list is given without brackets (" + given.flag + " " +
+                                 Joined(Fields(value.substr(1, value.size() - 2), delimiter), delimiter) + ")");
+  }
+  // "64x64x32", "64;64": whole numbers joined by a character that is not the delimiter (not "0x40": hexadecimal).
   const std::string separators = "xX*;:/|";
   const auto        joiner = value.find_first_not_of("0123456789");
-  if (joiner != std::string::npos && separators.find(value[joiner]) != std::string::npos &&
+  const bool        hexadecimal = value.size() > 2 && value[0] == '0' && (value[1] == 'x' || value[1] == 'X');
+  if (!hexadecimal && joiner != std::string::npos && separators.find(value[joiner]) != std::string::npos &&
       std::isdigit(static_cast<unsigned char>(value.front())) &&
       std::isdigit(static_cast<unsigned char>(value.back())) &&
       value.find_first_not_of("0123456789" + separators) == std::string::npos)
@@ -165,35 +188,6 @@ RejectMalformedList(const GivenOption & given)
   }
 }
 
-/** `name` as compared for a suggestion: lower case, "_" as "-" (as a person mistypes them). */
-std::string
-Folded(std::string name)
-{
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) {
-    return c == '_' ? '-' : static_cast<char>(std::tolower(c));
-  });
-  return name;
-}
-
-/** The candidate closest to `word`, at most 2 edits away once folded and
- * fewer edits than `word` has characters; "" when none is. */
-std::string
-Closest(const std::string & word, const std::vector<std::string> & candidates)
-{
-  const std::string folded = Folded(word);
-  std::string       closest;
-  std::size_t       fewest = 3;
-  for (const std::string & candidate : candidates)
-  {
-    const std::size_t distance = EditDistance(Folded(candidate), folded);
-    if (distance < fewest && distance < word.size())
-    {
-      fewest = distance;
-      closest = candidate;
-    }
-  }
-  return closest;
-}
 
 /** What this program calls the options of MONAI's sliding_window_inference,
  * TorchIO's GridSampler and other tools that the spelling alone does not
@@ -215,7 +209,81 @@ OtherToolsNames()
   };
   return names;
 }
+
+/** What other tools call the values of this program's choice options, by option and folded value. */
+const std::map<std::string, std::map<std::string, std::string>> &
+OtherToolsValuesByOption()
+{
+  static const std::string padding = "what a patch reads outside the image is --padding; --border-mode says where "
+                                     "the last patch goes (pad: the image is extended)";
+  static const std::string labels = "the merged channels as the network returns them are probabilities";
+  static const std::map<std::string, std::map<std::string, std::string>> values{
+    { "padding",
+      { { "zeros", "PyTorch's zeros is constant, with --padding-value 0" },
+        { "replicate", "PyTorch's replicate is zerofluxneumann, the edge voxel repeated" },
+        { "edge", "numpy.pad's edge is zerofluxneumann, the edge voxel repeated" },
+        { "symmetric", "numpy.pad's symmetric is mirror, the edge voxel repeated" },
+        { "reflect",
+          "PyTorch's reflect (the edge voxel not repeated) has no ITK boundary condition; mirror repeats it" },
+        { "circular", "PyTorch's circular is periodic" },
+        { "wrap", "numpy.pad's wrap is periodic" } } },
+    { "weighting",
+      { { "constant", "MONAI's constant mode is average" },
+        { "uniform", "equal weights are average" },
+        { "mean", "equal weights are average" },
+        { "hanning", "the Hann window is hann" } } },
+    { "border-mode",
+      { { "constant", padding },
+        { "mirror", padding },
+        { "reflect", padding },
+        { "replicate", padding },
+        { "periodic", padding },
+        { "zerofluxneumann", padding } } },
+    { "output-type",
+      { { "argmax", "the argmax of the channels is labels" },
+        { "label-map", "the argmax of the channels is labels" },
+        { "probs", labels },
+        { "logits", labels },
+        { "softmax", labels } } },
+  };
+  return values;
+}
 } // namespace
+
+std::string
+Folded(std::string name)
+{
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) {
+    return c == '_' ? '-' : static_cast<char>(std::tolower(c));
+  });
+  return name;
+}
+
+std::string
+Closest(const std::string & word, const std::vector<std::string> & candidates)
+{
+  const std::string folded = Folded(word);
+  std::string       closest;
+  std::size_t       fewest = 3;
+  std::size_t       extending = 0;
+  std::string       extended;
+  for (const std::string & candidate : candidates)
+  {
+    const std::string folding = Folded(candidate);
+    const std::size_t distance = EditDistance(folding, folded);
+    if (distance < fewest && distance < word.size())
+    {
+      fewest = distance;
+      closest = candidate;
+    }
+    if (folded.size() >= 3 && folding.rfind(folded, 0) == 0 && folding != Folded(extended)) // one per spelling
+    {
+      ++extending;
+      extended = candidate;
+    }
+  }
+  return !closest.empty() || extending != 1 ? closest : extended;
+}
 
 void
 ForEachGivenOption(const CLI::App &                                 app,
@@ -250,6 +318,7 @@ RejectMissingValuesAndMalformedLists(const CLI::App & app, int argc, const char 
 {
   ForEachGivenOption(app, argc, argv, [](const GivenOption & given) {
     RejectMissingValue(given);
+    RejectFlagValue(given);
     RejectMalformedList(given);
   });
 }
@@ -286,19 +355,31 @@ RejectUnknownOptions(const CLI::App & app, int argc, const char * const * argv)
   });
 }
 
+const std::map<std::string, std::string> &
+OtherToolsValues(const std::string & option)
+{
+  static const std::map<std::string, std::string> none;
+  const auto                                      found = OtherToolsValuesByOption().find(option);
+  return found == OtherToolsValuesByOption().end() ? none : found->second;
+}
+
 CLI::Validator
-OneOf(const std::vector<std::string> & choices)
+OneOf(const std::vector<std::string> & choices, const std::map<std::string, std::string> & otherNames)
 {
   const std::string listed = "{" + Joined(choices, ',') + "}";
   return CLI::Validator(
-    [choices, listed](const std::string & text) {
+    [choices, otherNames, listed](const std::string & text) {
       const std::string folded = Folded(text);
       if (std::any_of(choices.begin(), choices.end(), [&folded](const std::string & c) { return c == folded; }))
       {
         return std::string();
       }
+      const auto        other = otherNames.find(folded);
       const std::string suggestion = Closest(text, choices);
-      return text + " not in " + listed + (suggestion.empty() ? "" : " (did you mean " + suggestion + "?)");
+      const std::string hint = other != otherNames.end() ? " (" + other->second + ")"
+                               : suggestion.empty()      ? ""
+                                                         : " (did you mean " + suggestion + "?)";
+      return "\"" + text + "\" not in " + listed + hint;
     },
     listed);
 }

@@ -21,6 +21,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -68,12 +69,32 @@ RejectMissingValuesAndMalformedLists(const CLI::App & app, int argc, const char 
 void
 RejectUnknownOptions(const CLI::App & app, int argc, const char * const * argv);
 
+/** `name` as compared for a suggestion: lower case, "_" as "-" (as a person mistypes them). */
+std::string
+Folded(std::string name);
+
+/** The one of `candidates` that `word` is most likely meant to be, compared
+ * folded: the closest at most 2 edits away (and fewer edits than `word` has
+ * characters), else the only one `word` begins (3 characters or more: "prob"
+ * for "probabilities"); "" when there is none. */
+std::string
+Closest(const std::string & word, const std::vector<std::string> & candidates);
+
+/** What other tools (PyTorch, numpy.pad, MONAI) call the values of the choice
+ * option `option` ("padding"), by folded value: what the value is here
+ * ("reflect": PyTorch's reflect has no ITK boundary condition...); empty for
+ * another option. */
+const std::map<std::string, std::string> &
+OtherToolsValues(const std::string & option);
+
 /** A CLI11 check that a value is one of `choices` (given in lower case), in
- * any case; the message lists them and suggests the closest ("label not in
- * {probabilities,labels} (did you mean labels?)"). Its description is the list,
- * as CLI::IsMember's. */
+ * any case; the message quotes the value, lists the choices and adds what
+ * `otherNames` says of the value (another tool's name for a choice, by its
+ * folded name) or else the closest choice ("\"label\" not in
+ * {probabilities,labels} (did you mean labels?)"). Its description is the
+ * list, as CLI::IsMember's. */
 CLI::Validator
-OneOf(const std::vector<std::string> & choices);
+OneOf(const std::vector<std::string> & choices, const std::map<std::string, std::string> & otherNames = {});
 
 /** Throws for an option given more than once, in either spelling
  * (--patch-size, --patch_size): CLI11 would say "At Most 1 required but

@@ -18,140 +18,16 @@
 #include "PatchwiseFilterOptions.h"
 #include "AtomicOutputFile.h"
 #include "PatchwiseArgumentChecks.h"
-#include "PatchwiseDecimal.h"
 #include "PatchwiseMessages.h"
 #include "PatchwiseProcess.h"
+#include "PatchwiseValidators.h"
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
+
+using namespace PatchwiseValidators;
 
 namespace
 {
-const CLI::Validator ProcessSpecification(
-  [](const std::string & text) {
-    try
-    {
-      PatchwiseProcess::Parse(text);
-    }
-    catch (const std::invalid_argument & error)
-    {
-      return std::string(error.what());
-    }
-    return std::string();
-  },
-  "identity|gaussian:SIGMA_MM|median:RADIUS");
-
-const CLI::Validator Fraction(
-  [](const std::string & text) {
-    try
-    {
-      return PatchwiseDecimal::Parse(text, "overlap fraction").IsBelowOne()
-               ? std::string()
-               : "overlap fraction " + text + " is not in [0, 1)";
-    }
-    catch (const std::invalid_argument & error)
-    {
-      return std::string(error.what());
-    }
-  },
-  "in [0, 1)");
-
-/** A whole number (of `unit`, when not empty) from `minimum` to `maximum`, in a message that says what it is. */
-CLI::Validator
-WholeNumber(const std::string & what,
-            const std::string & unit,
-            long                minimum,
-            long                maximum = 999999999,
-            const std::string & hint = "")
-{
-  const std::string range = std::to_string(minimum) + " to " + std::to_string(maximum);
-  const std::string expected = " is not a whole number" + (unit.empty() ? "" : " of " + unit) + " from " + range;
-  return CLI::Validator(
-    [what, minimum, maximum, expected, hint](const std::string & text) {
-      const std::size_t sign = minimum < 0 && text.rfind('-', 0) == 0 ? 1 : 0;
-      const bool        digits = text.size() > sign && text.find_first_not_of("0123456789", sign) == std::string::npos;
-      // CLI11 reads "064" as octal (52) and refuses "08": only 0 itself starts with a zero.
-      if (digits && text.size() > sign + 1 && text[sign] == '0')
-      {
-        const auto first = std::min(text.find_first_not_of('0', sign), text.size() - 1);
-        return what + " " + text + " has a leading zero: write it " + text.substr(0, sign) + text.substr(first);
-      }
-      if (digits && text.size() <= 10 + sign && std::stol(text) >= minimum && std::stol(text) <= maximum)
-      {
-        return std::string();
-      }
-      return what + " " + (text.empty() ? "\"\"" : text) + expected + hint;
-    },
-    unit.empty() ? (maximum == 999999999 ? "N" : "N in " + range) : "VOXELS");
-}
-
-/** A decimal number from `lowest` to `highest` (NaN never is); the message says it is not `expected`. */
-CLI::Validator
-DecimalNumber(const std::string & what, double lowest, double highest, const std::string & expected)
-{
-  return CLI::Validator(
-    [what, lowest, highest, expected](const std::string & text) {
-      try
-      {
-        const double value = PatchwiseDecimal::ParseDouble(text, what);
-        if (value >= lowest && value <= highest)
-        {
-          return std::string();
-        }
-      }
-      catch (const PatchwiseDecimal::OutOfRange & error)
-      {
-        return std::string(error.what()) + "; expected " + expected;
-      }
-      catch (const std::invalid_argument &)
-      {
-        // not a number: said below
-      }
-      return what + " " + text + " is not " + expected;
-    },
-    "X");
-}
-
-/** Stored as float: finite in float's range (and, for a scale, not below float's smallest normal). */
-constexpr double FloatMaximum = std::numeric_limits<float>::max();
-constexpr double FloatSmallest = std::numeric_limits<float>::min();
-
-/** "cpu", "cuda" or "cuda:N": the devices libtorch names. */
-const CLI::Validator Device(
-  [](const std::string & text) {
-    std::size_t digits = 0;
-    if (text.rfind("cuda:", 0) == 0)
-    {
-      digits = text.find_first_not_of("0123456789", 5) == std::string::npos ? text.size() - 5 : 0;
-    }
-    return text == "cpu" || text == "cuda" || digits > 0 ? std::string()
-                                                         : text + " is not cpu, cuda or cuda:N (N a device number)";
-  },
-  "cpu|cuda:N");
-
-/** An existing file, named. */
-const CLI::Validator InputFile(
-  [](const std::string & text) { return text.empty() ? std::string("no file name given") : CLI::ExistingFile(text); },
-  "FILE");
-
-/** An existing file, when the program can run one. */
-const CLI::Validator ModelFile(
-  [](const std::string & text) {
-#ifdef PatchwiseFilter_HAS_TORCH
-    return InputFile(text);
-#else
-    return text + ": this PatchwiseFilter was built without libtorch; install libtorch-dev and rebuild";
-#endif
-  },
-  "FILE.pt");
-
-const CLI::Validator PngFile(
-  [](const std::string & text) {
-    return LowercaseExtension(text) == ".png" ? std::string() : "preview file \"" + text + "\" does not end in .png";
-  },
-  "FILE.png");
-
 /** "patch-size" -> "--patch-size,--patch_size": the spelling people type and
  * the one 3D Slicer's parser accepts (letters, digits and underscores). */
 std::string
@@ -244,15 +120,16 @@ PatchwiseFilterOptions::AddPatchOptions()
              ->default_val("0.5"),
            "double")
     .constraints = "0 0.99 0.01";
-  Register(m_App
-             .add_option(Flags("border-mode"),
-                         s.borderMode,
-                         "How the last patch meets the image's end: squeeze (spread the remainder), edge (last "
-                         "patch flush with the end), adaptive (shorter last patch), crop (drop the remainder), "
-                         "pad (extend the image)")
-             ->check(PatchwiseArgumentChecks::OneOf(BorderModes))
-             ->default_val("squeeze"),
-           "string-enumeration")
+  Register(
+    m_App
+      .add_option(Flags("border-mode"),
+                  s.borderMode,
+                  "How the last patch meets the image's end: squeeze (spread the remainder), edge (last "
+                  "patch flush with the end), adaptive (shorter last patch), crop (drop the remainder), "
+                  "pad (extend the image)")
+      ->check(PatchwiseArgumentChecks::OneOf(BorderModes, PatchwiseArgumentChecks::OtherToolsValues("border-mode")))
+      ->default_val("squeeze"),
+    "string-enumeration")
     .elements = BorderModes;
   Register(m_App
              .add_option(Flags("padding"),
@@ -260,7 +137,7 @@ PatchwiseFilterOptions::AddPatchOptions()
                          "What a patch reads outside the image, wherever one does (pad mode, an axis shorter "
                          "than the patch): constant (--padding-value), "
                          "zerofluxneumann (nearest voxel), mirror, periodic")
-             ->check(PatchwiseArgumentChecks::OneOf(Paddings))
+             ->check(PatchwiseArgumentChecks::OneOf(Paddings, PatchwiseArgumentChecks::OtherToolsValues("padding")))
              ->default_val("constant"),
            "string-enumeration")
     .elements = Paddings;
@@ -298,7 +175,7 @@ PatchwiseFilterOptions::AddProcessingAndMergingOptions()
                          s.weighting,
                          "How overlapping patches are blended: average, gaussian (each patch weighted by a "
                          "Gaussian window), hann, crop (each voxel from the patch whose center is nearest)")
-             ->check(PatchwiseArgumentChecks::OneOf(Weightings))
+             ->check(PatchwiseArgumentChecks::OneOf(Weightings, PatchwiseArgumentChecks::OtherToolsValues("weighting")))
              ->default_val("gaussian"),
            "string-enumeration")
     .elements = Weightings;
@@ -363,15 +240,16 @@ PatchwiseFilterOptions::AddNetworkOptions()
              ->check(Device)
              ->default_val("cpu"),
            "string");
-  Register(m_App
-             .add_option(Flags("output-type"),
-                         s.outputType,
-                         "Network: probabilities (the merged channels as the network returns them, probabilities "
-                         "or logits, one float component each) or labels (their argmax, unsigned char or unsigned "
-                         "short, computed division by division)")
-             ->check(PatchwiseArgumentChecks::OneOf(OutputTypes))
-             ->default_val("probabilities"),
-           "string-enumeration")
+  Register(
+    m_App
+      .add_option(Flags("output-type"),
+                  s.outputType,
+                  "Network: probabilities (the merged channels as the network returns them, probabilities "
+                  "or logits, one float component each) or labels (their argmax, unsigned char or unsigned "
+                  "short, computed division by division)")
+      ->check(PatchwiseArgumentChecks::OneOf(OutputTypes, PatchwiseArgumentChecks::OtherToolsValues("output-type")))
+      ->default_val("probabilities"),
+    "string-enumeration")
     .elements = OutputTypes;
   auto & labelMap = Register(m_App
                                .add_option(Flags("label-map"),
@@ -455,7 +333,7 @@ PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
   m_App.parse(argc, argv);
   auto & s = m_Settings;
   // Accepted in any case (as the other choices are); compared in lower case from here on.
-  for (std::string * choice : { &s.outputType, &s.borderMode, &s.padding, &s.weighting, &s.process })
+  for (std::string * choice : { &s.outputType, &s.borderMode, &s.padding, &s.weighting, &s.process, &s.device })
   {
     *choice = Lowercase(*choice);
   }

@@ -16,12 +16,38 @@
  *
  *=========================================================================*/
 #include "PatchwiseProcess.h"
+#include "PatchwiseArgumentChecks.h"
 #include "PatchwiseDecimal.h"
 #include "PatchwiseMessages.h"
 
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
+
+namespace
+{
+/** What `text` (its process `name` in lower case, and what follows its colon)
+ * was most likely meant to be, in parentheses; "" when nothing is close. */
+std::string
+SpecificationHint(const std::string & text, const std::string & name, const std::string & argument)
+{
+  const std::string meant = PatchwiseArgumentChecks::Closest(name, { "identity", "gaussian", "median" });
+  if (meant.empty())
+  {
+    return {};
+  }
+  if (meant != name)
+  {
+    return " (did you mean " + meant + text.substr(name.size()) + "?)";
+  }
+  if (meant == "identity")
+  {
+    return " (identity takes nothing after it)";
+  }
+  return " (" + meant + " takes its " + (meant == "median" ? "radius" : "sigma") + " after a colon: " + meant + ":" +
+         (argument.empty() ? "1" : argument) + ")";
+}
+} // namespace
 
 PatchwiseProcess
 PatchwiseProcess::Parse(const std::string & text)
@@ -55,7 +81,8 @@ PatchwiseProcess::Parse(const std::string & text)
     process.radius = static_cast<unsigned int>(radius);
     return process;
   }
-  throw std::invalid_argument("\"" + text + "\" is not identity, gaussian:SIGMA_MM or median:RADIUS");
+  throw std::invalid_argument("\"" + text + "\" is not identity, gaussian:SIGMA_MM or median:RADIUS" +
+                              SpecificationHint(text, name, argument));
 }
 
 std::string
@@ -71,7 +98,7 @@ PatchwiseProcess::ToString() const
       text << "gaussian, sigma " << sigma << " mm";
       break;
     case Kind::Median:
-      text << "median, radius " << radius << " voxels";
+      text << "median, radius " << CountOf(radius, "voxel");
       break;
   }
   return text.str();

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import ctypes
 import difflib
+import inspect
 import math
 import os
 import re
 import warnings
 from decimal import Decimal
 from fractions import Fraction
-from typing import Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Callable, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -54,6 +55,35 @@ def unknown_choice(name: str, value, choices: Sequence[str], aliases: Optional[M
         near = closest(text, choices)
         hint = f" (did you mean {near!r}?)" if near else ""
     return ValueError(f"{name}={value!r}: expected one of {', '.join(repr(c) for c in choices)}{hint}")
+
+
+def unexpected_keywords(function: Callable, unknown: Mapping[str, object],
+                        other_names: Sequence[Tuple[str, Mapping[str, str]]] = ()) -> TypeError:
+    """The TypeError for the keywords ``unknown`` that ``function`` does not take: another tool's
+    (``other_names``: (whose, {keyword: what to pass instead})), each with what to pass instead,
+    else the first with the closest argument and the list of arguments."""
+    called = function.__qualname__.replace(".__init__", "")  # PatchDataset(), as the class is called
+    for whose, table in other_names:
+        known = [name for name in unknown if name in table]
+        if known:
+            return TypeError(f"{called}() got {whose}: " + "; ".join(
+                f"{name}={brief(unknown[name])}: pass {table[name]}" for name in known))
+    name = next(iter(unknown))
+    arguments = [p.name for p in inspect.signature(function).parameters.values()
+                 if p.kind not in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
+                 and p.name != "self"]
+    near = closest(name, arguments)
+    return TypeError(f"{called}() got an unexpected keyword argument {name!r}"
+                     f"{f' (did you mean {near}?)' if near else ''}; it takes {', '.join(arguments)}")
+
+
+def brief(value) -> str:
+    """``value``'s repr, or its type and shape when that is long (a tensor passed as MONAI's inputs)."""
+    text = repr(value)
+    if len(text) <= 40:
+        return text
+    shape = getattr(value, "shape", None)
+    return a_type(value) + (f" of shape {tuple(shape)}" if shape is not None else "")
 
 
 def image_type(vector: bool, dimension: int):

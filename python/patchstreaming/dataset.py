@@ -11,8 +11,8 @@ import torch
 
 import itk
 
-from ._images import (buffered_array, flag, itk_message, real_number, size_xyz, unknown_choice, unreadable_format,
-                      whole_number)
+from ._images import (buffered_array, flag, itk_message, real_number, size_xyz, unexpected_keywords, unknown_choice,
+                      unreadable_format, whole_number)
 from ._voxel_data import check_voxel_data
 
 PathLike = Union[str, os.PathLike]
@@ -22,6 +22,12 @@ Subject = Union[PathLike, Mapping[str, Any], Sequence[Any]]
 
 _DIMENSION = 3
 _SAMPLERS = ("uniform", "weighted", "label")
+#: TorchIO's Queue keywords that are not arguments here, and what to pass instead.
+_TORCHIO_KEYWORDS = {
+    "subjects_dataset": "subjects (a list of files, read patch by patch)",
+    "max_length": "nothing: no queue is held, each drawn patch is read when it is yielded",
+    "num_workers": "num_workers to the DataLoader (the draws are dealt out across its workers)",
+}
 
 
 @dataclass(frozen=True)
@@ -224,6 +230,9 @@ class PatchDataset(torch.utils.data.IterableDataset):
             could not stack their patches). Errors of a draw (no label
             with a positive probability present, a probability map that is zero where the patch
             fits) are raised while iterating, as ``ValueError`` naming the subject.
+        TypeError: an unknown keyword (TorchIO's Queue keywords ``subjects_dataset``,
+            ``max_length``, ``num_workers`` name what to pass instead; a misspelt one its closest
+            argument).
     """
 
     def __init__(
@@ -237,8 +246,11 @@ class PatchDataset(torch.utils.data.IterableDataset):
         seed: int = 0,
         allow_outside: bool = False,
         batch_size: int = 1,
+        **unknown: Any,
     ) -> None:
         super().__init__()
+        if unknown:
+            raise unexpected_keywords(PatchDataset.__init__, unknown, (("TorchIO's Queue keywords", _TORCHIO_KEYWORDS),))
         if isinstance(subjects, (str, os.PathLike, Mapping)) or len(subjects) == 0:
             raise ValueError(f"subjects={subjects!r}: expected a non-empty list of subjects")
         if str(sampler).lower() not in _SAMPLERS:  # in any case, as every choice of the package

@@ -1,7 +1,6 @@
 """``sliding_window_inference``: a model over a volume, patch by patch, blended back."""
 from __future__ import annotations
 
-import inspect
 import os
 import re
 import shutil
@@ -15,9 +14,10 @@ import torch
 
 import itk
 
-from ._images import (ImageLike, a_type, array_reading_note, buffered_array, check_patch_fits_in_memory, closest,
+from ._images import (ImageLike, a_type, array_reading_note, buffered_array, check_patch_fits_in_memory,
                       count_of, flag, image_from_channels, image_type, image_view, is_vector_image, overlap_xyz,
-                      real_number, shape_dhw, size_xyz, to_itk_image, unknown_choice, whole_number)
+                      real_number, shape_dhw, size_xyz, to_itk_image, unexpected_keywords, unknown_choice,
+                      whole_number)
 from ._voxel_data import header_field_value
 
 Output = Union[torch.Tensor, Tuple[torch.Tensor, ...], Dict[str, torch.Tensor]]
@@ -150,7 +150,8 @@ def sliding_window_inference(
             keyword (MONAI's ``roi_size``, ``sw_batch_size``, … name the argument to use).
     """
     if unknown:
-        raise TypeError(_unknown_keywords(unknown))
+        raise unexpected_keywords(sliding_window_inference, unknown, (("MONAI's keywords", _MONAI_KEYWORDS),
+                                                                       ("the command line's options", _COMMAND_LINE_KEYWORDS)))
     if image is None:
         raise TypeError("sliding_window_inference() needs image: a file name, an itk.Image, or an array or tensor "
                         "(MONAI's inputs)")
@@ -205,31 +206,6 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
-
-
-def _unknown_keywords(unknown: Mapping[str, object]) -> str:
-    """The message for keywords sliding_window_inference does not take: MONAI's, each with what to pass
-    instead, else the list of arguments."""
-    for whose, table in (("MONAI's keywords", _MONAI_KEYWORDS), ("the command line's options", _COMMAND_LINE_KEYWORDS)):
-        known = [name for name in unknown if name in table]
-        if known:
-            return f"sliding_window_inference() got {whose}: " + "; ".join(
-                f"{name}={_brief(unknown[name])}: pass {table[name]}" for name in known)
-    name = next(iter(unknown))
-    arguments = [p.name for p in inspect.signature(sliding_window_inference).parameters.values()
-                 if p.kind != inspect.Parameter.VAR_KEYWORD]
-    near = closest(name, arguments)
-    return (f"sliding_window_inference() got an unexpected keyword argument {name!r}"
-            f"{f' (did you mean {near}?)' if near else ''}; it takes {', '.join(arguments)}")
-
-
-def _brief(value) -> str:
-    """``value``'s repr, or its type and shape when that is long (a tensor passed as MONAI's inputs)."""
-    text = repr(value)
-    if len(text) <= 40:
-        return text
-    shape = getattr(value, "shape", None)
-    return a_type(value) + (f" of shape {tuple(shape)}" if shape is not None else "")
 
 
 class _Settings:

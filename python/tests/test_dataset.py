@@ -170,6 +170,11 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
         PatchDataset([volume["t1.nrrd"]], patch_size=8, sampler="Labels")
     with pytest.raises(ValueError, match=r"sampler='label' needs a label map"):  # 'LABEL': a choice in any case
         PatchDataset([volume["t1.nrrd"]], patch_size=8, sampler="LABEL")
+    with pytest.raises(TypeError, match=r"^PatchDataset\(\) got an unexpected keyword argument 'samples_per_subject' "
+                                        r"\(did you mean samples_per_volume\?\); it takes subjects, patch_size, "):
+        PatchDataset([volume["t1.nrrd"]], patch_size=8, samples_per_subject=2)
+    with pytest.raises(TypeError, match=r"got TorchIO's Queue keywords: max_length=300: pass nothing: no queue"):
+        PatchDataset([volume["t1.nrrd"]], patch_size=8, max_length=300)
     with pytest.raises(ValueError, match=r"label_probabilities\[1\]=-0.5"):
         PatchDataset([(volume["t1.nrrd"], volume["labels.nrrd"])], patch_size=8, sampler="label",
                      label_probabilities={1: -0.5})

@@ -1,0 +1,69 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef PatchwiseValidators_h
+#define PatchwiseValidators_h
+
+#include <CLI/CLI.hpp>
+
+#include <limits>
+#include <string>
+
+/** The CLI11 checks of PatchwiseFilter's option values. Each message names
+ * what the value is for, quotes or repeats the value and says what was
+ * expected, with the plain form when a whole number is written otherwise. */
+namespace PatchwiseValidators
+{
+/** Stored as float: finite in float's range (and, for a scale, not below float's smallest normal). */
+constexpr double FloatMaximum = std::numeric_limits<float>::max();
+constexpr double FloatSmallest = std::numeric_limits<float>::min();
+
+/** --process: identity, gaussian:SIGMA_MM or median:RADIUS (PatchwiseProcess::Parse). */
+extern const CLI::Validator ProcessSpecification;
+
+/** An overlap given as a fraction of the patch: in [0, 1), exactly. */
+extern const CLI::Validator Fraction;
+
+/** A whole number (of `unit`, when not empty) from `minimum` to `maximum`, in
+ * a message that says what it is, with `hint` after it. A leading zero is
+ * refused (CLI11 would read "064" as octal); "0x40" and "64.0" are refused
+ * with their plain form (64). */
+CLI::Validator
+WholeNumber(const std::string & what,
+            const std::string & unit,
+            long                minimum,
+            long                maximum = 999999999,
+            const std::string & hint = "");
+
+/** A decimal number from `lowest` to `highest` (NaN never is); the message says it is not `expected`. */
+CLI::Validator
+DecimalNumber(const std::string & what, double lowest, double highest, const std::string & expected);
+
+/** "cpu", "cuda" or "cuda:N", in any case: the devices libtorch names. */
+extern const CLI::Validator Device;
+
+/** An existing file, named. */
+extern const CLI::Validator InputFile;
+
+/** An existing file, when the program can run a network (built with libtorch). */
+extern const CLI::Validator ModelFile;
+
+/** A file name ending in .png. */
+extern const CLI::Validator PngFile;
+} // namespace PatchwiseValidators
+
+#endif
