@@ -120,27 +120,20 @@ PatchwiseFilterOptions::AddPatchOptions()
              ->default_val("0.5"),
            "double")
     .constraints = "0 0.99 0.01";
-  Register(
-    m_App
-      .add_option(Flags("border-mode"),
-                  s.borderMode,
-                  "How the last patch meets the image's end: squeeze (spread the remainder), edge (last "
-                  "patch flush with the end), adaptive (shorter last patch), crop (drop the remainder), "
-                  "pad (extend the image)")
-      ->check(PatchwiseArgumentChecks::OneOf(BorderModes, PatchwiseArgumentChecks::OtherToolsValues("border-mode")))
-      ->default_val("squeeze"),
-    "string-enumeration")
-    .elements = BorderModes;
-  Register(m_App
-             .add_option(Flags("padding"),
-                         s.padding,
-                         "What a patch reads outside the image, wherever one does (pad mode, an axis shorter "
-                         "than the patch): constant (--padding-value), "
-                         "zerofluxneumann (nearest voxel), mirror, periodic")
-             ->check(PatchwiseArgumentChecks::OneOf(Paddings, PatchwiseArgumentChecks::OtherToolsValues("padding")))
-             ->default_val("constant"),
-           "string-enumeration")
-    .elements = Paddings;
+  RegisterChoice("border-mode",
+                 s.borderMode,
+                 "How the last patch meets the image's end: squeeze (spread the remainder), edge (last "
+                 "patch flush with the end), adaptive (shorter last patch), crop (drop the remainder), "
+                 "pad (extend the image)",
+                 BorderModes,
+                 "squeeze");
+  RegisterChoice("padding",
+                 s.padding,
+                 "What a patch reads outside the image, wherever one does (pad mode, an axis shorter "
+                 "than the patch): constant (--padding-value), "
+                 "zerofluxneumann (nearest voxel), mirror, periodic",
+                 Paddings,
+                 "constant");
   Register(
     m_App.add_option(Flags("padding-value"), s.paddingValue, "The constant padding's value")
       ->check(DecimalNumber("padding value", -FloatMaximum, FloatMaximum, "a finite number within float's range"))
@@ -170,15 +163,12 @@ PatchwiseFilterOptions::AddProcessingAndMergingOptions()
   AddNetworkOptions();
 
   m_Groups.emplace_back("Merging", std::vector<SlicerParameter>{});
-  Register(m_App
-             .add_option(Flags("weighting"),
-                         s.weighting,
-                         "How overlapping patches are blended: average, gaussian (each patch weighted by a "
-                         "Gaussian window), hann, crop (each voxel from the patch whose center is nearest)")
-             ->check(PatchwiseArgumentChecks::OneOf(Weightings, PatchwiseArgumentChecks::OtherToolsValues("weighting")))
-             ->default_val("gaussian"),
-           "string-enumeration")
-    .elements = Weightings;
+  RegisterChoice("weighting",
+                 s.weighting,
+                 "How overlapping patches are blended: average, gaussian (each patch weighted by a "
+                 "Gaussian window), hann, crop (each voxel from the patch whose center is nearest)",
+                 Weightings,
+                 "gaussian");
   Register(
     m_App.add_option(Flags("sigma-scale"), s.sigmaScale, "Gaussian weighting: sigma as a fraction of the patch size")
       ->check(DecimalNumber(
@@ -240,17 +230,13 @@ PatchwiseFilterOptions::AddNetworkOptions()
              ->check(Device)
              ->default_val("cpu"),
            "string");
-  Register(
-    m_App
-      .add_option(Flags("output-type"),
-                  s.outputType,
-                  "Network: probabilities (the merged channels as the network returns them, probabilities "
-                  "or logits, one float component each) or labels (their argmax, unsigned char or unsigned "
-                  "short, computed division by division)")
-      ->check(PatchwiseArgumentChecks::OneOf(OutputTypes, PatchwiseArgumentChecks::OtherToolsValues("output-type")))
-      ->default_val("probabilities"),
-    "string-enumeration")
-    .elements = OutputTypes;
+  RegisterChoice("output-type",
+                 s.outputType,
+                 "Network: probabilities (the merged channels as the network returns them, probabilities "
+                 "or logits, one float component each) or labels (their argmax, unsigned char or unsigned "
+                 "short, computed division by division)",
+                 OutputTypes,
+                 "probabilities");
   auto & labelMap = Register(m_App
                                .add_option(Flags("label-map"),
                                            s.labelMap,
@@ -303,6 +289,20 @@ PatchwiseFilterOptions::AddStreamingAndPreviewOptions()
       ->check(WholeNumber("preview slice", "", -1, 1 << 30))
       ->default_val(-1),
     "integer");
+}
+
+void
+PatchwiseFilterOptions::RegisterChoice(const std::string &              name,
+                                       std::string &                    value,
+                                       const std::string &              description,
+                                       const std::vector<std::string> & choices,
+                                       const std::string &              defaultValue)
+{
+  Register(m_App.add_option(Flags(name), value, description)
+             ->check(PatchwiseArgumentChecks::OneOf(choices, PatchwiseArgumentChecks::OtherToolsValues(name)))
+             ->default_val(defaultValue),
+           "string-enumeration")
+    .elements = choices;
 }
 
 SlicerParameter &

@@ -114,6 +114,15 @@ private:
   SlicerParameter &
   Register(CLI::Option * option, const std::string & element);
 
+  /** Registers the choice option --`name` (a Slicer string-enumeration): one of `choices`
+   * in any case, another tool's name for one of them answered (OtherToolsValues). */
+  void
+  RegisterChoice(const std::string &              name,
+                 std::string &                    value,
+                 const std::string &              description,
+                 const std::vector<std::string> & choices,
+                 const std::string &              defaultValue);
+
   // The option groups after "Input and output", in the order --help and Slicer show them.
   void
   AddPatchOptions();
