@@ -433,7 +433,6 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--weighting", "median" }, "--weighting: \"median\" not in {average,gaussian,hann,crop}" },
     { { input, output, "--weighting", "Gausian" },
       "--weighting: \"Gausian\" not in {average,gaussian,hann,crop} (did you mean gaussian?)" },
-    { { input, output, "--border-mode", "wrap" }, "--border-mode: \"wrap\" not in {squeeze,edge,adaptive,crop,pad}" },
     { { input, output, "--padding", "mirrored" },
       "--padding: \"mirrored\" not in {constant,zerofluxneumann,mirror,periodic} (did you mean mirror?)" },
     { { input, output, "--padding", "Reflect" },
@@ -448,8 +447,23 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "--pad-overlap: \"true\" after it: a flag takes no value (give --pad-overlap alone for on, leave it out "
       "for off)" },
     { { input, output, "--patch-size", "(9, 8, 7)" },
-      "--patch-size: \"(9, 8, 7)\": a list is given without brackets (--patch-size 9,8,7)" },
-    { { input, output, "--overlap=[2,1]" }, "--overlap: \"[2,1]\": a list is given without brackets (--overlap 2,1)" },
+      "--patch-size: \"(9, 8, 7)\": a list is given without brackets, in ITK's (x, y, z) order (--patch-size 9,8,7; "
+      "reversed from a (D, H, W) tuple: 7,8,9)" },
+    { { input, output, "--patch-size", "9 x 8 x 7" },
+      "--patch-size: \"9 x 8 x 7\" has spaces: a list is one argument, its values separated by commas alone "
+      "(--patch-size 9,8,7)" },
+    { { input, output, "--process", "median=2" }, "(did you mean median:2?)" },
+    { { input, output, "--process", "mean:1" }, "\"mean:1\" is not identity, gaussian:SIGMA_MM or median:RADIUS\n" },
+    { { input, output, "--border-mode", "wrap" },
+      "--border-mode: \"wrap\" not in {squeeze,edge,adaptive,crop,pad} (what a patch reads outside the image is "
+      "--padding; " },
+    { { input, output, "--pad-overlap=false" }, "--pad-overlap: \"false\" after it: a flag takes no value" },
+    { { input, output, "--pad-overlap=" }, "--pad-overlap: \"\" after it: a flag takes no value" },
+    { { input, output, "--pad-overlap", "1" }, "--pad-overlap: \"1\" after it: a flag takes no value" },
+    { { input, output, "--sigma", "1" },
+      "--sigma: no such option (a smoothing sigma is --process gaussian:SIGMA_MM; the Gaussian weighting's width is "
+      "--sigma-scale)" },
+    { { input, output, "--overlap=[2,1]" }, "--overlap: \"[2,1]\": a list is given without brackets, in ITK's" },
     { { input, output, "--patch-size", "0x40" },
       "--patch-size: patch size 0x40 is not a whole number of voxels from 1 to 999999999 (write it 64)" },
     { { input, output, "--patch-size", "16.0,16,16" },

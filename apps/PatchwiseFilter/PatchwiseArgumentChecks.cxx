@@ -36,13 +36,25 @@ IsListWord(const std::string & text)
          text.find_first_not_of("0123456789,") == std::string::npos;
 }
 
-/** The values of `text` split at the delimiter and at spaces, empty ones left out ("64, 64,32" -> 64 64 32). */
+/** Characters people join a list's values with other than the delimiter ("64x64x32", "64;64"). */
+const std::string Separators = "xX*;:/|";
+
+/** The values of `text` split at the delimiter and at spaces, empty ones and
+ * lone separators left out ("64, 64,32" and "64 x 64 x 32" -> 64 64 32). */
 std::vector<std::string>
 Fields(std::string text, char delimiter)
 {
   std::replace(text.begin(), text.end(), delimiter, ' ');
-  std::istringstream words(text);
-  return { std::istream_iterator<std::string>(words), std::istream_iterator<std::string>() };
+  std::istringstream       words(text);
+  std::vector<std::string> fields;
+  for (std::string word; words >> word;)
+  {
+    if (word.find_first_not_of(Separators) != std::string::npos) // not a lone "x" of "64 x 64"
+    {
+      fields.push_back(word);
+    }
+  }
+  return fields;
 }
 
 /** The Levenshtein distance between `a` and `b`: the fewest one-character edits from one to the other. */
@@ -113,13 +125,14 @@ RejectMissingValue(const GivenOption & given)
   }
 }
 
-/** A value given to a flag ("--pad-overlap true"), which CLI11 would take for a positional argument. */
+/** A value given to a flag: "--pad-overlap=false", which CLI11 would read as off and
+ * "--pad-overlap=" as on, or "--pad-overlap true", which it would take for a positional argument. */
 void
 RejectFlagValue(const GivenOption & given)
 {
-  static const std::vector<std::string> booleans{ "true", "false", "on", "off", "yes", "no" };
-  if (given.option.get_expected_max() == 0 && !given.inside && given.value != nullptr &&
-      std::find(booleans.begin(), booleans.end(), Folded(*given.value)) != booleans.end())
+  static const std::vector<std::string> booleans{ "true", "false", "on", "off", "yes", "no", "1", "0" };
+  if (given.option.get_expected_max() == 0 && given.value != nullptr &&
+      (given.inside || std::find(booleans.begin(), booleans.end(), Folded(*given.value)) != booleans.end()))
   {
     throw CLI::ValidationError(given.flag,
                                "\"" + *given.value + "\" after it: a flag takes no value (give " + given.flag +
@@ -157,14 +170,18 @@ RejectMalformedList(const GivenOption & given)
   if (value.size() > 2 && std::string("([{").find(value.front()) != std::string::npos &&
       std::string(")]}").find(value.back()) != std::string::npos)
   {
-    throw CLI::ValidationError(given.flag,
-                               "\"" + value + "\": a list is given without brackets (" + given.flag + " " +
-                                 Joined(Fields(value.substr(1, value.size() - 2), delimiter), delimiter) + ")");
+    const std::vector<std::string> values = Fields(value.substr(1, value.size() - 2), delimiter);
+    const std::vector<std::string> reversed(values.rbegin(), values.rend());
+    throw CLI::ValidationError(
+      given.flag,
+      "\"" + value + "\": a list is given without brackets, in ITK's (x, y, z) order (" + given.flag + " " +
+        Joined(values, delimiter) +
+        (values.size() > 1 ? "; reversed from a (D, H, W) tuple: " + Joined(reversed, delimiter) : "") + ")");
   }
   // "64x64x32", "64;64": whole numbers joined by a character that is not the delimiter (not "0x40": hexadecimal).
-  const std::string separators = "xX*;:/|";
-  const auto        joiner = value.find_first_not_of("0123456789");
-  const bool        hexadecimal = value.size() > 2 && value[0] == '0' && (value[1] == 'x' || value[1] == 'X');
+  const std::string & separators = Separators;
+  const auto          joiner = value.find_first_not_of("0123456789");
+  const bool          hexadecimal = value.size() > 2 && value[0] == '0' && (value[1] == 'x' || value[1] == 'X');
   if (!hexadecimal && joiner != std::string::npos && separators.find(value[joiner]) != std::string::npos &&
       std::isdigit(static_cast<unsigned char>(value.front())) &&
       std::isdigit(static_cast<unsigned char>(value.back())) &&
@@ -188,7 +205,6 @@ RejectMalformedList(const GivenOption & given)
   }
 }
 
-
 /** What this program calls the options of MONAI's sliding_window_inference,
  * TorchIO's GridSampler and other tools that the spelling alone does not
  * lead to, by their folded names. */
@@ -204,6 +220,7 @@ OtherToolsNames()
     { "patch-overlap", "TorchIO's patch_overlap is --overlap, in voxels" },
     { "argmax", "a label map is --output-type labels, or --label-map FILE" },
     { "num-threads", "did you mean --threads?" },
+    { "sigma", "a smoothing sigma is --process gaussian:SIGMA_MM; the Gaussian weighting's width is --sigma-scale" },
     { "input", "the input and output are given without a flag: PatchwiseFilter [OPTIONS] input output" },
     { "output", "the input and output are given without a flag: PatchwiseFilter [OPTIONS] input output" },
   };
@@ -238,7 +255,11 @@ OtherToolsValuesByOption()
         { "reflect", padding },
         { "replicate", padding },
         { "periodic", padding },
-        { "zerofluxneumann", padding } } },
+        { "zerofluxneumann", padding },
+        { "zeros", padding },
+        { "circular", padding },
+        { "symmetric", padding },
+        { "wrap", padding } } },
     { "output-type",
       { { "argmax", "the argmax of the channels is labels" },
         { "label-map", "the argmax of the channels is labels" },
@@ -271,7 +292,7 @@ Closest(const std::string & word, const std::vector<std::string> & candidates)
   {
     const std::string folding = Folded(candidate);
     const std::size_t distance = EditDistance(folding, folded);
-    if (distance < fewest && distance < word.size())
+    if (distance < fewest && 2 * distance < word.size()) // "mean" is not "median", nor "wrap" "crop"
     {
       fewest = distance;
       closest = candidate;

@@ -74,7 +74,7 @@ std::string
 Folded(std::string name);
 
 /** The one of `candidates` that `word` is most likely meant to be, compared
- * folded: the closest at most 2 edits away (and fewer edits than `word` has
+ * folded: the closest at most 2 edits away (and fewer than half `word`'s
  * characters), else the only one `word` begins (3 characters or more: "prob"
  * for "probabilities"); "" when there is none. */
 std::string

@@ -31,6 +31,13 @@ namespace
 std::string
 SpecificationHint(const std::string & text, const std::string & name, const std::string & argument)
 {
+  // "median=2", "gaussian 1.5": the argument after another character than the colon.
+  const std::size_t other = name.find_first_of("= ");
+  const std::string head = name.substr(0, other);
+  if (other != std::string::npos && (head == "gaussian" || head == "median"))
+  {
+    return " (did you mean " + head + ":" + text.substr(other + 1) + "?)";
+  }
   const std::string meant = PatchwiseArgumentChecks::Closest(name, { "identity", "gaussian", "median" });
   if (meant.empty())
   {
