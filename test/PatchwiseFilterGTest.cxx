@@ -405,13 +405,21 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--overlap-fraction", "-0.25" },
       "--overlap-fraction: overlap fraction \"-0.25\" is not a non-negative decimal number" },
     { { input, output, "--patch-size", "8", "--overlap", "8" },
-      "PatchOverlap[0] = 8 must be less than PatchSize[0] = 8" },
-    { { input, output, "--patch-size", "8", "--overlap", "3,9,3" }, "PatchOverlap[1] = 9" },
+      "--overlap: 8 voxels is not less than the patch's 8 (--patch-size 8, --overlap 8): the stride, patch minus "
+      "overlap, would be 0 or less" },
+    { { input, output, "--patch-size", "8", "--overlap", "3,9,3" },
+      "--overlap: 9 voxels along y is not less than the patch's 8 (--patch-size 8, --overlap 3,9,3)" },
+    { { input, output, "--patch-size", "8,16,4", "--overlap", "5" },
+      "--overlap: 5 voxels along z is not less than the patch's 4 (--patch-size 8,16,4, --overlap 5)" },
     { { input, output, "--process", "gaussian:-1" }, "gaussian sigma -1 must be positive" },
     { { input, output, "--process", "gaussian:abc" }, "gaussian sigma \"abc\" is not a number" },
     { { input, output, "--process", "median:0" }, "median radius 0" },
     { { input, output, "--process", "median:8", "--patch-size", "8,9,9" },
-      "--process: median radius 8 reaches past the whole patch (--patch-size 8): give a radius below" },
+      "--process: median radius 8 reaches past the whole patch, 8 voxels along x (--patch-size 8,9,9): give a radius "
+      "below" },
+    { { input, output, "--process", "median:8", "--patch-size", "9,9,8" }, "8 voxels along z (--patch-size 9,9,8)" },
+    { { input, output, "--process", "none" }, "(no processing is identity)" },
+    { { input, output, "--process", "gaussian:0x1p1" }, "--process: gaussian sigma \"0x1p1\" is not a number" },
     { { input, output, "--process", "sharpen" }, "\"sharpen\" is not identity, gaussian:SIGMA_MM or median:RADIUS" },
     { { input, output, "--process", "Medain:2" },
       "\"Medain:2\" is not identity, gaussian:SIGMA_MM or median:RADIUS (did you mean median:2?)" },
@@ -531,7 +539,33 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "machine's" },
     { { input, output, "--stream-divisions", "0" },
       "--stream-divisions: stream divisions 0 is not a whole number from 1 to 999999999" },
-    { { input, output, "--pad-overlap" }, "PadOverlap is on but BorderMode is Squeeze" },
+    { { input, output, "--pad-overlap" },
+      "--pad-overlap: it extends the grid past the image's ends, which only --border-mode pad does (the border mode "
+      "is squeeze): give --border-mode pad, or leave --pad-overlap out" },
+    { { input, output, "--pad-overlap", "--border-mode", "Edge" }, "(the border mode is edge)" },
+    { { input, output, "--patch-size", "+16" },
+      "--patch-size: patch size +16 is not a whole number of voxels from 1 "
+      "to 999999999 (write it 16)" },
+    { { input, output, "--patch-size", "1e1" }, "(write it 10)" },
+    { { input, output, "--overlap-fraction", "50%" },
+      "--overlap-fraction: overlap fraction \"50%\" is not a non-negative decimal number (write it 0.5, a fraction)" },
+    { { input, output, "--overlap-fraction", "0,25" }, "(write it 0.25, with a decimal point)" },
+    { { input, output, "--padding-value", "-1,5" },
+      "--padding-value: padding value -1,5 is not a finite number within float's range (write it -1.5, with a "
+      "decimal point)" },
+    { { input, output, "--padding", "nearest" }, "(the edge voxel repeated is zerofluxneumann)" },
+    { { input, output, "--weighting", "hamming" }, "(the Hamming window is not offered; the Hann window is hann)" },
+    { { input, output, "--stride", "32" },
+      "--stride: no such option (the stride is the patch minus the overlap: give --overlap in voxels or "
+      "--overlap-fraction)" },
+    { { input, output, "--labels" }, "--labels: no such option (a label map is --output-type labels" },
+    { { input, output, "--number-of-stream-divisions", "4" }, "(ITK's NumberOfStreamDivisions is --stream-divisions)" },
+    { { input, output, "extra.nrrd" },
+      "\"extra.nrrd\": not expected: PatchwiseFilter takes two file names, the input and the output" },
+    { { input, output, "\xE2\x80\x94patch-size", "8" },
+      "\xE2\x80\x94patch-size: begins with a typographic dash, not two hyphens (pasted from a document?): write "
+      "--patch-size" },
+    { {}, "input: no input image given: PatchwiseFilter [OPTIONS] input output (see --help)" },
     { { input, output, "--overlap-fraction", "0.5", "--overlap-fraction", "0.25" },
       "--overlap-fraction: given twice: give it once" },
     { { input, output, "--patch-size", "8", "--patch_size=9" },
@@ -579,7 +613,7 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
                                       "descending.nrrd" });
     // Refused before the work starts: no Slicer <filter-start> (stdout is a file here).
     // A NRRD's attached data is found cut short only as the run reads it.
-    if (arguments.front() != Path("short.nrrd"))
+    if (arguments.empty() || arguments.front() != Path("short.nrrd"))
     {
       EXPECT_EQ(run.out, "") << problem;
     }
@@ -878,6 +912,12 @@ TEST_F(PatchwiseFilterProgram, XmlIsAWellFormedSlicerModuleListingExactlyTheOpti
 
   const auto help = Run({ "--help" });
   ASSERT_EQ(help.status, 0) << help.err;
+  std::istringstream helpLines(help.out);
+  for (std::string line; std::getline(helpLines, line);)
+  {
+    EXPECT_LE(line.size(), 80u) << line; // a terminal's width: the descriptions are wrapped
+  }
+  EXPECT_NE(help.out.find("are taken in any case"), std::string::npos) << help.out;
   // A list shows its values as one comma-separated argument, not CLI11's "UINT=64 ..." of separate words.
   EXPECT_NE(help.out.find("--patch-size,--patch_size UINT:VOXELS[,...]=64"), std::string::npos) << help.out;
   EXPECT_NE(help.out.find("--overlap UINT:VOXELS[,...] "), std::string::npos) << help.out;

@@ -302,7 +302,11 @@ TEST_F(PatchwiseFilterProgram, BadNetworkArgumentsExitNonZeroNamingTheFlagAndLea
     { { input, output, "--model", model, "--output-type", "prob" }, "(did you mean probabilities?)" },
     { { input, output, "--model", model, "--output-type", "argmax" }, "(the argmax of the channels is labels)" },
     { { input, output, "--model", model, "--device", "gpu" },
-      "--device: \"gpu\" is not cpu, cuda or cuda:N (N a device number) (libtorch calls a GPU cuda)" },
+      "--device: \"gpu\" is not cpu, cuda or cuda:N (libtorch calls a GPU cuda)" },
+    { { input, output, "--model", model, "--device", "cpu:0" },
+      "--device: \"cpu:0\" is not cpu, cuda or cuda:N (the CPU is cpu, without a number)" },
+    { { input, output, "--model", model, "--output-type", "probability" },
+      "(the merged channels as the network returns them are probabilities)" },
     { { input, output, "--model", model, "--mirror-axes", "" },
       "--mirror-axes: mirror axis \"\" is not a whole number from 0 to 2" },
     { { input, output, "--model", model, "--mirror-axes", "3" },
@@ -348,7 +352,11 @@ TEST_F(PatchwiseFilterProgram, BadNetworkArgumentsExitNonZeroNamingTheFlagAndLea
   };
   if (!itk::TorchScriptModel::IsCudaAvailable())
   {
-    cases.push_back({ { input, output, "--model", model, "--device", "cuda:0" }, "cuda:0" });
+    for (const char * device : { "cuda", "CUDA:0" })
+    {
+      cases.push_back({ { input, output, "--model", model, "--device", device },
+                        std::string("--device: \"") + device + "\": this libtorch has no CUDA device" });
+    }
   }
   for (const auto & [arguments, problem] : cases)
   {

@@ -105,13 +105,16 @@ ForEachArgument(int argc, const char * const * argv, TVisit visit)
   }
 }
 
-/** A word that reads as a number ("-1", "-2.5e3"): a value, not an option. */
+/** A word that reads as a number ("-1", "-2.5e3", "-inf") or begins as one ("-1,5", a decimal
+ * comma; "-1,2"): a value, not an option, as CLI11 takes it. */
 bool
 IsNumber(const std::string & text)
 {
   char * end = nullptr;
   std::strtod(text.c_str(), &end);
-  return !text.empty() && end == text.c_str() + text.size();
+  const bool numeric =
+    text.size() > 1 && text[0] == '-' && (std::isdigit(static_cast<unsigned char>(text[1])) || text[1] == '.');
+  return numeric || (!text.empty() && end == text.c_str() + text.size());
 }
 
 /** A missing value: none after the flag, another --flag, or nothing after "=". */
@@ -211,6 +214,7 @@ RejectMalformedList(const GivenOption & given)
 const std::map<std::string, std::string> &
 OtherToolsNames()
 {
+  static const std::string                        labelMap = "a label map is --output-type labels, or --label-map FILE";
   static const std::map<std::string, std::string> names{
     { "roi-size", "MONAI's roi_size is --patch-size, in ITK's (x, y, z) order: the reverse of roi_size's (D, H, W)" },
     { "sw-batch-size", "MONAI's sw_batch_size is --batch-size" },
@@ -218,7 +222,17 @@ OtherToolsNames()
     { "padding-mode", "MONAI's padding_mode is --padding" },
     { "cval", "MONAI's cval is --padding-value" },
     { "patch-overlap", "TorchIO's patch_overlap is --overlap, in voxels" },
-    { "argmax", "a label map is --output-type labels, or --label-map FILE" },
+    { "argmax", labelMap },
+    { "labels", labelMap },
+    { "segmentation", labelMap },
+    { "stride", "the stride is the patch minus the overlap: give --overlap in voxels or --overlap-fraction" },
+    { "step-size", "nnU-Net's step_size is 1 minus --overlap-fraction" },
+    { "overlap-ratio", "the overlap as a fraction of the patch is --overlap-fraction" },
+    { "gpu", "a GPU is --device cuda, or cuda:N" },
+    { "cuda", "a GPU is --device cuda, or cuda:N" },
+    { "streams", "the pieces the output is computed in are --stream-divisions" },
+    { "number-of-stream-divisions", "ITK's NumberOfStreamDivisions is --stream-divisions" },
+    { "number-of-work-units", "ITK's NumberOfWorkUnits is --threads" },
     { "num-threads", "did you mean --threads?" },
     { "sigma", "a smoothing sigma is --process gaussian:SIGMA_MM; the Gaussian weighting's width is --sigma-scale" },
     { "input", "the input and output are given without a flag: PatchwiseFilter [OPTIONS] input output" },
@@ -234,6 +248,7 @@ OtherToolsValuesByOption()
   static const std::string padding = "what a patch reads outside the image is --padding; --border-mode says where "
                                      "the last patch goes (pad: the image is extended)";
   static const std::string labels = "the merged channels as the network returns them are probabilities";
+  static const std::string nearest = "the edge voxel repeated is zerofluxneumann";
   static const std::map<std::string, std::map<std::string, std::string>> values{
     { "padding",
       { { "zeros", "PyTorch's zeros is constant, with --padding-value 0" },
@@ -243,12 +258,17 @@ OtherToolsValuesByOption()
         { "reflect",
           "PyTorch's reflect (the edge voxel not repeated) has no ITK boundary condition; mirror repeats it" },
         { "circular", "PyTorch's circular is periodic" },
+        { "nearest", nearest },
+        { "border", "grid_sample's border is zerofluxneumann, the edge voxel repeated" },
+        { "neumann", nearest },
         { "wrap", "numpy.pad's wrap is periodic" } } },
     { "weighting",
       { { "constant", "MONAI's constant mode is average" },
         { "uniform", "equal weights are average" },
         { "mean", "equal weights are average" },
-        { "hanning", "the Hann window is hann" } } },
+        { "hanning", "the Hann window is hann" },
+        { "hamming", "the Hamming window is not offered; the Hann window is hann" },
+        { "none", "equal weights are average" } } },
     { "border-mode",
       { { "constant", padding },
         { "mirror", padding },
@@ -265,7 +285,10 @@ OtherToolsValuesByOption()
         { "label-map", "the argmax of the channels is labels" },
         { "probs", labels },
         { "logits", labels },
-        { "softmax", labels } } },
+        { "softmax", labels },
+        { "probability", labels },
+        { "segmentation", "a segmentation's label map is labels" },
+        { "mask", "a segmentation's label map is labels" } } },
   };
   return values;
 }

@@ -152,7 +152,8 @@ PatchwiseDecimal::ParseDouble(const std::string & text, const std::string & what
   double      value = 0.0;
   try
   {
-    value = std::stod(text, &used);
+    // Decimal only: strtod's hexadecimal ("0x1p1") and "inf"/"nan" are refused below.
+    value = text.find_first_of("xX") == std::string::npos ? std::stod(text, &used) : 0.0;
   }
   catch (const std::out_of_range &)
   {

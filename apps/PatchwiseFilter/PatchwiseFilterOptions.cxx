@@ -18,6 +18,7 @@
 #include "PatchwiseFilterOptions.h"
 #include "AtomicOutputFile.h"
 #include "PatchwiseArgumentChecks.h"
+#include "PatchwiseHelpFormatter.h"
 #include "PatchwiseMessages.h"
 #include "PatchwiseProcess.h"
 #include "PatchwiseValidators.h"
@@ -64,14 +65,50 @@ RejectWithout(bool present, const std::string & needed, std::initializer_list<De
     }
   }
 }
+
+/** What is wrong with the arguments CLI11 found no place for (its ExtrasError): a flag
+ * whose dashes became a typographic dash, else words past the two file names. */
+CLI::ValidationError
+UnexpectedArguments(const std::vector<std::string> & extras)
+{
+  for (const std::string & word : extras)
+  {
+    for (const char * dash : { "\xE2\x80\x94", "\xE2\x80\x93" }) // an em dash, an en dash
+    {
+      if (word.rfind(dash, 0) == 0)
+      {
+        return CLI::ValidationError(word,
+                                    "begins with a typographic dash, not two hyphens (pasted from a document?): "
+                                    "write --" +
+                                      word.substr(3));
+      }
+    }
+  }
+  std::string words;
+  for (const std::string & word : extras)
+  {
+    words += (words.empty() ? "" : " ") + word;
+  }
+  return CLI::ValidationError("\"" + words + "\"",
+                              "not expected: PatchwiseFilter takes two file names, the input and the output, and "
+                              "options as --name value (see --help)");
+}
+
 } // namespace
 
 PatchwiseFilterOptions::PatchwiseFilterOptions()
-  : m_App("Patch-wise processing of an image: cut it into overlapping patches, process each patch, blend them back.",
+  : m_App(PatchwiseHelpFormatter::Wrapped("Patch-wise processing of an image: cut it into overlapping patches, "
+                                          "process each patch, blend them back.",
+                                          PatchwiseHelpFormatter::Width),
           "PatchwiseFilter")
 {
   auto & s = m_Settings;
   m_App.option_defaults()->always_capture_default();
+  m_App.formatter(std::make_shared<PatchwiseHelpFormatter>());
+  m_App.footer(PatchwiseHelpFormatter::Wrapped(
+    "The choices ({...}, and cpu, cuda) are taken in any case; a flag may also be written with underscores "
+    "(--patch_size). Documentation: docs/command-line.md.",
+    PatchwiseHelpFormatter::Width));
 
   m_Groups.emplace_back("Input and output", std::vector<SlicerParameter>{});
   Register(m_App.add_option("input", s.input, "Input image (NIfTI, NRRD, MetaImage, ...; scalar or multi-component)")
@@ -330,7 +367,18 @@ PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
   PatchwiseArgumentChecks::RejectMissingValuesAndMalformedLists(m_App, argc, argv);
   PatchwiseArgumentChecks::RejectUnknownOptions(m_App, argc, argv);
   PatchwiseArgumentChecks::RejectRepeatedOptions(m_App, argc, argv);
-  m_App.parse(argc, argv);
+  if (argc < 2)
+  {
+    throw CLI::ValidationError("input", "no input image given: PatchwiseFilter [OPTIONS] input output (see --help)");
+  }
+  try
+  {
+    m_App.parse(argc, argv);
+  }
+  catch (const CLI::ExtrasError &)
+  {
+    throw UnexpectedArguments(m_App.remaining());
+  }
   auto & s = m_Settings;
   // Accepted in any case (as the other choices are); compared in lower case from here on.
   for (std::string * choice : { &s.outputType, &s.borderMode, &s.padding, &s.weighting, &s.process, &s.device })
@@ -355,17 +403,7 @@ PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
                 { { s.previewAxis != -1, "--preview-axis", "chooses the axis of the preview picture's slice" },
                   { s.previewSlice != -1, "--preview-slice", "chooses the preview picture's slice" } });
   this->ResolveLabelMap();
-  const PatchwiseProcess process = PatchwiseProcess::Parse(s.process);
-  for (const unsigned int size : s.patchSize)
-  {
-    if (process.kind == PatchwiseProcess::Kind::Median && process.radius >= size)
-    {
-      throw CLI::ValidationError("--process",
-                                 "median radius " + std::to_string(process.radius) +
-                                   " reaches past the whole patch (--patch-size " + std::to_string(size) +
-                                   "): give a radius below the patch size");
-    }
-  }
+  RejectImpossibleGrid(s);
   for (std::size_t a = 1; a < s.mirrorAxes.size(); ++a)
   {
     if (std::count(s.mirrorAxes.begin(), s.mirrorAxes.begin() + a, s.mirrorAxes[a]) > 0)

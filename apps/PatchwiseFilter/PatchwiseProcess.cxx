@@ -38,6 +38,10 @@ SpecificationHint(const std::string & text, const std::string & name, const std:
   {
     return " (did you mean " + head + ":" + text.substr(other + 1) + "?)";
   }
+  if (name == "none")
+  {
+    return " (no processing is identity)";
+  }
   const std::string meant = PatchwiseArgumentChecks::Closest(name, { "identity", "gaussian", "median" });
   if (meant.empty())
   {

@@ -18,17 +18,52 @@
 #include "PatchwiseValidators.h"
 #include "AtomicOutputFile.h"
 #include "PatchwiseDecimal.h"
+#include "PatchwiseFilterOptions.h"
 #include "PatchwiseMessages.h"
 #include "PatchwiseProcess.h"
 
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <sstream>
 #include <stdexcept>
+
+#ifdef PatchwiseFilter_HAS_TORCH
+#  include "itkTorchScriptModel.h"
+#endif
 
 namespace PatchwiseValidators
 {
 namespace
 {
-/** The plain decimal form of a whole number written otherwise: "0x40" (hexadecimal) and
- * "64.0" (a decimal point) give "64"; "" for anything else. */
+/** The value of a per-axis list along axis `a`: its one value stands for every axis; nullptr past its end. */
+const unsigned int *
+ValueAlong(const std::vector<unsigned int> & values, std::size_t a)
+{
+  return values.size() == 1 ? &values[0] : a < values.size() ? &values[a] : nullptr;
+}
+
+/** "x", "y", "z", then "axis 3": ITK's axis names. */
+std::string
+AxisName(std::size_t a)
+{
+  return a < 3 ? std::string(1, static_cast<char>('x' + a)) : "axis " + std::to_string(a);
+}
+
+/** "8,16,4": the list as given. */
+std::string
+ListText(const std::vector<unsigned int> & values)
+{
+  std::string text;
+  for (const unsigned int value : values)
+  {
+    text += (text.empty() ? "" : ",") + std::to_string(value);
+  }
+  return text;
+}
+
+/** The plain decimal form of a whole number written otherwise: "0x40" (hexadecimal), "64.0" (a
+ * decimal point), "+64" (a sign) and "6.4e1" (an exponent) give "64"; "" for anything else. */
 std::string
 PlainWholeNumber(const std::string & text)
 {
@@ -37,13 +72,53 @@ PlainWholeNumber(const std::string & text)
   {
     return std::to_string(std::stoll(text.substr(2), nullptr, 16));
   }
-  const auto point = text.find('.');
-  if (point != std::string::npos && point > 0 && point <= 10 && text.find_first_not_of("0123456789") == point &&
-      text.find_first_not_of('0', point + 1) == std::string::npos)
+  // At most 15 characters: a decimal that rounds to a whole double is then whole itself.
+  if (text.empty() || text.size() > 15 || text[0] == '-' ||
+      text.find_first_not_of("0123456789+.eE") != std::string::npos)
   {
-    return std::to_string(std::stoll(text.substr(0, point)));
+    return {};
   }
-  return {};
+  try
+  {
+    std::size_t  used = 0;
+    const double value = std::stod(text, &used);
+    return used == text.size() && value == std::floor(value) && value <= 999999999.0
+             ? std::to_string(static_cast<long long>(value))
+             : std::string();
+  }
+  catch (const std::exception &)
+  {
+    return {};
+  }
+}
+
+/** What a decimal number written otherwise was meant to be: "0,5" (a decimal comma) and "50%"
+ * (a percentage) give " (write it 0.5 ...)"; "" for anything else. */
+std::string
+DecimalHint(const std::string & text)
+{
+  const std::size_t comma = text.find(',');
+  const bool        percent = !text.empty() && text.back() == '%';
+  if ((comma == std::string::npos || text.find(',', comma + 1) != std::string::npos) && !percent)
+  {
+    return {};
+  }
+  std::string decimal = percent ? text.substr(0, text.size() - 1) : text;
+  if (comma != std::string::npos)
+  {
+    decimal[comma] = '.';
+  }
+  try
+  {
+    const double       value = PatchwiseDecimal::ParseDouble(decimal, "");
+    std::ostringstream plain;
+    plain << std::setprecision(12) << (percent ? value / 100.0 : value);
+    return " (write it " + plain.str() + (percent ? ", a fraction" : ", with a decimal point") + ")";
+  }
+  catch (const std::invalid_argument &)
+  {
+    return {};
+  }
 }
 } // namespace
 
@@ -71,7 +146,7 @@ const CLI::Validator Fraction(
     }
     catch (const std::invalid_argument & error)
     {
-      return std::string(error.what());
+      return std::string(error.what()) + DecimalHint(text);
     }
   },
   "in [0, 1)");
@@ -125,27 +200,40 @@ DecimalNumber(const std::string & what, double lowest, double highest, const std
       {
         // not a number: said below
       }
-      return what + " " + text + " is not " + expected;
+      return what + " " + text + " is not " + expected + DecimalHint(text);
     },
     "X");
 }
 
 
-/** "cpu", "cuda" or "cuda:N": the devices libtorch names. */
+/** "cpu", "cuda" or "cuda:N": the devices libtorch names; a CUDA device only when libtorch has one. */
 const CLI::Validator Device(
   [](const std::string & text) {
     const std::string device = Lowercase(text); // in any case, as the choices
-    std::size_t       digits = 0;
-    if (device.rfind("cuda:", 0) == 0)
+    if (device == "cpu")
     {
-      digits = device.find_first_not_of("0123456789", 5) == std::string::npos ? device.size() - 5 : 0;
+      return std::string();
     }
-    const std::string hint = device.rfind("gpu", 0) == 0 ? " (libtorch calls a GPU cuda)" : "";
-    return device == "cpu" || device == "cuda" || digits > 0
+    const auto numbered = [&device](const std::string & prefix) {
+      return device.size() > prefix.size() && device.rfind(prefix, 0) == 0 &&
+             device.find_first_not_of("0123456789", prefix.size()) == std::string::npos;
+    };
+    if (device != "cuda" && !numbered("cuda:"))
+    {
+      const std::string hint = device.rfind("gpu", 0) == 0 ? "libtorch calls a GPU cuda"
+                               : numbered("cpu:")          ? "the CPU is cpu, without a number"
+                                                           : "N a device number";
+      return "\"" + text + "\" is not cpu, cuda or cuda:N (" + hint + ")";
+    }
+#ifdef PatchwiseFilter_HAS_TORCH
+    return itk::TorchScriptModel::IsCudaAvailable()
              ? std::string()
-             : "\"" + text + "\" is not cpu, cuda or cuda:N (N a device number)" + hint;
+             : "\"" + text + "\": this libtorch has no CUDA device (Debian's is built for the CPU only); give cpu";
+#else
+    return std::string(); // --model says that this PatchwiseFilter runs no network
+#endif
   },
-  "cpu|cuda:N");
+  "cpu|cuda|cuda:N");
 
 /** An existing file, named. */
 const CLI::Validator InputFile(
@@ -168,4 +256,42 @@ const CLI::Validator PngFile(
     return LowercaseExtension(text) == ".png" ? std::string() : "preview file \"" + text + "\" does not end in .png";
   },
   "FILE.png");
+
+void
+RejectImpossibleGrid(const PatchwiseFilterSettings & s)
+{
+  if (s.padOverlap && s.borderMode != "pad")
+  {
+    throw CLI::ValidationError("--pad-overlap",
+                               "it extends the grid past the image's ends, which only --border-mode pad does (the "
+                               "border mode is " +
+                                 s.borderMode + "): give --border-mode pad, or leave --pad-overlap out");
+  }
+  const PatchwiseProcess process = PatchwiseProcess::Parse(s.process);
+  for (std::size_t a = 0; a < std::max(s.patchSize.size(), s.overlap.size()); ++a)
+  {
+    const unsigned int * size = ValueAlong(s.patchSize, a);
+    const unsigned int * overlap = ValueAlong(s.overlap, a);
+    if (size == nullptr) // lists of different lengths: refused once the image's dimension is known
+    {
+      return;
+    }
+    const std::string along = s.patchSize.size() == 1 && s.overlap.size() <= 1 ? "" : " along " + AxisName(a);
+    const std::string patch = "--patch-size " + ListText(s.patchSize);
+    if (overlap != nullptr && *overlap >= *size)
+    {
+      throw CLI::ValidationError("--overlap",
+                                 CountOf(*overlap, "voxel") + along + " is not less than the patch's " +
+                                   std::to_string(*size) + " (" + patch + ", --overlap " + ListText(s.overlap) +
+                                   "): the stride, patch minus overlap, would be 0 or less");
+    }
+    if (process.kind == PatchwiseProcess::Kind::Median && process.radius >= *size)
+    {
+      throw CLI::ValidationError("--process",
+                                 "median radius " + std::to_string(process.radius) + " reaches past the whole patch, " +
+                                   std::to_string(*size) + " voxels" + along + " (" + patch +
+                                   "): give a radius below the patch size");
+    }
+  }
+}
 } // namespace PatchwiseValidators

@@ -23,6 +23,8 @@
 #include <limits>
 #include <string>
 
+struct PatchwiseFilterSettings;
+
 /** The CLI11 checks of PatchwiseFilter's option values. Each message names
  * what the value is for, quotes or repeats the value and says what was
  * expected, with the plain form when a whole number is written otherwise. */
@@ -53,7 +55,8 @@ WholeNumber(const std::string & what,
 CLI::Validator
 DecimalNumber(const std::string & what, double lowest, double highest, const std::string & expected);
 
-/** "cpu", "cuda" or "cuda:N", in any case: the devices libtorch names. */
+/** "cpu", "cuda" or "cuda:N", in any case: the devices libtorch names; a CUDA device only
+ * when libtorch has CUDA. */
 extern const CLI::Validator Device;
 
 /** An existing file, named. */
@@ -64,6 +67,13 @@ extern const CLI::Validator ModelFile;
 
 /** A file name ending in .png. */
 extern const CLI::Validator PngFile;
+
+/** Throws CLI::ValidationError for a grid the options alone rule out, in their terms: an
+ * --overlap not below the patch along an axis, --pad-overlap without --border-mode pad, a
+ * median radius reaching past the patch. Lists of different lengths pass: they are refused
+ * once the image's dimension is known. */
+void
+RejectImpossibleGrid(const PatchwiseFilterSettings & settings);
 } // namespace PatchwiseValidators
 
 #endif
