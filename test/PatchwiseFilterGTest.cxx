@@ -547,6 +547,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "--patch-size: patch size +16 is not a whole number of voxels from 1 "
       "to 999999999 (write it 16)" },
     { { input, output, "--patch-size", "1e1" }, "(write it 10)" },
+    { { input, output, "--patch-size", "0" }, "patch size 0 is not a whole number of voxels from 1 to 999999999\n" },
+    { { input, output, "--threads", "2000" }, "threads 2000 is not a whole number from 0 to 1024\n" },
     { { input, output, "--overlap-fraction", "50%" },
       "--overlap-fraction: overlap fraction \"50%\" is not a non-negative decimal number (write it 0.5, a fraction)" },
     { { input, output, "--overlap-fraction", "0,25" }, "(write it 0.25, with a decimal point)" },
@@ -566,6 +568,19 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "\xE2\x80\x94patch-size: begins with a typographic dash, not two hyphens (pasted from a document?): write "
       "--patch-size" },
     { {}, "input: no input image given: PatchwiseFilter [OPTIONS] input output (see --help)" },
+    { { input, output, "\xE2\x88\x92\xE2\x88\x92patch-size", "8" }, "write --patch-size" },
+    { { input, output, "--patch\xE2\x80\x91size", "8" },
+      "--patch\xE2\x80\x91size: has typographic dashes or quotes (pasted from a document?): write --patch-size" },
+    { { input, output, "--weighting", "\xE2\x80\x9Cgaussian\xE2\x80\x9D" }, "write gaussian" },
+    { { input, output, "a", "b" }, "\"a\", \"b\": not expected" },
+    { { input, output, "--number-of-threads", "2" }, "(ITK's NumberOfThreads is --threads)" },
+    { { input, output, "--tile_step_size", "0.5" }, "(nnU-Net's tile_step_size is 1 minus --overlap-fraction)" },
+    { { input, output, "--radius", "1" }, "(a median's radius is --process median:RADIUS)" },
+    { { input, output, "-i", input }, "(the input and output are given without a flag" },
+    { { input, output, "--overlap-fraction", "50" }, "overlap fraction 50 is not in [0, 1) (for 50 %, write 0.5)" },
+    { { input, output, "--process", "gaussian:1.5mm" },
+      "the sigma is in millimetres, written without the unit "
+      "(gaussian:1.5)" },
     { { input, output, "--overlap-fraction", "0.5", "--overlap-fraction", "0.25" },
       "--overlap-fraction: given twice: give it once" },
     { { input, output, "--patch-size", "8", "--patch_size=9" },
@@ -590,7 +605,7 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input }, "output (or --label-map FILE with --model) is required" },
     { { input, Path("no-such-directory/output.nrrd") }, "cannot write output" },
     { { input, Path("input.nrrd/output.nrrd") }, "cannot write output" },
-    { { input, m_Directory.string() }, "is a directory" },
+    { { input, m_Directory.string() }, "output: \"" + m_Directory.string() + "\" is a directory: give a file name" },
     { { input, output, "--preview", Path("no-such-directory/preview.png") },
       "cannot write --preview \"" + Path("no-such-directory/preview.png") + "\"" },
     { { input, Path("output.unknownformat") }, "no ITK image format writes this file name" },
@@ -617,6 +632,27 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     {
       EXPECT_EQ(run.out, "") << problem;
     }
+  }
+}
+
+/** What the options alone decide exits with 2, as the option parser's own refusals: a grid
+ * they rule out, an output that is a directory or has no image format (helper-34, -35:
+ * these exited with 1, from the run). */
+TEST_F(PatchwiseFilterProgram, OptionMistakesExitWithTwoBeforeTheImageIsRead)
+{
+  std::ofstream(Path("notanimage.nrrd")) << "not an image\n"; // read, it would fail with exit 1
+  const std::string                           input = Path("notanimage.nrrd");
+  const std::vector<std::vector<std::string>> mistakes{
+    { input, Path("output.nrrd"), "--patch-size", "8", "--overlap", "8" },
+    { input, Path("output.nrrd"), "--pad-overlap" },
+    { input, Path("output.nrrd"), "--process", "median:8", "--patch-size", "8" },
+    { input, m_Directory.string() },
+    { input, Path("output.unknownformat") },
+  };
+  for (const auto & arguments : mistakes)
+  {
+    const auto run = Run(arguments);
+    EXPECT_EQ(run.status, 2) << arguments.back() << ": " << run.err;
   }
 }
 

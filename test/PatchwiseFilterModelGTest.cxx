@@ -24,6 +24,7 @@
 #include "itkPatchStreamingTestUtilities.h"
 
 #include "itkImageIOFactory.h"
+#include "itkImageRegionConstIterator.h"
 #include "itkNiftiImageIOFactory.h"
 #include "itkRGBPixel.h"
 #include "itkVectorImage.h"
@@ -446,6 +447,53 @@ TEST_F(PatchwiseFilterProgram, NetworkPreviewShowsTheLabelsInColourOverTheInput)
     EXPECT_TRUE(TitleFits(picture)) << type << ": the title runs off the picture";
     EXPECT_EQ(ColouredPixels(picture, 120, 48), 0u) << type << ": the input panel is grey";
     EXPECT_GT(ColouredPixels(picture, 120 + 3 * 264, 48), 200u) << type << ": the labels panel";
+  }
+}
+
+/** The preview's legend lists the labels of the previewed slice, in order, and no other
+ * (helper-35: labels 1 to the highest were listed, one absent from the output among them). */
+TEST_F(PatchwiseFilterProgram, NetworkPreviewLegendListsTheLabelsPresentInTheSlice)
+{
+  std::vector<std::string> arguments{
+    PatchStreaming_T1_IMAGE, Path("labels.nrrd"), "--model", Model("segmentation_16class.pt")
+  };
+  arguments.insert(arguments.end(), PatchArguments.begin(), PatchArguments.end());
+  arguments.insert(arguments.end(),
+                   { "--output-type", "labels", "--preview", Path("preview.png"), "--preview-axis", "2" });
+  const auto run = Run(arguments);
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto labels = ReadImage<LabelImageType>(Path("labels.nrrd"));
+  auto       region = labels->GetLargestPossibleRegion();
+  region.SetIndex(2, static_cast<itk::IndexValueType>(region.GetSize(2) / 2)); // the middle slice, as previewed
+  region.SetSize(2, 1);
+  std::set<int> present;
+  for (itk::ImageRegionConstIterator<LabelImageType> it(labels, region); !it.IsAtEnd(); ++it)
+  {
+    present.insert(it.Get());
+  }
+  present.erase(0);
+  ASSERT_FALSE(present.empty());
+  // The legend's colours: the ten of Sasha Trubetskoy's list, by label, from label 1.
+  const unsigned char colours[10][3] = { { 230, 25, 75 },  { 60, 180, 75 },  { 0, 130, 200 },  { 255, 225, 25 },
+                                         { 245, 130, 48 }, { 145, 30, 180 }, { 70, 240, 240 }, { 240, 50, 230 },
+                                         { 210, 245, 60 }, { 250, 190, 212 } };
+  const auto          picture = ReadImage<PictureType>(Path("preview.png"));
+  int                 row = 0;
+  for (const int label : present)
+  {
+    if (++row > 8)
+    {
+      break;
+    }
+    const auto            pixel = picture->GetPixel({ { 12, 48 + 4 + 12 * row + 6 } }); // the middle of the row's box
+    const unsigned char * colour = colours[(label - 1) % 10];
+    EXPECT_TRUE(pixel[0] == colour[0] && pixel[1] == colour[1] && pixel[2] == colour[2])
+      << "legend row " << row << ": label " << label << " expected, the pixel is " << pixel;
+  }
+  if (present.size() < 8)
+  {
+    const auto after = picture->GetPixel({ { 12, 48 + 4 + 12 * (row + 1) + 6 } });
+    EXPECT_TRUE(after[0] == after[1] && after[1] == after[2]) << "a box after the last label present: " << after;
   }
 }
 #else

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <fstream>
 #include <iterator>
 #include <map>
 #include <sstream>
@@ -208,13 +209,44 @@ RejectMalformedList(const GivenOption & given)
   }
 }
 
+/** `text` with typographic dashes (U+2010 to U+2015, U+2212) as hyphens and typographic
+ * quotes (U+2018, U+2019, U+201C, U+201D) left out: what a word pasted from a document meant. */
+std::string
+PlainTypography(const std::string & text)
+{
+  std::string plain;
+  for (std::size_t i = 0; i < text.size(); ++i)
+  {
+    const bool three = i + 2 < text.size() && text[i] == '\xE2';
+    const char second = three ? text[i + 1] : '\0';
+    const char third = three ? text[i + 2] : '\0';
+    if (second == '\x80' && third >= '\x90' && third <= '\x95')
+    {
+      plain += '-';
+    }
+    else if (second == '\x88' && third == '\x92')
+    {
+      plain += '-';
+    }
+    else if (!(second == '\x80' && (third == '\x98' || third == '\x99' || third == '\x9C' || third == '\x9D')))
+    {
+      plain += text[i];
+      continue;
+    }
+    i += 2;
+  }
+  return plain;
+}
+
 /** What this program calls the options of MONAI's sliding_window_inference,
  * TorchIO's GridSampler and other tools that the spelling alone does not
  * lead to, by their folded names. */
 const std::map<std::string, std::string> &
 OtherToolsNames()
 {
-  static const std::string                        labelMap = "a label map is --output-type labels, or --label-map FILE";
+  static const std::string labelMap = "a label map is --output-type labels, or --label-map FILE";
+  static const std::string files =
+    "the input and output are given without a flag: PatchwiseFilter [OPTIONS] input output";
   static const std::map<std::string, std::string> names{
     { "roi-size", "MONAI's roi_size is --patch-size, in ITK's (x, y, z) order: the reverse of roi_size's (D, H, W)" },
     { "sw-batch-size", "MONAI's sw_batch_size is --batch-size" },
@@ -234,9 +266,16 @@ OtherToolsNames()
     { "number-of-stream-divisions", "ITK's NumberOfStreamDivisions is --stream-divisions" },
     { "number-of-work-units", "ITK's NumberOfWorkUnits is --threads" },
     { "num-threads", "did you mean --threads?" },
+    { "number-of-threads", "ITK's NumberOfThreads is --threads" },
+    { "tile-step-size", "nnU-Net's tile_step_size is 1 minus --overlap-fraction" },
+    { "use-mirroring", "nnU-Net's mirroring is --mirror-axes 0,1,2" },
+    { "disable-tta", "mirroring is on only when --mirror-axes is given: leave both out" },
+    { "radius", "a median's radius is --process median:RADIUS" },
+    { "i", files },
+    { "o", files },
     { "sigma", "a smoothing sigma is --process gaussian:SIGMA_MM; the Gaussian weighting's width is --sigma-scale" },
-    { "input", "the input and output are given without a flag: PatchwiseFilter [OPTIONS] input output" },
-    { "output", "the input and output are given without a flag: PatchwiseFilter [OPTIONS] input output" },
+    { "input", files },
+    { "output", files },
   };
   return names;
 }
@@ -426,6 +465,33 @@ OneOf(const std::vector<std::string> & choices, const std::map<std::string, std:
       return "\"" + text + "\" not in " + listed + hint;
     },
     listed);
+}
+
+void
+RejectTypography(int argc, const char * const * argv)
+{
+  for (int a = 1; a < argc; ++a)
+  {
+    const std::string argument = argv[a];
+    const std::string plain = PlainTypography(argument);
+    if (plain == argument || plain.empty() || std::ifstream(argument).good())
+    {
+      continue; // a file name may hold a dash of any kind
+    }
+    if (plain.front() == '-' && argument.front() != '-')
+    {
+      const std::string name = plain.substr(plain.find_first_not_of('-'));
+      throw CLI::ValidationError(argument,
+                                 "begins with a typographic dash, not two hyphens (pasted from a "
+                                 "document?): write --" +
+                                   name);
+    }
+    if (plain.rfind("--", 0) == 0 || plain.size() + 6 <= argument.size())
+    {
+      throw CLI::ValidationError(argument,
+                                 "has typographic dashes or quotes (pasted from a document?): write " + plain);
+    }
+  }
 }
 
 void

@@ -65,7 +65,8 @@ CheckPreviewSlice(const PatchwiseFilterSettings & settings, const itk::ImageIOBa
   const unsigned int dimension = image.GetNumberOfDimensions();
   if (dimension == 2 && (settings.previewAxis >= 0 || settings.previewSlice >= 0))
   {
-    throw std::runtime_error("--preview-axis/--preview-slice: the input is a 2-D image, previewed whole");
+    throw std::runtime_error(
+      "--preview-axis/--preview-slice: the input is a 2-D image, previewed whole: leave them out");
   }
   for (unsigned int a = 0; a < dimension && settings.previewSlice >= 0; ++a)
   {
@@ -215,7 +216,6 @@ ReadHeader(itk::ImageIOBase & image, const std::string & input)
 std::string
 Run(const PatchwiseFilterSettings & settings, PatchwiseProgressBar * progress)
 {
-  RegisterImageFormats();
   if (settings.threads > 0)
   {
     itk::MultiThreaderBase::SetGlobalDefaultNumberOfThreads(settings.threads);
@@ -254,6 +254,7 @@ main(int argc, char * argv[])
       throw CLI::Success();
     },
     "Print the 3D Slicer module description (SlicerExecutionModel XML) and exit");
+  RegisterImageFormats(); // before the options: the output's format is checked with them
   try
   {
     options.Parse(argc, argv);

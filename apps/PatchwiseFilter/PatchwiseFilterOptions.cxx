@@ -66,34 +66,19 @@ RejectWithout(bool present, const std::string & needed, std::initializer_list<De
   }
 }
 
-/** What is wrong with the arguments CLI11 found no place for (its ExtrasError): a flag
- * whose dashes became a typographic dash, else words past the two file names. */
+/** The arguments CLI11 found no place for (its ExtrasError): words past the two file names. */
 CLI::ValidationError
 UnexpectedArguments(const std::vector<std::string> & extras)
 {
-  for (const std::string & word : extras)
-  {
-    for (const char * dash : { "\xE2\x80\x94", "\xE2\x80\x93" }) // an em dash, an en dash
-    {
-      if (word.rfind(dash, 0) == 0)
-      {
-        return CLI::ValidationError(word,
-                                    "begins with a typographic dash, not two hyphens (pasted from a document?): "
-                                    "write --" +
-                                      word.substr(3));
-      }
-    }
-  }
   std::string words;
   for (const std::string & word : extras)
   {
-    words += (words.empty() ? "" : " ") + word;
+    words += (words.empty() ? "\"" : ", \"") + word + "\"";
   }
-  return CLI::ValidationError("\"" + words + "\"",
+  return CLI::ValidationError(words,
                               "not expected: PatchwiseFilter takes two file names, the input and the output, and "
                               "options as --name value (see --help)");
 }
-
 } // namespace
 
 PatchwiseFilterOptions::PatchwiseFilterOptions()
@@ -157,13 +142,14 @@ PatchwiseFilterOptions::AddPatchOptions()
              ->default_val("0.5"),
            "double")
     .constraints = "0 0.99 0.01";
-  RegisterChoice("border-mode",
-                 s.borderMode,
-                 "How the last patch meets the image's end: squeeze (spread the remainder), edge (last "
-                 "patch flush with the end), adaptive (shorter last patch), crop (drop the remainder), "
-                 "pad (extend the image)",
-                 BorderModes,
-                 "squeeze");
+  RegisterChoice(
+    "border-mode",
+    s.borderMode,
+    "How the last patch meets the image's end: squeeze (spread the remainder), edge (last "
+    "patch flush with the end), adaptive (shorter last patch), crop (the remainder is not covered: 0 in the output), "
+    "pad (extend the image)",
+    BorderModes,
+    "squeeze");
   RegisterChoice("padding",
                  s.padding,
                  "What a patch reads outside the image, wherever one does (pad mode, an axis shorter "
@@ -364,6 +350,7 @@ PatchwiseFilterOptions::Register(CLI::Option * option, const std::string & eleme
 void
 PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
 {
+  PatchwiseArgumentChecks::RejectTypography(argc, argv);
   PatchwiseArgumentChecks::RejectMissingValuesAndMalformedLists(m_App, argc, argv);
   PatchwiseArgumentChecks::RejectUnknownOptions(m_App, argc, argv);
   PatchwiseArgumentChecks::RejectRepeatedOptions(m_App, argc, argv);
@@ -404,6 +391,7 @@ PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
                   { s.previewSlice != -1, "--preview-slice", "chooses the preview picture's slice" } });
   this->ResolveLabelMap();
   RejectImpossibleGrid(s);
+  RejectUnwritableOutput(s);
   for (std::size_t a = 1; a < s.mirrorAxes.size(); ++a)
   {
     if (std::count(s.mirrorAxes.begin(), s.mirrorAxes.begin() + a, s.mirrorAxes[a]) > 0)

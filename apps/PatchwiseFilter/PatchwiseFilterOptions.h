@@ -86,7 +86,8 @@ public:
    * with a --process other than identity; --output-type labels,
    * --label-map, --mirror-axes or a non-zero --model-output without --model;
    * --preview-axis or --preview-slice without --preview; --label-map with the
-   * positional output), and
+   * positional output; a grid the options rule out, an output that is a
+   * directory or has no ITK format: the image formats must be registered), and
    * CLI::RequiredError when neither the output nor --label-map is given. */
   void
   Parse(int argc, const char * const * argv);

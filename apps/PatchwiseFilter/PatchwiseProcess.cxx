@@ -74,6 +74,11 @@ PatchwiseProcess::Parse(const std::string & text)
   if (name == "gaussian" && colon != std::string::npos)
   {
     process.kind = Kind::Gaussian;
+    if (argument.size() > 2 && Lowercase(argument.substr(argument.size() - 2)) == "mm")
+    {
+      throw std::invalid_argument("gaussian sigma \"" + argument + "\": the sigma is in millimetres, written without " +
+                                  "the unit (gaussian:" + argument.substr(0, argument.size() - 2) + ")");
+    }
     process.sigma = PatchwiseDecimal::ParseDouble(argument, "gaussian sigma");
     if (!(process.sigma > 0.0))
     {

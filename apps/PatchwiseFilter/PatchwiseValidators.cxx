@@ -22,8 +22,11 @@
 #include "PatchwiseMessages.h"
 #include "PatchwiseProcess.h"
 
+#include "itkImageIOFactory.h"
+
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <iomanip>
 #include <sstream>
 #include <stdexcept>
@@ -80,11 +83,12 @@ PlainWholeNumber(const std::string & text)
   }
   try
   {
-    std::size_t  used = 0;
-    const double value = std::stod(text, &used);
-    return used == text.size() && value == std::floor(value) && value <= 999999999.0
-             ? std::to_string(static_cast<long long>(value))
-             : std::string();
+    std::size_t       used = 0;
+    const double      value = std::stod(text, &used);
+    const std::string plain = std::to_string(static_cast<long long>(value));
+    return used == text.size() && value == std::floor(value) && value <= 999999999.0 && plain != text
+             ? plain
+             : std::string(); // "0" of --patch-size 0 is plain already
   }
   catch (const std::exception &)
   {
@@ -140,9 +144,15 @@ const CLI::Validator Fraction(
   [](const std::string & text) {
     try
     {
-      return PatchwiseDecimal::Parse(text, "overlap fraction").IsBelowOne()
-               ? std::string()
-               : "overlap fraction " + text + " is not in [0, 1)";
+      if (PatchwiseDecimal::Parse(text, "overlap fraction").IsBelowOne())
+      {
+        return std::string();
+      }
+      const double       value = std::stod(text); // parsed above: at most 18 digits, an exponent within ±38
+      std::ostringstream fraction;
+      fraction << std::setprecision(12) << value / 100.0;
+      return "overlap fraction " + text + " is not in [0, 1)" +
+             (value > 1.0 && value < 100.0 ? " (for " + text + " %, write " + fraction.str() + ")" : "");
     }
     catch (const std::invalid_argument & error)
     {
@@ -292,6 +302,21 @@ RejectImpossibleGrid(const PatchwiseFilterSettings & s)
                                    std::to_string(*size) + " voxels" + along + " (" + patch +
                                    "): give a radius below the patch size");
     }
+  }
+}
+
+void
+RejectUnwritableOutput(const PatchwiseFilterSettings & s)
+{
+  if (std::filesystem::is_directory(s.output))
+  {
+    throw CLI::ValidationError(s.OutputName(), "\"" + s.output + "\" is a directory: give a file name");
+  }
+  if (itk::ImageIOFactory::CreateImageIO(s.output.c_str(), itk::IOFileModeEnum::WriteMode) == nullptr)
+  {
+    throw CLI::ValidationError(s.OutputName(),
+                               "\"" + s.output +
+                                 "\": no ITK image format writes this file name (use .nrrd, .nii, .nii.gz, .mha, ...)");
   }
 }
 } // namespace PatchwiseValidators

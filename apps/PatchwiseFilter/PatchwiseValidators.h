@@ -74,6 +74,11 @@ extern const CLI::Validator PngFile;
  * once the image's dimension is known. */
 void
 RejectImpossibleGrid(const PatchwiseFilterSettings & settings);
+
+/** Throws CLI::ValidationError, naming the output (or --label-map), when it is a directory
+ * or no ITK image format writes its file name; the image formats must be registered. */
+void
+RejectUnwritableOutput(const PatchwiseFilterSettings & settings);
 } // namespace PatchwiseValidators
 
 #endif

@@ -34,6 +34,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -394,25 +395,32 @@ PatchOutlines(Picture & picture, const PreviewSlice & slice, const int size[2], 
   }
 }
 
-/** The colours of labels 1 to the highest shown (at most eight), in the
- * label column above the first row's slice label. */
+/** The colours of the labels present in the slices shown (label 0, the background, left
+ * out; at most eight, "..." after the eighth when there are more), in the label column
+ * above the first row's slice label. */
 void
 LabelLegend(Picture & picture, const std::vector<PreviewSlice> & slices)
 {
-  long highest = 0;
+  std::set<long> present;
   for (const auto & slice : slices)
   {
     for (const float value : slice.output)
     {
-      highest = std::max(highest, std::lround(value));
+      present.insert(std::lround(value));
     }
   }
+  present.erase(0);
   picture.Text("labels", 8, Layout::HeaderHeight, 13);
-  for (long label = 1; label <= std::min(highest, 8L); ++label)
+  int row = 0;
+  for (const long label : present)
   {
-    const int top = Layout::HeaderHeight + 4 + 12 * static_cast<int>(label);
+    const int top = Layout::HeaderHeight + 4 + 12 * ++row;
     picture.Box(8, top + 2, 9, LabelColour(label));
-    picture.Text(std::to_string(label) + (label == 8 && highest > 8 ? " ..." : ""), 22, top, 11);
+    picture.Text(std::to_string(label) + (row == 8 && present.size() > 8 ? " ..." : ""), 22, top, 11);
+    if (row == 8)
+    {
+      break;
+    }
   }
 }
 
