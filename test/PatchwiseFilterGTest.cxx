@@ -363,6 +363,7 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
                                             "data file: part%d.raw 12 8 -2\n\n";
   const std::string                                                   input = Path("input.nrrd");
   const std::string                                                   output = Path("output.nrrd");
+  const std::string                                                   minus = "\xE2\x88\x92"; // U+2212
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
     { { input, output, "--no-such-flag" }, "--no-such-flag: no such option (see --help)" },
     { { input, output, "-p", "32" }, "-p: no such option: options are written with two dashes (see --help)" },
@@ -572,6 +573,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--patch\xE2\x80\x91size", "8" },
       "--patch\xE2\x80\x91size: has typographic dashes or quotes (pasted from a document?): write --patch-size" },
     { { input, output, "--weighting", "\xE2\x80\x9Cgaussian\xE2\x80\x9D" }, "write gaussian" },
+    { { input, output, "--padding-value", minus + "1" },
+      minus + "1: has typographic dashes or quotes (pasted from a document?): write -1" },
     { { input, output, "a", "b" }, "\"a\", \"b\": not expected" },
     { { input, output, "--number-of-threads", "2" }, "(ITK's NumberOfThreads is --threads)" },
     { { input, output, "--tile_step_size", "0.5" }, "(nnU-Net's tile_step_size is 1 minus --overlap-fraction)" },

@@ -478,15 +478,16 @@ RejectTypography(int argc, const char * const * argv)
     {
       continue; // a file name may hold a dash of any kind
     }
-    if (plain.front() == '-' && argument.front() != '-')
+    const std::size_t name = plain.find_first_not_of('-');
+    if (plain.front() == '-' && argument.front() != '-' && name != std::string::npos &&
+        !std::isdigit(static_cast<unsigned char>(plain[name])) && plain[name] != '.') // "−1": a number, below
     {
-      const std::string name = plain.substr(plain.find_first_not_of('-'));
       throw CLI::ValidationError(argument,
                                  "begins with a typographic dash, not two hyphens (pasted from a "
                                  "document?): write --" +
-                                   name);
+                                   plain.substr(name));
     }
-    if (plain.rfind("--", 0) == 0 || plain.size() + 6 <= argument.size())
+    if (plain.front() == '-' || plain.size() + 6 <= argument.size())
     {
       throw CLI::ValidationError(argument,
                                  "has typographic dashes or quotes (pasted from a document?): write " + plain);

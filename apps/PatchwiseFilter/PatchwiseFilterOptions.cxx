@@ -142,14 +142,13 @@ PatchwiseFilterOptions::AddPatchOptions()
              ->default_val("0.5"),
            "double")
     .constraints = "0 0.99 0.01";
-  RegisterChoice(
-    "border-mode",
-    s.borderMode,
-    "How the last patch meets the image's end: squeeze (spread the remainder), edge (last "
-    "patch flush with the end), adaptive (shorter last patch), crop (the remainder is not covered: 0 in the output), "
-    "pad (extend the image)",
-    BorderModes,
-    "squeeze");
+  RegisterChoice("border-mode",
+                 s.borderMode,
+                 "How the last patch meets the image's end: squeeze (spread the remainder), edge (last "
+                 "patch flush with the end), adaptive (shorter last patch), crop (the remainder is not "
+                 "covered: 0 in the output), pad (extend the image)",
+                 BorderModes,
+                 "squeeze");
   RegisterChoice("padding",
                  s.padding,
                  "What a patch reads outside the image, wherever one does (pad mode, an axis shorter "
