@@ -45,7 +45,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sys/wait.h>
 #include <thread>
@@ -566,20 +565,33 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "extra.nrrd" },
       "\"extra.nrrd\": not expected: PatchwiseFilter takes two file names, the input and the output" },
     { { input, output, "\xE2\x80\x94patch-size", "8" },
-      "\xE2\x80\x94patch-size: begins with a typographic dash, not two hyphens (pasted from a document?): write "
+      "\xE2\x80\x94patch-size: begins with an em dash, not two hyphens (pasted from a document?): write "
       "--patch-size" },
     { {}, "input: no input image given: PatchwiseFilter [OPTIONS] input output (see --help)" },
     { { input, output, "\xE2\x88\x92\xE2\x88\x92patch-size", "8" }, "write --patch-size" },
     { { input, output, "--patch\xE2\x80\x91size", "8" },
-      "--patch\xE2\x80\x91size: has typographic dashes or quotes (pasted from a document?): write --patch-size" },
+      "--patch\xE2\x80\x91size: has a non-breaking hyphen (pasted from a document?): write --patch-size" },
     { { input, output, "--weighting", "\xE2\x80\x9Cgaussian\xE2\x80\x9D" }, "write gaussian" },
     { { input, output, "--padding-value", minus + "1" },
-      minus + "1: has typographic dashes or quotes (pasted from a document?): write -1" },
+      "--padding-value: \"" + minus + "1\" has a minus sign (pasted from a document?): write -1" },
+    { { input, output, "--preview-axis=" + minus + "1" }, "--preview-axis: \"" + minus + "1\" has a minus sign" },
+    { { input, output, "--process", "\xE2\x80\x9Cgaussian:1.5\xE2\x80\x9D" },
+      "--process: \"\xE2\x80\x9Cgaussian:1.5\xE2\x80\x9D\" has typographic quotes (pasted from a document?): write "
+      "gaussian:1.5" },
+    { { input, output, "\xE2\x80\x93\xE2\x80\x94patch-size", "8" },
+      "begins with an en dash and an em dash, not two hyphens" },
+    { { input, output, "--process", "gaussian:1,5" },
+      "--process: gaussian sigma \"1,5\" is not a number (write it 1.5, with a decimal point)" },
+    { { input, output, "--process", "gaussian:50%" }, "gaussian sigma \"50%\" is not a number\n" },
+    { { input, output, "--overlap", "50%" },
+      "--overlap: overlap 50% is a percentage of the patch, and --overlap is in voxels: give --overlap-fraction 0.5" },
+    { { input, output, "--overlap-fraction", "1" },
+      "overlap fraction 1 is not in [0, 1) (a fraction of the patch: 0.5 overlaps half of it, 0 none)" },
     { { input, output, "a", "b" }, "\"a\", \"b\": not expected" },
     { { input, output, "--number-of-threads", "2" }, "(ITK's NumberOfThreads is --threads)" },
     { { input, output, "--tile_step_size", "0.5" }, "(nnU-Net's tile_step_size is 1 minus --overlap-fraction)" },
     { { input, output, "--radius", "1" }, "(a median's radius is --process median:RADIUS)" },
-    { { input, output, "-i", input }, "(the input and output are given without a flag" },
+    { { input, output, "-i", input }, "-i: no such option (the input and output are given without a flag" },
     { { input, output, "--overlap-fraction", "50" }, "overlap fraction 50 is not in [0, 1) (for 50 %, write 0.5)" },
     { { input, output, "--process", "gaussian:1.5mm" },
       "the sigma is in millimetres, written without the unit "
@@ -600,17 +612,21 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "(a tensor's (D, H, W) order) it would: if you meant that patch, give --patch-size 16,12,8" },
     { { input, output, "--preview", Path("p.png"), "--preview-slice", "1073741824" },
       "--preview-slice 1073741824 is outside axis 0 (0..18)" },
-    { { input, output, "--preview", Path("preview.jpg") }, "does not end in .png" },
+    { { input, output, "--preview", Path("preview.jpg") },
+      "does not end in .png (the preview is a PNG picture: give " + Path("preview.png") + ")" },
     { { input, output, "--preview", Path("preview.png"), "--preview-slice", "11" },
       "--preview-slice 11 is outside axis 2 (0..10)" },
     { { Path("missing.nrrd"), output }, "missing.nrrd" },
     { { Path("notanimage.nrrd"), output }, "notanimage.nrrd" },
     { { input }, "output (or --label-map FILE with --model) is required" },
-    { { input, Path("no-such-directory/output.nrrd") }, "cannot write output" },
-    { { input, Path("input.nrrd/output.nrrd") }, "cannot write output" },
+    { { input, Path("no-such-directory/output.nrrd") },
+      "output: \"" + Path("no-such-directory/output.nrrd") + "\": the directory \"" + Path("no-such-directory") +
+        "\" does not exist: create it first, or write elsewhere" },
+    { { input, Path("input.nrrd/output.nrrd") }, "the directory \"" + Path("input.nrrd") + "\" is not a directory" },
     { { input, m_Directory.string() }, "output: \"" + m_Directory.string() + "\" is a directory: give a file name" },
     { { input, output, "--preview", Path("no-such-directory/preview.png") },
-      "cannot write --preview \"" + Path("no-such-directory/preview.png") + "\"" },
+      "--preview: \"" + Path("no-such-directory/preview.png") + "\": the directory \"" + Path("no-such-directory") +
+        "\" does not exist" },
     { { input, Path("output.unknownformat") }, "no ITK image format writes this file name" },
   };
   for (const auto & [arguments, problem] : cases)
@@ -640,7 +656,7 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
 
 /** What the options alone decide exits with 2, as the option parser's own refusals: a grid
  * they rule out, an output that is a directory or has no image format (helper-34, -35:
- * these exited with 1, from the run). */
+ * these exited with 1, from the run), an output or preview in a missing directory (helper-36). */
 TEST_F(PatchwiseFilterProgram, OptionMistakesExitWithTwoBeforeTheImageIsRead)
 {
   std::ofstream(Path("notanimage.nrrd")) << "not an image\n"; // read, it would fail with exit 1
@@ -651,6 +667,8 @@ TEST_F(PatchwiseFilterProgram, OptionMistakesExitWithTwoBeforeTheImageIsRead)
     { input, Path("output.nrrd"), "--process", "median:8", "--patch-size", "8" },
     { input, m_Directory.string() },
     { input, Path("output.unknownformat") },
+    { input, Path("no-such-directory/output.nrrd") },
+    { input, Path("output.nrrd"), "--preview", Path("no-such-directory/preview.png") },
   };
   for (const auto & arguments : mistakes)
   {
@@ -875,24 +893,29 @@ std::map<std::string, std::string>
 HelpOptions(const std::string & help)
 {
   std::map<std::string, std::string> options;
-  const std::regex                   line("^  (?:-h,)?--([a-z][a-z_-]*(?:,--[a-z][a-z_-]*)*)(.*)$");
   std::istringstream                 lines(help);
   for (std::string text; std::getline(lines, text);)
   {
-    std::smatch match;
-    if (!std::regex_match(text, match, line))
+    // An option's line: two spaces, CLI11's "-h," for help, then "--name,--other_name" and its type column.
+    std::string line = text.compare(0, 2, "  ") == 0 ? text.substr(2) : std::string();
+    if (line.compare(0, 3, "-h,") == 0)
+    {
+      line.erase(0, 3);
+    }
+    if (line.compare(0, 2, "--") != 0 || line.size() < 3 || line[2] < 'a' || line[2] > 'z')
     {
       continue;
     }
+    const std::size_t spellingsEnd = std::min(line.find_first_not_of("abcdefghijklmnopqrstuvwxyz_-,"), line.size());
     // The type column ends at the first double space; its default follows the last '='.
-    std::string type = match[2].str();
+    std::string type = line.substr(spellingsEnd);
     type = type.substr(0, type.find("  "));
     std::string defaultValue;
     if (type.find('=') != std::string::npos)
     {
       defaultValue = type.substr(type.rfind('=') + 1);
     }
-    std::istringstream spellings(match[1].str());
+    std::istringstream spellings(line.substr(0, spellingsEnd));
     for (std::string spelling; std::getline(spellings, spelling, ',');)
     {
       options[spelling.substr(spelling.find_first_not_of('-'))] = defaultValue;
@@ -1052,12 +1075,20 @@ AddFlagProblems(const std::string &              name,
   }
 }
 
+/** Whether `name` is a C identifier: a letter or underscore, then letters, digits and underscores. */
+bool
+IsIdentifier(const std::string & name)
+{
+  const auto identifierCharacter = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; };
+  return !name.empty() && std::isdigit(static_cast<unsigned char>(name[0])) == 0 &&
+         std::all_of(name.begin(), name.end(), identifierCharacter);
+}
+
 /** What SlicerExecutionModel's parser would refuse in one parameter: the
  * rules written from its documented behaviour, one message per violation. */
 std::vector<std::string>
 SlicerParameterProblems(const SlicerDescription::Parameter & parameter, std::set<std::string> & flags)
 {
-  static const std::regex  identifier("[_A-Za-z][_A-Za-z0-9]*");
   std::vector<std::string> problems;
   const auto               field = [&parameter](const std::string & key) {
     const auto found = parameter.fields.find(key);
@@ -1068,13 +1099,13 @@ SlicerParameterProblems(const SlicerDescription::Parameter & parameter, std::set
   {
     problems.push_back(name + ": element <" + parameter.element + "> is not a SlicerExecutionModel type");
   }
-  if (!std::regex_match(name, identifier))
+  if (!IsIdentifier(name))
   {
     problems.push_back("name \"" + name + "\" is not an identifier");
   }
   const std::string longflag = field("longflag");
   const std::string stripped = longflag.substr(std::min(longflag.find_first_not_of('-'), longflag.size()));
-  if (!longflag.empty() && !std::regex_match(stripped, identifier))
+  if (!longflag.empty() && !IsIdentifier(stripped))
   {
     problems.push_back(name + ": longflag \"" + stripped + "\" is not letters, digits and underscores");
   }
@@ -1329,30 +1360,38 @@ TEST_F(PatchwiseFilterProgram, SlicerCommandLineGivesTheDocumentedFormsOutput)
 std::vector<double>
 SlicerProgress(const std::string & out)
 {
-  static const std::regex block("<filter-start>([\\s\\S]*?)</filter-start>|<filter-progress>([^<]*)</filter-progress>|"
-                                "<filter-end>([\\s\\S]*?)</filter-end>");
-  std::vector<double>     fractions;
-  std::size_t             end = 0;
-  int                     starts = 0, ends = 0;
-  for (auto match = std::sregex_iterator(out.begin(), out.end(), block); match != std::sregex_iterator(); ++match)
+  std::vector<double> fractions;
+  int                 starts = 0, ends = 0;
+  for (std::size_t at = out.find_first_not_of(" \n"); at != std::string::npos;)
   {
-    const std::string between = out.substr(end, static_cast<std::size_t>(match->position()) - end);
-    EXPECT_EQ(between.find_first_not_of(" \n"), std::string::npos) << "outside the blocks: " << between;
-    end = static_cast<std::size_t>(match->position() + match->length());
+    std::string tag;
+    for (const std::string name : { "filter-start", "filter-progress", "filter-end" })
+    {
+      tag = out.compare(at, name.size() + 2, "<" + name + ">") == 0 ? name : tag;
+    }
+    const std::string close = "</" + tag + ">";
+    const std::size_t closeAt = tag.empty() ? std::string::npos : out.find(close, at);
+    if (closeAt == std::string::npos)
+    {
+      ADD_FAILURE() << "outside the blocks: " << out.substr(at);
+      break;
+    }
+    const std::size_t contentAt = at + tag.size() + 2;
+    const std::string content = out.substr(contentAt, closeAt - contentAt);
     EXPECT_EQ(ends, 0) << "a block after <filter-end>";
-    starts += (*match)[1].matched ? 1 : 0;
-    ends += (*match)[3].matched ? 1 : 0;
+    starts += tag == "filter-start" ? 1 : 0;
+    ends += tag == "filter-end" ? 1 : 0;
     EXPECT_TRUE(starts == 1) << "progress before <filter-start>, or two of them";
-    if ((*match)[2].matched)
+    if (tag == "filter-progress")
     {
-      fractions.push_back(std::stod((*match)[2].str()));
+      fractions.push_back(std::stod(content));
     }
-    if ((*match)[3].matched)
+    if (tag == "filter-end")
     {
-      EXPECT_NE((*match)[3].str().find("<filter-time>"), std::string::npos) << (*match)[3].str();
+      EXPECT_NE(content.find("<filter-time>"), std::string::npos) << content;
     }
+    at = out.find_first_not_of(" \n", closeAt + close.size());
   }
-  EXPECT_EQ(out.substr(end).find_first_not_of(" \n"), std::string::npos) << "outside the blocks: " << out.substr(end);
   EXPECT_EQ(ends, 1);
   return fractions;
 }

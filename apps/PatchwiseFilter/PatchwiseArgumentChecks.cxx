@@ -20,8 +20,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <sstream>
 
@@ -207,35 +205,6 @@ RejectMalformedList(const GivenOption & given)
                                  "commas alone (" + given.flag + " " + Joined(Fields(value, delimiter), delimiter) +
                                  ")");
   }
-}
-
-/** `text` with typographic dashes (U+2010 to U+2015, U+2212) as hyphens and typographic
- * quotes (U+2018, U+2019, U+201C, U+201D) left out: what a word pasted from a document meant. */
-std::string
-PlainTypography(const std::string & text)
-{
-  std::string plain;
-  for (std::size_t i = 0; i < text.size(); ++i)
-  {
-    const bool three = i + 2 < text.size() && text[i] == '\xE2';
-    const char second = three ? text[i + 1] : '\0';
-    const char third = three ? text[i + 2] : '\0';
-    if (second == '\x80' && third >= '\x90' && third <= '\x95')
-    {
-      plain += '-';
-    }
-    else if (second == '\x88' && third == '\x92')
-    {
-      plain += '-';
-    }
-    else if (!(second == '\x80' && (third == '\x98' || third == '\x99' || third == '\x9C' || third == '\x9D')))
-    {
-      plain += text[i];
-      continue;
-    }
-    i += 2;
-  }
-  return plain;
 }
 
 /** What this program calls the options of MONAI's sliding_window_inference,
@@ -428,9 +397,9 @@ RejectUnknownOptions(const CLI::App & app, int argc, const char * const * argv)
     }
     const std::string why = doubleDash ? "no such option" : "no such option: options are written with two dashes";
     const auto        other = OtherToolsNames().find(Folded(name));
-    if (other != OtherToolsNames().end())
+    if (other != OtherToolsNames().end()) // "-i": no spelling of it is an option here, so dashes are beside the point
     {
-      throw CLI::ValidationError(flag, why + " (" + other->second + ")");
+      throw CLI::ValidationError(flag, "no such option (" + other->second + ")");
     }
     const std::string suggestion = Closest(name, names);
     throw CLI::ValidationError(
@@ -465,34 +434,6 @@ OneOf(const std::vector<std::string> & choices, const std::map<std::string, std:
       return "\"" + text + "\" not in " + listed + hint;
     },
     listed);
-}
-
-void
-RejectTypography(int argc, const char * const * argv)
-{
-  for (int a = 1; a < argc; ++a)
-  {
-    const std::string argument = argv[a];
-    const std::string plain = PlainTypography(argument);
-    if (plain == argument || plain.empty() || std::ifstream(argument).good())
-    {
-      continue; // a file name may hold a dash of any kind
-    }
-    const std::size_t name = plain.find_first_not_of('-');
-    if (plain.front() == '-' && argument.front() != '-' && name != std::string::npos &&
-        !std::isdigit(static_cast<unsigned char>(plain[name])) && plain[name] != '.') // "−1": a number, below
-    {
-      throw CLI::ValidationError(argument,
-                                 "begins with a typographic dash, not two hyphens (pasted from a "
-                                 "document?): write --" +
-                                   plain.substr(name));
-    }
-    if (plain.front() == '-' || plain.size() + 6 <= argument.size())
-    {
-      throw CLI::ValidationError(argument,
-                                 "has typographic dashes or quotes (pasted from a document?): write " + plain);
-    }
-  }
 }
 
 void

@@ -96,12 +96,6 @@ OtherToolsValues(const std::string & option);
 CLI::Validator
 OneOf(const std::vector<std::string> & choices, const std::map<std::string, std::string> & otherNames = {});
 
-/** Throws for a word pasted from a document, that is not a file: one that begins with a
- * typographic dash ("\u2014patch-size", "\u2212\u2212patch-size": write --patch-size), a flag
- * holding one, or a value in typographic quotes; the message gives the plain word. */
-void
-RejectTypography(int argc, const char * const * argv);
-
 /** Throws for an option given more than once, in either spelling
  * (--patch-size, --patch_size): CLI11 would say "At Most 1 required but
  * received 2", or join a list option's values into one list. */

@@ -19,6 +19,8 @@
 
 #include <cctype>
 #include <cmath>
+#include <iomanip>
+#include <sstream>
 #include <stdexcept>
 
 namespace
@@ -171,4 +173,31 @@ PatchwiseDecimal::ParseDouble(const std::string & text, const std::string & what
     throw std::invalid_argument(what + " \"" + text + "\" is not a number");
   }
   return value;
+}
+
+std::string
+PatchwiseDecimal::Suggestion(const std::string & text, bool percentages)
+{
+  const std::size_t comma = text.find(',');
+  const bool        percent = percentages && !text.empty() && text.back() == '%';
+  if ((comma == std::string::npos || text.find(',', comma + 1) != std::string::npos) && !percent)
+  {
+    return {};
+  }
+  std::string decimal = percent ? text.substr(0, text.size() - 1) : text;
+  if (comma != std::string::npos)
+  {
+    decimal[comma] = '.';
+  }
+  try
+  {
+    const double       value = PatchwiseDecimal::ParseDouble(decimal, "");
+    std::ostringstream plain;
+    plain << std::setprecision(12) << (percent ? value / 100.0 : value);
+    return " (write it " + plain.str() + (percent ? ", a fraction" : ", with a decimal point") + ")";
+  }
+  catch (const std::invalid_argument &)
+  {
+    return {};
+  }
 }

@@ -53,6 +53,12 @@ public:
   static double
   ParseDouble(const std::string & text, const std::string & what);
 
+  /** How `text`, refused as a number, was likely meant: a decimal comma ("0,5") gives
+   * " (write it 0.5, with a decimal point)" and, when `percentages`, a percentage ("50%")
+   * " (write it 0.5, a fraction)"; "" for anything else. */
+  static std::string
+  Suggestion(const std::string & text, bool percentages);
+
   /** Whether the value is below 1. */
   bool
   IsBelowOne() const;

@@ -18,6 +18,7 @@
 #include "PatchwiseFilterOptions.h"
 #include "AtomicOutputFile.h"
 #include "PatchwiseArgumentChecks.h"
+#include "PatchwisePastedWords.h"
 #include "PatchwiseHelpFormatter.h"
 #include "PatchwiseMessages.h"
 #include "PatchwiseProcess.h"
@@ -131,6 +132,7 @@ PatchwiseFilterOptions::AddPatchOptions()
                          "Overlap of neighbouring patches in voxels, one value or one per axis; "
                          "when given it takes precedence over --overlap-fraction")
              ->delimiter(',')
+             ->check(OverlapPercentage)
              ->check(WholeNumber("overlap", "voxels", 0, 999999999, " (a fraction of the patch is --overlap-fraction)"))
              ->default_str(""),
            "integer-vector");
@@ -139,6 +141,7 @@ PatchwiseFilterOptions::AddPatchOptions()
                          s.overlapFraction,
                          "Overlap as a fraction of the patch size (rounded down), used when --overlap is not given")
              ->check(Fraction)
+             ->type_name("FLOAT") // held as its decimal text, exactly (PatchwiseDecimal)
              ->default_val("0.5"),
            "double")
     .constraints = "0 0.99 0.01";
@@ -349,7 +352,7 @@ PatchwiseFilterOptions::Register(CLI::Option * option, const std::string & eleme
 void
 PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
 {
-  PatchwiseArgumentChecks::RejectTypography(argc, argv);
+  PatchwiseArgumentChecks::RejectTypography(m_App, argc, argv);
   PatchwiseArgumentChecks::RejectMissingValuesAndMalformedLists(m_App, argc, argv);
   PatchwiseArgumentChecks::RejectUnknownOptions(m_App, argc, argv);
   PatchwiseArgumentChecks::RejectRepeatedOptions(m_App, argc, argv);

@@ -79,7 +79,14 @@ PatchwiseProcess::Parse(const std::string & text)
       throw std::invalid_argument("gaussian sigma \"" + argument + "\": the sigma is in millimetres, written without " +
                                   "the unit (gaussian:" + argument.substr(0, argument.size() - 2) + ")");
     }
-    process.sigma = PatchwiseDecimal::ParseDouble(argument, "gaussian sigma");
+    try
+    {
+      process.sigma = PatchwiseDecimal::ParseDouble(argument, "gaussian sigma");
+    }
+    catch (const std::invalid_argument & error) // "1,5": with its plain form
+    {
+      throw std::invalid_argument(error.what() + PatchwiseDecimal::Suggestion(argument, false));
+    }
     if (!(process.sigma > 0.0))
     {
       throw std::invalid_argument("gaussian sigma " + argument + " must be positive (millimetres)");

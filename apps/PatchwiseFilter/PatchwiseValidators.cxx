@@ -96,34 +96,6 @@ PlainWholeNumber(const std::string & text)
   }
 }
 
-/** What a decimal number written otherwise was meant to be: "0,5" (a decimal comma) and "50%"
- * (a percentage) give " (write it 0.5 ...)"; "" for anything else. */
-std::string
-DecimalHint(const std::string & text)
-{
-  const std::size_t comma = text.find(',');
-  const bool        percent = !text.empty() && text.back() == '%';
-  if ((comma == std::string::npos || text.find(',', comma + 1) != std::string::npos) && !percent)
-  {
-    return {};
-  }
-  std::string decimal = percent ? text.substr(0, text.size() - 1) : text;
-  if (comma != std::string::npos)
-  {
-    decimal[comma] = '.';
-  }
-  try
-  {
-    const double       value = PatchwiseDecimal::ParseDouble(decimal, "");
-    std::ostringstream plain;
-    plain << std::setprecision(12) << (percent ? value / 100.0 : value);
-    return " (write it " + plain.str() + (percent ? ", a fraction" : ", with a decimal point") + ")";
-  }
-  catch (const std::invalid_argument &)
-  {
-    return {};
-  }
-}
 } // namespace
 
 const CLI::Validator ProcessSpecification(
@@ -140,6 +112,27 @@ const CLI::Validator ProcessSpecification(
   },
   "identity|gaussian:SIGMA_MM|median:RADIUS");
 
+const CLI::Validator OverlapPercentage(
+  [](const std::string & text) {
+    if (text.size() < 2 || text.back() != '%')
+    {
+      return std::string();
+    }
+    try
+    {
+      std::ostringstream fraction;
+      fraction << std::setprecision(12)
+               << PatchwiseDecimal::ParseDouble(text.substr(0, text.size() - 1), "overlap") / 100.0;
+      return "overlap " + text + " is a percentage of the patch, and --overlap is in voxels: give --overlap-fraction " +
+             fraction.str();
+    }
+    catch (const std::invalid_argument &)
+    {
+      return std::string(); // not a number before the '%': WholeNumber says what is expected
+    }
+  },
+  "");
+
 const CLI::Validator Fraction(
   [](const std::string & text) {
     try
@@ -152,11 +145,12 @@ const CLI::Validator Fraction(
       std::ostringstream fraction;
       fraction << std::setprecision(12) << value / 100.0;
       return "overlap fraction " + text + " is not in [0, 1)" +
-             (value > 1.0 && value < 100.0 ? " (for " + text + " %, write " + fraction.str() + ")" : "");
+             (value > 1.0 && value < 100.0 ? " (for " + text + " %, write " + fraction.str() + ")"
+                                           : " (a fraction of the patch: 0.5 overlaps half of it, 0 none)");
     }
     catch (const std::invalid_argument & error)
     {
-      return std::string(error.what()) + DecimalHint(text);
+      return std::string(error.what()) + PatchwiseDecimal::Suggestion(text, true);
     }
   },
   "in [0, 1)");
@@ -210,9 +204,9 @@ DecimalNumber(const std::string & what, double lowest, double highest, const std
       {
         // not a number: said below
       }
-      return what + " " + text + " is not " + expected + DecimalHint(text);
+      return what + " " + text + " is not " + expected + PatchwiseDecimal::Suggestion(text, true);
     },
-    "X");
+    ""); // --help shows FLOAT, the option's type
 }
 
 
@@ -263,7 +257,10 @@ const CLI::Validator ModelFile(
 
 const CLI::Validator PngFile(
   [](const std::string & text) {
-    return LowercaseExtension(text) == ".png" ? std::string() : "preview file \"" + text + "\" does not end in .png";
+    return LowercaseExtension(text) == ".png"
+             ? std::string()
+             : "preview file \"" + text + "\" does not end in .png (the preview is a PNG picture: give " +
+                 std::filesystem::path(text).replace_extension(".png").string() + ")";
   },
   "FILE.png");
 
@@ -308,6 +305,18 @@ RejectImpossibleGrid(const PatchwiseFilterSettings & s)
 void
 RejectUnwritableOutput(const PatchwiseFilterSettings & s)
 {
+  for (const auto & file :
+       { std::make_pair(s.OutputName(), s.output), std::make_pair(std::string("--preview"), s.preview) })
+  {
+    const std::filesystem::path directory = std::filesystem::path(file.second).parent_path();
+    if (!directory.empty() && !std::filesystem::is_directory(directory))
+    {
+      throw CLI::ValidationError(file.first,
+                                 "\"" + file.second + "\": the directory \"" + directory.string() + "\" " +
+                                   (std::filesystem::exists(directory) ? "is not a directory" : "does not exist") +
+                                   ": create it first, or write elsewhere");
+    }
+  }
   if (std::filesystem::is_directory(s.output))
   {
     throw CLI::ValidationError(s.OutputName(), "\"" + s.output + "\" is a directory: give a file name");

@@ -37,6 +37,10 @@ constexpr double FloatSmallest = std::numeric_limits<float>::min();
 /** --process: identity, gaussian:SIGMA_MM or median:RADIUS (PatchwiseProcess::Parse). */
 extern const CLI::Validator ProcessSpecification;
 
+/** Refuses an --overlap written as a percentage ("50%"), with the --overlap-fraction meant
+ * (0.5); passes anything else on to the whole-number check. */
+extern const CLI::Validator OverlapPercentage;
+
 /** An overlap given as a fraction of the patch: in [0, 1), exactly. */
 extern const CLI::Validator Fraction;
 
@@ -75,8 +79,9 @@ extern const CLI::Validator PngFile;
 void
 RejectImpossibleGrid(const PatchwiseFilterSettings & settings);
 
-/** Throws CLI::ValidationError, naming the output (or --label-map), when it is a directory
- * or no ITK image format writes its file name; the image formats must be registered. */
+/** Throws CLI::ValidationError, naming the output (or --label-map), when it is a directory,
+ * its directory does not exist, or no ITK image format writes its file name (the image formats
+ * must be registered); naming --preview when the preview's directory does not exist. */
 void
 RejectUnwritableOutput(const PatchwiseFilterSettings & settings);
 } // namespace PatchwiseValidators

@@ -1,0 +1,119 @@
+/*=========================================================================
+ *
+ *  Copyright the PatchStreaming contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "PatchwisePastedWords.h"
+#include "PatchwiseArgumentChecks.h"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+namespace PatchwiseArgumentChecks
+{
+namespace
+{
+/** `text` with each typographic dash (U+2010 to U+2015), minus sign (U+2212) as a hyphen and
+ * each typographic quote (U+2018, U+2019, U+201C, U+201D) left out: what a word pasted from a
+ * document meant. `held` receives the names of the characters replaced, each once. */
+std::string
+PlainTypography(const std::string & text, std::vector<std::string> & held)
+{
+  struct Typographic
+  {
+    const char * utf8;
+    const char * plain;
+    const char * name;
+  };
+  static const Typographic characters[]{
+    { "\xE2\x80\x90", "-", "a Unicode hyphen" },  { "\xE2\x80\x91", "-", "a non-breaking hyphen" },
+    { "\xE2\x80\x92", "-", "a figure dash" },     { "\xE2\x80\x93", "-", "an en dash" },
+    { "\xE2\x80\x94", "-", "an em dash" },        { "\xE2\x80\x95", "-", "a horizontal bar" },
+    { "\xE2\x88\x92", "-", "a minus sign" },      { "\xE2\x80\x98", "", "typographic quotes" },
+    { "\xE2\x80\x99", "", "typographic quotes" }, { "\xE2\x80\x9C", "", "typographic quotes" },
+    { "\xE2\x80\x9D", "", "typographic quotes" },
+  };
+  std::string plain;
+  for (std::size_t i = 0; i < text.size();)
+  {
+    const auto found = std::find_if(std::begin(characters), std::end(characters), [&text, i](const Typographic & c) {
+      return text.compare(i, 3, c.utf8) == 0;
+    });
+    if (found == std::end(characters))
+    {
+      plain += text[i++];
+      continue;
+    }
+    plain += found->plain;
+    i += 3;
+    if (std::find(held.begin(), held.end(), found->name) == held.end())
+    {
+      held.emplace_back(found->name);
+    }
+  }
+  return plain;
+}
+
+/** Throws for `word` pasted from a document (see RejectTypography), charged to `name`: the
+ * word itself, or the option whose value it is (`isValue`, then quoted in the message). */
+void
+RejectPastedWord(const std::string & word, const std::string & name, bool isValue)
+{
+  std::vector<std::string> held;
+  const std::string        plain = PlainTypography(word, held);
+  if (plain == word || plain.empty() || std::ifstream(word).good())
+  {
+    return; // a file name may hold a dash of any kind
+  }
+  std::string characters;
+  for (std::size_t h = 0; h < held.size(); ++h)
+  {
+    characters += (h == 0 ? "" : h + 1 == held.size() ? " and " : ", ") + held[h];
+  }
+  const std::size_t start = plain.find_first_not_of('-');
+  if (!isValue && plain.front() == '-' && word.front() != '-' && start != std::string::npos &&
+      !std::isdigit(static_cast<unsigned char>(plain[start])) && plain[start] != '.') // "−1": a number, below
+  {
+    throw CLI::ValidationError(name,
+                               "begins with " + characters + ", not two hyphens (pasted from a document?): write --" +
+                                 plain.substr(start));
+  }
+  if (plain.front() == '-' || plain.size() + 6 <= word.size())
+  {
+    throw CLI::ValidationError(
+      name, (isValue ? "\"" + word + "\" has " : "has ") + characters + " (pasted from a document?): write " + plain);
+  }
+}
+} // namespace
+
+void
+RejectTypography(const CLI::App & app, int argc, const char * const * argv)
+{
+  ForEachGivenOption(app, argc, argv, [](const GivenOption & given) {
+    if (given.option.get_items_expected_min() > 0 && given.value != nullptr)
+    {
+      RejectPastedWord(*given.value, given.flag, true);
+    }
+  });
+  for (int a = 1; a < argc; ++a)
+  {
+    RejectPastedWord(argv[a], argv[a], false);
+  }
+}
+} // namespace PatchwiseArgumentChecks
