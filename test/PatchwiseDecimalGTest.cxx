@@ -136,4 +136,23 @@ TEST(PatchwiseDecimal, WhatIsNotANonNegativeDecimalThrowsNamingIt)
     }
   }
 }
+TEST(PatchwiseDecimal, ParseDoubleTakesAnyFiniteDecimalAndRefusesSpaces)
+{
+  EXPECT_EQ(PatchwiseDecimal::ParseDouble("-1.5", "sigma"), -1.5);
+  EXPECT_EQ(PatchwiseDecimal::ParseDouble("2e-3", "sigma"), 2e-3);
+  // strtod skips leading spaces; "--process 'gaussian: 1.5'" was taken while "0.5, 0.5" was refused.
+  for (const char * text : { " 1.5", "1.5 ", "\t1.5", "1 .5" })
+  {
+    try
+    {
+      PatchwiseDecimal::ParseDouble(text, "gaussian sigma");
+      ADD_FAILURE() << "no exception for \"" << text << "\"";
+    }
+    catch (const std::invalid_argument & error)
+    {
+      EXPECT_EQ(std::string(error.what()),
+                std::string("gaussian sigma \"") + text + "\" has spaces: a number is written without them");
+    }
+  }
+}
 } // namespace

@@ -583,6 +583,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--process", "gaussian:1,5" },
       "--process: gaussian sigma \"1,5\" is not a number (write it 1.5, with a decimal point)" },
     { { input, output, "--process", "gaussian:50%" }, "gaussian sigma \"50%\" is not a number\n" },
+    { { input, output, "--process", "gaussian: 1.5" },
+      "--process: gaussian sigma \" 1.5\" has spaces: a number is written without them" },
     { { input, output, "--overlap", "50%" },
       "--overlap: overlap 50% is a percentage of the patch, and --overlap is in voxels: give --overlap-fraction 0.5" },
     { { input, output, "--overlap-fraction", "1" },

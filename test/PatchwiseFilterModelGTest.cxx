@@ -336,7 +336,8 @@ TEST_F(PatchwiseFilterProgram, BadNetworkArgumentsExitNonZeroNamingTheFlagAndLea
     { { input, "--model", model, "--label-map", input }, "--label-map: \"" + input + "\" is the input file" },
     { { input, output, "--model", model, "--mirror-axes", "1,2,1" }, "--mirror-axes: axis 1 is given twice" },
     { { input, "--model", model, "--label-map", Path("no-such-directory/labels.nrrd") },
-      "cannot write --label-map \"" + Path("no-such-directory/labels.nrrd") + "\"" },
+      "--label-map: \"" + Path("no-such-directory/labels.nrrd") + "\": the directory \"" + Path("no-such-directory") +
+        "\" does not exist" },
     { { input, "--model", Model("segmentation_1class.pt"), "--label-map", output },
       "--output-type labels (or --label-map): the network has 1 output channel; a label map is the argmax of 2 or "
       "more classes" },

@@ -150,6 +150,10 @@ PatchwiseDecimal::FloorOfProduct(std::uint64_t count) const
 double
 PatchwiseDecimal::ParseDouble(const std::string & text, const std::string & what)
 {
+  if (text.find_first_of(" \t\n\v\f\r") != std::string::npos) // stod would skip leading ones
+  {
+    throw std::invalid_argument(what + " \"" + text + "\" has spaces: a number is written without them");
+  }
   std::size_t used = 0;
   double      value = 0.0;
   try

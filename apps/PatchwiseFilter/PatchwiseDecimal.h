@@ -49,7 +49,8 @@ public:
   /** The whole of `text` as a finite double, any sign ("-1.5", "2e-3"); throws
    * OutOfRange (a std::invalid_argument) for a number past a double's range or
    * closer to 0 than one holds, std::invalid_argument naming `what` and the
-   * text for anything else. */
+   * text for anything else, spaces included (" 1.5", which strtod would take,
+   * as the lists and fractions refuse them). */
   static double
   ParseDouble(const std::string & text, const std::string & what);
 
