@@ -7,6 +7,7 @@ import inspect
 import math
 import os
 import re
+import sys
 import warnings
 from decimal import Decimal
 from fractions import Fraction
@@ -102,7 +103,8 @@ def to_itk_image(image: ImageLike, spacing=None, origin=None, direction=None):
 
     Raises ``TypeError`` for anything else, naming the types that are wrapped.
     """
-    if type(image).__module__.startswith("torch") and hasattr(image, "detach"):  # a torch.Tensor, as MONAI takes
+    torch = sys.modules.get("torch")  # not imported here: an object can only be a tensor once it is
+    if torch is not None and isinstance(image, torch.Tensor):  # a subclass too, such as MONAI's MetaTensor
         image = image.detach().cpu().numpy()
     given = {k: v for k, v in (("spacing", spacing), ("origin", origin), ("direction", direction)) if v is not None}
     if given and not isinstance(image, np.ndarray):

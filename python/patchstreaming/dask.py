@@ -102,8 +102,9 @@ def sliding_window_inference(
     ``patch_size``, ``overlap``, ``batch_size``, ``mode``, ``sigma_scale``, ``border_mode``,
     ``padding_mode``, ``cval`` and ``argmax`` mean what they mean in
     ``patchstreaming.sliding_window_inference`` (patch and overlap in (D, H, W) order, MONAI's
-    ``mode`` names, border and padding modes); pass them by keyword. The result is bit-identical to that call on the
-    same file with the same predictor, batch size and torch thread count
+    ``mode`` names, border and padding modes), in the same positions up to ``cval``; by keyword
+    is clearer. The result is bit-identical to that call on the same file with the same
+    predictor, batch size and torch thread count
     (``torch.set_num_threads``), for any number of workers and any slab thickness.
 
     Args:

@@ -56,6 +56,10 @@ def _header(file: str, parameter: str):
         reader.UpdateOutputInformation()
     except RuntimeError as error:
         raise ValueError(f"{parameter}: ITK cannot read {file!r}: {itk_message(error)}") from None
+    components = int(reader.GetImageIO().GetNumberOfComponents())
+    if components != 1:  # ITK's float reader would fold them into one (two: their product; three: luminance)
+        raise ValueError(f"{parameter}={file!r} has {components} components per voxel; PatchDataset reads one "
+                         f"channel per file: give each channel as a file of its own (\"image\": [t1, t2])")
     check_voxel_data(file, int(reader.GetImageIO().GetImageSizeInBytes()), parameter)
     return reader
 
@@ -198,7 +202,8 @@ class PatchDataset(torch.utils.data.IterableDataset):
             ``(image file or [files], label file)``, or one image file. Several image files are
             channels (e.g. T1 and T2) and must share the grid; so must the label map (an unsigned
             char label map: values 0 .. 255, checked over the whole map by the label sampler, in the
-            drawn patches only by the others). Images are read as float.
+            drawn patches only by the others). Images are read as float, 3-D (a 2-D file is one
+            slice deep), one channel per file: a file of several components per voxel is refused.
         patch_size: an int, or ``(D, H, W)`` in the **tensor's order** (ITK's ``PatchSize`` is that
             reversed); a tuple that fits the image only reversed is refused with both orders named.
         samples_per_volume: patches per subject and epoch (TorchIO's name); default 1.
@@ -225,7 +230,8 @@ class PatchDataset(torch.utils.data.IterableDataset):
         ValueError: a patch size that is not positive, in the wrong order or larger than an image
             (without ``allow_outside``); an unknown sampler; ``sampler="label"`` for a subject
             without a label map or ``"weighted"`` without a probability map; bad label
-            probabilities; images of one subject on different grids; subjects with different
+            probabilities; a file of several components per voxel; images of one subject on
+            different grids; subjects with different
             numbers of image files, or some with a label map and some without (a ``DataLoader``
             could not stack their patches). Errors of a draw (no label
             with a positive probability present, a probability map that is zero where the patch

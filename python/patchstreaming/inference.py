@@ -35,7 +35,7 @@ _OTHER_NAMES = {"padding_mode": {"mirror": "the command line's mirror is 'symmet
 #: MONAI's sliding_window_inference keywords that are spelled differently here, and what to pass instead.
 _MONAI_KEYWORDS = {
     "inputs": "image (the same tensor, an array, an itk.Image or a file name)",
-    "roi_size": "patch_size (in the same (D, H, W) order)",
+    "roi_size": "patch_size (the same values: both follow the tensor's axes, (D, H, W) for an array read here)",
     "sw_batch_size": "batch_size",
     "sw_device": "nothing: patches are handed over as CPU tensors and the predictor moves them",
     "device": "nothing: the result is an ITK image; the predictor's outputs may come back on any device",
@@ -73,8 +73,8 @@ def sliding_window_inference(
     """Runs ``predictor`` over ``image`` in overlapping patches and blends the outputs back.
 
     The ITK pipeline ``PatchExtractor -> PatchBatchImageFilter (predictor) -> PatchMerger
-    [-> ComponentArgmaxImageFilter] [-> writer]`` does the work: the merger pulls one patch
-    line at a time, so the patches, the model's outputs and the blending weights are never
+    [-> ComponentArgmaxImageFilter] [-> writer]`` does the work: the merger pulls one batch of
+    patches at a time, so the patches, the model's outputs and the blending weights are never
     held for the whole volume, and no full-size weight volume exists (the separable
     normaliser, docs/design.md section 4).
 
@@ -84,36 +84,45 @@ def sliding_window_inference(
             float, every channel kept) or a Zarr array folder (``(Z, Y, X)`` or ``(C, Z, Y, X)``, as
             ``patchstreaming.dask`` reads it); or a numpy array or torch tensor ``(D, H, W)`` or
             ``(C, D, H, W)`` (channels first; a leading batch axis of 1 is dropped, as in MONAI's
-            ``(1, C, D, H, W)``, and ``(1, C, H, W)`` with 2 ``spacing`` values) with optional
-            ``spacing``, ``origin`` (ITK's (x, y, z) order) and ``direction`` (an ITK direction
-            matrix); a 3-D array with 2 ``spacing`` values is ``(C, H, W)``.
+            ``(1, C, D, H, W)``, and ``(1, C, H, W)`` with 2 ``spacing`` values; a tensor subclass
+            such as MONAI's ``MetaTensor`` too, its affine not read) with optional ``spacing``, ``origin``
+            (ITK's (x, y, z) order, LPS) and ``direction`` (an ITK direction matrix, N x N); a 3-D
+            array with 2 ``spacing`` values is ``(C, H, W)``. The spatial axes are numpy's (z, y, x)
+            order, the reverse of ITK's: a tensor from MONAI's ``LoadImage``, ``(C, x, y, z)``, is
+            permuted first (``t.permute(0, 3, 2, 1)``), or its file passed instead.
         predictor: required; a callable (a ``torch.nn.Module`` in eval mode) taking a float tensor
             ``(B, C_in, D, H, W)`` on the CPU (``(B, C_in, H, W)`` for 2-D) and returning a tensor
             ``(B, C_out, D, H, W)`` of the same spatial size, or a tuple or dict of such tensors.
-            Called under ``torch.no_grad()``; moving the batch to its device and back is the
-            predictor's business (outputs may come back on any device). The batch is a view of
-            the pipeline's buffer, valid during the call only (the next patches overwrite it):
-            ``clone()`` it to keep it. Called once more on a
-            zero patch first, to learn the outputs' channel counts.
+            Called under ``torch.no_grad()``, as it is (``model.eval()`` is the caller's, as in
+            MONAI; a module in training mode gets a ``UserWarning``); moving the batch to its
+            device and back is the predictor's business (outputs may come back on any device). The
+            batch is a view of the pipeline's buffer, valid during the call only (the next patches
+            overwrite it): ``clone()`` it to keep it. Called once more on a zero patch first, to
+            learn the outputs' channel counts.
         patch_size: required; the patch (MONAI's ``roi_size``): an int, or one per axis in **(D, H, W)
-            order**, the tensor's (ITK's ``PatchSize`` is that reversed, (x, y, z)). A tuple that
-            only fits the image reversed is refused with both orders in the message.
+            order**, the tensor's (ITK's ``PatchSize`` is that reversed, (x, y, z)); each at least 1
+            (MONAI's 0 or -1 for "the image's size" is refused: give the size). A tuple that only
+            fits the image reversed is refused with both orders in the message.
         overlap: the fraction of the patch shared by neighbours, in [0, 1): one, or one per axis
-            in (D, H, W) order; the overlap is ⌊overlap · patch⌋ voxels, from the decimal exactly.
-            Default 0.5 (MONAI's default is 0.25).
+            in (D, H, W) order; the overlap is ⌊overlap · patch⌋ voxels, from the decimal exactly
+            (MONAI's is patch − int(patch · (1 − overlap)), one voxel more for some sizes: 29
+            against 28 for 96 and 0.3). Default 0.5 (MONAI's default is 0.25).
         batch_size: patches per predictor call, whatever the patch line's length: batches run
             across line ends (patches k · batch_size to (k + 1) · batch_size − 1, x fastest), so
             only the last call may be shorter, and a patch always has the same batch mates (the
             result is the same for any ``stream_divisions`` and on Dask). One batch of patches
             is held at a time, not a patch line. Default 4.
         mode: the blending weights: ``"gaussian"`` (default; ``exp(-(t-c)^2 / (2 sigma^2))`` per
-            axis, sigma = sigma_scale · patch, floor 1e-3, as MONAI and nnU-Net), ``"constant"``
-            (MONAI's name; or ``"average"``), ``"crop"`` (each voxel from the patch whose center
-            is nearest) or ``"hann"``.
-        sigma_scale: the Gaussian's sigma as a fraction of the patch size; default 0.125.
+            axis, sigma = sigma_scale · patch, floor 1e-3, as MONAI and nnU-Net; centred at
+            c = (patch − 1) / 2, where they centre at patch // 2, half a voxel apart for an even
+            patch), ``"constant"`` (MONAI's name; or ``"average"``), ``"crop"`` (each voxel from
+            the patch whose center is nearest) or ``"hann"``.
+        sigma_scale: the Gaussian's sigma as a fraction of the patch size, one number for every
+            axis; default 0.125.
         border_mode: how the grid meets the image's end (docs/design.md section 3):
-            ``"squeeze"`` (default: the last patch ends at the image's end, overlaps vary),
-            ``"edge"``, ``"adaptive"``, ``"crop"`` or ``"pad"`` (patches run past the end).
+            ``"squeeze"`` (default: the patches spread evenly, the last ending at the image's end,
+            overlaps vary), ``"edge"`` (MONAI's grid: one stride apart, the last moved back to end
+            at the image's end), ``"adaptive"``, ``"crop"`` or ``"pad"`` (patches run past the end).
         padding_mode: the values a patch reads outside the image, wherever one does:
             ``border_mode="pad"``, ``"adaptive"``'s short last patch, and any axis shorter than
             the patch in every border mode (as MONAI pads only when the image is smaller than
@@ -122,7 +131,7 @@ def sliding_window_inference(
             (numpy's: mirrored with the edge voxel repeated, 1 2 3 | 3 2 1; ITK's Mirror).
             PyTorch's ``"reflect"`` (the edge not repeated, 1 2 3 | 2 1) is refused: ITK has
             no such boundary condition.
-        cval: the constant padding value; default 0.
+        cval: the constant padding value; default 0 (the only value for a multi-channel image).
         output: ``None`` to return the result, or a file name (``.nrrd``, ``.mha``, ``.nii`` …) to
             stream it to, in ``stream_divisions`` pieces along the slowest axis, never holding it
             whole (MetaImage ``.mha``, which ITK writes piece by piece; other formats are written
@@ -131,7 +140,8 @@ def sliding_window_inference(
             several outputs, a tuple (or dict) of file names, one per output; each is then
             streamed in a pass of its own (the predictor runs once per output), and is complete or
             untouched on its own: a failure in a later pass leaves the earlier files written.
-        stream_divisions: the pieces of a file output; default 1.
+        stream_divisions: the pieces of a file output (with ``output`` only; in memory,
+            ``argmax=True`` holds the C channels one slab at a time anyway); default 1.
         argmax: return (or write) the label map ``argmax`` over the channels (uint8, uint16 past
             256 classes) instead of the C channels; the C channels are then held for one slab of
             one patch stride at a time (``ComponentArgmaxImageFilter``). Needs one output of C > 1.
@@ -140,14 +150,20 @@ def sliding_window_inference(
     Returns:
         ``itk.Image`` (one channel, or the label map), ``itk.VectorImage`` (C > 1), or a tuple or
         dict of them following the predictor's output, with the input's spacing, origin and
-        direction; ``None`` when ``output`` is given.
+        direction; float32 (the label map uint8 or uint16); ``None`` when ``output`` is given.
+        ``itk.array_from_image`` gives ``(D, H, W)``, or ``(D, H, W, C)`` channels last:
+        ``torch.from_numpy(itk.array_from_image(result)).movedim(-1, 0)[None]`` is MONAI's
+        ``(1, C, D, H, W)``.
 
     Raises:
-        ValueError: a bad patch size, overlap, mode, batch size, or a predictor whose output has the
-            wrong batch or spatial size (the shapes are named).
+        ValueError: a bad patch size, overlap, mode, batch size, geometry, a non-zero ``cval`` for a
+            multi-channel image, or a predictor whose output has the wrong batch or spatial size
+            (the shapes are named).
+        FileNotFoundError: a missing input file, or an output whose folder does not exist.
         TypeError: an image type that is not wrapped (the wrapped ones are named), a predictor
             returning something other than a tensor, a tuple or a dict of tensors, an unknown
             keyword (MONAI's ``roi_size``, ``sw_batch_size``, … name the argument to use).
+        Exception: whatever the predictor raises, as it is (the output file left untouched).
     """
     if unknown:
         raise unexpected_keywords(sliding_window_inference, unknown, (("MONAI's keywords", _MONAI_KEYWORDS),
@@ -160,6 +176,10 @@ def sliding_window_inference(
     if not callable(predictor):
         raise TypeError(f"predictor: {a_type(predictor)} is not callable. The arguments are (image, "
                         f"predictor, patch_size, ...); MONAI's are (inputs, roi_size, sw_batch_size, predictor, ...)")
+    if isinstance(predictor, torch.nn.Module) and predictor.training:
+        warnings.warn("predictor: the torch.nn.Module is in training mode (dropout on, batch norm taking its "
+                      "statistics from these patches and updating its running ones): call model.eval() first",
+                      stacklevel=2)
     sigma, padding_value = real_number(sigma_scale), real_number(cval)
     if sigma is None or not 0 < sigma < float("inf"):
         raise ValueError(f"sigma_scale={sigma_scale!r}: expected a number greater than 0 (the Gaussian's sigma as a "
@@ -169,6 +189,7 @@ def sliding_window_inference(
     argmax, progress = flag(argmax, "argmax"), flag(progress, "progress")
     input_file = os.fspath(image) if isinstance(image, (str, os.PathLike)) else None
     _check_not_the_input(_named_files(output), input_file)  # before the input is read
+    _check_folders(_named_files(output))
     reading_note = array_reading_note(image, spacing)
     image = to_itk_image(image, spacing, origin, direction)
     try:
@@ -443,6 +464,14 @@ def _same_file(a: str, b: str) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
 
 
+def _check_folders(files) -> None:
+    """Raises FileNotFoundError for an output file whose folder does not exist."""
+    for file in files:
+        folder = os.path.dirname(os.path.abspath(os.fspath(file)))
+        if not os.path.isdir(folder):
+            raise FileNotFoundError(f"output={os.fspath(file)!r}: the folder {folder!r} does not exist")
+
+
 def _check_not_the_input(files, input_file: Optional[str]) -> None:
     """Raises ValueError when writing an output file would overwrite the input file or its data
     file (a two-file format's)."""
@@ -554,8 +583,7 @@ class _Pipeline:
         last = self.last(argmax)
         file = os.fspath(file)
         folder, name = os.path.split(os.path.abspath(file))
-        if not os.path.isdir(folder):
-            raise FileNotFoundError(f"output={file!r}: the folder {folder!r} does not exist")
+        _check_folders([file])
         io = itk.ImageIOFactory.CreateImageIO(file, itk.CommonEnums.IOFileMode_WriteMode)
         if io is None:
             raise ValueError(f"output={file!r}: no image format of this ITK build writes this file name "

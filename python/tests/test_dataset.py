@@ -218,6 +218,15 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
                          label_probabilities=bad)
     with pytest.raises(TypeError, match=r"allow_outside='yes': expected True or False"):
         PatchDataset([volume["t1.nrrd"]], patch_size=8, allow_outside="yes")
+    # Two channels in one file: the float reader multiplied them into one (newcomer finding), now refused.
+    two = itk.image_from_array(np.stack([volume["array"], 255.0 - volume["array"]], axis=-1).astype(np.float32),
+                               is_vector=True)
+    itk.imwrite(two, str(tmp_path / "two.mha"))
+    with pytest.raises(ValueError, match=r"subjects\[0\]\['image'\]=.*two\.mha' has 2 components per voxel; "
+                                         r"PatchDataset reads one channel per file"):
+        PatchDataset([str(tmp_path / "two.mha")], patch_size=8)
+    with pytest.raises(ValueError, match=r"subjects\[0\]\['label'\]=.*two\.mha' has 2 components"):
+        PatchDataset([(volume["t1.nrrd"], str(tmp_path / "two.mha"))], patch_size=8)
 
 
 @pytest.mark.parametrize("sampler", ["uniform", "label"])
