@@ -497,6 +497,25 @@ TEST_F(PatchwiseFilterProgram, NetworkPreviewLegendListsTheLabelsPresentInTheSli
     EXPECT_TRUE(after[0] == after[1] && after[1] == after[2]) << "a box after the last label present: " << after;
   }
 }
+
+/** The network runs in a plugin beside the program (the build tree) or in the
+ * installed library directory, loaded by --model only: a program without it
+ * runs --process and refuses --model naming where it looked. */
+TEST_F(PatchwiseFilterProgram, ModelWithoutTheNetworkPluginNamesWhereItLooked)
+{
+  fs::create_directories(Path("bin"));
+  fs::copy_file(PatchwiseFilter_EXECUTABLE, Path("bin/PatchwiseFilter"));
+  m_Program = Path("bin/PatchwiseFilter");
+  ExpectRejected(NetworkArguments(Path("labels.nrrd")),
+                 "--model needs PatchwiseFilter's network plugin, which is missing (" + Path("bin/") +
+                   PatchwiseFilter_NETWORK_PLUGIN_FILE + " does not exist; ",
+                 { "bin" });
+  ExpectRejected(NetworkArguments(Path("labels.nrrd"), { "--device", "cuda" }),
+                 "--device: \"cuda\": --model needs PatchwiseFilter's network plugin, which is missing",
+                 { "bin" });
+  const auto run = Run({ PatchStreaming_T1_IMAGE, Path("smoothed.nrrd"), "--process", "gaussian:1" });
+  EXPECT_EQ(run.status, 0) << run.err;
+}
 #else
 /** Built without libtorch: the flags parse, --model says what is missing. */
 TEST_F(PatchwiseFilterProgram, ModelWithoutLibtorchSaysHowToGetIt)

@@ -90,8 +90,7 @@ protected:
   ProgramRun
   Run(const std::vector<std::string> & arguments, const std::string & workingDirectory = "") const
   {
-    std::string command = (workingDirectory.empty() ? "" : "cd '" + workingDirectory + "' && ") + "'" +
-                          std::string(PatchwiseFilter_EXECUTABLE) + "'";
+    std::string command = (workingDirectory.empty() ? "" : "cd '" + workingDirectory + "' && ") + "'" + m_Program + "'";
     for (const auto & argument : arguments)
     {
       command += " '" + argument + "'";
@@ -147,7 +146,8 @@ protected:
     return others;
   }
 
-  fs::path m_Directory;
+  fs::path    m_Directory;
+  std::string m_Program{ PatchwiseFilter_EXECUTABLE }; // the program Run starts
 };
 
 template <typename TImage>

@@ -25,7 +25,7 @@
 #include "PatchwiseRun.h"
 #include "PatchwiseVoxelData.h"
 #ifdef PatchwiseFilter_HAS_TORCH
-#  include "PatchwiseNetworkRun.h"
+#  include "PatchwiseNetworkPlugin.h"
 #endif
 #include "SlicerModuleDescription.h"
 
@@ -92,7 +92,7 @@ RunPipeline(const PatchwiseFilterSettings & settings,
 #ifdef PatchwiseFilter_HAS_TORCH
     if (!settings.model.empty())
     {
-      return RunNetwork<TImage>(settings, components, outputFile, progress);
+      return RunNetworkPlugin<TImage::ImageDimension>(settings, components, outputFile, progress);
     }
 #endif
     return RunPatchwise<TImage>(settings, components, outputFile, progress);

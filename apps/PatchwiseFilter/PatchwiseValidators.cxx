@@ -32,7 +32,7 @@
 #include <stdexcept>
 
 #ifdef PatchwiseFilter_HAS_TORCH
-#  include "itkTorchScriptModel.h"
+#  include "PatchwiseNetworkPlugin.h"
 #endif
 
 namespace PatchwiseValidators
@@ -230,9 +230,16 @@ const CLI::Validator Device(
       return "\"" + text + "\" is not cpu, cuda or cuda:N (" + hint + ")";
     }
 #ifdef PatchwiseFilter_HAS_TORCH
-    return itk::TorchScriptModel::IsCudaAvailable()
-             ? std::string()
-             : "\"" + text + "\": this libtorch has no CUDA device (Debian's is built for the CPU only); give cpu";
+    try
+    {
+      return NetworkPlugin().isCudaAvailable()
+               ? std::string()
+               : "\"" + text + "\": this libtorch has no CUDA device (Debian's is built for the CPU only); give cpu";
+    }
+    catch (const std::runtime_error & error) // the plugin that would ask libtorch cannot be loaded
+    {
+      return "\"" + text + "\": " + std::string(error.what());
+    }
 #else
     return std::string(); // --model says that this PatchwiseFilter runs no network
 #endif
