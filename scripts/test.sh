@@ -10,8 +10,12 @@ build="${PATCHSTREAMING_BUILD_DIR:-$root/build}"
 sanitized="${PATCHSTREAMING_SANITIZED_BUILD_DIR:-$root/build-sanitized}"
 
 start=$SECONDS
+phases=()
+phase() { phases+=("$1: $((SECONDS - start)) s"); }
 "$root/scripts/build.sh"
+phase "Release build"
 ctest --test-dir "$build" --output-on-failure --parallel "$(nproc)"
+phase "Release tests"
 
 # Only what the sanitized suite runs: the tests and the programs they start,
 # at -O1 with line tables only (-g1), as the sanitizers' documentation
@@ -20,13 +24,19 @@ cmake -S "$root" -B "$sanitized" -G Ninja -D CMAKE_BUILD_TYPE=RelWithDebInfo -D 
   -D PatchStreaming_BUILD_BENCHMARKS=OFF "-D CMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
   "-D CMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG"
 cmake --build "$sanitized" --target PatchStreamingTests --parallel "$(nproc)"
+phase "sanitized build"
 ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LSAN_OPTIONS="suppressions=$root/scripts/lsan-suppressions.txt:print_suppressions=0" \
   ctest --test-dir "$sanitized" --output-on-failure --parallel "$(nproc)"
+phase "sanitized tests"
 "$root/scripts/fuzz.sh"
+phase "fuzzer"
 
 # The Python wrapping: a wrapped ITK built once per machine and cached
 # (about 30 minutes cold), this module's wrapping, and the Python tests.
 "$root/scripts/build-python.sh"
+phase "Python build"
 ctest --test-dir "${PATCHSTREAMING_PYTHON_BUILD_DIR:-$root/build-python}" --output-on-failure -L Python
+phase "Python tests"
+printf '%s\n' "phases ended at (seconds from the start):" "${phases[@]}"
 echo "test command took $((SECONDS - start)) s"

@@ -354,10 +354,10 @@ TEST_F(PatchwiseFilterProgram, BadNetworkArgumentsExitNonZeroNamingTheFlagAndLea
   };
   if (!itk::TorchScriptModel::IsCudaAvailable())
   {
-    for (const char * device : { "cuda", "CUDA:0" })
+    for (const auto & [device, shown] : { std::pair{ "cuda", "cuda" }, std::pair{ "CUDA:0", "cuda:0" } })
     {
       cases.push_back({ { input, output, "--model", model, "--device", device },
-                        std::string("--device: \"") + device + "\": this libtorch has no CUDA device" });
+                        std::string("--device: \"") + shown + "\": this libtorch has no CUDA device" });
     }
   }
   for (const auto & [arguments, problem] : cases)
@@ -499,22 +499,47 @@ TEST_F(PatchwiseFilterProgram, NetworkPreviewLegendListsTheLabelsPresentInTheSli
 }
 
 /** The network runs in a plugin beside the program (the build tree) or in the
- * installed library directory, loaded by --model only: a program without it
- * runs --process and refuses --model naming where it looked. */
+ * installed library directory, loaded by --model only and before any file is
+ * made: a program without it runs --process (with any --device, unused) and
+ * refuses --model naming where it looked; a damaged plugin (not a library, a
+ * copy cut short: dlopen died of SIGBUS on it) is refused, not loaded. */
 TEST_F(PatchwiseFilterProgram, ModelWithoutTheNetworkPluginNamesWhereItLooked)
 {
+  const fs::path plugin = fs::path(PatchwiseFilter_EXECUTABLE).parent_path() / PatchwiseFilter_NETWORK_PLUGIN_FILE;
   fs::create_directories(Path("bin"));
   fs::copy_file(PatchwiseFilter_EXECUTABLE, Path("bin/PatchwiseFilter"));
   m_Program = Path("bin/PatchwiseFilter");
-  ExpectRejected(NetworkArguments(Path("labels.nrrd")),
-                 "--model needs PatchwiseFilter's network plugin, which is missing (" + Path("bin/") +
-                   PatchwiseFilter_NETWORK_PLUGIN_FILE + " does not exist; ",
-                 { "bin" });
-  ExpectRejected(NetworkArguments(Path("labels.nrrd"), { "--device", "cuda" }),
-                 "--device: \"cuda\": --model needs PatchwiseFilter's network plugin, which is missing",
-                 { "bin" });
-  const auto run = Run({ PatchStreaming_T1_IMAGE, Path("smoothed.nrrd"), "--process", "gaussian:1" });
+  const std::string copy = Path("bin/") + PatchwiseFilter_NETWORK_PLUGIN_FILE;
+  for (const auto & device : { "cpu", "cuda" })
+  {
+    const auto run = ExpectRejected(NetworkArguments(Path("labels.nrrd"), { "--device", device }),
+                                    "PatchwiseFilter: --model needs PatchwiseFilter's network plugin, which is "
+                                    "missing (" +
+                                      copy + " does not exist; ",
+                                    { "bin" });
+    EXPECT_EQ(run.status, 1);
+  }
+  const auto run =
+    Run({ PatchStreaming_T1_IMAGE, Path("smoothed.nrrd"), "--process", "gaussian:1", "--device", "cuda" });
   EXPECT_EQ(run.status, 0) << run.err;
+
+  std::ofstream(copy) << "not a library\n";
+  ExpectRejected(NetworkArguments(Path("labels.nrrd")),
+                 "--model needs PatchwiseFilter's network plugin, and " + copy +
+                   " cannot be loaded: it is not a shared library (no ELF header): copy it again",
+                 { "bin", "smoothed.nrrd" });
+  const std::string whole = Contents(plugin);
+  for (const std::size_t length : { std::size_t{ 100 }, std::size_t{ 5000 }, whole.size() / 2, whole.size() - 1 })
+  {
+    std::ofstream(copy, std::ios::binary | std::ios::trunc).write(whole.data(), static_cast<std::streamsize>(length));
+    ExpectRejected(NetworkArguments(Path("labels.nrrd")),
+                   "--model needs PatchwiseFilter's network plugin, and " + copy +
+                     " cannot be loaded: it is cut short (" + std::to_string(length) + " bytes",
+                   { "bin", "smoothed.nrrd" });
+  }
+  fs::copy_file(plugin, copy, fs::copy_options::overwrite_existing); // whole again: it runs
+  const auto labels = Run(NetworkArguments(Path("labels.nrrd"), { "--output-type", "labels" }));
+  EXPECT_EQ(labels.status, 0) << labels.err;
 }
 #else
 /** Built without libtorch: the flags parse, --model says what is missing. */

@@ -213,6 +213,37 @@ ReadHeader(itk::ImageIOBase & image, const std::string & input)
   std::cerr << held.str();
 }
 
+/** With --model, before the input is read or a file made: the network plugin loaded (exit 1
+ * when it cannot be) and a CUDA --device checked against libtorch (exit 2, a bad argument).
+ * Returns the exit status, 0 to go on. Without --model nothing is loaded: libtorch's start-up
+ * is not paid and --device is unused. */
+int
+PrepareNetwork([[maybe_unused]] const PatchwiseFilterSettings & settings)
+{
+#ifdef PatchwiseFilter_HAS_TORCH
+  if (settings.model.empty())
+  {
+    return 0;
+  }
+  try
+  {
+    if (settings.device != "cpu" && !NetworkPlugin().isCudaAvailable())
+    {
+      std::cerr << "PatchwiseFilter: --device: \"" << settings.device
+                << "\": this libtorch has no CUDA device (Debian's is built for the CPU only); give cpu" << std::endl;
+      return 2;
+    }
+    NetworkPlugin();
+  }
+  catch (const std::runtime_error & error)
+  {
+    std::cerr << "PatchwiseFilter: " << OneLine(error.what()) << std::endl;
+    return 1;
+  }
+#endif
+  return 0;
+}
+
 std::string
 Run(const PatchwiseFilterSettings & settings, PatchwiseProgressBar * progress)
 {
@@ -269,6 +300,10 @@ main(int argc, char * argv[])
     return 2;
   }
 
+  if (const int status = PrepareNetwork(options.GetSettings()))
+  {
+    return status;
+  }
   auto progress = PatchwiseProgressBar::New();
   try
   {

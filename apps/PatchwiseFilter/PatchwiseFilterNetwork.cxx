@@ -47,7 +47,9 @@ IsCudaAvailable()
 extern "C" __attribute__((visibility("default"))) const PatchwiseNetworkFunctions *
 PatchwiseNetworkEntryPoints()
 {
-  static const PatchwiseNetworkFunctions functions{ &RunNetworkOnDimension<2>,
+  static const PatchwiseNetworkFunctions functions{ sizeof(PatchwiseNetworkFunctions),
+                                                    PatchStreaming_VERSION,
+                                                    &RunNetworkOnDimension<2>,
                                                     &RunNetworkOnDimension<3>,
                                                     &IsCudaAvailable };
   return &functions;

@@ -18,8 +18,13 @@
 #include "PatchwiseNetworkPlugin.h"
 
 #include <dlfcn.h>
+#include <link.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -37,32 +42,100 @@ PluginCandidates()
   return { directory / name, (directory / PatchwiseFilter_NETWORK_PLUGIN_DIRECTORY / name).lexically_normal() };
 }
 
+/** Why `file` is not a whole shared library of this program's ELF class, or empty. dlopen
+ * maps a file cut short (an interrupted copy) and the process dies of SIGBUS at the first
+ * read past its end, so the extent its headers describe is checked against its size first
+ * (the ELF header, the program headers and the segments they load, the section headers). */
+std::string
+DamagedLibrary(const std::filesystem::path & file)
+{
+  std::ifstream in(file, std::ios::binary);
+  ElfW(Ehdr) header{};
+  if (!in.read(reinterpret_cast<char *>(&header), sizeof(header)) || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0)
+  {
+    return "it is not a shared library (no ELF header)";
+  }
+  if (header.e_ident[EI_CLASS] != (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) ||
+      header.e_phentsize != sizeof(ElfW(Phdr)))
+  {
+    return std::string(); // another class or layout: dlopen says which
+  }
+  auto extent = static_cast<std::uintmax_t>(header.e_shoff) + std::uintmax_t{ header.e_shnum } * header.e_shentsize;
+  const auto              size = std::filesystem::file_size(file);
+  std::vector<ElfW(Phdr)> segments(header.e_phnum);
+  in.seekg(static_cast<std::streamoff>(header.e_phoff));
+  if (!in.read(reinterpret_cast<char *>(segments.data()),
+               static_cast<std::streamsize>(sizeof(ElfW(Phdr)) * segments.size())))
+  {
+    extent = std::max<std::uintmax_t>(extent, header.e_phoff + sizeof(ElfW(Phdr)) * segments.size());
+  }
+  for (const auto & segment : segments)
+  {
+    extent = std::max<std::uintmax_t>(extent, static_cast<std::uintmax_t>(segment.p_offset) + segment.p_filesz);
+  }
+  return extent <= size ? std::string()
+                        : "it is cut short (" + std::to_string(size) + " bytes, its headers describe " +
+                            std::to_string(extent) + ")";
+}
+
+/** The plugin's functions, checked to be of this program's build: a plugin left from another
+ * build would be called with other types. */
+const PatchwiseNetworkFunctions *
+CheckedEntryPoints(const PatchwiseNetworkFunctions * functions)
+{
+  if (functions == nullptr || functions->size != sizeof(PatchwiseNetworkFunctions) || functions->version == nullptr ||
+      std::strcmp(functions->version, PatchStreaming_VERSION) != 0 || functions->runNetwork2D == nullptr ||
+      functions->runNetwork3D == nullptr || functions->isCudaAvailable == nullptr)
+  {
+    return nullptr;
+  }
+  return functions;
+}
+
+/** Loads `file`, or throws std::runtime_error saying why it is not this program's plugin. */
+const PatchwiseNetworkFunctions &
+LoadPlugin(const std::filesystem::path & file)
+{
+  const std::string what = "--model needs PatchwiseFilter's network plugin, and " + file.string();
+  const std::string remedy = ": copy it again, from the build tree or the installed library directory, with "
+                             "libPatchStreamingTorch.so beside it";
+  const std::string damage = DamagedLibrary(file);
+  if (!damage.empty())
+  {
+    throw std::runtime_error(what + " cannot be loaded: " + damage + remedy);
+  }
+  // Never closed: libtorch is not unloaded safely, and the program ends soon after the run.
+  void * const plugin = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (plugin == nullptr)
+  {
+    throw std::runtime_error(what + " cannot be loaded: " + std::string(dlerror()) + remedy);
+  }
+  using EntryPoints = const PatchwiseNetworkFunctions * (*)();
+  const auto entryPoints = reinterpret_cast<EntryPoints>(dlsym(plugin, PatchwiseNetworkEntryPointName));
+  if (entryPoints == nullptr)
+  {
+    throw std::runtime_error(what + " is not it: " + std::string(dlerror()) + remedy);
+  }
+  const auto * functions = CheckedEntryPoints(entryPoints());
+  if (functions == nullptr)
+  {
+    throw std::runtime_error(what + " is another build's (this program is PatchStreaming " PatchStreaming_VERSION ")" +
+                             remedy);
+  }
+  return *functions;
+}
+
 const PatchwiseNetworkFunctions &
 LoadNetworkPlugin()
 {
   std::string failures;
   for (const auto & candidate : PluginCandidates())
   {
-    if (!std::filesystem::exists(candidate))
+    if (std::filesystem::exists(candidate))
     {
-      failures += (failures.empty() ? "" : "; ") + candidate.string() + " does not exist";
-      continue;
+      return LoadPlugin(candidate); // the first found is the one: a damaged one is reported, not passed over
     }
-    // Never closed: libtorch is not unloaded safely, and the program ends soon after the run.
-    void * const plugin = dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (plugin == nullptr)
-    {
-      throw std::runtime_error("--model needs PatchwiseFilter's network plugin, which cannot be loaded: " +
-                               std::string(dlerror()));
-    }
-    using EntryPoints = const PatchwiseNetworkFunctions * (*)();
-    const auto entryPoints = reinterpret_cast<EntryPoints>(dlsym(plugin, PatchwiseNetworkEntryPointName));
-    if (entryPoints == nullptr)
-    {
-      throw std::runtime_error("--model needs PatchwiseFilter's network plugin, and " + candidate.string() +
-                               " is not it: " + std::string(dlerror()));
-    }
-    return *entryPoints();
+    failures += (failures.empty() ? "" : "; ") + candidate.string() + " does not exist";
   }
   throw std::runtime_error("--model needs PatchwiseFilter's network plugin, which is missing (" + failures +
                            "): install PatchwiseFilter with it, or rebuild");

@@ -20,6 +20,8 @@
 
 #include "PatchwiseRun.h"
 
+#include <cstddef>
+
 /** The network half of PatchwiseFilter, `--model`, lives in a plugin of its
  * own, PatchwiseFilterNetwork (PatchwiseFilterNetwork.cxx: libtorch and
  * TorchScriptPatchImageFilter), loaded when a network is to run. libtorch's
@@ -29,11 +31,15 @@
  *
  * The plugin is looked for beside the executable (the build tree) and in
  * PatchwiseFilter_NETWORK_PLUGIN_DIRECTORY relative to it (the installed
- * tree). Its one entry point, PatchwiseNetworkEntryPoints, returns these
- * functions; the plugin is built with the executable and loaded from its
- * directory, so both sides share these types. */
+ * tree); the first found is loaded, and a damaged one (cut short, another
+ * build's) is reported rather than passed over. Its one entry point,
+ * PatchwiseNetworkEntryPoints, returns these functions. */
 struct PatchwiseNetworkFunctions
 {
+  /** sizeof(PatchwiseNetworkFunctions) and PatchStreaming_VERSION, as the plugin was built:
+   * a plugin of another build is refused, not called. Always the first members. */
+  std::size_t  size;
+  const char * version;
   /** reader -> PatchExtractor -> TorchScriptPatchImageFilter -> PatchMerger
    * [-> ComponentArgmaxImageFilter] -> writer on a 2-D or 3-D float image of
    * `components` components per pixel (PatchwiseNetworkRun.h, RunNetwork). */

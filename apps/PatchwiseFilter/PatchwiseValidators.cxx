@@ -31,10 +31,6 @@
 #include <sstream>
 #include <stdexcept>
 
-#ifdef PatchwiseFilter_HAS_TORCH
-#  include "PatchwiseNetworkPlugin.h"
-#endif
-
 namespace PatchwiseValidators
 {
 namespace
@@ -210,7 +206,7 @@ DecimalNumber(const std::string & what, double lowest, double highest, const std
 }
 
 
-/** "cpu", "cuda" or "cuda:N": the devices libtorch names; a CUDA device only when libtorch has one. */
+/** "cpu", "cuda" or "cuda:N": the devices libtorch names (whether it has a CUDA device is asked with --model only). */
 const CLI::Validator Device(
   [](const std::string & text) {
     const std::string device = Lowercase(text); // in any case, as the choices
@@ -229,20 +225,7 @@ const CLI::Validator Device(
                                                            : "N a device number";
       return "\"" + text + "\" is not cpu, cuda or cuda:N (" + hint + ")";
     }
-#ifdef PatchwiseFilter_HAS_TORCH
-    try
-    {
-      return NetworkPlugin().isCudaAvailable()
-               ? std::string()
-               : "\"" + text + "\": this libtorch has no CUDA device (Debian's is built for the CPU only); give cpu";
-    }
-    catch (const std::runtime_error & error) // the plugin that would ask libtorch cannot be loaded
-    {
-      return "\"" + text + "\": " + std::string(error.what());
-    }
-#else
-    return std::string(); // --model says that this PatchwiseFilter runs no network
-#endif
+    return std::string(); // whether libtorch has the device: checked when --model is given (PatchwiseFilter.cxx)
   },
   "cpu|cuda|cuda:N");
 

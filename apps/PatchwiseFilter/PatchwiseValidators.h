@@ -59,8 +59,8 @@ WholeNumber(const std::string & what,
 CLI::Validator
 DecimalNumber(const std::string & what, double lowest, double highest, const std::string & expected);
 
-/** "cpu", "cuda" or "cuda:N", in any case: the devices libtorch names; a CUDA device only
- * when libtorch has CUDA. */
+/** "cpu", "cuda" or "cuda:N", in any case: the devices libtorch names. Whether libtorch
+ * has a CUDA device is asked when a network runs (PatchwiseFilter.cxx, PrepareNetwork). */
 extern const CLI::Validator Device;
 
 /** An existing file, named. */
