@@ -25,9 +25,10 @@
 /** The network half of PatchwiseFilter, `--model`, lives in a plugin of its
  * own, PatchwiseFilterNetwork (PatchwiseFilterNetwork.cxx: libtorch and
  * TorchScriptPatchImageFilter), loaded when a network is to run. libtorch's
- * start-up (its operators' registration, about 0.8 s on one core; 1.7 s under
- * the sanitizers) is then paid by `--model` runs only, not by `--help`,
- * Slicer's `--xml` at its start, a `--process` run or a refused argument.
+ * start-up (its operators' registration, about 0.8 s on one core) is then
+ * paid by `--model` runs only, not by `--help`, Slicer's `--xml` at its start,
+ * a `--process` run or a refused argument. (The sanitized build links libtorch
+ * into the program too: apps/PatchwiseFilter/CMakeLists.txt says why.)
  *
  * The plugin is looked for beside the executable (the build tree) and in
  * PatchwiseFilter_NETWORK_PLUGIN_DIRECTORY relative to it (the installed
