@@ -227,13 +227,13 @@ PrepareNetwork([[maybe_unused]] const PatchwiseFilterSettings & settings)
   }
   try
   {
-    if (settings.device != "cpu" && !NetworkPlugin().isCudaAvailable())
+    const auto & plugin = NetworkPlugin();
+    if (settings.device != "cpu" && !plugin.isCudaAvailable())
     {
       std::cerr << "PatchwiseFilter: --device: \"" << settings.device
                 << "\": this libtorch has no CUDA device (Debian's is built for the CPU only); give cpu" << std::endl;
       return 2;
     }
-    NetworkPlugin();
   }
   catch (const std::runtime_error & error)
   {

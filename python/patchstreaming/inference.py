@@ -582,8 +582,7 @@ class _Pipeline:
     def write(self, file, argmax: bool):
         last = self.last(argmax)
         file = os.fspath(file)
-        folder, name = os.path.split(os.path.abspath(file))
-        _check_folders([file])
+        folder, name = os.path.split(os.path.abspath(file))  # the folder exists: checked before the input was read
         io = itk.ImageIOFactory.CreateImageIO(file, itk.CommonEnums.IOFileMode_WriteMode)
         if io is None:
             raise ValueError(f"output={file!r}: no image format of this ITK build writes this file name "
