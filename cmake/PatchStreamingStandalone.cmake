@@ -97,6 +97,8 @@ include(CMakePackageConfigHelpers)
 set(PatchStreaming_INSTALL_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/PatchStreaming)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/PatchStreaming)
 install(FILES ${PROJECT_BINARY_DIR}/include/PatchStreamingExport.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/PatchStreaming)
+# The user documentation (PatchwiseFilter --help points to command-line.md), in share/doc/PatchStreaming.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR} FILES_MATCHING PATTERN "*.md")
 install(EXPORT PatchStreamingTargets NAMESPACE PatchStreaming:: DESTINATION ${PatchStreaming_INSTALL_CMAKE_DIR})
 # The build tree is a package too (PatchStreaming_DIR=<build folder>): its targets, next to its config.
 export(EXPORT PatchStreamingTargets NAMESPACE PatchStreaming:: FILE ${PROJECT_BINARY_DIR}/PatchStreamingTargets.cmake)

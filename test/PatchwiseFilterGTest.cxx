@@ -27,6 +27,7 @@
 #include "itkDiscreteGaussianImageFilter.h"
 #include "itkImageFileReader.h"
 #include "itkImageFileWriter.h"
+#include "itkImageRegionConstIterator.h"
 #include "itkMedianImageFilter.h"
 #include "itkMetaImageIOFactory.h"
 #include "itkNrrdImageIOFactory.h"
@@ -44,6 +45,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sys/wait.h>
@@ -240,7 +242,9 @@ TEST_F(PatchwiseFilterProgram, OutputFileIsBitIdenticalToTheLibrarysResult)
       std::transform(value.begin(), value.end(), value.begin(), [](unsigned char ch) { return std::tolower(ch); });
       return value;
     };
-    const std::string padding = given("--padding", "constant");
+    // --padding auto (the default), with --process: zerofluxneumann, or constant when a value is given.
+    const bool        valueGiven = std::count(c.arguments.begin(), c.arguments.end(), "--padding-value") > 0;
+    const std::string padding = given("--padding", valueGiven ? "constant" : "zerofluxneumann");
     const std::string summary =
       given("--border-mode", "squeeze") + " border, " +
       (ReadsOutside(c, image->GetLargestPossibleRegion().GetSize())
@@ -254,6 +258,53 @@ TEST_F(PatchwiseFilterProgram, OutputFileIsBitIdenticalToTheLibrarysResult)
     EXPECT_EQ((DescribeDifferences<ImageType, ImageType>(expected, actual, expected->GetLargestPossibleRegion())), "")
       << c.arguments[1] << " " << c.arguments[5];
   }
+}
+
+/** A filter on an axis shorter than the patch reads the edge voxels past the
+ * image's far end by default (--padding auto), as ITK's filters do at a border:
+ * one patch over the whole image then gives ITK's filter on the whole image.
+ * With zeros read there (the former default, constant) the last slices were
+ * darkened: the far end differed from the start. */
+TEST_F(PatchwiseFilterProgram, AFilterOnAShortAxisReadsTheEdgeVoxelsPastTheImageByDefault)
+{
+  Write(MakeRandomImage<ImageType>({ { 21, 17, 9 } }, 11).GetPointer(), Path("input.nrrd"));
+  const auto image = PatchStreamingTest::ReadImage<ImageType>(Path("input.nrrd"));
+  auto       smoothing = itk::DiscreteGaussianImageFilter<ImageType, ImageType>::New();
+  smoothing->SetInput(image);
+  smoothing->SetVariance(1.6 * 1.6);
+  smoothing->SetUseImageSpacing(true);
+  smoothing->SetMaximumKernelWidth(std::numeric_limits<int>::max());
+  smoothing->Update();
+  const auto expected = smoothing->GetOutput();
+  for (const std::vector<std::string> & padding :
+       { std::vector<std::string>{}, std::vector<std::string>{ "--padding", "zerofluxneumann" } })
+  {
+    std::vector<std::string> arguments{ Path("input.nrrd"), Path("output.nrrd"), "--patch-size", "24,20,16",
+                                        "--process",        "gaussian:1.6",      "--weighting",  "average" };
+    arguments.insert(arguments.end(), padding.begin(), padding.end());
+    const auto run = Run(arguments);
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_NE(run.out.find("squeeze border, zerofluxneumann padding;"), std::string::npos) << run.out;
+    const auto actual = PatchStreamingTest::ReadImage<ImageType>(Path("output.nrrd"));
+    ExpectSameGeometry<ImageType>(expected, actual);
+    itk::ImageRegionConstIterator<ImageType> e(expected, expected->GetLargestPossibleRegion());
+    itk::ImageRegionConstIterator<ImageType> a(actual, actual->GetLargestPossibleRegion());
+    for (; !e.IsAtEnd(); ++e, ++a)
+    {
+      ASSERT_NEAR(a.Get(), e.Get(), 1e-4) << "at " << e.GetIndex();
+    }
+  }
+  // A network reads zeros (MONAI's padding), as does a filter given a padding value.
+  const auto run = Run({ Path("input.nrrd"),
+                         Path("output.nrrd"),
+                         "--patch-size",
+                         "24,20,16",
+                         "--process",
+                         "gaussian:1.6",
+                         "--padding-value",
+                         "0" });
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.out.find("squeeze border, constant 0 padding;"), std::string::npos) << run.out;
 }
 
 TEST_F(PatchwiseFilterProgram, MultiComponentImagesAreProcessedComponentByComponent)
@@ -442,9 +493,10 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--weighting", "Gausian" },
       "--weighting: \"Gausian\" not in {average,gaussian,hann,crop} (did you mean gaussian?)" },
     { { input, output, "--padding", "mirrored" },
-      "--padding: \"mirrored\" not in {constant,zerofluxneumann,mirror,periodic} (did you mean mirror?)" },
+      "--padding: \"mirrored\" not in {auto,constant,zerofluxneumann,mirror,periodic} (did you mean mirror?)" },
     { { input, output, "--padding", "Reflect" },
-      "--padding: \"Reflect\" not in {constant,zerofluxneumann,mirror,periodic} (PyTorch's reflect (the edge voxel "
+      "--padding: \"Reflect\" not in {auto,constant,zerofluxneumann,mirror,periodic} (PyTorch's reflect (the edge "
+      "voxel "
       "not repeated) has no ITK boundary condition; mirror repeats it)" },
     { { input, output, "--padding", "replicate" },
       "(PyTorch's replicate is zerofluxneumann, the edge voxel repeated)" },

@@ -41,7 +41,7 @@ Flags(const std::string & name)
 }
 
 const std::vector<std::string> BorderModes{ "squeeze", "edge", "adaptive", "crop", "pad" };
-const std::vector<std::string> Paddings{ "constant", "zerofluxneumann", "mirror", "periodic" };
+const std::vector<std::string> Paddings{ "auto", "constant", "zerofluxneumann", "mirror", "periodic" };
 const std::vector<std::string> Weightings{ "average", "gaussian", "hann", "crop" };
 const std::vector<std::string> OutputTypes{ "probabilities", "labels" };
 
@@ -93,7 +93,9 @@ PatchwiseFilterOptions::PatchwiseFilterOptions()
   m_App.formatter(std::make_shared<PatchwiseHelpFormatter>());
   m_App.footer(PatchwiseHelpFormatter::Wrapped(
     "The choices ({...}, and cpu, cuda) are taken in any case; a flag may also be written with underscores "
-    "(--patch_size). Documentation: docs/command-line.md.",
+    "(--patch_size). Per-axis values are in ITK's x,y,z order (64,64,32: 32 slices deep), the reverse of a "
+    "tensor's (D, H, W). Documentation: docs/command-line.md in the sources, installed as "
+    "share/doc/PatchStreaming/command-line.md.",
     PatchwiseHelpFormatter::Width));
 
   m_Groups.emplace_back("Input and output", std::vector<SlicerParameter>{});
@@ -121,7 +123,8 @@ PatchwiseFilterOptions::AddPatchOptions()
   Register(m_App
              .add_option(Flags("patch-size"),
                          s.patchSize,
-                         "Patch size in voxels: one value for every axis, or one per axis (comma-separated)")
+                         "Patch size in voxels: one value for every axis, or one per axis, comma-separated, in ITK's "
+                         "x,y,z order (64,64,32: 32 slices deep)")
              ->delimiter(',')
              ->check(WholeNumber("patch size", "voxels", 1))
              ->default_val("64"),
@@ -129,7 +132,7 @@ PatchwiseFilterOptions::AddPatchOptions()
   Register(m_App
              .add_option(Flags("overlap"),
                          s.overlap,
-                         "Overlap of neighbouring patches in voxels, one value or one per axis; "
+                         "Overlap of neighbouring patches in voxels, one value or one per axis (x,y,z order); "
                          "when given it takes precedence over --overlap-fraction")
              ->delimiter(',')
              ->check(OverlapPercentage)
@@ -155,10 +158,11 @@ PatchwiseFilterOptions::AddPatchOptions()
   RegisterChoice("padding",
                  s.padding,
                  "What a patch reads outside the image, wherever one does (pad mode, an axis shorter "
-                 "than the patch): constant (--padding-value), "
+                 "than the patch): auto (constant for a network, as MONAI, or with --padding-value; "
+                 "else zerofluxneumann, as ITK's filters at an image border), constant (--padding-value), "
                  "zerofluxneumann (nearest voxel), mirror, periodic",
                  Paddings,
-                 "constant");
+                 "auto");
   Register(
     m_App.add_option(Flags("padding-value"), s.paddingValue, "The constant padding's value")
       ->check(DecimalNumber("padding value", -FloatMaximum, FloatMaximum, "a finite number within float's range"))
@@ -373,6 +377,13 @@ PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
   for (std::string * choice : { &s.outputType, &s.borderMode, &s.padding, &s.weighting, &s.process, &s.device })
   {
     *choice = Lowercase(*choice);
+  }
+  if (s.padding == "auto")
+  {
+    // A network reads zeros, as MONAI pads; a filter the edge voxels, as ITK's neighbourhood
+    // filters read past an image border: the far end of a short axis then matches the start.
+    const bool constant = !s.model.empty() || m_App.get_option("--padding-value")->count() > 0;
+    s.padding = constant ? "constant" : "zerofluxneumann";
   }
   if (!s.model.empty() && s.process != "identity")
   {

@@ -2,8 +2,9 @@
 """Trains a small 3-class 3-D segmentation network on one volume with ``PatchDataset``, for the demo.
 
 The stand-in ground truth is three k-means classes of the intensities (dark, middle, bright;
-numpy, seeded), written as an unsigned char NRRD beside the model. Patches are drawn with the
-label sampler, every class equally likely at the patch centre. The network is the test
+numpy, seeded), written as an unsigned char NRRD beside the model. Patches of (D, H, W) =
+(24, 40, 40) voxels (the whole axis where the image is shorter; a 3-D image only) are drawn
+with the label sampler, every class equally likely at the patch centre. The network is the test
 network's architecture (``SegmentationNetwork`` of test/torch/make_segmentation_model.py:
 conv 3x3x3 - ReLU - conv 3x3x3 - ReLU - conv 1x1x1, softmax over the classes) with its fixed
 intensity prior switched off, so everything it does is learnt here; it trains on the logits
@@ -36,6 +37,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from make_segmentation_model import SegmentationNetwork  # noqa: E402  (the test networks' architecture)
 
 CLASSES = 3
+PATCH_SIZE = (24, 40, 40)  # (D, H, W) voxels
 
 
 def kmeans_classes(intensities: np.ndarray, classes: int, seed: int, iterations: int = 10) -> np.ndarray:
@@ -63,7 +65,12 @@ def train(image_file: str, folder: str, seconds: float, seed: int) -> None:
     torch.manual_seed(seed)
     os.makedirs(folder, exist_ok=True)
     image = itk.imread(image_file, itk.F)
+    if image.GetImageDimension() != 3:
+        raise SystemExit(f"train: {image_file!r} is a {image.GetImageDimension()}-D image; the demo's network is "
+                         f"3-D: give a 3-D image")
     intensities = itk.array_from_image(image)
+    # The training patch: (24, 40, 40) voxels, or the whole axis where the image is shorter.
+    patch_size = tuple(min(p, s) for p, s in zip(PATCH_SIZE, intensities.shape))
     truth = kmeans_classes(intensities, CLASSES, seed)
     labels_file = os.path.join(folder, "standin_labels.nrrd")
     labels = itk.image_from_array(truth)
@@ -73,7 +80,7 @@ def train(image_file: str, folder: str, seconds: float, seed: int) -> None:
           f"{np.bincount(truth.ravel(), minlength=CLASSES).tolist()}")
 
     batch_size = 4
-    dataset = PatchDataset([(image_file, labels_file)], patch_size=(24, 40, 40), samples_per_volume=64,
+    dataset = PatchDataset([(image_file, labels_file)], patch_size=patch_size, samples_per_volume=64,
                            sampler="label", label_probabilities={c: 1.0 for c in range(CLASSES)}, seed=seed,
                            batch_size=batch_size)
     network = SegmentationNetwork(1, CLASSES, width=16)
@@ -96,7 +103,7 @@ def train(image_file: str, folder: str, seconds: float, seed: int) -> None:
                 break
         epoch += 1
     elapsed = time.monotonic() - start
-    print(f"train: {len(losses)} steps of {batch_size} patches (D, H, W) = (24, 40, 40) in {elapsed:.0f} s; "
+    print(f"train: {len(losses)} steps of {batch_size} patches (D, H, W) = {patch_size} in {elapsed:.0f} s; "
           f"cross-entropy {losses[0]:.3f} at the start, {np.mean(losses[-10:]):.3f} at the end (last 10 steps)")
 
     network.eval()

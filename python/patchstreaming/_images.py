@@ -350,13 +350,18 @@ def image_view(array: np.ndarray):
     return view
 
 
+def axis_orders(dimension: int) -> Tuple[str, str]:
+    """The tensor's and ITK's axis orders of a ``dimension``-D image: ("(D, H, W)", "(x, y, z)")."""
+    return ("(D, H, W)", "(x, y, z)") if dimension == 3 else ("(H, W)", "(x, y)")
+
+
 def size_xyz(value, dimension: int, name: str, image_shape: Tuple[int, ...]) -> list:
     """A per-axis integer in ITK's (x, y, z) order from a scalar or a (D, H, W)-ordered tuple.
 
     A tuple that does not fit the image in (D, H, W) order but would in (x, y, z) order is
     refused with both orders named: a silent transposition is the one mistake to avoid.
     """
-    tensor, itk_order = ("(D, H, W)", "(x, y, z)") if dimension == 3 else ("(H, W)", "(x, y)")
+    tensor, itk_order = axis_orders(dimension)
     if isinstance(value, str) or np.ndim(value) == 0:
         values = [whole_number(value, name)] * dimension
     else:
@@ -394,7 +399,8 @@ def check_patch_fits_in_memory(patch_xyz: Sequence[int], channels: int, name: st
     patch_bytes = 4 * channels * int(np.prod([int(v) for v in patch_xyz], dtype=object))
     if memory > 0 and patch_bytes > memory:
         gib = 1024.0 ** 3
-        raise ValueError(f"{name}={tuple(reversed(patch_xyz))} (D, H, W): one patch of {channels} channel(s) is "
+        order = axis_orders(len(patch_xyz))[0]
+        raise ValueError(f"{name}={tuple(reversed(patch_xyz))} {order}: one patch of {channels} channel(s) is "
                          f"{patch_bytes / gib:.4g} GiB as float32, more than this machine's {memory / gib:.4g} GiB "
                          f"of memory; give a smaller {name}")
 

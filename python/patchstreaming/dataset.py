@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import os
+import reprlib
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -11,8 +12,8 @@ import torch
 
 import itk
 
-from ._images import (buffered_array, flag, itk_message, real_number, size_xyz, unexpected_keywords, unknown_choice,
-                      unreadable_format, whole_number)
+from ._images import (a_type, buffered_array, flag, itk_message, real_number, size_xyz, unexpected_keywords,
+                      unknown_choice, unreadable_format, whole_number)
 from ._voxel_data import check_voxel_data
 
 PathLike = Union[str, os.PathLike]
@@ -92,8 +93,11 @@ def _subject_files(subject: Subject, index: int, probability_map: Optional[PathL
         subject = {"image": subject}
     elif not isinstance(subject, Mapping):
         if not isinstance(subject, Sequence) or not 1 <= len(subject) <= 2:
-            raise TypeError(f"{where}={subject!r}: expected a file name, a dict with 'image' (and 'label'), "
-                            f"or a tuple (image file or list of files, label file)")
+            shape = getattr(subject, "shape", None)
+            given = f"{a_type(subject)} of shape {tuple(shape)}" if shape is not None else reprlib.repr(subject)
+            raise TypeError(f"{where}: {given}; expected a file name, a dict with 'image' (and 'label'), or a tuple "
+                            f"(image file or list of files, label file): PatchDataset reads the drawn patches "
+                            f"from files (write an array with itk.imwrite first)")
         subject = {"image": subject[0], "label": subject[1] if len(subject) == 2 else None}
     unknown = sorted(str(key) for key in subject if key not in _SUBJECT_KEYS)
     if unknown:
@@ -123,6 +127,15 @@ def _subject_files(subject: Subject, index: int, probability_map: Optional[PathL
     if weights is not None:
         _header(weights, f"{where}['probability_map']")
     return _Files(tuple(images), label, weights, tuple(int(v) for v in first["size"]))
+
+
+def _one_slice_hint(files: _Files, patch_xyz: Sequence[int]) -> str:
+    """For an image one slice deep (a 2-D file, read as 3-D) and a deeper patch: how to ask for
+    2-D patches."""
+    if files.size_xyz[2] != 1 or patch_xyz[2] == 1:
+        return ""
+    return (f" (a 2-D file is read as one slice deep: for 2-D patches give "
+            f"patch_size=(1, {patch_xyz[1]}, {patch_xyz[0]}))")
 
 
 def _check_alike(subjects: Sequence[_Files]) -> None:
@@ -298,7 +311,7 @@ class PatchDataset(torch.utils.data.IterableDataset):
                     raise ValueError(
                         f"patch_size={tuple(reversed(self.patch_xyz))} (D, H, W) is larger than subjects[{i}]'s image "
                         f"{files.images[0]!r} of (D, H, W) shape {tuple(reversed(files.size_xyz))}; give a smaller "
-                        f"patch or allow_outside=True")
+                        f"patch or allow_outside=True{_one_slice_hint(files, self.patch_xyz)}")
         self.samples_per_volume = int(samples_per_volume)
         self.sampler = sampler
         self.seed = int(seed)

@@ -160,6 +160,9 @@ def sliding_window_inference(
             multi-channel image, or a predictor whose output has the wrong batch or spatial size
             (the shapes are named).
         FileNotFoundError: a missing input file, or an output whose folder does not exist.
+        OSError: an output that is a folder (IsADirectoryError) or in a folder where no file can be
+            made (PermissionError, or the error met, e.g. a read-only file system), before the input
+            is read.
         TypeError: an image type that is not wrapped (the wrapped ones are named), a predictor
             returning something other than a tensor, a tuple or a dict of tensors, an unknown
             keyword (MONAI's ``roi_size``, ``sw_batch_size``, … name the argument to use).
@@ -173,6 +176,9 @@ def sliding_window_inference(
                         "(MONAI's inputs)")
     if patch_size is None:
         raise TypeError("sliding_window_inference() needs patch_size: an int or a (D, H, W) tuple (MONAI's roi_size)")
+    if isinstance(predictor, (str, os.PathLike)):
+        raise TypeError(f"predictor={os.fspath(predictor)!r}: a file name; expected a callable, e.g. the loaded "
+                        f"network: predictor=torch.jit.load({os.fspath(predictor)!r}, map_location='cpu').eval()")
     if not callable(predictor):
         raise TypeError(f"predictor: {a_type(predictor)} is not callable. The arguments are (image, "
                         f"predictor, patch_size, ...); MONAI's are (inputs, roi_size, sw_batch_size, predictor, ...)")
@@ -189,7 +195,7 @@ def sliding_window_inference(
     argmax, progress = flag(argmax, "argmax"), flag(progress, "progress")
     input_file = os.fspath(image) if isinstance(image, (str, os.PathLike)) else None
     _check_not_the_input(_named_files(output), input_file)  # before the input is read
-    _check_folders(_named_files(output))
+    _check_output_files(_named_files(output))
     reading_note = array_reading_note(image, spacing)
     image = to_itk_image(image, spacing, origin, direction)
     try:
@@ -318,8 +324,15 @@ class _Structure:
 def _probe(predictor, channels_in: int, patch_xyz) -> _Structure:
     """Runs the predictor on one zero patch of ``channels_in`` channels: its outputs and their channel counts."""
     spatial = tuple(reversed(patch_xyz))
-    with torch.no_grad():
-        returned = predictor(torch.zeros((1, channels_in) + spatial))
+    shape = (1, channels_in) + spatial
+    try:
+        with torch.no_grad():
+            returned = predictor(torch.zeros(shape))
+    except Exception as error:  # re-raised as itself, with the shape it was given
+        axes = "(B, C, D, H, W)" if len(spatial) == 3 else "(B, C, H, W)"
+        error.add_note(f"sliding_window_inference called the predictor with a tensor of shape {axes} = {shape}: "
+                       f"C = {channels_in}, the image's channels per voxel; the patch in (D, H, W) order")
+        raise
     if isinstance(returned, torch.Tensor):
         structure = _Structure(None, (0,))
     elif isinstance(returned, Mapping):
@@ -328,10 +341,10 @@ def _probe(predictor, channels_in: int, patch_xyz) -> _Structure:
         structure = _Structure(tuple(range(len(returned))), ())
     else:
         structure = _Structure(None, (0,))
-    tensors = structure.tensors(returned, f"an input of shape {(1, channels_in) + spatial}")
+    tensors = structure.tensors(returned, f"an input of shape {shape}")
     if not tensors:
         raise ValueError(f"the predictor returned an empty {type(returned).__name__} for an input of shape "
-                         f"{(1, channels_in) + spatial}; expected a tensor (B, C, D, H, W), or a tuple or dict of them")
+                         f"{shape}; expected a tensor (B, C, D, H, W), or a tuple or dict of them")
     for k, tensor in enumerate(tensors):
         _check_shape(tensor, 1, spatial, structure, k)
     structure.channels = tuple(int(t.shape[1]) for t in tensors)
@@ -464,12 +477,29 @@ def _same_file(a: str, b: str) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
 
 
-def _check_folders(files) -> None:
-    """Raises FileNotFoundError for an output file whose folder does not exist."""
+def _check_output_files(files) -> None:
+    """Raises FileNotFoundError for an output file whose folder does not exist, IsADirectoryError
+    for an output that is a folder, and PermissionError (or the OSError met) for a folder where no
+    file can be made: checked by making, then removing, the hidden folder the output is written
+    into (a read-only file system passes os.access)."""
     for file in files:
-        folder = os.path.dirname(os.path.abspath(os.fspath(file)))
+        path = os.fspath(file)
+        folder = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(folder):
-            raise FileNotFoundError(f"output={os.fspath(file)!r}: the folder {folder!r} does not exist")
+            raise FileNotFoundError(f"output={path!r}: the folder {folder!r} does not exist")
+        if os.path.isdir(path):
+            raise IsADirectoryError(f"output={path!r}: is a folder; expected a file name in it (.mha, .nrrd, .nii "
+                                    f"or .nii.gz)")
+        os.rmdir(_partial_folder(path, folder))
+
+
+def _partial_folder(file: str, folder: str) -> str:
+    """Makes the hidden folder beside ``file`` that it is written into; an OSError names output=."""
+    try:
+        return tempfile.mkdtemp(prefix=".partial-", dir=folder)
+    except OSError as error:
+        raise type(error)(error.errno, f"output={file!r}: cannot write in the folder {folder!r}: "
+                                       f"{error.strerror}") from None
 
 
 def _check_not_the_input(files, input_file: Optional[str]) -> None:
@@ -596,7 +626,7 @@ class _Pipeline:
                           f"whole before writing (use .mha to stream it)", stacklevel=3)
         # Written into a hidden folder beside the file, then every file of it (a .mhd's .raw, an
         # .hdr's .img) moved next to it: the output is complete or untouched.
-        partial = tempfile.mkdtemp(prefix=".partial-", dir=folder)
+        partial = _partial_folder(file, folder)
         # MetaIO writes the second and later pieces of a streamed .mhd into the data file its header
         # names (name.raw) as found from the working directory first, where an earlier output or the
         # input's data file of that name would receive them: a name of the hidden folder's own keeps

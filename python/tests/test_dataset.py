@@ -185,6 +185,16 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
         PatchDataset([(volume["t1.nrrd"], str(tmp_path / "shifted.nrrd"))], patch_size=8)
     with pytest.raises(ValueError, match=r"subjects\[0\] has unknown key\(s\) \['labels'\]: expected 'image', 'label'"):
         PatchDataset([{"image": volume["t1.nrrd"], "labels": volume["labels.nrrd"]}], patch_size=8)
+    # An array, not a file: its shape, not its printout (was 1644 characters of it).
+    with pytest.raises(TypeError, match=r"^subjects\[0\]: a ndarray of shape \(20, 20, 20\); expected a file name.*"
+                                        r"itk.imwrite first\)$"):
+        PatchDataset([np.zeros((20, 20, 20))], patch_size=8)
+    # A 2-D file is one slice deep: the message says how to ask for 2-D patches.
+    itk.imwrite(itk.image_from_array(np.zeros((77, 101), np.float32)), str(tmp_path / "plane.nrrd"))
+    with pytest.raises(ValueError, match=r"patch_size=\(32, 32, 32\) \(D, H, W\) is larger .* \(1, 77, 101\).*"
+                                         r"give patch_size=\(1, 32, 32\)\)$"):
+        PatchDataset([str(tmp_path / "plane.nrrd")], patch_size=32)
+    assert PatchDataset([str(tmp_path / "plane.nrrd")], patch_size=(1, 32, 32)).patch_xyz == [32, 32, 1]
     picture = tmp_path / "slice.png"
     picture.write_bytes(b"\x89PNG\r\n\x1a\n")
     with pytest.raises(ValueError, match=r"subjects\[0\]\['image'\]=.*slice\.png.*no image format of this ITK build"):

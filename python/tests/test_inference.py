@@ -295,7 +295,9 @@ def test_errors_say_how_a_3d_array_with_two_spacing_values_was_read(oblique_arra
     with pytest.raises(RuntimeError, match="expected a 5-D batch, got 4-D") as failed:
         patchstreaming.sliding_window_inference(array, five_dimensional_only, patch_size=8, spacing=(1.0, 2.0),
                                                 progress=False)
-    assert re.match(note, failed.value.__notes__[0])
+    assert failed.value.__notes__[0].startswith("sliding_window_inference called the predictor with a tensor of "
+                                                "shape (B, C, H, W) = (1, 13, 8, 8)")
+    assert re.match(note, failed.value.__notes__[1])
     with pytest.raises(ValueError, match="has shape") as three:  # 3 spacing values: (D, H, W), no note
         patchstreaming.sliding_window_inference(array, lambda x: x[:, :, ::2], patch_size=8, spacing=(1.0, 2.0, 3.0),
                                                 progress=False)
@@ -343,8 +345,10 @@ def test_monai_s_2d_batch_is_read_as_2d_with_two_spacing_values_and_noted_withou
                     r"\(1, C, H, W\), as MONAI does", refused.value.__notes__[0])
     with pytest.raises(RuntimeError) as failed:  # 2 channels taken for 2 slices: the predictor's own error, noted
         patchstreaming.sliding_window_inference(batch, torch.nn.Conv2d(2, 1, 3, padding=1).eval(), 2, progress=False)
+    assert failed.value.__notes__[0].startswith("sliding_window_inference called the predictor with a tensor of "
+                                                "shape (B, C, D, H, W) = (1, 1, 2, 2, 2)")
     assert re.match(r"image: the array of shape \(1, 2, 17, 21\) was read as a 3-D image 2 slices deep",
-                    failed.value.__notes__[0])
+                    failed.value.__notes__[1])
     with pytest.raises(ValueError, match=r"patch_size=\(1, 8, 10\) has 3 values; the image is 2-D") as refused:
         patchstreaming.sliding_window_inference(batch, network, (1, 8, 10), spacing=(1.0, 2.0), progress=False)
     assert re.match(r"image: the array of shape \(1, 2, 17, 21\) was read as a 2-D batch \(1, C, H, W\) of 2 "
@@ -432,6 +436,32 @@ def test_file_outputs_of_two_files_are_complete_readable_and_refused_when_they_c
     with pytest.raises(FileNotFoundError, match="output='/nonexistent/x.mha': the folder '/nonexistent' does not"):
         patchstreaming.sliding_window_inference(str(tmp_path / "missing.nrrd"), network, patch_size=8,
                                                 output="/nonexistent/x.mha", progress=False)
+
+    # An output that is a folder, or in a folder where nothing can be written: named, before the input is read.
+    with pytest.raises(IsADirectoryError, match=f"output='{tmp_path}': is a folder; expected a file name in it"):
+        patchstreaming.sliding_window_inference(str(tmp_path / "missing.nrrd"), network, patch_size=8,
+                                                output=str(tmp_path), progress=False)
+    with pytest.raises(OSError, match=r"output='/proc/x.mha': cannot write in the folder '/proc': "):
+        patchstreaming.sliding_window_inference(str(tmp_path / "missing.nrrd"), network, patch_size=8,
+                                                output="/proc/x.mha", progress=False)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".partial")] == []
+
+
+def test_a_model_file_name_or_a_network_refusing_the_channels_is_explained(oblique_array, tmp_path):
+    network = SmallNetwork().eval()
+    torch.jit.script(network).save(str(tmp_path / "model.pt"))
+    with pytest.raises(TypeError, match=r"predictor='.*model.pt': a file name; expected a callable, e.g. the loaded "
+                                        r"network: predictor=torch.jit.load\('.*model.pt', map_location='cpu'\)"):
+        patchstreaming.sliding_window_inference(oblique_array["array"], str(tmp_path / "model.pt"), patch_size=8)
+    # The network's own error, as it is, with a note of the shape it was given (2 channels, 1 expected).
+    two_channels = np.stack([oblique_array["array"]] * 2)
+    with pytest.raises(RuntimeError) as raised:
+        patchstreaming.sliding_window_inference(two_channels, torch.jit.load(str(tmp_path / "model.pt")),
+                                                patch_size=8, progress=False)
+    assert "expected input[1, 2, 8, 8, 8] to have 1 channels" in str(raised.value)
+    assert raised.value.__notes__ == ["sliding_window_inference called the predictor with a tensor of shape "
+                                      "(B, C, D, H, W) = (1, 2, 8, 8, 8): C = 2, the image's channels per voxel; the "
+                                      "patch in (D, H, W) order"]
 
 
 def test_an_itk_direction_and_monai_argument_order(oblique_array):
