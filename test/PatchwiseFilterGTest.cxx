@@ -242,9 +242,9 @@ TEST_F(PatchwiseFilterProgram, OutputFileIsBitIdenticalToTheLibrarysResult)
       std::transform(value.begin(), value.end(), value.begin(), [](unsigned char ch) { return std::tolower(ch); });
       return value;
     };
-    // --padding auto (the default), with --process: zerofluxneumann, or constant when a value is given.
-    const bool        valueGiven = std::count(c.arguments.begin(), c.arguments.end(), "--padding-value") > 0;
-    const std::string padding = given("--padding", valueGiven ? "constant" : "zerofluxneumann");
+    // --padding auto (the default), with --process: zerofluxneumann, or constant for a value other than 0.
+    const bool        valueChosen = std::stod(given("--padding-value", "0")) != 0.0;
+    const std::string padding = given("--padding", valueChosen ? "constant" : "zerofluxneumann");
     const std::string summary =
       given("--border-mode", "squeeze") + " border, " +
       (ReadsOutside(c, image->GetLargestPossibleRegion().GetSize())
@@ -294,17 +294,23 @@ TEST_F(PatchwiseFilterProgram, AFilterOnAShortAxisReadsTheEdgeVoxelsPastTheImage
       ASSERT_NEAR(a.Get(), e.Get(), 1e-4) << "at " << e.GetIndex();
     }
   }
-  // A network reads zeros (MONAI's padding), as does a filter given a padding value.
-  const auto run = Run({ Path("input.nrrd"),
-                         Path("output.nrrd"),
-                         "--patch-size",
-                         "24,20,16",
-                         "--process",
-                         "gaussian:1.6",
-                         "--padding-value",
-                         "0" });
-  ASSERT_EQ(run.status, 0) << run.err;
-  EXPECT_NE(run.out.find("squeeze border, constant 0 padding;"), std::string::npos) << run.out;
+  // A filter given a padding value reads it (a network reads zeros, MONAI's padding); 0, which 3D
+  // Slicer passes as the default, leaves auto as it is.
+  for (const std::string value : { "-2", "0" })
+  {
+    const auto run = Run({ Path("input.nrrd"),
+                           Path("output.nrrd"),
+                           "--patch-size",
+                           "24,20,16",
+                           "--process",
+                           "gaussian:1.6",
+                           "--padding_value",
+                           value });
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_NE(run.out.find(value == "0" ? "squeeze border, zerofluxneumann padding;" : "constant -2 padding;"),
+              std::string::npos)
+      << run.out;
+  }
 }
 
 TEST_F(PatchwiseFilterProgram, MultiComponentImagesAreProcessedComponentByComponent)
@@ -661,6 +667,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "--preview-axis: chooses the axis of the preview picture's slice: it needs --preview" },
     { { input, output, "--preview_slice", "2" },
       "--preview-slice: chooses the preview picture's slice: it needs --preview" },
+    { { input, output, "--padding", "Mirror", "--padding-value", "0.5" },
+      "--padding-value: the value a constant padding reads: it needs --padding constant (or auto), not mirror" },
     { { input, output, "--patch-size", "8,12,16" },
       "--patch-size: 8x12x16 voxels in ITK's (x, y, z) order does not fit the image of 19x15x11 voxels, but reversed "
       "(a tensor's (D, H, W) order) it would: if you meant that patch, give --patch-size 16,12,8" },
@@ -778,7 +786,7 @@ TEST_F(PatchwiseFilterProgram, AFailureHalfwayLeavesTheExistingOutputUntouched)
 TEST_F(PatchwiseFilterProgram, AnInterruptedRunLeavesNoFileAndTheExistingOutputUntouched)
 {
   Write(MakeRandomImage<ImageType>({ { 48, 48, 48 } }, 6).GetPointer(), Path("input.nrrd"));
-  for (const int signalNumber : { SIGINT, SIGTERM, SIGHUP })
+  for (const int signalNumber : { SIGINT, SIGTERM, SIGHUP, SIGPIPE })
   {
     std::ofstream(Path("output.mha")) << "the previous result";
     // 8 divisions, written one by one into the hidden directory (MetaImage streams its writing).
@@ -1338,7 +1346,7 @@ std::map<std::string, std::string>
 NonDefaultValues(const std::string & preview)
 {
   return { { "patchSize", "10,9,8" }, { "overlap", "3,2,2" },        { "overlapFraction", "0.3" },
-           { "borderMode", "pad" },   { "padding", "mirror" },       { "paddingValue", "-2.5" },
+           { "borderMode", "pad" },   { "padding", "constant" },     { "paddingValue", "-2.5" },
            { "padOverlap", "true" },  { "process", "gaussian:1.2" }, { "weighting", "hann" },
            { "sigmaScale", "0.2" },   { "minimumWeight", "0.01" },   { "streamDivisions", "3" },
            { "threads", "2" },        { "preview", preview },        { "previewAxis", "1" },

@@ -78,7 +78,7 @@ RemoveUncommittedFilesAndReraise(int signalNumber)
   std::raise(signalNumber); // the exit status says which signal ended the run, as without the handler
 }
 
-/** Ctrl-C, kill's default and a closed terminal remove what was not committed;
+/** Ctrl-C, kill's default, a closed terminal and a closed pipe (stdout into `| head`) remove what was not committed;
  * a signal the caller ignores (nohup, a background job's SIGINT) stays ignored.
  * SIGKILL cannot be caught. */
 void
@@ -86,7 +86,7 @@ InstallSignalHandlersOnce()
 {
   static std::once_flag installed;
   std::call_once(installed, [] {
-    for (const int signalNumber : { SIGINT, SIGTERM, SIGHUP })
+    for (const int signalNumber : { SIGINT, SIGTERM, SIGHUP, SIGPIPE })
     {
       struct sigaction action = {};
       struct sigaction previous = {};

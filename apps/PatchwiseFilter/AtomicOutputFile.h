@@ -55,7 +55,7 @@ SharedFile(const std::vector<std::string> & written, const std::vector<std::stri
  * system), and Commit() renames what it wrote into place, the named file
  * last, each rename atomic. Two-file formats (.mhd + .raw, .nhdr + .raw)
  * keep their relative data file names. Whatever was not committed is removed
- * by the destructor, and by SIGINT (Ctrl-C), SIGTERM or SIGHUP, which then
+ * by the destructor, and by SIGINT (Ctrl-C), SIGTERM, SIGHUP or SIGPIPE (a closed pipe), which then
  * end the program as they would have (SIGKILL cannot be caught: it leaves
  * the hidden directory, named .PatchwiseFilter-XXXXXX). */
 class AtomicOutputFile
@@ -86,7 +86,7 @@ private:
   std::string m_Path;
   std::string m_Directory;
   std::string m_TemporaryPath;
-  int         m_Removal{ -1 }; // the entry SIGINT, SIGTERM and SIGHUP remove the directory by; -1: none
+  int         m_Removal{ -1 }; // the entry SIGINT, SIGTERM, SIGHUP and SIGPIPE remove the directory by; -1: none
 };
 
 #endif

@@ -158,7 +158,7 @@ PatchwiseFilterOptions::AddPatchOptions()
   RegisterChoice("padding",
                  s.padding,
                  "What a patch reads outside the image, wherever one does (pad mode, an axis shorter "
-                 "than the patch): auto (constant for a network, as MONAI, or with --padding-value; "
+                 "than the patch): auto (constant for a network, as MONAI, or with a --padding-value other than 0; "
                  "else zerofluxneumann, as ITK's filters at an image border), constant (--padding-value), "
                  "zerofluxneumann (nearest voxel), mirror, periodic",
                  Paddings,
@@ -378,13 +378,17 @@ PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
   {
     *choice = Lowercase(*choice);
   }
+  // 3D Slicer passes every parameter, --padding_value 0 included: a value other than 0 is one chosen.
+  const bool paddingValueChosen = s.paddingValue != 0.0;
   if (s.padding == "auto")
   {
     // A network reads zeros, as MONAI pads; a filter the edge voxels, as ITK's neighbourhood
     // filters read past an image border: the far end of a short axis then matches the start.
-    const bool constant = !s.model.empty() || m_App.get_option("--padding-value")->count() > 0;
-    s.padding = constant ? "constant" : "zerofluxneumann";
+    s.padding = !s.model.empty() || paddingValueChosen ? "constant" : "zerofluxneumann";
   }
+  RejectWithout(s.padding == "constant",
+                "--padding constant (or auto), not " + s.padding,
+                { { paddingValueChosen, "--padding-value", "the value a constant padding reads" } });
   if (!s.model.empty() && s.process != "identity")
   {
     throw CLI::ValidationError("--model",
