@@ -27,8 +27,8 @@
  * TorchScriptPatchImageFilter), loaded when a network is to run. libtorch's
  * start-up (its operators' registration, about 0.8 s on one core) is then
  * paid by `--model` runs only, not by `--help`, Slicer's `--xml` at its start,
- * a `--process` run or a refused argument. (The sanitized build links libtorch
- * into the program too: apps/PatchwiseFilter/CMakeLists.txt says why.)
+ * a `--process` run or a refused argument. (In the sanitized build the tests
+ * run `--model` without LeakSanitizer: test/PatchwiseFilterProgram.h says why.)
  *
  * The plugin is looked for beside the executable (the build tree) and in
  * PatchwiseFilter_NETWORK_PLUGIN_DIRECTORY relative to it (the installed

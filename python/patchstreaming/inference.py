@@ -14,7 +14,7 @@ import torch
 
 import itk
 
-from ._images import (ImageLike, a_type, array_reading_note, buffered_array, check_patch_fits_in_memory,
+from ._images import (ImageLike, a_type, array_reading_note, axis_orders, buffered_array, check_patch_fits_in_memory,
                       count_of, flag, image_from_channels, image_type, image_view, is_vector_image, overlap_xyz,
                       real_number, shape_dhw, size_xyz, to_itk_image, unexpected_keywords, unknown_choice,
                       whole_number)
@@ -329,9 +329,9 @@ def _probe(predictor, channels_in: int, patch_xyz) -> _Structure:
         with torch.no_grad():
             returned = predictor(torch.zeros(shape))
     except Exception as error:  # re-raised as itself, with the shape it was given
-        axes = "(B, C, D, H, W)" if len(spatial) == 3 else "(B, C, H, W)"
-        error.add_note(f"sliding_window_inference called the predictor with a tensor of shape {axes} = {shape}: "
-                       f"C = {channels_in}, the image's channels per voxel; the patch in (D, H, W) order")
+        order = axis_orders(len(spatial))[0]
+        error.add_note(f"sliding_window_inference called the predictor with a tensor of shape (B, C, {order[1:]} "
+                       f"= {shape}: C = {channels_in}, the image's channels per voxel; the patch in {order} order")
         raise
     if isinstance(returned, torch.Tensor):
         structure = _Structure(None, (0,))
