@@ -475,6 +475,14 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "--process: median radius 8 reaches past the whole patch, 8 voxels along x (--patch-size 8,9,9): give a radius "
       "below" },
     { { input, output, "--process", "median:8", "--patch-size", "9,9,8" }, "8 voxels along z (--patch-size 9,9,8)" },
+    // The input's spacing is 0.7, 1.25, 1.8 mm: 3 mm is 4.29 voxels along x, whose kernel reaches 11 voxels.
+    { { input, output, "--process", "gaussian:3", "--patch-size", "10,12,12" },
+      "--process: gaussian sigma 3 mm is 4.28571 voxels along x (spacing 0.7 mm); its kernel reaches 11 voxels past "
+      "the whole patch, 10 voxels along x (--patch-size 10,12,12), where every voxel would see the patch's edge "
+      "repeated instead of the image: give a smaller sigma or a larger patch" },
+    { { input, output, "--process", "gaussian:1e9", "--patch-size", "64" },
+      "--process: gaussian sigma 1e9 mm is 1.42857e+09 voxels along x (spacing 0.7 mm); its kernel reaches past the "
+      "whole patch, 64 voxels along x (--patch-size 64)" },
     { { input, output, "--process", "none" }, "(no processing is identity)" },
     { { input, output, "--process", "gaussian:0x1p1" }, "--process: gaussian sigma \"0x1p1\" is not a number" },
     { { input, output, "--process", "sharpen" }, "\"sharpen\" is not identity, gaussian:SIGMA_MM or median:RADIUS" },

@@ -23,6 +23,7 @@
 #include "PatchwiseMessages.h"
 #include "PatchwisePreview.h"
 #include "PatchwiseRun.h"
+#include "PatchwiseValidators.h"
 #include "PatchwiseVoxelData.h"
 #ifdef PatchwiseFilter_HAS_TORCH
 #  include "PatchwiseNetworkPlugin.h"
@@ -124,6 +125,7 @@ template <unsigned int VDimension>
 std::string
 RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & image, PatchwiseProgressBar * progress)
 {
+  PatchwiseValidators::RejectGaussianPastThePatch(settings, image);
   const unsigned int components = image.GetNumberOfComponents();
   // Both files are checked for writability before the work starts.
   AtomicOutputFile                  output(settings.output, settings.OutputName());

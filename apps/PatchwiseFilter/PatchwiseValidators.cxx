@@ -22,6 +22,7 @@
 #include "PatchwiseMessages.h"
 #include "PatchwiseProcess.h"
 
+#include "itkGaussianOperator.h"
 #include "itkImageIOFactory.h"
 
 #include <algorithm>
@@ -288,6 +289,48 @@ RejectImpossibleGrid(const PatchwiseFilterSettings & s)
                                  "median radius " + std::to_string(process.radius) + " reaches past the whole patch, " +
                                    std::to_string(*size) + " voxels" + along + " (" + patch +
                                    "): give a radius below the patch size");
+    }
+  }
+}
+
+void
+RejectGaussianPastThePatch(const PatchwiseFilterSettings & s, const itk::ImageIOBase & image)
+{
+  const PatchwiseProcess process = PatchwiseProcess::Parse(s.process);
+  if (process.kind != PatchwiseProcess::Kind::Gaussian)
+  {
+    return;
+  }
+  for (unsigned int a = 0; a < image.GetNumberOfDimensions(); ++a)
+  {
+    const unsigned int * size = ValueAlong(s.patchSize, a);
+    if (size == nullptr) // lists of another length than the dimension are refused with the grid
+    {
+      return;
+    }
+    // The radius DiscreteGaussianImageFilter gives its kernel (the default maximum error 0.01, no width limit, as
+    // MakePatchFilter sets it): about 2.6 sigma, so a sigma of a patch or more reaches past it without building it.
+    const double       sigma = process.sigma / image.GetSpacing(a);
+    itk::SizeValueType radius = *size;
+    if (sigma < static_cast<double>(*size))
+    {
+      itk::GaussianOperator<double, 1> kernel;
+      kernel.SetVariance(sigma * sigma);
+      kernel.SetMaximumError(0.01);
+      kernel.SetMaximumKernelWidth(std::numeric_limits<unsigned int>::max());
+      kernel.CreateDirectional();
+      radius = kernel.GetRadius(0);
+    }
+    if (radius >= *size)
+    {
+      std::ostringstream text;
+      text << "--process: gaussian sigma " << s.process.substr(s.process.find(':') + 1) << " mm is " << sigma
+           << " voxels along " << AxisName(a) << " (spacing " << image.GetSpacing(a) << " mm); its kernel "
+           << (sigma < static_cast<double>(*size) ? "reaches " + CountOf(radius, "voxel") : "reaches")
+           << " past the whole patch, " << *size << " voxels along " << AxisName(a) << " (--patch-size "
+           << ListText(s.patchSize) << "), where every voxel would see the patch's edge repeated instead of the "
+           << "image: give a smaller sigma or a larger patch";
+      throw std::runtime_error(text.str());
     }
   }
 }

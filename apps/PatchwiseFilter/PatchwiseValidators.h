@@ -18,6 +18,8 @@
 #ifndef PatchwiseValidators_h
 #define PatchwiseValidators_h
 
+#include "itkImageIOBase.h"
+
 #include <CLI/CLI.hpp>
 
 #include <limits>
@@ -78,6 +80,14 @@ extern const CLI::Validator PngFile;
  * once the image's dimension is known. */
 void
 RejectImpossibleGrid(const PatchwiseFilterSettings & settings);
+
+/** Throws std::runtime_error naming --process when its Gaussian's kernel (sigma in mm over the
+ * image's spacing, the radius DiscreteGaussianImageFilter gives it) reaches past the whole patch
+ * along an axis of `image`, as a median radius is refused (RejectImpossibleGrid): such a patch
+ * sees its own edge repeated in place of the image, and takes minutes where a patch-sized kernel
+ * takes a second. */
+void
+RejectGaussianPastThePatch(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & image);
 
 /** Throws CLI::ValidationError, naming the output (or --label-map), when it is a directory,
  * its directory does not exist, or no ITK image format writes its file name (the image formats
