@@ -269,29 +269,37 @@ TEST_F(PatchwiseFilterProgram, AFilterOnAShortAxisReadsTheEdgeVoxelsPastTheImage
 {
   Write(MakeRandomImage<ImageType>({ { 21, 17, 9 } }, 11).GetPointer(), Path("input.nrrd"));
   const auto image = PatchStreamingTest::ReadImage<ImageType>(Path("input.nrrd"));
-  auto       smoothing = itk::DiscreteGaussianImageFilter<ImageType, ImageType>::New();
-  smoothing->SetInput(image);
-  smoothing->SetVariance(1.6 * 1.6);
-  smoothing->SetUseImageSpacing(true);
-  smoothing->SetMaximumKernelWidth(std::numeric_limits<int>::max());
-  smoothing->Update();
-  const auto expected = smoothing->GetOutput();
-  for (const std::vector<std::string> & padding :
-       { std::vector<std::string>{}, std::vector<std::string>{ "--padding", "zerofluxneumann" } })
+  // 12 mm: ITK's kernel reaches past the patch on every axis (its radius is hundreds of voxels at 17 voxels along x),
+  // which a patch spanning the image allows: it reads past the patch only what lies past the image.
+  for (const double sigma : { 1.6, 12.0 })
   {
-    std::vector<std::string> arguments{ Path("input.nrrd"), Path("output.nrrd"), "--patch-size", "24,20,16",
-                                        "--process",        "gaussian:1.6",      "--weighting",  "average" };
-    arguments.insert(arguments.end(), padding.begin(), padding.end());
-    const auto run = Run(arguments);
-    ASSERT_EQ(run.status, 0) << run.err;
-    EXPECT_NE(run.out.find("squeeze border, zerofluxneumann padding;"), std::string::npos) << run.out;
-    const auto actual = PatchStreamingTest::ReadImage<ImageType>(Path("output.nrrd"));
-    ExpectSameGeometry<ImageType>(expected, actual);
-    itk::ImageRegionConstIterator<ImageType> e(expected, expected->GetLargestPossibleRegion());
-    itk::ImageRegionConstIterator<ImageType> a(actual, actual->GetLargestPossibleRegion());
-    for (; !e.IsAtEnd(); ++e, ++a)
+    auto smoothing = itk::DiscreteGaussianImageFilter<ImageType, ImageType>::New();
+    smoothing->SetInput(image);
+    smoothing->SetVariance(sigma * sigma);
+    smoothing->SetUseImageSpacing(true);
+    smoothing->SetMaximumKernelWidth(std::numeric_limits<int>::max());
+    smoothing->Update();
+    const auto expected = smoothing->GetOutput();
+    for (const std::vector<std::string> & padding :
+         { std::vector<std::string>{}, std::vector<std::string>{ "--padding", "zerofluxneumann" } })
     {
-      ASSERT_NEAR(a.Get(), e.Get(), 1e-4) << "at " << e.GetIndex();
+      SCOPED_TRACE("sigma " + std::to_string(sigma) + (padding.empty() ? "" : ", zerofluxneumann"));
+      std::vector<std::string> arguments{ Path("input.nrrd"), Path("output.nrrd"),
+                                          "--patch-size",     "24,20,16",
+                                          "--process",        "gaussian:" + std::string(sigma == 12.0 ? "12" : "1.6"),
+                                          "--weighting",      "average" };
+      arguments.insert(arguments.end(), padding.begin(), padding.end());
+      const auto run = Run(arguments);
+      ASSERT_EQ(run.status, 0) << run.err;
+      EXPECT_NE(run.out.find("squeeze border, zerofluxneumann padding;"), std::string::npos) << run.out;
+      const auto actual = PatchStreamingTest::ReadImage<ImageType>(Path("output.nrrd"));
+      ExpectSameGeometry<ImageType>(expected, actual);
+      itk::ImageRegionConstIterator<ImageType> e(expected, expected->GetLargestPossibleRegion());
+      itk::ImageRegionConstIterator<ImageType> a(actual, actual->GetLargestPossibleRegion());
+      for (; !e.IsAtEnd(); ++e, ++a)
+      {
+        ASSERT_NEAR(a.Get(), e.Get(), 1e-4) << "at " << e.GetIndex();
+      }
     }
   }
   // A filter given a padding value reads it (a network reads zeros, MONAI's padding); 0, which 3D
@@ -471,18 +479,26 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--process", "gaussian:-1" }, "gaussian sigma -1 must be positive" },
     { { input, output, "--process", "gaussian:abc" }, "gaussian sigma \"abc\" is not a number" },
     { { input, output, "--process", "median:0" }, "median radius 0" },
+    // The input is 19 x 15 x 11 voxels of spacing 0.7, 1.25, 1.8 mm.
     { { input, output, "--process", "median:8", "--patch-size", "8,9,9" },
-      "--process: median radius 8 reaches past the whole patch, 8 voxels along x (--patch-size 8,9,9): give a radius "
-      "below" },
+      "--process: median radius 8 reaches past the whole patch, 8 voxels along x (--patch-size 8,9,9), where every "
+      "voxel would see the patch's edge repeated instead of the image: give a patch larger than the radius, or of the "
+      "image's size along x (19), or a smaller radius" },
     { { input, output, "--process", "median:8", "--patch-size", "9,9,8" }, "8 voxels along z (--patch-size 9,9,8)" },
-    // The input's spacing is 0.7, 1.25, 1.8 mm: 3 mm is 4.29 voxels along x, whose kernel reaches 11 voxels.
+    { { input, output, "--process", "median:1", "--patch-size", "1,15,15" },
+      "1 voxel along x (--patch-size 1,15,15), where every voxel would see the patch's edge repeated instead of the "
+      "image: give a patch larger than the radius, or of the image's size along x (19)" },
+    // 3 mm is 4.29 voxels along x, whose kernel ITK gives a radius of 11 voxels.
     { { input, output, "--process", "gaussian:3", "--patch-size", "10,12,12" },
-      "--process: gaussian sigma 3 mm is 4.28571 voxels along x (spacing 0.7 mm); its kernel reaches 11 voxels past "
-      "the whole patch, 10 voxels along x (--patch-size 10,12,12), where every voxel would see the patch's edge "
-      "repeated instead of the image: give a smaller sigma or a larger patch" },
-    { { input, output, "--process", "gaussian:1e9", "--patch-size", "64" },
-      "--process: gaussian sigma 1e9 mm is 1.42857e+09 voxels along x (spacing 0.7 mm); its kernel reaches past the "
-      "whole patch, 64 voxels along x (--patch-size 64)" },
+      "--process: gaussian sigma 3 mm (4.28571 voxels; the radius of ITK's kernel for it: 11 voxels) reaches past the "
+      "whole patch, 10 voxels along x (--patch-size 10,12,12)" },
+    { { input, output, "--process", "gaussian:30", "--patch-size", "64" },
+      "--process: gaussian sigma 30 mm along x (spacing 0.7 mm): it is 42.8571 voxels, and ITK's "
+      "DiscreteGaussianImageFilter cannot make a kernel past about 26.6 voxels (its coefficients overflow, the output "
+      "would be NaN): give a sigma below 18.62 mm, or smooth a coarser copy of the image" },
+    { { input, output, "--process", "gaussian:1e200" },
+      "--process: gaussian sigma 1e200 mm along x (spacing 0.7 mm): its variance in voxels, sigma^2 / spacing^2 in "
+      "double as ITK's filter computes it, overflows" },
     { { input, output, "--process", "none" }, "(no processing is identity)" },
     { { input, output, "--process", "gaussian:0x1p1" }, "--process: gaussian sigma \"0x1p1\" is not a number" },
     { { input, output, "--process", "sharpen" }, "\"sharpen\" is not identity, gaussian:SIGMA_MM or median:RADIUS" },
@@ -726,7 +742,9 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
 
 /** What the options alone decide exits with 2, as the option parser's own refusals: a grid
  * they rule out, an output that is a directory or has no image format (helper-34, -35:
- * these exited with 1, from the run), an output or preview in a missing directory (helper-36). */
+ * these exited with 1, from the run), an output or preview in a missing directory (helper-36).
+ * A median radius not below the patch is refused once the image's size is known (a patch
+ * spanning the image allows it, helper-43), with 1. */
 TEST_F(PatchwiseFilterProgram, OptionMistakesExitWithTwoBeforeTheImageIsRead)
 {
   std::ofstream(Path("notanimage.nrrd")) << "not an image\n"; // read, it would fail with exit 1
@@ -734,7 +752,6 @@ TEST_F(PatchwiseFilterProgram, OptionMistakesExitWithTwoBeforeTheImageIsRead)
   const std::vector<std::vector<std::string>> mistakes{
     { input, Path("output.nrrd"), "--patch-size", "8", "--overlap", "8" },
     { input, Path("output.nrrd"), "--pad-overlap" },
-    { input, Path("output.nrrd"), "--process", "median:8", "--patch-size", "8" },
     { input, m_Directory.string() },
     { input, Path("output.unknownformat") },
     { input, Path("no-such-directory/output.nrrd") },

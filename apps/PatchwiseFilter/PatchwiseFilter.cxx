@@ -125,7 +125,7 @@ template <unsigned int VDimension>
 std::string
 RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & image, PatchwiseProgressBar * progress)
 {
-  PatchwiseValidators::RejectGaussianPastThePatch(settings, image);
+  PatchwiseValidators::RejectFilterPastThePatch(settings, image);
   const unsigned int components = image.GetNumberOfComponents();
   // Both files are checked for writability before the work starts.
   AtomicOutputFile                  output(settings.output, settings.OutputName());

@@ -93,6 +93,45 @@ PlainWholeNumber(const std::string & text)
   }
 }
 
+
+/** The radius ITK's DiscreteGaussianImageFilter gives the kernel of `--process gaussian:SIGMA_MM`
+ * along axis `a` of spacing `spacing` (UseImageSpacing: variance sigma^2 / spacing^2 voxels; the
+ * default maximum error 0.01, no width limit, as MakePatchFilter sets it). Throws naming --process
+ * when that variance overflows a double or ITK's kernel is not finite: its Bessel-function
+ * coefficients overflow past a variance of about 709 (sigma 26.6 voxels), and the filter's whole
+ * output is then NaN. */
+itk::SizeValueType
+GaussianKernelRadius(const PatchwiseFilterSettings & s, unsigned int a, double spacing)
+{
+  const double sigma = PatchwiseProcess::Parse(s.process).sigma;
+  const double variance = sigma * sigma / (spacing * spacing); // as DiscreteGaussianImageFilter computes it
+  const auto   refuse = [&](const std::string & why) {
+    std::ostringstream text;
+    text << "--process: gaussian sigma " << s.process.substr(s.process.find(':') + 1) << " mm along " << AxisName(a)
+         << " (spacing " << spacing << " mm): " << why;
+    throw std::runtime_error(text.str());
+  };
+  if (!std::isfinite(variance))
+  {
+    refuse("its variance in voxels, sigma^2 / spacing^2 in double as ITK's filter computes it, overflows: give the "
+           "image a spacing nearer 1 (e.g. in other units) with the sigma in those units");
+  }
+  itk::GaussianOperator<double, 1> kernel;
+  kernel.SetVariance(variance);
+  kernel.SetMaximumError(0.01);
+  kernel.SetMaximumKernelWidth(std::numeric_limits<unsigned int>::max());
+  kernel.CreateDirectional();
+  if (!std::all_of(kernel.Begin(), kernel.End(), [](double c) { return std::isfinite(c); }))
+  {
+    std::ostringstream text;
+    text << "it is " << std::sqrt(variance)
+         << " voxels, and ITK's DiscreteGaussianImageFilter cannot make a kernel past about 26.6 voxels (its "
+            "coefficients overflow, the output would be NaN): give a sigma below "
+         << 26.6 * spacing << " mm, or smooth a coarser copy of the image";
+    refuse(text.str());
+  }
+  return kernel.GetRadius(0);
+}
 } // namespace
 
 const CLI::Validator ProcessSpecification(
@@ -265,7 +304,6 @@ RejectImpossibleGrid(const PatchwiseFilterSettings & s)
                                "border mode is " +
                                  s.borderMode + "): give --border-mode pad, or leave --pad-overlap out");
   }
-  const PatchwiseProcess process = PatchwiseProcess::Parse(s.process);
   for (std::size_t a = 0; a < std::max(s.patchSize.size(), s.overlap.size()); ++a)
   {
     const unsigned int * size = ValueAlong(s.patchSize, a);
@@ -283,55 +321,52 @@ RejectImpossibleGrid(const PatchwiseFilterSettings & s)
                                    std::to_string(*size) + " (" + patch + ", --overlap " + ListText(s.overlap) +
                                    "): the stride, patch minus overlap, would be 0 or less");
     }
-    if (process.kind == PatchwiseProcess::Kind::Median && process.radius >= *size)
-    {
-      throw CLI::ValidationError("--process",
-                                 "median radius " + std::to_string(process.radius) + " reaches past the whole patch, " +
-                                   std::to_string(*size) + " voxels" + along + " (" + patch +
-                                   "): give a radius below the patch size");
-    }
   }
 }
 
 void
-RejectGaussianPastThePatch(const PatchwiseFilterSettings & s, const itk::ImageIOBase & image)
+RejectFilterPastThePatch(const PatchwiseFilterSettings & s, const itk::ImageIOBase & image)
 {
   const PatchwiseProcess process = PatchwiseProcess::Parse(s.process);
-  if (process.kind != PatchwiseProcess::Kind::Gaussian)
-  {
-    return;
-  }
-  for (unsigned int a = 0; a < image.GetNumberOfDimensions(); ++a)
+  for (unsigned int a = 0; a < image.GetNumberOfDimensions() && process.kind != PatchwiseProcess::Kind::Identity; ++a)
   {
     const unsigned int * size = ValueAlong(s.patchSize, a);
+    const double         spacing = image.GetSpacing(a);
     if (size == nullptr) // lists of another length than the dimension are refused with the grid
     {
       return;
     }
-    // The radius DiscreteGaussianImageFilter gives its kernel (the default maximum error 0.01, no width limit, as
-    // MakePatchFilter sets it): about 2.6 sigma, so a sigma of a patch or more reaches past it without building it.
-    const double       sigma = process.sigma / image.GetSpacing(a);
-    itk::SizeValueType radius = *size;
-    if (sigma < static_cast<double>(*size))
+    if (!(spacing > 0.0) || !std::isfinite(spacing)) // ITK refuses the image, naming its spacing
     {
-      itk::GaussianOperator<double, 1> kernel;
-      kernel.SetVariance(sigma * sigma);
-      kernel.SetMaximumError(0.01);
-      kernel.SetMaximumKernelWidth(std::numeric_limits<unsigned int>::max());
-      kernel.CreateDirectional();
-      radius = kernel.GetRadius(0);
+      continue;
     }
-    if (radius >= *size)
+    // The radius of the filter's window, in voxels (a Gaussian's: the one ITK's filter gives its kernel).
+    const itk::SizeValueType radius =
+      process.kind == PatchwiseProcess::Kind::Median ? process.radius : GaussianKernelRadius(s, a, spacing);
+    // A patch that spans the image along the axis reads past it only what lies outside the image.
+    if (radius < *size || *size >= image.GetDimensions(a))
     {
-      std::ostringstream text;
-      text << "--process: gaussian sigma " << s.process.substr(s.process.find(':') + 1) << " mm is " << sigma
-           << " voxels along " << AxisName(a) << " (spacing " << image.GetSpacing(a) << " mm); its kernel "
-           << (sigma < static_cast<double>(*size) ? "reaches " + CountOf(radius, "voxel") : "reaches")
-           << " past the whole patch, " << *size << " voxels along " << AxisName(a) << " (--patch-size "
-           << ListText(s.patchSize) << "), where every voxel would see the patch's edge repeated instead of the "
-           << "image: give a smaller sigma or a larger patch";
-      throw std::runtime_error(text.str());
+      continue;
     }
+    std::ostringstream kernel;
+    if (process.kind == PatchwiseProcess::Kind::Median)
+    {
+      kernel << "median radius " << radius;
+    }
+    else
+    {
+      kernel << "gaussian sigma " << s.process.substr(s.process.find(':') + 1) << " mm (" << process.sigma / spacing
+             << " voxels; the radius of ITK's kernel for it: " << CountOf(radius, "voxel") << ")";
+    }
+    throw std::runtime_error(
+      "--process: " + kernel.str() + " reaches past the whole patch, " + CountOf(*size, "voxel") + " along " +
+      AxisName(a) + " (--patch-size " + ListText(s.patchSize) +
+      "), where every voxel would see the patch's edge repeated instead of the image: give a "
+      "patch larger than the radius, or of the image's size along " +
+      AxisName(a) + " (" + std::to_string(image.GetDimensions(a)) + ")" +
+      (*size > 1
+         ? std::string(", or a smaller ") + (process.kind == PatchwiseProcess::Kind::Median ? "radius" : "sigma")
+         : std::string()));
   }
 }
 

@@ -75,19 +75,20 @@ extern const CLI::Validator ModelFile;
 extern const CLI::Validator PngFile;
 
 /** Throws CLI::ValidationError for a grid the options alone rule out, in their terms: an
- * --overlap not below the patch along an axis, --pad-overlap without --border-mode pad, a
- * median radius reaching past the patch. Lists of different lengths pass: they are refused
- * once the image's dimension is known. */
+ * --overlap not below the patch along an axis, --pad-overlap without --border-mode pad. Lists of different lengths
+ * pass: they are refused once the image's dimension is known. */
 void
 RejectImpossibleGrid(const PatchwiseFilterSettings & settings);
 
-/** Throws std::runtime_error naming --process when its Gaussian's kernel (sigma in mm over the
- * image's spacing, the radius DiscreteGaussianImageFilter gives it) reaches past the whole patch
- * along an axis of `image`, as a median radius is refused (RejectImpossibleGrid): such a patch
- * sees its own edge repeated in place of the image, and takes minutes where a patch-sized kernel
- * takes a second. */
+/** Throws std::runtime_error naming --process when its filter cannot be run patch by patch on
+ * `image`: a median radius, or the radius ITK's DiscreteGaussianImageFilter gives a Gaussian's
+ * kernel (sigma in mm over the image's spacing), not below the patch along an axis where the
+ * patch does not span the image (every voxel would see the patch's edge repeated in place of the
+ * image, and a Gaussian took minutes where a patch-sized kernel takes a second); a Gaussian whose
+ * variance in voxels overflows, or whose kernel ITK cannot make (the output would be NaN). An
+ * axis of a spacing that is not positive and finite is left to ITK, which refuses the image. */
 void
-RejectGaussianPastThePatch(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & image);
+RejectFilterPastThePatch(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & image);
 
 /** Throws CLI::ValidationError, naming the output (or --label-map), when it is a directory,
  * its directory does not exist, or no ITK image format writes its file name (the image formats
