@@ -478,7 +478,17 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "--overlap: 5 voxels along z is not less than the patch's 4 (--patch-size 8,16,4, --overlap 5)" },
     { { input, output, "--process", "gaussian:-1" }, "gaussian sigma -1 must be positive" },
     { { input, output, "--process", "gaussian:abc" }, "gaussian sigma \"abc\" is not a number" },
+    { { input, output, "--process", "gaussian:inf" }, "gaussian sigma \"inf\" is not a finite number" },
+    { { input, output, "--process", "gaussian:NaN" }, "gaussian sigma \"NaN\" is not a finite number" },
     { { input, output, "--process", "median:0" }, "median radius 0" },
+    // A radius is written as the other whole numbers: in plain digits, without a leading zero.
+    { { input, output, "--process", "median:2.0" },
+      "median radius 2.0 must be a whole number of voxels in 1..1000 (write it median:2)" },
+    { { input, output, "--process", "median:1e1" }, "median radius 1e1 must be a whole" },
+    { { input, output, "--process", "median:02" },
+      "median radius 02 must be a whole number of voxels in 1..1000 (write" },
+    { { input, output, "--process", "median:1.5" }, "median radius 1.5 must be a whole number of voxels in 1..1000\n" },
+    { { input, output, "--process", "median:1001" }, "median radius 1001 must be" },
     // The input is 19 x 15 x 11 voxels of spacing 0.7, 1.25, 1.8 mm.
     { { input, output, "--process", "median:8", "--patch-size", "8,9,9" },
       "--process: median radius 8 reaches past the whole patch, 8 voxels along x (--patch-size 8,9,9), where every "
@@ -605,8 +615,12 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--minimum-weight", "nan" }, "minimum weight nan is not a number from 0 to 1" },
     { { input, output, "--patch-size", "8,8,1", "--sigma-scale", "0.01", "--minimum-weight", "1e-16" },
       "the smallest window weight, a product over 3 axes, is 1e-32, below 9.86076e-32, the smallest weight whose "
-      "weighted values keep the precision of the stack's float (min / epsilon); raise MinimumWeight to at least "
-      "3.15e-16, or SigmaScale" },
+      "weighted values keep the precision of the stack's float (min / epsilon); raise --minimum-weight to at least "
+      "3.15e-16, or --sigma-scale" },
+    { { input, output, "--sigma-scale", "0.01", "--minimum-weight", "0" },
+      "Weighting Gaussian (--sigma-scale 0.01, --minimum-weight 0): the windows along axis 0 sum to 0 at voxel 0, "
+      "which a patch covers; every covered voxel needs a positive weight (raise --minimum-weight above 0, or "
+      "--sigma-scale)" },
     { { input, output, "--minimum-weight", "1e-400" },
       "--minimum-weight: minimum weight 1e-400 is closer to 0 than a double holds (it would be 0); expected a number "
       "from 0 to 1" },

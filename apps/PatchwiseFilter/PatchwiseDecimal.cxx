@@ -172,7 +172,11 @@ PatchwiseDecimal::ParseDouble(const std::string & text, const std::string & what
   {
     used = 0;
   }
-  if (text.empty() || used != text.size() || !std::isfinite(value))
+  if (used == text.size() && !text.empty() && !std::isfinite(value)) // "inf", "-Infinity", "nan"
+  {
+    throw std::invalid_argument(what + " \"" + text + "\" is not a finite number");
+  }
+  if (text.empty() || used != text.size())
   {
     throw std::invalid_argument(what + " \"" + text + "\" is not a number");
   }

@@ -82,6 +82,17 @@ Readable(const itk::ExceptionObject & error)
       ++open;
     }
   }
+  // The merger's weighting parameters by the options that set them: "(SigmaScale = 0.01, ...); raise
+  // MinimumWeight" reads "(--sigma-scale 0.01, ...); raise --minimum-weight".
+  for (const auto & [member, option] : { std::pair<std::string, std::string>{ "SigmaScale", "--sigma-scale" },
+                                         std::pair<std::string, std::string>{ "MinimumWeight", "--minimum-weight" } })
+  {
+    for (auto at = text.find(member); at != std::string::npos; at = text.find(member, at + option.size()))
+    {
+      const bool valued = text.compare(at + member.size(), 3, " = ") == 0;
+      text.replace(at, member.size() + (valued ? 3 : 0), valued ? option + " " : option);
+    }
+  }
   return text;
 }
 

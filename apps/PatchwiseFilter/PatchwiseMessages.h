@@ -43,7 +43,8 @@ HeaderFieldValue(const std::string & line, const std::string & key);
 
 /** An ITK exception's description for a person: one line, without the
  * "ITK ERROR: " (or "itk::ERROR: ") prefix and the "(0x...)" object address
- * itkExceptionMacro adds. */
+ * itkExceptionMacro adds, the merger's SigmaScale and MinimumWeight named by
+ * their options (--sigma-scale, --minimum-weight). */
 std::string
 Readable(const itk::ExceptionObject & error);
 

@@ -58,6 +58,24 @@ SpecificationHint(const std::string & text, const std::string & name, const std:
   return " (" + meant + " takes its " + (meant == "median" ? "radius" : "sigma") + " after a colon: " + meant + ":" +
          (argument.empty() ? "1" : argument) + ")";
 }
+
+/** " (write it median:N)" for a radius written other than in plain digits that is still a whole number in
+ * 1..1000 ("2.0", "1e1", "02", "+3"); "" otherwise. */
+std::string
+MedianRadiusSuggestion(const std::string & argument)
+{
+  try
+  {
+    const double radius = PatchwiseDecimal::ParseDouble(argument, "median radius");
+    if (radius >= 1.0 && radius <= 1000.0 && radius == std::floor(radius))
+    {
+      return " (write it median:" + std::to_string(static_cast<unsigned int>(radius)) + ")";
+    }
+  }
+  catch (const std::invalid_argument &)
+  {}
+  return {};
+}
 } // namespace
 
 PatchwiseProcess
@@ -96,12 +114,16 @@ PatchwiseProcess::Parse(const std::string & text)
   if (name == "median" && colon != std::string::npos)
   {
     process.kind = Kind::Median;
-    const double radius = PatchwiseDecimal::ParseDouble(argument, "median radius");
-    if (!(radius >= 1.0) || radius != std::floor(radius) || radius > 1000.0)
+    // Written in digits without a leading zero, as the whole numbers of the other options ("2.0", "1e1" and
+    // "02" are refused with their plain form).
+    const bool plain = !argument.empty() && argument.size() <= 4 && argument[0] != '0' &&
+                       argument.find_first_not_of("0123456789") == std::string::npos;
+    if (!plain || std::stoul(argument) > 1000)
     {
-      throw std::invalid_argument("median radius " + argument + " must be a whole number of voxels in 1..1000");
+      throw std::invalid_argument("median radius " + argument + " must be a whole number of voxels in 1..1000" +
+                                  MedianRadiusSuggestion(argument));
     }
-    process.radius = static_cast<unsigned int>(radius);
+    process.radius = static_cast<unsigned int>(std::stoul(argument));
     return process;
   }
   throw std::invalid_argument("\"" + text + "\" is not identity, gaussian:SIGMA_MM or median:RADIUS" +

@@ -95,15 +95,14 @@ PlainWholeNumber(const std::string & text)
 
 
 /** The radius ITK's DiscreteGaussianImageFilter gives the kernel of `--process gaussian:SIGMA_MM`
- * along axis `a` of spacing `spacing` (UseImageSpacing: variance sigma^2 / spacing^2 voxels; the
- * default maximum error 0.01, no width limit, as MakePatchFilter sets it). Throws naming --process
- * when that variance overflows a double or ITK's kernel is not finite: its Bessel-function
+ * (`sigma` millimetres, as written in `s.process`) along axis `a` of spacing `spacing` (UseImageSpacing: variance
+ * sigma^2 / spacing^2 voxels; the default maximum error 0.01, no width limit, as MakePatchFilter sets it). Throws
+ * naming --process when that variance overflows a double or ITK's kernel is not finite: its Bessel-function
  * coefficients overflow past a variance of about 709 (sigma 26.6 voxels), and the filter's whole
  * output is then NaN. */
 itk::SizeValueType
-GaussianKernelRadius(const PatchwiseFilterSettings & s, unsigned int a, double spacing)
+GaussianKernelRadius(const PatchwiseFilterSettings & s, double sigma, unsigned int a, double spacing)
 {
-  const double sigma = PatchwiseProcess::Parse(s.process).sigma;
   const double variance = sigma * sigma / (spacing * spacing); // as DiscreteGaussianImageFilter computes it
   const auto   refuse = [&](const std::string & why) {
     std::ostringstream text;
@@ -341,8 +340,9 @@ RejectFilterPastThePatch(const PatchwiseFilterSettings & s, const itk::ImageIOBa
       continue;
     }
     // The radius of the filter's window, in voxels (a Gaussian's: the one ITK's filter gives its kernel).
-    const itk::SizeValueType radius =
-      process.kind == PatchwiseProcess::Kind::Median ? process.radius : GaussianKernelRadius(s, a, spacing);
+    const itk::SizeValueType radius = process.kind == PatchwiseProcess::Kind::Median
+                                        ? process.radius
+                                        : GaussianKernelRadius(s, process.sigma, a, spacing);
     // A patch that spans the image along the axis reads past it only what lies outside the image.
     if (radius < *size || *size >= image.GetDimensions(a))
     {
