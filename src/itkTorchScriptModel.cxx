@@ -200,7 +200,9 @@ RunModule(torch::jit::Module &  module,
   catch (const std::exception & error)
   {
     itkGenericExceptionMacro(<< "the module rejects an input tensor of shape " << ShapeText(batch.sizes())
-                             << " (B, C_in, spatial...): " << TorchErrorCause(error));
+                             << " (B, C_in, spatial...): " << TorchErrorCause(error)
+                             << (batch.dim() == 4 ? " (2-D patches: a network of 3-D layers takes (B, C, D, H, W))"
+                                                  : ""));
   }
   return SelectOutput(returned, index, outputs).to(torch::kCPU, torch::kFloat);
 }
@@ -290,8 +292,11 @@ TorchScriptModel::ProbeOutputChannels(const BatchShape & shape)
   }
   try
   {
-    c10::InferenceMode  inference;
-    const torch::Tensor zeros = torch::zeros(ChannelsFirstShape(1, shape.Components, shape.PatchSize));
+    c10::InferenceMode inference;
+    // 2-D patches: a batch of C_in + 1, which a network of 3-D layers, reading (B, C, H, W) as one unbatched
+    // volume (C, D, H, W), refuses for its channels (a batch of one it would take, and return a wrong result).
+    const int64_t       patches = shape.PatchSize.size() == 2 ? shape.Components + 1 : 1;
+    const torch::Tensor zeros = torch::zeros(ChannelsFirstShape(patches, shape.Components, shape.PatchSize));
     m_NumberOfOutputs = 0;
     const torch::Tensor output = RunModule(m_Module->module, m_Module->device, zeros, m_OutputIndex, m_NumberOfOutputs);
     CheckOutputShape(output, zeros, 0);
@@ -299,7 +304,7 @@ TorchScriptModel::ProbeOutputChannels(const BatchShape & shape)
   }
   catch (const c10::Error & error)
   {
-    itkExceptionMacro(<< "libtorch failed on one zero patch: " << TorchErrorCause(error));
+    itkExceptionMacro(<< "libtorch failed on a zero batch: " << TorchErrorCause(error));
   }
 }
 

@@ -329,6 +329,13 @@ TEST_F(PatchwiseFilterProgram, BadNetworkArgumentsExitNonZeroNamingTheFlagAndLea
     { { input, output, "--model", Model("segmentation_2channel.pt") },
       "--model \"" + Model("segmentation_2channel.pt") +
         "\": the module rejects an input tensor of shape (1, 1, 64, 64, 64) (B, C_in, spatial...): RuntimeError: " },
+    // A 3-D network on 2-D patches: one patch (1, 1, H, W) it reads as one unbatched volume and runs (helper-45:
+    // exit 0 with --batch-size 1); the probe's batch of C_in + 1 it refuses.
+    { { Path("input2d.nrrd"), output, "--model", model, "--batch-size", "1" },
+      "--model \"" + model +
+        "\": the module rejects an input tensor of shape (2, 1, 64, 64) (B, C_in, spatial...): RuntimeError: " },
+    { { Path("input2d.nrrd"), output, "--model", model, "--batch-size", "4" },
+      "(2-D patches: a network of 3-D layers takes (B, C, D, H, W))\n" },
     { { input, output, "--model", Model("segmentation_pooled.pt") },
       "--model \"" + Model("segmentation_pooled.pt") + "\": " },
     { { input, output, "--model", Path("input.nrrd") },

@@ -329,9 +329,9 @@ FilesWrittenFor(const std::string & path)
   {
     files.insert(files.end(), { beside(".raw"), beside(".raw.gz") });
   }
-  else if (extension == ".hdr")
+  else if (extension == ".hdr" || extension == ".img") // NIfTI or Analyze's pair
   {
-    files.push_back(beside(".img"));
+    files.push_back(beside(extension == ".hdr" ? ".img" : ".hdr"));
   }
   return files;
 }

@@ -18,8 +18,9 @@ from ._voxel_data import check_voxel_data
 
 PathLike = Union[str, os.PathLike]
 #: A subject: ``{"image": file or [files], "label": file, "probability_map": file}`` (label and
-#: map optional), a tuple ``(image file or [files], label file)``, or one image file.
-Subject = Union[PathLike, Mapping[str, Any], Sequence[Any]]
+#: map optional), a tuple ``(image file or [files], label file)``, or one image file (a list is
+#: refused: channels or an image and its label map?).
+Subject = Union[PathLike, Mapping[str, Any], Tuple[Any, ...]]
 
 _DIMENSION = 3
 _SAMPLERS = ("uniform", "weighted", "label")
@@ -91,8 +92,13 @@ def _subject_files(subject: Subject, index: int, probability_map: Optional[PathL
     where = f"subjects[{index}]"
     if isinstance(subject, (str, os.PathLike)):
         subject = {"image": subject}
+    elif isinstance(subject, list):  # two image channels, or an image and its label map?
+        raise TypeError(f"{where} is a list {reprlib.repr(subject)}; expected a file name, a dict "
+                        f"{{'image': file or [files], 'label': file}}, or a tuple (image file or [files], label "
+                        f"file): image channels are {{'image': [{', '.join('...' for _ in subject[:2])}]}}, an image "
+                        f"and its label map a tuple")
     elif not isinstance(subject, Mapping):
-        if not isinstance(subject, Sequence) or not 1 <= len(subject) <= 2:
+        if not isinstance(subject, tuple) or not 1 <= len(subject) <= 2:
             shape = getattr(subject, "shape", None)
             given = f"{a_type(subject)} of shape {tuple(shape)}" if shape is not None else reprlib.repr(subject)
             raise TypeError(f"{where}: {given}; expected a file name, a dict with 'image' (and 'label'), or a tuple "
@@ -212,7 +218,8 @@ class PatchDataset(torch.utils.data.IterableDataset):
     Args:
         subjects: one entry per subject: a dict ``{"image": file or [files], "label": file,
             "probability_map": file}`` ("label" and "probability_map" optional; no other key), a tuple
-            ``(image file or [files], label file)``, or one image file. Several image files are
+            ``(image file or [files], label file)``, or one image file (a list is refused: it could
+            mean either image channels or an image and its label map). Several image files are
             channels (e.g. T1 and T2) and must share the grid; so must the label map (an unsigned
             char label map: values 0 .. 255, checked over the whole map by the label sampler, in the
             drawn patches only by the others). Images are read as float, 3-D (a 2-D file is one

@@ -198,14 +198,11 @@ def sliding_window_inference(
     _check_output_files(_named_files(output))
     reading_note = array_reading_note(image, spacing)
     image = to_itk_image(image, spacing, origin, direction)
-    try:
-        settings = _Settings(image, patch_size, overlap, batch_size, mode, border_mode, padding_mode,
-                             stream_divisions)
-        structure = _probe(predictor, image.GetNumberOfComponentsPerPixel(), settings.patch_xyz)
-    except Exception as error:  # the patch or the predictor's shapes refused: say how an ambiguous array was read
-        if reading_note is not None:
-            error.add_note(reading_note)
-        raise
+    # The patch or the predictor's shapes refused: the note says how an ambiguous array was read.
+    settings = _noted(lambda: _Settings(image, patch_size, overlap, batch_size, mode, border_mode, padding_mode,
+                                        stream_divisions), reading_note, "patch_size")
+    structure = _noted(lambda: _probe(predictor, image.GetNumberOfComponentsPerPixel(), settings.patch_xyz),
+                       reading_note)
     if argmax and (structure.names is not None or structure.channels[0] < 2):
         one = repr(structure.names[0]) if structure.is_dict else "0"
         several = f"; pass one of them, e.g. lambda x: model(x)[{one}]" if structure.names is not None else ""
@@ -227,6 +224,16 @@ def sliding_window_inference(
         _Pipeline(image, _selected(predictor, structure, index), one, settings, sigma_scale, cval, progress).write(
             file, argmax)
     return None
+
+
+def _noted(call, note: Optional[str], about: str = ""):
+    """``call()``; an exception it raises whose message starts with ``about`` gets ``note`` (when not None)."""
+    try:
+        return call()
+    except Exception as error:
+        if note is not None and str(error).startswith(about):
+            error.add_note(note)
+        raise
 
 
 def _umask() -> int:
@@ -277,9 +284,12 @@ class _Structure:
     def total(self) -> int:
         return sum(self.channels)
 
-    def describe(self) -> str:
+    def describe(self, keys: bool = False) -> str:
+        """What the predictor returns: its channels, or (``keys``) its dict's keys or tuple's length."""
         if self.names is None:
-            return f"one tensor of {count_of(self.channels[0], 'channel')}"
+            return "one tensor" if keys else f"one tensor of {count_of(self.channels[0], 'channel')}"
+        if keys:
+            return f"a dict with keys {list(self.names)}" if self.is_dict else f"a tuple of {len(self.names)} outputs"
         kind = "a dict" if self.is_dict else "a tuple"
         return f"{kind} of {len(self.names)} outputs with {list(self.channels)} channels"
 
@@ -287,16 +297,24 @@ class _Structure:
         return _Structure(None, (self.channels[index],))
 
     def tensors(self, returned, what: str):
-        """The returned outputs as a list of tensors, checked against the structure."""
+        """The returned outputs as a list of tensors, checked against the structure (the first call's:
+        one tensor, a tuple of as many outputs, or a dict of the same keys)."""
         if isinstance(returned, torch.Tensor):
-            outputs = [returned]
+            outputs, names = [returned], None
         elif isinstance(returned, Mapping):
-            outputs = [returned[name] for name in self.names] if self.is_dict else None
+            outputs, names = list(returned.values()), tuple(returned.keys())
         elif isinstance(returned, (tuple, list)):
-            outputs = list(returned)
+            outputs, names = list(returned), tuple(range(len(returned)))
         else:
             raise TypeError(f"the predictor returned {a_type(returned)} for {what}; expected a tensor "
                             f"(B, C, D, H, W), or a tuple or dict of them")
+        if (names is None) != (self.names is None) or isinstance(returned, Mapping) != self.is_dict or (
+                names is not None and set(names) != set(self.names)):
+            found = _Structure(names, (), isinstance(returned, Mapping)).describe(keys=True)
+            raise ValueError(f"the predictor returned {found} for {what}, but {self.describe(keys=True)} for the "
+                             f"first patch: it must return the same outputs for every batch")
+        if self.is_dict:
+            outputs = [returned[name] for name in self.names]
         for k, tensor in enumerate(outputs or []):
             if not isinstance(tensor, torch.Tensor):
                 raise TypeError(f"the predictor's output {self._name(k)} is {a_type(tensor)} for {what}; "
@@ -322,9 +340,11 @@ class _Structure:
 
 
 def _probe(predictor, channels_in: int, patch_xyz) -> _Structure:
-    """Runs the predictor on one zero patch of ``channels_in`` channels: its outputs and their channel counts."""
+    """Runs the predictor on one zero patch of ``channels_in`` channels: its outputs and their channel counts.
+    2-D patches: a zero batch of ``channels_in + 1``, which a network of 3-D layers (reading one patch
+    (1, C, H, W) as an unbatched volume (C, D, H, W), and returning a wrong result) refuses."""
     spatial = tuple(reversed(patch_xyz))
-    shape = (1, channels_in) + spatial
+    shape = (1 if len(spatial) == 3 else channels_in + 1, channels_in) + spatial
     try:
         with torch.no_grad():
             returned = predictor(torch.zeros(shape))
@@ -346,7 +366,7 @@ def _probe(predictor, channels_in: int, patch_xyz) -> _Structure:
         raise ValueError(f"the predictor returned an empty {type(returned).__name__} for an input of shape "
                          f"{shape}; expected a tensor (B, C, D, H, W), or a tuple or dict of them")
     for k, tensor in enumerate(tensors):
-        _check_shape(tensor, 1, spatial, structure, k)
+        _check_shape(tensor, shape[0], spatial, structure, k)
     structure.channels = tuple(int(t.shape[1]) for t in tensors)
     return structure
 
@@ -394,8 +414,15 @@ def _named_files(output) -> list:
 
 
 def _distinct_files(files, output):
-    if len({os.path.abspath(os.fspath(f)) for f in files}) < len(files):
-        raise ValueError(f"output={output!r}: a file is named twice; each output needs its own file")
+    """Raises ValueError when two outputs would write the same file: named twice, or one's data
+    file the other's (y.mhd and y.nhdr both write y.raw, z.hdr and z.img the same pair)."""
+    seen = {}
+    for file in files:
+        for written in _files_written_for(os.path.abspath(os.fspath(file))):
+            if written in seen:
+                raise ValueError(f"output={output!r}: {seen[written]!r} and {os.fspath(file)!r} would both write "
+                                 f"{written!r}; each output needs its own files")
+            seen[written] = os.fspath(file)
     return files
 
 
@@ -464,10 +491,10 @@ def _rename_data_file_in_header(header: str, old: str, new: str) -> None:
 
 def _files_written_for(path: str) -> list:
     """The files ITK's writers may create for the image file name ``path``: itself and, for a
-    two-file format, the data file beside it (.mhd: .raw or .zraw; .nhdr: .raw or .raw.gz;
-    .hdr: .img). The C++ twin is ``FilesWrittenFor`` in apps/PatchwiseFilter/AtomicOutputFile.cxx."""
+    two-file format, the other file of the pair (.mhd: .raw or .zraw; .nhdr: .raw or .raw.gz;
+    .hdr: .img; .img: .hdr). The C++ twin is ``FilesWrittenFor`` in apps/PatchwiseFilter/AtomicOutputFile.cxx."""
     root, extension = os.path.splitext(path)
-    beside = {".mhd": (".raw", ".zraw"), ".nhdr": (".raw", ".raw.gz"), ".hdr": (".img",)}
+    beside = {".mhd": (".raw", ".zraw"), ".nhdr": (".raw", ".raw.gz"), ".hdr": (".img",), ".img": (".hdr",)}
     return [path] + [root + suffix for suffix in beside.get(extension.lower(), ())]
 
 
@@ -689,8 +716,14 @@ class _Pipeline:
         patches = buffered_array(stack)[row:row + count]
         batch = torch.from_numpy(patches)
         batch = batch.movedim(-1, 1).contiguous() if is_vector_image(stack) else batch.unsqueeze(1)
-        with torch.no_grad():
-            returned = self.predictor(batch)
+        try:
+            with torch.no_grad():
+                returned = self.predictor(batch)
+        except Exception as error:  # re-raised as itself, with the batch it was given
+            error.add_note(f"sliding_window_inference called the predictor with a batch of shape {tuple(batch.shape)} "
+                           f"(B, C, {axis_orders(batch.dim() - 2)[0][1:]}: patches {first} to {first + count - 1} of "
+                           f"{self.extractor.GetPatchGrid().GetNumberOfPatches()}")
+            raise
         spatial = tuple(batch.shape[2:])
         tensors = self.structure.tensors(returned, f"a batch of shape {tuple(batch.shape)}")
         for k, tensor in enumerate(tensors):

@@ -185,6 +185,10 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
         PatchDataset([(volume["t1.nrrd"], str(tmp_path / "shifted.nrrd"))], patch_size=8)
     with pytest.raises(ValueError, match=r"subjects\[0\] has unknown key\(s\) \['labels'\]: expected 'image', 'label'"):
         PatchDataset([{"image": volume["t1.nrrd"], "labels": volume["labels.nrrd"]}], patch_size=8)
+    # A list: two channels or an image and its label map? (helper-46: read as the latter, T2 as labels.)
+    with pytest.raises(TypeError, match=r"^subjects\[0\] is a list \[.*\]; expected a file name, .* image channels "
+                                        r"are \{'image': \[\.\.\., \.\.\.\]\}, an image and its label map a tuple$"):
+        PatchDataset([[volume["t1.nrrd"], volume["labels.nrrd"]]], patch_size=8)
     # An array, not a file: its shape, not its printout (was 1644 characters of it).
     with pytest.raises(TypeError, match=r"^subjects\[0\]: a ndarray of shape \(20, 20, 20\); expected a file name.*"
                                         r"itk.imwrite first\)$"):

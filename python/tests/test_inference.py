@@ -283,9 +283,10 @@ def test_errors_say_how_a_3d_array_with_two_spacing_values_was_read(oblique_arra
         patchstreaming.sliding_window_inference(array, network, patch_size=(8, 8, 8), spacing=(1.0, 2.0),
                                                 progress=False)
     assert re.match(note, refused.value.__notes__[0])
-    with pytest.raises(ValueError, match=r"has shape \(3, 13, 8, 8\)") as shaped:  # (1, 13, 8, 8) taken unbatched
+    # The probe's (14, 13, 8, 8) a 3-D network refuses (it took one patch (1, 13, 8, 8) as an unbatched volume).
+    with pytest.raises(RuntimeError, match=r"expected input\[1, 14, 13, 8, 8\] to have 1 channels") as shaped:
         patchstreaming.sliding_window_inference(array, network, patch_size=8, spacing=(1.0, 2.0), progress=False)
-    assert re.match(note, shaped.value.__notes__[0])
+    assert re.match(note, shaped.value.__notes__[1])
 
     def five_dimensional_only(x):
         if x.dim() != 5:
@@ -296,7 +297,7 @@ def test_errors_say_how_a_3d_array_with_two_spacing_values_was_read(oblique_arra
         patchstreaming.sliding_window_inference(array, five_dimensional_only, patch_size=8, spacing=(1.0, 2.0),
                                                 progress=False)
     assert failed.value.__notes__[0].startswith("sliding_window_inference called the predictor with a tensor of "
-                                                "shape (B, C, H, W) = (1, 13, 8, 8)")
+                                                "shape (B, C, H, W) = (14, 13, 8, 8)")
     assert re.match(note, failed.value.__notes__[1])
     with pytest.raises(ValueError, match="has shape") as three:  # 3 spacing values: (D, H, W), no note
         patchstreaming.sliding_window_inference(array, lambda x: x[:, :, ::2], patch_size=8, spacing=(1.0, 2.0, 3.0),
@@ -375,9 +376,60 @@ def test_a_predictor_that_fails_mid_run_raises_its_own_error(oblique_array):
             raise KeyError("the model broke")
         return network(x)
 
-    with pytest.raises(KeyError, match="the model broke"):
+    with pytest.raises(KeyError, match="the model broke") as raised:
         patchstreaming.sliding_window_inference(oblique_array["array"], failing, patch_size=(8, 10, 12),
                                                 progress=False)
+    # The note gives the batch it was called with (helper-45: only the first call's failure had one).
+    assert raised.value.__notes__ == ["sliding_window_inference called the predictor with a batch of shape "
+                                      "(4, 1, 8, 10, 12) (B, C, D, H, W): patches 4 to 7 of 27"]  # 3 x 3 x 3
+
+
+@pytest.mark.parametrize("later, found", [
+    (lambda x: {"a": x}, r"a dict with keys \['a'\]"),
+    (lambda x: (x, x, x), "a tuple of 3 outputs"),
+    (lambda x: (x,), "a tuple of 1 outputs"),
+    (lambda x: x, "one tensor"),
+])
+def test_a_predictor_whose_outputs_change_after_the_first_call_is_refused(oblique_array, later, found):
+    """helper-46: a missing key gave a bare KeyError, a longer tuple an IndexError, a shorter one ITK's error,
+    and a dict then a tensor ran."""
+    calls = []
+
+    def changing(x):
+        calls.append(1)
+        return {"a": x, "b": 2 * x} if len(calls) < 3 else later(x)
+
+    with pytest.raises(ValueError, match=rf"^the predictor returned {found} for a batch of shape \(4, 1, 8, 10, "
+                                         rf"12\), but a dict with keys \['a', 'b'\] for the first patch: it must "
+                                         rf"return the same outputs for every batch$"):
+        patchstreaming.sliding_window_inference(oblique_array["array"], changing, patch_size=(8, 10, 12),
+                                                progress=False)
+
+
+@pytest.mark.parametrize("batch_size", [1, 4])
+def test_a_3d_network_on_2d_patches_is_refused_by_the_probe(batch_size):
+    """helper-45: one 2-D patch (1, 1, H, W) a Conv3d reads as an unbatched volume (C, D, H, W) = (1, 1, H, W)
+    and runs: batch_size=1 gave its result, batch_size=4 failed mid-run."""
+    array = np.zeros((19, 23), np.float32)
+    network = torch.nn.Conv3d(1, 1, 3, padding=1).eval()
+    calls = []
+    with pytest.raises(RuntimeError, match="expected input.* to have 1 channels, but got 2") as raised:
+        patchstreaming.sliding_window_inference(array, lambda x: calls.append(x.shape) or network(x), 8,
+                                                batch_size=batch_size, progress=False)
+    assert calls == [(2, 1, 8, 8)]
+    assert raised.value.__notes__[0].startswith("sliding_window_inference called the predictor with a tensor of "
+                                                "shape (B, C, H, W) = (2, 1, 8, 8)")
+
+
+def test_the_array_reading_note_is_given_for_shape_errors_only():
+    """helper-45/46: the note on how a (D, H, W) array was read came with every settings error."""
+    array = np.zeros((10, 12, 14), np.float32)
+    with pytest.raises(ValueError, match="batch_size") as raised:
+        patchstreaming.sliding_window_inference(array, lambda x: x, 4, batch_size=0, progress=False)
+    assert not hasattr(raised.value, "__notes__")
+    with pytest.raises(ValueError, match="patch_size") as raised:
+        patchstreaming.sliding_window_inference(array, lambda x: x, (14, 12, 10), progress=False)
+    assert "was read as a 3-D image (D, H, W)" in raised.value.__notes__[0]
 
 
 def test_import_itk_and_patchstreaming_print_nothing():
@@ -736,9 +788,14 @@ def test_a_dict_with_integer_keys_and_two_outputs_named_the_same_file(oblique_ar
     result = patchstreaming.sliding_window_inference(oblique_array["array"], lambda x: {0: network(x)}, 8,
                                                      progress=False)
     assert list(result) == [0]
-    with pytest.raises(ValueError, match="a file is named twice"):
+    with pytest.raises(ValueError, match="would both write .*a.mha'; each output needs its own files"):
         patchstreaming.sliding_window_inference(oblique_array["array"], TupleNetwork().eval(), 8, progress=False,
                                                 output=(str(tmp_path / "a.mha"), str(tmp_path / "a.mha")))
+    # Two formats writing the same data file (helper-46: the first output held the second's values).
+    for pair in (("y.mhd", "y.nhdr"), ("z.hdr", "z.img")):
+        with pytest.raises(ValueError, match=rf"'{pair[1]}' would both write '.*{pair[0][:2]}"):
+            patchstreaming.sliding_window_inference(oblique_array["array"], TupleNetwork().eval(), 8, progress=False,
+                                                    output=pair)
     # A dict of file names for a tuple predictor: its keys are not taken for file names (newcomer finding).
     with pytest.raises(ValueError, match=r"the predictor returns a tuple of 2 outputs; give a tuple of as many file "
                                          r"names \(a dict of them is for a predictor returning a dict\)"):
