@@ -754,6 +754,31 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
   }
 }
 
+/** A write that fails part way (a full disk; here a file size limit) leaves no file and exits 1:
+ * ITK 5.2's MetaImage and NIfTI writers only print to stderr and return, and the run exited 0
+ * with the file cut short (helper-46); its NRRD writer throws itself. */
+TEST_F(PatchwiseFilterProgram, AWriteCutShortExitsOneAndLeavesNoFile)
+{
+  Write(MakeRandomImage<ImageType>({ { 40, 40, 40 } }, 3).GetPointer(), Path("input.nrrd")); // 256000 bytes
+  for (const std::string name : { "x.mha", "x.nii.gz", "x.nii", "x.mhd", "x.hdr", "x.nrrd" })
+  {
+    const auto run = Run({ Path("input.nrrd"), Path(name), "--patch-size", "16" }, "", 100000);
+    EXPECT_EQ(run.status, 1) << name << ": " << run.err;
+    if (name != "x.nrrd")
+    {
+      EXPECT_NE(run.err.find("PatchwiseFilter: output \"" + Path(name) +
+                             "\" was not written whole: its header describes 256000 bytes of voxel data"),
+                std::string::npos)
+        << run.err;
+      EXPECT_NE(run.err.find("(a full disk, or a file size limit?)\n"), std::string::npos) << run.err;
+    }
+    EXPECT_EQ(FilesOtherThan({ "input.nrrd" }), std::set<std::string>{}) << name;
+  }
+  // Under the limit, the same run writes the file.
+  EXPECT_EQ(Run({ Path("input.nrrd"), Path("x.mha"), "--patch-size", "16" }, "", 300000).status, 0);
+  EXPECT_TRUE(fs::exists(Path("x.mha")));
+}
+
 /** What the options alone decide exits with 2, as the option parser's own refusals: a grid
  * they rule out, an output that is a directory or has no image format (helper-34, -35:
  * these exited with 1, from the run), an output or preview in a missing directory (helper-36).

@@ -27,6 +27,7 @@
 #include "gtest/gtest.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -86,12 +87,19 @@ protected:
   }
 
   /** Runs the program with `arguments` (each passed as one argument, as Slicer passes them),
-   * in `workingDirectory` when one is given. */
+   * in `workingDirectory` when one is given, and with the files it writes limited to
+   * `fileSizeLimit` bytes when that is not 0 (prlimit; SIGXFSZ ignored, so that a write past
+   * the limit fails as on a full disk). */
   ProgramRun
-  Run(const std::vector<std::string> & arguments, const std::string & workingDirectory = "") const
+  Run(const std::vector<std::string> & arguments,
+      const std::string &              workingDirectory = "",
+      std::uintmax_t                   fileSizeLimit = 0) const
   {
+    const std::string limit =
+      fileSizeLimit == 0 ? "" : "prlimit --fsize=" + std::to_string(fileSizeLimit) + " "; // util-linux
     std::string command = (workingDirectory.empty() ? "" : "cd '" + workingDirectory + "' && ") +
-                          LeakCheckSetting(arguments) + "'" + m_Program + "'";
+                          (fileSizeLimit == 0 ? "" : "trap '' XFSZ; ") + LeakCheckSetting(arguments) + limit + "'" +
+                          m_Program + "'";
     for (const auto & argument : arguments)
     {
       command += " '" + argument + "'";

@@ -138,6 +138,7 @@ RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & 
     components == 1
       ? RunPipeline<itk::Image<float, VDimension>>(settings, components, output.GetTemporaryPath(), progress)
       : RunPipeline<itk::VectorImage<float, VDimension>>(settings, components, output.GetTemporaryPath(), progress);
+  CheckWrittenImage(output.GetTemporaryPath(), settings.output); // before the preview reads it
 
   const auto &       grid = result.grid;
   std::ostringstream what;

@@ -18,6 +18,7 @@
 #include "PatchwiseVoxelData.h"
 #include "PatchwiseMessages.h"
 
+#include "itkImageIOFactory.h"
 #include "itk_zlib.h"
 
 #include <algorithm>
@@ -295,37 +296,89 @@ VoxelDataOf(const std::string & path, std::uintmax_t voxelBytes)
   }
   return {};
 }
+
+/** The voxel data of `path` and how many bytes of it its file holds; `data.file` is empty for a
+ * format not checked. Throws naming the file as `named` when the data file does not exist. */
+struct MeasuredVoxelData
+{
+  VoxelData      data;
+  std::uintmax_t length{};
+  bool           compressed{};
+};
+
+MeasuredVoxelData
+Measure(const std::string & path, std::uintmax_t voxelBytes, const std::string & named)
+{
+  MeasuredVoxelData measured{ VoxelDataOf(path, voxelBytes), 0, false };
+  const VoxelData & data = measured.data;
+  std::error_code   error;
+  if (data.file.empty())
+  {
+    return measured;
+  }
+  if (!fs::is_regular_file(data.file, error))
+  {
+    throw std::runtime_error(named + ": its voxel data file \"" + data.file + "\" does not exist");
+  }
+  const bool gzip = EndsWith(Lowercase(data.file), ".gz");
+  measured.compressed = data.zlibStream || gzip;
+  if (data.zlibStream)
+  {
+    measured.length = InflatedLength(data.file, data.offset);
+  }
+  else
+  {
+    const std::uintmax_t size = gzip ? GzipLength(data.file) : fs::file_size(data.file);
+    measured.length = size > data.offset ? size - data.offset : 0;
+  }
+  return measured;
+}
+
+/** "its header describes N bytes of voxel data (decompressed) but the file holds M". */
+std::string
+Shortfall(const MeasuredVoxelData & measured, const std::string & where)
+{
+  return "its header describes " + std::to_string(measured.data.bytes) + " bytes of voxel data" + where +
+         (measured.compressed ? " (decompressed)" : "") + " but the file holds " + std::to_string(measured.length);
+}
 } // namespace
 
 void
 CheckVoxelDataLength(const std::string & path, std::uintmax_t voxelBytes)
 {
-  const VoxelData data = VoxelDataOf(path, voxelBytes);
-  std::error_code error;
-  if (data.file.empty())
+  const auto measured = Measure(path, voxelBytes, "input \"" + path + "\"");
+  if (!measured.data.file.empty() && measured.length < measured.data.bytes)
   {
-    return;
+    const std::string where = measured.data.file == path ? "" : " in \"" + measured.data.file + "\"";
+    throw std::runtime_error("input \"" + path + "\" is cut short: " + Shortfall(measured, where) +
+                             ": a copy or download that did not finish?");
   }
-  if (!fs::is_regular_file(data.file, error))
+}
+
+void
+CheckWrittenImage(const std::string & written, const std::string & target)
+{
+  const std::string named = "output \"" + target + "\" was not written whole";
+  const std::string cause = " (a full disk, or a file size limit?)";
+  std::uintmax_t    voxelBytes = 0;
+  try
   {
-    throw std::runtime_error("input \"" + path + "\": its voxel data file \"" + data.file + "\" does not exist");
+    const auto io = itk::ImageIOFactory::CreateImageIO(written.c_str(), itk::IOFileModeEnum::ReadMode);
+    if (io == nullptr)
+    {
+      throw std::runtime_error(named + ": ITK cannot read back its header" + cause);
+    }
+    io->SetFileName(written);
+    io->ReadImageInformation();
+    voxelBytes = io->GetImageSizeInBytes();
   }
-  const bool     gzip = EndsWith(Lowercase(data.file), ".gz");
-  std::uintmax_t length = 0;
-  if (data.zlibStream)
+  catch (const itk::ExceptionObject & error)
   {
-    length = InflatedLength(data.file, data.offset);
+    throw std::runtime_error(named + ": ITK cannot read back its header (" + Readable(error) + ")" + cause);
   }
-  else
+  const auto measured = Measure(written, voxelBytes, named);
+  if (!measured.data.file.empty() && measured.length < measured.data.bytes)
   {
-    const std::uintmax_t size = gzip ? GzipLength(data.file) : fs::file_size(data.file);
-    length = size > data.offset ? size - data.offset : 0;
-  }
-  if (length < data.bytes)
-  {
-    throw std::runtime_error("input \"" + path + "\" is cut short: its header describes " + std::to_string(data.bytes) +
-                             " bytes of voxel data" + (data.file == path ? "" : " in \"" + data.file + "\"") +
-                             (data.zlibStream || gzip ? " (decompressed)" : "") + " but the file holds " +
-                             std::to_string(length) + ": a copy or download that did not finish?");
+    throw std::runtime_error(named + ": " + Shortfall(measured, "") + cause);
   }
 }

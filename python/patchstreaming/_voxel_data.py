@@ -38,24 +38,57 @@ def check_voxel_data(path: str, voxel_bytes: int, parameter: str) -> None:
     not exist is named as such.
     """
     try:
-        data = _voxel_data(path, voxel_bytes)
+        measured = _measure(path, voxel_bytes, f"{parameter}={path!r}")
     except ValueError as error:  # text voxels
         raise ValueError(f"{parameter}={error}") from None
-    if data is None:
-        return
-    if not os.path.isfile(data.file):
-        raise ValueError(f"{parameter}={path!r}: its voxel data file {data.file!r} does not exist")
-    compressed = data.zlib_stream or data.file.lower().endswith(".gz")
-    if data.zlib_stream:
-        length = _inflated_length(data.file, data.offset)
-    else:
-        size = _gzip_length(data.file) if compressed else os.path.getsize(data.file)
-        length = max(size - data.offset, 0)
-    if length < data.nbytes:
+    if measured is not None and measured[1] < measured[0].nbytes:
+        data = measured[0]
         where = "" if data.file == path else f" in {data.file!r}"
-        raise ValueError(f"{parameter}={path!r} is cut short: its header describes {data.nbytes} bytes of voxel "
-                         f"data{where}{' (decompressed)' if compressed else ''} but the file holds {length}: a "
-                         f"copy or download that did not finish?")
+        raise ValueError(f"{parameter}={path!r} is cut short: {_shortfall(*measured, where)}: a copy or download "
+                         f"that did not finish?")
+
+
+def check_written_image(written: str, target: str) -> None:
+    """Raises OSError naming the output ``target`` when the image file ITK's writer wrote at
+    ``written`` holds less voxel data than its header describes (the rule of
+    :func:`check_voxel_data`), or its header cannot be read back: ITK 5.2's MetaImage and NIfTI
+    writers report a failed write (a full disk, a file size limit) on stderr only and return,
+    leaving a file cut short (its NRRD writer raises itself). The C++ twin is ``CheckWrittenImage``
+    in apps/PatchwiseFilter/PatchwiseVoxelData.cxx."""
+    import itk
+
+    named, cause = f"output={target!r} was not written whole", " (a full disk, or a file size limit?)"
+    io = itk.ImageIOFactory.CreateImageIO(written, itk.CommonEnums.IOFileMode_ReadMode)
+    if io is None:
+        raise OSError(f"{named}: ITK cannot read back its header{cause}")
+    try:
+        io.SetFileName(written)
+        io.ReadImageInformation()
+    except RuntimeError as error:
+        raise OSError(f"{named}: ITK cannot read back its header ({error}){cause}") from None
+    measured = _measure(written, io.GetImageSizeInBytes(), named)
+    if measured is not None and measured[1] < measured[0].nbytes:
+        raise OSError(f"{named}: {_shortfall(*measured, '')}{cause}")
+
+
+def _measure(path: str, voxel_bytes: int, named: str):
+    """The voxel data of ``path`` and the bytes its file holds of it, or None for a format not
+    checked; raises ValueError naming the file as ``named`` when the data file does not exist."""
+    data = _voxel_data(path, voxel_bytes)
+    if data is None:
+        return None
+    if not os.path.isfile(data.file):
+        raise ValueError(f"{named}: its voxel data file {data.file!r} does not exist")
+    if data.zlib_stream:
+        return data, _inflated_length(data.file, data.offset)
+    size = _gzip_length(data.file) if data.file.lower().endswith(".gz") else os.path.getsize(data.file)
+    return data, max(size - data.offset, 0)
+
+
+def _shortfall(data: _VoxelData, length: int, where: str) -> str:
+    compressed = data.zlib_stream or data.file.lower().endswith(".gz")
+    return (f"its header describes {data.nbytes} bytes of voxel data{where}{' (decompressed)' if compressed else ''} "
+            f"but the file holds {length}")
 
 
 def _decompressed_length(stream, wbits: int, members: bool) -> int:

@@ -18,7 +18,7 @@ from ._images import (ImageLike, a_type, array_reading_note, axis_orders, buffer
                       count_of, flag, image_from_channels, image_type, image_view, is_vector_image, overlap_xyz,
                       real_number, shape_dhw, size_xyz, to_itk_image, unexpected_keywords, unknown_choice,
                       whole_number)
-from ._voxel_data import header_field_value
+from ._voxel_data import check_written_image, header_field_value
 
 Output = Union[torch.Tensor, Tuple[torch.Tensor, ...], Dict[str, torch.Tensor]]
 
@@ -667,6 +667,7 @@ class _Pipeline:
             writer.SetNumberOfStreamDivisions(self.settings.stream_divisions)
             self._update(writer.Update)
             header = os.path.join(partial, unique + extension)
+            check_written_image(header, file)
             for written in sorted(os.listdir(partial), key=lambda f: f == unique + extension):  # the header last
                 final = stem + written[len(unique):] if written.startswith(unique + ".") else written
                 if unique != stem and written != unique + extension:

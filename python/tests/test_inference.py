@@ -432,6 +432,32 @@ def test_the_array_reading_note_is_given_for_shape_errors_only():
     assert "was read as a 3-D image (D, H, W)" in raised.value.__notes__[0]
 
 
+def test_a_write_cut_short_raises_and_leaves_no_file(tmp_path):
+    """helper-46: on a full disk the call returned and left the file cut short (ITK 5.2's MetaImage and
+    NIfTI writers print to stderr and return). A file size limit fails the writes the same way."""
+    script = f"""
+import os, resource, numpy as np, patchstreaming
+resource.setrlimit(resource.RLIMIT_FSIZE, (100000, 100000))  # Python ignores SIGXFSZ: the writes fail
+image = np.random.default_rng(1).random((40, 40, 40), dtype=np.float32)  # 256000 bytes
+for name in ("x.mha", "x.nii.gz", "x.nii", "x.mhd", "x.hdr"):
+    try:
+        patchstreaming.sliding_window_inference(image, lambda x: x, 16, output=os.path.join({str(tmp_path)!r}, name),
+                                                progress=False)
+        print(name, "returned")
+    except OSError as error:
+        print(error)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=os.environ)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 5, done.stdout
+    for name, line in zip(("x.mha", "x.nii.gz", "x.nii", "x.mhd", "x.hdr"), lines):
+        assert line.startswith(f"output={str(tmp_path / name)!r} was not written whole: its header describes 256000 "
+                               f"bytes of voxel data"), line
+        assert line.endswith("(a full disk, or a file size limit?)"), line
+    assert not list(tmp_path.iterdir())
+
+
 def test_import_itk_and_patchstreaming_print_nothing():
     done = subprocess.run([sys.executable, "-c", "import itk, patchstreaming; itk.Image; itk.PatchMerger"],
                           capture_output=True, text=True, env=os.environ)
