@@ -45,6 +45,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <sys/stat.h>
 #include <limits>
 #include <map>
 #include <set>
@@ -777,6 +778,27 @@ TEST_F(PatchwiseFilterProgram, AWriteCutShortExitsOneAndLeavesNoFile)
   // Under the limit, the same run writes the file.
   EXPECT_EQ(Run({ Path("input.nrrd"), Path("x.mha"), "--patch-size", "16" }, "", 300000).status, 0);
   EXPECT_TRUE(fs::exists(Path("x.mha")));
+}
+
+/** An output (or its data file) that is a FIFO is refused and kept: it was replaced by a regular file
+ * (helper-45, with a FIFO and a copy of /dev/null). */
+TEST_F(PatchwiseFilterProgram, AnOutputThatIsNotARegularFileIsRefusedAndKept)
+{
+  Write(MakeRandomImage<ImageType>({ { 9, 8, 7 } }, 3).GetPointer(), Path("input.nrrd"));
+  ASSERT_EQ(mkfifo(Path("fifo.nrrd").c_str(), 0600), 0);
+  ASSERT_EQ(mkfifo(Path("pair.raw").c_str(), 0600), 0);
+  for (const auto & [output, file] :
+       { std::pair{ Path("fifo.nrrd"), Path("fifo.nrrd") }, std::pair{ Path("pair.mhd"), Path("pair.raw") } })
+  {
+    const auto run = Run({ Path("input.nrrd"), output });
+    EXPECT_EQ(run.status, 1) << run.err;
+    EXPECT_EQ(run.err,
+              "PatchwiseFilter: output \"" + output + "\": \"" + file +
+                "\" is not a regular file (a device, FIFO or socket), which the output would replace: give "
+                "the name of a file\n");
+    EXPECT_TRUE(fs::is_fifo(file));
+  }
+  EXPECT_EQ(FilesOtherThan({ "input.nrrd", "fifo.nrrd", "pair.raw" }), std::set<std::string>{});
 }
 
 /** What the options alone decide exits with 2, as the option parser's own refusals: a grid

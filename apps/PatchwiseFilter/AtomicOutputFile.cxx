@@ -360,6 +360,17 @@ AtomicOutputFile::AtomicOutputFile(const std::string & path, const std::string &
   {
     throw std::runtime_error(what + " \"" + path + "\" is a directory");
   }
+  for (const auto & file : FilesWrittenFor(path)) // a device, FIFO or socket would be replaced by a file
+  {
+    std::error_code ignored;
+    const auto      status = fs::status(file, ignored);
+    if (fs::exists(status) && !fs::is_regular_file(status) && !fs::is_directory(status))
+    {
+      throw std::runtime_error(what + " \"" + path + "\": \"" + file +
+                               "\" is not a regular file (a device, FIFO or socket), which the output would "
+                               "replace: give the name of a file");
+    }
+  }
   const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
   std::string    pattern = (parent / ".PatchwiseFilter-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr)

@@ -63,7 +63,8 @@ class AtomicOutputFile
 public:
   /** Throws std::runtime_error naming `what` (the option or argument that
    * gave the path, e.g. "output" or "--preview") and the path when its
-   * directory does not exist, is not writable, or the path is a directory. */
+   * directory does not exist, is not writable, the path is a directory, or a
+   * file it would write exists and is not a regular file (a device, a FIFO). */
   AtomicOutputFile(const std::string & path, const std::string & what);
   ~AtomicOutputFile();
 

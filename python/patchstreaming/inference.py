@@ -506,7 +506,8 @@ def _same_file(a: str, b: str) -> bool:
 
 def _check_output_files(files) -> None:
     """Raises FileNotFoundError for an output file whose folder does not exist, IsADirectoryError
-    for an output that is a folder, and PermissionError (or the OSError met) for a folder where no
+    for an output that is a folder, ValueError for a file it would write that exists and is not
+    a regular file (a device, a FIFO), and PermissionError (or the OSError met) for a folder where no
     file can be made: checked by making, then removing, the hidden folder the output is written
     into (a read-only file system passes os.access)."""
     for file in files:
@@ -517,6 +518,10 @@ def _check_output_files(files) -> None:
         if os.path.isdir(path):
             raise IsADirectoryError(f"output={path!r}: is a folder; expected a file name in it (.mha, .nrrd, .nii "
                                     f"or .nii.gz)")
+        for written in _files_written_for(path):  # a device, FIFO or socket would be replaced by a file
+            if os.path.exists(written) and not os.path.isfile(written) and not os.path.isdir(written):
+                raise ValueError(f"output={path!r}: {written!r} is not a regular file (a device, FIFO or socket), "
+                                 f"which the output would replace: give the name of a file")
         os.rmdir(_partial_folder(path, folder))
 
 

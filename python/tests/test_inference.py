@@ -2,6 +2,7 @@
 numpy full-size weighted sum and weight volume, divided."""
 import os
 import re
+import stat
 import subprocess
 import sys
 import warnings
@@ -456,6 +457,19 @@ for name in ("x.mha", "x.nii.gz", "x.nii", "x.mhd", "x.hdr"):
                                f"bytes of voxel data"), line
         assert line.endswith("(a full disk, or a file size limit?)"), line
     assert not list(tmp_path.iterdir())
+
+
+def test_an_output_that_is_not_a_regular_file_is_refused_and_kept(tmp_path):
+    """helper-45: a FIFO (and a copy of /dev/null) named as the output was replaced by a regular file."""
+    os.mkfifo(tmp_path / "fifo.mha")
+    os.mkfifo(tmp_path / "pair.raw")
+    for output, file in (("fifo.mha", "fifo.mha"), ("pair.mhd", "pair.raw")):
+        with pytest.raises(ValueError, match=rf"^output='{tmp_path / output}': '{tmp_path / file}' is not a regular "
+                                             rf"file \(a device, FIFO or socket\), which the output would replace"):
+            patchstreaming.sliding_window_inference(np.zeros((5, 6, 7), np.float32), lambda x: x, 4,
+                                                    output=str(tmp_path / output), progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo.mha", "pair.raw"]
+    assert all(stat.S_ISFIFO((tmp_path / name).stat().st_mode) for name in ("fifo.mha", "pair.raw"))
 
 
 def test_import_itk_and_patchstreaming_print_nothing():
