@@ -128,8 +128,8 @@ def _subject_files(subject: Subject, index: int, probability_map: Optional[PathL
         geometry = _geometry(_header(file, parameter))
         if not _same_grid(first, geometry):
             describe = lambda g: ", ".join(f"{k} {np.round(v, 4).tolist()}" for k, v in g.items())
-            raise ValueError(f"{parameter}={file!r} does not share the grid of {images[0]!r} ({describe(geometry)} "
-                             f"against {describe(first)}): patches are cut at the same index in each")
+            raise ValueError(f"{parameter}={file!r} does not share the grid of {images[0]!r} (its {describe(geometry)} "
+                             f"against the image's {describe(first)}): patches are cut at the same index in each")
     if weights is not None:
         _header(weights, f"{where}['probability_map']")
     return _Files(tuple(images), label, weights, tuple(int(v) for v in first["size"]))
@@ -311,7 +311,13 @@ class PatchDataset(torch.utils.data.IterableDataset):
         _check_alike(self.subjects)
         self.label_probabilities = _check_probabilities(label_probabilities)
         shape_dhw = tuple(reversed(self.subjects[0].size_xyz))
-        self.patch_xyz: List[int] = size_xyz(patch_size, _DIMENSION, "patch_size", shape_dhw)
+        try:
+            self.patch_xyz: List[int] = size_xyz(patch_size, _DIMENSION, "patch_size", shape_dhw)
+        except ValueError as error:  # (H, W) for a 2-D file: say how to ask for it
+            if shape_dhw[0] != 1 or np.ndim(patch_size) != 1 or len(patch_size) != 2:
+                raise
+            raise ValueError(f"{error}; {self.subjects[0].images[0]!r} is 2-D, read as one slice deep: give "
+                             f"patch_size=(1, {patch_size[0]}, {patch_size[1]})") from None
         if not allow_outside:
             for i, files in enumerate(self.subjects):
                 if any(p > s for p, s in zip(self.patch_xyz, files.size_xyz)):

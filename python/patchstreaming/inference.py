@@ -522,7 +522,17 @@ def _check_output_files(files) -> None:
             if os.path.exists(written) and not os.path.isfile(written) and not os.path.isdir(written):
                 raise ValueError(f"output={path!r}: {written!r} is not a regular file (a device, FIFO or socket), "
                                  f"which the output would replace: give the name of a file")
+        _writer_io(path)
         os.rmdir(_partial_folder(path, folder))
+
+
+def _writer_io(file: str):
+    """The ImageIO that writes the file name ``file``; ValueError when none does."""
+    io = itk.ImageIOFactory.CreateImageIO(os.fspath(file), itk.CommonEnums.IOFileMode_WriteMode)
+    if io is None:
+        raise ValueError(f"output={os.fspath(file)!r}: no image format of this ITK build writes this file name "
+                         f"(use .mha, .nrrd, .nii or .nii.gz)")
+    return io
 
 
 def _partial_folder(file: str, folder: str) -> str:
@@ -645,10 +655,7 @@ class _Pipeline:
         last = self.last(argmax)
         file = os.fspath(file)
         folder, name = os.path.split(os.path.abspath(file))  # the folder exists: checked before the input was read
-        io = itk.ImageIOFactory.CreateImageIO(file, itk.CommonEnums.IOFileMode_WriteMode)
-        if io is None:
-            raise ValueError(f"output={file!r}: no image format of this ITK build writes this file name "
-                             f"(use .mha, .nrrd, .nii or .nii.gz)")
+        io = _writer_io(file)
         dimension = self.image.GetImageDimension()
         if dimension > 2 and io.GetNameOfClass() in ("PNGImageIO", "JPEGImageIO", "BMPImageIO"):  # 2-D formats
             raise ValueError(f"output={file!r}: {io.GetNameOfClass()} cannot hold a {dimension}-D image "

@@ -181,7 +181,8 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
     shifted = itk.imread(volume["labels.nrrd"], itk.UC)
     shifted.SetOrigin([v + 1.0 for v in shifted.GetOrigin()])
     itk.imwrite(shifted, str(tmp_path / "shifted.nrrd"))
-    with pytest.raises(ValueError, match=r"subjects\[0\]\['label'\].*shifted\.nrrd.*does not share the grid"):
+    with pytest.raises(ValueError, match=r"subjects\[0\]\['label'\].*shifted\.nrrd.*does not share the grid of .* \(its size "
+                                         r".* against the image's size "):
         PatchDataset([(volume["t1.nrrd"], str(tmp_path / "shifted.nrrd"))], patch_size=8)
     with pytest.raises(ValueError, match=r"subjects\[0\] has unknown key\(s\) \['labels'\]: expected 'image', 'label'"):
         PatchDataset([{"image": volume["t1.nrrd"], "labels": volume["labels.nrrd"]}], patch_size=8)
@@ -199,6 +200,9 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
                                          r"give patch_size=\(1, 32, 32\)\)$"):
         PatchDataset([str(tmp_path / "plane.nrrd")], patch_size=32)
     assert PatchDataset([str(tmp_path / "plane.nrrd")], patch_size=(1, 32, 32)).patch_xyz == [32, 32, 1]
+    with pytest.raises(ValueError, match=r"patch_size=\(16, 24\) has 2 values; the image is 3-D .*; '.*plane\.nrrd' is "
+                                         r"2-D, read as one slice deep: give patch_size=\(1, 16, 24\)$"):
+        PatchDataset([str(tmp_path / "plane.nrrd")], patch_size=(16, 24))
     picture = tmp_path / "slice.png"
     picture.write_bytes(b"\x89PNG\r\n\x1a\n")
     with pytest.raises(ValueError, match=r"subjects\[0\]\['image'\]=.*slice\.png.*no image format of this ITK build"):

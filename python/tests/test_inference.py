@@ -472,6 +472,17 @@ def test_an_output_that_is_not_a_regular_file_is_refused_and_kept(tmp_path):
     assert all(stat.S_ISFIFO((tmp_path / name).stat().st_mode) for name in ("fifo.mha", "pair.raw"))
 
 
+def test_an_output_no_format_writes_is_refused_before_the_predictor_runs(tmp_path):
+    """helper-45: refused only after the input was read and the model probed."""
+    calls = []
+    for name in ("x.xyz", "x.png"):
+        with pytest.raises(ValueError, match=rf"^output='{tmp_path / name}': no image format of this ITK build writes "
+                                             rf"this file name \(use .mha, .nrrd, .nii or .nii.gz\)$"):
+            patchstreaming.sliding_window_inference(np.zeros((5, 6, 7), np.float32), calls.append, 4,
+                                                    output=str(tmp_path / name), progress=False)
+    assert calls == [] and not list(tmp_path.iterdir())
+
+
 def test_import_itk_and_patchstreaming_print_nothing():
     done = subprocess.run([sys.executable, "-c", "import itk, patchstreaming; itk.Image; itk.PatchMerger"],
                           capture_output=True, text=True, env=os.environ)
