@@ -211,6 +211,10 @@ def sliding_window_inference(
     if isinstance(output, bytes):
         raise TypeError(f"output={output!r}: expected a file name as str or os.PathLike (not bytes)")
     if output is None:
+        if settings.stream_divisions > 1:
+            warnings.warn(f"stream_divisions={settings.stream_divisions} applies to a file output (output=) only; in "
+                          f"memory the result is computed whole (argmax=True holds the channels one slab at a time "
+                          f"anyway)", stacklevel=2)
         merged = _Pipeline(image, predictor, structure, settings, sigma_scale, cval, progress).run(argmax)
         return structure.split(merged, argmax)
     if structure.names is None:

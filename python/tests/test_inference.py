@@ -472,6 +472,14 @@ def test_an_output_that_is_not_a_regular_file_is_refused_and_kept(tmp_path):
     assert all(stat.S_ISFIFO((tmp_path / name).stat().st_mode) for name in ("fifo.mha", "pair.raw"))
 
 
+def test_stream_divisions_without_an_output_file_warns():
+    """helper-46: silently ignored."""
+    with pytest.warns(UserWarning, match=r"^stream_divisions=3 applies to a file output \(output=\) only"):
+        result = patchstreaming.sliding_window_inference(np.ones((5, 6, 7), np.float32), lambda x: x, 4,
+                                                         stream_divisions=3, progress=False)
+    np.testing.assert_allclose(itk.array_from_image(result), np.ones((5, 6, 7), np.float32), rtol=1e-6)
+
+
 def test_an_output_no_format_writes_is_refused_before_the_predictor_runs(tmp_path):
     """helper-45: refused only after the input was read and the model probed."""
     calls = []
