@@ -96,9 +96,10 @@ public:
   IsCudaAvailable();
 
   /** The number of output channels: the module run once on one zero patch of
-   * `shape` (Patches is ignored; 2-D patches: a zero batch of Components + 1
-   * patches, which a network of 3-D layers refuses where it would read one
-   * patch as an unbatched volume). It also records NumberOfOutputs. */
+   * `shape` (Patches is ignored; 2-D patches: a zero batch of 2, 3 for 2
+   * components, which a network of 3-D layers, reading a batch (B, C, H, W)
+   * as one unbatched volume of B channels, refuses unless it takes B
+   * channels). It also records NumberOfOutputs. */
   unsigned int
   ProbeOutputChannels(const BatchShape & shape);
 

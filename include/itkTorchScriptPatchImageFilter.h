@@ -44,8 +44,8 @@ namespace itk
  * downstream merges the output with the input's grid.
  *
  * C_out is known after UpdateOutputInformation(): the network is loaded and
- * run once on one zero patch (2-D patches: a zero batch of C_in + 1, which a
- * network of 3-D layers refuses), unless SetNumberOfOutputChannels() gave it.
+ * run once on one zero patch (2-D patches: a zero batch of 2, 3 for 2 channels,
+ * which a network of 3-D layers refuses), unless SetNumberOfOutputChannels() gave it.
  *
  * With MirrorAxes (ITK axis numbers), each batch runs on every combination of
  * flips of those axes, each result is flipped back and their mean is the

@@ -184,13 +184,15 @@ TorchScriptModel::IsCudaAvailable()
 
 namespace
 {
-/** One forward pass on `batch`; the selected output on the CPU as float. */
+/** One forward pass on `batch`; the selected output on the CPU as float. `hint` ends the message of a
+ * module that rejects the batch. */
 torch::Tensor
 RunModule(torch::jit::Module &  module,
           const torch::Device & device,
           const torch::Tensor & batch,
           unsigned int          index,
-          unsigned int &        outputs)
+          unsigned int &        outputs,
+          const char *          hint = "")
 {
   torch::jit::IValue returned;
   try
@@ -200,9 +202,7 @@ RunModule(torch::jit::Module &  module,
   catch (const std::exception & error)
   {
     itkGenericExceptionMacro(<< "the module rejects an input tensor of shape " << ShapeText(batch.sizes())
-                             << " (B, C_in, spatial...): " << TorchErrorCause(error)
-                             << (batch.dim() == 4 ? " (2-D patches: a network of 3-D layers takes (B, C, D, H, W))"
-                                                  : ""));
+                             << " (B, C_in, spatial...): " << TorchErrorCause(error) << hint);
   }
   return SelectOutput(returned, index, outputs).to(torch::kCPU, torch::kFloat);
 }
@@ -293,12 +293,23 @@ TorchScriptModel::ProbeOutputChannels(const BatchShape & shape)
   try
   {
     c10::InferenceMode inference;
-    // 2-D patches: a batch of C_in + 1, which a network of 3-D layers, reading (B, C, H, W) as one unbatched
-    // volume (C, D, H, W), refuses for its channels (a batch of one it would take, and return a wrong result).
-    const int64_t       patches = shape.PatchSize.size() == 2 ? shape.Components + 1 : 1;
+    // A network of 3-D layers reads a 2-D batch (B, C, H, W) as one unbatched volume (B channels, C slices): where
+    // its input channels are B it runs and returns a wrong result. Its channels are likely 1 or C_in, so 2-D
+    // patches are probed as a batch of 2 (3 for 2 channels), which it refuses.
+    const int64_t       patches = shape.PatchSize.size() == 2 ? (shape.Components == 2 ? 3 : 2) : 1;
     const torch::Tensor zeros = torch::zeros(ChannelsFirstShape(patches, shape.Components, shape.PatchSize));
     m_NumberOfOutputs = 0;
-    const torch::Tensor output = RunModule(m_Module->module, m_Module->device, zeros, m_OutputIndex, m_NumberOfOutputs);
+    const torch::Tensor output = RunModule(
+      m_Module->module,
+      m_Module->device,
+      zeros,
+      m_OutputIndex,
+      m_NumberOfOutputs,
+      shape.PatchSize.size() == 2
+        ? " (probed with 2-D patches, (B, C, H, W): a network of 3-D layers takes "
+          "(B, C, D, H, W) and reads them as one unbatched volume; they are probed as a batch of 2, or 3 for 2 "
+          "channels, which it refuses)"
+        : "");
     CheckOutputShape(output, zeros, 0);
     return static_cast<unsigned int>(output.size(1));
   }

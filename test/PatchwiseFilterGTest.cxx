@@ -490,6 +490,7 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "median radius 02 must be a whole number of voxels in 1..1000 (write" },
     { { input, output, "--process", "median:1.5" }, "median radius 1.5 must be a whole number of voxels in 1..1000\n" },
     { { input, output, "--process", "median:1001" }, "median radius 1001 must be" },
+    { { input, output, "--process", "median:" }, "median radius: none given after the colon (median:1, in voxels)" },
     // The input is 19 x 15 x 11 voxels of spacing 0.7, 1.25, 1.8 mm.
     { { input, output, "--process", "median:8", "--patch-size", "8,9,9" },
       "--process: median radius 8 reaches past the whole patch, 8 voxels along x (--patch-size 8,9,9), where every "
@@ -775,9 +776,24 @@ TEST_F(PatchwiseFilterProgram, AWriteCutShortExitsOneAndLeavesNoFile)
     }
     EXPECT_EQ(FilesOtherThan({ "input.nrrd" }), std::set<std::string>{}) << name;
   }
-  // Under the limit, the same run writes the file.
+  // Under the limit, the same run writes the file; a format ITK writes but cannot read back is not read back.
   EXPECT_EQ(Run({ Path("input.nrrd"), Path("x.mha"), "--patch-size", "16" }, "", 300000).status, 0);
   EXPECT_TRUE(fs::exists(Path("x.mha")));
+  const auto nia = Run({ Path("input.nrrd"), Path("x.nia"), "--patch-size", "16" });
+  EXPECT_EQ(nia.status, 0) << nia.err;
+  EXPECT_GT(fs::file_size(Path("x.nia")), 256000u);
+}
+
+/** The merger's SigmaScale and MinimumWeight are named by their options in its messages only: a file named
+ * like them keeps its name (helper-47: "SigmaScale.nrrd" was reported as "--sigma-scale.nrrd"). */
+TEST_F(PatchwiseFilterProgram, AFileNamedLikeAWeightingParameterKeepsItsNameInMessages)
+{
+  std::ofstream(Path("SigmaScale.nrrd")) << "NRRD0004\ntype: float\ndimension: 2\nsizes: 40 25\nencoding: raw\n"
+                                            "endian: little\n\n"
+                                         << std::string(40, '\0');
+  const auto run = ExpectRejected({ Path("SigmaScale.nrrd"), Path("out.nrrd") }, "", { "SigmaScale.nrrd" });
+  EXPECT_NE(run.err.find("Error reading " + Path("SigmaScale.nrrd")), std::string::npos) << run.err;
+  EXPECT_EQ(run.err.find("--sigma-scale"), std::string::npos) << run.err;
 }
 
 /** An output (or its data file) that is a FIFO is refused and kept: it was replaced by a regular file
@@ -799,6 +815,10 @@ TEST_F(PatchwiseFilterProgram, AnOutputThatIsNotARegularFileIsRefusedAndKept)
     EXPECT_TRUE(fs::is_fifo(file));
   }
   EXPECT_EQ(FilesOtherThan({ "input.nrrd", "fifo.nrrd", "pair.raw" }), std::set<std::string>{});
+  // A symbolic link (here to /dev/null) is replaced by the output, not followed (helper-47: refused).
+  fs::create_symlink("/dev/null", Path("link.nrrd"));
+  EXPECT_EQ(Run({ Path("input.nrrd"), Path("link.nrrd") }).status, 0);
+  EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(Path("link.nrrd"))));
 }
 
 /** What the options alone decide exits with 2, as the option parser's own refusals: a grid

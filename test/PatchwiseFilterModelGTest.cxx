@@ -335,7 +335,8 @@ TEST_F(PatchwiseFilterProgram, BadNetworkArgumentsExitNonZeroNamingTheFlagAndLea
       "--model \"" + model +
         "\": the module rejects an input tensor of shape (2, 1, 64, 64) (B, C_in, spatial...): RuntimeError: " },
     { { Path("input2d.nrrd"), output, "--model", model, "--batch-size", "4" },
-      "(2-D patches: a network of 3-D layers takes (B, C, D, H, W))\n" },
+      "(probed with 2-D patches, (B, C, H, W): a network of 3-D layers takes (B, C, D, H, W) and reads them as "
+      "one unbatched volume; they are probed as a batch of 2, or 3 for 2 channels, which it refuses)\n" },
     { { input, output, "--model", Model("segmentation_pooled.pt") },
       "--model \"" + Model("segmentation_pooled.pt") + "\": " },
     { { input, output, "--model", Path("input.nrrd") },

@@ -363,8 +363,8 @@ AtomicOutputFile::AtomicOutputFile(const std::string & path, const std::string &
   for (const auto & file : FilesWrittenFor(path)) // a device, FIFO or socket would be replaced by a file
   {
     std::error_code ignored;
-    const auto      status = fs::status(file, ignored);
-    if (fs::exists(status) && !fs::is_regular_file(status) && !fs::is_directory(status))
+    const auto      status = fs::symlink_status(file, ignored); // a link is replaced, not what it names
+    if (fs::exists(status) && !fs::is_regular_file(status) && !fs::is_directory(status) && !fs::is_symlink(status))
     {
       throw std::runtime_error(what + " \"" + path + "\": \"" + file +
                                "\" is not a regular file (a device, FIFO or socket), which the output would "

@@ -19,6 +19,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <initializer_list>
+#include <utility>
 
 std::string
 OneLine(const std::string & text)
@@ -82,15 +84,18 @@ Readable(const itk::ExceptionObject & error)
       ++open;
     }
   }
-  // The merger's weighting parameters by the options that set them: "(SigmaScale = 0.01, ...); raise
-  // MinimumWeight" reads "(--sigma-scale 0.01, ...); raise --minimum-weight".
-  for (const auto & [member, option] : { std::pair<std::string, std::string>{ "SigmaScale", "--sigma-scale" },
-                                         std::pair<std::string, std::string>{ "MinimumWeight", "--minimum-weight" } })
+  // The merger's weighting parameters by the options that set them, in its messages' phrases only (a file
+  // name holding the words is left alone): "(SigmaScale = 0.01, MinimumWeight = 0) ... raise MinimumWeight".
+  for (const auto & [phrase, option] :
+       std::initializer_list<std::pair<std::string, std::string>>{ { "(SigmaScale = ", "(--sigma-scale " },
+                                                                   { ", MinimumWeight = ", ", --minimum-weight " },
+                                                                   { "raise MinimumWeight", "raise --minimum-weight" },
+                                                                   { "raise SigmaScale", "raise --sigma-scale" },
+                                                                   { "or SigmaScale", "or --sigma-scale" } })
   {
-    for (auto at = text.find(member); at != std::string::npos; at = text.find(member, at + option.size()))
+    for (auto at = text.find(phrase); at != std::string::npos; at = text.find(phrase, at + option.size()))
     {
-      const bool valued = text.compare(at + member.size(), 3, " = ") == 0;
-      text.replace(at, member.size() + (valued ? 3 : 0), valued ? option + " " : option);
+      text.replace(at, phrase.size(), option);
     }
   }
   return text;

@@ -118,6 +118,10 @@ PatchwiseProcess::Parse(const std::string & text)
     // "02" are refused with their plain form).
     const bool plain = !argument.empty() && argument.size() <= 4 && argument[0] != '0' &&
                        argument.find_first_not_of("0123456789") == std::string::npos;
+    if (argument.empty())
+    {
+      throw std::invalid_argument("median radius: none given after the colon (median:1, in voxels)");
+    }
     if (!plain || std::stoul(argument) > 1000)
     {
       throw std::invalid_argument("median radius " + argument + " must be a whole number of voxels in 1..1000" +

@@ -15,6 +15,8 @@ import zlib
 from typing import NamedTuple, Optional
 
 _CHUNK = 1 << 20
+#: The file name endings (lower case) of the formats whose voxel data is measured.
+_MEASURED = (".nii", ".nii.gz", ".hdr", ".hdr.gz", ".img", ".img.gz", ".mha", ".mhd")
 
 
 class _VoxelData(NamedTuple):
@@ -53,11 +55,14 @@ def check_written_image(written: str, target: str) -> None:
     ``written`` holds less voxel data than its header describes (the rule of
     :func:`check_voxel_data`), or its header cannot be read back: ITK 5.2's MetaImage and NIfTI
     writers report a failed write (a full disk, a file size limit) on stderr only and return,
-    leaving a file cut short (its NRRD writer raises itself). The C++ twin is ``CheckWrittenImage``
+    leaving a file cut short (its NRRD writer raises itself); other formats are not read back. The
+    C++ twin is ``CheckWrittenImage``
     in apps/PatchwiseFilter/PatchwiseVoxelData.cxx."""
     import itk
 
     named, cause = f"output={target!r} was not written whole", " (a full disk, or a file size limit?)"
+    if not written.lower().endswith(_MEASURED):  # TIFF, NRRD (whose writer raises), formats ITK cannot read back
+        return
     io = itk.ImageIOFactory.CreateImageIO(written, itk.CommonEnums.IOFileMode_ReadMode)
     if io is None:
         raise OSError(f"{named}: ITK cannot read back its header{cause}")
@@ -66,7 +71,10 @@ def check_written_image(written: str, target: str) -> None:
         io.ReadImageInformation()
     except RuntimeError as error:
         raise OSError(f"{named}: ITK cannot read back its header ({error}){cause}") from None
-    measured = _measure(written, io.GetImageSizeInBytes(), named)
+    try:
+        measured = _measure(written, io.GetImageSizeInBytes(), named)
+    except ValueError as error:  # the data file is missing
+        raise OSError(f"{error}{cause}") from None
     if measured is not None and measured[1] < measured[0].nbytes:
         raise OSError(f"{named}: {_shortfall(*measured, '')}{cause}")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import tempfile
 import warnings
 import weakref
@@ -97,7 +98,8 @@ def sliding_window_inference(
             MONAI; a module in training mode gets a ``UserWarning``); moving the batch to its
             device and back is the predictor's business (outputs may come back on any device). The
             batch is a view of the pipeline's buffer, valid during the call only (the next patches
-            overwrite it): ``clone()`` it to keep it. Called once more on a zero patch first, to
+            overwrite it): ``clone()`` it to keep it. Called once more on a zero patch first (2-D
+            patches: a zero batch of 2, 3 for 2 channels, which a network of 3-D layers refuses), to
             learn the outputs' channel counts.
         patch_size: required; the patch (MONAI's ``roi_size``): an int, or one per axis in **(D, H, W)
             order**, the tensor's (ITK's ``PatchSize`` is that reversed, (x, y, z)); each at least 1
@@ -345,17 +347,21 @@ class _Structure:
 
 def _probe(predictor, channels_in: int, patch_xyz) -> _Structure:
     """Runs the predictor on one zero patch of ``channels_in`` channels: its outputs and their channel counts.
-    2-D patches: a zero batch of ``channels_in + 1``, which a network of 3-D layers (reading one patch
-    (1, C, H, W) as an unbatched volume (C, D, H, W), and returning a wrong result) refuses."""
+    A network of 3-D layers reads a 2-D batch (B, C, H, W) as one unbatched volume of B channels and C
+    slices: where it takes B channels it runs and returns a wrong result. Its channels are likely 1 or C, so
+    2-D patches are probed as a batch of 2 (3 for 2 channels), which it refuses."""
     spatial = tuple(reversed(patch_xyz))
-    shape = (1 if len(spatial) == 3 else channels_in + 1, channels_in) + spatial
+    shape = ((3 if channels_in == 2 else 2) if len(spatial) == 2 else 1, channels_in) + spatial
     try:
         with torch.no_grad():
             returned = predictor(torch.zeros(shape))
     except Exception as error:  # re-raised as itself, with the shape it was given
         order = axis_orders(len(spatial))[0]
+        two_d = (" (2-D patches: a network of 3-D layers, which takes (B, C, D, H, W), reads them as one unbatched "
+                 "volume; 2-D patches are probed as a batch of 2, or 3 for 2 channels, which it refuses)") if len(spatial) == 2 else ""
         error.add_note(f"sliding_window_inference called the predictor with a tensor of shape (B, C, {order[1:]} "
-                       f"= {shape}: C = {channels_in}, the image's channels per voxel; the patch in {order} order")
+                       f"= {shape}: C = {channels_in}, the image's channels per voxel; the patch in {order} order"
+                       f"{two_d}")
         raise
     if isinstance(returned, torch.Tensor):
         structure = _Structure(None, (0,))
@@ -422,7 +428,7 @@ def _distinct_files(files, output):
     file the other's (y.mhd and y.nhdr both write y.raw, z.hdr and z.img the same pair)."""
     seen = {}
     for file in files:
-        for written in _files_written_for(os.path.abspath(os.fspath(file))):
+        for written in _files_written_for(os.path.realpath(os.fspath(file))):
             if written in seen:
                 raise ValueError(f"output={output!r}: {seen[written]!r} and {os.fspath(file)!r} would both write "
                                  f"{written!r}; each output needs its own files")
@@ -523,7 +529,8 @@ def _check_output_files(files) -> None:
             raise IsADirectoryError(f"output={path!r}: is a folder; expected a file name in it (.mha, .nrrd, .nii "
                                     f"or .nii.gz)")
         for written in _files_written_for(path):  # a device, FIFO or socket would be replaced by a file
-            if os.path.exists(written) and not os.path.isfile(written) and not os.path.isdir(written):
+            mode = os.lstat(written).st_mode if os.path.lexists(written) else None  # a link is replaced, not followed
+            if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
                 raise ValueError(f"output={path!r}: {written!r} is not a regular file (a device, FIFO or socket), "
                                  f"which the output would replace: give the name of a file")
         _writer_io(path)

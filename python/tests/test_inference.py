@@ -284,8 +284,8 @@ def test_errors_say_how_a_3d_array_with_two_spacing_values_was_read(oblique_arra
         patchstreaming.sliding_window_inference(array, network, patch_size=(8, 8, 8), spacing=(1.0, 2.0),
                                                 progress=False)
     assert re.match(note, refused.value.__notes__[0])
-    # The probe's (14, 13, 8, 8) a 3-D network refuses (it took one patch (1, 13, 8, 8) as an unbatched volume).
-    with pytest.raises(RuntimeError, match=r"expected input\[1, 14, 13, 8, 8\] to have 1 channels") as shaped:
+    # The probe's (2, 13, 8, 8) a 3-D network refuses (it took one patch (1, 13, 8, 8) as an unbatched volume).
+    with pytest.raises(RuntimeError, match=r"expected input\[1, 2, 13, 8, 8\] to have 1 channels") as shaped:
         patchstreaming.sliding_window_inference(array, network, patch_size=8, spacing=(1.0, 2.0), progress=False)
     assert re.match(note, shaped.value.__notes__[1])
 
@@ -298,7 +298,7 @@ def test_errors_say_how_a_3d_array_with_two_spacing_values_was_read(oblique_arra
         patchstreaming.sliding_window_inference(array, five_dimensional_only, patch_size=8, spacing=(1.0, 2.0),
                                                 progress=False)
     assert failed.value.__notes__[0].startswith("sliding_window_inference called the predictor with a tensor of "
-                                                "shape (B, C, H, W) = (14, 13, 8, 8)")
+                                                "shape (B, C, H, W) = (2, 13, 8, 8)")
     assert re.match(note, failed.value.__notes__[1])
     with pytest.raises(ValueError, match="has shape") as three:  # 3 spacing values: (D, H, W), no note
         patchstreaming.sliding_window_inference(array, lambda x: x[:, :, ::2], patch_size=8, spacing=(1.0, 2.0, 3.0),
@@ -420,6 +420,14 @@ def test_a_3d_network_on_2d_patches_is_refused_by_the_probe(batch_size):
     assert calls == [(2, 1, 8, 8)]
     assert raised.value.__notes__[0].startswith("sliding_window_inference called the predictor with a tensor of "
                                                 "shape (B, C, H, W) = (2, 1, 8, 8)")
+    assert raised.value.__notes__[0].endswith("(2-D patches: a network of 3-D layers, which takes (B, C, D, H, W), "
+                                              "reads them as one unbatched volume; 2-D patches are probed as a batch "
+                                              "of 2, or 3 for 2 channels, which it refuses)")
+    # Two channels, a 3-D network taking 2: probed as a batch of 3.
+    two = torch.nn.Conv3d(2, 1, 3, padding=1).eval()
+    with pytest.raises(RuntimeError, match="expected input.* to have 2 channels, but got 3"):
+        patchstreaming.sliding_window_inference(np.zeros((2, 19, 23), np.float32), two, 8, spacing=(1.0, 1.0),
+                                                batch_size=batch_size, progress=False)
 
 
 def test_the_array_reading_note_is_given_for_shape_errors_only():
@@ -457,6 +465,10 @@ for name in ("x.mha", "x.nii.gz", "x.nii", "x.mhd", "x.hdr"):
                                f"bytes of voxel data"), line
         assert line.endswith("(a full disk, or a file size limit?)"), line
     assert not list(tmp_path.iterdir())
+    # A format this ITK writes but cannot read back (.nia) is not read back: written (helper-47: refused).
+    patchstreaming.sliding_window_inference(np.zeros((5, 6, 7), np.float32), lambda x: x, 4,
+                                            output=str(tmp_path / "x.nia"), progress=False)
+    assert (tmp_path / "x.nia").stat().st_size > 5 * 6 * 7 * 4
 
 
 def test_an_output_that_is_not_a_regular_file_is_refused_and_kept(tmp_path):
@@ -469,7 +481,13 @@ def test_an_output_that_is_not_a_regular_file_is_refused_and_kept(tmp_path):
             patchstreaming.sliding_window_inference(np.zeros((5, 6, 7), np.float32), lambda x: x, 4,
                                                     output=str(tmp_path / output), progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo.mha", "pair.raw"]
+    # A symbolic link (here to /dev/null) is replaced by the output, not followed (helper-47).
+    os.symlink("/dev/null", tmp_path / "link.mha")
+    patchstreaming.sliding_window_inference(np.zeros((5, 6, 7), np.float32), lambda x: x, 4,
+                                            output=str(tmp_path / "link.mha"), progress=False)
+    assert (tmp_path / "link.mha").is_file() and not (tmp_path / "link.mha").is_symlink()
     assert all(stat.S_ISFIFO((tmp_path / name).stat().st_mode) for name in ("fifo.mha", "pair.raw"))
+    assert os.path.exists("/dev/null") and stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
 
 def test_stream_divisions_without_an_output_file_warns():
@@ -850,6 +868,12 @@ def test_a_dict_with_integer_keys_and_two_outputs_named_the_same_file(oblique_ar
     with pytest.raises(ValueError, match="would both write .*a.mha'; each output needs its own files"):
         patchstreaming.sliding_window_inference(oblique_array["array"], TupleNetwork().eval(), 8, progress=False,
                                                 output=(str(tmp_path / "a.mha"), str(tmp_path / "a.mha")))
+    # The same file through a linked folder (helper-47).
+    os.symlink(tmp_path, tmp_path / "here")
+    with pytest.raises(ValueError, match="would both write .*b.mha'; each output needs its own files"):
+        patchstreaming.sliding_window_inference(oblique_array["array"], TupleNetwork().eval(), 8, progress=False,
+                                                output=(str(tmp_path / "b.mha"), str(tmp_path / "here" / "b.mha")))
+    (tmp_path / "here").unlink()
     # Two formats writing the same data file (helper-46: the first output held the second's values).
     for pair in (("y.mhd", "y.nhdr"), ("z.hdr", "z.img")):
         with pytest.raises(ValueError, match=rf"'{pair[1]}' would both write '.*{pair[0][:2]}"):
