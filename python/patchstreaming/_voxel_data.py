@@ -40,8 +40,8 @@ def check_voxel_data(path: str, voxel_bytes: int, parameter: str) -> None:
     not exist is named as such.
     """
     try:
-        measured = _measure(path, voxel_bytes, f"{parameter}={path!r}")
-    except ValueError as error:  # text voxels
+        measured = _measure(path, voxel_bytes, repr(path))
+    except ValueError as error:  # text voxels, a missing data file: named by the path, here by the parameter too
         raise ValueError(f"{parameter}={error}") from None
     if measured is not None and measured[1] < measured[0].nbytes:
         data = measured[0]

@@ -109,7 +109,7 @@ def test_a_missing_voxel_data_file_is_named(tmp_path, header, data):
     _, image = _image(7)
     itk.imwrite(image, str(tmp_path / header))
     os.remove(tmp_path / data)
-    with pytest.raises(ValueError, match=rf"image='.*{header}': its voxel data file '.*{data}' does not exist"):
+    with pytest.raises(ValueError, match=rf"^image='.*{header}': its voxel data file '.*{data}' does not exist"):
         patchstreaming.sliding_window_inference(str(tmp_path / header), lambda x: x, 8, progress=False)
 
 
