@@ -406,21 +406,29 @@ def check_patch_fits_in_memory(patch_xyz: Sequence[int], channels: int, name: st
 
 
 def exact_fraction(value) -> Fraction:
-    """The shortest decimal that reads back as ``value`` in its own precision, exactly: 0.29 for
-    ``np.float32(0.29)`` or a float32 tensor of it (whose float64 value is 0.28999999165…)."""
+    """The fraction a binary float stands for: the simplest one with a denominator up to 10⁶ that
+    reads back as ``value`` in its own precision (1/3 for ``1 / 3``, whose shortest decimal
+    0.3333333333333333 times 96 is 31.99…), else its shortest decimal (0.29 for
+    ``np.float32(0.29)`` or a float32 tensor of it, whose float64 value is 0.28999999165…). A
+    decimal of up to six places is always itself. Text, a ``Fraction`` or a ``Decimal`` is exact."""
     try:
         array = np.asarray(value)
     except (TypeError, ValueError, RuntimeError):  # a tensor numpy cannot view (bfloat16, on a GPU)
         array = None
     if array is not None and array.ndim == 0 and array.dtype.kind == "f":
-        return Fraction(np.format_float_positional(array[()], unique=True))
+        decimal = Fraction(np.format_float_positional(array[()], unique=True))
+        simplest = decimal.limit_denominator(10**6)
+        return simplest if array.dtype.type(simplest.numerator / simplest.denominator) == array[()] else decimal
     value = unwrapped(value)
+    if isinstance(value, float):  # a tensor's item(), as numpy could not view it
+        return exact_fraction(np.float64(value))
     return Fraction(value) if isinstance(value, (Fraction, Decimal)) else Fraction(str(value))
 
 
 def overlap_xyz(overlap, patch_xyz: Sequence[int]) -> list:
     """⌊fraction · P⌋ per axis from a fraction in [0, 1) (or one per axis, in (D, H, W) order),
-    computed from the decimal text exactly (0.29 · 100 = 29, not 28)."""
+    computed exactly from the fraction a float stands for (0.29 · 100 = 29, not 28; 1/3 · 96 = 32,
+    not 31: ``exact_fraction``)."""
     scalar = isinstance(overlap, str) or np.ndim(overlap) == 0
     if scalar and real_number(overlap) is None:
         raise TypeError(f"overlap={overlap!r}: expected a fraction in [0, 1), or one per axis in (D, H, W) order")

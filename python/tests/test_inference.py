@@ -222,6 +222,22 @@ def test_an_overlap_fraction_is_read_as_its_shortest_decimal_in_its_own_precisio
     assert sum(calls[1:]) == squeeze_positions(24, 10, 0.7) == 6
 
 
+@pytest.mark.parametrize("overlap", [1 / 3, np.float32(1 / 3), torch.tensor(1 / 3), torch.tensor(1 / 3).double(),
+                                     Fraction(1, 3)])
+def test_an_overlap_computed_as_a_fraction_is_that_fraction(overlap):
+    # 1 / 3 is 0.33333333333333331…, whose shortest decimal 0.3333333333333333 · 9 = 2.99…: the overlap must be
+    # 3 voxels (stride 6, 6 positions over 34), not 2 (stride 7, 5 positions).
+    calls = []
+
+    def network(x):
+        calls.append(x.shape[0])
+        return x
+
+    array = np.ones((9, 9, 34), dtype=np.float32)
+    patchstreaming.sliding_window_inference(array, network, patch_size=9, overlap=overlap, progress=False)
+    assert sum(calls[1:]) == squeeze_positions(34, 9, Fraction(1, 3)) == 6
+
+
 @pytest.mark.parametrize("shape, patch_size, batch_size", [
     ((10, 24, 24), (16, 16, 16), 4),   # the slowest axis shorter than a patch: one batch holds every patch
     ((10, 24, 24), (8, 16, 16), 8),    # two positions on it, both reaching every division
