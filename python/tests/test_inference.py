@@ -207,19 +207,24 @@ def squeeze_positions(length: int, size: int, overlap: float) -> int:
     return 1 if length <= size else -(-(length - size) // stride) + 1
 
 
-@pytest.mark.parametrize("overlap", [0.7, np.float32(0.7), np.float64(0.7), np.array(0.7, dtype=np.float32),
-                                     torch.tensor(0.7), np.float16(0.7), Fraction(7, 10), Decimal("0.7")])
-def test_an_overlap_fraction_is_read_as_its_shortest_decimal_in_its_own_precision(overlap):
-    # float32(0.7) is 0.699999988…: 0.7 · 10 must give 7 voxels of overlap (stride 3), not 6.
+def patches_run(shape: tuple, patch_size: int, overlap) -> int:
+    """The number of patches an identity network is handed over an array of ``shape`` (the probe's left out)."""
     calls = []
 
     def network(x):
         calls.append(x.shape[0])
         return x
 
-    array = np.ones((10, 10, 24), dtype=np.float32)
-    patchstreaming.sliding_window_inference(array, network, patch_size=10, overlap=overlap, progress=False)
-    assert sum(calls[1:]) == squeeze_positions(24, 10, 0.7) == 6
+    array = np.ones(shape, dtype=np.float32)
+    patchstreaming.sliding_window_inference(array, network, patch_size=patch_size, overlap=overlap, progress=False)
+    return sum(calls[1:])
+
+
+@pytest.mark.parametrize("overlap", [0.7, np.float32(0.7), np.float64(0.7), np.array(0.7, dtype=np.float32),
+                                     torch.tensor(0.7), np.float16(0.7), Fraction(7, 10), Decimal("0.7")])
+def test_an_overlap_fraction_is_read_as_its_shortest_decimal_in_its_own_precision(overlap):
+    # float32(0.7) is 0.699999988…: 0.7 · 10 must give 7 voxels of overlap (stride 3), not 6.
+    assert patches_run((10, 10, 24), 10, overlap) == squeeze_positions(24, 10, 0.7) == 6
 
 
 @pytest.mark.parametrize("overlap", [1 / 3, np.float32(1 / 3), torch.tensor(1 / 3), torch.tensor(1 / 3).double(),
@@ -227,15 +232,7 @@ def test_an_overlap_fraction_is_read_as_its_shortest_decimal_in_its_own_precisio
 def test_an_overlap_computed_as_a_fraction_is_that_fraction(overlap):
     # 1 / 3 is 0.33333333333333331…, whose shortest decimal 0.3333333333333333 · 9 = 2.99…: the overlap must be
     # 3 voxels (stride 6, 6 positions over 34), not 2 (stride 7, 5 positions).
-    calls = []
-
-    def network(x):
-        calls.append(x.shape[0])
-        return x
-
-    array = np.ones((9, 9, 34), dtype=np.float32)
-    patchstreaming.sliding_window_inference(array, network, patch_size=9, overlap=overlap, progress=False)
-    assert sum(calls[1:]) == squeeze_positions(34, 9, Fraction(1, 3)) == 6
+    assert patches_run((9, 9, 34), 9, overlap) == squeeze_positions(34, 9, Fraction(1, 3)) == 6
 
 
 @pytest.mark.parametrize("shape, patch_size, batch_size", [
