@@ -25,6 +25,7 @@ import zarr
 
 from ._images import a_type, image_type, is_vector_image
 from ._sources import Source, open_source
+from ._termination import ending_by_signal_after_cleanup
 from .inference import _Pipeline, _probe, _Settings, _Structure
 
 #: The largest recomputation factor the default slab thickness allows.
@@ -121,7 +122,9 @@ def sliding_window_inference(
             W)`` out; tuple and dict outputs are not supported here). It is called once per
             worker process and call, in the worker: models are built there, never shipped.
         output_path: the Zarr array to write (a directory); written beside it under a temporary
-            name and renamed when every chunk is written: the output is complete or untouched.
+            name and renamed when every chunk is written: the output is complete or untouched
+            (also when the call is stopped by Ctrl-C, SIGTERM or SIGHUP; the latter two then end the
+            process by that signal, unless the program handles it itself).
             A Zarr array already there is replaced then; anything else there is refused.
         chunk_slices: the Zarr chunk's thickness along the slowest axis (slices), the unit
             written at once; default: the patch stride along that axis (at most the volume's
@@ -171,19 +174,20 @@ def sliding_window_inference(
     partial = f"{output_path}.partial-{call}"
     job = _Job(plan.source, predictor_factory, call, plan.settings, None, float(sigma_scale), float(cval),
                bool(argmax), partial, plan.chunk, num_threads)
-    try:
-        structure = client.submit(_describe_outputs, job, pure=False).result()
-        job = _replace(job, structure=structure)
-        _create_output(job, plan.source, plan.chunk)
-        results = _run_slabs(client, job, slabs, progress)
-        _finish(partial, output_path)
-    except BaseException:
-        _abandon(partial)
-        raise
-    finally:
-        if own_cluster is not None:
-            client.close()
-            own_cluster.close()
+    with ending_by_signal_after_cleanup():
+        try:
+            structure = client.submit(_describe_outputs, job, pure=False).result()
+            job = _replace(job, structure=structure)
+            _create_output(job, plan.source, plan.chunk)
+            results = _run_slabs(client, job, slabs, progress)
+            _finish(partial, output_path)
+        except BaseException:
+            _abandon(partial)
+            raise
+        finally:
+            if own_cluster is not None:
+                client.close()
+                own_cluster.close()
     return DistributedRun(zarr.open_array(output_path, mode="r"), slabs, plan.grid.GetNumberOfPatches(),
                           sum(r["patches"] for r in results), max(r["peak_rss_bytes"] for r in results))
 

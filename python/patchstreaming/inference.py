@@ -19,6 +19,7 @@ from ._images import (ImageLike, a_type, array_reading_note, axis_orders, buffer
                       count_of, flag, image_from_channels, image_type, image_view, is_vector_image, overlap_xyz,
                       real_number, shape_dhw, size_xyz, to_itk_image, unexpected_keywords, unknown_choice,
                       whole_number)
+from ._termination import ending_by_signal_after_cleanup
 from ._voxel_data import check_written_image, header_field_value
 
 Output = Union[torch.Tensor, Tuple[torch.Tensor, ...], Dict[str, torch.Tensor]]
@@ -139,7 +140,9 @@ def sliding_window_inference(
             stream it to, in ``stream_divisions`` pieces along the slowest axis, never holding it
             whole (MetaImage ``.mha``, which ITK writes piece by piece; other formats are written
             from the whole result, with a warning). Written to a temporary
-            file beside it and renamed: the file is complete or untouched. For a predictor with
+            file beside it and renamed: the file is complete or untouched (a call stopped by
+            Ctrl-C, SIGTERM or SIGHUP removes the temporary file, and the latter two then end the
+            process by that signal, unless the program handles it itself). For a predictor with
             several outputs, a tuple (or dict) of file names, one per output; each is then
             streamed in a pass of its own (the predictor runs once per output), and is complete or
             untouched on its own: a failure in a later pass leaves the earlier files written.
@@ -677,7 +680,13 @@ class _Pipeline:
                           f"whole before writing (use .mha to stream it)", stacklevel=3)
         # Written into a hidden folder beside the file, then every file of it (a .mhd's .raw, an
         # .hdr's .img) moved next to it: the output is complete or untouched.
-        partial = _partial_folder(file, folder)
+        with ending_by_signal_after_cleanup():
+            self._write_through(_partial_folder(file, folder), last, file)
+
+    def _write_through(self, partial: str, last, file: str) -> None:
+        """Writes ``last``'s output into the folder ``partial``, checks it, and moves it to ``file``;
+        the folder is removed whatever happens."""
+        folder, name = os.path.split(os.path.abspath(file))
         # MetaIO writes the second and later pieces of a streamed .mhd into the data file its header
         # names (name.raw) as found from the working directory first, where an earlier output or the
         # input's data file of that name would receive them: a name of the hidden folder's own keeps

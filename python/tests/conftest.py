@@ -1,5 +1,6 @@
 """Shared pieces of the patchstreaming tests: seeded networks and a test image."""
 import os
+import time
 
 import numpy as np
 import pytest
@@ -22,6 +23,14 @@ class SmallNetwork(torch.nn.Module):
     def forward(self, x):
         y = self.second(torch.tanh(self.first(x / 32.0)))
         return torch.softmax(y, dim=1) if self.softmax else y
+
+
+class SlowNetwork(SmallNetwork):
+    """SmallNetwork that sleeps on every batch, so that a worker can be killed while it runs."""
+
+    def forward(self, x):
+        time.sleep(0.04)
+        return super().forward(x)
 
 
 class TupleNetwork(torch.nn.Module):

@@ -5,6 +5,8 @@ import functools
 import glob
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -15,7 +17,7 @@ import torch
 import itk
 import patchstreaming
 from patchstreaming import dask as distributed_inference
-from conftest import SmallNetwork
+from conftest import SlowNetwork, SmallNetwork
 
 distributed = pytest.importorskip("distributed")
 zarr = pytest.importorskip("zarr")
@@ -30,14 +32,6 @@ os.environ["PYTHONPATH"] = os.pathsep.join([os.path.dirname(os.path.abspath(__fi
 
 #: (D, H, W) = (21, 17, 19): 21 slices cut into 1, 3 or 7 slabs.
 SHAPE = (21, 17, 19)
-
-
-class SlowNetwork(SmallNetwork):
-    """SmallNetwork that sleeps on every batch, so that a worker can be killed while it runs."""
-
-    def forward(self, x):
-        time.sleep(0.04)
-        return super().forward(x)
 
 
 def make_network(classes=3, in_channels=1, slow=False):
@@ -320,6 +314,28 @@ def test_only_a_zarr_array_at_the_output_path_is_replaced(client, volume, tmp_pa
                                                            progress=False)
     assert first.array.dtype == np.float32 and again.array.dtype == np.uint8
     assert zarr.open_array(str(tmp_path / "o.zarr"), mode="r").dtype == np.uint8
+
+
+def test_a_termination_signal_removes_the_partial_output_and_ends_the_process(volume, tmp_path):
+    """SIGTERM to the calling process while the slabs run: the partial Zarr array is removed, its own
+    cluster closed, and the process ends by the signal (it left the .partial-* array before)."""
+    output = str(tmp_path / "out.zarr")
+    script = f"""
+import functools, glob, os, signal, threading, time
+from conftest import SlowNetwork
+from patchstreaming import dask as distributed_inference
+def terminate_once_writing():
+    while not glob.glob({output!r} + ".partial-*"):
+        time.sleep(0.01)
+    os.kill(os.getpid(), signal.SIGTERM)
+threading.Thread(target=terminate_once_writing, daemon=True).start()
+distributed_inference.sliding_window_inference({volume!r}, functools.partial(SlowNetwork, classes=2), 8,
+                                               batch_size=1, output_path={output!r}, progress=False)
+print("returned")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=os.environ, timeout=300)
+    assert done.returncode == -signal.SIGTERM, (done.returncode, done.stdout, done.stderr[-2000:])
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_worker_killed_in_the_middle_is_replaced_and_the_output_is_identical(volume, tmp_path):

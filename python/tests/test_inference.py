@@ -3,6 +3,7 @@ numpy full-size weighted sum and weight volume, divided."""
 import os
 import re
 import stat
+import signal
 import subprocess
 import sys
 import warnings
@@ -482,6 +483,38 @@ for name in ("x.mha", "x.nii.gz", "x.nii", "x.mhd", "x.hdr"):
     patchstreaming.sliding_window_inference(np.zeros((5, 6, 7), np.float32), lambda x: x, 4,
                                             output=str(tmp_path / "x.nia"), progress=False)
     assert (tmp_path / "x.nia").stat().st_size > 5 * 6 * 7 * 4
+
+
+@pytest.mark.parametrize("signal_name, output", [("SIGTERM", "x.mha"), ("SIGHUP", "x.mhd")])
+def test_a_termination_signal_while_writing_removes_the_partial_output_and_ends_the_process(tmp_path, signal_name,
+                                                                                            output):
+    """helper-45: SIGTERM (Ctrl-C's KeyboardInterrupt did not) left an empty .partial-* folder beside the
+    output. Now nothing is left, and the process still ends by the signal; a handler of the program's own is
+    left alone, and the default is back after a call."""
+    script = f"""
+import os, signal, numpy as np, patchstreaming
+calls = []
+def network(x):
+    calls.append(1)
+    if len(calls) == 3:
+        os.kill(os.getpid(), signal.{signal_name})
+    return x
+image = np.random.default_rng(1).random((20, 30, 40), dtype=np.float32)
+patchstreaming.sliding_window_inference(image, lambda x: x, 8, output={str(tmp_path / "done.mha")!r}, progress=False)
+print(signal.getsignal(signal.{signal_name}) is signal.SIG_DFL, flush=True)
+patchstreaming.sliding_window_inference(image, network, 8, batch_size=1, argmax=False, stream_divisions=3,
+                                        output={str(tmp_path / output)!r}, progress=False)
+print("returned")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=os.environ)
+    assert done.returncode == -getattr(signal, signal_name), (done.returncode, done.stdout, done.stderr)
+    assert done.stdout == "True\n", done.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["done.mha"]
+    # The program's own handler is its business: the signal is handled by it and the output written.
+    script = script.replace("calls = []", f"calls = []; signal.signal(signal.{signal_name}, lambda *_: print('own'))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=os.environ)
+    assert (done.returncode, done.stdout) == (0, "False\nown\nreturned\n"), (done.stdout, done.stderr)
+    assert output in [p.name for p in tmp_path.iterdir()] and not list(tmp_path.glob(".partial-*"))
 
 
 def test_an_output_that_is_not_a_regular_file_is_refused_and_kept(tmp_path):

@@ -1,0 +1,51 @@
+"""SIGTERM and SIGHUP while an output is written: its partial files are removed before the
+process ends by the signal, as they are on Ctrl-C (KeyboardInterrupt) and as the command-line
+tool removes its own."""
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from typing import Iterator, List
+
+_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+class Terminated(BaseException):
+    """Raised in the main thread by SIGTERM or SIGHUP while ``ending_by_signal_after_cleanup`` is
+    active; a BaseException, as KeyboardInterrupt, so that ``except Exception`` does not take it."""
+
+    def __init__(self, signal_number: int):
+        super().__init__(f"ended by {signal.Signals(signal_number).name} while writing")
+        self.signal_number = signal_number
+
+
+@contextlib.contextmanager
+def ending_by_signal_after_cleanup() -> Iterator[None]:
+    """While active, SIGTERM and SIGHUP raise ``Terminated`` in the main thread (at its next Python
+    step: a batch's callback in a running pipeline), so that the ``finally`` blocks inside remove
+    what they wrote; on leaving, the default handler is restored and the signal raised again, so
+    the process ends as it would have (its exit status names the signal). Only a signal whose
+    handler is the default is taken (a program's own handler, or one ignored by ``nohup``, is
+    left alone), and only in the main thread (where Python runs handlers). The signal is
+    remembered as well as raised, for the case where the exception is lost on its way out (an
+    error raised inside an ITK callback is reported by ITK as its own)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: List[int] = []
+
+    def handler(signal_number, frame):
+        if not received:  # a second signal does not cut the cleanup of the first short
+            received.append(signal_number)
+            raise Terminated(signal_number)
+
+    replaced = {number: signal.signal(number, handler) for number in _SIGNALS
+                if signal.getsignal(number) is signal.SIG_DFL}
+    try:
+        yield
+    finally:
+        for number, previous in replaced.items():
+            signal.signal(number, previous)
+        if received:
+            signal.raise_signal(received[0])
