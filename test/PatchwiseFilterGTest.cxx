@@ -730,6 +730,13 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "--preview: \"" + Path("no-such-directory/preview.png") + "\": the directory \"" + Path("no-such-directory") +
         "\" does not exist" },
     { { input, Path("output.unknownformat") }, "no ITK image format writes this file name" },
+    // ITK 5.2's NIfTI writer accepted "OUT.NII" and failed after the run; its MetaImage writer takes ".mha" only.
+    { { input, Path("OUT.NII") },
+      "output: \"" + Path("OUT.NII") + "\": ITK writes this format only with its ending in lower case (write it \"" +
+        Path("OUT.nii") + "\")" },
+    { { input, Path("scan.v2.Nii.Gz") }, "(write it \"" + Path("scan.v2.nii.gz") + "\")" },
+    { { input, Path("OUT.MHA") }, "(write it \"" + Path("OUT.mha") + "\")" },
+    { { input, Path("OUT.HDR") }, "(write it \"" + Path("OUT.hdr") + "\")" },
   };
   for (const auto & [arguments, problem] : cases)
   {

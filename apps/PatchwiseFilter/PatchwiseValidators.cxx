@@ -131,6 +131,22 @@ GaussianKernelRadius(const PatchwiseFilterSettings & s, double sigma, unsigned i
   }
   return kernel.GetRadius(0);
 }
+
+/** `path` with its ending in lower case: the extension, and the one before it when that is .gz
+ * ("OUT.NII.GZ" gives "OUT.nii.gz"). */
+std::string
+WithLowercaseEnding(const std::string & path)
+{
+  std::filesystem::path file(path);
+  std::string           ending = file.extension().string();
+  file.replace_extension();
+  if (Lowercase(ending) == ".gz" && file.has_extension())
+  {
+    ending = file.extension().string() + ending;
+    file.replace_extension();
+  }
+  return file.string() + Lowercase(ending);
+}
 } // namespace
 
 const CLI::Validator ProcessSpecification(
@@ -389,7 +405,22 @@ RejectUnwritableOutput(const PatchwiseFilterSettings & s)
   {
     throw CLI::ValidationError(s.OutputName(), "\"" + s.output + "\" is a directory: give a file name");
   }
-  if (itk::ImageIOFactory::CreateImageIO(s.output.c_str(), itk::IOFileModeEnum::WriteMode) == nullptr)
+  // ITK 5.2's MetaImage writer takes ".mha" only, and its NIfTI writer accepts "OUT.NII", then fails
+  // after the run (probing ".Nii.Gz" makes the NIfTI library print a line: not probed).
+  const std::string lowercase = WithLowercaseEnding(s.output);
+  if (lowercase != s.output)
+  {
+    const auto lowercaseIO = itk::ImageIOFactory::CreateImageIO(lowercase.c_str(), itk::IOFileModeEnum::WriteMode);
+    const std::string format = lowercaseIO ? lowercaseIO->GetNameOfClass() : "";
+    if (format == "NiftiImageIO" || format == "MetaImageIO")
+    {
+      throw CLI::ValidationError(s.OutputName(),
+                                 "\"" + s.output + "\": ITK writes this format only with its ending in lower case " +
+                                   "(write it \"" + lowercase + "\")");
+    }
+  }
+  const auto io = itk::ImageIOFactory::CreateImageIO(s.output.c_str(), itk::IOFileModeEnum::WriteMode);
+  if (io == nullptr)
   {
     throw CLI::ValidationError(s.OutputName(),
                                "\"" + s.output +

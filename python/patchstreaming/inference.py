@@ -542,12 +542,31 @@ def _check_output_files(files) -> None:
 
 
 def _writer_io(file: str):
-    """The ImageIO that writes the file name ``file``; ValueError when none does."""
+    """The ImageIO that writes the file name ``file``; ValueError when none does, or when ITK writes
+    its format with a lower-case ending only (5.2's MetaImage writer takes ``.mha`` only; its NIfTI
+    writer accepts ``OUT.NII``, then fails; ``.Nii.Gz`` is not probed, as the NIfTI library prints
+    a line for it)."""
+    lowercase = _with_lowercase_ending(os.fspath(file))
+    if lowercase != os.fspath(file):
+        io = itk.ImageIOFactory.CreateImageIO(lowercase, itk.CommonEnums.IOFileMode_WriteMode)
+        if io is not None and io.GetNameOfClass() in ("NiftiImageIO", "MetaImageIO"):
+            raise ValueError(f"output={os.fspath(file)!r}: ITK writes this format only with its ending in lower case "
+                             f"(write it {lowercase!r})")
     io = itk.ImageIOFactory.CreateImageIO(os.fspath(file), itk.CommonEnums.IOFileMode_WriteMode)
     if io is None:
         raise ValueError(f"output={os.fspath(file)!r}: no image format of this ITK build writes this file name "
                          f"(use .mha, .nrrd, .nii or .nii.gz)")
     return io
+
+
+def _with_lowercase_ending(path: str) -> str:
+    """``path`` with its extension in lower case, and the one before it when that is .gz
+    (``OUT.NII.GZ`` gives ``OUT.nii.gz``)."""
+    stem, ending = os.path.splitext(path)
+    if ending.lower() == ".gz" and os.path.splitext(stem)[1]:
+        stem, before = os.path.splitext(stem)
+        ending = before + ending
+    return stem + ending.lower()
 
 
 def _partial_folder(file: str, folder: str) -> str:

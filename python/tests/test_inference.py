@@ -552,7 +552,17 @@ def test_an_output_no_format_writes_is_refused_before_the_predictor_runs(tmp_pat
                                              rf"this file name \(use .mha, .nrrd, .nii or .nii.gz\)$"):
             patchstreaming.sliding_window_inference(np.zeros((5, 6, 7), np.float32), calls.append, 4,
                                                     output=str(tmp_path / name), progress=False)
+    # ITK 5.2's NIfTI writer accepted OUT.NII and failed after the run; its MetaImage writer takes .mha only.
+    for name, lowercase in (("OUT.NII", "OUT.nii"), ("scan.v2.Nii.Gz", "scan.v2.nii.gz"), ("OUT.MHA", "OUT.mha"),
+                            ("OUT.HDR", "OUT.hdr")):
+        with pytest.raises(ValueError, match=rf"^output='{tmp_path / name}': ITK writes this format only with its "
+                                             rf"ending in lower case \(write it '{tmp_path / lowercase}'\)$"):
+            patchstreaming.sliding_window_inference(np.zeros((5, 6, 7), np.float32), calls.append, 4,
+                                                    output=str(tmp_path / name), progress=False)
     assert calls == [] and not list(tmp_path.iterdir())
+    patchstreaming.sliding_window_inference(np.zeros((5, 6, 7), np.float32), lambda x: x, 4,
+                                            output=str(tmp_path / "OUT.NRRD"), progress=False)  # NRRD takes any case
+    assert [p.name for p in tmp_path.iterdir()] == ["OUT.NRRD"]
 
 
 def test_import_itk_and_patchstreaming_print_nothing():
