@@ -412,6 +412,7 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
   Write(MakeRandomImage<itk::Image<float, 2>>({ { 19, 15 } }, 3).GetPointer(), Path("input2d.nrrd"));
   Write(MakeRandomImage<itk::Image<float, 2>>({ { 19, 15 } }, 4).GetPointer(), Path("two.mhd")); // + two.raw
   Write(MakeRandomImage<itk::Image<float, 4>>({ { 3, 4, 5, 2 } }, 5).GetPointer(), Path("input4d.nrrd"));
+  Write(MakeRandomImage<itk::Image<float, 4>>({ { 3, 4, 5, 1 } }, 5).GetPointer(), Path("input4dof1.nrrd"));
   // A NRRD whose data is cut short: 10 of its 1000 floats.
   std::ofstream(Path("short.nrrd")) << "NRRD0004\ntype: float\ndimension: 2\nsizes: 40 25\nencoding: raw\n"
                                        "endian: little\n\n"
@@ -602,7 +603,12 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "--overlap-fraction)" },
     { { input, input }, "output: \"" + input + "\" is the input file: write to another file" },
     { { Path("input4d.nrrd"), output },
-      "input \"" + Path("input4d.nrrd") + "\" is a 4-D image; PatchwiseFilter reads 2-D and 3-D images" },
+      "input \"" + Path("input4d.nrrd") + "\" is a 4-D image; PatchwiseFilter reads 2-D and 3-D images (3x4x5x2 "
+      "voxels: a series or channels on the 4th axis are not read; store channels as the voxels' components, a vector "
+      "image)" },
+    { { Path("input4dof1.nrrd"), output },
+      "is a 4-D image; PatchwiseFilter reads 2-D and 3-D images (3x4x5x1 voxels: its axes past the third are one "
+      "voxel long; save it as a 3-D image)" },
     { { Path("short.nrrd"), output }, "input \"" + Path("short.nrrd") + "\" cannot be read: NrrdImageIO: Read" },
     { { Path("two.mhd"), Path("two.nhdr") },
       "output: \"" + Path("two.nhdr") + "\" would overwrite the input's data file \"" + Path("two.raw") + "\"" },
@@ -750,6 +756,7 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
                                       "two.raw",
                                       "short.nrrd",
                                       "input4d.nrrd",
+                                      "input4dof1.nrrd",
                                       "external.mha",
                                       "list.mhd",
                                       "pattern.nrrd",

@@ -247,6 +247,28 @@ PrepareNetwork([[maybe_unused]] const PatchwiseFilterSettings & settings)
   return 0;
 }
 
+/** What to do with an image of more than 3 axes (none for fewer): its extra axes are one voxel long
+ * (a 3-D image saved as 4-D), or hold a series or channels, which are read as a vector image's
+ * components. */
+std::string
+UnreadDimensionsHint(const itk::ImageIOBase & image)
+{
+  if (image.GetNumberOfDimensions() <= 3)
+  {
+    return {};
+  }
+  std::string size;
+  bool        extraAxesOfOne = true;
+  for (unsigned int d = 0; d < image.GetNumberOfDimensions(); ++d)
+  {
+    size += (d ? "x" : "") + std::to_string(image.GetDimensions(d));
+    extraAxesOfOne = extraAxesOfOne && (d < 3 || image.GetDimensions(d) == 1);
+  }
+  return extraAxesOfOne ? " (" + size + " voxels: its axes past the third are one voxel long; save it as a 3-D image)"
+                        : " (" + size + " voxels: a series or channels on the 4th axis are not read; store channels " +
+                            "as the voxels' components, a vector image)";
+}
+
 std::string
 Run(const PatchwiseFilterSettings & settings, PatchwiseProgressBar * progress)
 {
@@ -272,7 +294,7 @@ Run(const PatchwiseFilterSettings & settings, PatchwiseProgressBar * progress)
     default:
       throw std::runtime_error("input \"" + settings.input + "\" is a " +
                                std::to_string(image->GetNumberOfDimensions()) +
-                               "-D image; PatchwiseFilter reads 2-D and 3-D images");
+                               "-D image; PatchwiseFilter reads 2-D and 3-D images" + UnreadDimensionsHint(*image));
   }
 }
 } // namespace

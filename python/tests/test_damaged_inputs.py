@@ -113,6 +113,19 @@ def test_a_missing_voxel_data_file_is_named(tmp_path, header, data):
         patchstreaming.sliding_window_inference(str(tmp_path / header), lambda x: x, 8, progress=False)
 
 
+@pytest.mark.parametrize("sizes, hint", [
+    ("5 6 7 1", r"\(5x6x7x1 voxels: its axes past the third are one voxel long; save it as a 3-D image\)"),
+    ("5 6 1 7", r"\(5x6x1x7 voxels: a series or channels on the 4th axis are not read; store channels as the "
+                r"voxels' components, a vector image\)")])
+def test_a_4d_image_is_refused_with_what_to_do(tmp_path, sizes, hint):
+    """helper-45: a 3-D volume saved with a 4th axis of one voxel was refused as 4-D with no hint."""
+    file = tmp_path / "four.mha"
+    file.write_bytes(f"ObjectType = Image\nNDims = 4\nDimSize = {sizes}\nElementType = MET_FLOAT\n"
+                     f"ElementDataFile = LOCAL\n".encode() + bytes(5 * 6 * 7 * 4))
+    with pytest.raises(ValueError, match=rf"^image='.*four.mha': a 4-D image; expected 2-D or 3-D {hint}$"):
+        patchstreaming.sliding_window_inference(str(file), lambda x: x, 4, progress=False)
+
+
 @pytest.mark.parametrize("binary", ["False", "F", "0"])
 def test_a_metaimage_of_text_voxels_is_refused(tmp_path, binary):
     """ITK 5.2 reads text voxels (BinaryData = False) wrongly when it reads part of the image."""
