@@ -27,6 +27,7 @@
 #include "itkDiscreteGaussianImageFilter.h"
 #include "itkImageFileReader.h"
 #include "itkImageFileWriter.h"
+#include "itkNiftiImageIOFactory.h"
 #include "itkImageRegionConstIterator.h"
 #include "itkMedianImageFilter.h"
 #include "itkMetaImageIOFactory.h"
@@ -413,6 +414,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
   Write(MakeRandomImage<itk::Image<float, 2>>({ { 19, 15 } }, 4).GetPointer(), Path("two.mhd")); // + two.raw
   Write(MakeRandomImage<itk::Image<float, 4>>({ { 3, 4, 5, 2 } }, 5).GetPointer(), Path("input4d.nrrd"));
   Write(MakeRandomImage<itk::Image<float, 4>>({ { 3, 4, 5, 1 } }, 5).GetPointer(), Path("input4dof1.nrrd"));
+  itk::NiftiImageIOFactory::RegisterOneFactory();
+  Write(MakeRandomImage<ImageType>({ { 5, 4, 3 } }, 6).GetPointer(), Path("pairz.hdr.gz")); // + pairz.img.gz
   // A NRRD whose data is cut short: 10 of its 1000 floats.
   std::ofstream(Path("short.nrrd")) << "NRRD0004\ntype: float\ndimension: 2\nsizes: 40 25\nencoding: raw\n"
                                        "endian: little\n\n"
@@ -442,10 +445,18 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { Path("list.mhd"), Path("two.mhd") },
       "output: \"" + Path("two.mhd") + "\" would overwrite the input's data file \"" + Path("two.raw") + "\"" },
     { { Path("pattern.nrrd"), Path("slice002.nhdr") },
-      "output: \"" + Path("slice002.nhdr") + "\" would overwrite the input's data file \"" + Path("slice002.raw") +
+      "output: \"" + Path("slice002.nhdr") + "\" would write \"" + Path("slice002.raw") +
+        "\", which the input's header would then read as its data file" }, // missing: the header names it
+    { { Path("pairz.hdr.gz"), Path("pairz.img.gz") },
+      "output: \"" + Path("pairz.img.gz") + "\" would overwrite the input's data file \"" + Path("pairz.img.gz") +
         "\"" },
+    // The NIfTI library reads pairz.img before pairz.img.gz: written, it would become the input's data.
+    { { Path("pairz.hdr.gz"), Path("pairz.img") },
+      "output: \"" + Path("pairz.img") + "\" would write \"" + Path("pairz.img") +
+        "\", which the input's header would then read as its data file" },
     { { Path("descending.nrrd"), Path("part10.nhdr") },
-      "output: \"" + Path("part10.nhdr") + "\" would overwrite the input's data file \"" + Path("part10.raw") + "\"" },
+      "output: \"" + Path("part10.nhdr") + "\" would write \"" + Path("part10.raw") +
+        "\", which the input's header would then read as its data file" },
     { { "", output }, "input: no file name given" },
     { { input, output, "--patch-size" }, "--patch-size: no value given: expected UINT:VOXELS after it" },
     { { input, output, "--mirror-axes", "0", "2" },
@@ -603,9 +614,10 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "--overlap-fraction)" },
     { { input, input }, "output: \"" + input + "\" is the input file: write to another file" },
     { { Path("input4d.nrrd"), output },
-      "input \"" + Path("input4d.nrrd") + "\" is a 4-D image; PatchwiseFilter reads 2-D and 3-D images (3x4x5x2 "
-      "voxels: a series or channels on the 4th axis are not read; store channels as the voxels' components, a vector "
-      "image)" },
+      "input \"" + Path("input4d.nrrd") +
+        "\" is a 4-D image; PatchwiseFilter reads 2-D and 3-D images (3x4x5x2 "
+        "voxels: a series or channels on the 4th axis are not read; store channels as the voxels' components, a vector "
+        "image)" },
     { { Path("input4dof1.nrrd"), output },
       "is a 4-D image; PatchwiseFilter reads 2-D and 3-D images (3x4x5x1 voxels: its axes past the third are one "
       "voxel long; save it as a 3-D image)" },
@@ -757,6 +769,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
                                       "short.nrrd",
                                       "input4d.nrrd",
                                       "input4dof1.nrrd",
+                                      "pairz.hdr.gz",
+                                      "pairz.img.gz",
                                       "external.mha",
                                       "list.mhd",
                                       "pattern.nrrd",

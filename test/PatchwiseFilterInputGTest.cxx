@@ -137,7 +137,8 @@ TEST_F(PatchwiseFilterProgram, AMissingVoxelDataFileIsNamed)
   itk::NiftiImageIOFactory::RegisterOneFactory();
   const auto image = MakeRandomImage<ImageType>({ { 7, 6, 5 } }, 9);
   for (const auto & [header, data] : { std::pair<std::string, std::string>{ "detached.mhd", "detached.raw" },
-                                       std::pair<std::string, std::string>{ "pair.hdr", "pair.img" } })
+                                       std::pair<std::string, std::string>{ "pair.hdr", "pair.img" },
+                                       std::pair<std::string, std::string>{ "pair.hdr.gz", "pair.img.gz" } })
   {
     Write(image.GetPointer(), Path(header));
     fs::remove(Path(data));

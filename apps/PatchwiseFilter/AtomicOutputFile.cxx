@@ -288,6 +288,36 @@ DataFilesNamedBy(const fs::path & header, bool metaImage)
   }
   return {};
 }
+
+/** The other file of an Analyze/NIfTI pair named `path` (.hdr and .img, either compressed .gz,
+ * its case kept): the one ITK writes (the same compression), and with `alsoOtherCompression` the
+ * other, which the NIfTI library reads when the first is missing. None for another name. */
+std::vector<std::string>
+PairedFiles(const std::string & path, bool alsoOtherCompression)
+{
+  fs::path          name(path);
+  const std::string gz = name.extension().string();
+  const bool        compressed = Lowercase(gz) == ".gz";
+  if (compressed)
+  {
+    name.replace_extension();
+  }
+  const std::string extension = name.extension().string();
+  if (Lowercase(extension) != ".hdr" && Lowercase(extension) != ".img")
+  {
+    return {};
+  }
+  const bool        header = Lowercase(extension) == ".hdr";
+  const bool        upper = extension != Lowercase(extension);
+  const std::string other = name.replace_extension(header ? (upper ? ".IMG" : ".img") : (upper ? ".HDR" : ".hdr"));
+  const std::string otherGz = other + (compressed ? gz : (upper ? ".GZ" : ".gz"));
+  std::vector<std::string> files{ compressed ? otherGz : other };
+  if (alsoOtherCompression)
+  {
+    files.push_back(compressed ? other : otherGz);
+  }
+  return files;
+}
 } // namespace
 
 std::vector<std::string>
@@ -303,11 +333,9 @@ FilesReadFor(const std::string & path)
       files.push_back((file.parent_path() / data).string());
     }
   }
-  else if (extension == ".hdr" || extension == ".img")
+  for (const auto & paired : PairedFiles(path, true))
   {
-    files.push_back(
-      (file.parent_path() / fs::path(file).replace_extension(extension == ".hdr" ? ".img" : ".hdr").filename())
-        .string());
+    files.push_back(paired);
   }
   return files;
 }
@@ -329,9 +357,9 @@ FilesWrittenFor(const std::string & path)
   {
     files.insert(files.end(), { beside(".raw"), beside(".raw.gz") });
   }
-  else if (extension == ".hdr" || extension == ".img") // NIfTI or Analyze's pair
+  for (const auto & paired : PairedFiles(path, false)) // NIfTI or Analyze's pair
   {
-    files.push_back(beside(extension == ".hdr" ? ".img" : ".hdr"));
+    files.push_back(paired);
   }
   return files;
 }

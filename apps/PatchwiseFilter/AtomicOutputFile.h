@@ -33,7 +33,8 @@ LowercaseExtension(const std::string & path);
 /** The files reading the image file `path` reads: `path` and, for a header
  * that names separate data files (MetaImage .mha or .mhd "ElementDataFile",
  * NRRD .nrrd or .nhdr "data file": one file, a LIST or a %d pattern;
- * Analyze/NIfTI .hdr + .img), those files. The Python
+ * Analyze/NIfTI .hdr + .img, or .hdr.gz + .img.gz, and the other compression,
+ * which the NIfTI library falls back to), those files. The Python
  * package keeps the same rule (`_files_read_for` and `_files_written_for` in
  * python/patchstreaming/inference.py): change both together. */
 std::vector<std::string>
@@ -41,7 +42,7 @@ FilesReadFor(const std::string & path);
 
 /** The files ITK's writers may create for the image file name `path`: `path`
  * and, for a two-file format, the data file beside it (.mhd: .raw or .zraw;
- * .nhdr: .raw or .raw.gz; .hdr: .img). */
+ * .nhdr: .raw or .raw.gz; .hdr: .img; .hdr.gz: .img.gz; and the reverse). */
 std::vector<std::string>
 FilesWrittenFor(const std::string & path);
 

@@ -25,6 +25,7 @@
 #include "PatchwiseValidators.h"
 
 #include <algorithm>
+#include <filesystem>
 
 using namespace PatchwiseValidators;
 
@@ -429,7 +430,10 @@ PatchwiseFilterOptions::RejectSameFiles() const
     throw CLI::ValidationError(
       s.OutputName(),
       "\"" + s.output + "\" " +
-        (shared == s.input ? "is the input file" : "would overwrite the input's data file \"" + shared + "\"") +
+        (shared == s.input ? "is the input file"
+         : std::filesystem::exists(shared)
+           ? "would overwrite the input's data file \"" + shared + "\""
+           : "would write \"" + shared + "\", which the input's header would then read as its data file") +
         ": write to another file");
   }
   if (s.preview.empty())

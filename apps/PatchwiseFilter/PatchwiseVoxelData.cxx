@@ -211,9 +211,9 @@ NiftiVoxelData(const std::string & header, const std::string & dataFile, bool si
   return { dataFile, offset, (bits + 7) / 8, false };
 }
 
-/** The first of `stem` + each of `extensions` that exists (the first when none does). */
+/** The first of `stem` + each of `extensions` that exists (`stem` + `missing` when none does). */
 std::string
-ExistingVariant(const std::string & stem, std::initializer_list<const char *> extensions)
+ExistingVariant(const std::string & stem, std::initializer_list<const char *> extensions, const char * missing)
 {
   for (const char * extension : extensions)
   {
@@ -222,7 +222,7 @@ ExistingVariant(const std::string & stem, std::initializer_list<const char *> ex
       return stem + extension;
     }
   }
-  return stem + *extensions.begin();
+  return stem + missing;
 }
 
 /** A MetaIO boolean: true when it starts with T, t or 1 (as MetaIO reads it). */
@@ -296,13 +296,20 @@ VoxelDataOf(const std::string & path, std::uintmax_t voxelBytes)
   {
     return NiftiVoxelData(path, path, true);
   }
+  const bool compressed = EndsWith(name, ".gz"); // a missing file of the pair is named as ITK writes it
   if (EndsWith(name, ".hdr") || EndsWith(name, ".hdr.gz"))
   {
-    return NiftiVoxelData(path, ExistingVariant(stem, { ".img", ".IMG", ".img.gz", ".IMG.gz", ".IMG.GZ" }), false);
+    return NiftiVoxelData(
+      path,
+      ExistingVariant(stem, { ".img", ".IMG", ".img.gz", ".IMG.gz", ".IMG.GZ" }, compressed ? ".img.gz" : ".img"),
+      false);
   }
   if (EndsWith(name, ".img") || EndsWith(name, ".img.gz"))
   {
-    return NiftiVoxelData(ExistingVariant(stem, { ".hdr", ".HDR", ".hdr.gz", ".HDR.gz", ".HDR.GZ" }), path, false);
+    return NiftiVoxelData(
+      ExistingVariant(stem, { ".hdr", ".HDR", ".hdr.gz", ".HDR.gz", ".HDR.GZ" }, compressed ? ".hdr.gz" : ".hdr"),
+      path,
+      false);
   }
   if (EndsWith(name, ".mha") || EndsWith(name, ".mhd"))
   {

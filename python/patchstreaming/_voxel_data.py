@@ -12,7 +12,7 @@ import gzip
 import os
 import struct
 import zlib
-from typing import NamedTuple, Optional
+from typing import NamedTuple, Optional, Sequence
 
 _CHUNK = 1 << 20
 #: The file name endings (lower case) of the formats whose voxel data is measured.
@@ -176,9 +176,9 @@ def _nifti_voxel_data(header: str, data_file: str, single_file: bool) -> Optiona
     return _VoxelData(data_file, offset, (bits + 7) // 8, False)
 
 
-def _existing_variant(stem: str, *extensions: str) -> str:
-    """The first of ``stem`` + each of ``extensions`` that exists (the first when none does)."""
-    return next((stem + e for e in extensions if os.path.exists(stem + e)), stem + extensions[0])
+def _existing_variant(stem: str, extensions: Sequence[str], missing: str) -> str:
+    """The first of ``stem`` + each of ``extensions`` that exists (``stem + missing`` when none does)."""
+    return next((stem + e for e in extensions if os.path.exists(stem + e)), stem + missing)
 
 
 def header_field_value(line: str, key: str) -> str:
@@ -228,10 +228,13 @@ def _voxel_data(path: str, voxel_bytes: int) -> Optional[_VoxelData]:
     stem = path[:-7] if name.endswith(".gz") else path[:-4]
     if name.endswith((".nii", ".nii.gz")):
         return _nifti_voxel_data(path, path, True)
+    gz = ".gz" if name.endswith(".gz") else ""  # a missing file of the pair is named as ITK writes it
     if name.endswith((".hdr", ".hdr.gz")):
-        return _nifti_voxel_data(path, _existing_variant(stem, ".img", ".IMG", ".img.gz", ".IMG.gz", ".IMG.GZ"), False)
+        return _nifti_voxel_data(path, _existing_variant(stem, (".img", ".IMG", ".img.gz", ".IMG.gz", ".IMG.GZ"),
+                                                         ".img" + gz), False)
     if name.endswith((".img", ".img.gz")):
-        return _nifti_voxel_data(_existing_variant(stem, ".hdr", ".HDR", ".hdr.gz", ".HDR.gz", ".HDR.GZ"), path, False)
+        return _nifti_voxel_data(_existing_variant(stem, (".hdr", ".HDR", ".hdr.gz", ".HDR.gz", ".HDR.GZ"),
+                                                   ".hdr" + gz), path, False)
     if name.endswith((".mha", ".mhd")):
         return _metaimage_voxel_data(path, voxel_bytes)
     return None

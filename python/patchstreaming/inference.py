@@ -443,14 +443,14 @@ def _distinct_files(files, output):
 def _files_read_for(path: str) -> list:
     """The files reading the image file ``path`` reads: itself and, for a header naming separate
     data files (MetaImage .mha or .mhd ``ElementDataFile``, NRRD .nrrd or .nhdr ``data file``: one
-    file, a ``LIST`` or a ``%d`` pattern; Analyze/NIfTI .hdr + .img), those files. The
+    file, a ``LIST`` or a ``%d`` pattern; Analyze/NIfTI .hdr + .img, or .hdr.gz + .img.gz, and the
+    other compression, which the NIfTI library falls back to), those files. The
     command-line tool keeps the same rule in C++ (``FilesReadFor`` in
     apps/PatchwiseFilter/AtomicOutputFile.cxx): change both together."""
-    root, extension = os.path.splitext(path)
-    extension = extension.lower()
-    if extension in (".hdr", ".img"):
-        return [path, os.path.join(os.path.dirname(path),
-                                   os.path.basename(root) + (".img" if extension == ".hdr" else ".hdr"))]
+    extension = os.path.splitext(path)[1].lower()
+    paired = _paired_files(path, True)
+    if paired:
+        return [path] + paired
     if extension not in (".mha", ".mhd", ".nrrd", ".nhdr") or not os.path.isfile(path):
         return [path]
     metaimage = extension in (".mha", ".mhd")
@@ -506,10 +506,29 @@ def _rename_data_file_in_header(header: str, old: str, new: str) -> None:
 def _files_written_for(path: str) -> list:
     """The files ITK's writers may create for the image file name ``path``: itself and, for a
     two-file format, the other file of the pair (.mhd: .raw or .zraw; .nhdr: .raw or .raw.gz;
-    .hdr: .img; .img: .hdr). The C++ twin is ``FilesWrittenFor`` in apps/PatchwiseFilter/AtomicOutputFile.cxx."""
+    .hdr: .img; .hdr.gz: .img.gz; and the reverse). The C++ twin is ``FilesWrittenFor`` in apps/PatchwiseFilter/AtomicOutputFile.cxx."""
     root, extension = os.path.splitext(path)
-    beside = {".mhd": (".raw", ".zraw"), ".nhdr": (".raw", ".raw.gz"), ".hdr": (".img",), ".img": (".hdr",)}
-    return [path] + [root + suffix for suffix in beside.get(extension.lower(), ())]
+    beside = {".mhd": (".raw", ".zraw"), ".nhdr": (".raw", ".raw.gz")}
+    return [path] + [root + suffix for suffix in beside.get(extension.lower(), ())] + _paired_files(path, False)
+
+
+def _paired_files(path: str, also_other_compression: bool) -> list:
+    """The other file of an Analyze/NIfTI pair named ``path`` (.hdr and .img, either compressed
+    .gz, its case kept): the one ITK writes (the same compression), and with
+    ``also_other_compression`` the other, which the NIfTI library reads when the first is missing.
+    None for another name. The C++ twin is ``PairedFiles`` in apps/PatchwiseFilter/AtomicOutputFile.cxx."""
+    name, gz = os.path.splitext(path)
+    compressed = gz.lower() == ".gz"
+    if not compressed:
+        name, gz = path, ""
+    root, extension = os.path.splitext(name)
+    if extension.lower() not in (".hdr", ".img"):
+        return []
+    upper = extension != extension.lower()
+    suffix = {".hdr": ".img", ".img": ".hdr"}[extension.lower()]
+    other = root + (suffix.upper() if upper else suffix)
+    other_gz = other + (gz if compressed else (".GZ" if upper else ".gz"))
+    return [other_gz if compressed else other] + ([other if compressed else other_gz] if also_other_compression else [])
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -592,8 +611,11 @@ def _check_not_the_input(files, input_file: Optional[str]) -> None:
                 continue
             if shared == input_file:
                 raise ValueError(f"output={file!r} is the input file: write to another file")
-            raise ValueError(f"output={file!r} would overwrite the input's data file {shared!r}: write to another "
-                             f"file")
+            if os.path.lexists(shared):
+                raise ValueError(f"output={file!r} would overwrite the input's data file {shared!r}: write to "
+                                 f"another file")
+            raise ValueError(f"output={file!r} would write {shared!r}, which the input's header would then read as "
+                             f"its data file: write to another file")
 
 
 class _Pipeline:

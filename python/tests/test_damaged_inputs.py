@@ -104,7 +104,8 @@ def test_a_big_endian_nifti_is_measured_in_its_own_byte_order(tmp_path):
         patchstreaming.sliding_window_inference(str(tmp_path / "short.nii"), lambda x: x, 4, progress=False)
 
 
-@pytest.mark.parametrize("header, data", [("detached.mhd", "detached.raw"), ("pair.hdr", "pair.img")])
+@pytest.mark.parametrize("header, data", [("detached.mhd", "detached.raw"), ("pair.hdr", "pair.img"),
+                                          ("pair.hdr.gz", "pair.img.gz")])
 def test_a_missing_voxel_data_file_is_named(tmp_path, header, data):
     _, image = _image(7)
     itk.imwrite(image, str(tmp_path / header))

@@ -876,12 +876,24 @@ def test_an_output_file_that_is_the_input_is_refused(tmp_path):
     pattern = tmp_path / "pattern.nrrd"
     pattern.write_text("NRRD0004\ntype: float\ndimension: 3\nsizes: 8 7 6\nencoding: raw\n"
                        "data file: slice%03d.raw 1 6 1 2\n\n")
-    for source, output, data in ((external, "two.nhdr", "two.raw"), (listed, "two.mhd", "two.raw"),
-                                 (pattern, "slice004.nhdr", "slice004.raw")):
-        with pytest.raises(ValueError, match=rf"output=.*{output}' would overwrite the input's data file .*{data}'"):
+    for source, output, problem in ((external, "two.nhdr", "would overwrite the input's data file .*two.raw'"),
+                                    (listed, "two.mhd", "would overwrite the input's data file .*two.raw'"),
+                                    (pattern, "slice004.nhdr", "would write .*slice004.raw', which the input's header "
+                                                               "would then read as its data file")):  # missing now
+        with pytest.raises(ValueError, match=rf"output=.*{output}' {problem}"):
             patchstreaming.sliding_window_inference(str(source), lambda x: x, 4, output=str(tmp_path / output),
                                                     progress=False)
     np.testing.assert_array_equal(itk.array_from_image(itk.imread(header, itk.F)), array)
+    # A compressed Analyze/NIfTI pair (z.hdr.gz + z.img.gz): its data file, and the uncompressed name the NIfTI
+    # library looks for first (written, it would become the input's data).
+    pair = str(tmp_path / "z.hdr.gz")
+    itk.imwrite(itk.image_from_array(array), pair)
+    for output, problem in (("z.img.gz", "would overwrite the input's data file .*z\\.img\\.gz'"),
+                            ("z.img", "would write .*z\\.img', which the input's header would then read as its data file")):
+        with pytest.raises(ValueError, match=rf"^output=.*{output}' {problem}: write to another file$"):
+            patchstreaming.sliding_window_inference(pair, lambda x: x, 4, output=str(tmp_path / output),
+                                                    progress=False)
+    assert not os.path.exists(tmp_path / "z.img")
 
 
 def test_zero_dimensional_tensors_and_arrays_are_numbers(oblique_array):
