@@ -101,11 +101,18 @@ def to_itk_image(image: ImageLike, spacing=None, origin=None, direction=None):
     ``spacing`` and ``origin`` are in ITK's (x, y, z) order, ``direction`` an ITK direction
     matrix (``itk.Matrix`` or a numpy 3 x 3 array); they apply to arrays only (images and files carry their own).
 
-    Raises ``TypeError`` for anything else, naming the types that are wrapped.
+    Any real dtype is converted to float32 (bfloat16 and float16 tensors exactly).
+
+    Raises ``TypeError`` for anything else, naming the types that are wrapped, and for an array
+    that is not of real numbers; ``ValueError`` for a tensor on the meta device.
     """
     torch = sys.modules.get("torch")  # not imported here: an object can only be a tensor once it is
     if torch is not None and isinstance(image, torch.Tensor):  # a subclass too, such as MONAI's MetaTensor
-        image = image.detach().cpu().numpy()
+        if image.device.type == "meta":
+            raise ValueError(f"image: a tensor of shape {tuple(image.shape)} on the meta device holds no values")
+        # bfloat16 (and float16) have no numpy view: float32, the pipeline's type, holds them exactly
+        image = image.detach().cpu()
+        image = (image.float() if image.is_floating_point() and image.dtype != torch.float64 else image).numpy()
     given = {k: v for k, v in (("spacing", spacing), ("origin", origin), ("direction", direction)) if v is not None}
     if given and not isinstance(image, np.ndarray):
         raise ValueError(f"{', '.join(f'{k}={v!r}' for k, v in given.items())}: only an array takes a geometry; "
@@ -199,6 +206,11 @@ def array_reading_note(image, spacing) -> Optional[str]:
 
 def _from_array(array: np.ndarray, spacing, origin, direction):
     given = tuple(array.shape)
+    if array.dtype.kind == "c":
+        raise TypeError(f"image: an array of {array.dtype} values; expected real values (take its .real, or "
+                        f"np.abs() for the magnitude)")
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"image: an array of dtype {array.dtype}; expected numbers (float, int or bool)")
     reading = read_array(given, spacing)
     if reading.batched:
         array = array[0]

@@ -164,12 +164,13 @@ def sliding_window_inference(
     Raises:
         ValueError: a bad patch size, overlap, mode, batch size, geometry, a non-zero ``cval`` for a
             multi-channel image, or a predictor whose output has the wrong batch or spatial size
-            (the shapes are named).
+            (the shapes are named); a tensor on the meta device.
         FileNotFoundError: a missing input file, or an output whose folder does not exist.
         OSError: an output that is a folder (IsADirectoryError) or in a folder where no file can be
             made (PermissionError, or the error met, e.g. a read-only file system), before the input
             is read.
-        TypeError: an image type that is not wrapped (the wrapped ones are named), a predictor
+        TypeError: an image type that is not wrapped (the wrapped ones are named), an array that
+            is not of real numbers (complex, object, str, datetime64), a predictor
             returning something other than a tensor, a tuple or a dict of tensors, an unknown
             keyword (MONAI's ``roi_size``, ``sw_batch_size``, … name the argument to use).
         Exception: whatever the predictor raises, as it is (the output file left untouched).

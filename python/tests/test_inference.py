@@ -920,6 +920,30 @@ def test_an_empty_output_is_refused(oblique_array, returned, message):
         patchstreaming.sliding_window_inference(oblique_array["array"], lambda x: returned, 8, progress=False)
 
 
+@pytest.mark.parametrize("image, error, message", [
+    (np.zeros((8, 9, 10), np.complex64), TypeError, r"^image: an array of complex64 values; expected real values"),
+    (torch.zeros((8, 9, 10), dtype=torch.complex128), TypeError, r"^image: an array of complex128 values"),
+    (np.zeros((8, 9, 10), object), TypeError, r"^image: an array of dtype object; expected numbers"),
+    (np.zeros((8, 9, 10), "datetime64[s]"), TypeError, r"^image: an array of dtype datetime64\[s\]; expected numbers"),
+    (torch.zeros((8, 9, 10), device="meta"), ValueError, r"^image: a tensor of shape \(8, 9, 10\) on the meta device "
+                                                         r"holds no values$"),
+])
+def test_an_input_that_is_not_real_numbers_is_refused(image, error, message):
+    """helper-46: complex (numpy's warning only) and datetime64 values ran; a meta tensor gave torch's message."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(error, match=message):
+            patchstreaming.sliding_window_inference(image, lambda x: x, 4, progress=False)
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_half_precision_tensors_are_read_exactly(dtype):
+    """helper-46: a bfloat16 tensor gave torch's 'Got unsupported ScalarType BFloat16'."""
+    values = torch.linspace(-3, 3, 8 * 9 * 10).reshape(8, 9, 10).to(dtype)
+    result = patchstreaming.sliding_window_inference(values, lambda x: x, 4, mode="constant", progress=False)
+    np.testing.assert_allclose(itk.array_from_image(result), values.float().numpy(), rtol=1e-6, atol=1e-6)
+
+
 def test_a_complex_output_is_refused_not_cast(oblique_array):
     with pytest.raises(TypeError, match=r"output 0 is a complex tensor \(torch.complex64\); expected real values"):
         patchstreaming.sliding_window_inference(oblique_array["array"], lambda x: x.to(torch.complex64), 8,
