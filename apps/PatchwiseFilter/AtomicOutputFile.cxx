@@ -24,6 +24,7 @@
 #include <cerrno>
 #include <climits>
 #include <csignal>
+#include <pthread.h>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -430,6 +431,32 @@ AtomicOutputFile::~AtomicOutputFile()
 
 void
 AtomicOutputFile::Commit()
+{
+  // A signal between two renames would leave a new data file with the old header: held until the
+  // files are in place, then delivered (the handler then finds nothing left to remove).
+  sigset_t held;
+  sigset_t previous;
+  sigemptyset(&held);
+  for (const int signalNumber : { SIGINT, SIGTERM, SIGHUP, SIGPIPE })
+  {
+    sigaddset(&held, signalNumber);
+  }
+  pthread_sigmask(SIG_BLOCK, &held, &previous);
+  const auto restore = [&previous]() { pthread_sigmask(SIG_SETMASK, &previous, nullptr); };
+  try
+  {
+    MoveIntoPlace();
+  }
+  catch (...)
+  {
+    restore();
+    throw;
+  }
+  restore();
+}
+
+void
+AtomicOutputFile::MoveIntoPlace()
 {
   const fs::path        parent = fs::path(m_Path).has_parent_path() ? fs::path(m_Path).parent_path() : fs::path(".");
   std::vector<fs::path> dataFiles;

@@ -80,11 +80,15 @@ public:
     return m_TemporaryPath;
   }
 
-  /** Moves every file written into place, the target itself last. */
+  /** Moves every file written into place, the target itself last, with SIGINT, SIGTERM, SIGHUP
+   * and SIGPIPE held meanwhile (delivered afterwards): all the files, or none. */
   void
   Commit();
 
 private:
+  void
+  MoveIntoPlace();
+
   std::string m_Path;
   std::string m_Directory;
   std::string m_TemporaryPath;

@@ -6,9 +6,10 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from typing import Iterator, List
+from typing import Callable, Dict, Iterator, List
 
 _SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+_DEFERRED = (signal.SIGINT,) + _SIGNALS
 
 
 class Terminated(BaseException):
@@ -29,7 +30,8 @@ def ending_by_signal_after_cleanup() -> Iterator[None]:
     handler is the default is taken (a program's own handler, or one ignored by ``nohup``, is
     left alone), and only in the main thread (where Python runs handlers). The signal is
     remembered as well as raised, for the case where the exception is lost on its way out (an
-    error raised inside an ITK callback is reported by ITK as its own)."""
+    error raised inside an ITK callback is reported by ITK as its own). A handler the code inside
+    sets (a predictor's) is kept."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -45,7 +47,38 @@ def ending_by_signal_after_cleanup() -> Iterator[None]:
     try:
         yield
     finally:
-        for number, previous in replaced.items():
-            signal.signal(number, previous)
+        _restore(replaced, handler)
         if received:
             signal.raise_signal(received[0])
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """While active, SIGINT, SIGTERM and SIGHUP are held (main thread only) and delivered, to the
+    handlers there were, on leaving: for the renames that put a finished output in place, which
+    a signal between two of them would leave half old, half new (a .mhd's new .raw with its old
+    header; the Dask call's old array moved aside, the new one not yet in place). A handler set
+    by the code inside is kept."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: List[int] = []
+
+    def hold(signal_number, frame):
+        held.append(signal_number)
+
+    holding = {number: signal.signal(number, hold) for number in _DEFERRED}
+    try:
+        yield
+    finally:
+        _restore(holding, hold)
+        for number in dict.fromkeys(held):
+            signal.raise_signal(number)
+
+
+def _restore(replaced: Dict[int, object], ours: Callable) -> None:
+    """Puts back the handlers ``replaced`` held where ``ours`` is still the handler (one set since,
+    by the code that ran, stays)."""
+    for number, previous in replaced.items():
+        if signal.getsignal(number) is ours:
+            signal.signal(number, previous)

@@ -25,7 +25,7 @@ import zarr
 
 from ._images import a_type, image_type, is_vector_image
 from ._sources import Source, open_source
-from ._termination import ending_by_signal_after_cleanup
+from ._termination import ending_by_signal_after_cleanup, signals_deferred
 from .inference import _Pipeline, _probe, _Settings, _Structure
 
 #: The largest recomputation factor the default slab thickness allows.
@@ -493,10 +493,11 @@ def _finish(partial: str, output_path: str) -> None:
     if missing:
         raise RuntimeError(f"output_path: {len(missing)} of {array.nchunks} chunks were not written (the first: "
                            f"{'.'.join(map(str, missing[0]))})")
-    previous = None
-    if os.path.lexists(output_path):
-        previous = f"{partial}.previous"
-        os.replace(output_path, previous)
-    os.replace(partial, output_path)
-    if previous is not None:
-        shutil.rmtree(previous, ignore_errors=True) if os.path.isdir(previous) else os.remove(previous)
+    with signals_deferred():  # the old array aside, the new one in place, the old one removed: all or none
+        previous = None
+        if os.path.lexists(output_path):
+            previous = f"{partial}.previous"
+            os.replace(output_path, previous)
+        os.replace(partial, output_path)
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True) if os.path.isdir(previous) else os.remove(previous)

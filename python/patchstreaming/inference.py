@@ -19,7 +19,7 @@ from ._images import (ImageLike, a_type, array_reading_note, axis_orders, buffer
                       count_of, flag, image_from_channels, image_type, image_view, is_vector_image, overlap_xyz,
                       real_number, shape_dhw, size_xyz, to_itk_image, unexpected_keywords, unknown_choice,
                       whole_number)
-from ._termination import ending_by_signal_after_cleanup
+from ._termination import ending_by_signal_after_cleanup, signals_deferred
 from ._voxel_data import check_written_image, header_field_value
 
 Output = Union[torch.Tensor, Tuple[torch.Tensor, ...], Dict[str, torch.Tensor]]
@@ -743,12 +743,13 @@ class _Pipeline:
             self._update(writer.Update)
             header = os.path.join(partial, unique + extension)
             check_written_image(header, file)
-            for written in sorted(os.listdir(partial), key=lambda f: f == unique + extension):  # the header last
-                final = stem + written[len(unique):] if written.startswith(unique + ".") else written
-                if unique != stem and written != unique + extension:
-                    _rename_data_file_in_header(header, written, final)
-                os.chmod(os.path.join(partial, written), 0o666 & ~_umask())
-                os.replace(os.path.join(partial, written), os.path.join(folder, final))
+            with signals_deferred():  # a .mhd's .raw and its header both moved, or neither
+                for written in sorted(os.listdir(partial), key=lambda f: f == unique + extension):  # the header last
+                    final = stem + written[len(unique):] if written.startswith(unique + ".") else written
+                    if unique != stem and written != unique + extension:
+                        _rename_data_file_in_header(header, written, final)
+                    os.chmod(os.path.join(partial, written), 0o666 & ~_umask())
+                    os.replace(os.path.join(partial, written), os.path.join(folder, final))
         finally:
             shutil.rmtree(partial, ignore_errors=True)
 

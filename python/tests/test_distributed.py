@@ -338,6 +338,31 @@ print("returned")
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_termination_signal_while_the_array_replaces_the_old_one_waits_for_it(volume, tmp_path):
+    """helper-49: SIGTERM after the old array was moved aside lost the output (the new array was removed)."""
+    output = str(tmp_path / "out.zarr")
+    script = f"""
+import functools, os, signal
+from conftest import SmallNetwork
+from patchstreaming import dask as distributed_inference
+run = lambda: distributed_inference.sliding_window_inference({volume!r}, functools.partial(SmallNetwork, classes=2),
+                                                             8, output_path={output!r}, progress=False)
+run()
+replace = os.replace
+def replace_then_terminate(source, target):
+    replace(source, target)
+    if os.fspath(source) == {output!r}:  # the old array moved aside (zarr's own writes use os.replace too)
+        os.kill(os.getpid(), signal.SIGTERM)
+os.replace = replace_then_terminate
+run()
+print("returned")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=os.environ, timeout=300)
+    assert done.returncode == -signal.SIGTERM, (done.returncode, done.stdout, done.stderr[-2000:])
+    assert [p.name for p in tmp_path.iterdir()] == ["out.zarr"]
+    assert zarr.open_array(output, mode="r").shape == (2,) + SHAPE
+
+
 def test_a_worker_killed_in_the_middle_is_replaced_and_the_output_is_identical(volume, tmp_path):
     factory = functools.partial(make_network, classes=3, slow=True)
     output = tmp_path / "out.zarr"

@@ -517,6 +517,30 @@ print("returned")
     assert output in [p.name for p in tmp_path.iterdir()] and not list(tmp_path.glob(".partial-*"))
 
 
+def test_a_signal_while_the_files_are_moved_into_place_waits_for_the_last(tmp_path):
+    """helper-49: SIGTERM between the renames of a .mhd's .raw and its header left the new data under the
+    old header. The renames finish first; then the process ends by the signal."""
+    script = f"""
+import os, signal, numpy as np, patchstreaming
+output = {str(tmp_path / "out.mhd")!r}
+patchstreaming.sliding_window_inference(np.zeros((10, 10, 10), np.float32), lambda x: x, 4, output=output,
+                                        progress=False)
+replace = os.replace
+def replace_then_terminate(source, target):
+    replace(source, target)
+    os.kill(os.getpid(), signal.SIGTERM)  # after the first file (the .raw) is in place
+os.replace = replace_then_terminate
+patchstreaming.sliding_window_inference(np.ones((12, 13, 14), np.float32), lambda x: x, 4, output=output,
+                                        progress=False)
+print("returned")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=os.environ)
+    assert done.returncode == -signal.SIGTERM, (done.returncode, done.stdout, done.stderr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.mhd", "out.raw"]
+    np.testing.assert_allclose(itk.array_from_image(itk.imread(str(tmp_path / "out.mhd"), itk.F)),
+                               np.ones((12, 13, 14), np.float32), rtol=1e-6)
+
+
 def test_an_output_that_is_not_a_regular_file_is_refused_and_kept(tmp_path):
     """helper-45: a FIFO (and a copy of /dev/null) named as the output was replaced by a regular file."""
     os.mkfifo(tmp_path / "fifo.mha")
