@@ -448,12 +448,15 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "output: \"" + Path("slice002.nhdr") + "\" would write \"" + Path("slice002.raw") +
         "\", which the input's header would then read as its data file" }, // missing: the header names it
     { { Path("pairz.hdr.gz"), Path("pairz.img.gz") },
-      "output: \"" + Path("pairz.img.gz") + "\" would overwrite the input's data file \"" + Path("pairz.img.gz") +
-        "\"" },
+      "output: \"" + Path("pairz.img.gz") + "\" would overwrite \"" + Path("pairz.img.gz") +
+        "\", the other file of the input's Analyze/NIfTI pair" },
     // The NIfTI library reads pairz.img before pairz.img.gz: written, it would become the input's data.
     { { Path("pairz.hdr.gz"), Path("pairz.img") },
       "output: \"" + Path("pairz.img") + "\" would write \"" + Path("pairz.img") +
-        "\", which the input's header would then read as its data file" },
+        "\", which the input would then read as the other file of its Analyze/NIfTI pair" },
+    // A header is the other file of an image file's pair.
+    { { Path("pairz.img.gz"), Path("pairz.hdr.gz") },
+      "would overwrite \"" + Path("pairz.hdr.gz") + "\", the other file of the input's Analyze/NIfTI pair" },
     { { Path("descending.nrrd"), Path("part10.nhdr") },
       "output: \"" + Path("part10.nhdr") + "\" would write \"" + Path("part10.raw") +
         "\", which the input's header would then read as its data file" },
@@ -616,8 +619,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { Path("input4d.nrrd"), output },
       "input \"" + Path("input4d.nrrd") +
         "\" is a 4-D image; PatchwiseFilter reads 2-D and 3-D images (3x4x5x2 "
-        "voxels: a series or channels on the 4th axis are not read; store channels as the voxels' components, a vector "
-        "image)" },
+        "voxels: a series or channels on the axes past the third are not read; store channels as the voxels' "
+        "components, a vector image)" },
     { { Path("input4dof1.nrrd"), output },
       "is a 4-D image; PatchwiseFilter reads 2-D and 3-D images (3x4x5x1 voxels: its axes past the third are one "
       "voxel long; save it as a 3-D image)" },

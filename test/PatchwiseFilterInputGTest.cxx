@@ -131,6 +131,22 @@ TEST_F(PatchwiseFilterProgram, AnInputCutShortIsRefusedAndAWholeOneRuns)
   }
 }
 
+/** The data file of an upper-case header is the one the NIfTI library reads: X.HDR reads X.IMG, not
+ * an X.img beside it (helper-49: a cut-short X.IMG was read, the whole X.img measured). */
+TEST_F(PatchwiseFilterProgram, AnUpperCaseHeaderIsMeasuredByTheDataFileItReads)
+{
+  itk::NiftiImageIOFactory::RegisterOneFactory();
+  Write(MakeRandomImage<ImageType>({ { 7, 6, 5 } }, 9).GetPointer(), Path("lower.hdr")); // + lower.img
+  fs::rename(Path("lower.hdr"), Path("X.HDR"));
+  fs::copy_file(Path("lower.img"), Path("X.img"));
+  fs::rename(Path("lower.img"), Path("X.IMG"));
+  fs::resize_file(Path("X.IMG"), 100);
+  ExpectRejected({ Path("X.HDR"), Path("output.nrrd") },
+                 "input \"" + Path("X.HDR") + "\" is cut short: its header describes " + std::to_string(7 * 6 * 5 * 4) +
+                   " bytes of voxel data in \"" + Path("X.IMG") + "\"",
+                 { "X.HDR", "X.IMG", "X.img" });
+}
+
 /** A two-file input whose data file is missing is named, before the run. */
 TEST_F(PatchwiseFilterProgram, AMissingVoxelDataFileIsNamed)
 {

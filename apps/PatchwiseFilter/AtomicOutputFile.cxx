@@ -17,6 +17,7 @@
  *=========================================================================*/
 #include "AtomicOutputFile.h"
 #include "PatchwiseMessages.h"
+#include "PatchwiseVoxelData.h"
 
 #include <algorithm>
 #include <array>
@@ -290,34 +291,23 @@ DataFilesNamedBy(const fs::path & header, bool metaImage)
   return {};
 }
 
-/** The other file of an Analyze/NIfTI pair named `path` (.hdr and .img, either compressed .gz,
- * its case kept): the one ITK writes (the same compression), and with `alsoOtherCompression` the
- * other, which the NIfTI library reads when the first is missing. None for another name. */
+/** The other file of an Analyze/NIfTI pair named `path` (NiftiPairCandidates): the one ITK
+ * writes (the same compression), or with `forReading` the ones the NIfTI library looks for up to
+ * the first that exists (all when none does: a file written there would be read). */
 std::vector<std::string>
-PairedFiles(const std::string & path, bool alsoOtherCompression)
+PairedFiles(const std::string & path, bool forReading)
 {
-  fs::path          name(path);
-  const std::string gz = name.extension().string();
-  const bool        compressed = Lowercase(gz) == ".gz";
-  if (compressed)
-  {
-    name.replace_extension();
-  }
-  const std::string extension = name.extension().string();
-  if (Lowercase(extension) != ".hdr" && Lowercase(extension) != ".img")
+  const auto candidates = NiftiPairCandidates(path);
+  if (candidates.empty())
   {
     return {};
   }
-  const bool        header = Lowercase(extension) == ".hdr";
-  const bool        upper = extension != Lowercase(extension);
-  const std::string other = name.replace_extension(header ? (upper ? ".IMG" : ".img") : (upper ? ".HDR" : ".hdr"));
-  const std::string otherGz = other + (compressed ? gz : (upper ? ".GZ" : ".gz"));
-  std::vector<std::string> files{ compressed ? otherGz : other };
-  if (alsoOtherCompression)
+  if (!forReading)
   {
-    files.push_back(compressed ? other : otherGz);
+    return { candidates[LowercaseExtension(path) == ".gz" ? 1 : 0] };
   }
-  return files;
+  std::error_code ignored;
+  return fs::exists(candidates[0], ignored) ? std::vector<std::string>{ candidates[0] } : candidates;
 }
 } // namespace
 

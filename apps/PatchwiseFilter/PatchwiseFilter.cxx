@@ -264,9 +264,10 @@ UnreadDimensionsHint(const itk::ImageIOBase & image)
     size += (d ? "x" : "") + std::to_string(image.GetDimensions(d));
     extraAxesOfOne = extraAxesOfOne && (d < 3 || image.GetDimensions(d) == 1);
   }
-  return extraAxesOfOne ? " (" + size + " voxels: its axes past the third are one voxel long; save it as a 3-D image)"
-                        : " (" + size + " voxels: a series or channels on the 4th axis are not read; store channels " +
-                            "as the voxels' components, a vector image)";
+  return extraAxesOfOne
+           ? " (" + size + " voxels: its axes past the third are one voxel long; save it as a 3-D image)"
+           : " (" + size + " voxels: a series or channels on the axes past the third are not read; store channels " +
+               "as the voxels' components, a vector image)";
 }
 
 std::string

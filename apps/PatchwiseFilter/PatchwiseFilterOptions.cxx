@@ -23,6 +23,7 @@
 #include "PatchwiseMessages.h"
 #include "PatchwiseProcess.h"
 #include "PatchwiseValidators.h"
+#include "PatchwiseVoxelData.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -420,6 +421,26 @@ PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
   this->RejectSameFiles();
 }
 
+std::string
+PatchwiseFilterOptions::SharedFileProblem(const std::string & shared) const
+{
+  const std::string & input = m_Settings.input;
+  const auto          pair = NiftiPairCandidates(input);
+  const bool          paired = std::find(pair.begin(), pair.end(), shared) != pair.end();
+  if (shared == input)
+  {
+    return "is the input file";
+  }
+  if (std::filesystem::exists(shared))
+  {
+    return paired ? "would overwrite \"" + shared + "\", the other file of the input's Analyze/NIfTI pair"
+                  : "would overwrite the input's data file \"" + shared + "\"";
+  }
+  return "would write \"" + shared + "\", which " +
+         (paired ? "the input would then read as the other file of its Analyze/NIfTI pair"
+                 : "the input's header would then read as its data file");
+}
+
 void
 PatchwiseFilterOptions::RejectSameFiles() const
 {
@@ -427,14 +448,8 @@ PatchwiseFilterOptions::RejectSameFiles() const
   const std::string shared = SharedFile(FilesWrittenFor(s.output), FilesReadFor(s.input));
   if (!shared.empty())
   {
-    throw CLI::ValidationError(
-      s.OutputName(),
-      "\"" + s.output + "\" " +
-        (shared == s.input ? "is the input file"
-         : std::filesystem::exists(shared)
-           ? "would overwrite the input's data file \"" + shared + "\""
-           : "would write \"" + shared + "\", which the input's header would then read as its data file") +
-        ": write to another file");
+    throw CLI::ValidationError(s.OutputName(),
+                               "\"" + s.output + "\" " + SharedFileProblem(shared) + ": write to another file");
   }
   if (s.preview.empty())
   {

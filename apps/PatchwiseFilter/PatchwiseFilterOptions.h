@@ -144,6 +144,10 @@ private:
   void
   RejectSameFiles() const;
 
+  /** What writing `shared`, a file reading the input reads (FilesReadFor), would do to the input. */
+  std::string
+  SharedFileProblem(const std::string & shared) const;
+
   CLI::App                                                          m_App;
   PatchwiseFilterSettings                                           m_Settings{};
   std::vector<std::pair<std::string, std::vector<SlicerParameter>>> m_Groups{};

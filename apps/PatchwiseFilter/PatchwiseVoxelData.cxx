@@ -211,20 +211,6 @@ NiftiVoxelData(const std::string & header, const std::string & dataFile, bool si
   return { dataFile, offset, (bits + 7) / 8, false };
 }
 
-/** The first of `stem` + each of `extensions` that exists (`stem` + `missing` when none does). */
-std::string
-ExistingVariant(const std::string & stem, std::initializer_list<const char *> extensions, const char * missing)
-{
-  for (const char * extension : extensions)
-  {
-    if (fs::exists(stem + extension))
-    {
-      return stem + extension;
-    }
-  }
-  return stem + missing;
-}
-
 /** A MetaIO boolean: true when it starts with T, t or 1 (as MetaIO reads it). */
 bool
 MetaImageTrue(const std::string & value)
@@ -291,25 +277,19 @@ VoxelData
 VoxelDataOf(const std::string & path, std::uintmax_t voxelBytes)
 {
   const std::string name = Lowercase(path);
-  const std::string stem = path.substr(0, path.size() - (EndsWith(name, ".gz") ? 7 : 4));
   if (EndsWith(name, ".nii") || EndsWith(name, ".nii.gz"))
   {
     return NiftiVoxelData(path, path, true);
   }
-  const bool compressed = EndsWith(name, ".gz"); // a missing file of the pair is named as ITK writes it
-  if (EndsWith(name, ".hdr") || EndsWith(name, ".hdr.gz"))
+  const auto candidates = NiftiPairCandidates(path);
+  if (!candidates.empty())
   {
-    return NiftiVoxelData(
-      path,
-      ExistingVariant(stem, { ".img", ".IMG", ".img.gz", ".IMG.gz", ".IMG.GZ" }, compressed ? ".img.gz" : ".img"),
-      false);
-  }
-  if (EndsWith(name, ".img") || EndsWith(name, ".img.gz"))
-  {
-    return NiftiVoxelData(
-      ExistingVariant(stem, { ".hdr", ".HDR", ".hdr.gz", ".HDR.gz", ".HDR.GZ" }, compressed ? ".hdr.gz" : ".hdr"),
-      path,
-      false);
+    // The file the library reads; a missing one is named as ITK writes it (the same compression).
+    const auto read =
+      std::find_if(candidates.begin(), candidates.end(), [](const std::string & file) { return fs::exists(file); });
+    const std::string other = read != candidates.end() ? *read : candidates[EndsWith(name, ".gz") ? 1 : 0];
+    return EndsWith(name, ".hdr") || EndsWith(name, ".hdr.gz") ? NiftiVoxelData(path, other, false)
+                                                               : NiftiVoxelData(other, path, false);
   }
   if (EndsWith(name, ".mha") || EndsWith(name, ".mhd"))
   {
@@ -406,4 +386,27 @@ CheckWrittenImage(const std::string & written, const std::string & target)
   {
     throw std::runtime_error(named + ": " + Shortfall(measured, "") + cause);
   }
+}
+
+std::vector<std::string>
+NiftiPairCandidates(const std::string & path)
+{
+  const std::string name = Lowercase(path);
+  const std::size_t endingSize = EndsWith(name, ".gz") ? 7 : 4;
+  if (path.size() < endingSize)
+  {
+    return {};
+  }
+  const std::string ending = path.substr(path.size() - endingSize);
+  const std::string lower = Lowercase(ending);
+  if (lower != ".hdr" && lower != ".img" && lower != ".hdr.gz" && lower != ".img.gz")
+  {
+    return {};
+  }
+  const bool        upper = std::none_of(ending.begin(), ending.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+  const bool        header = lower.compare(0, 4, ".hdr") == 0;
+  const std::string other = header ? (upper ? ".IMG" : ".img") : (upper ? ".HDR" : ".hdr");
+  const std::string gz = upper ? ".GZ" : ".gz";
+  const std::string stem = path.substr(0, path.size() - endingSize);
+  return { stem + other, stem + other + gz };
 }

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 /** Throws std::runtime_error naming the input file when its voxel data is
  * shorter than its header says: a copy or download cut short. ITK 5.2's
@@ -55,5 +56,12 @@ CheckVoxelDataLength(const std::string & path, std::uintmax_t voxelBytes);
  * python/patchstreaming/_voxel_data.py). */
 void
 CheckWrittenImage(const std::string & written, const std::string & target);
+
+/** The other file of an Analyze/NIfTI pair named `path` (.hdr or .img, either compressed .gz), in
+ * the order the NIfTI library looks for it: uncompressed, then .gz; in upper case when `path`'s
+ * ending is (X.HDR: X.IMG, X.IMG.GZ), as the library does. Empty for another name. The Python
+ * twin is `nifti_pair_candidates` in python/patchstreaming/_voxel_data.py. */
+std::vector<std::string>
+NiftiPairCandidates(const std::string & path);
 
 #endif

@@ -199,7 +199,7 @@ def _zarr_source(path: str, parameter: str) -> Source:
     return Source(path, "zarr", spatial, int(array.shape[0]) if channels_first else 1, spacing, origin, direction)
 
 
-def _unread_axes_hint(io) -> str:
+def unread_axes_hint(io) -> str:
     """What to do with an image of more than 3 axes (nothing for fewer): its extra axes are one
     voxel long (a 3-D image saved as 4-D), or hold a series or channels (read as components)."""
     sizes = [int(io.GetDimensions(d)) for d in range(io.GetNumberOfDimensions())]
@@ -208,8 +208,8 @@ def _unread_axes_hint(io) -> str:
     size = "x".join(map(str, sizes))
     if all(s == 1 for s in sizes[3:]):
         return f" ({size} voxels: its axes past the third are one voxel long; save it as a 3-D image)"
-    return (f" ({size} voxels: a series or channels on the 4th axis are not read; store channels as the voxels' "
-            f"components, a vector image)")
+    return (f" ({size} voxels: a series or channels on the axes past the third are not read; store channels as the "
+            f"voxels' components, a vector image)")
 
 
 def _itk_source(path: str, parameter: str) -> Source:
@@ -223,7 +223,7 @@ def _itk_source(path: str, parameter: str) -> Source:
     check_voxel_data(path, int(io.GetImageSizeInBytes()), parameter)
     dimension, channels = io.GetNumberOfDimensions(), io.GetNumberOfComponents()
     if dimension not in (2, 3):
-        raise ValueError(f"{parameter}={path!r}: a {dimension}-D image; expected 2-D or 3-D{_unread_axes_hint(io)}")
+        raise ValueError(f"{parameter}={path!r}: a {dimension}-D image; expected 2-D or 3-D{unread_axes_hint(io)}")
     reader = itk.ImageFileReader[image_type(channels > 1, dimension)].New()
     reader.SetFileName(path)
     reader.UpdateOutputInformation()

@@ -12,7 +12,7 @@ import gzip
 import os
 import struct
 import zlib
-from typing import NamedTuple, Optional, Sequence
+from typing import NamedTuple, Optional
 
 _CHUNK = 1 << 20
 #: The file name endings (lower case) of the formats whose voxel data is measured.
@@ -176,9 +176,19 @@ def _nifti_voxel_data(header: str, data_file: str, single_file: bool) -> Optiona
     return _VoxelData(data_file, offset, (bits + 7) // 8, False)
 
 
-def _existing_variant(stem: str, extensions: Sequence[str], missing: str) -> str:
-    """The first of ``stem`` + each of ``extensions`` that exists (``stem + missing`` when none does)."""
-    return next((stem + e for e in extensions if os.path.exists(stem + e)), stem + missing)
+def nifti_pair_candidates(path: str) -> list:
+    """The other file of an Analyze/NIfTI pair named ``path`` (.hdr or .img, either compressed
+    .gz), in the order the NIfTI library looks for it: uncompressed, then .gz; in upper case when
+    ``path``'s ending is (X.HDR: X.IMG, X.IMG.GZ), as the library does. Empty for another name.
+    The C++ twin is ``NiftiPairCandidates`` in apps/PatchwiseFilter/PatchwiseVoxelData.cxx."""
+    size = 7 if path.lower().endswith(".gz") else 4
+    ending = path[-size:]
+    if len(path) < size or ending.lower() not in (".hdr", ".img", ".hdr.gz", ".img.gz"):
+        return []
+    upper = ending == ending.upper()
+    other = {".hdr": ".img", ".img": ".hdr"}[ending.lower()[:4]]
+    other, gz = (other.upper(), ".GZ") if upper else (other, ".gz")
+    return [path[:-size] + other, path[:-size] + other + gz]
 
 
 def header_field_value(line: str, key: str) -> str:
@@ -225,16 +235,13 @@ def _metaimage_voxel_data(path: str, voxel_bytes: int) -> Optional[_VoxelData]:
 def _voxel_data(path: str, voxel_bytes: int) -> Optional[_VoxelData]:
     """Where the voxels of ``path`` are, from its header (None for formats not checked)."""
     name = path.lower()
-    stem = path[:-7] if name.endswith(".gz") else path[:-4]
     if name.endswith((".nii", ".nii.gz")):
         return _nifti_voxel_data(path, path, True)
-    gz = ".gz" if name.endswith(".gz") else ""  # a missing file of the pair is named as ITK writes it
-    if name.endswith((".hdr", ".hdr.gz")):
-        return _nifti_voxel_data(path, _existing_variant(stem, (".img", ".IMG", ".img.gz", ".IMG.gz", ".IMG.GZ"),
-                                                         ".img" + gz), False)
-    if name.endswith((".img", ".img.gz")):
-        return _nifti_voxel_data(_existing_variant(stem, (".hdr", ".HDR", ".hdr.gz", ".HDR.gz", ".HDR.GZ"),
-                                                   ".hdr" + gz), path, False)
+    candidates = nifti_pair_candidates(path)
+    if candidates:  # the file the library reads; a missing one named as ITK writes it (the same compression)
+        other = next((c for c in candidates if os.path.exists(c)), candidates[name.endswith(".gz")])
+        return (_nifti_voxel_data(path, other, False) if name.endswith((".hdr", ".hdr.gz")) else
+                _nifti_voxel_data(other, path, False))
     if name.endswith((".mha", ".mhd")):
         return _metaimage_voxel_data(path, voxel_bytes)
     return None

@@ -14,6 +14,7 @@ import itk
 
 from ._images import (a_type, buffered_array, flag, itk_message, real_number, size_xyz, unexpected_keywords,
                       unknown_choice, unreadable_format, whole_number)
+from ._sources import unread_axes_hint
 from ._voxel_data import check_voxel_data
 
 PathLike = Union[str, os.PathLike]
@@ -58,6 +59,10 @@ def _header(file: str, parameter: str):
         reader.UpdateOutputInformation()
     except RuntimeError as error:
         raise ValueError(f"{parameter}: ITK cannot read {file!r}: {itk_message(error)}") from None
+    dimension = int(reader.GetImageIO().GetNumberOfDimensions())
+    if dimension > 3:  # the 3-D reader would read the first volume of a series silently
+        raise ValueError(f"{parameter}={file!r}: a {dimension}-D image; expected 2-D or 3-D"
+                         f"{unread_axes_hint(reader.GetImageIO())}")
     components = int(reader.GetImageIO().GetNumberOfComponents())
     if components != 1:  # ITK's float reader would fold them into one (two: their product; three: luminance)
         raise ValueError(f"{parameter}={file!r} has {components} components per voxel; PatchDataset reads one "

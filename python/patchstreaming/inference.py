@@ -20,7 +20,7 @@ from ._images import (ImageLike, a_type, array_reading_note, axis_orders, buffer
                       real_number, shape_dhw, size_xyz, to_itk_image, unexpected_keywords, unknown_choice,
                       whole_number)
 from ._termination import ending_by_signal_after_cleanup, signals_deferred
-from ._voxel_data import check_written_image, header_field_value
+from ._voxel_data import check_written_image, header_field_value, nifti_pair_candidates
 
 Output = Union[torch.Tensor, Tuple[torch.Tensor, ...], Dict[str, torch.Tensor]]
 
@@ -513,23 +513,17 @@ def _files_written_for(path: str) -> list:
     return [path] + [root + suffix for suffix in beside.get(extension.lower(), ())] + _paired_files(path, False)
 
 
-def _paired_files(path: str, also_other_compression: bool) -> list:
-    """The other file of an Analyze/NIfTI pair named ``path`` (.hdr and .img, either compressed
-    .gz, its case kept): the one ITK writes (the same compression), and with
-    ``also_other_compression`` the other, which the NIfTI library reads when the first is missing.
-    None for another name. The C++ twin is ``PairedFiles`` in apps/PatchwiseFilter/AtomicOutputFile.cxx."""
-    name, gz = os.path.splitext(path)
-    compressed = gz.lower() == ".gz"
-    if not compressed:
-        name, gz = path, ""
-    root, extension = os.path.splitext(name)
-    if extension.lower() not in (".hdr", ".img"):
+def _paired_files(path: str, for_reading: bool) -> list:
+    """The other file of an Analyze/NIfTI pair named ``path`` (``nifti_pair_candidates``): the one
+    ITK writes (the same compression), or with ``for_reading`` the ones the NIfTI library looks for
+    up to the first that exists (all when none does: a file written there would be read). The C++
+    twin is ``PairedFiles`` in apps/PatchwiseFilter/AtomicOutputFile.cxx."""
+    candidates = nifti_pair_candidates(path)
+    if not candidates:
         return []
-    upper = extension != extension.lower()
-    suffix = {".hdr": ".img", ".img": ".hdr"}[extension.lower()]
-    other = root + (suffix.upper() if upper else suffix)
-    other_gz = other + (gz if compressed else (".GZ" if upper else ".gz"))
-    return [other_gz if compressed else other] + ([other if compressed else other_gz] if also_other_compression else [])
+    if not for_reading:
+        return [candidates[path.lower().endswith(".gz")]]
+    return candidates[:1] if os.path.exists(candidates[0]) else candidates
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -610,13 +604,20 @@ def _check_not_the_input(files, input_file: Optional[str]) -> None:
             shared = next((r for r in read if _same_file(written, r)), None)
             if shared is None:
                 continue
-            if shared == input_file:
-                raise ValueError(f"output={file!r} is the input file: write to another file")
-            if os.path.lexists(shared):
-                raise ValueError(f"output={file!r} would overwrite the input's data file {shared!r}: write to "
-                                 f"another file")
-            raise ValueError(f"output={file!r} would write {shared!r}, which the input's header would then read as "
-                             f"its data file: write to another file")
+            raise ValueError(f"output={file!r} {_shared_file_problem(shared, input_file)}: write to another file")
+
+
+def _shared_file_problem(shared: str, input_file: str) -> str:
+    """What writing ``shared``, a file reading ``input_file`` reads, would do to the input."""
+    paired = shared in nifti_pair_candidates(input_file)
+    if shared == input_file:
+        return "is the input file"
+    if os.path.lexists(shared):
+        return (f"would overwrite {shared!r}, the other file of the input's Analyze/NIfTI pair" if paired else
+                f"would overwrite the input's data file {shared!r}")
+    return f"would write {shared!r}, which " + ("the input would then read as the other file of its Analyze/NIfTI "
+                                                "pair" if paired else "the input's header would then read as its "
+                                                                      "data file")
 
 
 class _Pipeline:

@@ -116,7 +116,7 @@ def test_a_missing_voxel_data_file_is_named(tmp_path, header, data):
 
 @pytest.mark.parametrize("sizes, hint", [
     ("5 6 7 1", r"\(5x6x7x1 voxels: its axes past the third are one voxel long; save it as a 3-D image\)"),
-    ("5 6 1 7", r"\(5x6x1x7 voxels: a series or channels on the 4th axis are not read; store channels as the "
+    ("5 6 1 7", r"\(5x6x1x7 voxels: a series or channels on the axes past the third are not read; store channels as the "
                 r"voxels' components, a vector image\)")])
 def test_a_4d_image_is_refused_with_what_to_do(tmp_path, sizes, hint):
     """helper-45: a 3-D volume saved with a 4th axis of one voxel was refused as 4-D with no hint."""
@@ -125,6 +125,23 @@ def test_a_4d_image_is_refused_with_what_to_do(tmp_path, sizes, hint):
                      f"ElementDataFile = LOCAL\n".encode() + bytes(5 * 6 * 7 * 4))
     with pytest.raises(ValueError, match=rf"^image='.*four.mha': a 4-D image; expected 2-D or 3-D {hint}$"):
         patchstreaming.sliding_window_inference(str(file), lambda x: x, 4, progress=False)
+    # helper-49: PatchDataset read the first volume of a series silently.
+    with pytest.raises(ValueError, match=rf"^subjects\[0\]\['image'\]=.*four.mha': a 4-D image; expected 2-D or 3-D {hint}$"):
+        patchstreaming.PatchDataset([str(file)], patch_size=4)
+
+
+def test_an_upper_case_header_is_measured_by_the_data_file_it_reads(tmp_path):
+    """helper-49: X.HDR reads X.IMG (the NIfTI library keeps the header's case); a cut-short X.IMG was read
+    while the whole X.img beside it was measured."""
+    _, image = _image(7)
+    itk.imwrite(image, str(tmp_path / "lower.hdr"))
+    os.rename(tmp_path / "lower.hdr", tmp_path / "X.HDR")
+    shutil.copyfile(tmp_path / "lower.img", tmp_path / "X.img")
+    os.rename(tmp_path / "lower.img", tmp_path / "X.IMG")
+    _cut(str(tmp_path / "X.IMG"), 0.1)
+    with pytest.raises(ValueError, match=r"^image='.*X.HDR' is cut short: its header describes \d+ bytes of voxel "
+                                         r"data in '.*X.IMG'"):
+        patchstreaming.sliding_window_inference(str(tmp_path / "X.HDR"), lambda x: x, 4, progress=False)
 
 
 @pytest.mark.parametrize("binary", ["False", "F", "0"])

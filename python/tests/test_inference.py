@@ -912,8 +912,10 @@ def test_an_output_file_that_is_the_input_is_refused(tmp_path):
     # library looks for first (written, it would become the input's data).
     pair = str(tmp_path / "z.hdr.gz")
     itk.imwrite(itk.image_from_array(array), pair)
-    for output, problem in (("z.img.gz", "would overwrite the input's data file .*z\\.img\\.gz'"),
-                            ("z.img", "would write .*z\\.img', which the input's header would then read as its data file")):
+    for output, problem in (("z.img.gz", "would overwrite .*z\\.img\\.gz', the other file of the input's Analyze/NIfTI "
+                                         "pair"),
+                            ("z.img", "would write .*z\\.img', which the input would then read as the other file of its "
+                                      "Analyze/NIfTI pair")):
         with pytest.raises(ValueError, match=rf"^output=.*{output}' {problem}: write to another file$"):
             patchstreaming.sliding_window_inference(pair, lambda x: x, 4, output=str(tmp_path / output),
                                                     progress=False)
