@@ -418,23 +418,46 @@ def check_patch_fits_in_memory(patch_xyz: Sequence[int], channels: int, name: st
 
 
 def exact_fraction(value) -> Fraction:
-    """The fraction a binary float stands for: the simplest one with a denominator up to 10⁶ that
-    reads back as ``value`` in its own precision (1/3 for ``1 / 3``, whose shortest decimal
-    0.3333333333333333 times 96 is 31.99…), else its shortest decimal (0.29 for
-    ``np.float32(0.29)`` or a float32 tensor of it, whose float64 value is 0.28999999165…). A
-    decimal of up to six places is always itself. Text, a ``Fraction`` or a ``Decimal`` is exact."""
+    """The fraction a number stands for. A binary float (Python's, numpy's, a tensor's, in its own
+    precision) is the simplest fraction among the numbers that round to it when its denominator is
+    at most the square root of its shortest decimal's (1/3 for ``1 / 3``, whose shortest decimal
+    0.3333333333333333 times 96 is 31.99…; 12/19 for ``np.float32(12 / 19)``), else that shortest
+    decimal (0.29 for ``np.float32(0.29)``, whose float64 value is 0.28999999165…). Text, a
+    ``Fraction`` or a ``Decimal`` is exact (a ``Decimal`` past 10^±400 as a float)."""
     try:
         array = np.asarray(value)
     except (TypeError, ValueError, RuntimeError):  # a tensor numpy cannot view (bfloat16, on a GPU)
         array = None
     if array is not None and array.ndim == 0 and array.dtype.kind == "f":
-        decimal = Fraction(np.format_float_positional(array[()], unique=True))
-        simplest = decimal.limit_denominator(10**6)
-        return simplest if array.dtype.type(simplest.numerator / simplest.denominator) == array[()] else decimal
+        return _float_fraction(array[()])
     value = unwrapped(value)
     if isinstance(value, float):  # a tensor's item(), as numpy could not view it
-        return exact_fraction(np.float64(value))
+        return _float_fraction(np.float64(value))
+    if isinstance(value, Decimal) and value.is_finite() and abs(value.adjusted()) > 400:
+        return _float_fraction(np.float64(value))  # Fraction() would compute 10 ** exponent
     return Fraction(value) if isinstance(value, (Fraction, Decimal)) else Fraction(str(value))
+
+
+def _float_fraction(number: np.floating) -> Fraction:
+    """``exact_fraction`` of a numpy float scalar."""
+    decimal = Fraction(np.format_float_positional(number, unique=True))
+    if not 0 < number < 1:
+        return decimal
+    kind = type(number)
+    above, below = np.nextafter(number, kind(2)), np.nextafter(number, kind(0))
+    exact = Fraction(float(number))
+    simplest = _simplest_between((exact + Fraction(float(below))) / 2, (exact + Fraction(float(above))) / 2)
+    reads_back = kind(simplest.numerator / simplest.denominator) == number
+    return simplest if simplest.denominator ** 2 <= decimal.denominator and reads_back else decimal
+
+
+def _simplest_between(low: Fraction, high: Fraction) -> Fraction:
+    """The fraction with the smallest denominator in [low, high], 0 <= low <= high (continued
+    fractions: the Stern–Brocot tree's first node in the interval)."""
+    whole = low.numerator // low.denominator
+    if whole == low or whole + 1 <= high:
+        return Fraction(whole if whole == low else whole + 1)
+    return whole + 1 / _simplest_between(1 / (high - whole), 1 / (low - whole))
 
 
 def overlap_xyz(overlap, patch_xyz: Sequence[int]) -> list:

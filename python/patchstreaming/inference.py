@@ -108,7 +108,7 @@ def sliding_window_inference(
             fits the image reversed is refused with both orders in the message.
         overlap: the fraction of the patch shared by neighbours, in [0, 1): one, or one per axis
             in (D, H, W) order; the overlap is ⌊overlap · patch⌋ voxels, exactly, from the fraction a
-            float stands for (0.29 is 29/100, ``1 / 3`` is 1/3: 32 voxels of 96)
+            float stands for (0.29 is 29/100, ``1 / 3`` is 1/3: 32 voxels of 96; ``exact_fraction``)
             (MONAI's is patch − int(patch · (1 − overlap)), one voxel more for some sizes: 29
             against 28 for 96 and 0.3). Default 0.5 (MONAI's default is 0.25).
         batch_size: patches per predictor call, whatever the patch line's length: batches run

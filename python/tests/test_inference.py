@@ -16,6 +16,7 @@ import torch
 
 import itk
 import patchstreaming
+from patchstreaming._images import exact_fraction
 from conftest import SmallNetwork, TupleNetwork, T1_IMAGE
 
 
@@ -228,12 +229,22 @@ def test_an_overlap_fraction_is_read_as_its_shortest_decimal_in_its_own_precisio
     assert patches_run((10, 10, 24), 10, overlap) == squeeze_positions(24, 10, 0.7) == 6
 
 
-@pytest.mark.parametrize("overlap", [1 / 3, np.float32(1 / 3), torch.tensor(1 / 3), torch.tensor(1 / 3).double(),
-                                     Fraction(1, 3)])
+@pytest.mark.parametrize("overlap", [1 / 3, np.float32(1 / 3), np.float16(1 / 3), torch.tensor(1 / 3),
+                                     torch.tensor(1 / 3).double(), Fraction(1, 3)])
 def test_an_overlap_computed_as_a_fraction_is_that_fraction(overlap):
     # 1 / 3 is 0.33333333333333331…, whose shortest decimal 0.3333333333333333 · 9 = 2.99…: the overlap must be
     # 3 voxels (stride 6, 6 positions over 34), not 2 (stride 7, 5 positions).
     assert patches_run((9, 9, 34), 9, overlap) == squeeze_positions(34, 9, Fraction(1, 3)) == 6
+
+
+@pytest.mark.parametrize("value, fraction", [
+    (np.float32(12 / 19), Fraction(12, 19)), (np.float32(17 / 18), Fraction(17, 18)), (2 / 3, Fraction(2, 3)),
+    (np.float32(0.1261), Fraction(1261, 10000)), (0.123456789, Fraction(123456789, 10**9)),
+    (np.float16(0.007), Fraction(7, 1000)), (Decimal("1e-99999999"), Fraction(0))])
+def test_a_float_is_the_simplest_fraction_that_rounds_to_it_unless_its_decimal_is_shorter(value, fraction):
+    """helper-49: float32(12/19) of 95 gave 59 (the fraction nearest its shortest decimal); Decimal('1e-99999999')
+    hung in Fraction()."""
+    assert exact_fraction(value) == fraction
 
 
 @pytest.mark.parametrize("shape, patch_size, batch_size", [
