@@ -25,7 +25,6 @@
 #include <cerrno>
 #include <climits>
 #include <csignal>
-#include <pthread.h>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -59,9 +58,20 @@ struct UncommittedFiles
 /** One for each output the program writes at once (output or label map, preview), and spares. */
 std::array<UncommittedFiles, 4> Uncommitted;
 
+/** Above 0 while Commit() moves files into place: a signal then, in whichever thread takes it, is
+ * held in HeldSignal and raised by Commit() once every file is in place. */
+std::atomic<int> Committing{ 0 };
+std::atomic<int> HeldSignal{ 0 };
+
 extern "C" void
 RemoveUncommittedFilesAndReraise(int signalNumber)
 {
+  if (Committing.load() > 0)
+  {
+    int none = 0;
+    HeldSignal.compare_exchange_strong(none, signalNumber);
+    return;
+  }
   for (auto & uncommitted : Uncommitted)
   {
     if (uncommitted.armed.load())
@@ -78,6 +88,19 @@ RemoveUncommittedFilesAndReraise(int signalNumber)
   }
   std::signal(signalNumber, SIG_DFL);
   std::raise(signalNumber); // the exit status says which signal ended the run, as without the handler
+}
+
+/** Ends a Commit(): raises the signal held meanwhile, when the last one running is done. */
+void
+RaiseHeldSignal()
+{
+  if (Committing.fetch_sub(1) == 1)
+  {
+    if (const int held = HeldSignal.exchange(0))
+    {
+      std::raise(held);
+    }
+  }
 }
 
 /** Ctrl-C, kill's default, a closed terminal and a closed pipe (stdout into `| head`) remove what was not committed;
@@ -422,27 +445,19 @@ AtomicOutputFile::~AtomicOutputFile()
 void
 AtomicOutputFile::Commit()
 {
-  // A signal between two renames would leave a new data file with the old header: held until the
-  // files are in place, then delivered (the handler then finds nothing left to remove).
-  sigset_t held;
-  sigset_t previous;
-  sigemptyset(&held);
-  for (const int signalNumber : { SIGINT, SIGTERM, SIGHUP, SIGPIPE })
-  {
-    sigaddset(&held, signalNumber);
-  }
-  pthread_sigmask(SIG_BLOCK, &held, &previous);
-  const auto restore = [&previous]() { pthread_sigmask(SIG_SETMASK, &previous, nullptr); };
+  // A signal between two renames would leave a new data file with the old header: the handler
+  // holds it until the files are in place (then it finds nothing of this output left to remove).
+  Committing.fetch_add(1);
   try
   {
     MoveIntoPlace();
   }
   catch (...)
   {
-    restore();
+    RaiseHeldSignal();
     throw;
   }
-  restore();
+  RaiseHeldSignal();
 }
 
 void

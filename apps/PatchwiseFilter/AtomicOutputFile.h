@@ -80,8 +80,8 @@ public:
     return m_TemporaryPath;
   }
 
-  /** Moves every file written into place, the target itself last, with SIGINT, SIGTERM, SIGHUP
-   * and SIGPIPE held meanwhile (delivered afterwards): all the files, or none. */
+  /** Moves every file written into place, the target itself last; SIGINT, SIGTERM, SIGHUP and
+   * SIGPIPE meanwhile are held by the handler and raised afterwards: all the files, or none. */
   void
   Commit();
 

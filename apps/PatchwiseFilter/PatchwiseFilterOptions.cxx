@@ -431,7 +431,8 @@ PatchwiseFilterOptions::SharedFileProblem(const std::string & shared) const
   {
     return "is the input file";
   }
-  if (std::filesystem::exists(shared))
+  std::error_code ignored;
+  if (std::filesystem::exists(shared, ignored))
   {
     return paired ? "would overwrite \"" + shared + "\", the other file of the input's Analyze/NIfTI pair"
                   : "would overwrite the input's data file \"" + shared + "\"";

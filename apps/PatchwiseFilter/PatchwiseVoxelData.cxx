@@ -285,8 +285,10 @@ VoxelDataOf(const std::string & path, std::uintmax_t voxelBytes)
   if (!candidates.empty())
   {
     // The file the library reads; a missing one is named as ITK writes it (the same compression).
-    const auto read =
-      std::find_if(candidates.begin(), candidates.end(), [](const std::string & file) { return fs::exists(file); });
+    const auto        read = std::find_if(candidates.begin(), candidates.end(), [](const std::string & file) {
+      std::error_code ignored;
+      return fs::exists(file, ignored);
+    });
     const std::string other = read != candidates.end() ? *read : candidates[EndsWith(name, ".gz") ? 1 : 0];
     return EndsWith(name, ".hdr") || EndsWith(name, ".hdr.gz") ? NiftiVoxelData(path, other, false)
                                                                : NiftiVoxelData(other, path, false);

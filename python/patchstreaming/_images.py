@@ -108,6 +108,9 @@ def to_itk_image(image: ImageLike, spacing=None, origin=None, direction=None):
     """
     torch = sys.modules.get("torch")  # not imported here: an object can only be a tensor once it is
     if torch is not None and isinstance(image, torch.Tensor):  # a subclass too, such as MONAI's MetaTensor
+        if image.is_complex():
+            raise TypeError(f"image: a tensor of {image.dtype} values; expected real values (take its .real, or "
+                            f".abs() for the magnitude)")
         if image.device.type == "meta":
             raise ValueError(f"image: a tensor of shape {tuple(image.shape)} on the meta device holds no values")
         # bfloat16 (and float16) have no numpy view: float32, the pipeline's type, holds them exactly
@@ -423,7 +426,8 @@ def exact_fraction(value) -> Fraction:
     at most the square root of its shortest decimal's (1/3 for ``1 / 3``, whose shortest decimal
     0.3333333333333333 times 96 is 31.99…; 12/19 for ``np.float32(12 / 19)``), else that shortest
     decimal (0.29 for ``np.float32(0.29)``, whose float64 value is 0.28999999165…). Text, a
-    ``Fraction`` or a ``Decimal`` is exact (a ``Decimal`` past 10^±400 as a float)."""
+    ``Fraction`` or a ``Decimal`` is exact (a ``Decimal`` past 10^±400 as a float); a bfloat16
+    tensor, which numpy cannot hold, is its exact binary value (0.7 is 179/256)."""
     try:
         array = np.asarray(value)
     except (TypeError, ValueError, RuntimeError):  # a tensor numpy cannot view (bfloat16, on a GPU)

@@ -42,9 +42,11 @@ def ending_by_signal_after_cleanup() -> Iterator[None]:
             received.append(signal_number)
             raise Terminated(signal_number)
 
-    replaced = {number: signal.signal(number, handler) for number in _SIGNALS
-                if signal.getsignal(number) is signal.SIG_DFL}
-    try:
+    replaced: Dict[int, object] = {}
+    try:  # installed inside: a signal right after the first is installed still finds the finally
+        for number in _SIGNALS:
+            if signal.getsignal(number) is signal.SIG_DFL:
+                replaced[number] = signal.signal(number, handler)
         yield
     finally:
         _restore(replaced, handler)
@@ -67,18 +69,22 @@ def signals_deferred() -> Iterator[None]:
     def hold(signal_number, frame):
         held.append(signal_number)
 
-    holding = {number: signal.signal(number, hold) for number in _DEFERRED}
+    holding: Dict[int, object] = {}
     try:
+        for number in _DEFERRED:
+            if signal.getsignal(number) is not None:  # None: a handler set outside Python, left alone
+                holding[number] = signal.signal(number, hold)
         yield
     finally:
         _restore(holding, hold)
-        for number in dict.fromkeys(held):
+        for number in sorted(set(held), key=lambda n: n == signal.SIGINT):  # Ctrl-C's exception last
             signal.raise_signal(number)
 
 
 def _restore(replaced: Dict[int, object], ours: Callable) -> None:
     """Puts back the handlers ``replaced`` held where ``ours`` is still the handler (one set since,
-    by the code that ran, stays)."""
-    for number, previous in replaced.items():
+    by the code that ran, stays); SIGINT's last, so that a Ctrl-C meanwhile, whose handler raises,
+    cannot leave the others replaced."""
+    for number in sorted(replaced, key=lambda n: n == signal.SIGINT):
         if signal.getsignal(number) is ours:
-            signal.signal(number, previous)
+            signal.signal(number, replaced[number])

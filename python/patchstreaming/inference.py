@@ -612,7 +612,7 @@ def _shared_file_problem(shared: str, input_file: str) -> str:
     paired = shared in nifti_pair_candidates(input_file)
     if shared == input_file:
         return "is the input file"
-    if os.path.lexists(shared):
+    if os.path.exists(shared):  # as the tool's std::filesystem::exists: a link's target
         return (f"would overwrite {shared!r}, the other file of the input's Analyze/NIfTI pair" if paired else
                 f"would overwrite the input's data file {shared!r}")
     return f"would write {shared!r}, which " + ("the input would then read as the other file of its Analyze/NIfTI "
@@ -712,8 +712,7 @@ class _Pipeline:
     def write(self, file, argmax: bool):
         last = self.last(argmax)
         file = os.fspath(file)
-        folder, name = os.path.split(os.path.abspath(file))  # the folder exists: checked before the input was read
-        io = _writer_io(file)
+        io = _writer_io(file)  # the folder exists: checked before the input was read
         dimension = self.image.GetImageDimension()
         if dimension > 2 and io.GetNameOfClass() in ("PNGImageIO", "JPEGImageIO", "BMPImageIO"):  # 2-D formats
             raise ValueError(f"output={file!r}: {io.GetNameOfClass()} cannot hold a {dimension}-D image "
@@ -724,12 +723,13 @@ class _Pipeline:
         # Written into a hidden folder beside the file, then every file of it (a .mhd's .raw, an
         # .hdr's .img) moved next to it: the output is complete or untouched.
         with ending_by_signal_after_cleanup():
-            self._write_through(_partial_folder(file, folder), last, file)
+            self._write_through(last, file)
 
-    def _write_through(self, partial: str, last, file: str) -> None:
-        """Writes ``last``'s output into the folder ``partial``, checks it, and moves it to ``file``;
-        the folder is removed whatever happens."""
+    def _write_through(self, last, file: str) -> None:
+        """Writes ``last``'s output into a hidden folder beside ``file``, checks it, and moves it to
+        ``file``; the folder is removed whatever happens."""
         folder, name = os.path.split(os.path.abspath(file))
+        partial = _partial_folder(file, folder)
         # MetaIO writes the second and later pieces of a streamed .mhd into the data file its header
         # names (name.raw) as found from the working directory first, where an earlier output or the
         # input's data file of that name would receive them: a name of the hidden folder's own keeps

@@ -959,7 +959,7 @@ def test_an_empty_output_is_refused(oblique_array, returned, message):
 
 @pytest.mark.parametrize("image, error, message", [
     (np.zeros((8, 9, 10), np.complex64), TypeError, r"^image: an array of complex64 values; expected real values"),
-    (torch.zeros((8, 9, 10), dtype=torch.complex128), TypeError, r"^image: an array of complex128 values"),
+    (torch.zeros((8, 9, 10), dtype=torch.complex128), TypeError, r"^image: a tensor of torch.complex128 values"),
     (np.zeros((8, 9, 10), object), TypeError, r"^image: an array of dtype object; expected numbers"),
     (np.zeros((8, 9, 10), "datetime64[s]"), TypeError, r"^image: an array of dtype datetime64\[s\]; expected numbers"),
     (torch.zeros((8, 9, 10), device="meta"), ValueError, r"^image: a tensor of shape \(8, 9, 10\) on the meta device "
