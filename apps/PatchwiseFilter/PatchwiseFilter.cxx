@@ -249,7 +249,7 @@ PrepareNetwork([[maybe_unused]] const PatchwiseFilterSettings & settings)
 
 /** What to do with an image of more than 3 axes (none for fewer): its extra axes are one voxel long
  * (a 3-D image saved as 4-D), or hold a series or channels, which are read as a vector image's
- * components. */
+ * components. The Python twin is `unread_axes_hint` in python/patchstreaming/_sources.py. */
 std::string
 UnreadDimensionsHint(const itk::ImageIOBase & image)
 {

@@ -425,12 +425,12 @@ std::string
 PatchwiseFilterOptions::SharedFileProblem(const std::string & shared) const
 {
   const std::string & input = m_Settings.input;
-  const auto          pair = NiftiPairCandidates(input);
-  const bool          paired = std::find(pair.begin(), pair.end(), shared) != pair.end();
   if (shared == input)
   {
     return "is the input file";
   }
+  const auto      pair = NiftiPairCandidates(input);
+  const bool      paired = std::find(pair.begin(), pair.end(), shared) != pair.end();
   std::error_code ignored;
   if (std::filesystem::exists(shared, ignored))
   {

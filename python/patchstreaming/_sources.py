@@ -201,7 +201,8 @@ def _zarr_source(path: str, parameter: str) -> Source:
 
 def unread_axes_hint(io) -> str:
     """What to do with an image of more than 3 axes (nothing for fewer): its extra axes are one
-    voxel long (a 3-D image saved as 4-D), or hold a series or channels (read as components)."""
+    voxel long (a 3-D image saved as 4-D), or hold a series or channels (read as components). The
+    C++ twin is ``UnreadDimensionsHint`` in apps/PatchwiseFilter/PatchwiseFilter.cxx."""
     sizes = [int(io.GetDimensions(d)) for d in range(io.GetNumberOfDimensions())]
     if len(sizes) <= 3:
         return ""

@@ -32,9 +32,6 @@ def ending_by_signal_after_cleanup() -> Iterator[None]:
     remembered as well as raised, for the case where the exception is lost on its way out (an
     error raised inside an ITK callback is reported by ITK as its own). A handler the code inside
     sets (a predictor's) is kept."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
     received: List[int] = []
 
     def handler(signal_number, frame):
@@ -42,14 +39,10 @@ def ending_by_signal_after_cleanup() -> Iterator[None]:
             received.append(signal_number)
             raise Terminated(signal_number)
 
-    replaced: Dict[int, object] = {}
-    try:  # installed inside: a signal right after the first is installed still finds the finally
-        for number in _SIGNALS:
-            if signal.getsignal(number) is signal.SIG_DFL:
-                replaced[number] = signal.signal(number, handler)
-        yield
+    try:
+        with _handled(_SIGNALS, handler, lambda current: current is signal.SIG_DFL):
+            yield
     finally:
-        _restore(replaced, handler)
         if received:
             signal.raise_signal(received[0])
 
@@ -61,24 +54,33 @@ def signals_deferred() -> Iterator[None]:
     a signal between two of them would leave half old, half new (a .mhd's new .raw with its old
     header; the Dask call's old array moved aside, the new one not yet in place). A handler set
     by the code inside is kept."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
     held: List[int] = []
 
     def hold(signal_number, frame):
         held.append(signal_number)
 
-    holding: Dict[int, object] = {}
-    try:
-        for number in _DEFERRED:
-            if signal.getsignal(number) is not None:  # None: a handler set outside Python, left alone
-                holding[number] = signal.signal(number, hold)
-        yield
+    try:  # None: a handler set outside Python, left alone
+        with _handled(_DEFERRED, hold, lambda current: current is not None):
+            yield
     finally:
-        _restore(holding, hold)
         for number in sorted(set(held), key=lambda n: n == signal.SIGINT):  # Ctrl-C's exception last
             signal.raise_signal(number)
+
+
+@contextlib.contextmanager
+def _handled(numbers, handler: Callable, takes: Callable) -> Iterator[None]:
+    """``handler`` for each of the signals ``numbers`` whose handler ``takes`` accepts, in the main
+    thread only (elsewhere nothing is installed), until leaving. Installed inside the ``try``: a
+    signal right after the first is installed still finds the ``finally``."""
+    replaced: Dict[int, object] = {}
+    try:
+        if threading.current_thread() is threading.main_thread():
+            for number in numbers:
+                if takes(signal.getsignal(number)):
+                    replaced[number] = signal.signal(number, handler)
+        yield
+    finally:
+        _restore(replaced, handler)
 
 
 def _restore(replaced: Dict[int, object], ours: Callable) -> None:

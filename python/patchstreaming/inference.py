@@ -560,13 +560,14 @@ def _writer_io(file: str):
     its format with a lower-case ending only (5.2's MetaImage writer takes ``.mha`` only; its NIfTI
     writer accepts ``OUT.NII``, then fails; ``.Nii.Gz`` is not probed, as the NIfTI library prints
     a line for it)."""
-    lowercase = _with_lowercase_ending(os.fspath(file))
-    if lowercase != os.fspath(file):
+    path = os.fspath(file)
+    lowercase = _with_lowercase_ending(path)
+    if lowercase != path:
         io = itk.ImageIOFactory.CreateImageIO(lowercase, itk.CommonEnums.IOFileMode_WriteMode)
         if io is not None and io.GetNameOfClass() in ("NiftiImageIO", "MetaImageIO"):
-            raise ValueError(f"output={os.fspath(file)!r}: ITK writes this format only with its ending in lower case "
+            raise ValueError(f"output={path!r}: ITK writes this format only with its ending in lower case "
                              f"(write it {lowercase!r})")
-    io = itk.ImageIOFactory.CreateImageIO(os.fspath(file), itk.CommonEnums.IOFileMode_WriteMode)
+    io = itk.ImageIOFactory.CreateImageIO(path, itk.CommonEnums.IOFileMode_WriteMode)
     if io is None:
         raise ValueError(f"output={os.fspath(file)!r}: no image format of this ITK build writes this file name "
                          f"(use .mha, .nrrd, .nii or .nii.gz)")
@@ -609,9 +610,9 @@ def _check_not_the_input(files, input_file: Optional[str]) -> None:
 
 def _shared_file_problem(shared: str, input_file: str) -> str:
     """What writing ``shared``, a file reading ``input_file`` reads, would do to the input."""
-    paired = shared in nifti_pair_candidates(input_file)
     if shared == input_file:
         return "is the input file"
+    paired = shared in nifti_pair_candidates(input_file)
     if os.path.exists(shared):  # as the tool's std::filesystem::exists: a link's target
         return (f"would overwrite {shared!r}, the other file of the input's Analyze/NIfTI pair" if paired else
                 f"would overwrite the input's data file {shared!r}")
