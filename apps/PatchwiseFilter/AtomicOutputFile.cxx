@@ -445,12 +445,22 @@ AtomicOutputFile::~AtomicOutputFile()
 void
 AtomicOutputFile::Commit()
 {
-  // A signal between two renames would leave a new data file with the old header: the handler
-  // holds it until the files are in place (then it finds nothing of this output left to remove).
+  CommitTogether({ this });
+}
+
+void
+AtomicOutputFile::CommitTogether(const std::vector<AtomicOutputFile *> & files)
+{
+  // A signal between two renames would leave a new data file with the old header, or a new preview
+  // with the old output: the handler holds it until every file is in place (then it finds nothing
+  // of these outputs left to remove).
   Committing.fetch_add(1);
   try
   {
-    MoveIntoPlace();
+    for (AtomicOutputFile * file : files)
+    {
+      file->MoveIntoPlace();
+    }
   }
   catch (...)
   {

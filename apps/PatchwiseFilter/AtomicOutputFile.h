@@ -85,6 +85,11 @@ public:
   void
   Commit();
 
+  /** Commit() for several outputs of one run (the output and its preview): the signals held
+   * until the last file of the last output is in place. */
+  static void
+  CommitTogether(const std::vector<AtomicOutputFile *> & files);
+
 private:
   void
   MoveIntoPlace();

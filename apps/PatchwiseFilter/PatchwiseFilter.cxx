@@ -169,9 +169,9 @@ RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & 
                                     result.windows,
                                     PreviewChoice{ settings.previewAxis, settings.previewSlice, result.labels });
     WritePreviewPicture("PatchwiseFilter: " + what.str(), slices, preview->GetTemporaryPath());
-    preview->Commit();
   }
-  output.Commit();
+  AtomicOutputFile::CommitTogether(preview ? std::vector<AtomicOutputFile *>{ preview.get(), &output }
+                                           : std::vector<AtomicOutputFile *>{ &output });
 
   std::ostringstream summary;
   summary << "PatchwiseFilter: wrote " << settings.output << "\n"
