@@ -1553,48 +1553,6 @@ TEST_F(PatchwiseFilterProgram, SlicerCommandLineGivesTheDocumentedFormsOutput)
   EXPECT_TRUE(fs::exists(Path("preview.png")));
 }
 
-/** The SlicerExecutionModel progress blocks of a run's stdout, which must
- * hold nothing else: the fractions of the <filter-progress> blocks, between
- * one <filter-start> and one <filter-end>. */
-std::vector<double>
-SlicerProgress(const std::string & out)
-{
-  std::vector<double> fractions;
-  int                 starts = 0, ends = 0;
-  for (std::size_t at = out.find_first_not_of(" \n"); at != std::string::npos;)
-  {
-    std::string tag;
-    for (const std::string name : { "filter-start", "filter-progress", "filter-end" })
-    {
-      tag = out.compare(at, name.size() + 2, "<" + name + ">") == 0 ? name : tag;
-    }
-    const std::string close = "</" + tag + ">";
-    const std::size_t closeAt = tag.empty() ? std::string::npos : out.find(close, at);
-    if (closeAt == std::string::npos)
-    {
-      ADD_FAILURE() << "outside the blocks: " << out.substr(at);
-      break;
-    }
-    const std::size_t contentAt = at + tag.size() + 2;
-    const std::string content = out.substr(contentAt, closeAt - contentAt);
-    EXPECT_EQ(ends, 0) << "a block after <filter-end>";
-    starts += tag == "filter-start" ? 1 : 0;
-    ends += tag == "filter-end" ? 1 : 0;
-    EXPECT_TRUE(starts == 1) << "progress before <filter-start>, or two of them";
-    if (tag == "filter-progress")
-    {
-      fractions.push_back(std::stod(content));
-    }
-    if (tag == "filter-end")
-    {
-      EXPECT_NE(content.find("<filter-time>"), std::string::npos) << content;
-    }
-    at = out.find_first_not_of(" \n", closeAt + close.size());
-  }
-  EXPECT_EQ(ends, 1);
-  return fractions;
-}
-
 /** Run with exactly the command line Slicer builds (stdout and stderr are
  * pipes, here files): progress blocks on stdout, from 0 to 1, never
  * decreasing, and nothing on stderr. */

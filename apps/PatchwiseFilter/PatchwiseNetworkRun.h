@@ -34,21 +34,20 @@
  * in slabs of one patch stride along the slowest axis: the C channels are
  * held for one slab (plus the merger's carried slices) at a time, however
  * few the divisions. */
-template <typename TLabel, typename TProbabilities, unsigned int VDimension>
+template <typename TLabel, typename TMerger, unsigned int VDimension>
 void
-WriteLabels(TProbabilities *                 probabilities,
+WriteLabels(TMerger *                        merger,
             const PatchwiseFilterSettings &  settings,
             const std::string &              outputFile,
             PatchwiseProgressBar *           progress,
             PatchwiseRunResult<VDimension> & result)
 {
   using LabelImageType = itk::Image<TLabel, VDimension>;
-  auto argmax = itk::ComponentArgmaxImageFilter<TProbabilities, LabelImageType>::New();
-  argmax->SetInput(probabilities);
+  auto argmax = itk::ComponentArgmaxImageFilter<typename TMerger::OutputImageType, LabelImageType>::New();
+  argmax->SetInput(merger->GetOutput());
   const auto & layout = result.grid.GetAxisLayout(VDimension - 1);
   argmax->SetSlabThickness(std::max<itk::SizeValueType>(layout.GetPatchSize() - layout.GetOverlap(), 1));
-  // Progress from the argmax: the merger runs once per slab, the argmax once per division.
-  WriteInDivisions(argmax->GetOutput(), argmax.GetPointer(), settings, outputFile, progress, result);
+  WriteInDivisions(argmax->GetOutput(), merger->GetInput(), settings, outputFile, progress, result);
 }
 
 /** "network segmentation.pt (3 classes, batch 4, cpu, mirrored 0 2)", with
@@ -122,7 +121,7 @@ RunNetworkPipeline(const PatchwiseFilterSettings & settings,
   if (settings.outputType != "labels")
   {
     result.processing += ", probabilities";
-    WriteInDivisions(merger->GetOutput(), merger.GetPointer(), settings, outputFile, progress, result);
+    WriteInDivisions(merger->GetOutput(), merger->GetInput(), settings, outputFile, progress, result);
   }
   else if (classes < 2)
   {
@@ -132,12 +131,12 @@ RunNetworkPipeline(const PatchwiseFilterSettings & settings,
   else if (classes <= 1u + std::numeric_limits<unsigned char>::max())
   {
     result.processing += ", labels (unsigned char)";
-    WriteLabels<unsigned char>(merger->GetOutput(), settings, outputFile, progress, result);
+    WriteLabels<unsigned char>(merger.GetPointer(), settings, outputFile, progress, result);
   }
   else if (classes <= 1u + std::numeric_limits<unsigned short>::max())
   {
     result.processing += ", labels (unsigned short)";
-    WriteLabels<unsigned short>(merger->GetOutput(), settings, outputFile, progress, result);
+    WriteLabels<unsigned short>(merger.GetPointer(), settings, outputFile, progress, result);
   }
   else
   {

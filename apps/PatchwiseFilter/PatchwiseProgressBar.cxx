@@ -38,16 +38,9 @@ PatchwiseProgressBar::Execute(itk::Object * caller, const itk::EventObject & eve
 }
 
 void
-PatchwiseProgressBar::Execute(const itk::Object * caller, const itk::EventObject & event)
+PatchwiseProgressBar::Execute(const itk::Object * caller, const itk::EventObject & itkNotUsed(event))
 {
-  if (itk::EndEvent().CheckEvent(&event))
-  {
-    m_FinishedDivisions = std::min(m_FinishedDivisions + 1, m_Divisions);
-    Draw(static_cast<double>(m_FinishedDivisions) / m_Divisions);
-    return;
-  }
-  const double division = static_cast<const itk::ProcessObject *>(caller)->GetProgress();
-  Draw((m_FinishedDivisions + division) / m_Divisions);
+  Draw(m_Fraction(static_cast<const itk::ProcessObject *>(caller)->GetProgress()));
 }
 
 void

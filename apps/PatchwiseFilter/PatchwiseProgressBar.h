@@ -21,11 +21,15 @@
 #include "itkCommand.h"
 
 #include <chrono>
+#include <functional>
 #include <string>
+#include <utility>
 
-/** The run's progress, driven by the merger's ProgressEvent and EndEvent:
- * the merger runs once per stream division and reports its patch lines, so
- * the fraction is (finished divisions + this division's fraction) / divisions.
+/** The run's progress, driven by the ProgressEvent of the filter that makes
+ * the merger's patches (the network, the per-patch processing or the
+ * extractor): the fraction function set by SetFraction turns its progress in
+ * the current request into the fraction of all patches made
+ * (PatchwiseRun.h's PatchFraction).
  *
  * Two formats, chosen by whether stderr is a terminal:
  * - Bar (stderr is a terminal: a person runs the program): a bar on stderr,
@@ -43,10 +47,12 @@ public:
   using Pointer = itk::SmartPointer<Self>;
   itkNewMacro(Self);
 
+  /** Maps the observed filter's GetProgress() (0 to 1, in its current request)
+   * to the fraction of the whole run done. */
   void
-  SetNumberOfDivisions(unsigned int divisions)
+  SetFraction(std::function<double(double)> fraction)
   {
-    m_Divisions = divisions;
+    m_Fraction = std::move(fraction);
   }
 
   void
@@ -77,8 +83,7 @@ private:
   void
   DrawBar(int permille);
 
-  unsigned int                          m_Divisions{ 1 };
-  unsigned int                          m_FinishedDivisions{ 0 };
+  std::function<double(double)>         m_Fraction{ [](double progress) { return progress; } };
   int                                   m_Drawn{ -1 }; // the last permille drawn
   bool                                  m_Terminal{ false };
   bool                                  m_Open{ false }; // a line is drawn and not ended

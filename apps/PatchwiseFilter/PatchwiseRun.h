@@ -247,15 +247,35 @@ CheckFormatHolds(const std::string & format, const std::string & file, const std
   }
 }
 
+/** The fraction of the run done once the source of `patches`, the patch
+ * stack the merger merges (the network, the per-patch processing or the
+ * extractor), has made `progress` (0 to 1) of the patches requested of it. The
+ * merger requests the patches in grid order, each once (the sums of the lines
+ * that reach past a stream division or an argmax slab are carried to the next),
+ * so every patch before the request is done: the fraction is that of the
+ * patches made, as a Python user's bar counts them, whatever the divisions. */
+template <typename TStack>
+double
+PatchFraction(const TStack * patches, double progress)
+{
+  constexpr unsigned int PatchAxis = TStack::ImageDimension - 1;
+  const auto &           all = patches->GetLargestPossibleRegion();
+  const auto &           requested = patches->GetRequestedRegion();
+  return (static_cast<double>(requested.GetIndex(PatchAxis) - all.GetIndex(PatchAxis)) +
+          progress * static_cast<double>(requested.GetSize(PatchAxis))) /
+         static_cast<double>(all.GetSize(PatchAxis));
+}
+
 /** Writes `image` to `outputFile` in the settings' stream divisions: by the
  * writer when the format can be written piece by piece, else through a
  * StreamingImageFilter (the output then is held once, the input and the
  * patches still only piece by piece). The progress starts here, once the
- * pipeline's information is known, and follows `merger`. */
-template <typename TWritten, unsigned int VDimension>
+ * pipeline's information is known, and follows the patches made for the
+ * merger, `patches` (PatchFraction). */
+template <typename TWritten, typename TStack, unsigned int VDimension>
 void
 WriteInDivisions(TWritten *                       image,
-                 itk::ProcessObject *             merger,
+                 const TStack *                   patches,
                  const PatchwiseFilterSettings &  settings,
                  const std::string &              outputFile,
                  PatchwiseProgressBar *           progress,
@@ -292,9 +312,8 @@ WriteInDivisions(TWritten *                       image,
   {
     // Started once every check has passed: a refused run prints no <filter-start>.
     progress->Start("patch-wise processing of " + settings.input + " into " + settings.output);
-    progress->SetNumberOfDivisions(result.divisions);
-    merger->AddObserver(itk::ProgressEvent(), progress);
-    merger->AddObserver(itk::EndEvent(), progress);
+    progress->SetFraction([patches](double made) { return PatchFraction(patches, made); });
+    patches->GetSource()->AddObserver(itk::ProgressEvent(), progress);
   }
   const auto started = std::chrono::steady_clock::now();
   writer->Update();
@@ -331,7 +350,7 @@ RunPatchwise(const PatchwiseFilterSettings & settings,
     merger->SetInput(processing.perPatch->GetOutput());
   }
   PrepareMerger(merger.GetPointer(), source, settings, result);
-  WriteInDivisions(merger->GetOutput(), merger.GetPointer(), settings, outputFile, progress, result);
+  WriteInDivisions(merger->GetOutput(), merger->GetInput(), settings, outputFile, progress, result);
   return result;
 }
 
