@@ -136,6 +136,68 @@ TEST(PatchwiseDecimal, WhatIsNotANonNegativeDecimalThrowsNamingIt)
     }
   }
 }
+/** A fraction p/q of whole numbers is read exactly: ⌊p · patch / q⌋, against
+ * integer arithmetic, for every p < q up to 40 (1/3 of 96 is 32, where the
+ * shortest decimals 0.333 and 0.3333 give 31). */
+TEST(PatchwiseDecimal, AFractionOfWholeNumbersIsTheFloorOfItsExactProduct)
+{
+  for (std::uint64_t q = 1; q <= 40; ++q)
+  {
+    for (std::uint64_t p = 0; p <= q + 1; ++p)
+    {
+      const std::string text = std::to_string(p) + "/" + std::to_string(q);
+      const auto        fraction = PatchwiseDecimal::Parse(text, "overlap fraction");
+      ASSERT_EQ(fraction.IsBelowOne(), p < q) << text;
+      for (std::uint64_t patch = 1; p < q && patch <= 300; ++patch)
+      {
+        ASSERT_EQ(fraction.FloorOfProduct(patch), p * patch / q) << text << " of " << patch;
+      }
+    }
+  }
+  EXPECT_EQ(PatchwiseDecimal::Parse("1/3", "f").FloorOfProduct(96), 32u);
+  EXPECT_EQ(PatchwiseDecimal::Parse("0333/999", "f").FloorOfProduct(96), 32u);
+  EXPECT_EQ(PatchwiseDecimal::Parse("999999999999999998/999999999999999999", "f").FloorOfProduct(4294967295u),
+            4294967294u);
+  EXPECT_EQ(PatchwiseDecimal::Parse("0.3333", "f").FloorOfProduct(96), 31u);
+}
+
+TEST(PatchwiseDecimal, WhatIsNotAFractionOfWholeNumbersThrowsNamingIt)
+{
+  for (const char * text : { "/3",
+                             "1/",
+                             "/",
+                             "1/3/4",
+                             "1.5/3",
+                             "1/3.0",
+                             "-1/3",
+                             "1/-3",
+                             "+1/3",
+                             " 1/3",
+                             "1 /3",
+                             "1/3 ",
+                             "1e1/30",
+                             "1/0x3",
+                             "1/1000000000000000000",
+                             "1000000000000000000/3",
+                             "1/0",
+                             "0/0" })
+  {
+    try
+    {
+      PatchwiseDecimal::Parse(text, "overlap fraction");
+      ADD_FAILURE() << "no exception for \"" << text << "\"";
+    }
+    catch (const std::invalid_argument & error)
+    {
+      const std::string message = error.what();
+      EXPECT_EQ(message.find(std::string("overlap fraction \"") + text + "\""), 0u) << message;
+      const bool zeroDenominator = message.find("/0\"") != std::string::npos; // "1/0", "0/0"
+      EXPECT_NE(message.find(zeroDenominator ? "divides by zero" : "fraction such as 0.25 or 1/3"), std::string::npos)
+        << message;
+    }
+  }
+}
+
 TEST(PatchwiseDecimal, ParseDoubleTakesAnyFiniteDecimalAndRefusesSpaces)
 {
   EXPECT_EQ(PatchwiseDecimal::ParseDouble("-1.5", "sigma"), -1.5);

@@ -382,14 +382,19 @@ TEST_F(PatchwiseFilterProgram, TwoDimensionalImagesWork)
   EXPECT_TRUE(fs::exists(Path("preview.png")));
 }
 
-/** The overlap is floor(fraction * patch size) of the decimal typed, as
- * documented: the double product of 0.58 and 50 truncated to 28. */
+/** The overlap is floor(fraction * patch size) of the decimal or fraction
+ * typed, as documented: the double product of 0.58 and 50 truncated to 28;
+ * 1/3 of 96 is 32, which no decimal of 1/3 gives. */
 TEST_F(PatchwiseFilterProgram, OverlapFractionFollowsTheDecimalRule)
 {
   Write(MakeRandomImage<ImageType>({ { 19, 15, 11 } }, 3).GetPointer(), Path("input.nrrd"));
-  const std::pair<const char *, const char *> cases[] = { { "50", "0.58" }, { "100", "0.29" }, { "90", "0.7" } };
-  const char * expected[] = { "overlap 29x29x29", "overlap 29x29x29", "overlap 63x63x63" };
-  for (std::size_t c = 0; c < 3; ++c)
+  const std::pair<const char *, const char *> cases[] = {
+    { "50", "0.58" }, { "100", "0.29" }, { "90", "0.7" }, { "96", "1/3" }, { "97", "2/3" }
+  };
+  const char * expected[] = {
+    "overlap 29x29x29", "overlap 29x29x29", "overlap 63x63x63", "overlap 32x32x32", "overlap 64x64x64"
+  };
+  for (std::size_t c = 0; c < 5; ++c)
   {
     const auto run = Run({ Path("input.nrrd"),
                            Path("output.nrrd"),
@@ -484,7 +489,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--border-mode", "--pad-overlap" },
       "--border-mode: no value given: expected TEXT:{squeeze,edge,adaptive,crop,pad} after it" },
     { { input, output, "--overlap-fraction", "-0.25" },
-      "--overlap-fraction: overlap fraction \"-0.25\" is not a non-negative decimal number" },
+      "--overlap-fraction: overlap fraction \"-0.25\" is not a non-negative decimal number or fraction such as 0.25 or "
+      "1/3" },
     { { input, output, "--patch-size", "8", "--overlap", "8" },
       "--overlap: 8 voxels is not less than the patch's 8 (--patch-size 8, --overlap 8): the stride, patch minus "
       "overlap, would be 0 or less" },
@@ -543,7 +549,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "--padding-value: padding value 1e39 is not a finite number within float's range" },
     { { input, output, "--minimum-weight", "2" }, "--minimum-weight" },
     { { input, output, "--overlap-fraction", "1" }, "overlap fraction 1 is not in [0, 1)" },
-    { { input, output, "--overlap-fraction", "abc" }, "overlap fraction \"abc\" is not a non-negative decimal number" },
+    { { input, output, "--overlap-fraction", "abc" },
+      "overlap fraction \"abc\" is not a non-negative decimal number or fraction such as 0.25 or 1/3" },
     { { input, output, "--overlap-fraction", "1e999" }, "overlap fraction \"1e999\" is out of range" },
     { { input, output, "--overlap-fraction", "-0.1" }, "overlap fraction \"-0.1\" is not a non-negative decimal" },
     { { input, output, "--weighting", "median" }, "--weighting: \"median\" not in {average,gaussian,hann,crop}" },
@@ -669,7 +676,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--patch-size", "0" }, "patch size 0 is not a whole number of voxels from 1 to 999999999\n" },
     { { input, output, "--threads", "2000" }, "threads 2000 is not a whole number from 0 to 1024\n" },
     { { input, output, "--overlap-fraction", "50%" },
-      "--overlap-fraction: overlap fraction \"50%\" is not a non-negative decimal number (write it 0.5, a fraction)" },
+      "--overlap-fraction: overlap fraction \"50%\" is not a non-negative decimal number or fraction such as 0.25 or "
+      "1/3 (write it 0.5, a fraction)" },
     { { input, output, "--overlap-fraction", "0,25" }, "(write it 0.25, with a decimal point)" },
     { { input, output, "--padding-value", "-1,5" },
       "--padding-value: padding value -1,5 is not a finite number within float's range (write it -1.5, with a "
@@ -707,13 +715,18 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--overlap", "50%" },
       "--overlap: overlap 50% is a percentage of the patch, and --overlap is in voxels: give --overlap-fraction 0.5" },
     { { input, output, "--overlap-fraction", "1" },
-      "overlap fraction 1 is not in [0, 1) (a fraction of the patch: 0.5 overlaps half of it, 0 none)" },
+      "overlap fraction 1 is not in [0, 1) (a fraction of the patch: 0.5 or 1/2 overlaps half of it, 0 none)" },
     { { input, output, "a", "b" }, "\"a\", \"b\": not expected" },
     { { input, output, "--number-of-threads", "2" }, "(ITK's NumberOfThreads is --threads)" },
     { { input, output, "--tile_step_size", "0.5" }, "(nnU-Net's tile_step_size is 1 minus --overlap-fraction)" },
     { { input, output, "--radius", "1" }, "(a median's radius is --process median:RADIUS)" },
     { { input, output, "-i", input }, "-i: no such option (the input and output are given without a flag" },
     { { input, output, "--overlap-fraction", "50" }, "overlap fraction 50 is not in [0, 1) (for 50 %, write 0.5)" },
+    { { input, output, "--overlap-fraction", "4/3" },
+      "overlap fraction 4/3 is not in [0, 1) (a fraction of the patch: 0.5 or 1/2 overlaps half of it, 0 none)" },
+    { { input, output, "--overlap-fraction", "1/0" }, "--overlap-fraction: overlap fraction \"1/0\" divides by zero" },
+    { { input, output, "--overlap-fraction", "0.5/2" },
+      "overlap fraction \"0.5/2\" is not a non-negative decimal number or fraction such as 0.25 or 1/3" },
     { { input, output, "--process", "gaussian:1.5mm" },
       "the sigma is in millimetres, written without the unit "
       "(gaussian:1.5)" },

@@ -71,11 +71,39 @@ ParseExponent(const std::string & text, std::size_t position, const std::string 
 PatchwiseDecimal
 PatchwiseDecimal::Parse(const std::string & text, const std::string & what)
 {
-  const std::string bad = what + " \"" + text + "\" is not a non-negative decimal number";
-  PatchwiseDecimal  decimal;
-  int               digits = 0;
-  bool              point = false;
-  bool              anyDigit = false;
+  const std::size_t slash = text.find('/');
+  if (slash == std::string::npos)
+  {
+    return ParseDecimal(text, what);
+  }
+  const std::string bad =
+    what + " \"" + text + "\" is not a non-negative decimal number or fraction such as 0.25 or 1/3";
+  const auto wholeNumber = [&](const std::string & part) {
+    if (part.empty() || part.size() > MaximumDigits || part.find_first_not_of("0123456789") != std::string::npos)
+    {
+      throw std::invalid_argument(bad);
+    }
+    return static_cast<std::uint64_t>(std::stoull(part));
+  };
+  PatchwiseDecimal fraction;
+  fraction.m_Mantissa = wholeNumber(text.substr(0, slash));
+  fraction.m_Denominator = wholeNumber(text.substr(slash + 1));
+  if (fraction.m_Denominator == 0)
+  {
+    throw std::invalid_argument(what + " \"" + text + "\" divides by zero");
+  }
+  return fraction;
+}
+
+PatchwiseDecimal
+PatchwiseDecimal::ParseDecimal(const std::string & text, const std::string & what)
+{
+  const std::string bad =
+    what + " \"" + text + "\" is not a non-negative decimal number or fraction such as 0.25 or 1/3";
+  PatchwiseDecimal decimal;
+  int              digits = 0;
+  bool             point = false;
+  bool             anyDigit = false;
   // A sign as the other number options take it (strtod): "+0.5", and "-0" (0).
   const bool  negative = !text.empty() && text[0] == '-';
   std::size_t i = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
@@ -125,6 +153,10 @@ PatchwiseDecimal::Parse(const std::string & text, const std::string & what)
 bool
 PatchwiseDecimal::IsBelowOne() const
 {
+  if (m_Denominator > 1) // a fraction: no exponent
+  {
+    return m_Mantissa < m_Denominator;
+  }
   if (m_Mantissa == 0 || m_Exponent < -MaximumDigits)
   {
     return true;
@@ -140,11 +172,12 @@ PatchwiseDecimal::FloorOfProduct(std::uint64_t count) const
   {
     return 0;
   }
+  // ⌊⌊x⌋ / d⌋ = ⌊x / d⌋ for a whole d.
   if (m_Exponent >= 0)
   {
-    return static_cast<std::uint64_t>(product * PowerOfTen(m_Exponent));
+    return static_cast<std::uint64_t>(product * PowerOfTen(m_Exponent) / m_Denominator);
   }
-  return static_cast<std::uint64_t>(product / PowerOfTen(-m_Exponent));
+  return static_cast<std::uint64_t>(product / PowerOfTen(-m_Exponent) / m_Denominator);
 }
 
 double

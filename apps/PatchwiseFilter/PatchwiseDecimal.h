@@ -22,20 +22,21 @@
 #include <stdexcept>
 #include <string>
 
-/** A non-negative decimal number exactly as typed on the command line (or
- * passed by 3D Slicer as the decimal text of a default): mantissa ·
- * 10^exponent, never rounded to binary. Parameters derived from it by the
- * documented decimal rule, such as the overlap ⌊fraction · patch size⌋, are
+/** A non-negative decimal number or fraction exactly as typed on the command
+ * line (or passed by 3D Slicer as the decimal text of a default): mantissa ·
+ * 10^exponent / denominator, never rounded to binary. Parameters derived from
+ * it by the documented rule, such as the overlap ⌊fraction · patch size⌋, are
  * computed in integers, so 0.58 · 50 is 29 and not the 28 that the double
- * 0.57999999999999996 gives. */
+ * 0.57999999999999996 gives, and 1/3 · 96 is 32 (no decimal of 1/3 is). */
 class PatchwiseDecimal
 {
 public:
   /** Parses "58", "0.58", ".58", "0.5800", "5.8e-1", "58E-2", with an
-   * optional "+" ("+0.5"), and "-" before a zero ("-0", as strtod reads it);
-   * throws std::invalid_argument naming `what` and the text for anything else
-   * (a negative number, an empty text, more than 18 significant digits, an
-   * exponent past ±38). */
+   * optional "+" ("+0.5"), and "-" before a zero ("-0", as strtod reads it),
+   * and a fraction of two whole numbers of up to 18 digits, "1/3"; throws
+   * std::invalid_argument naming `what` and the text for anything else (a
+   * negative number, an empty text, more than 18 significant digits, an
+   * exponent past ±38, a zero denominator, a decimal in a fraction). */
   static PatchwiseDecimal
   Parse(const std::string & text, const std::string & what);
 
@@ -69,8 +70,13 @@ public:
   FloorOfProduct(std::uint64_t count) const;
 
 private:
-  std::uint64_t m_Mantissa{ 0 }; // at most 18 digits
-  int           m_Exponent{ 0 };
+  /** Parse for a text without a '/'. */
+  static PatchwiseDecimal
+  ParseDecimal(const std::string & text, const std::string & what);
+
+  std::uint64_t m_Mantissa{ 0 };    // at most 18 digits
+  int           m_Exponent{ 0 };    // 0 for a fraction
+  std::uint64_t m_Denominator{ 1 }; // at most 18 digits; 1 for a decimal
 };
 
 #endif

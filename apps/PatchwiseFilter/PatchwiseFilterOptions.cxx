@@ -144,9 +144,10 @@ PatchwiseFilterOptions::AddPatchOptions()
   Register(m_App
              .add_option(Flags("overlap-fraction"),
                          s.overlapFraction,
-                         "Overlap as a fraction of the patch size (rounded down), used when --overlap is not given")
+                         "Overlap as a fraction of the patch size (rounded down), a decimal or p/q (1/3), used when "
+                         "--overlap is not given")
              ->check(Fraction)
-             ->type_name("FLOAT") // held as its decimal text, exactly (PatchwiseDecimal)
+             ->type_name("FLOAT") // held as its text, exactly (PatchwiseDecimal)
              ->default_val("0.5"),
            "double")
     .constraints = "0 0.99 0.01";

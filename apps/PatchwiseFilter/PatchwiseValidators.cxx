@@ -192,12 +192,13 @@ const CLI::Validator Fraction(
       {
         return std::string();
       }
-      const double       value = std::stod(text); // parsed above: at most 18 digits, an exponent within ±38
+      // Parsed above: at most 18 digits, an exponent within ±38; a fraction ("4/3") is no percentage.
+      const double       value = text.find('/') == std::string::npos ? std::stod(text) : 0.0;
       std::ostringstream fraction;
       fraction << std::setprecision(12) << value / 100.0;
       return "overlap fraction " + text + " is not in [0, 1)" +
              (value > 1.0 && value < 100.0 ? " (for " + text + " %, write " + fraction.str() + ")"
-                                           : " (a fraction of the patch: 0.5 overlaps half of it, 0 none)");
+                                           : " (a fraction of the patch: 0.5 or 1/2 overlaps half of it, 0 none)");
     }
     catch (const std::invalid_argument & error)
     {
