@@ -48,6 +48,22 @@ Spellings(int i)
   return { fixed, trimmed, trimmed.substr(1), std::to_string(i) + "e-4", std::to_string(i) + "0E-5" };
 }
 
+/** The message PatchwiseDecimal::Parse throws for `text` as an overlap fraction; "" (and a failure) if it takes it. */
+std::string
+ParseError(const std::string & text)
+{
+  try
+  {
+    PatchwiseDecimal::Parse(text, "overlap fraction");
+  }
+  catch (const std::invalid_argument & error)
+  {
+    return error.what();
+  }
+  ADD_FAILURE() << "no exception for \"" << text << "\"";
+  return {};
+}
+
 TEST(PatchwiseDecimal, OverlapIsTheFloorOfTheExactProductForEveryFourDecimalFraction)
 {
   for (int i = 0; i < 10000; ++i)
@@ -124,16 +140,8 @@ TEST(PatchwiseDecimal, WhatIsNotANonNegativeDecimalThrowsNamingIt)
                              "1e39",
                              "1e-39" })
   {
-    try
-    {
-      PatchwiseDecimal::Parse(text, "overlap fraction");
-      ADD_FAILURE() << "no exception for \"" << text << "\"";
-    }
-    catch (const std::invalid_argument & error)
-    {
-      EXPECT_NE(std::string(error.what()).find(std::string("overlap fraction \"") + text + "\""), std::string::npos)
-        << error.what();
-    }
+    const std::string message = ParseError(text);
+    EXPECT_EQ(message.find(std::string("overlap fraction \"") + text + "\""), 0u) << message;
   }
 }
 /** A fraction p/q of whole numbers is read exactly: ⌊p · patch / q⌋, against
@@ -182,19 +190,11 @@ TEST(PatchwiseDecimal, WhatIsNotAFractionOfWholeNumbersThrowsNamingIt)
                              "1/0",
                              "0/0" })
   {
-    try
-    {
-      PatchwiseDecimal::Parse(text, "overlap fraction");
-      ADD_FAILURE() << "no exception for \"" << text << "\"";
-    }
-    catch (const std::invalid_argument & error)
-    {
-      const std::string message = error.what();
-      EXPECT_EQ(message.find(std::string("overlap fraction \"") + text + "\""), 0u) << message;
-      const bool zeroDenominator = message.find("/0\"") != std::string::npos; // "1/0", "0/0"
-      EXPECT_NE(message.find(zeroDenominator ? "divides by zero" : "fraction such as 0.25 or 1/3"), std::string::npos)
-        << message;
-    }
+    const std::string message = ParseError(text);
+    EXPECT_EQ(message.find(std::string("overlap fraction \"") + text + "\""), 0u) << message;
+    const bool zeroDenominator = message.find("/0\"") != std::string::npos; // "1/0", "0/0"
+    EXPECT_NE(message.find(zeroDenominator ? "divides by zero" : "fraction such as 0.25 or 1/3"), std::string::npos)
+      << message;
   }
 }
 
