@@ -750,6 +750,10 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "--preview-slice 1073741824 is outside axis 0 (0..18)" },
     { { input, output, "--preview", Path("preview.jpg") },
       "does not end in .png (the preview is a PNG picture: give " + Path("preview.png") + ")" },
+    { { input, output, "--preview", Path("preview.Nii.Gz") },
+      "(the preview is a PNG picture: give " + Path("preview.png") + ")" },
+    { { input, output, "--preview", Path("preview") },
+      "(the preview is a PNG picture: give " + Path("preview.png") + ")" },
     { { input, output, "--preview", Path("preview.png"), "--preview-slice", "11" },
       "--preview-slice 11 is outside axis 2 (0..10)" },
     { { Path("missing.nrrd"), output }, "missing.nrrd" },
@@ -771,6 +775,12 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, Path("scan.v2.Nii.Gz") }, "(write it \"" + Path("scan.v2.nii.gz") + "\")" },
     { { input, Path("OUT.MHA") }, "(write it \"" + Path("OUT.mha") + "\")" },
     { { input, Path("OUT.HDR") }, "(write it \"" + Path("OUT.hdr") + "\")" },
+    // Its NRRD writer detaches the header for ".nhdr" only: "OUT.NHDR" was written as one attached NRRD file.
+    { { input, Path("OUT.NHDR") },
+      "output: \"" + Path("OUT.NHDR") +
+        "\": ITK writes a detached NRRD header and its data file only with the ending "
+        "in lower case, else one attached NRRD file under this name (write it \"" +
+        Path("OUT.nhdr") + "\", or \"" + Path("OUT.nrrd") + "\" for one file)" },
   };
   for (const auto & [arguments, problem] : cases)
   {

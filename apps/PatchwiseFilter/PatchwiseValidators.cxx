@@ -31,6 +31,7 @@
 #include <iomanip>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 namespace PatchwiseValidators
 {
@@ -132,10 +133,10 @@ GaussianKernelRadius(const PatchwiseFilterSettings & s, double sigma, unsigned i
   return kernel.GetRadius(0);
 }
 
-/** `path` with its ending in lower case: the extension, and the one before it when that is .gz
- * ("OUT.NII.GZ" gives "OUT.nii.gz"). */
-std::string
-WithLowercaseEnding(const std::string & path)
+/** `path` split before its ending: the extension, and the one before it when that is .gz
+ * ("OUT.NII.GZ" gives "OUT" and ".NII.GZ"). */
+std::pair<std::string, std::string>
+SplitEnding(const std::string & path)
 {
   std::filesystem::path file(path);
   std::string           ending = file.extension().string();
@@ -145,7 +146,15 @@ WithLowercaseEnding(const std::string & path)
     ending = file.extension().string() + ending;
     file.replace_extension();
   }
-  return file.string() + Lowercase(ending);
+  return { file.string(), ending };
+}
+
+/** `path` with its ending in lower case ("OUT.NII.GZ" gives "OUT.nii.gz"). */
+std::string
+WithLowercaseEnding(const std::string & path)
+{
+  const auto [stem, ending] = SplitEnding(path);
+  return stem + Lowercase(ending);
 }
 } // namespace
 
@@ -306,7 +315,7 @@ const CLI::Validator PngFile(
     return LowercaseExtension(text) == ".png"
              ? std::string()
              : "preview file \"" + text + "\" does not end in .png (the preview is a PNG picture: give " +
-                 std::filesystem::path(text).replace_extension(".png").string() + ")";
+                 SplitEnding(text).first + ".png)";
   },
   "FILE.png");
 
@@ -418,6 +427,15 @@ RejectUnwritableOutput(const PatchwiseFilterSettings & s)
       throw CLI::ValidationError(s.OutputName(),
                                  "\"" + s.output + "\": ITK writes this format only with its ending in lower case " +
                                    "(write it \"" + lowercase + "\")");
+    }
+    // ITK 5.2's NRRD writer detaches the header for ".nhdr" only: "OUT.NHDR" became one attached NRRD file.
+    if (format == "NrrdImageIO" && LowercaseExtension(s.output) == ".nhdr")
+    {
+      throw CLI::ValidationError(s.OutputName(),
+                                 "\"" + s.output + "\": ITK writes a detached NRRD header and its data file only " +
+                                   "with the ending in lower case, else one attached NRRD file under this name " +
+                                   "(write it \"" + lowercase + "\", or \"" + SplitEnding(s.output).first +
+                                   ".nrrd\" for one file)");
     }
   }
   const auto io = itk::ImageIOFactory::CreateImageIO(s.output.c_str(), itk::IOFileModeEnum::WriteMode);

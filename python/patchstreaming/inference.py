@@ -559,14 +559,20 @@ def _writer_io(file: str):
     """The ImageIO that writes the file name ``file``; ValueError when none does, or when ITK writes
     its format with a lower-case ending only (5.2's MetaImage writer takes ``.mha`` only; its NIfTI
     writer accepts ``OUT.NII``, then fails; ``.Nii.Gz`` is not probed, as the NIfTI library prints
-    a line for it)."""
+    a line for it; its NRRD writer writes ``OUT.NHDR`` as one attached file)."""
     path = os.fspath(file)
     lowercase = _with_lowercase_ending(path)
     if lowercase != path:
         io = itk.ImageIOFactory.CreateImageIO(lowercase, itk.CommonEnums.IOFileMode_WriteMode)
-        if io is not None and io.GetNameOfClass() in ("NiftiImageIO", "MetaImageIO"):
+        name = io.GetNameOfClass() if io is not None else ""
+        if name in ("NiftiImageIO", "MetaImageIO"):
             raise ValueError(f"output={path!r}: ITK writes this format only with its ending in lower case "
                              f"(write it {lowercase!r})")
+        # Its NRRD writer detaches the header for ".nhdr" only: "OUT.NHDR" would be one attached NRRD file.
+        if name == "NrrdImageIO" and lowercase.endswith(".nhdr"):
+            raise ValueError(f"output={path!r}: ITK writes a detached NRRD header and its data file only with the "
+                             f"ending in lower case, else one attached NRRD file under this name (write it "
+                             f"{lowercase!r}, or {lowercase[:-len('.nhdr')] + '.nrrd'!r} for one file)")
     io = itk.ImageIOFactory.CreateImageIO(path, itk.CommonEnums.IOFileMode_WriteMode)
     if io is None:
         raise ValueError(f"output={os.fspath(file)!r}: no image format of this ITK build writes this file name "

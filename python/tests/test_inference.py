@@ -594,9 +594,16 @@ def test_an_output_no_format_writes_is_refused_before_the_predictor_runs(tmp_pat
                                              rf"ending in lower case \(write it '{tmp_path / lowercase}'\)$"):
             patchstreaming.sliding_window_inference(np.zeros((5, 6, 7), np.float32), calls.append, 4,
                                                     output=str(tmp_path / name), progress=False)
+    # Its NRRD writer detaches the header for .nhdr only: OUT.NHDR was written as one attached NRRD file.
+    with pytest.raises(ValueError, match=rf"^output='{tmp_path / 'OUT.NHDR'}': ITK writes a detached NRRD header and "
+                                         rf"its data file only with the ending in lower case, else one attached NRRD "
+                                         rf"file under this name \(write it '{tmp_path / 'OUT.nhdr'}', or "
+                                         rf"'{tmp_path / 'OUT.nrrd'}' for one file\)$"):
+        patchstreaming.sliding_window_inference(np.zeros((5, 6, 7), np.float32), calls.append, 4,
+                                                output=str(tmp_path / "OUT.NHDR"), progress=False)
     assert calls == [] and not list(tmp_path.iterdir())
     patchstreaming.sliding_window_inference(np.zeros((5, 6, 7), np.float32), lambda x: x, 4,
-                                            output=str(tmp_path / "OUT.NRRD"), progress=False)  # NRRD takes any case
+                                            output=str(tmp_path / "OUT.NRRD"), progress=False)  # one file: any case
     assert [p.name for p in tmp_path.iterdir()] == ["OUT.NRRD"]
 
 
