@@ -111,8 +111,10 @@ public:
    * components) and writes the output, `outputChannels` components per voxel,
    * channels last, to `output`. With `mirrorAxes` (ITK axis numbers) it runs
    * on every combination of flips of those axes, flips each result back and
-   * writes their mean (test-time augmentation as nnU-Net does it: 2^k passes). */
-  void
+   * writes their mean (test-time augmentation as nnU-Net does it: 2^k passes).
+   * Returns how many of the values written are NaN or infinite (a broken or
+   * overflowing network: they reach the merged output). */
+  SizeValueType
   Forward(const float *                     input,
           const BatchShape &                shape,
           const std::vector<unsigned int> & mirrorAxes,

@@ -124,6 +124,18 @@ public:
   itkSetObjectMacro(Model, ModelType);
   itkGetConstObjectMacro(Model, ModelType);
 
+  /** How many values the network returned NaN or infinite (after the mirrored
+   * passes' mean), over every batch run since the filter was made or
+   * ResetNumberOfNonFiniteValues() was called: the requests of a streamed
+   * run (stream divisions, an argmax's slabs) add up. Such values reach the
+   * merged output (a weighted sum with a NaN is NaN); a caller warns of them. */
+  itkGetConstMacro(NumberOfNonFiniteValues, SizeValueType);
+  void
+  ResetNumberOfNonFiniteValues()
+  {
+    m_NumberOfNonFiniteValues = 0;
+  }
+
 protected:
   TorchScriptPatchImageFilter();
   ~TorchScriptPatchImageFilter() override = default;
@@ -140,7 +152,8 @@ protected:
   unsigned int
   FindNumberOfOutputChannels(const PatchGridType & grid) override;
 
-  /** Invokes IterationEvent (observers see the batch), then runs the network on it. */
+  /** Invokes IterationEvent (observers see the batch), then runs the network on
+   * it, counting the NaN or infinite values it returns. */
   void
   GenerateBatch() override;
 
@@ -150,6 +163,7 @@ private:
   std::string                 m_Device{ "cpu" };
   std::vector<unsigned int>   m_MirrorAxes{};
   unsigned int                m_OutputIndex{ 0 };
+  SizeValueType               m_NumberOfNonFiniteValues{ 0 };
 };
 } // end namespace itk
 

@@ -115,11 +115,11 @@ TorchScriptPatchImageFilter<TInputImage, TOutputImage>::GenerateBatch()
   shape.Patches = this->GetCurrentBatchSize();
   shape.Components = this->GetInput()->GetNumberOfComponentsPerPixel();
   shape.PatchSize = PatchStreamingDetail::PatchSizeOf(this->GetPatchGrid());
-  m_Model->Forward(this->GetCurrentBatchInput(),
-                   shape,
-                   m_MirrorAxes,
-                   this->GetOutput()->GetNumberOfComponentsPerPixel(),
-                   this->GetCurrentBatchOutput());
+  m_NumberOfNonFiniteValues += m_Model->Forward(this->GetCurrentBatchInput(),
+                                                shape,
+                                                m_MirrorAxes,
+                                                this->GetOutput()->GetNumberOfComponentsPerPixel(),
+                                                this->GetCurrentBatchOutput());
 }
 
 template <typename TInputImage, typename TOutputImage>
@@ -137,6 +137,7 @@ TorchScriptPatchImageFilter<TInputImage, TOutputImage>::PrintSelf(std::ostream &
   os << "]" << std::endl;
   os << indent << "OutputIndex: " << m_OutputIndex << std::endl;
   os << indent << "Model: " << m_Model.GetPointer() << std::endl;
+  os << indent << "NumberOfNonFiniteValues: " << m_NumberOfNonFiniteValues << std::endl;
 }
 } // end namespace itk
 

@@ -319,7 +319,7 @@ TorchScriptModel::ProbeOutputChannels(const BatchShape & shape)
   }
 }
 
-void
+SizeValueType
 TorchScriptModel::Forward(const float *                     input,
                           const BatchShape &                shape,
                           const std::vector<unsigned int> & mirrorAxes,
@@ -357,6 +357,7 @@ TorchScriptModel::Forward(const float *                     input,
         shape.PatchSize.begin(), shape.PatchSize.end(), SizeValueType{ 1 }, std::multiplies<SizeValueType>()),
       shape.PatchSize.back(),
       MultiThreaderBase::New());
+    return static_cast<SizeValueType>(torch::isfinite(mean).logical_not_().sum().item<int64_t>());
   }
   catch (const c10::Error & error)
   {

@@ -186,6 +186,45 @@ TEST_F(PatchwiseFilterProgram, NetworkLabelsEqualTheFiltersRunInProcess)
   }
 }
 
+/** A network returning NaN is reported in the summary (on stdout: a Slicer run
+ * shows it as the module's comment), with the number of values: the voxels
+ * above 200 of every patch (class 1 of segmentation_nan.pt), counted here over
+ * the grid's patch regions, each patch once however many divisions. A sound
+ * network's run has no warning. */
+TEST_F(PatchwiseFilterProgram, NetworkReturningNaNIsReportedWithTheNumberOfValues)
+{
+  using T1Type = itk::Image<float, 3>;
+  itk::NiftiImageIOFactory::RegisterOneFactory();
+  const auto image = ReadImage<T1Type>(PatchStreaming_T1_IMAGE);
+  auto       extractor = MakeExtractor<T1Type>(image, { { 64, 64, 32 } }, { { 32, 32, 16 } }, BorderMode::Squeeze);
+  extractor->UpdateOutputInformation();
+  const auto &       grid = extractor->GetPatchGrid();
+  itk::SizeValueType expected = 0;
+  for (itk::SizeValueType k = 0; k < grid.GetNumberOfPatches(); ++k)
+  {
+    for (itk::ImageRegionConstIterator<T1Type> it(image, grid.GetPatchRegion(k)); !it.IsAtEnd(); ++it)
+    {
+      expected += it.Get() > 200.0f ? 1 : 0;
+    }
+  }
+  ASSERT_GT(expected, 0u);
+  for (const std::string outputType : { "labels", "probabilities" })
+  {
+    auto arguments = NetworkArguments(Path("nan.nrrd"), { "--output-type", outputType, "--stream-divisions", "3" });
+    arguments[3] = Model("segmentation_nan.pt");
+    const auto run = Run(arguments);
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_EQ(run.err, "");
+    EXPECT_NE(run.out.find("\n  warning   the network returned " + std::to_string(expected) +
+                           " NaN or infinite values: the output is NaN or infinite where they reach"),
+              std::string::npos)
+      << run.out;
+  }
+  const auto sound = Run(NetworkArguments(Path("sound.nrrd")));
+  ASSERT_EQ(sound.status, 0) << sound.err;
+  EXPECT_EQ(sound.out.find("warning"), std::string::npos) << sound.out;
+}
+
 TEST_F(PatchwiseFilterProgram, OutputTypeAndDeviceAreAcceptedInAnyCase)
 {
   // "LABELS" used to pass the parser and then write probabilities; "CPU" was refused.

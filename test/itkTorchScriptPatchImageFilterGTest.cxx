@@ -156,6 +156,40 @@ TEST(TorchScriptPatchImageFilter, ScalarStackEqualsPyTorchOnTheSamePatches)
   EXPECT_LE(MaximumDifference(output->GetBufferPointer(), expected), 1e-5);
 }
 
+/** The NaN or infinite values the network returns are counted: as many as
+ * PyTorch's own run of the broken model gives (class 1 NaN above 200), and as
+ * the output holds; counts add up over updates until reset. */
+TEST(TorchScriptPatchImageFilter, NonFiniteOutputsAreCountedAsPyTorchReturnsThem)
+{
+  // Odd sizes, anisotropic spacing, an oblique direction; values in [-256, 256), some above 200.
+  auto image = MakeRandomImage<ImageType>({ { 23, 19, 13 } }, 7);
+  std::for_each(image->GetBufferPointer(),
+                image->GetBufferPointer() + image->GetBufferedRegion().GetNumberOfPixels(),
+                [](float & value) { value *= 4.0f; });
+  auto extractor = MakeExtractor<ImageType>(image, { { 8, 6, 5 } }, { { 3, 2, 2 } }, BorderMode::Pad);
+  extractor->Update();
+  auto filter = TorchFilter<StackType>::New();
+  filter->SetInput(extractor->GetOutput());
+  filter->SetModelFileName(Model("segmentation_nan.pt"));
+  filter->SetBatchSize(3);
+  filter->Update();
+  const auto expected = ReferencePatches(extractor->GetOutput(), Model("segmentation_nan.pt"), 3);
+  const auto notFinite = [](float value) { return !std::isfinite(value); };
+  const auto count = static_cast<itk::SizeValueType>(std::count_if(expected.begin(), expected.end(), notFinite));
+  ASSERT_GT(count, 0u);
+  EXPECT_EQ(filter->GetNumberOfNonFiniteValues(), count);
+  const VectorStackType * output = filter->GetOutput();
+  const auto *            values = output->GetBufferPointer();
+  EXPECT_EQ(static_cast<itk::SizeValueType>(
+              std::count_if(values, values + output->GetBufferedRegion().GetNumberOfPixels() * 3, notFinite)),
+            count);
+  filter->Modified();
+  filter->Update();
+  EXPECT_EQ(filter->GetNumberOfNonFiniteValues(), 2 * count);
+  filter->ResetNumberOfNonFiniteValues();
+  EXPECT_EQ(filter->GetNumberOfNonFiniteValues(), 0u);
+}
+
 TEST(TorchScriptPatchImageFilter, TwoChannelStackEqualsPyTorchOnTheSamePatches)
 {
   auto extractor = ExtractedOddImage<VectorImageType>(2);

@@ -184,6 +184,10 @@ RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & 
   {
     summary << "  preview   " << settings.preview << "\n";
   }
+  if (!result.warning.empty())
+  {
+    summary << "  warning   " << result.warning << "\n";
+  }
   return summary.str();
 }
 

@@ -143,6 +143,13 @@ RunNetworkPipeline(const PatchwiseFilterSettings & settings,
     throw std::runtime_error("--output-type labels (or --label-map): the network has " + std::to_string(classes) +
                              " classes; a label map holds at most 65536");
   }
+  if (network->GetNumberOfNonFiniteValues() > 0)
+  {
+    result.warning =
+      "the network returned " + CountOf(network->GetNumberOfNonFiniteValues(), "NaN or infinite value") +
+      ": the output is NaN or infinite where they reach" +
+      (settings.outputType == "labels" ? " (in the label map a NaN class never wins; 0 where all are NaN)" : "");
+  }
   return result;
 }
 

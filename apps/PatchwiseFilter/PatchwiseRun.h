@@ -51,6 +51,7 @@ struct PatchwiseRunResult
   bool                       labels{ false }; // the preview shows the output as labels (a network's argmax)
   unsigned int               divisions{ 1 };
   double                     seconds{ 0.0 };
+  std::string                warning{}; // for the summary: what in the output the user should know of
 };
 
 /** One value for every axis or one per axis, as `flag` was given. */

@@ -678,6 +678,7 @@ class _Pipeline:
         self.progress = progress
         self.bar = None
         self.computed = 0  # patches the predictor ran on
+        self.non_finite = 0  # NaN or infinite values it returned, since the last warning
 
     def last(self, argmax: bool):
         """The pipeline's last filter: the merger, or the argmax over its channels."""
@@ -779,6 +780,11 @@ class _Pipeline:
                 self.bar.close()
         if self.error is not None:
             raise self.error
+        if self.non_finite:
+            warnings.warn(f"the predictor returned {count_of(self.non_finite, 'NaN or infinite value')}: the output is "
+                          f"NaN or infinite where they reach (with argmax=True a NaN class never wins; 0 where all "
+                          f"are NaN)", RuntimeWarning, stacklevel=4)
+            self.non_finite = 0
 
     def _run_batch(self):
         try:
@@ -826,5 +832,6 @@ class _Pipeline:
             channels_first = image_view(values.numpy().reshape((-1,) + spatial))
             self.batches.SetCurrentBatchOutputFromChannelsFirst(channels_first)
         self.computed += count
+        self.non_finite += values.numel() - int(torch.isfinite(values).sum())
         if self.bar is not None:
             self.bar.update(count)

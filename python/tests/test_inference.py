@@ -1021,3 +1021,30 @@ def test_a_dict_with_integer_keys_and_two_outputs_named_the_same_file(oblique_ar
         patchstreaming.sliding_window_inference(oblique_array["array"], TupleNetwork().eval(), 8, progress=False,
                                                 output={"a": str(tmp_path / "x.mha"), "b": str(tmp_path / "y.mha")})
     assert not list(tmp_path.iterdir())
+
+
+def test_a_predictor_returning_nan_is_warned_of_with_the_number_of_values(tmp_path):
+    """A broken or overflowing network's NaN reached the output (or, with argmax, the labels)
+    silently. The number warned of is the NaN the predictor made, counted here as it makes them,
+    over overlapping patches in batches that cross lines, for the image, a file and argmax."""
+    image = np.random.default_rng(3).random((9, 10, 11), dtype=np.float32)
+    made = []
+
+    def broken(batch):
+        out = torch.cat([batch, 1 - batch], dim=1).masked_fill(batch > 0.9, float("nan"))
+        made.append(int(torch.isnan(out).sum()))
+        return out
+
+    for kwargs in ({}, {"argmax": True}, {"output": str(tmp_path / "out.mha"), "stream_divisions": 3}):
+        made.clear()
+        with pytest.warns(RuntimeWarning) as warned:
+            patchstreaming.sliding_window_inference(image, broken, (4, 5, 6), overlap=0.5, batch_size=3,
+                                                    progress=False, **kwargs)
+        assert sum(made) > 0 and len(warned) == 1, kwargs
+        assert str(warned[0].message) == (f"the predictor returned {sum(made)} NaN or infinite values: the output is "
+                                          f"NaN or infinite where they reach (with argmax=True a NaN class never "
+                                          f"wins; 0 where all are NaN)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        patchstreaming.sliding_window_inference(image, lambda x: torch.cat([x, 1 - x], dim=1), (4, 5, 6),
+                                                progress=False)

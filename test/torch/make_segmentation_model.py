@@ -14,6 +14,7 @@ writes into DIRECTORY:
   segmentation_16class.pt   1 channel in, 16 classes out (the benchmark's)
   segmentation_1class.pt    1 channel in, 1 channel out (no label map can be made of it)
   segmentation_pooled.pt    1 channel in, 3 classes out at half the spatial size (a wrong model)
+  segmentation_nan.pt       1 channel in, 3 classes out, class 1 NaN above 200 (a broken model)
 """
 import os
 import sys
@@ -70,6 +71,15 @@ class PooledSegmentationNetwork(SegmentationNetwork):
         return torch.nn.functional.max_pool3d(torch.softmax(self.logits(image), dim=1), 2)
 
 
+class NonFiniteSegmentationNetwork(SegmentationNetwork):
+    """A broken model for the tests: class 1 is NaN where the input is above 200."""
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        probabilities = torch.softmax(self.logits(image), dim=1)
+        broken = probabilities[:, 1:2].masked_fill(image.mean(dim=1, keepdim=True) > 200.0, float("nan"))
+        return torch.cat([probabilities[:, :1], broken, probabilities[:, 2:]], dim=1)
+
+
 def make(network_class, in_channels: int, classes: int, seed: int) -> torch.jit.ScriptModule:
     torch.manual_seed(seed)
     network = network_class(in_channels, classes)
@@ -89,6 +99,7 @@ def main() -> int:
         "segmentation_16class.pt": (SegmentationNetwork, 1, 16, 22),
         "segmentation_1class.pt": (SegmentationNetwork, 1, 1, 23),
         "segmentation_pooled.pt": (PooledSegmentationNetwork, 1, 3, 20),
+        "segmentation_nan.pt": (NonFiniteSegmentationNetwork, 1, 3, 20),
     }
     for name, (network_class, in_channels, classes, seed) in models.items():
         make(network_class, in_channels, classes, seed).save(os.path.join(directory, name))
