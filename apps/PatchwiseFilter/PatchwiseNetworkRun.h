@@ -146,9 +146,10 @@ RunNetworkPipeline(const PatchwiseFilterSettings & settings,
   if (network->GetNumberOfNonFiniteValues() > 0)
   {
     result.warning =
-      "the network returned " + CountOf(network->GetNumberOfNonFiniteValues(), "NaN or infinite value") +
-      ": the output is NaN or infinite where they reach" +
-      (settings.outputType == "labels" ? " (in the label map a NaN class never wins; 0 where all are NaN)" : "");
+      "the network returned " + CountOf(network->GetNumberOfNonFiniteValues(), "NaN or infinite value") + ": " +
+      (settings.outputType == "labels" ? "the labels there are chosen among the other classes (a NaN class never "
+                                         "wins, +inf always does; 0 where all are NaN)"
+                                       : "the output is NaN or infinite where they reach");
   }
   return result;
 }

@@ -26,7 +26,7 @@ import zarr
 from ._images import a_type, image_type, is_vector_image
 from ._sources import Source, open_source
 from ._termination import ending_by_signal_after_cleanup, signals_deferred
-from .inference import _Pipeline, _probe, _Settings, _Structure
+from .inference import _Pipeline, _probe, _Settings, _Structure, warn_of_non_finite
 
 #: The largest recomputation factor the default slab thickness allows.
 MAX_RECOMPUTATION = 1.25
@@ -188,6 +188,8 @@ def sliding_window_inference(
             if own_cluster is not None:
                 client.close()
                 own_cluster.close()
+    # A patch two slab tasks compute is counted twice, as in DistributedRun.patches_computed.
+    warn_of_non_finite(sum(r["non_finite"] for r in results), job.argmax)
     return DistributedRun(zarr.open_array(output_path, mode="r"), slabs, plan.grid.GetNumberOfPatches(),
                           sum(r["patches"] for r in results), max(r["peak_rss_bytes"] for r in results))
 
@@ -384,7 +386,8 @@ def _run_slab(job: _Job, first: int, end: int) -> dict:
             target[:, chunk:stop] = np.moveaxis(values, -1, 0)
         else:
             target[chunk:stop] = values
-    return {"patches": pipeline.computed, "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+    return {"patches": pipeline.computed, "non_finite": pipeline.non_finite,
+            "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
 
 
 class _Abandoned(RuntimeError):

@@ -222,19 +222,37 @@ def sliding_window_inference(
             warnings.warn(f"stream_divisions={settings.stream_divisions} applies to a file output (output=) only; in "
                           f"memory the result is computed whole (argmax=True holds the channels one slab at a time "
                           f"anyway)", stacklevel=2)
-        merged = _Pipeline(image, predictor, structure, settings, sigma_scale, cval, progress).run(argmax)
+        pipeline = _Pipeline(image, predictor, structure, settings, sigma_scale, cval, progress)
+        merged = pipeline.run(argmax)
+        warn_of_non_finite(pipeline.non_finite, argmax)
         return structure.split(merged, argmax)
     if structure.names is None:
         if not isinstance(output, (str, os.PathLike)):
             raise ValueError(f"output={output!r}: the predictor returns one tensor; give one file name")
-        _Pipeline(image, predictor, structure, settings, sigma_scale, cval, progress).write(output, argmax)
+        pipeline = _Pipeline(image, predictor, structure, settings, sigma_scale, cval, progress)
+        pipeline.write(output, argmax)
+        warn_of_non_finite(pipeline.non_finite, argmax)
         return None
     files = _files_per_output(output, structure)
+    non_finite = 0
     for index, file in enumerate(files):
         one = structure.select(index)
-        _Pipeline(image, _selected(predictor, structure, index), one, settings, sigma_scale, cval, progress).write(
-            file, argmax)
+        pipeline = _Pipeline(image, _selected(predictor, structure, index), one, settings, sigma_scale, cval, progress)
+        pipeline.write(file, argmax)
+        non_finite += pipeline.non_finite
+    warn_of_non_finite(non_finite, argmax)
     return None
+
+
+def warn_of_non_finite(count: int, argmax: bool, stacklevel: int = 3) -> None:
+    """A RuntimeWarning, at the caller of the public function (``stacklevel``), when the predictor
+    returned ``count`` > 0 NaN or infinite values: they reach the output (a weighted sum with a NaN
+    is NaN) or decide labels."""
+    if count:
+        where = ("the labels there are chosen among the other classes (a NaN class never wins, +inf always "
+                 "does; 0 where all are NaN)" if argmax else "the output is NaN or infinite where they reach")
+        warnings.warn(f"the predictor returned {count_of(count, 'NaN or infinite value')}: {where}", RuntimeWarning,
+                      stacklevel=stacklevel)
 
 
 def _noted(call, note: Optional[str], about: str = ""):
@@ -678,7 +696,7 @@ class _Pipeline:
         self.progress = progress
         self.bar = None
         self.computed = 0  # patches the predictor ran on
-        self.non_finite = 0  # NaN or infinite values it returned, since the last warning
+        self.non_finite = 0  # NaN or infinite values it returned (warn_of_non_finite)
 
     def last(self, argmax: bool):
         """The pipeline's last filter: the merger, or the argmax over its channels."""
@@ -780,11 +798,6 @@ class _Pipeline:
                 self.bar.close()
         if self.error is not None:
             raise self.error
-        if self.non_finite:
-            warnings.warn(f"the predictor returned {count_of(self.non_finite, 'NaN or infinite value')}: the output is "
-                          f"NaN or infinite where they reach (with argmax=True a NaN class never wins; 0 where all "
-                          f"are NaN)", RuntimeWarning, stacklevel=4)
-            self.non_finite = 0
 
     def _run_batch(self):
         try:

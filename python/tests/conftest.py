@@ -33,6 +33,17 @@ class SlowNetwork(SmallNetwork):
         return super().forward(x)
 
 
+class NaNAboveNetwork(torch.nn.Module):
+    """A broken network: two channels, (x, -x), NaN where x is above ``threshold``."""
+
+    def __init__(self, threshold: float):
+        super().__init__()
+        self.threshold = threshold
+
+    def forward(self, x):
+        return torch.cat([x, -x], dim=1).masked_fill(x > self.threshold, float("nan"))
+
+
 class TupleNetwork(torch.nn.Module):
     """Returns (probabilities, one regression channel) from the same features."""
 

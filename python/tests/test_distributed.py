@@ -17,7 +17,7 @@ import torch
 import itk
 import patchstreaming
 from patchstreaming import dask as distributed_inference
-from conftest import SlowNetwork, SmallNetwork
+from conftest import NaNAboveNetwork, SlowNetwork, SmallNetwork
 
 distributed = pytest.importorskip("distributed")
 zarr = pytest.importorskip("zarr")
@@ -234,6 +234,22 @@ def test_each_call_makes_its_own_predictor(client, volume, tmp_path):
         assert np.array_equal(run.array[:], one_process(volume, functools.partial(read_model, model_file)))
         outputs.append(run.array[:])
     assert not np.array_equal(*outputs)
+
+
+def test_nan_from_the_predictor_is_warned_of_once_on_the_client(client, volume, tmp_path):
+    """The tasks count the NaN their predictor returns; the client warns once, with their sum:
+    the one-process call's number for one slab (no patch computed twice)."""
+    threshold = float(np.median(itk.array_from_image(itk.imread(volume, itk.F))))
+    factory = functools.partial(NaNAboveNetwork, threshold)
+    with pytest.warns(RuntimeWarning) as reference:
+        one_process(volume, factory)
+    with pytest.warns(RuntimeWarning) as warned:
+        distributed_inference.sliding_window_inference(volume, factory, 8, overlap=0.5, batch_size=3,
+                                                       output_path=tmp_path / "out.zarr", slab_slices=21,
+                                                       client=client, progress=False)
+    assert len(reference) == 1 and "NaN or infinite values" in str(reference[0].message)
+    assert [str(w.message) for w in warned] == [str(reference[0].message)]
+    assert warned[0].filename == __file__
 
 
 class FailingNetwork(SlowNetwork):

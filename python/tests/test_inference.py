@@ -1041,9 +1041,10 @@ def test_a_predictor_returning_nan_is_warned_of_with_the_number_of_values(tmp_pa
             patchstreaming.sliding_window_inference(image, broken, (4, 5, 6), overlap=0.5, batch_size=3,
                                                     progress=False, **kwargs)
         assert sum(made) > 0 and len(warned) == 1, kwargs
-        assert str(warned[0].message) == (f"the predictor returned {sum(made)} NaN or infinite values: the output is "
-                                          f"NaN or infinite where they reach (with argmax=True a NaN class never "
-                                          f"wins; 0 where all are NaN)")
+        where = ("the labels there are chosen among the other classes (a NaN class never wins, +inf always does; 0 "
+                 "where all are NaN)" if kwargs.get("argmax") else "the output is NaN or infinite where they reach")
+        assert str(warned[0].message) == f"the predictor returned {sum(made)} NaN or infinite values: {where}"
+        assert warned[0].filename == __file__, kwargs  # the caller's line
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         patchstreaming.sliding_window_inference(image, lambda x: torch.cat([x, 1 - x], dim=1), (4, 5, 6),
