@@ -38,6 +38,10 @@ def make_network(classes=3, in_channels=1, slow=False):
     return (SlowNetwork if slow else SmallNetwork)(in_channels=in_channels, classes=classes).eval()
 
 
+def make_nan_network(threshold):
+    return NaNAboveNetwork(threshold).eval()
+
+
 @pytest.fixture(scope="module")
 def client():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
@@ -240,7 +244,7 @@ def test_nan_from_the_predictor_is_warned_of_once_on_the_client(client, volume, 
     """The tasks count the NaN their predictor returns; the client warns once, with their sum:
     the one-process call's number for one slab (no patch computed twice)."""
     threshold = float(np.median(itk.array_from_image(itk.imread(volume, itk.F))))
-    factory = functools.partial(NaNAboveNetwork, threshold)
+    factory = functools.partial(make_nan_network, threshold)
     with pytest.warns(RuntimeWarning) as reference:
         one_process(volume, factory)
     with pytest.warns(RuntimeWarning) as warned:
