@@ -184,7 +184,7 @@ public:
   GetPatchOrigin(SizeValueType k) const;
 
 protected:
-  PatchExtractor() = default;
+  PatchExtractor();
   ~PatchExtractor() override = default;
 
   void
@@ -221,6 +221,11 @@ protected:
   /** Copies the requested patches; threads split the stack along its patch axis. */
   void
   DynamicThreadedGenerateData(const OutputImageRegionType & outputRegionForThread) override;
+
+  /** Reports the request done (progress 1): the work units' last rows may be
+   * counted on threads that send no ProgressEvent. */
+  void
+  AfterThreadedGenerateData() override;
 
 private:
   using OutputComponentType = PatchStreamingDetail::PixelComponentType<OutputImageType>;

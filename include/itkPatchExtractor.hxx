@@ -32,6 +32,14 @@
 namespace itk
 {
 template <typename TInputImage, typename TOutputImage, typename TMaskImage>
+PatchExtractor<TInputImage, TOutputImage, TMaskImage>::PatchExtractor()
+{
+  // Progress comes from the rows copied (DynamicThreadedGenerateData) over the
+  // whole request; the threader's fraction of work units done would set it back.
+  this->ThreaderUpdateProgressOff();
+}
+
+template <typename TInputImage, typename TOutputImage, typename TMaskImage>
 void
 PatchExtractor<TInputImage, TOutputImage, TMaskImage>::GenerateOutputInformation()
 {
@@ -343,6 +351,13 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::BeforeThreadedGenerateDat
 {
   m_PaddingComponents = PatchStreamingDetail::PixelToComponents<OutputComponentType>(
     m_PaddingValue, this->GetInput()->GetNumberOfComponentsPerPixel(), "PaddingValue");
+}
+
+template <typename TInputImage, typename TOutputImage, typename TMaskImage>
+void
+PatchExtractor<TInputImage, TOutputImage, TMaskImage>::AfterThreadedGenerateData()
+{
+  this->UpdateProgress(1.0f);
 }
 
 template <typename TInputImage, typename TOutputImage, typename TMaskImage>

@@ -130,6 +130,11 @@ protected:
   void
   DynamicThreadedGenerateData(const RegionType & outputRegionForThread) override;
 
+  /** Reports the request done (progress 1): the work units' last rows may be
+   * counted on threads that send no ProgressEvent. */
+  void
+  AfterThreadedGenerateData() override;
+
 private:
   using WindowsType = PatchWindows<PatchDimension>;
 

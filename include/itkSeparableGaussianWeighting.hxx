@@ -31,6 +31,9 @@ SeparableGaussianWeighting<TImage>::SeparableGaussianWeighting()
 {
   // Weighting is a per-voxel product: the stack's own buffer can take the result.
   this->InPlaceOn();
+  // Progress comes from the voxels weighted (DynamicThreadedGenerateData) over the
+  // whole request; the threader's fraction of work units done would set it back.
+  this->ThreaderUpdateProgressOff();
 }
 
 template <typename TImage>
@@ -110,6 +113,13 @@ void
 SeparableGaussianWeighting<TImage>::BeforeThreadedGenerateData()
 {
   m_Windows = this->MakeWindows();
+}
+
+template <typename TImage>
+void
+SeparableGaussianWeighting<TImage>::AfterThreadedGenerateData()
+{
+  this->UpdateProgress(1.0f);
 }
 
 template <typename TImage>

@@ -38,6 +38,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace PatchStreamingTest
 {
@@ -224,6 +225,32 @@ ExpectExceptionMentioning(const std::function<void()> & action, const std::strin
   {
     EXPECT_NE(std::string(error.GetDescription()).find(words), std::string::npos) << error.GetDescription();
   }
+}
+
+/** Updates `filter` with `workUnits` work units and returns the progress it reported at each ProgressEvent. */
+inline std::vector<float>
+RecordProgress(itk::ProcessObject * filter, itk::ThreadIdType workUnits)
+{
+  std::vector<float> progress;
+  filter->SetNumberOfWorkUnits(workUnits);
+  const auto observer = filter->AddObserver(
+    itk::ProgressEvent(), [&](const itk::EventObject &) { progress.push_back(filter->GetProgress()); });
+  filter->Modified();
+  filter->Update();
+  filter->RemoveObserver(observer);
+  return progress;
+}
+
+/** Expects `progress` (see RecordProgress) to rise, never fall, to 1, in more than `steps` steps inside (0, 1). */
+inline void
+ExpectProgressRisesToOne(const std::vector<float> & progress, std::ptrdiff_t steps)
+{
+  ASSERT_FALSE(progress.empty());
+  EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()))
+    << "the progress fell: " << ::testing::PrintToString(progress);
+  EXPECT_FLOAT_EQ(progress.back(), 1.0f);
+  EXPECT_GT(std::count_if(progress.begin(), progress.end(), [](float p) { return p > 0.0f && p < 1.0f; }), steps)
+    << ::testing::PrintToString(progress);
 }
 
 /** One case of the multi-component typed tests: a 3-D TImage whose pixels have VComponents components. */

@@ -236,6 +236,20 @@ TEST(SeparableGaussianWeighting, RunsInPlaceOnTheStacksBuffer)
   EXPECT_EQ(weighting->GetOutput()->GetBufferPointer(), stackBuffer);
 }
 
+TEST(SeparableGaussianWeighting, ProgressRisesToOneWithAnyNumberOfWorkUnits)
+{
+  const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 67, 53, 49 } }, 57);
+  auto       extractor = MakeExtractor<ImageType>(image, { { 16, 16, 16 } }, { { 8, 8, 8 } }, BorderMode::Squeeze);
+  auto       weighting = WeightingFilterType::New();
+  weighting->SetInput(extractor->GetOutput());
+  weighting->InPlaceOff();
+  for (const itk::ThreadIdType workUnits : { 1, 2, 3, 4 })
+  {
+    SCOPED_TRACE(workUnits);
+    PatchStreamingTest::ExpectProgressRisesToOne(PatchStreamingTest::RecordProgress(weighting, workUnits), 20);
+  }
+}
+
 TEST(SeparableGaussianWeighting, BadInputThrowsNamingTheProblem)
 {
   const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 20, 16, 12 } }, 57);
