@@ -754,6 +754,14 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "(the preview is a PNG picture: give " + Path("preview.png") + ")" },
     { { input, output, "--preview", Path("preview") },
       "(the preview is a PNG picture: give " + Path("preview.png") + ")" },
+    { { input, output, "--preview", Path(".png") },
+      "--preview: preview file \"" + Path(".png") + "\" has no name before its ending: give one, such as " +
+        Path("preview.png") },
+    { { input, output, "--preview", Path(".PNG") }, "has no name before its ending" },
+    { { input, output, "--overlap-fraction", "01/3" },
+      "--overlap-fraction: overlap fraction \"01/3\" has a leading zero: write it 1/3" },
+    { { input, output, "--overlap-fraction", "\u2153" },
+      "--overlap-fraction: overlap fraction \"\u2153\" has a fraction character (pasted from a document?): write 1/3" },
     { { input, output, "--preview", Path("preview.png"), "--preview-slice", "11" },
       "--preview-slice 11 is outside axis 2 (0..10)" },
     { { Path("missing.nrrd"), output }, "missing.nrrd" },
@@ -1233,6 +1241,9 @@ TEST_F(PatchwiseFilterProgram, XmlIsAWellFormedSlicerModuleListingExactlyTheOpti
       continue;
     }
     ASSERT_FALSE(fields["longflag"].empty()) << fields["name"];
+    // Slicer shows a double as a decimal spin box: its description offers no fraction p/q (--help does).
+    EXPECT_FALSE(parameter.element == "double" && fields["description"].find('/') != std::string::npos)
+      << fields["longflag"] << ": " << fields["description"];
     listed[fields["longflag"]] = parameter.element == "boolean" ? "" : fields["default"];
     if (parameter.element == "boolean")
     {

@@ -17,11 +17,13 @@
  *=========================================================================*/
 #include "PatchwiseDecimal.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <iomanip>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 namespace
 {
@@ -66,28 +68,88 @@ ParseExponent(const std::string & text, std::size_t position, const std::string 
   }
   return negative ? -exponent : exponent;
 }
+
+void
+RejectSpaces(const std::string & text, const std::string & what)
+{
+  if (text.find_first_of(" \t\n\v\f\r") != std::string::npos)
+  {
+    throw std::invalid_argument(what + " \"" + text + "\" has spaces: a number is written without them");
+  }
+}
+
+/** `text` with each fraction character a document may hold written with digits and '/': the
+ * fraction and division slashes (U+2044, U+2215) and the vulgar fractions below 1 ("\u2153" is 1/3). */
+std::string
+PlainFractionCharacters(const std::string & text)
+{
+  static const std::pair<const char *, const char *> characters[]{
+    { "\xE2\x81\x84", "/" },   { "\xE2\x88\x95", "/" },   { "\xC2\xBD", "1/2" },     { "\xC2\xBC", "1/4" },
+    { "\xC2\xBE", "3/4" },     { "\xE2\x85\x93", "1/3" }, { "\xE2\x85\x94", "2/3" }, { "\xE2\x85\x95", "1/5" },
+    { "\xE2\x85\x96", "2/5" }, { "\xE2\x85\x97", "3/5" }, { "\xE2\x85\x98", "4/5" }, { "\xE2\x85\x99", "1/6" },
+    { "\xE2\x85\x9A", "5/6" }, { "\xE2\x85\x9B", "1/8" }, { "\xE2\x85\x9C", "3/8" }, { "\xE2\x85\x9D", "5/8" },
+    { "\xE2\x85\x9E", "7/8" },
+  };
+  std::string plain = text;
+  for (const auto & [character, digits] : characters)
+  {
+    for (std::size_t at = plain.find(character); at != std::string::npos; at = plain.find(character, at))
+    {
+      plain.replace(at, std::char_traits<char>::length(character), digits);
+    }
+  }
+  return plain;
+}
 } // namespace
 
 PatchwiseDecimal
 PatchwiseDecimal::Parse(const std::string & text, const std::string & what)
 {
-  const std::size_t slash = text.find('/');
-  if (slash == std::string::npos)
+  RejectSpaces(text, what);
+  const std::string plain = PlainFractionCharacters(text);
+  if (plain != text)
   {
-    return ParseDecimal(text, what);
+    throw std::invalid_argument(what + " \"" + text + "\" has a fraction character (pasted from a document?): write " +
+                                plain);
   }
+  return text.find('/') == std::string::npos ? ParseDecimal(text, what) : ParseFraction(text, what);
+}
+
+PatchwiseDecimal
+PatchwiseDecimal::ParseFraction(const std::string & text, const std::string & what)
+{
   const std::string bad =
     what + " \"" + text + "\" is not a non-negative decimal number or fraction such as 0.25 or 1/3";
-  const auto wholeNumber = [&](const std::string & part) {
-    if (part.empty() || part.size() > MaximumDigits || part.find_first_not_of("0123456789") != std::string::npos)
+  // A sign as the decimals take it: "+1/3", and "-" before a zero numerator ("-0/3").
+  const std::size_t sign = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
+  const std::size_t slash = text.find('/');
+  const std::string parts[]{ text.substr(sign, slash - sign), text.substr(slash + 1) };
+  for (const std::string & part : parts)
+  {
+    if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos)
     {
       throw std::invalid_argument(bad);
     }
-    return static_cast<std::uint64_t>(std::stoull(part));
-  };
+    if (part.size() > 1 && part[0] == '0') // as the whole numbers of the other options
+    {
+      const auto plain = [](const std::string & number) {
+        return number.substr(std::min(number.find_first_not_of('0'), number.size() - 1));
+      };
+      throw std::invalid_argument(what + " \"" + text + "\" has a leading zero: write it " + text.substr(0, sign) +
+                                  plain(parts[0]) + "/" + plain(parts[1]));
+    }
+    if (part.size() > MaximumDigits)
+    {
+      throw std::invalid_argument(what + " \"" + text + "\" has a number of more than 18 digits");
+    }
+  }
   PatchwiseDecimal fraction;
-  fraction.m_Mantissa = wholeNumber(text.substr(0, slash));
-  fraction.m_Denominator = wholeNumber(text.substr(slash + 1));
+  fraction.m_Mantissa = std::stoull(parts[0]);
+  fraction.m_Denominator = std::stoull(parts[1]);
+  if (text[0] == '-' && fraction.m_Mantissa != 0)
+  {
+    throw std::invalid_argument(bad);
+  }
   if (fraction.m_Denominator == 0)
   {
     throw std::invalid_argument(what + " \"" + text + "\" divides by zero");
@@ -183,10 +245,7 @@ PatchwiseDecimal::FloorOfProduct(std::uint64_t count) const
 double
 PatchwiseDecimal::ParseDouble(const std::string & text, const std::string & what)
 {
-  if (text.find_first_of(" \t\n\v\f\r") != std::string::npos) // stod would skip leading ones
-  {
-    throw std::invalid_argument(what + " \"" + text + "\" has spaces: a number is written without them");
-  }
+  RejectSpaces(text, what); // stod would skip leading ones
   std::size_t used = 0;
   double      value = 0.0;
   try

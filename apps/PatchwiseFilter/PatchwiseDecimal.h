@@ -31,12 +31,14 @@
 class PatchwiseDecimal
 {
 public:
-  /** Parses "58", "0.58", ".58", "0.5800", "5.8e-1", "58E-2", with an
-   * optional "+" ("+0.5"), and "-" before a zero ("-0", as strtod reads it),
-   * and a fraction of two whole numbers of up to 18 digits, "1/3"; throws
+  /** Parses "58", "0.58", ".58", "0.5800", "5.8e-1", "58E-2", and a fraction
+   * of two whole numbers of up to 18 digits, "1/3", each with an optional "+"
+   * ("+0.5", "+1/3") and "-" before a zero ("-0", as strtod reads it); throws
    * std::invalid_argument naming `what` and the text for anything else (a
-   * negative number, an empty text, more than 18 significant digits, an
-   * exponent past ±38, a zero denominator, a decimal in a fraction). */
+   * negative number, an empty text, spaces, more than 18 significant digits,
+   * an exponent past ±38, a zero denominator, a decimal or a leading zero in a
+   * fraction, a fraction character pasted from a document, "\u2153" or "1\u20443",
+   * with the text to write instead). */
   static PatchwiseDecimal
   Parse(const std::string & text, const std::string & what);
 
@@ -70,6 +72,10 @@ public:
   FloorOfProduct(std::uint64_t count) const;
 
 private:
+  /** Parse for a text with a '/'. */
+  static PatchwiseDecimal
+  ParseFraction(const std::string & text, const std::string & what);
+
   /** Parse for a text without a '/'. */
   static PatchwiseDecimal
   ParseDecimal(const std::string & text, const std::string & what);

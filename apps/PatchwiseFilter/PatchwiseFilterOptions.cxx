@@ -141,16 +141,23 @@ PatchwiseFilterOptions::AddPatchOptions()
              ->check(WholeNumber("overlap", "voxels", 0, 999999999, " (a fraction of the patch is --overlap-fraction)"))
              ->default_str(""),
            "integer-vector");
-  Register(m_App
-             .add_option(Flags("overlap-fraction"),
-                         s.overlapFraction,
-                         "Overlap as a fraction of the patch size (rounded down), a decimal or p/q (1/3), used when "
-                         "--overlap is not given")
-             ->check(Fraction)
-             ->type_name("FLOAT") // held as its text, exactly (PatchwiseDecimal)
-             ->default_val("0.5"),
-           "double")
-    .constraints = "0 0.99 0.01";
+  {
+    // Held only until the next Register, which may move the group's parameters.
+    SlicerParameter & overlapFraction = Register(
+      m_App
+        .add_option(Flags("overlap-fraction"),
+                    s.overlapFraction,
+                    "Overlap as a fraction of the patch size (rounded down), a decimal or p/q (1/3), used when "
+                    "--overlap is not given")
+        ->check(Fraction)
+        ->type_name("FLOAT") // held as its text, exactly (PatchwiseDecimal)
+        ->default_val("0.5"),
+      "double");
+    overlapFraction.constraints = "0 0.99 0.01";
+    // Slicer's field is a decimal spin box: it takes no p/q.
+    overlapFraction.description =
+      "Overlap as a fraction of the patch size (rounded down), a decimal, used when --overlap is not given";
+  }
   RegisterChoice("border-mode",
                  s.borderMode,
                  "How the last patch meets the image's end: squeeze (spread the remainder), edge (last "
@@ -352,7 +359,7 @@ PatchwiseFilterOptions::Register(CLI::Option * option, const std::string & eleme
     option->option_text(option->get_type_name() + "[,...]" + (defaultValue.empty() ? "" : "=" + defaultValue));
   }
   auto & parameters = m_Groups.back().second;
-  parameters.push_back(SlicerParameter{ option, element, {}, {}, {}, {}, {} });
+  parameters.push_back(SlicerParameter{ option, element, {}, {}, {}, {}, {}, {} });
   return parameters.back();
 }
 

@@ -73,6 +73,7 @@ struct SlicerParameter
   std::string              constraints{};    // "minimum maximum step" for numbers, empty for none
   std::string              fileExtensions{}; // for files, ".png"
   std::string              imageType{};      // for images: "label" for a label map, empty for a volume
+  std::string              description{};    // where Slicer's field takes less than the option: its own description
 };
 
 /** The command line: every option registered once, with its Slicer description. */

@@ -312,6 +312,12 @@ const CLI::Validator ModelFile(
 
 const CLI::Validator PngFile(
   [](const std::string & text) {
+    const std::filesystem::path file(text);
+    if (Lowercase(file.filename().string()) == ".png") // a name of its ending alone (a hidden file)
+    {
+      return "preview file \"" + text + "\" has no name before its ending: give one, such as " +
+             (file.parent_path() / "preview.png").string();
+    }
     return LowercaseExtension(text) == ".png"
              ? std::string()
              : "preview file \"" + text + "\" does not end in .png (the preview is a PNG picture: give " +

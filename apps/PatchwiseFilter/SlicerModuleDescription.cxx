@@ -109,7 +109,9 @@ WriteParameter(std::ostream & out, const SlicerParameter & parameter, int & inde
   out << ">\n"
       << "      <name>" << Identifier(flag) << "</name>\n"
       << "      <label>" << EscapedXml(Label(flag)) << "</label>\n"
-      << "      <description>" << EscapedXml(option.get_description()) << "</description>\n";
+      << "      <description>"
+      << EscapedXml(parameter.description.empty() ? option.get_description() : parameter.description)
+      << "</description>\n";
   if (option.get_positional())
   {
     out << "      <index>" << index++ << "</index>\n";
