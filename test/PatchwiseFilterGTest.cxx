@@ -49,6 +49,7 @@
 #include <sys/stat.h>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <set>
 #include <sys/wait.h>
 #include <thread>
@@ -1589,25 +1590,38 @@ TEST_F(PatchwiseFilterProgram, SlicerCommandLineGivesTheDocumentedFormsOutput)
 
 /** Run with exactly the command line Slicer builds (stdout and stderr are
  * pipes, here files): progress blocks on stdout, from 0 to 1, never
- * decreasing, and nothing on stderr. */
+ * decreasing, and nothing on stderr. The progress counts the patches made,
+ * whatever the divisions (following the 4 divisions alone it would rise by
+ * 25 %). A block is printed once the fraction has risen by 1 % since the last,
+ * so a step is at most 1 % and one report more: the per-patch processing
+ * reports each of the 9 x 7 x 5 patches; the extractor is asked for a patch
+ * line at a time and reports within it from one thread of two, so its reports
+ * are up to one of the 7 x 5 lines apart (plus the 3 decimals printed). */
 TEST_F(PatchwiseFilterProgram, SlicerRunReportsProgressBlocksOnStdoutAndNothingOnStderr)
 {
   Write(MakeRandomImage<ImageType>({ { 37, 29, 23 } }, 7).GetPointer(), Path("input.nrrd"));
   const auto description = ParseSlicerDescription(Run({ "--xml" }).out);
-  const auto run = Run(SlicerCommandLine(description,
-                                         { { "input", Path("input.nrrd") },
-                                           { "output", Path("output.nrrd") },
-                                           { "patchSize", "8" },
-                                           { "streamDivisions", "4" },
-                                           { "process", "median:1" } }));
-  ASSERT_EQ(run.status, 0) << run.err;
-  EXPECT_EQ(run.err, "");
-  const auto fractions = SlicerProgress(run.out);
-  ASSERT_GE(fractions.size(), 5u) << run.out;
-  EXPECT_EQ(fractions.front(), 0.0);
-  EXPECT_EQ(fractions.back(), 1.0);
-  EXPECT_TRUE(std::is_sorted(fractions.begin(), fractions.end())) << run.out;
-  EXPECT_TRUE(fs::exists(Path("output.nrrd")));
+  for (const auto & [process, largestStep] : std::vector<std::pair<std::string, double>>{
+         { "median:1", 0.01 + 1.0 / 315 + 1e-3 }, { "identity", 0.01 + 1.0 / 35 + 1e-3 } })
+  {
+    const auto run = Run(SlicerCommandLine(description,
+                                           { { "input", Path("input.nrrd") },
+                                             { "output", Path("output.nrrd") },
+                                             { "patchSize", "8" },
+                                             { "streamDivisions", "4" },
+                                             { "process", process } }));
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_EQ(run.err, "");
+    const auto fractions = SlicerProgress(run.out);
+    ASSERT_GE(fractions.size(), 5u) << run.out;
+    EXPECT_EQ(fractions.front(), 0.0);
+    EXPECT_EQ(fractions.back(), 1.0);
+    EXPECT_TRUE(std::is_sorted(fractions.begin(), fractions.end())) << run.out;
+    std::vector<double> steps(fractions.size());
+    std::adjacent_difference(fractions.begin(), fractions.end(), steps.begin());
+    EXPECT_LE(*std::max_element(steps.begin() + 1, steps.end()), largestStep) << process << ":\n" << run.out;
+    EXPECT_TRUE(fs::exists(Path("output.nrrd")));
+  }
 
   // A failure still goes to stderr, with a non-zero exit.
   const auto failed = Run(SlicerCommandLine(
