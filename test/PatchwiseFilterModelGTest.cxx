@@ -30,6 +30,7 @@
 #include "itkVectorImage.h"
 
 #ifdef PatchStreaming_TORCH_MODELS
+#  include "PatchwiseNetworkInterface.h"
 #  include "itkComponentArgmaxImageFilter.h"
 #  include "itkPatchExtractor.h"
 #  include "itkPatchMerger.h"
@@ -572,7 +573,8 @@ TEST_F(PatchwiseFilterProgram, NetworkPreviewLegendListsTheLabelsPresentInTheSli
  * installed library directory, loaded by --model only and before any file is
  * made: a program without it runs --process (with any --device, unused) and
  * refuses --model naming where it looked; a damaged plugin (not a library, a
- * copy cut short: dlopen died of SIGBUS on it) is refused, not loaded. */
+ * copy cut short: dlopen died of SIGBUS on it) or another build's (its headers'
+ * digest differs) is refused, not called. */
 TEST_F(PatchwiseFilterProgram, ModelWithoutTheNetworkPluginNamesWhereItLooked)
 {
   const fs::path plugin = fs::path(PatchwiseFilter_EXECUTABLE).parent_path() / PatchwiseFilter_NETWORK_PLUGIN_FILE;
@@ -607,6 +609,17 @@ TEST_F(PatchwiseFilterProgram, ModelWithoutTheNetworkPluginNamesWhereItLooked)
                      " cannot be loaded: it is cut short (" + std::to_string(length) + " bytes",
                    { "bin", "smoothed.nrrd" });
   }
+  // Another build's: the same version, other headers (the digest of the types they share differs).
+  std::string       other = whole;
+  const std::size_t digest = other.find(PatchwiseNetwork_INTERFACE_DIGEST);
+  ASSERT_NE(digest, std::string::npos);
+  other[digest] = other[digest] == '0' ? '1' : '0';
+  std::ofstream(copy, std::ios::binary | std::ios::trunc)
+    .write(other.data(), static_cast<std::streamsize>(other.size()));
+  ExpectRejected(NetworkArguments(Path("labels.nrrd")),
+                 "--model needs PatchwiseFilter's network plugin, and " + copy +
+                   " is another build's (this program is PatchStreaming ",
+                 { "bin", "smoothed.nrrd" });
   fs::copy_file(plugin, copy, fs::copy_options::overwrite_existing); // whole again: it runs
   const auto labels = Run(NetworkArguments(Path("labels.nrrd"), { "--output-type", "labels" }));
   EXPECT_EQ(labels.status, 0) << labels.err;

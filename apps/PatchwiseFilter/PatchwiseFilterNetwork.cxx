@@ -19,6 +19,7 @@
 // (PatchwiseNetworkPlugin.h says why it is a plugin): the network pipeline of
 // PatchwiseNetworkRun.h for 2-D and 3-D images of one or more components,
 // with libtorch linked here and not into the executable.
+#include "PatchwiseNetworkInterface.h"
 #include "PatchwiseNetworkPlugin.h"
 #include "PatchwiseNetworkRun.h"
 #include "itkTorchScriptModel.h"
@@ -47,10 +48,8 @@ IsCudaAvailable()
 extern "C" __attribute__((visibility("default"))) const PatchwiseNetworkFunctions *
 PatchwiseNetworkEntryPoints()
 {
-  static const PatchwiseNetworkFunctions functions{ sizeof(PatchwiseNetworkFunctions),
-                                                    PatchStreaming_VERSION,
-                                                    &RunNetworkOnDimension<2>,
-                                                    &RunNetworkOnDimension<3>,
-                                                    &IsCudaAvailable };
+  static const PatchwiseNetworkFunctions functions{ sizeof(PatchwiseNetworkFunctions), PatchStreaming_VERSION,
+                                                    PatchwiseNetwork_INTERFACE_DIGEST, &RunNetworkOnDimension<2>,
+                                                    &RunNetworkOnDimension<3>,         &IsCudaAvailable };
   return &functions;
 }

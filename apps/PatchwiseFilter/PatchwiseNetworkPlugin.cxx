@@ -15,6 +15,7 @@
  *  limitations under the License.
  *
  *=========================================================================*/
+#include "PatchwiseNetworkInterface.h"
 #include "PatchwiseNetworkPlugin.h"
 
 #include <dlfcn.h>
@@ -84,8 +85,9 @@ const PatchwiseNetworkFunctions *
 CheckedEntryPoints(const PatchwiseNetworkFunctions * functions)
 {
   if (functions == nullptr || functions->size != sizeof(PatchwiseNetworkFunctions) || functions->version == nullptr ||
-      std::strcmp(functions->version, PatchStreaming_VERSION) != 0 || functions->runNetwork2D == nullptr ||
-      functions->runNetwork3D == nullptr || functions->isCudaAvailable == nullptr)
+      std::strcmp(functions->version, PatchStreaming_VERSION) != 0 || functions->interfaceDigest == nullptr ||
+      std::strcmp(functions->interfaceDigest, PatchwiseNetwork_INTERFACE_DIGEST) != 0 ||
+      functions->runNetwork2D == nullptr || functions->runNetwork3D == nullptr || functions->isCudaAvailable == nullptr)
   {
     return nullptr;
   }

@@ -37,10 +37,13 @@
  * PatchwiseNetworkEntryPoints, returns these functions. */
 struct PatchwiseNetworkFunctions
 {
-  /** sizeof(PatchwiseNetworkFunctions) and PatchStreaming_VERSION, as the plugin was built:
-   * a plugin of another build is refused, not called. Always the first members. */
+  /** sizeof(PatchwiseNetworkFunctions), PatchStreaming_VERSION and
+   * PatchwiseNetwork_INTERFACE_DIGEST (the headers' digest: every type passed or
+   * shared, PatchwiseNetworkInterface.cmake), as the plugin was built: a plugin of
+   * another build is refused, not called. Always the first members. */
   std::size_t  size;
   const char * version;
+  const char * interfaceDigest;
   /** reader -> PatchExtractor -> TorchScriptPatchImageFilter -> PatchMerger
    * [-> ComponentArgmaxImageFilter] -> writer on a 2-D or 3-D float image of
    * `components` components per pixel (PatchwiseNetworkRun.h, RunNetwork). */
