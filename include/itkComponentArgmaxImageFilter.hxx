@@ -168,7 +168,8 @@ ComponentArgmaxImageFilter<TInputImage, TOutputImage>::DynamicThreadedGenerateDa
   const OffsetValueType  components = input->GetNumberOfComponentsPerPixel();
   const SizeValueType    rowLength = outputRegionForThread.GetSize(0);
 
-  TotalProgressReporter progress(this, output->GetRequestedRegion().GetNumberOfPixels());
+  TotalProgressReporter progress(
+    this, output->GetRequestedRegion().GetNumberOfPixels(), 100, PatchStreamingDetail::ThreadedProgressWeight);
   PatchStreamingDetail::ForEachImageRow(
     outputRegionForThread, [&](const typename OutputImageType::IndexType & rowStart) {
       const auto *      scores = inputBuffer + input->ComputeOffset(rowStart) * components;

@@ -370,7 +370,8 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::DynamicThreadedGenerateDa
   auto *            outputBuffer = PatchStreamingDetail::GetComponentBuffer(output);
   const auto        rowLength = static_cast<OffsetValueType>(outputRegionForThread.GetSize(0));
 
-  TotalProgressReporter progress(this, output->GetRequestedRegion().GetNumberOfPixels());
+  TotalProgressReporter progress(
+    this, output->GetRequestedRegion().GetNumberOfPixels(), 100, PatchStreamingDetail::ThreadedProgressWeight);
 
   // Rows come patch by patch (the patch axis is the slowest): look each patch's start up once.
   auto      patch = NumericTraits<SizeValueType>::max();

@@ -31,4 +31,17 @@
 #  define ITKv5_CONST const
 #endif
 
+namespace itk
+{
+namespace PatchStreamingDetail
+{
+/** The weight a filter's TotalProgressReporter gives the voxels of its request;
+ * the filter reports the rest, UpdateProgress(1), once done. ITK 5.2's
+ * ProcessObject::IncrementProgress adds fixed-point increments without catching
+ * an overflow, and the float increments can add up past 1: the progress would
+ * wrap to about 0 just before the end. */
+constexpr float ThreadedProgressWeight = 0.99f;
+} // namespace PatchStreamingDetail
+} // namespace itk
+
 #endif

@@ -134,7 +134,8 @@ SeparableGaussianWeighting<TImage>::DynamicThreadedGenerateData(const RegionType
   const SizeValueType   rowLength = outputRegionForThread.GetSize(0);
   const PatchGridType & grid = this->GetPatchGrid();
 
-  TotalProgressReporter progress(this, output->GetRequestedRegion().GetNumberOfPixels());
+  TotalProgressReporter progress(
+    this, output->GetRequestedRegion().GetNumberOfPixels(), 100, PatchStreamingDetail::ThreadedProgressWeight);
 
   // Rows come patch by patch (the patch axis is the slowest): look each patch's grid index up once.
   auto                              patch = NumericTraits<SizeValueType>::max();

@@ -208,7 +208,23 @@ TEST(PatchwiseDecimal, WhatIsNotAFractionOfWholeNumbersThrowsNamingIt)
          { "\u2153", "has a fraction character (pasted from a document?): write 1/3" },
          { "1\u20443", "has a fraction character (pasted from a document?): write 1/3" },
          { "1\u22153", "has a fraction character (pasted from a document?): write 1/3" },
-         { "\u00bd", "has a fraction character (pasted from a document?): write 1/2" } })
+         { "\u00bd", "has a fraction character (pasted from a document?): write 1/2" },
+         { "+\u2152", "has a fraction character (pasted from a document?): write +1/10" },
+         { "-1\u20443",
+           "has a fraction character (pasted from a document?): type the fraction with digits and '/', "
+           "such as 1/3" },
+         { "1\u00bd",
+           "has a fraction character (pasted from a document?): type the fraction with digits and '/', "
+           "such as 1/3" },
+         { "\u2153\u2153",
+           "has a fraction character (pasted from a document?): type the fraction with digits and '/', "
+           "such as 1/3" },
+         { "01/", generic },
+         { "00/", generic },
+         { "01/x", generic },
+         { "01/3.5", generic },
+         { "-01/3", generic },
+         { "-00/3", "has a leading zero: write it -0/3" } })
   {
     const std::string message = ParseError(text);
     EXPECT_EQ(message, std::string("overlap fraction \"") + text + "\" " + expected);

@@ -50,6 +50,7 @@
 #include <limits>
 #include <map>
 #include <numeric>
+#include <regex>
 #include <set>
 #include <sys/wait.h>
 #include <thread>
@@ -756,9 +757,11 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--preview", Path("preview") },
       "(the preview is a PNG picture: give " + Path("preview.png") + ")" },
     { { input, output, "--preview", Path(".png") },
-      "--preview: preview file \"" + Path(".png") + "\" has no name before its ending: give one, such as " +
+      "--preview: preview file \"" + Path(".png") + "\" has no file name before its ending: give one, such as " +
         Path("preview.png") },
-    { { input, output, "--preview", Path(".PNG") }, "has no name before its ending" },
+    { { input, output, "--preview", Path(".PNG") }, "has no file name before its ending" },
+    { { input, output, "--preview", Path("") }, "has no file name: give one, such as " + Path("preview.png") },
+    { { input, output, "--preview", Path("..") }, "has no file name: give one, such as " + Path("../preview.png") },
     { { input, output, "--overlap-fraction", "01/3" },
       "--overlap-fraction: overlap fraction \"01/3\" has a leading zero: write it 1/3" },
     { { input, output, "--overlap-fraction", "\u2153" },
@@ -1243,7 +1246,8 @@ TEST_F(PatchwiseFilterProgram, XmlIsAWellFormedSlicerModuleListingExactlyTheOpti
     }
     ASSERT_FALSE(fields["longflag"].empty()) << fields["name"];
     // Slicer shows a double as a decimal spin box: its description offers no fraction p/q (--help does).
-    EXPECT_FALSE(parameter.element == "double" && fields["description"].find('/') != std::string::npos)
+    EXPECT_FALSE(parameter.element == "double" &&
+                 std::regex_search(fields["description"], std::regex("p/q|[0-9]/[0-9]")))
       << fields["longflag"] << ": " << fields["description"];
     listed[fields["longflag"]] = parameter.element == "boolean" ? "" : fields["default"];
     if (parameter.element == "boolean")
@@ -1592,11 +1596,11 @@ TEST_F(PatchwiseFilterProgram, SlicerCommandLineGivesTheDocumentedFormsOutput)
  * pipes, here files): progress blocks on stdout, from 0 to 1, never
  * decreasing, and nothing on stderr. The progress counts the patches made,
  * whatever the divisions (following the 4 divisions alone it would rise by
- * 25 %). A block is printed once the fraction has risen by 1 % since the last,
- * so a step is at most 1 % and one report more: the per-patch processing
+ * 25 %). A block is printed when the fraction reaches a new whole percent, so
+ * a step is at most 1 % and one report more: the per-patch processing
  * reports each of the 9 x 7 x 5 patches; the extractor is asked for a patch
- * line at a time and reports within it from one thread of two, so its reports
- * are up to one of the 7 x 5 lines apart (plus the 3 decimals printed). */
+ * line at a time and reports within it from the calling thread only, so its
+ * reports are up to one of the 7 x 5 lines apart (plus the 3 decimals printed). */
 TEST_F(PatchwiseFilterProgram, SlicerRunReportsProgressBlocksOnStdoutAndNothingOnStderr)
 {
   Write(MakeRandomImage<ImageType>({ { 37, 29, 23 } }, 7).GetPointer(), Path("input.nrrd"));
@@ -1604,6 +1608,7 @@ TEST_F(PatchwiseFilterProgram, SlicerRunReportsProgressBlocksOnStdoutAndNothingO
   for (const auto & [process, largestStep] : std::vector<std::pair<std::string, double>>{
          { "median:1", 0.01 + 1.0 / 315 + 1e-3 }, { "identity", 0.01 + 1.0 / 35 + 1e-3 } })
   {
+    fs::remove(Path("output.nrrd"));
     const auto run = Run(SlicerCommandLine(description,
                                            { { "input", Path("input.nrrd") },
                                              { "output", Path("output.nrrd") },

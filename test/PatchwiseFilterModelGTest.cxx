@@ -618,7 +618,8 @@ TEST_F(PatchwiseFilterProgram, ModelWithoutTheNetworkPluginNamesWhereItLooked)
     .write(other.data(), static_cast<std::streamsize>(other.size()));
   ExpectRejected(NetworkArguments(Path("labels.nrrd")),
                  "--model needs PatchwiseFilter's network plugin, and " + copy +
-                   " is another build's (this program is PatchStreaming ",
+                   " is another build's: the same version built from other sources, or with another compiler or "
+                   "ITK (this program is PatchStreaming ",
                  { "bin", "smoothed.nrrd" });
   fs::copy_file(plugin, copy, fs::copy_options::overwrite_existing); // whole again: it runs
   const auto labels = Run(NetworkArguments(Path("labels.nrrd"), { "--output-type", "labels" }));

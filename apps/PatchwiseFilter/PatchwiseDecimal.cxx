@@ -78,27 +78,52 @@ RejectSpaces(const std::string & text, const std::string & what)
   }
 }
 
-/** `text` with each fraction character a document may hold written with digits and '/': the
- * fraction and division slashes (U+2044, U+2215) and the vulgar fractions below 1 ("\u2153" is 1/3). */
+/** `text` as typed with digits and '/' when it holds a fraction character a document may hold,
+ * else `text` itself: a vulgar fraction below 1 as the whole text after a sign ("\u2153" is 1/3;
+ * "1\u00bd" is left, not read as 11/2) and the fraction and division slashes (U+2044, U+2215). */
 std::string
 PlainFractionCharacters(const std::string & text)
 {
-  static const std::pair<const char *, const char *> characters[]{
-    { "\xE2\x81\x84", "/" },   { "\xE2\x88\x95", "/" },   { "\xC2\xBD", "1/2" },     { "\xC2\xBC", "1/4" },
-    { "\xC2\xBE", "3/4" },     { "\xE2\x85\x93", "1/3" }, { "\xE2\x85\x94", "2/3" }, { "\xE2\x85\x95", "1/5" },
-    { "\xE2\x85\x96", "2/5" }, { "\xE2\x85\x97", "3/5" }, { "\xE2\x85\x98", "4/5" }, { "\xE2\x85\x99", "1/6" },
-    { "\xE2\x85\x9A", "5/6" }, { "\xE2\x85\x9B", "1/8" }, { "\xE2\x85\x9C", "3/8" }, { "\xE2\x85\x9D", "5/8" },
-    { "\xE2\x85\x9E", "7/8" },
+  static const std::pair<const char *, const char *> fractions[]{
+    { "\xC2\xBD", "1/2" },     { "\xC2\xBC", "1/4" },      { "\xC2\xBE", "3/4" },     { "\xE2\x85\x90", "1/7" },
+    { "\xE2\x85\x91", "1/9" }, { "\xE2\x85\x92", "1/10" }, { "\xE2\x85\x93", "1/3" }, { "\xE2\x85\x94", "2/3" },
+    { "\xE2\x85\x95", "1/5" }, { "\xE2\x85\x96", "2/5" },  { "\xE2\x85\x97", "3/5" }, { "\xE2\x85\x98", "4/5" },
+    { "\xE2\x85\x99", "1/6" }, { "\xE2\x85\x9A", "5/6" },  { "\xE2\x85\x9B", "1/8" }, { "\xE2\x85\x9C", "3/8" },
+    { "\xE2\x85\x9D", "5/8" }, { "\xE2\x85\x9E", "7/8" },  { "\xE2\x86\x89", "0/3" },
   };
-  std::string plain = text;
-  for (const auto & [character, digits] : characters)
+  const std::size_t sign = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
+  for (const auto & [character, digits] : fractions)
   {
-    for (std::size_t at = plain.find(character); at != std::string::npos; at = plain.find(character, at))
+    if (text.compare(sign, std::string::npos, character) == 0)
     {
-      plain.replace(at, std::char_traits<char>::length(character), digits);
+      return text.substr(0, sign) + digits;
+    }
+  }
+  std::string plain = text;
+  for (const char * slash : { "\xE2\x81\x84", "\xE2\x88\x95" })
+  {
+    for (std::size_t at = plain.find(slash); at != std::string::npos; at = plain.find(slash, at))
+    {
+      plain.replace(at, std::char_traits<char>::length(slash), "/");
     }
   }
   return plain;
+}
+
+/** Whether `text` holds a fraction character (see PlainFractionCharacters) or a vulgar fraction
+ * among other characters ("1\u00bd"): U+00BC to U+00BE, U+2150 to U+215E, U+2189, U+2044, U+2215. */
+bool
+HasFractionCharacter(const std::string & text)
+{
+  for (const char * character :
+       { "\xC2\xBC", "\xC2\xBD", "\xC2\xBE", "\xE2\x85", "\xE2\x86\x89", "\xE2\x81\x84", "\xE2\x88\x95" })
+  {
+    if (text.find(character) != std::string::npos)
+    {
+      return true;
+    }
+  }
+  return false;
 }
 } // namespace
 
@@ -106,11 +131,24 @@ PatchwiseDecimal
 PatchwiseDecimal::Parse(const std::string & text, const std::string & what)
 {
   RejectSpaces(text, what);
-  const std::string plain = PlainFractionCharacters(text);
-  if (plain != text)
+  if (HasFractionCharacter(text))
   {
-    throw std::invalid_argument(what + " \"" + text + "\" has a fraction character (pasted from a document?): write " +
-                                plain);
+    const std::string pasted = what + " \"" + text + "\" has a fraction character (pasted from a document?): ";
+    const std::string plain = PlainFractionCharacters(text);
+    const std::string type = pasted + "type the fraction with digits and '/', such as 1/3";
+    if (HasFractionCharacter(plain)) // one among other characters: "1\u00bd" is not 11/2
+    {
+      throw std::invalid_argument(type);
+    }
+    try
+    {
+      Parse(plain, what); // suggested only when it would be taken
+    }
+    catch (const std::invalid_argument &)
+    {
+      throw std::invalid_argument(type);
+    }
+    throw std::invalid_argument(pasted + "write " + plain);
   }
   return text.find('/') == std::string::npos ? ParseDecimal(text, what) : ParseFraction(text, what);
 }
@@ -130,13 +168,20 @@ PatchwiseDecimal::ParseFraction(const std::string & text, const std::string & wh
     {
       throw std::invalid_argument(bad);
     }
+  }
+  if (text[0] == '-' && parts[0].find_first_not_of('0') != std::string::npos)
+  {
+    throw std::invalid_argument(bad);
+  }
+  const auto withoutLeadingZeros = [](const std::string & number) {
+    return number.substr(std::min(number.find_first_not_of('0'), number.size() - 1));
+  };
+  for (const std::string & part : parts)
+  {
     if (part.size() > 1 && part[0] == '0') // as the whole numbers of the other options
     {
-      const auto plain = [](const std::string & number) {
-        return number.substr(std::min(number.find_first_not_of('0'), number.size() - 1));
-      };
       throw std::invalid_argument(what + " \"" + text + "\" has a leading zero: write it " + text.substr(0, sign) +
-                                  plain(parts[0]) + "/" + plain(parts[1]));
+                                  withoutLeadingZeros(parts[0]) + "/" + withoutLeadingZeros(parts[1]));
     }
     if (part.size() > MaximumDigits)
     {
@@ -146,10 +191,6 @@ PatchwiseDecimal::ParseFraction(const std::string & text, const std::string & wh
   PatchwiseDecimal fraction;
   fraction.m_Mantissa = std::stoull(parts[0]);
   fraction.m_Denominator = std::stoull(parts[1]);
-  if (text[0] == '-' && fraction.m_Mantissa != 0)
-  {
-    throw std::invalid_argument(bad);
-  }
   if (fraction.m_Denominator == 0)
   {
     throw std::invalid_argument(what + " \"" + text + "\" divides by zero");

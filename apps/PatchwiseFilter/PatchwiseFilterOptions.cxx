@@ -141,23 +141,7 @@ PatchwiseFilterOptions::AddPatchOptions()
              ->check(WholeNumber("overlap", "voxels", 0, 999999999, " (a fraction of the patch is --overlap-fraction)"))
              ->default_str(""),
            "integer-vector");
-  {
-    // Held only until the next Register, which may move the group's parameters.
-    SlicerParameter & overlapFraction = Register(
-      m_App
-        .add_option(Flags("overlap-fraction"),
-                    s.overlapFraction,
-                    "Overlap as a fraction of the patch size (rounded down), a decimal or p/q (1/3), used when "
-                    "--overlap is not given")
-        ->check(Fraction)
-        ->type_name("FLOAT") // held as its text, exactly (PatchwiseDecimal)
-        ->default_val("0.5"),
-      "double");
-    overlapFraction.constraints = "0 0.99 0.01";
-    // Slicer's field is a decimal spin box: it takes no p/q.
-    overlapFraction.description =
-      "Overlap as a fraction of the patch size (rounded down), a decimal, used when --overlap is not given";
-  }
+  AddOverlapFractionOption();
   RegisterChoice("border-mode",
                  s.borderMode,
                  "How the last patch meets the image's end: squeeze (spread the remainder), edge (last "
@@ -183,6 +167,22 @@ PatchwiseFilterOptions::AddPatchOptions()
                           "Pad mode: also extend the grid by half the overlap before and after the image, so the "
                           "image's border voxels are blended like interior ones"),
            "boolean");
+}
+
+/** --overlap-fraction: a decimal or p/q, held as its text; Slicer's field, a decimal spin box, takes no p/q. */
+void
+PatchwiseFilterOptions::AddOverlapFractionOption()
+{
+  const std::string described = "Overlap as a fraction of the patch size (rounded down), a decimal";
+  const std::string used = ", used when --overlap is not given";
+  SlicerParameter & overlapFraction = Register(
+    m_App.add_option(Flags("overlap-fraction"), m_Settings.overlapFraction, described + " or p/q (1/3)" + used)
+      ->check(Fraction)
+      ->type_name("FLOAT") // held as its text, exactly (PatchwiseDecimal)
+      ->default_val("0.5"),
+    "double");
+  overlapFraction.constraints = "0 0.99 0.01";
+  overlapFraction.description = described + used;
 }
 
 /** What is done to every patch, and how the patches are blended. */

@@ -61,9 +61,10 @@ struct PatchwiseFilterSettings
 };
 
 /** How 3D Slicer shows one option: the SlicerExecutionModel element and, for
- * enumerations, the choices. The flag, description, group and default come
- * from the CLI11 option itself, so the description cannot drift from what the
- * program accepts. */
+ * enumerations, the choices. The flag, group and default come from the CLI11
+ * option itself, so they cannot drift from what the program accepts; so does
+ * the description, unless Slicer's field takes less than the option (then
+ * `description` says what the field takes). */
 struct SlicerParameter
 {
   const CLI::Option *      option{};
@@ -128,6 +129,8 @@ private:
   // The option groups after "Input and output", in the order --help and Slicer show them.
   void
   AddPatchOptions();
+  void
+  AddOverlapFractionOption();
   void
   AddProcessingAndMergingOptions();
   void

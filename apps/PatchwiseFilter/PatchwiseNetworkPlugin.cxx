@@ -79,19 +79,28 @@ DamagedLibrary(const std::filesystem::path & file)
                             std::to_string(extent) + ")";
 }
 
-/** The plugin's functions, checked to be of this program's build: a plugin left from another
- * build would be called with other types. */
-const PatchwiseNetworkFunctions *
-CheckedEntryPoints(const PatchwiseNetworkFunctions * functions)
+/** Why the plugin's functions are not of this program's build, "" when they are: a plugin left
+ * from another build would be called with other types. */
+std::string
+OtherBuild(const PatchwiseNetworkFunctions * functions)
 {
+  const std::string program = "this program is PatchStreaming " PatchStreaming_VERSION;
   if (functions == nullptr || functions->size != sizeof(PatchwiseNetworkFunctions) || functions->version == nullptr ||
-      std::strcmp(functions->version, PatchStreaming_VERSION) != 0 || functions->interfaceDigest == nullptr ||
-      std::strcmp(functions->interfaceDigest, PatchwiseNetwork_INTERFACE_DIGEST) != 0 ||
-      functions->runNetwork2D == nullptr || functions->runNetwork3D == nullptr || functions->isCudaAvailable == nullptr)
+      functions->interfaceDigest == nullptr || functions->runNetwork2D == nullptr ||
+      functions->runNetwork3D == nullptr || functions->isCudaAvailable == nullptr)
   {
-    return nullptr;
+    return "is another build's (" + program + ")";
   }
-  return functions;
+  if (std::strcmp(functions->version, PatchStreaming_VERSION) != 0)
+  {
+    return "is another build's, PatchStreaming " + std::string(functions->version) + " (" + program + ")";
+  }
+  if (std::strcmp(functions->interfaceDigest, PatchwiseNetwork_INTERFACE_DIGEST) != 0)
+  {
+    return "is another build's: the same version built from other sources, or with another compiler or ITK (" +
+           program + ")";
+  }
+  return {};
 }
 
 /** Loads `file`, or throws std::runtime_error saying why it is not this program's plugin. */
@@ -118,11 +127,11 @@ LoadPlugin(const std::filesystem::path & file)
   {
     throw std::runtime_error(what + " is not it: " + std::string(dlerror()) + remedy);
   }
-  const auto * functions = CheckedEntryPoints(entryPoints());
-  if (functions == nullptr)
+  const auto *      functions = entryPoints();
+  const std::string otherBuild = OtherBuild(functions);
+  if (!otherBuild.empty())
   {
-    throw std::runtime_error(what + " is another build's (this program is PatchStreaming " PatchStreaming_VERSION ")" +
-                             remedy);
+    throw std::runtime_error(what + " " + otherBuild + remedy);
   }
   return *functions;
 }

@@ -313,10 +313,13 @@ const CLI::Validator ModelFile(
 const CLI::Validator PngFile(
   [](const std::string & text) {
     const std::filesystem::path file(text);
-    if (Lowercase(file.filename().string()) == ".png") // a name of its ending alone (a hidden file)
+    const std::string           name = file.filename().string();
+    if (name.empty() || name == "." || name == ".." || Lowercase(name) == ".png") // "dir/", "..", ".png"
     {
-      return "preview file \"" + text + "\" has no name before its ending: give one, such as " +
-             (file.parent_path() / "preview.png").string();
+      const auto directory = name.empty() || Lowercase(name) == ".png" ? file.parent_path() : file;
+      return "preview file \"" + text + "\" has no file name" +
+             (Lowercase(name) == ".png" ? " before its ending" : "") + ": give one, such as " +
+             (directory / "preview.png").string();
     }
     return LowercaseExtension(text) == ".png"
              ? std::string()
