@@ -70,6 +70,14 @@ namespace itk
  * patches): the batch's output is then written over its input, after the
  * computation read it, and the batch is held once, not twice.
  *
+ * Otherwise the output's memory is kept between requests and the next batch
+ * is written into it when nothing else refers to it (the merger released the
+ * stack, or ReleaseDataBeforeUpdate did) and it is large enough: a pipeline
+ * that asks for one batch at a time then maps no fresh pages for each batch,
+ * where page faults can cost as much as the merge (docs/performance.md). The
+ * memory of the largest batch is held until the filter is deleted or
+ * ReleaseBatchBuffer() is called.
+ *
  * \sa TorchScriptPatchImageFilter, PatchByPatchImageFilter, PatchExtractor, PatchMerger
  * \ingroup PatchStreaming
  */
@@ -142,6 +150,14 @@ public:
   /** The grid the stack was cut with (set, or read from the stack's MetaDataDictionary). */
   itkPatchStackGridMacro(PatchGridType);
 
+  /** Frees the memory kept from the last batch's output for the next one (see the class
+   * description); an output that still uses it keeps it. */
+  void
+  ReleaseBatchBuffer()
+  {
+    m_BatchBuffer = nullptr;
+  }
+
 protected:
   PatchBatchImageFilter() = default;
   ~PatchBatchImageFilter() override = default;
@@ -174,6 +190,12 @@ protected:
   void
   GenerateInputRequestedRegion() override;
 
+  /** Allocates the requested patches (the output's buffered region is its requested region):
+   * in place, or in the memory kept from the previous request when nothing else refers to it
+   * and it holds them (no fresh pages), else anew (then kept). */
+  void
+  AllocateOutputs() override;
+
   /** The requested patches, BatchSize kept patches at a time, through GenerateBatch(). */
   void
   GenerateData() override;
@@ -190,6 +212,8 @@ private:
   PatchStackGrid<PatchDimension> m_PatchGrid{};
   SizeValueType                  m_CurrentBatchStart{ 0 };
   SizeValueType                  m_CurrentBatchSize{ 0 };
+  using PixelContainerPointer = typename OutputImageType::PixelContainerPointer;
+  PixelContainerPointer m_BatchBuffer{};
 };
 } // end namespace itk
 

@@ -158,6 +158,24 @@ PatchBatchImageFilter<TInputImage, TOutputImage>::GenerateInputRequestedRegion()
 
 template <typename TInputImage, typename TOutputImage>
 void
+PatchBatchImageFilter<TInputImage, TOutputImage>::AllocateOutputs()
+{
+  OutputImageType * output = this->GetOutput();
+  const SizeValueType values =
+    output->GetRequestedRegion().GetNumberOfPixels() * output->GetNumberOfComponentsPerPixel();
+  // Referred to by this filter alone (an output that still had it was prepared for new data,
+  // an image disconnected from the pipeline keeps its own), and large enough: Allocate()
+  // then reserves within it.
+  if (m_BatchBuffer && m_BatchBuffer->GetReferenceCount() == 1 && m_BatchBuffer->Capacity() >= values)
+  {
+    output->SetPixelContainer(m_BatchBuffer);
+  }
+  Superclass::AllocateOutputs();
+  m_BatchBuffer = this->GetRunningInPlace() ? nullptr : output->GetPixelContainer();
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
 PatchBatchImageFilter<TInputImage, TOutputImage>::GenerateData()
 {
   this->AllocateOutputs();
@@ -226,6 +244,8 @@ PatchBatchImageFilter<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, I
   m_PatchGrid.Print(os, indent);
   os << indent << "CurrentBatchStart: " << m_CurrentBatchStart << std::endl;
   os << indent << "CurrentBatchSize: " << m_CurrentBatchSize << std::endl;
+  os << indent << "BatchBuffer (values kept for the next batch): " << (m_BatchBuffer ? m_BatchBuffer->Capacity() : 0)
+     << std::endl;
 }
 } // end namespace itk
 

@@ -55,6 +55,8 @@ struct BatchRecorder
   BatchFilterType *                                              filter;
   std::vector<std::pair<itk::SizeValueType, itk::SizeValueType>> batches{};
   itk::SizeValueType                                             mostPatchesHeld{ 0 };
+  std::vector<float>                                             lastWritten{}; // the last batch's values
+  itk::SizeValueType batchesFindingTheLastOnesValues{ 0 }; // in their output before writing it
   float                                                          offset{ 0.0f }; // added to every output value
 
   void
@@ -66,6 +68,12 @@ struct BatchRecorder
     const auto         patchVoxels = filter->GetPatchGrid().GetPatchRegion(0).GetNumberOfPixels();
     const float *      input = filter->GetCurrentBatchInput();
     float *            output = filter->GetCurrentBatchOutput();
+    const auto         values = static_cast<std::ptrdiff_t>(count * patchVoxels * channels);
+    if (!lastWritten.empty() &&
+        std::equal(lastWritten.begin(), lastWritten.begin() + std::min<std::ptrdiff_t>(values, lastWritten.size()), output))
+    {
+      ++batchesFindingTheLastOnesValues;
+    }
     for (itk::SizeValueType k = 0; k < count; ++k)
     {
       for (itk::SizeValueType v = 0; v < patchVoxels; ++v)
@@ -78,6 +86,7 @@ struct BatchRecorder
     }
     batches.emplace_back(first, count);
     mostPatchesHeld = std::max(mostPatchesHeld, filter->GetOutput()->GetBufferedRegion().GetSize(3));
+    lastWritten.assign(output, output + values);
   }
 };
 
@@ -470,6 +479,36 @@ TEST(PatchBatchImageFilter, ABatchReachingPastARequestIsComputedAgainWhenThePipe
   fresh.recorder.offset = 100.0f;
   MergeSlab(fresh, 5, 5);
   EXPECT_EQ(DescribeDifferences(fresh.merger->GetOutput(), changed.merger->GetOutput(), slab), "");
+}
+
+TEST(PatchBatchImageFilter, EveryBatchIsWrittenInTheMemoryOfTheFirstButNotOverAnImageKeptElsewhere)
+{
+  for (const bool release : { false, true })
+  {
+    SCOPED_TRACE(release ? "ReleaseDataFlag" : "no ReleaseDataFlag");
+    RecordedMerge pipeline(4, release);
+    pipeline.filter->ClearBatchOutputOff(); // what the last batch wrote stays until the observer writes
+    auto          streamer = itk::StreamingImageFilter<itk::VectorImage<float, 3>, itk::VectorImage<float, 3>>::New();
+    streamer->SetInput(pipeline.merger->GetOutput());
+    streamer->SetNumberOfStreamDivisions(3);
+    streamer->Update();
+    // One request a batch, each written over the last one's values: no fresh memory for any.
+    EXPECT_GT(pipeline.recorder.batches.size(), 20u);
+    EXPECT_EQ(pipeline.recorder.batchesFindingTheLastOnesValues, pipeline.recorder.batches.size() - 1);
+  }
+  // A stack disconnected from the pipeline keeps its values: the next request is written elsewhere.
+  RecordedMerge pipeline(4, false);
+  pipeline.filter->Update();
+  const VectorStackType::Pointer kept = pipeline.filter->GetOutput();
+  kept->DisconnectPipeline();
+  pipeline.recorder.offset = 1.0f;
+  pipeline.filter->Update();
+  EXPECT_NE(static_cast<const void *>(kept->GetBufferPointer()),
+            static_cast<const void *>(pipeline.filter->GetOutput()->GetBufferPointer()));
+  ExpectEveryPatchFilledByTheRule(pipeline.extractor->GetOutput(), kept, 2);
+  EXPECT_EQ(pipeline.filter->GetOutput()->GetPixelContainer()->GetReferenceCount(), 2); // the output's, the filter's
+  pipeline.filter->ReleaseBatchBuffer();
+  EXPECT_EQ(pipeline.filter->GetOutput()->GetPixelContainer()->GetReferenceCount(), 1);
 }
 
 TEST(PatchBatchImageFilter, InPlaceWhenTheChannelsStayAndNotOtherwise)

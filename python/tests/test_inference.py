@@ -1049,3 +1049,33 @@ def test_a_predictor_returning_nan_is_warned_of_with_the_number_of_values(tmp_pa
         warnings.simplefilter("error")
         patchstreaming.sliding_window_inference(image, lambda x: torch.cat([x, 1 - x], dim=1), (4, 5, 6),
                                                 progress=False)
+
+
+def test_non_finite_values_are_counted_in_batches_of_millions_and_huge_finite_ones_are_not():
+    """The count is taken without temporaries of a batch's size: a finite sum first, then a million
+    values at a time. A batch of 2 million values with NaN and infinities on both sides of the
+    first million is counted exactly; finite values whose sum overflows are not counted (patches
+    side by side: where they overlap, such values overflow the float sums of the merge, as in
+    MONAI)."""
+    image = np.random.default_rng(5).random((40, 40, 40), dtype=np.float32)
+    made = []
+
+    def broken(batch):
+        out = batch.repeat(1, 8, 1, 1, 1)  # (8, 8, 32, 32, 32): 2 097 152 values a full batch
+        flat = out.view(-1)
+        if batch.any():  # not the zero patch the outputs are probed with
+            for position, value in ((5, float("nan")), ((1 << 20) - 1, float("inf")), (1 << 20, -float("inf")),
+                                    (flat.numel() - 1, float("nan"))):
+                flat[position] = value
+        made.append(int((~torch.isfinite(out)).sum()))
+        return out
+
+    with pytest.warns(RuntimeWarning) as warned:
+        patchstreaming.sliding_window_inference(image, broken, 32, overlap=0.75, batch_size=8, progress=False)
+    assert sum(made) == 4 and str(warned[0].message).startswith(f"the predictor returned {sum(made)} NaN or infinite")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        huge = patchstreaming.sliding_window_inference(np.zeros((64, 64, 64), np.float32),
+                                                       lambda x: torch.full_like(x, 3e38), 32, overlap=0, batch_size=8,
+                                                       mode="constant", progress=False)  # patches side by side
+    assert np.all(itk.array_view_from_image(huge) == np.float32(3e38))
