@@ -14,7 +14,10 @@ Usage (PYTHONPATH as for the wrapping, plus python/):
       first run's), and the time against the bare forward passes: the network alone on the
       same batches of the same patches in a plain loop, interleaved with the pipeline's runs in
       the same process, the fastest of 2 each (as build/benchmark/PatchStreamingTorchInference
-      measures the C++ filter); also the time inside the network's calls during the pipeline
+      measures the C++ filter); also the time and the page faults inside the network's calls
+      during the pipeline, and the pipeline's own time (outside them) against the bare passes:
+      where a page fault costs microseconds, the network's own allocations fault more or less
+      often with the state of the allocator, which the rest of the process changes
 """
 import os
 import resource
@@ -38,6 +41,11 @@ def resident_mib() -> float:
 
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def page_faults() -> int:
+    """Minor page faults of the process so far (a page mapped on first touch)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def smooth_volume(size: int) -> np.ndarray:
@@ -109,12 +117,13 @@ def classes(size: int, model_file: str, directory: str) -> None:
     import patchstreaming
     torch.set_num_threads(2)
     model = torch.jit.load(model_file).eval()
-    inside = [0.0]
+    inside = [0.0, 0]  # seconds and page faults inside the network's calls
 
     def timed(batch):
-        start = time.perf_counter()
+        start, faults = time.perf_counter(), page_faults()
         out = model(batch)
         inside[0] += time.perf_counter() - start
+        inside[1] += page_faults() - faults
         return out
 
     image = itk.image_from_array(smooth_volume(size) * 64.0 + 128.0)
@@ -125,27 +134,32 @@ def classes(size: int, model_file: str, directory: str) -> None:
     baseline = resident_mib()
     pipeline, bare = [], []
     for run in range(2):
-        inside[0] = 0.0
-        start = time.perf_counter()
+        inside[:] = [0.0, 0]
+        start, faults = time.perf_counter(), page_faults()
         patchstreaming.sliding_window_inference(image, timed, patch_size=64, overlap=0.5, batch_size=4,
                                                 output=output, stream_divisions=8, argmax=True, progress=False)
         pipeline.append(time.perf_counter() - start)
+        pipeline_faults = page_faults() - faults
         if run == 0:
             extra = peak_mib() - baseline
             batches = same_batches(itk.array_view_from_image(image), 64, 32, 4)
         with torch.no_grad():
-            start = time.perf_counter()
+            start, faults = time.perf_counter(), page_faults()
             for batch in batches:
                 out = model(batch)  # the previous output is freed here, as in any loop
             del out
             bare.append(time.perf_counter() - start)
+            bare_faults = page_faults() - faults
     full = size ** 3 * 16 * 4 / 1048576.0
     os.remove(output)
     print(f"classes {size}^3, 16 classes -> labels, 8 divisions: extra peak RSS {extra:.0f} MiB = "
           f"{extra / full:.2f} x a full 16-class buffer ({full:.0f} MiB; the input image, made before the "
           f"baseline, excluded); {min(pipeline):.1f} s against the bare forward passes' {min(bare):.1f} s "
           f"({len(batches)} batches, fastest of 2 each): overhead {100.0 * (min(pipeline) / min(bare) - 1.0):.1f} %; "
-          f"inside the network's calls {inside[0]:.1f} s of the last run's {pipeline[-1]:.1f} s")
+          f"inside the network's calls {inside[0]:.1f} s of the last run's {pipeline[-1]:.1f} s; the pipeline's own "
+          f"time {pipeline[-1] - inside[0]:.1f} s = {100.0 * (pipeline[-1] - inside[0]) / bare[-1]:.1f} % of that "
+          f"run's bare passes ({bare[-1]:.1f} s); page faults: {inside[1]} inside the network's calls and "
+          f"{pipeline_faults - inside[1]} outside them, {bare_faults} in the bare passes")
 
 
 if __name__ == "__main__":
