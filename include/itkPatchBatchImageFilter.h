@@ -70,13 +70,13 @@ namespace itk
  * patches): the batch's output is then written over its input, after the
  * computation read it, and the batch is held once, not twice.
  *
- * Otherwise the output's memory is kept between requests and the next batch
- * is written into it when nothing else refers to it (the merger released the
- * stack, or ReleaseDataBeforeUpdate did) and it is large enough: a pipeline
- * that asks for one batch at a time then maps no fresh pages for each batch,
- * where page faults can cost as much as the merge (docs/performance.md). The
- * memory of the largest batch is held until the filter is deleted or
- * ReleaseBatchBuffer() is called.
+ * Otherwise the output's memory is kept between requests, and the next batch
+ * is written into it when nothing else refers to it and it is large enough
+ * (with ReleaseDataFlag on, the merger releases the stack after each batch,
+ * and ITK would allocate the next one anew): a pipeline that asks for one
+ * batch at a time then maps no fresh pages for each, where page faults can
+ * cost as much as the merge (docs/performance.md). The last output's memory
+ * is held until the filter is deleted or ReleaseBatchBuffer() is called.
  *
  * \sa TorchScriptPatchImageFilter, PatchByPatchImageFilter, PatchExtractor, PatchMerger
  * \ingroup PatchStreaming
@@ -191,8 +191,9 @@ protected:
   GenerateInputRequestedRegion() override;
 
   /** Allocates the requested patches (the output's buffered region is its requested region):
-   * in place, or in the memory kept from the previous request when nothing else refers to it
-   * and it holds them (no fresh pages), else anew (then kept). */
+   * in place, or in the memory kept from the previous request when nothing else refers to it,
+   * it holds them and the output's container is empty (PatchStreamingDetail::OfferKeptBuffer;
+   * no fresh pages), else as ITK does (that memory is then kept). */
   void
   AllocateOutputs() override;
 
@@ -212,8 +213,7 @@ private:
   PatchStackGrid<PatchDimension> m_PatchGrid{};
   SizeValueType                  m_CurrentBatchStart{ 0 };
   SizeValueType                  m_CurrentBatchSize{ 0 };
-  using PixelContainerPointer = typename OutputImageType::PixelContainerPointer;
-  PixelContainerPointer m_BatchBuffer{};
+  typename OutputImageType::PixelContainerPointer m_BatchBuffer{};
 };
 } // end namespace itk
 

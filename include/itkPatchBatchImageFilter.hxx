@@ -20,6 +20,7 @@
 
 #include "itkPatchBatchImageFilter.h"
 #include "itkPatchInterleaveChannels.h"
+#include "itkPatchKeptBuffer.h"
 #include "itkPatchPixelComponents.h"
 
 #include <algorithm>
@@ -161,16 +162,11 @@ void
 PatchBatchImageFilter<TInputImage, TOutputImage>::AllocateOutputs()
 {
   OutputImageType * output = this->GetOutput();
-  const SizeValueType values =
-    output->GetRequestedRegion().GetNumberOfPixels() * output->GetNumberOfComponentsPerPixel();
-  // Referred to by this filter alone (an output that still had it was prepared for new data,
-  // an image disconnected from the pipeline keeps its own), and large enough: Allocate()
-  // then reserves within it.
-  if (m_BatchBuffer && m_BatchBuffer->GetReferenceCount() == 1 && m_BatchBuffer->Capacity() >= values)
+  if (!(this->GetInPlace() && this->CanRunInPlace()))
   {
-    output->SetPixelContainer(m_BatchBuffer);
+    PatchStreamingDetail::OfferKeptBuffer(*output, output->GetRequestedRegion(), m_BatchBuffer);
   }
-  Superclass::AllocateOutputs();
+  Superclass::AllocateOutputs(); // in place: grafts the input when its buffered region is the request
   m_BatchBuffer = this->GetRunningInPlace() ? nullptr : output->GetPixelContainer();
 }
 
@@ -244,8 +240,8 @@ PatchBatchImageFilter<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, I
   m_PatchGrid.Print(os, indent);
   os << indent << "CurrentBatchStart: " << m_CurrentBatchStart << std::endl;
   os << indent << "CurrentBatchSize: " << m_CurrentBatchSize << std::endl;
-  os << indent << "BatchBuffer (values kept for the next batch): " << (m_BatchBuffer ? m_BatchBuffer->Capacity() : 0)
-     << std::endl;
+  os << indent << "BatchBuffer: "
+     << (m_BatchBuffer ? std::to_string(m_BatchBuffer->Capacity()) + " elements" : std::string("none")) << std::endl;
 }
 } // end namespace itk
 

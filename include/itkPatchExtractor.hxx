@@ -21,6 +21,7 @@
 #include "itkPatchExtractor.h"
 #include "itkPatchGridMetaData.h"
 #include "itkPatchImageRows.h"
+#include "itkPatchKeptBuffer.h"
 #include "itkPatchPrefetch.h"
 #include "itkPatchPadding.h"
 #include "itkTotalProgressReporter.h"
@@ -329,18 +330,7 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::AllocateOutputs()
 {
   OutputImageType * output = this->GetOutput();
   output->SetBufferedRegion(output->GetRequestedRegion());
-  // Elements of the pixel container: pixels, or pixels x components for a VectorImage.
-  constexpr bool elementIsPixel =
-    std::is_same<typename OutputImageType::PixelContainer::Element, typename OutputImageType::PixelType>::value;
-  const SizeValueType elements =
-    output->GetBufferedRegion().GetNumberOfPixels() * (elementIsPixel ? 1 : output->GetNumberOfComponentsPerPixel());
-  // Only this filter holds the last buffer: every image it was shared with
-  // (the output, grafts, in-place outputs downstream) has let it go.
-  if (m_StackBuffer && m_StackBuffer->GetReferenceCount() == 1 && m_StackBuffer->Capacity() >= elements &&
-      output->GetPixelContainer() != m_StackBuffer)
-  {
-    output->SetPixelContainer(m_StackBuffer);
-  }
+  PatchStreamingDetail::OfferKeptBuffer(*output, output->GetBufferedRegion(), m_StackBuffer);
   output->Allocate();
   m_StackBuffer = output->GetPixelContainer();
 }

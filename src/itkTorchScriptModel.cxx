@@ -281,6 +281,26 @@ MirrorAveraged(torch::jit::Module &         module,
   }
   return combinations > 1 ? sum / static_cast<double>(combinations) : sum;
 }
+
+/** The NaN and infinite values of `values`. Their sum is finite only when they all are (a NaN
+ * or an infinity in a sum makes it NaN or infinite): one pass with no temporary, the common
+ * case. Otherwise they are counted a million at a time: torch::isfinite of a whole batch (16
+ * channels of 4 patches of 64^3: 64 MiB) makes temporaries twice its size, pages the kernel
+ * maps afresh for every batch. */
+SizeValueType
+CountNonFinite(const torch::Tensor & values)
+{
+  if (torch::isfinite(values.sum()).item<bool>())
+  {
+    return 0;
+  }
+  SizeValueType count = 0;
+  for (const torch::Tensor & part : values.reshape(-1).split(int64_t{ 1 } << 20))
+  {
+    count += static_cast<SizeValueType>(torch::isfinite(part).logical_not_().sum().item<int64_t>());
+  }
+  return count;
+}
 } // namespace
 
 unsigned int
@@ -357,7 +377,7 @@ TorchScriptModel::Forward(const float *                     input,
         shape.PatchSize.begin(), shape.PatchSize.end(), SizeValueType{ 1 }, std::multiplies<SizeValueType>()),
       shape.PatchSize.back(),
       MultiThreaderBase::New());
-    return static_cast<SizeValueType>(torch::isfinite(mean).logical_not_().sum().item<int64_t>());
+    return CountNonFinite(mean);
   }
   catch (const c10::Error & error)
   {

@@ -249,7 +249,7 @@ _COUNTED_AT_A_TIME = 1 << 20
 
 
 def count_non_finite(values: torch.Tensor) -> int:
-    """The NaN and infinite values in ``values``. Their sum is finite exactly when they all are
+    """The NaN and infinite values in ``values``. Their sum is finite only when they all are
     (a NaN or an infinity in a sum makes it NaN or infinite), a pass with no temporary: the
     common case. Otherwise they are counted a million at a time: ``torch.isfinite`` of a whole
     batch (16 channels of 4 patches of 64^3: 64 MiB) makes temporaries of its size, pages the

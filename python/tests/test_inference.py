@@ -1051,7 +1051,7 @@ def test_a_predictor_returning_nan_is_warned_of_with_the_number_of_values(tmp_pa
                                                 progress=False)
 
 
-def test_non_finite_values_are_counted_in_batches_of_millions_and_huge_finite_ones_are_not():
+def test_non_finite_values_are_counted_on_both_sides_of_the_first_million_and_huge_finite_ones_are_not():
     """The count is taken without temporaries of a batch's size: a finite sum first, then a million
     values at a time. A batch of 2 million values with NaN and infinities on both sides of the
     first million is counted exactly; finite values whose sum overflows are not counted (patches
