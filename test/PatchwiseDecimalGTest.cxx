@@ -34,7 +34,7 @@
 namespace
 {
 /** i / 10^4 written with exactly four decimals ("0.0058"), trimmed ("0.0058" -> "0.0058", "0.5800" -> "0.58"), without
- * the leading zero (".58") and in scientific notation ("5800e-4"). */
+ * the leading zero (".58") and in scientific notation ("5800e-4", "58000E-5"). */
 std::vector<std::string>
 Spellings(int i)
 {
@@ -45,7 +45,7 @@ Spellings(int i)
   {
     trimmed.pop_back();
   }
-  return { fixed, trimmed, trimmed.substr(1), std::to_string(i) + "e-4", std::to_string(i) + "0E-5" };
+  return { fixed, trimmed, trimmed.substr(1), std::to_string(i) + "e-4", std::to_string(i * 10) + "E-5" };
 }
 
 /** The message PatchwiseDecimal::Parse throws for `text` as an overlap fraction; "" (and a failure) if it takes it. */
@@ -144,12 +144,36 @@ TEST(PatchwiseDecimal, WhatIsNotANonNegativeDecimalThrowsNamingIt)
                              " 0.5",
                              "0.1234567890123456789",
                              "1e39",
-                             "1e-39" })
+                             "1e5000",
+                             "00.5",
+                             "1e.5" })
   {
     const std::string message = ParseError(text);
     EXPECT_EQ(message.find(std::string("overlap fraction \"") + text + "\""), 0u) << message;
   }
 }
+TEST(PatchwiseDecimal, ZerosAroundTheDigitsAndTinyOrHugeExponentsAreReadExactly)
+{
+  // Zeros after the last digit are no significant digits; a value closer to 0 than a float holds
+  // overlaps no voxel, as ⌊value · patch⌋ says.
+  for (const auto & [text, overlap] :
+       std::vector<std::pair<const char *, std::uint64_t>>{ { "0.5000000000000000000000000", 32 },
+                                                            { "1234567890123456780000e-22", 7 },
+                                                            { "1e-39", 0 },
+                                                            { "1e-5000", 0 },
+                                                            { "0.0000000000000000000000000000001", 0 },
+                                                            { "999999999999999999e-18", 63 },
+                                                            { "0e99999", 0 } })
+  {
+    EXPECT_EQ(PatchwiseDecimal::Parse(text, "f").FloorOfProduct(64), overlap) << text;
+  }
+  EXPECT_FALSE(PatchwiseDecimal::Parse("999999999999999999e21", "f").IsBelowOne()); // below 10^39
+  EXPECT_THROW(PatchwiseDecimal::Parse("1e39", "f"), PatchwiseDecimal::OutOfRange);
+  EXPECT_THROW(PatchwiseDecimal::Parse("10000000000000000000000000000000000000000", "f"), PatchwiseDecimal::OutOfRange);
+  EXPECT_EQ(ParseError("0012.50"), "overlap fraction \"0012.50\" has a leading zero: write it 12.50");
+  EXPECT_EQ(ParseError("+00e3"), "overlap fraction \"+00e3\" has a leading zero: write it +0e3");
+}
+
 /** A fraction p/q of whole numbers is read exactly: ⌊p · patch / q⌋, against
  * integer arithmetic, for every p < q up to 40 (1/3 of 96 is 32, where the
  * shortest decimals 0.333 and 0.3333 give 31). */

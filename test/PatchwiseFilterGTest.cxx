@@ -553,7 +553,11 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--overlap-fraction", "1" }, "overlap fraction 1 is not in [0, 1)" },
     { { input, output, "--overlap-fraction", "abc" },
       "overlap fraction \"abc\" is not a non-negative decimal number or fraction such as 0.25 or 1/3" },
-    { { input, output, "--overlap-fraction", "1e999" }, "overlap fraction \"1e999\" is out of range" },
+    { { input, output, "--overlap-fraction", "1e999" },
+      "overlap fraction 1e999 is not in [0, 1) (a fraction of the patch: 0.5 or 1/2 overlaps half of it, 0 none)" },
+    { { input, output, "--overlap-fraction", "1e39" }, "overlap fraction 1e39 is not in [0, 1) (a fraction" },
+    { { input, output, "--overlap-fraction", "00.5" },
+      "--overlap-fraction: overlap fraction \"00.5\" has a leading zero: write it 0.5" },
     { { input, output, "--overlap-fraction", "-0.1" }, "overlap fraction \"-0.1\" is not a non-negative decimal" },
     { { input, output, "--weighting", "median" }, "--weighting: \"median\" not in {average,gaussian,hann,crop}" },
     { { input, output, "--weighting", "Gausian" },
@@ -704,6 +708,10 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--padding-value", minus + "1" },
       "--padding-value: \"" + minus + "1\" has a minus sign (pasted from a document?): write -1" },
     { { input, output, "--preview-axis=" + minus + "1" }, "--preview-axis: \"" + minus + "1\" has a minus sign" },
+    { { input, output, "--overlap-fraction", minus + "0.5" },
+      "--overlap-fraction: \"" + minus +
+        "0.5\" has a minus sign (pasted from a document?), and -0.5 is refused too: overlap fraction \"-0.5\" is not a "
+        "non-negative decimal number" },
     { { input, output, "--process", "\xE2\x80\x9Cgaussian:1.5\xE2\x80\x9D" },
       "--process: \"\xE2\x80\x9Cgaussian:1.5\xE2\x80\x9D\" has typographic quotes (pasted from a document?): write "
       "gaussian:1.5" },
@@ -752,6 +760,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "--preview-slice 1073741824 is outside axis 0 (0..18)" },
     { { input, output, "--preview", Path("preview.jpg") },
       "does not end in .png (the preview is a PNG picture: give " + Path("preview.png") + ")" },
+    { { input, output, "--preview", Path("preview.png.jpg") },
+      "(the preview is a PNG picture: give " + Path("preview.png") + ")" },
     { { input, output, "--preview", Path("preview.Nii.Gz") },
       "(the preview is a PNG picture: give " + Path("preview.png") + ")" },
     { { input, output, "--preview", Path("preview") },

@@ -28,7 +28,7 @@
 namespace
 {
 constexpr int MaximumDigits = 18;   // a mantissa below 10^18 < 2^63
-constexpr int MaximumExponent = 38; // 10^38 < 2^128
+constexpr int MaximumExponent = 38; // a value below 10^39 is below a float's largest
 
 using Wide = unsigned __int128;
 
@@ -60,11 +60,11 @@ ParseExponent(const std::string & text, std::size_t position, const std::string 
   int exponent = 0;
   for (; i < text.size(); ++i)
   {
-    if (!std::isdigit(static_cast<unsigned char>(text[i])) || exponent > 1000)
+    if (!std::isdigit(static_cast<unsigned char>(text[i])))
     {
       throw std::invalid_argument(bad);
     }
-    exponent = exponent * 10 + (text[i] - '0');
+    exponent = std::min(exponent * 10 + (text[i] - '0'), 1000000); // far past any value's: 0 or refused
   }
   return negative ? -exponent : exponent;
 }
@@ -203,53 +203,48 @@ PatchwiseDecimal::ParseDecimal(const std::string & text, const std::string & wha
 {
   const std::string bad =
     what + " \"" + text + "\" is not a non-negative decimal number or fraction such as 0.25 or 1/3";
-  PatchwiseDecimal decimal;
-  int              digits = 0;
-  bool             point = false;
-  bool             anyDigit = false;
   // A sign as the other number options take it (strtod): "+0.5", and "-0" (0).
-  const bool  negative = !text.empty() && text[0] == '-';
-  std::size_t i = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
-  for (; i < text.size() && text[i] != 'e' && text[i] != 'E'; ++i)
-  {
-    if (text[i] == '.' && !point)
-    {
-      point = true;
-      continue;
-    }
-    if (!std::isdigit(static_cast<unsigned char>(text[i])))
-    {
-      throw std::invalid_argument(bad);
-    }
-    anyDigit = true;
-    if (decimal.m_Mantissa == 0 && text[i] == '0')
-    {
-      decimal.m_Exponent -= point ? 1 : 0; // a leading zero carries no digit
-      continue;
-    }
-    if (++digits > MaximumDigits)
-    {
-      throw std::invalid_argument(what + " \"" + text + "\" has more than 18 significant digits");
-    }
-    decimal.m_Mantissa = decimal.m_Mantissa * 10 + static_cast<std::uint64_t>(text[i] - '0');
-    decimal.m_Exponent -= point ? 1 : 0;
-  }
-  if (!anyDigit)
+  const std::size_t sign = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
+  const std::size_t end = std::min(text.find_first_of("eE"), text.size());
+  const std::size_t point = std::min(text.find('.'), end);
+  const std::string whole = text.substr(sign, point - sign);
+  std::string       digits = whole + (point < end ? text.substr(point + 1, end - point - 1) : std::string());
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos)
   {
     throw std::invalid_argument(bad);
   }
-  if (i < text.size())
+  if (whole.size() > 1 && whole[0] == '0') // as the fractions and whole numbers of the other options
   {
-    decimal.m_Exponent += ParseExponent(text, i + 1, bad);
+    throw std::invalid_argument(what + " \"" + text + "\" has a leading zero: write it " + text.substr(0, sign) +
+                                whole.substr(std::min(whole.find_first_not_of('0'), whole.size() - 1)) +
+                                text.substr(point));
   }
-  if (negative && decimal.m_Mantissa != 0)
+  PatchwiseDecimal decimal;
+  decimal.m_Exponent = (end < text.size() ? ParseExponent(text, end + 1, bad) : 0) - static_cast<int>(end - point) +
+                       (point < end ? 1 : 0);
+  // Leading zeros carry no digit, trailing ones a power of ten: "0.500" is 5 · 10^-1.
+  digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size()));
+  for (; !digits.empty() && digits.back() == '0'; digits.pop_back())
+  {
+    ++decimal.m_Exponent;
+  }
+  if (digits.empty())
+  {
+    return PatchwiseDecimal{}; // 0, with any sign or exponent
+  }
+  if (text[0] == '-')
   {
     throw std::invalid_argument(bad);
   }
-  if (decimal.m_Mantissa != 0 && (decimal.m_Exponent > MaximumExponent || decimal.m_Exponent < -MaximumExponent))
+  if (digits.size() > static_cast<std::size_t>(MaximumDigits))
   {
-    throw std::invalid_argument(what + " \"" + text + "\" is out of range");
+    throw std::invalid_argument(what + " \"" + text + "\" has more than 18 significant digits");
   }
+  if (static_cast<int>(digits.size()) - 1 + decimal.m_Exponent > MaximumExponent)
+  {
+    throw OutOfRange(what + " \"" + text + "\" is 10^39 or more");
+  }
+  decimal.m_Mantissa = std::stoull(digits);
   return decimal;
 }
 

@@ -31,18 +31,21 @@
 class PatchwiseDecimal
 {
 public:
-  /** Parses "58", "0.58", ".58", "0.5800", "5.8e-1", "58E-2", and a fraction
-   * of two whole numbers of up to 18 digits, "1/3", each with an optional "+"
-   * ("+0.5", "+1/3") and "-" before a zero ("-0", as strtod reads it); throws
-   * std::invalid_argument naming `what` and the text for anything else (a
-   * negative number, an empty text, spaces, more than 18 significant digits,
-   * an exponent past ±38, a zero denominator, a decimal or a leading zero in a
-   * fraction, a fraction character pasted from a document, "\u2153" or "1\u20443",
-   * with the text to write instead). */
+  /** Parses "58", "0.58", ".58", "0.5800", "5.8e-1", "58E-2", "1e-39" (any
+   * value closer to 0 is exact too), and a fraction of two whole numbers of up
+   * to 18 digits, "1/3", each with an optional "+" ("+0.5", "+1/3") and "-"
+   * before a zero ("-0", as strtod reads it); throws OutOfRange for a value of
+   * 10^39 or more and std::invalid_argument naming `what` and the text for
+   * anything else (a negative number, an empty text, spaces, more than 18
+   * significant digits (zeros after the last digit are none), a zero
+   * denominator, a decimal in a fraction, a leading zero ("00.5", "01/3"), a
+   * fraction character pasted from a document, "\u2153" or "1\u20443", with the
+   * text to write instead). */
   static PatchwiseDecimal
   Parse(const std::string & text, const std::string & what);
 
-  /** Thrown by ParseDouble for a number a double cannot hold ("1e-400", "1e999"). */
+  /** Thrown by ParseDouble for a number a double cannot hold ("1e-400", "1e999"), and by
+   * Parse for a value of 10^39 or more. */
   class OutOfRange : public std::invalid_argument
   {
   public:

@@ -70,11 +70,34 @@ PlainTypography(const std::string & text, std::vector<std::string> & held)
   return plain;
 }
 
-/** Throws for `word` pasted from a document (see RejectTypography), charged to `name`: the
- * word itself, or the option whose value it is (`isValue`, then quoted in the message). */
-void
-RejectPastedWord(const std::string & word, const std::string & name, bool isValue)
+/** What the validators of `option` say of `value`; "" when they take it. */
+std::string
+Refusal(CLI::Option & option, std::string value)
 {
+  try
+  {
+    for (int v = 0;; ++v)
+    {
+      const std::string error = (*option.get_validator(v))(value);
+      if (!error.empty())
+      {
+        return error;
+      }
+    }
+  }
+  catch (const CLI::OptionNotFound &)
+  {
+    return {}; // past its last validator (CLI11 gives no count)
+  }
+}
+
+/** Throws for `word` pasted from a document (see RejectTypography), charged to `name`: the
+ * word itself, or the value of `option` (then quoted in the message, and the plain word is
+ * suggested only when the option would take it). */
+void
+RejectPastedWord(const std::string & word, const std::string & name, CLI::Option * option)
+{
+  const bool isValue = option != nullptr;
   std::vector<std::string> held;
   const std::string        plain = PlainTypography(word, held);
   if (plain == word || plain.empty() || std::ifstream(word).good())
@@ -96,24 +119,28 @@ RejectPastedWord(const std::string & word, const std::string & name, bool isValu
   }
   if (plain.front() == '-' || plain.size() + 6 <= word.size())
   {
-    throw CLI::ValidationError(
-      name, (isValue ? "\"" + word + "\" has " : "has ") + characters + " (pasted from a document?): write " + plain);
+    const std::string refused = isValue ? Refusal(*option, plain) : std::string();
+    throw CLI::ValidationError(name,
+                               (isValue ? "\"" + word + "\" has " : "has ") + characters + " (pasted from a document?)" +
+                                 (refused.empty() ? ": write " + plain : ", and " + plain + " is refused too: " + refused));
   }
 }
 } // namespace
 
 void
-RejectTypography(const CLI::App & app, int argc, const char * const * argv)
+RejectTypography(CLI::App & app, int argc, const char * const * argv)
 {
-  ForEachGivenOption(app, argc, argv, [](const GivenOption & given) {
+  const std::vector<CLI::Option *> options = app.get_options();
+  ForEachGivenOption(app, argc, argv, [&options](const GivenOption & given) {
     if (given.option.get_items_expected_min() > 0 && given.value != nullptr)
     {
-      RejectPastedWord(*given.value, given.flag, true);
+      const auto found = std::find(options.begin(), options.end(), &given.option); // always: one of the app's
+      RejectPastedWord(*given.value, given.flag, found != options.end() ? *found : nullptr);
     }
   });
   for (int a = 1; a < argc; ++a)
   {
-    RejectPastedWord(argv[a], argv[a], false);
+    RejectPastedWord(argv[a], argv[a], nullptr);
   }
 }
 } // namespace PatchwiseArgumentChecks

@@ -149,6 +149,14 @@ SplitEnding(const std::string & path)
   return { file.string(), ending };
 }
 
+/** `path` with ".png" for its ending, or without it when what is before it ends so ("prev.png.jpg": "prev.png"). */
+std::string
+PngName(const std::string & path)
+{
+  const std::string stem = SplitEnding(path).first;
+  return LowercaseExtension(stem) == ".png" ? stem : stem + ".png";
+}
+
 /** `path` with its ending in lower case ("OUT.NII.GZ" gives "OUT.nii.gz"). */
 std::string
 WithLowercaseEnding(const std::string & path)
@@ -195,24 +203,28 @@ const CLI::Validator OverlapPercentage(
 
 const CLI::Validator Fraction(
   [](const std::string & text) {
+    double value = 0.0; // a decimal of 1 or more; 0 for a fraction ("4/3" is no percentage) or one of 10^39 or more
     try
     {
       if (PatchwiseDecimal::Parse(text, "overlap fraction").IsBelowOne())
       {
         return std::string();
       }
-      // Parsed above: at most 18 digits, an exponent within ±38; a fraction ("4/3") is no percentage.
-      const double       value = text.find('/') == std::string::npos ? std::stod(text) : 0.0;
-      std::ostringstream fraction;
-      fraction << std::setprecision(12) << value / 100.0;
-      return "overlap fraction " + text + " is not in [0, 1)" +
-             (value > 1.0 && value < 100.0 ? " (for " + text + " %, write " + fraction.str() + ")"
-                                           : " (a fraction of the patch: 0.5 or 1/2 overlaps half of it, 0 none)");
+      value = text.find('/') == std::string::npos ? std::stod(text) : 0.0; // parsed above: below 10^39
+    }
+    catch (const PatchwiseDecimal::OutOfRange &)
+    {
+      // not in [0, 1): said below
     }
     catch (const std::invalid_argument & error)
     {
       return std::string(error.what()) + PatchwiseDecimal::Suggestion(text, true);
     }
+    std::ostringstream fraction;
+    fraction << std::setprecision(12) << value / 100.0;
+    return "overlap fraction " + text + " is not in [0, 1)" +
+           (value > 1.0 && value < 100.0 ? " (for " + text + " %, write " + fraction.str() + ")"
+                                         : " (a fraction of the patch: 0.5 or 1/2 overlaps half of it, 0 none)");
   },
   "in [0, 1)");
 
@@ -324,7 +336,7 @@ const CLI::Validator PngFile(
     return LowercaseExtension(text) == ".png"
              ? std::string()
              : "preview file \"" + text + "\" does not end in .png (the preview is a PNG picture: give " +
-                 SplitEnding(text).first + ".png)";
+                 PngName(text) + ")";
   },
   "FILE.png");
 
