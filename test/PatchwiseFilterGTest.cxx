@@ -708,6 +708,14 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--padding-value", minus + "1" },
       "--padding-value: \"" + minus + "1\" has a minus sign (pasted from a document?): write -1" },
     { { input, output, "--preview-axis=" + minus + "1" }, "--preview-axis: \"" + minus + "1\" has a minus sign" },
+    { { input, output, "--patch-size", "\xEF\xBC\x96\xEF\xBC\x94" },
+      "--patch-size: \"\xEF\xBC\x96\xEF\xBC\x94\" has full-width characters (pasted from a document?): write 64" },
+    { { input, output, "--overlap-fraction", "1\xC3\xB7" "3" },
+      "--overlap-fraction: \"1\xC3\xB7" "3\" has a division sign (pasted from a document?): write 1/3" },
+    { { input, output, "--overlap-fraction", "0.5\xE2\x80\x8B" },
+      "\"0.5\xE2\x80\x8B\" has a zero-width space (pasted from a document?): write 0.5" },
+    { { input, Path("\xEF\xBD\x8F\xEF\xBD\x95\xEF\xBD\x94\xE2\x80\x8B.nrrd"), "--overlap-fraction", "1" },
+      "overlap fraction 1 is not in [0, 1)" }, // a file name may hold full-width characters
     { { input, output, "--overlap-fraction", minus + "0.5" },
       "--overlap-fraction: \"" + minus +
         "0.5\" has a minus sign (pasted from a document?), and -0.5 is refused too: overlap fraction \"-0.5\" is not a "

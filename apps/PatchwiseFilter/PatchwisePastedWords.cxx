@@ -29,42 +29,64 @@ namespace PatchwiseArgumentChecks
 {
 namespace
 {
-/** `text` with each typographic dash (U+2010 to U+2015), minus sign (U+2212) as a hyphen and
- * each typographic quote (U+2018, U+2019, U+201C, U+201D) left out: what a word pasted from a
- * document meant. `held` receives the names of the characters replaced, each once. */
+/** The ASCII character of the full-width form (U+FF01 to U+FF5E, "\uFF16\uFF14" is "64") at
+ * `i` of `text`, or 0. */
+char
+FullWidthCharacter(const std::string & text, std::size_t i)
+{
+  if (i + 2 >= text.size() || text[i] != '\xEF' || (text[i + 1] != '\xBC' && text[i + 1] != '\xBD'))
+  {
+    return 0;
+  }
+  const unsigned int codePoint =
+    0xF000u + ((static_cast<unsigned char>(text[i + 1]) & 0x3Fu) << 6) + (static_cast<unsigned char>(text[i + 2]) & 0x3Fu);
+  return codePoint >= 0xFF01 && codePoint <= 0xFF5E ? static_cast<char>(codePoint - 0xFEE0) : 0;
+}
+
+/** `text` with each typographic dash (U+2010 to U+2015), minus sign (U+2212) as a hyphen, each
+ * typographic quote (U+2018, U+2019, U+201C, U+201D) left out, and in `aValue` (of an option,
+ * not a file name) also each zero-width space (U+200B), a division sign (U+00F7) as '/' and
+ * full-width characters as ASCII: what a word pasted from a document meant. `held` receives the
+ * names of the characters replaced, each once, and `foreign` whether any was of those three. */
 std::string
-PlainTypography(const std::string & text, std::vector<std::string> & held)
+PlainTypography(const std::string & text, bool aValue, std::vector<std::string> & held, bool & foreign)
 {
   struct Typographic
   {
     const char * utf8;
     const char * plain;
     const char * name;
+    bool         foreign; // in no value of an option (but may be in a file name)
   };
   static const Typographic characters[]{
-    { "\xE2\x80\x90", "-", "a Unicode hyphen" },  { "\xE2\x80\x91", "-", "a non-breaking hyphen" },
-    { "\xE2\x80\x92", "-", "a figure dash" },     { "\xE2\x80\x93", "-", "an en dash" },
-    { "\xE2\x80\x94", "-", "an em dash" },        { "\xE2\x80\x95", "-", "a horizontal bar" },
-    { "\xE2\x88\x92", "-", "a minus sign" },      { "\xE2\x80\x98", "", "typographic quotes" },
-    { "\xE2\x80\x99", "", "typographic quotes" }, { "\xE2\x80\x9C", "", "typographic quotes" },
-    { "\xE2\x80\x9D", "", "typographic quotes" },
+    { "\xE2\x80\x90", "-", "a Unicode hyphen", false },  { "\xE2\x80\x91", "-", "a non-breaking hyphen", false },
+    { "\xE2\x80\x92", "-", "a figure dash", false },     { "\xE2\x80\x93", "-", "an en dash", false },
+    { "\xE2\x80\x94", "-", "an em dash", false },        { "\xE2\x80\x95", "-", "a horizontal bar", false },
+    { "\xE2\x88\x92", "-", "a minus sign", false },      { "\xE2\x80\x98", "", "typographic quotes", false },
+    { "\xE2\x80\x99", "", "typographic quotes", false }, { "\xE2\x80\x9C", "", "typographic quotes", false },
+    { "\xE2\x80\x9D", "", "typographic quotes", false }, { "\xE2\x80\x8B", "", "a zero-width space", true },
+    { "\xC3\xB7", "/", "a division sign", true },
   };
   std::string plain;
   for (std::size_t i = 0; i < text.size();)
   {
-    const auto found = std::find_if(std::begin(characters), std::end(characters), [&text, i](const Typographic & c) {
-      return text.compare(i, 3, c.utf8) == 0;
-    });
-    if (found == std::end(characters))
+    const auto found =
+      std::find_if(std::begin(characters), std::end(characters), [&text, i, aValue](const Typographic & c) {
+        return (aValue || !c.foreign) && text.compare(i, std::char_traits<char>::length(c.utf8), c.utf8) == 0;
+      });
+    const char        fullWidth = aValue ? FullWidthCharacter(text, i) : '\0';
+    const std::string name = fullWidth != 0 ? "full-width characters" : found != std::end(characters) ? found->name : "";
+    if (name.empty())
     {
       plain += text[i++];
       continue;
     }
-    plain += found->plain;
-    i += 3;
-    if (std::find(held.begin(), held.end(), found->name) == held.end())
+    plain += fullWidth != 0 ? std::string(1, fullWidth) : std::string(found->plain);
+    foreign = foreign || fullWidth != 0 || found->foreign;
+    i += fullWidth != 0 ? 3 : std::char_traits<char>::length(found->utf8);
+    if (std::find(held.begin(), held.end(), name) == held.end())
     {
-      held.emplace_back(found->name);
+      held.push_back(name);
     }
   }
   return plain;
@@ -99,7 +121,8 @@ RejectPastedWord(const std::string & word, const std::string & name, CLI::Option
 {
   const bool isValue = option != nullptr;
   std::vector<std::string> held;
-  const std::string        plain = PlainTypography(word, held);
+  bool                     foreign = false;
+  const std::string        plain = PlainTypography(word, isValue, held, foreign);
   if (plain == word || plain.empty() || std::ifstream(word).good())
   {
     return; // a file name may hold a dash of any kind
@@ -117,7 +140,7 @@ RejectPastedWord(const std::string & word, const std::string & name, CLI::Option
                                "begins with " + characters + ", not two hyphens (pasted from a document?): write --" +
                                  plain.substr(start));
   }
-  if (plain.front() == '-' || plain.size() + 6 <= word.size())
+  if (plain.front() == '-' || plain.size() + 6 <= word.size() || foreign)
   {
     const std::string refused = isValue ? Refusal(*option, plain) : std::string();
     throw CLI::ValidationError(name,

@@ -24,7 +24,8 @@ namespace PatchwiseArgumentChecks
 {
 /** Throws for a word pasted from a document, that is not a file: one that begins with a
  * typographic dash ("\u2014patch-size", "\u2212\u2212patch-size": write --patch-size), a flag
- * holding one, a number with a minus sign ("\u22121"), or a value in typographic quotes. The
+ * holding one, a number with a minus sign ("\u22121"), a value in typographic quotes, or one
+ * with full-width characters ("\uFF16\uFF14"), a zero-width space or a division sign. The
  * message names the characters and gives the plain word; a value is charged to its option,
  * and when the option's validators refuse its plain word too ("\u22120.5" for a fraction in
  * [0, 1)), the message gives their reason instead. */
