@@ -556,8 +556,7 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--overlap-fraction", "1e999" },
       "overlap fraction 1e999 is not in [0, 1) (a fraction of the patch: 0.5 or 1/2 overlaps half of it, 0 none)" },
     { { input, output, "--overlap-fraction", "1e39" }, "overlap fraction 1e39 is not in [0, 1) (a fraction" },
-    { { input, output, "--overlap-fraction", "00.5" },
-      "--overlap-fraction: overlap fraction \"00.5\" has a leading zero: write it 0.5" },
+    { { input, output, "--overlap-fraction", "01" }, "overlap fraction 01 is not in [0, 1)" },
     { { input, output, "--overlap-fraction", "-0.1" }, "overlap fraction \"-0.1\" is not a non-negative decimal" },
     { { input, output, "--weighting", "median" }, "--weighting: \"median\" not in {average,gaussian,hann,crop}" },
     { { input, output, "--weighting", "Gausian" },
@@ -716,6 +715,12 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "\"0.5\xE2\x80\x8B\" has a zero-width space (pasted from a document?): write 0.5" },
     { { input, Path("\xEF\xBD\x8F\xEF\xBD\x95\xEF\xBD\x94\xE2\x80\x8B.nrrd"), "--overlap-fraction", "1" },
       "overlap fraction 1 is not in [0, 1)" }, // a file name may hold full-width characters
+    { { input, output, "--patch-size", "\xEF\xBC\x96\xEF\xBC\x94\xEF\xBC\x8C\xEF\xBC\x96\xEF\xBC\x94" },
+      "has full-width characters (pasted from a document?): write 64,64" }, // each item validated
+    { { input, output, "--preview", Path("\xEF\xBD\x90\xEF\xBC\x91\xC3\xB7.png"), "--overlap-fraction", "1" },
+      "overlap fraction 1 is not in [0, 1)" }, // so may the preview's
+    { { input, output, "--overlap-fraction", "\xE2\x80\x8B" },
+      "--overlap-fraction: \"\xE2\x80\x8B\" is only a zero-width space (pasted from a document?): give a value" },
     { { input, output, "--overlap-fraction", minus + "0.5" },
       "--overlap-fraction: \"" + minus +
         "0.5\" has a minus sign (pasted from a document?), and -0.5 is refused too: overlap fraction \"-0.5\" is not a "

@@ -207,17 +207,11 @@ PatchwiseDecimal::ParseDecimal(const std::string & text, const std::string & wha
   const std::size_t sign = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
   const std::size_t end = std::min(text.find_first_of("eE"), text.size());
   const std::size_t point = std::min(text.find('.'), end);
-  const std::string whole = text.substr(sign, point - sign);
-  std::string       digits = whole + (point < end ? text.substr(point + 1, end - point - 1) : std::string());
+  // Leading zeros as strtod reads them ("00.5" is 0.5), as the decimal options take them.
+  std::string digits = text.substr(sign, point - sign) + (point < end ? text.substr(point + 1, end - point - 1) : "");
   if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos)
   {
     throw std::invalid_argument(bad);
-  }
-  if (whole.size() > 1 && whole[0] == '0') // as the fractions and whole numbers of the other options
-  {
-    throw std::invalid_argument(what + " \"" + text + "\" has a leading zero: write it " + text.substr(0, sign) +
-                                whole.substr(std::min(whole.find_first_not_of('0'), whole.size() - 1)) +
-                                text.substr(point));
   }
   PatchwiseDecimal decimal;
   decimal.m_Exponent = (end < text.size() ? ParseExponent(text, end + 1, bad) : 0) - static_cast<int>(end - point) +

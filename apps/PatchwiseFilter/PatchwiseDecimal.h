@@ -38,7 +38,8 @@ public:
    * 10^39 or more and std::invalid_argument naming `what` and the text for
    * anything else (a negative number, an empty text, spaces, more than 18
    * significant digits (zeros after the last digit are none), a zero
-   * denominator, a decimal in a fraction, a leading zero ("00.5", "01/3"), a
+   * denominator, a decimal in a fraction, a leading zero in a fraction ("01/3";
+   * a decimal takes them as strtod does, "00.5" is 0.5), a
    * fraction character pasted from a document, "\u2153" or "1\u20443", with the
    * text to write instead). */
   static PatchwiseDecimal

@@ -282,6 +282,7 @@ PatchwiseFilterOptions::AddNetworkOptions()
                                            "Network: the output as a label map (--output-type labels), written to "
                                            "this file instead of the positional output; 3D Slicer loads it as a "
                                            "label map")
+                               ->type_name("FILE")
                                ->default_str(""),
                              "image");
   labelMap.channel = "output";

@@ -34,7 +34,8 @@ namespace
 char
 FullWidthCharacter(const std::string & text, std::size_t i)
 {
-  if (i + 2 >= text.size() || text[i] != '\xEF' || (text[i + 1] != '\xBC' && text[i + 1] != '\xBD'))
+  if (i + 2 >= text.size() || text[i] != '\xEF' || (text[i + 1] != '\xBC' && text[i + 1] != '\xBD') ||
+      (static_cast<unsigned char>(text[i + 2]) & 0xC0u) != 0x80u) // not a continuation byte: no character
   {
     return 0;
   }
@@ -45,7 +46,7 @@ FullWidthCharacter(const std::string & text, std::size_t i)
 
 /** `text` with each typographic dash (U+2010 to U+2015), minus sign (U+2212) as a hyphen, each
  * typographic quote (U+2018, U+2019, U+201C, U+201D) left out, and in `aValue` (of an option,
- * not a file name) also each zero-width space (U+200B), a division sign (U+00F7) as '/' and
+ * a file name's excepted) also each zero-width space (U+200B), a division sign (U+00F7) as '/' and
  * full-width characters as ASCII: what a word pasted from a document meant. `held` receives the
  * names of the characters replaced, each once, and `foreign` whether any was of those three. */
 std::string
@@ -92,18 +93,25 @@ PlainTypography(const std::string & text, bool aValue, std::vector<std::string> 
   return plain;
 }
 
-/** What the validators of `option` say of `value`; "" when they take it. */
+/** What the validators of `option` say of `value`, of each of its items for a list (as CLI11
+ * validates them, split at the option's delimiter); "" when they take it. */
 std::string
-Refusal(CLI::Option & option, std::string value)
+Refusal(CLI::Option & option, const std::string & value)
 {
+  const std::vector<std::string> items =
+    option.get_delimiter() != '\0' ? CLI::detail::split(value, option.get_delimiter()) : std::vector<std::string>{ value };
   try
   {
     for (int v = 0;; ++v)
     {
-      const std::string error = (*option.get_validator(v))(value);
-      if (!error.empty())
+      const CLI::Validator & validator = *option.get_validator(v);
+      for (std::string item : items)
       {
-        return error;
+        const std::string error = validator(item);
+        if (!error.empty())
+        {
+          return error;
+        }
       }
     }
   }
@@ -120,17 +128,23 @@ void
 RejectPastedWord(const std::string & word, const std::string & name, CLI::Option * option)
 {
   const bool isValue = option != nullptr;
+  // A file name (a positional word, --preview, --label-map, --model) may hold any of them.
+  const bool               notAFile = isValue && option->get_type_name().find("FILE") == std::string::npos;
   std::vector<std::string> held;
   bool                     foreign = false;
-  const std::string        plain = PlainTypography(word, isValue, held, foreign);
-  if (plain == word || plain.empty() || std::ifstream(word).good())
+  const std::string        plain = PlainTypography(word, notAFile, held, foreign);
+  if (plain == word || (plain.empty() && !foreign) || std::ifstream(word).good())
   {
-    return; // a file name may hold a dash of any kind
+    return;
   }
   std::string characters;
   for (std::size_t h = 0; h < held.size(); ++h)
   {
     characters += (h == 0 ? "" : h + 1 == held.size() ? " and " : ", ") + held[h];
+  }
+  if (plain.empty())
+  {
+    throw CLI::ValidationError(name, "\"" + word + "\" is only " + characters + " (pasted from a document?): give a value");
   }
   const std::size_t start = plain.find_first_not_of('-');
   if (!isValue && plain.front() == '-' && word.front() != '-' && start != std::string::npos &&
