@@ -28,7 +28,7 @@
 namespace
 {
 constexpr int MaximumDigits = 18;   // a mantissa below 10^18 < 2^63
-constexpr int MaximumExponent = 38; // a value below 10^39 is below a float's largest
+constexpr int MaximumExponent = 38; // values from 10^39 are refused (OutOfRange): std::stod of one below is finite
 
 using Wide = unsigned __int128;
 
