@@ -4,10 +4,11 @@ sliding_window_inference against the C++ round trip on the same volume, and a 16
 network turned into labels, each in its own process so that each peak RSS is its own.
 
 Usage (PYTHONPATH as for the wrapping, plus python/):
-  sliding_window_benchmark.py roundtrip SIZE ROUNDTRIP_PROGRAM
-      an identity network, patch 96, overlap 48, Gaussian, one thread: seconds (the fastest
-      of REPEATS runs) and extra peak RSS in volumes (the first run's), next to
-      build/benchmark/PatchRoundTrip's on the same size (the fastest of REPEATS runs)
+  sliding_window_benchmark.py roundtrip SIZE ROUNDTRIP_PROGRAM [BATCH_SIZE]
+      an identity network, patch 96, overlap 48, Gaussian, one thread, BATCH_SIZE patches
+      per call (default 4, the package's default; MONAI's sw_batch_size defaults to 1):
+      seconds (the fastest of REPEATS runs) and extra peak RSS in volumes (the first run's),
+      next to build/benchmark/PatchRoundTrip's on the same size (the fastest of REPEATS runs)
   sliding_window_benchmark.py classes SIZE MODEL DIRECTORY
       MODEL (a 16-class TorchScript network) with argmax=True streamed to DIRECTORY in 8
       divisions, patch 64, overlap 32: peak RSS against a full 16-class float buffer (the
@@ -67,7 +68,7 @@ def load_itk_modules(itk) -> None:
         getattr(itk, name)
 
 
-def roundtrip(size: int, program: str) -> None:
+def roundtrip(size: int, program: str, batch_size: int) -> None:
     import itk
     import torch
     import patchstreaming
@@ -81,7 +82,7 @@ def roundtrip(size: int, program: str) -> None:
     for _ in range(REPEATS):  # the fastest of REPEATS runs, each side; the peak is the first run's
         start = time.perf_counter()
         result = patchstreaming.sliding_window_inference(image, lambda x: x, patch_size=96, overlap=0.5,
-                                                         batch_size=4, mode="gaussian", progress=False)
+                                                         batch_size=batch_size, mode="gaussian", progress=False)
         times.append(time.perf_counter() - start)
         if len(times) == 1:
             extra = (peak_mib() - baseline) / volume_mib  # before the error's full-size temporaries below
@@ -92,8 +93,8 @@ def roundtrip(size: int, program: str) -> None:
          "1"], capture_output=True, text=True, check=True).stdout.split()) for _ in range(REPEATS)]
     cpp_seconds = min(float(run["seconds"]) for run in cpp)
     seconds = min(times)
-    print(f"roundtrip {size}^3 (fastest of {REPEATS}): sliding_window_inference {seconds:.2f} s, extra peak RSS "
-          f"{extra:.2f} volumes, max error {error:.2e}; C++ PatchRoundTrip {cpp_seconds:.2f} s, "
+    print(f"roundtrip {size}^3 (fastest of {REPEATS}): sliding_window_inference (batch_size={batch_size}) "
+          f"{seconds:.2f} s, extra peak RSS {extra:.2f} volumes, max error {error:.2e}; C++ PatchRoundTrip {cpp_seconds:.2f} s, "
           f"{float(cpp[0]['extra_peak_rss_volumes']):.2f} volumes; time ratio {seconds / cpp_seconds:.2f}")
 
 
@@ -167,6 +168,6 @@ if __name__ == "__main__":
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     if sys.argv[1] == "roundtrip":
-        roundtrip(int(sys.argv[2]), sys.argv[3])
+        roundtrip(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else 4)
     else:
         classes(int(sys.argv[2]), sys.argv[3], sys.argv[4])
