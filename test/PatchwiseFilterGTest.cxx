@@ -1240,6 +1240,9 @@ TEST_F(PatchwiseFilterProgram, XmlIsAWellFormedSlicerModuleListingExactlyTheOpti
   // A list shows its values as one comma-separated argument, not CLI11's "UINT=64 ..." of separate words.
   EXPECT_NE(help.out.find("--patch-size,--patch_size UINT:VOXELS[,...]=64"), std::string::npos) << help.out;
   EXPECT_NE(help.out.find("--overlap UINT:VOXELS[,...] "), std::string::npos) << help.out;
+  // A fraction's type says both forms it takes.
+  EXPECT_NE(help.out.find("--overlap-fraction,--overlap_fraction FLOAT|P/Q:in [0, 1)=0.5"), std::string::npos)
+    << help.out;
   auto spellings = HelpOptions(help.out);
   ASSERT_EQ(spellings.erase("help") + spellings.erase("xml"), 2u) << help.out; // Slicer's own flags, not parameters
   // Every hyphenated flag has its underscore spelling, the one the XML lists.

@@ -178,7 +178,7 @@ PatchwiseFilterOptions::AddOverlapFractionOption()
   SlicerParameter & overlapFraction = Register(
     m_App.add_option(Flags("overlap-fraction"), m_Settings.overlapFraction, described + " or p/q (1/3)" + used)
       ->check(Fraction)
-      ->type_name("FLOAT") // held as its text, exactly (PatchwiseDecimal)
+      ->type_name("FLOAT|P/Q") // held as its text, exactly (PatchwiseDecimal)
       ->default_val("0.5"),
     "double");
   overlapFraction.constraints = "0 0.99 0.01";
