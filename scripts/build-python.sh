@@ -24,8 +24,9 @@ start=$SECONDS
 
 # Only the modules the module and its Python code and tests need (ITKCommon, and ITKMesh, whose
 # MeshRegion ITKCommon's wrapping lists; image IO for MetaImage, NIfTI and NRRD, which pulls in
-# ITKTransform and ITKStatistics; numpy's bridge), not its C++ tests' (they run in the standalone
-# build); float pixels, 2-4 D, and unsigned char and unsigned short pixels for label maps.
+# ITKTransform, ITKStatistics and ITKImageFilterBase, whose CastImageFilter the package's errors
+# suggest; numpy's bridge), not its C++ tests' (they run in the standalone build); float pixels,
+# 2-4 D, and unsigned char and unsigned short pixels for label maps.
 itk_flags=(
   -D CMAKE_BUILD_TYPE=Release -D BUILD_SHARED_LIBS=ON -D BUILD_TESTING=OFF -D BUILD_EXAMPLES=OFF
   -D ITK_FORBID_DOWNLOADS=ON -D ITK_BUILD_DEFAULT_MODULES=OFF -D ITKGroup_Core=OFF
@@ -91,13 +92,17 @@ fi
 # This module, through ITK's remote-module path (ITKModuleExternal needs the
 # build tree, with its source tree beside it). A module build configured against
 # another wrapped ITK (other flags, another key) keeps that tree's output paths in
-# its cache, and would write the module's wrapping there: it is started afresh.
-if [[ -f "$module_build/CMakeCache.txt" ]] &&
-  ! grep -q "^CMAKE_LIBRARY_OUTPUT_DIRECTORY:PATH=.*$itk_build/" "$module_build/CMakeCache.txt"; then
-  echo "$module_build was configured against another wrapped ITK: building it afresh"
-  rm -rf "$module_build"
+# its cache, and would write the module's wrapping there: its cache is started afresh
+# (cmake --fresh, CMake 3.24 and later; Debian 12 has 3.25).
+fresh=()
+if [[ -f "$module_build/CMakeCache.txt" ]]; then
+  output="$(sed -n 's/^CMAKE_LIBRARY_OUTPUT_DIRECTORY:PATH=//p' "$module_build/CMakeCache.txt")"
+  if [[ "$output" != "\$<1:$itk_build/"* && "$output" != "$itk_build/"* ]]; then
+    echo "$module_build was configured against another wrapped ITK: configuring it afresh"
+    fresh=(--fresh)
+  fi
 fi
-cmake -S "$root" -B "$module_build" -G Ninja -D CMAKE_BUILD_TYPE=Release -D "ITK_DIR=$itk_build" \
+cmake "${fresh[@]}" -S "$root" -B "$module_build" -G Ninja -D CMAKE_BUILD_TYPE=Release -D "ITK_DIR=$itk_build" \
   -D ITK_USE_SYSTEM_SWIG=ON -D ITK_USE_SYSTEM_CASTXML=ON -D BUILD_TESTING=ON -D ITK_USE_KWSTYLE=OFF \
   -D ITK_USE_CLANG_FORMAT=OFF -D "Python3_EXECUTABLE=$python"
 cmake --build "$module_build" --parallel "$(nproc)"
