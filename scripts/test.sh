@@ -41,8 +41,8 @@ phase "fuzzer"
 # (about 45 minutes cold), this module's wrapping, and the Python tests.
 "$root/scripts/build-python.sh"
 phase "Python build"
-env "$huge_pages" ctest --test-dir "${PATCHSTREAMING_PYTHON_BUILD_DIR:-$root/build-python}" --output-on-failure -L Python \
-  --parallel "$(nproc)"
+env "$huge_pages" ctest --test-dir "${PATCHSTREAMING_PYTHON_BUILD_DIR:-$root/build-python}" --output-on-failure \
+  -L Python --parallel "$(nproc)"
 phase "Python tests"
 printf '%s\n' "phases ended at (seconds from the start):" "${phases[@]}"
 echo "test command took $((SECONDS - start)) s"

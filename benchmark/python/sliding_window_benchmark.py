@@ -94,7 +94,8 @@ def roundtrip(size: int, program: str, batch_size: int) -> None:
     cpp_seconds = min(float(run["seconds"]) for run in cpp)
     seconds = min(times)
     print(f"roundtrip {size}^3 (fastest of {REPEATS}): sliding_window_inference (batch_size={batch_size}) "
-          f"{seconds:.2f} s, extra peak RSS {extra:.2f} volumes, max error {error:.2e}; C++ PatchRoundTrip {cpp_seconds:.2f} s, "
+          f"{seconds:.2f} s, extra peak RSS {extra:.2f} volumes, max error {error:.2e}; "
+          f"C++ PatchRoundTrip {cpp_seconds:.2f} s, "
           f"{float(cpp[0]['extra_peak_rss_volumes']):.2f} volumes; time ratio {seconds / cpp_seconds:.2f}")
 
 
