@@ -17,6 +17,11 @@ packages=(
   "$@"
 )
 
+# One installation at a time: scripts/test.sh runs scripts/fuzz.sh beside scripts/build-python.sh,
+# and apt-get fails when another apt-get holds its lock.
+exec {lock}>/var/lock/patchstreaming-install-dependencies.lock
+flock "$lock"
+
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds everything in Release and runs the whole test suite with CTest, then
 # builds it again with AddressSanitizer + UndefinedBehaviorSanitizer and runs
-# the suite under them (any report fails the run), then replays the fuzzer's
-# seed corpus and fuzzes for a bounded time (scripts/fuzz.sh), then builds the
-# Python wrapping and runs the Python tests (scripts/build-python.sh).
+# the suite under them (any report fails the run), then builds the Python
+# wrapping and runs the Python tests (scripts/build-python.sh) while, beside
+# them, the fuzzer replays its seed corpus and fuzzes for a bounded time
+# (scripts/fuzz.sh).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${PATCHSTREAMING_BUILD_DIR:-$root/build}"
@@ -34,15 +35,25 @@ ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   LSAN_OPTIONS="suppressions=$root/scripts/lsan-suppressions.txt:print_suppressions=0" \
   ctest --test-dir "$sanitized" --output-on-failure --parallel "$(nproc)"
 phase "sanitized tests"
-"$root/scripts/fuzz.sh"
-phase "fuzzer"
+
+# The fuzzer (its Clang build of one file, then one fuzzing process: one core each) runs beside the
+# Python phases, which use the other; its output is shown when it ends, and its failure fails the run.
+fuzz_log="$(mktemp)"
+"$root/scripts/fuzz.sh" >"$fuzz_log" 2>&1 &
+fuzz_pid=$!
+trap 'pkill -P "$fuzz_pid" 2>/dev/null; kill "$fuzz_pid" 2>/dev/null; rm -f "$fuzz_log"' EXIT
 
 # The Python wrapping: a wrapped ITK built once per machine and cached
-# (about 45 minutes cold), this module's wrapping, and the Python tests.
+# (about 40 minutes cold), this module's wrapping, and the Python tests.
 "$root/scripts/build-python.sh"
 phase "Python build"
 env "$huge_pages" ctest --test-dir "${PATCHSTREAMING_PYTHON_BUILD_DIR:-$root/build-python}" --output-on-failure \
   -L Python --parallel "$(nproc)"
 phase "Python tests"
+fuzz_status=0
+wait "$fuzz_pid" || fuzz_status=$?
+cat "$fuzz_log"
+((fuzz_status == 0)) || { echo "scripts/fuzz.sh failed (exit status $fuzz_status)"; exit "$fuzz_status"; }
+phase "fuzzer (beside the Python phases)"
 printf '%s\n' "phases ended at (seconds from the start):" "${phases[@]}"
 echo "test command took $((SECONDS - start)) s"
