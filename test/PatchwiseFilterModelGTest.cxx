@@ -37,8 +37,12 @@
 #  include "itkTorchScriptPatchImageFilter.h"
 #endif
 
+#include <elf.h>
+
+#include <algorithm>
 #include <cstring>
 #include <numeric>
+#include <utility>
 #include <set>
 
 namespace
@@ -569,12 +573,36 @@ TEST_F(PatchwiseFilterProgram, NetworkPreviewLegendListsTheLabelsPresentInTheSli
   }
 }
 
+/** Where the section `name` of the 64-bit ELF file `elf` is, as (offset, size) in bytes;
+ * (0, 0) when it has none. Read from the section headers, independently of the program. */
+std::pair<std::size_t, std::size_t>
+SectionInFile(const std::string & elf, const std::string & name)
+{
+  Elf64_Ehdr header{};
+  std::memcpy(&header, elf.data(), sizeof(header));
+  const auto section = [&elf, &header](unsigned int index) {
+    Elf64_Shdr entry{};
+    std::memcpy(&entry, elf.data() + header.e_shoff + std::size_t{ index } * header.e_shentsize, sizeof(entry));
+    return entry;
+  };
+  const Elf64_Shdr names = section(header.e_shstrndx);
+  for (unsigned int index = 0; index < header.e_shnum; ++index)
+  {
+    const Elf64_Shdr entry = section(index);
+    if (name == elf.c_str() + names.sh_offset + entry.sh_name)
+    {
+      return { entry.sh_offset, entry.sh_size };
+    }
+  }
+  return { 0, 0 };
+}
+
 /** The network runs in a plugin beside the program (the build tree) or in the
  * installed library directory, loaded by --model only and before any file is
  * made: a program without it runs --process (with any --device, unused) and
  * refuses --model naming where it looked; a damaged plugin (not a library, a
- * copy cut short: dlopen died of SIGBUS on it) or another build's (its headers'
- * digest differs) is refused, not called. */
+ * copy cut short: dlopen died of SIGBUS on it; its code or dynamic section zeroed:
+ * of SIGSEGV) or another build's (its headers' digest differs) is refused, not called. */
 TEST_F(PatchwiseFilterProgram, ModelWithoutTheNetworkPluginNamesWhereItLooked)
 {
   const fs::path plugin = fs::path(PatchwiseFilter_EXECUTABLE).parent_path() / PatchwiseFilter_NETWORK_PLUGIN_FILE;
@@ -607,6 +635,20 @@ TEST_F(PatchwiseFilterProgram, ModelWithoutTheNetworkPluginNamesWhereItLooked)
     ExpectRejected(NetworkArguments(Path("labels.nrrd")),
                    "--model needs PatchwiseFilter's network plugin, and " + copy +
                      " cannot be loaded: it is cut short (" + std::to_string(length) + " bytes",
+                   { "bin", "smoothed.nrrd" });
+  }
+  // Damaged inside, its size kept: the code or the dynamic section zeroed (dlopen died of SIGSEGV on both).
+  for (const char * section : { ".text", ".dynamic" })
+  {
+    std::string       damaged = whole;
+    const auto [offset, size] = SectionInFile(whole, section);
+    ASSERT_GT(size, 0u) << section;
+    std::fill_n(damaged.begin() + static_cast<std::ptrdiff_t>(offset), size, '\0');
+    std::ofstream(copy, std::ios::binary | std::ios::trunc)
+      .write(damaged.data(), static_cast<std::streamsize>(damaged.size()));
+    ExpectRejected(NetworkArguments(Path("labels.nrrd")),
+                   "--model needs PatchwiseFilter's network plugin, and " + copy +
+                     " cannot be loaded: it, or a library it loads (libtorch), is damaged: a process loading it ",
                    { "bin", "smoothed.nrrd" });
   }
   // Another build's: the same version, other headers (the digest of the types they share differs).

@@ -19,9 +19,14 @@
 #include "PatchwiseNetworkPlugin.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <link.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <csignal>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -79,6 +84,55 @@ DamagedLibrary(const std::filesystem::path & file)
                             std::to_string(extent) + ")";
 }
 
+/** How loading `file` in a child process ended, "" when it did not crash. dlopen runs the library's
+ * code (its relocations, its constructors and those of the libraries it loads, libtorch's among
+ * them), and a library damaged inside (a zeroed .dynamic or .text, which keeps its size) kills the
+ * process that loads it: a trial in a child process, before the program loads it itself, turns
+ * that into a message. The child loads the plugin, calls its entry point and ends with status 0;
+ * any other end (a signal, a sanitizer's report) is a crash, except the signals that stop a
+ * program from outside (Ctrl-C, kill), which end this one too or let it go on. */
+std::string
+CrashWhenLoaded(const std::filesystem::path & file)
+{
+  const pid_t child = fork();
+  if (child == 0)
+  {
+    const int silent = open("/dev/null", O_WRONLY); // the crash is reported by this program, once
+    dup2(silent, STDOUT_FILENO);
+    dup2(silent, STDERR_FILENO);
+    if (void * const plugin = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL))
+    {
+      using EntryPoints = const PatchwiseNetworkFunctions * (*)();
+      if (const auto entryPoints = reinterpret_cast<EntryPoints>(dlsym(plugin, PatchwiseNetworkEntryPointName)))
+      {
+        entryPoints();
+      }
+    }
+    _exit(0); // neither exit handlers nor the parent's buffered output run twice
+  }
+  int status = 0;
+  while (child > 0 && waitpid(child, &status, 0) < 0 && errno == EINTR)
+  {
+  }
+  if (child < 0 || (WIFEXITED(status) && WEXITSTATUS(status) == 0))
+  {
+    return {}; // loaded (or no child to try it in): this program loads it and says what dlopen says
+  }
+  if (WIFEXITED(status))
+  {
+    return "a process loading it ended with status " + std::to_string(WEXITSTATUS(status));
+  }
+  const int signal = WTERMSIG(status);
+  for (const int fromOutside : { SIGINT, SIGTERM, SIGHUP, SIGKILL, SIGPIPE, SIGQUIT })
+  {
+    if (signal == fromOutside)
+    {
+      return {};
+    }
+  }
+  return "a process loading it was ended by signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
+}
+
 /** Why the plugin's functions are not of this program's build, "" when they are: a plugin left
  * from another build would be called with other types. */
 std::string
@@ -110,10 +164,14 @@ LoadPlugin(const std::filesystem::path & file)
   const std::string what = "--model needs PatchwiseFilter's network plugin, and " + file.string();
   const std::string remedy = ": copy it again, from the build tree or the installed library directory, with "
                              "libPatchStreamingTorch.so beside it";
-  const std::string damage = DamagedLibrary(file);
-  if (!damage.empty())
+  if (const std::string damage = DamagedLibrary(file); !damage.empty())
   {
     throw std::runtime_error(what + " cannot be loaded: " + damage + remedy);
+  }
+  if (const std::string crash = CrashWhenLoaded(file); !crash.empty())
+  {
+    throw std::runtime_error(what + " cannot be loaded: it, or a library it loads (libtorch), is damaged: " + crash +
+                             remedy + ", and reinstall libtorch if that does not help");
   }
   // Never closed: libtorch is not unloaded safely, and the program ends soon after the run.
   void * const plugin = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);

@@ -32,8 +32,10 @@
  *
  * The plugin is looked for beside the executable (the build tree) and in
  * PatchwiseFilter_NETWORK_PLUGIN_DIRECTORY relative to it (the installed
- * tree); the first found is loaded, and a damaged one (cut short, another
- * build's) is reported rather than passed over. Its one entry point,
+ * tree); the first found is loaded, and a damaged one (cut short, damaged
+ * inside so that loading it crashes, another build's) is reported rather than
+ * passed over. Whether loading it crashes is tried in a child process first,
+ * which pays libtorch's start-up once more. Its one entry point,
  * PatchwiseNetworkEntryPoints, returns these functions. */
 struct PatchwiseNetworkFunctions
 {
