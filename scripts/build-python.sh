@@ -3,7 +3,7 @@
 #  1. a minimal ITK 5.2.1 with Python wrapping, from Debian's source package,
 #     into a cache outside the clone (~/.cache/patchstreaming, or
 #     $PATCHSTREAMING_ITK_CACHE), keyed on the ITK version and the configure
-#     flags and reused when it is complete (about 45 minutes cold on 2 cores);
+#     flags and reused when it is complete (25–45 minutes cold on 2 cores);
 #  2. this module against that ITK build tree through ITK's remote-module path
 #     (include(ITKModuleExternal)), into build-python/ (or
 #     $PATCHSTREAMING_PYTHON_BUILD_DIR), with the Python tests registered in CTest.
@@ -88,7 +88,7 @@ else
     mv "$download/insighttoolkit5-$itk_version" "$itk_source"
     rm -rf "$download"
   fi
-  echo "building the wrapped ITK in $itk_build (about 45 minutes on 2 cores)"
+  echo "building the wrapped ITK in $itk_build (25–45 minutes on 2 cores)"
   cmake -S "$itk_source" -B "$itk_build" -G Ninja "${itk_flags[@]}"
   cmake --build "$itk_build" --parallel "$(nproc)"
   printf '%s\n' "${itk_flags[@]}" >"$stamp"

@@ -5,8 +5,8 @@
 #     from the volume by patchstreaming.PatchDataset, against three k-means
 #     intensity classes as the stand-in ground truth, and export it as
 #     TorchScript (python/examples/train_segmentation.py). PatchDataset needs the
-#     wrapped ITK: the first run builds it with scripts/build-python.sh (about
-#     45 minutes cold on 2 cores, cached in ~/.cache/patchstreaming; later runs
+#     wrapped ITK: the first run builds it with scripts/build-python.sh
+#     (25–45 minutes cold on 2 cores, cached in ~/.cache/patchstreaming; later runs
 #     take seconds). PATCHSTREAMING_DEMO_TRAIN=0 skips the training and runs the
 #     fixed, untrained test network (test/torch/make_segmentation_model.py)
 #     instead, as does a failed build of the wrapping; the output says so.
@@ -48,7 +48,7 @@ train_model() {
   if [[ "${PATCHSTREAMING_DEMO_TRAIN:-1}" == 0 ]]; then
     why="PATCHSTREAMING_DEMO_TRAIN=0"
   else
-    echo "demo: scripts/build-python.sh (the wrapped ITK for PatchDataset; about 45 minutes the first time), log $log" >&2
+    echo "demo: scripts/build-python.sh (the wrapped ITK for PatchDataset; 25–45 minutes the first time), log $log" >&2
     if "$root/scripts/build-python.sh" >"$log" 2>&1; then
       echo "demo: training a 3-class network on $1 for at most 60 s" >&2
       (
