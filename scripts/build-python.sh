@@ -79,11 +79,11 @@ else
       else
         sed -n 's/^deb /deb-src /p' /etc/apt/sources.list >/etc/apt/sources.list.d/patchstreaming-deb-src.list
       fi
-      apt-get update -q
+      "$root/scripts/apt-get-locked.sh" update -q
     fi
     download="$itk_root/download"
     rm -rf "$download" && mkdir -p "$download"
-    (cd "$download" && apt-get source -q insighttoolkit5)
+    (cd "$download" && "$root/scripts/apt-get-locked.sh" source -q insighttoolkit5)
     patch_source "$download/insighttoolkit5-$itk_version"
     mv "$download/insighttoolkit5-$itk_version" "$itk_source"
     rm -rf "$download"

@@ -17,10 +17,7 @@ packages=(
   "$@"
 )
 
-# One installation at a time: scripts/test.sh runs scripts/fuzz.sh beside scripts/build-python.sh,
-# and apt-get fails when another apt-get holds its lock.
-exec {lock}>/var/lock/patchstreaming-install-dependencies.lock
-flock "$lock"
+apt_get="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/apt-get-locked.sh" # one apt-get at a time
 
 missing=()
 for package in "${packages[@]}"; do
@@ -32,14 +29,14 @@ done
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  "$apt_get" update -q
+  "$apt_get" install -y -q --no-install-recommends "${missing[@]}"
 fi
 
 # The T1 volume the demo and the tests run on; where the package is not
 # available the demo generates a phantom instead (scripts/demo.sh).
 if ! dpkg-query -W -f='${Status}' insighttoolkit5-examples 2>/dev/null | grep -q "install ok installed"; then
-  { ((${#missing[@]})) || apt-get update -q; } && DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -q --no-install-recommends insighttoolkit5-examples ||
+  { ((${#missing[@]})) || "$apt_get" update -q; } && DEBIAN_FRONTEND=noninteractive \
+    "$apt_get" install -y -q --no-install-recommends insighttoolkit5-examples ||
     echo "insighttoolkit5-examples is not available: the demo will use a generated phantom"
 fi

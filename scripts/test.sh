@@ -36,13 +36,20 @@ ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   ctest --test-dir "$sanitized" --output-on-failure --parallel "$(nproc)"
 phase "sanitized tests"
 
-# The fuzzer (its Clang build of one file, then one fuzzing process: one core each) runs beside the
-# Python phases, which use the other; its output is shown when it ends, and its failure fails the run.
+# The fuzzer (its Clang build, then 60 s of fuzzing in one process) runs beside the Python phases,
+# in a session of its own (setsid: its process group is its PID, and Ctrl-C goes to this script,
+# whose exit stops the whole group); its output is shown when it ends, and its failure fails the run.
 fuzz_log="$(mktemp)"
-"$root/scripts/fuzz.sh" >"$fuzz_log" 2>&1 &
+setsid "$root/scripts/fuzz.sh" >"$fuzz_log" 2>&1 &
 fuzz_pid=$!
-# (Each step may fail, the fuzzer having ended: under set -e a failing step would make the exit status 1.)
-stop_fuzzer() { pkill -P "$fuzz_pid" 2>/dev/null || true; kill "$fuzz_pid" 2>/dev/null || true; rm -f "$fuzz_log"; }
+stop_fuzzer() {
+  if [[ -n "$(jobs -rp)" ]]; then # still running (once it has ended, its PID may be another process's)
+    kill -- "-$fuzz_pid" 2>/dev/null || kill "$fuzz_pid" 2>/dev/null || true # (the group: once setsid has run)
+    echo "scripts/fuzz.sh stopped; its output so far:"
+  fi
+  cat "$fuzz_log"
+  rm -f "$fuzz_log"
+}
 trap stop_fuzzer EXIT
 
 # The Python wrapping: a wrapped ITK built once per machine and cached
@@ -54,7 +61,9 @@ env "$huge_pages" ctest --test-dir "${PATCHSTREAMING_PYTHON_BUILD_DIR:-$root/bui
 phase "Python tests"
 fuzz_status=0
 wait "$fuzz_pid" || fuzz_status=$?
+trap - EXIT
 cat "$fuzz_log"
+rm -f "$fuzz_log"
 ((fuzz_status == 0)) || { echo "scripts/fuzz.sh failed (exit status $fuzz_status)"; exit "$fuzz_status"; }
 phase "fuzzer (beside the Python phases)"
 printf '%s\n' "phases ended at (seconds from the start):" "${phases[@]}"

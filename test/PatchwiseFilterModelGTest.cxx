@@ -579,7 +579,16 @@ std::pair<std::size_t, std::size_t>
 SectionInFile(const std::string & elf, const std::string & name)
 {
   Elf64_Ehdr header{};
+  if (elf.size() < sizeof(header))
+  {
+    return { 0, 0 };
+  }
   std::memcpy(&header, elf.data(), sizeof(header));
+  if (header.e_shentsize < sizeof(Elf64_Shdr) || header.e_shstrndx >= header.e_shnum ||
+      header.e_shoff + std::size_t{ header.e_shnum } * header.e_shentsize > elf.size())
+  {
+    return { 0, 0 };
+  }
   const auto section = [&elf, &header](unsigned int index) {
     Elf64_Shdr entry{};
     std::memcpy(&entry, elf.data() + header.e_shoff + std::size_t{ index } * header.e_shentsize, sizeof(entry));
@@ -589,7 +598,7 @@ SectionInFile(const std::string & elf, const std::string & name)
   for (unsigned int index = 0; index < header.e_shnum; ++index)
   {
     const Elf64_Shdr entry = section(index);
-    if (name == elf.c_str() + names.sh_offset + entry.sh_name)
+    if (names.sh_offset + entry.sh_name < elf.size() && name == elf.c_str() + names.sh_offset + entry.sh_name)
     {
       return { entry.sh_offset, entry.sh_size };
     }
@@ -643,12 +652,14 @@ TEST_F(PatchwiseFilterProgram, ModelWithoutTheNetworkPluginNamesWhereItLooked)
     std::string       damaged = whole;
     const auto [offset, size] = SectionInFile(whole, section);
     ASSERT_GT(size, 0u) << section;
+    ASSERT_LE(offset + size, whole.size()) << section;
     std::fill_n(damaged.begin() + static_cast<std::ptrdiff_t>(offset), size, '\0');
     std::ofstream(copy, std::ios::binary | std::ios::trunc)
       .write(damaged.data(), static_cast<std::streamsize>(damaged.size()));
     ExpectRejected(NetworkArguments(Path("labels.nrrd")),
                    "--model needs PatchwiseFilter's network plugin, and " + copy +
-                     " cannot be loaded: it, or a library it loads (libtorch), is damaged: a process loading it ",
+                     " cannot be loaded: loading it crashes (it, or a library it loads such as libtorch, may be "
+                       "damaged): a process loading it ",
                    { "bin", "smoothed.nrrd" });
   }
   // Another build's: the same version, other headers (the digest of the types they share differs).

@@ -21,6 +21,8 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <link.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -84,39 +86,61 @@ DamagedLibrary(const std::filesystem::path & file)
                             std::to_string(extent) + ")";
 }
 
+/** The child of CrashWhenLoaded: loads `file`, calls its entry point, ends with status 0. */
+[[noreturn]] void
+TryLoading(const std::filesystem::path & file)
+{
+  prctl(PR_SET_PDEATHSIG, SIGKILL); // ends with the program (killed from outside while a library hangs)
+  const rlimit noCore{ 0, 0 };
+  setrlimit(RLIMIT_CORE, &noCore); // a crash here is expected and reported: no core file
+  const int silent = open("/dev/null", O_WRONLY); // the crash is reported by the program, once
+  for (const int output : { STDOUT_FILENO, STDERR_FILENO })
+  {
+    if (silent < 0 || dup2(silent, output) < 0)
+    {
+      close(output);
+    }
+  }
+  if (void * const plugin = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL))
+  {
+    using EntryPoints = const PatchwiseNetworkFunctions * (*)();
+    if (const auto entryPoints = reinterpret_cast<EntryPoints>(dlsym(plugin, PatchwiseNetworkEntryPointName)))
+    {
+      entryPoints();
+    }
+  }
+  _exit(0); // neither exit handlers nor the program's buffered output run twice
+}
+
 /** How loading `file` in a child process ended, "" when it did not crash. dlopen runs the library's
  * code (its relocations, its constructors and those of the libraries it loads, libtorch's among
  * them), and a library damaged inside (a zeroed .dynamic or .text, which keeps its size) kills the
  * process that loads it: a trial in a child process, before the program loads it itself, turns
- * that into a message. The child loads the plugin, calls its entry point and ends with status 0;
- * any other end (a signal, a sanitizer's report) is a crash, except the signals that stop a
- * program from outside (Ctrl-C, kill), which end this one too or let it go on. */
+ * that into a message. Any end of the child but status 0 (a signal, a sanitizer's report) is a
+ * crash, except the signals that stop a program from outside (Ctrl-C, kill), which end this one
+ * too or let it go on. The program is single-threaded here (only the arguments have been parsed),
+ * so the child may call dlopen. */
 std::string
 CrashWhenLoaded(const std::filesystem::path & file)
 {
+  struct sigaction reaped = {}; // SIGCHLD ignored (inherited from a parent) would reap the child unseen
+  struct sigaction caller = {};
+  reaped.sa_handler = SIG_DFL;
+  sigaction(SIGCHLD, &reaped, &caller);
   const pid_t child = fork();
   if (child == 0)
   {
-    const int silent = open("/dev/null", O_WRONLY); // the crash is reported by this program, once
-    dup2(silent, STDOUT_FILENO);
-    dup2(silent, STDERR_FILENO);
-    if (void * const plugin = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL))
-    {
-      using EntryPoints = const PatchwiseNetworkFunctions * (*)();
-      if (const auto entryPoints = reinterpret_cast<EntryPoints>(dlsym(plugin, PatchwiseNetworkEntryPointName)))
-      {
-        entryPoints();
-      }
-    }
-    _exit(0); // neither exit handlers nor the parent's buffered output run twice
+    TryLoading(file);
   }
-  int status = 0;
-  while (child > 0 && waitpid(child, &status, 0) < 0 && errno == EINTR)
+  int   status = 0;
+  pid_t waited = -1;
+  while (child > 0 && (waited = waitpid(child, &status, 0)) < 0 && errno == EINTR)
   {
   }
-  if (child < 0 || (WIFEXITED(status) && WEXITSTATUS(status) == 0))
+  sigaction(SIGCHLD, &caller, nullptr);
+  if (waited != child || (WIFEXITED(status) && WEXITSTATUS(status) == 0))
   {
-    return {}; // loaded (or no child to try it in): this program loads it and says what dlopen says
+    return {}; // loaded (or no child to try it in): the program loads it and says what dlopen says
   }
   if (WIFEXITED(status))
   {
@@ -170,8 +194,9 @@ LoadPlugin(const std::filesystem::path & file)
   }
   if (const std::string crash = CrashWhenLoaded(file); !crash.empty())
   {
-    throw std::runtime_error(what + " cannot be loaded: it, or a library it loads (libtorch), is damaged: " + crash +
-                             remedy + ", and reinstall libtorch if that does not help");
+    throw std::runtime_error(what + " cannot be loaded: loading it crashes (it, or a library it loads such as " +
+                             "libtorch, may be damaged): " + crash + remedy +
+                             ", and reinstall libtorch if that does not help");
   }
   // Never closed: libtorch is not unloaded safely, and the program ends soon after the run.
   void * const plugin = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
