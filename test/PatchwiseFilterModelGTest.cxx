@@ -638,13 +638,17 @@ TEST_F(PatchwiseFilterProgram, ModelWithoutTheNetworkPluginNamesWhereItLooked)
                    " cannot be loaded: it is not a shared library (no ELF header): copy it again",
                  { "bin", "smoothed.nrrd" });
   const std::string whole = Contents(plugin);
+  // `contents` as the plugin: refused with `problem` after the plugin's name, nothing made.
+  const auto expectRefused = [&](const std::string & contents, const std::string & problem) {
+    std::ofstream(copy, std::ios::binary | std::ios::trunc)
+      .write(contents.data(), static_cast<std::streamsize>(contents.size()));
+    ExpectRejected(NetworkArguments(Path("labels.nrrd")),
+                   "--model needs PatchwiseFilter's network plugin, and " + copy + problem,
+                   { "bin", "smoothed.nrrd" });
+  };
   for (const std::size_t length : { std::size_t{ 100 }, std::size_t{ 5000 }, whole.size() / 2, whole.size() - 1 })
   {
-    std::ofstream(copy, std::ios::binary | std::ios::trunc).write(whole.data(), static_cast<std::streamsize>(length));
-    ExpectRejected(NetworkArguments(Path("labels.nrrd")),
-                   "--model needs PatchwiseFilter's network plugin, and " + copy +
-                     " cannot be loaded: it is cut short (" + std::to_string(length) + " bytes",
-                   { "bin", "smoothed.nrrd" });
+    expectRefused(whole.substr(0, length), " cannot be loaded: it is cut short (" + std::to_string(length) + " bytes");
   }
   // Damaged inside, its size kept: the code or the dynamic section zeroed (dlopen died of SIGSEGV on both).
   for (const char * section : { ".text", ".dynamic" })
@@ -654,26 +658,18 @@ TEST_F(PatchwiseFilterProgram, ModelWithoutTheNetworkPluginNamesWhereItLooked)
     ASSERT_GT(size, 0u) << section;
     ASSERT_LE(offset + size, whole.size()) << section;
     std::fill_n(damaged.begin() + static_cast<std::ptrdiff_t>(offset), size, '\0');
-    std::ofstream(copy, std::ios::binary | std::ios::trunc)
-      .write(damaged.data(), static_cast<std::streamsize>(damaged.size()));
-    ExpectRejected(NetworkArguments(Path("labels.nrrd")),
-                   "--model needs PatchwiseFilter's network plugin, and " + copy +
-                     " cannot be loaded: loading it crashes (it, or a library it loads such as libtorch, may be "
-                       "damaged): a process loading it ",
-                   { "bin", "smoothed.nrrd" });
+    expectRefused(damaged,
+                  " cannot be loaded: loading it crashes (it, or a library it loads such as libtorch, may be "
+                  "damaged): a process loading it ");
   }
   // Another build's: the same version, other headers (the digest of the types they share differs).
   std::string       other = whole;
   const std::size_t digest = other.find(PatchwiseNetwork_INTERFACE_DIGEST);
   ASSERT_NE(digest, std::string::npos);
   other[digest] = other[digest] == '0' ? '1' : '0';
-  std::ofstream(copy, std::ios::binary | std::ios::trunc)
-    .write(other.data(), static_cast<std::streamsize>(other.size()));
-  ExpectRejected(NetworkArguments(Path("labels.nrrd")),
-                 "--model needs PatchwiseFilter's network plugin, and " + copy +
-                   " is another build's: the same version built from other sources, or with another compiler or "
-                   "ITK (this program is PatchStreaming ",
-                 { "bin", "smoothed.nrrd" });
+  expectRefused(other,
+                " is another build's: the same version built from other sources, or with another compiler or "
+                "ITK (this program is PatchStreaming ");
   fs::copy_file(plugin, copy, fs::copy_options::overwrite_existing); // whole again: it runs
   const auto labels = Run(NetworkArguments(Path("labels.nrrd"), { "--output-type", "labels" }));
   EXPECT_EQ(labels.status, 0) << labels.err;

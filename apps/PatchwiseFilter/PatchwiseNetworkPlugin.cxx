@@ -86,6 +86,16 @@ DamagedLibrary(const std::filesystem::path & file)
                             std::to_string(extent) + ")";
 }
 
+using EntryPoints = const PatchwiseNetworkFunctions * (*)();
+
+/** The plugin's entry point, PatchwiseNetworkEntryPoints, in the loaded `plugin`; nullptr (dlerror
+ * says why) when it has none. */
+EntryPoints
+EntryPointsOf(void * plugin)
+{
+  return reinterpret_cast<EntryPoints>(dlsym(plugin, PatchwiseNetworkEntryPointName));
+}
+
 /** The child of CrashWhenLoaded: loads `file`, calls its entry point, ends with status 0. */
 [[noreturn]] void
 TryLoading(const std::filesystem::path & file)
@@ -103,8 +113,7 @@ TryLoading(const std::filesystem::path & file)
   }
   if (void * const plugin = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL))
   {
-    using EntryPoints = const PatchwiseNetworkFunctions * (*)();
-    if (const auto entryPoints = reinterpret_cast<EntryPoints>(dlsym(plugin, PatchwiseNetworkEntryPointName)))
+    if (const auto entryPoints = EntryPointsOf(plugin))
     {
       entryPoints();
     }
@@ -204,8 +213,7 @@ LoadPlugin(const std::filesystem::path & file)
   {
     throw std::runtime_error(what + " cannot be loaded: " + std::string(dlerror()) + remedy);
   }
-  using EntryPoints = const PatchwiseNetworkFunctions * (*)();
-  const auto entryPoints = reinterpret_cast<EntryPoints>(dlsym(plugin, PatchwiseNetworkEntryPointName));
+  const auto entryPoints = EntryPointsOf(plugin);
   if (entryPoints == nullptr)
   {
     throw std::runtime_error(what + " is not it: " + std::string(dlerror()) + remedy);
