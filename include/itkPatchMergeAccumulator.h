@@ -89,6 +89,13 @@ public:
     return m_Kernel.SumsWeights();
   }
 
+  /** The merged values finished so far that were NaN or infinite (PatchMergeRowKernel::GetNumberOfNonFiniteValues). */
+  SizeValueType
+  GetNumberOfNonFiniteValues() const
+  {
+    return m_Kernel.GetNumberOfNonFiniteValues();
+  }
+
   /** Whether a row's sums are one value per voxel (a scalar stack, no summed weights). */
   bool
   IsScalar() const

@@ -22,6 +22,7 @@
 #include "itkPatchPixelComponents.h"
 #include "itkPatchWindows.h"
 
+#include <atomic>
 #include <type_traits>
 #include <vector>
 
@@ -149,9 +150,21 @@ public:
   void
   AddRunToRow(const PatchRun & run, const RowSums & row, std::vector<WeightedValueType> & weights) const;
 
-  /** Normalises, converts and writes `row` (zeroing its sums when they are reused). */
+  /** Normalises, converts and writes `row` (zeroing its sums when they are reused), and counts
+   * the merged values of it that are NaN or infinite (GetNumberOfNonFiniteValues). Called by
+   * several threads at once, on different rows. */
   void
   FinishRow(const RowSums & row) const;
+
+  /** The merged values (voxel components, before conversion to the output type; never the
+   * background of uncovered voxels) that were NaN or infinite, over the rows finished so far:
+   * a NaN or an infinity in the stack where its weight is not 0, or finite values whose
+   * weighted sum overflowed. */
+  SizeValueType
+  GetNumberOfNonFiniteValues() const
+  {
+    return m_NumberOfNonFiniteValues.load(std::memory_order_relaxed);
+  }
 
 private:
   /** The part of one row that one patch of a run covers. */
@@ -200,12 +213,13 @@ private:
     const double * reciprocals;
   };
 
-  /** FinishRow for float outputs of a scalar stack, branch-free so that it vectorises. */
-  void
+  /** FinishRow for float outputs of a scalar stack, branch-free so that it vectorises;
+   * returns the number of non-finite merged values written. */
+  SizeValueType
   FinishScalarRow(const RowSums & row, const RowTarget & target) const;
 
-  /** FinishRow for every other case, voxel by voxel. */
-  void
+  /** FinishRow for every other case, voxel by voxel; returns the number of non-finite merged values. */
+  SizeValueType
   FinishVoxels(const RowSums & row, const RowTarget & target) const;
 
   const StackType *                      m_Stack;
@@ -217,6 +231,8 @@ private:
   const OffsetValueType                  m_Components;
   /** components, plus the sum of the weights when some patches are skipped (it follows the components). */
   const OffsetValueType m_ValuesPerVoxel;
+  /** Added to once per row that has any (rarely), by whichever thread finished it. */
+  mutable std::atomic<SizeValueType> m_NumberOfNonFiniteValues{ 0 };
 };
 } // end namespace PatchStreamingDetail
 } // end namespace itk

@@ -235,19 +235,23 @@ PatchMergeRowKernel<TStack, TOutputImage>::FinishRow(const RowSums & row) const
   const RowTarget target{ GetComponentBuffer(m_Output) + m_Components * m_Output->ComputeOffset(row.start),
                           rowReciprocal,
                           reciprocals };
-  if constexpr (!std::is_integral<OutputComponentType>::value)
+  SizeValueType nonFinite = 0;
+  if constexpr (std::is_integral<OutputComponentType>::value)
   {
-    if (m_ValuesPerVoxel == 1)
-    {
-      this->FinishScalarRow(row, target);
-      return;
-    }
+    nonFinite = this->FinishVoxels(row, target);
   }
-  this->FinishVoxels(row, target);
+  else
+  {
+    nonFinite = m_ValuesPerVoxel == 1 ? this->FinishScalarRow(row, target) : this->FinishVoxels(row, target);
+  }
+  if (nonFinite > 0)
+  {
+    m_NumberOfNonFiniteValues.fetch_add(nonFinite, std::memory_order_relaxed);
+  }
 }
 
 template <typename TStack, typename TOutputImage>
-void
+SizeValueType
 PatchMergeRowKernel<TStack, TOutputImage>::FinishScalarRow(const RowSums & row, const RowTarget & target) const
 {
   OutputComponentType * values = target.values;
@@ -255,17 +259,20 @@ PatchMergeRowKernel<TStack, TOutputImage>::FinishScalarRow(const RowSums & row, 
   const double *        reciprocals = target.reciprocals;
   // An uncovered voxel's sum is +0 and its scale 0, so adding the background
   // there is exact, and subtracting -0 elsewhere keeps every value's bits.
-  // With a zero background (the default) nothing needs adding.
-  const double uncovered = m_Background[0];
-  const auto   finish = [&](auto addBackground) {
-    const auto normalised = [&](SizeValueType j, AccumulatorType sum) {
+  // With a zero background (the default) nothing needs adding. The merged
+  // value is counted when non-finite, the background never.
+  const auto uncovered = static_cast<OutputComponentType>(-m_Background[0]);
+  const auto finish = [&](auto addBackground) {
+    SizeValueType nonFinite = 0;
+    const auto    normalised = [&](SizeValueType j, AccumulatorType sum) {
       const double scale = rowReciprocal * reciprocals[j];
-      const double value = static_cast<double>(sum) * scale;
+      const auto   merged = static_cast<OutputComponentType>(static_cast<double>(sum) * scale);
+      nonFinite += IsNonFinite(merged);
       if constexpr (decltype(addBackground)::value)
       {
-        return static_cast<OutputComponentType>(value - (scale != 0.0 ? 0.0 : -uncovered));
+        return static_cast<OutputComponentType>(merged - (scale != 0.0 ? OutputComponentType{ 0 } : uncovered));
       }
-      return static_cast<OutputComponentType>(value);
+      return merged;
     };
     if constexpr (std::is_same<AccumulatorType, OutputComponentType>::value)
     {
@@ -277,7 +284,7 @@ PatchMergeRowKernel<TStack, TOutputImage>::FinishScalarRow(const RowSums & row, 
         {
           values[j] = normalised(j, values[j]);
         }
-        return;
+        return nonFinite;
       }
     }
     for (SizeValueType j = 0; j < row.length; ++j)
@@ -288,21 +295,20 @@ PatchMergeRowKernel<TStack, TOutputImage>::FinishScalarRow(const RowSums & row, 
     {
       std::fill_n(row.sums, row.length, AccumulatorType{ 0 }); // the ring slots are reused by later slices
     }
+    return nonFinite;
   };
-  if (uncovered == 0.0)
+  if (uncovered == OutputComponentType{ 0 })
   {
-    finish(std::false_type{});
+    return finish(std::false_type{});
   }
-  else
-  {
-    finish(std::true_type{});
-  }
+  return finish(std::true_type{});
 }
 
 template <typename TStack, typename TOutputImage>
-void
+SizeValueType
 PatchMergeRowKernel<TStack, TOutputImage>::FinishVoxels(const RowSums & row, const RowTarget & target) const
 {
+  SizeValueType nonFinite = 0;
   const bool sumWeights = this->SumsWeights();
   // Members read once, so that the loops over the components vectorise.
   const OffsetValueType components = m_Components;
@@ -320,7 +326,11 @@ PatchMergeRowKernel<TStack, TOutputImage>::FinishVoxels(const RowSums & row, con
       for (OffsetValueType c = 0; c < components; ++c)
       {
         // Integer outputs: rounded to nearest, saturated, NaN to 0 (RoundToInteger).
-        voxelValues[c] = ConvertValue<OutputComponentType>(static_cast<double>(voxelSums[c]) * scale);
+        const double merged = static_cast<double>(voxelSums[c]) * scale;
+        voxelValues[c] = ConvertValue<OutputComponentType>(merged);
+        // Counted as written for a floating-point output, before RoundToInteger for an integer one.
+        nonFinite += IsNonFinite(std::is_integral<OutputComponentType>::value ? merged
+                                                                               : static_cast<double>(voxelValues[c]));
       }
     }
     else
@@ -333,6 +343,7 @@ PatchMergeRowKernel<TStack, TOutputImage>::FinishVoxels(const RowSums & row, con
     // The ring slot is reused by a later slice.
     std::fill_n(row.sums, row.length * static_cast<SizeValueType>(valuesPerVoxel), AccumulatorType{ 0 });
   }
+  return nonFinite;
 }
 } // end namespace PatchStreamingDetail
 } // end namespace itk

@@ -178,6 +178,20 @@ public:
   itkSetMacro(BackgroundValue, OutputPixelType);
   itkGetConstReferenceMacro(BackgroundValue, OutputPixelType);
 
+  /** The merged output values (voxel components) that were NaN or infinite, over every
+   * region merged since the merger was made or ResetNumberOfNonFiniteValues() was called:
+   * a NaN or an infinity in the stack where its weight is not 0 makes the voxels it reaches
+   * NaN or infinite, and so do finite values whose weighted sum overflows. Counted as the
+   * rows are written (no pass of its own); for an integer output, before RoundToInteger
+   * turns NaN into 0. The background of uncovered voxels is never counted. A streamed output
+   * counts each voxel once, a region merged again counts again. */
+  itkGetConstMacro(NumberOfNonFiniteValues, SizeValueType);
+  void
+  ResetNumberOfNonFiniteValues()
+  {
+    m_NumberOfNonFiniteValues = 0;
+  }
+
 protected:
   PatchMerger() = default;
   ~PatchMerger() override = default;
@@ -204,7 +218,8 @@ protected:
   UpdateOutputData(DataObject * output) override;
 
   /** Merges the requested output region: row by row when the stack holds
-   * every patch over it, else pulling and scattering the lines that overlap it. */
+   * every patch over it, else pulling and scattering the lines that overlap it.
+   * Adds the region's non-finite values to NumberOfNonFiniteValues. */
   void
   GenerateData() override;
 
@@ -225,6 +240,10 @@ private:
     IndexValueType   lastLinePosition{ -1 };
     ModifiedTimeType pipelineMTime{ 0 };
   };
+
+  /** GenerateData's merge of the accumulator's region (the output's requested region). */
+  void
+  MergeRequestedRegion(AccumulatorType & accumulator);
 
   /** Whether the carried sums belong to the division just before `region`, with nothing modified since. */
   bool
@@ -359,6 +378,7 @@ private:
   std::array<std::vector<double>, OutputImageDimension> m_CustomProfiles{};
   OutputPixelType                                       m_BackgroundValue{};
   CarriedSums                                           m_CarriedSums{};
+  SizeValueType                                         m_NumberOfNonFiniteValues{ 0 };
 };
 } // end namespace itk
 

@@ -160,9 +160,6 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
 {
   OutputImageType * output = this->GetOutput();
   this->AllocateOutputs();
-  const OutputImageRegionType region = output->GetRequestedRegion();
-  const PatchGridType &       grid = this->GetPatchGrid();
-
   typename AccumulatorType::SettingsType settings;
   settings.Background = PatchStreamingDetail::PixelToComponents<typename AccumulatorType::OutputComponentType>(
     m_BackgroundValue, output->GetNumberOfComponentsPerPixel(), "BackgroundValue");
@@ -170,7 +167,17 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
   settings.InputIsWeighted = m_InputIsWeighted;
   // A mask-restricted grid breaks the separable normaliser (docs/design.md
   // section 4): then the accumulator sums the weights too, over the requested region only.
-  AccumulatorType accumulator(this->GetInput(), output, grid, settings);
+  AccumulatorType accumulator(this->GetInput(), output, this->GetPatchGrid(), settings);
+  this->MergeRequestedRegion(accumulator);
+  m_NumberOfNonFiniteValues += accumulator.GetNumberOfNonFiniteValues();
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchMerger<TInputImage, TOutputImage>::MergeRequestedRegion(AccumulatorType & accumulator)
+{
+  const OutputImageRegionType & region = accumulator.GetRegion();
+  const PatchGridType &         grid = this->GetPatchGrid();
 
   // Sums carried from the previous request, when it was the division just
   // before this one: the lines it scattered are not pulled again. Until this
@@ -606,6 +613,7 @@ PatchMerger<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent inde
      << std::endl;
   const auto heldSlices = std::count_if(
     m_CarriedSums.sums.begin(), m_CarriedSums.sums.end(), [](const auto & slot) { return !slot.empty(); });
+  os << indent << "NumberOfNonFiniteValues: " << m_NumberOfNonFiniteValues << std::endl;
   os << indent << "CarriedSums: " << m_CarriedSums.region << " (" << heldSlices
      << " slices held, lines through slice-axis position " << m_CarriedSums.lastLinePosition << ")" << std::endl;
 }

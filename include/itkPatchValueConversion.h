@@ -86,6 +86,16 @@ ConvertValue(TFrom value)
     return static_cast<TTo>(value);
   }
 }
+
+/** 1 when `value` is NaN or infinite, else 0: as a number, so that a loop summing it
+ * vectorises (no call, no branch; a NaN fails every comparison). */
+template <typename TReal>
+inline SizeValueType
+IsNonFinite(TReal value)
+{
+  static_assert(std::is_floating_point<TReal>::value, "IsNonFinite tests a floating-point value");
+  return static_cast<SizeValueType>(!(std::abs(value) <= std::numeric_limits<TReal>::max()));
+}
 } // end namespace PatchStreamingDetail
 } // end namespace itk
 

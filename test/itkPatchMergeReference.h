@@ -26,6 +26,7 @@
 
 #include "itkImage.h"
 #include "itkImageRegionIteratorWithIndex.h"
+#include "itkIndexRange.h"
 #include "itkMath.h"
 #include "itkPatchGrid.h"
 
@@ -148,6 +149,32 @@ MakeReferenceProfile(const itk::PatchGrid<VDimension> & grid, const ReferenceWei
   };
 }
 
+/** Calls `function(x, stackIndex, weight)` for every voxel x of every patch k
+ * inside the image: stackIndex is x's place in patch k of the stack, weight is
+ * w_k(x) = prod_d profile(d, i_d, t_d). The nested loop of the references. */
+template <unsigned int VDimension, typename TFunction>
+void
+ForEachPatchVoxel(const itk::PatchGrid<VDimension> & grid, const ReferenceProfile & profile, TFunction && function)
+{
+  for (itk::SizeValueType k = 0; k < grid.GetNumberOfPatches(); ++k)
+  {
+    const auto patchStart = grid.GetPatchRegion(k).GetIndex();
+    const auto gridIndex = grid.GetGridIndex(k);
+    for (const auto & x : itk::ImageRegionIndexRange<VDimension>(grid.GetValidPatchRegion(k)))
+    {
+      itk::Index<VDimension + 1> stackIndex;
+      double                     weight = 1.0;
+      for (unsigned int d = 0; d < VDimension; ++d)
+      {
+        stackIndex[d] = x[d] - patchStart[d];
+        weight *= profile(d, static_cast<itk::SizeValueType>(gridIndex[d]), stackIndex[d]);
+      }
+      stackIndex[VDimension] = static_cast<itk::IndexValueType>(k);
+      function(x, stackIndex, weight);
+    }
+  }
+}
+
 /** sum_k w_k(x) v_k(x) / sum_k w_k(x) with w_k = prod_d profile(d, i_d, t_d),
  * in double, from full-size volumes; `background` where the weights sum to 0. */
 template <typename TImage, typename TStack>
@@ -165,25 +192,11 @@ NestedLoopMerge(const TStack * stack, const itk::PatchGrid<TImage::ImageDimensio
     volume->SetRegions(region);
     volume->Allocate(true);
   }
-  for (itk::SizeValueType k = 0; k < grid.GetNumberOfPatches(); ++k)
-  {
-    const auto patchStart = grid.GetPatchRegion(k).GetIndex();
-    const auto gridIndex = grid.GetGridIndex(k);
-    for (itk::ImageRegionIteratorWithIndex<VolumeType> it(sums, grid.GetValidPatchRegion(k)); !it.IsAtEnd(); ++it)
-    {
-      const auto &               x = it.GetIndex();
-      double                     weight = 1.0;
-      typename TStack::IndexType stackIndex;
-      for (unsigned int d = 0; d < N; ++d)
-      {
-        stackIndex[d] = x[d] - patchStart[d];
-        weight *= profile(d, static_cast<itk::SizeValueType>(gridIndex[d]), stackIndex[d]);
-      }
-      stackIndex[N] = static_cast<itk::IndexValueType>(k);
-      it.Set(it.Get() + weight * static_cast<double>(stack->GetPixel(stackIndex)));
-      weights->SetPixel(x, weights->GetPixel(x) + weight);
-    }
-  }
+  ForEachPatchVoxel(grid, profile, [&](const itk::Index<N> & x, const typename TStack::IndexType & stackIndex,
+                                       double weight) {
+    sums->SetPixel(x, sums->GetPixel(x) + weight * static_cast<double>(stack->GetPixel(stackIndex)));
+    weights->SetPixel(x, weights->GetPixel(x) + weight);
+  });
   auto merged = TImage::New();
   merged->SetRegions(region);
   merged->Allocate();

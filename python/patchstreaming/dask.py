@@ -188,7 +188,7 @@ def sliding_window_inference(
             if own_cluster is not None:
                 client.close()
                 own_cluster.close()
-    # A patch two slab tasks compute is counted twice, as in DistributedRun.patches_computed.
+    # The tasks' chunks do not overlap: each merged value is counted once.
     warn_of_non_finite(sum(r["non_finite"] for r in results), job.argmax)
     return DistributedRun(zarr.open_array(output_path, mode="r"), slabs, plan.grid.GetNumberOfPatches(),
                           sum(r["patches"] for r in results), max(r["peak_rss_bytes"] for r in results))

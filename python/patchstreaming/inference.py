@@ -244,30 +244,20 @@ def sliding_window_inference(
     return None
 
 
-#: Values counted at a time by count_non_finite (4 MiB of float32).
-_COUNTED_AT_A_TIME = 1 << 20
-
-
-def count_non_finite(values: torch.Tensor) -> int:
-    """The NaN and infinite values in ``values``. Their sum is finite only when they all are
-    (a NaN or an infinity in a sum makes it NaN or infinite), a pass with no temporary: the
-    common case. Otherwise they are counted a million at a time: ``torch.isfinite`` of a whole
-    batch (16 channels of 4 patches of 64^3: 64 MiB) makes temporaries of its size, pages the
-    kernel maps afresh for every batch."""
-    if bool(torch.isfinite(values.sum())):
-        return 0
-    return sum(part.numel() - int(torch.isfinite(part).sum()) for part in values.reshape(-1).split(_COUNTED_AT_A_TIME))
-
-
 def warn_of_non_finite(count: int, argmax: bool, stacklevel: int = 3) -> None:
-    """A RuntimeWarning, at the caller of the public function (``stacklevel``), when the predictor
-    returned ``count`` > 0 NaN or infinite values: they reach the output (a weighted sum with a NaN
-    is NaN) or decide labels."""
+    """A RuntimeWarning, at the caller of the public function (``stacklevel``), when ``count`` > 0
+    merged values (voxel and channel) were NaN or infinite: the merger counts them as it writes
+    them (``PatchMerger.GetNumberOfNonFiniteValues``, no pass of its own over the predictor's
+    output). A NaN or infinity the predictor returns reaches every voxel its patch weights there
+    (a weighted sum with a NaN is NaN); finite values whose weighted sum overflows float32 make
+    infinities too."""
     if count:
-        where = ("the labels there are chosen among the other classes (a NaN class never wins, +inf always "
-                 "does; 0 where all are NaN)" if argmax else "the output is NaN or infinite where they reach")
-        warnings.warn(f"the predictor returned {count_of(count, 'NaN or infinite value')}: {where}", RuntimeWarning,
-                      stacklevel=stacklevel)
+        merged = "merged class values (voxel and class)" if argmax else "output values (voxel and channel)"
+        labels = ("; the labels there are chosen among the other classes (a NaN class never wins, +inf always "
+                  "does; 0 where all are NaN)" if argmax else "")
+        warnings.warn(f"the predictor returned NaN or infinite values, or values whose weighted sum overflows "
+                      f"float32: {count} {merged} {'is' if count == 1 else 'are'} NaN or infinite{labels}",
+                      RuntimeWarning, stacklevel=stacklevel)
 
 
 def _noted(call, note: Optional[str], about: str = ""):
@@ -711,7 +701,12 @@ class _Pipeline:
         self.progress = progress
         self.bar = None
         self.computed = 0  # patches the predictor ran on
-        self.non_finite = 0  # NaN or infinite values it returned (warn_of_non_finite)
+
+    @property
+    def non_finite(self) -> int:
+        """The merged values (voxel and channel) written so far that were NaN or infinite
+        (warn_of_non_finite): each voxel of the regions merged counts once."""
+        return int(self.merger.GetNumberOfNonFiniteValues())
 
     def last(self, argmax: bool):
         """The pipeline's last filter: the merger, or the argmax over its channels."""
@@ -860,6 +855,5 @@ class _Pipeline:
             channels_first = image_view(values.numpy().reshape((-1,) + spatial))
             self.batches.SetCurrentBatchOutputFromChannelsFirst(channels_first)
         self.computed += count
-        self.non_finite += count_non_finite(values)
         if self.bar is not None:
             self.bar.update(count)

@@ -1023,59 +1023,58 @@ def test_a_dict_with_integer_keys_and_two_outputs_named_the_same_file(oblique_ar
     assert not list(tmp_path.iterdir())
 
 
-def test_a_predictor_returning_nan_is_warned_of_with_the_number_of_values(tmp_path):
+def _non_finite_warning(count: int, argmax: bool) -> str:
+    merged = "merged class values (voxel and class)" if argmax else "output values (voxel and channel)"
+    labels = ("; the labels there are chosen among the other classes (a NaN class never wins, +inf always does; 0 "
+              "where all are NaN)" if argmax else "")
+    return (f"the predictor returned NaN or infinite values, or values whose weighted sum overflows float32: {count} "
+            f"{merged} are NaN or infinite{labels}")
+
+
+def test_a_predictor_returning_nan_is_warned_of_with_the_number_of_output_values_it_reaches(tmp_path):
     """A broken or overflowing network's NaN reached the output (or, with argmax, the labels)
-    silently. The number warned of is the NaN the predictor made, counted here as it makes them,
-    over overlapping patches in batches that cross lines, for the image, a file and argmax."""
+    silently. The number warned of is that of the merged values that are NaN: with Gaussian
+    weights (never 0) a NaN the predictor returns at a voxel makes that voxel NaN, and here it
+    returns NaN in both channels wherever the image is above 0.9 (squeeze: no padding), so the
+    number is 2 x the voxels above 0.9, over overlapping patches in batches that cross lines,
+    for the image, a file written in 3 pieces and argmax."""
     image = np.random.default_rng(3).random((9, 10, 11), dtype=np.float32)
-    made = []
+    expected = 2 * int((image > 0.9).sum())
 
     def broken(batch):
-        out = torch.cat([batch, 1 - batch], dim=1).masked_fill(batch > 0.9, float("nan"))
-        made.append(int(torch.isnan(out).sum()))
-        return out
+        return torch.cat([batch, 1 - batch], dim=1).masked_fill(batch > 0.9, float("nan"))
 
-    for kwargs in ({}, {"argmax": True}, {"output": str(tmp_path / "out.mha"), "stream_divisions": 3}):
-        made.clear()
+    file = tmp_path / "out.mha"
+    for kwargs in ({}, {"argmax": True}, {"output": str(file), "stream_divisions": 3}):
         with pytest.warns(RuntimeWarning) as warned:
-            patchstreaming.sliding_window_inference(image, broken, (4, 5, 6), overlap=0.5, batch_size=3,
-                                                    progress=False, **kwargs)
-        assert sum(made) > 0 and len(warned) == 1, kwargs
-        where = ("the labels there are chosen among the other classes (a NaN class never wins, +inf always does; 0 "
-                 "where all are NaN)" if kwargs.get("argmax") else "the output is NaN or infinite where they reach")
-        assert str(warned[0].message) == f"the predictor returned {sum(made)} NaN or infinite values: {where}"
+            result = patchstreaming.sliding_window_inference(image, broken, (4, 5, 6), overlap=0.5, batch_size=3,
+                                                             progress=False, **kwargs)
+        assert expected > 0 and len(warned) == 1, kwargs
+        assert str(warned[0].message) == _non_finite_warning(expected, kwargs.get("argmax", False))
         assert warned[0].filename == __file__, kwargs  # the caller's line
+        if not kwargs.get("argmax"):
+            values = itk.array_from_image(result if result is not None else
+                                          itk.imread(str(file), itk.VariableLengthVector[itk.F]))
+            assert int((~np.isfinite(values)).sum()) == expected, kwargs
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         patchstreaming.sliding_window_inference(image, lambda x: torch.cat([x, 1 - x], dim=1), (4, 5, 6),
                                                 progress=False)
 
 
-def test_non_finite_values_are_counted_on_both_sides_of_the_first_million_and_huge_finite_ones_are_not():
-    """The count is taken without temporaries of a batch's size: a finite sum first, then a million
-    values at a time. A batch of 2 million values with NaN and infinities on both sides of the
-    first million is counted exactly; finite values whose sum overflows are not counted (patches
-    side by side: where they overlap, such values overflow the float sums of the merge, as in
-    MONAI)."""
-    image = np.random.default_rng(5).random((40, 40, 40), dtype=np.float32)
-    made = []
-
-    def broken(batch):
-        out = batch.repeat(1, 8, 1, 1, 1)  # (8, 8, 32, 32, 32): 2 097 152 values a full batch
-        flat = out.view(-1)
-        if batch.any():  # not the zero patch the outputs are probed with
-            for position, value in ((5, float("nan")), ((1 << 20) - 1, float("inf")), (1 << 20, -float("inf")),
-                                    (flat.numel() - 1, float("nan"))):
-                flat[position] = value
-        made.append(int((~torch.isfinite(out)).sum()))
-        return out
-
+def test_finite_values_whose_weighted_sum_overflows_are_counted_and_huge_ones_side_by_side_are_not():
+    """3e38 in every patch: where patches overlap (stride 16 of 32 on 64: voxels 16 to 47 of an
+    axis lie in two), the float32 sum of the merge overflows to +inf, as in MONAI, and is warned
+    of: 64^3 - 32^3 voxels. Patches side by side (no overlap) keep 3e38 and warn of nothing."""
+    huge = lambda x: torch.full_like(x, 3e38)  # noqa: E731
     with pytest.warns(RuntimeWarning) as warned:
-        patchstreaming.sliding_window_inference(image, broken, 32, overlap=0.75, batch_size=8, progress=False)
-    assert sum(made) == 4 and str(warned[0].message).startswith(f"the predictor returned {sum(made)} NaN or infinite")
+        merged = patchstreaming.sliding_window_inference(np.zeros((64, 64, 64), np.float32), huge, 32, overlap=0.5,
+                                                         batch_size=8, mode="constant", progress=False)
+    assert [str(w.message) for w in warned] == [_non_finite_warning(64**3 - 32**3, False)]
+    assert int(np.isinf(itk.array_view_from_image(merged)).sum()) == 64**3 - 32**3
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        huge = patchstreaming.sliding_window_inference(np.zeros((64, 64, 64), np.float32),
-                                                       lambda x: torch.full_like(x, 3e38), 32, overlap=0, batch_size=8,
-                                                       mode="constant", progress=False)  # patches side by side
-    assert np.all(itk.array_view_from_image(huge) == np.float32(3e38))
+        side_by_side = patchstreaming.sliding_window_inference(np.zeros((64, 64, 64), np.float32), huge, 32,
+                                                               overlap=0, batch_size=8, mode="constant",
+                                                               progress=False)
+    assert np.all(itk.array_view_from_image(side_by_side) == np.float32(3e38))
