@@ -81,6 +81,13 @@ endif()
 add_subdirectory(src)
 add_subdirectory(apps)
 add_subdirectory(examples)
+# What scripts/demo.sh runs: the command-line tool, its network plugin (when libtorch is
+# found) and the phantom it falls back to; `cmake --build build --target PatchStreamingDemo`.
+add_custom_target(PatchStreamingDemo)
+add_dependencies(PatchStreamingDemo PatchwiseFilter PatchStreamingPhantom)
+if(TARGET PatchwiseFilterNetwork)
+  add_dependencies(PatchStreamingDemo PatchwiseFilterNetwork)
+endif()
 # Always: test/ defines the test-support target the fuzzer and the benchmarks
 # link; its tests are built only with BUILD_TESTING.
 add_subdirectory(test)

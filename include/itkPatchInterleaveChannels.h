@@ -22,7 +22,9 @@
 
 #include <algorithm>
 #include <type_traits>
-#if defined(__SSE2__)
+// x86-64 always has SSE2 (GCC and Clang say so with __SSE2__, MSVC with _M_X64).
+#if defined(__SSE2__) || defined(_M_X64)
+#  define itkPatchInterleaveChannels_SSE
 #  include <xmmintrin.h>
 #endif
 
@@ -75,7 +77,7 @@ InterleaveVoxels(const TValue * source,
                  SizeValueType  begin,
                  SizeValueType  end)
 {
-#if defined(__SSE2__)
+#if defined(itkPatchInterleaveChannels_SSE)
   if constexpr (std::is_same<TValue, float>::value)
   {
     const SizeValueType channels4 = channels - channels % 4;

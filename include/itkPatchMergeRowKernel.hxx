@@ -327,10 +327,11 @@ PatchMergeRowKernel<TStack, TOutputImage>::FinishVoxels(const RowSums & row, con
       {
         // Integer outputs: rounded to nearest, saturated, NaN to 0 (RoundToInteger).
         const double merged = static_cast<double>(voxelSums[c]) * scale;
-        voxelValues[c] = ConvertValue<OutputComponentType>(merged);
-        // Counted as written for a floating-point output, before RoundToInteger for an integer one.
-        nonFinite += IsNonFinite(std::is_integral<OutputComponentType>::value ? merged
-                                                                               : static_cast<double>(voxelValues[c]));
+        const auto   value = ConvertValue<OutputComponentType>(merged);
+        // Counted as written for a floating-point output, before RoundToInteger for an integer one
+        // (from the local value, not the stored one: a load after the store would keep the loop scalar).
+        nonFinite += IsNonFinite(std::is_integral<OutputComponentType>::value ? merged : static_cast<double>(value));
+        voxelValues[c] = value;
       }
     }
     else

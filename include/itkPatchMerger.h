@@ -378,7 +378,8 @@ private:
   std::array<std::vector<double>, OutputImageDimension> m_CustomProfiles{};
   OutputPixelType                                       m_BackgroundValue{};
   CarriedSums                                           m_CarriedSums{};
-  SizeValueType                                         m_NumberOfNonFiniteValues{ 0 };
+  /** Added to by each GenerateData that succeeds (GetNumberOfNonFiniteValues). */
+  SizeValueType m_NumberOfNonFiniteValues{ 0 };
 };
 } // end namespace itk
 

@@ -307,13 +307,16 @@ PatchMerger<TInputImage, TOutputImage>::MergeLine(const AccumulatorType &       
     for (SizeValueType segment = first; segment <= last;)
     {
       const SizeValueType segmentEnd = this->PullPatchesFrom(segment, last, lines);
-      // The run's last part scatters over the rows of the whole run, so that it finishes them.
+      // The run's last part scatters over the rows of the whole run, so that it finishes them;
+      // an earlier part never does, even where its rows span the whole request (a request
+      // narrower than the line): the later parts still add to them.
+      const bool lastPart = segmentEnd == last + 1;
       finished = this->ScatterLine(accumulator,
-                                   segmentEnd == last + 1 ? first : segment,
+                                   lastPart ? first : segment,
                                    segment,
                                    segmentEnd - 1,
-                                   finalRows,
-                                   segment != first || segmentEnd != last + 1);
+                                   lastPart ? finalRows : OutputImageRegionType(),
+                                   segment != first || !lastPart);
       this->ReleaseStackIfFlagged(segmentEnd); // before the next patches are computed
       segment = segmentEnd;
     }
@@ -608,12 +611,12 @@ PatchMerger<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent inde
     }
     os << "]" << std::endl;
   }
+  os << indent << "NumberOfNonFiniteValues: " << m_NumberOfNonFiniteValues << std::endl;
   os << indent
      << "BackgroundValue: " << static_cast<typename NumericTraits<OutputPixelType>::PrintType>(m_BackgroundValue)
      << std::endl;
   const auto heldSlices = std::count_if(
     m_CarriedSums.sums.begin(), m_CarriedSums.sums.end(), [](const auto & slot) { return !slot.empty(); });
-  os << indent << "NumberOfNonFiniteValues: " << m_NumberOfNonFiniteValues << std::endl;
   os << indent << "CarriedSums: " << m_CarriedSums.region << " (" << heldSlices
      << " slices held, lines through slice-axis position " << m_CarriedSums.lastLinePosition << ")" << std::endl;
 }

@@ -22,7 +22,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${PATCHSTREAMING_BUILD_DIR:-$root/build}"
 
-"$root/scripts/build.sh"
+"$root/scripts/build.sh" PatchStreamingDemo
 t1=/usr/share/doc/insighttoolkit5-examples/examples/Data/KmeansTest_T1UCharRaw.nii.gz
 folder="${2:-$build/demo}"
 mkdir -p "$folder"

@@ -42,14 +42,16 @@ struct GridCase
 
 /** `image` extracted, each patch k made PerturbedCopy's v + (k mod 5) / 8 by an
  * observer of a batch filter of `batchSize`, merged into TOutput streamed in
- * `divisions` pieces. */
+ * `divisions` pieces; or, when `requested` is not empty, the merger's output
+ * over `requested` alone (one request, as a downstream filter makes it). */
 template <typename TOutput>
 typename TOutput::Pointer
-MergeInBatches(const ImageType *  image,
-               const GridCase &   grid,
-               Weighting          weighting,
-               itk::SizeValueType batchSize,
-               unsigned int       divisions)
+MergeInBatches(const ImageType *                 image,
+               const GridCase &                  grid,
+               Weighting                         weighting,
+               itk::SizeValueType                batchSize,
+               unsigned int                      divisions,
+               const typename TOutput::RegionType & requested = {})
 {
   auto extractor = MakeExtractor<ImageType>(image, grid.patch, grid.overlap, BorderMode::Squeeze);
   auto batches = itk::PatchBatchImageFilter<StackType, StackType>::New();
@@ -70,6 +72,16 @@ MergeInBatches(const ImageType *  image,
   auto merger = itk::PatchMerger<StackType, TOutput>::New();
   merger->SetInput(batches->GetOutput());
   merger->SetWeighting(weighting);
+  if (requested.GetNumberOfPixels() > 0)
+  {
+    typename TOutput::Pointer merged = merger->GetOutput();
+    merger->UpdateOutputInformation();
+    merged->SetRequestedRegion(requested);
+    merged->PropagateRequestedRegion();
+    merged->UpdateOutputData();
+    merged->DisconnectPipeline();
+    return merged;
+  }
   auto streamer = itk::StreamingImageFilter<TOutput, TOutput>::New();
   streamer->SetInput(merger->GetOutput());
   streamer->SetNumberOfStreamDivisions(divisions);
@@ -149,6 +161,52 @@ TEST(PatchMergerBatch, ScalarBatchesEndingInsideLinesMergeAsOneLineAtATimeInAnIn
   for (const auto & grid : Grids)
   {
     ExpectBatchesMergeAsOneLineAtATime<itk::Image<short, 3>>(grid);
+  }
+}
+
+/** A request narrower than the image along axis 0 (the rows): the parts of a
+ * line that a batch splits each cover the request's whole width, yet only the
+ * line's last part may finish the rows (helper-64's finding: earlier parts
+ * finished them too, and the later parts' patches were added to finished values). */
+template <typename TOutput>
+void
+ExpectPartialRowsMergeAsTheWholeImage(const GridCase & grid)
+{
+  const auto image = MakeRandomImage<ImageType>(grid.imageSize, 31, 1, grid.imageIndex);
+  auto       extractor = MakeExtractor<ImageType>(image, grid.patch, grid.overlap, BorderMode::Squeeze);
+  extractor->UpdateOutputInformation();
+  const auto lineLength = extractor->GetPatchGrid().GetGridSize()[0];
+  const auto & whole = image->GetLargestPossibleRegion();
+  for (const Weighting weighting : { Weighting::Gaussian, Weighting::Average })
+  {
+    const auto reference = MergeInBatches<TOutput>(image, grid, weighting, 2 * lineLength + 3, 1);
+    for (const itk::SizeValueType batchSize : { itk::SizeValueType{ 1 }, itk::SizeValueType{ 2 }, lineLength - 1 })
+    {
+      // The first third of the rows, all of the other axes; the middle third, part of axis 1.
+      auto first = whole;
+      first.SetSize(0, whole.GetSize(0) / 3);
+      auto middle = first;
+      middle.SetIndex(0, whole.GetIndex(0) + static_cast<itk::IndexValueType>(whole.GetSize(0) / 3));
+      middle.SetIndex(1, whole.GetIndex(1) + 2);
+      middle.SetSize(1, whole.GetSize(1) - 4);
+      for (const auto & requested : { first, middle })
+      {
+        SCOPED_TRACE(itk::ToString(weighting) + ", batch " + std::to_string(batchSize) + ", lines of " +
+                     std::to_string(lineLength) + ", request at " + ::testing::PrintToString(requested.GetIndex()) +
+                     " of size " + ::testing::PrintToString(requested.GetSize()));
+        const auto merged = MergeInBatches<TOutput>(image, grid, weighting, batchSize, 1, requested);
+        EXPECT_EQ(DescribeDifferences(reference.GetPointer(), merged.GetPointer(), requested), "");
+      }
+    }
+  }
+}
+
+TEST(PatchMergerBatch, RequestsNarrowerThanTheRowsMergeAsTheWholeImage)
+{
+  for (const auto & grid : Grids)
+  {
+    ExpectPartialRowsMergeAsTheWholeImage<ImageType>(grid);
+    ExpectPartialRowsMergeAsTheWholeImage<itk::Image<short, 3>>(grid);
   }
 }
 } // namespace

@@ -250,14 +250,17 @@ def warn_of_non_finite(count: int, argmax: bool, stacklevel: int = 3) -> None:
     them (``PatchMerger.GetNumberOfNonFiniteValues``, no pass of its own over the predictor's
     output). A NaN or infinity the predictor returns reaches every voxel its patch weights there
     (a weighted sum with a NaN is NaN); finite values whose weighted sum overflows float32 make
-    infinities too."""
+    infinities too. Values that reach no output voxel (past the image's end in padding, outside
+    a patch's own voxels in ``crop`` mode) are not warned of: they change nothing. For several
+    outputs, ``count`` is their sum."""
     if count:
-        merged = "merged class values (voxel and class)" if argmax else "output values (voxel and channel)"
-        labels = ("; the labels there are chosen among the other classes (a NaN class never wins, +inf always "
-                  "does; 0 where all are NaN)" if argmax else "")
-        warnings.warn(f"the predictor returned NaN or infinite values, or values whose weighted sum overflows "
-                      f"float32: {count} {merged} {'is' if count == 1 else 'are'} NaN or infinite{labels}",
-                      RuntimeWarning, stacklevel=stacklevel)
+        merged = (count_of(count, "merged class value") + " (voxel and class)" if argmax else
+                  count_of(count, "output value") + " (voxel and channel)")
+        labels = ("; a NaN class never wins a voxel's label, +inf always does (0 where all classes are NaN)"
+                  if argmax else "")
+        warnings.warn(f"NaN or infinite values reach the output (the predictor returned some, or values whose "
+                      f"weighted sum overflows float32): {merged} {'is' if count == 1 else 'are'} NaN or "
+                      f"infinite{labels}", RuntimeWarning, stacklevel=stacklevel)
 
 
 def _noted(call, note: Optional[str], about: str = ""):

@@ -255,7 +255,7 @@ def test_nan_from_the_predictor_is_warned_of_once_on_the_client(client, volume, 
                                                        output_path=tmp_path / "out.zarr", slab_slices=21,
                                                        client=client, progress=False)
     expected = 2 * int((array > threshold).sum())
-    assert len(reference) == 1 and f"float32: {expected} output values (voxel and channel) are NaN or infinite" in str(
+    assert len(reference) == 1 and f"float32): {expected} output values (voxel and channel) are NaN or infinite" in str(
         reference[0].message)
     assert [str(w.message) for w in warned] == [str(reference[0].message)]
     assert warned[0].filename == __file__

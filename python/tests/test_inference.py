@@ -1024,11 +1024,11 @@ def test_a_dict_with_integer_keys_and_two_outputs_named_the_same_file(oblique_ar
 
 
 def _non_finite_warning(count: int, argmax: bool) -> str:
+    """The warning for ``count`` > 1 non-finite merged values."""
     merged = "merged class values (voxel and class)" if argmax else "output values (voxel and channel)"
-    labels = ("; the labels there are chosen among the other classes (a NaN class never wins, +inf always does; 0 "
-              "where all are NaN)" if argmax else "")
-    return (f"the predictor returned NaN or infinite values, or values whose weighted sum overflows float32: {count} "
-            f"{merged} are NaN or infinite{labels}")
+    labels = "; a NaN class never wins a voxel's label, +inf always does (0 where all classes are NaN)" if argmax else ""
+    return (f"NaN or infinite values reach the output (the predictor returned some, or values whose weighted sum "
+            f"overflows float32): {count} {merged} are NaN or infinite{labels}")
 
 
 def test_a_predictor_returning_nan_is_warned_of_with_the_number_of_output_values_it_reaches(tmp_path):
@@ -1060,6 +1060,27 @@ def test_a_predictor_returning_nan_is_warned_of_with_the_number_of_output_values
         warnings.simplefilter("error")
         patchstreaming.sliding_window_inference(image, lambda x: torch.cat([x, 1 - x], dim=1), (4, 5, 6),
                                                 progress=False)
+
+
+def test_nan_that_reaches_no_output_voxel_is_not_warned_of_and_one_value_is_named_in_the_singular():
+    """NaN in the padding past the image's end (border_mode="pad", cval=-1 marks it) changes no
+    output voxel: no warning. One voxel above 0.5 made NaN by a one-channel predictor: exactly
+    one output value is NaN, whatever the patches over it."""
+    image = np.zeros((9, 10, 11), np.float32)
+    image[4, 5, 6] = 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        padded = patchstreaming.sliding_window_inference(
+            image, lambda x: x.masked_fill(x == -1, float("nan")), (4, 4, 4), overlap=0.5, border_mode="pad",
+            cval=-1.0, progress=False)
+    assert np.allclose(itk.array_from_image(padded), image, rtol=0, atol=1e-6)  # finite: the Gaussian merge's rounding
+    with pytest.warns(RuntimeWarning) as warned:
+        one = patchstreaming.sliding_window_inference(image, lambda x: x.masked_fill(x > 0.5, float("nan")), (4, 4, 4),
+                                                      overlap=0.5, progress=False)
+    assert int(np.isnan(itk.array_from_image(one)).sum()) == 1
+    assert [str(w.message) for w in warned] == [
+        "NaN or infinite values reach the output (the predictor returned some, or values whose weighted sum overflows "
+        "float32): 1 output value (voxel and channel) is NaN or infinite"]
 
 
 def test_finite_values_whose_weighted_sum_overflows_are_counted_and_huge_ones_side_by_side_are_not():
