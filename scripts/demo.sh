@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job, end to end, on the embedded default volume (Debian's T1 example
-# volume, or a generated phantom where that package is unavailable):
+# volume, or a generated phantom where that package is unavailable), after
+# building what it runs (scripts/build.sh PatchStreamingDemo):
 #  1. train a small 3-class 3-D network for at most a minute on patches drawn
 #     from the volume by patchstreaming.PatchDataset, against three k-means
 #     intensity classes as the stand-in ground truth, and export it as
