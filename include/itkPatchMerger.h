@@ -272,15 +272,15 @@ private:
    * the patches the stack's source computes together with it. Returns the end
    * of the batch's patches in first..last, at least first + 1. */
   SizeValueType
-  PullPatchesFrom(SizeValueType first, SizeValueType last, const OutputImageRegionType & lines);
+  PullPatchesFrom(SizeValueType first, SizeValueType last);
 
   /** The patches [begin, end) to request for patch `first` of the run
-   * first..last of a line of the grid box `lines`: with a stack whose source
-   * computes batches of n patches (ExposePatchBatchSize), the batch
-   * [k n, (k + 1) n) that holds `first`, across line ends when `lines` spans
-   * whole lines, cut to kept patches; else first..last. */
+   * first..last of a line: with a stack whose source computes batches of n
+   * patches (ExposePatchBatchSize), the batch [k n, (k + 1) n) that holds
+   * `first`, across line ends, cut to kept patches, whatever part of the line
+   * the request covers; else first..last. */
   std::pair<SizeValueType, SizeValueType>
-  GetBatchHolding(SizeValueType first, SizeValueType last, const OutputImageRegionType & lines) const;
+  GetBatchHolding(SizeValueType first, SizeValueType last) const;
 
   /** The patches [begin, end) the stack buffers whole; [0, 0) when none. */
   std::pair<SizeValueType, SizeValueType>
@@ -322,7 +322,6 @@ private:
    * rows of `finalRows` its scatter finished. */
   OutputImageRegionType
   MergeLine(const AccumulatorType &       accumulator,
-            const OutputImageRegionType & lines,
             const OutputImageIndexType &  lineStart,
             SizeValueType                 lineLength,
             const OutputImageRegionType & finalRows);

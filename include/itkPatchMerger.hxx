@@ -197,7 +197,7 @@ PatchMerger<TInputImage, TOutputImage>::MergeRequestedRegion(AccumulatorType & a
   {
     const SizeValueType first = grid.GetLinearIndex(firstLine);
     const SizeValueType lineLength = OutputImageDimension > 1 ? lines.GetSize(0) : 1; // in 1-D a patch is a line
-    this->PullPatchesFrom(first, first + lineLength - 1, lines);
+    this->PullPatchesFrom(first, first + lineLength - 1);
     if (this->StackHoldsEveryLine(lines))
     {
       m_CarriedSums.sums.clear();
@@ -246,7 +246,7 @@ PatchMerger<TInputImage, TOutputImage>::MergeLineByLine(AccumulatorType &       
     // Lines scattered by the previous division have their sums carried.
     if (lineStart[SliceAxis] > scatteredThrough)
     {
-      finished = this->MergeLine(accumulator, lines, lineStart, lineLength, lastTouched);
+      finished = this->MergeLine(accumulator, lineStart, lineLength, lastTouched);
     }
     this->FinishRows(accumulator, lastTouched, finished);
   });
@@ -282,7 +282,6 @@ PatchMerger<TInputImage, TOutputImage>::KeepCarry(const OutputImageRegionType & 
 template <typename TInputImage, typename TOutputImage>
 auto
 PatchMerger<TInputImage, TOutputImage>::MergeLine(const AccumulatorType &       accumulator,
-                                                  const OutputImageRegionType & lines,
                                                   const OutputImageIndexType &  lineStart,
                                                   SizeValueType                 lineLength,
                                                   const OutputImageRegionType & finalRows) -> OutputImageRegionType
@@ -306,7 +305,7 @@ PatchMerger<TInputImage, TOutputImage>::MergeLine(const AccumulatorType &       
     // A batch may end inside the run, or reach past it into the next line.
     for (SizeValueType segment = first; segment <= last;)
     {
-      const SizeValueType segmentEnd = this->PullPatchesFrom(segment, last, lines);
+      const SizeValueType segmentEnd = this->PullPatchesFrom(segment, last);
       // The run's last part scatters over the rows of the whole run, so that it finishes them;
       // an earlier part never does, even where its rows span the whole request (a request
       // narrower than the line): the later parts still add to them.
@@ -327,22 +326,18 @@ PatchMerger<TInputImage, TOutputImage>::MergeLine(const AccumulatorType &       
 
 template <typename TInputImage, typename TOutputImage>
 SizeValueType
-PatchMerger<TInputImage, TOutputImage>::PullPatchesFrom(SizeValueType                 first,
-                                                        SizeValueType                 last,
-                                                        const OutputImageRegionType & lines)
+PatchMerger<TInputImage, TOutputImage>::PullPatchesFrom(SizeValueType first, SizeValueType last)
 {
   // A batch an earlier request brought (one that reached into this line) is
   // only brought up to date: nothing is recomputed when nothing changed.
-  const std::pair<SizeValueType, SizeValueType> batch = this->GetBatchHolding(first, last, lines);
+  const std::pair<SizeValueType, SizeValueType> batch = this->GetBatchHolding(first, last);
   this->PullPatches(batch.first, batch.second - 1);
   return std::min(last + 1, batch.second);
 }
 
 template <typename TInputImage, typename TOutputImage>
 auto
-PatchMerger<TInputImage, TOutputImage>::GetBatchHolding(SizeValueType                 first,
-                                                        SizeValueType                 last,
-                                                        const OutputImageRegionType & lines) const
+PatchMerger<TInputImage, TOutputImage>::GetBatchHolding(SizeValueType first, SizeValueType last) const
   -> std::pair<SizeValueType, SizeValueType>
 {
   const SizeValueType batchSize = ExposePatchBatchSize(this->GetInput()->GetMetaDataDictionary());
@@ -352,17 +347,12 @@ PatchMerger<TInputImage, TOutputImage>::GetBatchHolding(SizeValueType           
   }
   // Batches of the stack's source are counted from patch 0 across line ends,
   // so a patch is computed with the same batch mates whichever region is
-  // requested; within a request that covers part of each line, they stop at
-  // the request's line.
+  // requested, also one that covers part of each line (its batches may then
+  // hold patches outside the request: computed, not merged).
   const PatchGridType & grid = this->GetPatchGrid();
   const SizeValueType   patches = grid.GetNumberOfPatches();
   SizeValueType         begin = first / batchSize * batchSize;
   SizeValueType         end = begin + std::min(batchSize, patches - begin);
-  if (OutputImageDimension > 1 && lines.GetSize(0) != grid.GetGridSize()[0])
-  {
-    begin = first;
-    end = std::min(end, last + 1);
-  }
   for (SizeValueType k = first; k > begin; --k) // runs of kept patches only
   {
     if (!grid.IsPatchKept(k - 1))

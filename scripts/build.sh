@@ -3,6 +3,10 @@
 # everything, or only the targets given as arguments and what they need
 # (scripts/build.sh PatchStreamingDemo: what scripts/demo.sh runs).
 set -euo pipefail
+if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
+  echo "usage: scripts/build.sh [TARGET...]   (no target: everything; PatchStreamingDemo: what scripts/demo.sh runs)"
+  exit 0
+fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${PATCHSTREAMING_BUILD_DIR:-$root/build}"
 
