@@ -759,6 +759,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "--patch_size: given twice (also as --patch-size): give it once" },
     { { input, output, "--threads", "-1" }, "--threads: threads -1 is not a whole number from 0 to 1024" },
     { { input, output, "--preview-axis", "3" }, "--preview-axis: preview axis 3 is not a whole number from -1 to 2" },
+    { { input, output, "--model", input, "--mirror-axes", "3" },
+      "--mirror-axes: mirror axis 3 is not a whole number from 0 to 2 (an ITK axis: 0 is x, 1 is y, 2 is z)" },
     { { input, output, "--preview-slice", "-2" }, "preview slice -2 is not a whole number from -1 to 1073741824" },
     { { input, output, "--preview-axis", "1" },
       "--preview-axis: chooses the axis of the preview picture's slice: it needs --preview" },
@@ -1240,6 +1242,9 @@ TEST_F(PatchwiseFilterProgram, XmlIsAWellFormedSlicerModuleListingExactlyTheOpti
   // A list shows its values as one comma-separated argument, not CLI11's "UINT=64 ..." of separate words.
   EXPECT_NE(help.out.find("--patch-size,--patch_size UINT:VOXELS[,...]=64"), std::string::npos) << help.out;
   EXPECT_NE(help.out.find("--overlap UINT:VOXELS[,...] "), std::string::npos) << help.out;
+  // A count's range is in the help as in the message that refuses a value outside it.
+  EXPECT_NE(help.out.find("--stream-divisions,--stream_divisions UINT:N in 1 to 999999999=1"), std::string::npos)
+    << help.out;
   // A fraction's type says both forms it takes.
   EXPECT_NE(help.out.find("--overlap-fraction,--overlap_fraction FLOAT|P/Q:in [0, 1)=0.5"), std::string::npos)
     << help.out;

@@ -262,7 +262,7 @@ PatchwiseFilterOptions::AddNetworkOptions()
                          "Network: test-time augmentation, the mean over every combination of flips of these ITK "
                          "axes (comma-separated: 0,1,2); 2^k passes")
              ->delimiter(',')
-             ->check(WholeNumber("mirror axis", "", 0, 2))
+             ->check(WholeNumber("mirror axis", "", 0, 2, " (an ITK axis: 0 is x, 1 is y, 2 is z)"))
              ->default_str(""),
            "integer-vector");
   Register(m_App.add_option(Flags("device"), s.device, "Network: cpu, or cuda:N when libtorch has CUDA")

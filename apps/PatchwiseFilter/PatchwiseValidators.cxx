@@ -252,7 +252,7 @@ WholeNumber(const std::string & what, const std::string & unit, long minimum, lo
       return what + " " + (text.empty() ? "\"\"" : text) + expected +
              (plain.empty() ? hint : " (write it " + plain + ")");
     },
-    unit.empty() ? (maximum == 999999999 ? "N" : "N in " + range) : "VOXELS");
+    unit.empty() ? "N in " + range : "VOXELS");
 }
 
 /** A decimal number from `lowest` to `highest` (NaN never is); the message says it is not `expected`. */
