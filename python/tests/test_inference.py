@@ -1,5 +1,6 @@
 """sliding_window_inference against a reference written out here: PyTorch on every patch, a
 numpy full-size weighted sum and weight volume, divided."""
+import ctypes
 import os
 import re
 import stat
@@ -109,6 +110,45 @@ def test_argmax_of_four_classes_equals_the_reference_argmax(oblique_array):
     assert decided.mean() > 0.99
     assert np.array_equal(itk.array_from_image(labels)[decided], np.argmax(expected, axis=0)[decided])
     assert len(np.unique(itk.array_from_image(labels))) >= 3
+
+
+def test_the_batch_filter_driven_by_hand_as_python_md_shows_matches_the_reference(oblique_array, tmp_path):
+    """docs/python.md's "Batches of your own size" pipeline, streamed in 3 divisions."""
+    network = SmallNetwork(classes=3).eval()
+    image = itk.image_from_array(oblique_array["array"])
+    image.SetSpacing(oblique_array["spacing"])
+    image.SetDirection(itk.matrix_from_array(oblique_array["direction"]))
+    extractor = itk.PatchExtractor.New(image, PatchSize=[12, 10, 8], PatchOverlap=[6, 5, 4])
+    stack, probabilities = itk.Image[itk.F, 4], itk.VectorImage[itk.F, 4]
+    batches = itk.PatchBatchImageFilter[stack, probabilities].New(extractor.GetOutput(), BatchSize=3,
+                                                                  NumberOfOutputChannels=3)
+    sizes = []
+
+    def run_batch():
+        first, count = batches.GetCurrentBatchStart(), batches.GetCurrentBatchSize()
+        patches = batches.GetInput()
+        shape = [int(s) for s in reversed(patches.GetBufferedRegion().GetSize())]
+        values = np.ctypeslib.as_array(ctypes.cast(int(patches.GetBufferPointer()), ctypes.POINTER(ctypes.c_float)),
+                                       shape=shape)
+        row = first - patches.GetBufferedRegion().GetIndex()[3]
+        with torch.no_grad():
+            out = network(torch.from_numpy(values[row:row + count])[:, None])
+        batches.SetCurrentBatchOutputFromChannelsFirst(
+            itk.image_view_from_array(out.contiguous().numpy().reshape((-1,) + tuple(out.shape[2:]))))
+        sizes.append(count)
+
+    command = itk.PyCommand.New()
+    command.SetCommandCallable(run_batch)
+    batches.AddObserver(itk.IterationEvent(), command)
+    merger = itk.PatchMerger[probabilities, itk.VectorImage[itk.F, 3]].New(
+        batches.GetOutput(), Weighting=itk.PatchStreamingEnums.Weighting_Gaussian)
+    itk.ImageFileWriter.New(merger.GetOutput(), FileName=str(tmp_path / "p.mha"), NumberOfStreamDivisions=3).Update()
+    result = itk.imread(str(tmp_path / "p.mha"), itk.VariableLengthVector[itk.F])
+    expected = reference(oblique_array["array"], network, (8, 10, 12), 0.5, "gaussian", image)
+    np.testing.assert_allclose(as_channels_first(result), expected, rtol=0, atol=2e-6)
+    assert set(sizes[:-1]) == {3}
+    np.testing.assert_allclose(np.array(result.GetSpacing()), oblique_array["spacing"])
+    np.testing.assert_allclose(itk.array_from_matrix(result.GetDirection()), oblique_array["direction"], atol=1e-12)
 
 
 def test_a_tuple_output_model_gives_a_tuple_of_images(oblique_array):
