@@ -26,6 +26,10 @@
 //   BM_NaiveMerge/P/O        the crop-and-merge blog's algorithm in C++: three
 //                            loops over patch positions, += into a full-size
 //                            sum and a full-size count volume, then divide
+//   BM_Argmax/C/A            the labels of 128 x 128 x 64 voxels of C random
+//                            float scores (ComponentArgmaxImageFilter's rows),
+//                            A 1: one voxel after another (ArgmaxOfVoxel, the
+//                            baseline), A 4: ArgmaxRow (4 voxels at once)
 //
 // P/O: patch/overlap 96/48, 64/32, 128/64; T: 1 thread and all threads.
 // bytes_per_second counts the stack's bytes; scripts/benchmark.sh turns the
@@ -33,12 +37,14 @@
 #include "PatchBenchmarkVolumes.h"
 #include "itkImageRegionIterator.h"
 #include "itkMultiThreaderBase.h"
+#include "itkPatchArgmaxRow.h"
 #include "itkPatchExtractor.h"
 #include "itkPatchMerger.h"
 
 #include <benchmark/benchmark.h>
 
 #include <map>
+#include <random>
 #include <thread>
 
 namespace
@@ -212,6 +218,42 @@ BM_NaiveMerge(benchmark::State & state)
   SetStackBytes(state, patch, overlap);
 }
 
+void
+BM_Argmax(benchmark::State & state)
+{
+  const auto               classes = static_cast<itk::OffsetValueType>(state.range(0));
+  constexpr std::size_t    rowLength = 128;
+  constexpr std::size_t    rows = 128 * 64;
+  std::vector<float>       scores(rowLength * rows * static_cast<std::size_t>(classes));
+  std::vector<std::uint8_t> labels(rowLength * rows);
+  std::mt19937             generator(7);
+  std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
+  std::generate(scores.begin(), scores.end(), [&] { return uniform(generator); });
+  for (auto _ : state)
+  {
+    for (std::size_t r = 0; r < rows; ++r)
+    {
+      const float *  rowScores = scores.data() + r * rowLength * static_cast<std::size_t>(classes);
+      std::uint8_t * rowLabels = labels.data() + r * rowLength;
+      if (state.range(1) == 1)
+      {
+        for (std::size_t j = 0; j < rowLength; ++j)
+        {
+          rowLabels[j] = static_cast<std::uint8_t>(
+            itk::PatchStreamingDetail::ArgmaxOfVoxel(rowScores + j * static_cast<std::size_t>(classes), classes));
+        }
+      }
+      else
+      {
+        itk::PatchStreamingDetail::ArgmaxRow(rowScores, classes, rowLength, rowLabels);
+      }
+    }
+    benchmark::DoNotOptimize(labels.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * scores.size() * sizeof(float)));
+}
+
 const std::vector<std::pair<int64_t, int64_t>> PatchGeometries{ { 96, 48 }, { 64, 32 }, { 128, 64 } };
 
 int64_t
@@ -246,6 +288,13 @@ BENCHMARK(BM_NaiveMerge)->ArgNames({ "patch", "overlap" })->Apply([](benchmark::
   for (const auto & [patch, overlap] : PatchGeometries)
   {
     b->Args({ patch, overlap });
+  }
+})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+BENCHMARK(BM_Argmax)->ArgNames({ "classes", "at_once" })->Apply([](benchmark::internal::Benchmark * b) {
+  for (const int64_t classes : { 3, 16, 100 })
+  {
+    b->Args({ classes, 1 })->Args({ classes, 4 });
   }
 })->Unit(benchmark::kMillisecond)->UseRealTime();
 

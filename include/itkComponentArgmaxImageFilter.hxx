@@ -19,13 +19,12 @@
 #define itkComponentArgmaxImageFilter_hxx
 
 #include "itkComponentArgmaxImageFilter.h"
+#include "itkPatchArgmaxRow.h"
 #include "itkPatchImageRows.h"
 #include "itkPatchPixelComponents.h"
 #include "itkTotalProgressReporter.h"
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
 
 namespace itk
 {
@@ -174,20 +173,7 @@ ComponentArgmaxImageFilter<TInputImage, TOutputImage>::DynamicThreadedGenerateDa
     outputRegionForThread, [&](const typename OutputImageType::IndexType & rowStart) {
       const auto *      scores = inputBuffer + input->ComputeOffset(rowStart) * components;
       OutputPixelType * labels = output->GetBufferPointer() + output->ComputeOffset(rowStart);
-      for (SizeValueType j = 0; j < rowLength; ++j, scores += components)
-      {
-        OffsetValueType best = 0;
-        for (OffsetValueType c = 1; c < components; ++c)
-        {
-          // A NaN best is replaced by the first number; a NaN candidate never wins.
-          if (scores[c] > scores[best] ||
-              (std::isnan(static_cast<double>(scores[best])) && !std::isnan(static_cast<double>(scores[c]))))
-          {
-            best = c;
-          }
-        }
-        labels[j] = static_cast<OutputPixelType>(best);
-      }
+      PatchStreamingDetail::ArgmaxRow(scores, components, rowLength, labels);
       progress.Completed(rowLength);
     });
 }

@@ -29,6 +29,10 @@
 #include "gtest/gtest.h"
 
 #include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <random>
+#include <vector>
 #include <limits>
 #include <sstream>
 
@@ -169,6 +173,64 @@ TEST(ComponentArgmaxImageFilter, LabelsAreTheFirstLargestComponent)
     const int    expected = v[0] >= v[1] ? (v[0] >= v[2] ? 0 : 2) : (v[1] >= v[2] ? 1 : 2);
     ASSERT_EQ(vectorArgmax->GetOutput()->GetPixel(it.GetIndex()), expected) << it.GetIndex();
   }
+}
+
+/** The label by its definition, written another way than the filter: the first class whose
+ * score equals the largest of the scores that are numbers; 0 when none is. */
+template <typename TScore>
+unsigned int
+LabelByDefinition(const std::vector<TScore> & scores)
+{
+  std::vector<TScore> numbers;
+  std::copy_if(scores.begin(), scores.end(), std::back_inserter(numbers), [](TScore v) { return !std::isnan(v); });
+  if (numbers.empty())
+  {
+    return 0;
+  }
+  const TScore largest = *std::max_element(numbers.begin(), numbers.end());
+  return static_cast<unsigned int>(std::find(scores.begin(), scores.end(), largest) - scores.begin());
+}
+
+/** Rows of 1 to 11 voxels of 1 to 18 classes drawn from {NaN, -inf, -1, 0, 0.5, +inf}: ties,
+ * NaN first, last and everywhere, infinities, in every lane of the 4 voxels done at once. */
+template <typename TScore>
+void
+ExpectLabelsByDefinitionForEveryNumberOfClasses()
+{
+  using ScoresType = itk::VectorImage<TScore, 2>;
+  constexpr TScore nan = std::numeric_limits<TScore>::quiet_NaN();
+  constexpr TScore inf = std::numeric_limits<TScore>::infinity();
+  const TScore     values[] = { nan, -inf, -1, 0, 0.5, inf };
+  std::mt19937     generator(2026);
+  for (unsigned int classes = 1; classes <= 18; ++classes)
+  {
+    for (itk::SizeValueType length = 1; length <= 11; ++length)
+    {
+      auto scores = ScoresType::New();
+      scores->SetRegions(typename ScoresType::SizeType{ { length, 40 } });
+      scores->SetNumberOfComponentsPerPixel(classes);
+      scores->Allocate();
+      std::uniform_int_distribution<int> pick(0, 5);
+      std::generate_n(scores->GetBufferPointer(), length * 40 * classes, [&] { return values[pick(generator)]; });
+      auto argmax = itk::ComponentArgmaxImageFilter<ScoresType, itk::Image<unsigned char, 2>>::New();
+      argmax->SetInput(scores);
+      argmax->Update();
+      for (itk::ImageRegionConstIteratorWithIndex<ScoresType> it(scores, scores->GetBufferedRegion()); !it.IsAtEnd();
+           ++it)
+      {
+        const auto                pixel = it.Get();
+        const std::vector<TScore> voxel(pixel.GetDataPointer(), pixel.GetDataPointer() + classes);
+        ASSERT_EQ(argmax->GetOutput()->GetPixel(it.GetIndex()), LabelByDefinition(voxel))
+          << classes << " classes, row of " << length << ", voxel " << it.GetIndex();
+      }
+    }
+  }
+}
+
+TEST(ComponentArgmaxImageFilter, LabelsOfNaNTiesAndInfinitiesForEveryNumberOfClassesAndRowLength)
+{
+  ExpectLabelsByDefinitionForEveryNumberOfClasses<float>();  // 4 voxels at once (SSE on x86-64)
+  ExpectLabelsByDefinitionForEveryNumberOfClasses<double>(); // one by one
 }
 
 TEST(ComponentArgmaxImageFilter, TooManyClassesForTheLabelTypeThrows)
