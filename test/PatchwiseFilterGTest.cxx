@@ -811,6 +811,12 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
         Path("OUT.nii") + "\")" },
     { { input, Path("scan.v2.Nii.Gz") }, "(write it \"" + Path("scan.v2.nii.gz") + "\")" },
     { { input, Path("OUT.MHA") }, "(write it \"" + Path("OUT.mha") + "\")" },
+    // MetaIO reads such data file names as a list or a pattern: the output would not read back (helper-67).
+    { { input, Path("x%d.mhd") },
+      "output \"" + Path("x%d.mhd") +
+        "\": MetaImage reads a data file name with a '%' as a pattern of numbered files (x%d.raw), so the image "
+        "would not read back: rename it, or write .mha (one file)" },
+    { { input, Path("LISTx.mhd") }, "output \"" + Path("LISTx.mhd") + "\": MetaImage reads a data file name starting with LIST as a list" },
     { { input, Path("OUT.HDR") }, "(write it \"" + Path("OUT.hdr") + "\")" },
     // Its NRRD writer detaches the header for ".nhdr" only: "OUT.NHDR" was written as one attached NRRD file.
     { { input, Path("OUT.NHDR") },

@@ -180,6 +180,24 @@ RenameDataFileInHeader(const std::string & header, const std::string & from, con
     throw std::runtime_error("cannot rewrite the MetaImage header \"" + header + "\": " + std::strerror(errno));
   }
 }
+
+/** Throws, naming `what` and `path`, when `path` is a .mhd whose data file name (its stem and
+ * .raw) MetaIO would not read as one file: a name starting with LIST is read as a list of
+ * files, one with a '%' as a pattern of numbered files, so the image would not read back
+ * (ITK's own writer writes such a name as numbered slices, which the hidden directory's
+ * renaming does not keep). The Python package refuses the same names (_check_output_files). */
+void
+CheckMetaImageDataFileName(const std::string & path, const std::string & what)
+{
+  const std::string stem = fs::path(path).stem().string();
+  const bool        list = stem.rfind("LIST", 0) == 0;
+  if (list || stem.find('%') != std::string::npos)
+  {
+    throw std::runtime_error(what + " \"" + path + "\": MetaImage reads a data file name " +
+                             (list ? "starting with LIST as a list of files" : "with a '%' as a pattern of numbered files") +
+                             " (" + stem + ".raw), so the image would not read back: rename it, or write .mha (one file)");
+  }
+}
 } // namespace
 
 bool
@@ -401,6 +419,10 @@ AtomicOutputFile::AtomicOutputFile(const std::string & path, const std::string &
   if (fs::is_directory(target))
   {
     throw std::runtime_error(what + " \"" + path + "\" is a directory");
+  }
+  if (LowercaseExtension(path) == ".mhd")
+  {
+    CheckMetaImageDataFileName(path, what);
   }
   for (const auto & file : FilesWrittenFor(path)) // a device, FIFO or socket would be replaced by a file
   {

@@ -577,8 +577,22 @@ def _check_output_files(files) -> None:
             if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
                 raise ValueError(f"output={path!r}: {written!r} is not a regular file (a device, FIFO or socket), "
                                  f"which the output would replace: give the name of a file")
+        _check_metaimage_data_file_name(path)
         _writer_io(path)
         os.rmdir(_partial_folder(path, folder))
+
+
+def _check_metaimage_data_file_name(path: str) -> None:
+    """Raises ValueError for a ``.mhd`` output whose data file name (its stem and ``.raw``) MetaIO
+    would not read as one file: one starting with LIST is read as a list of files, one with a '%'
+    as a pattern of numbered files, so the image would not read back. The C++ twin is
+    ``CheckMetaImageDataFileName`` in apps/PatchwiseFilter/AtomicOutputFile.cxx."""
+    stem, extension = os.path.splitext(os.path.basename(path))
+    if extension.lower() != ".mhd" or not (stem.startswith("LIST") or "%" in stem):
+        return
+    how = "starting with LIST as a list of files" if stem.startswith("LIST") else "with a '%' as a pattern of numbered files"
+    raise ValueError(f"output={path!r}: MetaImage reads a data file name {how} ({stem}.raw), so the image would not "
+                     f"read back: rename it, or write .mha (one file)")
 
 
 def _writer_io(file: str):

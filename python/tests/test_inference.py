@@ -611,6 +611,21 @@ def test_an_output_that_is_not_a_regular_file_is_refused_and_kept(tmp_path):
     assert os.path.exists("/dev/null") and stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
 
+@pytest.mark.parametrize("name, how", [("x%d.mhd", "with a '%' as a pattern of numbered files (x%d.raw)"),
+                                       ("LISTx.mhd", "starting with LIST as a list of files (LISTx.raw)")])
+def test_a_mhd_name_metaio_reads_as_a_list_or_pattern_is_refused_before_the_run(tmp_path, name, how):
+    """helper-67: written as one data file whose header MetaIO reads as numbered files or a list: garbage read back."""
+    calls = []
+    with pytest.raises(ValueError, match=re.escape(f"output={str(tmp_path / name)!r}: MetaImage reads a data file "
+                                                   f"name {how}, so the image would not read back")):
+        patchstreaming.sliding_window_inference(np.zeros((5, 6, 7), np.float32), lambda x: calls.append(1) or x, 4,
+                                                output=str(tmp_path / name), progress=False)
+    assert calls == [] and list(tmp_path.iterdir()) == []
+    patchstreaming.sliding_window_inference(np.ones((5, 6, 7), np.float32), lambda x: x, 4, mode="constant",
+                                            output=str(tmp_path / "listed %.mha"), progress=False)
+    assert np.array_equal(itk.array_from_image(itk.imread(str(tmp_path / "listed %.mha"), itk.F)), np.ones((5, 6, 7)))
+
+
 def test_stream_divisions_without_an_output_file_warns():
     """helper-46: silently ignored."""
     with pytest.warns(UserWarning, match=r"^stream_divisions=3 applies to a file output \(output=\) only"):
