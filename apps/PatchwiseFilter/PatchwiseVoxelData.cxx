@@ -31,6 +31,10 @@
 #include <stdexcept>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
 namespace fs = std::filesystem;
 
 namespace
@@ -337,6 +341,31 @@ Measure(const std::string & path, std::uintmax_t voxelBytes, const std::string &
   return measured;
 }
 
+/** The first byte of [offset, offset + bytes) of `file` in a hole (never written, read as
+ * zeros), or offset + bytes when there is none or the file system cannot tell (SEEK_HOLE). ITK
+ * 5.2's MetaImage writer makes the file of a streamed output full length first, then writes
+ * each piece into it and goes on when a write fails (a full disk): the pieces lost are holes.
+ * ZFS is not asked: with compression it stores the zeros an image holds as holes. */
+std::uintmax_t
+FirstHole(const std::string & file, std::uintmax_t offset, std::uintmax_t bytes)
+{
+  constexpr decltype(statfs::f_type) ZfsMagic = 0x2fc12fc1;
+  struct statfs                      fileSystem
+  {};
+  const int descriptor = open(file.c_str(), O_RDONLY);
+  if (descriptor < 0)
+  {
+    return offset + bytes;
+  }
+  off_t hole = -1;
+  if (fstatfs(descriptor, &fileSystem) == 0 && fileSystem.f_type != ZfsMagic)
+  {
+    hole = lseek(descriptor, static_cast<off_t>(offset), SEEK_HOLE);
+  }
+  close(descriptor);
+  return hole < 0 ? offset + bytes : std::min<std::uintmax_t>(static_cast<std::uintmax_t>(hole), offset + bytes);
+}
+
 /** "its header describes N bytes of voxel data (decompressed) but the file holds M". */
 std::string
 Shortfall(const MeasuredVoxelData & measured, const std::string & where)
@@ -387,6 +416,16 @@ CheckWrittenImage(const std::string & written, const std::string & target)
   if (!measured.data.file.empty() && measured.length < measured.data.bytes)
   {
     throw std::runtime_error(named + ": " + Shortfall(measured, "") + cause);
+  }
+  if (!measured.data.file.empty() && !measured.compressed)
+  {
+    const auto & data = measured.data;
+    const auto   hole = FirstHole(data.file, data.offset, data.bytes);
+    if (hole < data.offset + data.bytes)
+    {
+      throw std::runtime_error(named + ": its voxel data has a hole from byte " + std::to_string(hole - data.offset) +
+                               " of " + std::to_string(data.bytes) + " on, never written" + cause);
+    }
   }
 }
 

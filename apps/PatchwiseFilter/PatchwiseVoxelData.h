@@ -50,7 +50,10 @@ CheckVoxelDataLength(const std::string & path, std::uintmax_t voxelBytes);
  * describes, by the rule above, or its header cannot be read back: ITK 5.2's
  * MetaImage and NIfTI writers report a failed write (a full disk, a file size
  * limit) on stderr only and return, leaving a file cut short (its NRRD
- * writer throws itself); other formats are not read back. Called before the
+ * writer throws itself), or, for a MetaImage written piece by piece, full
+ * length with holes where the pieces that failed were to go (holes are
+ * looked for with SEEK_HOLE, except on ZFS, whose compression makes holes of
+ * zeros); other formats are not read back. Called before the
  * output is moved into place. The
  * Python package keeps the same rule (`check_written_image` in
  * python/patchstreaming/_voxel_data.py). */

@@ -55,7 +55,9 @@ def check_written_image(written: str, target: str) -> None:
     ``written`` holds less voxel data than its header describes (the rule of
     :func:`check_voxel_data`), or its header cannot be read back: ITK 5.2's MetaImage and NIfTI
     writers report a failed write (a full disk, a file size limit) on stderr only and return,
-    leaving a file cut short (its NRRD writer raises itself); other formats are not read back. The
+    leaving a file cut short (its NRRD writer raises itself), or, for a MetaImage written piece by
+    piece, full length with holes where the pieces that failed were to go (``_first_hole``); other
+    formats are not read back. The
     C++ twin is ``CheckWrittenImage``
     in apps/PatchwiseFilter/PatchwiseVoxelData.cxx."""
     import itk
@@ -77,6 +79,52 @@ def check_written_image(written: str, target: str) -> None:
         raise OSError(f"{error}{cause}") from None
     if measured is not None and measured[1] < measured[0].nbytes:
         raise OSError(f"{named}: {_shortfall(*measured, '')}{cause}")
+    data = measured[0] if measured is not None else None
+    if data is not None and not (data.zlib_stream or data.file.lower().endswith(".gz")):
+        hole = _first_hole(data.file, data.offset, data.nbytes)
+        if hole < data.offset + data.nbytes:
+            raise OSError(f"{named}: its voxel data has a hole from byte {hole - data.offset} of {data.nbytes} on, "
+                          f"never written{cause}")
+
+
+#: statfs's f_type of ZFS, whose compression stores the zeros an image holds as holes.
+_ZFS_MAGIC = 0x2FC12FC1
+
+
+def _file_system_type(descriptor: int) -> Optional[int]:
+    """fstatfs's f_type of the file system of the open file ``descriptor`` (Linux), or None."""
+    import ctypes
+
+    class StatFs(ctypes.Structure):  # struct statfs begins with f_type; the rest is room for the kernel
+        _fields_ = [("f_type", ctypes.c_long), ("rest", ctypes.c_byte * 256)]
+
+    result = StatFs()
+    try:
+        fstatfs = ctypes.CDLL(None, use_errno=True).fstatfs
+    except (OSError, AttributeError):
+        return None
+    return int(result.f_type) if fstatfs(descriptor, ctypes.byref(result)) == 0 else None
+
+
+def _first_hole(file: str, offset: int, nbytes: int) -> int:
+    """The first byte of [offset, offset + nbytes) of ``file`` in a hole (never written, read as
+    zeros), or offset + nbytes when there is none or the file system cannot tell (SEEK_HOLE). ITK
+    5.2's MetaImage writer makes the file of a streamed output full length first, then writes each
+    piece into it and goes on when a write fails (a full disk): the pieces lost are holes. ZFS is
+    not asked (its compression makes holes of zeros). The C++ twin is ``FirstHole`` in
+    apps/PatchwiseFilter/PatchwiseVoxelData.cxx."""
+    end = offset + nbytes
+    if not hasattr(os, "SEEK_HOLE"):
+        return end
+    descriptor = os.open(file, os.O_RDONLY)
+    try:
+        if _file_system_type(descriptor) == _ZFS_MAGIC:
+            return end
+        return min(os.lseek(descriptor, offset, os.SEEK_HOLE), end)
+    except OSError:
+        return end
+    finally:
+        os.close(descriptor)
 
 
 def _measure(path: str, voxel_bytes: int, named: str):
