@@ -167,6 +167,7 @@ PatchAxisWindow::PatchAxisWindow(const PatchAxisLayout &       layout,
                                << (gaussian ? " (raise MinimumWeight above 0, or SigmaScale)" : ""));
     }
   }
+  m_LargestNormalizer = m_Normalizer.empty() ? 0.0 : *std::max_element(m_Normalizer.begin(), m_Normalizer.end());
   // The merger multiplies by these instead of dividing each voxel's sums.
   m_NormalizerReciprocals.resize(m_Normalizer.size());
   std::transform(m_Normalizer.begin(), m_Normalizer.end(), m_NormalizerReciprocals.begin(), [](double normalizer) {

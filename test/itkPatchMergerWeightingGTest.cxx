@@ -453,6 +453,46 @@ TEST(PatchMergerWeighting, WeightsTooSmallForTheStacksTypeAreRefusedAndTheSmalle
             "");
 }
 
+/** Custom profiles so large that a voxel's weights sum past max * epsilon of the stack's type
+ * (4.1e31 for float) gave inf or NaN everywhere with no exception (helper-68: 1e13 per axis,
+ * 1e30, 1e300): refused, naming the largest sum; the same profiles scaled down merge an
+ * unprocessed stack back to the image, as only their ratios matter. */
+TEST(PatchMergerWeighting, CustomProfilesTooLargeForTheStacksTypeAreRefusedAndScaledDownMergeBack)
+{
+  const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 20, 16, 12 } }, 47);
+  const auto merge = [&](double scale) {
+    auto extractor = MakeExtractor<ImageType>(image, { { 8, 8, 6 } }, { { 4, 4, 2 } }, BorderMode::Edge);
+    auto merger = itk::PatchMerger<StackType, ImageType>::New();
+    merger->SetInput(extractor->GetOutput());
+    merger->SetWeighting(Weighting::Custom);
+    for (unsigned int axis = 0; axis < 3; ++axis)
+    {
+      std::vector<double> profile(axis == 2 ? 6 : 8);
+      for (std::size_t i = 0; i < profile.size(); ++i)
+      {
+        profile[i] = scale * (1.0 + static_cast<double>(std::min(i, profile.size() - 1 - i)));
+      }
+      merger->SetCustomProfile(axis, profile);
+    }
+    merger->Update();
+    return ImageType::Pointer(merger->GetOutput());
+  };
+  for (const double scale : { 1e13, 1e30, 1e300 })
+  {
+    PatchStreamingTest::ExpectExceptionMentioning(
+      [&] { merge(scale); },
+      "Weighting Custom: the largest sum of window weights at a voxel, a product over 3 axes, is ");
+  }
+  PatchStreamingTest::ExpectExceptionMentioning([&] { merge(1e13); }, "above 4.05648e+31");
+  for (const double scale : { 1e9, 1.0, 1e-10 })
+  {
+    EXPECT_EQ(DescribeDifferences(
+                image.GetPointer(), merge(scale).GetPointer(), image->GetLargestPossibleRegion(), WithinRelative(1e-6)),
+              "")
+      << scale;
+  }
+}
+
 /** A weighting the windows refuse (too small for the stack's float, or summing
  * to 0 where a patch covers a voxel) is refused by UpdateOutputInformation,
  * as ITK filters check their parameters: before any patch is extracted (or a
