@@ -127,24 +127,14 @@ public:
   double
   GetSmallestPositiveWeight() const
   {
-    double weight = 1.0;
-    for (const auto & axisWindow : m_AxisWindows)
-    {
-      weight *= axisWindow.GetSmallestPositiveWeight();
-    }
-    return weight;
+    return this->ProductOverAxes(&PatchAxisWindow::GetSmallestPositiveWeight);
   }
 
   /** The largest sum of the window weights at a voxel: the product over the axes of their largest W_d(t). */
   double
   GetLargestNormalizer() const
   {
-    double normalizer = 1.0;
-    for (const auto & axisWindow : m_AxisWindows)
-    {
-      normalizer *= axisWindow.GetLargestNormalizer();
-    }
-    return normalizer;
+    return this->ProductOverAxes(&PatchAxisWindow::GetLargestNormalizer);
   }
 
   /** Throws an itk::ExceptionObject naming the weighting and its parameters
@@ -213,6 +203,18 @@ public:
   }
 
 private:
+  /** The product over the axes of `axisValue` of each axis's window. */
+  double
+  ProductOverAxes(double (PatchAxisWindow::*axisValue)() const) const
+  {
+    double product = 1.0;
+    for (const auto & axisWindow : m_AxisWindows)
+    {
+      product *= (axisWindow.*axisValue)();
+    }
+    return product;
+  }
+
   std::array<PatchAxisWindow, VDimension> m_AxisWindows{};
 };
 } // end namespace itk
