@@ -36,6 +36,7 @@
 #include "itkRGBPixel.h"
 #include "itkVectorImage.h"
 #include "itkVectorIndexSelectionCastImageFilter.h"
+#include "itkVTKImageIOFactory.h"
 
 #include <expat.h>
 #include "gtest/gtest.h"
@@ -815,6 +816,11 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
         Path("OUT.nii") + "\")" },
     { { input, Path("scan.v2.Nii.Gz") }, "(write it \"" + Path("scan.v2.nii.gz") + "\")" },
     { { input, Path("OUT.MHA") }, "(write it \"" + Path("OUT.mha") + "\")" },
+    // ITK 5.2's TIFF and VTK writers dropped the oblique input's geometry and reported success (helper-68).
+    { { input, Path("x.tif") },
+      "output \"" + Path("x.tif") + "\": TIFFImageIO does not keep the image's geometry: spacing (0.7, 1.25, 1.8) reads "
+      "back as (0.7, 1.25, 1); origin (-12.5, -5.25, 2) reads back as (0, 0, 0); direction (" },
+    { { input, Path("x.vtk") }, "output \"" + Path("x.vtk") + "\": VTKImageIO does not keep the image's geometry: direction (" },
     // MetaIO reads such data file names as a list or a pattern: the output would not read back (helper-67).
     { { input, Path("x%d.mhd") },
       "output \"" + Path("x%d.mhd") +
@@ -860,6 +866,25 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
 /** A write that fails part way (a full disk; here a file size limit) leaves no file and exits 1:
  * ITK 5.2's MetaImage and NIfTI writers only print to stderr and return, and the run exited 0
  * with the file cut short (helper-46); its NRRD writer throws itself. */
+/** A format is asked what geometry it keeps (a small image written and read back): VTK keeps an
+ * axis-aligned image's spacing and origin, so that output is written and reads back with them. */
+TEST_F(PatchwiseFilterProgram, AFormatThatKeepsTheImagesGeometryIsWritten)
+{
+  auto image = MakeRandomImage<ImageType>({ { 9, 8, 7 } }, 3);
+  image->SetDirection(ImageType::DirectionType::GetIdentity());
+  Write(image.GetPointer(), Path("input.nrrd"));
+  const auto run = Run({ Path("input.nrrd"), Path("x.vtk"), "--patch-size", "4" });
+  ASSERT_EQ(run.status, 0) << run.err;
+  itk::VTKImageIOFactory::RegisterOneFactory();
+  const auto written = itk::ReadImage<ImageType>(Path("x.vtk"));
+  for (unsigned int d = 0; d < 3; ++d)
+  {
+    EXPECT_NEAR(written->GetSpacing()[d], image->GetSpacing()[d], 1e-6) << d;
+    EXPECT_NEAR(written->GetOrigin()[d], image->GetOrigin()[d], 1e-6) << d;
+  }
+  EXPECT_EQ(FilesOtherThan({ "input.nrrd", "x.vtk" }), std::set<std::string>{});
+}
+
 TEST_F(PatchwiseFilterProgram, AWriteCutShortExitsOneAndLeavesNoFile)
 {
   Write(MakeRandomImage<ImageType>({ { 40, 40, 40 } }, 3).GetPointer(), Path("input.nrrd")); // 256000 bytes

@@ -21,6 +21,7 @@
 #include "PatchwiseDecimal.h"
 #include "PatchwiseFilterOptions.h"
 #include "PatchwiseMessages.h"
+#include "PatchwiseOutputFormat.h"
 #include "PatchwiseProcessing.h"
 #include "PatchwiseProgressBar.h"
 #include "itkPatchExtractor.h"
@@ -220,34 +221,6 @@ PrepareMerger(TMerger *                                    merger,
   result.grid = source.extractor->GetPatchGrid();
 }
 
-/** Throws, naming the output file, when its format is a 2-D picture format
- * (PNG, JPEG, BMP) that cannot hold TWritten (`what`: "output" or "--label-map"): ITK would write the first slice
- * of a 3-D image and report success, and refuses float pixels only after the
- * whole run. PNG holds unsigned char and unsigned short, JPEG and BMP unsigned
- * char. */
-template <typename TWritten>
-void
-CheckFormatHolds(const std::string & format, const std::string & file, const std::string & what)
-{
-  constexpr unsigned int Dimension = TWritten::ImageDimension;
-  using Component = typename itk::NumericTraits<typename TWritten::PixelType>::ValueType;
-  const bool picture = format == "PNGImageIO" || format == "JPEGImageIO" || format == "BMPImageIO";
-  const bool held = std::is_same<Component, unsigned char>::value ||
-                    (format == "PNGImageIO" && std::is_same<Component, unsigned short>::value);
-  const std::string use = " (use .nrrd, .nii, .nii.gz, .mha, .tif, ...)";
-  if (picture && Dimension > 2)
-  {
-    throw std::runtime_error(what + " \"" + file + "\": " + format + " cannot hold a " + std::to_string(Dimension) +
-                             "-D image" + use);
-  }
-  if (picture && !held)
-  {
-    throw std::runtime_error(
-      what + " \"" + file + "\": " + format + " cannot hold " +
-      itk::ImageIOBase::GetComponentTypeAsString(itk::ImageIOBase::MapPixelType<Component>::CType) + " pixels" + use);
-  }
-}
-
 /** The fraction of the run done once the source of `patches`, the patch
  * stack the merger merges (the network, the per-patch processing or the
  * extractor), has made `progress` (0 to 1) of the patches requested of it. The
@@ -306,6 +279,7 @@ WriteInDivisions(TWritten *                       image,
     writer->SetInput(streamer->GetOutput());
   }
   image->UpdateOutputInformation();
+  CheckFormatKeepsGeometry(image, io.GetPointer(), settings.output, settings.OutputName());
   result.divisions = itk::ImageRegionSplitterSlowDimension::New()->GetNumberOfSplits(image->GetLargestPossibleRegion(),
                                                                                      settings.streamDivisions);
 
