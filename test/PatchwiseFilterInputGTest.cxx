@@ -131,6 +131,39 @@ TEST_F(PatchwiseFilterProgram, AnInputCutShortIsRefusedAndAWholeOneRuns)
   }
 }
 
+/** A compressed input whose bytes are wrong (here a check value or a byte of the stream
+ * flipped), not missing, is called damaged with zlib's reason: it was "cut short ... the file
+ * holds 0" (helper-68), which sent one looking for an interrupted download. */
+TEST_F(PatchwiseFilterProgram, ADamagedCompressedInputIsCalledDamagedNotCutShort)
+{
+  itk::NiftiImageIOFactory::RegisterOneFactory();
+  // Large enough that the NIfTI reader finds its header before the damage.
+  const auto image = MakeRandomImage<ImageType>({ { 48, 40, 32 } }, 7);
+  for (const std::string name : { "gzip.nii.gz", "zlib.mha" })
+  {
+    for (const bool checkValue : { true, false })
+    {
+      auto writer = itk::ImageFileWriter<ImageType>::New();
+      writer->SetInput(image);
+      writer->SetFileName(Path(name));
+      writer->SetUseCompression(true);
+      writer->Update();
+      std::fstream file(Path(name), std::ios::in | std::ios::out | std::ios::binary);
+      const auto   length = static_cast<std::streamoff>(fs::file_size(Path(name)));
+      // gzip ends with CRC-32 and length (8 bytes), zlib with Adler-32 (4): flip a check byte or one mid-stream.
+      file.seekg(checkValue ? length - (name == "gzip.nii.gz" ? 6 : 2) : length / 2);
+      const auto byte = static_cast<char>(file.get() ^ 0x5a);
+      file.seekp(checkValue ? length - (name == "gzip.nii.gz" ? 6 : 2) : length / 2);
+      file.put(byte);
+      file.close();
+      ExpectRejected({ Path(name), Path("output.nrrd") },
+                     "input \"" + Path(name) + "\" is damaged: its compressed voxel data does not decompress (zlib: ",
+                     { name });
+      fs::remove(Path(name));
+    }
+  }
+}
+
 /** The data file of an upper-case header is the one the NIfTI library reads: X.HDR reads X.IMG, not
  * an X.img beside it (helper-49: a cut-short X.IMG was read, the whole X.img measured). */
 TEST_F(PatchwiseFilterProgram, AnUpperCaseHeaderIsMeasuredByTheDataFileItReads)

@@ -52,28 +52,45 @@ struct VoxelData
   bool           zlibStream{};
 };
 
-/** The length of the gzip file `file` decompressed. A stream that ends early
- * or is damaged counts what it holds up to there. */
-std::uintmax_t
+/** What a compressed stream decompresses to: its length (what it holds when it
+ * ends early), and zlib's message when its data is damaged (a wrong byte, a
+ * wrong check value), "" when it is whole or only ends early. */
+struct Decompressed
+{
+  std::uintmax_t length{};
+  std::string    damage{};
+};
+
+/** The gzip file `file` decompressed (Decompressed). */
+Decompressed
 GzipLength(const std::string & file)
 {
   const std::unique_ptr<gzFile_s, int (*)(gzFile)> stream(gzopen(file.c_str(), "rb"), gzclose);
   if (!stream)
   {
-    return 0;
+    return {};
   }
   std::vector<char> buffer(1 << 20);
-  std::uintmax_t    length = 0;
-  for (int n = 1; n > 0; length += static_cast<std::uintmax_t>(n))
+  Decompressed      result;
+  for (int n = 1; n > 0; result.length += static_cast<std::uintmax_t>(n))
   {
     n = std::max(gzread(stream.get(), buffer.data(), static_cast<unsigned>(buffer.size())), 0);
   }
-  return length;
+  int                errorNumber = Z_OK;
+  const char * const message = gzerror(stream.get(), &errorNumber);
+  if (errorNumber != Z_OK && errorNumber != Z_BUF_ERROR) // Z_BUF_ERROR: the file ends early
+  {
+    result.damage = message;
+    if (result.damage.rfind(file + ": ", 0) == 0) // gzerror puts the file's name first
+    {
+      result.damage.erase(0, file.size() + 2);
+    }
+  }
+  return result;
 }
 
-/** The length the zlib (or gzip) stream starting at byte `offset` of `file`
- * inflates to (what it holds when it ends early or is damaged). */
-std::uintmax_t
+/** The zlib (or gzip) stream starting at byte `offset` of `file` inflated (Decompressed). */
+Decompressed
 InflatedLength(const std::string & file, std::uintmax_t offset)
 {
   std::ifstream stream(file, std::ios::binary);
@@ -81,7 +98,7 @@ InflatedLength(const std::string & file, std::uintmax_t offset)
   z_stream zlib{};
   if (!stream || inflateInit2(&zlib, 15 + 32) != Z_OK) // 15 + 32: zlib or gzip, as MetaIO reads
   {
-    return 0;
+    return {};
   }
   std::vector<unsigned char> in(1 << 16);
   std::vector<unsigned char> out(1 << 20);
@@ -100,8 +117,13 @@ InflatedLength(const std::string & file, std::uintmax_t offset)
     } while (status == Z_OK && zlib.avail_out == 0);
     status = status == Z_BUF_ERROR ? Z_OK : status; // no progress without more input
   }
+  Decompressed result{ length, {} };
+  if (status != Z_OK && status != Z_STREAM_END)
+  {
+    result.damage = zlib.msg != nullptr ? zlib.msg : "zlib error " + std::to_string(status);
+  }
   inflateEnd(&zlib);
-  return length;
+  return result;
 }
 
 /** The first `count` bytes of `file` after gzip decompression. */
@@ -311,12 +333,14 @@ struct MeasuredVoxelData
   VoxelData      data;
   std::uintmax_t length{};
   bool           compressed{};
+  /** zlib's message when the compressed data is damaged (Decompressed). */
+  std::string damage{};
 };
 
 MeasuredVoxelData
 Measure(const std::string & path, std::uintmax_t voxelBytes, const std::string & named)
 {
-  MeasuredVoxelData measured{ VoxelDataOf(path, voxelBytes), 0, false };
+  MeasuredVoxelData measured{ VoxelDataOf(path, voxelBytes), 0, false, {} };
   const VoxelData & data = measured.data;
   std::error_code   error;
   if (data.file.empty())
@@ -329,13 +353,15 @@ Measure(const std::string & path, std::uintmax_t voxelBytes, const std::string &
   }
   const bool gzip = EndsWith(Lowercase(data.file), ".gz");
   measured.compressed = data.zlibStream || gzip;
-  if (data.zlibStream)
+  if (data.zlibStream || gzip)
   {
-    measured.length = InflatedLength(data.file, data.offset);
+    const Decompressed decompressed = data.zlibStream ? InflatedLength(data.file, data.offset) : GzipLength(data.file);
+    measured.length = data.zlibStream ? decompressed.length : decompressed.length - std::min(decompressed.length, data.offset);
+    measured.damage = decompressed.damage;
   }
   else
   {
-    const std::uintmax_t size = gzip ? GzipLength(data.file) : fs::file_size(data.file);
+    const std::uintmax_t size = fs::file_size(data.file);
     measured.length = size > data.offset ? size - data.offset : 0;
   }
   return measured;
@@ -378,10 +404,16 @@ Shortfall(const MeasuredVoxelData & measured, const std::string & where)
 void
 CheckVoxelDataLength(const std::string & path, std::uintmax_t voxelBytes)
 {
-  const auto measured = Measure(path, voxelBytes, "input \"" + path + "\"");
+  const auto        measured = Measure(path, voxelBytes, "input \"" + path + "\"");
+  const std::string where = measured.data.file == path ? "" : " in \"" + measured.data.file + "\"";
+  if (!measured.damage.empty())
+  {
+    throw std::runtime_error("input \"" + path + "\" is damaged: its compressed voxel data" + where +
+                             " does not decompress (zlib: " + measured.damage +
+                             "): some of its bytes are wrong, not missing");
+  }
   if (!measured.data.file.empty() && measured.length < measured.data.bytes)
   {
-    const std::string where = measured.data.file == path ? "" : " in \"" + measured.data.file + "\"";
     throw std::runtime_error("input \"" + path + "\" is cut short: " + Shortfall(measured, where) +
                              ": a copy or download that did not finish?");
   }
@@ -413,6 +445,11 @@ CheckWrittenImage(const std::string & written, const std::string & target)
     throw std::runtime_error(named + ": ITK cannot read back its header (" + Readable(error) + ")" + cause);
   }
   const auto measured = Measure(written, voxelBytes, named);
+  if (!measured.damage.empty())
+  {
+    throw std::runtime_error(named + ": its compressed voxel data does not decompress (zlib: " + measured.damage + ")" +
+                             cause);
+  }
   if (!measured.data.file.empty() && measured.length < measured.data.bytes)
   {
     throw std::runtime_error(named + ": " + Shortfall(measured, "") + cause);

@@ -37,11 +37,13 @@
  *   text voxels (`BinaryData = False`) are refused: ITK 5.2 reads them
  *   wrongly when it reads part of the image.
  *
- * A data file that does not exist is named as such. Other formats, and
- * MetaImage data split over several files, are left to
- * their readers (ITK's NRRD reader refuses a short file itself). The Python
- * package keeps the same rule (`check_voxel_data` in
- * python/patchstreaming/_voxel_data.py): change both together. */
+ * A data file that does not exist is named as such, and compressed data
+ * that does not decompress (a wrong byte or check value) is called damaged,
+ * with zlib's reason. Other formats, and MetaImage data split over several
+ * files, are left to their readers (ITK's NRRD reader refuses a short file
+ * itself). The Python package keeps the same rule (`check_voxel_data` in
+ * python/patchstreaming/_voxel_data.py; it also measures raw NRRD, which it
+ * memory-maps instead of reading with ITK): change both together. */
 void
 CheckVoxelDataLength(const std::string & path, std::uintmax_t voxelBytes);
 

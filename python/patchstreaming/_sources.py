@@ -12,7 +12,7 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 
 from ._images import buffered_array, image_type, unreadable_format
-from ._voxel_data import check_voxel_data
+from ._voxel_data import check_voxel_data, nrrd_header_fields
 
 #: NRRD type names (the NRRD format's specification) and numpy's.
 _NRRD_TYPES = {
@@ -243,19 +243,10 @@ def _itk_source(path: str, parameter: str) -> Source:
 def _raw_nrrd_layout(path: str, shape: Tuple[int, ...], channels: int) -> Optional[RawLayout]:
     """The voxels' place in a raw-encoded NRRD (attached or one detached data file), or None
     when the file is compressed, split, or lays its components out other than fastest."""
-    fields = {}
-    with open(path, "rb") as header:
-        if not header.readline().startswith(b"NRRD"):
-            return None
-        for line in header:
-            line = line.decode("latin-1").rstrip("\r\n")
-            if not line:
-                break
-            if line.startswith("#") or ":" not in line:
-                continue
-            key, value = line.split(":", 1)
-            fields[key.strip().lower()] = value.lstrip("=").strip()
-        attached_offset = header.tell()
+    parsed = nrrd_header_fields(path)
+    if parsed is None:
+        return None
+    fields, attached_offset = parsed
     dtype = _NRRD_TYPES.get(fields.get("type", ""))
     sizes = [int(s) for s in fields.get("sizes", "").split()]
     expected = list(reversed(shape)) if channels == 1 else [channels] + list(reversed(shape))

@@ -12,7 +12,7 @@ import gzip
 import os
 import struct
 import zlib
-from typing import NamedTuple, Optional
+from typing import Dict, NamedTuple, Optional, Tuple
 
 _CHUNK = 1 << 20
 #: The file name endings (lower case) of the formats whose voxel data is measured.
@@ -35,12 +35,17 @@ def check_voxel_data(path: str, voxel_bytes: int, parameter: str) -> None:
     MetaImage (``.mha``, ``.mhd``): ``voxel_bytes`` (the ImageIO's ``GetImageSizeInBytes()``)
     after the header (``LOCAL``) or from ``HeaderSize`` of its data file, inflated (zlib or gzip)
     when ``CompressedData`` is true; text voxels (``BinaryData = False``) are refused, as ITK 5.2
-    reads them wrongly in parts. Other formats, and MetaImage data split over several files, are
-    left to their readers (ITK's NRRD reader refuses a short file itself). A data file that does
-    not exist is named as such.
+    reads them wrongly in parts; raw-encoded NRRD (``.nrrd``, ``.nhdr``): ``voxel_bytes`` from its
+    ``byte skip``, attached or in one data file (the package memory-maps it, so ITK's reader, which
+    refuses a short NRRD itself, does not see it). Other formats and encodings, and data split over
+    several files, are left to their readers. A data file that does not exist is named as such;
+    compressed data that does not decompress is called damaged.
     """
     try:
         measured = _measure(path, voxel_bytes, repr(path))
+    except _DamagedData as damaged:
+        raise ValueError(f"{parameter}={path!r} is damaged: its compressed voxel data does not decompress (zlib: "
+                         f"{damaged}): some of its bytes are wrong, not missing") from None
     except ValueError as error:  # text voxels, a missing data file: named by the path, here by the parameter too
         raise ValueError(f"{parameter}={error}") from None
     if measured is not None and measured[1] < measured[0].nbytes:
@@ -75,6 +80,8 @@ def check_written_image(written: str, target: str) -> None:
         raise OSError(f"{named}: ITK cannot read back its header ({error}){cause}") from None
     try:
         measured = _measure(written, io.GetImageSizeInBytes(), named)
+    except _DamagedData as damaged:
+        raise OSError(f"{named}: its compressed voxel data does not decompress (zlib: {damaged}){cause}") from None
     except ValueError as error:  # the data file is missing
         raise OSError(f"{error}{cause}") from None
     if measured is not None and measured[1] < measured[0].nbytes:
@@ -147,10 +154,15 @@ def _shortfall(data: _VoxelData, length: int, where: str) -> str:
             f"but the file holds {length}")
 
 
+class _DamagedData(ValueError):
+    """Compressed voxel data that does not decompress (a wrong byte or check value): zlib's reason."""
+
+
 def _decompressed_length(stream, wbits: int, members: bool) -> int:
     """The bytes the compressed ``stream`` decompresses to (``wbits`` as zlib's: gzip or zlib),
-    gzip members one after another when ``members``; a stream that ends early or is damaged
-    counts what it holds up to there. Decompressed a piece at a time: memory stays small."""
+    gzip members one after another when ``members``; a stream that ends early counts what it
+    holds up to there, a damaged one raises _DamagedData. Decompressed a piece at a time: memory
+    stays small."""
     length, decompressor, data = 0, zlib.decompressobj(wbits), b""
     while True:
         data = data or stream.read(_CHUNK)
@@ -158,8 +170,8 @@ def _decompressed_length(stream, wbits: int, members: bool) -> int:
             return length
         try:
             length += len(decompressor.decompress(data, _CHUNK))
-        except zlib.error:
-            return length
+        except zlib.error as error:  # "Error -3 while decompressing data: incorrect data check"
+            raise _DamagedData(str(error).split(": ", 1)[-1]) from None
         data = decompressor.unconsumed_tail
         if decompressor.eof:
             if not members:
@@ -292,4 +304,42 @@ def _voxel_data(path: str, voxel_bytes: int) -> Optional[_VoxelData]:
                 _nifti_voxel_data(other, path, False))
     if name.endswith((".mha", ".mhd")):
         return _metaimage_voxel_data(path, voxel_bytes)
+    if name.endswith((".nrrd", ".nhdr")):
+        return _nrrd_voxel_data(path, voxel_bytes)
     return None
+
+
+def nrrd_header_fields(path: str) -> Optional[Tuple[Dict[str, str], int]]:
+    """The fields of the NRRD header ``path`` (keys in lower case, values stripped) and the byte
+    after the blank line that ends it (where attached data begins); None when it is not NRRD."""
+    fields = {}
+    with open(path, "rb") as header:
+        if not header.readline().startswith(b"NRRD"):
+            return None
+        for line in header:
+            line = line.decode("latin-1").rstrip("\r\n")
+            if not line:
+                break
+            if line.startswith("#") or ":" not in line:
+                continue
+            key, value = line.split(":", 1)
+            fields[key.strip().lower()] = value.lstrip("=").strip()
+        return fields, header.tell()
+
+
+def _nrrd_voxel_data(path: str, voxel_bytes: int) -> Optional[_VoxelData]:
+    """``voxel_bytes`` of a raw-encoded NRRD, attached or in one detached data file, from its byte
+    skip; None for another encoding (teem's reader refuses those cut short itself), a file list or
+    pattern, a line skip, or byte skip -1 (the data at the file's end). The package memory-maps a
+    raw NRRD (_sources.py) instead of reading it with ITK, so it is measured here."""
+    parsed = nrrd_header_fields(path)
+    if parsed is None:
+        return None
+    fields, attached_offset = parsed
+    data_file = fields.get("data file", fields.get("datafile"))
+    skip = fields.get("byte skip", fields.get("byteskip", "0"))
+    if (fields.get("encoding") != "raw" or fields.get("line skip", fields.get("lineskip", "0")) != "0" or
+            not skip.isdigit() or (data_file is not None and (" " in data_file or data_file == "LIST"))):
+        return None
+    file = os.path.join(os.path.dirname(path), data_file) if data_file else path
+    return _VoxelData(file, int(skip) + (0 if data_file else attached_offset), voxel_bytes, False)

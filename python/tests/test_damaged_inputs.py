@@ -27,6 +27,8 @@ STORED = [
     ("zlib.mha", ["zlib.mha"], "zlib.mha", 0.6, True),
     ("detached.mhd", ["detached.mhd", "detached.raw"], "detached.raw", None, False),
     ("zlib.mhd", ["zlib.mhd", "zlib.zraw"], "zlib.zraw", 0.5, True),
+    # A raw NRRD is memory-mapped, not read by ITK's reader (helper-67: numpy's "mmap length is greater than file size").
+    ("raw.nrrd", ["raw.nrrd"], "raw.nrrd", None, False),
 ]
 
 
@@ -61,6 +63,25 @@ def test_a_file_cut_short_is_refused_and_a_whole_one_runs(tmp_path, name, files,
     with pytest.raises(ValueError, match=rf"subjects\[0\]\['image'\]='.*{name}' is cut short"):
         PatchDataset([file], patch_size=8)
     assert sorted(os.listdir(tmp_path)) == sorted(files)
+
+
+@pytest.mark.parametrize("name, check_bytes_from_end", [("gzip.nii.gz", 6), ("zlib.mha", 2)])
+@pytest.mark.parametrize("where", ["check value", "mid-stream"])
+def test_a_damaged_compressed_file_is_called_damaged_not_cut_short(tmp_path, name, check_bytes_from_end, where):
+    """helper-68 (with the command-line tool): a wrong CRC or byte was reported as "cut short ... the
+    file holds 0", sending one looking for an interrupted download."""
+    image = itk.image_from_array(np.random.default_rng(7).random((32, 40, 48), dtype=np.float32))  # header first
+    file = str(tmp_path / name)
+    itk.imwrite(image, file, compression=True)
+    with open(file, "r+b") as stream:
+        length = os.path.getsize(file)
+        stream.seek(length - check_bytes_from_end if where == "check value" else length // 2)
+        byte = stream.read(1)[0] ^ 0x5A
+        stream.seek(-1, os.SEEK_CUR)
+        stream.write(bytes([byte]))
+    with pytest.raises(ValueError, match=rf"^image='.*{name}' is damaged: its compressed voxel data does not "
+                                         rf"decompress \(zlib: [^)]+\): some of its bytes are wrong, not missing$"):
+        patchstreaming.sliding_window_inference(file, lambda x: x, 8, progress=False)
 
 
 def test_gzip_members_one_after_another_and_a_missing_trailer_are_whole(tmp_path):
