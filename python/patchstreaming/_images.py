@@ -207,13 +207,18 @@ def array_reading_note(image, spacing) -> Optional[str]:
     return read_array(image.shape, spacing).note
 
 
+def check_real_dtype(dtype: np.dtype, what: str) -> None:
+    """Raises TypeError, naming ``what`` ("image: an array"), for values that are not real numbers."""
+    if dtype.kind == "c":
+        raise TypeError(f"{what} of {dtype} values; expected real values (take its .real, or np.abs() for the "
+                        f"magnitude)")
+    if dtype.kind not in "biuf":
+        raise TypeError(f"{what} of dtype {dtype}; expected numbers (float, int or bool)")
+
+
 def _from_array(array: np.ndarray, spacing, origin, direction):
     given = tuple(array.shape)
-    if array.dtype.kind == "c":
-        raise TypeError(f"image: an array of {array.dtype} values; expected real values (take its .real, or "
-                        f"np.abs() for the magnitude)")
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"image: an array of dtype {array.dtype}; expected numbers (float, int or bool)")
+    check_real_dtype(array.dtype, "image: an array")
     reading = read_array(given, spacing)
     if reading.batched:
         array = array[0]

@@ -11,7 +11,7 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-from ._images import buffered_array, image_type, unreadable_format
+from ._images import buffered_array, check_real_dtype, image_type, unreadable_format
 from ._voxel_data import check_voxel_data, nrrd_header_fields
 
 #: NRRD type names (the NRRD format's specification) and numpy's.
@@ -175,6 +175,10 @@ def _zarr_source(path: str, parameter: str) -> Source:
         raise ValueError(f"{parameter}={path!r}: a folder that is not a Zarr array (no .zarray); give the array "
                          f"itself, (Z, Y, X) or (C, Z, Y, X)")
     array = zarr.open_array(path, mode="r")
+    check_real_dtype(array.dtype, f"{parameter}={path!r}: a Zarr array")
+    if 0 in array.shape:
+        raise ValueError(f"{parameter}={path!r}: a Zarr array of shape {array.shape} has no voxels (an axis of "
+                         f"length 0)")
     attributes = dict(array.attrs)
     axes = attributes.get("axes")
     channels_first = (axes[0].get("type") == "channel") if axes else array.ndim == 4

@@ -126,7 +126,9 @@ def sliding_window_inference(
         border_mode: how the grid meets the image's end (docs/design.md section 3):
             ``"squeeze"`` (default: the patches spread evenly, the last ending at the image's end,
             overlaps vary), ``"edge"`` (MONAI's grid: one stride apart, the last moved back to end
-            at the image's end), ``"adaptive"``, ``"crop"`` or ``"pad"`` (patches run past the end).
+            at the image's end), ``"adaptive"`` (a shorter last patch), ``"crop"`` (no patch past
+            the last whole one: the voxels beyond it are not predicted and are 0, label 0) or
+            ``"pad"`` (patches run past the end).
         padding_mode: the values a patch reads outside the image, wherever one does:
             ``border_mode="pad"``, ``"adaptive"``'s short last patch, and any axis shorter than
             the patch in every border mode (as MONAI pads only when the image is smaller than
@@ -169,8 +171,9 @@ def sliding_window_inference(
         OSError: an output that is a folder (IsADirectoryError) or in a folder where no file can be
             made (PermissionError, or the error met, e.g. a read-only file system), before the input
             is read.
-        TypeError: an image type that is not wrapped (the wrapped ones are named), an array that
-            is not of real numbers (complex, object, str, datetime64), a predictor
+        TypeError: an image type that is not wrapped (the wrapped ones are named), an array or
+            Zarr array that is not of real numbers (complex, object, str, datetime64), an overlap,
+            ``sigma_scale`` or ``cval`` that is not a number, a predictor
             returning something other than a tensor, a tuple or a dict of tensors, an unknown
             keyword (MONAI's ``roi_size``, ``sw_batch_size``, … name the argument to use).
         Exception: whatever the predictor raises, as it is (the output file left untouched).
@@ -194,11 +197,13 @@ def sliding_window_inference(
                       "statistics from these patches and updating its running ones): call model.eval() first",
                       stacklevel=2)
     sigma, padding_value = real_number(sigma_scale), real_number(cval)
-    if sigma is None or not 0 < sigma < float("inf"):
-        raise ValueError(f"sigma_scale={sigma_scale!r}: expected a number greater than 0 (the Gaussian's sigma as a "
-                         f"fraction of the patch size)")
+    if sigma is None or not 0 < sigma < float("inf"):  # not a number at all: TypeError, as for overlap
+        raise (TypeError if sigma is None else ValueError)(
+            f"sigma_scale={sigma_scale!r}: expected a number greater than 0 (the Gaussian's sigma as a fraction of the "
+            f"patch size)")
     if padding_value is None or not abs(padding_value) <= float(np.finfo(np.float32).max):
-        raise ValueError(f"cval={cval!r}: expected a finite number within float32's range")
+        raise (TypeError if padding_value is None else ValueError)(
+            f"cval={cval!r}: expected a finite number within float32's range")
     argmax, progress = flag(argmax, "argmax"), flag(progress, "progress")
     input_file = os.fspath(image) if isinstance(image, (str, os.PathLike)) else None
     _check_not_the_input(_named_files(output), input_file)  # before the input is read
@@ -356,6 +361,9 @@ class _Structure:
             if not isinstance(tensor, torch.Tensor):
                 raise TypeError(f"the predictor's output {self._name(k)} is {a_type(tensor)} for {what}; "
                                 f"expected a tensor")
+            if tensor.is_meta:
+                raise ValueError(f"the predictor's output {self._name(k)} is on the meta device for {what}: it has "
+                                 f"a shape but no values")
         return outputs
 
     def _name(self, k: int) -> str:

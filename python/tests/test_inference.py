@@ -881,6 +881,20 @@ def test_a_folder_that_is_not_a_zarr_array_is_refused_by_name(tmp_path):
         patchstreaming.sliding_window_inference(str(tmp_path), lambda x: x, 4, progress=False)
 
 
+@pytest.mark.parametrize("dtype, shape, error, message", [
+    ("c8", (5, 6, 7), TypeError, "a Zarr array of complex64 values; expected real values"),
+    ("U3", (5, 6, 7), TypeError, "a Zarr array of dtype <U3; expected numbers"),
+    ("f4", (5, 0, 7), ValueError, r"a Zarr array of shape \(5, 0, 7\) has no voxels"),
+])
+def test_a_zarr_array_of_complex_values_or_no_voxels_is_refused_as_an_array_is(tmp_path, dtype, shape, error, message):
+    """helper-67: a complex Zarr array was read as its real part, an empty one failed inside ITK."""
+    import zarr
+
+    zarr.open_array(str(tmp_path / "a.zarr"), mode="w", shape=shape, dtype=dtype)
+    with pytest.raises(error, match=rf"^image='.*a\.zarr': {message}"):
+        patchstreaming.sliding_window_inference(str(tmp_path / "a.zarr"), lambda x: x, 4, progress=False)
+
+
 def test_a_patch_of_one_voxel_gives_the_predictor_s_result_per_voxel():
     """(B·C, 1, 1, 1) is also Fortran-contiguous, where ITK 5.2's array view keeps the shape unreversed;
     failed before ('the batch's size is [6, 1, 1, 1]; expected [1, 1, 1, 6]')."""
@@ -936,6 +950,8 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
     ({"patch_size": 8, "overlap": None}, TypeError, "overlap=None: expected a fraction in"),
     ({"patch_size": 8, "cval": 1e39}, ValueError, "cval=1e\\+39: expected a finite number within float32's range"),
     ({"patch_size": 8, "cval": float("nan")}, ValueError, "cval=nan: expected a finite number"),
+    ({"patch_size": 8, "cval": "a"}, TypeError, "cval='a': expected a finite number"),
+    ({"patch_size": 8, "sigma_scale": "0.1"}, TypeError, "sigma_scale='0.1': expected a number greater than 0"),
     ({"patch_size": 3000}, ValueError, r"patch_size=\(3000, 3000, 3000\) \(D, H, W\): one patch of 1 channel\(s\) "
                                        r"is 100.6 GiB as float32, more than this machine's .* GiB of memory"),
     ({"patch_size": 8, "overlap": ("0.5", "0.5", "0.5")}, ValueError,
@@ -1031,6 +1047,20 @@ def test_zero_dimensional_tensors_and_arrays_are_numbers(oblique_array):
     cube = patchstreaming.sliding_window_inference(array, network, 6, overlap=0.25, progress=False)
     as_lists = patchstreaming.sliding_window_inference(array, network, [6], overlap=(0.25,), progress=False)
     np.testing.assert_array_equal(itk.array_from_image(as_lists), itk.array_from_image(cube))
+
+
+@pytest.mark.parametrize("after_probe", [False, True])
+def test_an_output_on_the_meta_device_is_refused_by_name(oblique_array, after_probe):
+    """helper-67: torch's bare "Cannot copy out of meta tensor", naming neither the predictor nor the batch."""
+    calls = []
+
+    def predictor(x):
+        calls.append(1)
+        return torch.empty(x.shape, device="meta") if len(calls) > after_probe else x
+
+    with pytest.raises(ValueError, match=r"the predictor's output 0 is on the meta device for (an input|a batch) of shape .*: "
+                                         r"it has a shape but no values"):
+        patchstreaming.sliding_window_inference(oblique_array["array"], predictor, 8, progress=False)
 
 
 @pytest.mark.parametrize("returned, message", [
