@@ -261,6 +261,23 @@ TEST(PatchwiseDecimal, ParseDoubleTakesAnyFiniteDecimalAndRefusesSpaces)
 {
   EXPECT_EQ(PatchwiseDecimal::ParseDouble("-1.5", "sigma"), -1.5);
   EXPECT_EQ(PatchwiseDecimal::ParseDouble("2e-3", "sigma"), 2e-3);
+  // A subnormal double is held (helper-68: 1e-320 was "closer to 0 than a double holds"); one
+  // past the subnormals is not, and neither is one past the largest double.
+  EXPECT_EQ(PatchwiseDecimal::ParseDouble("1e-320", "sigma"), 1e-320);
+  EXPECT_EQ(PatchwiseDecimal::ParseDouble("-4.9e-324", "sigma"), -4.9e-324);
+  for (const auto & [text, problem] : { std::pair<std::string, std::string>{ "1e-400", "closer to 0 than a double holds" },
+                                        std::pair<std::string, std::string>{ "2e308", "beyond a double's range" } })
+  {
+    try
+    {
+      PatchwiseDecimal::ParseDouble(text, "sigma");
+      ADD_FAILURE() << "no exception for " << text;
+    }
+    catch (const PatchwiseDecimal::OutOfRange & error)
+    {
+      EXPECT_NE(std::string(error.what()).find(problem), std::string::npos) << error.what();
+    }
+  }
   // strtod skips leading spaces; "--process 'gaussian: 1.5'" was taken while "0.5, 0.5" was refused.
   for (const char * text : { " 1.5", "1.5 ", "\t1.5", "1 .5" })
   {

@@ -646,6 +646,9 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "output: \"" + Path("two.nhdr") + "\" would overwrite the input's data file \"" + Path("two.raw") + "\"" },
     { { Path("input2d.nrrd"), Path("float.png") },
       "output \"" + Path("float.png") + "\": PNGImageIO cannot hold float pixels" },
+    { { Path("input2d.nrrd"), Path("out.jpg") },
+      "output \"" + Path("out.jpg") + "\": JPEGImageIO compresses with loss: the values, labels too, would not read "
+      "back as computed" },
     { { Path("nodata.nhdr"), output }, "input \"" + Path("nodata.nhdr") + "\"" },
     { { input, Path("./input.nrrd") }, "is the input file" },
     { { input, Path("picture.png"), "--preview", Path("picture.png") },
@@ -750,6 +753,7 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--radius", "1" }, "(a median's radius is --process median:RADIUS)" },
     { { input, output, "-i", input }, "-i: no such option (the input and output are given without a flag" },
     { { input, output, "--overlap-fraction", "50" }, "overlap fraction 50 is not in [0, 1) (for 50 %, write 0.5)" },
+    { { input, output, "--overlap-fraction", "5." }, "overlap fraction 5. is not in [0, 1) (for 5 %, write 0.05)" },
     { { input, output, "--overlap-fraction", "4/3" },
       "overlap fraction 4/3 is not in [0, 1) (a fraction of the patch: 0.5 or 1/2 overlaps half of it, 0 none)" },
     { { input, output, "--overlap-fraction", "1/0" }, "--overlap-fraction: overlap fraction \"1/0\" divides by zero" },
@@ -1200,6 +1204,10 @@ ParseSlicerDescription(const std::string & xml)
       {
         d.parameters.back().fields[name] = d.text;
       }
+      else if (d.path.size() == 5 && d.path[3] == "constraints" && !d.parameters.empty())
+      {
+        d.parameters.back().fields["constraints/" + std::string(name)] = d.text;
+      }
       d.path.pop_back();
       d.text.clear();
     });
@@ -1335,6 +1343,14 @@ TEST_F(PatchwiseFilterProgram, XmlIsAWellFormedSlicerModuleListingExactlyTheOpti
   {
     auto fields = parameter.fields;
     EXPECT_EQ(elements.count(parameter.element), 1u) << parameter.element;
+    if (parameter.element == "integer") // Slicer's spin box takes the range the option takes (helper-68)
+    {
+      EXPECT_NE(help.out.find("N in " + fields["constraints/minimum"] + " to " + fields["constraints/maximum"]),
+                std::string::npos)
+        << fields["name"] << ": constraints " << fields["constraints/minimum"] << " to "
+        << fields["constraints/maximum"];
+      EXPECT_EQ(fields["constraints/step"], "1") << fields["name"];
+    }
     EXPECT_FALSE(fields["name"].empty() || fields["label"].empty() || fields["description"].empty())
       << parameter.element;
     if (parameter.element == "image" && fields.count("longflag") == 0)

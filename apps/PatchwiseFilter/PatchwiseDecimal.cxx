@@ -285,10 +285,18 @@ PatchwiseDecimal::ParseDouble(const std::string & text, const std::string & what
   }
   catch (const std::out_of_range &)
   {
-    // stod says out of range for both ends: the magnitude of the exponent tells which.
-    const bool tiny = std::abs(std::strtod(text.c_str(), nullptr)) < 1.0;
-    throw OutOfRange(what + " " + text + " is " +
-                     (tiny ? "closer to 0 than a double holds (it would be 0)" : "beyond a double's range"));
+    // stod says out of range for both ends, and for a subnormal double (1e-320), which is held:
+    // strtod's nearest value tells which.
+    char *       end = nullptr;
+    const double nearest = std::strtod(text.c_str(), &end);
+    const bool   tiny = std::abs(nearest) < 1.0;
+    if (!tiny || nearest == 0.0)
+    {
+      throw OutOfRange(what + " " + text + " is " +
+                       (tiny ? "closer to 0 than a double holds (it would be 0)" : "beyond a double's range"));
+    }
+    value = nearest;
+    used = static_cast<std::size_t>(end - text.c_str());
   }
   catch (const std::exception &)
   {

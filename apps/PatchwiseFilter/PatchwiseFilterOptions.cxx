@@ -301,11 +301,13 @@ PatchwiseFilterOptions::AddStreamingAndPreviewOptions()
                          "Number of pieces the output is computed in; each pulls only the patches it overlaps")
              ->check(WholeNumber("stream divisions", "", 1))
              ->default_val(1),
-           "integer");
+           "integer")
+    .constraints = "1 999999999 1";
   Register(m_App.add_option(Flags("threads"), s.threads, "Number of threads (0: ITK's default, all cores)")
              ->check(WholeNumber("threads", "", 0, 1024))
              ->default_val(0),
-           "integer");
+           "integer")
+    .constraints = "0 1024 1";
 
   m_Groups.emplace_back("Preview", std::vector<SlicerParameter>{});
   auto & preview =
@@ -323,12 +325,14 @@ PatchwiseFilterOptions::AddStreamingAndPreviewOptions()
                          "Preview the slice across this axis only (0, 1 or 2); -1: one slice across each axis")
              ->check(WholeNumber("preview axis", "", -1, 2))
              ->default_val(-1),
-           "integer");
+           "integer")
+    .constraints = "-1 2 1";
   Register(
     m_App.add_option(Flags("preview-slice"), s.previewSlice, "Index of the previewed slice; -1: the middle slice")
       ->check(WholeNumber("preview slice", "", -1, 1 << 30))
       ->default_val(-1),
-    "integer");
+    "integer")
+    .constraints = "-1 1073741824 1";
 }
 
 void

@@ -30,8 +30,8 @@
 /** Throws, naming the output file, when its format is a 2-D picture format
  * (PNG, JPEG, BMP) that cannot hold TWritten (`what`: "output" or "--label-map"): ITK would write the first slice
  * of a 3-D image and report success, and refuses float pixels only after the
- * whole run. PNG holds unsigned char and unsigned short, JPEG and BMP unsigned
- * char. */
+ * whole run. PNG holds unsigned char and unsigned short, BMP unsigned char;
+ * JPEG, lossy, holds nothing exactly. */
 template <typename TWritten>
 void
 CheckFormatHolds(const std::string & format, const std::string & file, const std::string & what)
@@ -42,6 +42,11 @@ CheckFormatHolds(const std::string & format, const std::string & file, const std
   const bool held = std::is_same<Component, unsigned char>::value ||
                     (format == "PNGImageIO" && std::is_same<Component, unsigned short>::value);
   const std::string use = " (use .nrrd, .nii, .nii.gz, .mha, .tif, ...)";
+  if (format == "JPEGImageIO")
+  {
+    throw std::runtime_error(what + " \"" + file + "\": " + format +
+                             " compresses with loss: the values, labels too, would not read back as computed" + use);
+  }
   if (picture && Dimension > 2)
   {
     throw std::runtime_error(what + " \"" + file + "\": " + format + " cannot hold a " + std::to_string(Dimension) +
