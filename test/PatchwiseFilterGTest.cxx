@@ -867,9 +867,6 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
   }
 }
 
-/** A write that fails part way (a full disk; here a file size limit) leaves no file and exits 1:
- * ITK 5.2's MetaImage and NIfTI writers only print to stderr and return, and the run exited 0
- * with the file cut short (helper-46); its NRRD writer throws itself. */
 /** A format is asked what geometry it keeps (a small image written and read back): VTK keeps an
  * axis-aligned image's spacing and origin, so that output is written and reads back with them. */
 TEST_F(PatchwiseFilterProgram, AFormatThatKeepsTheImagesGeometryIsWritten)
@@ -889,6 +886,9 @@ TEST_F(PatchwiseFilterProgram, AFormatThatKeepsTheImagesGeometryIsWritten)
   EXPECT_EQ(FilesOtherThan({ "input.nrrd", "x.vtk" }), std::set<std::string>{});
 }
 
+/** A write that fails part way (a full disk; here a file size limit) leaves no file and exits 1:
+ * ITK 5.2's MetaImage and NIfTI writers only print to stderr and return, and the run exited 0
+ * with the file cut short (helper-46); its NRRD writer throws itself. */
 TEST_F(PatchwiseFilterProgram, AWriteCutShortExitsOneAndLeavesNoFile)
 {
   Write(MakeRandomImage<ImageType>({ { 40, 40, 40 } }, 3).GetPointer(), Path("input.nrrd")); // 256000 bytes
@@ -1345,10 +1345,12 @@ TEST_F(PatchwiseFilterProgram, XmlIsAWellFormedSlicerModuleListingExactlyTheOpti
     EXPECT_EQ(elements.count(parameter.element), 1u) << parameter.element;
     if (parameter.element == "integer") // Slicer's spin box takes the range the option takes (helper-68)
     {
-      EXPECT_NE(help.out.find("N in " + fields["constraints/minimum"] + " to " + fields["constraints/maximum"]),
+      const auto flag = help.out.find(fields["longflag"] + " ");
+      const auto line = flag == std::string::npos ? std::string() : help.out.substr(flag, help.out.find('\n', flag) - flag);
+      EXPECT_NE(line.find("N in " + fields["constraints/minimum"] + " to " + fields["constraints/maximum"] + "="),
                 std::string::npos)
         << fields["name"] << ": constraints " << fields["constraints/minimum"] << " to "
-        << fields["constraints/maximum"];
+        << fields["constraints/maximum"] << " against --help's " << line;
       EXPECT_EQ(fields["constraints/step"], "1") << fields["name"];
     }
     EXPECT_FALSE(fields["name"].empty() || fields["label"].empty() || fields["description"].empty())

@@ -19,6 +19,7 @@
 
 #include "itkImageIOFactory.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -41,13 +42,13 @@ Listed(const std::vector<double> & values)
   return listed.str();
 }
 
-/** Whether `read` equals `written` to 1e-4, relative to the larger of 1 and the value. */
+/** Whether `read` equals `written` to `tolerance` times the larger of `floor` and the value. */
 bool
-Kept(const std::vector<double> & written, const std::vector<double> & read)
+Kept(const std::vector<double> & written, const std::vector<double> & read, double floor)
 {
   for (std::size_t i = 0; i < written.size(); ++i)
   {
-    if (!(std::abs(read[i] - written[i]) <= 1e-4 * std::max(1.0, std::abs(written[i]))))
+    if (!(std::abs(read[i] - written[i]) <= 1e-4 * std::max(floor, std::abs(written[i]))))
     {
       return false;
     }
@@ -56,15 +57,25 @@ Kept(const std::vector<double> & written, const std::vector<double> & read)
 }
 } // namespace
 
-std::string
-MakeProbeDirectory()
+ProbeDirectory::ProbeDirectory(const std::string & file)
 {
-  std::string pattern = (std::filesystem::temp_directory_path() / "PatchwiseFilter-probe-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr)
+  const std::filesystem::path target(file);
+  std::string pattern = ((target.has_parent_path() ? target.parent_path() : std::filesystem::path(".")) /
+                         ".PatchwiseFilter-probe-XXXXXX")
+                          .string();
+  if (mkdtemp(pattern.data()) != nullptr)
   {
-    throw std::runtime_error("cannot make a temporary directory in " + std::filesystem::temp_directory_path().string());
+    m_Path = pattern;
   }
-  return pattern;
+}
+
+ProbeDirectory::~ProbeDirectory()
+{
+  if (!m_Path.empty())
+  {
+    std::error_code ignored;
+    std::filesystem::remove_all(m_Path, ignored);
+  }
 }
 
 std::string
@@ -97,21 +108,20 @@ LostGeometry(const std::string & probe, const WrittenGeometry & geometry)
   {
     read = {};
   }
-  std::error_code ignored;
-  std::filesystem::remove_all(std::filesystem::path(probe).parent_path(), ignored);
   if (read.spacing.empty())
   {
     return "";
   }
   std::string lost;
-  const auto  compare = [&lost](const char * name, const std::vector<double> & written, const std::vector<double> & back) {
-    if (!Kept(written, back))
-    {
-      lost += std::string(lost.empty() ? "" : "; ") + name + " " + Listed(written) + " reads back as " + Listed(back);
-    }
-  };
-  compare("spacing", geometry.spacing, read.spacing);
-  compare("origin", geometry.origin, read.origin);
-  compare("direction", geometry.direction, read.direction);
+  const auto  compare =
+    [&lost](const char * name, const std::vector<double> & written, const std::vector<double> & back, double floor) {
+      if (!Kept(written, back, floor))
+      {
+        lost += std::string(lost.empty() ? "" : "; ") + name + " " + Listed(written) + " reads back as " + Listed(back);
+      }
+    };
+  compare("spacing", geometry.spacing, read.spacing, 0.0);
+  compare("origin", geometry.origin, read.origin, 1.0);
+  compare("direction", geometry.direction, read.direction, 1.0);
   return lost;
 }

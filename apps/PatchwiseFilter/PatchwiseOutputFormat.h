@@ -68,27 +68,50 @@ struct WrittenGeometry
   std::vector<double> direction;
 };
 
-/** A new private directory in the system's temporary directory, for a probe file. */
-std::string
-MakeProbeDirectory();
+/** A private directory beside `file` (".PatchwiseFilter-probe-XXXXXX"), removed with
+ * everything in it when the object goes; empty when none could be made. */
+class ProbeDirectory
+{
+public:
+  explicit ProbeDirectory(const std::string & file);
+  ~ProbeDirectory();
+  ProbeDirectory(const ProbeDirectory &) = delete;
+  ProbeDirectory &
+  operator=(const ProbeDirectory &) = delete;
 
-/** Reads back the geometry of the probe file `probe` (written by ITK with `geometry`), removes
- * its directory, and returns what of `geometry` it lost ("origin (-20, -12.5, -5) reads back as
- * (0, 0, 0); ..."), or "" when it kept it (to 1e-4, relative: formats store it as float) or
- * cannot be read back. */
+  const std::string &
+  GetPath() const
+  {
+    return m_Path;
+  }
+
+private:
+  std::string m_Path{};
+};
+
+/** What of `geometry` the file `probe`, written by ITK with it, lost when read back ("origin
+ * (-20, -12.5, -5) reads back as (0, 0, 0); ..."): spacing to 1e-4 relative, origin and
+ * direction to 1e-4 (relative past 1), as formats store them as float; "" when it kept them,
+ * or cannot be read back with as many axes (the run's own write then says why). */
 std::string
 LostGeometry(const std::string & probe, const WrittenGeometry & geometry);
 
 /** Throws, naming the output file `file`, when its format does not keep the image's spacing,
  * origin and direction (`what`: "output" or "--label-map"): ITK 5.2's TIFF writer keeps neither
- * the origin nor the direction nor the slice spacing, its VTK writer no direction, and both
- * report success. A 2 x ... x 2 image of `image`'s type, components and geometry is written to
- * a file of the same name in a private temporary directory and read back, so every format is
- * asked what it keeps. A format that cannot write the probe is left to the run's own write. */
+ * the origin nor the direction nor the slice spacing, its VTK writer no direction, PNG and BMP no
+ * origin, and all report success. A 2 x ... x 2 image of `image`'s type, components and geometry
+ * is written under the output's name in a private directory beside it (ProbeDirectory) and read
+ * back, so every format is asked what it keeps; NRRD and MetaImage, which keep it exactly, are
+ * not asked. A probe that cannot be written is left to the run's own write. */
 template <typename TWritten>
 void
 CheckFormatKeepsGeometry(const TWritten * image, itk::ImageIOBase * io, const std::string & file, const std::string & what)
 {
+  const std::string format = io->GetNameOfClass();
+  if (format == "NrrdImageIO" || format == "MetaImageIO")
+  {
+    return;
+  }
   constexpr unsigned int Dimension = TWritten::ImageDimension;
   auto                   probe = TWritten::New();
   typename TWritten::SizeType size;
@@ -107,24 +130,29 @@ CheckFormatKeepsGeometry(const TWritten * image, itk::ImageIOBase * io, const st
       geometry.direction.push_back(image->GetDirection()[d][e]);
     }
   }
-  const std::string probeFile = MakeProbeDirectory() + "/" + file.substr(file.find_last_of('/') + 1);
+  const ProbeDirectory directory(file);
+  if (directory.GetPath().empty())
+  {
+    return;
+  }
+  const std::string probeFile = directory.GetPath() + "/" + file.substr(file.find_last_of('/') + 1);
+  std::string       lost;
   try
   {
     auto writer = itk::ImageFileWriter<TWritten>::New();
     writer->SetInput(probe);
     writer->SetFileName(probeFile);
     writer->Update();
+    lost = LostGeometry(probeFile, geometry);
   }
-  catch (const itk::ExceptionObject &)
+  catch (const std::exception &)
   {
     // Not this check's to report: the run's own write says why.
   }
-  const std::string lost = LostGeometry(probeFile, geometry);
   if (!lost.empty())
   {
-    throw std::runtime_error(what + " \"" + file + "\": " + io->GetNameOfClass() +
-                             " does not keep the image's geometry: " + lost +
-                             " (use .nrrd, .nii, .nii.gz or .mha, which keep it)");
+    throw std::runtime_error(what + " \"" + file + "\": " + format + " does not keep the image's geometry: " + lost +
+                             " (use .nrrd or .mha, which keep it exactly)");
   }
 }
 

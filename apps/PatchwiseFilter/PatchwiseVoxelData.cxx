@@ -368,15 +368,17 @@ Measure(const std::string & path, std::uintmax_t voxelBytes, const std::string &
 }
 
 /** The first byte of [offset, offset + bytes) of `file` in a hole (never written, read as
- * zeros), or offset + bytes when there is none or the file system cannot tell (SEEK_HOLE). ITK
- * 5.2's MetaImage writer makes the file of a streamed output full length first, then writes
- * each piece into it and goes on when a write fails (a full disk): the pieces lost are holes.
- * ZFS is not asked: with compression it stores the zeros an image holds as holes. */
+ * zeros), or offset + bytes when there is none or the file system is not one where a hole can
+ * only be that. ITK 5.2's MetaImage writer makes the file of a streamed output full length
+ * first, then writes each piece into it and goes on when a write fails (a full disk): the
+ * pieces lost are holes. Asked only of ext2/3/4, XFS, Btrfs and tmpfs (SEEK_HOLE): ZFS with
+ * compression stores runs of zeros as holes, and so may a file system in front of one (NFS,
+ * Lustre, overlayfs, FUSE). The Python twin is `_first_hole` in python/patchstreaming/_voxel_data.py. */
 std::uintmax_t
 FirstHole(const std::string & file, std::uintmax_t offset, std::uintmax_t bytes)
 {
-  constexpr decltype(statfs::f_type) ZfsMagic = 0x2fc12fc1;
-  struct statfs                      fileSystem
+  constexpr std::array<decltype(statfs::f_type), 4> HolesAreUnwritten{ { 0xEF53, 0x58465342, 0x9123683E, 0x01021994 } };
+  struct statfs                                      fileSystem
   {};
   const int descriptor = open(file.c_str(), O_RDONLY);
   if (descriptor < 0)
@@ -384,7 +386,8 @@ FirstHole(const std::string & file, std::uintmax_t offset, std::uintmax_t bytes)
     return offset + bytes;
   }
   off_t hole = -1;
-  if (fstatfs(descriptor, &fileSystem) == 0 && fileSystem.f_type != ZfsMagic)
+  if (fstatfs(descriptor, &fileSystem) == 0 &&
+      std::find(HolesAreUnwritten.begin(), HolesAreUnwritten.end(), fileSystem.f_type) != HolesAreUnwritten.end())
   {
     hole = lseek(descriptor, static_cast<off_t>(offset), SEEK_HOLE);
   }

@@ -15,7 +15,7 @@ import zlib
 from typing import Dict, NamedTuple, Optional, Tuple
 
 _CHUNK = 1 << 20
-#: The file name endings (lower case) of the formats whose voxel data is measured.
+#: The file name endings (lower case) of the formats whose written voxel data is read back and measured.
 _MEASURED = (".nii", ".nii.gz", ".hdr", ".hdr.gz", ".img", ".img.gz", ".mha", ".mhd")
 
 
@@ -94,8 +94,10 @@ def check_written_image(written: str, target: str) -> None:
                           f"never written{cause}")
 
 
-#: statfs's f_type of ZFS, whose compression stores the zeros an image holds as holes.
-_ZFS_MAGIC = 0x2FC12FC1
+#: statfs's f_type of the file systems where a hole can only be bytes never written: ext2/3/4, XFS,
+#: Btrfs, tmpfs (ZFS with compression stores runs of zeros as holes, and so may a file system in
+#: front of one: NFS, Lustre, overlayfs, FUSE).
+_HOLES_ARE_UNWRITTEN = (0xEF53, 0x58465342, 0x9123683E, 0x01021994)
 
 
 def _file_system_type(descriptor: int) -> Optional[int]:
@@ -115,17 +117,17 @@ def _file_system_type(descriptor: int) -> Optional[int]:
 
 def _first_hole(file: str, offset: int, nbytes: int) -> int:
     """The first byte of [offset, offset + nbytes) of ``file`` in a hole (never written, read as
-    zeros), or offset + nbytes when there is none or the file system cannot tell (SEEK_HOLE). ITK
-    5.2's MetaImage writer makes the file of a streamed output full length first, then writes each
-    piece into it and goes on when a write fails (a full disk): the pieces lost are holes. ZFS is
-    not asked (its compression makes holes of zeros). The C++ twin is ``FirstHole`` in
+    zeros), or offset + nbytes when there is none or the file system is not one where a hole can
+    only be that (_HOLES_ARE_UNWRITTEN). ITK 5.2's MetaImage writer makes the file of a streamed
+    output full length first, then writes each piece into it and goes on when a write fails (a
+    full disk): the pieces lost are holes. The C++ twin is ``FirstHole`` in
     apps/PatchwiseFilter/PatchwiseVoxelData.cxx."""
     end = offset + nbytes
     if not hasattr(os, "SEEK_HOLE"):
         return end
     descriptor = os.open(file, os.O_RDONLY)
     try:
-        if _file_system_type(descriptor) == _ZFS_MAGIC:
+        if _file_system_type(descriptor) not in _HOLES_ARE_UNWRITTEN:
             return end
         return min(os.lseek(descriptor, offset, os.SEEK_HOLE), end)
     except OSError:
@@ -176,7 +178,12 @@ def _decompressed_length(stream, wbits: int, members: bool) -> int:
         if decompressor.eof:
             if not members:
                 return length
-            data, decompressor = decompressor.unused_data, zlib.decompressobj(wbits)
+            data = decompressor.unused_data or stream.read(_CHUNK)
+            if len(data) < 2:
+                data += stream.read(2 - len(data))
+            if not data.startswith(b"\x1f\x8b"):  # bytes after the last member: ignored, as zlib's gzread does
+                return length
+            decompressor = zlib.decompressobj(wbits)
 
 
 def _gzip_length(file: str) -> int:
@@ -340,6 +347,6 @@ def _nrrd_voxel_data(path: str, voxel_bytes: int) -> Optional[_VoxelData]:
     skip = fields.get("byte skip", fields.get("byteskip", "0"))
     if (fields.get("encoding") != "raw" or fields.get("line skip", fields.get("lineskip", "0")) != "0" or
             not skip.isdigit() or (data_file is not None and (" " in data_file or data_file == "LIST"))):
-        return None
+        return None  # byte skip -1 too: teem's header reader finds the data's start, and refuses a file cut short
     file = os.path.join(os.path.dirname(path), data_file) if data_file else path
     return _VoxelData(file, int(skip) + (0 if data_file else attached_offset), voxel_bytes, False)

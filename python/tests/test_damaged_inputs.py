@@ -103,6 +103,19 @@ def test_gzip_members_one_after_another_and_a_missing_trailer_are_whole(tmp_path
         np.testing.assert_array_equal(itk.array_from_image(result), array)
 
 
+def test_bytes_after_the_last_gzip_member_are_ignored_as_zlib_does(tmp_path):
+    """helper-69: zero padding after a .nii.gz's gzip stream was called damaged by the Python
+    package only; zlib's gzread, which ITK's reader and the command-line tool use, ignores it."""
+    array, image = _image(8)
+    plain = str(tmp_path / "plain.nii")
+    itk.imwrite(image, plain)
+    padded = str(tmp_path / "padded.nii.gz")
+    with open(plain, "rb") as stream, open(padded, "wb") as out:
+        out.write(gzip.compress(stream.read()) + bytes(16))
+    result = patchstreaming.sliding_window_inference(padded, lambda x: x, 8, mode="crop", progress=False)
+    np.testing.assert_array_equal(itk.array_from_image(result), array)
+
+
 def test_a_big_endian_nifti_is_measured_in_its_own_byte_order(tmp_path):
     """A NIfTI-1 file written byte by byte from nifti1.h's layout, most significant byte first
     (ITK writes the machine's order): 5x4x3 shorts, 120 bytes of voxels."""

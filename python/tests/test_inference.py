@@ -558,6 +558,29 @@ def test_a_streamed_metaimage_on_a_full_disk_raises_and_keeps_the_old_output(tmp
         subprocess.run(["umount", "-l", str(small)], check=True)
 
 
+def test_a_written_metaimage_with_a_hole_in_its_voxel_data_is_refused(tmp_path):
+    """The rule the full-disk test needs root for, on a file made sparse by hand (a hole where a
+    piece was never written), where holes can only be that (ext4, XFS, Btrfs, tmpfs)."""
+    from patchstreaming._voxel_data import _file_system_type, _HOLES_ARE_UNWRITTEN, check_written_image
+
+    descriptor = os.open(tmp_path, os.O_RDONLY)
+    try:
+        if _file_system_type(descriptor) not in _HOLES_ARE_UNWRITTEN:
+            pytest.skip("the test folder's file system may store zeros as holes")
+    finally:
+        os.close(descriptor)
+    written = str(tmp_path / "x.mha")
+    itk.imwrite(itk.image_from_array(np.ones((40, 40, 40), np.float32)), written)  # 256000 bytes of voxels
+    check_written_image(written, "out.mha")
+    size = os.path.getsize(written)
+    with open(written, "r+b") as stream:  # the last 128 KiB made a hole: truncated, then extended
+        stream.truncate(size - 131072)
+        stream.truncate(size)
+    with pytest.raises(OSError, match=r"^output='out.mha' was not written whole: its voxel data has a hole from byte "
+                                      r"\d+ of 256000 on, never written \(a full disk"):
+        check_written_image(written, "out.mha")
+
+
 @pytest.mark.parametrize("signal_name, output", [("SIGTERM", "x.mha"), ("SIGHUP", "x.mhd")])
 def test_a_termination_signal_while_writing_removes_the_partial_output_and_ends_the_process(tmp_path, signal_name,
                                                                                             output):
