@@ -36,7 +36,7 @@ Listed(const std::vector<double> & values)
   listed << '(';
   for (std::size_t i = 0; i < values.size(); ++i)
   {
-    listed << (i > 0 ? ", " : "") << values[i];
+    listed << (i > 0 ? ", " : "") << values[i] + 0.0; // -0 as 0
   }
   listed << ')';
   return listed.str();

@@ -41,7 +41,7 @@ CheckFormatHolds(const std::string & format, const std::string & file, const std
   const bool picture = format == "PNGImageIO" || format == "JPEGImageIO" || format == "BMPImageIO";
   const bool held = std::is_same<Component, unsigned char>::value ||
                     (format == "PNGImageIO" && std::is_same<Component, unsigned short>::value);
-  const std::string use = " (use .nrrd, .nii, .nii.gz, .mha, .tif, ...)";
+  const std::string use = " (use .nrrd, .nii, .nii.gz or .mha)";
   if (format == "JPEGImageIO")
   {
     throw std::runtime_error(what + " \"" + file + "\": " + format +
