@@ -152,17 +152,18 @@ public:
   void
   CheckWeightsFit(const PatchWindowParameters & parameters) const
   {
+    using PatchStreamingDetail::ShortNumber;
+    const char * const typeName = sizeof(TWeight) == sizeof(float) ? "float" : "double";
     const double ceiling =
       static_cast<double>(std::numeric_limits<TWeight>::max()) * static_cast<double>(std::numeric_limits<TWeight>::epsilon());
     const double largest = this->GetLargestNormalizer();
     if (!(largest <= ceiling))
     {
-      using PatchStreamingDetail::ShortNumber;
       itkGenericExceptionMacro(<< "Weighting " << ToString(parameters.Weighting)
                                << ": the largest sum of window weights at a voxel, a product over " << VDimension
                                << " axes, is " << ShortNumber(largest, 6) << ", above " << ShortNumber(ceiling, 6)
                                << ", the largest whose weighted values up to 1 / epsilon fit the stack's "
-                               << (sizeof(TWeight) == sizeof(float) ? "float" : "double")
+                               << typeName
                                << " (max * epsilon); only the weights' ratios matter: scale the profiles down");
     }
     const double floor = static_cast<double>(std::numeric_limits<TWeight>::min()) /
@@ -170,7 +171,6 @@ public:
     const double smallest = this->GetSmallestPositiveWeight();
     if (smallest > 0.0 && smallest < floor)
     {
-      using PatchStreamingDetail::ShortNumber;
       const bool  gaussian = parameters.Weighting == PatchStreamingEnums::Weighting::Gaussian;
       std::string remedy = "raise the profiles' smallest positive values";
       if (gaussian)
@@ -197,7 +197,7 @@ public:
                                << ": the smallest window weight, a product over " << VDimension << " axes, is "
                                << ShortNumber(smallest, 6) << ", below " << ShortNumber(floor, 6)
                                << ", the smallest weight whose weighted values keep the precision of the stack's "
-                               << (sizeof(TWeight) == sizeof(float) ? "float" : "double") << " (min / epsilon); "
+                               << typeName << " (min / epsilon); "
                                << remedy);
     }
   }

@@ -28,6 +28,8 @@
 #include "itkStreamingImageFilter.h"
 #include "gtest/gtest.h"
 
+#include <utility>
+
 namespace
 {
 using namespace PatchStreamingTest;
@@ -91,12 +93,20 @@ MergeInBatches(const ImageType *                 image,
   return merged;
 }
 
+/** The case's random image and a squeeze extractor of its patches (not yet updated). */
+std::pair<ImageType::Pointer, itk::PatchExtractor<ImageType>::Pointer>
+MakeGridCase(const GridCase & grid)
+{
+  auto image = MakeRandomImage<ImageType>(grid.imageSize, 31, 1, grid.imageIndex);
+  auto extractor = MakeExtractor<ImageType>(image, grid.patch, grid.overlap, BorderMode::Squeeze);
+  return { image, extractor };
+}
+
 template <typename TOutput>
 void
 ExpectBatchesMergeAsOneLineAtATime(const GridCase & grid)
 {
-  const auto image = MakeRandomImage<ImageType>(grid.imageSize, 31, 1, grid.imageIndex);
-  auto       extractor = MakeExtractor<ImageType>(image, grid.patch, grid.overlap, BorderMode::Squeeze);
+  const auto [image, extractor] = MakeGridCase(grid);
   extractor->Update();
   const auto stack = PerturbedCopy<StackType>(extractor->GetOutput());
   const auto lineLength = extractor->GetPatchGrid().GetGridSize()[0];
@@ -172,8 +182,7 @@ template <typename TOutput>
 void
 ExpectPartialRowsMergeAsTheWholeImage(const GridCase & grid)
 {
-  const auto image = MakeRandomImage<ImageType>(grid.imageSize, 31, 1, grid.imageIndex);
-  auto       extractor = MakeExtractor<ImageType>(image, grid.patch, grid.overlap, BorderMode::Squeeze);
+  const auto [image, extractor] = MakeGridCase(grid);
   extractor->UpdateOutputInformation();
   const auto lineLength = extractor->GetPatchGrid().GetGridSize()[0];
   const auto & whole = image->GetLargestPossibleRegion();
