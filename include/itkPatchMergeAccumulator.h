@@ -20,6 +20,8 @@
 
 #include "itkPatchMergeRowKernel.h"
 
+#include <cstdlib>
+#include <memory>
 #include <vector>
 
 namespace itk
@@ -30,14 +32,19 @@ namespace PatchStreamingDetail
  * \brief Where PatchMerger keeps the partial sums of the requested output
  * region, and which rows of them a patch line adds to or finishes.
  *
- * The sums of a row live in the output buffer (float or double output), in a
- * ring of at most P slices along the slice axis (integer outputs, or a
- * mask-restricted grid, whose weights are summed next to the values), or, for
- * slices past the end of the requested region, in the carry ring of P-1
- * slices that PatchMerger keeps between divisions (docs/design.md section 5).
- * The arithmetic on a row is PatchMergeRowKernel's. PatchMerger drives it: it
- * pulls the patch lines and splits the rows over the work units; every method
- * here touches only the rows it is given, so two threads never write one voxel.
+ * The sums of a row live in the output buffer (a float or double output with
+ * the stack's components), or else in a buffer of their own, allocated (zeroed)
+ * when a line first reaches the row and freed as soon as the row is finished:
+ * integer outputs, label maps (PatchMerger's argmax output), a mask-restricted
+ * grid (whose weights are summed next to the values), and the rows past the end
+ * of the requested region on the slice axis, which PatchMerger carries to the
+ * next division (docs/design.md section 5). So only the rows some line has
+ * reached and some later line still will are resident: about P-S slices of the
+ * region's other axes, not the region. The arithmetic on a row is
+ * PatchMergeRowKernel's. PatchMerger drives it: it pulls the patch lines and
+ * splits the rows over the work units; AllocateRows and ReleaseRows run on one
+ * thread, and every other method touches only the rows it is given, so two
+ * threads never write one voxel.
  *
  * \sa PatchMerger, PatchMergeRowKernel
  * \ingroup PatchStreaming
@@ -103,16 +110,9 @@ public:
     return m_ValuesPerVoxel == 1;
   }
 
-  /** The slices of the ring the sums live in; 0 when they live in the output buffer. */
-  OffsetValueType
-  GetRingSlices() const
-  {
-    return m_RingSlices;
-  }
-
-  /** Chooses where the line-by-line merge keeps its sums: the output buffer
-   * (returns true: the caller zeroes its rows with ZeroRow), else a ring of
-   * min(P, region) slices, zeroed here. */
+  /** Chooses where the line-by-line merge keeps the sums of the region's
+   * rows: the output buffer (returns true: the caller zeroes its rows with
+   * ZeroRow), else row buffers of their own (AllocateRows). */
   bool
   AllocateSums();
 
@@ -120,20 +120,50 @@ public:
   void
   ZeroRow(const IndexType & rowStart, SizeValueType length) const;
 
-  /** One slot per slice of a ring of P-1 slices (keyed by slice index); a
-   * slot holds one slice of sums while that slice is carried, else nothing. */
-  using CarrySlots = std::vector<std::vector<AccumulatorType>>;
+  /** The row buffers of the slices past a region that the next division takes
+   * over, slice after slice from the region's end (RowKey's order); a row no
+   * line reached is empty. */
+  struct FreeRow
+  {
+    void
+    operator()(AccumulatorType * row) const
+    {
+      std::free(row); // allocated with calloc: zeroed, and fresh pages need no writing
+    }
+  };
+  using RowBuffer = std::unique_ptr<AccumulatorType[], FreeRow>;
+  using CarriedRows = std::vector<RowBuffer>;
 
   /** Lines that straddle the region's end leave sums in the slices after it,
-   * at most P-1 of them, kept in `carriedSums` for the next division. Empties
-   * every slot when nothing `arrived` from the previous division, moves the
-   * arrived sums inside the region to the sums and frees their slots, then
-   * allocates (zeroed) the slots of the slices that the grid box `lines`
-   * reaches past the region and that are not carried yet. Returns the end of
-   * the slices carried. Only the slices carried are resident: at most
-   * min(P-1, end of the last line - end of the region) of them. */
+   * at most P-1 of them, which the next division takes over. Takes the rows
+   * `arrived` from the previous division (`carried`, emptied; none when
+   * `arrived` is empty), copying those inside the region to the output buffer
+   * when the sums live there, and makes room for the rows past the region's
+   * end that lines of the grid box `lines` reach. Returns the end of those
+   * slices. */
   IndexValueType
-  PrepareCarry(CarrySlots & carriedSums, const RegionType & lines, const RegionType & arrived);
+  PrepareCarry(CarriedRows & carried, const RegionType & lines, const RegionType & arrived);
+
+  /** Moves the rows past the region's end (PrepareCarry's slices) into `carried`. */
+  void
+  TakeCarry(CarriedRows & carried);
+
+  /** Gives every row of `rows` outside `except` that has no buffer yet a
+   * zeroed one (nothing for rows in the output buffer). Throws
+   * MemoryAllocationError when the memory is not there. One thread. */
+  void
+  AllocateRows(const RegionType & rows, const RegionType & except);
+
+  /** Frees the buffers of the rows of `rows` (finished rows). One thread. */
+  void
+  ReleaseRows(const RegionType & rows);
+
+  /** How many slices FinishRows should give AllocateRows at once: all of
+   * `slices` when the sums are the output buffer, else at most one patch's
+   * length, so that rows no line reaches (Crop's remainder) are not all
+   * resident at once. */
+  SizeValueType
+  GetSlicesPerFinishPass(SizeValueType slices) const;
 
   /** The rows of the region whose last line is `line` (a grid index in the
    * box `lines`): no later line touches them, so they can be finished. */
@@ -189,47 +219,40 @@ public:
 private:
   using RowSums = typename KernelType::RowSums;
 
-  /** The values of one slice of the region (the size of one carry ring slot). */
-  SizeValueType
-  GetSliceValues() const
-  {
-    return static_cast<SizeValueType>(m_SliceVoxels * m_ValuesPerVoxel);
-  }
-
-  /** The sums of the row that starts at `rowStart`: inside the region (output
-   * buffer or ring), or past its end on the slice axis (carry ring). */
+  /** The sums of the row that starts at `rowStart`: in the output buffer or in the row's own buffer. */
   AccumulatorType *
   Row(const IndexType & rowStart) const;
+
+  /** Whether the row that starts at `rowStart` has its sums in the output buffer. */
+  bool
+  IsInOutputBuffer(const IndexType & rowStart) const;
 
   /** The end of the slices past the region that lines of `lines` (or the arrived carry) reach. */
   IndexValueType
   GetCarryEnd(const RegionType & lines, const RegionType & arrived) const;
 
-  AccumulatorType *
-  CarryRow(const IndexType & rowStart) const;
-
-  /** The slot of the carry ring that holds `slice` (an index on the slice axis). */
+  /** The row's place in m_Rows: slice after slice from the region's first, axis 1 fastest within a slice. */
   SizeValueType
-  CarrySlot(IndexValueType slice) const;
+  RowKey(const IndexType & rowStart) const;
 
   OffsetValueType
   VoxelInSlice(const IndexType & rowStart) const;
 
-  OutputImageType *            m_Output;
-  const GridType &             m_Grid;
-  const KernelType             m_Kernel;
-  const RegionType             m_Region;
-  const unsigned int           m_SliceAxis;
-  const OffsetValueType        m_ValuesPerVoxel;
-  OffsetValueType              m_SliceVoxels{ 1 };
-  AccumulatorType *            m_Base{ nullptr };
-  std::vector<AccumulatorType> m_Ring{};
-  /** 0 when the sums live in the output buffer, else the number of slices of the ring. */
-  OffsetValueType m_RingSlices{ 0 };
-  /** The slots of the slices past the region holding sums, up to m_CarryEnd. */
-  std::vector<AccumulatorType> * m_Carry{ nullptr };
-  OffsetValueType                m_CarryRingSlices{ 0 };
-  IndexValueType                 m_CarryEnd{ 0 };
+  OutputImageType *     m_Output;
+  const GridType &      m_Grid;
+  const KernelType      m_Kernel;
+  const RegionType      m_Region;
+  const unsigned int    m_SliceAxis;
+  const OffsetValueType m_ValuesPerVoxel;
+  OffsetValueType       m_SliceVoxels{ 1 };
+  /** The output buffer when the sums live there, else nullptr. */
+  AccumulatorType * m_Base{ nullptr };
+  /** Rows per slice of the region, and values in one row's buffer. */
+  SizeValueType m_RowsPerSlice{ 1 };
+  SizeValueType m_RowValues{ 0 };
+  /** The row buffers of the slices from the region's start to m_CarryEnd (RowKey). */
+  CarriedRows    m_Rows{};
+  IndexValueType m_CarryEnd{ 0 };
   /** The row-by-row merge's runs, one per line of m_Lines. */
   std::vector<PatchRun> m_Runs{};
   RegionType            m_Lines{};

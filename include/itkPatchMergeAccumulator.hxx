@@ -23,6 +23,8 @@
 #include "itkPatchPrefetch.h"
 
 #include <algorithm>
+#include <iterator>
+#include <string>
 
 namespace itk
 {
@@ -43,7 +45,10 @@ PatchMergeAccumulator<TStack, TOutputImage>::PatchMergeAccumulator(const TStack 
   for (unsigned int d = 0; d < m_SliceAxis; ++d)
   {
     m_SliceVoxels *= static_cast<OffsetValueType>(m_Region.GetSize(d));
+    m_RowsPerSlice *= d > 0 ? m_Region.GetSize(d) : 1;
   }
+  // A row is a run along axis 0 within one slice; in 1-D each voxel is a slice (ForEachSliceRow).
+  m_RowValues = (ImageDimension > 1 ? m_Region.GetSize(0) : 1) * static_cast<SizeValueType>(m_ValuesPerVoxel);
 }
 
 template <typename TStack, typename TOutputImage>
@@ -52,17 +57,12 @@ PatchMergeAccumulator<TStack, TOutputImage>::AllocateSums()
 {
   if constexpr (std::is_same<AccumulatorType, OutputComponentType>::value)
   {
-    if (!this->SumsWeights())
+    if (!this->SumsWeights() && m_Kernel.WritesComponents())
     {
       m_Base = GetComponentBuffer(m_Output);
       return true;
     }
   }
-  // A line touches P slices and no row below the current line's first slice is still open: P slices suffice.
-  m_RingSlices =
-    static_cast<OffsetValueType>(std::min(m_Grid.GetPatchSize()[m_SliceAxis], m_Region.GetSize(m_SliceAxis)));
-  m_Ring.assign(static_cast<SizeValueType>(m_RingSlices) * this->GetSliceValues(), AccumulatorType{ 0 });
-  m_Base = m_Ring.data();
   return false;
 }
 
@@ -104,50 +104,89 @@ PatchMergeAccumulator<TStack, TOutputImage>::ReachesPastRegion(const RegionType 
 
 template <typename TStack, typename TOutputImage>
 IndexValueType
-PatchMergeAccumulator<TStack, TOutputImage>::PrepareCarry(CarrySlots &       carriedSums,
+PatchMergeAccumulator<TStack, TOutputImage>::PrepareCarry(CarriedRows &      carried,
                                                           const RegionType & lines,
                                                           const RegionType & arrived)
 {
-  const IndexValueType regionEnd =
-    m_Region.GetIndex(m_SliceAxis) + static_cast<IndexValueType>(m_Region.GetSize(m_SliceAxis));
   m_CarryEnd = this->GetCarryEnd(lines, arrived);
-  m_CarryRingSlices = static_cast<OffsetValueType>(m_Grid.GetPatchSize()[m_SliceAxis]) - 1;
-  if (arrived.GetNumberOfPixels() == 0)
+  const SizeValueType rows = static_cast<SizeValueType>(m_CarryEnd - m_Region.GetIndex(m_SliceAxis)) * m_RowsPerSlice;
+  m_Rows.clear();
+  m_Rows.reserve(rows);
+  // The carried rows start at this region's first slice (PatchMerger::CanUseCarriedSums), in RowKey's order.
+  if (arrived.GetNumberOfPixels() > 0)
   {
-    carriedSums.clear();
+    std::move(carried.begin(), carried.end(), std::back_inserter(m_Rows));
   }
-  carriedSums.resize(static_cast<SizeValueType>(m_CarryRingSlices));
-  m_Carry = carriedSums.data();
-  // Carried slices inside this region move to the sums; their slots are emptied,
-  // their buffers kept for the slices newly carried (no fresh pages to fault in),
-  // and those left over are freed on return.
-  CarrySlots emptied;
+  carried.clear();
+  m_Rows.resize(rows);
   RegionType arriving = arrived;
-  if (arriving.Crop(m_Region))
+  if (m_Base != nullptr && arriving.Crop(m_Region))
   {
     ForEachSliceRow(arriving, [&](const IndexType & rowStart, SizeValueType length) {
-      std::copy_n(this->CarryRow(rowStart), length * static_cast<SizeValueType>(m_ValuesPerVoxel), this->Row(rowStart));
-    });
-    for (IndexValueType slice = arriving.GetIndex(m_SliceAxis); slice <= arriving.GetUpperIndex()[m_SliceAxis]; ++slice)
-    {
-      emptied.emplace_back(std::move(m_Carry[this->CarrySlot(slice)]));
-      m_Carry[this->CarrySlot(slice)].clear();
-    }
-  }
-  for (IndexValueType slice = regionEnd; slice < m_CarryEnd; ++slice)
-  {
-    std::vector<AccumulatorType> & slot = m_Carry[this->CarrySlot(slice)];
-    if (slot.empty())
-    {
-      if (!emptied.empty())
+      RowBuffer & carriedRow = m_Rows[this->RowKey(rowStart)];
+      if (carriedRow)
       {
-        slot.swap(emptied.back());
-        emptied.pop_back();
+        std::copy_n(carriedRow.get(), length * static_cast<SizeValueType>(m_ValuesPerVoxel), this->Row(rowStart));
+        carriedRow.reset();
       }
-      slot.assign(this->GetSliceValues(), AccumulatorType{ 0 });
-    }
+    });
   }
   return m_CarryEnd;
+}
+
+template <typename TStack, typename TOutputImage>
+void
+PatchMergeAccumulator<TStack, TOutputImage>::TakeCarry(CarriedRows & carried)
+{
+  const auto firstCarried = static_cast<std::ptrdiff_t>(m_Region.GetSize(m_SliceAxis) * m_RowsPerSlice);
+  carried.clear();
+  std::move(m_Rows.begin() + std::min<std::ptrdiff_t>(firstCarried, static_cast<std::ptrdiff_t>(m_Rows.size())),
+            m_Rows.end(),
+            std::back_inserter(carried));
+}
+
+template <typename TStack, typename TOutputImage>
+void
+PatchMergeAccumulator<TStack, TOutputImage>::AllocateRows(const RegionType & rows, const RegionType & except)
+{
+  ForEachSliceRow(rows, [&](const IndexType & rowStart, SizeValueType) {
+    if (this->IsInOutputBuffer(rowStart) || except.IsInside(rowStart))
+    {
+      return;
+    }
+    RowBuffer & row = m_Rows[this->RowKey(rowStart)];
+    if (!row)
+    {
+      row.reset(static_cast<AccumulatorType *>(std::calloc(m_RowValues, sizeof(AccumulatorType))));
+      if (!row)
+      {
+        throw MemoryAllocationError(__FILE__,
+                                    __LINE__,
+                                    "PatchMerger: no memory for the sums of one output row (" +
+                                      std::to_string(m_RowValues * sizeof(AccumulatorType)) + " bytes)",
+                                    ITK_LOCATION);
+      }
+    }
+  });
+}
+
+template <typename TStack, typename TOutputImage>
+void
+PatchMergeAccumulator<TStack, TOutputImage>::ReleaseRows(const RegionType & rows)
+{
+  ForEachSliceRow(rows, [&](const IndexType & rowStart, SizeValueType) {
+    if (!this->IsInOutputBuffer(rowStart))
+    {
+      m_Rows[this->RowKey(rowStart)].reset();
+    }
+  });
+}
+
+template <typename TStack, typename TOutputImage>
+SizeValueType
+PatchMergeAccumulator<TStack, TOutputImage>::GetSlicesPerFinishPass(SizeValueType slices) const
+{
+  return m_Base != nullptr ? slices : std::min(slices, m_Grid.GetPatchSize()[m_SliceAxis]);
 }
 
 template <typename TStack, typename TOutputImage>
@@ -182,35 +221,41 @@ PatchMergeAccumulator<TStack, TOutputImage>::GetRowsLastTouchedBy(const IndexTyp
 }
 
 template <typename TStack, typename TOutputImage>
-auto
-PatchMergeAccumulator<TStack, TOutputImage>::Row(const IndexType & rowStart) const -> AccumulatorType *
+bool
+PatchMergeAccumulator<TStack, TOutputImage>::IsInOutputBuffer(const IndexType & rowStart) const
 {
-  // Inside the region (output buffer or ring), or past its end on the slice axis (carry).
-  if (rowStart[m_SliceAxis] >=
-      m_Region.GetIndex(m_SliceAxis) + static_cast<IndexValueType>(m_Region.GetSize(m_SliceAxis)))
-  {
-    return this->CarryRow(rowStart);
-  }
-  OffsetValueType slice = rowStart[m_SliceAxis] - m_Region.GetIndex(m_SliceAxis);
-  if (m_RingSlices > 0)
-  {
-    slice %= m_RingSlices;
-  }
-  return m_Base + (slice * m_SliceVoxels + this->VoxelInSlice(rowStart)) * m_ValuesPerVoxel;
+  return m_Base != nullptr && rowStart[m_SliceAxis] < m_Region.GetIndex(m_SliceAxis) +
+                                                         static_cast<IndexValueType>(m_Region.GetSize(m_SliceAxis));
 }
 
 template <typename TStack, typename TOutputImage>
 auto
-PatchMergeAccumulator<TStack, TOutputImage>::CarryRow(const IndexType & rowStart) const -> AccumulatorType *
+PatchMergeAccumulator<TStack, TOutputImage>::Row(const IndexType & rowStart) const -> AccumulatorType *
 {
-  return m_Carry[this->CarrySlot(rowStart[m_SliceAxis])].data() + this->VoxelInSlice(rowStart) * m_ValuesPerVoxel;
+  if (this->IsInOutputBuffer(rowStart))
+  {
+    const OffsetValueType slice = rowStart[m_SliceAxis] - m_Region.GetIndex(m_SliceAxis);
+    return m_Base + (slice * m_SliceVoxels + this->VoxelInSlice(rowStart)) * m_ValuesPerVoxel;
+  }
+  // Its own buffer (AllocateRows), from the region's first voxel on axis 0.
+  const OffsetValueType alongRow = ImageDimension > 1 ? rowStart[0] - m_Region.GetIndex(0) : 0;
+  return m_Rows[this->RowKey(rowStart)].get() + alongRow * m_ValuesPerVoxel;
 }
 
 template <typename TStack, typename TOutputImage>
 SizeValueType
-PatchMergeAccumulator<TStack, TOutputImage>::CarrySlot(IndexValueType slice) const
+PatchMergeAccumulator<TStack, TOutputImage>::RowKey(const IndexType & rowStart) const
 {
-  return static_cast<SizeValueType>(((slice % m_CarryRingSlices) + m_CarryRingSlices) % m_CarryRingSlices);
+  auto key = static_cast<SizeValueType>(rowStart[m_SliceAxis] - m_Region.GetIndex(m_SliceAxis));
+  if constexpr (ImageDimension > 2)
+  {
+    for (unsigned int d = m_SliceAxis; d > 1;)
+    {
+      --d;
+      key = key * m_Region.GetSize(d) + static_cast<SizeValueType>(rowStart[d] - m_Region.GetIndex(d));
+    }
+  }
+  return key;
 }
 
 template <typename TStack, typename TOutputImage>
@@ -273,8 +318,9 @@ PatchMergeAccumulator<TStack, TOutputImage>::ScatterPiece(const PatchRun &   run
                                       static_cast<std::ptrdiff_t>(m_Region.GetSize(0)) * m_ValuesPerVoxel;
   std::vector<typename KernelType::WeightedValueType> weights;
   ForEachSliceRow(piece, [&](const IndexType & rowStart, SizeValueType rowLength) {
-    const RowSums row{ this->Row(rowStart), rowStart, rowLength, m_RingSlices > 0 };
-    if (partOfRun)
+    const RowSums row{ this->Row(rowStart), rowStart, rowLength };
+    // Rows of the output buffer follow one another; rows of their own buffers do not.
+    if (partOfRun && this->IsInOutputBuffer(rowStart))
     {
       PrefetchBytes(row.sums, sumsRowBytes * SumsRowsAhead, sizeof(AccumulatorType) * rowLength * m_ValuesPerVoxel);
     }
@@ -290,7 +336,7 @@ template <typename TStack, typename TOutputImage>
 void
 PatchMergeAccumulator<TStack, TOutputImage>::FinishRow(const IndexType & rowStart, SizeValueType length) const
 {
-  m_Kernel.FinishRow(RowSums{ this->Row(rowStart), rowStart, length, m_RingSlices > 0 });
+  m_Kernel.FinishRow(RowSums{ this->Row(rowStart), rowStart, length });
 }
 
 template <typename TStack, typename TOutputImage>
@@ -315,7 +361,7 @@ PatchMergeAccumulator<TStack, TOutputImage>::MergePiece(const RegionType & piece
   std::vector<typename KernelType::WeightedValueType> weights;
   ForEachSliceRow(piece, [&](const IndexType & rowStart, SizeValueType rowLength) {
     std::fill_n(sums.data(), rowLength * static_cast<SizeValueType>(m_ValuesPerVoxel), AccumulatorType{ 0 });
-    const RowSums                      row{ sums.data(), rowStart, rowLength, false };
+    const RowSums                      row{ sums.data(), rowStart, rowLength };
     typename OutputImageType::SizeType rowSize;
     rowSize.Fill(1);
     rowSize[0] = rowLength;

@@ -51,7 +51,11 @@ struct PatchMergeSettings
  * stores it, and patches are added in increasing k: the sums are
  * bit-identical however the rows are split or ordered between rows.
  * Integer outputs go through RoundToInteger: rounded to nearest, saturated
- * exactly at the type's limits, NaN to 0 (docs/design.md section 4).
+ * exactly at the type's limits, NaN to 0 (docs/design.md section 4). A label
+ * output (IsLabelOutput: a multi-component stack, a scalar integer output)
+ * gets the index of each voxel's largest merged component instead, from the
+ * merged values a C-component output of the accumulator's type would hold
+ * (ArgmaxRow: NaN never wins, ties go to the first component).
  *
  * \sa PatchMergeAccumulator, PatchMerger, PatchWindows
  * \ingroup PatchStreaming
@@ -71,9 +75,18 @@ public:
   using GridType = PatchGrid<ImageDimension>;
   using WindowsType = PatchWindows<ImageDimension>;
   using OutputComponentType = PixelComponentType<OutputImageType>;
-  using AccumulatorType =
-    std::conditional_t<std::is_floating_point<OutputComponentType>::value, OutputComponentType, double>;
   using InputComponentType = PixelComponentType<StackType>;
+  /** A label map of a multi-component stack: each voxel the index of its largest merged component. */
+  static constexpr bool IsLabelOutput =
+    !std::is_same<typename StackType::PixelType, InputComponentType>::value &&
+    std::is_same<typename OutputImageType::PixelType, OutputComponentType>::value &&
+    std::is_integral<OutputComponentType>::value;
+  /** The sums' type: a floating-point output's own; for a label output the stack's floating-point type
+   * (the merged values are those of a C-component output of it); else double. */
+  using AccumulatorType = std::conditional_t<
+    std::is_floating_point<OutputComponentType>::value,
+    OutputComponentType,
+    std::conditional_t<IsLabelOutput && std::is_floating_point<InputComponentType>::value, InputComponentType, double>>;
   /** Where w * v is formed: the stack's own precision, as SeparableGaussianWeighting stores it. */
   using WeightedValueType =
     std::conditional_t<std::is_floating_point<InputComponentType>::value, InputComponentType, AccumulatorType>;
@@ -104,8 +117,6 @@ public:
     AccumulatorType * sums;
     IndexType         start;
     SizeValueType     length;
-    /** The sums are a ring's, reused by a later slice: zeroed once finished. */
-    bool reused;
   };
 
   /** Reads `stack`, writes `output` (one value per component, plus the summed
@@ -124,7 +135,7 @@ public:
     , m_Background(settings.Background)
     , m_InputIsWeighted(settings.InputIsWeighted)
     , m_Windows(grid, settings.WindowParameters)
-    , m_Components(output->GetNumberOfComponentsPerPixel())
+    , m_Components(stack->GetNumberOfComponentsPerPixel())
     , m_ValuesPerVoxel(m_Components + (grid.HasSkippedPatches() ? 1 : 0))
   {}
 
@@ -142,6 +153,14 @@ public:
     return m_ValuesPerVoxel > m_Components;
   }
 
+  /** Whether the output holds the merged components themselves (not a label map), so that a row's
+   * sums can live in the output's row. */
+  static constexpr bool
+  WritesComponents()
+  {
+    return !IsLabelOutput;
+  }
+
   /** The patches first..last (kept, in one line), their regions and distinct axis-0 profiles. */
   PatchRun
   MakePatchRun(SizeValueType first, SizeValueType last) const;
@@ -150,7 +169,7 @@ public:
   void
   AddRunToRow(const PatchRun & run, const RowSums & row, std::vector<WeightedValueType> & weights) const;
 
-  /** Normalises, converts and writes `row` (zeroing its sums when they are reused), and counts
+  /** Normalises, converts and writes `row` (a label output: overwrites its sums with the merged values), and counts
    * the merged values of it that are NaN or infinite (GetNumberOfNonFiniteValues). Called by
    * several threads at once, on different rows. */
   void
@@ -221,6 +240,29 @@ private:
   /** FinishRow for every other case, voxel by voxel; returns the number of non-finite merged values. */
   SizeValueType
   FinishVoxels(const RowSums & row, const RowTarget & target) const;
+
+  /** FinishRow for a label output: the merged values in place of the sums, then each voxel's label
+   * (BackgroundValue where no patch reaches); returns the number of non-finite merged values. */
+  SizeValueType
+  FinishLabels(const RowSums & row, const RowTarget & target) const;
+
+  /** The factor that turns voxel j's sums into merged values: 1 / (the summed weights, which follow
+   * the `components` values) when `sumWeights` (a mask-restricted grid), else the separable
+   * normaliser's reciprocal; 0 where no patch reaches. */
+  static double
+  GetVoxelScale(const AccumulatorType * voxelSums,
+                OffsetValueType         components,
+                bool                    sumWeights,
+                const RowTarget &       target,
+                SizeValueType           j)
+  {
+    if (sumWeights)
+    {
+      const auto summedWeights = static_cast<double>(voxelSums[components]);
+      return summedWeights > 0.0 ? 1.0 / summedWeights : 0.0;
+    }
+    return target.rowReciprocal * target.reciprocals[j];
+  }
 
   const StackType *                      m_Stack;
   OutputImageType *                      m_Output;

@@ -19,6 +19,7 @@
 #define itkPatchMergeRowKernel_hxx
 
 #include "itkPatchMergeRowKernel.h"
+#include "itkPatchArgmaxRow.h"
 #include "itkPatchPrefetch.h"
 #include "itkPatchValueConversion.h"
 
@@ -232,11 +233,16 @@ PatchMergeRowKernel<TStack, TOutputImage>::FinishRow(const RowSums & row) const
   const double   rowReciprocal = rowNormalizer > 0.0 ? 1.0 / rowNormalizer : 0.0;
   const double * reciprocals =
     m_Windows.GetAxisWindow(0).GetNormalizerReciprocals().data() + (row.start[0] - imageIndex[0]);
-  const RowTarget target{ GetComponentBuffer(m_Output) + m_Components * m_Output->ComputeOffset(row.start),
+  const OffsetValueType outputComponents = IsLabelOutput ? 1 : m_Components;
+  const RowTarget       target{ GetComponentBuffer(m_Output) + outputComponents * m_Output->ComputeOffset(row.start),
                           rowReciprocal,
                           reciprocals };
   SizeValueType nonFinite = 0;
-  if constexpr (std::is_integral<OutputComponentType>::value)
+  if constexpr (IsLabelOutput)
+  {
+    nonFinite = this->FinishLabels(row, target);
+  }
+  else if constexpr (std::is_integral<OutputComponentType>::value)
   {
     nonFinite = this->FinishVoxels(row, target);
   }
@@ -291,10 +297,6 @@ PatchMergeRowKernel<TStack, TOutputImage>::FinishScalarRow(const RowSums & row, 
     {
       values[j] = normalised(j, row.sums[j]);
     }
-    if (row.reused)
-    {
-      std::fill_n(row.sums, row.length, AccumulatorType{ 0 }); // the ring slots are reused by later slices
-    }
     return nonFinite;
   };
   if (uncovered == OutputComponentType{ 0 })
@@ -315,11 +317,8 @@ PatchMergeRowKernel<TStack, TOutputImage>::FinishVoxels(const RowSums & row, con
   const OffsetValueType valuesPerVoxel = m_ValuesPerVoxel;
   for (SizeValueType j = 0; j < row.length; ++j)
   {
-    AccumulatorType * voxelSums = row.sums + static_cast<OffsetValueType>(j) * valuesPerVoxel;
-    // Summed weights in a mask-restricted grid, else the separable normaliser.
-    const double summedWeights = sumWeights ? static_cast<double>(voxelSums[components]) : 0.0;
-    const double scale =
-      sumWeights ? (summedWeights > 0.0 ? 1.0 / summedWeights : 0.0) : target.rowReciprocal * target.reciprocals[j];
+    AccumulatorType *     voxelSums = row.sums + static_cast<OffsetValueType>(j) * valuesPerVoxel;
+    const double          scale = GetVoxelScale(voxelSums, components, sumWeights, target, j);
     OutputComponentType * voxelValues = target.values + static_cast<OffsetValueType>(j) * components;
     if (scale > 0.0)
     {
@@ -339,10 +338,44 @@ PatchMergeRowKernel<TStack, TOutputImage>::FinishVoxels(const RowSums & row, con
       std::copy_n(m_Background.data(), components, voxelValues);
     }
   }
-  if (row.reused)
+  return nonFinite;
+}
+
+template <typename TStack, typename TOutputImage>
+SizeValueType
+PatchMergeRowKernel<TStack, TOutputImage>::FinishLabels(const RowSums & row, const RowTarget & target) const
+{
+  SizeValueType         nonFinite = 0;
+  const bool            sumWeights = this->SumsWeights();
+  const OffsetValueType components = m_Components;
+  const OffsetValueType valuesPerVoxel = m_ValuesPerVoxel;
+  for (SizeValueType j = 0; j < row.length; ++j)
   {
-    // The ring slot is reused by a later slice.
-    std::fill_n(row.sums, row.length * static_cast<SizeValueType>(valuesPerVoxel), AccumulatorType{ 0 });
+    AccumulatorType * voxelSums = row.sums + static_cast<OffsetValueType>(j) * valuesPerVoxel;
+    const double      scale = GetVoxelScale(voxelSums, components, sumWeights, target, j);
+    for (OffsetValueType c = 0; c < components; ++c)
+    {
+      // The value a C-component output of AccumulatorType holds; 0 where no patch reaches (labelled below).
+      const auto merged = static_cast<AccumulatorType>(static_cast<double>(voxelSums[c]) * scale);
+      nonFinite += scale > 0.0 ? IsNonFinite(merged) : 0;
+      voxelSums[c] = merged;
+    }
+  }
+  if (!sumWeights)
+  {
+    ArgmaxRow(row.sums, components, row.length, target.values);
+  }
+  for (SizeValueType j = 0; j < row.length; ++j)
+  {
+    const AccumulatorType * voxelSums = row.sums + static_cast<OffsetValueType>(j) * valuesPerVoxel;
+    if (sumWeights)
+    {
+      target.values[j] = static_cast<OutputComponentType>(ArgmaxOfVoxel(voxelSums, components));
+    }
+    if (!(GetVoxelScale(voxelSums, components, sumWeights, target, j) > 0.0))
+    {
+      target.values[j] = m_Background[0];
+    }
   }
   return nonFinite;
 }

@@ -231,9 +231,9 @@ private:
    * the slices after it (docs/design.md section 5), kept for the adjacent division. */
   struct CarriedSums
   {
-    /** A ring of P-1 slots keyed by slice index; a slot holds one slice of
-     * the request's other axes while that slice is carried, else nothing. */
-    typename AccumulatorType::CarrySlots sums{};
+    /** The rows of the slices held (PatchMergeAccumulator::TakeCarry), slice after slice; empty for
+     * a row no line reached. */
+    typename AccumulatorType::CarriedRows sums{};
     /** The slices held: [end of the last request, end of its last line) x the request's other axes. */
     OutputImageRegionType region{};
     /** Lines up to this grid position on the slice axis are already scattered. */
@@ -315,13 +315,13 @@ private:
   /** Keeps the carried sums for the next division when lines reached past
    * the region's end (`carryEnd`), else frees them. */
   void
-  KeepCarry(const OutputImageRegionType & region, IndexValueType carryEnd, IndexValueType lastLinePosition);
+  KeepCarry(AccumulatorType & accumulator, IndexValueType carryEnd, IndexValueType lastLinePosition);
 
   /** Pulls and scatters one patch line (in a mask-restricted grid, each run of
    * kept patches of it: skipped patches are never requested), and returns the
    * rows of `finalRows` its scatter finished. */
   OutputImageRegionType
-  MergeLine(const AccumulatorType &       accumulator,
+  MergeLine(AccumulatorType &             accumulator,
             const OutputImageIndexType &  lineStart,
             SizeValueType                 lineLength,
             const OutputImageRegionType & finalRows);
@@ -346,7 +346,7 @@ private:
    * addition, and returns the box of them (else an empty one). `partOfRun`:
    * a batch ends inside the line's run, so first..last is not all of it. */
   OutputImageRegionType
-  ScatterLine(const AccumulatorType &       accumulator,
+  ScatterLine(AccumulatorType &             accumulator,
               SizeValueType                 rowsFrom,
               SizeValueType                 first,
               SizeValueType                 last,
@@ -355,7 +355,7 @@ private:
 
   /** Finishes the rows of `rows` outside the box `finished`. */
   void
-  FinishRows(const AccumulatorType &       accumulator,
+  FinishRows(AccumulatorType &             accumulator,
              const OutputImageRegionType & rows,
              const OutputImageRegionType & finished);
 

@@ -72,7 +72,22 @@ PatchMerger<TInputImage, TOutputImage>::GenerateOutputInformation()
   output->SetSpacing(grid.GetSpacing());
   output->SetOrigin(grid.GetOrigin());
   output->SetDirection(grid.GetDirection());
-  output->SetNumberOfComponentsPerPixel(stack->GetNumberOfComponentsPerPixel());
+  if constexpr (AccumulatorType::KernelType::IsLabelOutput)
+  {
+    const unsigned int components = stack->GetNumberOfComponentsPerPixel();
+    if (static_cast<double>(components) - 1.0 > static_cast<double>(NumericTraits<OutputPixelType>::max()))
+    {
+      itkExceptionMacro(<< "the stack has " << components
+                        << " components per pixel (classes); the label map's pixel type holds labels up to "
+                        << static_cast<typename NumericTraits<OutputPixelType>::PrintType>(
+                             NumericTraits<OutputPixelType>::max()));
+    }
+    output->SetNumberOfComponentsPerPixel(1);
+  }
+  else
+  {
+    output->SetNumberOfComponentsPerPixel(stack->GetNumberOfComponentsPerPixel());
+  }
 }
 
 template <typename TInputImage, typename TOutputImage>
@@ -254,16 +269,17 @@ PatchMerger<TInputImage, TOutputImage>::MergeLineByLine(AccumulatorType &       
   {
     this->FinishRows(accumulator, region, OutputImageRegionType()); // no patch reaches the region
   }
-  this->KeepCarry(region, carryEnd, lastLinePosition);
+  this->KeepCarry(accumulator, carryEnd, lastLinePosition);
 }
 
 template <typename TInputImage, typename TOutputImage>
 void
-PatchMerger<TInputImage, TOutputImage>::KeepCarry(const OutputImageRegionType & region,
-                                                  IndexValueType                carryEnd,
-                                                  IndexValueType                lastLinePosition)
+PatchMerger<TInputImage, TOutputImage>::KeepCarry(AccumulatorType & accumulator,
+                                                  IndexValueType    carryEnd,
+                                                  IndexValueType    lastLinePosition)
 {
-  const unsigned int   SliceAxis = this->GetSliceAxis();
+  const OutputImageRegionType & region = accumulator.GetRegion();
+  const unsigned int            SliceAxis = this->GetSliceAxis();
   const IndexValueType regionEnd = region.GetIndex(SliceAxis) + static_cast<IndexValueType>(region.GetSize(SliceAxis));
   if (carryEnd > regionEnd)
   {
@@ -272,6 +288,7 @@ PatchMerger<TInputImage, TOutputImage>::KeepCarry(const OutputImageRegionType & 
     m_CarriedSums.region.SetSize(SliceAxis, static_cast<SizeValueType>(carryEnd - regionEnd));
     m_CarriedSums.lastLinePosition = lastLinePosition;
     m_CarriedSums.pipelineMTime = this->GetOutput()->GetPipelineMTime();
+    accumulator.TakeCarry(m_CarriedSums.sums);
   }
   else
   {
@@ -281,7 +298,7 @@ PatchMerger<TInputImage, TOutputImage>::KeepCarry(const OutputImageRegionType & 
 
 template <typename TInputImage, typename TOutputImage>
 auto
-PatchMerger<TInputImage, TOutputImage>::MergeLine(const AccumulatorType &       accumulator,
+PatchMerger<TInputImage, TOutputImage>::MergeLine(AccumulatorType &             accumulator,
                                                   const OutputImageIndexType &  lineStart,
                                                   SizeValueType                 lineLength,
                                                   const OutputImageRegionType & finalRows) -> OutputImageRegionType
@@ -511,7 +528,7 @@ PatchMerger<TInputImage, TOutputImage>::ReportProgress(float progress)
 
 template <typename TInputImage, typename TOutputImage>
 auto
-PatchMerger<TInputImage, TOutputImage>::ScatterLine(const AccumulatorType &       accumulator,
+PatchMerger<TInputImage, TOutputImage>::ScatterLine(AccumulatorType &             accumulator,
                                                     SizeValueType                 rowsFrom,
                                                     SizeValueType                 first,
                                                     SizeValueType                 last,
@@ -525,6 +542,7 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const AccumulatorType &     
   }
   const typename AccumulatorType::PatchRun run = accumulator.MakePatchRun(first, last);
   const OutputImageRegionType              fused = accumulator.GetRowsFinishedInScatter(lineRegion, finalRows);
+  accumulator.AllocateRows(lineRegion, OutputImageRegionType());
   // Each thread owns its voxels.
   this->ForEachPieceInParallel(
     lineRegion, [&](const OutputImageRegionType & piece) { accumulator.ScatterPiece(run, piece, fused, partOfRun); });
@@ -533,7 +551,7 @@ PatchMerger<TInputImage, TOutputImage>::ScatterLine(const AccumulatorType &     
 
 template <typename TInputImage, typename TOutputImage>
 void
-PatchMerger<TInputImage, TOutputImage>::FinishRows(const AccumulatorType &       accumulator,
+PatchMerger<TInputImage, TOutputImage>::FinishRows(AccumulatorType &             accumulator,
                                                    const OutputImageRegionType & rows,
                                                    const OutputImageRegionType & finished)
 {
@@ -542,23 +560,25 @@ PatchMerger<TInputImage, TOutputImage>::FinishRows(const AccumulatorType &      
   {
     return;
   }
-  // Two slices sharing a ring slot (the uncovered remainder of Crop border
-  // mode follows the last line) must not be finished by two threads at once:
-  // at most one ring's worth of slices per parallel pass.
+  // Rows with buffers of their own are allocated for a pass (zeroed where no
+  // line reached them, as in Crop's remainder) and freed after it, the rows
+  // the scatter finished (`finished`) too.
   const IndexValueType begin = rows.GetIndex(SliceAxis);
   const IndexValueType end = begin + static_cast<IndexValueType>(rows.GetSize(SliceAxis));
-  const IndexValueType passSlices = accumulator.GetRingSlices() > 0 ? accumulator.GetRingSlices() : end - begin;
+  const auto passSlices = static_cast<IndexValueType>(accumulator.GetSlicesPerFinishPass(rows.GetSize(SliceAxis)));
   for (IndexValueType passBegin = begin; passBegin < end; passBegin += passSlices)
   {
     OutputImageRegionType pass = rows;
     pass.SetIndex(SliceAxis, passBegin);
     pass.SetSize(SliceAxis, static_cast<SizeValueType>(std::min(passSlices, end - passBegin)));
+    accumulator.AllocateRows(pass, finished);
     this->ForEachRowInParallel(pass, [&](const OutputImageIndexType & rowStart, SizeValueType length) {
       if (!finished.IsInside(rowStart))
       {
         accumulator.FinishRow(rowStart, length);
       }
     });
+    accumulator.ReleaseRows(pass);
   }
 }
 
@@ -605,10 +625,10 @@ PatchMerger<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent inde
   os << indent
      << "BackgroundValue: " << static_cast<typename NumericTraits<OutputPixelType>::PrintType>(m_BackgroundValue)
      << std::endl;
-  const auto heldSlices = std::count_if(
-    m_CarriedSums.sums.begin(), m_CarriedSums.sums.end(), [](const auto & slot) { return !slot.empty(); });
-  os << indent << "CarriedSums: " << m_CarriedSums.region << " (" << heldSlices
-     << " slices held, lines through slice-axis position " << m_CarriedSums.lastLinePosition << ")" << std::endl;
+  const auto heldRows = std::count_if(
+    m_CarriedSums.sums.begin(), m_CarriedSums.sums.end(), [](const auto & row) { return row != nullptr; });
+  os << indent << "CarriedSums: " << m_CarriedSums.region << " (" << heldRows
+     << " rows held, lines through slice-axis position " << m_CarriedSums.lastLinePosition << ")" << std::endl;
 }
 } // end namespace itk
 

@@ -212,20 +212,20 @@ TEST(PatchMergerStreaming, StreamedDivisionsAreBitIdenticalAndPullOnlyOverlappin
 
 /** The carried slices the merger holds, as its PrintSelf reports them ("CarriedSums: ... (N slices held"). */
 long
-CarriedSlicesHeld(const itk::Object * merger)
+CarriedRowsHeld(const itk::Object * merger)
 {
   std::ostringstream printed;
   merger->Print(printed);
   const std::string text = printed.str();
-  const auto        held = text.find(" slices held");
+  const auto        held = text.find(" rows held");
   const auto        open = text.rfind('(', held);
   return held == std::string::npos ? -1 : std::stol(text.substr(open + 1, held - open - 1));
 }
 
 TEST(PatchMergerStreaming, OnlyTheSlicesCarriedAreHeldBetweenDivisions)
 {
-  // After each division the merger holds exactly the slices that the last
-  // line over the division reaches past its end (not a whole ring of P-1).
+  // After each division the merger holds exactly the rows of the slices that
+  // the last line over the division reaches past its end (not a whole ring of P-1).
   for (const unsigned int divisions : { 2u, 3u, 5u, 7u, 29u })
   {
     SCOPED_TRACE("divisions " + std::to_string(divisions));
@@ -250,8 +250,8 @@ TEST(PatchMergerStreaming, OnlyTheSlicesCarriedAreHeldBetweenDivisions)
           lastLineEnd = std::min(start + static_cast<itk::IndexValueType>(grid.GetPatchSize()[2]), imageEnd);
         }
       }
-      expected.push_back(std::max<long>(lastLineEnd - end, 0));
-      held.push_back(CarriedSlicesHeld(p.merger));
+      expected.push_back(std::max<long>(lastLineEnd - end, 0) * static_cast<long>(region.GetSize(1)));
+      held.push_back(CarriedRowsHeld(p.merger));
     });
     streamer->Update();
     EXPECT_EQ(held, expected);
