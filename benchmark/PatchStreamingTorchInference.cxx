@@ -20,14 +20,12 @@
 //   overhead: extract -> network -> merge (Gaussian) on a size^3 volume in memory,
 //             against the bare forward passes of libtorch on the same patches,
 //             batch by batch, in the same run (the pipeline's overhead);
-//   memory:   reader -> extract -> C-class network -> merge -> argmax -> writer
+//   memory:   reader -> extract -> C-class network -> merge into labels -> writer
 //             in divisions, disk to disk: peak RSS against a full C-class buffer.
 //
 // Usage: PatchStreamingTorchInference overhead MODEL [size 256] [patch 96] [overlap 48] [batch 4] [directory .]
 //        PatchStreamingTorchInference memory MODEL [size 256] [patch 64] [overlap 32] [divisions 8] [directory .]
-//        (memory: PATCHSTREAMING_ARGMAX_SLAB=S in the environment streams the argmax's input in slabs of S slices)
 #include "PatchBenchmarkMeasures.h"
-#include "itkComponentArgmaxImageFilter.h"
 #include "itkPatchExtractor.h"
 #include "itkPatchMerger.h"
 #include "itkTorchScriptPatchImageFilter.h"
@@ -188,27 +186,22 @@ MeasureMemory(const Settings & settings)
   network->SetInput(extractor->GetOutput());
   network->SetModelFileName(settings.model);
   network->ReleaseDataFlagOn();
-  auto merger = itk::PatchMerger<ProbabilityStackType, ProbabilitiesType>::New();
+  // The labels straight from the merger: each voxel's argmax as its row is finished.
+  auto merger = itk::PatchMerger<ProbabilityStackType, LabelType>::New();
   merger->SetInput(network->GetOutput());
   merger->SetWeighting(itk::PatchStreamingEnums::Weighting::Gaussian);
-  merger->ReleaseDataFlagOn();
-  auto argmax = itk::ComponentArgmaxImageFilter<ProbabilitiesType, LabelType>::New();
-  argmax->SetInput(merger->GetOutput());
-  const char * slab = std::getenv("PATCHSTREAMING_ARGMAX_SLAB");
-  argmax->SetSlabThickness(slab ? std::stoul(slab) : 0);
   auto writer = itk::ImageFileWriter<LabelType>::New();
-  writer->SetInput(argmax->GetOutput());
+  writer->SetInput(merger->GetOutput());
   writer->SetFileName(output);
   writer->SetNumberOfStreamDivisions(settings.count);
-  argmax->UpdateOutputInformation(); // libtorch loaded, the network probed: the baseline
+  merger->UpdateOutputInformation(); // libtorch loaded, the network probed: the baseline
   const double       baseline = PatchBenchmark::ResidentMiB();
   const double       seconds = PatchBenchmark::SecondsFor([&] { writer->Update(); });
   const double       peak = PatchBenchmark::PeakResidentMiB() - baseline;
-  const unsigned int classes = merger->GetOutput()->GetNumberOfComponentsPerPixel();
+  const unsigned int classes = network->GetOutput()->GetNumberOfComponentsPerPixel();
   const double full = static_cast<double>(settings.size * settings.size * settings.size) * classes * 4.0 / 1048576.0;
   std::cout << "memory               " << settings.size << "^3, " << classes << " classes -> labels, patch "
-            << settings.patch << " overlap " << settings.overlap << ", " << settings.count << " writer divisions, "
-            << "argmax slabs of " << argmax->GetSlabThickness() << " slices (0: off)\n"
+            << settings.patch << " overlap " << settings.overlap << ", " << settings.count << " writer divisions\n"
             << "  peak RSS - baseline " << peak << " MiB (baseline " << baseline
             << " MiB: libraries and the loaded network)\n"
             << "  full " << classes << "-class buffer " << full << " MiB; ratio " << peak / full << "\n"
@@ -224,8 +217,7 @@ main(int argc, char * argv[])
   if (argc < 3 || (std::string(argv[1]) != "overhead" && std::string(argv[1]) != "memory"))
   {
     std::cerr << "usage: PatchStreamingTorchInference overhead|memory MODEL [size] [patch] [overlap] "
-                 "[batch|divisions] [directory]\n"
-                 "  (memory: PATCHSTREAMING_ARGMAX_SLAB=S streams the argmax's input in slabs of S slices)\n";
+                 "[batch|divisions] [directory]\n";
     return EXIT_FAILURE;
   }
   Settings settings;

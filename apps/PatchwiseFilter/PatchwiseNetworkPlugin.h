@@ -47,7 +47,7 @@ struct PatchwiseNetworkFunctions
   const char * version;
   const char * interfaceDigest;
   /** reader -> PatchExtractor -> TorchScriptPatchImageFilter -> PatchMerger
-   * [-> ComponentArgmaxImageFilter] -> writer on a 2-D or 3-D float image of
+   * (probabilities or labels) -> writer on a 2-D or 3-D float image of
    * `components` components per pixel (PatchwiseNetworkRun.h, RunNetwork). */
   PatchwiseRunResult<2> (*runNetwork2D)(const PatchwiseFilterSettings & settings,
                                         unsigned int                    components,

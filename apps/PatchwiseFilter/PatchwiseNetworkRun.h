@@ -20,7 +20,7 @@
 
 #include "PatchwiseMessages.h"
 #include "PatchwiseRun.h"
-#include "itkComponentArgmaxImageFilter.h"
+#include "itkPatchMerger.h"
 #include "itkTorchScriptPatchImageFilter.h"
 
 #include "itkVectorImage.h"
@@ -29,25 +29,25 @@
 #include <sstream>
 
 /** The merged class probabilities' argmax, written as an unsigned char label
- * map (unsigned short for more than 256 classes). The argmax sits between
- * the merger and the writer and reads each stream division from the merger
- * in slabs of one patch stride along the slowest axis: the C channels are
- * held for one slab (plus the merger's carried slices) at a time, however
- * few the divisions. */
-template <typename TLabel, typename TMerger, unsigned int VDimension>
+ * map (unsigned short for more than 256 classes): a PatchMerger of the
+ * network's C-component stack into the label map, which finds each voxel's
+ * label as it finishes the voxel's row, so the C channels are held only for
+ * the rows some patch has reached and a later one still will, and are never
+ * written. */
+template <typename TLabel, typename TImage, typename TStack>
 void
-WriteLabels(TMerger *                        merger,
-            const PatchwiseFilterSettings &  settings,
-            const std::string &              outputFile,
-            PatchwiseProgressBar *           progress,
-            PatchwiseRunResult<VDimension> & result)
+WriteLabels(const TStack *                               probabilities,
+            const PatchwiseSource<TImage> &              source,
+            const PatchwiseFilterSettings &              settings,
+            const std::string &                          outputFile,
+            PatchwiseProgressBar *                       progress,
+            PatchwiseRunResult<TImage::ImageDimension> & result)
 {
-  using LabelImageType = itk::Image<TLabel, VDimension>;
-  auto argmax = itk::ComponentArgmaxImageFilter<typename TMerger::OutputImageType, LabelImageType>::New();
-  argmax->SetInput(merger->GetOutput());
-  const auto & layout = result.grid.GetAxisLayout(VDimension - 1);
-  argmax->SetSlabThickness(std::max<itk::SizeValueType>(layout.GetPatchSize() - layout.GetOverlap(), 1));
-  WriteInDivisions(argmax->GetOutput(), merger->GetInput(), settings, outputFile, progress, result);
+  using LabelImageType = itk::Image<TLabel, TImage::ImageDimension>;
+  auto merger = itk::PatchMerger<TStack, LabelImageType>::New();
+  merger->SetInput(probabilities);
+  PrepareMerger(merger.GetPointer(), source, settings, result);
+  WriteInDivisions(merger->GetOutput(), merger->GetInput(), settings, outputFile, progress, result);
 }
 
 /** "network segmentation.pt (3 classes, batch 4, cpu, mirrored 0 2)", with
@@ -79,9 +79,9 @@ NetworkDescription(const PatchwiseFilterSettings & settings, unsigned int output
 }
 
 /** reader -> PatchExtractor -> TorchScriptPatchImageFilter -> PatchMerger
- * (C class components) -> [ComponentArgmaxImageFilter] -> writer: the
- * network on every patch, in batches; the merged probabilities or, for
- * `--output-type labels`, their argmax. */
+ * (C class components, or their argmax) -> writer: the network on every
+ * patch, in batches; the merged probabilities or, for `--output-type labels`,
+ * their argmax. */
 template <typename TImage>
 PatchwiseRunResult<TImage::ImageDimension>
 RunNetworkPipeline(const PatchwiseFilterSettings & settings,
@@ -131,12 +131,12 @@ RunNetworkPipeline(const PatchwiseFilterSettings & settings,
   else if (classes <= 1u + std::numeric_limits<unsigned char>::max())
   {
     result.processing += ", labels (unsigned char)";
-    WriteLabels<unsigned char>(merger.GetPointer(), settings, outputFile, progress, result);
+    WriteLabels<unsigned char>(network->GetOutput(), source, settings, outputFile, progress, result);
   }
   else if (classes <= 1u + std::numeric_limits<unsigned short>::max())
   {
     result.processing += ", labels (unsigned short)";
-    WriteLabels<unsigned short>(merger.GetPointer(), settings, outputFile, progress, result);
+    WriteLabels<unsigned short>(network->GetOutput(), source, settings, outputFile, progress, result);
   }
   else
   {

@@ -9,10 +9,12 @@ Usage (PYTHONPATH as for the wrapping, plus python/):
       per call (default 4, the package's default; MONAI's sw_batch_size defaults to 1):
       seconds (the fastest of REPEATS runs) and extra peak RSS in volumes (the first run's),
       next to build/benchmark/PatchRoundTrip's on the same size (the fastest of REPEATS runs)
-  sliding_window_benchmark.py classes SIZE MODEL DIRECTORY
+  sliding_window_benchmark.py classes SIZE MODEL DIRECTORY [BATCH_SIZE]
       MODEL (a 16-class TorchScript network) with argmax=True streamed to DIRECTORY in 8
-      divisions, patch 64, overlap 32: peak RSS against a full 16-class float buffer (the
-      first run's), and the time against the bare forward passes: the network alone on the
+      divisions, patch 64, overlap 32, BATCH_SIZE patches per call (default 4): peak RSS
+      against a full 16-class float buffer (the first run's), next to the network's own
+      (the bare forward passes alone in a process of their own, from the same baseline),
+      and the time against the bare forward passes: the network alone on the
       same batches of the same patches in a plain loop, interleaved with the pipeline's runs in
       the same process, the fastest of 2 each (as build/benchmark/PatchStreamingTorchInference
       measures the C++ filter); also the time and the page faults inside the network's calls
@@ -63,8 +65,8 @@ def smooth_volume(size: int) -> np.ndarray:
 def load_itk_modules(itk) -> None:
     """itk loads its wrapped modules on first use: load them before the baseline, as a C++
     program has its libraries loaded from the start."""
-    for name in ("PatchExtractor", "PatchBatchImageFilter", "PatchMerger", "ComponentArgmaxImageFilter",
-                 "ImageFileWriter", "PyCommand", "MetaImageIO"):
+    for name in ("PatchExtractor", "PatchBatchImageFilter", "PatchMerger", "ImageFileWriter", "PyCommand",
+                 "MetaImageIO"):
         getattr(itk, name)
 
 
@@ -113,12 +115,46 @@ def same_batches(volume: np.ndarray, patch: int, stride: int, batch_size: int):
             for first in range(0, len(corners), batch_size)]
 
 
-def classes(size: int, model_file: str, directory: str) -> None:
+def class_setup(size: int, model_file: str):
+    """The 16-class runs' model, input image and baseline resident MiB (the model probed on one
+    patch, as for PatchStreamingTorchInference's baseline; the image made before it)."""
     import itk
     import torch
-    import patchstreaming
     torch.set_num_threads(2)
     model = torch.jit.load(model_file).eval()
+    image = itk.image_from_array(smooth_volume(size) * 64.0 + 128.0)
+    load_itk_modules(itk)
+    with torch.no_grad():
+        model(torch.zeros((1, 1, 64, 64, 64)))
+    return model, image, resident_mib()
+
+
+def bare_passes(model, batches):
+    """``batches`` through the network in a plain loop: (seconds, page faults)."""
+    import torch
+    with torch.no_grad():
+        start, faults = time.perf_counter(), page_faults()
+        for batch in batches:
+            out = model(batch)  # the previous output is freed here, as in any loop
+        del out
+        return time.perf_counter() - start, page_faults() - faults
+
+
+def network(size: int, model_file: str, batch_size: int) -> None:
+    """The bare forward passes' own extra peak RSS in MiB, printed alone (run by classes()); the
+    input batches, all made before the baseline, excluded."""
+    import itk
+    model, image, _ = class_setup(size, model_file)
+    batches = same_batches(itk.array_view_from_image(image), 64, 32, batch_size)
+    baseline = resident_mib()
+    bare_passes(model, batches)
+    print(f"{peak_mib() - baseline:.1f}")
+
+
+def classes(size: int, model_file: str, directory: str, batch_size: int) -> None:
+    import itk
+    import patchstreaming
+    model, image, baseline = class_setup(size, model_file)
     inside = [0.0, 0]  # seconds and page faults inside the network's calls
 
     def timed(batch):
@@ -128,47 +164,42 @@ def classes(size: int, model_file: str, directory: str) -> None:
         inside[1] += page_faults() - faults
         return out
 
-    image = itk.image_from_array(smooth_volume(size) * 64.0 + 128.0)
     output = os.path.join(directory, "sliding_window_labels.mha")
-    load_itk_modules(itk)
-    with torch.no_grad():  # the network probed on one patch, as for PatchStreamingTorchInference's baseline
-        model(torch.zeros((1, 1, 64, 64, 64)))
-    baseline = resident_mib()
     pipeline, bare = [], []
     for run in range(2):
         inside[:] = [0.0, 0]
         start, faults = time.perf_counter(), page_faults()
-        patchstreaming.sliding_window_inference(image, timed, patch_size=64, overlap=0.5, batch_size=4,
+        patchstreaming.sliding_window_inference(image, timed, patch_size=64, overlap=0.5, batch_size=batch_size,
                                                 output=output, stream_divisions=8, argmax=True, progress=False)
         pipeline.append(time.perf_counter() - start)
         pipeline_faults = page_faults() - faults
         if run == 0:
             extra = peak_mib() - baseline
-            batches = same_batches(itk.array_view_from_image(image), 64, 32, 4)
-        with torch.no_grad():
-            start, faults = time.perf_counter(), page_faults()
-            for batch in batches:
-                out = model(batch)  # the previous output is freed here, as in any loop
-            del out
-            bare.append(time.perf_counter() - start)
-            bare_faults = page_faults() - faults
+            batches = same_batches(itk.array_view_from_image(image), 64, 32, batch_size)
+        seconds, bare_faults = bare_passes(model, batches)
+        bare.append(seconds)
+    alone = float(subprocess.run([sys.executable, __file__, "network", str(size), model_file, str(batch_size)],
+                                 capture_output=True, text=True, check=True).stdout)
     full = size ** 3 * 16 * 4 / 1048576.0
     os.remove(output)
-    print(f"classes {size}^3, 16 classes -> labels, 8 divisions: extra peak RSS {extra:.0f} MiB = "
-          f"{extra / full:.2f} x a full 16-class buffer ({full:.0f} MiB; the input image, made before the "
-          f"baseline, excluded); {min(pipeline):.1f} s against the bare forward passes' {min(bare):.1f} s "
-          f"({len(batches)} batches, fastest of 2 each): overhead {100.0 * (min(pipeline) / min(bare) - 1.0):.1f} %; "
-          f"inside the network's calls {inside[0]:.1f} s of the last run's {pipeline[-1]:.1f} s; the pipeline's own "
-          f"time {pipeline[-1] - inside[0]:.1f} s = {100.0 * (pipeline[-1] - inside[0]) / bare[-1]:.1f} % of that "
-          f"run's bare passes ({bare[-1]:.1f} s); page faults: {inside[1]} inside the network's calls and "
+    print(f"classes {size}^3, 16 classes -> labels, 8 divisions, batch_size={batch_size}: extra peak RSS "
+          f"{extra:.0f} MiB = {extra / full:.2f} x a full 16-class buffer ({full:.0f} MiB; the input image, made "
+          f"before the baseline, excluded); the bare forward passes alone: {alone:.0f} MiB = {alone / full:.2f} x; "
+          f"{min(pipeline):.1f} s against the bare forward passes' {min(bare):.1f} s ({len(batches)} batches, fastest of "
+          f"2 each): overhead {100.0 * (min(pipeline) / min(bare) - 1.0):.1f} %; inside the network's calls "
+          f"{inside[0]:.1f} s of the last run's {pipeline[-1]:.1f} s; the pipeline's own time "
+          f"{pipeline[-1] - inside[0]:.1f} s = {100.0 * (pipeline[-1] - inside[0]) / bare[-1]:.1f} % of that run's "
+          f"bare passes ({bare[-1]:.1f} s); page faults: {inside[1]} inside the network's calls and "
           f"{pipeline_faults - inside[1]} outside them, {bare_faults} in the bare passes")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 3 or sys.argv[1] not in ("roundtrip", "classes"):
+    if len(sys.argv) < 3 or sys.argv[1] not in ("roundtrip", "classes", "network"):
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     if sys.argv[1] == "roundtrip":
         roundtrip(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else 4)
+    elif sys.argv[1] == "network":
+        network(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
     else:
-        classes(int(sys.argv[2]), sys.argv[3], sys.argv[4])
+        classes(int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]) if len(sys.argv) > 5 else 4)

@@ -75,7 +75,7 @@ def sliding_window_inference(
     """Runs ``predictor`` over ``image`` in overlapping patches and blends the outputs back.
 
     The ITK pipeline ``PatchExtractor -> PatchBatchImageFilter (predictor) -> PatchMerger
-    [-> ComponentArgmaxImageFilter] [-> writer]`` does the work: the merger pulls one batch of
+    [-> writer]`` does the work: the merger pulls one batch of
     patches at a time, so the patches, the model's outputs and the blending weights are never
     held for the whole volume, and no full-size weight volume exists (the separable
     normaliser, docs/design.md section 4).
@@ -149,10 +149,12 @@ def sliding_window_inference(
             streamed in a pass of its own (the predictor runs once per output), and is complete or
             untouched on its own: a failure in a later pass leaves the earlier files written.
         stream_divisions: the pieces of a file output (with ``output`` only; in memory,
-            ``argmax=True`` holds the C channels one slab at a time anyway); default 1.
+            ``argmax=True`` never holds the C channels whole anyway); default 1.
         argmax: return (or write) the label map ``argmax`` over the channels (uint8, uint16 past
-            256 classes) instead of the C channels; the C channels are then held for one slab of
-            one patch stride at a time (``ComponentArgmaxImageFilter``). Needs one output of C > 1.
+            256 classes; the first largest class, NaN never winning) instead of the C channels;
+            the merger finds each voxel's label as it finishes the voxel's row, so the C channels
+            are held only for the rows some patch has reached and a later one still will (about
+            ``overlap`` slices of the image) and never written. Needs one output of C > 1.
         progress: show a tqdm progress bar over the patches; default True.
 
     Returns:
@@ -683,9 +685,9 @@ class _Pipeline:
         dimension = image.GetImageDimension()
         vector_in = is_vector_image(image)
         stack_in = image_type(vector_in, dimension + 1)
-        self.vector_out = structure.total > 1
-        stack_out = image_type(self.vector_out, dimension + 1)
-        self.merged_type = image_type(self.vector_out, dimension)
+        vector_out = structure.total > 1
+        stack_out = image_type(vector_out, dimension + 1)
+        self.merged_type = image_type(vector_out, dimension)
 
         enums = itk.PatchStreamingEnums
         self.extractor = itk.PatchExtractor[type(image), stack_in].New()
@@ -719,10 +721,8 @@ class _Pipeline:
         self.command.SetCommandCallable(lambda: run_batch()())
         self.batches.AddObserver(itk.IterationEvent(), self.command)
 
-        self.merger = itk.PatchMerger[stack_out, self.merged_type].New()
-        self.merger.SetInput(self.batches.GetOutput())
-        self.merger.SetWeighting(getattr(enums, "Weighting_" + settings.weighting))
-        self.merger.SetSigmaScale(float(sigma_scale))
+        self.sigma_scale = float(sigma_scale)
+        self.merger = None  # made by last()
         self.progress = progress
         self.bar = None
         self.computed = 0  # patches the predictor ran on
@@ -734,16 +734,19 @@ class _Pipeline:
         return int(self.merger.GetNumberOfNonFiniteValues())
 
     def last(self, argmax: bool):
-        """The pipeline's last filter: the merger, or the argmax over its channels."""
-        if not argmax:
-            return self.merger
+        """The pipeline's last filter, the merger: of the channels, or with ``argmax`` straight into a
+        label map (unsigned char up to 256 classes, else unsigned short), each voxel's label found as
+        its row of sums is finished, so that the C channels exist only for the rows being merged."""
         dimension = self.image.GetImageDimension()
-        label_type = itk.Image[itk.UC if self.structure.total <= 256 else itk.US, dimension]
-        self.argmax = itk.ComponentArgmaxImageFilter[self.merged_type, label_type].New()
-        self.argmax.SetInput(self.merger.GetOutput())
-        stride = self.settings.patch_xyz[-1] - self.settings.overlap_xyz[-1]
-        self.argmax.SetSlabThickness(max(stride, 1))  # the C channels held for one slab at a time
-        return self.argmax
+        merged_type = self.merged_type
+        if argmax:
+            merged_type = itk.Image[itk.UC if self.structure.total <= 256 else itk.US, dimension]
+        stack_out = type(self.batches.GetOutput())
+        self.merger = itk.PatchMerger[stack_out, merged_type].New()
+        self.merger.SetInput(self.batches.GetOutput())
+        self.merger.SetWeighting(getattr(itk.PatchStreamingEnums, "Weighting_" + self.settings.weighting))
+        self.merger.SetSigmaScale(self.sigma_scale)
+        return self.merger
 
     def run(self, argmax: bool):
         last = self.last(argmax)
