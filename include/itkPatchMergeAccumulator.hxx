@@ -175,10 +175,7 @@ void
 PatchMergeAccumulator<TStack, TOutputImage>::ReleaseRows(const RegionType & rows)
 {
   ForEachSliceRow(rows, [&](const IndexType & rowStart, SizeValueType) {
-    if (!this->IsInOutputBuffer(rowStart))
-    {
-      m_Rows[this->RowKey(rowStart)].reset();
-    }
+    m_Rows[this->RowKey(rowStart)].reset();
   });
 }
 

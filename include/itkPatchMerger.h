@@ -91,16 +91,25 @@ namespace itk
  * A mask-restricted grid (PatchGrid::HasSkippedPatches, from an extractor
  * with a MaskImage) breaks the separable denominator: the merger then sums
  * the weights too, next to the values over the requested region only (in the
- * double or float window, never a full-size volume), requests only runs of
- * kept patches, and writes BackgroundValue where no kept patch reaches.
+ * row buffers, never a full-size volume), requests only runs of kept patches,
+ * and writes BackgroundValue where no kept patch reaches.
  *
  * Multi-component stacks (VectorImage, Image<Vector>) merge component by
  * component into an output with as many components: C class probabilities
- * computed from a 1-channel image merge with the grid of that image.
+ * computed from a 1-channel image merge with the grid of that image. Merged
+ * into a scalar integer image (unsigned char, or unsigned short past 256
+ * classes) they give the label map: each voxel the first largest of its
+ * merged components (NaN never wins, 0 where all are NaN), the labels
+ * ComponentArgmaxImageFilter takes from the C-component output, found as
+ * each row is finished; BackgroundValue labels the voxels no kept patch
+ * reaches, and more components than the type holds labels for throw in
+ * GenerateOutputInformation (docs/design.md section 4).
  *
  * Line by line, accumulation happens in the output buffer when the output's
- * component type is float or double, and in a double window of at most P
- * slices (along the slowest axis) for integer outputs, whose values are
+ * component type is float or double, and else in row buffers (double; the
+ * stack's type for a label map) allocated when a line first reaches the row
+ * and freed once it is finished, so only about the overlap's slices are
+ * resident; integer outputs' values are
  * rounded to nearest (halves away from zero), saturate exactly at the type's
  * limits (+-Inf too) and are 0 for NaN (docs/design.md section 4). A row is finished
  * (normalised, converted, written) right after the last line that touches it,

@@ -113,7 +113,8 @@ def test_argmax_of_four_classes_equals_the_reference_argmax(oblique_array):
 
 
 def test_the_batch_filter_driven_by_hand_as_python_md_shows_matches_the_reference(oblique_array, tmp_path):
-    """docs/python.md's "Batches of your own size" pipeline, streamed in 3 divisions."""
+    """docs/python.md's "Batches of your own size" pipeline, streamed in 3 divisions, into the channels and into
+    labels."""
     network = SmallNetwork(classes=3).eval()
     image = itk.image_from_array(oblique_array["array"])
     image.SetSpacing(oblique_array["spacing"])
@@ -149,6 +150,13 @@ def test_the_batch_filter_driven_by_hand_as_python_md_shows_matches_the_referenc
     assert set(sizes[:-1]) == {3}
     np.testing.assert_allclose(np.array(result.GetSpacing()), oblique_array["spacing"])
     np.testing.assert_allclose(itk.array_from_matrix(result.GetDirection()), oblique_array["direction"], atol=1e-12)
+    # Merged straight into labels, as the page's block ends: the argmax of the merged channels.
+    labels = itk.PatchMerger[probabilities, itk.Image[itk.UC, 3]].New(
+        batches.GetOutput(), Weighting=itk.PatchStreamingEnums.Weighting_Gaussian)
+    itk.ImageFileWriter.New(labels.GetOutput(), FileName=str(tmp_path / "l.mha"), NumberOfStreamDivisions=3).Update()
+    written = itk.imread(str(tmp_path / "l.mha"))
+    np.testing.assert_array_equal(itk.array_from_image(written), np.argmax(as_channels_first(result), axis=0))
+    np.testing.assert_allclose(itk.array_from_matrix(written.GetDirection()), oblique_array["direction"], atol=1e-12)
 
 
 def test_a_tuple_output_model_gives_a_tuple_of_images(oblique_array):
