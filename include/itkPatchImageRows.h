@@ -64,7 +64,7 @@ ForEachImageRow(const ImageRegion<VDimension> & region, TFunction && function)
 /** Calls `function(rowStart, length)` for every run along axis 0 of `region`
  * that stays inside one slice of the slowest axis: the rows of a 2-D or larger
  * region, the single voxels of a 1-D one (whose axis 0 is the slowest axis).
- * The merger's slice ring and carry are contiguous only within a slice.
+ * The merger's row buffers hold the rows of one slice each.
  *
  * \ingroup PatchStreaming
  */

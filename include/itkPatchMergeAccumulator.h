@@ -20,6 +20,7 @@
 
 #include "itkPatchMergeRowKernel.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <vector>
@@ -74,7 +75,7 @@ public:
                         const GridType &     grid,
                         const SettingsType & settings);
 
-  /** The axis the slices, the ring and the carry are along: the slice axis
+  /** The axis the slices, the row slots and the carry are along: the slice axis
    * the image is more than one voxel long on (PatchStreamingDetail::GetSliceAxis). */
   unsigned int
   GetSliceAxis() const
@@ -120,31 +121,57 @@ public:
   void
   ZeroRow(const IndexType & rowStart, SizeValueType length) const;
 
-  /** The row buffers of the slices past a region that the next division takes
-   * over, slice after slice from the region's end (RowKey's order); a row no
-   * line reached is empty. */
+  /** Frees a row buffer, which AllocateRows allocated with calloc (zeroed; fresh pages need no writing). */
   struct FreeRow
   {
     void
     operator()(AccumulatorType * row) const
     {
-      std::free(row); // allocated with calloc: zeroed, and fresh pages need no writing
+      std::free(row);
     }
   };
+  /** The sums of one row, GetRowValues() values. */
   using RowBuffer = std::unique_ptr<AccumulatorType[], FreeRow>;
-  using CarriedRows = std::vector<RowBuffer>;
+
+  /** The row buffers, in slots keyed by (slice mod 2P, row in the slice),
+   * each with the slice whose row it holds. The rows open at once lie within
+   * fewer than 2P consecutive slices (a line spans P slices, and the rows
+   * before the current line's first slice are finished, but for the arrived
+   * carry, which starts less than P slices before it), so slots are never
+   * shared; AllocateRows throws if they were. Kept between divisions, so the
+   * next one takes over the carried rows in their slots. */
+  struct RowSlots
+  {
+    std::vector<RowBuffer>      sums{};
+    std::vector<IndexValueType> slices{};
+
+    void
+    Clear()
+    {
+      sums.clear();
+      slices.clear();
+    }
+
+    /** The rows with a buffer. */
+    SizeValueType
+    GetNumberOfRowsHeld() const
+    {
+      return static_cast<SizeValueType>(
+        std::count_if(sums.begin(), sums.end(), [](const RowBuffer & row) { return row != nullptr; }));
+    }
+  };
+  using CarriedRows = RowSlots;
 
   /** Lines that straddle the region's end leave sums in the slices after it,
-   * at most P-1 of them, which the next division takes over. Takes the rows
-   * `arrived` from the previous division (`carried`, emptied; none when
-   * `arrived` is empty), copying those inside the region to the output buffer
-   * when the sums live there, and makes room for the rows past the region's
-   * end that lines of the grid box `lines` reach. Returns the end of those
-   * slices. */
+   * at most P-1 of them, which the next division takes over. Takes the slots
+   * with the rows `arrived` from the previous division (`carried`, emptied;
+   * new empty slots when `arrived` is empty), copying the rows inside the
+   * region to the output buffer when the sums live there. Returns the end of
+   * the slices past the region that lines of the grid box `lines` reach. */
   IndexValueType
   PrepareCarry(CarriedRows & carried, const RegionType & lines, const RegionType & arrived);
 
-  /** Moves the rows past the region's end (PrepareCarry's slices) into `carried`. */
+  /** Moves the slots, holding the rows past the region's end (PrepareCarry's slices), into `carried`. */
   void
   TakeCarry(CarriedRows & carried);
 
@@ -231,7 +258,7 @@ private:
   IndexValueType
   GetCarryEnd(const RegionType & lines, const RegionType & arrived) const;
 
-  /** The row's place in m_Rows: slice after slice from the region's first, axis 1 fastest within a slice. */
+  /** The row's slot in m_Rows: (slice mod 2P) rows of slices before it, then its place in the slice, axis 1 fastest. */
   SizeValueType
   RowKey(const IndexType & rowStart) const;
 
@@ -250,8 +277,9 @@ private:
   /** Rows per slice of the region, and values in one row's buffer. */
   SizeValueType m_RowsPerSlice{ 1 };
   SizeValueType m_RowValues{ 0 };
-  /** The row buffers of the slices from the region's start to m_CarryEnd (RowKey). */
-  CarriedRows    m_Rows{};
+  /** The row buffers (RowKey), and the slices of their ring of slots: twice the patch's length. */
+  RowSlots       m_Rows{};
+  IndexValueType m_SlotSlices{ 2 };
   IndexValueType m_CarryEnd{ 0 };
   /** The row-by-row merge's runs, one per line of m_Lines. */
   std::vector<PatchRun> m_Runs{};

@@ -49,6 +49,7 @@ PatchMergeAccumulator<TStack, TOutputImage>::PatchMergeAccumulator(const TStack 
   }
   // A row is a run along axis 0 within one slice; in 1-D each voxel is a slice (ForEachSliceRow).
   m_RowValues = (ImageDimension > 1 ? m_Region.GetSize(0) : 1) * static_cast<SizeValueType>(m_ValuesPerVoxel);
+  m_SlotSlices = 2 * static_cast<IndexValueType>(grid.GetPatchSize()[m_SliceAxis]);
 }
 
 template <typename TStack, typename TOutputImage>
@@ -109,25 +110,28 @@ PatchMergeAccumulator<TStack, TOutputImage>::PrepareCarry(CarriedRows &      car
                                                           const RegionType & arrived)
 {
   m_CarryEnd = this->GetCarryEnd(lines, arrived);
-  const SizeValueType rows = static_cast<SizeValueType>(m_CarryEnd - m_Region.GetIndex(m_SliceAxis)) * m_RowsPerSlice;
-  m_Rows.clear();
-  m_Rows.reserve(rows);
-  // The carried rows start at this region's first slice (PatchMerger::CanUseCarriedSums), in RowKey's order.
-  if (arrived.GetNumberOfPixels() > 0)
+  const SizeValueType slots = static_cast<SizeValueType>(m_SlotSlices) * m_RowsPerSlice;
+  // The carried slots hold the rows of this region's first slices (PatchMerger::CanUseCarriedSums).
+  if (arrived.GetNumberOfPixels() > 0 && carried.sums.size() == slots)
   {
-    std::move(carried.begin(), carried.end(), std::back_inserter(m_Rows));
+    m_Rows = std::move(carried);
   }
-  carried.clear();
-  m_Rows.resize(rows);
+  else
+  {
+    m_Rows.Clear();
+    m_Rows.sums.resize(slots);
+    m_Rows.slices.resize(slots);
+  }
+  carried.Clear();
   RegionType arriving = arrived;
   if (m_Base != nullptr && arriving.Crop(m_Region))
   {
     ForEachSliceRow(arriving, [&](const IndexType & rowStart, SizeValueType length) {
-      RowBuffer & carriedRow = m_Rows[this->RowKey(rowStart)];
-      if (carriedRow)
+      const SizeValueType key = this->RowKey(rowStart);
+      if (m_Rows.sums[key] && m_Rows.slices[key] == rowStart[m_SliceAxis])
       {
-        std::copy_n(carriedRow.get(), length * static_cast<SizeValueType>(m_ValuesPerVoxel), this->Row(rowStart));
-        carriedRow.reset();
+        std::copy_n(m_Rows.sums[key].get(), length * static_cast<SizeValueType>(m_ValuesPerVoxel), this->Row(rowStart));
+        m_Rows.sums[key].reset();
       }
     });
   }
@@ -138,11 +142,8 @@ template <typename TStack, typename TOutputImage>
 void
 PatchMergeAccumulator<TStack, TOutputImage>::TakeCarry(CarriedRows & carried)
 {
-  const auto firstCarried = static_cast<std::ptrdiff_t>(m_Region.GetSize(m_SliceAxis) * m_RowsPerSlice);
-  carried.clear();
-  std::move(m_Rows.begin() + std::min<std::ptrdiff_t>(firstCarried, static_cast<std::ptrdiff_t>(m_Rows.size())),
-            m_Rows.end(),
-            std::back_inserter(carried));
+  carried = std::move(m_Rows);
+  m_Rows.Clear();
 }
 
 template <typename TStack, typename TOutputImage>
@@ -154,10 +155,17 @@ PatchMergeAccumulator<TStack, TOutputImage>::AllocateRows(const RegionType & row
     {
       return;
     }
-    RowBuffer & row = m_Rows[this->RowKey(rowStart)];
+    const SizeValueType  key = this->RowKey(rowStart);
+    const IndexValueType slice = rowStart[m_SliceAxis];
+    RowBuffer &          row = m_Rows.sums[key];
+    if (row && m_Rows.slices[key] != slice)
+    {
+      itkGenericExceptionMacro(<< "PatchMerger: internal error: the sums of slices " << m_Rows.slices[key] << " and "
+                               << slice << " would share a row buffer");
+    }
     if (!row)
     {
-      row.reset(static_cast<AccumulatorType *>(std::calloc(m_RowValues, sizeof(AccumulatorType))));
+      row.reset(static_cast<AccumulatorType *>(std::calloc(std::max<SizeValueType>(m_RowValues, 1), sizeof(AccumulatorType))));
       if (!row)
       {
         throw MemoryAllocationError(__FILE__,
@@ -166,6 +174,7 @@ PatchMergeAccumulator<TStack, TOutputImage>::AllocateRows(const RegionType & row
                                       std::to_string(m_RowValues * sizeof(AccumulatorType)) + " bytes)",
                                     ITK_LOCATION);
       }
+      m_Rows.slices[key] = slice;
     }
   });
 }
@@ -175,7 +184,11 @@ void
 PatchMergeAccumulator<TStack, TOutputImage>::ReleaseRows(const RegionType & rows)
 {
   ForEachSliceRow(rows, [&](const IndexType & rowStart, SizeValueType) {
-    m_Rows[this->RowKey(rowStart)].reset();
+    const SizeValueType key = this->RowKey(rowStart);
+    if (m_Rows.slices[key] == rowStart[m_SliceAxis])
+    {
+      m_Rows.sums[key].reset();
+    }
   });
 }
 
@@ -236,14 +249,14 @@ PatchMergeAccumulator<TStack, TOutputImage>::Row(const IndexType & rowStart) con
   }
   // Its own buffer (AllocateRows), from the region's first voxel on axis 0.
   const OffsetValueType alongRow = ImageDimension > 1 ? rowStart[0] - m_Region.GetIndex(0) : 0;
-  return m_Rows[this->RowKey(rowStart)].get() + alongRow * m_ValuesPerVoxel;
+  return m_Rows.sums[this->RowKey(rowStart)].get() + alongRow * m_ValuesPerVoxel;
 }
 
 template <typename TStack, typename TOutputImage>
 SizeValueType
 PatchMergeAccumulator<TStack, TOutputImage>::RowKey(const IndexType & rowStart) const
 {
-  auto key = static_cast<SizeValueType>(rowStart[m_SliceAxis] - m_Region.GetIndex(m_SliceAxis));
+  auto key = static_cast<SizeValueType>(((rowStart[m_SliceAxis] % m_SlotSlices) + m_SlotSlices) % m_SlotSlices);
   if constexpr (ImageDimension > 2)
   {
     for (unsigned int d = m_SliceAxis; d > 1;)

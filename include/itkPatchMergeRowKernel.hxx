@@ -144,8 +144,13 @@ PatchMergeRowKernel<TStack, TOutputImage>::GetPatchRowSource(const PatchRun &   
   }
   stackIndex[ImageDimension] = static_cast<IndexValueType>(run.first + i);
   const InputComponentType * source = GetComponentBuffer(m_Stack) + m_Components * m_Stack->ComputeOffset(stackIndex);
-  // The patch's next rows follow this one in the stack.
-  PrefetchRowAhead(source, m_Components * m_Stack->GetOffsetTable()[1], m_Components * length);
+  // The patch's next rows follow this one in the stack. Prefetched for a scalar stack's short rows only:
+  // the rows of several components are long enough for the hardware to follow, and the hint cost 6 %
+  // of the 16-class pipeline's own work in sliding_window_benchmark.py (docs/performance.md item 14).
+  if (m_Components == 1)
+  {
+    PrefetchRowAhead(source, m_Components * m_Stack->GetOffsetTable()[1], m_Components * length);
+  }
   return source;
 }
 

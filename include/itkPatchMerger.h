@@ -187,7 +187,8 @@ public:
   itkSetMacro(BackgroundValue, OutputPixelType);
   itkGetConstReferenceMacro(BackgroundValue, OutputPixelType);
 
-  /** The merged output values (voxel components) that were NaN or infinite, over every
+  /** The merged output values (voxel components; for a label map, the merged components its
+   * labels are taken from) that were NaN or infinite, over every
    * region merged since the merger was made or ResetNumberOfNonFiniteValues() was called:
    * a NaN or an infinity in the stack where its weight is not 0 makes the voxels it reaches
    * NaN or infinite, and so do finite values whose weighted sum overflows. Counted as the
@@ -240,8 +241,7 @@ private:
    * the slices after it (docs/design.md section 5), kept for the adjacent division. */
   struct CarriedSums
   {
-    /** The rows of the slices held (PatchMergeAccumulator::TakeCarry), slice after slice; empty for
-     * a row no line reached. */
+    /** The slots holding the rows of the slices held (PatchMergeAccumulator::TakeCarry). */
     typename AccumulatorType::CarriedRows sums{};
     /** The slices held: [end of the last request, end of its last line) x the request's other axes. */
     OutputImageRegionType region{};

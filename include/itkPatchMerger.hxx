@@ -72,9 +72,15 @@ PatchMerger<TInputImage, TOutputImage>::GenerateOutputInformation()
   output->SetSpacing(grid.GetSpacing());
   output->SetOrigin(grid.GetOrigin());
   output->SetDirection(grid.GetDirection());
+  const unsigned int components = stack->GetNumberOfComponentsPerPixel();
   if constexpr (AccumulatorType::KernelType::IsLabelOutput)
   {
-    const unsigned int components = stack->GetNumberOfComponentsPerPixel();
+    if (components < 2)
+    {
+      itkExceptionMacro(<< "the stack has " << components
+                        << " component per pixel: a scalar integer output of a multi-component stack type is the "
+                           "label map of 2 or more components (their argmax); merge a scalar stack for rounded values");
+    }
     if (static_cast<double>(components) - 1.0 > static_cast<double>(NumericTraits<OutputPixelType>::max()))
     {
       itkExceptionMacro(<< "the stack has " << components
@@ -86,7 +92,13 @@ PatchMerger<TInputImage, TOutputImage>::GenerateOutputInformation()
   }
   else
   {
-    output->SetNumberOfComponentsPerPixel(stack->GetNumberOfComponentsPerPixel());
+    output->SetNumberOfComponentsPerPixel(components);
+    if (output->GetNumberOfComponentsPerPixel() != components)
+    {
+      itkExceptionMacro(<< "the stack has " << components << " components per pixel but the output's pixel type holds "
+                        << output->GetNumberOfComponentsPerPixel()
+                        << " (a label map needs a scalar integer output)");
+    }
   }
 }
 
@@ -215,7 +227,7 @@ PatchMerger<TInputImage, TOutputImage>::MergeRequestedRegion(AccumulatorType & a
     this->PullPatchesFrom(first, first + lineLength - 1);
     if (this->StackHoldsEveryLine(lines))
     {
-      m_CarriedSums.sums.clear();
+      m_CarriedSums.sums.Clear();
       this->MergeRowByRow(accumulator, lines);
       // Nothing is carried: lines that reach past the region stay buffered for the next division.
       if (!accumulator.ReachesPastRegion(lines))
@@ -292,7 +304,7 @@ PatchMerger<TInputImage, TOutputImage>::KeepCarry(AccumulatorType & accumulator,
   }
   else
   {
-    m_CarriedSums.sums.clear();
+    m_CarriedSums.sums.Clear();
   }
 }
 
@@ -625,9 +637,7 @@ PatchMerger<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent inde
   os << indent
      << "BackgroundValue: " << static_cast<typename NumericTraits<OutputPixelType>::PrintType>(m_BackgroundValue)
      << std::endl;
-  const auto heldRows = std::count_if(
-    m_CarriedSums.sums.begin(), m_CarriedSums.sums.end(), [](const auto & row) { return row != nullptr; });
-  os << indent << "CarriedSums: " << m_CarriedSums.region << " (" << heldRows
+  os << indent << "CarriedSums: " << m_CarriedSums.region << " (" << m_CarriedSums.sums.GetNumberOfRowsHeld()
      << " rows held, lines through slice-axis position " << m_CarriedSums.lastLinePosition << ")" << std::endl;
 }
 } // end namespace itk

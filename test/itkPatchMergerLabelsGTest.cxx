@@ -268,8 +268,16 @@ TEST(PatchMergerLabels, AMaskRestrictedGridAndNaNScoresGiveTheLabelsOfTheMergedC
   }
 }
 
-TEST(PatchMergerLabels, LabelsIn2DAndOfThreeHundredClasses)
+TEST(PatchMergerLabels, LabelsIn1DAnd2DAndOfThreeHundredClasses)
 {
+  // In 1-D every voxel is a slice of its own, each with its own row of sums.
+  for (const auto border : { BorderMode::Squeeze, BorderMode::Crop })
+  {
+    for (const unsigned int divisions : { 1u, 7u })
+    {
+      ExpectLabelsOfTheMergedComponents<1>({ { 301 } }, { { 17 } }, { { 7 } }, 4, { border, Weighting::Gaussian, divisions, 2 });
+    }
+  }
   for (const unsigned int divisions : { 1u, 5u })
   {
     ExpectLabelsOfTheMergedComponents<2>(
@@ -289,5 +297,23 @@ TEST(PatchMergerLabels, MoreClassesThanTheLabelTypeHoldsThrows)
     { { 9, 8, 7 } }, { { 5, 4, 4 } }, { { 2, 2, 2 } }, 256, { BorderMode::Squeeze, Weighting::Average, 1, 1 });
   using LabelType = itk::Image<unsigned char, 3>;
   EXPECT_NO_THROW(fits.MakeMerger<LabelType>()->Update());
+}
+
+TEST(PatchMergerLabels, OneComponentOrAnOutputOfOtherComponentsThrows)
+{
+  // One component is no label map (every label would be 0); a float output of
+  // one component cannot hold three (its buffer would be overrun).
+  LabelPipeline<3, unsigned char> one(
+    { { 9, 8, 7 } }, { { 5, 4, 4 } }, { { 2, 2, 2 } }, 1, { BorderMode::Squeeze, Weighting::Average, 1, 1 });
+  auto labels = one.MakeMerger<itk::Image<unsigned char, 3>>();
+  PatchStreamingTest::ExpectExceptionMentioning([&] { labels->Update(); }, "1 component per pixel");
+  LabelPipeline<3, unsigned char> three(
+    { { 9, 8, 7 } }, { { 5, 4, 4 } }, { { 2, 2, 2 } }, 3, { BorderMode::Squeeze, Weighting::Average, 1, 1 });
+  auto scalar = three.MakeMerger<itk::Image<float, 3>>();
+  PatchStreamingTest::ExpectExceptionMentioning([&] { scalar->Update(); }, "3 components per pixel but the output");
+  auto vectors = three.MakeMerger<itk::Image<itk::Vector<float, 2>, 3>>();
+  PatchStreamingTest::ExpectExceptionMentioning([&] { vectors->Update(); }, "holds 2");
+  using ThreeVectorsType = itk::Image<itk::Vector<float, 3>, 3>;
+  EXPECT_NO_THROW(three.MakeMerger<ThreeVectorsType>()->Update());
 }
 } // namespace

@@ -210,7 +210,7 @@ TEST(PatchMergerStreaming, StreamedDivisionsAreBitIdenticalAndPullOnlyOverlappin
   }
 }
 
-/** The carried slices the merger holds, as its PrintSelf reports them ("CarriedSums: ... (N slices held"). */
+/** The carried rows the merger holds, as its PrintSelf reports them ("CarriedSums: ... (N rows held"). */
 long
 CarriedRowsHeld(const itk::Object * merger)
 {

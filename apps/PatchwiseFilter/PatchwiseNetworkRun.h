@@ -111,16 +111,16 @@ RunNetworkPipeline(const PatchwiseFilterSettings & settings,
   network->SetBatchSize(settings.batchSize);
   network->SetDevice(settings.device);
   network->SetMirrorAxes(settings.mirrorAxes);
-  auto merger = itk::PatchMerger<ProbabilityStackType, ProbabilitiesType>::New();
-  merger->SetInput(network->GetOutput());
-  PrepareMerger(merger.GetPointer(), source, settings, result);
-
-  const unsigned int classes = merger->GetOutput()->GetNumberOfComponentsPerPixel();
+  network->UpdateOutputInformation();
+  const unsigned int classes = network->GetOutput()->GetNumberOfComponentsPerPixel();
   result.processing = NetworkDescription(settings, network->GetModel()->GetNumberOfOutputs(), classes);
   result.labels = true;
   if (settings.outputType != "labels")
   {
     result.processing += ", probabilities";
+    auto merger = itk::PatchMerger<ProbabilityStackType, ProbabilitiesType>::New();
+    merger->SetInput(network->GetOutput());
+    PrepareMerger(merger.GetPointer(), source, settings, result);
     WriteInDivisions(merger->GetOutput(), merger->GetInput(), settings, outputFile, progress, result);
   }
   else if (classes < 2)

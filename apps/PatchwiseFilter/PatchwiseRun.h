@@ -225,7 +225,7 @@ PrepareMerger(TMerger *                                    merger,
  * stack the merger merges (the network, the per-patch processing or the
  * extractor), has made `progress` (0 to 1) of the patches requested of it. The
  * merger requests the patches in grid order, each once (the sums of the lines
- * that reach past a stream division or an argmax slab are carried to the next),
+ * that reach past a stream division are carried to the next),
  * so every patch before the request is done: the fraction is that of the
  * patches made, as a Python user's bar counts them, whatever the divisions. */
 template <typename TStack>

@@ -21,6 +21,9 @@ Usage (PYTHONPATH as for the wrapping, plus python/):
       during the pipeline, and the pipeline's own time (outside them) against the bare passes:
       where a page fault costs microseconds, the network's own allocations fault more or less
       often with the state of the allocator, which the rest of the process changes
+  sliding_window_benchmark.py network SIZE MODEL BATCH_SIZE
+      the bare forward passes of the classes run alone: their extra peak RSS in MiB (the input
+      batches, made before the baseline, excluded); classes runs it in a process of its own
 """
 import os
 import resource

@@ -154,7 +154,8 @@ def sliding_window_inference(
             256 classes; the first largest class, NaN never winning) instead of the C channels;
             the merger finds each voxel's label as it finishes the voxel's row, so the C channels
             are held only for the rows some patch has reached and a later one still will (about
-            ``overlap`` slices of the image) and never written. Needs one output of C > 1.
+            ``overlap`` slices of the image; up to a patch's depth with ``stream_divisions``
+            thinner than the stride) and never written. Needs one output of C > 1.
         progress: show a tqdm progress bar over the patches; default True.
 
     Returns:
@@ -227,7 +228,7 @@ def sliding_window_inference(
     if output is None:
         if settings.stream_divisions > 1:
             warnings.warn(f"stream_divisions={settings.stream_divisions} applies to a file output (output=) only; in "
-                          f"memory the result is computed whole (argmax=True holds the channels one slab at a time "
+                          f"memory the result is computed whole (argmax=True never holds the channels whole "
                           f"anyway)", stacklevel=2)
         pipeline = _Pipeline(image, predictor, structure, settings, sigma_scale, cval, progress)
         merged = pipeline.run(argmax)
@@ -678,7 +679,7 @@ def _shared_file_problem(shared: str, input_file: str) -> str:
 
 
 class _Pipeline:
-    """extractor -> batch filter (the predictor in an observer) -> merger [-> argmax]."""
+    """extractor -> batch filter (the predictor in an observer) -> merger (of the channels, or into labels)."""
 
     def __init__(self, image, predictor, structure: _Structure, settings: _Settings, sigma_scale, cval, progress):
         self.image, self.predictor, self.structure, self.settings = image, predictor, structure, settings
