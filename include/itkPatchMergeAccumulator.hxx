@@ -23,7 +23,6 @@
 #include "itkPatchPrefetch.h"
 
 #include <algorithm>
-#include <iterator>
 #include <string>
 
 namespace itk
