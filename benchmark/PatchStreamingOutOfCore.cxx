@@ -19,18 +19,18 @@
 // patch through a per-patch filter, merged with Gaussian weighting and written
 // back to disk in writer divisions, never holding the volume in memory.
 //
-//   reader -> PatchExtractor -> PatchByPatchImageFilter -> PatchMerger -> [argmax] -> writer
+//   reader -> PatchExtractor -> PatchByPatchImageFilter -> PatchMerger -> writer
 //
 // Usage: PatchStreamingOutOfCore [smooth|classes|threads] [size] [patch] [overlap] [divisions] [classes] [directory]
 //   smooth   per-patch DiscreteGaussianImageFilter (variance 4), float volume out
-//   classes  per-patch synthetic C-class model (softmax), argmax label map out
+//   classes  per-patch synthetic C-class model (softmax), merged straight into
+//            the argmax label map (PatchMerger to unsigned char labels)
 //   threads  times two patch lines smoothed by PatchByPatchImageFilter (one
 //            patch at a time, the filter's own threads) against the same
 //            patches smoothed in parallel, one single-threaded filter per patch
 // Defaults: smooth 512 96 48 16 16 . ; prints peak RSS (getrusage), wall time
 // against a streamed copy of the same file, and patch computations / patches.
 #include "PatchBenchmarkMeasures.h"
-#include "itkComponentArgmaxImageFilter.h"
 #include "itkPatchByPatchImageFilter.h"
 #include "itkPatchExtractor.h"
 #include "itkPatchMerger.h"
@@ -192,12 +192,14 @@ MeasureThreading(const std::string & input, const Settings & settings)
 }
 
 /** The buffers the pipeline holds at its peak, in MiB (docs/out-of-core.md, "Memory"):
- * the merger's output division and carried slices, the reader's slab, the
+ * the merger's output division and carried slices (into a label map: its open
+ * rows' sums instead), the reader's slab, the
  * extractor's and the per-patch filter's stack lines, and the inner pipeline's patches. */
 struct MemoryAccount
 {
   double division{ 0.0 };
   double carry{ 0.0 };
+  double openRows{ 0.0 };
   double slab{ 0.0 };
   double inputLine{ 0.0 };
   double outputLine{ 0.0 };
@@ -208,7 +210,7 @@ struct MemoryAccount
   Total() const
   {
     // Extracting a line holds the slab and the input line; processing it, both lines and the inner patches.
-    return division + carry + labels + std::max(slab + inputLine, inputLine + outputLine + innerPatches);
+    return division + carry + openRows + labels + std::max(slab + inputLine, inputLine + outputLine + innerPatches);
   }
 };
 
@@ -244,8 +246,27 @@ AccountMemory(const Settings & settings, const itk::PatchGrid<3> & grid)
     carried = std::max(carried, lastLineEnd - end);
   }
   MemoryAccount account;
-  account.division = static_cast<double>(thickest) * sliceMiB * components;
-  account.carry = static_cast<double>(carried) * sliceMiB * components;
+  if (classes)
+  {
+    // The merger's row buffers: the overlap past a finished plane of lines across the slice and one
+    // line's rows (P1 x P2 rows of X voxels), or the carried slices when they are more.
+    itk::IndexValueType overlap = 0;
+    for (itk::SizeValueType j = 1; j < layout.GetNumberOfPositions(); ++j)
+    {
+      overlap = std::max(overlap,
+                         layout.GetStart(j - 1) + static_cast<itk::IndexValueType>(grid.GetPatchSize()[2]) -
+                           layout.GetStart(j));
+    }
+    const double lineRows = static_cast<double>(grid.GetPatchSize()[1] * grid.GetPatchSize()[2]);
+    const double openSlices = std::max(static_cast<double>(carried),
+                                       static_cast<double>(overlap) + lineRows / static_cast<double>(settings.size));
+    account.openRows = openSlices * sliceMiB * components;
+  }
+  else
+  {
+    account.division = static_cast<double>(thickest) * sliceMiB * components;
+    account.carry = static_cast<double>(carried) * sliceMiB * components;
+  }
   account.slab = static_cast<double>(grid.GetPatchSize()[2]) * sliceMiB;
   account.inputLine = lineMiB;
   // In place when the channel count stays (smoothing): the output line is the input line.
@@ -262,8 +283,9 @@ PrintMemoryAccount(const MemoryAccount & account, double measured)
 {
   std::cout << "memory account       " << account.Total() << " MiB by the formula against " << measured
             << " MiB measured (peak RSS - the libraries' resident set) = " << measured / account.Total() << "\n"
-            << "  output division    " << account.division << " MiB\n"
+            << "  output division    " << account.division << " MiB (0: the sums are in row buffers)\n"
             << "  carried slices     " << account.carry << " MiB\n"
+            << "  open rows' sums    " << account.openRows << " MiB (a label map: the row buffers open at once)\n"
             << "  reader slab        " << account.slab << " MiB\n"
             << "  input stack line   " << account.inputLine << " MiB\n"
             << "  output stack line  " << account.outputLine << " MiB (0: in place)\n"
@@ -272,21 +294,17 @@ PrintMemoryAccount(const MemoryAccount & account, double measured)
 }
 
 /** Runs the pipeline to `output`; returns the number of patch computations. */
-template <typename TPerPatch, typename TMerger, typename TWriterInput>
+template <typename TPerPatch, typename TMerger>
 itk::SizeValueType
-RunPipeline(TPerPatch *         perPatch,
-            TMerger *           merger,
-            TWriterInput *      last,
-            const std::string & output,
-            unsigned int        divisions)
+RunPipeline(TPerPatch * perPatch, TMerger * merger, const std::string & output, unsigned int divisions)
 {
   itk::SizeValueType computations = 0;
   perPatch->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) { ++computations; });
   perPatch->ReleaseDataFlagOn(); // the merger frees each line once scattered
   merger->SetInput(perPatch->GetOutput());
   merger->SetWeighting(itk::PatchStreamingEnums::Weighting::Gaussian);
-  auto writer = itk::ImageFileWriter<typename TWriterInput::OutputImageType>::New();
-  writer->SetInput(last->GetOutput());
+  auto writer = itk::ImageFileWriter<typename TMerger::OutputImageType>::New();
+  writer->SetInput(merger->GetOutput());
   writer->SetFileName(output);
   writer->SetNumberOfStreamDivisions(divisions);
   writer->Update();
@@ -341,8 +359,7 @@ main(int argc, char * argv[])
         perPatch->SetInput(extractor->GetOutput());
         perPatch->SetFilter(MakeSmoothing());
         auto merger = itk::PatchMerger<StackType>::New();
-        computations =
-          RunPipeline(perPatch.GetPointer(), merger.GetPointer(), merger.GetPointer(), output, settings.divisions);
+        computations = RunPipeline(perPatch.GetPointer(), merger.GetPointer(), output, settings.divisions);
       }
       else
       {
@@ -352,11 +369,8 @@ main(int argc, char * argv[])
         auto perPatch = itk::PatchByPatchImageFilter<StackType, ProbabilityStackType>::New();
         perPatch->SetInput(extractor->GetOutput());
         perPatch->SetFilter(model);
-        auto merger = itk::PatchMerger<ProbabilityStackType, ProbabilitiesType>::New();
-        auto argmax = itk::ComponentArgmaxImageFilter<ProbabilitiesType, LabelType>::New();
-        argmax->SetInput(merger->GetOutput());
-        computations =
-          RunPipeline(perPatch.GetPointer(), merger.GetPointer(), argmax.GetPointer(), output, settings.divisions);
+        auto merger = itk::PatchMerger<ProbabilityStackType, LabelType>::New(); // labels as rows are finished
+        computations = RunPipeline(perPatch.GetPointer(), merger.GetPointer(), output, settings.divisions);
       }
     });
 

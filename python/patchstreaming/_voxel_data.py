@@ -44,8 +44,8 @@ def check_voxel_data(path: str, voxel_bytes: int, parameter: str) -> None:
     try:
         measured = _measure(path, voxel_bytes, repr(path))
     except _DamagedData as damaged:
-        raise ValueError(f"{parameter}={path!r} is damaged: its compressed voxel data does not decompress (zlib: "
-                         f"{damaged}): some of its bytes are wrong, not missing") from None
+        raise ValueError(f"{parameter}={path!r} is damaged: its compressed voxel data{damaged.where(path)} does not "
+                         f"decompress (zlib: {damaged}): some of its bytes are wrong, not missing") from None
     except ValueError as error:  # text voxels, a missing data file: named by the path, here by the parameter too
         raise ValueError(f"{parameter}={error}") from None
     if measured is not None and measured[1] < measured[0].nbytes:
@@ -81,7 +81,8 @@ def check_written_image(written: str, target: str) -> None:
     try:
         measured = _measure(written, io.GetImageSizeInBytes(), named)
     except _DamagedData as damaged:
-        raise OSError(f"{named}: its compressed voxel data does not decompress (zlib: {damaged}){cause}") from None
+        raise OSError(f"{named}: its compressed voxel data{damaged.where(written)} does not decompress (zlib: "
+                      f"{damaged}){cause}") from None
     except ValueError as error:  # the data file is missing
         raise OSError(f"{error}{cause}") from None
     if measured is not None and measured[1] < measured[0].nbytes:
@@ -144,9 +145,13 @@ def _measure(path: str, voxel_bytes: int, named: str):
         return None
     if not os.path.isfile(data.file):
         raise ValueError(f"{named}: its voxel data file {data.file!r} does not exist")
-    if data.zlib_stream:
-        return data, _inflated_length(data.file, data.offset)
-    size = _gzip_length(data.file) if data.file.lower().endswith(".gz") else os.path.getsize(data.file)
+    try:
+        if data.zlib_stream:
+            return data, _inflated_length(data.file, data.offset)
+        size = _gzip_length(data.file) if data.file.lower().endswith(".gz") else os.path.getsize(data.file)
+    except _DamagedData as damaged:
+        damaged.file = data.file
+        raise
     return data, max(size - data.offset, 0)
 
 
@@ -157,7 +162,14 @@ def _shortfall(data: _VoxelData, length: int, where: str) -> str:
 
 
 class _DamagedData(ValueError):
-    """Compressed voxel data that does not decompress (a wrong byte or check value): zlib's reason."""
+    """Compressed voxel data that does not decompress (a wrong byte or check value): zlib's reason,
+    and (set by _measure) the file that holds the data."""
+
+    file: str = ""
+
+    def where(self, header: str) -> str:
+        """`` in 'data file'`` when the data is not in the ``header``'s file (a .mhd's .zraw, a .img.gz)."""
+        return "" if not self.file or self.file == header else f" in {self.file!r}"
 
 
 def _decompressed_length(stream, wbits: int, members: bool) -> int:

@@ -65,22 +65,28 @@ def test_a_file_cut_short_is_refused_and_a_whole_one_runs(tmp_path, name, files,
     assert sorted(os.listdir(tmp_path)) == sorted(files)
 
 
-@pytest.mark.parametrize("name, check_bytes_from_end", [("gzip.nii.gz", 6), ("zlib.mha", 2)])
+@pytest.mark.parametrize("name, data_name, check_bytes_from_end",
+                         [("gzip.nii.gz", None, 6), ("zlib.mha", None, 2), ("zlib.mhd", "zlib.zraw", 2)])
 @pytest.mark.parametrize("where", ["check value", "mid-stream"])
-def test_a_damaged_compressed_file_is_called_damaged_not_cut_short(tmp_path, name, check_bytes_from_end, where):
+def test_a_damaged_compressed_file_is_called_damaged_not_cut_short(tmp_path, name, data_name, check_bytes_from_end,
+                                                                   where):
     """helper-68 (with the command-line tool): a wrong CRC or byte was reported as "cut short ... the
-    file holds 0", sending one looking for an interrupted download."""
+    file holds 0", sending one looking for an interrupted download. Data in a file of its own (a
+    .mhd's .zraw) is named, as the command-line tool names it."""
     image = itk.image_from_array(np.random.default_rng(7).random((32, 40, 48), dtype=np.float32))  # header first
     file = str(tmp_path / name)
     itk.imwrite(image, file, compression=True)
-    with open(file, "r+b") as stream:
-        length = os.path.getsize(file)
+    damaged = str(tmp_path / (data_name or name))
+    with open(damaged, "r+b") as stream:
+        length = os.path.getsize(damaged)
         stream.seek(length - check_bytes_from_end if where == "check value" else length // 2)
         byte = stream.read(1)[0] ^ 0x5A
         stream.seek(-1, os.SEEK_CUR)
         stream.write(bytes([byte]))
-    with pytest.raises(ValueError, match=rf"^image='.*{name}' is damaged: its compressed voxel data does not "
-                                         rf"decompress \(zlib: [^)]+\): some of its bytes are wrong, not missing$"):
+    in_data_file = rf" in '.*/{data_name}'" if data_name else ""
+    with pytest.raises(ValueError, match=rf"^image='.*{name}' is damaged: its compressed voxel data{in_data_file} "
+                                         rf"does not decompress \(zlib: [^)]+\): some of its bytes are wrong, not "
+                                         rf"missing$"):
         patchstreaming.sliding_window_inference(file, lambda x: x, 8, progress=False)
 
 
