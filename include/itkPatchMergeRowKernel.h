@@ -77,10 +77,9 @@ public:
   using OutputComponentType = PixelComponentType<OutputImageType>;
   using InputComponentType = PixelComponentType<StackType>;
   /** A label map of a multi-component stack: each voxel the index of its largest merged component. */
-  static constexpr bool IsLabelOutput =
-    !std::is_same<typename StackType::PixelType, InputComponentType>::value &&
-    std::is_same<typename OutputImageType::PixelType, OutputComponentType>::value &&
-    std::is_integral<OutputComponentType>::value;
+  static constexpr bool IsLabelOutput = !std::is_same<typename StackType::PixelType, InputComponentType>::value &&
+                                        std::is_same<typename OutputImageType::PixelType, OutputComponentType>::value &&
+                                        std::is_integral<OutputComponentType>::value;
   /** The sums' type: a floating-point output's own; for a label output the stack's floating-point type
    * (the merged values are those of a C-component output of it); else double. */
   using AccumulatorType = std::conditional_t<
@@ -245,6 +244,22 @@ private:
    * (BackgroundValue where no patch reaches); returns the number of non-finite merged values. */
   SizeValueType
   FinishLabels(const RowSums & row, const RowTarget & target) const;
+
+  /** Calls `finishVoxel(j, voxelSums, scale)` for each voxel j of the row with its sums and the
+   * factor that turns them into merged values (GetVoxelScale). */
+  template <typename TFinishVoxel>
+  void
+  ForEachVoxelScale(const RowSums & row, const RowTarget & target, TFinishVoxel && finishVoxel) const
+  {
+    const bool            sumWeights = this->SumsWeights();
+    const OffsetValueType components = m_Components;
+    const OffsetValueType valuesPerVoxel = m_ValuesPerVoxel;
+    for (SizeValueType j = 0; j < row.length; ++j)
+    {
+      AccumulatorType * voxelSums = row.sums + static_cast<OffsetValueType>(j) * valuesPerVoxel;
+      finishVoxel(j, voxelSums, GetVoxelScale(voxelSums, components, sumWeights, target, j));
+    }
+  }
 
   /** The factor that turns voxel j's sums into merged values: 1 / (the summed weights, which follow
    * the `components` values) when `sumWeights` (a mask-restricted grid), else the separable

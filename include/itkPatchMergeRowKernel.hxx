@@ -242,7 +242,7 @@ PatchMergeRowKernel<TStack, TOutputImage>::FinishRow(const RowSums & row) const
   const RowTarget       target{ GetComponentBuffer(m_Output) + outputComponents * m_Output->ComputeOffset(row.start),
                           rowReciprocal,
                           reciprocals };
-  SizeValueType nonFinite = 0;
+  SizeValueType         nonFinite = 0;
   if constexpr (IsLabelOutput)
   {
     nonFinite = this->FinishLabels(row, target);
@@ -316,14 +316,9 @@ SizeValueType
 PatchMergeRowKernel<TStack, TOutputImage>::FinishVoxels(const RowSums & row, const RowTarget & target) const
 {
   SizeValueType nonFinite = 0;
-  const bool sumWeights = this->SumsWeights();
-  // Members read once, so that the loops over the components vectorise.
+  // Read once, so that the loops over the components vectorise.
   const OffsetValueType components = m_Components;
-  const OffsetValueType valuesPerVoxel = m_ValuesPerVoxel;
-  for (SizeValueType j = 0; j < row.length; ++j)
-  {
-    AccumulatorType *     voxelSums = row.sums + static_cast<OffsetValueType>(j) * valuesPerVoxel;
-    const double          scale = GetVoxelScale(voxelSums, components, sumWeights, target, j);
+  this->ForEachVoxelScale(row, target, [&](SizeValueType j, const AccumulatorType * voxelSums, double scale) {
     OutputComponentType * voxelValues = target.values + static_cast<OffsetValueType>(j) * components;
     if (scale > 0.0)
     {
@@ -342,7 +337,7 @@ PatchMergeRowKernel<TStack, TOutputImage>::FinishVoxels(const RowSums & row, con
     {
       std::copy_n(m_Background.data(), components, voxelValues);
     }
-  }
+  });
   return nonFinite;
 }
 
@@ -351,13 +346,8 @@ SizeValueType
 PatchMergeRowKernel<TStack, TOutputImage>::FinishLabels(const RowSums & row, const RowTarget & target) const
 {
   SizeValueType         nonFinite = 0;
-  const bool            sumWeights = this->SumsWeights();
   const OffsetValueType components = m_Components;
-  const OffsetValueType valuesPerVoxel = m_ValuesPerVoxel;
-  for (SizeValueType j = 0; j < row.length; ++j)
-  {
-    AccumulatorType * voxelSums = row.sums + static_cast<OffsetValueType>(j) * valuesPerVoxel;
-    const double      scale = GetVoxelScale(voxelSums, components, sumWeights, target, j);
+  this->ForEachVoxelScale(row, target, [&](SizeValueType, AccumulatorType * voxelSums, double scale) {
     for (OffsetValueType c = 0; c < components; ++c)
     {
       // The value a C-component output of AccumulatorType holds; 0 where no patch reaches (labelled below).
@@ -365,23 +355,23 @@ PatchMergeRowKernel<TStack, TOutputImage>::FinishLabels(const RowSums & row, con
       nonFinite += scale > 0.0 ? IsNonFinite(merged) : 0;
       voxelSums[c] = merged;
     }
-  }
+  });
+  const bool sumWeights = this->SumsWeights();
   if (!sumWeights)
   {
     ArgmaxRow(row.sums, components, row.length, target.values);
   }
-  for (SizeValueType j = 0; j < row.length; ++j)
-  {
-    const AccumulatorType * voxelSums = row.sums + static_cast<OffsetValueType>(j) * valuesPerVoxel;
+  // The summed weights follow the merged values, untouched: the scales are the same.
+  this->ForEachVoxelScale(row, target, [&](SizeValueType j, const AccumulatorType * voxelSums, double scale) {
     if (sumWeights)
     {
       target.values[j] = static_cast<OutputComponentType>(ArgmaxOfVoxel(voxelSums, components));
     }
-    if (!(GetVoxelScale(voxelSums, components, sumWeights, target, j) > 0.0))
+    if (!(scale > 0.0))
     {
       target.values[j] = m_Background[0];
     }
-  }
+  });
   return nonFinite;
 }
 } // end namespace PatchStreamingDetail
