@@ -40,15 +40,15 @@ PeakResidentMiB()
   return static_cast<double>(usage.ru_maxrss) / 1024.0; // KiB on Linux
 }
 
-/** The resident set now (VmRSS), in MiB: the libraries' share, before any image exists. */
+/** A field of /proc/self/status (VmRSS, VmHWM) in MiB. */
 inline double
-ResidentMiB()
+StatusMiB(const std::string & name)
 {
   std::ifstream status("/proc/self/status");
   std::string   field;
   while (status >> field)
   {
-    if (field == "VmRSS:")
+    if (field == name + ":")
     {
       double kib = 0.0;
       status >> kib;
@@ -57,6 +57,29 @@ ResidentMiB()
     status.ignore(4096, '\n');
   }
   return 0.0;
+}
+
+/** The resident set now (VmRSS), in MiB: the libraries' share, before any image exists. */
+inline double
+ResidentMiB()
+{
+  return StatusMiB("VmRSS");
+}
+
+/** Resets the process's peak resident set to the current one (Linux's clear_refs 5) and returns
+ * it in MiB: PeakSinceResetMiB() is then the peak of the work that follows, not of the setup. */
+inline double
+ResetPeakResidentMiB()
+{
+  std::ofstream("/proc/self/clear_refs") << "5";
+  return ResidentMiB();
+}
+
+/** The peak resident set (VmHWM) since the last ResetPeakResidentMiB(), in MiB. */
+inline double
+PeakSinceResetMiB()
+{
+  return StatusMiB("VmHWM");
 }
 
 inline double

@@ -27,6 +27,7 @@
 //   extra_peak_rss_volumes max_abs_error
 // memcpy_seconds copies twice the stack's bytes (what extraction writes plus
 // what the merge reads) between two stack-sized buffers in the same run.
+#include "PatchBenchmarkMeasures.h"
 #include "PatchBenchmarkVolumes.h"
 #include "itkMultiThreaderBase.h"
 #include "itkPatchExtractor.h"
@@ -95,22 +96,6 @@ ParseOptions(int argc, char * argv[])
   return options;
 }
 
-/** A field of /proc/self/status in bytes (VmRSS, VmHWM). */
-double
-ProcessMemory(const std::string & field)
-{
-  std::ifstream status("/proc/self/status");
-  std::string   line;
-  while (std::getline(status, line))
-  {
-    if (line.rfind(field + ":", 0) == 0)
-    {
-      return 1024.0 * std::stod(line.substr(field.size() + 1));
-    }
-  }
-  throw std::runtime_error("no " + field + " in /proc/self/status");
-}
-
 } // namespace
 
 int
@@ -123,8 +108,7 @@ main(int argc, char * argv[])
     const auto   image = MakeSmoothRandomField(options.size);
     const double volumeBytes = static_cast<double>(image->GetBufferedRegion().GetNumberOfPixels()) * sizeof(float);
 
-    std::ofstream("/proc/self/clear_refs") << "5"; // peak RSS from here on
-    const double rssBefore = ProcessMemory("VmRSS");
+    const double rssBefore = PatchBenchmark::ResetPeakResidentMiB() * 1048576.0; // peak RSS from here on
     const auto   start = std::chrono::steady_clock::now();
     auto         extractor = itk::PatchExtractor<ImageType>::New();
     extractor->SetInput(image);
@@ -137,11 +121,11 @@ main(int argc, char * argv[])
     merger->SetNumberOfWorkUnits(options.threads);
     merger->Update();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const double extraPeak = ProcessMemory("VmHWM") - rssBefore;
+    const double extraPeak = PatchBenchmark::PeakSinceResetMiB() * 1048576.0 - rssBefore;
 
-    double          maxError = 0.0;
-    const float *   in = image->GetBufferPointer();
-    const float *   out = merger->GetOutput()->GetBufferPointer();
+    double        maxError = 0.0;
+    const float * in = image->GetBufferPointer();
+    const float * out = merger->GetOutput()->GetBufferPointer();
     for (itk::SizeValueType i = 0; i < image->GetBufferedRegion().GetNumberOfPixels(); ++i)
     {
       maxError = std::max(maxError, static_cast<double>(std::abs(out[i] - in[i])));

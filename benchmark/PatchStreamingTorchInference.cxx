@@ -195,9 +195,9 @@ MeasureMemory(const Settings & settings)
   writer->SetFileName(output);
   writer->SetNumberOfStreamDivisions(settings.count);
   merger->UpdateOutputInformation(); // libtorch loaded, the network probed: the baseline
-  const double       baseline = PatchBenchmark::ResidentMiB();
+  const double       baseline = PatchBenchmark::ResetPeakResidentMiB();
   const double       seconds = PatchBenchmark::SecondsFor([&] { writer->Update(); });
-  const double       peak = PatchBenchmark::PeakResidentMiB() - baseline;
+  const double       peak = PatchBenchmark::PeakSinceResetMiB() - baseline;
   const unsigned int classes = network->GetOutput()->GetNumberOfComponentsPerPixel();
   const double full = static_cast<double>(settings.size * settings.size * settings.size) * classes * 4.0 / 1048576.0;
   std::cout << "memory               " << settings.size << "^3, " << classes << " classes -> labels, patch "

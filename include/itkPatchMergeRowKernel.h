@@ -245,11 +245,11 @@ private:
   SizeValueType
   FinishLabels(const RowSums & row, const RowTarget & target) const;
 
-  /** Calls `finishVoxel(j, voxelSums, scale)` for each voxel j of the row with its sums and the
-   * factor that turns them into merged values (GetVoxelScale). */
-  template <typename TFinishVoxel>
+  /** Calls `visit(j, voxelSums, scale)` for each voxel j of the row with its sums and the factor
+   * that turns them into merged values (GetVoxelScale). */
+  template <typename TVisit>
   void
-  ForEachVoxelScale(const RowSums & row, const RowTarget & target, TFinishVoxel && finishVoxel) const
+  ForEachVoxelScale(const RowSums & row, const RowTarget & target, TVisit && visit) const
   {
     const bool            sumWeights = this->SumsWeights();
     const OffsetValueType components = m_Components;
@@ -257,7 +257,7 @@ private:
     for (SizeValueType j = 0; j < row.length; ++j)
     {
       AccumulatorType * voxelSums = row.sums + static_cast<OffsetValueType>(j) * valuesPerVoxel;
-      finishVoxel(j, voxelSums, GetVoxelScale(voxelSums, components, sumWeights, target, j));
+      visit(j, voxelSums, GetVoxelScale(voxelSums, components, sumWeights, target, j));
     }
   }
 

@@ -80,9 +80,8 @@ def check_written_image(written: str, target: str) -> None:
         raise OSError(f"{named}: ITK cannot read back its header ({error}){cause}") from None
     try:
         measured = _measure(written, io.GetImageSizeInBytes(), named)
-    except _DamagedData as damaged:
-        raise OSError(f"{named}: its compressed voxel data{damaged.where(written)} does not decompress (zlib: "
-                      f"{damaged}){cause}") from None
+    except _DamagedData as damaged:  # its data file is named by the output's: the written one is temporary
+        raise OSError(f"{named}: its compressed voxel data does not decompress (zlib: {damaged}){cause}") from None
     except ValueError as error:  # the data file is missing
         raise OSError(f"{error}{cause}") from None
     if measured is not None and measured[1] < measured[0].nbytes:
