@@ -164,7 +164,8 @@ PatchMergeAccumulator<TStack, TOutputImage>::AllocateRows(const RegionType & row
     }
     if (!row)
     {
-      row.reset(static_cast<AccumulatorType *>(std::calloc(std::max<SizeValueType>(m_RowValues, 1), sizeof(AccumulatorType))));
+      row.reset(
+        static_cast<AccumulatorType *>(std::calloc(std::max<SizeValueType>(m_RowValues, 1), sizeof(AccumulatorType))));
       if (!row)
       {
         throw MemoryAllocationError(__FILE__,
@@ -234,7 +235,7 @@ bool
 PatchMergeAccumulator<TStack, TOutputImage>::IsInOutputBuffer(const IndexType & rowStart) const
 {
   return m_Base != nullptr && rowStart[m_SliceAxis] < m_Region.GetIndex(m_SliceAxis) +
-                                                         static_cast<IndexValueType>(m_Region.GetSize(m_SliceAxis));
+                                                        static_cast<IndexValueType>(m_Region.GetSize(m_SliceAxis));
 }
 
 template <typename TStack, typename TOutputImage>

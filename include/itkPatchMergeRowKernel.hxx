@@ -149,7 +149,7 @@ PatchMergeRowKernel<TStack, TOutputImage>::GetPatchRowSource(const PatchRun &   
   // of the 16-class pipeline's own work in sliding_window_benchmark.py (docs/performance.md item 14).
   if (m_Components == 1)
   {
-    PrefetchRowAhead(source, m_Components * m_Stack->GetOffsetTable()[1], m_Components * length);
+    PrefetchRowAhead(source, m_Stack->GetOffsetTable()[1], length);
   }
   return source;
 }

@@ -96,8 +96,7 @@ PatchMerger<TInputImage, TOutputImage>::GenerateOutputInformation()
     if (output->GetNumberOfComponentsPerPixel() != components)
     {
       itkExceptionMacro(<< "the stack has " << components << " components per pixel but the output's pixel type holds "
-                        << output->GetNumberOfComponentsPerPixel()
-                        << " (a label map needs a scalar integer output)");
+                        << output->GetNumberOfComponentsPerPixel() << " (a label map needs a scalar integer output)");
     }
   }
 }

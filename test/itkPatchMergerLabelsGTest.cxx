@@ -56,8 +56,8 @@ std::string
 Describe(const LabelCase & c)
 {
   std::ostringstream text;
-  text << "border " << c.border << ", weighting " << c.weighting << ", " << c.divisions << " divisions, "
-       << c.workUnits << " work units" << (c.inMemory ? ", stack in memory" : "") << (c.masked ? ", masked" : "")
+  text << "border " << c.border << ", weighting " << c.weighting << ", " << c.divisions << " divisions, " << c.workUnits
+       << " work units" << (c.inMemory ? ", stack in memory" : "") << (c.masked ? ", masked" : "")
        << (c.withNaN ? ", NaN" : "");
   return text.str();
 }
@@ -158,7 +158,8 @@ public:
     const auto &      grid = m_Extractor->GetPatchGrid();
     for (itk::SizeValueType k = 0; k < grid.GetNumberOfPatches(); ++k)
     {
-      for (itk::ImageRegionIterator<MaskType> it(covered, grid.GetValidPatchRegion(k)); grid.IsPatchKept(k) && !it.IsAtEnd();
+      for (itk::ImageRegionIterator<MaskType> it(covered, grid.GetValidPatchRegion(k));
+           grid.IsPatchKept(k) && !it.IsAtEnd();
            ++it)
       {
         it.Set(1);
@@ -197,10 +198,10 @@ private:
     return mask;
   }
 
-  LabelCase                          m_Case;
-  typename ImageType::Pointer        m_Image;
-  typename ExtractorType::Pointer    m_Extractor;
-  typename StackType::Pointer        m_Held;
+  LabelCase                       m_Case;
+  typename ImageType::Pointer     m_Image;
+  typename ExtractorType::Pointer m_Extractor;
+  typename StackType::Pointer     m_Held;
 };
 
 template <unsigned int N, typename TLabel = unsigned char>
@@ -212,10 +213,10 @@ ExpectLabelsOfTheMergedComponents(const typename itk::Size<N> & size,
                                   const LabelCase &             c)
 {
   SCOPED_TRACE(Describe(c));
-  constexpr TLabel                  Background = 7;
-  LabelPipeline<N, TLabel>          p(size, patch, overlap, components, c);
-  itk::SizeValueType                expectedNonFinite = 0;
-  const auto                        reference = p.MakeReference(Background, expectedNonFinite);
+  constexpr TLabel         Background = 7;
+  LabelPipeline<N, TLabel> p(size, patch, overlap, components, c);
+  itk::SizeValueType       expectedNonFinite = 0;
+  const auto               reference = p.MakeReference(Background, expectedNonFinite);
   using LabelType = typename LabelPipeline<N, TLabel>::LabelType;
   auto merger = p.template MakeMerger<LabelType>();
   merger->SetBackgroundValue(Background);
@@ -251,7 +252,8 @@ TEST(PatchMergerLabels, LabelsAreTheFirstLargestMergedComponentIn3D)
     }
   }
   ExpectLabelsOfTheMergedComponents<3>(size, patch, overlap, 5, { BorderMode::Crop, Weighting::Gaussian, 5, 1 });
-  ExpectLabelsOfTheMergedComponents<3>(size, patch, overlap, 3, { BorderMode::Squeeze, Weighting::Gaussian, 3, 2, true });
+  ExpectLabelsOfTheMergedComponents<3>(
+    size, patch, overlap, 3, { BorderMode::Squeeze, Weighting::Gaussian, 3, 2, true });
 }
 
 TEST(PatchMergerLabels, AMaskRestrictedGridAndNaNScoresGiveTheLabelsOfTheMergedComponents)
@@ -275,7 +277,8 @@ TEST(PatchMergerLabels, LabelsIn1DAnd2DAndOfThreeHundredClasses)
   {
     for (const unsigned int divisions : { 1u, 7u })
     {
-      ExpectLabelsOfTheMergedComponents<1>({ { 301 } }, { { 17 } }, { { 7 } }, 4, { border, Weighting::Gaussian, divisions, 2 });
+      ExpectLabelsOfTheMergedComponents<1>(
+        { { 301 } }, { { 17 } }, { { 7 } }, 4, { border, Weighting::Gaussian, divisions, 2 });
     }
   }
   for (const unsigned int divisions : { 1u, 5u })
@@ -287,14 +290,20 @@ TEST(PatchMergerLabels, LabelsIn1DAnd2DAndOfThreeHundredClasses)
     { { 11, 9, 8 } }, { { 6, 5, 4 } }, { { 2, 2, 2 } }, 300, { BorderMode::Squeeze, Weighting::Gaussian, 2, 2 });
 }
 
+/** A 9 x 8 x 7 pipeline of `components` components, one division on one work unit. */
+LabelPipeline<3, unsigned char>
+SmallLabelPipeline(unsigned int components)
+{
+  return LabelPipeline<3, unsigned char>(
+    { { 9, 8, 7 } }, { { 5, 4, 4 } }, { { 2, 2, 2 } }, components, { BorderMode::Squeeze, Weighting::Average, 1, 1 });
+}
+
 TEST(PatchMergerLabels, MoreClassesThanTheLabelTypeHoldsThrows)
 {
-  LabelPipeline<3, unsigned char> p(
-    { { 9, 8, 7 } }, { { 5, 4, 4 } }, { { 2, 2, 2 } }, 257, { BorderMode::Squeeze, Weighting::Average, 1, 1 });
+  auto p = SmallLabelPipeline(257);
   auto merger = p.MakeMerger<itk::Image<unsigned char, 3>>();
   PatchStreamingTest::ExpectExceptionMentioning([&] { merger->Update(); }, "257 components");
-  LabelPipeline<3, unsigned char> fits(
-    { { 9, 8, 7 } }, { { 5, 4, 4 } }, { { 2, 2, 2 } }, 256, { BorderMode::Squeeze, Weighting::Average, 1, 1 });
+  auto fits = SmallLabelPipeline(256);
   using LabelType = itk::Image<unsigned char, 3>;
   EXPECT_NO_THROW(fits.MakeMerger<LabelType>()->Update());
 }
@@ -303,12 +312,10 @@ TEST(PatchMergerLabels, OneComponentOrAnOutputOfOtherComponentsThrows)
 {
   // One component is no label map (every label would be 0); a float output of
   // one component cannot hold three (its buffer would be overrun).
-  LabelPipeline<3, unsigned char> one(
-    { { 9, 8, 7 } }, { { 5, 4, 4 } }, { { 2, 2, 2 } }, 1, { BorderMode::Squeeze, Weighting::Average, 1, 1 });
+  auto one = SmallLabelPipeline(1);
   auto labels = one.MakeMerger<itk::Image<unsigned char, 3>>();
   PatchStreamingTest::ExpectExceptionMentioning([&] { labels->Update(); }, "1 component per pixel");
-  LabelPipeline<3, unsigned char> three(
-    { { 9, 8, 7 } }, { { 5, 4, 4 } }, { { 2, 2, 2 } }, 3, { BorderMode::Squeeze, Weighting::Average, 1, 1 });
+  auto three = SmallLabelPipeline(3);
   auto scalar = three.MakeMerger<itk::Image<float, 3>>();
   PatchStreamingTest::ExpectExceptionMentioning([&] { scalar->Update(); }, "3 components per pixel but the output");
   auto vectors = three.MakeMerger<itk::Image<itk::Vector<float, 2>, 3>>();
