@@ -131,6 +131,31 @@ TEST_F(PatchwiseFilterProgram, AnInputCutShortIsRefusedAndAWholeOneRuns)
   }
 }
 
+/** A NIfTI input of many patch lines runs within 64 open files and gives the input back: ITK
+ * 5.2's NIfTI reader left the file open for every part of it read (helper-75: "cannot be
+ * read" after a few hundred lines, and the private folder left), so it is read whole. */
+TEST_F(PatchwiseFilterProgram, ANiftiInputOfManyPatchLinesIsReadOnce)
+{
+  itk::NiftiImageIOFactory::RegisterOneFactory();
+  const auto image = MakeRandomImage<ImageType>({ { 23, 41, 37 } }, 11);
+  for (const std::string name : { "many.nii.gz", "many.nii" })
+  {
+    auto writer = itk::ImageFileWriter<ImageType>::New();
+    writer->SetInput(image);
+    writer->SetFileName(Path(name));
+    writer->Update();
+    // Patches of 4 overlapping by 2: 19 x 17 = 323 patch lines.
+    const auto run = Run({ Path(name), Path("output.nrrd"), "--patch-size", "4", "--weighting", "crop" }, "", 0, 64);
+    ASSERT_EQ(run.status, 0) << name << ": " << run.err;
+    const auto output = ReadImage<ImageType>(Path("output.nrrd"));
+    EXPECT_EQ(DescribeDifferences(image.GetPointer(), output.GetPointer(), image->GetLargestPossibleRegion()), "")
+      << name;
+    fs::remove(Path("output.nrrd"));
+    fs::remove(Path(name));
+    EXPECT_EQ(std::distance(fs::directory_iterator(m_Directory), fs::directory_iterator()), 0) << name;
+  }
+}
+
 /** A compressed input whose bytes are wrong (here a check value or a byte of the stream
  * flipped), not missing, is called damaged with zlib's reason: it was "cut short ... the file
  * holds 0" (helper-68), which sent one looking for an interrupted download. */

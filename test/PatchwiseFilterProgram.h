@@ -87,16 +87,20 @@ protected:
   }
 
   /** Runs the program with `arguments` (each passed as one argument, as Slicer passes them),
-   * in `workingDirectory` when one is given, and with the files it writes limited to
+   * in `workingDirectory` when one is given, with the files it writes limited to
    * `fileSizeLimit` bytes when that is not 0 (prlimit; SIGXFSZ ignored, so that a write past
-   * the limit fails as on a full disk). */
+   * the limit fails as on a full disk), and its open files to `openFileLimit` when that is not 0. */
   ProgramRun
   Run(const std::vector<std::string> & arguments,
       const std::string &              workingDirectory = "",
-      std::uintmax_t                   fileSizeLimit = 0) const
+      std::uintmax_t                   fileSizeLimit = 0,
+      std::uintmax_t                   openFileLimit = 0) const
   {
     const std::string limit =
-      fileSizeLimit == 0 ? "" : "prlimit --fsize=" + std::to_string(fileSizeLimit) + " "; // util-linux
+      (fileSizeLimit == 0 && openFileLimit == 0)
+        ? ""
+        : "prlimit " + (fileSizeLimit == 0 ? "" : "--fsize=" + std::to_string(fileSizeLimit) + " ") + // util-linux
+            (openFileLimit == 0 ? "" : "--nofile=" + std::to_string(openFileLimit) + " ");
     std::string command = (workingDirectory.empty() ? "" : "cd '" + workingDirectory + "' && ") +
                           (fileSizeLimit == 0 ? "" : "trap '' XFSZ; ") + LeakCheckSetting(arguments) + limit + "'" +
                           m_Program + "'";

@@ -168,9 +168,12 @@ struct PatchwiseSource
     constexpr unsigned int Dimension = TImage::ImageDimension;
     reader->SetFileName(settings.input);
     reader->UpdateOutputInformation();
-    // ITK 5.2's NIfTI reader writes past its buffer when it reads part of a
-    // multi-component image (a crash, or wrong voxels): such an input is read whole.
-    if (components > 1 && std::string(reader->GetImageIO()->GetNameOfClass()) == "NiftiImageIO")
+    // ITK 5.2's NIfTI reader cannot read part of a file: nifti_read_subregion_image
+    // never closes the file it opens (one descriptor per patch line, until the process
+    // has none left and the input "cannot be read"), seeks in a .gz by decompressing it
+    // again, and writes past its buffer for a multi-component image. A NIfTI or
+    // Analyze input is read whole, once.
+    if (std::string(reader->GetImageIO()->GetNameOfClass()) == "NiftiImageIO")
     {
       reader->UpdateLargestPossibleRegion();
     }

@@ -237,8 +237,9 @@ def _itk_source(path: str, parameter: str) -> Source:
     direction = itk.array_from_matrix(image.GetDirection())
     geometry = (tuple(float(s) for s in image.GetSpacing()), tuple(float(o) for o in image.GetOrigin()),
                 tuple(tuple(float(v) for v in row) for row in direction))
-    # ITK 5.2's NIfTI reader writes past its buffer when it reads part of a multi-component image.
-    if io.CanStreamRead() and not (channels > 1 and io.GetNameOfClass() == "NiftiImageIO"):
+    # ITK 5.2's NIfTI reader cannot read part of a file (it leaves the file open for every part it
+    # reads, and writes past its buffer for a multi-component image): NIfTI and Analyze are read whole.
+    if io.CanStreamRead() and io.GetNameOfClass() != "NiftiImageIO":
         return Source(path, "stream", shape, channels, *geometry)
     raw = _raw_nrrd_layout(path, shape, channels) if io.GetNameOfClass() == "NrrdImageIO" else None
     return Source(path, "raw" if raw else "whole", shape, channels, *geometry, raw=raw)

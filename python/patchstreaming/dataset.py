@@ -379,6 +379,11 @@ class _FileReader:
         self.reader = itk.ImageFileReader[image_type].New(FileName=file)
         self.extractor = itk.PatchExtractor[image_type, itk.Image[itk.F, _DIMENSION + 1]].New()
         self.extractor.SetInput(self.reader.GetOutput())
+        self.reader.UpdateOutputInformation()
+        if self.reader.GetImageIO().GetNameOfClass() == "NiftiImageIO":
+            # ITK 5.2's NIfTI reader leaves the file open for every part of it read (one
+            # descriptor per patch, until there are none): a NIfTI or Analyze file is read whole, once.
+            self.reader.UpdateLargestPossibleRegion()
         self.extractor.SetPatchSize([int(p) for p in patch_xyz])
 
     def patch(self, start: Sequence[int]) -> np.ndarray:

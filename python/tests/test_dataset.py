@@ -117,6 +117,20 @@ def test_streaming_format_reads_only_the_patch(volume):
         np.testing.assert_array_equal(item["image"][0].numpy(), volume["array"][z:z + 4, y:y + 6, x:x + 8])
 
 
+def test_a_nifti_subject_is_read_once_not_patch_by_patch(volume):
+    """helper-75: ITK 5.2's NIfTI reader left the file open for every part of it read, so a NIfTI
+    subject drawn patch by patch ran out of file descriptors; it is read whole, once."""
+    nifti = str(volume["folder"] / "t1.nii.gz")
+    write_like(volume["array"], volume["image"], nifti)
+    dataset = PatchDataset([nifti], patch_size=(4, 6, 8), samples_per_volume=300, seed=5)
+    before = len(os.listdir("/proc/self/fd"))
+    items = list(dataset)
+    assert len(os.listdir("/proc/self/fd")) - before < 10, "no descriptor left open per patch"
+    for item in items[:20]:
+        x, y, z = item["start"].tolist()
+        np.testing.assert_array_equal(item["image"][0].numpy(), volume["array"][z:z + 4, y:y + 6, x:x + 8])
+
+
 def test_label_frequencies_match_the_requested_probabilities(volume):
     requested = {0: 0.2, 1: 0.3, 2: 0.5}
     patch = (3, 5, 5)
