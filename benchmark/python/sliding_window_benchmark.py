@@ -11,19 +11,17 @@ Usage (PYTHONPATH as for the wrapping, plus python/):
       next to build/benchmark/PatchRoundTrip's on the same size (the fastest of REPEATS runs)
   sliding_window_benchmark.py classes SIZE MODEL DIRECTORY [BATCH_SIZE]
       MODEL (a 16-class TorchScript network) with argmax=True streamed to DIRECTORY in 8
-      divisions, patch 64, overlap 32, BATCH_SIZE patches per call (default 4): peak RSS
-      against a full 16-class float buffer (the first run's), next to the network's own
-      (the bare forward passes alone in a process of their own, from the same baseline),
-      and the time against the bare forward passes: the network alone on the
-      same batches of the same patches in a plain loop, interleaved with the pipeline's runs in
-      the same process, the fastest of 2 each (as build/benchmark/PatchStreamingTorchInference
-      measures the C++ filter); also the time and the page faults inside the network's calls
-      during the pipeline, and the pipeline's own time (outside them) against the bare passes:
-      where a page fault costs microseconds, the network's own allocations fault more or less
-      often with the state of the allocator, which the rest of the process changes
+      divisions, patch 64, overlap 32, BATCH_SIZE patches per call (default 4), against the
+      bare forward passes: the network alone on the same batches of the same patches in a
+      plain loop. Each side runs CLASS_ROUNDS times, each time in a fresh process (the two
+      sides in turn), as a user's run starts: the network's large tensors are mapped afresh
+      on every pass, and how often they fault depends on the allocator's state, which one
+      process carries from run to run. Prints the extra peak RSS of both against a full
+      16-class float buffer, the times (fastest and median), the pipeline's own time
+      (outside the network's calls) and the page faults inside the network's calls
   sliding_window_benchmark.py network SIZE MODEL BATCH_SIZE
-      the bare forward passes of the classes run alone: their extra peak RSS in MiB (the input
-      batches, made before the baseline, excluded); classes runs it in a process of its own
+  sliding_window_benchmark.py pipeline SIZE MODEL DIRECTORY BATCH_SIZE
+      one side of classes, in the process it runs in (classes starts them): key=value pairs
 """
 import os
 import resource
@@ -154,19 +152,25 @@ def bare_passes(model, batches):
         return time.perf_counter() - start, page_faults() - faults
 
 
+#: Fresh processes per side in classes(), taken in turn.
+CLASS_ROUNDS = 3
+
+
 def network(size: int, model_file: str, batch_size: int) -> None:
-    """The bare forward passes' own extra peak RSS in MiB, printed alone (run by classes()); the
-    input batches, all made before the baseline, excluded."""
+    """The bare forward passes of the classes run, in this fresh process: ``key=value`` pairs of
+    their extra peak RSS in MiB (the input batches, made before the baseline, excluded), seconds
+    and page faults."""
     import itk
     model, image, _ = class_setup(size, model_file)
     batches = same_batches(itk.array_view_from_image(image), 64, 32, batch_size)
     baseline = baseline_mib()
-    bare_passes(model, batches)
-    print(f"{peak_mib() - baseline:.1f}")
+    seconds, faults = bare_passes(model, batches)
+    print(f"mib={peak_mib() - baseline:.1f} seconds={seconds:.3f} faults={faults} batches={len(batches)}")
 
 
-def classes(size: int, model_file: str, directory: str, batch_size: int) -> None:
-    import itk
+def pipeline(size: int, model_file: str, directory: str, batch_size: int) -> None:
+    """The classes run's pipeline once, in this fresh process: ``key=value`` pairs of its extra peak
+    RSS in MiB, seconds, and the seconds and page faults inside the network's calls and in all."""
     import patchstreaming
     model, image, baseline = class_setup(size, model_file)
     inside = [0.0, 0]  # seconds and page faults inside the network's calls
@@ -179,41 +183,58 @@ def classes(size: int, model_file: str, directory: str, batch_size: int) -> None
         return out
 
     output = os.path.join(directory, "sliding_window_labels.mha")
-    pipeline, bare = [], []
-    for run in range(2):
-        inside[:] = [0.0, 0]
-        start, faults = time.perf_counter(), page_faults()
-        patchstreaming.sliding_window_inference(image, timed, patch_size=64, overlap=0.5, batch_size=batch_size,
-                                                output=output, stream_divisions=8, argmax=True, progress=False)
-        pipeline.append(time.perf_counter() - start)
-        pipeline_faults = page_faults() - faults
-        if run == 0:
-            extra = peak_mib() - baseline
-            batches = same_batches(itk.array_view_from_image(image), 64, 32, batch_size)
-        seconds, bare_faults = bare_passes(model, batches)
-        bare.append(seconds)
-    alone = float(subprocess.run([sys.executable, __file__, "network", str(size), model_file, str(batch_size)],
-                                 capture_output=True, text=True, check=True).stdout)
-    full = size ** 3 * 16 * 4 / 1048576.0
+    start, faults = time.perf_counter(), page_faults()
+    patchstreaming.sliding_window_inference(image, timed, patch_size=64, overlap=0.5, batch_size=batch_size,
+                                            output=output, stream_divisions=8, argmax=True, progress=False)
+    seconds, faults = time.perf_counter() - start, page_faults() - faults
+    mib = peak_mib() - baseline
     os.remove(output)
-    print(f"classes {size}^3, 16 classes -> labels, 8 divisions, batch_size={batch_size}: extra peak RSS "
-          f"{extra:.0f} MiB = {extra / full:.2f} x a full 16-class buffer ({full:.0f} MiB; the input image, made "
-          f"before the baseline, excluded); the bare forward passes alone: {alone:.0f} MiB = {alone / full:.2f} x; "
-          f"{min(pipeline):.1f} s against the bare forward passes' {min(bare):.1f} s ({len(batches)} batches, fastest of "
-          f"2 each): overhead {100.0 * (min(pipeline) / min(bare) - 1.0):.1f} %; inside the network's calls "
-          f"{inside[0]:.1f} s of the last run's {pipeline[-1]:.1f} s; the pipeline's own time "
-          f"{pipeline[-1] - inside[0]:.1f} s = {100.0 * (pipeline[-1] - inside[0]) / bare[-1]:.1f} % of that run's "
-          f"bare passes ({bare[-1]:.1f} s); page faults: {inside[1]} inside the network's calls and "
-          f"{pipeline_faults - inside[1]} outside them, {bare_faults} in the bare passes")
+    print(f"mib={mib:.1f} seconds={seconds:.3f} inside={inside[0]:.3f} inside_faults={inside[1]} faults={faults}")
+
+
+def classes(size: int, model_file: str, directory: str, batch_size: int) -> None:
+    """CLASS_ROUNDS fresh processes of each side in turn (network(), pipeline()): each starts from
+    the allocator's state a user's run starts from, which one process carries from run to run
+    (a later run of the network's passes can fault half as often, or as often, as the first)."""
+    runs = {"network": [], "pipeline": []}
+    for _ in range(CLASS_ROUNDS):
+        for side, arguments in (("network", [str(batch_size)]), ("pipeline", [directory, str(batch_size)])):
+            printed = subprocess.run([sys.executable, __file__, side, str(size), model_file] + arguments,
+                                     capture_output=True, text=True, check=True).stdout
+            runs[side].append({key: float(value) for key, value in (item.split("=") for item in printed.split())})
+
+    def of(side: str, key: str) -> list:
+        return sorted(run[key] for run in runs[side])
+
+    def spread(values: list, digits: int = 1) -> str:
+        return f"{values[0]:.{digits}f}–{values[-1]:.{digits}f}"
+
+    full = size ** 3 * 16 * 4 / 1048576.0
+    bare, whole = of("network", "seconds"), of("pipeline", "seconds")
+    median = len(bare) // 2
+    own = sorted(run["seconds"] - run["inside"] for run in runs["pipeline"])
+    print(f"classes {size}^3, 16 classes -> labels, 8 divisions, batch_size={batch_size} "
+          f"({int(runs['network'][0]['batches'])} batches; {CLASS_ROUNDS} fresh processes each): extra peak RSS "
+          f"{spread(of('pipeline', 'mib'), 0)} MiB = {spread([m / full for m in of('pipeline', 'mib')], 2)} x a full "
+          f"16-class buffer ({full:.0f} MiB; the input image, made before the baseline, excluded), the bare forward "
+          f"passes alone {spread([m / full for m in of('network', 'mib')], 2)} x; seconds: the pipeline "
+          f"{spread(whole, 2)}, the bare passes {spread(bare, 2)}: overhead {100.0 * (whole[0] / bare[0] - 1.0):.1f} % "
+          f"fastest against fastest, {100.0 * (whole[median] / bare[median] - 1.0):.1f} % median against median; "
+          f"the pipeline's own time (outside the network's calls) {spread(own, 2)} s = "
+          f"{spread([100.0 * t / bare[median] for t in own])} % of the bare passes' median; page faults: "
+          f"{spread(of('pipeline', 'inside_faults'), 0)} inside the network's calls in the pipeline, "
+          f"{spread(of('network', 'faults'), 0)} in the bare passes")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 3 or sys.argv[1] not in ("roundtrip", "classes", "network"):
+    if len(sys.argv) < 3 or sys.argv[1] not in ("roundtrip", "classes", "network", "pipeline"):
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     if sys.argv[1] == "roundtrip":
         roundtrip(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else 4)
     elif sys.argv[1] == "network":
         network(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+    elif sys.argv[1] == "pipeline":
+        pipeline(int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]))
     else:
         classes(int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]) if len(sys.argv) > 5 else 4)

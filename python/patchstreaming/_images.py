@@ -396,7 +396,7 @@ def size_xyz(value, dimension: int, name: str, image_shape: Tuple[int, ...]) -> 
             raise ValueError(f"{name}={value!r} has {len(values)} values; the image is {dimension}-D "
                              f"(give one value or {dimension}, in {tensor} order)")
     if any(v < 1 for v in values):
-        raise ValueError(f"{name}={tuple(values)}: every size must be at least 1")
+        raise ValueError(f"{name}={value!r}: every size must be at least 1 (voxels)")
     fits = all(v <= s for v, s in zip(values, image_shape))
     fits_reversed = all(v <= s for v, s in zip(reversed(values), image_shape))
     if not fits and fits_reversed:

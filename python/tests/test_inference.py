@@ -343,6 +343,10 @@ def test_errors_name_the_parameter_the_value_and_what_was_expected(oblique_array
         patchstreaming.sliding_window_inference(itk.Image[itk.UC, 3].New(), network, patch_size=4, progress=False)
     with pytest.raises(ValueError, match="batch_size=0"):
         patchstreaming.sliding_window_inference(array, network, patch_size=8, batch_size=0, progress=False)
+    # The value as given, not as spread over the axes.
+    for given, echoed in ((0, "patch_size=0:"), ([0], r"patch_size=\[0\]:"), ((8, -1, 8), r"patch_size=\(8, -1, 8\):")):
+        with pytest.raises(ValueError, match=echoed + " every size must be at least 1"):
+            patchstreaming.sliding_window_inference(array, network, patch_size=given, progress=False)
     with pytest.raises(ValueError, match="mode='median'"):
         patchstreaming.sliding_window_inference(array, network, patch_size=8, mode="median", progress=False)
 
