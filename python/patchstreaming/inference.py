@@ -184,29 +184,7 @@ def sliding_window_inference(
     if unknown:
         raise unexpected_keywords(sliding_window_inference, unknown, (("MONAI's keywords", _MONAI_KEYWORDS),
                                                                        ("the command line's options", _COMMAND_LINE_KEYWORDS)))
-    if image is None:
-        raise TypeError("sliding_window_inference() needs image: a file name, an itk.Image, or an array or tensor "
-                        "(MONAI's inputs)")
-    if patch_size is None:
-        raise TypeError("sliding_window_inference() needs patch_size: an int or a (D, H, W) tuple (MONAI's roi_size)")
-    if isinstance(predictor, (str, os.PathLike)):
-        raise TypeError(f"predictor={os.fspath(predictor)!r}: a file name; expected a callable, e.g. the loaded "
-                        f"network: predictor=torch.jit.load({os.fspath(predictor)!r}, map_location='cpu').eval()")
-    if not callable(predictor):
-        raise TypeError(f"predictor: {a_type(predictor)} is not callable. The arguments are (image, "
-                        f"predictor, patch_size, ...); MONAI's are (inputs, roi_size, sw_batch_size, predictor, ...)")
-    if isinstance(predictor, torch.nn.Module) and predictor.training:
-        warnings.warn("predictor: the torch.nn.Module is in training mode (dropout on, batch norm taking its "
-                      "statistics from these patches and updating its running ones): call model.eval() first",
-                      stacklevel=2)
-    sigma, padding_value = real_number(sigma_scale), real_number(cval)
-    if sigma is None or not 0 < sigma < float("inf"):  # not a number at all: TypeError, as for overlap
-        raise (TypeError if sigma is None else ValueError)(
-            f"sigma_scale={sigma_scale!r}: expected a number greater than 0 (the Gaussian's sigma as a fraction of the "
-            f"patch size)")
-    if padding_value is None or not abs(padding_value) <= float(np.finfo(np.float32).max):
-        raise (TypeError if padding_value is None else ValueError)(
-            f"cval={cval!r}: expected a finite number within float32's range")
+    _check_arguments(image, predictor, patch_size, sigma_scale, cval)
     argmax, progress = flag(argmax, "argmax"), flag(progress, "progress")
     input_file = os.fspath(image) if isinstance(image, (str, os.PathLike)) else None
     _check_not_the_input(_named_files(output), input_file)  # before the input is read
@@ -250,6 +228,34 @@ def sliding_window_inference(
         non_finite += pipeline.non_finite
     warn_of_non_finite(non_finite, argmax)
     return None
+
+
+def _check_arguments(image, predictor, patch_size, sigma_scale, cval) -> None:
+    """sliding_window_inference's arguments that need no image read: TypeError or ValueError naming
+    the argument and its value; a warning for a network left in training mode."""
+    if image is None:
+        raise TypeError("sliding_window_inference() needs image: a file name, an itk.Image, or an array or tensor "
+                        "(MONAI's inputs)")
+    if patch_size is None:
+        raise TypeError("sliding_window_inference() needs patch_size: an int or a (D, H, W) tuple (MONAI's roi_size)")
+    if isinstance(predictor, (str, os.PathLike)):
+        raise TypeError(f"predictor={os.fspath(predictor)!r}: a file name; expected a callable, e.g. the loaded "
+                        f"network: predictor=torch.jit.load({os.fspath(predictor)!r}, map_location='cpu').eval()")
+    if not callable(predictor):
+        raise TypeError(f"predictor: {a_type(predictor)} is not callable. The arguments are (image, "
+                        f"predictor, patch_size, ...); MONAI's are (inputs, roi_size, sw_batch_size, predictor, ...)")
+    if isinstance(predictor, torch.nn.Module) and predictor.training:
+        warnings.warn("predictor: the torch.nn.Module is in training mode (dropout on, batch norm taking its "
+                      "statistics from these patches and updating its running ones): call model.eval() first",
+                      stacklevel=3)
+    sigma, padding_value = real_number(sigma_scale), real_number(cval)
+    if sigma is None or not 0 < sigma < float("inf"):  # not a number at all: TypeError, as for overlap
+        raise (TypeError if sigma is None else ValueError)(
+            f"sigma_scale={sigma_scale!r}: expected a number greater than 0 (the Gaussian's sigma as a fraction of the "
+            f"patch size)")
+    if padding_value is None or not abs(padding_value) <= float(np.finfo(np.float32).max):
+        raise (TypeError if padding_value is None else ValueError)(
+            f"cval={cval!r}: expected a finite number within float32's range")
 
 
 def warn_of_non_finite(count: int, argmax: bool, stacklevel: int = 3) -> None:

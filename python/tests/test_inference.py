@@ -857,8 +857,10 @@ def test_a_torch_tensor_with_a_batch_axis_is_taken_as_monai_passes_it(oblique_ar
 def test_a_module_in_training_mode_gets_a_warning(oblique_array):
     """A newcomer's finding: the zero probe patch and the patches ran through batch norm's training
     path silently (MONAI leaves eval() to the caller too, but says so nowhere at run time)."""
-    with pytest.warns(UserWarning, match=r"^predictor: the torch.nn.Module is in training mode .* call model.eval\(\)"):
+    with pytest.warns(UserWarning, match=r"^predictor: the torch.nn.Module is in training mode .* call model.eval\(\)") \
+            as warned:
         patchstreaming.sliding_window_inference(oblique_array["array"], SmallNetwork(), 8, progress=False)
+    assert warned[0].filename == __file__  # at the caller's line
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         patchstreaming.sliding_window_inference(oblique_array["array"], SmallNetwork().eval(), 8, progress=False)
