@@ -493,6 +493,12 @@ def overlap_xyz(overlap, patch_xyz: Sequence[int]) -> list:
 
 
 def copy_geometry(target, source) -> None:
+    """``source``'s region index (the same size), spacing, origin and direction on ``target``: an
+    image whose region starts elsewhere than 0 (an ExtractImageFilter's output) keeps its voxels'
+    places in space."""
+    region = target.GetLargestPossibleRegion()
+    region.SetIndex(source.GetLargestPossibleRegion().GetIndex())
+    target.SetRegions(region)
     target.SetSpacing(source.GetSpacing())
     target.SetOrigin(source.GetOrigin())
     target.SetDirection(source.GetDirection())

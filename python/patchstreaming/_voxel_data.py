@@ -291,7 +291,7 @@ def _metaimage_voxel_data(path: str, voxel_bytes: int) -> Optional[_VoxelData]:
     compressed, header_size = False, "0"
     with open(path, "rb") as header:
         for raw in iter(header.readline, b""):
-            line = raw.decode("latin-1")
+            line = os.fsdecode(raw)  # file names as the file system spells them
             data_file = header_field_value(line, "ElementDataFile")
             compressed = compressed or _metaimage_true(header_field_value(line, "CompressedData"))
             binary = header_field_value(line, "BinaryData")
@@ -335,7 +335,7 @@ def nrrd_header_fields(path: str) -> Optional[Tuple[Dict[str, str], int]]:
         if not header.readline().startswith(b"NRRD"):
             return None
         for line in header:
-            line = line.decode("latin-1").rstrip("\r\n")
+            line = os.fsdecode(line).rstrip("\r\n")
             if not line:
                 break
             if line.startswith("#") or ":" not in line:

@@ -499,7 +499,7 @@ def _files_read_for(path: str) -> list:
         return [path]
     metaimage = extension in (".mha", ".mhd")
     with open(path, "rb") as header:
-        lines = header.read(1 << 20).decode("latin-1").splitlines()
+        lines = os.fsdecode(header.read(1 << 20)).splitlines()
     for n, line in enumerate(lines):
         if not metaimage and not line.strip():
             break  # a NRRD header ends at its first blank line
@@ -536,7 +536,7 @@ def _rename_data_file_in_header(header: str, old: str, new: str) -> None:
     """Rewrites the MetaImage header ``header`` so that its ElementDataFile ``old`` reads ``new``
     (the C++ twin is RenameDataFileInHeader in apps/PatchwiseFilter/AtomicOutputFile.cxx)."""
     with open(header, "rb") as file:
-        lines = file.read().decode("latin-1").split("\n")
+        lines = os.fsdecode(file.read()).split("\n")  # names as os.listdir gives them
     for i, line in enumerate(lines):
         if header_field_value(line, "ElementDataFile") == old:
             lines[i] = f"ElementDataFile = {new}"
@@ -544,7 +544,7 @@ def _rename_data_file_in_header(header: str, old: str, new: str) -> None:
     else:
         raise RuntimeError(f"the MetaImage header {header!r} does not name its data file {old!r}")
     with open(header, "wb") as file:
-        file.write("\n".join(lines).encode("latin-1"))
+        file.write(os.fsencode("\n".join(lines)))
 
 
 def _files_written_for(path: str) -> list:

@@ -187,6 +187,29 @@ def test_a_tuple_output_model_gives_a_tuple_of_images(oblique_array):
     assert np.array_equal(itk.array_from_image(labels), np.argmax(itk.array_from_image(probabilities), axis=-1))
 
 
+def test_every_output_kind_keeps_an_input_region_that_does_not_start_at_0(oblique_array):
+    """A newcomer's finding: tuple and dict outputs were made with index 0 and the input's origin, so
+    an input whose region starts elsewhere (ExtractImageFilter's output) had them shifted in space
+    by index x spacing; the single output was right."""
+    image = itk.image_from_array(oblique_array["array"])
+    image.SetSpacing(oblique_array["spacing"])
+    image.SetOrigin(oblique_array["origin"])
+    image.SetDirection(itk.matrix_from_array(oblique_array["direction"]))
+    region = image.GetLargestPossibleRegion()
+    region.SetIndex([5, 6, 7])
+    image.SetRegions(region)
+    network = TupleNetwork().eval()
+    single = patchstreaming.sliding_window_inference(image, lambda x: network(x)[0], 8, progress=False)
+    labels = patchstreaming.sliding_window_inference(image, lambda x: network(x)[0], 8, argmax=True, progress=False)
+    pair = patchstreaming.sliding_window_inference(image, network, 8, progress=False)
+    named = patchstreaming.sliding_window_inference(image, lambda x: dict(zip("ab", network(x))), 8, progress=False)
+    for output in (single, labels) + pair + tuple(named.values()):
+        assert output.GetLargestPossibleRegion() == region
+        for corner in ([5, 6, 7], [5 + 20, 6 + 16, 7 + 12]):
+            assert np.allclose(output.TransformIndexToPhysicalPoint(corner), image.TransformIndexToPhysicalPoint(corner))
+    assert np.array_equal(itk.array_from_image(pair[0]), itk.array_from_image(single))
+
+
 def test_a_tuple_list_or_dict_of_one_single_channel_output_is_kept_as_given(oblique_array):
     """One output of one channel merges as a scalar image; the structure around it is kept."""
     network = SmallNetwork(classes=1, softmax=False).eval()
@@ -717,6 +740,31 @@ def test_an_output_no_format_writes_is_refused_before_the_predictor_runs(tmp_pat
     patchstreaming.sliding_window_inference(np.zeros((5, 6, 7), np.float32), lambda x: x, 4,
                                             output=str(tmp_path / "OUT.NRRD"), progress=False)  # one file: any case
     assert [p.name for p in tmp_path.iterdir()] == ["OUT.NRRD"]
+
+
+@pytest.mark.parametrize("stem", ["é", "結果", "a b"])
+def test_file_names_beyond_ascii_are_written_read_and_checked_as_spelled(tmp_path, stem):
+    """A newcomer's finding: a .mhd output's header was rewritten in Latin-1, so that 'é.mhd' named
+    a data file '\\xe9.raw' that is not there (unreadable) and '結果.mhd' failed after the run; the
+    input's data files were looked up under the same misread names."""
+    array = np.arange(5 * 6 * 7, dtype=np.float32).reshape(5, 6, 7)
+    expected = itk.array_from_image(patchstreaming.sliding_window_inference(array, lambda x: x, 4, progress=False))
+    twice = itk.array_from_image(patchstreaming.sliding_window_inference(expected, lambda x: x, 4, progress=False))
+    for name in (f"{stem}.mhd", f"{stem}.mha", f"{stem}.nrrd"):
+        patchstreaming.sliding_window_inference(array, lambda x: x, 4, output=str(tmp_path / name),
+                                                stream_divisions=1 if name.endswith(".nrrd") else 2, progress=False)
+        np.testing.assert_array_equal(itk.array_from_image(itk.imread(str(tmp_path / name))), expected)
+        # Read back as an input: its data file found under the name its header gives.
+        again = patchstreaming.sliding_window_inference(str(tmp_path / name), lambda x: x, 4, progress=False)
+        np.testing.assert_array_equal(itk.array_from_image(again), twice)
+    # An input whose header names a data file of that name: an output that would write over it is refused.
+    (tmp_path / "in").mkdir()
+    itk.imwrite(itk.image_from_array(array), str(tmp_path / "in" / f"{stem}.mhd"))
+    os.rename(tmp_path / "in" / f"{stem}.mhd", tmp_path / "in" / "input.mhd")
+    with pytest.raises(ValueError, match="input"):
+        patchstreaming.sliding_window_inference(str(tmp_path / "in" / "input.mhd"), lambda x: x, 4,
+                                                output=str(tmp_path / "in" / f"{stem}.mhd"), progress=False)
+    assert sorted(p.name for p in (tmp_path / "in").iterdir()) == sorted(["input.mhd", f"{stem}.raw"])
 
 
 def test_import_itk_and_patchstreaming_print_nothing():
