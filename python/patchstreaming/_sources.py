@@ -12,7 +12,7 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 
 from ._images import buffered_array, check_real_dtype, image_type, unreadable_format
-from ._voxel_data import check_voxel_data, nrrd_header_fields
+from ._voxel_data import check_voxel_data, nrrd_header_fields, reads_regions_alone
 
 #: NRRD type names (the NRRD format's specification) and numpy's.
 _NRRD_TYPES = {
@@ -237,9 +237,7 @@ def _itk_source(path: str, parameter: str) -> Source:
     direction = itk.array_from_matrix(image.GetDirection())
     geometry = (tuple(float(s) for s in image.GetSpacing()), tuple(float(o) for o in image.GetOrigin()),
                 tuple(tuple(float(v) for v in row) for row in direction))
-    # ITK 5.2's NIfTI reader cannot read part of a file (it leaves the file open for every part it
-    # reads, and writes past its buffer for a multi-component image): NIfTI and Analyze are read whole.
-    if io.CanStreamRead() and io.GetNameOfClass() != "NiftiImageIO":
+    if reads_regions_alone(io, path):
         return Source(path, "stream", shape, channels, *geometry)
     raw = _raw_nrrd_layout(path, shape, channels) if io.GetNameOfClass() == "NrrdImageIO" else None
     return Source(path, "raw" if raw else "whole", shape, channels, *geometry, raw=raw)

@@ -23,10 +23,10 @@ from typing import Callable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import zarr
 
-from ._images import a_type, image_type, is_vector_image
+from ._images import a_type, flag, image_type, is_vector_image
 from ._sources import Source, open_source
 from ._termination import ending_by_signal_after_cleanup, signals_deferred
-from .inference import _Pipeline, _probe, _Settings, _Structure, warn_of_non_finite
+from .inference import _Pipeline, _probe, _Settings, _Structure, checked_sigma_scale_and_cval, warn_of_non_finite
 
 #: The largest recomputation factor the default slab thickness allows.
 MAX_RECOMPUTATION = 1.25
@@ -142,8 +142,10 @@ def sliding_window_inference(
         A ``DistributedRun``: the output array, the slabs, and the recomputation factor.
 
     Raises:
-        TypeError: ``predictor_factory`` is a model, or not callable (MONAI's argument order).
-        ValueError: a bad patch size, overlap, batch size, mode, border or padding mode, slab or
+        TypeError: ``predictor_factory`` is a model, or not callable (MONAI's argument order);
+            ``sigma_scale`` or ``cval`` not a number, ``argmax`` or ``progress`` not a bool.
+        ValueError: a bad patch size, overlap, batch size, mode, ``sigma_scale`` (not > 0),
+            ``cval`` (not finite), border or padding mode, slab or
             chunk thickness, ``num_threads``; ``output_path`` is the input, inside it or around
             it; a predictor with several outputs, or ``argmax=True`` with fewer than 2 channels;
             a non-zero ``cval`` with a multi-channel input.
@@ -155,6 +157,8 @@ def sliding_window_inference(
     import distributed
 
     _check_factory(predictor_factory, overlap)
+    sigma_scale, cval = checked_sigma_scale_and_cval(sigma_scale, cval)
+    argmax, progress = flag(argmax, "argmax"), flag(progress, "progress")
     plan = _Plan(input_path, patch_size, overlap, batch_size, mode, border_mode, padding_mode, chunk_slices,
                  slab_slices)
     output_path = _check_output(output_path, plan.source.path)
@@ -172,8 +176,8 @@ def sliding_window_inference(
             client = distributed.Client(own_cluster)
     call = uuid.uuid4().hex[:12]
     partial = f"{output_path}.partial-{call}"
-    job = _Job(plan.source, predictor_factory, call, plan.settings, None, float(sigma_scale), float(cval),
-               bool(argmax), partial, plan.chunk, num_threads)
+    job = _Job(plan.source, predictor_factory, call, plan.settings, None, sigma_scale, cval, argmax, partial,
+               plan.chunk, num_threads)
     with ending_by_signal_after_cleanup():
         try:
             structure = client.submit(_describe_outputs, job, pure=False).result()

@@ -15,7 +15,7 @@ import itk
 from ._images import (a_type, buffered_array, flag, itk_message, real_number, size_xyz, unexpected_keywords,
                       unknown_choice, unreadable_format, whole_number)
 from ._sources import unread_axes_hint
-from ._voxel_data import check_voxel_data
+from ._voxel_data import check_voxel_data, reads_regions_alone
 
 PathLike = Union[str, os.PathLike]
 #: A subject: ``{"image": file or [files], "label": file, "probability_map": file}`` (label and
@@ -69,6 +69,13 @@ def _header(file: str, parameter: str):
                          f"channel per file: give each channel as a file of its own (\"image\": [t1, t2])")
     check_voxel_data(file, int(reader.GetImageIO().GetImageSizeInBytes()), parameter)
     return reader
+
+
+def _read_whole(file: str):
+    """``file`` read whole as a 3-D float image (a 2-D file one slice deep, as the subjects' images)."""
+    reader = itk.ImageFileReader[_float_image_type()].New(FileName=file)
+    reader.Update()
+    return reader.GetOutput()
 
 
 def _geometry(reader) -> Dict[str, np.ndarray]:
@@ -380,10 +387,8 @@ class _FileReader:
         self.extractor = itk.PatchExtractor[image_type, itk.Image[itk.F, _DIMENSION + 1]].New()
         self.extractor.SetInput(self.reader.GetOutput())
         self.reader.UpdateOutputInformation()
-        if self.reader.GetImageIO().GetNameOfClass() == "NiftiImageIO":
-            # ITK 5.2's NIfTI reader leaves the file open for every part of it read (one
-            # descriptor per patch, until there are none): a NIfTI or Analyze file is read whole, once.
-            self.reader.UpdateLargestPossibleRegion()
+        if not reads_regions_alone(self.reader.GetImageIO(), file):
+            self.reader.UpdateLargestPossibleRegion()  # once, not a part per patch
         self.extractor.SetPatchSize([int(p) for p in patch_xyz])
 
     def patch(self, start: Sequence[int]) -> np.ndarray:
@@ -415,10 +420,10 @@ class _SubjectReader:
             sampler = itk.UniformPatchSampler[_DIMENSION].New()
         elif dataset.sampler == "weighted":
             sampler = itk.WeightedPatchSampler[_float_image_type()].New()
-            sampler.SetProbabilityMap(itk.imread(self.files.probability_map, itk.F))
+            sampler.SetProbabilityMap(_read_whole(self.files.probability_map))
         else:
             sampler = itk.LabelPatchSampler[itk.Image[itk.UC, _DIMENSION]].New()
-            read = itk.imread(self.files.label, itk.F)  # as float, so that no value is wrapped before the check
+            read = _read_whole(self.files.label)  # as float, so that no value is wrapped before the check
             labels = itk.image_from_array(self._labels(itk.array_view_from_image(read), "its label map"))
             labels.CopyInformation(read)
             sampler.SetLabelMap(labels)

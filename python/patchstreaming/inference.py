@@ -131,8 +131,9 @@ def sliding_window_inference(
             ``"pad"`` (patches run past the end).
         padding_mode: the values a patch reads outside the image, wherever one does:
             ``border_mode="pad"``, ``"adaptive"``'s short last patch, and any axis shorter than
-            the patch in every border mode (as MONAI pads only when the image is smaller than
-            ``roi_size``); with no patch reaching outside, it has no effect. ``"constant"``
+            the patch in every border mode (past the image's end only; MONAI pads only when the
+            image is smaller than ``roi_size``, half before it and half after); with no patch
+            reaching outside, it has no effect. ``"constant"``
             (``cval``), ``"replicate"`` or ``"circular"`` (PyTorch's names), or ``"symmetric"``
             (numpy's: mirrored with the edge voxel repeated, 1 2 3 | 3 2 1; ITK's Mirror).
             PyTorch's ``"reflect"`` (the edge not repeated, 1 2 3 | 2 1) is refused: ITK has
@@ -248,6 +249,12 @@ def _check_arguments(image, predictor, patch_size, sigma_scale, cval) -> None:
         warnings.warn("predictor: the torch.nn.Module is in training mode (dropout on, batch norm taking its "
                       "statistics from these patches and updating its running ones): call model.eval() first",
                       stacklevel=3)
+    checked_sigma_scale_and_cval(sigma_scale, cval)
+
+
+def checked_sigma_scale_and_cval(sigma_scale, cval) -> Tuple[float, float]:
+    """``sigma_scale`` (a number > 0, finite) and ``cval`` (finite, within float32's range) as
+    floats; TypeError for what is not a real number, ValueError for a value out of range."""
     sigma, padding_value = real_number(sigma_scale), real_number(cval)
     if sigma is None or not 0 < sigma < float("inf"):  # not a number at all: TypeError, as for overlap
         raise (TypeError if sigma is None else ValueError)(
@@ -256,6 +263,7 @@ def _check_arguments(image, predictor, patch_size, sigma_scale, cval) -> None:
     if padding_value is None or not abs(padding_value) <= float(np.finfo(np.float32).max):
         raise (TypeError if padding_value is None else ValueError)(
             f"cval={cval!r}: expected a finite number within float32's range")
+    return sigma, padding_value
 
 
 def warn_of_non_finite(count: int, argmax: bool, stacklevel: int = 3) -> None:

@@ -105,6 +105,33 @@ def test_patch_values_equal_the_voxels_at_the_start(volume, sampler):
             assert labels[z + patch[0] // 2, y + patch[1] // 2, x + patch[2] // 2] in (1, 2)
 
 
+@pytest.mark.parametrize("sampler", ["uniform", "weighted", "label"])
+def test_a_2d_subject_is_sampled_one_slice_deep_with_every_sampler(volume, sampler, tmp_path):
+    """A newcomer's finding: the weighted and label samplers were given the 2-D maps as read (a
+    SWIG type error at the first patch); the uniform sampler, which reads no map, worked."""
+    plane, labels = volume["array"][30], volume["labels"][30]  # (y, x)
+    files = {name: str(tmp_path / name) for name in ("plane.mha", "labels.nrrd", "weights.nrrd")}
+    for array, file in ((plane, files["plane.mha"]), (labels, files["labels.nrrd"]),
+                        ((plane > 100).astype(np.float32), files["weights.nrrd"])):
+        image = itk.image_from_array(np.ascontiguousarray(array))
+        image.SetSpacing([0.5, 1.5])
+        itk.imwrite(image, file)
+    chosen = {"weighted": {"probability_map": [files["weights.nrrd"]]}, "label": {"label_probabilities": {1: 1, 2: 3}}}
+    patch = (1, 9, 12)
+    dataset = PatchDataset([(files["plane.mha"], files["labels.nrrd"])], patch_size=patch, samples_per_volume=20,
+                           sampler=sampler, seed=3, **chosen.get(sampler, {}))
+    for item in dataset:
+        x, y, z = (int(v) for v in item["start"])
+        assert z == 0 and item["image"].shape == (1,) + patch
+        np.testing.assert_array_equal(item["image"][0, 0].numpy(), plane[y:y + 9, x:x + 12])
+        np.testing.assert_array_equal(item["label"][0, 0].numpy(), labels[y:y + 9, x:x + 12])
+        np.testing.assert_allclose(item["origin"].numpy()[:2], [0.5 * x, 1.5 * y], atol=1e-5)
+        if sampler == "weighted":
+            assert plane[y + 4, x + 6] > 100
+        if sampler == "label":
+            assert labels[y + 4, x + 6] in (1, 2)
+
+
 def test_streaming_format_reads_only_the_patch(volume):
     dataset = PatchDataset([volume["t1.mha"]], patch_size=(4, 6, 8), samples_per_volume=3, seed=2)
     subject = _SubjectReader(dataset, 0)
@@ -117,16 +144,23 @@ def test_streaming_format_reads_only_the_patch(volume):
         np.testing.assert_array_equal(item["image"][0].numpy(), volume["array"][z:z + 4, y:y + 6, x:x + 8])
 
 
-def test_a_nifti_subject_is_read_once_not_patch_by_patch(volume):
+@pytest.mark.parametrize("name", ["t1.nii.gz", "t1_compressed.mha"])
+def test_a_subject_itk_cannot_read_in_parts_is_read_once_not_patch_by_patch(volume, name, capfd):
     """helper-75: ITK 5.2's NIfTI reader left the file open for every part of it read, so a NIfTI
-    subject drawn patch by patch ran out of file descriptors; it is read whole, once."""
-    nifti = str(volume["folder"] / "t1.nii.gz")
-    write_like(volume["array"], volume["image"], nifti)
-    dataset = PatchDataset([nifti], patch_size=(4, 6, 8), samples_per_volume=300, seed=5)
+    subject drawn patch by patch ran out of file descriptors. helper-76: MetaIO decompressed a
+    compressed MetaImage from its start for every patch, and printed "data not read completely"
+    for about half of them. Both are read whole, once."""
+    file = str(volume["folder"] / name)
+    image = itk.image_from_array(volume["array"])
+    image.CopyInformation(volume["image"])
+    itk.imwrite(image, file, compression=True)
+    dataset = PatchDataset([file], patch_size=(4, 6, 8), samples_per_volume=300, seed=5)
+    capfd.readouterr()
     before = len(os.listdir("/proc/self/fd"))
     items = list(dataset)
     assert len(os.listdir("/proc/self/fd")) - before < 10, "no descriptor left open per patch"
-    for item in items[:20]:
+    assert capfd.readouterr() == ("", "")
+    for item in items:
         x, y, z = item["start"].tolist()
         np.testing.assert_array_equal(item["image"][0].numpy(), volume["array"][z:z + 4, y:y + 6, x:x + 8])
 

@@ -194,10 +194,11 @@ def test_raw_nrrd_read_by_slab_equals_the_file_read_whole(client, tmp_path):
     assert np.array_equal(run.array[:], one_process(path, factory))
 
 
-@pytest.mark.parametrize("name", ["volume.nii.gz", "volume_gzip.nrrd", "volume.nii"])
+@pytest.mark.parametrize("name", ["volume.nii.gz", "volume_gzip.nrrd", "volume.nii", "volume_zlib.mha"])
 def test_files_read_whole_equal_the_one_process_run(client, tmp_path, name):
     """Formats a task cannot read by slab (gzip; NIfTI, whose ITK 5.2 reader leaves the file open
-    for every part of it read) are read whole in the task, then copied out."""
+    for every part of it read; a compressed MetaImage, which MetaIO decompresses from its start for
+    every region) are read whole in the task, then copied out."""
     path = str(tmp_path / name)
     writer = itk.ImageFileWriter[itk.Image[itk.F, 3]].New(Input=oblique_image(), FileName=path, UseCompression=True)
     writer.Update()
@@ -302,6 +303,16 @@ def test_bad_arguments_name_the_parameter(client, volume, tmp_path):
         with pytest.raises(ValueError, match=f"{name}={value!r}: expected a whole number, at least 1"):
             distributed_inference.sliding_window_inference(volume, factory, 8, output_path=tmp_path / "o.zarr",
                                                            client=client, **{name: value})
+    # As the one-process call checks them, before any task (helper-76: sigma_scale=0 failed in
+    # every task, argmax="no" ran as True, cval=nan wrote NaNs).
+    for keywords, error, message in (({"sigma_scale": 0}, ValueError, "sigma_scale=0: expected a number greater than 0"),
+                                     ({"sigma_scale": "wide"}, TypeError, "sigma_scale='wide'"),
+                                     ({"cval": float("nan")}, ValueError, "cval=nan: expected a finite number"),
+                                     ({"argmax": "no"}, TypeError, "argmax='no'"),
+                                     ({"progress": 2}, TypeError, "progress=2")):
+        with pytest.raises(error, match=message):
+            distributed_inference.sliding_window_inference(volume, factory, 8, output_path=tmp_path / "o.zarr",
+                                                           client=client, **keywords)
     with pytest.raises(FileNotFoundError, match="input_path"):
         distributed_inference.sliding_window_inference(tmp_path / "missing.mha", factory, 8,
                                                        output_path=tmp_path / "o.zarr", client=client)
