@@ -237,7 +237,7 @@ def _itk_source(path: str, parameter: str) -> Source:
     direction = itk.array_from_matrix(image.GetDirection())
     geometry = (tuple(float(s) for s in image.GetSpacing()), tuple(float(o) for o in image.GetOrigin()),
                 tuple(tuple(float(v) for v in row) for row in direction))
-    if reads_regions_alone(io, path):
+    if reads_regions_alone(io):
         return Source(path, "stream", shape, channels, *geometry)
     raw = _raw_nrrd_layout(path, shape, channels) if io.GetNameOfClass() == "NrrdImageIO" else None
     return Source(path, "raw" if raw else "whole", shape, channels, *geometry, raw=raw)

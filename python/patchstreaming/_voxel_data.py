@@ -269,25 +269,15 @@ def nifti_pair_candidates(path: str) -> list:
     return [path[:-size] + other, path[:-size] + other + gz]
 
 
-def reads_regions_alone(io, path: str) -> bool:
-    """Whether ITK 5.2 reads a region of ``path`` (its header read by ``io``) without the rest:
-    never for NIfTI or Analyze (the NIfTI library leaves the file open for every part read, and
-    writes past its buffer for a multi-component image) nor for a compressed MetaImage (MetaIO
-    decompresses the data from its start for every region, and says "data not read completely"
-    for some when asked for one patch at a time); otherwise as ``io.CanStreamRead()`` says. Files
-    it refuses are read whole, once (the command line reads NIfTI whole too, in PatchwiseSource)."""
-    name = io.GetNameOfClass()
-    if not io.CanStreamRead() or name == "NiftiImageIO":
-        return False
-    if name == "MetaImageIO":
-        with open(path, "rb") as header:
-            for raw in iter(header.readline, b""):
-                line = os.fsdecode(raw)
-                if _metaimage_true(header_field_value(line, "CompressedData")):
-                    return False
-                if header_field_value(line, "ElementDataFile"):
-                    break  # the header's last field
-    return True
+def reads_regions_alone(io) -> bool:
+    """Whether ITK 5.2 reads a region of a file (its header read by ``io``) without the rest: not
+    when ``io.CanStreamRead()`` says no (a compressed MetaImage, gzip NRRD: ITK's reader still
+    reads such a file region by region when asked for one patch at a time, MetaIO decompressing
+    from the start for every region and saying "data not read completely" for some), and never
+    for NIfTI or Analyze (the NIfTI library leaves the file open for every part read, and writes
+    past its buffer for a multi-component image). Files it refuses are read whole, once (the
+    command line reads NIfTI whole too, in PatchwiseSource)."""
+    return bool(io.CanStreamRead()) and io.GetNameOfClass() != "NiftiImageIO"
 
 
 def header_field_value(line: str, key: str) -> str:

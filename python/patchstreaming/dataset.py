@@ -387,7 +387,7 @@ class _FileReader:
         self.extractor = itk.PatchExtractor[image_type, itk.Image[itk.F, _DIMENSION + 1]].New()
         self.extractor.SetInput(self.reader.GetOutput())
         self.reader.UpdateOutputInformation()
-        if not reads_regions_alone(self.reader.GetImageIO(), file):
+        if not reads_regions_alone(self.reader.GetImageIO()):
             self.reader.UpdateLargestPossibleRegion()  # once, not a part per patch
         self.extractor.SetPatchSize([int(p) for p in patch_xyz])
 
