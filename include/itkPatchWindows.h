@@ -168,8 +168,10 @@ public:
     }
     const double floor = static_cast<double>(std::numeric_limits<TWeight>::min()) /
                          static_cast<double>(std::numeric_limits<TWeight>::epsilon());
+    // Each axis's smallest positive weight is positive; their product is 0 only where it
+    // underflows double (Gaussian tails of a small SigmaScale with MinimumWeight 0): refused too.
     const double smallest = this->GetSmallestPositiveWeight();
-    if (smallest > 0.0 && smallest < floor)
+    if (smallest < floor)
     {
       const bool  gaussian = parameters.Weighting == PatchStreamingEnums::Weighting::Gaussian;
       std::string remedy = "raise the profiles' smallest positive values";
@@ -184,7 +186,7 @@ public:
           floored += axisSmallest <= parameters.MinimumWeight ? 1 : 0;
           others *= axisSmallest <= parameters.MinimumWeight ? 1.0 : axisSmallest;
         }
-        remedy = floored == 0
+        remedy = floored == 0 || others == 0.0
                    ? "raise SigmaScale"
                    : "raise MinimumWeight to at least " +
                        ShortNumber(PatchStreamingDetail::RoundedUp(std::pow(floor / others, 1.0 / floored))) +

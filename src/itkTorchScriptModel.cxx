@@ -201,7 +201,7 @@ RunModule(torch::jit::Module &  module,
   }
   catch (const std::exception & error)
   {
-    itkGenericExceptionMacro(<< "the module rejects an input tensor of shape " << ShapeText(batch.sizes())
+    itkGenericExceptionMacro(<< "the module raised an error on an input tensor of shape " << ShapeText(batch.sizes())
                              << " (B, C_in, spatial...): " << TorchErrorCause(error) << hint);
   }
   return SelectOutput(returned, index, outputs).to(torch::kCPU, torch::kFloat);
@@ -264,7 +264,9 @@ MirrorAveraged(torch::jit::Module &         module,
   torch::Tensor      sum;
   unsigned int       outputs = 0; // known from the probe
   const unsigned int combinations = 1u << mirrorDims.size();
-  for (unsigned int combination = 0; combination < combinations; ++combination)
+  // The flipped passes (copies) first, the batch itself last: a module that writes over its input
+  // (ReLU(inplace=True) first) changes no later pass's input.
+  for (unsigned int combination = combinations; combination-- > 0;)
   {
     std::vector<int64_t> flipped;
     for (size_t i = 0; i < mirrorDims.size(); ++i)
@@ -277,7 +279,7 @@ MirrorAveraged(torch::jit::Module &         module,
     torch::Tensor result = RunModule(module, device, flipped.empty() ? batch : batch.flip(flipped), index, outputs);
     CheckOutputShape(result, batch, outputChannels);
     result = flipped.empty() ? result : result.flip(flipped);
-    sum = combination == 0 ? result : sum + result;
+    sum = combination + 1 == combinations ? result : sum + result;
   }
   return combinations > 1 ? sum / static_cast<double>(combinations) : sum;
 }

@@ -1152,6 +1152,18 @@ TEST_F(PatchwiseFilterProgram, TwoFileOutputsArriveWithTheirDataFiles)
   EXPECT_EQ(FilesOtherThan({ "input.nrrd", "output.mhd", "output.raw" }), std::set<std::string>{});
   const auto actual = PatchStreamingTest::ReadImage<ImageType>(Path("output.mhd"));
   EXPECT_EQ((DescribeDifferences<ImageType, ImageType>(image, actual, image->GetLargestPossibleRegion())), "");
+  // Written over, both files keep their permissions (helper-77: they took 0666 less the umask, so a
+  // private 0600 result became readable by all).
+  for (const auto mode : { fs::perms::owner_read | fs::perms::owner_write,
+                           fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                             fs::perms::group_write | fs::perms::others_read })
+  {
+    fs::permissions(Path("output.mhd"), mode);
+    fs::permissions(Path("output.raw"), mode);
+    ASSERT_EQ(Run({ Path("input.nrrd"), Path("output.mhd"), "--patch-size", "6" }).status, 0);
+    EXPECT_EQ(fs::status(Path("output.mhd")).permissions(), mode);
+    EXPECT_EQ(fs::status(Path("output.raw")).permissions(), mode);
+  }
 }
 
 /** The SlicerExecutionModel description, as expat reads it. */

@@ -376,12 +376,14 @@ TEST_F(PatchwiseFilterProgram, BadNetworkArgumentsExitNonZeroNamingTheFlagAndLea
       "--label-map \"" + Path("labels.png") + "\": PNGImageIO cannot hold a 3-D image" },
     { { input, output, "--model", Model("segmentation_2channel.pt") },
       "--model \"" + Model("segmentation_2channel.pt") +
-        "\": the module rejects an input tensor of shape (1, 1, 64, 64, 64) (B, C_in, spatial...): RuntimeError: " },
+        "\": the module raised an error on an input tensor of shape (1, 1, 64, 64, 64) (B, C_in, spatial...): "
+        "RuntimeError: " },
     // A 3-D network on 2-D patches: one patch (1, 1, H, W) it reads as one unbatched volume and runs (helper-45:
     // exit 0 with --batch-size 1); the probe's batch of C_in + 1 it refuses.
     { { Path("input2d.nrrd"), output, "--model", model, "--batch-size", "1" },
       "--model \"" + model +
-        "\": the module rejects an input tensor of shape (2, 1, 64, 64) (B, C_in, spatial...): RuntimeError: " },
+        "\": the module raised an error on an input tensor of shape (2, 1, 64, 64) (B, C_in, spatial...): "
+        "RuntimeError: " },
     { { Path("input2d.nrrd"), output, "--model", model, "--batch-size", "4" },
       "(probed with 2-D patches, (B, C, H, W): a network of 3-D layers takes (B, C, D, H, W) and reads them as "
       "one unbatched volume; they are probed as a batch of 2, or 3 for 2 channels, which it refuses)\n" },

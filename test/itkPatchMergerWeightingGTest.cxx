@@ -506,7 +506,11 @@ TEST(PatchMergerWeighting, AWeightingTheWindowsRefuseIsRefusedBeforeAnyPatchIsCo
     double       minimumWeight;
     const char * problem;
   };
+  // The product over the axes underflows double to 0 (helper-77: then it was let through, and
+  // voxels merged to 0 or NaN): Gaussian tails with MinimumWeight 0, or a tiny MinimumWeight.
   for (const Refused & c : { Refused{ 0.01, 1e-13, "the smallest window weight, a product over 3 axes, is 1e-39" },
+                             Refused{ 0.0167, 0.0, "a product over 3 axes, is 0, below 9.86076e-32" },
+                             Refused{ 0.01, 1e-120, "a product over 3 axes, is 0, below 9.86076e-32" },
                              Refused{ 0.001, 0.0, "sum to 0 at voxel" } })
   {
     auto extractor = MakeExtractor<ImageType>(image, { { 8, 8, 6 } }, { { 4, 4, 2 } }, BorderMode::Edge);

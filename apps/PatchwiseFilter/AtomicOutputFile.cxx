@@ -198,6 +198,19 @@ CheckMetaImageDataFileName(const std::string & path, const std::string & what)
                              " (" + stem + ".raw), so the image would not read back: rename it, or write .mha (one file)");
   }
 }
+/** A file `replacement` about to be moved over `existing` takes its permissions (a private
+ * 0600 result stays private, a group-shared 0664 one shared), as a writer opening `existing`
+ * itself would keep them; a new file keeps the 0666 less the umask it was created with. */
+void
+KeepPermissionsOf(const fs::path & existing, const fs::path & replacement)
+{
+  std::error_code ignored;
+  const auto      status = fs::status(existing, ignored);
+  if (fs::is_regular_file(status))
+  {
+    fs::permissions(replacement, status.permissions(), fs::perm_options::replace);
+  }
+}
 } // namespace
 
 bool
@@ -516,7 +529,9 @@ AtomicOutputFile::MoveIntoPlace()
     {
       RenameDataFileInHeader(m_TemporaryPath, file.filename().string(), name);
     }
+    KeepPermissionsOf(parent / name, file);
     fs::rename(file, parent / name);
   }
+  KeepPermissionsOf(target, written);
   fs::rename(m_TemporaryPath, m_Path);
 }

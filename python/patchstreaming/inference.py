@@ -295,6 +295,17 @@ def _noted(call, note: Optional[str], about: str = ""):
         raise
 
 
+def _mode_for(path: str) -> int:
+    """The permissions a file written to ``path`` takes: those of the file it replaces (a private
+    0600 result stays private, a group-shared 0664 one shared), else 0666 less the umask, as a
+    writer opening the file itself would give it."""
+    try:
+        existing = os.stat(path)
+    except OSError:
+        return 0o666 & ~_umask()
+    return stat.S_IMODE(existing.st_mode) if stat.S_ISREG(existing.st_mode) else 0o666 & ~_umask()
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -828,7 +839,7 @@ class _Pipeline:
                     final = stem + written[len(unique):] if written.startswith(unique + ".") else written
                     if unique != stem and written != unique + extension:
                         _rename_data_file_in_header(header, written, final)
-                    os.chmod(os.path.join(partial, written), 0o666 & ~_umask())
+                    os.chmod(os.path.join(partial, written), _mode_for(os.path.join(folder, final)))
                     os.replace(os.path.join(partial, written), os.path.join(folder, final))
         finally:
             shutil.rmtree(partial, ignore_errors=True)

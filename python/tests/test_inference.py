@@ -767,6 +767,20 @@ def test_file_names_beyond_ascii_are_written_read_and_checked_as_spelled(tmp_pat
     assert sorted(p.name for p in (tmp_path / "in").iterdir()) == sorted(["input.mhd", f"{stem}.raw"])
 
 
+def test_an_output_written_over_a_file_keeps_that_file_s_permissions(tmp_path):
+    """helper-77 (the command line's twin): the new file was moved over the old with 0666 less the
+    umask, so a private 0600 result became readable by all and a 0664 one lost its group's write."""
+    array = np.arange(4 * 5 * 6, dtype=np.float32).reshape(4, 5, 6)
+    for mode in (0o600, 0o664):
+        for name, data in (("labels.mhd", "labels.raw"), ("labels.nrrd", None)):
+            patchstreaming.sliding_window_inference(array, lambda x: x, 4, output=str(tmp_path / name), progress=False)
+            for file in filter(None, (name, data)):
+                os.chmod(tmp_path / file, mode)
+            patchstreaming.sliding_window_inference(array, lambda x: x, 4, output=str(tmp_path / name), progress=False)
+            for file in filter(None, (name, data)):
+                assert (tmp_path / file).stat().st_mode & 0o777 == mode, (file, oct(mode))
+
+
 def test_import_itk_and_patchstreaming_print_nothing():
     done = subprocess.run([sys.executable, "-c", "import itk, patchstreaming; itk.Image; itk.PatchMerger"],
                           capture_output=True, text=True, env=os.environ)

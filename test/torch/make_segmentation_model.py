@@ -15,6 +15,7 @@ writes into DIRECTORY:
   segmentation_1class.pt    1 channel in, 1 channel out (no label map can be made of it)
   segmentation_pooled.pt    1 channel in, 3 classes out at half the spatial size (a wrong model)
   segmentation_nan.pt       1 channel in, 3 classes out, class 1 NaN above 200 (a broken model)
+  segmentation_inplace.pt   segmentation.pt's result, its input doubled in place (a careless model)
 """
 import os
 import sys
@@ -71,6 +72,16 @@ class PooledSegmentationNetwork(SegmentationNetwork):
         return torch.nn.functional.max_pool3d(torch.softmax(self.logits(image), dim=1), 2)
 
 
+class InPlaceSegmentationNetwork(SegmentationNetwork):
+    """The test network computed after doubling its input in place and halving a copy (exact in
+    float): the same result, its input tensor changed, as a module starting with an in-place
+    operation (ReLU(inplace=True), x.sub_(mean)) changes it."""
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        image.mul_(2.0)
+        return torch.softmax(self.logits(image / 2.0), dim=1)
+
+
 class NonFiniteSegmentationNetwork(SegmentationNetwork):
     """A broken model for the tests: class 1 is NaN where the input is above 200."""
 
@@ -100,6 +111,7 @@ def main() -> int:
         "segmentation_1class.pt": (SegmentationNetwork, 1, 1, 23),
         "segmentation_pooled.pt": (PooledSegmentationNetwork, 1, 3, 20),
         "segmentation_nan.pt": (NonFiniteSegmentationNetwork, 1, 3, 20),
+        "segmentation_inplace.pt": (InPlaceSegmentationNetwork, 1, 3, 20),
     }
     for name, (network_class, in_channels, classes, seed) in models.items():
         make(network_class, in_channels, classes, seed).save(os.path.join(directory, name))
