@@ -18,38 +18,10 @@
 #ifndef AtomicOutputFile_h
 #define AtomicOutputFile_h
 
+#include "ImageFileNames.h"
+
 #include <string>
 #include <vector>
-
-/** Whether `a` and `b` name the same file: the same file when both exist
- * (hard and symbolic links included), else the same normalised absolute path. */
-bool
-IsSameFile(const std::string & a, const std::string & b);
-
-/** The extension of `path` in lower case (".mhd"), or "" when it has none. */
-std::string
-LowercaseExtension(const std::string & path);
-
-/** The files reading the image file `path` reads: `path` and, for a header
- * that names separate data files (MetaImage .mha or .mhd "ElementDataFile",
- * NRRD .nrrd or .nhdr "data file": one file, a LIST or a %d pattern;
- * Analyze/NIfTI .hdr + .img, or .hdr.gz + .img.gz, and the other compression,
- * which the NIfTI library falls back to), those files. The Python
- * package keeps the same rule (`_files_read_for` and `_files_written_for` in
- * python/patchstreaming/inference.py): change both together. */
-std::vector<std::string>
-FilesReadFor(const std::string & path);
-
-/** The files ITK's writers may create for the image file name `path`: `path`
- * and, for a two-file format, the data file beside it (.mhd: .raw or .zraw;
- * .nhdr: .raw or .raw.gz; .hdr: .img; .hdr.gz: .img.gz; and the reverse). */
-std::vector<std::string>
-FilesWrittenFor(const std::string & path);
-
-/** The file of `read`, as spelt there, that the first shared file of
- * `written` is, or "" when no file of `written` is one of `read`. */
-std::string
-SharedFile(const std::vector<std::string> & written, const std::vector<std::string> & read);
 
 /** Writes an output file so that the target is never left half-written: the
  * writer writes into a private directory next to the target (same file

@@ -509,7 +509,7 @@ def _files_read_for(path: str) -> list:
     file, a ``LIST`` or a ``%d`` pattern; Analyze/NIfTI .hdr + .img, or .hdr.gz + .img.gz, and the
     other compression, which the NIfTI library falls back to), those files. The
     command-line tool keeps the same rule in C++ (``FilesReadFor`` in
-    apps/PatchwiseFilter/AtomicOutputFile.cxx): change both together."""
+    apps/PatchwiseFilter/ImageFileNames.cxx): change both together."""
     extension = os.path.splitext(path)[1].lower()
     paired = _paired_files(path, True)
     if paired:
@@ -569,7 +569,7 @@ def _rename_data_file_in_header(header: str, old: str, new: str) -> None:
 def _files_written_for(path: str) -> list:
     """The files ITK's writers may create for the image file name ``path``: itself and, for a
     two-file format, the other file of the pair (.mhd: .raw or .zraw; .nhdr: .raw or .raw.gz;
-    .hdr: .img; .hdr.gz: .img.gz; and the reverse). The C++ twin is ``FilesWrittenFor`` in apps/PatchwiseFilter/AtomicOutputFile.cxx."""
+    .hdr: .img; .hdr.gz: .img.gz; and the reverse). The C++ twin is ``FilesWrittenFor`` in apps/PatchwiseFilter/ImageFileNames.cxx."""
     root, extension = os.path.splitext(path)
     beside = {".mhd": (".raw", ".zraw"), ".nhdr": (".raw", ".raw.gz")}
     return [path] + [root + suffix for suffix in beside.get(extension.lower(), ())] + _paired_files(path, False)
@@ -579,7 +579,7 @@ def _paired_files(path: str, for_reading: bool) -> list:
     """The other file of an Analyze/NIfTI pair named ``path`` (``nifti_pair_candidates``): the one
     ITK writes (the same compression), or with ``for_reading`` the ones the NIfTI library looks for
     up to the first that exists (all when none does: a file written there would be read). The C++
-    twin is ``PairedFiles`` in apps/PatchwiseFilter/AtomicOutputFile.cxx."""
+    twin is ``PairedFiles`` in apps/PatchwiseFilter/ImageFileNames.cxx."""
     candidates = nifti_pair_candidates(path)
     if not candidates:
         return []
