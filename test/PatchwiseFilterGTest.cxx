@@ -1143,6 +1143,26 @@ TEST_F(PatchwiseFilterProgram, AStreamedMetaImageHeaderWritesOnlyItsOwnDataFile)
 }
 
 /** Two-file formats: the data file is renamed with the header, and keeps its name. */
+/** helper-77: a double input beyond float's range was written as infinities with exit 0 and no
+ * word of it (the network's NaN had a warning line, the input's none). */
+TEST_F(PatchwiseFilterProgram, AnOutputHoldingNaNOrInfinityIsWarnedOf)
+{
+  using DoubleImageType = itk::Image<double, 3>;
+  auto image = MakeRandomImage<DoubleImageType>({ { 11, 9, 7 } }, 5);
+  image->SetPixel({ { 3, 4, 5 } }, 1e300);
+  Write(image.GetPointer(), Path("huge.nrrd"));
+  const auto run = Run({ Path("huge.nrrd"), Path("output.mha"), "--patch-size", "4", "--weighting", "crop" });
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.out.find("\n  warning   the output holds 1 NaN or infinite value: the input's NaN or infinite voxels "
+                         "reach there, or its values beyond float's range (+-3.4e38, read as infinite)\n"),
+            std::string::npos)
+    << run.out;
+  Write(MakeRandomImage<DoubleImageType>({ { 11, 9, 7 } }, 5).GetPointer(), Path("sound.nrrd"));
+  const auto quiet = Run({ Path("sound.nrrd"), Path("output.mha"), "--patch-size", "4" });
+  ASSERT_EQ(quiet.status, 0) << quiet.err;
+  EXPECT_EQ(quiet.out.find("warning"), std::string::npos) << quiet.out;
+}
+
 TEST_F(PatchwiseFilterProgram, TwoFileOutputsArriveWithTheirDataFiles)
 {
   Write(MakeRandomImage<ImageType>({ { 13, 10, 9 } }, 4).GetPointer(), Path("input.nrrd"));

@@ -329,6 +329,12 @@ RunPatchwise(const PatchwiseFilterSettings & settings,
   }
   PrepareMerger(merger.GetPointer(), source, settings, result);
   WriteInDivisions(merger->GetOutput(), merger->GetInput(), settings, outputFile, progress, result);
+  if (merger->GetNumberOfNonFiniteValues() > 0)
+  {
+    result.warning = "the output holds " + CountOf(merger->GetNumberOfNonFiniteValues(), "NaN or infinite value") +
+                     ": the input's NaN or infinite voxels reach there, or its values beyond float's range "
+                     "(+-3.4e38, read as infinite)";
+  }
   return result;
 }
 
