@@ -266,8 +266,9 @@ MirrorAveraged(torch::jit::Module &         module,
   const unsigned int combinations = 1u << mirrorDims.size();
   // The flipped passes (copies) first, the batch itself last: a module that writes over its input
   // (ReLU(inplace=True) first) changes no later pass's input.
-  for (unsigned int combination = combinations; combination-- > 0;)
+  for (unsigned int step = 0; step < combinations; ++step)
   {
+    const unsigned int   combination = combinations - 1 - step;
     std::vector<int64_t> flipped;
     for (size_t i = 0; i < mirrorDims.size(); ++i)
     {
@@ -279,7 +280,7 @@ MirrorAveraged(torch::jit::Module &         module,
     torch::Tensor result = RunModule(module, device, flipped.empty() ? batch : batch.flip(flipped), index, outputs);
     CheckOutputShape(result, batch, outputChannels);
     result = flipped.empty() ? result : result.flip(flipped);
-    sum = combination + 1 == combinations ? result : sum + result;
+    sum = step == 0 ? result : sum + result;
   }
   return combinations > 1 ? sum / static_cast<double>(combinations) : sum;
 }
