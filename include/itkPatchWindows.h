@@ -186,11 +186,12 @@ public:
           floored += axisSmallest <= parameters.MinimumWeight ? 1 : 0;
           others *= axisSmallest <= parameters.MinimumWeight ? 1.0 : axisSmallest;
         }
-        remedy = floored == 0 || others == 0.0
-                   ? "raise SigmaScale"
-                   : "raise MinimumWeight to at least " +
-                       ShortNumber(PatchStreamingDetail::RoundedUp(std::pow(floor / others, 1.0 / floored))) +
-                       ", or SigmaScale";
+        // With no axis at MinimumWeight (their tails lie above it, MinimumWeight 0), or the others'
+        // product underflowing, floor^(1/N) lifts every axis: their product is then at least floor.
+        const double needed = floored == 0 || others == 0.0 ? std::pow(floor, 1.0 / VDimension)
+                                                            : std::pow(floor / others, 1.0 / floored);
+        remedy = "raise MinimumWeight to at least " + ShortNumber(PatchStreamingDetail::RoundedUp(needed)) +
+                 ", or SigmaScale";
       }
       const std::string settings = gaussian ? " (SigmaScale = " + ShortNumber(parameters.SigmaScale) +
                                                 ", MinimumWeight = " + ShortNumber(parameters.MinimumWeight) + ")"

@@ -1142,7 +1142,6 @@ TEST_F(PatchwiseFilterProgram, AStreamedMetaImageHeaderWritesOnlyItsOwnDataFile)
   EXPECT_EQ(inSub, (std::set<std::string>{ "output.mhd", "output.raw", "scan.mhd", "scan.raw" }));
 }
 
-/** Two-file formats: the data file is renamed with the header, and keeps its name. */
 /** helper-77: a double input beyond float's range was written as infinities with exit 0 and no
  * word of it (the network's NaN had a warning line, the input's none). */
 TEST_F(PatchwiseFilterProgram, AnOutputHoldingNaNOrInfinityIsWarnedOf)
@@ -1163,6 +1162,7 @@ TEST_F(PatchwiseFilterProgram, AnOutputHoldingNaNOrInfinityIsWarnedOf)
   EXPECT_EQ(quiet.out.find("warning"), std::string::npos) << quiet.out;
 }
 
+/** Two-file formats: the data file is renamed with the header, and keeps its name. */
 TEST_F(PatchwiseFilterProgram, TwoFileOutputsArriveWithTheirDataFiles)
 {
   Write(MakeRandomImage<ImageType>({ { 13, 10, 9 } }, 4).GetPointer(), Path("input.nrrd"));
@@ -1184,6 +1184,12 @@ TEST_F(PatchwiseFilterProgram, TwoFileOutputsArriveWithTheirDataFiles)
     EXPECT_EQ(fs::status(Path("output.mhd")).permissions(), mode);
     EXPECT_EQ(fs::status(Path("output.raw")).permissions(), mode);
   }
+  // A data file new beside a header written over takes the header's (setuid dropped).
+  fs::remove(Path("output.raw"));
+  fs::permissions(Path("output.mhd"), fs::perms::owner_read | fs::perms::owner_write | fs::perms::set_uid);
+  ASSERT_EQ(Run({ Path("input.nrrd"), Path("output.mhd"), "--patch-size", "6" }).status, 0);
+  EXPECT_EQ(fs::status(Path("output.mhd")).permissions(), fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(fs::status(Path("output.raw")).permissions(), fs::perms::owner_read | fs::perms::owner_write);
 }
 
 /** The SlicerExecutionModel description, as expat reads it. */

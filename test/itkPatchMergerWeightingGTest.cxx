@@ -509,7 +509,9 @@ TEST(PatchMergerWeighting, AWeightingTheWindowsRefuseIsRefusedBeforeAnyPatchIsCo
   // The product over the axes underflows double to 0 (helper-77: then it was let through, and
   // voxels merged to 0 or NaN): Gaussian tails with MinimumWeight 0, or a tiny MinimumWeight.
   for (const Refused & c : { Refused{ 0.01, 1e-13, "the smallest window weight, a product over 3 axes, is 1e-39" },
-                             Refused{ 0.0167, 0.0, "a product over 3 axes, is 0, below 9.86076e-32" },
+                             Refused{ 0.0167, 0.0, "is 0, below 9.86076e-32, the smallest weight whose weighted values "
+                                                   "keep the precision of the stack's float (min / epsilon); raise "
+                                                   "MinimumWeight to at least 4.62e-11, or SigmaScale" },
                              Refused{ 0.01, 1e-120, "a product over 3 axes, is 0, below 9.86076e-32" },
                              Refused{ 0.001, 0.0, "sum to 0 at voxel" } })
   {

@@ -16,6 +16,7 @@
  *
  *=========================================================================*/
 #include "AtomicOutputFile.h"
+#include "ImageFileNames.h"
 #include "PatchwiseMessages.h"
 
 #include <algorithm>
@@ -196,16 +197,22 @@ CheckMetaImageDataFileName(const std::string & path, const std::string & what)
   }
 }
 /** A file `replacement` about to be moved over `existing` takes its permissions (a private
- * 0600 result stays private, a group-shared 0664 one shared), as a writer opening `existing`
- * itself would keep them; a new file keeps the 0666 less the umask it was created with. */
+ * 0600 result stays private, a group-shared 0664 one shared; not the setuid, setgid or sticky
+ * bits), as a writer opening `existing` itself would keep them. A data file new beside an
+ * existing header (x.raw where x.zraw was) takes the header's, `sibling`'s. A symbolic link,
+ * which the file replaces, or no file keeps the 0666 less the umask it was created with. */
 void
-KeepPermissionsOf(const fs::path & existing, const fs::path & replacement)
+KeepPermissionsOf(const fs::path & existing, const fs::path & replacement, const fs::path & sibling)
 {
   std::error_code ignored;
-  const auto      status = fs::status(existing, ignored);
+  auto            status = fs::symlink_status(existing, ignored);
+  if (!fs::exists(status))
+  {
+    status = fs::symlink_status(sibling, ignored);
+  }
   if (fs::is_regular_file(status))
   {
-    fs::permissions(replacement, status.permissions(), fs::perm_options::replace);
+    fs::permissions(replacement, status.permissions() & fs::perms::all, fs::perm_options::replace);
   }
 }
 } // namespace
@@ -314,9 +321,9 @@ AtomicOutputFile::MoveIntoPlace()
     {
       RenameDataFileInHeader(m_TemporaryPath, file.filename().string(), name);
     }
-    KeepPermissionsOf(parent / name, file);
+    KeepPermissionsOf(parent / name, file, target);
     fs::rename(file, parent / name);
   }
-  KeepPermissionsOf(target, written);
+  KeepPermissionsOf(target, written, target);
   fs::rename(m_TemporaryPath, m_Path);
 }

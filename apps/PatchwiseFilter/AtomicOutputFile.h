@@ -18,8 +18,6 @@
 #ifndef AtomicOutputFile_h
 #define AtomicOutputFile_h
 
-#include "ImageFileNames.h"
-
 #include <string>
 #include <vector>
 

@@ -16,7 +16,7 @@
  *
  *=========================================================================*/
 #include "PatchwiseFilterOptions.h"
-#include "AtomicOutputFile.h"
+#include "ImageFileNames.h"
 #include "PatchwiseArgumentChecks.h"
 #include "PatchwisePastedWords.h"
 #include "PatchwiseHelpFormatter.h"

@@ -16,7 +16,7 @@
  *
  *=========================================================================*/
 #include "PatchwiseValidators.h"
-#include "AtomicOutputFile.h"
+#include "ImageFileNames.h"
 #include "PatchwiseDecimal.h"
 #include "PatchwiseFilterOptions.h"
 #include "PatchwiseMessages.h"

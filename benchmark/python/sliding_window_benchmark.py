@@ -20,11 +20,16 @@ Usage (PYTHONPATH as for the wrapping, plus python/):
       16-class float buffer, the times (fastest and median), the pipeline's own time
       (outside the network's calls) and the page faults inside the network's calls
   sliding_window_benchmark.py network SIZE MODEL BATCH_SIZE
+      the bare forward passes of classes in this process: their extra peak RSS in MiB (the
+      input batches, made before the baseline, excluded), seconds and page faults
   sliding_window_benchmark.py pipeline SIZE MODEL DIRECTORY BATCH_SIZE
-      one side of classes, in the process it runs in (classes starts them): key=value pairs
+      the pipeline of classes once in this process: its extra peak RSS, seconds, and the
+      seconds and page faults inside the network's calls and in all
+      (classes starts both; each prints one line of key=value pairs)
 """
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -61,6 +66,15 @@ def peak_mib() -> float:
 def page_faults() -> int:
     """Minor page faults of the process so far (a page mapped on first touch)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def key_values(command: list) -> dict:
+    """The ``key=value`` pairs ``command`` prints on its last line of stdout, values as floats;
+    its stderr shown if it fails."""
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr}")
+    return {key: float(value) for key, value in (item.split("=", 1) for item in done.stdout.splitlines()[-1].split())}
 
 
 def smooth_volume(size: int) -> np.ndarray:
@@ -102,15 +116,14 @@ def roundtrip(size: int, program: str, batch_size: int) -> None:
             extra = (peak_mib() - baseline) / volume_mib  # before the error's full-size temporaries below
             error = float(np.abs(itk.array_view_from_image(result) - itk.array_view_from_image(image)).max())
         del result
-    cpp = [dict(item.split("=") for item in subprocess.run(
-        [program, "--size", str(size), "--patch", "96", "--overlap", "48", "--weighting", "Gaussian", "--threads",
-         "1"], capture_output=True, text=True, check=True).stdout.split()) for _ in range(REPEATS)]
-    cpp_seconds = min(float(run["seconds"]) for run in cpp)
+    cpp = [key_values([program, "--size", str(size), "--patch", "96", "--overlap", "48", "--weighting", "Gaussian",
+                       "--threads", "1"]) for _ in range(REPEATS)]
+    cpp_seconds = min(run["seconds"] for run in cpp)
     seconds = min(times)
     print(f"roundtrip {size}^3 (fastest of {REPEATS}): sliding_window_inference (batch_size={batch_size}) "
           f"{seconds:.2f} s, extra peak RSS {extra:.2f} volumes, max error {error:.2e}; "
           f"C++ PatchRoundTrip {cpp_seconds:.2f} s, "
-          f"{float(cpp[0]['extra_peak_rss_volumes']):.2f} volumes; time ratio {seconds / cpp_seconds:.2f}")
+          f"{cpp[0]['extra_peak_rss_volumes']:.2f} volumes; time ratio {seconds / cpp_seconds:.2f}")
 
 
 def same_batches(volume: np.ndarray, patch: int, stride: int, batch_size: int):
@@ -199,9 +212,7 @@ def classes(size: int, model_file: str, directory: str, batch_size: int) -> None
     runs = {"network": [], "pipeline": []}
     for _ in range(CLASS_ROUNDS):
         for side, arguments in (("network", [str(batch_size)]), ("pipeline", [directory, str(batch_size)])):
-            printed = subprocess.run([sys.executable, __file__, side, str(size), model_file] + arguments,
-                                     capture_output=True, text=True, check=True).stdout
-            runs[side].append({key: float(value) for key, value in (item.split("=") for item in printed.split())})
+            runs[side].append(key_values([sys.executable, __file__, side, str(size), model_file] + arguments))
 
     def of(side: str, key: str) -> list:
         return sorted(run[key] for run in runs[side])
@@ -211,23 +222,26 @@ def classes(size: int, model_file: str, directory: str, batch_size: int) -> None
 
     full = size ** 3 * 16 * 4 / 1048576.0
     bare, whole = of("network", "seconds"), of("pipeline", "seconds")
-    median = len(bare) // 2
     own = sorted(run["seconds"] - run["inside"] for run in runs["pipeline"])
+    outside = sorted(run["faults"] - run["inside_faults"] for run in runs["pipeline"])
     print(f"classes {size}^3, 16 classes -> labels, 8 divisions, batch_size={batch_size} "
           f"({int(runs['network'][0]['batches'])} batches; {CLASS_ROUNDS} fresh processes each): extra peak RSS "
           f"{spread(of('pipeline', 'mib'), 0)} MiB = {spread([m / full for m in of('pipeline', 'mib')], 2)} x a full "
           f"16-class buffer ({full:.0f} MiB; the input image, made before the baseline, excluded), the bare forward "
           f"passes alone {spread([m / full for m in of('network', 'mib')], 2)} x; seconds: the pipeline "
-          f"{spread(whole, 2)}, the bare passes {spread(bare, 2)}: overhead {100.0 * (whole[0] / bare[0] - 1.0):.1f} % "
-          f"fastest against fastest, {100.0 * (whole[median] / bare[median] - 1.0):.1f} % median against median; "
+          f"{spread(whole, 2)} (inside the network's calls {spread(of('pipeline', 'inside'), 2)}), the bare passes "
+          f"{spread(bare, 2)}: overhead {100.0 * (whole[0] / bare[0] - 1.0):.1f} % fastest against fastest, "
+          f"{100.0 * (statistics.median(whole) / statistics.median(bare) - 1.0):.1f} % median against median; "
           f"the pipeline's own time (outside the network's calls) {spread(own, 2)} s = "
-          f"{spread([100.0 * t / bare[median] for t in own])} % of the bare passes' median; page faults: "
-          f"{spread(of('pipeline', 'inside_faults'), 0)} inside the network's calls in the pipeline, "
-          f"{spread(of('network', 'faults'), 0)} in the bare passes")
-
+          f"{spread([100.0 * t / statistics.median(bare) for t in own])} % of the bare passes' median; page faults: "
+          f"{spread(of('pipeline', 'inside_faults'), 0)} inside the network's calls in the pipeline and "
+          f"{spread(outside, 0)} outside them, {spread(of('network', 'faults'), 0)} in the bare passes")
 
 if __name__ == "__main__":
-    if len(sys.argv) < 3 or sys.argv[1] not in ("roundtrip", "classes", "network", "pipeline"):
+    # The arguments after the mode each takes: the fewest and the most.
+    arguments = {"roundtrip": (2, 3), "classes": (3, 4), "network": (3, 3), "pipeline": (4, 4)}
+    fewest, most = arguments.get(sys.argv[1] if len(sys.argv) > 1 else "", (1, 0))
+    if not fewest <= len(sys.argv) - 2 <= most:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     if sys.argv[1] == "roundtrip":

@@ -271,9 +271,9 @@ def nifti_pair_candidates(path: str) -> list:
 
 def reads_regions_alone(io) -> bool:
     """Whether ITK 5.2 reads a region of a file (its header read by ``io``) without the rest: not
-    when ``io.CanStreamRead()`` says no (a compressed MetaImage, gzip NRRD: ITK's reader still
-    reads such a file region by region when asked for one patch at a time, MetaIO decompressing
-    from the start for every region and saying "data not read completely" for some), and never
+    when ``io.CanStreamRead()`` says no (a compressed MetaImage: ITK's reader still reads it
+    region by region when asked for one patch at a time, MetaIO decompressing from the start
+    for every region and saying "data not read completely" for some; NRRD), and never
     for NIfTI or Analyze (the NIfTI library leaves the file open for every part read, and writes
     past its buffer for a multi-component image). Files it refuses are read whole, once (the
     command line reads NIfTI whole too, in PatchwiseSource)."""

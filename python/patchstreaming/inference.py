@@ -8,7 +8,7 @@ import stat
 import tempfile
 import warnings
 import weakref
-from typing import Callable, Dict, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -185,7 +185,7 @@ def sliding_window_inference(
     if unknown:
         raise unexpected_keywords(sliding_window_inference, unknown, (("MONAI's keywords", _MONAI_KEYWORDS),
                                                                        ("the command line's options", _COMMAND_LINE_KEYWORDS)))
-    _check_arguments(image, predictor, patch_size, sigma_scale, cval)
+    sigma_scale, cval = _check_arguments(image, predictor, patch_size, sigma_scale, cval)
     argmax, progress = flag(argmax, "argmax"), flag(progress, "progress")
     input_file = os.fspath(image) if isinstance(image, (str, os.PathLike)) else None
     _check_not_the_input(_named_files(output), input_file)  # before the input is read
@@ -231,9 +231,10 @@ def sliding_window_inference(
     return None
 
 
-def _check_arguments(image, predictor, patch_size, sigma_scale, cval) -> None:
+def _check_arguments(image: Any, predictor: Any, patch_size: Any, sigma_scale: Any, cval: Any) -> Tuple[float, float]:
     """sliding_window_inference's arguments that need no image read: TypeError or ValueError naming
-    the argument and its value; a warning for a network left in training mode."""
+    the argument and its value; a warning for a network left in training mode. Returns
+    ``sigma_scale`` and ``cval`` as floats."""
     if image is None:
         raise TypeError("sliding_window_inference() needs image: a file name, an itk.Image, or an array or tensor "
                         "(MONAI's inputs)")
@@ -249,10 +250,10 @@ def _check_arguments(image, predictor, patch_size, sigma_scale, cval) -> None:
         warnings.warn("predictor: the torch.nn.Module is in training mode (dropout on, batch norm taking its "
                       "statistics from these patches and updating its running ones): call model.eval() first",
                       stacklevel=3)
-    checked_sigma_scale_and_cval(sigma_scale, cval)
+    return checked_sigma_scale_and_cval(sigma_scale, cval)
 
 
-def checked_sigma_scale_and_cval(sigma_scale, cval) -> Tuple[float, float]:
+def checked_sigma_scale_and_cval(sigma_scale: Any, cval: Any) -> Tuple[float, float]:
     """``sigma_scale`` (a number > 0, finite) and ``cval`` (finite, within float32's range) as
     floats; TypeError for what is not a real number, ValueError for a value out of range."""
     sigma, padding_value = real_number(sigma_scale), real_number(cval)
@@ -295,15 +296,19 @@ def _noted(call, note: Optional[str], about: str = ""):
         raise
 
 
-def _mode_for(path: str) -> int:
+def _mode_for(path: str, sibling: str) -> int:
     """The permissions a file written to ``path`` takes: those of the file it replaces (a private
-    0600 result stays private, a group-shared 0664 one shared), else 0666 less the umask, as a
-    writer opening the file itself would give it."""
-    try:
-        existing = os.stat(path)
-    except OSError:
-        return 0o666 & ~_umask()
-    return stat.S_IMODE(existing.st_mode) if stat.S_ISREG(existing.st_mode) else 0o666 & ~_umask()
+    0600 result stays private, a group-shared 0664 one shared; not the setuid, setgid or sticky
+    bits); for a data file new beside an existing header (x.raw where x.zraw was), the header's,
+    ``sibling``'s; else (no file, or a symbolic link, which the file replaces) 0666 less the
+    umask, as a writer opening the file itself would give it."""
+    for candidate in (path, sibling):
+        try:
+            existing = os.lstat(candidate)
+        except OSError:
+            continue
+        return stat.S_IMODE(existing.st_mode) & 0o777 if stat.S_ISREG(existing.st_mode) else 0o666 & ~_umask()
+    return 0o666 & ~_umask()
 
 
 def _umask() -> int:
@@ -518,7 +523,7 @@ def _files_read_for(path: str) -> list:
         return [path]
     metaimage = extension in (".mha", ".mhd")
     with open(path, "rb") as header:
-        lines = os.fsdecode(header.read(1 << 20)).splitlines()
+        lines = os.fsdecode(header.read(1 << 20)).split("\n")  # as MetaIO and NRRD end lines (and the C++ twin)
     for n, line in enumerate(lines):
         if not metaimage and not line.strip():
             break  # a NRRD header ends at its first blank line
@@ -839,7 +844,7 @@ class _Pipeline:
                     final = stem + written[len(unique):] if written.startswith(unique + ".") else written
                     if unique != stem and written != unique + extension:
                         _rename_data_file_in_header(header, written, final)
-                    os.chmod(os.path.join(partial, written), _mode_for(os.path.join(folder, final)))
+                    os.chmod(os.path.join(partial, written), _mode_for(os.path.join(folder, final), file))
                     os.replace(os.path.join(partial, written), os.path.join(folder, final))
         finally:
             shutil.rmtree(partial, ignore_errors=True)

@@ -771,6 +771,8 @@ def test_an_output_written_over_a_file_keeps_that_file_s_permissions(tmp_path):
     """helper-77 (the command line's twin): the new file was moved over the old with 0666 less the
     umask, so a private 0600 result became readable by all and a 0664 one lost its group's write."""
     array = np.arange(4 * 5 * 6, dtype=np.float32).reshape(4, 5, 6)
+    mask = os.umask(0)
+    os.umask(mask)
     for mode in (0o600, 0o664):
         for name, data in (("labels.mhd", "labels.raw"), ("labels.nrrd", None)):
             patchstreaming.sliding_window_inference(array, lambda x: x, 4, output=str(tmp_path / name), progress=False)
@@ -779,6 +781,17 @@ def test_an_output_written_over_a_file_keeps_that_file_s_permissions(tmp_path):
             patchstreaming.sliding_window_inference(array, lambda x: x, 4, output=str(tmp_path / name), progress=False)
             for file in filter(None, (name, data)):
                 assert (tmp_path / file).stat().st_mode & 0o777 == mode, (file, oct(mode))
+    # A data file new beside a header written over takes the header's; a symbolic link, which the
+    # new file replaces, passes on nothing of the file it names; setuid and the like are dropped.
+    os.remove(tmp_path / "labels.raw")
+    os.chmod(tmp_path / "labels.mhd", 0o4640)
+    patchstreaming.sliding_window_inference(array, lambda x: x, 4, output=str(tmp_path / "labels.mhd"), progress=False)
+    assert [(tmp_path / f).stat().st_mode & 0o7777 for f in ("labels.mhd", "labels.raw")] == [0o640, 0o640]
+    os.chmod(tmp_path / "labels.nrrd", 0o600)
+    os.symlink(tmp_path / "labels.nrrd", tmp_path / "link.nrrd")
+    patchstreaming.sliding_window_inference(array, lambda x: x, 4, output=str(tmp_path / "link.nrrd"), progress=False)
+    assert not (tmp_path / "link.nrrd").is_symlink()
+    assert (tmp_path / "link.nrrd").stat().st_mode & 0o777 == 0o666 & ~mask
 
 
 def test_import_itk_and_patchstreaming_print_nothing():
