@@ -1192,6 +1192,36 @@ TEST_F(PatchwiseFilterProgram, TwoFileOutputsArriveWithTheirDataFiles)
   EXPECT_EQ(fs::status(Path("output.raw")).permissions(), fs::perms::owner_read | fs::perms::owner_write);
 }
 
+/** An output never writes over the data file of another image of its name: a .nhdr and a .mhd
+ * of one stem both write stem.raw (the second broke the first without a word). */
+TEST_F(PatchwiseFilterProgram, AnOutputNeverWritesOverTheDataFileOfAnotherImageOfItsName)
+{
+  Write(MakeRandomImage<ImageType>({ { 13, 10, 9 } }, 4).GetPointer(), Path("input.nrrd"));
+  const auto image = PatchStreamingTest::ReadImage<ImageType>(Path("input.nrrd"));
+  for (const auto & [first, second] : { std::pair<std::string, std::string>{ "image.mhd", "image.nhdr" },
+                                        std::pair<std::string, std::string>{ "image.nhdr", "image.mhd" } })
+  {
+    fs::remove(Path("image.mhd"));
+    fs::remove(Path("image.nhdr"));
+    ASSERT_EQ(Run({ Path("input.nrrd"), Path(first), "--patch-size", "6", "--weighting", "crop" }).status, 0);
+    const std::string data = Contents(Path("image.raw"));
+    ExpectRejected({ Path("input.nrrd"), Path(second), "--patch-size", "6" },
+                   "output \"" + Path(second) + "\" would overwrite \"" + Path("image.raw") +
+                     "\", the data file of \"" + Path(first) + "\" beside it: write to another file",
+                   { "input.nrrd", first, "image.raw" });
+    EXPECT_EQ(Contents(Path("image.raw")), data);
+    const auto kept = PatchStreamingTest::ReadImage<ImageType>(Path(first));
+    EXPECT_EQ((DescribeDifferences<ImageType, ImageType>(image, kept, image->GetLargestPossibleRegion())), "");
+  }
+  // An image's own data file is written over as before; another stem's is not the image's.
+  fs::remove(Path("image.nhdr"));
+  for (int run = 0; run < 2; ++run)
+  {
+    EXPECT_EQ(Run({ Path("input.nrrd"), Path("image.mhd"), "--patch-size", "6" }).status, 0);
+  }
+  EXPECT_EQ(Run({ Path("input.nrrd"), Path("other.nhdr"), "--patch-size", "6" }).status, 0);
+}
+
 /** The SlicerExecutionModel description, as expat reads it. */
 struct SlicerDescription
 {

@@ -240,6 +240,12 @@ AtomicOutputFile::AtomicOutputFile(const std::string & path, const std::string &
                                "replace: give the name of a file");
     }
   }
+  const auto [header, dataFile] = HeaderSharingDataFile(path);
+  if (!header.empty())
+  {
+    throw std::runtime_error(what + " \"" + path + "\" would overwrite \"" + dataFile + "\", the data file of \"" +
+                             header + "\" beside it: write to another file (or remove \"" + header + "\" first)");
+  }
   const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
   std::string    pattern = (parent / ".PatchwiseFilter-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr)

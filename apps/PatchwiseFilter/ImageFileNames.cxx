@@ -19,6 +19,8 @@
 #include "PatchwiseMessages.h"
 #include "PatchwiseVoxelData.h"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -232,6 +234,38 @@ SharedFile(const std::vector<std::string> & written, const std::vector<std::stri
       if (IsSameFile(file, other))
       {
         return other;
+      }
+    }
+  }
+  return {};
+}
+
+std::pair<std::string, std::string>
+HeaderSharingDataFile(const std::string & path)
+{
+  const auto written = FilesWrittenFor(path);
+  if (written.size() == 1)
+  {
+    return {};
+  }
+  for (const char * ending : { ".mhd", ".mha", ".nhdr", ".nrrd" })
+  {
+    std::string upper(ending);
+    std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+    for (const std::string & extension : { std::string(ending), upper })
+    {
+      const std::string header = fs::path(path).replace_extension(extension).string();
+      std::error_code   ignored;
+      if (!fs::is_regular_file(header, ignored) || IsSameFile(header, path))
+      {
+        continue;
+      }
+      const auto read = FilesReadFor(header);
+      // Its data files, not the header itself (a header is never an output's data file).
+      const std::string shared = SharedFile({ written.begin() + 1, written.end() }, { read.begin() + 1, read.end() });
+      if (!shared.empty())
+      {
+        return { header, shared };
       }
     }
   }

@@ -19,6 +19,7 @@
 #define ImageFileNames_h
 
 #include <string>
+#include <utility>
 #include <vector>
 
 // The files an image file name stands for when ITK reads or writes it (a .mhd's data
@@ -51,6 +52,12 @@ FilesReadFor(const std::string & path);
 std::vector<std::string>
 FilesWrittenFor(const std::string & path);
 
+/** A header beside `path` with its stem (x.mhd, x.mha, x.nhdr or x.nrrd, in lower or
+ * upper case, other than `path` itself) that reads a data file writing `path` would
+ * write (an output x.nhdr writes x.raw, which an existing x.mhd reads): {header, data
+ * file}, or two empty strings when there is none. Writing would break that image. */
+std::pair<std::string, std::string>
+HeaderSharingDataFile(const std::string & path);
 /** The file of `read`, as spelt there, that the first shared file of
  * `written` is, or "" when no file of `written` is one of `read`. */
 std::string

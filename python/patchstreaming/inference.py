@@ -580,6 +580,25 @@ def _files_written_for(path: str) -> list:
     return [path] + [root + suffix for suffix in beside.get(extension.lower(), ())] + _paired_files(path, False)
 
 
+def _header_sharing_data_file(path: str) -> Optional[Tuple[str, str]]:
+    """A header beside ``path`` with its stem (x.mhd, x.mha, x.nhdr or x.nrrd, in lower or upper
+    case, other than ``path`` itself) that reads a data file writing ``path`` would write (an output
+    x.nhdr writes x.raw, which an existing x.mhd reads): ``(header, data file)``, else None. Writing
+    would break that image. The C++ twin is ``HeaderSharingDataFile`` in
+    apps/PatchwiseFilter/ImageFileNames.cxx."""
+    written = _files_written_for(path)[1:]
+    root = os.path.splitext(path)[0]
+    for ending in (".mhd", ".mha", ".nhdr", ".nrrd") if written else ():
+        for header in (root + ending, root + ending.upper()):
+            if not os.path.isfile(header) or _same_file(header, path):
+                continue
+            shared = next((data for data in _files_read_for(header)[1:] for file in written
+                           if _same_file(file, data)), None)
+            if shared is not None:
+                return header, shared
+    return None
+
+
 def _paired_files(path: str, for_reading: bool) -> list:
     """The other file of an Analyze/NIfTI pair named ``path`` (``nifti_pair_candidates``): the one
     ITK writes (the same compression), or with ``for_reading`` the ones the NIfTI library looks for
@@ -619,6 +638,10 @@ def _check_output_files(files) -> None:
                 raise ValueError(f"output={path!r}: {written!r} is not a regular file (a device, FIFO or socket), "
                                  f"which the output would replace: give the name of a file")
         _check_metaimage_data_file_name(path)
+        shared = _header_sharing_data_file(path)
+        if shared is not None:
+            raise ValueError(f"output={path!r} would overwrite {shared[1]!r}, the data file of {shared[0]!r} beside it: "
+                             f"write to another file (or remove {shared[0]!r} first)")
         _writer_io(path)
         os.rmdir(_partial_folder(path, folder))
 

@@ -794,6 +794,33 @@ def test_an_output_written_over_a_file_keeps_that_file_s_permissions(tmp_path):
     assert (tmp_path / "link.nrrd").stat().st_mode & 0o777 == 0o666 & ~mask
 
 
+def test_an_output_never_writes_over_the_data_file_of_another_image_of_its_name(tmp_path):
+    """A .nhdr and a .mhd of one stem both write stem.raw: writing the second broke the first
+    without a word (its header then described more bytes than the file held)."""
+    array = np.arange(5 * 6 * 7, dtype=np.float32).reshape(5, 6, 7)
+    for first, second in (("image.mhd", "image.nhdr"), ("image.nhdr", "image.mhd")):
+        for name in ("image.mhd", "image.nhdr"):
+            if (tmp_path / name).exists():
+                os.remove(tmp_path / name)
+        patchstreaming.sliding_window_inference(array, lambda x: x, 4, output=str(tmp_path / first), progress=False)
+        data = (tmp_path / "image.raw").read_bytes()
+        expected = (f"output={str(tmp_path / second)!r} would overwrite {str(tmp_path / 'image.raw')!r}, the data file "
+                    f"of {str(tmp_path / first)!r} beside it: write to another file")
+        with pytest.raises(ValueError, match=re.escape(expected)):
+            patchstreaming.sliding_window_inference(array * 2, lambda x: x, 4, output=str(tmp_path / second),
+                                                    progress=False)
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first, "image.raw"])
+        assert (tmp_path / "image.raw").read_bytes() == data
+    # An image's own data file is written over as before; another stem's is not the image's.
+    os.remove(tmp_path / "image.nhdr")
+    for _ in range(2):
+        patchstreaming.sliding_window_inference(array, lambda x: x, 4, output=str(tmp_path / "image.mhd"),
+                                                progress=False)
+    patchstreaming.sliding_window_inference(array, lambda x: x, 4, output=str(tmp_path / "other.nhdr"), progress=False)
+    np.testing.assert_array_equal(itk.array_from_image(itk.imread(str(tmp_path / "image.mhd"))),
+                                  itk.array_from_image(itk.imread(str(tmp_path / "other.nhdr"))))
+
+
 def test_import_itk_and_patchstreaming_print_nothing():
     done = subprocess.run([sys.executable, "-c", "import itk, patchstreaming; itk.Image; itk.PatchMerger"],
                           capture_output=True, text=True, env=os.environ)
