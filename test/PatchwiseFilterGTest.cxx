@@ -1222,6 +1222,33 @@ TEST_F(PatchwiseFilterProgram, AnOutputNeverWritesOverTheDataFileOfAnotherImageO
   EXPECT_EQ(Run({ Path("input.nrrd"), Path("other.nhdr"), "--patch-size", "6" }).status, 0);
 }
 
+/** A read-only output (or data file) is refused, as the shell's > and ITK's writers refuse it, where the
+ * user may not write to it: the file was replaced by a rename, which asks only the folder. Run as root
+ * without the capability to override file permissions (setpriv), as a user's run is; root keeps it. */
+TEST_F(PatchwiseFilterProgram, AReadOnlyOutputIsRefusedWhereTheUserMayNotWriteToIt)
+{
+  Write(MakeRandomImage<ImageType>({ { 13, 10, 9 } }, 4).GetPointer(), Path("input.nrrd"));
+  ASSERT_EQ(Run({ Path("input.nrrd"), Path("output.mhd"), "--patch-size", "6", "--weighting", "crop" }).status, 0);
+  const std::string header = Contents(Path("output.mhd"));
+  const std::string data = Contents(Path("output.raw"));
+  m_Wrapper = "setpriv --bounding-set=-dac_override,-dac_read_search --inh-caps=-dac_override,-dac_read_search ";
+  for (const std::string file : { "output.mhd", "output.raw" })
+  {
+    fs::permissions(Path(file), fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+    ExpectRejected({ Path("input.nrrd"), Path("output.mhd"), "--patch-size", "6" },
+                   "output \"" + Path("output.mhd") + "\": \"" + Path(file) +
+                     "\" is read-only: make it writable (chmod u+w) or write to another file",
+                   { "input.nrrd", "output.mhd", "output.raw" });
+    EXPECT_EQ(Contents(Path("output.mhd")), header);
+    EXPECT_EQ(Contents(Path("output.raw")), data);
+    fs::permissions(Path(file), fs::perms::owner_write, fs::perm_options::add);
+  }
+  EXPECT_EQ(Run({ Path("input.nrrd"), Path("output.mhd"), "--patch-size", "6" }).status, 0);
+  m_Wrapper.clear();
+  fs::permissions(Path("output.mhd"), fs::perms::owner_read);
+  EXPECT_EQ(Run({ Path("input.nrrd"), Path("output.mhd"), "--patch-size", "6" }).status, 0);
+}
+
 /** The SlicerExecutionModel description, as expat reads it. */
 struct SlicerDescription
 {

@@ -102,8 +102,8 @@ protected:
         : "prlimit " + (fileSizeLimit == 0 ? "" : "--fsize=" + std::to_string(fileSizeLimit) + " ") + // util-linux
             (openFileLimit == 0 ? "" : "--nofile=" + std::to_string(openFileLimit) + " ");
     std::string command = (workingDirectory.empty() ? "" : "cd '" + workingDirectory + "' && ") +
-                          (fileSizeLimit == 0 ? "" : "trap '' XFSZ; ") + LeakCheckSetting(arguments) + limit + "'" +
-                          m_Program + "'";
+                          (fileSizeLimit == 0 ? "" : "trap '' XFSZ; ") + LeakCheckSetting(arguments) + limit +
+                          m_Wrapper + "'" + m_Program + "'";
     for (const auto & argument : arguments)
     {
       command += " '" + argument + "'";
@@ -182,6 +182,7 @@ protected:
 
   fs::path    m_Directory;
   std::string m_Program{ PatchwiseFilter_EXECUTABLE }; // the program Run starts
+  std::string m_Wrapper{};                             // a command Run starts it through ("setpriv ... "), or nothing
 };
 
 template <typename TImage>

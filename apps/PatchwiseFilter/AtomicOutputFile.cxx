@@ -32,6 +32,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -238,6 +239,13 @@ AtomicOutputFile::AtomicOutputFile(const std::string & path, const std::string &
       throw std::runtime_error(what + " \"" + path + "\": \"" + file +
                                "\" is not a regular file (a device, FIFO or socket), which the output would "
                                "replace: give the name of a file");
+    }
+    // Replaced by a rename, which asks only the folder: a file the user may not write to (as the
+    // shell's > and ITK's writers refuse it) is refused here.
+    if (fs::is_regular_file(status) && faccessat(AT_FDCWD, file.c_str(), W_OK, AT_EACCESS) != 0 && errno == EACCES)
+    {
+      throw std::runtime_error(what + " \"" + path + "\": \"" + file +
+                               "\" is read-only: make it writable (chmod u+w) or write to another file");
     }
   }
   const auto [header, dataFile] = HeaderSharingDataFile(path);

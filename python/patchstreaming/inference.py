@@ -621,8 +621,8 @@ def _same_file(a: str, b: str) -> bool:
 def _check_output_files(files) -> None:
     """Raises FileNotFoundError for an output file whose folder does not exist, IsADirectoryError
     for an output that is a folder, ValueError for a file it would write that exists and is not
-    a regular file (a device, a FIFO), and PermissionError (or the OSError met) for a folder where no
-    file can be made: checked by making, then removing, the hidden folder the output is written
+    a regular file (a device, a FIFO), PermissionError for one the user may not write to, and
+    PermissionError (or the OSError met) for a folder where no file can be made: checked by making, then removing, the hidden folder the output is written
     into (a read-only file system passes os.access)."""
     for file in files:
         path = os.fspath(file)
@@ -637,6 +637,11 @@ def _check_output_files(files) -> None:
             if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
                 raise ValueError(f"output={path!r}: {written!r} is not a regular file (a device, FIFO or socket), "
                                  f"which the output would replace: give the name of a file")
+            # Replaced by a rename, which asks only the folder: a file the user may not write to (as
+            # open() and ITK's writers refuse it) is refused here.
+            if mode is not None and stat.S_ISREG(mode) and not os.access(written, os.W_OK, effective_ids=True):
+                raise PermissionError(f"output={path!r}: {written!r} is read-only: make it writable (chmod u+w) or "
+                                      f"write to another file")
         _check_metaimage_data_file_name(path)
         shared = _header_sharing_data_file(path)
         if shared is not None:

@@ -821,6 +821,36 @@ def test_an_output_never_writes_over_the_data_file_of_another_image_of_its_name(
                                   itk.array_from_image(itk.imread(str(tmp_path / "other.nhdr"))))
 
 
+def test_a_read_only_output_is_refused_where_the_user_may_not_write_to_it(tmp_path):
+    """The file was replaced by a rename, which asks only the folder, where open() and ITK's writers
+    refuse it. Run as root without the capability to override file permissions (setpriv), as a
+    user's run is; root itself keeps replacing it, as its shell's > does."""
+    array = np.arange(4 * 5 * 6, dtype=np.float32).reshape(4, 5, 6)
+    output = tmp_path / "labels.mhd"
+    patchstreaming.sliding_window_inference(array, lambda x: x, 4, output=str(output), progress=False)
+    script = ("import numpy as np, patchstreaming\n"
+              "try:\n"
+              f"    patchstreaming.sliding_window_inference(np.zeros((4, 5, 6), np.float32), lambda x: x, 4, "
+              f"output={str(output)!r}, progress=False)\n"
+              "except PermissionError as error:\n"
+              "    print(error)\n")
+    without_override = ["setpriv", "--bounding-set=-dac_override,-dac_read_search",
+                        "--inh-caps=-dac_override,-dac_read_search", sys.executable, "-c", script]
+    before = {name: (tmp_path / name).read_bytes() for name in ("labels.mhd", "labels.raw")}
+    for name in before:
+        os.chmod(tmp_path / name, 0o444)
+        done = subprocess.run(without_override, capture_output=True, text=True, env=os.environ)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == (f"output={str(output)!r}: {str(tmp_path / name)!r} is read-only: make it "
+                                       f"writable (chmod u+w) or write to another file")
+        assert {n: (tmp_path / n).read_bytes() for n in before} == before
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(before)
+        os.chmod(tmp_path / name, 0o644)
+    patchstreaming.sliding_window_inference(array, lambda x: x, 4, output=str(output), progress=False)
+    os.chmod(output, 0o444)
+    patchstreaming.sliding_window_inference(array, lambda x: x, 4, output=str(output), progress=False)
+
+
 def test_import_itk_and_patchstreaming_print_nothing():
     done = subprocess.run([sys.executable, "-c", "import itk, patchstreaming; itk.Image; itk.PatchMerger"],
                           capture_output=True, text=True, env=os.environ)
