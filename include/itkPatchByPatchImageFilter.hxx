@@ -126,9 +126,10 @@ itkPatchByPatchClass::VerifyInputInformation() ITKv5_CONST
 itkPatchByPatchTemplate void
 itkPatchByPatchClass::GenerateOutputInformation()
 {
-  Superclass::GenerateOutputInformation();
+  // Not Superclass::GenerateOutputInformation: it would set the input's number of components first.
   const InputImageType * stack = this->GetInput();
   OutputImageType *      output = this->GetOutput();
+  PatchStreamingDetail::CopyInformationButComponents(*stack, *output);
   const PatchGridType &  grid = m_PatchGrid.Resolve(*stack);
   output->SetMetaDataDictionary(stack->GetMetaDataDictionary());
   EncapsulatePatchGrid(output->GetMetaDataDictionary(), grid);

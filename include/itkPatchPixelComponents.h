@@ -53,6 +53,22 @@ GetComponentBuffer(const TImage * image)
   return reinterpret_cast<const PixelComponentType<TImage> *>(image->GetBufferPointer());
 }
 
+/** The output stack's information from the input stack's, as ImageBase::CopyInformation
+ * copies it (largest region, spacing, origin, direction), but for the number of components,
+ * which the filter sets once itself: setting the input's first (1 for a scalar stack) and then
+ * its own would mark the output modified at every UpdateOutputInformation after an update, so
+ * that the filter after it (a merger) ran again, and asked for every patch again, on every
+ * Update. Each setter marks the output modified only when its value changes. */
+template <typename TInput, typename TOutput>
+void
+CopyInformationButComponents(const TInput & input, TOutput & output)
+{
+  output.SetLargestPossibleRegion(input.GetLargestPossibleRegion());
+  output.SetSpacing(input.GetSpacing());
+  output.SetOrigin(input.GetOrigin());
+  output.SetDirection(input.GetDirection());
+}
+
 /** A pixel value (a padding or background value) as `components` values of
  * type TComponent. An empty VariableLengthVector means all zeros; a pixel of
  * another length throws an itk::ExceptionObject naming `parameter`. */

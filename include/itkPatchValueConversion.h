@@ -18,6 +18,8 @@
 #ifndef itkPatchValueConversion_h
 #define itkPatchValueConversion_h
 
+#include "itkIntTypes.h"
+
 #include <cmath>
 #include <limits>
 #include <type_traits>

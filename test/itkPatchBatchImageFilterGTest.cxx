@@ -491,6 +491,31 @@ TEST(PatchBatchImageFilter, ABatchReachingPastARequestIsComputedAgainWhenThePipe
   EXPECT_EQ(DescribeDifferences(fresh.merger->GetOutput(), changed.merger->GetOutput(), slab), "");
 }
 
+/** helper-80: where the output's channels differ from the input's, a second Update with nothing
+ * changed computed every batch again: GenerateOutputInformation set the input's number of
+ * components first and then its own, marking the output modified at each update, so that the
+ * merger after it ran again. Now nothing is computed again, through a merger or a streamer after
+ * it, until something changes. */
+TEST(PatchBatchImageFilter, ASecondUpdateWithNothingChangedComputesNoBatch)
+{
+  for (const bool streamed : { false, true })
+  {
+    RecordedMerge pipeline(4, true);
+    auto          streamer = itk::StreamingImageFilter<itk::VectorImage<float, 3>, itk::VectorImage<float, 3>>::New();
+    streamer->SetInput(pipeline.merger->GetOutput());
+    streamer->SetNumberOfStreamDivisions(3);
+    itk::ProcessObject * last = streamed ? static_cast<itk::ProcessObject *>(streamer) : pipeline.merger;
+    last->Update();
+    const auto batches = pipeline.recorder.batches.size();
+    ASSERT_GT(batches, 0u);
+    last->Update();
+    EXPECT_EQ(pipeline.recorder.batches.size(), batches) << (streamed ? "streamed" : "merged whole");
+    pipeline.filter->Modified();
+    last->Update();
+    EXPECT_GT(pipeline.recorder.batches.size(), batches);
+  }
+}
+
 TEST(PatchBatchImageFilter, EveryBatchIsWrittenInTheMemoryOfTheFirstButNotOverAnImageKeptElsewhere)
 {
   {

@@ -122,6 +122,12 @@ TEST(PatchByPatchImageFilter, EachPatchHasItsPhysicalGeometryAndMayChangeTheChan
   merger->Update();
   EXPECT_EQ(iterations, extractor->GetPatchGrid().GetNumberOfPatches());
   ASSERT_EQ(merger->GetOutput()->GetNumberOfComponentsPerPixel(), 5u);
+  // Updated again with nothing changed, nothing runs again (the output's 5 components were set
+  // after the input's 1 at each UpdateOutputInformation, which marked it modified).
+  const auto mergedAt = merger->GetOutput()->GetUpdateMTime();
+  merger->Update();
+  EXPECT_EQ(iterations, extractor->GetPatchGrid().GetNumberOfPatches());
+  EXPECT_EQ(merger->GetOutput()->GetUpdateMTime(), mergedAt);
 
   auto whole = ModelType::New();
   whole->SetNumberOfClasses(5);

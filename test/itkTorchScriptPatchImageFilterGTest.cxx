@@ -400,6 +400,11 @@ TEST(TorchScriptPatchImageFilter, FourDivisionsRunEveryPatchOnceAndGiveTheSameBy
             0);
   EXPECT_EQ(whole.runs.size(), patches);
   EXPECT_EQ(DescribeDifferences(one.GetPointer(), four.GetPointer(), t1->GetLargestPossibleRegion()), "");
+  // Updated again with nothing changed, no patch runs again (helper-80: every batch did, the
+  // network's 3 channels set after the input's 1 at each UpdateOutputInformation).
+  const auto runsBefore = streamed.runs;
+  streamed.argmax->Update();
+  EXPECT_EQ(streamed.runs, runsBefore);
   // The probabilities too, byte for byte.
   auto probabilities = itk::StreamingImageFilter<VectorImageType, VectorImageType>::New();
   probabilities->SetInput(streamed.merger->GetOutput());
