@@ -83,10 +83,6 @@ public:
   itkGetStringMacro(FileName);
   itkGetStringMacro(Device);
 
-  /** Which output of a module that returns a tuple (or list) of tensors is used; 0 by default. */
-  itkSetMacro(OutputIndex, unsigned int);
-  itkGetConstMacro(OutputIndex, unsigned int);
-
   /** libtorch's intra-op threads for the forward passes (at::set_num_threads, process-wide). */
   static void
   SetNumberOfThreads(unsigned int threads);
@@ -99,17 +95,20 @@ public:
    * `shape` (Patches is ignored; 2-D patches: a zero batch of 2, 3 for 2
    * components, which a network of 3-D layers, reading a batch (B, C, H, W)
    * as one unbatched volume of B channels, refuses unless it takes B
-   * channels). It also records NumberOfOutputs. */
+   * channels). `outputIndex` picks the output of a module that returns a
+   * tuple (or list) of tensors; the model keeps no choice of its own, so that
+   * filters sharing it may pick different ones. It also records NumberOfOutputs. */
   unsigned int
-  ProbeOutputChannels(const BatchShape & shape);
+  ProbeOutputChannels(const BatchShape & shape, unsigned int outputIndex = 0);
 
   /** What the module returned when last probed: 1 for a tensor, the length of
-   * a tuple or list (of which OutputIndex picks one); 0 before any probe. */
+   * a tuple or list (of which an output index picks one); 0 before any probe. */
   itkGetConstMacro(NumberOfOutputs, unsigned int);
 
   /** Runs the module on `input` (shape.Patches patches of shape.Components
    * components) and writes the output, `outputChannels` components per voxel,
-   * channels last, to `output`. With `mirrorAxes` (ITK axis numbers) it runs
+   * channels last, to `output`, of output `outputIndex` of a module that returns
+   * a tuple (or list) of tensors. With `mirrorAxes` (ITK axis numbers) it runs
    * on every combination of flips of those axes, flips each result back and
    * writes their mean (test-time augmentation as nnU-Net does it: 2^k passes).
    * Returns how many of the values written are NaN or infinite (a broken or
@@ -118,6 +117,7 @@ public:
   Forward(const float *                     input,
           const BatchShape &                shape,
           const std::vector<unsigned int> & mirrorAxes,
+          unsigned int                      outputIndex,
           unsigned int                      outputChannels,
           float *                           output) const;
 
@@ -132,7 +132,6 @@ private:
   std::unique_ptr<Module> m_Module;
   std::string             m_FileName{};
   std::string             m_Device{};
-  unsigned int            m_OutputIndex{ 0 };
   unsigned int            m_NumberOfOutputs{ 0 };
 };
 } // end namespace itk

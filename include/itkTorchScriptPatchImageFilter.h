@@ -118,9 +118,11 @@ public:
   itkSetMacro(OutputIndex, unsigned int);
   itkGetConstMacro(OutputIndex, unsigned int);
 
-  /** The network: loaded from ModelFileName in UpdateOutputInformation(), or
-   * one the caller loaded (then leave ModelFileName empty), for example to
-   * share it between filters. */
+  /** The network: one the caller loaded, for example to share it between
+   * filters (each keeps its own OutputIndex and MirrorAxes; the model holds no
+   * choice of a filter's), used when ModelFileName is empty. A ModelFileName,
+   * when set, is loaded in UpdateOutputInformation() into a model of the
+   * filter's own, which then replaces the one set here (left as it was). */
   itkSetObjectMacro(Model, ModelType);
   itkGetConstObjectMacro(Model, ModelType);
 

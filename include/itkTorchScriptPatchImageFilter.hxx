@@ -92,9 +92,11 @@ TorchScriptPatchImageFilter<TInputImage, TOutputImage>::FindNumberOfOutputChanne
   if (!m_ModelFileName.empty() &&
       (!m_Model->IsLoaded() || m_Model->GetFileName() != m_ModelFileName || m_Model->GetDevice() != m_Device))
   {
-    m_Model->Load(m_ModelFileName, m_Device);
+    // Into a model of the filter's own: one set with SetModel may be shared with other filters.
+    const auto model = ModelType::New();
+    model->Load(m_ModelFileName, m_Device);
+    m_Model = model;
   }
-  m_Model->SetOutputIndex(m_OutputIndex);
   if (this->GetNumberOfOutputChannels() > 0)
   {
     return this->GetNumberOfOutputChannels();
@@ -102,7 +104,7 @@ TorchScriptPatchImageFilter<TInputImage, TOutputImage>::FindNumberOfOutputChanne
   typename ModelType::BatchShape shape;
   shape.Components = this->GetInput()->GetNumberOfComponentsPerPixel();
   shape.PatchSize = PatchStreamingDetail::PatchSizeOf(grid);
-  return m_Model->ProbeOutputChannels(shape);
+  return m_Model->ProbeOutputChannels(shape, m_OutputIndex);
 }
 
 template <typename TInputImage, typename TOutputImage>
@@ -118,6 +120,7 @@ TorchScriptPatchImageFilter<TInputImage, TOutputImage>::GenerateBatch()
   m_NumberOfNonFiniteValues += m_Model->Forward(this->GetCurrentBatchInput(),
                                                 shape,
                                                 m_MirrorAxes,
+                                                m_OutputIndex,
                                                 this->GetOutput()->GetNumberOfComponentsPerPixel(),
                                                 this->GetCurrentBatchOutput());
 }

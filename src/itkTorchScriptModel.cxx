@@ -307,7 +307,7 @@ CountNonFinite(const torch::Tensor & values)
 } // namespace
 
 unsigned int
-TorchScriptModel::ProbeOutputChannels(const BatchShape & shape)
+TorchScriptModel::ProbeOutputChannels(const BatchShape & shape, unsigned int outputIndex)
 {
   if (!m_Module->loaded)
   {
@@ -326,7 +326,7 @@ TorchScriptModel::ProbeOutputChannels(const BatchShape & shape)
       m_Module->module,
       m_Module->device,
       zeros,
-      m_OutputIndex,
+      outputIndex,
       m_NumberOfOutputs,
       shape.PatchSize.size() == 2
         ? " (probed with 2-D patches, (B, C, H, W): a network of 3-D layers takes "
@@ -346,6 +346,7 @@ SizeValueType
 TorchScriptModel::Forward(const float *                     input,
                           const BatchShape &                shape,
                           const std::vector<unsigned int> & mirrorAxes,
+                          unsigned int                      outputIndex,
                           unsigned int                      outputChannels,
                           float *                           output) const
 {
@@ -369,7 +370,7 @@ TorchScriptModel::Forward(const float *                     input,
     c10::InferenceMode  inference;
     const torch::Tensor batch = ChannelsFirstView(input, shape);
     const torch::Tensor mean =
-      MirrorAveraged(m_Module->module, m_Module->device, batch, mirrorDims, m_OutputIndex, outputChannels).contiguous();
+      MirrorAveraged(m_Module->module, m_Module->device, batch, mirrorDims, outputIndex, outputChannels).contiguous();
     // Back to ITK's channels-last layout, interleaved straight into the output buffer.
     PatchStreamingDetail::InterleaveChannels(
       mean.data_ptr<float>(),
@@ -395,7 +396,6 @@ TorchScriptModel::PrintSelf(std::ostream & os, Indent indent) const
   os << indent << "FileName: " << m_FileName << std::endl;
   os << indent << "Device: " << m_Device << std::endl;
   os << indent << "Loaded: " << (m_Module->loaded ? "yes" : "no") << std::endl;
-  os << indent << "OutputIndex: " << m_OutputIndex << std::endl;
   os << indent << "NumberOfOutputs: " << m_NumberOfOutputs << std::endl;
 }
 } // end namespace itk

@@ -283,6 +283,49 @@ TEST(TorchScriptPatchImageFilter, TupleOutputsAreChosenByOutputIndex)
   EXPECT_EQ(tuple->GetModel()->GetNumberOfOutputs(), 2u); // known from the failed probe too
 }
 
+/** helper-80: a model shared with SetModel was changed behind its users' backs: a filter with a
+ * ModelFileName loaded that file into it, and a filter's OutputIndex was stored on it, so that
+ * the other filters sharing it ran another network, or returned another output. */
+TEST(TorchScriptPatchImageFilter, AModelSharedBetweenFiltersIsNeverChangedByOne)
+{
+  auto       extractor = ExtractedOddImage<ImageType>(1);
+  const auto run = [&](itk::TorchScriptModel * model, const std::string & file, unsigned int index) {
+    auto filter = TorchFilter<StackType>::New();
+    filter->SetInput(extractor->GetOutput());
+    filter->SetModel(model);
+    filter->SetModelFileName(file);
+    filter->SetOutputIndex(index);
+    return filter;
+  };
+  auto sixteen = itk::TorchScriptModel::New();
+  sixteen->Load(Model("segmentation_16class.pt"), "cpu");
+  auto three = run(sixteen, Model("segmentation.pt"), 0); // the file wins, in a model of its own
+  three->Update();
+  EXPECT_EQ(three->GetOutput()->GetNumberOfComponentsPerPixel(), 3u);
+  EXPECT_NE(three->GetModel(), sixteen.GetPointer());
+  EXPECT_EQ(sixteen->GetFileName(), Model("segmentation_16class.pt"));
+  auto shared = run(sixteen, "", 0);
+  shared->Update();
+  EXPECT_EQ(shared->GetOutput()->GetNumberOfComponentsPerPixel(), 16u);
+
+  // Two filters sharing a tuple model, picking outputs 1 (logits) and 0 (probabilities), in turns.
+  auto tuple = itk::TorchScriptModel::New();
+  tuple->Load(Model("segmentation_tuple.pt"), "cpu");
+  auto logits = run(tuple, "", 1);
+  auto probabilities = run(tuple, "", 0);
+  logits->UpdateOutputInformation();
+  probabilities->UpdateOutputInformation();
+  logits->Update();
+  probabilities->Update();
+  auto alone = run(itk::TorchScriptModel::New(), Model("segmentation_tuple.pt"), 1);
+  alone->Update();
+  auto single = run(itk::TorchScriptModel::New(), Model("segmentation.pt"), 0);
+  single->Update();
+  const auto region = logits->GetOutput()->GetBufferedRegion();
+  EXPECT_EQ(DescribeDifferences(alone->GetOutput(), logits->GetOutput(), region), "");
+  EXPECT_EQ(DescribeDifferences(single->GetOutput(), probabilities->GetOutput(), region), "");
+}
+
 /** reader -> extractor -> network -> merger (Gaussian) -> argmax on the T1 volume, streamed in `divisions`. */
 struct T1Pipeline
 {
