@@ -305,10 +305,11 @@ def buffered_array(image) -> np.ndarray:
     return np.frombuffer(buffer, dtype=component).reshape(shape)
 
 
-def unreadable_format(parameter: str, path: str) -> ValueError:
-    """The error for a file that no image format of the wrapped ITK reads."""
-    return ValueError(f"{parameter}={path!r}: no image format of this ITK build reads it (use .mha, .nrrd, .nii "
-                      f"or a .zarr array)")
+def unreadable_format(parameter: str, path: str, zarr: bool = True) -> ValueError:
+    """The error for a file that no image format of the wrapped ITK reads (``zarr``: where a Zarr
+    array is read too)."""
+    return ValueError(f"{parameter}={path!r}: no image format of this ITK build reads it (use .mha, .nrrd, .nii"
+                      f"{' or a .zarr array' if zarr else ' or .nii.gz'})")
 
 
 def itk_message(error: Exception) -> str:

@@ -11,7 +11,7 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-from ._images import buffered_array, check_real_dtype, image_type, unreadable_format
+from ._images import _checked_geometry, buffered_array, check_real_dtype, image_type, unreadable_format
 from ._voxel_data import check_voxel_data, nrrd_header_fields, reads_regions_alone
 
 #: NRRD type names (the NRRD format's specification) and numpy's.
@@ -186,21 +186,48 @@ def _zarr_source(path: str, parameter: str) -> Source:
     if len(spatial) not in (2, 3):
         raise ValueError(f"{parameter}={path!r}: a Zarr array of shape {array.shape}; expected (Z, Y, X), "
                          f"(C, Z, Y, X) or their 2-D forms")
-    dimension = len(spatial)
+    try:
+        spacing, origin, direction = _zarr_geometry(attributes, array.ndim, len(spatial))
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        reason = f"an entry {error.args[0]!r} is missing" if isinstance(error, KeyError) else str(error)
+        raise ValueError(f"{parameter}={path!r}: a Zarr array whose geometry attributes do not hold: "
+                         f"{reason}") from None
+    return Source(path, "zarr", spatial, int(array.shape[0]) if channels_first else 1, spacing, origin, direction)
+
+
+def _zarr_geometry(attributes: dict, ndim: int, dimension: int):
+    """(spacing, origin, direction) in ITK's terms from a Zarr array's attributes: ``itk`` (as
+    Source.zarr_attributes writes it), else OME-NGFF's ``coordinateTransformations`` (one value
+    per array axis, in the array's (…, z, y, x) order), else unit spacing at the origin. The
+    spatial ``axes``, when named, must be in NGFF's (z, y, x) order. Raises what
+    _checked_geometry raises, and KeyError or TypeError for an attribute of the wrong form."""
+    names = [axis.get("name") for axis in attributes.get("axes") or [] if axis.get("type") == "space"]
+    if names and names != ["z", "y", "x"][3 - dimension:]:
+        raise ValueError(f"its spatial axes are {names}; expected {['z', 'y', 'x'][3 - dimension:]}, the order "
+                         f"OME-NGFF stores them in (transpose the array)")
     spacing, origin = (1.0,) * dimension, (0.0,) * dimension
     direction = tuple(tuple(float(i == j) for j in range(dimension)) for i in range(dimension))
     if "itk" in attributes:
+        missing = [key for key in ("spacing", "origin", "direction") if key not in attributes["itk"]]
+        if missing:
+            raise ValueError(f"its 'itk' attribute lacks {missing} (it holds spacing, origin and direction)")
         spacing = tuple(attributes["itk"]["spacing"])
         origin = tuple(attributes["itk"]["origin"])
         direction = tuple(tuple(row) for row in attributes["itk"]["direction"])
     elif "coordinateTransformations" in attributes:
         for transform in attributes["coordinateTransformations"]:
-            values = transform.get(transform["type"], [])[-dimension:]
+            if transform["type"] not in ("scale", "translation"):
+                continue
+            values = list(transform[transform["type"]])
+            if len(values) != ndim:
+                raise ValueError(f"its {transform['type']} {values} has {len(values)} values; expected one per "
+                                 f"array axis ({ndim})")
             if transform["type"] == "scale":
-                spacing = tuple(reversed(values))
-            elif transform["type"] == "translation":
-                origin = tuple(reversed(values))
-    return Source(path, "zarr", spatial, int(array.shape[0]) if channels_first else 1, spacing, origin, direction)
+                spacing = tuple(reversed(values[-dimension:]))
+            else:
+                origin = tuple(reversed(values[-dimension:]))
+    _checked_geometry("the array", dimension, spacing, origin, direction)
+    return spacing, origin, direction
 
 
 def unread_axes_hint(io) -> str:

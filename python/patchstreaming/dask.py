@@ -23,10 +23,11 @@ from typing import Callable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import zarr
 
-from ._images import a_type, flag, image_type, is_vector_image
+from ._images import a_type, flag, image_type, is_vector_image, unexpected_keywords, whole_number
 from ._sources import Source, open_source
 from ._termination import ending_by_signal_after_cleanup, signals_deferred
-from .inference import _Pipeline, _probe, _Settings, _Structure, checked_sigma_scale_and_cval, warn_of_non_finite
+from .inference import (MONAI_KEYWORDS, _Pipeline, _probe, _Settings, _Structure, check_argmax_structure,
+                        check_output_folder, checked_sigma_scale_and_cval, warn_of_non_finite)
 
 #: The largest recomputation factor the default slab thickness allows.
 MAX_RECOMPUTATION = 1.25
@@ -97,6 +98,7 @@ def sliding_window_inference(
     client=None,
     num_threads: int = 1,
     progress: bool = True,
+    **unknown,
 ) -> DistributedRun:
     """Runs a predictor over a volume on a Dask cluster and writes the blended result to Zarr.
 
@@ -147,16 +149,20 @@ def sliding_window_inference(
         ValueError: a bad patch size, overlap, batch size, mode, ``sigma_scale`` (not > 0),
             ``cval`` (not finite), border or padding mode, slab or
             chunk thickness, ``num_threads``; ``output_path`` is the input, inside it or around
-            it; a predictor with several outputs, or ``argmax=True`` with fewer than 2 channels;
+            it (also through symbolic links); a predictor with several outputs, or ``argmax=True`` with fewer than 2 channels;
             a non-zero ``cval`` with a multi-channel input.
         FileNotFoundError: a missing input or output folder.
+        OSError: an output folder that is a file (NotADirectoryError) or where no file can be made
+            (PermissionError, or the error met), before any task runs.
         FileExistsError: something other than a Zarr array at ``output_path``.
         RuntimeError: a chunk missing at the end (named).
         Whatever a task raised (Dask re-raises it here), after the partial output is removed.
     """
     import distributed
 
-    _check_factory(predictor_factory, overlap)
+    if unknown:
+        raise unexpected_keywords(sliding_window_inference, unknown, (("MONAI's keywords", MONAI_KEYWORDS),))
+    _check_arguments(input_path, predictor_factory, overlap, client)
     sigma_scale, cval = checked_sigma_scale_and_cval(sigma_scale, cval)
     argmax, progress = flag(argmax, "argmax"), flag(progress, "progress")
     plan = _Plan(input_path, patch_size, overlap, batch_size, mode, border_mode, padding_mode, chunk_slices,
@@ -222,9 +228,20 @@ class _Plan:
                                                 self.slices)
 
 
-def _check_factory(predictor_factory, overlap) -> None:
+def _check_arguments(input_path, predictor_factory, overlap, client) -> None:
+    """Raises TypeError for an input that is not a path, a client that is not a Client (an
+    address), and a factory that is a model, is not callable or cannot be sent to the workers."""
+    import cloudpickle
+    import distributed
     import torch
 
+    if not isinstance(input_path, (str, os.PathLike)):
+        raise TypeError(f"input_path: {a_type(input_path)}; expected the path of an image file or a Zarr array, "
+                        f"which each worker reads its part of (write an array with itk.imwrite or zarr.save first, "
+                        f"or run patchstreaming.sliding_window_inference in this process)")
+    if client is not None and not isinstance(client, distributed.Client):
+        raise TypeError(f"client={client!r}: expected a distributed.Client (for a scheduler's address: "
+                        f"client=distributed.Client({client!r}))")
     if isinstance(predictor_factory, torch.nn.Module):
         raise TypeError(f"predictor_factory: {a_type(predictor_factory)} is a model; pass a callable with "
                         f"no arguments that makes it in the worker, e.g. lambda: torch.jit.load(path)")
@@ -233,17 +250,25 @@ def _check_factory(predictor_factory, overlap) -> None:
                 "(input_path, predictor_factory, patch_size, overlap, ...))" if callable(overlap) else ""
         raise TypeError(f"predictor_factory: {a_type(predictor_factory)} is not callable; expected a "
                         f"callable with no arguments that returns the predictor{monai}")
+    try:  # as Distributed sends it
+        cloudpickle.dumps(predictor_factory)
+    except Exception as error:
+        raise TypeError(f"predictor_factory={predictor_factory!r} cannot be sent to the workers ({error}): make the "
+                        f"model inside the factory (load it from a file there) and let it close over paths and "
+                        f"numbers only") from None
 
 
 def _check_output(output_path, input_path: str) -> str:
-    """The output's absolute path: its folder exists; it is not the input, nor inside it or
-    around it; anything already there is a Zarr array (replaced at the end), else nothing."""
+    """The output's absolute path: its folder exists and takes files (check_output_folder); it
+    is not the input, nor inside it or around it, also through symbolic links (the output's own
+    name is replaced, not followed; the input's is read through); anything already there is a
+    Zarr array (replaced at the end), else nothing."""
     path = os.path.abspath(os.fspath(output_path))
-    folder = os.path.dirname(path)
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"output_path={path!r}: the folder {folder!r} does not exist")
-    if os.path.commonpath([path, input_path]) in (path, input_path):
-        raise ValueError(f"output_path={path!r}: the input {input_path!r} is there; write elsewhere")
+    check_output_folder("output_path", path)
+    written = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+    for output, read in ((path, input_path), (written, os.path.realpath(input_path))):
+        if os.path.commonpath([output, read]) in (output, read):
+            raise ValueError(f"output_path={path!r}: the input {input_path!r} is there; write elsewhere")
     if os.path.lexists(path) and not os.path.isfile(os.path.join(path, ".zarray")):
         raise FileExistsError(f"output_path={path!r} exists and is not a Zarr array; only a Zarr array there is "
                               f"replaced (once the new one is complete); remove it or choose another path")
@@ -251,12 +276,10 @@ def _check_output(output_path, input_path: str) -> str:
 
 
 def _whole(name: str, value) -> int:
-    """``value`` as a whole number of at least 1, else a ValueError naming ``name``."""
-    try:
-        whole = int(value)
-    except (TypeError, ValueError):
-        whole = None
-    if whole is None or whole != value or whole < 1:
+    """``value`` as a whole number of at least 1, else a TypeError (not a number, a bool) or
+    ValueError naming ``name``."""
+    whole = whole_number(value, name)
+    if whole < 1:
         raise ValueError(f"{name}={value!r}: expected a whole number, at least 1")
     return whole
 
@@ -360,9 +383,8 @@ def _describe_outputs(job: _Job) -> _Structure:
     if structure.names is not None:
         raise ValueError(f"predictor_factory: the predictor returns {structure.describe()}; the distributed call "
                          f"writes one output (return one tensor, e.g. lambda x: model(x)[0])")
-    if job.argmax and structure.channels[0] < 2:
-        raise ValueError(f"argmax=True needs one output of at least 2 channels; the predictor returns "
-                         f"{structure.describe()}")
+    if job.argmax:
+        check_argmax_structure(structure)
     return structure
 
 
@@ -507,4 +529,6 @@ def _finish(partial: str, output_path: str) -> None:
             os.replace(output_path, previous)
         os.replace(partial, output_path)
         if previous is not None:
-            shutil.rmtree(previous, ignore_errors=True) if os.path.isdir(previous) else os.remove(previous)
+            # A symbolic link (to an array) is removed, not what it names.
+            is_folder = os.path.isdir(previous) and not os.path.islink(previous)
+            shutil.rmtree(previous, ignore_errors=True) if is_folder else os.remove(previous)

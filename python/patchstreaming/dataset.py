@@ -50,10 +50,13 @@ def _float_image_type():
 def _header(file: str, parameter: str):
     """The float reader of ``file`` with its header read (no voxel is read; a compressed file is
     decompressed once to check it holds all its voxels)."""
+    if os.path.isdir(file):
+        raise IsADirectoryError(f"{parameter}={file!r} is a folder (a Zarr array?); PatchDataset reads image files "
+                                f"(.mha, .nrrd, .nii or .nii.gz)")
     if not os.path.isfile(file):
         raise FileNotFoundError(f"{parameter}: no such file {file!r}")
     if itk.ImageIOFactory.CreateImageIO(file, itk.CommonEnums.IOFileMode_ReadMode) is None:
-        raise unreadable_format(parameter, file)
+        raise unreadable_format(parameter, file, zarr=False)
     reader = itk.ImageFileReader[_float_image_type()].New(FileName=file)
     try:
         reader.UpdateOutputInformation()
@@ -65,8 +68,10 @@ def _header(file: str, parameter: str):
                          f"{unread_axes_hint(reader.GetImageIO())}")
     components = int(reader.GetImageIO().GetNumberOfComponents())
     if components != 1:  # ITK's float reader would fold them into one (two: their product; three: luminance)
+        hint = ("give each channel as a file of its own (\"image\": [t1, t2])" if "image" in parameter else
+                "a label or probability map holds one value per voxel")
         raise ValueError(f"{parameter}={file!r} has {components} components per voxel; PatchDataset reads one "
-                         f"channel per file: give each channel as a file of its own (\"image\": [t1, t2])")
+                         f"channel per file: {hint}")
     check_voxel_data(file, int(reader.GetImageIO().GetImageSizeInBytes()), parameter)
     return reader
 
@@ -99,6 +104,22 @@ def _same_grid(one: Dict[str, np.ndarray], other: Dict[str, np.ndarray]) -> bool
 _SUBJECT_KEYS = ("image", "label", "probability_map")
 
 
+def _check_subject_list(subjects: Any) -> None:
+    """Raises TypeError for subjects that are not a list (a generator, one file name, one dict), and
+    ValueError for an empty list or a tuple that reads as one subject, (image, label)."""
+    if isinstance(subjects, (str, os.PathLike, Mapping)) or not isinstance(subjects, Sequence):
+        raise TypeError(f"subjects={reprlib.repr(subjects)}: expected a list of subjects (file names, dicts or "
+                        f"(image, label) tuples), got {a_type(subjects)}"
+                        f"{'' if isinstance(subjects, (str, os.PathLike, Mapping)) else ': pass list(...)'}")
+    if len(subjects) == 0:
+        raise ValueError("subjects=[]: expected a non-empty list of subjects")
+    if isinstance(subjects, tuple) and len(subjects) <= 2 and all(
+            isinstance(s, (str, os.PathLike)) or (isinstance(s, list) and s) for s in subjects):
+        raise ValueError(f"subjects={reprlib.repr(subjects)}: a tuple of files reads as one subject (image, label); "
+                         f"give a list: [{reprlib.repr(subjects)}] for one subject with its label map, or a list of "
+                         f"file names for subjects without")
+
+
 def _subject_files(subject: Subject, index: int, probability_map: Optional[PathLike]) -> _Files:
     """Normalises one subject and checks its files exist and its images and label map share a grid."""
     where = f"subjects[{index}]"
@@ -123,6 +144,9 @@ def _subject_files(subject: Subject, index: int, probability_map: Optional[PathL
     if "image" not in subject:
         raise ValueError(f"{where} has no 'image' entry; its keys are {sorted(subject)}")
     images = subject["image"]
+    if not isinstance(images, (str, os.PathLike, Sequence)):
+        raise TypeError(f"{where}['image'] is {a_type(images)}; expected a file name or a list of files (one per "
+                        f"channel)")
     images = [images] if isinstance(images, (str, os.PathLike)) else list(images)
     if not images:
         raise ValueError(f"{where}['image'] is an empty list; give one file per channel")
@@ -289,8 +313,7 @@ class PatchDataset(torch.utils.data.IterableDataset):
         super().__init__()
         if unknown:
             raise unexpected_keywords(PatchDataset.__init__, unknown, (("TorchIO's Queue keywords", _TORCHIO_KEYWORDS),))
-        if isinstance(subjects, (str, os.PathLike, Mapping)) or len(subjects) == 0:
-            raise ValueError(f"subjects={subjects!r}: expected a non-empty list of subjects")
+        _check_subject_list(subjects)
         if str(sampler).lower() not in _SAMPLERS:  # in any case, as every choice of the package
             raise unknown_choice("sampler", sampler, list(_SAMPLERS))
         sampler = str(sampler).lower()
@@ -351,14 +374,27 @@ class PatchDataset(torch.utils.data.IterableDataset):
     def set_epoch(self, epoch: int) -> None:
         """Draws the next passes from ``(seed, epoch)`` (as ``DistributedSampler.set_epoch``); without
         it every pass yields the same patches. Call it before creating the loader's iterator: with
-        ``persistent_workers=True`` the workers keep the epoch they started with."""
-        self.epoch = int(epoch)
+        ``persistent_workers=True`` the workers keep the epoch they started with.
+
+        Raises:
+            TypeError, ValueError: ``epoch`` is not a whole number of at least 0 (named)."""
+        epoch = whole_number(epoch, "epoch")
+        if epoch < 0:
+            raise ValueError(f"epoch={epoch}: expected a whole number of at least 0")
+        self.epoch = epoch
 
     def locations(self, subject: int) -> np.ndarray:
         """The start indices the current epoch draws for ``subjects[subject]``: an int64 array of
         shape ``(samples_per_volume, 3)``, ITK's (x, y, z) order, in the order they are yielded.
-        Reads the label or probability map (for those samplers), no image voxel."""
-        return _SubjectReader(self, subject).starts
+        Reads the label or probability map (for those samplers), no image voxel.
+
+        Raises:
+            TypeError, ValueError: ``subject`` is not a whole number from 0 to ``len(subjects) - 1``."""
+        index = whole_number(subject, "subject")
+        if not 0 <= index < len(self.subjects):
+            raise ValueError(f"subject={subject!r}: expected 0 to {len(self.subjects) - 1} (the dataset has "
+                             f"{len(self.subjects)} subjects)")
+        return _SubjectReader(self, index).starts
 
     def __iter__(self) -> Iterator[Dict[str, torch.Tensor]]:
         info = torch.utils.data.get_worker_info()

@@ -35,7 +35,7 @@ _OTHER_NAMES = {"padding_mode": {"mirror": "the command line's mirror is 'symmet
                                  "periodic": "the command line's periodic is 'circular'",
                                  "edge": "numpy.pad's edge is 'replicate'", "wrap": "numpy.pad's wrap is 'circular'"}}
 #: MONAI's sliding_window_inference keywords that are spelled differently here, and what to pass instead.
-_MONAI_KEYWORDS = {
+MONAI_KEYWORDS = {
     "inputs": "image (the same tensor, an array, an itk.Image or a file name)",
     "roi_size": "patch_size (the same values: both follow the tensor's axes, (D, H, W) for an array read here)",
     "sw_batch_size": "batch_size",
@@ -172,9 +172,10 @@ def sliding_window_inference(
             multi-channel image, or a predictor whose output has the wrong batch or spatial size
             (the shapes are named); a tensor on the meta device.
         FileNotFoundError: a missing input file, or an output whose folder does not exist.
-        OSError: an output that is a folder (IsADirectoryError) or in a folder where no file can be
-            made (PermissionError, or the error met, e.g. a read-only file system), before the input
-            is read.
+        OSError: an output that is a folder (IsADirectoryError), whose folder is a file
+            (NotADirectoryError), that the user may not write to (PermissionError), or in a folder
+            where no file can be made (PermissionError, or the error met, e.g. a read-only file
+            system), before the input is read.
         TypeError: an image type that is not wrapped (the wrapped ones are named), an array or
             Zarr array that is not of real numbers (complex, object, str, datetime64), an overlap,
             ``sigma_scale`` or ``cval`` that is not a number, a predictor
@@ -183,7 +184,7 @@ def sliding_window_inference(
         Exception: whatever the predictor raises, as it is (the output file left untouched).
     """
     if unknown:
-        raise unexpected_keywords(sliding_window_inference, unknown, (("MONAI's keywords", _MONAI_KEYWORDS),
+        raise unexpected_keywords(sliding_window_inference, unknown, (("MONAI's keywords", MONAI_KEYWORDS),
                                                                        ("the command line's options", _COMMAND_LINE_KEYWORDS)))
     sigma_scale, cval = _check_arguments(image, predictor, patch_size, sigma_scale, cval)
     argmax, progress = flag(argmax, "argmax"), flag(progress, "progress")
@@ -197,11 +198,8 @@ def sliding_window_inference(
                                         stream_divisions), reading_note, "patch_size")
     structure = _noted(lambda: _probe(predictor, image.GetNumberOfComponentsPerPixel(), settings.patch_xyz),
                        reading_note)
-    if argmax and (structure.names is not None or structure.channels[0] < 2):
-        one = repr(structure.names[0]) if structure.is_dict else "0"
-        several = f"; pass one of them, e.g. lambda x: model(x)[{one}]" if structure.names is not None else ""
-        raise ValueError(f"argmax=True needs one output of at least 2 channels; the predictor returns "
-                         f"{structure.describe()}{several}")
+    if argmax:
+        check_argmax_structure(structure)
     if isinstance(output, bytes):
         raise TypeError(f"output={output!r}: expected a file name as str or os.PathLike (not bytes)")
     if output is None:
@@ -229,6 +227,16 @@ def sliding_window_inference(
         non_finite += pipeline.non_finite
     warn_of_non_finite(non_finite, argmax)
     return None
+
+
+def check_argmax_structure(structure: "_Structure") -> None:
+    """Raises ValueError unless the predictor returns one output of 2 to 65536 channels, which a
+    label map (uint8 up to 256 classes, else uint16) can take the argmax of."""
+    if structure.names is not None or not 2 <= structure.channels[0] <= 65536:
+        one = repr(structure.names[0]) if structure.is_dict else "0"
+        several = f"; pass one of them, e.g. lambda x: model(x)[{one}]" if structure.names is not None else ""
+        raise ValueError(f"argmax=True needs one output of 2 to 65536 channels (a uint16 label map holds 65536 "
+                         f"classes); the predictor returns {structure.describe()}{several}")
 
 
 def _check_arguments(image: Any, predictor: Any, patch_size: Any, sigma_scale: Any, cval: Any) -> Tuple[float, float]:
@@ -619,16 +627,12 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def _check_output_files(files) -> None:
-    """Raises FileNotFoundError for an output file whose folder does not exist, IsADirectoryError
-    for an output that is a folder, ValueError for a file it would write that exists and is not
-    a regular file (a device, a FIFO), PermissionError for one the user may not write to, and
-    PermissionError (or the OSError met) for a folder where no file can be made: checked by making, then removing, the hidden folder the output is written
-    into (a read-only file system passes os.access)."""
+    """Raises what check_output_folder raises, IsADirectoryError for an output that is a folder,
+    ValueError for a file it would write that exists and is not a regular file (a device, a FIFO)
+    or that another image beside it reads, and PermissionError for one the user may not write to."""
     for file in files:
         path = os.fspath(file)
-        folder = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(folder):
-            raise FileNotFoundError(f"output={path!r}: the folder {folder!r} does not exist")
+        check_output_folder("output", path)
         if os.path.isdir(path):
             raise IsADirectoryError(f"output={path!r}: is a folder; expected a file name in it (.mha, .nrrd, .nii "
                                     f"or .nii.gz)")
@@ -648,7 +652,19 @@ def _check_output_files(files) -> None:
             raise ValueError(f"output={path!r} would overwrite {shared[1]!r}, the data file of {shared[0]!r} beside it: "
                              f"write to another file (or remove {shared[0]!r} first)")
         _writer_io(path)
-        os.rmdir(_partial_folder(path, folder))
+
+
+def check_output_folder(parameter: str, path: str) -> None:
+    """Raises FileNotFoundError when the folder ``path`` is written into does not exist,
+    NotADirectoryError when it is a file, and PermissionError (or the OSError met) when no file
+    can be made in it: checked by making, then removing, a hidden folder there (a read-only file
+    system passes os.access). The messages name ``parameter``."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        if os.path.exists(folder):
+            raise NotADirectoryError(f"{parameter}={path!r}: {folder!r} is a file, not a folder")
+        raise FileNotFoundError(f"{parameter}={path!r}: the folder {folder!r} does not exist")
+    os.rmdir(_partial_folder(path, folder, parameter))
 
 
 def _check_metaimage_data_file_name(path: str) -> None:
@@ -699,12 +715,12 @@ def _with_lowercase_ending(path: str) -> str:
     return stem + ending.lower()
 
 
-def _partial_folder(file: str, folder: str) -> str:
-    """Makes the hidden folder beside ``file`` that it is written into; an OSError names output=."""
+def _partial_folder(file: str, folder: str, parameter: str = "output") -> str:
+    """Makes the hidden folder beside ``file`` that it is written into; an OSError names ``parameter``."""
     try:
         return tempfile.mkdtemp(prefix=".partial-", dir=folder)
     except OSError as error:
-        raise type(error)(error.errno, f"output={file!r}: cannot write in the folder {folder!r}: "
+        raise type(error)(error.errno, f"{parameter}={file!r}: cannot write in the folder {folder!r}: "
                                        f"{error.strerror}") from None
 
 

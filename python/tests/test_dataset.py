@@ -291,8 +291,34 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
     with pytest.raises(ValueError, match=r"subjects\[0\]\['image'\]=.*two\.mha' has 2 components per voxel; "
                                          r"PatchDataset reads one channel per file"):
         PatchDataset([str(tmp_path / "two.mha")], patch_size=8)
-    with pytest.raises(ValueError, match=r"subjects\[0\]\['label'\]=.*two\.mha' has 2 components"):
+    with pytest.raises(ValueError, match=r"subjects\[0\]\['label'\]=.*two\.mha' has 2 components.*a label or "
+                                         r"probability map holds one value per voxel$"):
         PatchDataset([(volume["t1.nrrd"], str(tmp_path / "two.mha"))], patch_size=8)
+    # helper-81: a generator, an image None, a folder (a Zarr array), a tuple of files (one subject?).
+    with pytest.raises(TypeError, match=r"^subjects=<generator .*>: expected a list of subjects .*got a generator: "
+                                        r"pass list\(\.\.\.\)$"):
+        PatchDataset((f for f in [volume["t1.nrrd"]]), patch_size=8)
+    with pytest.raises(TypeError, match=r"^subjects\[0\]\['image'\] is a NoneType; expected a file name or a list"):
+        PatchDataset([{"image": None}], patch_size=8)
+    (tmp_path / "array.zarr").mkdir()
+    with pytest.raises(IsADirectoryError, match=r"subjects\[0\]\['image'\]=.*array\.zarr' is a folder \(a Zarr "
+                                                r"array\?\); PatchDataset reads image files"):
+        PatchDataset([str(tmp_path / "array.zarr")], patch_size=8)
+    with pytest.raises(ValueError, match=r"no image format of this ITK build reads it \(use \.mha, \.nrrd, \.nii or "
+                                         r"\.nii\.gz\)$"):
+        PatchDataset([str(picture)], patch_size=8)
+    with pytest.raises(ValueError, match=r"a tuple of files reads as one subject \(image, label\); give a list"):
+        PatchDataset((volume["t1.nrrd"], volume["labels.nrrd"]), patch_size=8)
+    assert len(PatchDataset([volume["t1.nrrd"], volume["t1.nrrd"]], patch_size=8)) == 2
+    # set_epoch and locations check their arguments (1.5 was epoch 1; True and "1" were taken).
+    dataset = PatchDataset([volume["t1.nrrd"]], patch_size=8)
+    for epoch, kind in ((1.5, ValueError), ("1", TypeError), (True, TypeError), (-1, ValueError), (None, TypeError)):
+        with pytest.raises(kind, match=f"epoch={epoch!r}"):
+            dataset.set_epoch(epoch)
+    assert dataset.epoch == 0
+    for subject, kind in ((5, ValueError), (-1, ValueError), ("0", TypeError)):
+        with pytest.raises(kind, match=rf"subject={subject!r}: expected .*"):
+            dataset.locations(subject)
 
 
 @pytest.mark.parametrize("sampler", ["uniform", "label"])

@@ -299,10 +299,27 @@ def test_bad_arguments_name_the_parameter(client, volume, tmp_path):
     with pytest.raises(ValueError, match="slab_slices=5: expected a multiple of chunk_slices=2"):
         distributed_inference.sliding_window_inference(volume, factory, 8, output_path=tmp_path / "o.zarr",
                                                        chunk_slices=2, slab_slices=5, client=client)
-    for name, value in (("chunk_slices", 0), ("chunk_slices", 2.5), ("slab_slices", "thick"), ("num_threads", 0)):
-        with pytest.raises(ValueError, match=f"{name}={value!r}: expected a whole number, at least 1"):
+    for name, value, error in (("chunk_slices", 0, ValueError), ("chunk_slices", 2.5, ValueError),
+                               ("slab_slices", "thick", TypeError), ("num_threads", 0, ValueError),
+                               ("num_threads", True, TypeError), ("chunk_slices", True, TypeError)):
+        with pytest.raises(error, match=f"{name}={value!r}: expected a whole number"):
             distributed_inference.sliding_window_inference(volume, factory, 8, output_path=tmp_path / "o.zarr",
                                                            client=client, **{name: value})
+    # helper-81: these gave a bare TypeError, an AttributeError, or pickle's and torch's messages.
+    model = torch.jit.script(make_network())
+    for keywords, message in (({"sw_batch_size": 2}, "got MONAI's keywords: sw_batch_size=2: pass batch_size"),
+                              ({"batchsize": 2}, "unexpected keyword argument 'batchsize' .did you mean batch_size"),
+                              ({"client": "tcp://127.0.0.1:8786"}, "client='tcp://127.0.0.1:8786': expected a "
+                                                                   "distributed.Client"),
+                              ({"predictor_factory": lambda: model}, "predictor_factory=.* cannot be sent to the "
+                                                                     "workers .*make the model inside the factory")):
+        arguments = {"input_path": volume, "predictor_factory": factory, "patch_size": 8,
+                     "output_path": tmp_path / "o.zarr", "client": client, **keywords}
+        with pytest.raises(TypeError, match=message):
+            distributed_inference.sliding_window_inference(**arguments)
+    with pytest.raises(TypeError, match="input_path: a ndarray; expected the path of an image file or a Zarr array"):
+        distributed_inference.sliding_window_inference(np.zeros((9, 9, 9), np.float32), factory, 8,
+                                                       output_path=tmp_path / "o.zarr", client=client)
     # As the one-process call checks them, before any task (helper-76: sigma_scale=0 failed in
     # every task, argmax="no" ran as True, cval=nan wrote NaNs).
     for keywords, error, message in (({"sigma_scale": 0}, ValueError, "sigma_scale=0: expected a number greater than 0"),
@@ -316,7 +333,7 @@ def test_bad_arguments_name_the_parameter(client, volume, tmp_path):
     with pytest.raises(FileNotFoundError, match="input_path"):
         distributed_inference.sliding_window_inference(tmp_path / "missing.mha", factory, 8,
                                                        output_path=tmp_path / "o.zarr", client=client)
-    with pytest.raises(ValueError, match="argmax=True needs one output of at least 2 channels"):
+    with pytest.raises(ValueError, match="argmax=True needs one output of 2 to 65536 channels"):
         distributed_inference.sliding_window_inference(volume, functools.partial(make_network, classes=1), 8,
                                                        argmax=True, output_path=tmp_path / "o.zarr", client=client,
                                                        progress=False)
@@ -351,6 +368,45 @@ def test_only_a_zarr_array_at_the_output_path_is_replaced(client, volume, tmp_pa
                                                            progress=False)
     assert first.array.dtype == np.float32 and again.array.dtype == np.uint8
     assert zarr.open_array(str(tmp_path / "o.zarr"), mode="r").dtype == np.uint8
+
+
+def test_the_input_behind_a_symbolic_link_is_never_the_output_and_a_linked_output_leaves_nothing(client, tmp_path):
+    """helper-81: an input given through a symbolic link to the array given as output_path was
+    replaced by the result; an output_path that is a link to an array left '<partial>.previous'."""
+    factory = functools.partial(make_network, classes=2)
+    source = zarr.open_array(str(tmp_path / "data.zarr"), mode="w", shape=SHAPE, dtype=np.float32)
+    source[:] = 1.0
+    os.symlink(tmp_path / "data.zarr", tmp_path / "link.zarr")
+    os.symlink(tmp_path, tmp_path / "here")
+    for input_path, output_path in ((tmp_path / "link.zarr", tmp_path / "data.zarr"),
+                                    (tmp_path / "data.zarr", tmp_path / "here" / "data.zarr"),
+                                    (tmp_path / "link.zarr", tmp_path / "here" / "data.zarr" / "inside.zarr")):
+        with pytest.raises(ValueError, match="the input .* is there; write elsewhere"):
+            distributed_inference.sliding_window_inference(input_path, factory, 8, output_path=output_path,
+                                                           client=client, progress=False)
+    assert np.all(zarr.open_array(str(tmp_path / "data.zarr"), mode="r")[:] == 1.0)
+    # An output that is a link is replaced by the new array, the array it named kept, nothing left.
+    zarr.open_array(str(tmp_path / "old.zarr"), mode="w", shape=SHAPE, dtype=np.float32)[:] = 5.0
+    os.symlink(tmp_path / "old.zarr", tmp_path / "out.zarr")
+    distributed_inference.sliding_window_inference(tmp_path / "data.zarr", factory, 8, output_path=tmp_path / "out.zarr",
+                                                   client=client, progress=False)
+    assert not os.path.islink(tmp_path / "out.zarr")
+    assert np.all(zarr.open_array(str(tmp_path / "old.zarr"), mode="r")[:] == 5.0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.zarr", "here", "link.zarr", "old.zarr", "out.zarr"]
+
+
+def test_an_output_folder_that_takes_no_file_is_refused_before_any_task_runs(client, volume, tmp_path):
+    """helper-81: a folder where nothing can be made gave zarr's KeyError: '.zarray' after the
+    workers had built the model; a parent that is a file was called a missing folder."""
+    factory = functools.partial(make_network, classes=2)
+    (tmp_path / "v.mha").write_bytes(b"x")
+    with pytest.raises(NotADirectoryError, match=r"output_path=.*v.mha/out.zarr'.* is a file, not a folder"):
+        distributed_inference.sliding_window_inference(volume, factory, 8, output_path=tmp_path / "v.mha" / "out.zarr",
+                                                       client=client, progress=False)
+    # PermissionError, or OSError (read-only file system) where a container mounts /sys read-only.
+    with pytest.raises(OSError, match="output_path='/sys/out.zarr': cannot write in the folder '/sys'"):
+        distributed_inference.sliding_window_inference(volume, factory, 8, output_path="/sys/out.zarr",
+                                                       client=client, progress=False)
 
 
 def test_a_termination_signal_removes_the_partial_output_and_ends_the_process(volume, tmp_path):

@@ -182,6 +182,12 @@ def test_a_tuple_output_model_gives_a_tuple_of_images(oblique_array):
     with pytest.raises(ValueError, match=r"pass one of them, e\.g\. lambda x: model\(x\)\['classes'\]"):
         patchstreaming.sliding_window_inference(oblique_array["array"], lambda x: {"classes": network(x)[0]},
                                                 patch_size=(8, 10, 12), argmax=True, progress=False)
+    # More classes than a uint16 label map holds (helper-81: ITK's error, with its source path).
+    with pytest.raises(ValueError, match=r"^argmax=True needs one output of 2 to 65536 channels \(a uint16 label map "
+                                         r"holds 65536 classes\); the predictor returns one tensor of 65537 channels$"):
+        patchstreaming.sliding_window_inference(np.zeros((3, 3, 3), np.float32),
+                                                lambda x: x.expand(-1, 65537, -1, -1, -1), patch_size=2, argmax=True,
+                                                progress=False)
     labels = patchstreaming.sliding_window_inference(oblique_array["array"], lambda x: network(x)[0],
                                                      patch_size=(8, 10, 12), argmax=True, progress=False)
     assert np.array_equal(itk.array_from_image(labels), np.argmax(itk.array_from_image(probabilities), axis=-1))
@@ -1061,6 +1067,31 @@ def test_a_zarr_array_of_complex_values_or_no_voxels_is_refused_as_an_array_is(t
 
     zarr.open_array(str(tmp_path / "a.zarr"), mode="w", shape=shape, dtype=dtype)
     with pytest.raises(error, match=rf"^image='.*a\.zarr': {message}"):
+        patchstreaming.sliding_window_inference(str(tmp_path / "a.zarr"), lambda x: x, 4, progress=False)
+
+
+@pytest.mark.parametrize("attributes, message", [
+    ({"axes": [{"name": n, "type": "space"} for n in "xyz"]}, r"its spatial axes are \['x', 'y', 'z'\]; expected "
+                                                               r"\['z', 'y', 'x'\]"),
+    ({"coordinateTransformations": [{"type": "scale", "scale": [1, 2, 3, 4]}]}, r"its scale \[1, 2, 3, 4\] has 4 "
+                                                                                 r"values; expected one per array axis"),
+    ({"itk": {"spacing": [0, 1, 1], "origin": [0, 0, 0], "direction": np.eye(3).tolist()}},
+     r"spacing=\(0, 1, 1\): expected 3 positive finite numbers"),
+    ({"itk": {"spacing": [1, float("nan"), 1], "origin": [0, 0, 0], "direction": np.eye(3).tolist()}},
+     r"spacing=\(1, nan, 1\)"),
+    ({"itk": {"spacing": [1, 1, 1], "origin": [0, 0, 0]}}, r"its 'itk' attribute lacks \['direction'\]"),
+    ({"itk": {"spacing": [1, 1, 1], "origin": [0, 0, 0], "direction": [[1, 0, 0], [1, 0, 0], [0, 0, 1]]}},
+     r"direction: expected an invertible 3 x 3 matrix"),
+])
+def test_a_zarr_array_whose_geometry_attributes_do_not_hold_is_refused_by_name(tmp_path, attributes, message):
+    """helper-81: ITK's error with its source path, a bare KeyError, or the axes and extra scale
+    values silently ignored."""
+    import zarr
+
+    zarr.save_array(str(tmp_path / "a.zarr"), np.ones((5, 6, 7), np.float32))
+    zarr.open_array(str(tmp_path / "a.zarr")).attrs.put(attributes)
+    with pytest.raises(ValueError, match=rf"^image='.*a\.zarr': a Zarr array whose geometry attributes do not hold: "
+                                         rf"{message}"):
         patchstreaming.sliding_window_inference(str(tmp_path / "a.zarr"), lambda x: x, 4, progress=False)
 
 
