@@ -52,8 +52,13 @@ ComponentArgmaxImageFilter<TInputImage, TOutputImage>::GenerateOutputInformation
   Superclass::GenerateOutputInformation();
   const unsigned int components = this->GetInput()->GetNumberOfComponentsPerPixel();
   this->GetOutput()->SetNumberOfComponentsPerPixel(1);
-  if (components == 0 ||
-      static_cast<double>(components - 1) > static_cast<double>(NumericTraits<OutputPixelType>::max()))
+  if (components < 2)
+  {
+    itkExceptionMacro(<< "the input has " << components
+                      << " component per pixel, whose argmax is 0 everywhere: expected 2 or more (class "
+                         "probabilities or logits)");
+  }
+  if (static_cast<double>(components - 1) > static_cast<double>(NumericTraits<OutputPixelType>::max()))
   {
     itkExceptionMacro(<< "the input has " << components
                       << " components per pixel; the output pixel type holds labels up to "

@@ -202,7 +202,7 @@ ExpectLabelsByDefinitionForEveryNumberOfClasses()
   constexpr TScore inf = std::numeric_limits<TScore>::infinity();
   const TScore     values[] = { nan, -inf, -1, 0, 0.5, inf };
   std::mt19937     generator(2026);
-  for (unsigned int classes = 1; classes <= 18; ++classes)
+  for (unsigned int classes = 2; classes <= 18; ++classes) // one throws (FewerThanTwoComponentsThrow)
   {
     for (itk::SizeValueType length = 1; length <= 11; ++length)
     {
@@ -231,6 +231,16 @@ TEST(ComponentArgmaxImageFilter, LabelsOfNaNTiesAndInfinitiesForEveryNumberOfCla
 {
   ExpectLabelsByDefinitionForEveryNumberOfClasses<float>();  // 4 voxels at once (SSE on x86-64)
   ExpectLabelsByDefinitionForEveryNumberOfClasses<double>(); // one by one
+}
+
+/** helper-80: one component gave 0 everywhere without a word (the merger refuses the same case). */
+TEST(ComponentArgmaxImageFilter, FewerThanTwoComponentsThrow)
+{
+  auto argmax = itk::ComponentArgmaxImageFilter<ProbabilitiesType>::New();
+  argmax->SetInput(PatchStreamingTest::MakeRandomImage<ProbabilitiesType>({ { 4, 3, 2 } }, 73, 1));
+  PatchStreamingTest::ExpectExceptionMentioning([&] { argmax->Update(); },
+                                                "the input has 1 component per pixel, whose argmax is 0 everywhere: "
+                                                "expected 2 or more");
 }
 
 TEST(ComponentArgmaxImageFilter, TooManyClassesForTheLabelTypeThrows)
