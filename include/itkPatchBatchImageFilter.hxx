@@ -167,7 +167,14 @@ PatchBatchImageFilter<TInputImage, TOutputImage>::AllocateOutputs()
   {
     PatchStreamingDetail::OfferKeptBuffer(*output, output->GetRequestedRegion(), m_BatchBuffer);
   }
-  Superclass::AllocateOutputs(); // in place: grafts the input when its buffered region is the request
+  try
+  {
+    Superclass::AllocateOutputs(); // in place: grafts the input when its buffered region is the request
+  }
+  catch (const MemoryAllocationError &)
+  {
+    itkExceptionMacro(<< PatchStreamingDetail::DescribeStackAllocation(*output) << " (or BatchSize)");
+  }
   m_BatchBuffer = this->GetRunningInPlace() ? nullptr : output->GetPixelContainer();
 }
 

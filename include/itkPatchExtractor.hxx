@@ -331,7 +331,14 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::AllocateOutputs()
   OutputImageType * output = this->GetOutput();
   output->SetBufferedRegion(output->GetRequestedRegion());
   PatchStreamingDetail::OfferKeptBuffer(*output, output->GetBufferedRegion(), m_StackBuffer);
-  output->Allocate();
+  try
+  {
+    output->Allocate();
+  }
+  catch (const MemoryAllocationError &)
+  {
+    itkExceptionMacro(<< PatchStreamingDetail::DescribeStackAllocation(*output));
+  }
   m_StackBuffer = output->GetPixelContainer();
 }
 

@@ -19,7 +19,10 @@
 #define itkPatchKeptBuffer_h
 
 #include "itkIntTypes.h"
+#include "itkPatchPixelComponents.h"
 
+#include <sstream>
+#include <string>
 #include <type_traits>
 
 namespace itk
@@ -46,6 +49,29 @@ OfferKeptBuffer(TImage & image, const typename TImage::RegionType & region, type
   {
     image.SetPixelContainer(kept);
   }
+}
+
+/** Why a patch stack could not be allocated for its requested region, for the exception that
+ * replaces ITK's "Failed to allocate memory for image.": the patches, their size and
+ * components, and the bytes asked for. */
+template <typename TStack>
+std::string
+DescribeStackAllocation(const TStack & stack)
+{
+  constexpr unsigned int PatchDimension = TStack::ImageDimension - 1;
+  const auto &           region = stack.GetRequestedRegion();
+  const double           bytes = static_cast<double>(region.GetNumberOfPixels()) *
+                       static_cast<double>(stack.GetNumberOfComponentsPerPixel()) *
+                       static_cast<double>(sizeof(PixelComponentType<TStack>));
+  std::ostringstream description;
+  description << "cannot allocate " << region.GetSize(PatchDimension) << " patch(es) of PatchSize [";
+  for (unsigned int d = 0; d < PatchDimension; ++d)
+  {
+    description << (d > 0 ? ", " : "") << region.GetSize(d);
+  }
+  description << "] with " << stack.GetNumberOfComponentsPerPixel() << " component(s) per pixel ("
+              << bytes / (1024.0 * 1024.0 * 1024.0) << " GiB): give a smaller PatchSize";
+  return description.str();
 }
 } // end namespace PatchStreamingDetail
 } // end namespace itk

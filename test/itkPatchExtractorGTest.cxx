@@ -388,6 +388,20 @@ TEST(PatchExtractor, BadParametersThrowNamingParameterAndAxis)
   ExpectUpdateThrowsMentioning({ { 4, 4, 4 } }, { { 5, 0, 0 } }, "PatchOverlap[0] = 5");
 }
 
+/** A patch stack no memory holds names the patches and bytes, not ITK's "Failed to allocate
+ * memory for image." (helper-80). AddressSanitizer's allocator aborts on such a size by design. */
+TEST(PatchExtractor, AStackNoMemoryHoldsIsNamedWithItsPatchSizeAndBytes)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer aborts on an allocation larger than it supports";
+#else
+  ExpectUpdateThrowsMentioning({ { 100000, 100000, 100000 } },
+                               { { 0, 0, 0 } },
+                               "cannot allocate 1 patch(es) of PatchSize [100000, 100000, 100000] with 1 component(s) "
+                               "per pixel (3.72529e+06 GiB): give a smaller PatchSize");
+#endif
+}
+
 /** Explicit locations (inside, overlapping, partly outside): every patch
  * equals RegionOfInterestImageFilter of its region on the image padded by
  * ITK, with the ROI's physical origin; the stack's origin is patch 0's; only
