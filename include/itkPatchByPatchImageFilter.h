@@ -121,6 +121,13 @@ public:
   /** The patch being processed (for observers of IterationEvent). */
   itkGetConstMacro(PatchNumber, SizeValueType);
 
+  /** The filter's modification time, or the inner pipeline's where that changed after this
+   * filter last ran it (a parameter of an inner filter the caller set, an image it reads):
+   * the output is computed again then, unlike ITK's SliceBySliceImageFilter, which keeps its
+   * last output. The patches this filter hands the inner pipeline do not count. */
+  ModifiedTimeType
+  GetMTime() const override;
+
 protected:
   PatchByPatchImageFilter();
   ~PatchByPatchImageFilter() override = default;
@@ -165,10 +172,17 @@ private:
   void
   ProcessPatch(InternalInputImageType * patch, SizeValueType k, OutputComponentType * target);
 
+  /** The latest modification time of the inner pipeline's filters and of the data objects they
+   * read, from OutputFilter back to InputFilter (not InputFilter's input, the patch). */
+  ModifiedTimeType
+  GetInnerPipelineMTime() const;
+
   typename InputFilterType::Pointer  m_InputFilter{};
   typename OutputFilterType::Pointer m_OutputFilter{};
   PatchStackGrid<PatchDimension>     m_PatchGrid{};
   SizeValueType                      m_PatchNumber{ 0 };
+  /** GetInnerPipelineMTime() when this filter last finished with the inner pipeline. */
+  ModifiedTimeType m_InnerPipelineMTime{ 0 };
 };
 } // end namespace itk
 

@@ -23,6 +23,8 @@
 #include "itkPatchStackGrid.h"
 
 #include <algorithm>
+#include <set>
+#include <vector>
 
 #define itkPatchByPatchTemplate                                                                                        \
   template <typename TInputImage,                                                                                      \
@@ -216,6 +218,47 @@ itkPatchByPatchClass::GenerateData()
   // values per output component), alive between requests.
   m_InputFilter->SetInput(nullptr);
   m_OutputFilter->GetOutput()->ReleaseData();
+  m_InnerPipelineMTime = this->GetInnerPipelineMTime();
+}
+
+itkPatchByPatchTemplate ModifiedTimeType
+itkPatchByPatchClass::GetMTime() const
+{
+  const ModifiedTimeType own = Superclass::GetMTime();
+  const ModifiedTimeType inner = this->GetInnerPipelineMTime();
+  return inner > m_InnerPipelineMTime ? std::max(own, inner) : own;
+}
+
+itkPatchByPatchTemplate ModifiedTimeType
+itkPatchByPatchClass::GetInnerPipelineMTime() const
+{
+  ModifiedTimeType                   latest = 0;
+  std::vector<const ProcessObject *> pending{ m_OutputFilter.GetPointer() };
+  std::set<const ProcessObject *>    seen;
+  while (!pending.empty())
+  {
+    const ProcessObject * filter = pending.back();
+    pending.pop_back();
+    if (filter == nullptr || !seen.insert(filter).second)
+    {
+      continue;
+    }
+    latest = std::max(latest, filter->GetMTime());
+    if (filter == m_InputFilter.GetPointer())
+    {
+      continue; // its input is the patch
+    }
+    // GetInputs() is not const in ITK; it only lists them.
+    for (const DataObject * input : const_cast<ProcessObject *>(filter)->GetInputs())
+    {
+      if (input != nullptr)
+      {
+        latest = std::max(latest, input->GetMTime());
+        pending.push_back(input->GetSource());
+      }
+    }
+  }
+  return latest;
 }
 
 itkPatchByPatchTemplate void
@@ -268,6 +311,7 @@ itkPatchByPatchClass::PrintSelf(std::ostream & os, Indent indent) const
   os << indent << "OutputFilter: " << m_OutputFilter.GetPointer() << std::endl;
   m_PatchGrid.Print(os, indent);
   os << indent << "PatchNumber: " << m_PatchNumber << std::endl;
+  os << indent << "InnerPipelineMTime: " << m_InnerPipelineMTime << std::endl;
 }
 } // end namespace itk
 

@@ -216,6 +216,41 @@ TEST(PatchByPatchImageFilter, InPlaceInnerFiltersAndMiniPipelinesWork)
   EXPECT_EQ(partial->GetOutput()->GetBufferedRegion(), request);
 }
 
+/** helper-80: a parameter of the inner pipeline set after an update was ignored, the old output
+ * kept (as ITK's SliceBySliceImageFilter keeps it). The patches are computed again after such a
+ * change, and only then: here the constant of a MultiplyImageFilter, held as one of its inputs. */
+TEST(PatchByPatchImageFilter, AChangeOfTheInnerPipelineComputesThePatchesAgainAndNothingElseDoes)
+{
+  const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 13, 11, 9 } }, 5);
+  auto       extractor =
+    PatchStreamingTest::MakeExtractor<ImageType>(image, { { 6, 5, 4 } }, { { 2, 1, 1 } }, BorderMode::Squeeze);
+  auto multiply = itk::MultiplyImageFilter<ImageType, ImageType, ImageType>::New();
+  multiply->SetConstant(2.0f);
+  auto perPatch = itk::PatchByPatchImageFilter<StackType>::New();
+  perPatch->SetInput(extractor->GetOutput());
+  perPatch->SetFilter(multiply);
+  itk::SizeValueType iterations = 0;
+  perPatch->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) { ++iterations; });
+  auto merger = itk::PatchMerger<StackType>::New();
+  merger->SetInput(perPatch->GetOutput());
+  merger->SetWeighting(Weighting::Crop);
+  merger->Update();
+  const auto patches = extractor->GetPatchGrid().GetNumberOfPatches();
+  ASSERT_EQ(iterations, patches);
+  merger->Update();
+  EXPECT_EQ(iterations, patches);
+  multiply->SetConstant(3.0f);
+  merger->Update();
+  EXPECT_EQ(iterations, 2 * patches);
+  for (itk::ImageRegionConstIteratorWithIndex<ImageType> it(image, image->GetLargestPossibleRegion()); !it.IsAtEnd();
+       ++it)
+  {
+    ASSERT_EQ(merger->GetOutput()->GetPixel(it.GetIndex()), 3.0f * it.Get()) << it.GetIndex();
+  }
+  merger->Update();
+  EXPECT_EQ(iterations, 2 * patches);
+}
+
 TEST(PatchByPatchImageFilter, BadInputThrowsNamingTheProblem)
 {
   const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 20, 16, 12 } }, 64);
