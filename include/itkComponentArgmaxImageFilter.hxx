@@ -54,8 +54,8 @@ ComponentArgmaxImageFilter<TInputImage, TOutputImage>::GenerateOutputInformation
   this->GetOutput()->SetNumberOfComponentsPerPixel(1);
   if (components < 2)
   {
-    itkExceptionMacro(<< "the input has " << components
-                      << " component per pixel, whose argmax is 0 everywhere: expected 2 or more (class "
+    itkExceptionMacro(<< "the input has " << components << (components == 1 ? " component" : " components")
+                      << " per pixel, whose argmax is 0 everywhere: expected 2 or more (class "
                          "probabilities or logits)");
   }
   if (static_cast<double>(components - 1) > static_cast<double>(NumericTraits<OutputPixelType>::max()))

@@ -115,7 +115,7 @@ PatchBatchImageFilter<TInputImage, TOutputImage>::GenerateOutputInformation()
   const InputImageType * stack = this->GetInput();
   OutputImageType *      output = this->GetOutput();
   PatchStreamingDetail::CopyInformationButComponents(*stack, *output);
-  const PatchGridType &  grid = m_PatchGrid.Resolve(*stack);
+  const PatchGridType & grid = m_PatchGrid.Resolve(*stack);
   output->SetMetaDataDictionary(stack->GetMetaDataDictionary());
   EncapsulatePatchGrid(output->GetMetaDataDictionary(), grid);
   EncapsulatePatchBatchSize(output->GetMetaDataDictionary(), m_BatchSize);

@@ -173,7 +173,7 @@ private:
   ProcessPatch(InternalInputImageType * patch, SizeValueType k, OutputComponentType * target);
 
   /** The latest modification time of the inner pipeline's filters and of the data objects they
-   * read, from OutputFilter back to InputFilter (not InputFilter's input, the patch). */
+   * read, from OutputFilter back to InputFilter (not InputFilter's primary input, the patch). */
   ModifiedTimeType
   GetInnerPipelineMTime() const;
 

@@ -132,7 +132,7 @@ itkPatchByPatchClass::GenerateOutputInformation()
   const InputImageType * stack = this->GetInput();
   OutputImageType *      output = this->GetOutput();
   PatchStreamingDetail::CopyInformationButComponents(*stack, *output);
-  const PatchGridType &  grid = m_PatchGrid.Resolve(*stack);
+  const PatchGridType & grid = m_PatchGrid.Resolve(*stack);
   output->SetMetaDataDictionary(stack->GetMetaDataDictionary());
   EncapsulatePatchGrid(output->GetMetaDataDictionary(), grid);
 
@@ -244,14 +244,12 @@ itkPatchByPatchClass::GetInnerPipelineMTime() const
       continue;
     }
     latest = std::max(latest, filter->GetMTime());
-    if (filter == m_InputFilter.GetPointer())
-    {
-      continue; // its input is the patch
-    }
+    // InputFilter's primary input is the patch; its other inputs (a mask, a constant) count.
+    const DataObject * patch = filter == m_InputFilter.GetPointer() ? m_InputFilter->GetInput() : nullptr;
     // GetInputs() is not const in ITK; it only lists them.
     for (const DataObject * input : const_cast<ProcessObject *>(filter)->GetInputs())
     {
-      if (input != nullptr)
+      if (input != nullptr && input != patch)
       {
         latest = std::max(latest, input->GetMTime());
         pending.push_back(input->GetSource());

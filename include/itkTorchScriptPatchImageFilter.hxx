@@ -75,7 +75,7 @@ void
 TorchScriptPatchImageFilter<TInputImage, TOutputImage>::VerifyPreconditions() ITKv5_CONST
 {
   Superclass::VerifyPreconditions();
-  if (m_Model.IsNull())
+  if (m_ModelFileName.empty() && m_Model.IsNull())
   {
     itkExceptionMacro(<< "Model is nullptr: set a loaded TorchScriptModel or a ModelFileName");
   }
@@ -89,8 +89,8 @@ template <typename TInputImage, typename TOutputImage>
 unsigned int
 TorchScriptPatchImageFilter<TInputImage, TOutputImage>::FindNumberOfOutputChannels(const PatchGridType & grid)
 {
-  if (!m_ModelFileName.empty() &&
-      (!m_Model->IsLoaded() || m_Model->GetFileName() != m_ModelFileName || m_Model->GetDevice() != m_Device))
+  if (!m_ModelFileName.empty() && (m_Model.IsNull() || !m_Model->IsLoaded() ||
+                                   m_Model->GetFileName() != m_ModelFileName || m_Model->GetDevice() != m_Device))
   {
     // Into a model of the filter's own: one set with SetModel may be shared with other filters.
     const auto model = ModelType::New();

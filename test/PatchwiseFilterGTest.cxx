@@ -1244,9 +1244,15 @@ TEST_F(PatchwiseFilterProgram, AReadOnlyOutputIsRefusedWhereTheUserMayNotWriteTo
     fs::permissions(Path(file), fs::perms::owner_write, fs::perm_options::add);
   }
   EXPECT_EQ(Run({ Path("input.nrrd"), Path("output.mhd"), "--patch-size", "6" }).status, 0);
+  // A read-only compressed data file beside it, which the tool never writes, is left alone (helper-82).
+  std::ofstream(Path("output.zraw")) << "kept";
+  fs::permissions(Path("output.zraw"), fs::perms::owner_read);
+  EXPECT_EQ(Run({ Path("input.nrrd"), Path("output.mhd"), "--patch-size", "6" }).status, 0);
+  EXPECT_EQ(Contents(Path("output.zraw")), "kept");
   m_Wrapper.clear();
   fs::permissions(Path("output.mhd"), fs::perms::owner_read);
-  EXPECT_EQ(Run({ Path("input.nrrd"), Path("output.mhd"), "--patch-size", "6" }).status, 0);
+  // Root, whose shell's > writes anyway, replaces it; another user is refused as above.
+  EXPECT_EQ(Run({ Path("input.nrrd"), Path("output.mhd"), "--patch-size", "6" }).status == 0, geteuid() == 0);
 }
 
 /** The SlicerExecutionModel description, as expat reads it. */

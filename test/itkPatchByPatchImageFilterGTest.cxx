@@ -249,6 +249,18 @@ TEST(PatchByPatchImageFilter, AChangeOfTheInnerPipelineComputesThePatchesAgainAn
   }
   merger->Update();
   EXPECT_EQ(iterations, 2 * patches);
+  // A data object the inner filter reads besides the patch, changed without touching the filter
+  // (helper-82: the inner filter's own inputs were not looked at).
+  auto constant = itk::SimpleDataObjectDecorator<float>::New();
+  constant->Set(4.0f);
+  multiply->SetInput2(constant);
+  merger->Update();
+  EXPECT_EQ(iterations, 3 * patches);
+  constant->Set(5.0f);
+  merger->Update();
+  EXPECT_EQ(iterations, 4 * patches);
+  EXPECT_EQ(merger->GetOutput()->GetPixel(image->GetLargestPossibleRegion().GetIndex()),
+            5.0f * image->GetPixel(image->GetLargestPossibleRegion().GetIndex()));
 }
 
 TEST(PatchByPatchImageFilter, BadInputThrowsNamingTheProblem)

@@ -241,8 +241,11 @@ AtomicOutputFile::AtomicOutputFile(const std::string & path, const std::string &
                                "replace: give the name of a file");
     }
     // Replaced by a rename, which asks only the folder: a file the user may not write to (as the
-    // shell's > and ITK's writers refuse it) is refused here.
-    if (fs::is_regular_file(status) && faccessat(AT_FDCWD, file.c_str(), W_OK, AT_EACCESS) != 0 && errno == EACCES)
+    // shell's > and ITK's writers refuse it) is refused here; not a compressed data file the
+    // writers never make (x.zraw, x.raw.gz), left as it is.
+    if (fs::is_regular_file(status) && !IsCompressedDataFile(file) &&
+        faccessat(AT_FDCWD, file.c_str(), W_OK, AT_EACCESS) != 0 &&
+        (errno == EACCES || errno == EPERM || errno == EROFS))
     {
       throw std::runtime_error(what + " \"" + path + "\": \"" + file +
                                "\" is read-only: make it writable (chmod u+w) or write to another file");

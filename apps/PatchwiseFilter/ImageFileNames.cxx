@@ -240,6 +240,15 @@ SharedFile(const std::vector<std::string> & written, const std::vector<std::stri
   return {};
 }
 
+bool
+IsCompressedDataFile(const std::string & path)
+{
+  const auto endsWith = [&path](const std::string & ending) {
+    return path.size() >= ending.size() && path.compare(path.size() - ending.size(), ending.size(), ending) == 0;
+  };
+  return endsWith(".zraw") || endsWith(".raw.gz");
+}
+
 std::pair<std::string, std::string>
 HeaderSharingDataFile(const std::string & path)
 {

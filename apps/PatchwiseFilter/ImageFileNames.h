@@ -52,6 +52,11 @@ FilesReadFor(const std::string & path);
 std::vector<std::string>
 FilesWrittenFor(const std::string & path);
 
+/** Whether `path` is a compressed data file of a two-file format (x.zraw, x.raw.gz), which
+ * FilesWrittenFor lists because ITK's writers may make one, and which the tool, compressing no
+ * output, never writes. */
+bool
+IsCompressedDataFile(const std::string & path);
 /** A header beside `path` with its stem (x.mhd, x.mha, x.nhdr or x.nrrd, in lower or
  * upper case, other than `path` itself) that reads a data file writing `path` would
  * write (an output x.nhdr writes x.raw, which an existing x.mhd reads): {header, data

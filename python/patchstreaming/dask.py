@@ -59,6 +59,14 @@ class DistributedRun:
         return self.patches_computed / self.patches
 
 
+#: MONAI's keywords, with what this call takes instead (it reads files and writes Zarr).
+_MONAI_KEYWORDS = {
+    **MONAI_KEYWORDS,
+    "inputs": "input_path (an image file or a Zarr array, which each worker reads its part of)",
+    "device": "nothing: the output is a Zarr array; the predictor's outputs may come back on any device",
+}
+
+
 @dataclass(frozen=True)
 class _Job:
     """Everything a task needs, shipped to the workers (plain data and the factory, no ITK object)."""
@@ -161,7 +169,7 @@ def sliding_window_inference(
     import distributed
 
     if unknown:
-        raise unexpected_keywords(sliding_window_inference, unknown, (("MONAI's keywords", MONAI_KEYWORDS),))
+        raise unexpected_keywords(sliding_window_inference, unknown, (("MONAI's keywords", _MONAI_KEYWORDS),))
     _check_arguments(input_path, predictor_factory, overlap, client)
     sigma_scale, cval = checked_sigma_scale_and_cval(sigma_scale, cval)
     argmax, progress = flag(argmax, "argmax"), flag(progress, "progress")

@@ -5,6 +5,7 @@ import math
 import os
 import reprlib
 from dataclasses import dataclass
+from collections.abc import Collection, Iterable
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -105,19 +106,24 @@ _SUBJECT_KEYS = ("image", "label", "probability_map")
 
 
 def _check_subject_list(subjects: Any) -> None:
-    """Raises TypeError for subjects that are not a list (a generator, one file name, one dict), and
-    ValueError for an empty list or a tuple that reads as one subject, (image, label)."""
-    if isinstance(subjects, (str, os.PathLike, Mapping)) or not isinstance(subjects, Sequence):
-        raise TypeError(f"subjects={reprlib.repr(subjects)}: expected a list of subjects (file names, dicts or "
-                        f"(image, label) tuples), got {a_type(subjects)}"
-                        f"{'' if isinstance(subjects, (str, os.PathLike, Mapping)) else ': pass list(...)'}")
-    if len(subjects) == 0:
-        raise ValueError("subjects=[]: expected a non-empty list of subjects")
+    """Raises ValueError for one file name or dict, an empty list or a tuple that reads as one
+    subject, (image, label); TypeError for subjects with no length (a generator). Any sized
+    collection (a list, a numpy array of file names, a dict's values) is a list of subjects."""
+    if isinstance(subjects, (str, os.PathLike, Mapping)) or len(_sized(subjects, "subjects")) == 0:
+        raise ValueError(f"subjects={reprlib.repr(subjects)}: expected a non-empty list of subjects")
     if isinstance(subjects, tuple) and len(subjects) <= 2 and all(
             isinstance(s, (str, os.PathLike)) or (isinstance(s, list) and s) for s in subjects):
         raise ValueError(f"subjects={reprlib.repr(subjects)}: a tuple of files reads as one subject (image, label); "
                          f"give a list: [{reprlib.repr(subjects)}] for one subject with its label map, or a list of "
                          f"file names for subjects without")
+
+
+def _sized(value: Any, name: str) -> Collection:
+    """``value`` when it has a length and can be iterated; TypeError naming ``name`` else."""
+    if not isinstance(value, Collection):
+        raise TypeError(f"{name}={reprlib.repr(value)}: expected a list, got {a_type(value)}"
+                        f"{': pass list(...)' if isinstance(value, Iterable) else ''}")
+    return value
 
 
 def _subject_files(subject: Subject, index: int, probability_map: Optional[PathLike]) -> _Files:
@@ -144,10 +150,7 @@ def _subject_files(subject: Subject, index: int, probability_map: Optional[PathL
     if "image" not in subject:
         raise ValueError(f"{where} has no 'image' entry; its keys are {sorted(subject)}")
     images = subject["image"]
-    if not isinstance(images, (str, os.PathLike, Sequence)):
-        raise TypeError(f"{where}['image'] is {a_type(images)}; expected a file name or a list of files (one per "
-                        f"channel)")
-    images = [images] if isinstance(images, (str, os.PathLike)) else list(images)
+    images = [images] if isinstance(images, (str, os.PathLike)) else list(_sized(images, f"{where}['image']"))
     if not images:
         raise ValueError(f"{where}['image'] is an empty list; give one file per channel")
     images = [os.fspath(f) for f in images]

@@ -156,7 +156,7 @@ def sliding_window_inference(
             the merger finds each voxel's label as it finishes the voxel's row, so the C channels
             are held only for the rows some patch has reached and a later one still will (about
             ``overlap`` slices of the image; up to a patch's depth with ``stream_divisions``
-            thinner than the stride) and never written. Needs one output of C > 1.
+            thinner than the stride) and never written. Needs one output of 2 to 65536 channels.
         progress: show a tqdm progress bar over the patches; default True.
 
     Returns:
@@ -170,7 +170,8 @@ def sliding_window_inference(
     Raises:
         ValueError: a bad patch size, overlap, mode, batch size, geometry, a non-zero ``cval`` for a
             multi-channel image, or a predictor whose output has the wrong batch or spatial size
-            (the shapes are named); a tensor on the meta device.
+            (the shapes are named); a tensor on the meta device; an output whose data file
+            another image beside it reads (``x.nhdr`` where ``x.mhd`` reads ``x.raw``).
         FileNotFoundError: a missing input file, or an output whose folder does not exist.
         OSError: an output that is a folder (IsADirectoryError), whose folder is a file
             (NotADirectoryError), that the user may not write to (PermissionError), or in a folder
@@ -642,8 +643,10 @@ def _check_output_files(files) -> None:
                 raise ValueError(f"output={path!r}: {written!r} is not a regular file (a device, FIFO or socket), "
                                  f"which the output would replace: give the name of a file")
             # Replaced by a rename, which asks only the folder: a file the user may not write to (as
-            # open() and ITK's writers refuse it) is refused here.
-            if mode is not None and stat.S_ISREG(mode) and not os.access(written, os.W_OK, effective_ids=True):
+            # open() and ITK's writers refuse it) is refused here; not a compressed data file the
+            # writers never make (x.zraw, x.raw.gz), left as it is.
+            if (mode is not None and stat.S_ISREG(mode) and not written.endswith((".zraw", ".raw.gz")) and
+                    not os.access(written, os.W_OK, effective_ids=True)):
                 raise PermissionError(f"output={path!r}: {written!r} is read-only: make it writable (chmod u+w) or "
                                       f"write to another file")
         _check_metaimage_data_file_name(path)

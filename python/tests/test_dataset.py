@@ -295,11 +295,15 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
                                          r"probability map holds one value per voxel$"):
         PatchDataset([(volume["t1.nrrd"], str(tmp_path / "two.mha"))], patch_size=8)
     # helper-81: a generator, an image None, a folder (a Zarr array), a tuple of files (one subject?).
-    with pytest.raises(TypeError, match=r"^subjects=<generator .*>: expected a list of subjects .*got a generator: "
+    with pytest.raises(TypeError, match=r"^subjects=<generator .*>: expected a list, got a generator: "
                                         r"pass list\(\.\.\.\)$"):
         PatchDataset((f for f in [volume["t1.nrrd"]]), patch_size=8)
-    with pytest.raises(TypeError, match=r"^subjects\[0\]\['image'\] is a NoneType; expected a file name or a list"):
+    with pytest.raises(TypeError, match=r"^subjects\[0\]\['image'\]=None: expected a list, got a NoneType$"):
         PatchDataset([{"image": None}], patch_size=8)
+    # Any sized collection is a list of subjects, of image channels (helper-82: refused for a while).
+    assert len(PatchDataset(np.array([volume["t1.nrrd"]] * 2), patch_size=8)) == 2
+    assert len(PatchDataset({"a": volume["t1.nrrd"], "b": volume["t1.nrrd"]}.values(), patch_size=8)) == 2
+    assert len(PatchDataset([{"image": np.array([volume["t1.nrrd"]])}], patch_size=8)) == 1
     (tmp_path / "array.zarr").mkdir()
     with pytest.raises(IsADirectoryError, match=r"subjects\[0\]\['image'\]=.*array\.zarr' is a folder \(a Zarr "
                                                 r"array\?\); PatchDataset reads image files"):
