@@ -55,7 +55,6 @@
 #include <map>
 #include <memory>
 #include <numeric>
-#include <regex>
 #include <set>
 #include <sys/wait.h>
 #include <thread>
@@ -1255,6 +1254,22 @@ TEST_F(PatchwiseFilterProgram, AReadOnlyOutputIsRefusedWhereTheUserMayNotWriteTo
   EXPECT_EQ(Run({ Path("input.nrrd"), Path("output.mhd"), "--patch-size", "6" }).status == 0, geteuid() == 0);
 }
 
+/** Whether `text` offers a fraction: "p/q" or a digit, '/', a digit. Parsed by hand: GCC 12
+ * warns (-Wmaybe-uninitialized) inside std::regex at the sanitized build's -O1. */
+bool
+OffersAFraction(const std::string & text)
+{
+  const auto digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
+  for (std::size_t i = 0; i + 2 < text.size(); ++i)
+  {
+    if (text[i + 1] == '/' && ((text[i] == 'p' && text[i + 2] == 'q') || (digit(text[i]) && digit(text[i + 2]))))
+    {
+      return true;
+    }
+  }
+  return false;
+}
+
 /** The SlicerExecutionModel description, as expat reads it. */
 struct SlicerDescription
 {
@@ -1463,8 +1478,7 @@ TEST_F(PatchwiseFilterProgram, XmlIsAWellFormedSlicerModuleListingExactlyTheOpti
     }
     ASSERT_FALSE(fields["longflag"].empty()) << fields["name"];
     // Slicer shows a double as a decimal spin box: its description offers no fraction p/q (--help does).
-    EXPECT_FALSE(parameter.element == "double" &&
-                 std::regex_search(fields["description"], std::regex("p/q|[0-9]/[0-9]")))
+    EXPECT_FALSE(parameter.element == "double" && OffersAFraction(fields["description"]))
       << fields["longflag"] << ": " << fields["description"];
     listed[fields["longflag"]] = parameter.element == "boolean" ? "" : fields["default"];
     if (parameter.element == "boolean")

@@ -25,7 +25,7 @@
 // The files an image file name stands for when ITK reads or writes it (a .mhd's data
 // file, a NIfTI pair, a numbered series), and whether two names are the same file: the
 // checks that an output never writes over its input. Python's twins are in
-// python/patchstreaming/inference.py (_files_read_for, _files_written_for).
+// python/patchstreaming/_output_files.py (_files_read_for, _files_written_for).
 
 /** Whether `a` and `b` name the same file: the same file when both exist
  * (hard and symbolic links included), else the same normalised absolute path. */
@@ -42,7 +42,7 @@ LowercaseExtension(const std::string & path);
  * Analyze/NIfTI .hdr + .img, or .hdr.gz + .img.gz, and the other compression,
  * which the NIfTI library falls back to), those files. The Python
  * package keeps the same rule (`_files_read_for` and `_files_written_for` in
- * python/patchstreaming/inference.py): change both together. */
+ * python/patchstreaming/_output_files.py): change both together. */
 std::vector<std::string>
 FilesReadFor(const std::string & path);
 

@@ -26,8 +26,9 @@ import zarr
 from ._images import a_type, flag, image_type, is_vector_image, unexpected_keywords, whole_number
 from ._sources import Source, open_source
 from ._termination import ending_by_signal_after_cleanup, signals_deferred
+from ._output_files import check_output_folder
 from .inference import (MONAI_KEYWORDS, _Pipeline, _probe, _Settings, _Structure, check_argmax_structure,
-                        check_output_folder, checked_sigma_scale_and_cval, warn_of_non_finite)
+                        checked_sigma_scale_and_cval, warn_of_non_finite)
 
 #: The largest recomputation factor the default slab thickness allows.
 MAX_RECOMPUTATION = 1.25
