@@ -69,12 +69,20 @@ def page_faults() -> int:
 
 
 def key_values(command: list) -> dict:
-    """The ``key=value`` pairs ``command`` prints on its last line of stdout, values as floats;
-    its stderr shown if it fails."""
+    """The ``key=value`` pairs ``command`` prints on its last line of stdout, values as floats
+    where they are numbers (PatchRoundTrip's weighting=Gaussian stays a string); its stderr shown
+    if it fails."""
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr}")
-    return {key: float(value) for key, value in (item.split("=", 1) for item in done.stdout.splitlines()[-1].split())}
+
+    def value_of(text: str):
+        try:
+            return float(text)
+        except ValueError:
+            return text
+
+    return {key: value_of(value) for key, value in (item.split("=", 1) for item in done.stdout.splitlines()[-1].split())}
 
 
 def smooth_volume(size: int) -> np.ndarray:
