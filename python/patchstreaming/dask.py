@@ -153,13 +153,16 @@ def sliding_window_inference(
         A ``DistributedRun``: the output array, the slabs, and the recomputation factor.
 
     Raises:
-        TypeError: ``predictor_factory`` is a model, or not callable (MONAI's argument order);
-            ``sigma_scale`` or ``cval`` not a number, ``argmax`` or ``progress`` not a bool.
+        TypeError: ``predictor_factory`` is a model, not callable (MONAI's argument order) or
+            cannot be sent to the workers; ``sigma_scale`` or ``cval`` not a number, ``argmax`` or
+            ``progress`` not a bool, a count not a whole number; an input that is not a path, a
+            client that is not a ``distributed.Client``, an unknown keyword (MONAI's are named
+            with what to pass instead).
         ValueError: a bad patch size, overlap, batch size, mode, ``sigma_scale`` (not > 0),
             ``cval`` (not finite), border or padding mode, slab or
             chunk thickness, ``num_threads``; ``output_path`` is the input, inside it or around
-            it (also through symbolic links); a predictor with several outputs, or ``argmax=True`` with fewer than 2 channels;
-            a non-zero ``cval`` with a multi-channel input.
+            it (also through symbolic links); a predictor with several outputs, or ``argmax=True``
+            without 2 to 65536 channels; a non-zero ``cval`` with a multi-channel input.
         FileNotFoundError: a missing input or output folder.
         OSError: an output folder that is a file (NotADirectoryError) or where no file can be made
             (PermissionError, or the error met), before any task runs.
