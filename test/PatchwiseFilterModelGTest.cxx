@@ -253,6 +253,24 @@ TEST_F(PatchwiseFilterProgram, NetworkProbabilitiesEqualTheMergeInProcess)
   EXPECT_TRUE(SameValues(expected, probabilities));
 }
 
+/** helper-83: class probabilities written to NIfTI with a preview corrupted the heap (abort,
+ * segmentation fault): the preview read its slice of the 3-component output back through ITK
+ * 5.2's NIfTI reader, which writes past its buffer reading part of a multi-component file. The
+ * preview's readers read a NIfTI file whole, as the input's does. */
+TEST_F(PatchwiseFilterProgram, NetworkProbabilitiesToNiftiWithAPreviewAreWrittenAndPreviewed)
+{
+  itk::NiftiImageIOFactory::RegisterOneFactory();
+  for (const char * name : { "probabilities.nii.gz", "probabilities.nii" })
+  {
+    const auto run = Run(NetworkArguments(Path(name), { "--preview", Path("preview.png") }));
+    ASSERT_EQ(run.status, 0) << name << ": " << run.err;
+    const auto probabilities = ReadImage<ProbabilitiesType>(Path(name));
+    EXPECT_TRUE(SameValues(InProcessT1Probabilities(), probabilities)) << name;
+    EXPECT_TRUE(fs::exists(Path("preview.png")));
+    fs::remove(Path("preview.png"));
+  }
+}
+
 /** A module returning (probabilities, logits): output 0 by default, which is
  * segmentation.pt's (same weights), and --model-output 1 the logits, each
  * equal to the filters run in process with that OutputIndex. */

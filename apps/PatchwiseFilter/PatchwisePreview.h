@@ -18,6 +18,7 @@
 #ifndef PatchwisePreview_h
 #define PatchwisePreview_h
 
+#include "PatchwiseReading.h"
 #include "PreviewPicture.h"
 #include "itkPatchWindows.h"
 
@@ -61,7 +62,8 @@ PreviewOutputValue(const TPixel & pixel, bool labels)
 /** The slices the preview shows: a 2-D image itself; for a 3-D image the
  * slice `choice.slice` (-1: the middle one) across `choice.axis` (-1: across each axis).
  * The input and output slices (component 0) are read back from their files
- * with ExtractImageFilter, so a streaming reader reads only the slice; the
+ * with ExtractImageFilter, so a streaming reader reads only the slice (a NIfTI file is
+ * read whole, ReadWholeWhereNoPartCanBeRead); the
  * weight map is the separable normaliser sum_k w_k(x) = prod_d W_d(x_d) of
  * the merger's windows, computed from the grid alone. */
 template <unsigned int VDimension>
@@ -79,8 +81,10 @@ MakePreviewSlices(const std::string &                inputFile,
 
   auto inputReader = itk::ImageFileReader<ImageType>::New();
   inputReader->SetFileName(inputFile);
+  ReadWholeWhereNoPartCanBeRead(*inputReader);
   auto outputReader = itk::ImageFileReader<ImageType>::New();
   outputReader->SetFileName(outputFile);
+  ReadWholeWhereNoPartCanBeRead(*outputReader);
   auto inputSlice = itk::ExtractImageFilter<ImageType, ImageType>::New();
   inputSlice->SetInput(inputReader->GetOutput());
   auto outputSlice = itk::ExtractImageFilter<ImageType, ImageType>::New();

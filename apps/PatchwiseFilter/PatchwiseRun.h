@@ -24,6 +24,7 @@
 #include "PatchwiseOutputFormat.h"
 #include "PatchwiseProcessing.h"
 #include "PatchwiseProgressBar.h"
+#include "PatchwiseReading.h"
 #include "itkPatchExtractor.h"
 #include "itkPatchMerger.h"
 #include "itkPatchPixelComponents.h"
@@ -167,16 +168,7 @@ struct PatchwiseSource
   {
     constexpr unsigned int Dimension = TImage::ImageDimension;
     reader->SetFileName(settings.input);
-    reader->UpdateOutputInformation();
-    // ITK 5.2's NIfTI reader cannot read part of a file: nifti_read_subregion_image
-    // never closes the file it opens (one descriptor per patch line, until the process
-    // has none left and the input "cannot be read"), seeks in a .gz by decompressing it
-    // again, and writes past its buffer for a multi-component image. A NIfTI or
-    // Analyze input is read whole, once.
-    if (std::string(reader->GetImageIO()->GetNameOfClass()) == "NiftiImageIO")
-    {
-      reader->UpdateLargestPossibleRegion();
-    }
+    ReadWholeWhereNoPartCanBeRead(*reader); // a NIfTI or Analyze input, once
     extractor->SetInput(reader->GetOutput());
     const auto patchSize = PerAxis<Dimension>(settings.patchSize, "--patch-size");
     CheckPatchFitsInMemory(patchSize, components);
