@@ -217,6 +217,14 @@ private:
             SizeValueType              length,
             const WeightedValueType *  weights) const;
 
+  /** AddScalar with the weights float(rowWeight * profile[j]) formed as it adds. */
+  void
+  AddScalarWeighting(const InputComponentType * source,
+                     AccumulatorType *          sums,
+                     SizeValueType              length,
+                     const double *             profile,
+                     double                     rowWeight) const;
+
   /** Adds a part of several components (or with summed weights), voxel by voxel. */
   void
   AddComponents(const PatchRowPart & part, const IndexType & gridIndex, double rowWeight) const;

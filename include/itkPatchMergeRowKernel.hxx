@@ -70,7 +70,11 @@ PatchMergeRowKernel<TStack, TOutputImage>::AddRunToRow(const PatchRun &         
   // Where every weight is 1 (Average), w·v = v exactly: the values are added as they are.
   const bool scalar = m_ValuesPerVoxel == 1;
   const bool unitWeights = scalar && run.unitProfiles && rowWeight == 1.0;
-  if (scalar && !unitWeights)
+  // The weights are formed once for the row where patches of the run share a profile (a whole
+  // line: most of them); where no two do (a batch of one patch), each patch forms its own as it
+  // adds, which saves writing and reading them back (the same float(rowWeight * profile)).
+  const bool sharedProfiles = run.distinctProfiles.size() < run.regions.size();
+  if (scalar && !unitWeights && sharedProfiles)
   {
     this->FormRowWeights(run, rowWeight, weights);
   }
@@ -98,10 +102,18 @@ PatchMergeRowKernel<TStack, TOutputImage>::AddRunToRow(const PatchRun &         
     {
       AddUnitWeighted(part.source, part.sums, part.length);
     }
-    else if (scalar)
+    else if (scalar && sharedProfiles)
     {
       this->AddScalar(
         part.source, part.sums, part.length, weights.data() + run.profileOfPatch[i] * profileLength + part.offset[0]);
+    }
+    else if (scalar)
+    {
+      this->AddScalarWeighting(part.source,
+                               part.sums,
+                               part.length,
+                               run.distinctProfiles[run.profileOfPatch[i]]->data() + part.offset[0],
+                               rowWeight);
     }
     else
     {
@@ -180,6 +192,25 @@ PatchMergeRowKernel<TStack, TOutputImage>::AddScalar(const InputComponentType * 
     const auto value = static_cast<WeightedValueType>(source[j]);
     const auto term = inputIsWeighted ? value : weights[j] * value;
     sums[j] += weights[j] != WeightedValueType{ 0 } ? static_cast<AccumulatorType>(term) : AccumulatorType{ 0 };
+  }
+}
+
+template <typename TStack, typename TOutputImage>
+void
+PatchMergeRowKernel<TStack, TOutputImage>::AddScalarWeighting(const InputComponentType * source,
+                                                              AccumulatorType *          sums,
+                                                              SizeValueType              length,
+                                                              const double *             profile,
+                                                              double                     rowWeight) const
+{
+  // AddScalar with each weight formed as FormRowWeights forms it.
+  const bool inputIsWeighted = m_InputIsWeighted;
+  for (SizeValueType j = 0; j < length; ++j)
+  {
+    const auto weight = static_cast<WeightedValueType>(rowWeight * profile[j]);
+    const auto value = static_cast<WeightedValueType>(source[j]);
+    const auto term = inputIsWeighted ? value : weight * value;
+    sums[j] += weight != WeightedValueType{ 0 } ? static_cast<AccumulatorType>(term) : AccumulatorType{ 0 };
   }
 }
 
