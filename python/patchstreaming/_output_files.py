@@ -15,7 +15,7 @@ import itk
 
 from ._voxel_data import header_field_value, nifti_pair_candidates
 
-def _mode_for(path: str, sibling: str) -> int:
+def mode_for(path: str, sibling: str) -> int:
     """The permissions a file written to ``path`` takes: those of the file it replaces (a private
     0600 result stays private, a group-shared 0664 one shared; not the setuid, setgid or sticky
     bits); for a data file new beside an existing header (x.raw where x.zraw was), the header's,
@@ -36,7 +36,7 @@ def _umask() -> int:
     return mask
 
 
-def _named_files(output) -> list:
+def named_files(output) -> list:
     """The file names ``output`` gives (one, or a tuple, list or dict of them), for the checks made
     before the input is read; its form is checked against the predictor's outputs later."""
     if isinstance(output, (str, os.PathLike)):
@@ -46,7 +46,7 @@ def _named_files(output) -> list:
     return [name for name in names if isinstance(name, (str, os.PathLike))]
 
 
-def _distinct_files(files, output):
+def distinct_files(files, output):
     """Raises ValueError when two outputs would write the same file: named twice, or one's data
     file the other's (y.mhd and y.nhdr both write y.raw, z.hdr and z.img the same pair)."""
     seen = {}
@@ -107,7 +107,7 @@ def _named_data_files(value: str, following: Sequence[str]) -> list:
     return [words[0] % i for i in range(first, last + (1 if step > 0 else -1), step)[:100000]]
 
 
-def _rename_data_file_in_header(header: str, old: str, new: str) -> None:
+def rename_data_file_in_header(header: str, old: str, new: str) -> None:
     """Rewrites the MetaImage header ``header`` so that its ElementDataFile ``old`` reads ``new``
     (the C++ twin is RenameDataFileInHeader in apps/PatchwiseFilter/AtomicOutputFile.cxx)."""
     with open(header, "rb") as file:
@@ -169,7 +169,7 @@ def _same_file(a: str, b: str) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
 
 
-def _check_output_files(files) -> None:
+def check_output_files(files) -> None:
     """Raises what check_output_folder raises, IsADirectoryError for an output that is a folder,
     ValueError for a file it would write that exists and is not a regular file (a device, a FIFO)
     or that another image beside it reads, and PermissionError for one the user may not write to."""
@@ -196,7 +196,7 @@ def _check_output_files(files) -> None:
         if shared is not None:
             raise ValueError(f"output={path!r} would overwrite {shared[1]!r}, the data file of {shared[0]!r} beside it: "
                              f"write to another file (or remove {shared[0]!r} first)")
-        _writer_io(path)
+        writer_io(path)
 
 
 def check_output_folder(parameter: str, path: str) -> None:
@@ -209,7 +209,7 @@ def check_output_folder(parameter: str, path: str) -> None:
         if os.path.exists(folder):
             raise NotADirectoryError(f"{parameter}={path!r}: {folder!r} is a file, not a folder")
         raise FileNotFoundError(f"{parameter}={path!r}: the folder {folder!r} does not exist")
-    os.rmdir(_partial_folder(path, folder, parameter))
+    os.rmdir(partial_folder(path, folder, parameter))
 
 
 def _check_metaimage_data_file_name(path: str) -> None:
@@ -225,7 +225,7 @@ def _check_metaimage_data_file_name(path: str) -> None:
                      f"read back: rename it, or write .mha (one file)")
 
 
-def _writer_io(file: str):
+def writer_io(file: str):
     """The ImageIO that writes the file name ``file``; ValueError when none does, or when ITK writes
     its format with a lower-case ending only (5.2's MetaImage writer takes ``.mha`` only; its NIfTI
     writer accepts ``OUT.NII``, then fails; ``.Nii.Gz`` is not probed, as the NIfTI library prints
@@ -260,7 +260,7 @@ def _with_lowercase_ending(path: str) -> str:
     return stem + ending.lower()
 
 
-def _partial_folder(file: str, folder: str, parameter: str = "output") -> str:
+def partial_folder(file: str, folder: str, parameter: str = "output") -> str:
     """Makes the hidden folder beside ``file`` that it is written into; an OSError names ``parameter``."""
     try:
         return tempfile.mkdtemp(prefix=".partial-", dir=folder)
@@ -269,7 +269,7 @@ def _partial_folder(file: str, folder: str, parameter: str = "output") -> str:
                                        f"{error.strerror}") from None
 
 
-def _check_not_the_input(files, input_file: Optional[str]) -> None:
+def check_not_the_input(files, input_file: Optional[str]) -> None:
     """Raises ValueError when writing an output file would overwrite the input file or its data
     file (a two-file format's)."""
     if input_file is None:

@@ -81,8 +81,6 @@ class Source:
     def pipeline_input(self):
         """``(image, reader)``: ITK's streaming reader's output and the reader, or (for an array
         source) an unbuffered image that ``fill`` buffers, and None."""
-        import itk
-
         if self.kind != "stream":
             return self.geometry_image(), None
         reader = self._reader()

@@ -11,11 +11,7 @@ docs/distributed.md says how to run it on a cluster and what each worker reads a
 """
 from __future__ import annotations
 
-import glob
-import itertools
 import os
-import shutil
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence, Tuple, Union
@@ -25,10 +21,12 @@ import zarr
 
 from ._images import a_type, flag, image_type, is_vector_image, unexpected_keywords, whole_number
 from ._sources import Source, open_source
-from ._termination import ending_by_signal_after_cleanup, signals_deferred
+from ._termination import ending_by_signal_after_cleanup
 from ._output_files import check_output_folder
-from .inference import (MONAI_KEYWORDS, _Pipeline, _probe, _Settings, _Structure, check_argmax_structure,
-                        checked_sigma_scale_and_cval, warn_of_non_finite)
+from ._zarr_output import ChunkStore, abandon, create_output, finish
+from ._pipeline import Pipeline, Settings
+from ._predictor import Structure, check_argmax_structure, probe
+from .inference import MONAI_KEYWORDS, checked_sigma_scale_and_cval, warn_of_non_finite
 
 #: The largest recomputation factor the default slab thickness allows.
 MAX_RECOMPUTATION = 1.25
@@ -75,8 +73,8 @@ class _Job:
     source: Source
     predictor_factory: Callable[[], Callable]
     call: str  # one per call: workers make the predictor once per call
-    settings: _Settings
-    structure: Optional[_Structure]
+    settings: Settings
+    structure: Optional[Structure]
     sigma_scale: float
     cval: float
     argmax: bool
@@ -200,11 +198,11 @@ def sliding_window_inference(
         try:
             structure = client.submit(_describe_outputs, job, pure=False).result()
             job = _replace(job, structure=structure)
-            _create_output(job, plan.source, plan.chunk)
+            create_output(job.store, job.structure.channels[0], job.argmax, plan.source, plan.chunk)
             results = _run_slabs(client, job, slabs, progress)
-            _finish(partial, output_path)
+            finish(partial, output_path)
         except BaseException:
-            _abandon(partial)
+            abandon(partial)
             raise
         finally:
             if own_cluster is not None:
@@ -233,7 +231,7 @@ class _Plan:
                  slab_slices):
         self.source = open_source(input_path)
         self.geometry = self.source.geometry_image()
-        self.settings = _Settings(self.geometry, patch_size, overlap, batch_size, mode, border_mode, padding_mode, 1)
+        self.settings = Settings(self.geometry, patch_size, overlap, batch_size, mode, border_mode, padding_mode, 1)
         self.slices = self.source.shape_dhw[0]
         self.grid = _grid(self.geometry, self.settings)
         self.chunk, self.slab = _chunk_and_slab(self.grid, self.geometry, self.settings, chunk_slices, slab_slices,
@@ -301,7 +299,7 @@ def _thickness(name: str, value, slices: int, default: int) -> int:
     return max(1, min(default, slices)) if value is None else _whole(name, value)
 
 
-def _grid(geometry, settings: _Settings):
+def _grid(geometry, settings: Settings):
     """The patch grid of the call (from the header: nothing is read)."""
     import itk
 
@@ -345,7 +343,7 @@ def _factor(grid, geometry, slab: int, slices: int, batch_size: int) -> float:
     return computed / grid.GetNumberOfPatches()
 
 
-def _chunk_and_slab(grid, geometry, settings: _Settings, chunk_slices, slab_slices, slices: int) -> Tuple[int, int]:
+def _chunk_and_slab(grid, geometry, settings: Settings, chunk_slices, slab_slices, slices: int) -> Tuple[int, int]:
     """The Zarr chunk's and a task's thickness (slices): as given, else the chunk the patch
     stride (or, for a slab given, its largest divisor up to the stride) and the thinnest slab
     of whole chunks whose recomputation factor is at most MAX_RECOMPUTATION."""
@@ -390,8 +388,8 @@ def _worker_predictor(job: _Job):
     return _PREDICTORS[job.call]
 
 
-def _describe_outputs(job: _Job) -> _Structure:
-    structure = _probe(_worker_predictor(job), job.source.channels, job.settings.patch_xyz)
+def _describe_outputs(job: _Job) -> Structure:
+    structure = probe(_worker_predictor(job), job.source.channels, job.settings.patch_xyz)
     if structure.names is not None:
         raise ValueError(f"predictor_factory: the predictor returns {structure.describe()}; the distributed call "
                          f"writes one output (return one tensor, e.g. lambda x: model(x)[0])")
@@ -405,19 +403,19 @@ def _run_slab(job: _Job, first: int, end: int) -> dict:
     writes each chunk to the Zarr array; returns the patches computed and the peak RSS."""
     import resource
 
-    _ChunkStore.check(job.store)
+    ChunkStore.check(job.store)
     predictor = _worker_predictor(job)
     image, reader = job.source.pipeline_input()
-    pipeline = _Pipeline(image, predictor, job.structure, job.settings, job.sigma_scale, job.cval, False)
+    pipeline = Pipeline(image, predictor, job.structure, job.settings, job.sigma_scale, job.cval, False)
     last = pipeline.last(job.argmax)
     last.UpdateOutputInformation()
     if reader is None:  # an array source: the slab's input, read once
         needed = _input_region(pipeline, image, first, end)
         job.source.fill(image, needed)
-    target = zarr.open_array(_ChunkStore(job.store), mode="r+")
+    target = zarr.open_array(ChunkStore(job.store), mode="r+")
     channels_first = target.ndim > image.GetImageDimension()
     for chunk in range(first, end, job.chunk_slices):
-        _ChunkStore.check(job.store)
+        ChunkStore.check(job.store)
         stop = min(chunk + job.chunk_slices, end)
         values = pipeline.compute(last, _slab_region(image, chunk, stop))
         if channels_first:
@@ -428,29 +426,7 @@ def _run_slab(job: _Job, first: int, end: int) -> dict:
             "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
 
 
-class _Abandoned(RuntimeError):
-    """Raised in a task whose call failed: the client abandoned the output array."""
-
-
-class _ChunkStore(zarr.DirectoryStore):
-    """zarr's DirectoryStore (each chunk written to a temporary file and renamed into place),
-    except that it never creates the array's folder: once the client has abandoned the array, a
-    task still running cannot bring it back."""
-
-    @staticmethod
-    def check(store: str) -> None:
-        if not os.path.isfile(os.path.join(store, ".zarray")):
-            raise _Abandoned(f"the output array {store!r} was abandoned (the call failed)")
-
-    def __setitem__(self, key, value):
-        self.check(self.path)
-        final = os.path.join(self.path, key)
-        temporary = f"{final}.{uuid.uuid4().hex}.partial"
-        self._tofile(value, temporary)  # fails when the folder is gone
-        os.replace(temporary, final)
-
-
-def _input_region(pipeline: _Pipeline, image, first: int, end: int):
+def _input_region(pipeline: Pipeline, image, first: int, end: int):
     """The input region the extractor reads for every patch the task computes for output slices
     [first, end) (_computed_patches), padding sources included (the extractor's
     GenerateInputRequestedRegion, propagated without updating)."""
@@ -466,20 +442,6 @@ def _input_region(pipeline: _Pipeline, image, first: int, end: int):
 
 
 # -- On the client ---------------------------------------------------------------------------
-
-
-def _create_output(job: _Job, source: Source, chunk: int) -> None:
-    channels = job.structure.channels[0]
-    spatial = tuple(source.shape_dhw)
-    if job.argmax:
-        shape, chunks, dtype = spatial, (chunk,) + spatial[1:], np.uint8 if channels <= 256 else np.uint16
-    elif channels > 1:
-        shape, chunks, dtype = (channels,) + spatial, (channels, chunk) + spatial[1:], np.float32
-    else:
-        shape, chunks, dtype = spatial, (chunk,) + spatial[1:], np.float32
-    array = zarr.open_array(job.store, mode="w", shape=shape, chunks=chunks, dtype=dtype, fill_value=0,
-                            write_empty_chunks=True)
-    array.attrs.update(source.geometry_attributes(channels_first=len(shape) > len(spatial)))
 
 
 def _run_slabs(client, job: _Job, slabs, progress: bool) -> List[dict]:
@@ -505,42 +467,3 @@ def _run_slabs(client, job: _Job, slabs, progress: bool) -> List[dict]:
         if bar is not None:
             bar.close()
     return [future.result() for future in futures]
-
-
-def _abandon(partial: str) -> None:
-    """Removes a failed call's array: first its .zarray, so that tasks still running stop at
-    their next chunk and can write nothing (_ChunkStore), then the folder, again while a write
-    that had already started leaves a file in it."""
-    try:
-        os.remove(os.path.join(partial, ".zarray"))
-    except FileNotFoundError:
-        pass
-    for _ in range(50):
-        shutil.rmtree(partial, ignore_errors=True)
-        if not os.path.lexists(partial):
-            return
-        time.sleep(0.1)
-
-
-def _finish(partial: str, output_path: str) -> None:
-    """Removes the temporary files of writes a dead worker left, checks every chunk file is
-    there, and puts the array in place of ``output_path`` (the old one removed only afterwards)."""
-    for leftover in glob.glob(os.path.join(partial, "*.partial")):
-        os.remove(leftover)
-    array = zarr.open_array(partial, mode="r")
-    counts = [-(-size // chunk) for size, chunk in zip(array.shape, array.chunks)]
-    missing = [key for key in itertools.product(*map(range, counts))
-               if not os.path.isfile(os.path.join(partial, ".".join(map(str, key))))]
-    if missing:
-        raise RuntimeError(f"output_path: {len(missing)} of {array.nchunks} chunks were not written (the first: "
-                           f"{'.'.join(map(str, missing[0]))})")
-    with signals_deferred():  # the old array aside, the new one in place, the old one removed: all or none
-        previous = None
-        if os.path.lexists(output_path):
-            previous = f"{partial}.previous"
-            os.replace(output_path, previous)
-        os.replace(partial, output_path)
-        if previous is not None:
-            # A symbolic link (to an array) is removed, not what it names.
-            is_folder = os.path.isdir(previous) and not os.path.islink(previous)
-            shutil.rmtree(previous, ignore_errors=True) if is_folder else os.remove(previous)

@@ -13,8 +13,9 @@ import torch
 
 import itk
 
-from ._images import (a_type, buffered_array, flag, itk_message, real_number, size_xyz, unexpected_keywords,
-                      unknown_choice, unreadable_format, whole_number)
+from ._images import (a_type, buffered_array, flag, itk_message, real_number, unexpected_keywords, unknown_choice,
+                      unreadable_format, whole_number)
+from ._patch_arguments import size_xyz
 from ._sources import unread_axes_hint
 from ._voxel_data import check_voxel_data, reads_regions_alone
 

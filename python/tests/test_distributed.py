@@ -17,6 +17,7 @@ import torch
 import itk
 import patchstreaming
 from patchstreaming import dask as distributed_inference
+from patchstreaming._zarr_output import finish
 from conftest import NaNAboveNetwork, SlowNetwork, SmallNetwork
 
 distributed = pytest.importorskip("distributed")
@@ -137,14 +138,14 @@ def test_the_check_of_the_chunks_ignores_a_dead_write_and_names_a_missing_chunk(
     array[:] = 1
     with open(os.path.join(partial, "1.0.0123abcd.partial"), "wb") as dead:
         dead.write(b"half")
-    distributed_inference._finish(partial, str(tmp_path / "out.zarr"))
+    finish(partial, str(tmp_path / "out.zarr"))
     assert sorted(os.listdir(tmp_path / "out.zarr")) == [".zarray", "0.0", "1.0", "2.0"]
     array = zarr.open_array(partial, mode="w", shape=(6, 4), chunks=(2, 4), dtype=np.uint8, write_empty_chunks=True)
     array[:4] = 1
     with open(os.path.join(partial, "2.0.0123abcd.partial"), "wb") as dead:
         dead.write(b"half")
     with pytest.raises(RuntimeError, match=r"1 of 3 chunks were not written \(the first: 2.0\)"):
-        distributed_inference._finish(partial, str(tmp_path / "other.zarr"))
+        finish(partial, str(tmp_path / "other.zarr"))
 
 
 def test_output_carries_the_geometry_as_ome_ngff_transforms_and_itk_direction(client, volume, tmp_path):

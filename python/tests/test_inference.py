@@ -17,7 +17,7 @@ import torch
 
 import itk
 import patchstreaming
-from patchstreaming._images import exact_fraction
+from patchstreaming._patch_arguments import exact_fraction
 from conftest import SmallNetwork, TupleNetwork, T1_IMAGE
 
 
@@ -1016,16 +1016,16 @@ def test_each_call_frees_its_pipeline(monkeypatch):
     import gc
     import weakref
 
-    from patchstreaming import inference
+    from patchstreaming._pipeline import Pipeline
 
     pipelines = []
-    original = inference._Pipeline.__init__
+    original = Pipeline.__init__
 
     def recording(self, *args, **kwargs):
         original(self, *args, **kwargs)
         pipelines.append(weakref.ref(self))
 
-    monkeypatch.setattr(inference._Pipeline, "__init__", recording)
+    monkeypatch.setattr(Pipeline, "__init__", recording)
     image = itk.image_from_array(np.random.default_rng(1).uniform(size=(11, 12, 13)).astype(np.float32))
     for argmax in (False, True):
         patchstreaming.sliding_window_inference(image, SmallNetwork(classes=3).eval(), 8, argmax=argmax,

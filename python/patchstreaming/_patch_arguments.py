@@ -1,0 +1,130 @@
+"""The patch arguments of the public calls: sizes in (D, H, W) order turned into ITK's (x, y, z),
+overlaps as exact fractions of the patch, and the check that one patch fits in memory."""
+from __future__ import annotations
+
+import math
+import os
+from decimal import Decimal
+from fractions import Fraction
+from typing import Sequence, Tuple
+
+import numpy as np
+
+from ._images import axis_orders, real_number, unwrapped, whole_number
+
+
+def size_xyz(value, dimension: int, name: str, image_shape: Tuple[int, ...]) -> list:
+    """A per-axis integer in ITK's (x, y, z) order from a scalar or a (D, H, W)-ordered tuple.
+
+    A tuple that does not fit the image in (D, H, W) order but would in (x, y, z) order is
+    refused with both orders named: a silent transposition is the one mistake to avoid.
+    """
+    tensor, itk_order = axis_orders(dimension)
+    if isinstance(value, str) or np.ndim(value) == 0:
+        values = [whole_number(value, name)] * dimension
+    else:
+        try:
+            values = [whole_number(v, name) for v in value]
+        except TypeError:
+            raise TypeError(f"{name}={value!r}: expected a whole number or a tuple of {dimension} {tensor} sizes "
+                            f"in voxels") from None
+        if len(values) == 1:  # one value for every axis, as a scalar
+            values = values * dimension
+        if len(values) != dimension:
+            raise ValueError(f"{name}={value!r} has {len(values)} values; the image is {dimension}-D "
+                             f"(give one value or {dimension}, in {tensor} order)")
+    if any(v < 1 for v in values):
+        raise ValueError(f"{name}={value!r}: every size must be at least 1 (voxels)")
+    fits = all(v <= s for v, s in zip(values, image_shape))
+    fits_reversed = all(v <= s for v, s in zip(reversed(values), image_shape))
+    if not fits and fits_reversed:
+        raise ValueError(
+            f"{name}={tuple(values)} is read in {tensor} order, the tensor's (as MONAI's roi_size), and does not "
+            f"fit the image, whose {tensor} shape is {tuple(image_shape)}. Read in ITK's {itk_order} order instead, "
+            f"this patch is {tensor} = {tuple(reversed(values))}, which fits: if you meant {itk_order}, pass "
+            f"{name}={tuple(reversed(values))}.")
+    return list(reversed(values))
+
+
+def check_patch_fits_in_memory(patch_xyz: Sequence[int], channels: int, name: str) -> None:
+    """Raises ``ValueError`` naming ``name`` when one float32 patch of ``channels`` channels is
+    larger than this machine's physical memory: the run would otherwise fail allocating it (or
+    swap) after the image was read."""
+    try:
+        memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not POSIX: no limit known
+        return
+    patch_bytes = 4 * channels * int(np.prod([int(v) for v in patch_xyz], dtype=object))
+    if memory > 0 and patch_bytes > memory:
+        gib = 1024.0 ** 3
+        order = axis_orders(len(patch_xyz))[0]
+        raise ValueError(f"{name}={tuple(reversed(patch_xyz))} {order}: one patch of {channels} channel(s) is "
+                         f"{patch_bytes / gib:.4g} GiB as float32, more than this machine's {memory / gib:.4g} GiB "
+                         f"of memory; give a smaller {name}")
+
+
+def exact_fraction(value) -> Fraction:
+    """The fraction a number stands for. A binary float (Python's, numpy's, a tensor's, in its own
+    precision) is the simplest fraction among the numbers that round to it when its denominator is
+    at most the square root of its shortest decimal's (1/3 for ``1 / 3``, whose shortest decimal
+    0.3333333333333333 times 96 is 31.99…; 12/19 for ``np.float32(12 / 19)``), else that shortest
+    decimal (0.29 for ``np.float32(0.29)``, whose float64 value is 0.28999999165…). Text, a
+    ``Fraction`` or a ``Decimal`` is exact (a ``Decimal`` past 10^±400 as a float); a bfloat16
+    tensor, which numpy cannot hold, is its exact binary value (0.7 is 179/256)."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError, RuntimeError):  # a tensor numpy cannot view (bfloat16, on a GPU)
+        array = None
+    if array is not None and array.ndim == 0 and array.dtype.kind == "f":
+        return _float_fraction(array[()])
+    value = unwrapped(value)
+    if isinstance(value, float):  # a tensor's item(), as numpy could not view it
+        return _float_fraction(np.float64(value))
+    if isinstance(value, Decimal) and value.is_finite() and abs(value.adjusted()) > 400:
+        return _float_fraction(np.float64(value))  # Fraction() would compute 10 ** exponent
+    return Fraction(value) if isinstance(value, (Fraction, Decimal)) else Fraction(str(value))
+
+
+def _float_fraction(number: np.floating) -> Fraction:
+    """``exact_fraction`` of a numpy float scalar."""
+    decimal = Fraction(np.format_float_positional(number, unique=True))
+    if not 0 < number < 1:
+        return decimal
+    kind = type(number)
+    above, below = np.nextafter(number, kind(2)), np.nextafter(number, kind(0))
+    exact = Fraction(float(number))
+    simplest = _simplest_between((exact + Fraction(float(below))) / 2, (exact + Fraction(float(above))) / 2)
+    reads_back = kind(simplest.numerator / simplest.denominator) == number
+    return simplest if simplest.denominator ** 2 <= decimal.denominator and reads_back else decimal
+
+
+def _simplest_between(low: Fraction, high: Fraction) -> Fraction:
+    """The fraction with the smallest denominator in [low, high], 0 <= low <= high (continued
+    fractions: the Stern–Brocot tree's first node in the interval)."""
+    whole = low.numerator // low.denominator
+    if whole == low or whole + 1 <= high:
+        return Fraction(whole if whole == low else whole + 1)
+    return whole + 1 / _simplest_between(1 / (high - whole), 1 / (low - whole))
+
+
+def overlap_xyz(overlap, patch_xyz: Sequence[int]) -> list:
+    """⌊fraction · P⌋ per axis from a fraction in [0, 1) (or one per axis, in (D, H, W) order),
+    computed exactly from the fraction a float stands for (0.29 · 100 = 29, not 28; 1/3 · 96 = 32,
+    not 31: ``exact_fraction``)."""
+    scalar = isinstance(overlap, str) or np.ndim(overlap) == 0
+    if scalar and real_number(overlap) is None:
+        raise TypeError(f"overlap={overlap!r}: expected a fraction in [0, 1), or one per axis in (D, H, W) order")
+    fractions = [overlap] * len(patch_xyz) if scalar else list(reversed(list(overlap)))
+    if len(fractions) == 1:  # one fraction for every axis, as a scalar
+        fractions = fractions * len(patch_xyz)
+    if len(fractions) != len(patch_xyz):
+        raise ValueError(f"overlap={overlap} has {len(fractions)} values; expected 1 or {len(patch_xyz)}")
+    result = []
+    for fraction, size in zip(fractions, patch_xyz):
+        if real_number(fraction) is None or not math.isfinite(real_number(fraction)):
+            raise ValueError(f"overlap={overlap}: each fraction must be a number in [0, 1), got {fraction!r}")
+        exact = exact_fraction(fraction)
+        if not 0 <= exact < 1:
+            raise ValueError(f"overlap={overlap}: each fraction must be in [0, 1), got {fraction}")
+        result.append(int(exact * size))
+    return result
