@@ -210,20 +210,11 @@ private:
   static void
   AddUnitWeighted(const InputComponentType * source, AccumulatorType * sums, SizeValueType length);
 
-  /** Adds `length` scalar values with their weights, branch-free. */
+  /** Adds `length` scalar values with their weights, weightAt(j) for value j (formed
+   * beforehand or as it adds), branch-free. */
+  template <typename TWeightAt>
   void
-  AddScalar(const InputComponentType * source,
-            AccumulatorType *          sums,
-            SizeValueType              length,
-            const WeightedValueType *  weights) const;
-
-  /** AddScalar with the weights float(rowWeight * profile[j]) formed as it adds. */
-  void
-  AddScalarWeighting(const InputComponentType * source,
-                     AccumulatorType *          sums,
-                     SizeValueType              length,
-                     const double *             profile,
-                     double                     rowWeight) const;
+  AddScalar(const InputComponentType * source, AccumulatorType * sums, SizeValueType length, TWeightAt weightAt) const;
 
   /** Adds a part of several components (or with summed weights), voxel by voxel. */
   void

@@ -104,16 +104,16 @@ PatchMergeRowKernel<TStack, TOutputImage>::AddRunToRow(const PatchRun &         
     }
     else if (scalar && sharedProfiles)
     {
-      this->AddScalar(
-        part.source, part.sums, part.length, weights.data() + run.profileOfPatch[i] * profileLength + part.offset[0]);
+      const WeightedValueType * formed = weights.data() + run.profileOfPatch[i] * profileLength + part.offset[0];
+      this->AddScalar(part.source, part.sums, part.length, [formed](SizeValueType j) { return formed[j]; });
     }
     else if (scalar)
     {
-      this->AddScalarWeighting(part.source,
-                               part.sums,
-                               part.length,
-                               run.distinctProfiles[run.profileOfPatch[i]]->data() + part.offset[0],
-                               rowWeight);
+      // Each weight formed as FormRowWeights forms it.
+      const double * profile = run.distinctProfiles[run.profileOfPatch[i]]->data() + part.offset[0];
+      this->AddScalar(part.source, part.sums, part.length, [profile, rowWeight](SizeValueType j) {
+        return static_cast<WeightedValueType>(rowWeight * profile[j]);
+      });
     }
     else
     {
@@ -179,37 +179,20 @@ PatchMergeRowKernel<TStack, TOutputImage>::AddUnitWeighted(const InputComponentT
 }
 
 template <typename TStack, typename TOutputImage>
+template <typename TWeightAt>
 void
 PatchMergeRowKernel<TStack, TOutputImage>::AddScalar(const InputComponentType * source,
                                                      AccumulatorType *          sums,
                                                      SizeValueType              length,
-                                                     const WeightedValueType *  weights) const
+                                                     TWeightAt                  weightAt) const
 {
   // Branch-free so that it vectorises: a zero weight selects 0 (never 0·v, which is NaN for v = NaN or Inf).
   const bool inputIsWeighted = m_InputIsWeighted;
   for (SizeValueType j = 0; j < length; ++j)
   {
-    const auto value = static_cast<WeightedValueType>(source[j]);
-    const auto term = inputIsWeighted ? value : weights[j] * value;
-    sums[j] += weights[j] != WeightedValueType{ 0 } ? static_cast<AccumulatorType>(term) : AccumulatorType{ 0 };
-  }
-}
-
-template <typename TStack, typename TOutputImage>
-void
-PatchMergeRowKernel<TStack, TOutputImage>::AddScalarWeighting(const InputComponentType * source,
-                                                              AccumulatorType *          sums,
-                                                              SizeValueType              length,
-                                                              const double *             profile,
-                                                              double                     rowWeight) const
-{
-  // AddScalar with each weight formed as FormRowWeights forms it.
-  const bool inputIsWeighted = m_InputIsWeighted;
-  for (SizeValueType j = 0; j < length; ++j)
-  {
-    const auto weight = static_cast<WeightedValueType>(rowWeight * profile[j]);
-    const auto value = static_cast<WeightedValueType>(source[j]);
-    const auto term = inputIsWeighted ? value : weight * value;
+    const WeightedValueType weight = weightAt(j);
+    const auto              value = static_cast<WeightedValueType>(source[j]);
+    const auto              term = inputIsWeighted ? value : weight * value;
     sums[j] += weight != WeightedValueType{ 0 } ? static_cast<AccumulatorType>(term) : AccumulatorType{ 0 };
   }
 }
