@@ -207,7 +207,7 @@ RunModule(torch::jit::Module &  module,
   return SelectOutput(returned, index, outputs).to(torch::kCPU, torch::kFloat);
 }
 
-/** Throws unless `output` is (B, channels, spatial of `input`); channels 0 accepts any. */
+/** Throws unless `output` is (B, channels, spatial of `input`); channels 0 accepts any but 0. */
 void
 CheckOutputShape(const torch::Tensor & output, const torch::Tensor & input, int64_t channels)
 {
@@ -223,6 +223,11 @@ CheckOutputShape(const torch::Tensor & output, const torch::Tensor & input, int6
                              << " for an input of shape " << ShapeText(input.sizes()) << "; expected (B, "
                              << (channels == 0 ? std::string("C_out") : std::to_string(channels)) << ", the patch size "
                              << ShapeText(input.sizes().slice(2)) << ")");
+  }
+  if (output.size(1) == 0)
+  {
+    itkGenericExceptionMacro(<< "the module returned a tensor of shape " << ShapeText(output.sizes())
+                             << ": 0 channels; expected at least 1 (C_out in (B, C_out, spatial...))");
   }
 }
 /** The shape of a batch as ITK stores it: (B, P_{N-1}, ..., P_0, channels), channels last. */

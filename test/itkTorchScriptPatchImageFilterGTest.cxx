@@ -509,6 +509,9 @@ TEST(TorchScriptPatchImageFilter, BadInputGetsAnExceptionNamingTheProblem)
   EXPECT_EQ(twoChannels.find("Traceback"), std::string::npos) << twoChannels;
   ExpectErrorNaming(run([](auto * f) { f->SetModelFileName(Model("segmentation_pooled.pt")); }),
                     { "returned a tensor of shape (1, 3, 2, 3, 4)", "the patch size (5, 6, 8)" });
+  // helper-84's kind, in C++: an output of no channels failed allocating a VectorImage of 0 components.
+  ExpectErrorNaming(run([](auto * f) { f->SetModelFileName(Model("segmentation_empty.pt")); }),
+                    { "returned a tensor of shape (1, 0, 5, 6, 8): 0 channels; expected at least 1" });
   ExpectErrorNaming(run([](auto * f) { f->SetBatchSize(0); }), { "BatchSize = 0" });
   ExpectErrorNaming(run([](auto * f) { f->SetDevice("gpu"); }), { "Device \"gpu\" is not a device name" });
   if (!itk::TorchScriptModel::IsCudaAvailable())

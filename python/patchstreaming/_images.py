@@ -23,6 +23,12 @@ ImageLike = Union["itk.Image", "itk.VectorImage", str, os.PathLike, np.ndarray, 
 WRAPPED_TYPES = ("itk.Image[itk.F, 2]", "itk.Image[itk.F, 3]", "itk.VectorImage[itk.F, 2]", "itk.VectorImage[itk.F, 3]")
 
 
+class ShapeError(ValueError):
+    """A ValueError whose cause may be how an array image was read (its dimension, channels or
+    shape: :func:`read_array`), such as a patch size with as many values as the other reading's
+    axes: the public calls add :func:`array_reading_note` to it, and to none of their other errors."""
+
+
 def is_vector_image(image) -> bool:
     return "VectorImage" in type(image).__name__
 

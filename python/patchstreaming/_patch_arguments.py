@@ -10,7 +10,7 @@ from typing import Sequence, Tuple
 
 import numpy as np
 
-from ._images import axis_orders, real_number, unwrapped, whole_number
+from ._images import ShapeError, axis_orders, real_number, unwrapped, whole_number
 
 
 def size_xyz(value, dimension: int, name: str, image_shape: Tuple[int, ...]) -> list:
@@ -31,14 +31,14 @@ def size_xyz(value, dimension: int, name: str, image_shape: Tuple[int, ...]) -> 
         if len(values) == 1:  # one value for every axis, as a scalar
             values = values * dimension
         if len(values) != dimension:
-            raise ValueError(f"{name}={value!r} has {len(values)} values; the image is {dimension}-D "
+            raise ShapeError(f"{name}={value!r} has {len(values)} values; the image is {dimension}-D "
                              f"(give one value or {dimension}, in {tensor} order)")
     if any(v < 1 for v in values):
         raise ValueError(f"{name}={value!r}: every size must be at least 1 (voxels)")
     fits = all(v <= s for v, s in zip(values, image_shape))
     fits_reversed = all(v <= s for v, s in zip(reversed(values), image_shape))
     if not fits and fits_reversed:
-        raise ValueError(
+        raise ShapeError(
             f"{name}={tuple(values)} is read in {tensor} order, the tensor's (as MONAI's roi_size), and does not "
             f"fit the image, whose {tensor} shape is {tuple(image_shape)}. Read in ITK's {itk_order} order instead, "
             f"this patch is {tensor} = {tuple(reversed(values))}, which fits: if you meant {itk_order}, pass "
@@ -58,7 +58,7 @@ def check_patch_fits_in_memory(patch_xyz: Sequence[int], channels: int, name: st
     if memory > 0 and patch_bytes > memory:
         gib = 1024.0 ** 3
         order = axis_orders(len(patch_xyz))[0]
-        raise ValueError(f"{name}={tuple(reversed(patch_xyz))} {order}: one patch of {channels} channel(s) is "
+        raise ShapeError(f"{name}={tuple(reversed(patch_xyz))} {order}: one patch of {channels} channel(s) is "
                          f"{patch_bytes / gib:.4g} GiB as float32, more than this machine's {memory / gib:.4g} GiB "
                          f"of memory; give a smaller {name}")
 

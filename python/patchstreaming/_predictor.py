@@ -2,12 +2,12 @@
 found by running it once on a zero patch, then checked on every batch."""
 from __future__ import annotations
 
-from typing import Mapping, Tuple
+from typing import Mapping, Optional, Tuple
 
 import numpy as np
 import torch
 
-from ._images import a_type, axis_orders, buffered_array, count_of, image_from_channels, is_vector_image
+from ._images import ShapeError, a_type, axis_orders, buffered_array, count_of, image_from_channels, is_vector_image
 
 
 def check_argmax_structure(structure: "Structure") -> None:
@@ -90,8 +90,10 @@ class Structure:
         return dict(zip(self.names, parts)) if self.is_dict else tuple(parts)
 
 
-def probe(predictor, channels_in: int, patch_xyz) -> Structure:
+def probe(predictor, channels_in: int, patch_xyz, reading_note: Optional[str] = None) -> Structure:
     """Runs the predictor on one zero patch of ``channels_in`` channels: its outputs and their channel counts.
+    An exception the predictor raises is re-raised with a note giving the shape it was called with, and
+    ``reading_note`` (how an array image was read, when that may surprise) when not None.
     A network of 3-D layers reads a 2-D batch (B, C, H, W) as one unbatched volume of B channels and C
     slices: where it takes B channels it runs and returns a wrong result. Its channels are likely 1 or C, so
     2-D patches are probed as a batch of 2 (3 for 2 channels), which it refuses."""
@@ -107,6 +109,8 @@ def probe(predictor, channels_in: int, patch_xyz) -> Structure:
         error.add_note(f"sliding_window_inference called the predictor with a tensor of shape (B, C, {order[1:]} "
                        f"= {shape}: C = {channels_in}, the image's channels per voxel; the patch in {order} order"
                        f"{two_d}")
+        if reading_note is not None:
+            error.add_note(reading_note)
         raise
     if isinstance(returned, torch.Tensor):
         structure = Structure(None, (0,))
@@ -127,14 +131,19 @@ def probe(predictor, channels_in: int, patch_xyz) -> Structure:
 
 
 def check_shape(tensor: torch.Tensor, batch: int, spatial: Tuple[int, ...], structure: Structure, k: int):
+    """Raises TypeError for a complex output ``k``; ShapeError unless its shape is (``batch``, C,
+    ``spatial``); ValueError for C = 0 (nothing to merge)."""
     if tensor.is_complex():
         raise TypeError(f"the predictor's output {structure._name(k)} is a complex tensor ({tensor.dtype}); expected "
                         f"real values (take .real, .abs() or .angle() in the predictor)")
     expected = "(" + ", ".join([str(batch), "C"] + [str(n) for n in spatial]) + ")"
     if tensor.dim() != len(spatial) + 2 or tensor.shape[0] != batch or tuple(tensor.shape[2:]) != spatial:
-        raise ValueError(f"the predictor's output {structure._name(k)} has shape {tuple(tensor.shape)} for a batch "
+        raise ShapeError(f"the predictor's output {structure._name(k)} has shape {tuple(tensor.shape)} for a batch "
                          f"of {count_of(batch, 'patch', 'patches')} of (D, H, W) = {spatial}; expected {expected}: the "
                          f"same batch and spatial size as its input")
+    if tensor.shape[1] == 0:
+        raise ValueError(f"the predictor's output {structure._name(k)} has shape {tuple(tensor.shape)}: 0 channels; "
+                         f"expected at least 1 (C in {expected})")
 
 
 def selected(predictor, structure: Structure, index: int):

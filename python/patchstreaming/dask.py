@@ -65,6 +65,16 @@ _MONAI_KEYWORDS = {
     "device": "nothing: the output is a Zarr array; the predictor's outputs may come back on any device",
 }
 
+#: The one-process call's keywords that this call names otherwise.
+_ONE_PROCESS_KEYWORDS = {
+    "image": "input_path (an image file or a Zarr array, which each worker reads its part of)",
+    "predictor": "predictor_factory (a picklable callable with no arguments that returns the predictor, "
+                 "made in each worker)",
+    "output": "output_path (the Zarr array to write, a directory such as 'result.zarr')",
+    "stream_divisions": "slab_slices (each task's slices) or chunk_slices (the Zarr chunk's) instead, or neither "
+                        "for their defaults",
+}
+
 
 @dataclass(frozen=True)
 class _Job:
@@ -99,7 +109,7 @@ def sliding_window_inference(
     cval: float = 0.0,
     argmax: bool = False,
     *,
-    output_path: Union[str, os.PathLike],
+    output_path: Union[str, os.PathLike, None] = None,
     chunk_slices: Optional[int] = None,
     slab_slices: Optional[int] = None,
     client=None,
@@ -130,7 +140,7 @@ def sliding_window_inference(
             (as for the one-machine call: ``(B, C_in, D, H, W)`` tensor in, ``(B, C_out, D, H,
             W)`` out; tuple and dict outputs are not supported here). It is called once per
             worker process and call, in the worker: models are built there, never shipped.
-        output_path: the Zarr array to write (a directory); written beside it under a temporary
+        output_path: the Zarr array to write (a directory; required, by keyword); written beside it under a temporary
             name and renamed when every chunk is written: the output is complete or untouched
             (also when the call is stopped by Ctrl-C, SIGTERM or SIGHUP; the latter two then end the
             process by that signal, unless the program handles it itself).
@@ -154,8 +164,8 @@ def sliding_window_inference(
         TypeError: ``predictor_factory`` is a model, not callable (MONAI's argument order) or
             cannot be sent to the workers; ``sigma_scale`` or ``cval`` not a number, ``argmax`` or
             ``progress`` not a bool, a count not a whole number; an input that is not a path, a
-            client that is not a ``distributed.Client``, an unknown keyword (MONAI's are named
-            with what to pass instead).
+            client that is not a ``distributed.Client``, no ``output_path``, an unknown keyword
+            (MONAI's and the one-process call's are named with what to pass instead).
         ValueError: a bad patch size, overlap, batch size, mode, ``sigma_scale`` (not > 0),
             ``cval`` (not finite), border or padding mode, slab or
             chunk thickness, ``num_threads``; ``output_path`` is the input, inside it or around
@@ -171,7 +181,11 @@ def sliding_window_inference(
     import distributed
 
     if unknown:
-        raise unexpected_keywords(sliding_window_inference, unknown, (("MONAI's keywords", _MONAI_KEYWORDS),))
+        raise unexpected_keywords(sliding_window_inference, unknown, (
+            ("MONAI's keywords", _MONAI_KEYWORDS), ("the one-process call's keywords", _ONE_PROCESS_KEYWORDS)))
+    if output_path is None:
+        raise TypeError("sliding_window_inference() needs output_path: the Zarr array to write, a directory such as "
+                        "output_path='result.zarr' (by keyword)")
     _check_arguments(input_path, predictor_factory, overlap, client)
     sigma_scale, cval = checked_sigma_scale_and_cval(sigma_scale, cval)
     argmax, progress = flag(argmax, "argmax"), flag(progress, "progress")

@@ -8,7 +8,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple, Unio
 import numpy as np
 import torch
 
-from ._images import (ImageLike, a_type, array_reading_note, count_of, flag, real_number, to_itk_image,
+from ._images import (ImageLike, ShapeError, a_type, array_reading_note, count_of, flag, real_number, to_itk_image,
                       unexpected_keywords)
 from ._output_files import check_not_the_input, check_output_files, distinct_files, named_files
 from ._pipeline import Pipeline, Settings
@@ -152,7 +152,7 @@ def sliding_window_inference(
     Raises:
         ValueError: a bad patch size, overlap, mode, batch size, geometry, a non-zero ``cval`` for a
             multi-channel image, or a predictor whose output has the wrong batch or spatial size
-            (the shapes are named); a tensor on the meta device; an output whose data file
+            (the shapes are named) or no channels; a tensor on the meta device; an output whose data file
             another image beside it reads (``x.nhdr`` where ``x.mhd`` reads ``x.raw``).
         FileNotFoundError: a missing input file, or an output whose folder does not exist.
         OSError: an output that is a folder (IsADirectoryError), whose folder is a file
@@ -176,11 +176,12 @@ def sliding_window_inference(
     check_output_files(named_files(output))
     reading_note = array_reading_note(image, spacing)
     image = to_itk_image(image, spacing, origin, direction)
-    # The patch or the predictor's shapes refused: the note says how an ambiguous array was read.
+    # The patch or the predictor's shapes refused, or the predictor's own error: the note says how an
+    # ambiguous array was read.
     settings = _noted(lambda: Settings(image, patch_size, overlap, batch_size, mode, border_mode, padding_mode,
-                                        stream_divisions), reading_note, "patch_size")
-    structure = _noted(lambda: probe(predictor, image.GetNumberOfComponentsPerPixel(), settings.patch_xyz),
-                       reading_note)
+                                        stream_divisions), reading_note)
+    structure = _noted(lambda: probe(predictor, image.GetNumberOfComponentsPerPixel(), settings.patch_xyz,
+                                     reading_note), reading_note)
     if argmax:
         check_argmax_structure(structure)
     if isinstance(output, bytes):
@@ -267,12 +268,12 @@ def warn_of_non_finite(count: int, argmax: bool, stacklevel: int = 3) -> None:
                       f"infinite{labels}", RuntimeWarning, stacklevel=stacklevel)
 
 
-def _noted(call, note: Optional[str], about: str = ""):
-    """``call()``; an exception it raises whose message starts with ``about`` gets ``note`` (when not None)."""
+def _noted(call, note: Optional[str]):
+    """``call()``; a ShapeError it raises gets ``note`` (when not None)."""
     try:
         return call()
-    except Exception as error:
-        if note is not None and str(error).startswith(about):
+    except ShapeError as error:
+        if note is not None:
             error.add_note(note)
         raise
 

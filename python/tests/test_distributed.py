@@ -318,6 +318,12 @@ def test_bad_arguments_name_the_parameter(client, volume, tmp_path):
                      "output_path": tmp_path / "o.zarr", "client": client, **keywords}
         with pytest.raises(TypeError, match=message):
             distributed_inference.sliding_window_inference(**arguments)
+    # helper-84: output= (the one-process call's) said only "missing 1 required keyword-only argument".
+    with pytest.raises(TypeError, match=r"got the one-process call's keywords: output='o.zarr': pass output_path "
+                                        r"\(the Zarr array to write"):
+        distributed_inference.sliding_window_inference(volume, factory, 8, output="o.zarr", client=client)
+    with pytest.raises(TypeError, match=r"sliding_window_inference\(\) needs output_path: the Zarr array to write"):
+        distributed_inference.sliding_window_inference(volume, factory, 8, client=client)
     with pytest.raises(TypeError, match="input_path: a ndarray; expected the path of an image file or a Zarr array"):
         distributed_inference.sliding_window_inference(np.zeros((9, 9, 9), np.float32), factory, 8,
                                                        output_path=tmp_path / "o.zarr", client=client)

@@ -545,6 +545,35 @@ def test_the_array_reading_note_is_given_for_shape_errors_only():
     with pytest.raises(ValueError, match="patch_size") as raised:
         patchstreaming.sliding_window_inference(array, lambda x: x, (14, 12, 10), progress=False)
     assert "was read as a 3-D image (D, H, W)" in raised.value.__notes__[0]
+    # helper-84: a patch size's value, or a predictor returning no tensor, has nothing to do with the reading.
+    for call in (lambda: patchstreaming.sliding_window_inference(array, lambda x: x, 0, progress=False),
+                 lambda: patchstreaming.sliding_window_inference(array, lambda x: None, 4, progress=False)):
+        with pytest.raises((TypeError, ValueError)) as raised:
+            call()
+        assert not hasattr(raised.value, "__notes__"), raised.value
+    with pytest.raises(ValueError, match="has shape") as raised:  # the output's shape: noted
+        patchstreaming.sliding_window_inference(array, lambda x: x[:, :, 1:], 4, progress=False)
+    assert "was read as a 3-D image (D, H, W)" in raised.value.__notes__[0]
+
+
+@pytest.mark.parametrize("returns", ["tensor", "tuple", "dict"])
+def test_an_output_of_no_channels_is_refused_by_name_before_the_run(returns, tmp_path):
+    """helper-84: an output of 0 channels failed inside ITK (one tensor) or after the run (a tuple's
+    part: IndexError splitting the merged channels)."""
+    array, calls = np.zeros((9, 10, 11), np.float32), []
+
+    def predictor(x):
+        calls.append(x.shape[0])
+        empty = x[:, :0]
+        return {"tensor": empty, "tuple": (x, empty), "dict": {"a": x, "b": empty}}[returns]
+
+    name = {"tensor": "0", "tuple": "1", "dict": "'b'"}[returns]
+    for output in (None, str(tmp_path / "out.mha") if returns == "tensor" else None):
+        with pytest.raises(ValueError, match=rf"^the predictor's output {name} has shape \(1, 0, 4, 4, 4\): 0 "
+                                             rf"channels; expected at least 1 \(C in \(1, C, 4, 4, 4\)\)$"):
+            patchstreaming.sliding_window_inference(array, predictor, 4, output=output, progress=False)
+    assert calls == [1, 1]  # the probe only
+    assert not list(tmp_path.iterdir())
 
 
 def test_a_write_cut_short_raises_and_leaves_no_file(tmp_path):

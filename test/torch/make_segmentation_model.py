@@ -91,6 +91,13 @@ class NonFiniteSegmentationNetwork(SegmentationNetwork):
         return torch.cat([probabilities[:, :1], broken, probabilities[:, 2:]], dim=1)
 
 
+class EmptySegmentationNetwork(SegmentationNetwork):
+    """A wrong model for the tests: its output has no channels."""
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return self.logits(image)[:, :0]
+
+
 def make(network_class, in_channels: int, classes: int, seed: int) -> torch.jit.ScriptModule:
     torch.manual_seed(seed)
     network = network_class(in_channels, classes)
@@ -110,6 +117,7 @@ def main() -> int:
         "segmentation_16class.pt": (SegmentationNetwork, 1, 16, 22),
         "segmentation_1class.pt": (SegmentationNetwork, 1, 1, 23),
         "segmentation_pooled.pt": (PooledSegmentationNetwork, 1, 3, 20),
+        "segmentation_empty.pt": (EmptySegmentationNetwork, 1, 3, 20),
         "segmentation_nan.pt": (NonFiniteSegmentationNetwork, 1, 3, 20),
         "segmentation_inplace.pt": (InPlaceSegmentationNetwork, 1, 3, 20),
     }
