@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import math
 import os
-import reprlib
-from dataclasses import dataclass
-from collections.abc import Collection, Iterable
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -13,19 +10,12 @@ import torch
 
 import itk
 
-from ._images import (a_type, buffered_array, flag, itk_message, real_number, unexpected_keywords, unknown_choice,
-                      unreadable_format, whole_number)
+from ._images import buffered_array, flag, itk_message, real_number, unexpected_keywords, unknown_choice, whole_number
 from ._patch_arguments import size_xyz
-from ._sources import unread_axes_hint
-from ._voxel_data import check_voxel_data, reads_regions_alone
+from ._subjects import (DIMENSION, Files, PathLike, Subject, check_alike, check_subject_list, float_image_type,
+                        one_slice_hint, read_whole, subject_files)
+from ._voxel_data import reads_regions_alone
 
-PathLike = Union[str, os.PathLike]
-#: A subject: ``{"image": file or [files], "label": file, "probability_map": file}`` (label and
-#: map optional), a tuple ``(image file or [files], label file)``, or one image file (a list is
-#: refused: channels or an image and its label map?).
-Subject = Union[PathLike, Mapping[str, Any], Tuple[Any, ...]]
-
-_DIMENSION = 3
 _SAMPLERS = ("uniform", "weighted", "label")
 #: TorchIO's Queue keywords that are not arguments here, and what to pass instead.
 _TORCHIO_KEYWORDS = {
@@ -33,169 +23,6 @@ _TORCHIO_KEYWORDS = {
     "max_length": "nothing: no queue is held, each drawn patch is read when it is yielded",
     "num_workers": "num_workers to the DataLoader (the draws are dealt out across its workers)",
 }
-
-
-@dataclass(frozen=True)
-class _Files:
-    """One subject's files and the image grid, read from the first image's header."""
-
-    images: Tuple[str, ...]
-    label: Optional[str]
-    probability_map: Optional[str]
-    size_xyz: Tuple[int, ...]
-
-
-def _float_image_type():
-    return itk.Image[itk.F, _DIMENSION]
-
-
-def _header(file: str, parameter: str):
-    """The float reader of ``file`` with its header read (no voxel is read; a compressed file is
-    decompressed once to check it holds all its voxels)."""
-    if os.path.isdir(file):
-        raise IsADirectoryError(f"{parameter}={file!r} is a folder (a Zarr array?); PatchDataset reads image files "
-                                f"(.mha, .nrrd, .nii or .nii.gz)")
-    if not os.path.isfile(file):
-        raise FileNotFoundError(f"{parameter}: no such file {file!r}")
-    if itk.ImageIOFactory.CreateImageIO(file, itk.CommonEnums.IOFileMode_ReadMode) is None:
-        raise unreadable_format(parameter, file, zarr=False)
-    reader = itk.ImageFileReader[_float_image_type()].New(FileName=file)
-    try:
-        reader.UpdateOutputInformation()
-    except RuntimeError as error:
-        raise ValueError(f"{parameter}: ITK cannot read {file!r}: {itk_message(error)}") from None
-    dimension = int(reader.GetImageIO().GetNumberOfDimensions())
-    if dimension > 3:  # the 3-D reader would read the first volume of a series silently
-        raise ValueError(f"{parameter}={file!r}: a {dimension}-D image; expected 2-D or 3-D"
-                         f"{unread_axes_hint(reader.GetImageIO())}")
-    components = int(reader.GetImageIO().GetNumberOfComponents())
-    if components != 1:  # ITK's float reader would fold them into one (two: their product; three: luminance)
-        hint = ("give each channel as a file of its own (\"image\": [t1, t2])" if "image" in parameter else
-                "a label or probability map holds one value per voxel")
-        raise ValueError(f"{parameter}={file!r} has {components} components per voxel; PatchDataset reads one "
-                         f"channel per file: {hint}")
-    check_voxel_data(file, int(reader.GetImageIO().GetImageSizeInBytes()), parameter)
-    return reader
-
-
-def _read_whole(file: str):
-    """``file`` read whole as a 3-D float image (a 2-D file one slice deep, as the subjects' images)."""
-    reader = itk.ImageFileReader[_float_image_type()].New(FileName=file)
-    reader.Update()
-    return reader.GetOutput()
-
-
-def _geometry(reader) -> Dict[str, np.ndarray]:
-    """The size (x, y, z), spacing, origin and direction read from a reader's header."""
-    image = reader.GetOutput()
-    return {"size": np.array([int(v) for v in image.GetLargestPossibleRegion().GetSize()]),
-            "spacing": np.array([float(v) for v in image.GetSpacing()]),
-            "origin": np.array([float(v) for v in image.GetOrigin()]),
-            "direction": itk.array_from_matrix(image.GetDirection())}
-
-
-def _same_grid(one: Dict[str, np.ndarray], other: Dict[str, np.ndarray]) -> bool:
-    """ITK's test for images on one grid: the same size, and spacing, origin and direction equal
-    within its default tolerances (1e-6 relative to the spacing)."""
-    tolerance = 1e-6 * float(np.abs(one["spacing"]).max())
-    return (np.array_equal(one["size"], other["size"]) and np.allclose(one["spacing"], other["spacing"], rtol=1e-6)
-            and np.allclose(one["origin"], other["origin"], rtol=0, atol=tolerance)
-            and np.allclose(one["direction"], other["direction"], rtol=0, atol=1e-6))
-
-
-_SUBJECT_KEYS = ("image", "label", "probability_map")
-
-
-def _check_subject_list(subjects: Any) -> None:
-    """Raises ValueError for one file name or dict, an empty list or a tuple that reads as one
-    subject, (image, label); TypeError for subjects with no length (a generator). Any sized
-    collection (a list, a numpy array of file names, a dict's values) is a list of subjects."""
-    if isinstance(subjects, (str, os.PathLike, Mapping)) or len(_sized(subjects, "subjects")) == 0:
-        raise ValueError(f"subjects={reprlib.repr(subjects)}: expected a non-empty list of subjects")
-    if isinstance(subjects, tuple) and len(subjects) <= 2 and all(
-            isinstance(s, (str, os.PathLike)) or (isinstance(s, list) and s) for s in subjects):
-        raise ValueError(f"subjects={reprlib.repr(subjects)}: a tuple of files reads as one subject (image, label); "
-                         f"give a list: [{reprlib.repr(subjects)}] for one subject with its label map, or a list of "
-                         f"file names for subjects without")
-
-
-def _sized(value: Any, name: str) -> Collection:
-    """``value`` when it has a length and can be iterated; TypeError naming ``name`` else."""
-    if not isinstance(value, Collection):
-        raise TypeError(f"{name}={reprlib.repr(value)}: expected a list, got {a_type(value)}"
-                        f"{': pass list(...)' if isinstance(value, Iterable) else ''}")
-    return value
-
-
-def _subject_files(subject: Subject, index: int, probability_map: Optional[PathLike]) -> _Files:
-    """Normalises one subject and checks its files exist and its images and label map share a grid."""
-    where = f"subjects[{index}]"
-    if isinstance(subject, (str, os.PathLike)):
-        subject = {"image": subject}
-    elif isinstance(subject, list):  # two image channels, or an image and its label map?
-        raise TypeError(f"{where} is a list {reprlib.repr(subject)}; expected a file name, a dict "
-                        f"{{'image': file or [files], 'label': file}}, or a tuple (image file or [files], label "
-                        f"file): image channels are {{'image': [{', '.join('...' for _ in subject[:2])}]}}, an image "
-                        f"and its label map a tuple")
-    elif not isinstance(subject, Mapping):
-        if not isinstance(subject, tuple) or not 1 <= len(subject) <= 2:
-            shape = getattr(subject, "shape", None)
-            given = f"{a_type(subject)} of shape {tuple(shape)}" if shape is not None else reprlib.repr(subject)
-            raise TypeError(f"{where}: {given}; expected a file name, a dict with 'image' (and 'label'), or a tuple "
-                            f"(image file or list of files, label file): PatchDataset reads the drawn patches "
-                            f"from files (write an array with itk.imwrite first)")
-        subject = {"image": subject[0], "label": subject[1] if len(subject) == 2 else None}
-    unknown = sorted(str(key) for key in subject if key not in _SUBJECT_KEYS)
-    if unknown:
-        raise ValueError(f"{where} has unknown key(s) {unknown}: expected {', '.join(map(repr, _SUBJECT_KEYS))}")
-    if "image" not in subject:
-        raise ValueError(f"{where} has no 'image' entry; its keys are {sorted(subject)}")
-    images = subject["image"]
-    images = [images] if isinstance(images, (str, os.PathLike)) else list(_sized(images, f"{where}['image']"))
-    if not images:
-        raise ValueError(f"{where}['image'] is an empty list; give one file per channel")
-    images = [os.fspath(f) for f in images]
-    label = subject.get("label")
-    label = None if label is None else os.fspath(label)
-    weights = probability_map if probability_map is not None else subject.get("probability_map")
-    weights = None if weights is None else os.fspath(weights)
-
-    first = _geometry(_header(images[0], f"{where}['image']"))
-    others = [(f"{where}['image'][{c}]", f) for c, f in enumerate(images[1:], 1)]
-    if label is not None:
-        others.append((f"{where}['label']", label))
-    for parameter, file in others:
-        geometry = _geometry(_header(file, parameter))
-        if not _same_grid(first, geometry):
-            describe = lambda g: ", ".join(f"{k} {np.round(v, 4).tolist()}" for k, v in g.items())
-            raise ValueError(f"{parameter}={file!r} does not share the grid of {images[0]!r} (its {describe(geometry)} "
-                             f"against the image's {describe(first)}): patches are cut at the same index in each")
-    if weights is not None:
-        _header(weights, f"{where}['probability_map']")
-    return _Files(tuple(images), label, weights, tuple(int(v) for v in first["size"]))
-
-
-def _one_slice_hint(files: _Files, patch_xyz: Sequence[int]) -> str:
-    """For an image one slice deep (a 2-D file, read as 3-D) and a deeper patch: how to ask for
-    2-D patches."""
-    if files.size_xyz[2] != 1 or patch_xyz[2] == 1:
-        return ""
-    return (f" (a 2-D file is read as one slice deep: for 2-D patches give "
-            f"patch_size=(1, {patch_xyz[1]}, {patch_xyz[0]}))")
-
-
-def _check_alike(subjects: Sequence[_Files]) -> None:
-    """Every subject has the same number of image channels and a label map or none, so that a
-    ``DataLoader`` can stack any of their patches into one batch."""
-    first = subjects[0]
-    for i, files in enumerate(subjects[1:], start=1):
-        if len(files.images) != len(first.images):
-            raise ValueError(f"subjects[{i}] has {len(files.images)} image file(s), subjects[0] has "
-                             f"{len(first.images)}: every subject needs the same image channels")
-        if (files.label is None) != (first.label is None):
-            has = ("no label map", "a label map")
-            raise ValueError(f"subjects[{i}] has {has[files.label is not None]}, subjects[0] has "
-                             f"{has[first.label is not None]}: give every subject a label map or none")
 
 
 def _check_probabilities(label_probabilities: Optional[Mapping[int, float]]) -> Optional[Dict[int, float]]:
@@ -317,7 +144,7 @@ class PatchDataset(torch.utils.data.IterableDataset):
         super().__init__()
         if unknown:
             raise unexpected_keywords(PatchDataset.__init__, unknown, (("TorchIO's Queue keywords", _TORCHIO_KEYWORDS),))
-        _check_subject_list(subjects)
+        check_subject_list(subjects)
         if str(sampler).lower() not in _SAMPLERS:  # in any case, as every choice of the package
             raise unknown_choice("sampler", sampler, list(_SAMPLERS))
         sampler = str(sampler).lower()
@@ -336,7 +163,7 @@ class PatchDataset(torch.utils.data.IterableDataset):
             raise ValueError(f"probability_map={probability_map!r}: expected a list of one file per subject "
                              f"({len(subjects)})")
         maps = list(probability_map) if probability_map is not None else [None] * len(subjects)
-        self.subjects: List[_Files] = [_subject_files(s, i, maps[i]) for i, s in enumerate(subjects)]
+        self.subjects: List[Files] = [subject_files(s, i, maps[i]) for i, s in enumerate(subjects)]
         for i, files in enumerate(self.subjects):
             if sampler == "label" and files.label is None:
                 raise ValueError(f"sampler='label' needs a label map, but subjects[{i}] has none: give "
@@ -347,11 +174,11 @@ class PatchDataset(torch.utils.data.IterableDataset):
             if sampler == "weighted" and files.probability_map is None:
                 raise ValueError(f"sampler='weighted' needs a probability map, but subjects[{i}] has none: give "
                                  f"probability_map=[one file per subject] or {{'image': ..., 'probability_map': file}}")
-        _check_alike(self.subjects)
+        check_alike(self.subjects)
         self.label_probabilities = _check_probabilities(label_probabilities)
         shape_dhw = tuple(reversed(self.subjects[0].size_xyz))
         try:
-            self.patch_xyz: List[int] = size_xyz(patch_size, _DIMENSION, "patch_size", shape_dhw)
+            self.patch_xyz: List[int] = size_xyz(patch_size, DIMENSION, "patch_size", shape_dhw)
         except ValueError as error:  # (H, W) for a 2-D file: say how to ask for it
             if shape_dhw[0] != 1 or np.ndim(patch_size) != 1 or len(patch_size) != 2:
                 raise
@@ -363,7 +190,7 @@ class PatchDataset(torch.utils.data.IterableDataset):
                     raise ValueError(
                         f"patch_size={tuple(reversed(self.patch_xyz))} (D, H, W) is larger than subjects[{i}]'s image "
                         f"{files.images[0]!r} of (D, H, W) shape {tuple(reversed(files.size_xyz))}; give a smaller "
-                        f"patch or allow_outside=True{_one_slice_hint(files, self.patch_xyz)}")
+                        f"patch or allow_outside=True{one_slice_hint(files, self.patch_xyz)}")
         self.samples_per_volume = int(samples_per_volume)
         self.sampler = sampler
         self.seed = int(seed)
@@ -422,9 +249,9 @@ class _FileReader:
     """One file read patch by patch: a float reader and an extractor at explicit locations."""
 
     def __init__(self, file: str, patch_xyz: Sequence[int]) -> None:
-        image_type = _float_image_type()
+        image_type = float_image_type()
         self.reader = itk.ImageFileReader[image_type].New(FileName=file)
-        self.extractor = itk.PatchExtractor[image_type, itk.Image[itk.F, _DIMENSION + 1]].New()
+        self.extractor = itk.PatchExtractor[image_type, itk.Image[itk.F, DIMENSION + 1]].New()
         self.extractor.SetInput(self.reader.GetOutput())
         self.reader.UpdateOutputInformation()
         if not reads_regions_alone(self.reader.GetImageIO()):
@@ -457,13 +284,13 @@ class _SubjectReader:
         dataset = self.dataset
         self.images[0].reader.UpdateOutputInformation()
         if dataset.sampler == "uniform":
-            sampler = itk.UniformPatchSampler[_DIMENSION].New()
+            sampler = itk.UniformPatchSampler[DIMENSION].New()
         elif dataset.sampler == "weighted":
-            sampler = itk.WeightedPatchSampler[_float_image_type()].New()
-            sampler.SetProbabilityMap(_read_whole(self.files.probability_map))
+            sampler = itk.WeightedPatchSampler[float_image_type()].New()
+            sampler.SetProbabilityMap(read_whole(self.files.probability_map))
         else:
-            sampler = itk.LabelPatchSampler[itk.Image[itk.UC, _DIMENSION]].New()
-            read = _read_whole(self.files.label)  # as float, so that no value is wrapped before the check
+            sampler = itk.LabelPatchSampler[itk.Image[itk.UC, DIMENSION]].New()
+            read = read_whole(self.files.label)  # as float, so that no value is wrapped before the check
             labels = itk.image_from_array(self._labels(itk.array_view_from_image(read), "its label map"))
             labels.CopyInformation(read)
             sampler.SetLabelMap(labels)
@@ -481,7 +308,7 @@ class _SubjectReader:
         except RuntimeError as error:
             raise ValueError(f"subjects[{self.index}] ({self.files.images[0]!r}), sampler={dataset.sampler!r}: "
                              f"{itk_message(error)}") from None
-        return np.asarray(flat, dtype=np.int64).reshape(-1, _DIMENSION)
+        return np.asarray(flat, dtype=np.int64).reshape(-1, DIMENSION)
 
     def _labels(self, values: np.ndarray, where: str) -> np.ndarray:
         """``values`` (read as float) as unsigned char labels; raises ValueError naming the file and a
