@@ -96,6 +96,13 @@ protected:
     }
   }
 
+  /** The voxels of the map ReadMap read whose center falls on an allowed patch center. */
+  SizeValueType
+  GetNumberOfValidMapVoxels() const
+  {
+    return static_cast<SizeValueType>(std::count(m_Valid.begin(), m_Valid.end(), true));
+  }
+
   /** Gives every voxel of the map ReadMap read the weight weightOf(value,
    * index) (called for every voxel, so that it can check every value), 0
    * where no patch fits, and prepares drawing. The weights must be finite
@@ -119,9 +126,8 @@ protected:
   {
     Superclass::PrintSelf(os, indent);
     os << indent << "Map: " << m_Map.GetPointer() << std::endl;
-    os << indent << "Mapping: " << (m_Mapping ? "built" : "not built") << ", "
-       << std::count(m_Valid.begin(), m_Valid.end(), true) << " of " << m_Valid.size() << " map voxels valid"
-       << std::endl;
+    os << indent << "Mapping: " << (m_Mapping ? "built" : "not built") << ", " << this->GetNumberOfValidMapVoxels()
+       << " of " << m_Valid.size() << " map voxels valid" << std::endl;
     os << indent << "Distribution total weight: " << m_Distribution.GetTotal() << std::endl;
   }
 

@@ -21,6 +21,7 @@
 #include "itkMapPatchSampler.h"
 
 #include <cmath>
+#include <string>
 
 namespace itk
 {
@@ -68,20 +69,40 @@ protected:
       itkExceptionMacro(<< "ProbabilityMap is not set");
     }
     this->ReadMap(m_ProbabilityMap);
-    const double total = this->BuildDistribution([this](const auto & value, const IndexType & index) {
+    SizeValueType positive = 0;
+    const double  total = this->BuildDistribution([this, &positive](const auto & value, const IndexType & index) {
       const auto probability = static_cast<double>(value);
       if (!(probability >= 0.0) || !std::isfinite(probability))
       {
         itkExceptionMacro(<< "ProbabilityMap value " << probability << " at index " << index
                           << " is negative or not finite");
       }
+      positive += probability > 0.0;
       return probability;
     });
     if (!(total > 0.0))
     {
       itkExceptionMacro(<< "ProbabilityMap is zero wherever a patch of size " << this->GetPatchSize()
-                        << " fits (AllowOutside " << this->GetAllowOutside() << "): no patch can be drawn");
+                        << " fits (AllowOutside " << this->GetAllowOutside() << "): no patch can be drawn"
+                        << this->WhyZero(positive));
     }
+  }
+
+  /** Why a map with `positive` voxels above 0 gives no patch a weight, for the exception. */
+  std::string
+  WhyZero(SizeValueType positive) const
+  {
+    if (this->GetNumberOfValidMapVoxels() == 0)
+    {
+      return "; none of its voxels lies where a patch fits: the map is placed through physical space (its origin, "
+             "spacing and direction), and lies outside the ReferenceImage or within half a patch of its border";
+    }
+    if (positive > 0)
+    {
+      return "; its " + std::to_string(positive) + (positive == 1 ? " voxel above 0 lies" : " voxels above 0 lie") +
+             " where no patch fits (within half a patch of the ReferenceImage's border, or outside it)";
+    }
+    return "";
   }
 
   void

@@ -205,7 +205,18 @@ TEST(WeightedPatchSampler, BadMapsThrowNamingTheProblem)
   auto border = MakeMap<itk::Image<float, 3>>(reference, 0.0f);
   border->SetPixel({ { 3, -2, 5 } }, 1.0f);
   sampler->SetProbabilityMap(border);
-  PatchStreamingTest::ExpectExceptionMentioning([&] { sampler->Sample(1); }, "ProbabilityMap is zero wherever a patch");
+  PatchStreamingTest::ExpectExceptionMentioning([&] { sampler->Sample(1); },
+                                                "no patch can be drawn; its 1 voxel above 0 lies where no patch fits");
+  // helper-85: a map of ones beside the image in physical space (written without the image's
+  // geometry) was said to be zero.
+  auto beside = MakeMap<itk::Image<float, 3>>(reference, 1.0f);
+  auto origin = reference->GetOrigin();
+  origin[1] += 100.0 * reference->GetSpacing()[1];
+  beside->SetOrigin(origin);
+  sampler->SetProbabilityMap(beside);
+  PatchStreamingTest::ExpectExceptionMentioning(
+    [&] { sampler->Sample(1); },
+    "no patch can be drawn; none of its voxels lies where a patch fits: the map is placed through physical space");
   sampler->SetPatchSize({ { 14, 3, 3 } });
   PatchStreamingTest::ExpectExceptionMentioning([&] { sampler->Sample(1); },
                                                 "PatchSize[0] = 14 exceeds the image's size 13");

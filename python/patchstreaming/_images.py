@@ -137,9 +137,15 @@ def to_itk_image(image: ImageLike, spacing=None, origin=None, direction=None):
                         f"array; expected one of {', '.join(WRAPPED_TYPES)}, a file, or an array")
     name = type(image).__name__
     dimension = image.GetImageDimension()
-    if not (name.startswith(("itkImageF", "itkVectorImageF")) and dimension in (2, 3)):
+    if dimension not in (2, 3):  # a cast keeps the dimension (helper-85: the hint below was given)
+        raise TypeError(f"image: {name} is {dimension}-D; the wrapped image types are {', '.join(WRAPPED_TYPES)}: "
+                        f"pass a 3-D part of it, e.g. its array itk.array_from_image(image) (axes reversed: "
+                        f"(t, D, H, W) for a 4-D image) as a (C, D, H, W) array of channels, or one volume of it, "
+                        f"with spacing, origin and direction")
+    if not name.startswith(("itkImageF", "itkVectorImageF")):
         raise TypeError(f"image: {name} is not wrapped; the wrapped image types are {', '.join(WRAPPED_TYPES)} "
-                        f"(cast first, e.g. itk.cast_image_filter(image, ttype=(type(image), itk.Image[itk.F, 3])))")
+                        f"(cast first, e.g. itk.cast_image_filter(image, ttype=(type(image), "
+                        f"itk.Image[itk.F, {dimension}])))")
     return image
 
 

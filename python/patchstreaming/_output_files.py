@@ -13,6 +13,7 @@ from typing import Mapping, Optional, Sequence, Tuple
 
 import itk
 
+from ._images import a_type
 from ._voxel_data import header_field_value, nifti_pair_candidates
 
 def mode_for(path: str, sibling: str) -> int:
@@ -34,6 +35,27 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def check_output_form(output) -> None:
+    """Raises TypeError unless ``output`` is None, a file name (str or os.PathLike), or a tuple, list
+    or dict of file names (one per output of a predictor returning a tuple or dict): a set has no
+    order to match the outputs with, a generator is used up by looking at it."""
+    expected = ("expected a file name (str or os.PathLike), or a tuple or dict of them for a predictor "
+                "returning a tuple or dict")
+    if output is None or isinstance(output, (str, os.PathLike)):
+        return
+    if isinstance(output, bytes):
+        raise TypeError(f"output={output!r}: {expected} (not bytes)")
+    if isinstance(output, (set, frozenset)):
+        raise TypeError(f"output={output!r}: a set has no order to match the predictor's outputs with; give a tuple "
+                        f"(one file per output, in order) or a dict")
+    if not isinstance(output, (tuple, list, Mapping)):
+        raise TypeError(f"output={output!r}: {a_type(output)}; {expected}")
+    names = output.values() if isinstance(output, Mapping) else output
+    for name in names:
+        if not isinstance(name, (str, os.PathLike)):
+            raise TypeError(f"output={output!r}: {name!r} is {a_type(name)}; {expected}")
 
 
 def named_files(output) -> list:
@@ -248,6 +270,19 @@ def writer_io(file: str):
         raise ValueError(f"output={os.fspath(file)!r}: no image format of this ITK build writes this file name "
                          f"(use .mha, .nrrd, .nii or .nii.gz)")
     return io
+
+
+def check_zarr_output_name(parameter: str, path: str) -> None:
+    """Raises ValueError when ``path``, a Zarr array's folder to write, ends as an image file ITK
+    writes (``x.mha``, ``x.nii.gz``): the folder would carry a name that ITK and Slicer take for an
+    image file and cannot open."""
+    io = itk.ImageIOFactory.CreateImageIO(_with_lowercase_ending(path), itk.CommonEnums.IOFileMode_WriteMode)
+    if io is not None:
+        stem, ending = os.path.splitext(path)
+        if ending.lower() == ".gz":
+            stem = os.path.splitext(stem)[0]
+        raise ValueError(f"{parameter}={path!r} is the name of an image file ({io.GetNameOfClass()}), but this call "
+                         f"writes a Zarr array, which is a folder: give a folder name such as {stem + '.zarr'!r}")
 
 
 def _with_lowercase_ending(path: str) -> str:

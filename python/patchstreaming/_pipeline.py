@@ -248,9 +248,10 @@ class Pipeline:
             with torch.no_grad():
                 returned = self.predictor(batch)
         except Exception as error:  # re-raised as itself, with the batch it was given
+            patches = f"patch {first}" if count == 1 else f"patches {first} to {first + count - 1}"
             error.add_note(f"sliding_window_inference called the predictor with a batch of shape {tuple(batch.shape)} "
-                           f"(B, C, {axis_orders(batch.dim() - 2)[0][1:]}: patches {first} to {first + count - 1} of "
-                           f"{self.extractor.GetPatchGrid().GetNumberOfPatches()}")
+                           f"(B, C, {axis_orders(batch.dim() - 2)[0][1:]}: {patches} of "
+                           f"{self.extractor.GetPatchGrid().GetNumberOfPatches()}, numbered from 0")
             raise
         spatial = tuple(batch.shape[2:])
         tensors = self.structure.tensors(returned, f"a batch of shape {tuple(batch.shape)}")

@@ -37,9 +37,10 @@ class Structure:
         if self.names is None:
             return "one tensor" if keys else f"one tensor of {count_of(self.channels[0], 'channel')}"
         if keys:
-            return f"a dict with keys {list(self.names)}" if self.is_dict else f"a tuple of {len(self.names)} outputs"
+            outputs = count_of(len(self.names), "output")
+            return f"a dict with keys {list(self.names)}" if self.is_dict else f"a tuple of {outputs}"
         kind = "a dict" if self.is_dict else "a tuple"
-        return f"{kind} of {len(self.names)} outputs with {list(self.channels)} channels"
+        return f"{kind} of {count_of(len(self.names), 'output')} with {list(self.channels)} channels"
 
     def select(self, index: int) -> "Structure":
         return Structure(None, (self.channels[index],))

@@ -22,7 +22,7 @@ import zarr
 from ._images import a_type, flag, image_type, is_vector_image, unexpected_keywords, whole_number
 from ._sources import Source, open_source
 from ._termination import ending_by_signal_after_cleanup
-from ._output_files import check_output_folder
+from ._output_files import check_output_folder, check_zarr_output_name
 from ._zarr_output import ChunkStore, abandon, create_output, finish
 from ._pipeline import Pipeline, Settings
 from ._predictor import Structure, check_argmax_structure, probe
@@ -168,7 +168,8 @@ def sliding_window_inference(
             (MONAI's and the one-process call's are named with what to pass instead).
         ValueError: a bad patch size, overlap, batch size, mode, ``sigma_scale`` (not > 0),
             ``cval`` (not finite), border or padding mode, slab or
-            chunk thickness, ``num_threads``; ``output_path`` is the input, inside it or around
+            chunk thickness, ``num_threads``; ``output_path`` names an image file (``x.mha``,
+            ``x.nii.gz``: a Zarr array is a folder), is the input, inside it or around
             it (also through symbolic links); a predictor with several outputs, or ``argmax=True``
             without 2 to 65536 channels; a non-zero ``cval`` with a multi-channel input.
         FileNotFoundError: a missing input or output folder.
@@ -283,11 +284,13 @@ def _check_arguments(input_path, predictor_factory, overlap, client) -> None:
 
 
 def _check_output(output_path, input_path: str) -> str:
-    """The output's absolute path: its folder exists and takes files (check_output_folder); it
+    """The output's absolute path: not an image file's name (check_zarr_output_name); its folder
+    exists and takes files (check_output_folder); it
     is not the input, nor inside it or around it, also through symbolic links (the output's own
     name is replaced, not followed; the input's is read through); anything already there is a
     Zarr array (replaced at the end), else nothing."""
     path = os.path.abspath(os.fspath(output_path))
+    check_zarr_output_name("output_path", path)
     check_output_folder("output_path", path)
     written = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
     for output, read in ((path, input_path), (written, os.path.realpath(input_path))):

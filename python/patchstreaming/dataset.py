@@ -202,6 +202,13 @@ class PatchDataset(torch.utils.data.IterableDataset):
         """The patches of one epoch: ``len(subjects) * samples_per_volume``."""
         return len(self.subjects) * self.samples_per_volume
 
+    def __getitem__(self, index: Any):
+        """Raises TypeError: an ``IterableDataset`` has no indexed patches (PyTorch's own says only
+        ``NotImplementedError``); iterate it, or read the drawn starts with :meth:`locations`."""
+        raise TypeError(f"PatchDataset[{index!r}]: a PatchDataset is an IterableDataset, drawn as it is iterated: use "
+                        f"next(iter(dataset)), a for loop or a torch.utils.data.DataLoader (locations(subject) gives "
+                        f"a subject's drawn patch starts)")
+
     def set_epoch(self, epoch: int) -> None:
         """Draws the next passes from ``(seed, epoch)`` (as ``DistributedSampler.set_epoch``); without
         it every pass yields the same patches. Call it before creating the loader's iterator: with

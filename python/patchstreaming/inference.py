@@ -10,7 +10,7 @@ import torch
 
 from ._images import (ImageLike, ShapeError, a_type, array_reading_note, count_of, flag, real_number, to_itk_image,
                       unexpected_keywords)
-from ._output_files import check_not_the_input, check_output_files, distinct_files, named_files
+from ._output_files import check_not_the_input, check_output_files, check_output_form, distinct_files, named_files
 from ._pipeline import Pipeline, Settings
 from ._predictor import Structure, check_argmax_structure, probe, selected
 
@@ -172,6 +172,7 @@ def sliding_window_inference(
     sigma_scale, cval = _check_arguments(image, predictor, patch_size, sigma_scale, cval)
     argmax, progress = flag(argmax, "argmax"), flag(progress, "progress")
     input_file = os.fspath(image) if isinstance(image, (str, os.PathLike)) else None
+    check_output_form(output)
     check_not_the_input(named_files(output), input_file)  # before the input is read
     check_output_files(named_files(output))
     reading_note = array_reading_note(image, spacing)
@@ -184,8 +185,6 @@ def sliding_window_inference(
                                      reading_note), reading_note)
     if argmax:
         check_argmax_structure(structure)
-    if isinstance(output, bytes):
-        raise TypeError(f"output={output!r}: expected a file name as str or os.PathLike (not bytes)")
     if output is None:
         if settings.stream_divisions > 1:
             warnings.warn(f"stream_divisions={settings.stream_divisions} applies to a file output (output=) only; in "
@@ -238,6 +237,9 @@ def _check_arguments(image: Any, predictor: Any, patch_size: Any, sigma_scale: A
 def checked_sigma_scale_and_cval(sigma_scale: Any, cval: Any) -> Tuple[float, float]:
     """``sigma_scale`` (a number > 0, finite) and ``cval`` (finite, within float32's range) as
     floats; TypeError for what is not a real number, ValueError for a value out of range."""
+    if isinstance(sigma_scale, (list, tuple)) or np.ndim(sigma_scale) > 0:  # MONAI takes one per axis
+        raise TypeError(f"sigma_scale={sigma_scale!r}: expected one number, the Gaussian's sigma as a fraction of "
+                        f"the patch size on every axis (one value per axis, which MONAI takes, is not supported)")
     sigma, padding_value = real_number(sigma_scale), real_number(cval)
     if sigma is None or not 0 < sigma < float("inf"):  # not a number at all: TypeError, as for overlap
         raise (TypeError if sigma is None else ValueError)(

@@ -323,6 +323,20 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
     for subject, kind in ((5, ValueError), (-1, ValueError), ("0", TypeError)):
         with pytest.raises(kind, match=rf"subject={subject!r}: expected .*"):
             dataset.locations(subject)
+    # helper-85: PyTorch's IterableDataset says only NotImplementedError.
+    with pytest.raises(TypeError, match=r"^PatchDataset\[0\]: a PatchDataset is an IterableDataset, drawn as it is "
+                                        r"iterated: use next\(iter\(dataset\)\)"):
+        dataset[0]
+    # helper-85: a probability map beside the image in physical space (written without its geometry) was "zero".
+    t1 = itk.imread(volume["t1.nrrd"], itk.F)
+    ones = itk.image_from_array(np.ones(itk.array_view_from_image(t1).shape, np.float32))
+    ones.SetOrigin([float(v) + 1000.0 for v in t1.GetOrigin()])
+    itk.imwrite(ones, str(tmp_path / "beside.nrrd"))
+    beside = PatchDataset([volume["t1.nrrd"]], patch_size=8, sampler="weighted",
+                          probability_map=[str(tmp_path / "beside.nrrd")])
+    with pytest.raises(ValueError, match=r"^subjects\[0\] .*sampler='weighted': .*no patch can be drawn; none of its "
+                                         r"voxels lies where a patch fits: the map is placed through physical space"):
+        next(iter(beside))
 
 
 @pytest.mark.parametrize("sampler", ["uniform", "label"])

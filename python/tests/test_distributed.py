@@ -4,6 +4,7 @@ MetaImage, raw NRRD and Zarr inputs, and when a worker is killed in the middle o
 import functools
 import glob
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -324,6 +325,14 @@ def test_bad_arguments_name_the_parameter(client, volume, tmp_path):
         distributed_inference.sliding_window_inference(volume, factory, 8, output="o.zarr", client=client)
     with pytest.raises(TypeError, match=r"sliding_window_inference\(\) needs output_path: the Zarr array to write"):
         distributed_inference.sliding_window_inference(volume, factory, 8, client=client)
+    # helper-85: a Zarr folder named x.mha, which ITK and Slicer take for an image file.
+    for name, folder in (("x.mha", "x.zarr"), ("x.NII.GZ", "x.zarr"), ("x.nrrd", "x.zarr")):
+        with pytest.raises(ValueError, match=rf"output_path='.*{re.escape(name)}' is the name of an image file "
+                                             rf"\(\w+ImageIO\), but this call writes a Zarr array, which is a "
+                                             rf"folder: give a folder name such as '.*{folder}'"):
+            distributed_inference.sliding_window_inference(volume, factory, 8, output_path=tmp_path / name,
+                                                           client=client)
+    assert not list(tmp_path.glob("x.*"))
     with pytest.raises(TypeError, match="input_path: a ndarray; expected the path of an image file or a Zarr array"):
         distributed_inference.sliding_window_inference(np.zeros((9, 9, 9), np.float32), factory, 8,
                                                        output_path=tmp_path / "o.zarr", client=client)

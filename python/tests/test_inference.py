@@ -179,7 +179,8 @@ def test_a_tuple_output_model_gives_a_tuple_of_images(oblique_array):
                                          r"model\(x\)\[0\]"):
         patchstreaming.sliding_window_inference(oblique_array["array"], network, patch_size=(8, 10, 12), argmax=True,
                                                 progress=False)
-    with pytest.raises(ValueError, match=r"pass one of them, e\.g\. lambda x: model\(x\)\['classes'\]"):
+    with pytest.raises(ValueError, match=r"returns a dict of 1 output with \[\d+\] channels; pass one of them, "
+                                         r"e\.g\. lambda x: model\(x\)\['classes'\]"):
         patchstreaming.sliding_window_inference(oblique_array["array"], lambda x: {"classes": network(x)[0]},
                                                 patch_size=(8, 10, 12), argmax=True, progress=False)
     # More classes than a uint16 label map holds (helper-81: ITK's error, with its source path).
@@ -368,8 +369,11 @@ def test_errors_name_the_parameter_the_value_and_what_was_expected(oblique_array
                                                 patch_size=(8, 10, 12), progress=False)
     with pytest.raises(TypeError, match="returned a ndarray"):
         patchstreaming.sliding_window_inference(array, lambda x: x.numpy(), patch_size=(8, 10, 12), progress=False)
-    with pytest.raises(TypeError, match=r"not wrapped; the wrapped image types are"):
+    with pytest.raises(TypeError, match=r"not wrapped; the wrapped image types are .*itk.Image\[itk.F, 3\]\)\)\)$"):
         patchstreaming.sliding_window_inference(itk.Image[itk.UC, 3].New(), network, patch_size=4, progress=False)
+    # helper-85: a 4-D image was told to cast to 3-D, which a cast cannot do.
+    with pytest.raises(TypeError, match=r"^image: itkImageF4 is 4-D; the wrapped image types are .*: pass a 3-D part"):
+        patchstreaming.sliding_window_inference(itk.Image[itk.F, 4].New(), network, patch_size=4, progress=False)
     with pytest.raises(ValueError, match="batch_size=0"):
         patchstreaming.sliding_window_inference(array, network, patch_size=8, batch_size=0, progress=False)
     # The value as given, not as spread over the axes.
@@ -488,13 +492,18 @@ def test_a_predictor_that_fails_mid_run_raises_its_own_error(oblique_array):
                                                 progress=False)
     # The note gives the batch it was called with (helper-45: only the first call's failure had one).
     assert raised.value.__notes__ == ["sliding_window_inference called the predictor with a batch of shape "
-                                      "(4, 1, 8, 10, 12) (B, C, D, H, W): patches 4 to 7 of 27"]  # 3 x 3 x 3
+                                      "(4, 1, 8, 10, 12) (B, C, D, H, W): patches 4 to 7 of 27, numbered from 0"]
+    calls.clear()  # helper-85: "patches 2 to 2" for a batch of one
+    with pytest.raises(KeyError, match="the model broke") as raised:
+        patchstreaming.sliding_window_inference(oblique_array["array"], failing, patch_size=(8, 10, 12), batch_size=1,
+                                                progress=False)
+    assert raised.value.__notes__[0].endswith("(1, 1, 8, 10, 12) (B, C, D, H, W): patch 1 of 27, numbered from 0")
 
 
 @pytest.mark.parametrize("later, found", [
     (lambda x: {"a": x}, r"a dict with keys \['a'\]"),
     (lambda x: (x, x, x), "a tuple of 3 outputs"),
-    (lambda x: (x,), "a tuple of 1 outputs"),
+    (lambda x: (x,), "a tuple of 1 output"),  # not "1 outputs" (helper-85)
     (lambda x: x, "one tensor"),
 ])
 def test_a_predictor_whose_outputs_change_after_the_first_call_is_refused(oblique_array, later, found):
@@ -1180,13 +1189,24 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
     ({"patch_size": 8, "spacing": [[1, 2, 3]]}, ValueError, r"spacing=\[\[1, 2, 3\]\]: expected a sequence of 3"),
     ({"patch_size": 8, "progress": 2}, TypeError, "progress=2: expected True or False"),
     ({"patch_size": 8, "output": ("a.mha", "b.mha")}, ValueError, "returns one tensor; give one file name"),
-    ({"patch_size": 8, "output": b"a.mha"}, TypeError, r"output=b'a.mha': expected a file name as str or os.PathLike"),
+    ({"patch_size": 8, "output": b"a.mha"}, TypeError, r"output=b'a.mha': expected a file name \(str or os.PathLike\)"),
+    # helper-85: a set was written in its hash order, a generator and a None file failed inside os and len().
+    ({"patch_size": 8, "output": {"b.mha", "a.mha"}}, TypeError, r"output=.*: a set has no order to match the "
+                                                                  r"predictor's outputs with; give a tuple"),
+    ({"patch_size": 8, "output": (n for n in "ab")}, TypeError, r"output=<generator .*>: a generator; expected a "
+                                                                 r"file name"),
+    ({"patch_size": 8, "output": ("a.mha", None)}, TypeError, r"output=\('a.mha', None\): None is a NoneType; "
+                                                              r"expected a file name"),
+    ({"patch_size": 8, "output": 5}, TypeError, r"output=5: an int; expected a file name"),
     ({"patch_size": []}, ValueError, r"patch_size=\[\] has 0 values"),
     ({"patch_size": 8, "overlap": None}, TypeError, "overlap=None: expected a fraction in"),
     ({"patch_size": 8, "cval": 1e39}, ValueError, "cval=1e\\+39: expected a finite number within float32's range"),
     ({"patch_size": 8, "cval": float("nan")}, ValueError, "cval=nan: expected a finite number"),
     ({"patch_size": 8, "cval": "a"}, TypeError, "cval='a': expected a finite number"),
     ({"patch_size": 8, "sigma_scale": "0.1"}, TypeError, "sigma_scale='0.1': expected a number greater than 0"),
+    ({"patch_size": 8, "sigma_scale": [0.125] * 3}, TypeError, r"sigma_scale=\[0.125, 0.125, 0.125\]: expected one "
+                                                               r"number.*\(one value per axis, which MONAI takes, is "
+                                                               r"not supported\)"),
     ({"patch_size": 3000}, ValueError, r"patch_size=\(3000, 3000, 3000\) \(D, H, W\): one patch of 1 channel\(s\) "
                                        r"is 100.6 GiB as float32, more than this machine's .* GiB of memory"),
     ({"patch_size": 8, "overlap": ("0.5", "0.5", "0.5")}, ValueError,
