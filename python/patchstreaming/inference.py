@@ -161,7 +161,8 @@ def sliding_window_inference(
             system), before the input is read.
         TypeError: an image type that is not wrapped (the wrapped ones are named), an array or
             Zarr array that is not of real numbers (complex, object, str, datetime64), an overlap,
-            ``sigma_scale`` or ``cval`` that is not a number, a predictor
+            ``sigma_scale`` (or one per axis) or ``cval`` that is not a number, an ``output``
+            that is not a file name or a tuple, list or dict of them (a set: no order), a predictor
             returning something other than a tensor, a tuple or a dict of tensors, an unknown
             keyword (MONAI's ``roi_size``, ``sw_batch_size``, … name the argument to use).
         Exception: whatever the predictor raises, as it is (the output file left untouched).
