@@ -59,13 +59,13 @@ def check_output_form(output) -> None:
 
 
 def named_files(output) -> list:
-    """The file names ``output`` gives (one, or a tuple, list or dict of them), for the checks made
-    before the input is read; its form is checked against the predictor's outputs later."""
+    """The file names ``output`` gives (None: none; one; a tuple, list or dict of them), as
+    ``check_output_form`` lets it through; its form is matched with the predictor's outputs later."""
+    if output is None:
+        return []
     if isinstance(output, (str, os.PathLike)):
         return [output]
-    names = list(output.values()) if isinstance(output, Mapping) else list(output) if isinstance(
-        output, (tuple, list)) else []
-    return [name for name in names if isinstance(name, (str, os.PathLike))]
+    return list(output.values()) if isinstance(output, Mapping) else list(output)
 
 
 def distinct_files(files, output):

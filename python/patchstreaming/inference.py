@@ -174,8 +174,9 @@ def sliding_window_inference(
     argmax, progress = flag(argmax, "argmax"), flag(progress, "progress")
     input_file = os.fspath(image) if isinstance(image, (str, os.PathLike)) else None
     check_output_form(output)
-    check_not_the_input(named_files(output), input_file)  # before the input is read
-    check_output_files(named_files(output))
+    output_files = named_files(output)
+    check_not_the_input(output_files, input_file)  # before the input is read
+    check_output_files(output_files)
     reading_note = array_reading_note(image, spacing)
     image = to_itk_image(image, spacing, origin, direction)
     # The patch or the predictor's shapes refused, or the predictor's own error: the note says how an
