@@ -145,11 +145,13 @@ def subject_files(subject: Subject, index: int, probability_map: Optional[PathLi
     images = [images] if isinstance(images, (str, os.PathLike)) else list(sized(images, f"{where}['image']"))
     if not images:
         raise ValueError(f"{where}['image'] is an empty list; give one file per channel")
-    images = [os.fspath(f) for f in images]
+    images = [_file_name(f, f"{where}['image']" + (f"[{c}]" if len(images) > 1 else "")) for c, f in enumerate(images)]
     label = subject.get("label")
-    label = None if label is None else os.fspath(label)
-    weights = probability_map if probability_map is not None else subject.get("probability_map")
-    weights = None if weights is None else os.fspath(weights)
+    label = None if label is None else _file_name(label, f"{where}['label']")
+    given = probability_map is not None
+    weights_parameter = f"probability_map[{index}]" if given else f"{where}['probability_map']"
+    weights = probability_map if given else subject.get("probability_map")
+    weights = None if weights is None else _file_name(weights, weights_parameter)
 
     first = _geometry(header(images[0], f"{where}['image']"))
     others = [(f"{where}['image'][{c}]", f) for c, f in enumerate(images[1:], 1)]
@@ -162,7 +164,7 @@ def subject_files(subject: Subject, index: int, probability_map: Optional[PathLi
             raise ValueError(f"{parameter}={file!r} does not share the grid of {images[0]!r} (its {describe(geometry)} "
                              f"against the image's {describe(first)}): patches are cut at the same index in each")
     if weights is not None:
-        header(weights, f"{where}['probability_map']")
+        header(weights, weights_parameter)
     return Files(tuple(images), label, weights, tuple(int(v) for v in first["size"]))
 
 
@@ -187,3 +189,13 @@ def check_alike(subjects: Sequence[Files]) -> None:
             has = ("no label map", "a label map")
             raise ValueError(f"subjects[{i}] has {has[files.label is not None]}, subjects[0] has "
                              f"{has[first.label is not None]}: give every subject a label map or none")
+
+
+def _file_name(value: Any, parameter: str) -> str:
+    """``value`` as a file name; TypeError naming ``parameter`` for what is not one (an image
+    object: PatchDataset reads the drawn patches from files)."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{parameter}: {a_type(value)}; expected a file name (PatchDataset reads the drawn patches "
+                        f"from files: write an image with itk.imwrite first)")
+    return os.fspath(value)
+

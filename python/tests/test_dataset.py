@@ -323,6 +323,14 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
     for subject, kind in ((5, ValueError), (-1, ValueError), ("0", TypeError)):
         with pytest.raises(kind, match=rf"subject={subject!r}: expected .*"):
             dataset.locations(subject)
+    # helper-86: an image object as a map or label map failed inside os.fspath, naming nothing.
+    t1_image = itk.imread(volume["t1.nrrd"], itk.F)
+    with pytest.raises(TypeError, match=r"^probability_map\[0\]: an itkImageF3; expected a file name"):
+        PatchDataset([volume["t1.nrrd"]], patch_size=8, sampler="weighted", probability_map=[t1_image])
+    with pytest.raises(TypeError, match=r"^subjects\[0\]\['label'\]: an itkImageF3; expected a file name"):
+        PatchDataset([(volume["t1.nrrd"], t1_image)], patch_size=8)
+    with pytest.raises(FileNotFoundError, match=r"^probability_map\[0\]: no such file"):
+        PatchDataset([volume["t1.nrrd"]], patch_size=8, sampler="weighted", probability_map=[missing])
     # helper-85: PyTorch's IterableDataset says only NotImplementedError.
     with pytest.raises(TypeError, match=r"^PatchDataset\[0\]: a PatchDataset is an IterableDataset, drawn as it is "
                                         r"iterated: use next\(iter\(dataset\)\)"):
