@@ -1161,6 +1161,34 @@ TEST_F(PatchwiseFilterProgram, AnOutputHoldingNaNOrInfinityIsWarnedOf)
   EXPECT_EQ(quiet.out.find("warning"), std::string::npos) << quiet.out;
 }
 
+/** The summary says what the run did: a grid of one patch has no overlap (it printed the overlap
+ * asked for), and an output in a format written in one piece was assembled whole (it said only
+ * "streamed in 4 divisions", as for a MetaImage written piece by piece). */
+TEST_F(PatchwiseFilterProgram, TheSummarySaysWhatTheRunDid)
+{
+  Write(MakeRandomImage<ImageType>({ { 11, 9, 8 } }, 3).GetPointer(), Path("input.mha"));
+  const auto one = Run({ Path("input.mha"), Path("output.mha"), "--patch-size", "16" });
+  ASSERT_EQ(one.status, 0) << one.err;
+  EXPECT_NE(one.out.find("grid 1x1x1 = 1 patch of 16x16x16 voxels, no overlap (one patch), squeeze border"),
+            std::string::npos)
+    << one.out;
+  const auto several = Run({ Path("input.mha"), Path("output.mha"), "--patch-size", "4" });
+  ASSERT_EQ(several.status, 0) << several.err;
+  EXPECT_NE(several.out.find("patches of 4x4x4 voxels, overlap 2x2x2, squeeze border"), std::string::npos)
+    << several.out;
+
+  const auto streamed = Run({ Path("input.mha"), Path("output.mha"), "--patch-size", "4", "--stream-divisions", "4" });
+  ASSERT_EQ(streamed.status, 0) << streamed.err;
+  EXPECT_NE(streamed.out.find("\n  streamed  in 4 divisions\n"), std::string::npos) << streamed.out;
+  const auto assembled =
+    Run({ Path("input.mha"), Path("output.nrrd"), "--patch-size", "4", "--stream-divisions", "4" });
+  ASSERT_EQ(assembled.status, 0) << assembled.err;
+  EXPECT_NE(assembled.out.find("\n  streamed  in 4 divisions, the output assembled whole for NrrdImageIO, which "
+                               "writes a file in one piece (.mha, .mhd and .vtk are written piece by piece)\n"),
+            std::string::npos)
+    << assembled.out;
+}
+
 /** Two-file formats: the data file is renamed with the header, and keeps its name. */
 TEST_F(PatchwiseFilterProgram, TwoFileOutputsArriveWithTheirDataFiles)
 {

@@ -120,6 +120,44 @@ ReadsPadding(const itk::PatchGrid<VDimension> & grid)
   return !image.IsInside(grid.GetPatchRegion(0)) || !image.IsInside(grid.GetPatchRegion(grid.GetNumberOfPatches() - 1));
 }
 
+/** The summary's line of what was done: the grid, the border, the padding
+ * read, the processing and the weighting. A grid of one patch has no overlap
+ * (no neighbour shares its voxels), whatever the overlap asked for. */
+template <unsigned int VDimension>
+std::string
+DescribeRun(const PatchwiseFilterSettings & settings, const PatchwiseRunResult<VDimension> & result)
+{
+  const auto &       grid = result.grid;
+  std::ostringstream what;
+  what << "grid " << Joined(grid.GetGridSize(), VDimension) << " = "
+       << CountOf(grid.GetNumberOfPatches(), "patch", "patches") << " of " << Joined(grid.GetPatchSize(), VDimension)
+       << " voxels, ";
+  if (grid.GetNumberOfPatches() == 1)
+  {
+    what << "no overlap (one patch)";
+  }
+  else
+  {
+    what << "overlap " << Joined(grid.GetPatchOverlap(), VDimension);
+  }
+  what << ", " << settings.borderMode << " border, ";
+  if (!ReadsPadding(grid))
+  {
+    what << "no padding read";
+  }
+  else
+  {
+    what << settings.padding;
+    if (settings.padding == "constant")
+    {
+      what << " " << settings.paddingValue;
+    }
+    what << " padding";
+  }
+  what << "; " << result.processing << "; " << settings.weighting << " weighting";
+  return what.str();
+}
+
 /** Runs on a VDimension-D image; returns the summary the progress prints at its end. */
 template <unsigned int VDimension>
 std::string
@@ -140,26 +178,8 @@ RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & 
       : RunPipeline<itk::VectorImage<float, VDimension>>(settings, components, output.GetTemporaryPath(), progress);
   CheckWrittenImage(output.GetTemporaryPath(), settings.output); // before the preview reads it
 
-  const auto &       grid = result.grid;
-  std::ostringstream what;
-  what << "grid " << Joined(grid.GetGridSize(), VDimension) << " = "
-       << CountOf(grid.GetNumberOfPatches(), "patch", "patches") << " of " << Joined(grid.GetPatchSize(), VDimension)
-       << " voxels, overlap " << Joined(grid.GetPatchOverlap(), VDimension) << ", " << settings.borderMode
-       << " border, ";
-  if (!ReadsPadding(grid))
-  {
-    what << "no padding read";
-  }
-  else
-  {
-    what << settings.padding;
-    if (settings.padding == "constant")
-    {
-      what << " " << settings.paddingValue;
-    }
-    what << " padding";
-  }
-  what << "; " << result.processing << "; " << settings.weighting << " weighting";
+  const auto &      grid = result.grid;
+  const std::string what = DescribeRun(settings, result);
   if (preview)
   {
     const auto slices =
@@ -168,7 +188,7 @@ RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & 
                                     grid,
                                     result.windows,
                                     PreviewChoice{ settings.previewAxis, settings.previewSlice, result.labels });
-    WritePreviewPicture("PatchwiseFilter: " + what.str(), slices, preview->GetTemporaryPath());
+    WritePreviewPicture("PatchwiseFilter: " + what, slices, preview->GetTemporaryPath());
   }
   AtomicOutputFile::CommitTogether(preview ? std::vector<AtomicOutputFile *>{ preview.get(), &output }
                                            : std::vector<AtomicOutputFile *>{ &output });
@@ -177,8 +197,14 @@ RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & 
   summary << "PatchwiseFilter: wrote " << settings.output << "\n"
           << "  input     " << settings.input << ": " << Joined(grid.GetImageRegion().GetSize(), VDimension)
           << " voxels, " << CountOf(components, "component") << ", spacing " << grid.GetSpacing() << "\n"
-          << "  done      " << what.str() << "\n"
-          << "  streamed  in " << CountOf(result.divisions, "division") << "\n"
+          << "  done      " << what << "\n"
+          << "  streamed  in " << CountOf(result.divisions, "division");
+  if (!result.assembledFor.empty())
+  {
+    summary << ", the output assembled whole for " << result.assembledFor
+            << ", which writes a file in one piece (.mha, .mhd and .vtk are written piece by piece)";
+  }
+  summary << "\n"
           << "  time      " << result.seconds << " s (read, extract, process, merge, write)\n";
   if (preview)
   {

@@ -52,6 +52,7 @@ struct PatchwiseRunResult
   std::string                processing{};    // what ran on every patch, and what was written
   bool                       labels{ false }; // the preview shows the output as labels (a network's argmax)
   unsigned int               divisions{ 1 };
+  std::string                assembledFor{}; // the ImageIO that writes in one piece, when divisions > 1
   double                     seconds{ 0.0 };
   std::string                warning{}; // for the summary: what in the output the user should know of
 };
@@ -277,6 +278,10 @@ WriteInDivisions(TWritten *                       image,
   CheckFormatKeepsGeometry(image, io.GetPointer(), settings.output, settings.OutputName());
   result.divisions = itk::ImageRegionSplitterSlowDimension::New()->GetNumberOfSplits(image->GetLargestPossibleRegion(),
                                                                                      settings.streamDivisions);
+  if (result.divisions > 1 && !io->CanStreamWrite())
+  {
+    result.assembledFor = io->GetNameOfClass();
+  }
 
   if (progress != nullptr)
   {

@@ -264,35 +264,38 @@ def _checked_geometry(what: str, dimension: int, spacing, origin, direction, hin
     """The direction as a float64 matrix (None when not given), after checking the geometry fits
     ``what`` (an array read as a ``dimension``-D image): ``dimension`` spacings (positive,
     finite) and origin values (finite) in (x, y, z) order, a ``dimension`` x ``dimension``
-    invertible direction (an ``itk.Matrix`` or an array). Raises ValueError naming the
-    parameter, the value and what was expected, with ``hint`` (how another reading is had) after
-    a wrong number of values or a direction of the wrong size."""
+    invertible direction (an ``itk.Matrix`` or an array). Raises TypeError for what is not a
+    sequence of numbers (a number, a str, an entry that is not a real number) and ValueError for
+    numbers that do not fit, naming the parameter, the value and what was expected, with ``hint``
+    (how another reading is had) after a wrong number of values or a direction of the wrong size."""
     order = "(x, y, z)" if dimension == 3 else "(x, y)"
     for name, values, positive in (("spacing", spacing, True), ("origin", origin, False)):
         if values is None:
             continue
-        if np.ndim(values) != 1:
-            raise ValueError(f"{name}={values!r}: expected a sequence of {dimension} numbers in {order} order for "
-                             f"{what}")
+        if np.ndim(values) != 1 or isinstance(values, (str, bytes)):  # a number or a str: TypeError
+            raise (ValueError if np.ndim(values) > 1 else TypeError)(
+                f"{name}={values!r}: expected a sequence of {dimension} numbers in {order} order for {what}")
         numbers = list(values)
         if len(numbers) != dimension:
             raise ValueError(f"{name}={values!r}: {count_of(len(numbers), 'value')} for {what}; expected "
                              f"{dimension} in {order} order{hint}")
         reals = [real_number(v) for v in numbers]
         if any(r is None or not math.isfinite(r) or (positive and r <= 0) for r in reals):
-            raise ValueError(f"{name}={values!r}: expected {dimension} {'positive ' if positive else ''}finite "
+            raise (TypeError if None in reals else ValueError)(f"{name}={values!r}: expected {dimension} {'positive ' if positive else ''}finite "
                              f"numbers{' (voxel sizes)' if positive else ' (the first voxel centre)'}")
     if direction is None:
         return None
     matrix = itk.array_from_matrix(direction) if hasattr(direction, "GetVnlMatrix") else direction
     try:
+        if isinstance(matrix, (str, bytes)):
+            raise TypeError
         matrix = np.asarray(matrix, dtype=np.float64)
     except (TypeError, ValueError):
-        matrix = None
-    if (matrix is None or matrix.shape != (dimension, dimension) or not np.all(np.isfinite(matrix)) or
-            np.linalg.cond(matrix) > 1e12):
+        raise TypeError(f"direction={direction!r}: expected an invertible {dimension} x {dimension} matrix of "
+                        f"numbers (an itk.Matrix or an array) for {what}") from None
+    if matrix.shape != (dimension, dimension) or not np.all(np.isfinite(matrix)) or np.linalg.cond(matrix) > 1e12:
         raise ValueError(f"direction: expected an invertible {dimension} x {dimension} matrix of finite numbers "
-                         f"for {what}, got {matrix.tolist() if matrix is not None else direction!r}{hint}")
+                         f"for {what}, got {matrix.tolist()}{hint}")
     return matrix
 
 

@@ -125,6 +125,8 @@ def overlap_xyz(overlap, patch_xyz: Sequence[int]) -> list:
             raise ValueError(f"overlap={overlap}: each fraction must be a number in [0, 1), got {fraction!r}")
         exact = exact_fraction(fraction)
         if not 0 <= exact < 1:
-            raise ValueError(f"overlap={overlap}: each fraction must be in [0, 1), got {fraction}")
+            voxels = (f" (a fraction of the patch, not voxels: {exact} voxels of {size} is {float(exact / size):g})"
+                      if exact.denominator == 1 and 1 <= exact < size else "")
+            raise ValueError(f"overlap={overlap}: each fraction must be in [0, 1), got {fraction}{voxels}")
         result.append(int(exact * size))
     return result

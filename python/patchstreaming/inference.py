@@ -18,8 +18,8 @@ Output = Union[torch.Tensor, Tuple[torch.Tensor, ...], Dict[str, torch.Tensor]]
 
 #: MONAI's sliding_window_inference keywords that are spelled differently here, and what to pass instead.
 MONAI_KEYWORDS = {
-    "inputs": "image (the same tensor, an array, an itk.Image or a file name)",
-    "roi_size": "patch_size (the same values: both follow the tensor's axes, (D, H, W) for an array read here)",
+    "inputs": "image (a tensor or an array as MONAI takes, an itk.Image or a file name)",
+    "roi_size": "patch_size (the same values, in (D, H, W) order: the tensor's, or itk.array_from_image's)",
     "sw_batch_size": "batch_size",
     "sw_device": "nothing: patches are handed over as CPU tensors and the predictor moves them",
     "device": "nothing: the result is an ITK image; the predictor's outputs may come back on any device",
@@ -161,7 +161,8 @@ def sliding_window_inference(
             system), before the input is read.
         TypeError: an image type that is not wrapped (the wrapped ones are named), an array or
             Zarr array that is not of real numbers (complex, object, str, datetime64), an overlap,
-            ``sigma_scale`` (or one per axis) or ``cval`` that is not a number, an ``output``
+            ``sigma_scale`` (or one per axis) or ``cval`` that is not a number, a ``spacing``,
+            ``origin`` or ``direction`` that is not a sequence of numbers (a str), an ``output``
             that is not a file name or a tuple, list or dict of them (a set: no order), a predictor
             returning something other than a tensor, a tuple or a dict of tensors, an unknown
             keyword (MONAI's ``roi_size``, ``sw_batch_size``, … name the argument to use).

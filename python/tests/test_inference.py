@@ -1174,6 +1174,11 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
     ({"patch_size": True}, TypeError, "patch_size=True: expected a whole number, got a bool"),
     ({"patch_size": 8, "batch_size": 2.5}, ValueError, "batch_size=2.5: expected a whole number"),
     ({"patch_size": 8, "overlap": float("nan")}, ValueError, r"overlap=nan: each fraction must be a number in \[0, 1\)"),
+    # helper-86: an overlap in voxels, as the command line's --overlap takes, says it is a fraction here.
+    ({"patch_size": (8, 8, 6), "overlap": 4}, ValueError, r"overlap=4: each fraction must be in \[0, 1\), got 4 "
+                                                          r"\(a fraction of the patch, not voxels: 4 voxels of 6 is "
+                                                          r"0.666667\)"),
+    ({"patch_size": 8, "overlap": 8}, ValueError, r"overlap=8: each fraction must be in \[0, 1\), got 8$"),
     ({"patch_size": 8, "sigma_scale": 0}, ValueError, "sigma_scale=0: expected a number greater than 0"),
     ({"patch_size": 8, "spacing": (1, 1, 1), "image": "itk"}, ValueError, "only an array takes a geometry"),
     ({"patch_size": 8, "spacing": (1, 2, 3, 4)}, ValueError,
@@ -1185,7 +1190,15 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
     ({"patch_size": 8, "direction": np.zeros((3, 3))}, ValueError, "direction: expected an invertible 3 x 3 matrix"),
     ({"patch_size": 8, "direction": np.eye(2)}, ValueError, "direction: expected an invertible 3 x 3 matrix"),
     ({"patch_size": 8, "argmax": "yes"}, TypeError, "argmax='yes': expected True or False"),
-    ({"patch_size": 8, "spacing": 2.0}, ValueError, r"spacing=2.0: expected a sequence of 3 numbers"),
+    ({"patch_size": 8, "spacing": 2.0}, TypeError, r"spacing=2.0: expected a sequence of 3 numbers"),
+    # helper-85: a str or an entry that is not a number is the wrong type, not a wrong value.
+    ({"patch_size": 8, "spacing": "1,1,1"}, TypeError, r"spacing='1,1,1': expected a sequence of 3 numbers in "
+                                                       r"\(x, y, z\) order"),
+    ({"patch_size": 8, "origin": ("0", 0, 0)}, TypeError, r"origin=\('0', 0, 0\): expected 3 finite numbers"),
+    ({"patch_size": 8, "direction": "identity"}, TypeError, r"direction='identity': expected an invertible 3 x 3 "
+                                                            r"matrix of numbers"),
+    ({"patch_size": 8, "direction": [[1, 0, 0], [0, 1, 0], [0, 0, "a"]]}, TypeError, r"direction=.*: expected an "
+                                                                                      r"invertible 3 x 3 matrix"),
     ({"patch_size": 8, "spacing": [[1, 2, 3]]}, ValueError, r"spacing=\[\[1, 2, 3\]\]: expected a sequence of 3"),
     ({"patch_size": 8, "progress": 2}, TypeError, "progress=2: expected True or False"),
     ({"patch_size": 8, "output": ("a.mha", "b.mha")}, ValueError, "returns one tensor; give one file name"),
