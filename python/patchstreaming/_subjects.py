@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import reprlib
+import warnings
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
@@ -198,4 +199,28 @@ def _file_name(value: Any, parameter: str) -> str:
         raise TypeError(f"{parameter}: {a_type(value)}; expected a file name (PatchDataset reads the drawn patches "
                         f"from files: write an image with itk.imwrite first)")
     return os.fspath(value)
+
+
+def warn_of_a_map_beside_the_image(probability_map, image, file: str, index: int) -> None:
+    """A UserWarning when ``probability_map`` (read from ``file``) has ``image``'s size but not
+    its geometry (spacing, origin or direction differ by more than ITK's tolerance, 1e-6 of a
+    voxel): the weighted sampler places a map through physical space, so its voxel (i, j, k) is
+    not the image's; such a map was most likely made voxel for voxel (``itk.image_from_array``)
+    and written without the image's geometry."""
+    if list(probability_map.GetLargestPossibleRegion().GetSize()) != list(image.GetLargestPossibleRegion().GetSize()):
+        return
+    spacing = np.asarray(image.GetSpacing(), dtype=float)
+    pairs = {"spacing": (probability_map.GetSpacing(), image.GetSpacing(), 1e-6 * spacing),
+             "origin": (probability_map.GetOrigin(), image.GetOrigin(), 1e-6 * spacing.min()),
+             "direction": (itk.array_from_matrix(probability_map.GetDirection()),
+                           itk.array_from_matrix(image.GetDirection()), 1e-6)}
+    differing = [f"{name} {np.asarray(ours, float).round(6).tolist()} against the image's "
+                 f"{np.asarray(theirs, float).round(6).tolist()}"
+                 for name, (ours, theirs, tolerance) in pairs.items()
+                 if not np.all(np.abs(np.asarray(ours, float) - np.asarray(theirs, float)) <= tolerance)]
+    if differing:
+        warnings.warn(f"subjects[{index}]: the probability map {file!r} has the image's size but not its geometry "
+                      f"({'; '.join(differing)}): it is placed through physical space, so its voxels are not the "
+                      f"image's; if it was made voxel for voxel, give it the image's geometry before writing it "
+                      f"(probability_map.CopyInformation(image))", UserWarning, stacklevel=2)
 

@@ -6,6 +6,7 @@ with numpy, the label map computed here from the intensities, the physical point
 TransformIndexToPhysicalPoint.
 """
 import os
+import warnings
 from typing import Dict, List
 
 import numpy as np
@@ -344,7 +345,36 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
                           probability_map=[str(tmp_path / "beside.nrrd")])
     with pytest.raises(ValueError, match=r"^subjects\[0\] .*sampler='weighted': .*no patch can be drawn; none of its "
                                          r"voxels lies where a patch fits: the map is placed through physical space"):
-        next(iter(beside))
+        with pytest.warns(UserWarning, match="has the image's size but not its geometry"):
+            next(iter(beside))
+
+
+def test_a_map_of_the_images_size_without_its_geometry_is_warned_of(volume, tmp_path):
+    """helper-86: a map made voxel for voxel (itk.image_from_array, no geometry) and the image's
+    size is placed through physical space, off the oblique image: warned of, naming what differs.
+    The same map with the image's geometry draws silently, centres where the map is positive."""
+    array, image = volume["array"], volume["image"]
+    weights = (array > 100).astype(np.float32)
+    itk.imwrite(itk.image_from_array(weights), str(tmp_path / "bare.nrrd"))
+    write_like(weights, image, str(tmp_path / "placed.nrrd"))
+    bare = PatchDataset([volume["t1.nrrd"]], patch_size=8, sampler="weighted", samples_per_volume=5,
+                        probability_map=[str(tmp_path / "bare.nrrd")], allow_outside=True)
+    with pytest.warns(UserWarning, match=r"^subjects\[0\]: the probability map '.*bare.nrrd' has the image's size but "
+                                         r"not its geometry \(spacing \[1.0, 1.0, 1.0\] against the image's "
+                                         r"\[2.0, 2.0, 3.0\]; origin .*; direction .*\): it is placed through "
+                                         r"physical space"):
+        try:
+            list(bare)
+        except ValueError:  # the map may miss every place a patch fits; the warning came first
+            pass
+    placed = PatchDataset([volume["t1.nrrd"]], patch_size=8, sampler="weighted", samples_per_volume=20,
+                          probability_map=[str(tmp_path / "placed.nrrd")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        items = list(placed)
+    for item in items:
+        x, y, z = (int(v) + 4 for v in item["start"])
+        assert weights[z, y, x] > 0
 
 
 @pytest.mark.parametrize("sampler", ["uniform", "label"])
