@@ -59,6 +59,102 @@ PreviewOutputValue(const TPixel & pixel, bool labels)
   return static_cast<float>(best);
 }
 
+/** The axes the preview shows a slice across: `choice.axis`, or each axis
+ * (-1); for a 2-D image the value VDimension, no axis: the whole image. */
+template <unsigned int VDimension>
+std::vector<unsigned int>
+PreviewAxes(const PreviewChoice & choice)
+{
+  std::vector<unsigned int> across;
+  if (VDimension == 2)
+  {
+    across.push_back(VDimension);
+    return across;
+  }
+  for (unsigned int a = 0; a < VDimension; ++a)
+  {
+    if (choice.axis < 0 || static_cast<unsigned int>(choice.axis) == a)
+    {
+      across.push_back(a);
+    }
+  }
+  return across;
+}
+
+/** Fills `preview`'s input, output and weight values over `region` (one
+ * slice; its in-plane axes `inPlane`, u along inPlane[0] fastest) from the
+ * two extract filters, updated to that region here. `sliceWeight` is the
+ * normaliser's factor across the slice's axis. */
+template <typename TExtract, unsigned int VDimension>
+void
+FillPreviewValues(PreviewSlice &                       preview,
+                  TExtract &                           inputSlice,
+                  TExtract &                           outputSlice,
+                  const itk::ImageRegion<VDimension> & region,
+                  const itk::ImageRegion<VDimension> & imageRegion,
+                  const unsigned int (&inPlane)[2],
+                  const itk::PatchWindows<VDimension> & windows,
+                  double                                sliceWeight)
+{
+  const std::size_t voxels = static_cast<std::size_t>(preview.width) * preview.height;
+  preview.input.resize(voxels);
+  preview.output.resize(voxels);
+  preview.weight.resize(voxels);
+  inputSlice.SetExtractionRegion(region);
+  inputSlice.UpdateLargestPossibleRegion();
+  outputSlice.SetExtractionRegion(region);
+  outputSlice.UpdateLargestPossibleRegion();
+  using ImageType = typename TExtract::OutputImageType;
+  itk::ImageRegionConstIteratorWithIndex<ImageType> in(inputSlice.GetOutput(), region);
+  itk::ImageRegionConstIteratorWithIndex<ImageType> out(outputSlice.GetOutput(), region);
+  for (; !in.IsAtEnd(); ++in, ++out)
+  {
+    const auto        u = static_cast<itk::SizeValueType>(in.GetIndex()[inPlane[0]] - imageRegion.GetIndex(inPlane[0]));
+    const auto        v = static_cast<itk::SizeValueType>(in.GetIndex()[inPlane[1]] - imageRegion.GetIndex(inPlane[1]));
+    const std::size_t voxel = u + v * preview.width;
+    preview.input[voxel] = in.Get()[0];
+    preview.output[voxel] = PreviewOutputValue(out.Get(), preview.labels);
+    preview.weight[voxel] = static_cast<float>(sliceWeight * windows.GetAxisWindow(inPlane[0]).GetNormalizer(u) *
+                                               windows.GetAxisWindow(inPlane[1]).GetNormalizer(v));
+  }
+}
+
+/** Adds to `preview` the outline of every patch of `grid` that crosses the
+ * slice `region` (across axis `a`; a >= VDimension: the whole 2-D image), in
+ * the slice's (u, v) voxels. Patches that differ only across the slice's axis
+ * have the same outline: drawn once. */
+template <unsigned int VDimension>
+void
+AddPatchOutlines(PreviewSlice &                       preview,
+                 const itk::PatchGrid<VDimension> &   grid,
+                 const itk::ImageRegion<VDimension> & region,
+                 unsigned int                         a,
+                 const unsigned int (&inPlane)[2])
+{
+  const auto &                      imageRegion = grid.GetImageRegion();
+  std::set<std::array<unsigned, 4>> outlines;
+  for (itk::SizeValueType k = 0; k < grid.GetNumberOfPatches(); ++k)
+  {
+    const auto patch = grid.GetValidPatchRegion(k);
+    if (a < VDimension &&
+        !(patch.GetIndex(a) <= region.GetIndex(a) &&
+          region.GetIndex(a) < patch.GetIndex(a) + static_cast<itk::IndexValueType>(patch.GetSize(a))))
+    {
+      continue; // the patch does not cross the slice
+    }
+    std::array<unsigned, 4> box;
+    for (unsigned int i = 0; i < 2; ++i)
+    {
+      box[2 * i] = static_cast<unsigned>(patch.GetIndex(inPlane[i]) - imageRegion.GetIndex(inPlane[i]));
+      box[2 * i + 1] = box[2 * i] + static_cast<unsigned>(patch.GetSize(inPlane[i]));
+    }
+    if (outlines.insert(box).second)
+    {
+      preview.patches.push_back(box);
+    }
+  }
+}
+
 /** The slices the preview shows: a 2-D image itself; for a 3-D image the
  * slice `choice.slice` (-1: the middle one) across `choice.axis` (-1: across each axis).
  * The input and output slices (component 0) are read back from their files
@@ -90,30 +186,10 @@ MakePreviewSlices(const std::string &                inputFile,
   auto outputSlice = itk::ExtractImageFilter<ImageType, ImageType>::New();
   outputSlice->SetInput(outputReader->GetOutput());
 
-  std::vector<unsigned int> across;
-  if (VDimension == 3)
-  {
-    for (unsigned int a = 0; a < 3; ++a)
-    {
-      if (choice.axis < 0 || static_cast<unsigned int>(choice.axis) == a)
-      {
-        across.push_back(a);
-      }
-    }
-  }
-  else
-  {
-    across.push_back(VDimension); // no axis: the whole 2-D image
-  }
-
   std::vector<PreviewSlice> slices;
-  for (const unsigned int a : across)
+  for (const unsigned int a : PreviewAxes<VDimension>(choice))
   {
-    unsigned int inPlane[2] = { a == 0 ? 1u : 0u, a == 2 ? 1u : 2u };
-    if (VDimension == 2)
-    {
-      inPlane[1] = 1;
-    }
+    const unsigned int  inPlane[2] = { a == 0 ? 1u : 0u, (a == 2 || VDimension == 2) ? 1u : 2u };
     auto                region = imageRegion;
     itk::IndexValueType sliceIndex = 0;
     double              sliceWeight = 1.0;
@@ -132,50 +208,8 @@ MakePreviewSlices(const std::string &                inputFile,
     preview.label = a < VDimension ? "across axis " + std::to_string(a) + "\nslice " + std::to_string(sliceIndex) +
                                        " of " + std::to_string(imageRegion.GetSize(a))
                                    : "2-D image";
-    const std::size_t voxels = static_cast<std::size_t>(preview.width) * preview.height;
-    preview.input.resize(voxels);
-    preview.output.resize(voxels);
-    preview.weight.resize(voxels);
-
-    inputSlice->SetExtractionRegion(region);
-    inputSlice->UpdateLargestPossibleRegion();
-    outputSlice->SetExtractionRegion(region);
-    outputSlice->UpdateLargestPossibleRegion();
-    itk::ImageRegionConstIteratorWithIndex<ImageType> in(inputSlice->GetOutput(), region);
-    itk::ImageRegionConstIteratorWithIndex<ImageType> out(outputSlice->GetOutput(), region);
-    for (; !in.IsAtEnd(); ++in, ++out)
-    {
-      const auto u = static_cast<itk::SizeValueType>(in.GetIndex()[inPlane[0]] - imageRegion.GetIndex(inPlane[0]));
-      const auto v = static_cast<itk::SizeValueType>(in.GetIndex()[inPlane[1]] - imageRegion.GetIndex(inPlane[1]));
-      const std::size_t voxel = u + v * preview.width;
-      preview.input[voxel] = in.Get()[0];
-      preview.output[voxel] = PreviewOutputValue(out.Get(), choice.labels);
-      preview.weight[voxel] = static_cast<float>(sliceWeight * windows.GetAxisWindow(inPlane[0]).GetNormalizer(u) *
-                                                 windows.GetAxisWindow(inPlane[1]).GetNormalizer(v));
-    }
-
-    // Patches that differ only across the slice's axis have the same outline: drawn once.
-    std::set<std::array<unsigned, 4>> outlines;
-    for (itk::SizeValueType k = 0; k < grid.GetNumberOfPatches(); ++k)
-    {
-      const auto patch = grid.GetValidPatchRegion(k);
-      if (a < VDimension &&
-          !(patch.GetIndex(a) <= region.GetIndex(a) &&
-            region.GetIndex(a) < patch.GetIndex(a) + static_cast<itk::IndexValueType>(patch.GetSize(a))))
-      {
-        continue; // the patch does not cross the slice
-      }
-      std::array<unsigned, 4> box;
-      for (unsigned int i = 0; i < 2; ++i)
-      {
-        box[2 * i] = static_cast<unsigned>(patch.GetIndex(inPlane[i]) - imageRegion.GetIndex(inPlane[i]));
-        box[2 * i + 1] = box[2 * i] + static_cast<unsigned>(patch.GetSize(inPlane[i]));
-      }
-      if (outlines.insert(box).second)
-      {
-        preview.patches.push_back(box);
-      }
-    }
+    FillPreviewValues(preview, *inputSlice, *outputSlice, region, imageRegion, inPlane, windows, sliceWeight);
+    AddPatchOutlines(preview, grid, region, a, inPlane);
     slices.push_back(std::move(preview));
   }
   return slices;
