@@ -1161,15 +1161,15 @@ TEST_F(PatchwiseFilterProgram, AnOutputHoldingNaNOrInfinityIsWarnedOf)
   EXPECT_EQ(quiet.out.find("warning"), std::string::npos) << quiet.out;
 }
 
-/** The summary says what the run did: a grid of one patch has no overlap (it printed the overlap
- * asked for), and an output in a format written in one piece was assembled whole (it said only
+/** The summary says what the run did: the overlap of a grid of one patch is unused (it printed the
+ * overlap as for any grid), and an output in a format written in one piece was assembled whole (it said only
  * "streamed in 4 divisions", as for a MetaImage written piece by piece). */
 TEST_F(PatchwiseFilterProgram, TheSummarySaysWhatTheRunDid)
 {
   Write(MakeRandomImage<ImageType>({ { 11, 9, 8 } }, 3).GetPointer(), Path("input.mha"));
   const auto one = Run({ Path("input.mha"), Path("output.mha"), "--patch-size", "16" });
   ASSERT_EQ(one.status, 0) << one.err;
-  EXPECT_NE(one.out.find("grid 1x1x1 = 1 patch of 16x16x16 voxels, no overlap (one patch), squeeze border"),
+  EXPECT_NE(one.out.find("grid 1x1x1 = 1 patch of 16x16x16 voxels, overlap 8x8x8 (unused: one patch), squeeze border"),
             std::string::npos)
     << one.out;
   const auto several = Run({ Path("input.mha"), Path("output.mha"), "--patch-size", "4" });

@@ -121,8 +121,8 @@ ReadsPadding(const itk::PatchGrid<VDimension> & grid)
 }
 
 /** The summary's line of what was done: the grid, the border, the padding
- * read, the processing and the weighting. A grid of one patch has no overlap
- * (no neighbour shares its voxels), whatever the overlap asked for. */
+ * read, the processing and the weighting. The overlap of a grid of one patch
+ * is said to be unused: no neighbour shares its voxels. */
 template <unsigned int VDimension>
 std::string
 DescribeRun(const PatchwiseFilterSettings & settings, const PatchwiseRunResult<VDimension> & result)
@@ -131,14 +131,10 @@ DescribeRun(const PatchwiseFilterSettings & settings, const PatchwiseRunResult<V
   std::ostringstream what;
   what << "grid " << Joined(grid.GetGridSize(), VDimension) << " = "
        << CountOf(grid.GetNumberOfPatches(), "patch", "patches") << " of " << Joined(grid.GetPatchSize(), VDimension)
-       << " voxels, ";
+       << " voxels, overlap " << Joined(grid.GetPatchOverlap(), VDimension);
   if (grid.GetNumberOfPatches() == 1)
   {
-    what << "no overlap (one patch)";
-  }
-  else
-  {
-    what << "overlap " << Joined(grid.GetPatchOverlap(), VDimension);
+    what << " (unused: one patch)";
   }
   what << ", " << settings.borderMode << " border, ";
   if (!ReadsPadding(grid))
