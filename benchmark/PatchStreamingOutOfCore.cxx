@@ -52,6 +52,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -310,13 +311,11 @@ RunPipeline(TPerPatch * perPatch, TMerger * merger, const std::string & output, 
   writer->Update();
   return computations;
 }
-} // namespace
-
-int
-main(int argc, char * argv[])
+/** The settings from the command line: mode, size, patch, overlap, divisions, classes, directory. */
+Settings
+ParseSettings(int argc, char * argv[])
 {
-  const double librariesMiB = ResidentMiB();
-  Settings     settings;
+  Settings settings;
   settings.mode = argc > 1 ? argv[1] : settings.mode;
   settings.size = argc > 2 ? std::stoul(argv[2]) : settings.size;
   settings.patch = argc > 3 ? std::stoul(argv[3]) : settings.patch;
@@ -326,85 +325,115 @@ main(int argc, char * argv[])
   settings.directory = argc > 7 ? argv[7] : settings.directory;
   if (settings.mode != "smooth" && settings.mode != "classes" && settings.mode != "threads")
   {
-    std::cerr << "PatchStreamingOutOfCore: mode = " << settings.mode << " must be smooth, classes or threads"
-              << std::endl;
-    return EXIT_FAILURE;
+    throw std::invalid_argument("mode = " + settings.mode + " must be smooth, classes or threads");
   }
-  itk::MetaImageIOFactory::RegisterOneFactory();
-  const std::string input = settings.directory + "/PatchStreamingOutOfCoreInput.mha";
-  const std::string copy = settings.directory + "/PatchStreamingOutOfCoreCopy.mha";
-  const std::string output = settings.directory + "/PatchStreamingOutOfCoreOutput.mha";
+  return settings;
+}
 
+/** reader -> extractor -> per-patch smoothing (smooth) or the synthetic class
+ * model (classes) -> merger (labels as rows are finished) -> `output`;
+ * returns the number of patch computations. */
+itk::SizeValueType
+MergeVolume(const Source & source, const Settings & settings, const std::string & output)
+{
+  if (settings.mode == "smooth")
+  {
+    auto perPatch = itk::PatchByPatchImageFilter<StackType>::New();
+    perPatch->SetInput(source.extractor->GetOutput());
+    perPatch->SetFilter(MakeSmoothing());
+    auto merger = itk::PatchMerger<StackType>::New();
+    return RunPipeline(perPatch.GetPointer(), merger.GetPointer(), output, settings.divisions);
+  }
+  auto model = itk::SyntheticClassModelImageFilter<ImageType, ProbabilitiesType>::New();
+  model->SetNumberOfClasses(settings.classes);
+  model->SetIntensityRange(0.0, 255.0);
+  auto perPatch = itk::PatchByPatchImageFilter<StackType, ProbabilityStackType>::New();
+  perPatch->SetInput(source.extractor->GetOutput());
+  perPatch->SetFilter(model);
+  auto merger = itk::PatchMerger<ProbabilityStackType, LabelType>::New();
+  return RunPipeline(perPatch.GetPointer(), merger.GetPointer(), output, settings.divisions);
+}
+
+/** What was measured, for the report. */
+struct Measured
+{
+  itk::SizeValueType computations{ 0 };
+  double             seconds{ 0.0 };
+  double             copySeconds{ 0.0 };
+  double             generateSeconds{ 0.0 };
+  double             librariesMiB{ 0.0 };
+  double             rssBefore{ 0.0 };
+};
+
+/** Prints the run's figures: peak RSS against the volume's bytes (and the
+ * full class buffer), its account, and the time against a streamed copy. */
+void
+PrintReport(const Settings &          settings,
+            const itk::PatchGrid<3> & grid,
+            const Measured &          measured,
+            const std::string &       input,
+            const std::string &       output)
+{
+  const auto   patches = grid.GetNumberOfPatches();
+  const double volumeMiB =
+    static_cast<double>(settings.size * settings.size * settings.size * sizeof(float)) / 1048576.0;
+  const double peak = PeakResidentMiB();
+  std::cout << "mode                 " << settings.mode
+            << (settings.mode == "classes" ? " (" + std::to_string(settings.classes) + " classes -> argmax label map)"
+                                           : "")
+            << "\n"
+            << "volume               " << settings.size << "^3 float = " << volumeMiB << " MiB on disk (" << input
+            << ")\n"
+            << "patches              " << settings.patch << " overlap " << settings.overlap << ", grid "
+            << grid.GetGridSize() << " = " << patches << " patches\n"
+            << "writer divisions     " << settings.divisions << "\n"
+            << "patch computations   " << measured.computations << " / " << patches
+            << " patches = " << static_cast<double>(measured.computations) / static_cast<double>(patches) << "\n"
+            << "peak RSS             " << peak << " MiB = " << peak / volumeMiB << " x the volume's bytes"
+            << "\n";
+  if (settings.mode == "classes")
+  {
+    std::cout << "  full-size buffer   " << volumeMiB * settings.classes << " MiB for " << settings.classes
+              << " float classes alone (what MONAI and nnU-Net allocate, before their count map)\n";
+  }
+  PrintMemoryAccount(AccountMemory(settings, grid), peak - measured.librariesMiB);
+  std::cout << "  before the run     " << measured.rssBefore << " MiB (generating and copying the file)\n"
+            << "wall time            " << measured.seconds << " s = " << measured.seconds / measured.copySeconds
+            << " x a streamed copy of the file (" << measured.copySeconds << " s); generating it took "
+            << measured.generateSeconds << " s\n"
+            << "output               " << output << "\n";
+}
+} // namespace
+
+int
+main(int argc, char * argv[])
+{
+  Measured measured;
+  measured.librariesMiB = ResidentMiB();
   try
   {
+    const Settings settings = ParseSettings(argc, argv);
+    itk::MetaImageIOFactory::RegisterOneFactory();
+    const std::string  input = settings.directory + "/PatchStreamingOutOfCoreInput.mha";
+    const std::string  copy = settings.directory + "/PatchStreamingOutOfCoreCopy.mha";
+    const std::string  output = settings.directory + "/PatchStreamingOutOfCoreOutput.mha";
     const unsigned int ioDivisions = std::max(settings.divisions, 16u);
-    const double       generateSeconds = SecondsFor([&] { GenerateVolume(input, settings.size, ioDivisions); });
-    const double       copySeconds = SecondsFor([&] { CopyVolume(input, copy, ioDivisions); });
+    measured.generateSeconds = SecondsFor([&] { GenerateVolume(input, settings.size, ioDivisions); });
+    measured.copySeconds = SecondsFor([&] { CopyVolume(input, copy, ioDivisions); });
     std::remove(copy.c_str());
-    const double rssBefore = PeakResidentMiB();
+    measured.rssBefore = PeakResidentMiB();
     if (settings.mode == "threads")
     {
       MeasureThreading(input, settings);
-      std::remove(input.c_str());
-      return EXIT_SUCCESS;
     }
-
-    const Source       source = MakeSource(input, settings);
-    const auto &       extractor = source.extractor;
-    itk::SizeValueType computations = 0;
-    const double       seconds = SecondsFor([&] {
-      if (settings.mode == "smooth")
-      {
-        auto perPatch = itk::PatchByPatchImageFilter<StackType>::New();
-        perPatch->SetInput(extractor->GetOutput());
-        perPatch->SetFilter(MakeSmoothing());
-        auto merger = itk::PatchMerger<StackType>::New();
-        computations = RunPipeline(perPatch.GetPointer(), merger.GetPointer(), output, settings.divisions);
-      }
-      else
-      {
-        auto model = itk::SyntheticClassModelImageFilter<ImageType, ProbabilitiesType>::New();
-        model->SetNumberOfClasses(settings.classes);
-        model->SetIntensityRange(0.0, 255.0);
-        auto perPatch = itk::PatchByPatchImageFilter<StackType, ProbabilityStackType>::New();
-        perPatch->SetInput(extractor->GetOutput());
-        perPatch->SetFilter(model);
-        auto merger = itk::PatchMerger<ProbabilityStackType, LabelType>::New(); // labels as rows are finished
-        computations = RunPipeline(perPatch.GetPointer(), merger.GetPointer(), output, settings.divisions);
-      }
-    });
-
-    const auto   patches = extractor->GetPatchGrid().GetNumberOfPatches();
-    const double volumeMiB =
-      static_cast<double>(settings.size * settings.size * settings.size * sizeof(float)) / 1048576.0;
-    const double fullClassMiB = volumeMiB * settings.classes;
-    const double peak = PeakResidentMiB();
-    std::cout << "mode                 " << settings.mode
-              << (settings.mode == "classes" ? " (" + std::to_string(settings.classes) + " classes -> argmax label map)"
-                                             : "")
-              << "\n"
-              << "volume               " << settings.size << "^3 float = " << volumeMiB << " MiB on disk (" << input
-              << ")\n"
-              << "patches              " << settings.patch << " overlap " << settings.overlap << ", grid "
-              << extractor->GetPatchGrid().GetGridSize() << " = " << patches << " patches\n"
-              << "writer divisions     " << settings.divisions << "\n"
-              << "patch computations   " << computations << " / " << patches
-              << " patches = " << static_cast<double>(computations) / static_cast<double>(patches) << "\n"
-              << "peak RSS             " << peak << " MiB = " << peak / volumeMiB << " x the volume's bytes"
-              << "\n";
-    if (settings.mode == "classes")
+    else
     {
-      std::cout << "  full-size buffer   " << fullClassMiB << " MiB for " << settings.classes
-                << " float classes alone (what MONAI and nnU-Net allocate, before their count map)\n";
+      const Source source = MakeSource(input, settings);
+      measured.seconds = SecondsFor([&] { measured.computations = MergeVolume(source, settings, output); });
+      PrintReport(settings, source.extractor->GetPatchGrid(), measured, input, output);
+      std::remove(output.c_str());
     }
-    PrintMemoryAccount(AccountMemory(settings, extractor->GetPatchGrid()), peak - librariesMiB);
-    std::cout << "  before the run     " << rssBefore << " MiB (generating and copying the file)\n"
-              << "wall time            " << seconds << " s = " << seconds / copySeconds
-              << " x a streamed copy of the file (" << copySeconds << " s); generating it took " << generateSeconds
-              << " s\n"
-              << "output               " << output << "\n";
     std::remove(input.c_str());
-    std::remove(output.c_str());
   }
   catch (const itk::ExceptionObject & error)
   {

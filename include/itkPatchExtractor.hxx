@@ -106,15 +106,7 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::GenerateOutputInformation
   }
   else
   {
-    // Patches at explicit locations form no grid: no merger may read one here.
-    auto & dictionary = output->GetMetaDataDictionary();
-    for (const auto & key : dictionary.GetKeys())
-    {
-      if (key.rfind("PatchGrid_", 0) == 0)
-      {
-        dictionary.Erase(key);
-      }
-    }
+    ErasePatchGrid(output->GetMetaDataDictionary()); // patches at explicit locations form no grid
   }
 }
 

@@ -44,6 +44,24 @@ template <unsigned int VDimension>
 void
 EncapsulatePatchGrid(MetaDataDictionary & dictionary, const PatchGrid<VDimension> & grid);
 
+/** \brief Removes every "PatchGrid_" entry from a MetaDataDictionary: a stack
+ * whose patches form no grid (PatchExtractor's patches at explicit locations)
+ * carries none, so that no merger reads a grid from it.
+ *
+ * \ingroup PatchStreaming
+ */
+inline void
+ErasePatchGrid(MetaDataDictionary & dictionary)
+{
+  for (const auto & key : dictionary.GetKeys())
+  {
+    if (key.rfind("PatchGrid_", 0) == 0)
+    {
+      dictionary.Erase(key);
+    }
+  }
+}
+
 /** \brief Reads a PatchGrid back from a MetaDataDictionary.
  *
  * Returns false (and leaves `grid` alone) when the dictionary holds no
