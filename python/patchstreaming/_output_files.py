@@ -300,8 +300,11 @@ def partial_folder(file: str, folder: str, parameter: str = "output") -> str:
     try:
         return tempfile.mkdtemp(prefix=".partial-", dir=folder)
     except OSError as error:
+        # A folder that exists and still answers "No such file or directory" (/proc) holds no files.
+        reason = ("no file can be made there (the system answers: No such file or directory)"
+                  if isinstance(error, FileNotFoundError) and os.path.isdir(folder) else error.strerror)
         raise type(error)(error.errno, f"{parameter}={file!r}: cannot write in the folder {folder!r}: "
-                                       f"{error.strerror}") from None
+                                       f"{reason}") from None
 
 
 def check_not_the_input(files, input_file: Optional[str]) -> None:
