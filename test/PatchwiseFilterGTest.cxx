@@ -646,8 +646,9 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { Path("input2d.nrrd"), Path("float.png") },
       "output \"" + Path("float.png") + "\": PNGImageIO cannot hold float pixels" },
     { { Path("input2d.nrrd"), Path("out.jpg") },
-      "output \"" + Path("out.jpg") + "\": JPEGImageIO compresses with loss: the values, labels too, would not read "
-      "back as computed" },
+      "output \"" + Path("out.jpg") +
+        "\": JPEGImageIO compresses with loss: the values, labels too, would not read "
+        "back as computed" },
     { { Path("nodata.nhdr"), output }, "input \"" + Path("nodata.nhdr") + "\"" },
     { { input, Path("./input.nrrd") }, "is the input file" },
     { { input, Path("picture.png"), "--preview", Path("picture.png") },
@@ -716,8 +717,13 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--preview-axis=" + minus + "1" }, "--preview-axis: \"" + minus + "1\" has a minus sign" },
     { { input, output, "--patch-size", "\xEF\xBC\x96\xEF\xBC\x94" },
       "--patch-size: \"\xEF\xBC\x96\xEF\xBC\x94\" has full-width characters (pasted from a document?): write 64" },
-    { { input, output, "--overlap-fraction", "1\xC3\xB7" "3" },
-      "--overlap-fraction: \"1\xC3\xB7" "3\" has a division sign (pasted from a document?): write 1/3" },
+    { { input,
+        output,
+        "--overlap-fraction",
+        "1\xC3\xB7"
+        "3" },
+      "--overlap-fraction: \"1\xC3\xB7"
+      "3\" has a division sign (pasted from a document?): write 1/3" },
     { { input, output, "--overlap-fraction", "0.5\xE2\x80\x8B" },
       "\"0.5\xE2\x80\x8B\" has a zero-width space (pasted from a document?): write 0.5" },
     { { input, Path("\xEF\xBD\x8F\xEF\xBD\x95\xEF\xBD\x94\xE2\x80\x8B.nrrd"), "--overlap-fraction", "1" },
@@ -808,6 +814,10 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "output: \"" + Path("no-such-directory/output.nrrd") + "\": the directory \"" + Path("no-such-directory") +
         "\" does not exist: create it first, or write elsewhere" },
     { { input, Path("input.nrrd/output.nrrd") }, "the directory \"" + Path("input.nrrd") + "\" is not a directory" },
+    // A directory that exists but holds no files said "No such file or directory" (helper-85).
+    { { input, "/proc/output.nrrd" },
+      "cannot write output \"/proc/output.nrrd\": no file can be made in the directory \"/proc\" (the system "
+      "answers: No such file or directory)" },
     { { input, m_Directory.string() }, "output: \"" + m_Directory.string() + "\" is a directory: give a file name" },
     { { input, output, "--preview", Path("no-such-directory/preview.png") },
       "--preview: \"" + Path("no-such-directory/preview.png") + "\": the directory \"" + Path("no-such-directory") +
@@ -821,15 +831,18 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, Path("OUT.MHA") }, "(write it \"" + Path("OUT.mha") + "\")" },
     // ITK 5.2's TIFF and VTK writers dropped the oblique input's geometry and reported success (helper-68).
     { { input, Path("x.tif") },
-      "output \"" + Path("x.tif") + "\": TIFFImageIO does not keep the image's geometry: spacing (0.7, 1.25, 1.8) reads "
-      "back as (0.7, 1.25, 1); origin (-12.5, -5.25, 2) reads back as (0, 0, 0); direction (" },
-    { { input, Path("x.vtk") }, "output \"" + Path("x.vtk") + "\": VTKImageIO does not keep the image's geometry: direction (" },
+      "output \"" + Path("x.tif") +
+        "\": TIFFImageIO does not keep the image's geometry: spacing (0.7, 1.25, 1.8) reads "
+        "back as (0.7, 1.25, 1); origin (-12.5, -5.25, 2) reads back as (0, 0, 0); direction (" },
+    { { input, Path("x.vtk") },
+      "output \"" + Path("x.vtk") + "\": VTKImageIO does not keep the image's geometry: direction (" },
     // MetaIO reads such data file names as a list or a pattern: the output would not read back (helper-67).
     { { input, Path("x%d.mhd") },
       "output \"" + Path("x%d.mhd") +
         "\": MetaImage reads a data file name with a '%' as a pattern of numbered files (x%d.raw), so the image "
         "would not read back: rename it, or write .mha (one file)" },
-    { { input, Path("LISTx.mhd") }, "output \"" + Path("LISTx.mhd") + "\": MetaImage reads a data file name starting with LIST as a list" },
+    { { input, Path("LISTx.mhd") },
+      "output \"" + Path("LISTx.mhd") + "\": MetaImage reads a data file name starting with LIST as a list" },
     { { input, Path("OUT.HDR") }, "(write it \"" + Path("OUT.hdr") + "\")" },
     // Its NRRD writer detaches the header for ".nhdr" only: "OUT.NHDR" was written as one attached NRRD file.
     { { input, Path("OUT.NHDR") },

@@ -261,7 +261,11 @@ AtomicOutputFile::AtomicOutputFile(const std::string & path, const std::string &
   std::string    pattern = (parent / ".PatchwiseFilter-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr)
   {
-    throw std::runtime_error("cannot write " + what + " \"" + path + "\": " + std::strerror(errno));
+    // A directory that exists and still answers "No such file or directory" (/proc) holds no files.
+    const std::string reason = errno == ENOENT ? "no file can be made in the directory \"" + parent.string() +
+                                                   "\" (the system answers: No such file or directory)"
+                                               : std::strerror(errno);
+    throw std::runtime_error("cannot write " + what + " \"" + path + "\": " + reason);
   }
   m_Directory = pattern;
   // MetaIO writes the second and later pieces of a streamed .mhd into the data
