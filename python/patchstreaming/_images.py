@@ -281,8 +281,9 @@ def _checked_geometry(what: str, dimension: int, spacing, origin, direction, hin
                              f"{dimension} in {order} order{hint}")
         reals = [real_number(v) for v in numbers]
         if any(r is None or not math.isfinite(r) or (positive and r <= 0) for r in reals):
-            raise (TypeError if None in reals else ValueError)(f"{name}={values!r}: expected {dimension} {'positive ' if positive else ''}finite "
-                             f"numbers{' (voxel sizes)' if positive else ' (the first voxel centre)'}")
+            raise (TypeError if None in reals else ValueError)(
+                f"{name}={values!r}: expected {dimension} {'positive ' if positive else ''}finite "
+                f"numbers{' (voxel sizes)' if positive else ' (the first voxel centre)'}")
     if direction is None:
         return None
     matrix = itk.array_from_matrix(direction) if hasattr(direction, "GetVnlMatrix") else direction

@@ -223,4 +223,3 @@ def warn_of_a_map_beside_the_image(probability_map, image, file: str, index: int
                       f"({'; '.join(differing)}): it is placed through physical space, so its voxels are not the "
                       f"image's; if it was made voxel for voxel, give it the image's geometry before writing it "
                       f"(probability_map.CopyInformation(image))", UserWarning, stacklevel=2)
-
