@@ -89,7 +89,9 @@ public:
   itkGetConstMacro(Seed, std::uint64_t);
 
   /** Draws `count` patch start indices. Throws an itk::ExceptionObject naming
-   * the parameter and its value when the settings admit no patch. */
+   * the parameter and its value when the settings admit no patch, and for a
+   * count of 0 (an empty list given to PatchExtractor::SetPatchLocations means
+   * the whole grid, not no patch). */
   LocationsType
   Sample(SizeValueType count);
 

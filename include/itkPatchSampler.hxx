@@ -27,6 +27,12 @@ template <unsigned int VDimension>
 auto
 PatchSampler<VDimension>::Sample(SizeValueType count) -> LocationsType
 {
+  if (count == 0)
+  {
+    // An empty list given to PatchExtractor::SetPatchLocations would cut the whole grid.
+    itkExceptionMacro(<< "Sample(0): count = 0; expected at least 1 patch (an empty list of locations given to "
+                         "PatchExtractor::SetPatchLocations means the whole grid)");
+  }
   if (m_ReferenceImage.IsNull())
   {
     itkExceptionMacro(<< "ReferenceImage is not set");

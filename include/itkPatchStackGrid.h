@@ -43,7 +43,9 @@ GetStackPatchGrid(const PatchGrid<VDimension> & setGrid, const TStack & stack)
   if (grid.IsEmpty() && !ExposePatchGrid(stack.GetMetaDataDictionary(), grid))
   {
     itkGenericExceptionMacro(<< "PatchGrid is not set: call SetPatchGrid() (e.g. with the extractor's GetPatchGrid()) "
-                                "or give a stack whose MetaDataDictionary holds the PatchGrid_ keys");
+                                "or give a stack whose MetaDataDictionary holds the PatchGrid_ keys (a stack cut at "
+                                "explicit locations, PatchExtractor::SetPatchLocations, holds none: its patches form "
+                                "no grid to merge)");
   }
   const auto & stackRegion = stack.GetLargestPossibleRegion();
   for (unsigned int d = 0; d <= VDimension; ++d)

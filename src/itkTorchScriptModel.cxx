@@ -220,9 +220,9 @@ CheckOutputShape(const torch::Tensor & output, const torch::Tensor & input, int6
   if (!matches)
   {
     itkGenericExceptionMacro(<< "the module returned a tensor of shape " << ShapeText(output.sizes())
-                             << " for an input of shape " << ShapeText(input.sizes()) << "; expected (B, "
-                             << (channels == 0 ? std::string("C_out") : std::to_string(channels)) << ", the patch size "
-                             << ShapeText(input.sizes().slice(2)) << ")");
+                             << " for an input of shape " << ShapeText(input.sizes()) << "; expected (" << input.size(0)
+                             << " (the batch), " << (channels == 0 ? std::string("C_out") : std::to_string(channels))
+                             << ", the patch size " << ShapeText(input.sizes().slice(2)) << ")");
   }
   if (output.size(1) == 0)
   {

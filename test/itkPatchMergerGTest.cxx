@@ -303,6 +303,16 @@ TEST(PatchMerger, BadInputThrowsNamingTheProblem)
   auto noGrid = itk::PatchMerger<StackType>::New();
   noGrid->SetInput(bare);
   ExpectUpdateThrowsMentioning(noGrid.GetPointer(), "PatchGrid is not set");
+  // A stack cut at explicit locations forms no grid: the message says so (helper-87).
+  auto located = itk::PatchExtractor<ImageType>::New();
+  located->SetInput(image);
+  located->SetPatchSize({ { 8, 8, 6 } });
+  located->SetPatchLocations({ { { 1, 2, 3 } }, { { 4, 5, 6 } } });
+  auto noLocations = itk::PatchMerger<StackType>::New();
+  noLocations->SetInput(located->GetOutput());
+  ExpectUpdateThrowsMentioning(noLocations.GetPointer(),
+                               "(a stack cut at explicit locations, PatchExtractor::SetPatchLocations, holds none: "
+                               "its patches form no grid to merge)");
 
   // A stack of another patch size, and one with a patch missing.
   auto wrongSize = StackType::New();

@@ -128,6 +128,21 @@ TEST(UniformPatchSampler, PositionsAreUniformAndPatchesInsideTheImageOrItsPadded
   }
 }
 
+/** Sample(0) is refused: its empty list, given to PatchExtractor::SetPatchLocations, cut the
+ * whole grid (helper-87). */
+TEST(UniformPatchSampler, ACountOfZeroIsRefused)
+{
+  auto sampler = itk::UniformPatchSampler<3>::New();
+  sampler->SetReferenceImage(MakeReference());
+  sampler->SetPatchSize({ { 4, 3, 5 } });
+  PatchStreamingTest::ExpectExceptionMentioning([&] { sampler->Sample(0); },
+                                                "Sample(0): count = 0; expected at least 1 patch (an empty list of "
+                                                "locations given to PatchExtractor::SetPatchLocations means the "
+                                                "whole grid)");
+  PatchStreamingTest::ExpectExceptionMentioning([&] { sampler->SampleIndices(0); }, "Sample(0): count = 0");
+  EXPECT_EQ(sampler->Sample(1).size(), 1u);
+}
+
 /** The chi-square test can fail: a sampler that never draws the last position along axis 0 is rejected. */
 TEST(UniformPatchSampler, TheChiSquareTestRejectsAMissingPosition)
 {

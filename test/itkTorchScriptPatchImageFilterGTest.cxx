@@ -508,7 +508,8 @@ TEST(TorchScriptPatchImageFilter, BadInputGetsAnExceptionNamingTheProblem)
       "groups=1, weight of size [8, 2, 3, 3, 3], expected input[1, 1, 5, 6, 8] to have 2 channels" });
   EXPECT_EQ(twoChannels.find("Traceback"), std::string::npos) << twoChannels;
   ExpectErrorNaming(run([](auto * f) { f->SetModelFileName(Model("segmentation_pooled.pt")); }),
-                    { "returned a tensor of shape (1, 3, 2, 3, 4)", "the patch size (5, 6, 8)" });
+                    { "returned a tensor of shape (1, 3, 2, 3, 4) for an input of shape (1, 1, 5, 6, 8); expected "
+                      "(1 (the batch), C_out, the patch size (5, 6, 8))" });
   // helper-84's kind, in C++: an output of no channels failed allocating a VectorImage of 0 components.
   ExpectErrorNaming(run([](auto * f) { f->SetModelFileName(Model("segmentation_empty.pt")); }),
                     { "returned a tensor of shape (1, 0, 5, 6, 8): 0 channels; expected at least 1" });
