@@ -1197,7 +1197,7 @@ TEST_F(PatchwiseFilterProgram, TheSummarySaysWhatTheRunDid)
     Run({ Path("input.mha"), Path("output.nrrd"), "--patch-size", "4", "--stream-divisions", "4" });
   ASSERT_EQ(assembled.status, 0) << assembled.err;
   EXPECT_NE(assembled.out.find("\n  streamed  in 4 divisions, the output assembled whole for NrrdImageIO, which "
-                               "writes a file in one piece (.mha, .mhd and .vtk are written piece by piece)\n"),
+                               "writes a file in one piece (MetaImage .mha and .mhd are written piece by piece)\n"),
             std::string::npos)
     << assembled.out;
 }

@@ -262,9 +262,12 @@ AtomicOutputFile::AtomicOutputFile(const std::string & path, const std::string &
   if (mkdtemp(pattern.data()) == nullptr)
   {
     // A directory that exists and still answers "No such file or directory" (/proc) holds no files.
-    const std::string reason = errno == ENOENT ? "no file can be made in the directory \"" + parent.string() +
-                                                   "\" (the system answers: No such file or directory)"
-                                               : std::strerror(errno);
+    const int         error = errno;
+    std::error_code   ignored;
+    const std::string reason = error == ENOENT && fs::is_directory(parent, ignored)
+                                 ? "no file can be made in the directory \"" + parent.string() +
+                                     "\" (the system answers: No such file or directory)"
+                                 : std::strerror(error);
     throw std::runtime_error("cannot write " + what + " \"" + path + "\": " + reason);
   }
   m_Directory = pattern;

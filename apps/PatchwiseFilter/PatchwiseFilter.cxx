@@ -198,7 +198,7 @@ RunDimension(const PatchwiseFilterSettings & settings, const itk::ImageIOBase & 
   if (!result.assembledFor.empty())
   {
     summary << ", the output assembled whole for " << result.assembledFor
-            << ", which writes a file in one piece (.mha, .mhd and .vtk are written piece by piece)";
+            << ", which writes a file in one piece (MetaImage .mha and .mhd are written piece by piece)";
   }
   summary << "\n"
           << "  time      " << result.seconds << " s (read, extract, process, merge, write)\n";

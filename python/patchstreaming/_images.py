@@ -150,7 +150,10 @@ def to_itk_image(image: ImageLike, spacing=None, origin=None, direction=None):
 
 
 def _two_values(spacing) -> bool:
-    return np.ndim(spacing) == 1 and len(spacing) == 2
+    try:
+        return np.ndim(spacing) == 1 and len(spacing) == 2
+    except ValueError:  # ragged: refused, naming spacing, by _checked_geometry
+        return False
 
 
 def _channels_first(shape: Tuple[int, ...], spacing) -> bool:
@@ -272,8 +275,12 @@ def _checked_geometry(what: str, dimension: int, spacing, origin, direction, hin
     for name, values, positive in (("spacing", spacing, True), ("origin", origin, False)):
         if values is None:
             continue
-        if np.ndim(values) != 1 or isinstance(values, (str, bytes)):  # a number or a str: TypeError
-            raise (ValueError if np.ndim(values) > 1 else TypeError)(
+        try:
+            axes = np.ndim(values)
+        except ValueError:  # ragged: [1, [2, 3], 4]
+            axes = 2
+        if axes != 1 or isinstance(values, (str, bytes)):  # a number or a str: TypeError
+            raise (ValueError if axes > 1 else TypeError)(
                 f"{name}={values!r}: expected a sequence of {dimension} numbers in {order} order for {what}")
         numbers = list(values)
         if len(numbers) != dimension:
@@ -287,16 +294,18 @@ def _checked_geometry(what: str, dimension: int, spacing, origin, direction, hin
     if direction is None:
         return None
     matrix = itk.array_from_matrix(direction) if hasattr(direction, "GetVnlMatrix") else direction
+    expected = f"an invertible {dimension} x {dimension} matrix"
     try:
-        if isinstance(matrix, (str, bytes)):
-            raise TypeError
-        matrix = np.asarray(matrix, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"direction={direction!r}: expected an invertible {dimension} x {dimension} matrix of "
-                        f"numbers (an itk.Matrix or an array) for {what}") from None
+        raw = np.asarray(matrix)
+    except ValueError:  # ragged rows: the wrong shape
+        raise ValueError(f"direction={direction!r}: rows of different lengths; expected {expected} for "
+                         f"{what}{hint}") from None
+    if raw.ndim == 0 or raw.dtype.kind not in "iuf":  # a number, a str, None, bool or object entries
+        raise TypeError(f"direction={direction!r}: expected {expected} of numbers (an itk.Matrix or an array) "
+                        f"for {what}")
+    matrix = raw.astype(np.float64)
     if matrix.shape != (dimension, dimension) or not np.all(np.isfinite(matrix)) or np.linalg.cond(matrix) > 1e12:
-        raise ValueError(f"direction: expected an invertible {dimension} x {dimension} matrix of finite numbers "
-                         f"for {what}, got {matrix.tolist()}{hint}")
+        raise ValueError(f"direction: expected {expected} of finite numbers for {what}, got {matrix.tolist()}{hint}")
     return matrix
 
 

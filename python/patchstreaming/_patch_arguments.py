@@ -125,8 +125,22 @@ def overlap_xyz(overlap, patch_xyz: Sequence[int]) -> list:
             raise ValueError(f"overlap={overlap}: each fraction must be a number in [0, 1), got {fraction!r}")
         exact = exact_fraction(fraction)
         if not 0 <= exact < 1:
-            voxels = (f" (a fraction of the patch, not voxels: {exact} voxels of {size} is {float(exact / size):g})"
-                      if exact.denominator == 1 and 1 <= exact < size else "")
-            raise ValueError(f"overlap={overlap}: each fraction must be in [0, 1), got {fraction}{voxels}")
+            raise ValueError(f"overlap={overlap}: each fraction must be in [0, 1), got "
+                             f"{fraction}{_voxels_hint(fractions, patch_xyz)}")
         result.append(int(exact * size))
     return result
+
+
+def _voxels_hint(fractions: Sequence, patch_xyz: Sequence[int]) -> str:
+    """For an overlap given in voxels (the command line's ``--overlap``): whole numbers from 2 to
+    the patch size − 1 on every axis (1 may mean 100 %), the fractions that give those voxels,
+    in (D, H, W) order, written as Python reads them exactly (``exact_fraction``): 32 of 96 is
+    1/3."""
+    exact = [exact_fraction(f) if real_number(f) is not None else None for f in fractions]
+    if not all(e is not None and e.denominator == 1 and 2 <= e < size for e, size in zip(exact, patch_xyz)):
+        return ""
+    parts = [Fraction(int(e), size) for e, size in zip(exact, patch_xyz)][::-1]
+    written = [f"{p.numerator}/{p.denominator}" for p in parts]
+    given = written[0] if len(set(written)) == 1 else f"({', '.join(written)})"
+    return (f" (a fraction of the patch, not voxels: that many voxels of a patch of {tuple(patch_xyz[::-1])} is "
+            f"overlap={given})")

@@ -7,7 +7,7 @@ import reprlib
 import warnings
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -86,13 +86,41 @@ def _geometry(reader) -> Dict[str, np.ndarray]:
             "direction": itk.array_from_matrix(image.GetDirection())}
 
 
-def _same_grid(one: Dict[str, np.ndarray], other: Dict[str, np.ndarray]) -> bool:
-    """ITK's test for images on one grid: the same size, and spacing, origin and direction equal
-    within its default tolerances (1e-6 relative to the spacing)."""
-    tolerance = 1e-6 * float(np.abs(one["spacing"]).max())
-    return (np.array_equal(one["size"], other["size"]) and np.allclose(one["spacing"], other["spacing"], rtol=1e-6)
-            and np.allclose(one["origin"], other["origin"], rtol=0, atol=tolerance)
-            and np.allclose(one["direction"], other["direction"], rtol=0, atol=1e-6))
+def _differing_geometry(one: Dict[str, np.ndarray], other: Dict[str, np.ndarray],
+                        tolerance: float = 1e-6) -> List[str]:
+    """The names of the geometry entries (size, spacing, origin, direction) in which ``other``
+    differs from ``one``: ITK's test for images on one grid with ``tolerance`` (its default 1e-6:
+    spacing relative, origin in parts of the largest spacing, direction absolute)."""
+    origin_tolerance = tolerance * float(np.abs(one["spacing"]).max())
+    same = {"size": np.array_equal(one["size"], other["size"]),
+            "spacing": np.allclose(one["spacing"], other["spacing"], rtol=tolerance, atol=0),
+            "origin": np.allclose(one["origin"], other["origin"], rtol=0, atol=origin_tolerance),
+            "direction": np.allclose(one["direction"], other["direction"], rtol=0, atol=tolerance)}
+    return [name for name, equal in same.items() if not equal]
+
+
+_GEOMETRY = ("size", "spacing", "origin", "direction")
+
+
+def _described(geometry: Dict[str, np.ndarray], names: Sequence[str] = _GEOMETRY) -> str:
+    """The ``names`` entries of ``geometry``, rounded to 4 decimals, for a message."""
+    return ", ".join(f"{k} {np.round(geometry[k], 4).tolist()}" for k in names)
+
+
+def _warn_of_a_map_beside_the_image(weights: Dict[str, np.ndarray], image: Dict[str, np.ndarray], file: str,
+                                    parameter: str) -> None:
+    """A UserWarning when a probability map has the image's size but not its geometry (spacing,
+    origin or direction off by more than 1e-3 of a voxel, far more than a file's float32 rounding):
+    the weighted sampler places a map through physical space, so its voxel (i, j, k) is not the
+    image's; such a map was most likely made voxel for voxel (``itk.image_from_array``) and
+    written without the image's geometry. Checked once, when the dataset is made."""
+    differing = _differing_geometry(image, weights, 1e-3)
+    if differing and "size" not in differing:
+        warnings.warn(f"{parameter}={file!r} has the image's size but not its geometry (its "
+                      f"{_described(weights, differing)} against the image's {_described(image, differing)}): it is placed through physical space, "
+                      f"so its voxels are not the image's; if it was made voxel for voxel, give it the image's "
+                      f"geometry before writing it (probability_map.CopyInformation(image))", UserWarning,
+                      stacklevel=5)  # the caller of PatchDataset(...)
 
 
 _SUBJECT_KEYS = ("image", "label", "probability_map")
@@ -160,12 +188,12 @@ def subject_files(subject: Subject, index: int, probability_map: Optional[PathLi
         others.append((f"{where}['label']", label))
     for parameter, file in others:
         geometry = _geometry(header(file, parameter))
-        if not _same_grid(first, geometry):
-            describe = lambda g: ", ".join(f"{k} {np.round(v, 4).tolist()}" for k, v in g.items())
-            raise ValueError(f"{parameter}={file!r} does not share the grid of {images[0]!r} (its {describe(geometry)} "
-                             f"against the image's {describe(first)}): patches are cut at the same index in each")
+        if _differing_geometry(first, geometry):
+            raise ValueError(f"{parameter}={file!r} does not share the grid of {images[0]!r} (its "
+                             f"{_described(geometry)} against the image's {_described(first)}): patches are cut at the same index in each")
     if weights is not None:
-        header(weights, weights_parameter)
+        map_geometry = _geometry(header(weights, weights_parameter))
+        _warn_of_a_map_beside_the_image(map_geometry, first, weights, weights_parameter)
     return Files(tuple(images), label, weights, tuple(int(v) for v in first["size"]))
 
 
@@ -199,27 +227,3 @@ def _file_name(value: Any, parameter: str) -> str:
         raise TypeError(f"{parameter}: {a_type(value)}; expected a file name (PatchDataset reads the drawn patches "
                         f"from files: write an image with itk.imwrite first)")
     return os.fspath(value)
-
-
-def warn_of_a_map_beside_the_image(probability_map, image, file: str, index: int) -> None:
-    """A UserWarning when ``probability_map`` (read from ``file``) has ``image``'s size but not
-    its geometry (spacing, origin or direction differ by more than ITK's tolerance, 1e-6 of a
-    voxel): the weighted sampler places a map through physical space, so its voxel (i, j, k) is
-    not the image's; such a map was most likely made voxel for voxel (``itk.image_from_array``)
-    and written without the image's geometry."""
-    if list(probability_map.GetLargestPossibleRegion().GetSize()) != list(image.GetLargestPossibleRegion().GetSize()):
-        return
-    spacing = np.asarray(image.GetSpacing(), dtype=float)
-    pairs = {"spacing": (probability_map.GetSpacing(), image.GetSpacing(), 1e-6 * spacing),
-             "origin": (probability_map.GetOrigin(), image.GetOrigin(), 1e-6 * spacing.min()),
-             "direction": (itk.array_from_matrix(probability_map.GetDirection()),
-                           itk.array_from_matrix(image.GetDirection()), 1e-6)}
-    differing = [f"{name} {np.asarray(ours, float).round(6).tolist()} against the image's "
-                 f"{np.asarray(theirs, float).round(6).tolist()}"
-                 for name, (ours, theirs, tolerance) in pairs.items()
-                 if not np.all(np.abs(np.asarray(ours, float) - np.asarray(theirs, float)) <= tolerance)]
-    if differing:
-        warnings.warn(f"subjects[{index}]: the probability map {file!r} has the image's size but not its geometry "
-                      f"({'; '.join(differing)}): it is placed through physical space, so its voxels are not the "
-                      f"image's; if it was made voxel for voxel, give it the image's geometry before writing it "
-                      f"(probability_map.CopyInformation(image))", UserWarning, stacklevel=2)

@@ -13,7 +13,7 @@ import itk
 from ._images import buffered_array, flag, itk_message, real_number, unexpected_keywords, unknown_choice, whole_number
 from ._patch_arguments import size_xyz
 from ._subjects import (DIMENSION, Files, PathLike, Subject, check_alike, check_subject_list, float_image_type,
-                        one_slice_hint, read_whole, subject_files, warn_of_a_map_beside_the_image)
+                        one_slice_hint, read_whole, subject_files)
 from ._voxel_data import reads_regions_alone
 
 _SAMPLERS = ("uniform", "weighted", "label")
@@ -105,7 +105,8 @@ class PatchDataset(torch.utils.data.IterableDataset):
         probability_map: for ``sampler="weighted"``, one file per subject (a list as long as
             ``subjects``), overriding the subjects' ``"probability_map"`` entries; any geometry
             (mapped to the image through physical space: a map of the image's size but another
-            geometry, most likely written without it, gives a UserWarning), non-negative values.
+            geometry, most likely written without it, gives a UserWarning when the dataset is
+            made), non-negative values.
         seed: the seed of every draw; default 0.
         allow_outside: let patches reach outside the image by up to half a patch (padded with 0);
             default False: every patch lies inside the image.
@@ -295,10 +296,7 @@ class _SubjectReader:
             sampler = itk.UniformPatchSampler[DIMENSION].New()
         elif dataset.sampler == "weighted":
             sampler = itk.WeightedPatchSampler[float_image_type()].New()
-            weights = read_whole(self.files.probability_map)
-            warn_of_a_map_beside_the_image(weights, self.images[0].reader.GetOutput(), self.files.probability_map,
-                                           self.index)
-            sampler.SetProbabilityMap(weights)
+            sampler.SetProbabilityMap(read_whole(self.files.probability_map))
         else:
             sampler = itk.LabelPatchSampler[itk.Image[itk.UC, DIMENSION]].New()
             read = read_whole(self.files.label)  # as float, so that no value is wrapped before the check

@@ -341,40 +341,49 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
     ones = itk.image_from_array(np.ones(itk.array_view_from_image(t1).shape, np.float32))
     ones.SetOrigin([float(v) + 1000.0 for v in t1.GetOrigin()])
     itk.imwrite(ones, str(tmp_path / "beside.nrrd"))
-    beside = PatchDataset([volume["t1.nrrd"]], patch_size=8, sampler="weighted",
-                          probability_map=[str(tmp_path / "beside.nrrd")])
+    with pytest.warns(UserWarning, match="has the image's size but not its geometry"):
+        beside = PatchDataset([volume["t1.nrrd"]], patch_size=8, sampler="weighted",
+                              probability_map=[str(tmp_path / "beside.nrrd")])
     with pytest.raises(ValueError, match=r"^subjects\[0\] .*sampler='weighted': .*no patch can be drawn; none of its "
                                          r"voxels lies where a patch fits: the map is placed through physical space"):
-        with pytest.warns(UserWarning, match="has the image's size but not its geometry"):
-            next(iter(beside))
+        next(iter(beside))
 
 
 def test_a_map_of_the_images_size_without_its_geometry_is_warned_of(volume, tmp_path):
     """helper-86: a map made voxel for voxel (itk.image_from_array, no geometry) and the image's
-    size is placed through physical space, off the oblique image: warned of, naming what differs.
-    The same map with the image's geometry draws silently, centres where the map is positive."""
+    size is placed through physical space, off the oblique image: warned of once, when the
+    dataset is made, at the caller's line, naming what differs. The same map with the image's
+    geometry, in NRRD or in NIfTI (which keeps the origin in float32), is silent and draws
+    centres where the map is positive."""
     array, image = volume["array"], volume["image"]
     weights = (array > 100).astype(np.float32)
     itk.imwrite(itk.image_from_array(weights), str(tmp_path / "bare.nrrd"))
-    write_like(weights, image, str(tmp_path / "placed.nrrd"))
-    bare = PatchDataset([volume["t1.nrrd"]], patch_size=8, sampler="weighted", samples_per_volume=5,
-                        probability_map=[str(tmp_path / "bare.nrrd")], allow_outside=True)
-    with pytest.warns(UserWarning, match=r"^subjects\[0\]: the probability map '.*bare.nrrd' has the image's size but "
-                                         r"not its geometry \(spacing \[1.0, 1.0, 1.0\] against the image's "
-                                         r"\[2.0, 2.0, 3.0\]; origin .*; direction .*\): it is placed through "
-                                         r"physical space"):
+    with pytest.warns(UserWarning, match=r"^probability_map\[0\]='.*bare.nrrd' has the image's size but not its "
+                                         r"geometry \(its spacing \[1.0, 1.0, 1.0\], origin .*, direction .* against "
+                                         r"the image's spacing \[2.0, 2.0, 3.0\], origin .*\): it is placed through "
+                                         r"physical space") as caught:
+        bare = PatchDataset([volume["t1.nrrd"]], patch_size=8, sampler="weighted", samples_per_volume=5,
+                            probability_map=[str(tmp_path / "bare.nrrd")], allow_outside=True)
+    assert [w.filename for w in caught] == [__file__]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # drawing warns no more
         try:
             list(bare)
-        except ValueError:  # the map may miss every place a patch fits; the warning came first
+        except ValueError:  # the map may miss every place a patch fits
             pass
-    placed = PatchDataset([volume["t1.nrrd"]], patch_size=8, sampler="weighted", samples_per_volume=20,
-                          probability_map=[str(tmp_path / "placed.nrrd")])
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        items = list(placed)
-    for item in items:
-        x, y, z = (int(v) + 4 for v in item["start"])
-        assert weights[z, y, x] > 0
+    shifted = itk.image_from_array(array)  # an origin float32 does not hold: NIfTI rounds it
+    shifted.CopyInformation(image)
+    shifted.SetOrigin([-120.123457, 3.3, 7.7])
+    itk.imwrite(shifted, str(tmp_path / "shifted.nrrd"))
+    for name in ("placed.nrrd", "placed.nii.gz"):
+        write_like(weights, shifted, str(tmp_path / name))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            items = list(PatchDataset([str(tmp_path / "shifted.nrrd")], patch_size=8, sampler="weighted",
+                                      samples_per_volume=20, probability_map=[str(tmp_path / name)]))
+        for item in items:
+            x, y, z = (int(v) + 4 for v in item["start"])
+            assert weights[z, y, x] > 0, name
 
 
 @pytest.mark.parametrize("sampler", ["uniform", "label"])

@@ -1177,9 +1177,11 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
     ({"patch_size": 8, "overlap": float("nan")}, ValueError, r"overlap=nan: each fraction must be a number in \[0, 1\)"),
     # helper-86: an overlap in voxels, as the command line's --overlap takes, says it is a fraction here.
     ({"patch_size": (8, 8, 6), "overlap": 4}, ValueError, r"overlap=4: each fraction must be in \[0, 1\), got 4 "
-                                                          r"\(a fraction of the patch, not voxels: 4 voxels of 6 is "
-                                                          r"0.666667\)"),
+                                                          r"\(a fraction of the patch, not voxels: that many voxels of "
+                                                          r"a patch of \(8, 8, 6\) is overlap=\(1/2, 1/2, 2/3\)\)$"),
+    ({"patch_size": 96, "overlap": 32}, ValueError, r"got 32 \(a fraction .* is overlap=1/3\)$"),
     ({"patch_size": 8, "overlap": 8}, ValueError, r"overlap=8: each fraction must be in \[0, 1\), got 8$"),
+    ({"patch_size": 8, "overlap": 1}, ValueError, r"overlap=1: each fraction must be in \[0, 1\), got 1$"),
     ({"patch_size": 8, "sigma_scale": 0}, ValueError, "sigma_scale=0: expected a number greater than 0"),
     ({"patch_size": 8, "spacing": (1, 1, 1), "image": "itk"}, ValueError, "only an array takes a geometry"),
     ({"patch_size": 8, "spacing": (1, 2, 3, 4)}, ValueError,
@@ -1200,6 +1202,14 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
                                                             r"matrix of numbers"),
     ({"patch_size": 8, "direction": [[1, 0, 0], [0, 1, 0], [0, 0, "a"]]}, TypeError, r"direction=.*: expected an "
                                                                                       r"invertible 3 x 3 matrix"),
+    ({"patch_size": 8, "direction": [["1", "0", "0"]] * 3}, TypeError, r"direction=.*: expected an invertible "
+                                                                       r"3 x 3 matrix of numbers"),
+    ({"patch_size": 8, "direction": 1.0}, TypeError, r"direction=1.0: expected an invertible 3 x 3 matrix of numbers"),
+    # helper-88: ragged values failed with numpy's message, naming no parameter.
+    ({"patch_size": 8, "direction": [[1, 0], [0, 1, 0], [0, 0, 1]]}, ValueError, r"direction=.*: rows of different "
+                                                                                 r"lengths; expected an invertible"),
+    ({"patch_size": 8, "spacing": [1, [2, 3], 4]}, ValueError, r"spacing=\[1, \[2, 3\], 4\]: expected a sequence of 3 "
+                                                               r"numbers"),
     ({"patch_size": 8, "spacing": [[1, 2, 3]]}, ValueError, r"spacing=\[\[1, 2, 3\]\]: expected a sequence of 3"),
     ({"patch_size": 8, "progress": 2}, TypeError, "progress=2: expected True or False"),
     ({"patch_size": 8, "output": ("a.mha", "b.mha")}, ValueError, "returns one tensor; give one file name"),
