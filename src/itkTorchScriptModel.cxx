@@ -89,7 +89,13 @@ SelectOutput(const torch::jit::IValue & returned, unsigned int index, unsigned i
     itkGenericExceptionMacro(<< "the module's output " << index << " is a " << selected.tagKind()
                              << ", expected a tensor (B, C_out, spatial...)");
   }
-  return selected.toTensor();
+  torch::Tensor tensor = selected.toTensor();
+  if (tensor.is_complex()) // converting it to float would drop the imaginary part
+  {
+    itkGenericExceptionMacro(<< "the module's output " << index << " is a complex tensor (" << tensor.scalar_type()
+                             << "); expected real values (take .real, .abs() or .angle() in the module)");
+  }
+  return tensor;
 }
 /** What libtorch says went wrong: the last line of its message. A TorchScript
  * module's error carries the interpreter's traceback of the serialized code

@@ -513,6 +513,9 @@ TEST(TorchScriptPatchImageFilter, BadInputGetsAnExceptionNamingTheProblem)
   // helper-84's kind, in C++: an output of no channels failed allocating a VectorImage of 0 components.
   ExpectErrorNaming(run([](auto * f) { f->SetModelFileName(Model("segmentation_empty.pt")); }),
                     { "returned a tensor of shape (1, 0, 5, 6, 8): 0 channels; expected at least 1" });
+  // As in Python: a complex output was converted to float, its imaginary part dropped.
+  ExpectErrorNaming(run([](auto * f) { f->SetModelFileName(Model("segmentation_complex.pt")); }),
+                    { "the module's output 0 is a complex tensor (ComplexFloat); expected real values" });
   ExpectErrorNaming(run([](auto * f) { f->SetBatchSize(0); }), { "BatchSize = 0" });
   ExpectErrorNaming(run([](auto * f) { f->SetDevice("gpu"); }), { "Device \"gpu\" is not a device name" });
   if (!itk::TorchScriptModel::IsCudaAvailable())

@@ -98,6 +98,14 @@ class EmptySegmentationNetwork(SegmentationNetwork):
         return self.logits(image)[:, :0]
 
 
+class ComplexSegmentationNetwork(SegmentationNetwork):
+    """A wrong model for the tests: its output is complex (logits + i logits)."""
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        logits = self.logits(image)
+        return torch.complex(logits, logits)
+
+
 def make(network_class, in_channels: int, classes: int, seed: int) -> torch.jit.ScriptModule:
     torch.manual_seed(seed)
     network = network_class(in_channels, classes)
@@ -118,6 +126,7 @@ def main() -> int:
         "segmentation_1class.pt": (SegmentationNetwork, 1, 1, 23),
         "segmentation_pooled.pt": (PooledSegmentationNetwork, 1, 3, 20),
         "segmentation_empty.pt": (EmptySegmentationNetwork, 1, 3, 20),
+        "segmentation_complex.pt": (ComplexSegmentationNetwork, 1, 3, 20),
         "segmentation_nan.pt": (NonFiniteSegmentationNetwork, 1, 3, 20),
         "segmentation_inplace.pt": (InPlaceSegmentationNetwork, 1, 3, 20),
     }
