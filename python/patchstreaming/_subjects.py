@@ -117,8 +117,9 @@ def _warn_of_a_map_beside_the_image(weights: Dict[str, np.ndarray], image: Dict[
     differing = _differing_geometry(image, weights, 1e-3)
     if differing and "size" not in differing:
         warnings.warn(f"{parameter}={file!r} has the image's size but not its geometry (its "
-                      f"{_described(weights, differing)} against the image's {_described(image, differing)}): it is placed through physical space, "
-                      f"so its voxels are not the image's; if it was made voxel for voxel, give it the image's "
+                      f"{_described(weights, differing)} against the image's {_described(image, differing)}): it "
+                      f"is placed through physical space, so its voxels are not the image's; if it was made voxel "
+                      f"for voxel, give it the image's "
                       f"geometry before writing it (probability_map.CopyInformation(image))", UserWarning,
                       stacklevel=5)  # the caller of PatchDataset(...)
 
@@ -190,7 +191,8 @@ def subject_files(subject: Subject, index: int, probability_map: Optional[PathLi
         geometry = _geometry(header(file, parameter))
         if _differing_geometry(first, geometry):
             raise ValueError(f"{parameter}={file!r} does not share the grid of {images[0]!r} (its "
-                             f"{_described(geometry)} against the image's {_described(first)}): patches are cut at the same index in each")
+                             f"{_described(geometry)} against the image's {_described(first)}): patches are cut at "
+                             f"the same index in each")
     if weights is not None:
         map_geometry = _geometry(header(weights, weights_parameter))
         _warn_of_a_map_beside_the_image(map_geometry, first, weights, weights_parameter)
