@@ -224,9 +224,10 @@ const CLI::Validator Fraction(
     std::ostringstream percent; // "5." and "5.0" as 5
     fraction << std::setprecision(12) << value / 100.0;
     percent << std::setprecision(12) << value;
+    // From 2 to under 100 a percentage, as Python's sliding_window_inference reads it too.
     return "overlap fraction " + text + " is not in [0, 1)" +
-           (value > 1.0 && value < 100.0 ? " (for " + percent.str() + " %, write " + fraction.str() + ")"
-                                         : " (a fraction of the patch: 0.5 or 1/2 overlaps half of it, 0 none)");
+           (value >= 2.0 && value < 100.0 ? " (for " + percent.str() + " %, write " + fraction.str() + ")"
+                                          : " (a fraction of the patch: 0.5 or 1/2 overlaps half of it, 0 none)");
   },
   "in [0, 1)");
 

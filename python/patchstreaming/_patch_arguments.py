@@ -126,21 +126,33 @@ def overlap_xyz(overlap, patch_xyz: Sequence[int]) -> list:
         exact = exact_fraction(fraction)
         if not 0 <= exact < 1:
             raise ValueError(f"overlap={overlap}: each fraction must be in [0, 1), got "
-                             f"{fraction}{_voxels_hint(fractions, patch_xyz)}")
+                             f"{fraction}{_overlap_hint(fractions, patch_xyz)}")
         result.append(int(exact * size))
     return result
 
 
-def _voxels_hint(fractions: Sequence, patch_xyz: Sequence[int]) -> str:
-    """For an overlap given in voxels (the command line's ``--overlap``): whole numbers from 2 to
-    the patch size − 1 on every axis (1 may mean 100 %), the fractions that give those voxels,
-    in (D, H, W) order, written as Python reads them exactly (``exact_fraction``): 32 of 96 is
-    1/3."""
+def _overlap_hint(fractions: Sequence, patch_xyz: Sequence[int]) -> str:
+    """How an overlap of 1 or more was likely meant: a percentage (2 to under 100 on every axis:
+    ``overlap=50`` is 0.5) or voxels (the command line's ``--overlap``: whole numbers from 2 to
+    the patch size − 1 on every axis; 1 may mean 100 %), in (D, H, W) order, each written as
+    Python reads it exactly (``exact_fraction``: 32 voxels of 96 is 1/3); "" for neither."""
     exact = [exact_fraction(f) if real_number(f) is not None else None for f in fractions]
-    if not all(e is not None and e.denominator == 1 and 2 <= e < size for e, size in zip(exact, patch_xyz)):
+    percent = all(e is not None and 2 <= e < 100 for e in exact)
+    voxels = all(e is not None and e.denominator == 1 and 2 <= e < size for e, size in zip(exact, patch_xyz))
+    given = _per_axis([f"{float(e):g}" for e in exact]) if percent or voxels else ""
+    hints = []
+    if percent:
+        hints.append(f"for {given} %, write overlap={_per_axis([repr(float(e / 100)) for e in exact])}")
+    if voxels:
+        written = _per_axis([f"{p.numerator}/{p.denominator}" for p in map(Fraction, exact, patch_xyz)])
+        hints.append(f"for {given} voxels of a patch of {tuple(patch_xyz[::-1])}, "
+                     f"{'' if percent else 'write '}overlap={written}")
+    if not hints:
         return ""
-    parts = [Fraction(int(e), size) for e, size in zip(exact, patch_xyz)][::-1]
-    written = [f"{p.numerator}/{p.denominator}" for p in parts]
-    given = written[0] if len(set(written)) == 1 else f"({', '.join(written)})"
-    return (f" (a fraction of the patch, not voxels: that many voxels of a patch of {tuple(patch_xyz[::-1])} is "
-            f"overlap={given})")
+    return f" (a fraction of the patch{'' if percent else ', not voxels'}: {'; '.join(hints)})"
+
+
+def _per_axis(written_xyz: Sequence[str]) -> str:
+    """One value written once, or a (D, H, W) tuple of them from values in (x, y, z) order."""
+    written = list(written_xyz)[::-1]
+    return written[0] if len(set(written)) == 1 else f"({', '.join(written)})"

@@ -1177,10 +1177,19 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
     ({"patch_size": 8, "overlap": float("nan")}, ValueError, r"overlap=nan: each fraction must be a number in \[0, 1\)"),
     # helper-86: an overlap in voxels, as the command line's --overlap takes, says it is a fraction here.
     ({"patch_size": (8, 8, 6), "overlap": 4}, ValueError, r"overlap=4: each fraction must be in \[0, 1\), got 4 "
-                                                          r"\(a fraction of the patch, not voxels: that many voxels of "
-                                                          r"a patch of \(8, 8, 6\) is overlap=\(1/2, 1/2, 2/3\)\)$"),
-    ({"patch_size": 96, "overlap": 32}, ValueError, r"got 32 \(a fraction .* is overlap=1/3\)$"),
-    ({"patch_size": 8, "overlap": 8}, ValueError, r"overlap=8: each fraction must be in \[0, 1\), got 8$"),
+                                                          r"\(a fraction of the patch: for 4 %, write overlap=0.04; "
+                                                          r"for 4 voxels of a patch of \(8, 8, 6\), "
+                                                          r"overlap=\(1/2, 1/2, 2/3\)\)$"),
+    ({"patch_size": 96, "overlap": 32}, ValueError, r"got 32 \(a fraction .* overlap=1/3\)$"),
+    # helper-90: a percentage, as a MONAI user may write it, says how to write it (the command line did already).
+    ({"patch_size": 16, "overlap": 50}, ValueError, r"got 50 \(a fraction of the patch: for 50 %, write "
+                                                    r"overlap=0.5\)$"),
+    ({"patch_size": 8, "overlap": (50, 25, 12.5)}, ValueError, r"for \(50, 25, 12.5\) %, write "
+                                                               r"overlap=\(0.5, 0.25, 0.125\)\)$"),
+    ({"patch_size": 192, "overlap": 128}, ValueError, r"got 128 \(a fraction of the patch, not voxels: for 128 voxels "
+                                                      r"of a patch of \(192, 192, 192\), write overlap=2/3\)$"),
+    ({"patch_size": 8, "overlap": 1.5}, ValueError, r"overlap=1.5: each fraction must be in \[0, 1\), got 1.5$"),
+    ({"patch_size": 8, "overlap": 100}, ValueError, r"overlap=100: each fraction must be in \[0, 1\), got 100$"),
     ({"patch_size": 8, "overlap": 1}, ValueError, r"overlap=1: each fraction must be in \[0, 1\), got 1$"),
     ({"patch_size": 8, "sigma_scale": 0}, ValueError, "sigma_scale=0: expected a number greater than 0"),
     ({"patch_size": 8, "spacing": (1, 1, 1), "image": "itk"}, ValueError, "only an array takes a geometry"),
