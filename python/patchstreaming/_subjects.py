@@ -151,42 +151,23 @@ def sized(value: Any, name: str) -> Collection:
 def subject_files(subject: Subject, index: int, probability_map: Optional[PathLike]) -> Files:
     """Normalises one subject and checks its files exist and its images and label map share a grid."""
     where = f"subjects[{index}]"
-    if isinstance(subject, (str, os.PathLike)):
-        subject = {"image": subject}
-    elif isinstance(subject, list):  # two image channels, or an image and its label map?
-        raise TypeError(f"{where} is a list {reprlib.repr(subject)}; expected a file name, a dict "
-                        f"{{'image': file or [files], 'label': file}}, or a tuple (image file or [files], label "
-                        f"file): image channels are {{'image': [{', '.join('...' for _ in subject[:2])}]}}, an image "
-                        f"and its label map a tuple")
-    elif not isinstance(subject, Mapping):
-        if not isinstance(subject, tuple) or not 1 <= len(subject) <= 2:
-            shape = getattr(subject, "shape", None)
-            given = f"{a_type(subject)} of shape {tuple(shape)}" if shape is not None else reprlib.repr(subject)
-            raise TypeError(f"{where}: {given}; expected a file name, a dict with 'image' (and 'label'), or a tuple "
-                            f"(image file or list of files, label file): PatchDataset reads the drawn patches "
-                            f"from files (write an array with itk.imwrite first)")
-        subject = {"image": subject[0], "label": subject[1] if len(subject) == 2 else None}
-    unknown = sorted(str(key) for key in subject if key not in _SUBJECT_KEYS)
-    if unknown:
-        raise ValueError(f"{where} has unknown key(s) {unknown}: expected {', '.join(map(repr, _SUBJECT_KEYS))}")
-    if "image" not in subject:
-        raise ValueError(f"{where} has no 'image' entry; its keys are {sorted(subject)}")
+    subject, image_where, label_where = _subject_entries(subject, where)
     images = subject["image"]
-    images = [images] if isinstance(images, (str, os.PathLike)) else list(sized(images, f"{where}['image']"))
+    images = [images] if isinstance(images, (str, os.PathLike)) else list(sized(images, image_where))
     if not images:
-        raise ValueError(f"{where}['image'] is an empty list; give one file per channel")
-    images = [_file_name(f, f"{where}['image']" + (f"[{c}]" if len(images) > 1 else "")) for c, f in enumerate(images)]
+        raise ValueError(f"{image_where} is an empty list; give one file per channel")
+    images = [_file_name(f, image_where + (f"[{c}]" if len(images) > 1 else "")) for c, f in enumerate(images)]
     label = subject.get("label")
-    label = None if label is None else _file_name(label, f"{where}['label']")
+    label = None if label is None else _file_name(label, label_where)
     given = probability_map is not None
     weights_parameter = f"probability_map[{index}]" if given else f"{where}['probability_map']"
     weights = probability_map if given else subject.get("probability_map")
     weights = None if weights is None else _file_name(weights, weights_parameter)
 
-    first = _geometry(header(images[0], f"{where}['image']"))
-    others = [(f"{where}['image'][{c}]", f) for c, f in enumerate(images[1:], 1)]
+    first = _geometry(header(images[0], image_where + ("[0]" if len(images) > 1 else "")))
+    others = [(f"{image_where}[{c}]", f) for c, f in enumerate(images[1:], 1)]
     if label is not None:
-        others.append((f"{where}['label']", label))
+        others.append((label_where, label))
     for parameter, file in others:
         geometry = _geometry(header(file, parameter))
         if _differing_geometry(first, geometry):
@@ -197,6 +178,34 @@ def subject_files(subject: Subject, index: int, probability_map: Optional[PathLi
         map_geometry = _geometry(header(weights, weights_parameter))
         _warn_of_a_map_beside_the_image(map_geometry, first, weights, weights_parameter)
     return Files(tuple(images), label, weights, tuple(int(v) for v in first["size"]))
+
+
+def _subject_entries(subject: Subject, where: str) -> Tuple[Mapping, str, str]:
+    """One subject as a dict with 'image' (and 'label', 'probability_map'), and how its image and
+    label entries are named in messages, as the caller wrote them: ``subjects[0]`` for a file
+    name, ``subjects[0][0]`` and ``subjects[0][1]`` for a tuple, ``subjects[0]['image']`` for a
+    dict."""
+    if isinstance(subject, (str, os.PathLike)):
+        return {"image": subject}, where, f"{where}['label']"
+    if isinstance(subject, list):  # two image channels, or an image and its label map?
+        raise TypeError(f"{where} is a list {reprlib.repr(subject)}; expected a file name, a dict "
+                        f"{{'image': file or [files], 'label': file}}, or a tuple (image file or [files], label "
+                        f"file): image channels are {{'image': [{', '.join('...' for _ in subject[:2])}]}}, an image "
+                        f"and its label map a tuple")
+    if not isinstance(subject, Mapping):
+        if not isinstance(subject, tuple) or not 1 <= len(subject) <= 2:
+            shape = getattr(subject, "shape", None)
+            given = f"{a_type(subject)} of shape {tuple(shape)}" if shape is not None else reprlib.repr(subject)
+            raise TypeError(f"{where}: {given}; expected a file name, a dict with 'image' (and 'label'), or a tuple "
+                            f"(image file or list of files, label file): PatchDataset reads the drawn patches "
+                            f"from files (write an array with itk.imwrite first)")
+        return {"image": subject[0], "label": subject[1] if len(subject) == 2 else None}, f"{where}[0]", f"{where}[1]"
+    unknown = sorted(str(key) for key in subject if key not in _SUBJECT_KEYS)
+    if unknown:
+        raise ValueError(f"{where} has unknown key(s) {unknown}: expected {', '.join(map(repr, _SUBJECT_KEYS))}")
+    if "image" not in subject:
+        raise ValueError(f"{where} has no 'image' entry; its keys are {sorted(subject)}")
+    return subject, f"{where}['image']", f"{where}['label']"
 
 
 def one_slice_hint(files: Files, patch_xyz: Sequence[int]) -> str:

@@ -196,9 +196,10 @@ def test_uniform_starts_cover_the_valid_range(volume):
 
 def test_errors_name_the_parameter_and_value(volume, tmp_path):
     missing = str(tmp_path / "missing.nrrd")
-    with pytest.raises(FileNotFoundError, match=r"subjects\[0\]\['image'\].*missing\.nrrd"):
+    # helper-90: a subject given as a file name or a tuple is named so (was subjects[0]['image'] for any).
+    with pytest.raises(FileNotFoundError, match=r"^subjects\[0\]: no such file .*missing\.nrrd"):
         PatchDataset([missing], patch_size=8)
-    with pytest.raises(FileNotFoundError, match=r"subjects\[1\]\['label'\].*missing\.nrrd"):
+    with pytest.raises(FileNotFoundError, match=r"^subjects\[1\]\[1\]: no such file.*missing\.nrrd"):
         PatchDataset([volume["t1.nrrd"], (volume["t1.nrrd"], missing)], patch_size=8)
     with pytest.raises(ValueError, match=r"patch_size=\(0, 8, 8\).*at least 1"):
         PatchDataset([volume["t1.nrrd"]], patch_size=(0, 8, 8))
@@ -230,7 +231,7 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
     shifted = itk.imread(volume["labels.nrrd"], itk.UC)
     shifted.SetOrigin([v + 1.0 for v in shifted.GetOrigin()])
     itk.imwrite(shifted, str(tmp_path / "shifted.nrrd"))
-    with pytest.raises(ValueError, match=r"subjects\[0\]\['label'\].*shifted\.nrrd.*does not share the grid of .* \(its size "
+    with pytest.raises(ValueError, match=r"subjects\[0\]\[1\].*shifted\.nrrd.*does not share the grid of .* \(its size "
                                          r".* against the image's size "):
         PatchDataset([(volume["t1.nrrd"], str(tmp_path / "shifted.nrrd"))], patch_size=8)
     with pytest.raises(ValueError, match=r"subjects\[0\] has unknown key\(s\) \['labels'\]: expected 'image', 'label'"):
@@ -254,7 +255,7 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
         PatchDataset([str(tmp_path / "plane.nrrd")], patch_size=(16, 24))
     picture = tmp_path / "slice.png"
     picture.write_bytes(b"\x89PNG\r\n\x1a\n")
-    with pytest.raises(ValueError, match=r"subjects\[0\]\['image'\]=.*slice\.png.*no image format of this ITK build"):
+    with pytest.raises(ValueError, match=r"subjects\[0\]=.*slice\.png.*no image format of this ITK build"):
         PatchDataset([str(picture)], patch_size=8)
     # Subjects whose patches a DataLoader could not stack into one batch.
     with pytest.raises(ValueError, match=r"subjects\[1\] has 1 image file\(s\), subjects\[0\] has 2"):
@@ -289,10 +290,10 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
     two = itk.image_from_array(np.stack([volume["array"], 255.0 - volume["array"]], axis=-1).astype(np.float32),
                                is_vector=True)
     itk.imwrite(two, str(tmp_path / "two.mha"))
-    with pytest.raises(ValueError, match=r"subjects\[0\]\['image'\]=.*two\.mha' has 2 components per voxel; "
+    with pytest.raises(ValueError, match=r"subjects\[0\]=.*two\.mha' has 2 components per voxel; "
                                          r"PatchDataset reads one channel per file"):
         PatchDataset([str(tmp_path / "two.mha")], patch_size=8)
-    with pytest.raises(ValueError, match=r"subjects\[0\]\['label'\]=.*two\.mha' has 2 components.*a label or "
+    with pytest.raises(ValueError, match=r"subjects\[0\]\[1\]=.*two\.mha' has 2 components.*a label or "
                                          r"probability map holds one value per voxel$"):
         PatchDataset([(volume["t1.nrrd"], str(tmp_path / "two.mha"))], patch_size=8)
     # helper-81: a generator, an image None, a folder (a Zarr array), a tuple of files (one subject?).
@@ -306,7 +307,7 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
     assert len(PatchDataset({"a": volume["t1.nrrd"], "b": volume["t1.nrrd"]}.values(), patch_size=8)) == 2
     assert len(PatchDataset([{"image": np.array([volume["t1.nrrd"]])}], patch_size=8)) == 1
     (tmp_path / "array.zarr").mkdir()
-    with pytest.raises(IsADirectoryError, match=r"subjects\[0\]\['image'\]=.*array\.zarr' is a folder \(a Zarr "
+    with pytest.raises(IsADirectoryError, match=r"subjects\[0\]=.*array\.zarr' is a folder \(a Zarr "
                                                 r"array\?\); PatchDataset reads image files"):
         PatchDataset([str(tmp_path / "array.zarr")], patch_size=8)
     with pytest.raises(ValueError, match=r"no image format of this ITK build reads it \(use \.mha, \.nrrd, \.nii or "
@@ -328,7 +329,7 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
     t1_image = itk.imread(volume["t1.nrrd"], itk.F)
     with pytest.raises(TypeError, match=r"^probability_map\[0\]: an itkImageF3; expected a file name"):
         PatchDataset([volume["t1.nrrd"]], patch_size=8, sampler="weighted", probability_map=[t1_image])
-    with pytest.raises(TypeError, match=r"^subjects\[0\]\['label'\]: an itkImageF3; expected a file name"):
+    with pytest.raises(TypeError, match=r"^subjects\[0\]\[1\]: an itkImageF3; expected a file name"):
         PatchDataset([(volume["t1.nrrd"], t1_image)], patch_size=8)
     with pytest.raises(FileNotFoundError, match=r"^probability_map\[0\]: no such file"):
         PatchDataset([volume["t1.nrrd"]], patch_size=8, sampler="weighted", probability_map=[missing])
