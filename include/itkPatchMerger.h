@@ -23,6 +23,7 @@
 #include "itkPatchGridMetaData.h"
 #include "itkPatchMergeAccumulator.h"
 #include "itkPatchStackGrid.h"
+#include "itkPatchStackPuller.h"
 #include "itkPatchPixelComponents.h"
 #include "itkPatchStreamingCompatibility.h"
 #include "itkPatchWindows.h"
@@ -218,7 +219,7 @@ protected:
   GenerateOutputInformation() override;
 
   /** Like StreamingImageFilter: the stack's requested regions are set line by
-   * line in GenerateData (PullPatches), so nothing is propagated upstream here
+   * line in GenerateData (PatchStackPuller), so nothing is propagated upstream here
    * and GenerateInputRequestedRegion is never called. */
   void
   PropagateRequestedRegion(DataObject * output) override;
@@ -236,6 +237,7 @@ protected:
 private:
   using AccumulatorType = PatchStreamingDetail::PatchMergeAccumulator<InputImageType, OutputImageType>;
   using AccumulatorValueType = typename AccumulatorType::AccumulatorType;
+  using StackPullerType = PatchStreamingDetail::PatchStackPuller<InputImageType>;
 
   /** Partial sums that lines straddling the end of the last request left in
    * the slices after it (docs/design.md section 5), kept for the adjacent division. */
@@ -252,7 +254,7 @@ private:
 
   /** GenerateData's merge of the accumulator's region (the output's requested region). */
   void
-  MergeRequestedRegion(AccumulatorType & accumulator);
+  MergeRequestedRegion(AccumulatorType & accumulator, StackPullerType & stack);
 
   /** Whether the carried sums belong to the division just before `region`, with nothing modified since. */
   bool
@@ -271,34 +273,6 @@ private:
   void
   ReportProgress(float progress);
 
-  /** Sets the stack's requested region to patches first..last (their full
-   * extent on the image axes) and brings it up to date, as StreamingImageFilter
-   * drives its input. */
-  void
-  PullPatches(SizeValueType first, SizeValueType last);
-
-  /** Brings the batch that holds patch `first` up to date (GetBatchHolding):
-   * the patches the stack's source computes together with it. Returns the end
-   * of the batch's patches in first..last, at least first + 1. */
-  SizeValueType
-  PullPatchesFrom(SizeValueType first, SizeValueType last);
-
-  /** The patches [begin, end) to request for patch `first` of the run
-   * first..last of a line: with a stack whose source computes batches of n
-   * patches (ExposePatchBatchSize), the batch [k n, (k + 1) n) that holds
-   * `first`, across line ends, cut to kept patches, whatever part of the line
-   * the request covers; else first..last. */
-  std::pair<SizeValueType, SizeValueType>
-  GetBatchHolding(SizeValueType first, SizeValueType last) const;
-
-  /** The patches [begin, end) the stack buffers whole; [0, 0) when none. */
-  std::pair<SizeValueType, SizeValueType>
-  GetBufferedPatches() const;
-
-  /** The stack region of patches first..last: their full extent on the image axes. */
-  InputImageRegionType
-  GetStackRegion(SizeValueType first, SizeValueType last) const;
-
   /** The first line of the grid box `lines` not yet scattered by the previous
    * division (`scatteredThrough` on the slice axis); false when there is none. */
   bool
@@ -306,17 +280,13 @@ private:
                      IndexValueType                scatteredThrough,
                      OutputImageIndexType &        firstLine) const;
 
-  /** Whether the stack's buffered region holds every patch of the grid box
-   * `lines`: a stack in memory, or a source that produced it whole. */
-  bool
-  StackHoldsEveryLine(const OutputImageRegionType & lines) const;
-
   /** Merges the accumulator's region line by line (docs/design.md section 5):
    * pulls each line of `lines` past `scatteredThrough`, scatters it, finishes
    * the rows no later line touches, and carries the sums past the region's end.
    * `arrived` holds the sums carried from the previous division. */
   void
   MergeLineByLine(AccumulatorType &             accumulator,
+                  StackPullerType &             stack,
                   const OutputImageRegionType & lines,
                   const OutputImageRegionType & arrived,
                   IndexValueType                scatteredThrough);
@@ -331,15 +301,10 @@ private:
    * rows of `finalRows` its scatter finished. */
   OutputImageRegionType
   MergeLine(AccumulatorType &             accumulator,
+            StackPullerType &             stack,
             const OutputImageIndexType &  lineStart,
             SizeValueType                 lineLength,
             const OutputImageRegionType & finalRows);
-
-  /** A stack flagged ReleaseData gives its data back as soon as it is
-   * merged: when it buffers no patch past `mergedEnd` (a batch that reaches
-   * into the lines of the next division is kept for it). */
-  void
-  ReleaseStackIfFlagged(SizeValueType mergedEnd);
 
   /** Merges the accumulator's region from a stack that holds every patch of
    * `lines`, one row at a time: the row's sums gather every patch over it, in

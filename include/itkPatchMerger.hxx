@@ -114,18 +114,6 @@ PatchMerger<TInputImage, TOutputImage>::GetWindowParameters() const
 }
 
 template <typename TInputImage, typename TOutputImage>
-auto
-PatchMerger<TInputImage, TOutputImage>::GetStackRegion(SizeValueType first, SizeValueType last) const
-  -> InputImageRegionType
-{
-  InputImageRegionType patches = this->GetInput()->GetLargestPossibleRegion();
-  patches.SetIndex(OutputImageDimension, static_cast<IndexValueType>(first));
-  patches.SetSize(OutputImageDimension, last - first + 1);
-  patches.Crop(this->GetInput()->GetLargestPossibleRegion());
-  return patches;
-}
-
-template <typename TInputImage, typename TOutputImage>
 void
 PatchMerger<TInputImage, TOutputImage>::PropagateRequestedRegion(DataObject * output)
 {
@@ -175,7 +163,7 @@ PatchMerger<TInputImage, TOutputImage>::UpdateOutputData(DataObject * itkNotUsed
   this->InvokeEvent(EndEvent());
   this->GetOutput()->DataHasBeenGenerated(); // the merger's only output
   // No ReleaseInputs(): GenerateData releases the stack as it merges it
-  // (ReleaseStackIfFlagged), except a batch that reaches into the lines of the
+  // (PatchStackPuller::ReleaseIfFlagged), except a batch that reaches into the lines of the
   // next division, kept for it.
   this->m_Updating = false;
 }
@@ -194,13 +182,14 @@ PatchMerger<TInputImage, TOutputImage>::GenerateData()
   // A mask-restricted grid breaks the separable normaliser (docs/design.md
   // section 4): then the accumulator sums the weights too, over the requested region only.
   AccumulatorType accumulator(this->GetInput(), output, this->GetPatchGrid(), settings);
-  this->MergeRequestedRegion(accumulator);
+  StackPullerType stack(this->GetInput(), this->GetPatchGrid());
+  this->MergeRequestedRegion(accumulator, stack);
   m_NumberOfNonFiniteValues += accumulator.GetNumberOfNonFiniteValues();
 }
 
 template <typename TInputImage, typename TOutputImage>
 void
-PatchMerger<TInputImage, TOutputImage>::MergeRequestedRegion(AccumulatorType & accumulator)
+PatchMerger<TInputImage, TOutputImage>::MergeRequestedRegion(AccumulatorType & accumulator, StackPullerType & stack)
 {
   const OutputImageRegionType & region = accumulator.GetRegion();
   const PatchGridType &         grid = this->GetPatchGrid();
@@ -223,25 +212,26 @@ PatchMerger<TInputImage, TOutputImage>::MergeRequestedRegion(AccumulatorType & a
   {
     const SizeValueType first = grid.GetLinearIndex(firstLine);
     const SizeValueType lineLength = OutputImageDimension > 1 ? lines.GetSize(0) : 1; // in 1-D a patch is a line
-    this->PullPatchesFrom(first, first + lineLength - 1);
-    if (this->StackHoldsEveryLine(lines))
+    stack.PullPatchesFrom(first, first + lineLength - 1);
+    if (stack.HoldsEveryLine(lines))
     {
       m_CarriedSums.sums.Clear();
       this->MergeRowByRow(accumulator, lines);
       // Nothing is carried: lines that reach past the region stay buffered for the next division.
       if (!accumulator.ReachesPastRegion(lines))
       {
-        this->ReleaseStackIfFlagged(grid.GetLinearIndex(lines.GetUpperIndex()) + 1);
+        stack.ReleaseIfFlagged(grid.GetLinearIndex(lines.GetUpperIndex()) + 1);
       }
       return;
     }
   }
-  this->MergeLineByLine(accumulator, lines, arrived, scatteredThrough);
+  this->MergeLineByLine(accumulator, stack, lines, arrived, scatteredThrough);
 }
 
 template <typename TInputImage, typename TOutputImage>
 void
 PatchMerger<TInputImage, TOutputImage>::MergeLineByLine(AccumulatorType &             accumulator,
+                                                        StackPullerType &             stack,
                                                         const OutputImageRegionType & lines,
                                                         const OutputImageRegionType & arrived,
                                                         IndexValueType                scatteredThrough)
@@ -272,7 +262,7 @@ PatchMerger<TInputImage, TOutputImage>::MergeLineByLine(AccumulatorType &       
     // Lines scattered by the previous division have their sums carried.
     if (lineStart[SliceAxis] > scatteredThrough)
     {
-      finished = this->MergeLine(accumulator, lineStart, lineLength, lastTouched);
+      finished = this->MergeLine(accumulator, stack, lineStart, lineLength, lastTouched);
     }
     this->FinishRows(accumulator, lastTouched, finished);
   });
@@ -310,6 +300,7 @@ PatchMerger<TInputImage, TOutputImage>::KeepCarry(AccumulatorType & accumulator,
 template <typename TInputImage, typename TOutputImage>
 auto
 PatchMerger<TInputImage, TOutputImage>::MergeLine(AccumulatorType &             accumulator,
+                                                  StackPullerType &             stack,
                                                   const OutputImageIndexType &  lineStart,
                                                   SizeValueType                 lineLength,
                                                   const OutputImageRegionType & finalRows) -> OutputImageRegionType
@@ -333,7 +324,7 @@ PatchMerger<TInputImage, TOutputImage>::MergeLine(AccumulatorType &             
     // A batch may end inside the run, or reach past it into the next line.
     for (SizeValueType segment = first; segment <= last;)
     {
-      const SizeValueType segmentEnd = this->PullPatchesFrom(segment, last);
+      const SizeValueType segmentEnd = stack.PullPatchesFrom(segment, last);
       // The run's last part scatters over the rows of the whole run, so that it finishes them;
       // an earlier part never does, even where its rows span the whole request (a request
       // narrower than the line): the later parts still add to them.
@@ -344,89 +335,12 @@ PatchMerger<TInputImage, TOutputImage>::MergeLine(AccumulatorType &             
                                    segmentEnd - 1,
                                    lastPart ? finalRows : OutputImageRegionType(),
                                    segment != first || !lastPart);
-      this->ReleaseStackIfFlagged(segmentEnd); // before the next patches are computed
+      stack.ReleaseIfFlagged(segmentEnd); // before the next patches are computed
       segment = segmentEnd;
     }
     first = last + 1;
   }
   return finished;
-}
-
-template <typename TInputImage, typename TOutputImage>
-SizeValueType
-PatchMerger<TInputImage, TOutputImage>::PullPatchesFrom(SizeValueType first, SizeValueType last)
-{
-  // A batch an earlier request brought (one that reached into this line) is
-  // only brought up to date: nothing is recomputed when nothing changed.
-  const std::pair<SizeValueType, SizeValueType> batch = this->GetBatchHolding(first, last);
-  this->PullPatches(batch.first, batch.second - 1);
-  return std::min(last + 1, batch.second);
-}
-
-template <typename TInputImage, typename TOutputImage>
-auto
-PatchMerger<TInputImage, TOutputImage>::GetBatchHolding(SizeValueType first, SizeValueType last) const
-  -> std::pair<SizeValueType, SizeValueType>
-{
-  const SizeValueType batchSize = ExposePatchBatchSize(this->GetInput()->GetMetaDataDictionary());
-  if (batchSize == 0)
-  {
-    return { first, last + 1 }; // the run of the line
-  }
-  // Batches of the stack's source are counted from patch 0 across line ends,
-  // so a patch is computed with the same batch mates whichever region is
-  // requested, also one that covers part of each line (its batches may then
-  // hold patches outside the request: computed, not merged).
-  const PatchGridType & grid = this->GetPatchGrid();
-  const SizeValueType   patches = grid.GetNumberOfPatches();
-  SizeValueType         begin = first / batchSize * batchSize;
-  SizeValueType         end = begin + std::min(batchSize, patches - begin);
-  for (SizeValueType k = first; k > begin; --k) // runs of kept patches only
-  {
-    if (!grid.IsPatchKept(k - 1))
-    {
-      begin = k;
-      break;
-    }
-  }
-  for (SizeValueType k = first + 1; k < end; ++k)
-  {
-    if (!grid.IsPatchKept(k))
-    {
-      end = k;
-      break;
-    }
-  }
-  return { begin, end };
-}
-
-template <typename TInputImage, typename TOutputImage>
-auto
-PatchMerger<TInputImage, TOutputImage>::GetBufferedPatches() const -> std::pair<SizeValueType, SizeValueType>
-{
-  const InputImageRegionType & buffered = this->GetInput()->GetBufferedRegion();
-  const SizeValueType          count = buffered.GetSize(OutputImageDimension);
-  if (count == 0)
-  {
-    return { 0, 0 };
-  }
-  const auto begin = static_cast<SizeValueType>(buffered.GetIndex(OutputImageDimension));
-  if (!buffered.IsInside(this->GetStackRegion(begin, begin + count - 1)))
-  {
-    return { 0, 0 }; // not whole patches
-  }
-  return { begin, begin + count };
-}
-
-template <typename TInputImage, typename TOutputImage>
-void
-PatchMerger<TInputImage, TOutputImage>::ReleaseStackIfFlagged(SizeValueType mergedEnd)
-{
-  auto * stack = const_cast<InputImageType *>(this->GetInput());
-  if (stack->ShouldIReleaseData() && this->GetBufferedPatches().second <= mergedEnd)
-  {
-    stack->ReleaseData();
-  }
 }
 
 template <typename TInputImage, typename TOutputImage>
@@ -460,21 +374,6 @@ PatchMerger<TInputImage, TOutputImage>::CanUseCarriedSums(const OutputImageRegio
 }
 
 template <typename TInputImage, typename TOutputImage>
-void
-PatchMerger<TInputImage, TOutputImage>::PullPatches(SizeValueType first, SizeValueType last)
-{
-  auto * stack = const_cast<InputImageType *>(this->GetInput());
-  stack->SetRequestedRegion(this->GetStackRegion(first, last));
-  stack->PropagateRequestedRegion();
-  stack->UpdateOutputData();
-  if (!stack->GetBufferedRegion().IsInside(stack->GetRequestedRegion()))
-  {
-    itkExceptionMacro(<< "the stack's source produced " << stack->GetBufferedRegion() << " instead of "
-                      << stack->GetRequestedRegion());
-  }
-}
-
-template <typename TInputImage, typename TOutputImage>
 bool
 PatchMerger<TInputImage, TOutputImage>::GetFirstLineToPull(const OutputImageRegionType & lines,
                                                            IndexValueType                scatteredThrough,
@@ -489,15 +388,6 @@ PatchMerger<TInputImage, TOutputImage>::GetFirstLineToPull(const OutputImageRegi
   firstLine[SliceAxis] = std::max(firstLine[SliceAxis], scatteredThrough + 1);
   // Past the box's last line, the previous division scattered every line: their sums are carried.
   return firstLine[SliceAxis] <= lines.GetUpperIndex()[SliceAxis];
-}
-
-template <typename TInputImage, typename TOutputImage>
-bool
-PatchMerger<TInputImage, TOutputImage>::StackHoldsEveryLine(const OutputImageRegionType & lines) const
-{
-  const PatchGridType & grid = this->GetPatchGrid();
-  return this->GetInput()->GetBufferedRegion().IsInside(
-    this->GetStackRegion(grid.GetLinearIndex(lines.GetIndex()), grid.GetLinearIndex(lines.GetUpperIndex())));
 }
 
 template <typename TInputImage, typename TOutputImage>
