@@ -37,7 +37,7 @@ namespace PatchStreamingDetail
  * PatchBatchImageFilter, ExposePatchBatchSize), the request is the batch that
  * holds the patch wanted, counted from patch 0 across line ends, so a patch is
  * computed with the same batch mates whichever output region is requested
- * (docs/design.md section 7). A stack flagged ReleaseData is released as soon
+ * (docs/design.md section 5, "Batch by batch"). A stack flagged ReleaseData is released as soon
  * as it buffers no patch that is still to be merged.
  *
  * \sa PatchMerger, PatchBatchImageFilter

@@ -20,6 +20,7 @@
 
 #include "itkPatchStackPuller.h"
 #include "itkPatchGridMetaData.h"
+#include "itkPatchStackGrid.h"
 
 #include <algorithm>
 
@@ -115,11 +116,10 @@ template <typename TStack>
 auto
 PatchStackPuller<TStack>::GetStackRegion(SizeValueType first, SizeValueType last) const -> StackRegionType
 {
-  StackRegionType patches = m_Stack->GetLargestPossibleRegion();
+  StackRegionType patches;
   patches.SetIndex(ImageDimension, static_cast<IndexValueType>(first));
   patches.SetSize(ImageDimension, last - first + 1);
-  patches.Crop(m_Stack->GetLargestPossibleRegion());
-  return patches;
+  return WholePatches(patches, m_Stack->GetLargestPossibleRegion());
 }
 
 template <typename TStack>

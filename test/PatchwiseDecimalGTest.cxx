@@ -293,4 +293,39 @@ TEST(PatchwiseDecimal, ParseDoubleTakesAnyFiniteDecimalAndRefusesSpaces)
     }
   }
 }
+
+/** helper-91: the hints wrote a percentage rounded to 12 digits (99.99999999999999 % as "write 1",
+ * itself refused) and divided it in binary; each is now the decimal as read, its point moved. */
+TEST(PatchwiseDecimal, APercentageIsWrittenInFullAsTheFractionItStandsFor)
+{
+  const std::pair<double, const char *> cases[] = {
+    { 50.0, "0.5" },
+    { 5.0, "0.05" },
+    { 12.5, "0.125" },
+    { 33.3, "0.333" },
+    { 150.0, "1.5" },
+    { 1000.0, "10" },
+    { 0.5, "0.005" },
+    { 0.0, "0" },
+    { -5.0, "-0.05" },
+    { 2e1, "0.2" },
+    { 0.001, "0.00001" },
+    { 99.99999999999999, "0.9999999999999999" },
+    { 1e300, "1.0000000000000001e+298" },
+  };
+  for (const auto & [percent, fraction] : cases)
+  {
+    EXPECT_EQ(PatchwiseDecimal::PercentAsFraction(percent), fraction) << percent;
+    if (percent >= 0.0 && PatchwiseDecimal::PercentAsFraction(percent).find('e') == std::string::npos)
+    {
+      // The fraction reads back as the percentage's decimal, moved: its digits are the percentage's.
+      EXPECT_EQ(PatchwiseDecimal::ParseDouble(PatchwiseDecimal::PercentAsFraction(percent), "fraction"),
+                std::stod(PatchwiseDecimal::ShortestDecimal(percent).insert(0, "0") + "e-2"))
+        << percent;
+    }
+  }
+  EXPECT_EQ(PatchwiseDecimal::ShortestDecimal(99.99999999999999), "99.99999999999999");
+  EXPECT_EQ(PatchwiseDecimal::ShortestDecimal(5.0), "5");
+  EXPECT_EQ(PatchwiseDecimal::ShortestDecimal(0.1), "0.1");
+}
 } // namespace

@@ -759,6 +759,9 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "-i", input }, "-i: no such option (the input and output are given without a flag" },
     { { input, output, "--overlap-fraction", "50" }, "overlap fraction 50 is not in [0, 1) (for 50 %, write 0.5)" },
     { { input, output, "--overlap-fraction", "5." }, "overlap fraction 5. is not in [0, 1) (for 5 %, write 0.05)" },
+    { { input, output, "--overlap-fraction", "99.99999999999999" }, // helper-91: was "(for 100 %, write 1)"
+      "(for 99.99999999999999 %, write 0.9999999999999999)" },
+    { { input, output, "--overlap", "33.3%" }, "give --overlap-fraction 0.333\n" },
     { { input, output, "--overlap-fraction", "1.5" }, // helper-90: no percentage below 2
       "overlap fraction 1.5 is not in [0, 1) (a fraction of the patch: 0.5 or 1/2 overlaps half of it, 0 none)" },
     { { input, output, "--overlap-fraction", "4/3" },

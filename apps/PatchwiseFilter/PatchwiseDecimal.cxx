@@ -18,10 +18,10 @@
 #include "PatchwiseDecimal.h"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cctype>
 #include <cmath>
-#include <iomanip>
-#include <sstream>
 #include <stdexcept>
 #include <utility>
 
@@ -314,6 +314,43 @@ PatchwiseDecimal::ParseDouble(const std::string & text, const std::string & what
 }
 
 std::string
+PatchwiseDecimal::ShortestDecimal(double value)
+{
+  std::array<char, 32> digits{}; // the shortest form is at most 24 characters ("-2.2250738585072014e-308")
+  char * const         end = std::to_chars(digits.data(), digits.data() + digits.size(), value).ptr;
+  return std::string(digits.data(), end);
+}
+
+std::string
+PatchwiseDecimal::PercentAsFraction(double value)
+{
+  std::string number = ShortestDecimal(std::abs(value));
+  if (number.find('e') != std::string::npos)
+  {
+    return ShortestDecimal(value / 100.0); // 1e+300 or 1e-05: no digit to move
+  }
+  const std::size_t dot = number.find('.');
+  std::size_t       point = dot == std::string::npos ? number.size() : dot;
+  if (dot != std::string::npos)
+  {
+    number.erase(dot, 1);
+  }
+  if (point < 3)
+  {
+    number.insert(0, 3 - point, '0');
+    point = 3;
+  }
+  number.insert(point - 2, ".");
+  number.erase(0, std::min(number.find_first_not_of('0'), number.find('.') - 1)); // "012.5" as 12.5
+  number.erase(number.find_last_not_of('0') + 1);                                 // "0.50" as 0.5
+  if (number.back() == '.')
+  {
+    number.pop_back();
+  }
+  return (value < 0.0 ? "-" : "") + number;
+}
+
+std::string
 PatchwiseDecimal::Suggestion(const std::string & text, bool percentages)
 {
   const std::size_t comma = text.find(',');
@@ -330,9 +367,8 @@ PatchwiseDecimal::Suggestion(const std::string & text, bool percentages)
   try
   {
     const double       value = PatchwiseDecimal::ParseDouble(decimal, "");
-    std::ostringstream plain;
-    plain << std::setprecision(12) << (percent ? value / 100.0 : value);
-    return " (write it " + plain.str() + (percent ? ", a fraction" : ", with a decimal point") + ")";
+    return " (write it " + (percent ? PercentAsFraction(value) + ", a fraction" : decimal + ", with a decimal point") +
+           ")";
   }
   catch (const std::invalid_argument &)
   {

@@ -61,6 +61,17 @@ public:
   static double
   ParseDouble(const std::string & text, const std::string & what);
 
+  /** The shortest text that reads back as `value` ("5." as 5, 99.99999999999999 not rounded to
+   * 100; 1e+300 with an exponent where that is shorter). */
+  static std::string
+  ShortestDecimal(double value);
+
+  /** A percentage as the fraction it stands for, written in full: ShortestDecimal(value) with its
+   * decimal point moved two places left rather than divided in binary (33.3 gives 0.333, not
+   * 0.33299999999999996; 5 gives 0.05, 150 gives 1.5); divided when it has an exponent. */
+  static std::string
+  PercentAsFraction(double value);
+
   /** How `text`, refused as a number, was likely meant: a decimal comma ("0,5") gives
    * " (write it 0.5, with a decimal point)" and, when `percentages`, a percentage ("50%")
    * " (write it 0.5, a fraction)"; "" for anything else. */

@@ -28,7 +28,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <iomanip>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -188,11 +187,9 @@ const CLI::Validator OverlapPercentage(
     }
     try
     {
-      std::ostringstream fraction;
-      fraction << std::setprecision(12)
-               << PatchwiseDecimal::ParseDouble(text.substr(0, text.size() - 1), "overlap") / 100.0;
       return "overlap " + text + " is a percentage of the patch, and --overlap is in voxels: give --overlap-fraction " +
-             fraction.str();
+             PatchwiseDecimal::PercentAsFraction(
+               PatchwiseDecimal::ParseDouble(text.substr(0, text.size() - 1), "overlap"));
     }
     catch (const std::invalid_argument &)
     {
@@ -220,13 +217,10 @@ const CLI::Validator Fraction(
     {
       return std::string(error.what()) + PatchwiseDecimal::Suggestion(text, true);
     }
-    std::ostringstream fraction;
-    std::ostringstream percent; // "5." and "5.0" as 5
-    fraction << std::setprecision(12) << value / 100.0;
-    percent << std::setprecision(12) << value;
-    // From 2 to under 100 a percentage, as Python's sliding_window_inference reads it too.
+    // A decimal from 2 to under 100 is a percentage, as Python's sliding_window_inference reads overlap=50.
     return "overlap fraction " + text + " is not in [0, 1)" +
-           (value >= 2.0 && value < 100.0 ? " (for " + percent.str() + " %, write " + fraction.str() + ")"
+           (value >= 2.0 && value < 100.0 ? " (for " + PatchwiseDecimal::ShortestDecimal(value) + " %, write " +
+                                              PatchwiseDecimal::PercentAsFraction(value) + ")"
                                           : " (a fraction of the patch: 0.5 or 1/2 overlaps half of it, 0 none)");
   },
   "in [0, 1)");

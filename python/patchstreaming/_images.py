@@ -362,12 +362,16 @@ def unwrapped(value):
 def real_number(value) -> Optional[float]:
     """``value`` as a float when it is a real number (a Python or numpy int or float, a
     ``Fraction`` or ``Decimal``, or a zero-dimensional array or tensor of one; not a bool), else
-    None."""
+    None. An int or ``Fraction`` past a float's range is an infinity of its sign, as a ``Decimal``
+    is, so that the caller's range check names it."""
     value = unwrapped(value)
     if isinstance(value, (bool, np.bool_)) or not isinstance(
             value, (int, np.integer, float, np.floating, Fraction, Decimal)):
         return None
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def whole_number(value, name: str) -> int:
@@ -377,6 +381,8 @@ def whole_number(value, name: str) -> int:
     number = real_number(value)
     if number is None:
         raise TypeError(f"{name}={value!r}: expected a whole number, got {a_type(value)}")
+    if not math.isfinite(number):  # an infinity, or an int past a float's range (real_number)
+        raise ValueError(f"{name}={value!r}: expected a whole number within a float's range")
     if not number.is_integer():
         raise ValueError(f"{name}={value!r}: expected a whole number")
     return int(unwrapped(value))

@@ -35,6 +35,7 @@ class Files:
     label: Optional[str]
     probability_map: Optional[str]
     size_xyz: Tuple[int, ...]
+    label_parameter: str  # how messages name the label map, as the caller gave it: subjects[i][1] or ['label']
 
 
 def float_image_type():
@@ -177,7 +178,7 @@ def subject_files(subject: Subject, index: int, probability_map: Optional[PathLi
     if weights is not None:
         map_geometry = _geometry(header(weights, weights_parameter))
         _warn_of_a_map_beside_the_image(map_geometry, first, weights, weights_parameter)
-    return Files(tuple(images), label, weights, tuple(int(v) for v in first["size"]))
+    return Files(tuple(images), label, weights, tuple(int(v) for v in first["size"]), label_where)
 
 
 def _subject_entries(subject: Subject, where: str) -> Tuple[Mapping, str, str]:

@@ -324,7 +324,7 @@ class _SubjectReader:
         value that is not one (negative, above 255, fractional or NaN), rather than wrapping it."""
         bad = ~((values >= 0) & (values <= 255) & (values == np.floor(values)))
         if bad.any():
-            raise ValueError(f"subjects[{self.index}]['label']={self.files.label!r} holds the label "
+            raise ValueError(f"{self.files.label_parameter}={self.files.label!r} holds the label "
                              f"{values[bad].flat[0]:g} ({where}); expected unsigned char labels, whole numbers "
                              f"0 .. 255 (relabel the map, e.g. consecutively)")
         return values.astype(np.uint8)

@@ -246,8 +246,8 @@ def checked_sigma_scale_and_cval(sigma_scale: Any, cval: Any) -> Tuple[float, fl
     sigma, padding_value = real_number(sigma_scale), real_number(cval)
     if sigma is None or not 0 < sigma < float("inf"):  # not a number at all: TypeError, as for overlap
         raise (TypeError if sigma is None else ValueError)(
-            f"sigma_scale={sigma_scale!r}: expected a number greater than 0 (the Gaussian's sigma as a fraction of the "
-            f"patch size)")
+            f"sigma_scale={sigma_scale!r}: expected a finite number greater than 0 (the Gaussian's sigma as a fraction "
+            f"of the patch size)")
     if padding_value is None or not abs(padding_value) <= float(np.finfo(np.float32).max):
         raise (TypeError if padding_value is None else ValueError)(
             f"cval={cval!r}: expected a finite number within float32's range")

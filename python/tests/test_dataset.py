@@ -398,8 +398,13 @@ def test_a_label_that_is_not_an_unsigned_char_is_refused_not_wrapped(volume, tmp
     write_like(labels, volume["image"], file)
     dataset = PatchDataset([(volume["t1.nrrd"], file)], patch_size=40, samples_per_volume=4, sampler=sampler,
                            label_probabilities={1: 1.0} if sampler == "label" else None, seed=1)
-    with pytest.raises(ValueError, match=rf"subjects\[0\]\['label'\]='.*labels\.nrrd' holds the label {value:g} "
+    with pytest.raises(ValueError, match=rf"subjects\[0\]\[1\]='.*labels\.nrrd' holds the label {value:g} "
                                          rf"\(.*\); expected unsigned char labels, whole numbers 0 \.\. 255"):
+        list(dataset)
+    # helper-91: named as given, a tuple's second file or a dict's 'label' (the dict's name was used for both).
+    dataset = PatchDataset([{"image": volume["t1.nrrd"], "label": file}], patch_size=40, samples_per_volume=4,
+                           sampler=sampler, label_probabilities={1: 1.0} if sampler == "label" else None, seed=1)
+    with pytest.raises(ValueError, match=rf"subjects\[0\]\['label'\]='.*labels\.nrrd' holds the label {value:g} "):
         list(dataset)
     in_range = labels.clip(0, 255).round().astype(np.uint16)  # a uint16 map of labels 0 .. 255 is accepted
     write_like(in_range, volume["image"], file)

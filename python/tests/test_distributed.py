@@ -338,7 +338,7 @@ def test_bad_arguments_name_the_parameter(client, volume, tmp_path):
                                                        output_path=tmp_path / "o.zarr", client=client)
     # As the one-process call checks them, before any task (helper-76: sigma_scale=0 failed in
     # every task, argmax="no" ran as True, cval=nan wrote NaNs).
-    for keywords, error, message in (({"sigma_scale": 0}, ValueError, "sigma_scale=0: expected a number greater than 0"),
+    for keywords, error, message in (({"sigma_scale": 0}, ValueError, "sigma_scale=0: expected a finite number greater than 0"),
                                      ({"sigma_scale": "wide"}, TypeError, "sigma_scale='wide'"),
                                      ({"cval": float("nan")}, ValueError, "cval=nan: expected a finite number"),
                                      ({"argmax": "no"}, TypeError, "argmax='no'"),

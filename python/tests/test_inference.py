@@ -1188,10 +1188,23 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
                                                                r"overlap=\(0.5, 0.25, 0.125\)\)$"),
     ({"patch_size": 192, "overlap": 128}, ValueError, r"got 128 \(a fraction of the patch, not voxels: for 128 voxels "
                                                       r"of a patch of \(192, 192, 192\), write overlap=2/3\)$"),
+    # helper-91: written exactly (was rounded to 6 digits), and no crash for another axis not a finite number.
+    ({"patch_size": 8, "overlap": 99.99999999999999}, ValueError, r"for 99.99999999999999 %, write "
+                                                                  r"overlap=0.9999999999999999\)$"),
+    ({"patch_size": 8, "overlap": Fraction(7, 3)}, ValueError, r"for 7/3 %, write overlap=7/300\)$"),
+    ({"patch_size": 8, "overlap": (float("nan"), 50, 50)}, ValueError, r"got 50$"),
+    ({"patch_size": 8, "overlap": (10 ** 400, 50, 50)}, ValueError, r"^overlap=\(1000*, 50, 50\): .*, got 50$"),
+    # helper-91: an int past a float's range failed with Python's OverflowError, naming nothing.
+    ({"patch_size": 10 ** 400}, ValueError, r"^patch_size=1000*: expected a whole number within a float's range$"),
+    ({"patch_size": 8, "batch_size": 10 ** 400}, ValueError, r"^batch_size=1000*: expected a whole number within"),
+    ({"patch_size": 8, "cval": -10 ** 400}, ValueError, r"^cval=-1000*: expected a finite number within float32"),
+    ({"patch_size": 8, "sigma_scale": 10 ** 400}, ValueError, r"^sigma_scale=1000*: expected a finite number greater"),
+    ({"patch_size": 8, "spacing": (10 ** 400, 1, 1)}, ValueError, r"^spacing=\(1000*, 1, 1\): expected 3 positive "
+                                                                 r"finite numbers"),
     ({"patch_size": 8, "overlap": 1.5}, ValueError, r"overlap=1.5: each fraction must be in \[0, 1\), got 1.5$"),
     ({"patch_size": 8, "overlap": 100}, ValueError, r"overlap=100: each fraction must be in \[0, 1\), got 100$"),
     ({"patch_size": 8, "overlap": 1}, ValueError, r"overlap=1: each fraction must be in \[0, 1\), got 1$"),
-    ({"patch_size": 8, "sigma_scale": 0}, ValueError, "sigma_scale=0: expected a number greater than 0"),
+    ({"patch_size": 8, "sigma_scale": 0}, ValueError, "sigma_scale=0: expected a finite number greater than 0"),
     ({"patch_size": 8, "spacing": (1, 1, 1), "image": "itk"}, ValueError, "only an array takes a geometry"),
     ({"patch_size": 8, "spacing": (1, 2, 3, 4)}, ValueError,
      r"spacing=\(1, 2, 3, 4\): 4 values for an array of shape \(13, 17, 21\) read as a 3-D image \(D, H, W\); "
@@ -1236,7 +1249,7 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
     ({"patch_size": 8, "cval": 1e39}, ValueError, "cval=1e\\+39: expected a finite number within float32's range"),
     ({"patch_size": 8, "cval": float("nan")}, ValueError, "cval=nan: expected a finite number"),
     ({"patch_size": 8, "cval": "a"}, TypeError, "cval='a': expected a finite number"),
-    ({"patch_size": 8, "sigma_scale": "0.1"}, TypeError, "sigma_scale='0.1': expected a number greater than 0"),
+    ({"patch_size": 8, "sigma_scale": "0.1"}, TypeError, "sigma_scale='0.1': expected a finite number greater than 0"),
     ({"patch_size": 8, "sigma_scale": [0.125] * 3}, TypeError, r"sigma_scale=\[0.125, 0.125, 0.125\]: expected one "
                                                                r"number.*\(one value per axis, which MONAI takes, is "
                                                                r"not supported\)"),
