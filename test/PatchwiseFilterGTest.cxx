@@ -761,7 +761,16 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--overlap-fraction", "5." }, "overlap fraction 5. is not in [0, 1) (for 5 %, write 0.05)" },
     { { input, output, "--overlap-fraction", "99.99999999999999" }, // helper-91: was "(for 100 %, write 1)"
       "(for 99.99999999999999 %, write 0.9999999999999999)" },
-    { { input, output, "--overlap", "33.3%" }, "give --overlap-fraction 0.333\n" },
+    { { input, output, "--overlap", "33.3%" },
+      "give --overlap-fraction 0.333 (one fraction for every axis; per "
+      "axis, --overlap takes voxels)\n" },
+    // helper-92: a percentage of 100 or more was given a fraction that is refused in turn.
+    { { input, output, "--overlap", "100%" },
+      "--overlap: overlap 100% is a percentage of the patch, and --overlap is "
+      "in voxels (an overlap is less than the patch: --overlap-fraction takes "
+      "a fraction in [0, 1), 0.5 or 1/2 for half of it)\n" },
+    { { input, output, "--overlap-fraction", "150%" }, "(an overlap is less than the patch: --overlap-fraction takes" },
+    { { input, output, "--overlap-fraction", "-5%" }, "(an overlap is less than the patch: --overlap-fraction takes" },
     { { input, output, "--overlap-fraction", "1.5" }, // helper-90: no percentage below 2
       "overlap fraction 1.5 is not in [0, 1) (a fraction of the patch: 0.5 or 1/2 overlaps half of it, 0 none)" },
     { { input, output, "--overlap-fraction", "4/3" },

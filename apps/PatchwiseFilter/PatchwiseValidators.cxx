@@ -179,6 +179,35 @@ const CLI::Validator ProcessSpecification(
   },
   "identity|gaussian:SIGMA_MM|median:RADIUS");
 
+/** For a percentage of 100 or more, or below 0, which no overlap fraction gives. */
+const std::string OverlapBelowThePatch = " (an overlap is less than the patch: --overlap-fraction takes a fraction in "
+                                         "[0, 1), 0.5 or 1/2 for half of it)";
+
+/** PatchwiseDecimal::Suggestion for an overlap fraction: a percentage of 100 or more (or below 0)
+ * has no fraction to write. */
+std::string
+OverlapFractionSuggestion(const std::string & text)
+{
+  if (text.size() > 1 && text.back() == '%')
+  {
+    std::string number = text.substr(0, text.size() - 1);
+    std::replace(number.begin(), number.end(), ',', '.');
+    try
+    {
+      const double percent = PatchwiseDecimal::ParseDouble(number, "");
+      if (!(percent >= 0.0 && percent < 100.0))
+      {
+        return OverlapBelowThePatch;
+      }
+    }
+    catch (const std::invalid_argument &)
+    {
+      // not a number before the '%': no suggestion
+    }
+  }
+  return PatchwiseDecimal::Suggestion(text, true);
+}
+
 const CLI::Validator OverlapPercentage(
   [](const std::string & text) {
     if (text.size() < 2 || text.back() != '%')
@@ -187,9 +216,14 @@ const CLI::Validator OverlapPercentage(
     }
     try
     {
-      return "overlap " + text + " is a percentage of the patch, and --overlap is in voxels: give --overlap-fraction " +
-             PatchwiseDecimal::PercentAsFraction(
-               PatchwiseDecimal::ParseDouble(text.substr(0, text.size() - 1), "overlap"));
+      const double      percent = PatchwiseDecimal::ParseDouble(text.substr(0, text.size() - 1), "overlap");
+      const std::string what = "overlap " + text + " is a percentage of the patch, and --overlap is in voxels";
+      if (!(percent >= 0.0 && percent < 100.0))
+      {
+        return what + OverlapBelowThePatch;
+      }
+      return what + ": give --overlap-fraction " + PatchwiseDecimal::PercentAsFraction(percent) +
+             " (one fraction for every axis; per axis, --overlap takes voxels)";
     }
     catch (const std::invalid_argument &)
     {
@@ -215,7 +249,7 @@ const CLI::Validator Fraction(
     }
     catch (const std::invalid_argument & error)
     {
-      return std::string(error.what()) + PatchwiseDecimal::Suggestion(text, true);
+      return std::string(error.what()) + OverlapFractionSuggestion(text);
     }
     // A decimal from 2 to under 100 is a percentage, as Python's sliding_window_inference reads overlap=50.
     return "overlap fraction " + text + " is not in [0, 1)" +

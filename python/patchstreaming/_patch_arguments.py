@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from decimal import Decimal
 from fractions import Fraction
 from typing import Sequence, Tuple
@@ -46,21 +47,41 @@ def size_xyz(value, dimension: int, name: str, image_shape: Tuple[int, ...]) -> 
     return list(reversed(values))
 
 
+def _physical_memory() -> int:
+    """This machine's physical memory in bytes; 0 when not known (not POSIX)."""
+    try:
+        return max(0, os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def _gib(count: int) -> str:
+    """A byte count in GiB to 4 digits, also one past a float's range."""
+    return f"{Decimal(count) / Decimal(1024 ** 3):.4g}"
+
+
 def check_patch_fits_in_memory(patch_xyz: Sequence[int], channels: int, name: str) -> None:
     """Raises ``ValueError`` naming ``name`` when one float32 patch of ``channels`` channels is
     larger than this machine's physical memory: the run would otherwise fail allocating it (or
     swap) after the image was read."""
-    try:
-        memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):  # not POSIX: no limit known
-        return
+    memory = _physical_memory()
     patch_bytes = 4 * channels * int(np.prod([int(v) for v in patch_xyz], dtype=object))
     if memory > 0 and patch_bytes > memory:
-        gib = 1024.0 ** 3
         order = axis_orders(len(patch_xyz))[0]
         raise ShapeError(f"{name}={tuple(reversed(patch_xyz))} {order}: one patch of {channels} channel(s) is "
-                         f"{patch_bytes / gib:.4g} GiB as float32, more than this machine's {memory / gib:.4g} GiB "
+                         f"{_gib(patch_bytes)} GiB as float32, more than this machine's {_gib(memory)} GiB "
                          f"of memory; give a smaller {name}")
+
+
+def check_locations_fit_in_memory(count: int, name: str) -> None:
+    """Raises ``ValueError`` naming ``name`` when ``count`` patch locations, which a sampler draws
+    at once (3 indices of 8 bytes each), are more than this machine's memory holds or than a
+    Python sequence can count (``len``): the first epoch would otherwise fail in the sampler."""
+    memory = _physical_memory() or sys.maxsize
+    if count * 24 > min(memory, sys.maxsize):
+        raise ValueError(f"{name}={count}: the sampler draws the locations of a subject at once, "
+                         f"{_gib(count * 24)} GiB for this many, more than this machine's {_gib(memory)} GiB of "
+                         f"memory; give fewer (an epoch of more patches: more subjects, or more epochs)")
 
 
 def exact_fraction(value) -> Fraction:
@@ -141,7 +162,7 @@ def _overlap_hint(fractions: Sequence, patch_xyz: Sequence[int]) -> str:
     percent = all(e is not None and 2 <= e < 100 for e in exact)
     voxels = all(e is not None and e.denominator == 1 and 2 <= e < size for e, size in zip(exact, patch_xyz))
     if not percent and not voxels:
-        return ""
+        return " (a fraction of the patch: 0.5 or 1/2 overlaps half of it, 0 none)" if all(finite) else ""
     given = _per_axis([_written(e) for e in exact])
     hints = [f"for {given} %, write overlap={_per_axis([_written(e / 100) for e in exact])}"] if percent else []
     if voxels:

@@ -89,7 +89,8 @@ class Pipeline:
 
         self.batches = itk.PatchBatchImageFilter[stack_in, stack_out].New()
         self.batches.SetInput(self.extractor.GetOutput())
-        self.batches.SetBatchSize(settings.batch_size)
+        # A batch of more patches than any grid holds is the whole grid: the same batches, in range of ITK's size type.
+        self.batches.SetBatchSize(min(settings.batch_size, 2 ** 63 - 1))
         self.batches.SetNumberOfOutputChannels(structure.total)
         self.extractor.UpdateOutputInformation()
         # The predictor's results overwrite every batch: no need to zero it first.

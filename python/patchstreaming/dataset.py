@@ -11,7 +11,7 @@ import torch
 import itk
 
 from ._images import buffered_array, flag, itk_message, real_number, unexpected_keywords, unknown_choice, whole_number
-from ._patch_arguments import size_xyz
+from ._patch_arguments import check_locations_fit_in_memory, size_xyz
 from ._subjects import (DIMENSION, Files, PathLike, Subject, check_alike, check_subject_list, float_image_type,
                         one_slice_hint, read_whole, subject_files)
 from ._voxel_data import reads_regions_alone
@@ -117,7 +117,8 @@ class PatchDataset(torch.utils.data.IterableDataset):
         FileNotFoundError: an image, label or probability map file that does not exist (the
             parameter and the file are named).
         ValueError: a patch size that is not positive, in the wrong order or larger than an image
-            (without ``allow_outside``); an unknown sampler; ``sampler="label"`` for a subject
+            (without ``allow_outside``); ``samples_per_volume`` locations (24 bytes each, drawn
+            at once per subject) more than the machine's memory; an unknown sampler; ``sampler="label"`` for a subject
             without a label map or ``"weighted"`` without a probability map; bad label
             probabilities; a file of several components per voxel; images of one subject on
             different grids; subjects with different
@@ -154,6 +155,7 @@ class PatchDataset(torch.utils.data.IterableDataset):
                                     ("seed", seed, 0)):
             if whole_number(value, name) < lowest:
                 raise ValueError(f"{name}={value!r}: expected a whole number >= {lowest}")
+        check_locations_fit_in_memory(int(samples_per_volume), "samples_per_volume")
         if probability_map is not None and sampler != "weighted":
             raise ValueError(f"probability_map={probability_map!r} applies to sampler='weighted' only, not "
                              f"sampler={sampler!r}")

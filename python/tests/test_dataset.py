@@ -201,6 +201,11 @@ def test_errors_name_the_parameter_and_value(volume, tmp_path):
         PatchDataset([missing], patch_size=8)
     with pytest.raises(FileNotFoundError, match=r"^subjects\[1\]\[1\]: no such file.*missing\.nrrd"):
         PatchDataset([volume["t1.nrrd"], (volume["t1.nrrd"], missing)], patch_size=8)
+    # helper-92: more locations than memory holds failed at the first draw (std::bad_alloc) or in len().
+    for count in (10 ** 12, 2 ** 63):
+        with pytest.raises(ValueError, match=rf"^samples_per_volume={count}: the sampler draws the locations of a "
+                                             rf"subject at once, .* GiB for this many, more than this machine's"):
+            PatchDataset([volume["t1.nrrd"]], patch_size=8, samples_per_volume=count)
     with pytest.raises(ValueError, match=r"patch_size=\(0, 8, 8\).*at least 1"):
         PatchDataset([volume["t1.nrrd"]], patch_size=(0, 8, 8))
     with pytest.raises(ValueError, match=r"patch_size=\(8, 8\) has 2 values"):

@@ -243,7 +243,7 @@ def test_batch_sizes_one_three_four_and_larger_than_a_line_give_identical_result
         return torch.cat([network(x[i:i + 1]) for i in range(x.shape[0])])
 
     results = {}
-    for batch_size in (1, 3, 4, 50):
+    for batch_size in (1, 3, 4, 50, 10 ** 20):  # helper-92: 10 ** 20 failed in ITK's binding (OverflowError)
         calls.clear()
         results[batch_size] = itk.array_from_image(patchstreaming.sliding_window_inference(
             oblique_array["array"], counted, patch_size=(8, 10, 12), batch_size=batch_size, progress=False))
@@ -254,7 +254,7 @@ def test_batch_sizes_one_three_four_and_larger_than_a_line_give_identical_result
     # 3 x 3 x 3 patches (12, 10 and 8 voxels at half overlap over 21, 17 and 13): lines of 3, which
     # batches of 4 cannot fill.
     assert patches == 27
-    for batch_size in (3, 4, 50):
+    for batch_size in (3, 4, 50, 10 ** 20):
         assert np.array_equal(results[1], results[batch_size]), batch_size
     # The network itself on whole batches: equal to rounding.
     whole = itk.array_from_image(patchstreaming.sliding_window_inference(
@@ -1201,9 +1201,14 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
     ({"patch_size": 8, "sigma_scale": 10 ** 400}, ValueError, r"^sigma_scale=1000*: expected a finite number greater"),
     ({"patch_size": 8, "spacing": (10 ** 400, 1, 1)}, ValueError, r"^spacing=\(1000*, 1, 1\): expected 3 positive "
                                                                  r"finite numbers"),
-    ({"patch_size": 8, "overlap": 1.5}, ValueError, r"overlap=1.5: each fraction must be in \[0, 1\), got 1.5$"),
-    ({"patch_size": 8, "overlap": 100}, ValueError, r"overlap=100: each fraction must be in \[0, 1\), got 100$"),
-    ({"patch_size": 8, "overlap": 1}, ValueError, r"overlap=1: each fraction must be in \[0, 1\), got 1$"),
+    # helper-92: what is neither a percentage nor voxels gets the command line's general hint.
+    ({"patch_size": 8, "overlap": 1.5}, ValueError, r"overlap=1.5: each fraction must be in \[0, 1\), got 1.5 "
+                                                    r"\(a fraction of the patch: 0.5 or 1/2 overlaps half of it, "
+                                                    r"0 none\)$"),
+    ({"patch_size": 8, "overlap": 100}, ValueError, r"got 100 \(a fraction of the patch: 0.5 or 1/2 overlaps half"),
+    ({"patch_size": 8, "overlap": 1}, ValueError, r"got 1 \(a fraction of the patch: 0.5 or 1/2 overlaps half"),
+    # helper-92: a patch past a float's range failed with OverflowError in the memory check.
+    ({"patch_size": 1e300}, ValueError, r"^patch_size=\(1000*5\d*, .* GiB as float32, more than this machine's"),
     ({"patch_size": 8, "sigma_scale": 0}, ValueError, "sigma_scale=0: expected a finite number greater than 0"),
     ({"patch_size": 8, "spacing": (1, 1, 1), "image": "itk"}, ValueError, "only an array takes a geometry"),
     ({"patch_size": 8, "spacing": (1, 2, 3, 4)}, ValueError,
