@@ -157,7 +157,7 @@ def _overlap_hint(fractions: Sequence, patch_xyz: Sequence[int]) -> str:
     ``overlap=50`` is 0.5) or voxels (the command line's ``--overlap``: whole numbers from 2 to
     the patch size − 1 on every axis; 1 may mean 100 %), in (D, H, W) order, each written as
     Python reads it exactly (``exact_fraction``: 32 voxels of 96 is 1/3); "" for neither."""
-    finite = [real_number(f) is not None and math.isfinite(real_number(f)) for f in fractions]
+    finite = [number is not None and math.isfinite(number) for number in map(real_number, fractions)]
     exact = [exact_fraction(f) if ok else None for f, ok in zip(fractions, finite)]
     percent = all(e is not None and 2 <= e < 100 for e in exact)
     voxels = all(e is not None and e.denominator == 1 and 2 <= e < size for e, size in zip(exact, patch_xyz))
@@ -175,9 +175,11 @@ def _overlap_hint(fractions: Sequence, patch_xyz: Sequence[int]) -> str:
 def _written(number: Fraction) -> str:
     """``number`` written exactly as Python reads it back (``exact_fraction``): a decimal when it
     has one of at most 17 significant digits (12.5, 0.125), else p/q (1/3, 25/48)."""
+    if number.denominator == 1:
+        return str(number.numerator)
     digits = Decimal(number.numerator) / Decimal(number.denominator)  # the context's 28 digits
-    if number.denominator == 1 or (Fraction(digits) == number and len(digits.as_tuple().digits) <= 17):
-        return f"{digits.normalize():f}" if number.denominator != 1 else str(number.numerator)
+    if Fraction(digits) == number and len(digits.as_tuple().digits) <= 17:
+        return f"{digits.normalize():f}"
     return f"{number.numerator}/{number.denominator}"
 
 

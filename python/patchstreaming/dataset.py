@@ -118,8 +118,8 @@ class PatchDataset(torch.utils.data.IterableDataset):
             parameter and the file are named).
         ValueError: a patch size that is not positive, in the wrong order or larger than an image
             (without ``allow_outside``); ``samples_per_volume`` locations (24 bytes each, drawn
-            at once per subject) more than the machine's memory; an unknown sampler; ``sampler="label"`` for a subject
-            without a label map or ``"weighted"`` without a probability map; bad label
+            at once per subject) more than the machine's memory; an unknown sampler;
+            ``sampler="label"`` for a subject without a label map or ``"weighted"`` without a probability map; bad label
             probabilities; a file of several components per voxel; images of one subject on
             different grids; subjects with different
             numbers of image files, or some with a label map and some without (a ``DataLoader``
