@@ -40,8 +40,10 @@ GaussianWindowProfile(SizeValueType length, double sigmaScale, double minimumWei
   std::vector<double> profile(length);
   for (SizeValueType t = 0; t < length; ++t)
   {
-    const double distance = static_cast<double>(t) - center;
-    profile[t] = std::max(std::exp(-distance * distance / (2.0 * sigma * sigma)), minimumWeight);
+    // Distance in sigmas first: (t-c)^2 / (2 sigma^2) would be 0/0 at the center of an odd
+    // window once sigma^2 underflows (SigmaScale below ~1e-155), and the peak must stay 1.
+    const double z = (static_cast<double>(t) - center) / sigma;
+    profile[t] = std::max(std::exp(-0.5 * z * z), minimumWeight);
   }
   return profile;
 }

@@ -69,6 +69,33 @@ TEST(PatchWindowProfiles, GaussianIsTheClosedFormWithItsFloorForEvenAndOddSizes)
   EXPECT_GT(profile[16], 1e-3);
 }
 
+TEST(PatchWindowProfiles, GaussianAtExtremeSigmaScalesIsItsLimitNeverNaN)
+{
+  // sigma -> 0: 1 at the center of an odd window, the floor elsewhere (sigma^2 underflows to 0
+  // below SigmaScale ~1e-155, where (t-c)^2 / (2 sigma^2) was 0/0 at the center).
+  // sigma -> infinity: 1 everywhere (sigma^2 overflows to infinity above ~1e154).
+  for (const double sigmaScale : { 1e-200, std::numeric_limits<double>::denorm_min(), 1e-160 })
+  {
+    for (const itk::SizeValueType length :
+         { itk::SizeValueType{ 1 }, itk::SizeValueType{ 6 }, itk::SizeValueType{ 7 } })
+    {
+      const auto profile = itk::GaussianWindowProfile(length, sigmaScale, 1e-3);
+      for (itk::SizeValueType t = 0; t < length; ++t)
+      {
+        const double expected = (length % 2 == 1 && t == length / 2) ? 1.0 : 1e-3;
+        ASSERT_EQ(profile[t], expected) << "P=" << length << " t=" << t << " s=" << sigmaScale;
+      }
+    }
+  }
+  for (const double sigmaScale : { 1e200, std::numeric_limits<double>::max() })
+  {
+    for (const double value : itk::GaussianWindowProfile(7, sigmaScale, 1e-3))
+    {
+      ASSERT_EQ(value, 1.0) << "s=" << sigmaScale;
+    }
+  }
+}
+
 TEST(PatchWindowProfiles, HannIsSineSquaredAndPositiveOnTheWindow)
 {
   for (itk::SizeValueType length = 1; length <= 33; ++length)

@@ -266,7 +266,7 @@ def _from_array(array: np.ndarray, spacing, origin, direction):
 def _checked_geometry(what: str, dimension: int, spacing, origin, direction, hint: str = "") -> Optional[np.ndarray]:
     """The direction as a float64 matrix (None when not given), after checking the geometry fits
     ``what`` (an array read as a ``dimension``-D image): ``dimension`` spacings (positive,
-    finite) and origin values (finite) in (x, y, z) order, a ``dimension`` x ``dimension``
+    finite, their product at least a double's smallest normal number) and origin values (finite) in (x, y, z) order, a ``dimension`` x ``dimension``
     invertible direction (an ``itk.Matrix`` or an array). Raises TypeError for what is not a
     sequence of numbers (a number, a str, an entry that is not a real number) and ValueError for
     numbers that do not fit, naming the parameter, the value and what was expected, with ``hint``
@@ -291,6 +291,10 @@ def _checked_geometry(what: str, dimension: int, spacing, origin, direction, hin
             raise (TypeError if None in reals else ValueError)(
                 f"{name}={values!r}: expected {dimension} {'positive ' if positive else ''}finite "
                 f"numbers{' (voxel sizes)' if positive else ' (the first voxel centre)'}")
+        if positive and math.prod(reals) < sys.float_info.min:  # ITK inverts direction · diag(spacing)
+            raise ValueError(f"{name}={values!r}: voxel sizes whose product is {math.prod(reals):g}; expected a "
+                             f"product of at least {sys.float_info.min:g} (a double's smallest normal number: ITK "
+                             f"inverts the voxel-to-physical matrix in double precision)")
     if direction is None:
         return None
     matrix = itk.array_from_matrix(direction) if hasattr(direction, "GetVnlMatrix") else direction

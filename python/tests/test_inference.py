@@ -1216,6 +1216,11 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
      r"expected 3 in \(x, y, z\) order \(give 2 spacing values, in \(x, y\) order, to read it as a 2-D image of "
      r"C channels"),
     ({"patch_size": 8, "spacing": (1, -1, 1)}, ValueError, r"spacing=\(1, -1, 1\): expected 3 positive finite"),
+    # A voxel volume below a double's normal range: ITK printed SVD warnings, or failed ("Singular matrix").
+    ({"patch_size": 8, "spacing": (1e-320, 1, 1)}, ValueError, r"^spacing=\(1e-320, 1, 1\): voxel sizes whose product "
+                                                               r"is 9.99989e-321; expected a product of at least 2.2"),
+    ({"patch_size": 8, "spacing": (1e-200, 1e-200, 1e-200)}, ValueError, r"^spacing=.*: voxel sizes whose product is "
+                                                                         r"0; expected a product of at least"),
     ({"patch_size": 8, "origin": (0, float("nan"), 0)}, ValueError, "origin=.*: expected 3 finite numbers"),
     ({"patch_size": 8, "direction": np.zeros((3, 3))}, ValueError, "direction: expected an invertible 3 x 3 matrix"),
     ({"patch_size": 8, "direction": np.eye(2)}, ValueError, "direction: expected an invertible 3 x 3 matrix"),
@@ -1285,6 +1290,17 @@ def test_a_scaled_direction_is_accepted_and_kept():
     result = patchstreaming.sliding_window_inference(array, lambda x: x, 2, direction=np.eye(3) * 1e-5,
                                                      progress=False)
     np.testing.assert_allclose(itk.array_from_matrix(result.GetDirection()), np.eye(3) * 1e-5)
+
+
+@pytest.mark.parametrize("sigma_scale", [1e-200, 5e-324, 1e200])
+def test_a_gaussian_of_an_extreme_sigma_scale_keeps_positive_weights(sigma_scale):
+    """An odd patch's center weight was 0/0 once sigma² underflowed (sigma_scale below ~1e-155):
+    the merger refused its own window ("the windows along axis 0 sum to -nan"). Any positive
+    weights give an identity network's input back."""
+    array = np.random.default_rng(5).normal(size=(11, 12, 13)).astype(np.float32)
+    result = patchstreaming.sliding_window_inference(array, lambda x: x, 5, overlap=0.4, sigma_scale=sigma_scale,
+                                                     progress=False)
+    np.testing.assert_allclose(itk.array_from_image(result), array, rtol=1e-5, atol=1e-6)
 
 
 def test_an_array_without_voxels_is_refused():
