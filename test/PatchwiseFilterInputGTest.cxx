@@ -33,6 +33,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 namespace
 {
@@ -232,6 +233,28 @@ TEST_F(PatchwiseFilterProgram, AMetaImageHeaderCutShortGivesTheReadersReasonsOnO
   ExpectRejected({ Path("header.mha"), Path("output.nrrd") },
                  "input \"" + Path("header.mha") + "\" cannot be read: DimSize required and not defined.; ",
                  { "header.mha" });
+}
+
+/** A voxel volume (the product of the spacings) below a double's normal range: ITK printed SVD
+ * warnings and ran on (1e-320 x 1 x 1), or failed with "Singular matrix. Determinant is 0.",
+ * naming no file (1e-200 on each axis). */
+TEST_F(PatchwiseFilterProgram, AVoxelVolumeBelowADoublesRangeIsRefusedNamingTheSpacing)
+{
+  const std::array<float, 24> voxels{};
+  for (const auto & [spacing, volume] :
+       { std::pair<std::string, std::string>{ "1e-320 1 1", "9.99989e-321" }, { "1e-200 1e-200 1e-200", "0" } })
+  {
+    std::ofstream(Path("tiny.mha"), std::ios::binary)
+      << "ObjectType = Image\nNDims = 3\nDimSize = 4 3 2\nElementType = MET_FLOAT\nElementSpacing = " << spacing
+      << "\nElementDataFile = LOCAL\n"
+      << std::string(reinterpret_cast<const char *>(voxels.data()), sizeof(voxels));
+    ExpectRejected({ "--patch-size", "2", Path("tiny.mha"), Path("output.nrrd") },
+                   "input \"" + Path("tiny.mha") + "\": its spacing " +
+                     std::regex_replace(spacing, std::regex(" "), " x ") + " gives a voxel volume of " + volume +
+                     ", below a double's normal range (2.22507e-308), and ITK cannot invert its voxel-to-physical "
+                     "matrix: save it with a spacing nearer 1 (e.g. in other units)",
+                   { "tiny.mha" });
+  }
 }
 
 /** A MetaImage whose voxels are text (BinaryData = False, or F, or 0, as

@@ -20,6 +20,7 @@
 // the README's "Command-line tool" section describes them.
 #include "AtomicOutputFile.h"
 #include "PatchwiseFilterOptions.h"
+#include "PatchwiseDecimal.h"
 #include "PatchwiseMessages.h"
 #include "PatchwisePreview.h"
 #include "PatchwiseRun.h"
@@ -40,7 +41,10 @@
 #include "itkTIFFImageIOFactory.h"
 #include "itkVTKImageIOFactory.h"
 
+#include <algorithm>
+#include <cmath>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <sstream>
 
@@ -242,6 +246,36 @@ ReadHeader(itk::ImageIOBase & image, const std::string & input)
   std::cerr << held.str();
 }
 
+/** Refuses an input whose voxel volume, the product of its spacings, is below a double's normal
+ * range: ITK inverts its voxel-to-physical matrix in double precision, printing SVD warnings
+ * (a subnormal volume) or failing with "Singular matrix" (one that underflows to 0), neither
+ * naming the file. Python's sliding_window_inference refuses such a `spacing` the same way.
+ * Spacings that are not positive and finite are left to ITK, which refuses them by name. */
+void
+CheckVoxelVolume(const std::string & input, const itk::ImageIOBase & image)
+{
+  double      volume = 1.0;
+  std::string spacing;
+  for (unsigned int d = 0; d < std::min(image.GetNumberOfDimensions(), 3u); ++d)
+  {
+    if (!(image.GetSpacing(d) > 0.0) || !std::isfinite(image.GetSpacing(d)))
+    {
+      return;
+    }
+    volume *= image.GetSpacing(d);
+    spacing += (d ? " x " : "") + PatchwiseDecimal::ShortestDecimal(image.GetSpacing(d));
+  }
+  if (volume < std::numeric_limits<double>::min())
+  {
+    std::ostringstream message;
+    message << "input \"" << input << "\": its spacing " << spacing << " gives a voxel volume of " << volume
+            << ", below a double's normal range (" << std::numeric_limits<double>::min()
+            << "), and ITK cannot invert its voxel-to-physical matrix: save it with a spacing nearer 1 (e.g. in "
+               "other units)";
+    throw std::runtime_error(message.str());
+  }
+}
+
 /** With --model, before the input is read or a file made: the network plugin loaded (exit 1
  * when it cannot be) and a CUDA --device checked against libtorch (exit 2, a bad argument).
  * Returns the exit status, 0 to go on. Without --model nothing is loaded: libtorch's start-up
@@ -310,6 +344,7 @@ Run(const PatchwiseFilterSettings & settings, PatchwiseProgressBar * progress)
   }
   image->SetFileName(settings.input);
   ReadHeader(*image, settings.input);
+  CheckVoxelVolume(settings.input, *image);
   CheckVoxelDataLength(settings.input, image->GetImageSizeInBytes());
   CheckPreviewSlice(settings, *image);
   switch (image->GetNumberOfDimensions())
