@@ -20,6 +20,7 @@
 
 #include "itkMapPatchSampler.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -139,10 +140,19 @@ protected:
         ++counts[label];
       }
     });
+    // Summed scaled by a power of two that brings the largest below 1 (exact), so that
+    // probabilities near double's maximum do not overflow the sum.
+    double largest = 0.0;
+    for (const auto & [label, count] : counts)
+    {
+      largest = std::max(largest, m_LabelProbabilities.at(label));
+    }
+    int exponent = 0;
+    std::frexp(largest, &exponent);
     double present = 0.0;
     for (const auto & [label, count] : counts)
     {
-      present += m_LabelProbabilities.at(label);
+      present += std::ldexp(m_LabelProbabilities.at(label), -exponent);
     }
     if (!(present > 0.0))
     {
@@ -152,7 +162,8 @@ protected:
     m_EffectiveLabelProbabilities.clear();
     for (const auto & [label, probability] : m_LabelProbabilities)
     {
-      m_EffectiveLabelProbabilities[label] = counts.count(label) != 0 ? probability / present : 0.0;
+      m_EffectiveLabelProbabilities[label] =
+        counts.count(label) != 0 ? std::ldexp(probability, -exponent) / present : 0.0;
     }
     // Each voxel of label l: P(l) / count(l), so that the label is drawn with P(l).
     this->BuildDistribution([&](const LabelType & label, const IndexType &) {

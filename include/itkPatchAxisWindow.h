@@ -28,7 +28,9 @@ namespace itk
  *
  * SigmaScale and MinimumWeight shape Gaussian windows (defaults 1/8 and 1e-3,
  * as MONAI and nnU-Net); CustomProfiles holds, for Weighting::Custom, one
- * profile per image axis of PatchSize[axis] values.
+ * profile per image axis of PatchSize[axis] values. MinimumWeightOnWindow
+ * (Gaussian only, default off) raises the N-D window to MinimumWeight, as
+ * MONAI's importance map, instead of each 1-D profile (PatchMerger).
  *
  * \ingroup PatchStreaming
  */
@@ -38,6 +40,14 @@ struct PatchWindowParameters
   double                           SigmaScale{ 0.125 };
   double                           MinimumWeight{ 1e-3 };
   std::vector<std::vector<double>> CustomProfiles{};
+  bool                             MinimumWeightOnWindow{ false };
+
+  /** The floor of the N-D window: MinimumWeight for a Gaussian with MinimumWeightOnWindow, else 0. */
+  double
+  GetWindowFloor() const
+  {
+    return MinimumWeightOnWindow && Weighting == PatchStreamingEnums::Weighting::Gaussian ? MinimumWeight : 0.0;
+  }
 };
 
 /** \class PatchAxisWindow

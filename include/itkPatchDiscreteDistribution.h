@@ -21,6 +21,7 @@
 #include "PatchStreamingExport.h"
 #include "itkPatchRandomNumbers.h"
 
+#include <cmath>
 #include <vector>
 
 namespace itk
@@ -32,6 +33,9 @@ namespace itk
  * binary search, so a map of M voxels costs M doubles and O(log M) per draw.
  * The weights must be non-negative and finite (checked by the samplers,
  * which know which voxel a weight belongs to); zero weights are never drawn.
+ * They are summed scaled by a power of two that brings the largest below 1
+ * (exact: the same draws), so that weights near double's maximum draw as
+ * their ratios say rather than overflowing the sums.
  *
  * \sa WeightedPatchSampler, LabelPatchSampler
  * \ingroup PatchStreaming
@@ -42,18 +46,26 @@ public:
   PatchDiscreteDistribution() = default;
   explicit PatchDiscreteDistribution(const std::vector<double> & weights);
 
-  /** The sum of the weights; Draw() needs it positive. */
+  /** The sum of the weights (infinite past double's range); Draw() needs it positive. */
   double
   GetTotal() const
   {
-    return m_Cumulative.empty() ? 0.0 : m_Cumulative.back();
+    return std::ldexp(this->GetScaledTotal(), m_Exponent);
   }
 
   SizeValueType
   Draw(PatchRandomGenerator & generator) const;
 
 private:
+  double
+  GetScaledTotal() const
+  {
+    return m_Cumulative.empty() ? 0.0 : m_Cumulative.back();
+  }
+
+  /** The cumulative sums of the weights times 2^-m_Exponent. */
   std::vector<double> m_Cumulative{};
+  int                 m_Exponent{ 0 };
 };
 } // end namespace itk
 

@@ -125,6 +125,17 @@ PatchExtractor<TInputImage, TOutputImage, TMaskImage>::VerifyPatchLocations() co
   }
   for (SizeValueType k = 0; k < m_PatchLocations.size(); ++k)
   {
+    for (unsigned int d = 0; d < InputImageDimension; ++d)
+    {
+      // The patch's end, start + size, is computed everywhere a region is: it must be an index.
+      const IndexValueType start = m_PatchLocations[k][d];
+      if (start >= 0 && static_cast<SizeValueType>(NumericTraits<IndexValueType>::max() - start) < m_PatchSize[d])
+      {
+        itkExceptionMacro(<< "PatchLocations[" << k << "] = " << m_PatchLocations[k] << ": a patch of size "
+                          << m_PatchSize << " there ends past the largest index, "
+                          << NumericTraits<IndexValueType>::max() << ", along axis " << d);
+      }
+    }
     RegionType patch(m_PatchLocations[k], m_PatchSize);
     if (!patch.Crop(m_ImageRegion))
     {

@@ -135,17 +135,20 @@ public:
     , m_InputIsWeighted(settings.InputIsWeighted)
     , m_Windows(grid, settings.WindowParameters)
     , m_Components(stack->GetNumberOfComponentsPerPixel())
-    , m_ValuesPerVoxel(m_Components + (grid.HasSkippedPatches() ? 1 : 0))
+    , m_WindowFloor(settings.WindowParameters.GetWindowFloor())
+    , m_ValuesPerVoxel(m_Components + (grid.HasSkippedPatches() || m_WindowFloor > 0.0 ? 1 : 0))
   {}
 
-  /** Values per voxel in a row's sums: the components, plus the summed weight in a mask-restricted grid. */
+  /** Values per voxel in a row's sums: the components, plus the summed weight in a mask-restricted
+   * grid or with a floored N-D window. */
   OffsetValueType
   GetValuesPerVoxel() const
   {
     return m_ValuesPerVoxel;
   }
 
-  /** Whether the weights are summed next to the values (a mask-restricted grid). */
+  /** Whether the weights are summed next to the values (a mask-restricted grid, or a floored N-D
+   * window: either breaks the separable normaliser). */
   bool
   SumsWeights() const
   {
@@ -285,7 +288,10 @@ private:
   const bool                             m_InputIsWeighted;
   const WindowsType                      m_Windows;
   const OffsetValueType                  m_Components;
-  /** components, plus the sum of the weights when some patches are skipped (it follows the components). */
+  /** The N-D window's floor (PatchWindowParameters::GetWindowFloor): 0, or MinimumWeight. */
+  const double m_WindowFloor;
+  /** components, plus the sum of the weights when some patches are skipped or the N-D window is
+   * floored (it follows the components). */
   const OffsetValueType m_ValuesPerVoxel;
   /** Added to once per row that has any (rarely), by whichever thread finished it. */
   mutable std::atomic<SizeValueType> m_NumberOfNonFiniteValues{ 0 };

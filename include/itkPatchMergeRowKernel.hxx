@@ -208,15 +208,18 @@ PatchMergeRowKernel<TStack, TOutputImage>::AddComponents(const PatchRowPart & pa
   // Members read once, so that the per-voxel loop over the components vectorises.
   const OffsetValueType components = m_Components;
   const OffsetValueType valuesPerVoxel = m_ValuesPerVoxel;
+  const double          windowFloor = m_WindowFloor;
   const auto            addVoxels = [&](auto inputIsWeighted) {
     for (SizeValueType j = 0; j < part.length; ++j)
     {
-      const double weight = rowWeight * profile[j];
+      const double separable = rowWeight * profile[j];
       // Voxels outside a patch's window (Crop, Adaptive's padding) never touch the sums.
-      if (weight == 0.0)
+      if (separable == 0.0)
       {
         continue;
       }
+      // max(prod_d a_d, m) = max(prod_d g_d, m): each floored profile a_d = max(g_d, m) <= 1.
+      const double               weight = std::max(separable, windowFloor);
       const InputComponentType * sourceVoxel = part.source + j * components;
       AccumulatorType *          sumsVoxel = part.sums + j * valuesPerVoxel;
       const auto                 voxelWeight = static_cast<WeightedValueType>(weight);

@@ -48,7 +48,14 @@ namespace itk
  * Weighting (1-D profiles per axis, see PatchAxisWindow and docs/design.md section 4):
  * - Average: 1 on the patch.
  * - Gaussian: exp(-(t-c)^2/(2 sigma^2)), c = (P-1)/2, sigma = SigmaScale P
- *   (default 0.125), raised to MinimumWeight (default 1e-3).
+ *   (default 0.125), raised to MinimumWeight (default 1e-3). With
+ *   MinimumWeightOnWindow the floor applies to the N-D window, the product of
+ *   the profiles, max(prod_d g_d, MinimumWeight), as MONAI's
+ *   compute_importance_map clamps its importance map (equal to the product of
+ *   the floored profiles raised to the floor again, since every profile is at
+ *   most 1). Such windows are not separable: the merger then sums the weights
+ *   next to the values, as for a mask-restricted grid (below), in row buffers
+ *   over the requested region, never a full-size volume.
  * - Hann: sin^2(pi (t+1)/(P+1)).
  * - Crop: each covered voxel taken from the one patch whose center is
  *   nearest; a seamless partition, no blending.
@@ -171,6 +178,13 @@ public:
   /** The floor of the Gaussian profiles (default 1e-3). */
   itkSetMacro(MinimumWeight, double);
   itkGetConstMacro(MinimumWeight, double);
+
+  /** Weighting::Gaussian only: MinimumWeight raises the N-D window (MONAI's importance map)
+   * rather than each 1-D profile (default off: separable, no weight sums). Refused with
+   * InputIsWeighted, whose stack was weighted per axis (SeparableGaussianWeighting). */
+  itkSetMacro(MinimumWeightOnWindow, bool);
+  itkGetConstMacro(MinimumWeightOnWindow, bool);
+  itkBooleanMacro(MinimumWeightOnWindow);
 
   /** The stack already holds weighted values w_k v_k (default off). */
   itkSetMacro(InputIsWeighted, bool);
@@ -348,6 +362,7 @@ private:
   double                                                m_SigmaScale{ 0.125 };
   double                                                m_MinimumWeight{ 1e-3 };
   bool                                                  m_InputIsWeighted{ false };
+  bool                                                  m_MinimumWeightOnWindow{ false };
   std::array<std::vector<double>, OutputImageDimension> m_CustomProfiles{};
   OutputPixelType                                       m_BackgroundValue{};
   CarriedSums                                           m_CarriedSums{};

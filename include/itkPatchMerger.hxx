@@ -65,6 +65,11 @@ PatchMerger<TInputImage, TOutputImage>::GenerateOutputInformation()
   const PatchGridType & grid = m_PatchGrid.Resolve(*stack);
 
   const PatchWindowParameters parameters = this->GetWindowParameters();
+  if (m_InputIsWeighted && parameters.GetWindowFloor() > 0.0)
+  {
+    itkExceptionMacro(<< "MinimumWeightOnWindow is on with InputIsWeighted: a weighted stack "
+                         "(SeparableGaussianWeighting) holds windows floored per axis; turn one of them off");
+  }
   PatchWindows<OutputImageDimension>(grid, parameters)
     .template CheckWeightsFit<typename AccumulatorType::KernelType::WeightedValueType>(parameters);
 
@@ -110,6 +115,7 @@ PatchMerger<TInputImage, TOutputImage>::GetWindowParameters() const
   parameters.SigmaScale = m_SigmaScale;
   parameters.MinimumWeight = m_MinimumWeight;
   parameters.CustomProfiles.assign(m_CustomProfiles.begin(), m_CustomProfiles.end());
+  parameters.MinimumWeightOnWindow = m_MinimumWeightOnWindow;
   return parameters;
 }
 
@@ -513,6 +519,7 @@ PatchMerger<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent inde
   os << indent << "SigmaScale: " << m_SigmaScale << std::endl;
   os << indent << "MinimumWeight: " << m_MinimumWeight << std::endl;
   os << indent << "InputIsWeighted: " << (m_InputIsWeighted ? "On" : "Off") << std::endl;
+  os << indent << "MinimumWeightOnWindow: " << (m_MinimumWeightOnWindow ? "On" : "Off") << std::endl;
   for (unsigned int d = 0; d < OutputImageDimension; ++d)
   {
     os << indent << "CustomProfile[" << d << "]: [";

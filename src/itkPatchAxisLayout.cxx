@@ -97,8 +97,10 @@ PatchAxisLayout::PatchAxisLayout(SizeValueType  imageLength,
     SizeValueType start = i * stride;
     if (borderMode == BorderModeEnum::Squeeze)
     {
-      // round(i * room / (count - 1)), halves up, in integers.
-      start = (2 * i * room + (count - 1)) / (2 * (count - 1));
+      // round(i * room / (count - 1)), halves up, in integers: 128-bit, as 2 i room passes 64
+      // bits on an axis past 2^31 voxels.
+      __extension__ using Wide = unsigned __int128;
+      start = static_cast<SizeValueType>((2 * Wide{ i } * room + (count - 1)) / (2 * Wide{ count - 1 }));
     }
     else if (borderMode == BorderModeEnum::Edge)
     {

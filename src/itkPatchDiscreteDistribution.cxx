@@ -18,6 +18,7 @@
 #include "itkPatchDiscreteDistribution.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 namespace itk
@@ -25,20 +26,29 @@ namespace itk
 PatchDiscreteDistribution::PatchDiscreteDistribution(const std::vector<double> & weights)
   : m_Cumulative(weights.size())
 {
-  std::partial_sum(weights.begin(), weights.end(), m_Cumulative.begin());
+  const double largest = weights.empty() ? 0.0 : *std::max_element(weights.begin(), weights.end());
+  if (largest > 0.0)
+  {
+    std::frexp(largest, &m_Exponent); // largest = f 2^m_Exponent, 0.5 <= f < 1
+  }
+  std::transform(weights.begin(), weights.end(), m_Cumulative.begin(), [this](double weight) {
+    return std::ldexp(weight, -m_Exponent);
+  });
+  std::partial_sum(m_Cumulative.begin(), m_Cumulative.end(), m_Cumulative.begin());
 }
 
 SizeValueType
 PatchDiscreteDistribution::Draw(PatchRandomGenerator & generator) const
 {
-  const double target = PatchStreamingDetail::PatchUniformReal(generator) * GetTotal();
+  const double total = this->GetScaledTotal();
+  const double target = PatchStreamingDetail::PatchUniformReal(generator) * total;
   // The first index whose cumulative sum exceeds the target: zero weights
   // (equal neighbouring sums) are never chosen.
   auto found = std::upper_bound(m_Cumulative.begin(), m_Cumulative.end(), target);
   if (found == m_Cumulative.end())
   {
     // The target rounded up to the total: the last positive weight, not a trailing zero.
-    found = std::lower_bound(m_Cumulative.begin(), m_Cumulative.end(), GetTotal());
+    found = std::lower_bound(m_Cumulative.begin(), m_Cumulative.end(), total);
   }
   return static_cast<SizeValueType>(found - m_Cumulative.begin());
 }

@@ -291,9 +291,12 @@ MirrorAveraged(torch::jit::Module &         module,
     torch::Tensor result = RunModule(module, device, flipped.empty() ? batch : batch.flip(flipped), index, outputs);
     CheckOutputShape(result, batch, outputChannels);
     result = flipped.empty() ? result : result.flip(flipped);
+    // Each pass divided first, by a power of two (exact): outputs near float's maximum do not
+    // overflow their sum, and other sums are the same bits.
+    result = combinations > 1 ? result / static_cast<double>(combinations) : result;
     sum = step == 0 ? result : sum + result;
   }
-  return combinations > 1 ? sum / static_cast<double>(combinations) : sum;
+  return sum;
 }
 
 /** The NaN and infinite values of `values`. Their sum is finite only when they all are (a NaN

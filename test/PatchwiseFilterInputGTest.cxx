@@ -257,6 +257,25 @@ TEST_F(PatchwiseFilterProgram, AVoxelVolumeBelowADoublesRangeIsRefusedNamingTheS
   }
 }
 
+/** A negative spacing, which ITK's reader reads as its size (flipping the direction): the checks
+ * of --process against the spacing were skipped, and a Gaussian past ITK's kernel ran to an
+ * all-NaN output (exit 0). */
+TEST_F(PatchwiseFilterProgram, ANegativeSpacingIsCheckedAsTheReaderReadsIt)
+{
+  const std::array<float, 24> voxels{};
+  std::ofstream(Path("flipped.mha"), std::ios::binary)
+    << "ObjectType = Image\nNDims = 3\nDimSize = 4 3 2\nElementType = MET_FLOAT\nElementSpacing = -0.7 -1 -1\n"
+       "ElementDataFile = LOCAL\n"
+    << std::string(reinterpret_cast<const char *>(voxels.data()), sizeof(voxels));
+  ExpectRejected({ "--process", "gaussian:30", Path("flipped.mha"), Path("output.nrrd") },
+                 "--process: gaussian sigma 30 mm along x (spacing 0.7 mm): it is 42.8571 voxels, and ITK's "
+                 "DiscreteGaussianImageFilter cannot make a kernel past about 26.6 voxels",
+                 { "flipped.mha" });
+  ExpectRejected({ "--process", "median:2", "--patch-size", "2", Path("flipped.mha"), Path("output.nrrd") },
+                 "--process: median radius 2 reaches past the whole patch, 2 voxels along x",
+                 { "flipped.mha" });
+}
+
 /** A MetaImage whose voxels are text (BinaryData = False, or F, or 0, as
  * MetaIO reads them) is refused: ITK 5.2 reads such voxels wrongly when it
  * reads part of the image (all wrong, or a crash). */

@@ -197,4 +197,24 @@ TEST(PatchAxisLayout, BadParametersThrowNamingParameterAndAxis)
   ExpectExceptionMentioning(0, 4, 1, BorderMode::Pad, false, "image size[2] = 0");
   ExpectExceptionMentioning(10, 4, 2, BorderMode::Edge, true, "PadOverlap");
 }
+/** helper-95: 2 i (L-P) overflowed 64 bits (on an axis of 2^40 voxels with patches of 2^15,
+ * or here 2^62 and 2^52), and the squeeze starts wrapped round, most of the axis uncovered.
+ * Evenly spread: 0 first, L-P last, every step floor or ceil of (L-P)/(n-1). */
+TEST(PatchAxisLayout, SqueezeStartsOnTheLongestAxisAreEvenlySpread)
+{
+  const itk::SizeValueType length = itk::SizeValueType{ 1 } << 62;
+  const itk::SizeValueType patch = itk::SizeValueType{ 1 } << 52;
+  const PatchAxisLayout    layout(length, patch, 5, BorderMode::Squeeze, false, 0);
+  const auto               n = layout.GetNumberOfPositions();
+  const itk::SizeValueType room = length - patch;
+  ASSERT_EQ(n, (room + patch - 6) / (patch - 5) + 1); // ceil(room / stride) + 1
+  EXPECT_EQ(layout.GetStart(0), 0);
+  EXPECT_EQ(layout.GetStart(n - 1), static_cast<itk::OffsetValueType>(room));
+  const auto low = static_cast<itk::OffsetValueType>(room / (n - 1));
+  for (itk::SizeValueType i = 1; i < n; ++i)
+  {
+    const auto step = layout.GetStart(i) - layout.GetStart(i - 1);
+    ASSERT_TRUE(step == low || step == low + 1) << "i=" << i << " step " << step;
+  }
+}
 } // namespace

@@ -457,5 +457,13 @@ TEST(PatchExtractor, ExplicitLocationsEqualRegionsOfInterestAndRequestTheirBound
   extractor->SetPatchLocations({ { { 10, 3, 8 } }, { { -5, 3, 8 } } });
   PatchStreamingTest::ExpectExceptionMentioning([&] { extractor->UpdateOutputInformation(); },
                                                 "PatchLocations[1] = [-5, 3, 8]");
+  // helper-95: a location whose patch ends past the largest index (start + size overflowed in Crop).
+  const auto largest = itk::NumericTraits<itk::IndexValueType>::max();
+  extractor->SetPatchLocations({ { { 10, 3, 8 } }, { { 10, largest - 3, 8 } } });
+  PatchStreamingTest::ExpectExceptionMentioning([&] { extractor->UpdateOutputInformation(); },
+                                                "ends past the largest index, 9223372036854775807, along axis 1");
+  extractor->SetPatchLocations({ { { 10, 3, largest - 4 } } }); // ends at the largest index: misses the image
+  PatchStreamingTest::ExpectExceptionMentioning([&] { extractor->UpdateOutputInformation(); },
+                                                "does not overlap the input's region");
 }
 } // namespace

@@ -369,6 +369,38 @@ TEST(LabelPatchSampler, AbsentLabelsHaveTheirProbabilityRedistributed)
   PatchStreamingTest::ExpectExceptionMentioning([&] { sampler->Sample(1); }, "LabelProbabilities[1] = -0.1");
 }
 
+/** Probabilities and map values near double's maximum draw as their ratios say: their sums
+ * overflowed to infinity, every effective probability became 0 and every draw the map's first
+ * voxel, where no patch fits (label 0, not in the table, outside the valid centers). */
+TEST(PatchSamplers, WeightsNearDoublesMaximumDrawAsTheirRatiosSay)
+{
+  const auto   reference = MakeReference();
+  const auto   labels = MakeLabels(reference);
+  const double huge = 1e308;
+  auto         sampler = MakeLabelSampler(reference, labels, { { 1, huge }, { 2, huge / 3 } });
+  const auto   frequencies =
+    CenterLabelFrequencies(labels, Centers(sampler->Sample(Drawn), ImageType::SizeType::Filled(3)));
+  EXPECT_NEAR(frequencies.at(1), 0.75, 0.01);
+  EXPECT_NEAR(frequencies.at(2), 0.25, 0.01);
+  EXPECT_EQ(frequencies.size(), 2u);
+  EXPECT_DOUBLE_EQ(sampler->GetEffectiveLabelProbabilities().at(1), 0.75);
+
+  // A map of two huge values (and ones) in a double image: the huge voxels, 1:2 as their values.
+  auto            map = MakeMap<itk::Image<double, 3>>(reference, 1.0);
+  const IndexType first{ { 6, 1, 8 } };
+  const IndexType second{ { 10, 4, 9 } };
+  map->SetPixel(first, huge / 2);
+  map->SetPixel(second, huge);
+  auto weighted = itk::WeightedPatchSampler<itk::Image<double, 3>>::New();
+  weighted->SetReferenceImage(reference);
+  weighted->SetProbabilityMap(map);
+  weighted->SetPatchSize(ImageType::SizeType::Filled(3));
+  const auto centers = Centers(weighted->Sample(Drawn), ImageType::SizeType::Filled(3));
+  const auto atFirst = std::count(centers.begin(), centers.end(), first);
+  EXPECT_EQ(atFirst + std::count(centers.begin(), centers.end(), second), Drawn);
+  EXPECT_NEAR(static_cast<double>(atFirst) / Drawn, 1.0 / 3.0, 0.01);
+}
+
 /** Same seed: the same list, with one thread or many; another seed: another list. */
 TEST(PatchSamplers, TheSameSeedGivesTheSameLocationsAndAnotherSeedOthers)
 {

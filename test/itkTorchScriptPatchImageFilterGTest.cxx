@@ -241,6 +241,24 @@ TEST(TorchScriptPatchImageFilter, MirroringAModuleThatWritesOverItsInputGivesIts
   EXPECT_EQ(outputs[0], outputs[1]);
 }
 
+/** helper-95: outputs near float's maximum (segmentation_huge.pt: segmentation.pt's times 3e38)
+ * overflowed the sum of the flipped passes before it was divided: infinite everywhere. */
+TEST(TorchScriptPatchImageFilter, MirroringOutputsNearFloatsMaximumAveragesThemWithoutOverflow)
+{
+  auto extractor = ExtractedOddImage<ImageType>(1);
+  auto filter = TorchFilter<StackType>::New();
+  filter->SetInput(extractor->GetOutput());
+  filter->SetModelFileName(Model("segmentation_huge.pt"));
+  filter->SetMirrorAxes({ 0, 2 });
+  filter->Update();
+  auto expected = ReferencePatches(extractor->GetOutput(), Model("segmentation.pt"), 3, "0,2");
+  for (auto & value : expected)
+  {
+    value *= 3e38f;
+  }
+  EXPECT_LE(MaximumDifference(filter->GetOutput()->GetBufferPointer(), expected), 1e-5 * 3e38);
+}
+
 TEST(TorchScriptPatchImageFilter, TupleOutputsAreChosenByOutputIndex)
 {
   auto extractor = ExtractedOddImage<ImageType>(1);

@@ -250,7 +250,8 @@ ReadHeader(itk::ImageIOBase & image, const std::string & input)
  * range: ITK inverts its voxel-to-physical matrix in double precision, printing SVD warnings
  * (a subnormal volume) or failing with "Singular matrix" (one that underflows to 0), neither
  * naming the file. Python's sliding_window_inference refuses such a `spacing` the same way.
- * Spacings that are not positive and finite are left to ITK, which refuses them by name. */
+ * A negative spacing counts as its size, as ITK's reader reads it (flipping the direction's
+ * column); a spacing of 0 or one that is not finite is left to ITK, which refuses it by name. */
 void
 CheckVoxelVolume(const std::string & input, const itk::ImageIOBase & image)
 {
@@ -258,11 +259,12 @@ CheckVoxelVolume(const std::string & input, const itk::ImageIOBase & image)
   std::string spacing;
   for (unsigned int d = 0; d < std::min(image.GetNumberOfDimensions(), 3u); ++d)
   {
-    if (!(image.GetSpacing(d) > 0.0) || !std::isfinite(image.GetSpacing(d)))
+    const double size = std::abs(image.GetSpacing(d));
+    if (!(size > 0.0) || !std::isfinite(size))
     {
       return;
     }
-    volume *= image.GetSpacing(d);
+    volume *= size;
     spacing += (d ? " x " : "") + PatchwiseDecimal::ShortestDecimal(image.GetSpacing(d));
   }
   if (volume < std::numeric_limits<double>::min())

@@ -408,12 +408,13 @@ RejectFilterPastThePatch(const PatchwiseFilterSettings & s, const itk::ImageIOBa
   for (unsigned int a = 0; a < image.GetNumberOfDimensions() && process.kind != PatchwiseProcess::Kind::Identity; ++a)
   {
     const unsigned int * size = ValueAlong(s.patchSize, a);
-    const double         spacing = image.GetSpacing(a);
+    // ITK's reader makes a negative spacing positive (flipping the direction's column): as it reads it.
+    const double spacing = std::abs(image.GetSpacing(a));
     if (size == nullptr) // lists of another length than the dimension are refused with the grid
     {
       return;
     }
-    if (!(spacing > 0.0) || !std::isfinite(spacing)) // ITK refuses the image, naming its spacing
+    if (!(spacing > 0.0) || !std::isfinite(spacing)) // ITK refuses a spacing of 0, naming it
     {
       continue;
     }

@@ -308,7 +308,9 @@ def _checked_geometry(what: str, dimension: int, spacing, origin, direction, hin
         raise TypeError(f"direction={direction!r}: expected {expected} of numbers (an itk.Matrix or an array) "
                         f"for {what}")
     matrix = raw.astype(np.float64)
-    if matrix.shape != (dimension, dimension) or not np.all(np.isfinite(matrix)) or np.linalg.cond(matrix) > 1e12:
+    # Invertible in double: well conditioned, and a determinant ITK's own check does not see as 0.
+    if (matrix.shape != (dimension, dimension) or not np.all(np.isfinite(matrix)) or np.linalg.cond(matrix) > 1e12
+            or abs(np.linalg.det(matrix)) < sys.float_info.min):
         raise ValueError(f"direction: expected {expected} of finite numbers for {what}, got {matrix.tolist()}{hint}")
     return matrix
 

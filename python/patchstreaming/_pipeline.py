@@ -25,9 +25,12 @@ from ._voxel_data import check_written_image
 _MODES = {"gaussian": "Gaussian", "constant": "Average", "average": "Average", "crop": "Crop", "hann": "Hann"}
 #: MONAI's (PyTorch's) padding modes and ITK's boundary conditions.
 _PADDING = {"constant": "Constant", "symmetric": "Mirror", "replicate": "ZeroFluxNeumann", "circular": "Periodic"}
+#: Where the Gaussian's 1e-3 floor applies: each axis's profile (separable) or MONAI's N-D importance map.
+_GAUSSIAN_FLOORS = {"axis": False, "window": True}
 _BORDERS = {"squeeze": "Squeeze", "edge": "Edge", "adaptive": "Adaptive", "crop": "Crop", "pad": "Pad"}
 #: Other tools' names for a choice (the command line's and ITK's, numpy.pad's), with this one's.
-_OTHER_NAMES = {"padding_mode": {"mirror": "the command line's mirror is 'symmetric'",
+_OTHER_NAMES = {"gaussian_floor": {"monai": "MONAI's floor, on its N-D importance map, is 'window'"},
+                "padding_mode": {"mirror": "the command line's mirror is 'symmetric'",
                                  "zerofluxneumann": "the command line's zerofluxneumann is 'replicate'",
                                  "periodic": "the command line's periodic is 'circular'",
                                  "edge": "numpy.pad's edge is 'replicate'", "wrap": "numpy.pad's wrap is 'circular'"}}
@@ -36,7 +39,8 @@ _OTHER_NAMES = {"padding_mode": {"mirror": "the command line's mirror is 'symmet
 class Settings:
     """The validated grid and blending settings, in ITK's terms."""
 
-    def __init__(self, image, patch_size, overlap, batch_size, mode, border_mode, padding_mode, stream_divisions):
+    def __init__(self, image, patch_size, overlap, batch_size, mode, border_mode, padding_mode, stream_divisions,
+                 gaussian_floor="axis"):
         dimension = image.GetImageDimension()
         self.patch_xyz = size_xyz(patch_size, dimension, "patch_size", shape_dhw(image))
         check_patch_fits_in_memory(self.patch_xyz, image.GetNumberOfComponentsPerPixel(), "patch_size")
@@ -45,6 +49,7 @@ class Settings:
         if self.batch_size < 1:
             raise ValueError(f"batch_size={batch_size}: expected at least 1 patch per predictor call")
         self.weighting = _choice("mode", mode, _MODES)
+        self.floor_on_window = _choice("gaussian_floor", gaussian_floor, _GAUSSIAN_FLOORS)
         self.border = _choice("border_mode", border_mode, _BORDERS)
         if str(padding_mode).lower() == "reflect":
             raise ValueError("padding_mode='reflect': PyTorch's reflection (the edge voxel not repeated) has no ITK "
@@ -133,6 +138,7 @@ class Pipeline:
         self.merger.SetInput(self.batches.GetOutput())
         self.merger.SetWeighting(getattr(itk.PatchStreamingEnums, "Weighting_" + self.settings.weighting))
         self.merger.SetSigmaScale(self.sigma_scale)
+        self.merger.SetMinimumWeightOnWindow(self.settings.floor_on_window)
         return self.merger
 
     def run(self, argmax: bool):
@@ -191,7 +197,8 @@ class Pipeline:
             writer = itk.ImageFileWriter[type(last.GetOutput())].New()
             writer.SetInput(last.GetOutput())
             writer.SetFileName(os.path.join(partial, unique + extension))
-            writer.SetNumberOfStreamDivisions(self.settings.stream_divisions)
+            # More pieces than ITK's unsigned int counts are as many as the slowest axis has slices.
+            writer.SetNumberOfStreamDivisions(min(self.settings.stream_divisions, 2 ** 32 - 1))
             self._update(writer.Update)
             header = os.path.join(partial, unique + extension)
             check_written_image(header, file)

@@ -5,7 +5,9 @@ worker. ``geometry_attributes`` gives the Zarr attributes the distributed output
 """
 from __future__ import annotations
 
+import math
 import os
+import sys
 from dataclasses import dataclass
 from typing import Dict, Optional, Tuple
 
@@ -242,6 +244,20 @@ def unread_axes_hint(io) -> str:
             f"voxels' components, a vector image)")
 
 
+def _check_voxel_volume(io, path: str, parameter: str) -> None:
+    """Raises ``ValueError`` naming the file when its voxel volume, the product of its spacings'
+    sizes (ITK's reader makes a negative spacing positive), is below a double's normal range: ITK
+    cannot invert its voxel-to-physical matrix (it prints SVD warnings, or fails with "Singular
+    matrix"). A spacing of 0 or one not finite is left to ITK, which refuses it. The command
+    line's twin is ``CheckVoxelVolume`` in apps/PatchwiseFilter/PatchwiseFilter.cxx."""
+    sizes = [abs(float(io.GetSpacing(d))) for d in range(min(int(io.GetNumberOfDimensions()), 3))]
+    if all(0 < s < math.inf for s in sizes) and math.prod(sizes) < sys.float_info.min:
+        raise ValueError(f"{parameter}={path!r}: its spacing {' x '.join(f'{s:g}' for s in sizes)} gives a voxel "
+                         f"volume of {math.prod(sizes):g}, below a double's normal range ({sys.float_info.min:g}), "
+                         f"and ITK cannot invert its voxel-to-physical matrix: save it with a spacing nearer 1 "
+                         f"(e.g. in other units)")
+
+
 def _itk_source(path: str, parameter: str) -> Source:
     import itk
 
@@ -250,6 +266,7 @@ def _itk_source(path: str, parameter: str) -> Source:
         raise unreadable_format(parameter, path)
     io.SetFileName(path)
     io.ReadImageInformation()
+    _check_voxel_volume(io, path, parameter)
     check_voxel_data(path, int(io.GetImageSizeInBytes()), parameter)
     dimension, channels = io.GetNumberOfDimensions(), io.GetNumberOfComponents()
     if dimension not in (2, 3):

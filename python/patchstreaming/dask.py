@@ -115,12 +115,13 @@ def sliding_window_inference(
     client=None,
     num_threads: int = 1,
     progress: bool = True,
+    gaussian_floor: str = "axis",
     **unknown,
 ) -> DistributedRun:
     """Runs a predictor over a volume on a Dask cluster and writes the blended result to Zarr.
 
     ``patch_size``, ``overlap``, ``batch_size``, ``mode``, ``sigma_scale``, ``border_mode``,
-    ``padding_mode``, ``cval`` and ``argmax`` mean what they mean in
+    ``padding_mode``, ``cval``, ``argmax`` and ``gaussian_floor`` mean what they mean in
     ``patchstreaming.sliding_window_inference`` (patch and overlap in (D, H, W) order, MONAI's
     ``mode`` names, border and padding modes), in the same positions up to ``cval``; by keyword
     is clearer. The result is bit-identical to that call on the same file with the same
@@ -147,14 +148,16 @@ def sliding_window_inference(
             A Zarr array already there is replaced then; anything else there is refused.
         chunk_slices: the Zarr chunk's thickness along the slowest axis (slices), the unit
             written at once; default: the patch stride along that axis (at most the volume's
-            slices), or with ``slab_slices`` given its largest divisor up to the stride.
+            slices; a thicker chunk or slab is the whole volume), or with ``slab_slices`` given
+            its largest divisor up to the stride.
         slab_slices: one task's thickness, a multiple of ``chunk_slices``; default: the thinnest
             multiple whose recomputation factor is at most 1.25 (the whole volume if none is).
         client: a ``distributed.Client``; default: the current client, else a ``LocalCluster``
             of cores // num_threads single-threaded worker processes (at least 1), started and
             closed by the call.
         num_threads: ITK and torch threads in each task (``torch.set_num_threads`` and ITK's
-            global default, set in the worker process); default 1, for one worker thread each.
+            global default, set in the worker process), at most ITK's maximum (128 in Debian's
+            build); default 1, for one worker thread each.
         progress: a tqdm bar over the slabs; default True.
 
     Returns:
@@ -191,9 +194,9 @@ def sliding_window_inference(
     sigma_scale, cval = checked_sigma_scale_and_cval(sigma_scale, cval)
     argmax, progress = flag(argmax, "argmax"), flag(progress, "progress")
     plan = _Plan(input_path, patch_size, overlap, batch_size, mode, border_mode, padding_mode, chunk_slices,
-                 slab_slices)
+                 slab_slices, gaussian_floor)
     output_path = _check_output(output_path, plan.source.path)
-    num_threads = _whole("num_threads", num_threads)
+    num_threads = _threads(num_threads)
     slabs = [(first, min(first + plan.slab, plan.slices)) for first in range(0, plan.slices, plan.slab)]
 
     own_cluster = None
@@ -243,10 +246,11 @@ class _Plan:
     input's header: nothing is read)."""
 
     def __init__(self, input_path, patch_size, overlap, batch_size, mode, border_mode, padding_mode, chunk_slices,
-                 slab_slices):
+                 slab_slices, gaussian_floor="axis"):
         self.source = open_source(input_path)
         self.geometry = self.source.geometry_image()
-        self.settings = Settings(self.geometry, patch_size, overlap, batch_size, mode, border_mode, padding_mode, 1)
+        self.settings = Settings(self.geometry, patch_size, overlap, batch_size, mode, border_mode, padding_mode, 1,
+                                 gaussian_floor)
         self.slices = self.source.shape_dhw[0]
         self.grid = _grid(self.geometry, self.settings)
         self.chunk, self.slab = _chunk_and_slab(self.grid, self.geometry, self.settings, chunk_slices, slab_slices,
@@ -311,9 +315,21 @@ def _whole(name: str, value) -> int:
     return whole
 
 
+def _threads(value) -> int:
+    """``num_threads`` checked: 1 to ITK's maximum number of threads (ITK would silently use
+    fewer; torch hangs or fails past it)."""
+    import itk
+
+    threads, most = _whole("num_threads", value), int(itk.MultiThreaderBase.GetGlobalMaximumNumberOfThreads())
+    if threads > most:
+        raise ValueError(f"num_threads={value!r}: expected at most {most}, ITK's maximum number of threads")
+    return threads
+
+
 def _thickness(name: str, value, slices: int, default: int) -> int:
-    """Slices along the slowest axis: ``value`` checked, or ``default`` (at most the volume's)."""
-    return max(1, min(default, slices)) if value is None else _whole(name, value)
+    """Slices along the slowest axis: ``value`` checked, or ``default``; at most the volume's (a
+    thicker chunk or slab is the whole volume)."""
+    return max(1, min(default if value is None else _whole(name, value), slices))
 
 
 def _grid(geometry, settings: Settings):
@@ -369,7 +385,7 @@ def _chunk_and_slab(grid, geometry, settings: Settings, chunk_slices, slab_slice
         slab = _thickness("slab_slices", slab_slices, slices, stride)
         chunk = _thickness("chunk_slices", chunk_slices, slices,
                            max(d for d in range(1, min(stride, slab) + 1) if slab % d == 0))
-        if slab % chunk:
+        if slab % chunk and slab < slices:  # the last slab may end inside a chunk
             raise ValueError(f"slab_slices={slab_slices}: expected a multiple of chunk_slices={chunk} (a task "
                              f"writes whole Zarr chunks)")
         return chunk, slab

@@ -52,6 +52,7 @@ def sliding_window_inference(
     spacing: Optional[Sequence[float]] = None,
     origin: Optional[Sequence[float]] = None,
     direction=None,
+    gaussian_floor: str = "axis",
     **unknown,
 ):
     """Runs ``predictor`` over ``image`` in overlapping patches and blends the outputs back.
@@ -99,10 +100,11 @@ def sliding_window_inference(
             result is the same for any ``stream_divisions`` and on Dask). One batch of patches
             is held at a time, not a patch line. Default 4.
         mode: the blending weights: ``"gaussian"`` (default; ``exp(-(t-c)^2 / (2 sigma^2))`` per
-            axis, sigma = sigma_scale · patch, floor 1e-3, as MONAI and nnU-Net; centred at
-            c = (patch − 1) / 2, where they centre at patch // 2, half a voxel apart for an even
-            patch), ``"constant"`` (MONAI's name; or ``"average"``), ``"crop"`` (each voxel from
-            the patch whose center is nearest) or ``"hann"``.
+            axis, sigma = sigma_scale · patch, centred at c = (patch − 1) / 2, as MONAI's
+            ``compute_importance_map``; nnU-Net centres at patch // 2, half a voxel apart for an
+            even patch; raised to 1e-3 as ``gaussian_floor`` says), ``"constant"`` (MONAI's name;
+            or ``"average"``), ``"crop"`` (each voxel from the patch whose center is nearest) or
+            ``"hann"``.
         sigma_scale: the Gaussian's sigma as a fraction of the patch size, one number for every
             axis; default 0.125.
         border_mode: how the grid meets the image's end (docs/design.md section 3):
@@ -140,6 +142,15 @@ def sliding_window_inference(
             ``overlap`` slices of the image; up to a patch's depth with ``stream_divisions``
             thinner than the stride) and never written. Needs one output of 2 to 65536 channels.
         progress: show a tqdm progress bar over the patches; default True.
+        gaussian_floor: where ``mode="gaussian"``'s floor of 1e-3 applies (no effect on the other
+            modes): ``"axis"`` (default: each 1-D profile, so the window stays separable and the
+            merger divides by a product of 1-D sums, docs/design.md section 4) or ``"window"``
+            (the N-D window, ``max(prod_d g_d, 1e-3)``, as MONAI clamps its importance map: MONAI's
+            numbers). They differ wherever the N-D Gaussian is below 1e-3, about 58 % of a 3-D
+            patch at ``sigma_scale=0.125`` (its outer shell), by as much as the overlapping
+            patches' predictions differ there. ``"window"`` sums the weights next to the values
+            for the rows being merged, held apart from the output (docs/python.md: at 256³, one
+            channel, 0.5 volumes more peak memory and 25 % more time; with ``argmax`` a few %).
 
     Returns:
         ``itk.Image`` (one channel, or the label map), ``itk.VectorImage`` (C > 1), or a tuple or
@@ -150,7 +161,7 @@ def sliding_window_inference(
         ``(1, C, D, H, W)``.
 
     Raises:
-        ValueError: a bad patch size, overlap, mode, batch size, geometry, a non-zero ``cval`` for a
+        ValueError: a bad patch size, overlap, mode, ``gaussian_floor``, batch size, geometry, a non-zero ``cval`` for a
             multi-channel image, or a predictor whose output has the wrong batch or spatial size
             (the shapes are named) or no channels; a tensor on the meta device; an output whose data file
             another image beside it reads (``x.nhdr`` where ``x.mhd`` reads ``x.raw``).
@@ -183,7 +194,7 @@ def sliding_window_inference(
     # The patch or the predictor's shapes refused, or the predictor's own error: the note says how an
     # ambiguous array was read.
     settings = _noted(lambda: Settings(image, patch_size, overlap, batch_size, mode, border_mode, padding_mode,
-                                        stream_divisions), reading_note)
+                                        stream_divisions, gaussian_floor), reading_note)
     structure = _noted(lambda: probe(predictor, image.GetNumberOfComponentsPerPixel(), settings.patch_xyz,
                                      reading_note), reading_note)
     if argmax:

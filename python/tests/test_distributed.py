@@ -107,6 +107,31 @@ def test_equals_the_one_process_run_bit_for_bit(client, volume, tmp_path, mode, 
     assert (run.recomputation_factor == 1.0) == (slab_slices == 21)
 
 
+def test_a_chunk_or_slab_thicker_than_the_volume_is_the_whole_volume(client, volume, tmp_path):
+    """helper-95: chunk_slices=10**30 failed in the worker ("Maximum allowed dimension exceeded")."""
+    factory = functools.partial(make_network, classes=2)
+    for chunk, slab in ((10 ** 30, None), (2 ** 63, 10 ** 30), (7, 10 ** 30)):
+        run = distributed_inference.sliding_window_inference(
+            volume, factory, 8, batch_size=3, output_path=tmp_path / "out.zarr", chunk_slices=chunk, slab_slices=slab,
+            client=client, progress=False)
+        assert run.slabs == [(0, 21)]
+        assert run.array.chunks[-3] == min(chunk, 21)  # (C, Z, Y, X)
+        assert np.array_equal(run.array[:], one_process(volume, factory))
+
+
+@pytest.mark.parametrize("argmax", [False, True])
+def test_gaussian_floor_on_the_window_equals_the_one_process_run_bit_for_bit(client, volume, tmp_path, argmax):
+    """MONAI's importance-map floor sums the weights next to the values: slabs still give the same bits."""
+    factory = functools.partial(make_network, classes=3)
+    run = distributed_inference.sliding_window_inference(
+        volume, factory, 8, overlap=0.5, batch_size=3, argmax=argmax, output_path=tmp_path / "out.zarr",
+        slab_slices=7, chunk_slices=7, client=client, progress=False, gaussian_floor="window")
+    reference = one_process(volume, factory, argmax=argmax, gaussian_floor="window")
+    assert np.array_equal(run.array[:], reference)
+    if not argmax:  # labels may agree on so small a volume; the probabilities do not
+        assert not np.array_equal(reference, one_process(volume, factory))
+
+
 @pytest.mark.parametrize("kind", ["zarr", "mha"])
 def test_batches_longer_than_a_patch_line_equal_the_one_process_run(client, tmp_path, kind):
     """Lines of 4 patches (4 lines a plane), batches of 9: a task computes whole batches counted
@@ -307,6 +332,11 @@ def test_bad_arguments_name_the_parameter(client, volume, tmp_path):
         with pytest.raises(error, match=f"{name}={value!r}: expected a whole number"):
             distributed_inference.sliding_window_inference(volume, factory, 8, output_path=tmp_path / "o.zarr",
                                                            client=client, **{name: value})
+    # helper-95: 2**63 aborted the process in torch, 10**5 hung in torch.set_num_threads.
+    for value in (129, 2 ** 63):
+        with pytest.raises(ValueError, match=rf"num_threads={value}: expected at most 128, ITK's maximum"):
+            distributed_inference.sliding_window_inference(volume, factory, 8, output_path=tmp_path / "o.zarr",
+                                                           client=client, num_threads=value)
     # helper-81: these gave a bare TypeError, an AttributeError, or pickle's and torch's messages.
     model = torch.jit.script(make_network())
     for keywords, message in (({"sw_batch_size": 2}, "got MONAI's keywords: sw_batch_size=2: pass batch_size"),

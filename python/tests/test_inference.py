@@ -98,6 +98,61 @@ def test_matches_the_written_out_reference_and_keeps_the_geometry(oblique_array,
     np.testing.assert_allclose(itk.array_from_matrix(result.GetDirection()), oblique_array["direction"], atol=1e-12)
 
 
+def monai_reference(array, network, roi, overlap):
+    """MONAI's sliding_window_inference (mode="gaussian", sigma_scale=0.125) written out from its
+    monai/inferers/utils.py and monai/data/utils.py: scan interval int(roi · (1 − overlap)), windows
+    i · interval until one reaches the image's end, each moved back to end there at most; the
+    importance map is the product of the per-axis Gaussians (centre (roi − 1) / 2) with values below
+    1e-3 raised to 1e-3 on the whole map; full-size output and count map."""
+    starts = []
+    for size, r in zip(array.shape, roi):
+        interval, axis, i = max(int(r * (1 - overlap)), 1), [], 0
+        while True:
+            axis.append(min(i * interval, size - r))
+            if i * interval + r >= size:
+                break
+            i += 1
+        starts.append(axis)
+    gaussians = [np.exp(-((np.arange(r) - (r - 1) / 2) ** 2) / (2 * (0.125 * r) ** 2)) for r in roi]
+    importance = np.maximum(gaussians[0][:, None, None] * gaussians[1][None, :, None] * gaussians[2][None, None, :],
+                            1e-3)
+    total, count = None, np.zeros(array.shape)
+    for z in starts[0]:
+        for y in starts[1]:
+            for x in starts[2]:
+                box = (slice(z, z + roi[0]), slice(y, y + roi[1]), slice(x, x + roi[2]))
+                with torch.no_grad():
+                    out = network(torch.from_numpy(np.ascontiguousarray(array[box]))[None, None])[0].numpy()
+                if total is None:
+                    total = np.zeros((out.shape[0],) + array.shape)
+                total[(slice(None),) + box] += out * importance
+                count[box] += importance
+    return total / count  # (C, D, H, W)
+
+
+@pytest.mark.parametrize("roi, overlap", [((8, 10, 12), 0.5), ((7, 9, 5), (4 / 7, 5 / 9, 3 / 5))])
+def test_gaussian_floor_window_gives_monai_s_numbers(oblique_array, roi, overlap):
+    """helper-94: MONAI raises its N-D importance map to 1e-3, the default floors each axis; 58 % of a
+    3-D patch is below 1e-3. The grid is MONAI's: the edge border mode, and MONAI's strides for its
+    overlap 0.5 (int(P · 0.5): 3, 4, 2 for (7, 9, 5), which overlaps of 4/7, 5/9, 3/5 give here)."""
+    network = SmallNetwork(classes=2).eval()
+    expected = monai_reference(oblique_array["array"], network, roi, 0.5)
+    for argmax in (False, True):
+        result = patchstreaming.sliding_window_inference(
+            oblique_array["array"], network, roi, overlap=overlap, batch_size=3, border_mode="edge",
+            gaussian_floor="window", argmax=argmax, spacing=oblique_array["spacing"], progress=False)
+        assert tuple(result.GetSpacing()) == oblique_array["spacing"]
+        if argmax:
+            decided = np.abs(expected[1] - expected[0]) > 1e-5
+            assert decided.mean() > 0.99
+            assert np.array_equal(itk.array_from_image(result)[decided], np.argmax(expected, axis=0)[decided])
+        else:
+            np.testing.assert_allclose(as_channels_first(result), expected, rtol=0, atol=2e-6)
+    per_axis = patchstreaming.sliding_window_inference(oblique_array["array"], network, roi, overlap=overlap,
+                                                       border_mode="edge", progress=False)
+    assert np.abs(as_channels_first(per_axis) - expected).max() > 1e-3
+
+
 def test_argmax_of_four_classes_equals_the_reference_argmax(oblique_array):
     network = SmallNetwork(classes=4, seed=3).eval()
     labels = patchstreaming.sliding_window_inference(oblique_array["array"], network, patch_size=(8, 10, 12),
@@ -266,13 +321,13 @@ def test_streaming_to_a_file_in_four_divisions_gives_the_bytes_of_one(tmp_path):
     image = itk.imread(T1_IMAGE, itk.F)
     network = SmallNetwork().eval()
     files = []
-    for divisions in (1, 4):
+    for divisions in (1, 4, 2 ** 32):  # helper-95: 2**32 failed in ITK's binding (unsigned int)
         file = tmp_path / f"labels_{divisions}.mha"  # MetaImage: ITK writes it piece by piece
         assert patchstreaming.sliding_window_inference(
             image, network, patch_size=(16, 32, 32), output=file, stream_divisions=divisions, argmax=True,
             progress=False) is None
         files.append(file.read_bytes())
-    assert files[0] == files[1]
+    assert files[0] == files[1] == files[2]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".partial")] == []
     written = itk.imread(str(tmp_path / "labels_4.mha"))
     np.testing.assert_allclose(itk.array_from_matrix(written.GetDirection()),
@@ -1019,7 +1074,8 @@ def test_an_itk_direction_and_monai_argument_order(oblique_array):
     with pytest.raises(TypeError, match=r"needs image: a file name, an itk.Image, or an array or tensor"):
         patchstreaming.sliding_window_inference(predictor=network, patch_size=8)
     with pytest.raises(TypeError, match=r"unexpected keyword argument 'batchsize' \(did you mean batch_size\?\); "
-                                        r"it takes image, predictor, patch_size, .*, spacing, origin, direction$"):
+                                        r"it takes image, predictor, patch_size, .*, spacing, origin, direction, "
+                                        r"gaussian_floor$"):
         patchstreaming.sliding_window_inference(oblique_array["array"], network, patch_size=8, batchsize=2)
 
 
@@ -1210,6 +1266,9 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
     # helper-92: a patch past a float's range failed with OverflowError in the memory check.
     ({"patch_size": 1e300}, ValueError, r"^patch_size=\(1000*5\d*, .* GiB as float32, more than this machine's"),
     ({"patch_size": 8, "sigma_scale": 0}, ValueError, "sigma_scale=0: expected a finite number greater than 0"),
+    ({"patch_size": 8, "gaussian_floor": "monai"}, ValueError, r"^gaussian_floor='monai': expected one of 'axis', "
+                                                               r"'window'.*MONAI's floor, on its N-D importance map, "
+                                                               r"is 'window'"),
     ({"patch_size": 8, "spacing": (1, 1, 1), "image": "itk"}, ValueError, "only an array takes a geometry"),
     ({"patch_size": 8, "spacing": (1, 2, 3, 4)}, ValueError,
      r"spacing=\(1, 2, 3, 4\): 4 values for an array of shape \(13, 17, 21\) read as a 3-D image \(D, H, W\); "
@@ -1224,6 +1283,8 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
     ({"patch_size": 8, "origin": (0, float("nan"), 0)}, ValueError, "origin=.*: expected 3 finite numbers"),
     ({"patch_size": 8, "direction": np.zeros((3, 3))}, ValueError, "direction: expected an invertible 3 x 3 matrix"),
     ({"patch_size": 8, "direction": np.eye(2)}, ValueError, "direction: expected an invertible 3 x 3 matrix"),
+    # helper-95: well conditioned, but a determinant ITK sees as 0 ("Bad direction").
+    ({"patch_size": 8, "direction": np.eye(3) * 1e-110}, ValueError, "direction: expected an invertible 3 x 3"),
     ({"patch_size": 8, "argmax": "yes"}, TypeError, "argmax='yes': expected True or False"),
     ({"patch_size": 8, "spacing": 2.0}, TypeError, r"spacing=2.0: expected a sequence of 3 numbers"),
     # helper-85: a str or an entry that is not a number is the wrong type, not a wrong value.
@@ -1301,6 +1362,17 @@ def test_a_gaussian_of_an_extreme_sigma_scale_keeps_positive_weights(sigma_scale
     result = patchstreaming.sliding_window_inference(array, lambda x: x, 5, overlap=0.4, sigma_scale=sigma_scale,
                                                      progress=False)
     np.testing.assert_allclose(itk.array_from_image(result), array, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("spacing, volume", [("1e-200 1e-200 1e-200", "0"), ("-5e-310 1 1", "5e-310")])
+def test_a_file_whose_voxel_volume_is_below_a_double_s_range_is_refused_by_name(tmp_path, spacing, volume):
+    """helper-95: ITK's "Singular matrix" with its source path, or SVD warnings on stderr and a run."""
+    path = tmp_path / "tiny.mha"
+    path.write_bytes(b"ObjectType = Image\nNDims = 3\nDimSize = 4 3 2\nElementType = MET_FLOAT\nElementSpacing = "
+                     + spacing.encode() + b"\nElementDataFile = LOCAL\n" + bytes(96))
+    with pytest.raises(ValueError, match=rf"^image='.*tiny\.mha': its spacing .* gives a voxel volume of {volume}, "
+                                         rf"below a double's normal range"):
+        patchstreaming.sliding_window_inference(str(path), lambda x: x, 2, progress=False)
 
 
 def test_an_array_without_voxels_is_refused():

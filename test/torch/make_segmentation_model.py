@@ -82,6 +82,14 @@ class InPlaceSegmentationNetwork(SegmentationNetwork):
         return torch.softmax(self.logits(image / 2.0), dim=1)
 
 
+class HugeSegmentationNetwork(SegmentationNetwork):
+    """The test network's probabilities times 3e38: finite, near float's maximum, so that a sum of
+    two overflows."""
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.logits(image), dim=1) * 3.0e38
+
+
 class NonFiniteSegmentationNetwork(SegmentationNetwork):
     """A broken model for the tests: class 1 is NaN where the input is above 200."""
 
@@ -129,6 +137,7 @@ def main() -> int:
         "segmentation_complex.pt": (ComplexSegmentationNetwork, 1, 3, 20),
         "segmentation_nan.pt": (NonFiniteSegmentationNetwork, 1, 3, 20),
         "segmentation_inplace.pt": (InPlaceSegmentationNetwork, 1, 3, 20),
+        "segmentation_huge.pt": (HugeSegmentationNetwork, 1, 3, 20),
     }
     for name, (network_class, in_channels, classes, seed) in models.items():
         make(network_class, in_channels, classes, seed).save(os.path.join(directory, name))
