@@ -11,6 +11,7 @@ docs/distributed.md says how to run it on a cluster and what each worker reads a
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from dataclasses import dataclass
@@ -156,8 +157,8 @@ def sliding_window_inference(
             of cores // num_threads single-threaded worker processes (at least 1), started and
             closed by the call.
         num_threads: ITK and torch threads in each task (``torch.set_num_threads`` and ITK's
-            global default, set in the worker process), at most ITK's maximum (128 in Debian's
-            build); default 1, for one worker thread each.
+            global default, set in the worker process for the task and put back after it), at
+            most ITK's maximum (128 in Debian's build); default 1, for one worker thread each.
         progress: a tqdm bar over the slabs; default True.
 
     Returns:
@@ -382,13 +383,13 @@ def _chunk_and_slab(grid, geometry, settings: Settings, chunk_slices, slab_slice
     of whole chunks whose recomputation factor is at most MAX_RECOMPUTATION."""
     stride = max(1, settings.patch_xyz[-1] - settings.overlap_xyz[-1])
     if slab_slices is not None:
-        slab = _thickness("slab_slices", slab_slices, slices, stride)
+        given = _whole("slab_slices", slab_slices)  # the chunk divides it as given, then it is capped
         chunk = _thickness("chunk_slices", chunk_slices, slices,
-                           max(d for d in range(1, min(stride, slab) + 1) if slab % d == 0))
-        if slab % chunk and slab < slices:  # the last slab may end inside a chunk
+                           max(d for d in range(1, min(stride, given) + 1) if given % d == 0))
+        if given % chunk and given < slices:  # a slab of the whole volume may end inside a chunk
             raise ValueError(f"slab_slices={slab_slices}: expected a multiple of chunk_slices={chunk} (a task "
                              f"writes whole Zarr chunks)")
-        return chunk, slab
+        return chunk, min(given, slices)
     chunk = _thickness("chunk_slices", chunk_slices, slices, stride)
     for slab in range(chunk, slices + chunk, chunk):
         if slab >= slices or _factor(grid, geometry, slab, slices, settings.batch_size) <= MAX_RECOMPUTATION:
@@ -407,14 +408,27 @@ def _replace(job: _Job, **changes) -> _Job:
 _PREDICTORS = {}  # call -> predictor, for the latest call this process ran a task of
 
 
-def _worker_predictor(job: _Job):
-    """This call's predictor in this process, made by the factory at the call's first task here
-    (a later call makes its own: a model file changed in between is read again), threads set."""
+@contextlib.contextmanager
+def _task_threads(job: _Job):
+    """torch's threads and ITK's global default set to the call's ``num_threads`` for one task,
+    and put back after it: with an in-process cluster (``processes=False``) the worker is the
+    caller's process, whose settings the call leaves as they were."""
     import itk
     import torch
 
+    before = torch.get_num_threads(), int(itk.MultiThreaderBase.GetGlobalDefaultNumberOfThreads())
     torch.set_num_threads(job.num_threads)
     itk.MultiThreaderBase.SetGlobalDefaultNumberOfThreads(job.num_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before[0])
+        itk.MultiThreaderBase.SetGlobalDefaultNumberOfThreads(before[1])
+
+
+def _worker_predictor(job: _Job):
+    """This call's predictor in this process, made by the factory at the call's first task here
+    (a later call makes its own: a model file changed in between is read again)."""
     if job.call not in _PREDICTORS:
         _PREDICTORS.clear()  # an earlier call's model goes
         _PREDICTORS[job.call] = job.predictor_factory()
@@ -422,7 +436,8 @@ def _worker_predictor(job: _Job):
 
 
 def _describe_outputs(job: _Job) -> Structure:
-    structure = probe(_worker_predictor(job), job.source.channels, job.settings.patch_xyz)
+    with _task_threads(job):
+        structure = probe(_worker_predictor(job), job.source.channels, job.settings.patch_xyz)
     if structure.names is not None:
         raise ValueError(f"predictor_factory: the predictor returns {structure.describe()}; the distributed call "
                          f"writes one output (return one tensor, e.g. lambda x: model(x)[0])")
@@ -434,6 +449,12 @@ def _describe_outputs(job: _Job) -> Structure:
 def _run_slab(job: _Job, first: int, end: int) -> dict:
     """One task: builds the pipeline, computes output slices [first, end) chunk by chunk and
     writes each chunk to the Zarr array; returns the patches computed and the peak RSS."""
+    with _task_threads(job):
+        return _compute_slab(job, first, end)
+
+
+def _compute_slab(job: _Job, first: int, end: int) -> dict:
+    """_run_slab's work, with the task's threads set."""
     import resource
 
     ChunkStore.check(job.store)

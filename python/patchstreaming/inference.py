@@ -145,12 +145,13 @@ def sliding_window_inference(
         gaussian_floor: where ``mode="gaussian"``'s floor of 1e-3 applies (no effect on the other
             modes): ``"axis"`` (default: each 1-D profile, so the window stays separable and the
             merger divides by a product of 1-D sums, docs/design.md section 4) or ``"window"``
-            (the N-D window, ``max(prod_d g_d, 1e-3)``, as MONAI clamps its importance map: MONAI's
-            numbers). They differ wherever the N-D Gaussian is below 1e-3, about 58 % of a 3-D
-            patch at ``sigma_scale=0.125`` (its outer shell), by as much as the overlapping
-            patches' predictions differ there. ``"window"`` sums the weights next to the values
-            for the rows being merged, held apart from the output (docs/python.md: at 256³, one
-            channel, 0.5 volumes more peak memory and 25 % more time; with ``argmax`` a few %).
+            (the N-D window, ``max(prod_d g_d, 1e-3)``, as MONAI clamps its importance map; with
+            ``border_mode="edge"`` and MONAI's stride, MONAI's numbers: docs/python.md). They
+            differ wherever the N-D Gaussian is below 1e-3, about 58 % of a 3-D patch at
+            ``sigma_scale=0.125`` (its outer shell), by as much as the overlapping patches'
+            predictions differ there. ``"window"`` sums the weights next to the values for the
+            rows being merged, held apart from the output (docs/python.md: at 256³, one channel,
+            0.5 volumes more peak memory and 25 % more time; with ``argmax`` a few %).
 
     Returns:
         ``itk.Image`` (one channel, or the label map), ``itk.VectorImage`` (C > 1), or a tuple or

@@ -110,13 +110,28 @@ def test_equals_the_one_process_run_bit_for_bit(client, volume, tmp_path, mode, 
 def test_a_chunk_or_slab_thicker_than_the_volume_is_the_whole_volume(client, volume, tmp_path):
     """helper-95: chunk_slices=10**30 failed in the worker ("Maximum allowed dimension exceeded")."""
     factory = functools.partial(make_network, classes=2)
-    for chunk, slab in ((10 ** 30, None), (2 ** 63, 10 ** 30), (7, 10 ** 30)):
+    # helper-96: a slab past the volume is divided as given (1000: chunks of 4, the stride), not as the
+    # volume's 21 slices (chunks of 3), nor 29 (prime: chunks of 1).
+    for chunk, slab, thickness in ((10 ** 30, None, 21), (2 ** 63, 10 ** 30, 21), (7, 10 ** 30, 7), (None, 1000, 4)):
         run = distributed_inference.sliding_window_inference(
             volume, factory, 8, batch_size=3, output_path=tmp_path / "out.zarr", chunk_slices=chunk, slab_slices=slab,
             client=client, progress=False)
         assert run.slabs == [(0, 21)]
-        assert run.array.chunks[-3] == min(chunk, 21)  # (C, Z, Y, X)
+        assert run.array.chunks[-3] == thickness  # (C, Z, Y, X)
         assert np.array_equal(run.array[:], one_process(volume, factory))
+
+
+def test_an_in_process_cluster_leaves_the_caller_s_thread_counts_as_they_were(volume, tmp_path):
+    """helper-96: with processes=False the task set ITK's global default in the caller's process
+    (num_threads=3: 3 for every later one-process call)."""
+    itk_before, torch_before = itk.MultiThreaderBase.GetGlobalDefaultNumberOfThreads(), torch.get_num_threads()
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as \
+            cluster, distributed.Client(cluster) as client:
+        distributed_inference.sliding_window_inference(volume, functools.partial(make_network, classes=2), 8,
+                                                       output_path=tmp_path / "out.zarr", client=client,
+                                                       num_threads=3, progress=False)
+    assert itk.MultiThreaderBase.GetGlobalDefaultNumberOfThreads() == itk_before
+    assert torch.get_num_threads() == torch_before
 
 
 @pytest.mark.parametrize("argmax", [False, True])
