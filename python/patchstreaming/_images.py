@@ -266,8 +266,9 @@ def _from_array(array: np.ndarray, spacing, origin, direction):
 def _checked_geometry(what: str, dimension: int, spacing, origin, direction, hint: str = "") -> Optional[np.ndarray]:
     """The direction as a float64 matrix (None when not given), after checking the geometry fits
     ``what`` (an array read as a ``dimension``-D image): ``dimension`` spacings (positive,
-    finite, their product at least a double's smallest normal number) and origin values (finite) in (x, y, z) order, a ``dimension`` x ``dimension``
-    invertible direction (an ``itk.Matrix`` or an array). Raises TypeError for what is not a
+    finite, their product at least a double's smallest normal number) and origin values
+    (finite) in (x, y, z) order, a ``dimension`` x ``dimension`` direction invertible in double
+    (an ``itk.Matrix`` or an array). Raises TypeError for what is not a
     sequence of numbers (a number, a str, an entry that is not a real number) and ValueError for
     numbers that do not fit, naming the parameter, the value and what was expected, with ``hint``
     (how another reading is had) after a wrong number of values or a direction of the wrong size."""
