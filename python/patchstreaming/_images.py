@@ -263,6 +263,12 @@ def _from_array(array: np.ndarray, spacing, origin, direction):
     return image
 
 
+def voxel_volume_below_normal(sizes: Sequence[float]) -> bool:
+    """Whether positive voxel sizes multiply to less than a double's smallest normal number, where
+    ITK cannot invert the voxel-to-physical matrix (SVD warnings, or "Singular matrix")."""
+    return math.prod(sizes) < sys.float_info.min
+
+
 def _checked_geometry(what: str, dimension: int, spacing, origin, direction, hint: str = "") -> Optional[np.ndarray]:
     """The direction as a float64 matrix (None when not given), after checking the geometry fits
     ``what`` (an array read as a ``dimension``-D image): ``dimension`` spacings (positive,
@@ -292,7 +298,7 @@ def _checked_geometry(what: str, dimension: int, spacing, origin, direction, hin
             raise (TypeError if None in reals else ValueError)(
                 f"{name}={values!r}: expected {dimension} {'positive ' if positive else ''}finite "
                 f"numbers{' (voxel sizes)' if positive else ' (the first voxel centre)'}")
-        if positive and math.prod(reals) < sys.float_info.min:  # ITK inverts direction · diag(spacing)
+        if positive and voxel_volume_below_normal(reals):
             raise ValueError(f"{name}={values!r}: voxel sizes whose product is {math.prod(reals):g}; expected a "
                              f"product of at least {sys.float_info.min:g} (a double's smallest normal number: ITK "
                              f"inverts the voxel-to-physical matrix in double precision)")

@@ -13,7 +13,8 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-from ._images import _checked_geometry, buffered_array, check_real_dtype, image_type, unreadable_format
+from ._images import (_checked_geometry, buffered_array, check_real_dtype, image_type, unreadable_format,
+                      voxel_volume_below_normal)
 from ._voxel_data import check_voxel_data, nrrd_header_fields, reads_regions_alone
 
 #: NRRD type names (the NRRD format's specification) and numpy's.
@@ -251,7 +252,7 @@ def _check_voxel_volume(io, path: str, parameter: str) -> None:
     matrix"). A spacing of 0 or one not finite is left to ITK, which refuses it. The command
     line's twin is ``CheckVoxelVolume`` in apps/PatchwiseFilter/PatchwiseFilter.cxx."""
     sizes = [abs(float(io.GetSpacing(d))) for d in range(min(int(io.GetNumberOfDimensions()), 3))]
-    if all(0 < s < math.inf for s in sizes) and math.prod(sizes) < sys.float_info.min:
+    if all(0 < s < math.inf for s in sizes) and voxel_volume_below_normal(sizes):
         raise ValueError(f"{parameter}={path!r}: its spacing {' x '.join(f'{s:g}' for s in sizes)} gives a voxel "
                          f"volume of {math.prod(sizes):g}, below a double's normal range ({sys.float_info.min:g}), "
                          f"and ITK cannot invert its voxel-to-physical matrix: save it with a spacing nearer 1 "
