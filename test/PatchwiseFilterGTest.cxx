@@ -82,6 +82,17 @@ struct LibraryCase
   unsigned int                         medianRadius;  // 0: no median
 };
 
+/** The value case `c` gives `flag`, in lower case (choices are accepted in any
+ * case, "Mirror", "MEDIAN:1"), or `otherwise` when it does not give it. */
+std::string
+Given(const LibraryCase & c, const std::string & flag, const std::string & otherwise)
+{
+  const auto  found = std::find(c.arguments.begin(), c.arguments.end(), flag);
+  std::string value = found == c.arguments.end() ? otherwise : *(found + 1);
+  std::transform(value.begin(), value.end(), value.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  return value;
+}
+
 /** extract -> [per-patch filter] -> merge with the library, unstreamed. */
 template <unsigned int VDimension>
 typename itk::Image<float, VDimension>::Pointer
@@ -117,6 +128,7 @@ LibraryResult(const itk::Image<float, VDimension> * image, const LibraryCase & c
   auto merger = itk::PatchMerger<Stack>::New();
   merger->SetInput(c.gaussianSigma > 0.0 || c.medianRadius > 0 ? perPatch->GetOutput() : extractor->GetOutput());
   merger->SetWeighting(c.weighting);
+  merger->SetMinimumWeightOnWindow(Given(c, "--gaussian-floor", "axis") == "window");
   merger->Update();
   return merger->GetOutput();
 }
@@ -204,6 +216,25 @@ EndToEndCases()
       Weighting::Average,
       0.9,
       0 },
+    // MONAI's floor, on the whole window (its importance map), in any case.
+    { { "--patch-size",
+        "13,11,9",
+        "--overlap",
+        "6,5,4",
+        "--border-mode",
+        "edge",
+        "--gaussian-floor",
+        "WINDOW",
+        "--stream-divisions",
+        "2" },
+      { { 13, 11, 9 } },
+      { { 6, 5, 4 } },
+      Border::Edge,
+      Padding::Constant,
+      0.0,
+      Weighting::Gaussian,
+      0.0,
+      0 },
   };
   return cases;
 }
@@ -243,28 +274,33 @@ TEST_F(PatchwiseFilterProgram, OutputFileIsBitIdenticalToTheLibrarysResult)
     const auto run = Run(arguments);
     ASSERT_EQ(run.status, 0) << run.err;
     EXPECT_NE(run.out.find("wrote " + Path("output.nrrd")), std::string::npos) << run.out;
-    // Choices in any case ("Mirror", "MEDIAN:1"), named in lower case.
-    const auto given = [&c](const std::string & flag, const std::string & otherwise) {
-      const auto  found = std::find(c.arguments.begin(), c.arguments.end(), flag);
-      std::string value = found == c.arguments.end() ? otherwise : *(found + 1);
-      std::transform(value.begin(), value.end(), value.begin(), [](unsigned char ch) { return std::tolower(ch); });
-      return value;
-    };
     // --padding auto (the default), with --process: zerofluxneumann, or constant for a value other than 0.
-    const bool        valueChosen = std::stod(given("--padding-value", "0")) != 0.0;
-    const std::string padding = given("--padding", valueChosen ? "constant" : "zerofluxneumann");
+    const bool        valueChosen = std::stod(Given(c, "--padding-value", "0")) != 0.0;
+    const std::string padding = Given(c, "--padding", valueChosen ? "constant" : "zerofluxneumann");
     const std::string summary =
-      given("--border-mode", "squeeze") + " border, " +
+      Given(c, "--border-mode", "squeeze") + " border, " +
       (ReadsOutside(c, image->GetLargestPossibleRegion().GetSize())
-         ? padding + (padding == "constant" ? " " + given("--padding-value", "0") : "") + " padding; "
+         ? padding + (padding == "constant" ? " " + Given(c, "--padding-value", "0") : "") + " padding; "
          : "no padding read; ");
     EXPECT_NE(run.out.find(summary), std::string::npos) << run.out;
+    const bool windowFloor = Given(c, "--gaussian-floor", "axis") == "window";
+    EXPECT_EQ(run.out.find("gaussian weighting (minimum weight on the window)") != std::string::npos, windowFloor)
+      << run.out;
 
     const auto expected = LibraryResult<3>(image.GetPointer(), c);
     const auto actual = PatchStreamingTest::ReadImage<ImageType>(Path("output.nrrd"));
     ExpectSameGeometry<ImageType>(expected, actual);
     EXPECT_EQ((DescribeDifferences<ImageType, ImageType>(expected, actual, expected->GetLargestPossibleRegion())), "")
       << c.arguments[1] << " " << c.arguments[5];
+    if (windowFloor)
+    {
+      // The option is passed on: the per-axis floor gives other numbers (itkPatchMergerImportanceMapGTest
+      // compares the window's to MONAI's importance map).
+      auto axisFloor = c;
+      axisFloor.arguments.clear();
+      const auto perAxis = LibraryResult<3>(image.GetPointer(), axisFloor);
+      EXPECT_NE((DescribeDifferences<ImageType, ImageType>(perAxis, actual, expected->GetLargestPossibleRegion())), "");
+    }
   }
 }
 
@@ -1541,10 +1577,11 @@ TEST_F(PatchwiseFilterProgram, XmlIsAWellFormedSlicerModuleListingExactlyTheOpti
       EXPECT_EQ(fields["default"], "false");
     }
   }
-  EXPECT_EQ(accepted.size(), 23u) << help.out;
+  EXPECT_EQ(accepted.size(), 24u) << help.out;
   EXPECT_EQ(listed, accepted);
   EXPECT_EQ(listed["sigma_scale"], "0.125");
   EXPECT_EQ(listed["weighting"], "gaussian");
+  EXPECT_EQ(listed["gaussian_floor"], "axis");
   EXPECT_EQ(images, (std::map<std::string, std::string>{ { "0", "input" }, { "1", "output" } }));
   ExpectNetworkParameters(description);
 }
@@ -1812,7 +1849,7 @@ NonDefaultValues(const std::string & preview)
            { "padOverlap", "true" },  { "process", "gaussian:1.2" }, { "weighting", "hann" },
            { "sigmaScale", "0.2" },   { "minimumWeight", "0.01" },   { "streamDivisions", "3" },
            { "threads", "2" },        { "preview", preview },        { "previewAxis", "1" },
-           { "previewSlice", "4" } };
+           { "previewSlice", "4" },   { "gaussianFloor", "window" } };
 }
 
 /** A value other than the default for every network parameter but the

@@ -155,6 +155,10 @@ DescribeRun(const PatchwiseFilterSettings & settings, const PatchwiseRunResult<V
     what << " padding";
   }
   what << "; " << result.processing << "; " << settings.weighting << " weighting";
+  if (result.windows.GetWindowFloor() > 0.0)
+  {
+    what << " (minimum weight on the window)";
+  }
   return what.str();
 }
 

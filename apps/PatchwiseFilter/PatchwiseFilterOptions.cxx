@@ -45,6 +45,7 @@ Flags(const std::string & name)
 const std::vector<std::string> BorderModes{ "squeeze", "edge", "adaptive", "crop", "pad" };
 const std::vector<std::string> Paddings{ "auto", "constant", "zerofluxneumann", "mirror", "periodic" };
 const std::vector<std::string> Weightings{ "average", "gaussian", "hann", "crop" };
+const std::vector<std::string> GaussianFloors{ "axis", "window" };
 const std::vector<std::string> OutputTypes{ "probabilities", "labels" };
 
 /** An option that means something only beside another one. */
@@ -223,6 +224,13 @@ PatchwiseFilterOptions::AddProcessingAndMergingOptions()
              ->default_val(0.001),
            "double")
     .constraints = "0 1 0.001";
+  RegisterChoice("gaussian-floor",
+                 s.gaussianFloor,
+                 "Gaussian weighting: what --minimum-weight bounds: axis (each axis's profile; the window "
+                 "stays separable, the fastest merge) or window (the whole window, as MONAI's importance map: "
+                 "MONAI's numbers)",
+                 GaussianFloors,
+                 "axis");
 }
 
 /** A TorchScript network run on the patches instead of --process (docs/command-line.md). */
@@ -389,7 +397,8 @@ PatchwiseFilterOptions::Parse(int argc, const char * const * argv)
   }
   auto & s = m_Settings;
   // Accepted in any case (as the other choices are); compared in lower case from here on.
-  for (std::string * choice : { &s.outputType, &s.borderMode, &s.padding, &s.weighting, &s.process, &s.device })
+  for (std::string * choice :
+       { &s.outputType, &s.borderMode, &s.padding, &s.weighting, &s.gaussianFloor, &s.process, &s.device })
   {
     *choice = Lowercase(*choice);
   }

@@ -46,6 +46,7 @@ struct PatchwiseFilterSettings
   std::string               weighting{};
   double                    sigmaScale{};
   double                    minimumWeight{};
+  std::string               gaussianFloor{}; // axis or window: what minimumWeight bounds
   unsigned int              streamDivisions{};
   unsigned int              threads{};
   std::string               preview{};

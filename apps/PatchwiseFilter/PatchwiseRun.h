@@ -152,6 +152,7 @@ WindowParameters(const PatchwiseFilterSettings & settings)
   windows.Weighting = itk::WeightingFromString(settings.weighting);
   windows.SigmaScale = settings.sigmaScale;
   windows.MinimumWeight = settings.minimumWeight;
+  windows.MinimumWeightOnWindow = settings.gaussianFloor == "window";
   return windows;
 }
 
@@ -213,6 +214,7 @@ PrepareMerger(TMerger *                                    merger,
   merger->SetWeighting(result.windows.Weighting);
   merger->SetSigmaScale(result.windows.SigmaScale);
   merger->SetMinimumWeight(result.windows.MinimumWeight);
+  merger->SetMinimumWeightOnWindow(result.windows.MinimumWeightOnWindow);
   merger->UpdateOutputInformation();
   result.grid = source.extractor->GetPatchGrid();
 }
