@@ -112,13 +112,6 @@ public:
     return m_SmallestPositiveWeight;
   }
 
-  /** The largest W(t) of the axis. */
-  double
-  GetLargestNormalizer() const
-  {
-    return m_LargestNormalizer;
-  }
-
   /** 1 / W(t) for every image voxel t, 0 where no patch covers t. */
   const std::vector<double> &
   GetNormalizerReciprocals() const
@@ -131,7 +124,6 @@ private:
   std::vector<double>              m_Normalizer{};
   std::vector<double>              m_NormalizerReciprocals{};
   double                           m_SmallestPositiveWeight{};
-  double                           m_LargestNormalizer{};
 };
 } // end namespace itk
 

@@ -59,7 +59,8 @@ namespace itk
  * - Hann: sin^2(pi (t+1)/(P+1)).
  * - Crop: each covered voxel taken from the one patch whose center is
  *   nearest; a seamless partition, no blending.
- * - Custom: one user profile of P_d values per axis (SetCustomProfile).
+ * - Custom: one user profile of P_d values per axis (SetCustomProfile), of
+ *   any scale: only its ratios matter (it is scaled exactly, by a power of two).
  * Adaptive's shorter patches get profiles built for their window length.
  *
  * InputIsWeighted: the stack already holds w_k v_k for the merger's own
@@ -192,7 +193,8 @@ public:
   itkBooleanMacro(InputIsWeighted);
 
   /** The profile of Weighting::Custom along `axis`: PatchSize[axis] finite,
-   * non-negative values (checked at update). */
+   * non-negative values (checked at update), of any scale (only the ratios
+   * matter; Get returns them as given). */
   void
   SetCustomProfile(unsigned int axis, const std::vector<double> & profile);
   const std::vector<double> &

@@ -130,42 +130,21 @@ public:
     return this->ProductOverAxes(&PatchAxisWindow::GetSmallestPositiveWeight);
   }
 
-  /** The largest sum of the window weights at a voxel: the product over the axes of their largest W_d(t). */
-  double
-  GetLargestNormalizer() const
-  {
-    return this->ProductOverAxes(&PatchAxisWindow::GetLargestNormalizer);
-  }
-
   /** Throws an itk::ExceptionObject naming the weighting and its parameters
    * when a weight formed in TWeight (the stack's component type) would lose
    * TWeight's precision: when GetSmallestPositiveWeight() is below
    * min() / epsilon() of TWeight (9.9e-32 for float). Below that, a weighted
    * value of magnitude epsilon or more is no longer a normal number, and a voxel
    * whose every weight underflows to 0 would merge to 0 instead of its value.
-   * Also when the weights are too large for TWeight: GetLargestNormalizer()
-   * above max() * epsilon() (4.1e31 for float), above which the weighted sum
-   * of values of magnitude 1 / epsilon or less could overflow (only the
-   * weights' ratios matter, so such profiles can be scaled down).
-   * `parameters` are those the windows were built with. */
+   * (No weight is too large: every profile's largest value is at most 1, a
+   * custom one scaled so, and a voxel's sum of weights is at most the number
+   * of patches over it.) `parameters` are those the windows were built with. */
   template <typename TWeight>
   void
   CheckWeightsFit(const PatchWindowParameters & parameters) const
   {
     using PatchStreamingDetail::ShortNumber;
     const char * const typeName = sizeof(TWeight) == sizeof(float) ? "float" : "double";
-    const double ceiling =
-      static_cast<double>(std::numeric_limits<TWeight>::max()) * static_cast<double>(std::numeric_limits<TWeight>::epsilon());
-    const double largest = this->GetLargestNormalizer();
-    if (!(largest <= ceiling))
-    {
-      itkGenericExceptionMacro(<< "Weighting " << ToString(parameters.Weighting)
-                               << ": the largest sum of window weights at a voxel, a product over " << VDimension
-                               << " axes, is " << ShortNumber(largest, 6) << ", above " << ShortNumber(ceiling, 6)
-                               << ", the largest whose weighted values up to 1 / epsilon fit the stack's "
-                               << typeName
-                               << " (max * epsilon); only the weights' ratios matter: scale the profiles down");
-    }
     const double floor = static_cast<double>(std::numeric_limits<TWeight>::min()) /
                          static_cast<double>(std::numeric_limits<TWeight>::epsilon());
     // Each axis's smallest positive weight is positive; their product is 0 only where it
@@ -174,7 +153,7 @@ public:
     if (smallest < floor)
     {
       const bool  gaussian = parameters.Weighting == PatchStreamingEnums::Weighting::Gaussian;
-      std::string remedy = "raise the profiles' smallest positive values";
+      std::string remedy = "raise the profiles' smallest positive values against their largest";
       if (gaussian)
       {
         // The axes whose smallest weight is MinimumWeight take the raise; the others keep theirs.

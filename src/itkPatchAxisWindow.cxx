@@ -69,8 +69,12 @@ CropProfile(const PatchAxisLayout & layout, SizeValueType position)
   return profile;
 }
 
-const std::vector<double> &
-CheckedCustomProfile(const PatchWindowParameters & parameters, SizeValueType patchSize, unsigned int axis)
+/** The axis's custom profile, checked, and scaled by the power of two that brings its largest
+ * value into [0.5, 1): only the profiles' ratios matter, and the scaling is exact, so the merge
+ * is that of the profile as given, while the weights' sums and products over the axes stay in
+ * range whatever the scale the user chose (1e300 per axis overflowed, 1e-310 is denormal). */
+std::vector<double>
+ScaledCustomProfile(const PatchWindowParameters & parameters, SizeValueType patchSize, unsigned int axis)
 {
   if (axis >= parameters.CustomProfiles.size() || parameters.CustomProfiles[axis].size() != patchSize)
   {
@@ -78,7 +82,7 @@ CheckedCustomProfile(const PatchWindowParameters & parameters, SizeValueType pat
     itkGenericExceptionMacro(<< "CustomProfile[" << axis << "] has " << given
                              << " values; Weighting Custom needs PatchSize[" << axis << "] = " << patchSize);
   }
-  const std::vector<double> & profile = parameters.CustomProfiles[axis];
+  std::vector<double> profile = parameters.CustomProfiles[axis];
   for (SizeValueType t = 0; t < patchSize; ++t)
   {
     if (!std::isfinite(profile[t]) || profile[t] < 0.0)
@@ -86,6 +90,12 @@ CheckedCustomProfile(const PatchWindowParameters & parameters, SizeValueType pat
       itkGenericExceptionMacro(<< "CustomProfile[" << axis << "][" << t << "] = " << profile[t]
                                << " must be finite and non-negative");
     }
+  }
+  int exponent = 0;
+  std::frexp(*std::max_element(profile.begin(), profile.end()), &exponent);
+  for (double & value : profile)
+  {
+    value = std::ldexp(value, -exponent);
   }
   return profile;
 }
@@ -110,7 +120,7 @@ WindowProfile(const PatchAxisLayout &       layout,
       return CropProfile(layout, position);
     case PatchStreamingEnums::Weighting::Custom:
       return PaddedToPatchSize(
-        ResampledWindowProfile(CheckedCustomProfile(parameters, layout.GetPatchSize(), axis), length),
+        ResampledWindowProfile(ScaledCustomProfile(parameters, layout.GetPatchSize(), axis), length),
         layout.GetPatchSize());
   }
   itkGenericExceptionMacro(<< "Weighting = " << static_cast<int>(parameters.Weighting) << " is not a Weighting");
@@ -167,7 +177,6 @@ PatchAxisWindow::PatchAxisWindow(const PatchAxisLayout &       layout,
                                << (gaussian ? " (raise MinimumWeight above 0, or SigmaScale)" : ""));
     }
   }
-  m_LargestNormalizer = m_Normalizer.empty() ? 0.0 : *std::max_element(m_Normalizer.begin(), m_Normalizer.end());
   // The merger multiplies by these instead of dividing each voxel's sums.
   m_NormalizerReciprocals.resize(m_Normalizer.size());
   std::transform(m_Normalizer.begin(), m_Normalizer.end(), m_NormalizerReciprocals.begin(), [](double normalizer) {

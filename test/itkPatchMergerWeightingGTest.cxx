@@ -25,6 +25,7 @@
 #include "itkVectorImage.h"
 #include "gtest/gtest.h"
 
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -453,15 +454,17 @@ TEST(PatchMergerWeighting, WeightsTooSmallForTheStacksTypeAreRefusedAndTheSmalle
             "");
 }
 
-/** Custom profiles so large that a voxel's weights sum past max * epsilon of the stack's type
- * (4.1e31 for float) gave inf or NaN everywhere with no exception (helper-68: 1e13 per axis,
- * 1e30, 1e300): refused, naming the largest sum; the same profiles scaled down merge an
- * unprocessed stack back to the image, as only their ratios matter. */
-TEST(PatchMergerWeighting, CustomProfilesTooLargeForTheStacksTypeAreRefusedAndScaledDownMergeBack)
+/** Only the custom profiles' ratios matter, whatever their scale: profiles so large that a
+ * voxel's weights summed past float (helper-68: 1e13 per axis, 1e30, 1e300) were refused, and
+ * denormal ones (1e-310) or ones whose product over the axes overflows on the way
+ * (1e160 · 1e160 · 1e-300, helper-95) gave inf or NaN or were refused though the weights are
+ * finite. Every scale merges an unprocessed stack back to the image; a power of two per axis,
+ * which changes no ratio, gives the bytes of the unscaled profiles (also resampled, Adaptive). */
+TEST(PatchMergerWeighting, CustomProfilesMergeTheSameAtAnyScale)
 {
-  const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 20, 16, 12 } }, 47);
-  const auto merge = [&](double scale) {
-    auto extractor = MakeExtractor<ImageType>(image, { { 8, 8, 6 } }, { { 4, 4, 2 } }, BorderMode::Edge);
+  const auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 20, 16, 13 } }, 47);
+  const auto merge = [&](BorderMode border, const std::array<double, 3> & scales) {
+    auto extractor = MakeExtractor<ImageType>(image, { { 8, 8, 6 } }, { { 4, 4, 2 } }, border);
     auto merger = itk::PatchMerger<StackType, ImageType>::New();
     merger->SetInput(extractor->GetOutput());
     merger->SetWeighting(Weighting::Custom);
@@ -470,26 +473,35 @@ TEST(PatchMergerWeighting, CustomProfilesTooLargeForTheStacksTypeAreRefusedAndSc
       std::vector<double> profile(axis == 2 ? 6 : 8);
       for (std::size_t i = 0; i < profile.size(); ++i)
       {
-        profile[i] = scale * (1.0 + static_cast<double>(std::min(i, profile.size() - 1 - i)));
+        profile[i] = scales[axis] * (1.0 + static_cast<double>(std::min(i, profile.size() - 1 - i)));
       }
       merger->SetCustomProfile(axis, profile);
     }
     merger->Update();
     return ImageType::Pointer(merger->GetOutput());
   };
-  for (const double scale : { 1e13, 1e30, 1e300 })
+  const auto region = image->GetLargestPossibleRegion();
+  for (const BorderMode border : { BorderMode::Edge, BorderMode::Adaptive })
   {
-    PatchStreamingTest::ExpectExceptionMentioning(
-      [&] { merge(scale); },
-      "Weighting Custom: the largest sum of window weights at a voxel, a product over 3 axes, is ");
-  }
-  PatchStreamingTest::ExpectExceptionMentioning([&] { merge(1e13); }, "above 4.05648e+31");
-  for (const double scale : { 1e9, 1.0, 1e-10 })
-  {
-    EXPECT_EQ(DescribeDifferences(
-                image.GetPointer(), merge(scale).GetPointer(), image->GetLargestPossibleRegion(), WithinRelative(1e-6)),
-              "")
-      << scale;
+    const auto unscaled = merge(border, { { 1.0, 1.0, 1.0 } });
+    for (const std::array<double, 3> & scales : std::vector<std::array<double, 3>>{ { 1e13, 1e13, 1e13 },
+                                                                                    { 1e30, 1e30, 1e30 },
+                                                                                    { 1e300, 1e300, 1e300 },
+                                                                                    { 1e-310, 1e-310, 1e-310 },
+                                                                                    { 1e160, 1e160, 1e-300 },
+                                                                                    { 1e-310, 1e300, 3.0 } })
+    {
+      EXPECT_EQ(
+        DescribeDifferences(image.GetPointer(), merge(border, scales).GetPointer(), region, WithinRelative(1e-6)), "")
+        << scales[0] << " " << scales[1] << " " << scales[2];
+    }
+    for (const std::array<double, 3> & scales :
+         std::vector<std::array<double, 3>>{ { std::ldexp(1.0, 1000), std::ldexp(1.0, 1000), std::ldexp(1.0, -1060) },
+                                             { std::ldexp(1.0, -1070), std::ldexp(1.0, 500), 0.25 } })
+    {
+      EXPECT_EQ(DescribeDifferences(unscaled.GetPointer(), merge(border, scales).GetPointer(), region), "")
+        << scales[0] << " " << scales[1] << " " << scales[2];
+    }
   }
 }
 

@@ -173,8 +173,9 @@ TEST(PatchAxisWindow, AdaptiveShortPatchGetsTheProfileOfItsOwnLength)
 
   itk::PatchWindowParameters custom{ Weighting::Custom, 0.125, 1e-3, { { 1, 2, 3, 4, 5, 6 } } };
   const PatchAxisWindow      customWindow(layout, custom, 0);
-  EXPECT_EQ(customWindow.GetProfile(0), (std::vector<double>{ 1, 2, 3, 4, 5, 6 }));
-  EXPECT_EQ(customWindow.GetProfile(2), (std::vector<double>{ 1, 3.5, 6, 0, 0, 0 }));
+  // Scaled by 1/8, the power of two that brings the largest value, 6, into [0.5, 1): exactly.
+  EXPECT_EQ(customWindow.GetProfile(0), (std::vector<double>{ 1 / 8., 2 / 8., 3 / 8., 4 / 8., 5 / 8., 6 / 8. }));
+  EXPECT_EQ(customWindow.GetProfile(2), (std::vector<double>{ 1 / 8., 3.5 / 8., 6 / 8., 0, 0, 0 }));
 }
 
 TEST(PatchAxisWindow, BadCustomProfilesThrowNamingTheAxisAndValue)
