@@ -2052,4 +2052,56 @@ TEST_F(PatchwiseFilterProgram, PreviewIsAPngOfTheExpectedSizeWithNonBlankPanels)
     }
   }
 }
+
+/** The four panels of the preview's first row, pixel for pixel. */
+bool
+SamePanels(const PictureType * a, const PictureType * b)
+{
+  for (itk::IndexValueType v = 48; v < 48 + 256; ++v)
+  {
+    for (itk::IndexValueType u = 120; u < 120 + 4 * 264; ++u)
+    {
+      if (a->GetPixel({ { u, v } }) != b->GetPixel({ { u, v } }))
+      {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+/** Extremes the preview draws as it draws ordinary images (helper-95): a slice whose voxels'
+ * aspect overflows to infinity (spacings 1e-160 and 1e160 across it) is one pixel wide and a
+ * panel high, as a finite aspect too large for a pixel draws it (its height was inf · 0, NaN,
+ * rounded: unspecified, 1 x 1 on helper-95's run), and a constant image of 1e20 is drawn as a
+ * constant 5 is (it was white: 1e20 + 1 is 1e20). */
+TEST_F(PatchwiseFilterProgram, PreviewDrawsExtremeAspectsAndMagnitudesAsOrdinaryOnes)
+{
+  const auto preview = [this](const ImageType * image, const std::string & name) {
+    Write(image, Path(name + ".nrrd"));
+    const auto run = Run({ Path(name + ".nrrd"),
+                           Path(name + "-out.nrrd"),
+                           "--patch-size",
+                           "4",
+                           "--preview",
+                           Path(name + ".png"),
+                           "--preview-axis",
+                           "0" });
+    EXPECT_EQ(run.status, 0) << run.err;
+    return PatchStreamingTest::ReadImage<PictureType>(Path(name + ".png"));
+  };
+  auto         image = MakeRandomImage<ImageType>({ { 9, 7, 5 } }, 3);
+  const double extreme[3] = { 1.0, 1e-160, 1e160 };
+  image->SetSpacing(extreme);
+  const auto   infinite = preview(image, "infinite");
+  const double tall[3] = { 1.0, 1.0, 1e6 };
+  image->SetSpacing(tall);
+  EXPECT_TRUE(SamePanels(infinite, preview(image, "finite")));
+
+  image->SetSpacing(1.0);
+  image->FillBuffer(1e20f);
+  const auto large = preview(image, "large");
+  image->FillBuffer(5.0f);
+  EXPECT_TRUE(SamePanels(large, preview(image, "five")));
+}
 } // namespace

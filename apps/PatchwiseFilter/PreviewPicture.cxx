@@ -30,6 +30,7 @@
 #include <vtkStdString.h>
 #include <vtkTextProperty.h>
 
+#include <array>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -71,11 +72,28 @@ struct ValueRange
     }
     if (range.upper == range.lower)
     {
-      range.upper = range.lower + 1.0;
+      // Drawn as the lowest value, as any constant slice is; 1e20 + 1 would be 1e20 again.
+      range.upper = range.lower + std::max(1.0, std::abs(range.lower));
     }
     return range;
   }
 };
+
+/** The panel's width and height in pixels: the slice's physical shape inside PanelSize x
+ * PanelSize, at least one pixel each way. The shorter extent is taken as a fraction of the
+ * longer, which stays in [0, 1] when the voxels' aspect overflows to infinity or underflows
+ * to 0 (spacings 1e-160 and 1e160 in one slice): such a panel is one pixel across, never 1 x 1. */
+std::array<int, 2>
+PanelPixels(const PreviewSlice & slice)
+{
+  const double extentU = slice.width;
+  const double extentV = slice.height * slice.aspect;
+  const bool   wide = extentU >= extentV;
+  const double across = wide ? extentV / extentU : extentU / extentV;
+  const int    shorter = std::max(1, static_cast<int>(std::lround(Layout::PanelSize * across)));
+  return wide ? std::array<int, 2>{ { Layout::PanelSize, shorter } }
+              : std::array<int, 2>{ { shorter, Layout::PanelSize } };
+}
 
 /** Grey for intensities; for weights, a dark-to-bright scale (inferno's anchor colours). */
 vtkSmartPointer<vtkColorTransferFunction>
@@ -465,12 +483,8 @@ WritePreviewPicture(const std::string & title, const std::vector<PreviewSlice> &
   for (int r = 0; r < rows; ++r)
   {
     const PreviewSlice & slice = slices[r];
-    // The panel keeps the slice's physical aspect ratio inside PanelSize x PanelSize.
-    const double extentU = slice.width;
-    const double extentV = slice.height * slice.aspect;
-    const double scale = Layout::PanelSize / std::max(extentU, extentV);
-    const int    size[2] = { std::max(1, static_cast<int>(std::lround(extentU * scale))),
-                             std::max(1, static_cast<int>(std::lround(extentV * scale))) };
+    const auto           pixels = PanelPixels(slice);
+    const int            size[2] = { pixels[0], pixels[1] };
     const int    rowTop = Layout::HeaderHeight + r * (Layout::PanelSize + Layout::Gap);
     const int    top = rowTop + (Layout::PanelSize - size[1]) / 2;
     MultilineText(picture, slice.label, 8, rowTop + Layout::PanelSize / 2 - 18);
