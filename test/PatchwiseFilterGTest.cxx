@@ -654,7 +654,11 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { "--input", input, output },
       "--input: no such option (the input and output are given without a flag: PatchwiseFilter [OPTIONS] input "
       "output)" },
-    { { input, output, "--patch-size", "8,8" }, "--patch-size has 2 values; the image is 3-D: give 1 or 3" },
+    { { input, output, "--patch-size", "8,8" }, "--patch-size has 2 values; the image is 3-D: give 1 or 3\n" },
+    // A decimal comma (stop 59: no hint).
+    { { input, output, "--overlap", "0,5" },
+      "--overlap has 2 values; the image is 3-D: give 1 or 3 (for 0.5 of the patch, write --overlap-fraction 0.5)\n" },
+    { { input, output, "--overlap", "3,5" }, "--overlap has 2 values; the image is 3-D: give 1 or 3\n" },
     { { input, output, "--patch-size", "8,0,8" },
       "--patch-size: patch size 0 is not a whole number of voxels from 1 to 999999999" },
     { { input, output, "--patch-size", "-3" }, "patch size -3 is not a whole number of voxels from 1" },
@@ -793,8 +797,16 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--tile_step_size", "0.5" }, "(nnU-Net's tile_step_size is 1 minus --overlap-fraction)" },
     { { input, output, "--radius", "1" }, "(a median's radius is --process median:RADIUS)" },
     { { input, output, "-i", input }, "-i: no such option (the input and output are given without a flag" },
-    { { input, output, "--overlap-fraction", "50" }, "overlap fraction 50 is not in [0, 1) (for 50 %, write 0.5)" },
-    { { input, output, "--overlap-fraction", "5." }, "overlap fraction 5. is not in [0, 1) (for 5 %, write 0.05)" },
+    // A whole number may be voxels too, as Python's hint for overlap= says (stop 59: a percentage only).
+    { { input, output, "--overlap-fraction", "50" },
+      "overlap fraction 50 is not in [0, 1) (for 50 %, write 0.5; for 50 voxels, --overlap 50)\n" },
+    { { input, output, "--overlap-fraction", "5." },
+      "overlap fraction 5. is not in [0, 1) (for 5 %, write 0.05; for 5 voxels, --overlap 5)\n" },
+    { { input, output, "--overlap-fraction", "12.5" },
+      "overlap fraction 12.5 is not in [0, 1) (for 12.5 %, write 0.125)\n" },
+    { { input, output, "--overlap-fraction", "128" },
+      "overlap fraction 128 is not in [0, 1) (a fraction of the patch, not voxels: for 128 voxels, write --overlap "
+      "128)\n" },
     { { input, output, "--overlap-fraction", "99.99999999999999" }, // helper-91: was "(for 100 %, write 1)"
       "(for 99.99999999999999 %, write 0.9999999999999999)" },
     { { input, output, "--overlap", "33.3%" },

@@ -232,6 +232,28 @@ const CLI::Validator OverlapPercentage(
   },
   "");
 
+/** How an --overlap-fraction `value` of 1 or more was likely meant, as Python's
+ * sliding_window_inference says it for overlap=: a percentage (a decimal from 2 to under 100)
+ * or voxels (a whole number from 2, --overlap's unit), or both; 0 for neither. */
+std::string
+OverlapFractionHint(double value)
+{
+  const bool        percent = value >= 2.0 && value < 100.0;
+  const bool        voxels = value >= 2.0 && value < 1e9 && value == std::floor(value);
+  const std::string given = PatchwiseDecimal::ShortestDecimal(value);
+  if (!percent && !voxels)
+  {
+    return " (a fraction of the patch: 0.5 or 1/2 overlaps half of it, 0 none)";
+  }
+  const std::string forVoxels = "for " + given + " voxels, " + (percent ? "" : "write ") + "--overlap " + given;
+  if (!percent)
+  {
+    return " (a fraction of the patch, not voxels: " + forVoxels + ")";
+  }
+  return " (for " + given + " %, write " + PatchwiseDecimal::PercentAsFraction(value) +
+         (voxels ? "; " + forVoxels : "") + ")";
+}
+
 const CLI::Validator Fraction(
   [](const std::string & text) {
     double value = 0.0; // a decimal of 1 or more; 0 for a fraction ("4/3" is no percentage) or one of 10^39 or more
@@ -251,11 +273,7 @@ const CLI::Validator Fraction(
     {
       return std::string(error.what()) + OverlapFractionSuggestion(text);
     }
-    // A decimal from 2 to under 100 is a percentage, as Python's sliding_window_inference reads overlap=50.
-    return "overlap fraction " + text + " is not in [0, 1)" +
-           (value >= 2.0 && value < 100.0 ? " (for " + PatchwiseDecimal::ShortestDecimal(value) + " %, write " +
-                                              PatchwiseDecimal::PercentAsFraction(value) + ")"
-                                          : " (a fraction of the patch: 0.5 or 1/2 overlaps half of it, 0 none)");
+    return "overlap fraction " + text + " is not in [0, 1)" + OverlapFractionHint(value);
   },
   "in [0, 1)");
 
