@@ -153,20 +153,27 @@ def overlap_xyz(overlap, patch_xyz: Sequence[int]) -> list:
 
 
 def _overlap_hint(fractions: Sequence, patch_xyz: Sequence[int]) -> str:
-    """How an overlap of 1 or more was likely meant: a percentage (2 to under 100 on every axis:
-    ``overlap=50`` is 0.5) or voxels (the command line's ``--overlap``: whole numbers from 2 to
-    the patch size − 1 on every axis; 1 may mean 100 %), in (D, H, W) order, each written as
-    Python reads it exactly (``exact_fraction``: 32 voxels of 96 is 1/3); "" for neither."""
+    """How the overlaps of 1 or more were likely meant, the fractions in [0, 1) on the other axes
+    kept as given: a percentage (2 to under 100: ``overlap=50`` is 0.5) or voxels (the command
+    line's ``--overlap``: whole numbers from 2 to the patch size − 1; 1 may mean 100 %), in
+    (D, H, W) order, each written as Python reads it exactly (``exact_fraction``: 32 voxels of
+    96 is 1/3); "" for neither."""
     finite = [number is not None and math.isfinite(number) for number in map(real_number, fractions)]
     exact = [exact_fraction(f) if ok else None for f, ok in zip(fractions, finite)]
-    percent = all(e is not None and 2 <= e < 100 for e in exact)
-    voxels = all(e is not None and e.denominator == 1 and 2 <= e < size for e, size in zip(exact, patch_xyz))
+    misread = [e is None or not 0 <= e < 1 for e in exact]
+    percent = all(not m or (e is not None and 2 <= e < 100) for e, m in zip(exact, misread))
+    voxels = all(not m or (e is not None and e.denominator == 1 and 2 <= e < size)
+                 for e, m, size in zip(exact, misread, patch_xyz))
     if not percent and not voxels:
         return " (a fraction of the patch: 0.5 or 1/2 overlaps half of it, 0 none)" if all(finite) else ""
-    given = _per_axis([_written(e) for e in exact])
-    hints = [f"for {given} %, write overlap={_per_axis([_written(e / 100) for e in exact])}"] if percent else []
+
+    def reread(as_meant) -> str:
+        return _per_axis([as_meant(e, size) if m else _written(e) for e, m, size in zip(exact, misread, patch_xyz)])
+
+    given = _per_axis([_written(e) for e, m in zip(exact, misread) if m])
+    hints = [f"for {given} %, write overlap={reread(lambda e, size: _written(e / 100))}"] if percent else []
     if voxels:
-        written = _per_axis([f"{p.numerator}/{p.denominator}" for p in map(Fraction, exact, patch_xyz)])
+        written = reread(lambda e, size: f"{Fraction(e, size).numerator}/{Fraction(e, size).denominator}")
         hints.append(f"for {given} voxels of a patch of {tuple(patch_xyz[::-1])}, "
                      f"{'' if percent else 'write '}overlap={written}")
     return f" (a fraction of the patch{'' if percent else ', not voxels'}: {'; '.join(hints)})"

@@ -1249,6 +1249,13 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
                                                                   r"overlap=0.9999999999999999\)$"),
     ({"patch_size": 8, "overlap": Fraction(7, 3)}, ValueError, r"for 7/3 %, write overlap=7/300\)$"),
     ({"patch_size": 8, "overlap": (float("nan"), 50, 50)}, ValueError, r"got 50$"),
+    # Fractions on the other axes are kept (stop 59: a mixed tuple had no hint).
+    ({"patch_size": 96, "overlap": (0.5, 48, 0.25)}, ValueError,
+     r"got 48 \(a fraction of the patch: for 48 %, write overlap=\(0.5, 0.48, 0.25\); "
+     r"for 48 voxels of a patch of \(96, 96, 96\), overlap=\(0.5, 1/2, 0.25\)\)$"),
+    ({"patch_size": 96, "overlap": (0.5, 60, 64)}, ValueError,
+     r"got 64 \(a fraction of the patch: for \(60, 64\) %, write overlap=\(0.5, 0.6, 0.64\); "
+     r"for \(60, 64\) voxels of a patch of \(96, 96, 96\), overlap=\(0.5, 5/8, 2/3\)\)$"),
     ({"patch_size": 8, "overlap": (10 ** 400, 50, 50)}, ValueError, r"^overlap=\(1000*, 50, 50\): .*, got 50$"),
     # helper-91: an int past a float's range failed with Python's OverflowError, naming nothing.
     ({"patch_size": 10 ** 400}, ValueError, r"^patch_size=1000*: expected a whole number within a float's range$"),
