@@ -234,7 +234,7 @@ const CLI::Validator OverlapPercentage(
 
 /** How an --overlap-fraction `value` of 1 or more was likely meant, as Python's
  * sliding_window_inference says it for overlap=: a percentage (a decimal from 2 to under 100)
- * or voxels (a whole number from 2, --overlap's unit), or both; 0 for neither. */
+ * or voxels (a whole number from 2, --overlap's unit), or both; for neither, what a fraction is. */
 std::string
 OverlapFractionHint(double value)
 {

@@ -30,8 +30,8 @@
 #include <vtkStdString.h>
 #include <vtkTextProperty.h>
 
-#include <array>
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <limits>
