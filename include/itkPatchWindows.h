@@ -21,6 +21,7 @@
 #include "itkPatchAxisWindow.h"
 #include "itkPatchGrid.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -149,42 +150,54 @@ public:
                          static_cast<double>(std::numeric_limits<TWeight>::epsilon());
     // Each axis's smallest positive weight is positive; their product is 0 only where it
     // underflows double (Gaussian tails of a small SigmaScale with MinimumWeight 0): refused too.
-    const double smallest = this->GetSmallestPositiveWeight();
+    // With the floor on the N-D window (MONAI's), no weight is below that floor.
+    const double windowFloor = parameters.GetWindowFloor();
+    const double smallest = std::max(this->GetSmallestPositiveWeight(), windowFloor);
     if (smallest < floor)
     {
-      const bool  gaussian = parameters.Weighting == PatchStreamingEnums::Weighting::Gaussian;
-      std::string remedy = "raise the profiles' smallest positive values against their largest";
-      if (gaussian)
-      {
-        // The axes whose smallest weight is MinimumWeight take the raise; the others keep theirs.
-        unsigned int floored = 0;
-        double       others = 1.0;
-        for (const auto & axisWindow : m_AxisWindows)
-        {
-          const double axisSmallest = axisWindow.GetSmallestPositiveWeight();
-          floored += axisSmallest <= parameters.MinimumWeight ? 1 : 0;
-          others *= axisSmallest <= parameters.MinimumWeight ? 1.0 : axisSmallest;
-        }
-        // With no axis at MinimumWeight (their tails lie above it, MinimumWeight 0), or the others'
-        // product underflowing, floor^(1/N) lifts every axis: their product is then at least floor.
-        const double needed = floored == 0 || others == 0.0 ? std::pow(floor, 1.0 / VDimension)
-                                                            : std::pow(floor / others, 1.0 / floored);
-        remedy = "raise MinimumWeight to at least " + ShortNumber(PatchStreamingDetail::RoundedUp(needed)) +
-                 ", or SigmaScale";
-      }
+      const bool        gaussian = parameters.Weighting == PatchStreamingEnums::Weighting::Gaussian;
+      const std::string remedy =
+        gaussian ? "raise MinimumWeight to at least " +
+                     ShortNumber(PatchStreamingDetail::RoundedUp(this->NeededMinimumWeight(parameters, floor))) +
+                     ", or SigmaScale"
+                 : "raise the profiles' smallest positive values against their largest";
       const std::string settings = gaussian ? " (SigmaScale = " + ShortNumber(parameters.SigmaScale) +
                                                 ", MinimumWeight = " + ShortNumber(parameters.MinimumWeight) + ")"
                                             : "";
+      const std::string formed = windowFloor > 0.0 ? "with MinimumWeight on the window"
+                                                   : "a product over " + std::to_string(VDimension) + " axes";
       itkGenericExceptionMacro(<< "Weighting " << ToString(parameters.Weighting) << settings
-                               << ": the smallest window weight, a product over " << VDimension << " axes, is "
-                               << ShortNumber(smallest, 6) << ", below " << ShortNumber(floor, 6)
+                               << ": the smallest window weight, " << formed << ", is " << ShortNumber(smallest, 6)
+                               << ", below " << ShortNumber(floor, 6)
                                << ", the smallest weight whose weighted values keep the precision of the stack's "
-                               << typeName << " (min / epsilon); "
-                               << remedy);
+                               << typeName << " (min / epsilon); " << remedy);
     }
   }
 
 private:
+  /** The smallest Gaussian MinimumWeight whose windows' smallest weight is at least `floor`. On
+   * the N-D window that is `floor` itself. Per axis, the axes whose smallest weight is
+   * MinimumWeight take the raise and the others keep theirs; with no axis at MinimumWeight (their
+   * tails lie above it, MinimumWeight 0), or the others' product underflowing, floor^(1/N) lifts
+   * every axis: their product is then at least floor. */
+  double
+  NeededMinimumWeight(const PatchWindowParameters & parameters, double floor) const
+  {
+    if (parameters.GetWindowFloor() > 0.0)
+    {
+      return floor;
+    }
+    unsigned int floored = 0;
+    double       others = 1.0;
+    for (const auto & axisWindow : m_AxisWindows)
+    {
+      const double axisSmallest = axisWindow.GetSmallestPositiveWeight();
+      floored += axisSmallest <= parameters.MinimumWeight ? 1 : 0;
+      others *= axisSmallest <= parameters.MinimumWeight ? 1.0 : axisSmallest;
+    }
+    return floored == 0 || others == 0.0 ? std::pow(floor, 1.0 / VDimension) : std::pow(floor / others, 1.0 / floored);
+  }
+
   /** The product over the axes of `axisValue` of each axis's window. */
   double
   ProductOverAxes(double (PatchAxisWindow::*axisValue)() const) const

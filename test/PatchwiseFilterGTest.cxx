@@ -704,6 +704,11 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "Weighting Gaussian (--sigma-scale 0.01, --minimum-weight 0): the windows along axis 0 sum to 0 at voxel 0, "
       "which a patch covers; every covered voxel needs a positive weight (raise --minimum-weight above 0, or "
       "--sigma-scale)" },
+    // On the window every weight is at least --minimum-weight (helper-98: 1e-20 was refused by the per-axis rule).
+    { { input, output, "--sigma-scale", "0.01", "--minimum-weight", "1e-40", "--gaussian-floor", "window" },
+      "(--sigma-scale 0.01, --minimum-weight 1e-40): the smallest window weight, with --gaussian-floor window, is "
+      "1e-40, below 9.86076e-32, the smallest weight whose weighted values keep the precision of the stack's float "
+      "(min / epsilon); raise --minimum-weight to at least 9.87e-32, or --sigma-scale\n" },
     { { input, output, "--minimum-weight", "1e-400" },
       "--minimum-weight: minimum weight 1e-400 is closer to 0 than a double holds (it would be 0); expected a number "
       "from 0 to 1" },
@@ -799,14 +804,16 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "-i", input }, "-i: no such option (the input and output are given without a flag" },
     // A whole number may be voxels too, as Python's hint for overlap= says (stop 59: a percentage only).
     { { input, output, "--overlap-fraction", "50" },
-      "overlap fraction 50 is not in [0, 1) (for 50 %, write 0.5; for 50 voxels, --overlap 50)\n" },
+      "overlap fraction 50 is not in [0, 1) (for 50 %, write 0.5; for 50 voxels of a patch larger than 50, "
+      "--overlap 50)\n" },
     { { input, output, "--overlap-fraction", "5." },
-      "overlap fraction 5. is not in [0, 1) (for 5 %, write 0.05; for 5 voxels, --overlap 5)\n" },
+      "overlap fraction 5. is not in [0, 1) (for 5 %, write 0.05; for 5 voxels of a patch larger than 5, "
+      "--overlap 5)\n" },
     { { input, output, "--overlap-fraction", "12.5" },
       "overlap fraction 12.5 is not in [0, 1) (for 12.5 %, write 0.125)\n" },
     { { input, output, "--overlap-fraction", "128" },
-      "overlap fraction 128 is not in [0, 1) (a fraction of the patch, not voxels: for 128 voxels, write --overlap "
-      "128)\n" },
+      "overlap fraction 128 is not in [0, 1) (a fraction of the patch, not voxels: for 128 voxels of a patch larger "
+      "than 128, write --overlap 128)\n" },
     { { input, output, "--overlap-fraction", "99.99999999999999" }, // helper-91: was "(for 100 %, write 1)"
       "(for 99.99999999999999 %, write 0.9999999999999999)" },
     { { input, output, "--overlap", "33.3%" },
@@ -2115,5 +2122,40 @@ TEST_F(PatchwiseFilterProgram, PreviewDrawsExtremeAspectsAndMagnitudesAsOrdinary
   const auto large = preview(image, "large");
   image->FillBuffer(5.0f);
   EXPECT_TRUE(SamePanels(large, preview(image, "five")));
+}
+
+/** The weight-sum panel shows the sums the merger divides by, with the Gaussian floored on the
+ * window too (helper-98: it showed the per-axis sums, 0.033 to 1.17 where the merger's are 0.40
+ * to 2.0); with a floor of 0 the two floors are the same weights and draw the same panel. */
+TEST_F(PatchwiseFilterProgram, PreviewWeightSumsFollowTheGaussianFloor)
+{
+  Write(MakeRandomImage<ImageType>({ { 29, 23, 17 } }, 5).GetPointer(), Path("input.nrrd"));
+  const auto weightPanel = [this](const std::string & floor, const std::string & minimumWeight) {
+    const auto run = Run({ Path("input.nrrd"),
+                           Path("output.nrrd"),
+                           "--patch-size",
+                           "12",
+                           "--minimum-weight",
+                           minimumWeight,
+                           "--gaussian-floor",
+                           floor,
+                           "--preview",
+                           Path("preview.png"),
+                           "--preview-axis",
+                           "2" });
+    EXPECT_EQ(run.status, 0) << run.err;
+    const auto                          picture = PatchStreamingTest::ReadImage<PictureType>(Path("preview.png"));
+    std::vector<PictureType::PixelType> pixels;
+    for (itk::IndexValueType v = 48; v < 48 + 256; ++v)
+    {
+      for (itk::IndexValueType u = 120 + 2 * 264; u < 120 + 2 * 264 + 256; ++u)
+      {
+        pixels.push_back(picture->GetPixel({ { u, v } }));
+      }
+    }
+    return pixels;
+  };
+  EXPECT_NE(weightPanel("window", "0.2"), weightPanel("axis", "0.2"));
+  EXPECT_EQ(weightPanel("window", "0"), weightPanel("axis", "0"));
 }
 } // namespace

@@ -38,13 +38,20 @@ using VectorImageType = itk::VectorImage<float, 3>;
 using VectorStackType = itk::VectorImage<float, 4>;
 using LabelType = itk::Image<unsigned char, 3>;
 
-constexpr double SigmaScale = 0.125;
-constexpr double MinimumWeight = 1e-3;
+/** The Gaussian's parameters: MONAI's defaults unless a test says otherwise. */
+struct Gaussian
+{
+  double sigmaScale{ 0.125 };
+  double minimumWeight{ 1e-3 };
+};
 
 /** MONAI's importance-map weight of voxel `stackIndex` of its patch: prod_d exp(-(t-c)^2/(2 sigma^2))
  * over the patch's window lengths, then raised to MinimumWeight. */
 double
-ImportanceMapWeight(const itk::PatchGrid<3> & grid, itk::SizeValueType k, const itk::Index<4> & stackIndex)
+ImportanceMapWeight(const itk::PatchGrid<3> & grid,
+                    itk::SizeValueType        k,
+                    const itk::Index<4> &     stackIndex,
+                    const Gaussian &          gaussian)
 {
   const auto gridIndex = grid.GetGridIndex(k);
   double     product = 1.0;
@@ -56,15 +63,18 @@ ImportanceMapWeight(const itk::PatchGrid<3> & grid, itk::SizeValueType k, const 
     {
       return 0.0;
     }
-    product *= ClosedFormGaussian(static_cast<double>(stackIndex[d]), length, SigmaScale, 0.0);
+    product *= ClosedFormGaussian(static_cast<double>(stackIndex[d]), length, gaussian.sigmaScale, 0.0);
   }
-  return std::max(product, MinimumWeight);
+  return std::max(product, gaussian.minimumWeight);
 }
 
 /** sum_k w_k v_k / sum_k w_k per component, in double over full-size volumes, with MONAI's
  * weights; -1 where no patch reaches. */
 VectorImageType::Pointer
-ImportanceMapReference(const VectorStackType * stack, const itk::PatchGrid<3> & grid, const VectorImageType * like)
+ImportanceMapReference(const VectorStackType *   stack,
+                       const itk::PatchGrid<3> & grid,
+                       const VectorImageType *   like,
+                       const Gaussian &          gaussian = {})
 {
   const unsigned int  components = stack->GetNumberOfComponentsPerPixel();
   const auto          voxels = grid.GetImageRegion().GetNumberOfPixels();
@@ -82,7 +92,7 @@ ImportanceMapReference(const VectorStackType * stack, const itk::PatchGrid<3> & 
         stackIndex[d] = x[d] - patchStart[d];
       }
       stackIndex[3] = static_cast<itk::IndexValueType>(k);
-      const double weight = ImportanceMapWeight(grid, k, stackIndex);
+      const double weight = ImportanceMapWeight(grid, k, stackIndex, gaussian);
       const auto   offset = merged->ComputeOffset(x);
       const auto   value = stack->GetPixel(stackIndex);
       for (unsigned int c = 0; c < components; ++c)
@@ -111,14 +121,15 @@ MergeFlooredOnTheWindow(const VectorStackType *   stack,
                         const itk::PatchGrid<3> & grid,
                         unsigned int              divisions,
                         unsigned int              workUnits,
-                        bool                      onWindow = true)
+                        bool                      onWindow = true,
+                        const Gaussian &          gaussian = {})
 {
   auto merger = itk::PatchMerger<VectorStackType, TOutput>::New();
   merger->SetInput(stack);
   merger->SetPatchGrid(grid);
   merger->SetWeighting(itk::PatchStreamingEnums::Weighting::Gaussian);
-  merger->SetSigmaScale(SigmaScale);
-  merger->SetMinimumWeight(MinimumWeight);
+  merger->SetSigmaScale(gaussian.sigmaScale);
+  merger->SetMinimumWeight(gaussian.minimumWeight);
   merger->SetMinimumWeightOnWindow(onWindow);
   merger->SetNumberOfWorkUnits(workUnits);
   auto streamer = itk::StreamingImageFilter<TOutput, TOutput>::New();
@@ -189,6 +200,37 @@ TEST(PatchMergerImportanceMap, TheWindowFlooredAsMONAIsImportanceMapEqualsItsNes
     const auto streamed = MergeFlooredOnTheWindow<VectorImageType>(patches.stack, patches.grid, 5, 3);
     EXPECT_EQ(DescribeDifferences(merged.GetPointer(), streamed.GetPointer(), region), "");
   }
+}
+
+/** A narrow Gaussian with a tiny floor: every weight is at least the floor on the window, 1e-20,
+ * far above float's min / epsilon, so it merges as MONAI's map says (helper-98: it was refused
+ * for the per axis rule, the product of the axes' smallest weights, 1e-60). Per axis, the same
+ * parameters are refused, and on the window a floor below min / epsilon is refused naming the
+ * floor it needs. */
+TEST(PatchMergerImportanceMap, ANarrowGaussianWithATinyFloorOnTheWindowMergesAsItsNestedLoop)
+{
+  const auto     patches = MakeDifferingPatches(itk::PatchStreamingEnums::BorderMode::Edge);
+  const Gaussian narrow{ 0.01, 1e-20 };
+  const auto     reference = ImportanceMapReference(patches.stack, patches.grid, patches.image, narrow);
+  const auto     merged = MergeFlooredOnTheWindow<VectorImageType>(patches.stack, patches.grid, 3, 2, true, narrow);
+  const auto     within = [](const auto & expected, const auto & actual) {
+    return std::abs(actual[0] - expected[0]) <= 2e-6 * std::max(std::abs(expected[0]), 1.0f) &&
+           std::abs(actual[1] - expected[1]) <= 2e-6 * std::max(std::abs(expected[1]), 1.0f);
+  };
+  EXPECT_EQ(
+    DescribeDifferences(reference.GetPointer(), merged.GetPointer(), patches.image->GetLargestPossibleRegion(), within),
+    "");
+  ExpectExceptionMentioning(
+    [&] { MergeFlooredOnTheWindow<VectorImageType>(patches.stack, patches.grid, 1, 1, false, narrow); },
+    "a product over 3 axes, is 1e-60");
+  ExpectExceptionMentioning(
+    [&] {
+      MergeFlooredOnTheWindow<VectorImageType>(patches.stack, patches.grid, 1, 1, true, { 0.01, 1e-40 });
+    },
+    "MinimumWeight = 1e-40): the smallest window weight, with MinimumWeight on the window, is 1e-40, below "
+    "9.86076e-32, "
+    "the smallest weight whose weighted values keep the precision of the stack's float (min / epsilon); raise "
+    "MinimumWeight to at least 9.87e-32, or SigmaScale");
 }
 
 TEST(PatchMergerImportanceMap, TheLabelMapIsTheFirstLargestOfTheMergedComponents)

@@ -86,12 +86,13 @@ Readable(const itk::ExceptionObject & error)
   }
   // The merger's weighting parameters by the options that set them, in its messages' phrases only (a file
   // name holding the words is left alone): "(SigmaScale = 0.01, MinimumWeight = 0) ... raise MinimumWeight".
-  for (const auto & [phrase, option] :
-       std::initializer_list<std::pair<std::string, std::string>>{ { "(SigmaScale = ", "(--sigma-scale " },
-                                                                   { ", MinimumWeight = ", ", --minimum-weight " },
-                                                                   { "raise MinimumWeight", "raise --minimum-weight" },
-                                                                   { "raise SigmaScale", "raise --sigma-scale" },
-                                                                   { "or SigmaScale", "or --sigma-scale" } })
+  for (const auto & [phrase, option] : std::initializer_list<std::pair<std::string, std::string>>{
+         { "(SigmaScale = ", "(--sigma-scale " },
+         { ", MinimumWeight = ", ", --minimum-weight " },
+         { "raise MinimumWeight", "raise --minimum-weight" },
+         { "raise SigmaScale", "raise --sigma-scale" },
+         { "or SigmaScale", "or --sigma-scale" },
+         { "with MinimumWeight on the window", "with --gaussian-floor window" } })
   {
     for (auto at = text.find(phrase); at != std::string::npos; at = text.find(phrase, at + option.size()))
     {

@@ -27,6 +27,8 @@
 #include "itkImageRegionConstIteratorWithIndex.h"
 #include "itkVectorImage.h"
 
+#include <algorithm>
+#include <array>
 #include <set>
 #include <string>
 #include <vector>
@@ -81,10 +83,62 @@ PreviewAxes(const PreviewChoice & choice)
   return across;
 }
 
+/** The sum of the window weights the merger divides by at `voxel` (relative to the image's first
+ * voxel): the separable normaliser prod_d W_d(x_d), or, with the Gaussian floored on the N-D window
+ * (MONAI's), the sum over the patches whose window covers the voxel of max(prod_d a_d, floor),
+ * which is not separable. */
+template <unsigned int VDimension>
+double
+WeightSum(const itk::PatchGrid<VDimension> &    grid,
+          const itk::PatchWindows<VDimension> & windows,
+          double                                windowFloor,
+          const itk::Offset<VDimension> &       voxel)
+{
+  double normalizer = 1.0;
+  for (unsigned int d = 0; d < VDimension; ++d)
+  {
+    normalizer *= windows.GetAxisWindow(d).GetNormalizer(static_cast<itk::SizeValueType>(voxel[d]));
+  }
+  if (!(windowFloor > 0.0))
+  {
+    return normalizer;
+  }
+  std::array<std::pair<itk::SizeValueType, itk::SizeValueType>, VDimension> positions;
+  auto                                                                      position = itk::Index<VDimension>();
+  for (unsigned int d = 0; d < VDimension; ++d)
+  {
+    positions[d] = grid.GetAxisLayout(d).GetOverlappingPositions(voxel[d], voxel[d] + 1);
+    position[d] = static_cast<itk::IndexValueType>(positions[d].first);
+  }
+  double sum = 0.0;
+  for (;;) // every combination of the positions along the axes, axis 0 fastest
+  {
+    double product = 1.0;
+    bool   covered = true; // by the patch's window (Adaptive's shorter windows end before the patch)
+    for (unsigned int d = 0; d < VDimension; ++d)
+    {
+      const auto & layout = grid.GetAxisLayout(d);
+      const auto   i = static_cast<itk::SizeValueType>(position[d]);
+      const auto   t = voxel[d] - layout.GetStart(i);
+      covered = covered && t < static_cast<itk::OffsetValueType>(layout.GetWindowLength(i));
+      product *= covered ? windows.GetAxisWindow(d).GetProfile(i)[static_cast<std::size_t>(t)] : 0.0;
+    }
+    sum += covered ? std::max(product, windowFloor) : 0.0;
+    unsigned int d = 0;
+    for (; d<VDimension && static_cast<itk::SizeValueType>(++position[d])> positions[d].second; ++d)
+    {
+      position[d] = static_cast<itk::IndexValueType>(positions[d].first);
+    }
+    if (d == VDimension)
+    {
+      return sum;
+    }
+  }
+}
+
 /** Fills `preview`'s input, output and weight values over `region` (one
  * slice; its in-plane axes `inPlane`, u along inPlane[0] fastest) from the
- * two extract filters, updated to that region here. `sliceWeight` is the
- * normaliser's factor across the slice's axis. */
+ * two extract filters, updated to that region here. */
 template <typename TExtract, unsigned int VDimension>
 void
 FillPreviewValues(PreviewSlice &                       preview,
@@ -93,8 +147,9 @@ FillPreviewValues(PreviewSlice &                       preview,
                   const itk::ImageRegion<VDimension> & region,
                   const itk::ImageRegion<VDimension> & imageRegion,
                   const unsigned int (&inPlane)[2],
+                  const itk::PatchGrid<VDimension> &    grid,
                   const itk::PatchWindows<VDimension> & windows,
-                  double                                sliceWeight)
+                  double                                windowFloor)
 {
   const std::size_t voxels = static_cast<std::size_t>(preview.width) * preview.height;
   preview.input.resize(voxels);
@@ -114,8 +169,8 @@ FillPreviewValues(PreviewSlice &                       preview,
     const std::size_t voxel = u + v * preview.width;
     preview.input[voxel] = in.Get()[0];
     preview.output[voxel] = PreviewOutputValue(out.Get(), preview.labels);
-    preview.weight[voxel] = static_cast<float>(sliceWeight * windows.GetAxisWindow(inPlane[0]).GetNormalizer(u) *
-                                               windows.GetAxisWindow(inPlane[1]).GetNormalizer(v));
+    preview.weight[voxel] =
+      static_cast<float>(WeightSum(grid, windows, windowFloor, in.GetIndex() - imageRegion.GetIndex()));
   }
 }
 
@@ -160,8 +215,8 @@ AddPatchOutlines(PreviewSlice &                       preview,
  * The input and output slices (component 0) are read back from their files
  * with ExtractImageFilter, so a streaming reader reads only the slice (a NIfTI file is
  * read whole, ReadWholeWhereNoPartCanBeRead); the
- * weight map is the separable normaliser sum_k w_k(x) = prod_d W_d(x_d) of
- * the merger's windows, computed from the grid alone. */
+ * weight map is the sum sum_k w_k(x) the merger divides by (WeightSum), computed
+ * from the grid and the merger's windows alone. */
 template <unsigned int VDimension>
 std::vector<PreviewSlice>
 MakePreviewSlices(const std::string &                inputFile,
@@ -192,13 +247,11 @@ MakePreviewSlices(const std::string &                inputFile,
     const unsigned int  inPlane[2] = { a == 0 ? 1u : 0u, (a == 2 || VDimension == 2) ? 1u : 2u };
     auto                region = imageRegion;
     itk::IndexValueType sliceIndex = 0;
-    double              sliceWeight = 1.0;
     if (a < VDimension)
     {
       sliceIndex = choice.slice < 0 ? static_cast<itk::IndexValueType>(imageRegion.GetSize(a) / 2) : choice.slice;
       region.SetIndex(a, imageRegion.GetIndex(a) + sliceIndex);
       region.SetSize(a, 1);
-      sliceWeight = windows.GetAxisWindow(a).GetNormalizer(sliceIndex);
     }
     PreviewSlice preview;
     preview.labels = choice.labels;
@@ -208,7 +261,15 @@ MakePreviewSlices(const std::string &                inputFile,
     preview.label = a < VDimension ? "across axis " + std::to_string(a) + "\nslice " + std::to_string(sliceIndex) +
                                        " of " + std::to_string(imageRegion.GetSize(a))
                                    : "2-D image";
-    FillPreviewValues(preview, *inputSlice, *outputSlice, region, imageRegion, inPlane, windows, sliceWeight);
+    FillPreviewValues(preview,
+                      *inputSlice,
+                      *outputSlice,
+                      region,
+                      imageRegion,
+                      inPlane,
+                      grid,
+                      windows,
+                      windowParameters.GetWindowFloor());
     AddPatchOutlines(preview, grid, region, a, inPlane);
     slices.push_back(std::move(preview));
   }

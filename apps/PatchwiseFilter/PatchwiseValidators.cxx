@@ -245,7 +245,9 @@ OverlapFractionHint(double value)
   {
     return " (a fraction of the patch: 0.5 or 1/2 overlaps half of it, 0 none)";
   }
-  const std::string forVoxels = "for " + given + " voxels, " + (percent ? "" : "write ") + "--overlap " + given;
+  // The patch size is not known here: the voxels are offered for a patch that can hold them.
+  const std::string forVoxels = "for " + given + " voxels of a patch larger than " + given + ", " +
+                                (percent ? "" : "write ") + "--overlap " + given;
   if (!percent)
   {
     return " (a fraction of the patch, not voxels: " + forVoxels + ")";
