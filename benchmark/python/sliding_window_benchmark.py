@@ -9,9 +9,10 @@ Usage (PYTHONPATH as for the wrapping, plus python/):
       per call (default 4, the package's default; MONAI's sw_batch_size defaults to 1):
       seconds (the fastest of REPEATS runs) and extra peak RSS in volumes (the first run's),
       next to build/benchmark/PatchRoundTrip's on the same size (the fastest of REPEATS runs)
-  sliding_window_benchmark.py classes SIZE MODEL DIRECTORY [BATCH_SIZE]
+  sliding_window_benchmark.py classes SIZE MODEL DIRECTORY [BATCH_SIZE [PATCH]]
       MODEL (a 16-class TorchScript network) with argmax=True streamed to DIRECTORY in 8
-      divisions, patch 64, overlap 32, BATCH_SIZE patches per call (default 4), against the
+      divisions, patch PATCH (default 64), overlap PATCH / 2, BATCH_SIZE patches per call
+      (default 4), against the
       bare forward passes: the network alone on the same batches of the same patches in a
       plain loop. Each side runs CLASS_ROUNDS times, each time in a fresh process (the two
       sides in turn), as a user's run starts: the network's large tensors are mapped afresh
@@ -19,10 +20,10 @@ Usage (PYTHONPATH as for the wrapping, plus python/):
       process carries from run to run. Prints the extra peak RSS of both against a full
       16-class float buffer, the times (fastest and median), the pipeline's own time
       (outside the network's calls) and the page faults inside the network's calls
-  sliding_window_benchmark.py network SIZE MODEL BATCH_SIZE
+  sliding_window_benchmark.py network SIZE MODEL BATCH_SIZE PATCH
       the bare forward passes of classes in this process: their extra peak RSS in MiB (the
       input batches, made before the baseline, excluded), seconds and page faults
-  sliding_window_benchmark.py pipeline SIZE MODEL DIRECTORY BATCH_SIZE
+  sliding_window_benchmark.py pipeline SIZE MODEL DIRECTORY BATCH_SIZE PATCH
       the pipeline of classes once in this process: its extra peak RSS, seconds, and the
       seconds and page faults inside the network's calls and in all
       (classes starts both; each prints one line of key=value pairs)
@@ -82,7 +83,8 @@ def key_values(command: list) -> dict:
         except ValueError:
             return text
 
-    return {key: value_of(value) for key, value in (item.split("=", 1) for item in done.stdout.splitlines()[-1].split())}
+    pairs = (item.split("=", 1) for item in done.stdout.splitlines()[-1].split())
+    return {key: value_of(value) for key, value in pairs}
 
 
 def smooth_volume(size: int) -> np.ndarray:
@@ -148,9 +150,9 @@ def same_batches(volume: np.ndarray, patch: int, stride: int, batch_size: int):
             for first in range(0, len(corners), batch_size)]
 
 
-def class_setup(size: int, model_file: str):
+def class_setup(size: int, model_file: str, patch: int):
     """The 16-class runs' model, input image and baseline resident MiB (the model probed on one
-    patch, as for PatchStreamingTorchInference's baseline; the image made before it)."""
+    patch of ``patch``³, as for PatchStreamingTorchInference's baseline; the image made before it)."""
     import itk
     import torch
     torch.set_num_threads(2)
@@ -158,7 +160,7 @@ def class_setup(size: int, model_file: str):
     image = itk.image_from_array(smooth_volume(size) * 64.0 + 128.0)
     load_itk_modules(itk)
     with torch.no_grad():
-        model(torch.zeros((1, 1, 64, 64, 64)))
+        model(torch.zeros((1, 1, patch, patch, patch)))
     return model, image, baseline_mib()
 
 
@@ -177,23 +179,23 @@ def bare_passes(model, batches):
 CLASS_ROUNDS = 3
 
 
-def network(size: int, model_file: str, batch_size: int) -> None:
+def network(size: int, model_file: str, batch_size: int, patch: int) -> None:
     """The bare forward passes of the classes run, in this fresh process: ``key=value`` pairs of
     their extra peak RSS in MiB (the input batches, made before the baseline, excluded), seconds
     and page faults."""
     import itk
-    model, image, _ = class_setup(size, model_file)
-    batches = same_batches(itk.array_view_from_image(image), 64, 32, batch_size)
+    model, image, _ = class_setup(size, model_file, patch)
+    batches = same_batches(itk.array_view_from_image(image), patch, patch // 2, batch_size)
     baseline = baseline_mib()
     seconds, faults = bare_passes(model, batches)
     print(f"mib={peak_mib() - baseline:.1f} seconds={seconds:.3f} faults={faults} batches={len(batches)}")
 
 
-def pipeline(size: int, model_file: str, directory: str, batch_size: int) -> None:
+def pipeline(size: int, model_file: str, directory: str, batch_size: int, patch: int) -> None:
     """The classes run's pipeline once, in this fresh process: ``key=value`` pairs of its extra peak
     RSS in MiB, seconds, and the seconds and page faults inside the network's calls and in all."""
     import patchstreaming
-    model, image, baseline = class_setup(size, model_file)
+    model, image, baseline = class_setup(size, model_file, patch)
     inside = [0.0, 0]  # seconds and page faults inside the network's calls
 
     def timed(batch):
@@ -205,7 +207,7 @@ def pipeline(size: int, model_file: str, directory: str, batch_size: int) -> Non
 
     output = os.path.join(directory, "sliding_window_labels.mha")
     start, faults = time.perf_counter(), page_faults()
-    patchstreaming.sliding_window_inference(image, timed, patch_size=64, overlap=0.5, batch_size=batch_size,
+    patchstreaming.sliding_window_inference(image, timed, patch_size=patch, overlap=0.5, batch_size=batch_size,
                                             output=output, stream_divisions=8, argmax=True, progress=False)
     seconds, faults = time.perf_counter() - start, page_faults() - faults
     mib = peak_mib() - baseline
@@ -213,13 +215,14 @@ def pipeline(size: int, model_file: str, directory: str, batch_size: int) -> Non
     print(f"mib={mib:.1f} seconds={seconds:.3f} inside={inside[0]:.3f} inside_faults={inside[1]} faults={faults}")
 
 
-def classes(size: int, model_file: str, directory: str, batch_size: int) -> None:
+def classes(size: int, model_file: str, directory: str, batch_size: int, patch: int) -> None:
     """CLASS_ROUNDS fresh processes of each side in turn (network(), pipeline()): each starts from
     the allocator's state a user's run starts from, which one process carries from run to run
     (a later run of the network's passes can fault half as often, or as often, as the first)."""
     runs = {"network": [], "pipeline": []}
     for _ in range(CLASS_ROUNDS):
-        for side, arguments in (("network", [str(batch_size)]), ("pipeline", [directory, str(batch_size)])):
+        common = [str(batch_size), str(patch)]
+        for side, arguments in (("network", common), ("pipeline", [directory] + common)):
             runs[side].append(key_values([sys.executable, __file__, side, str(size), model_file] + arguments))
 
     def of(side: str, key: str) -> list:
@@ -232,8 +235,9 @@ def classes(size: int, model_file: str, directory: str, batch_size: int) -> None
     bare, whole = of("network", "seconds"), of("pipeline", "seconds")
     own = sorted(run["seconds"] - run["inside"] for run in runs["pipeline"])
     outside = sorted(run["faults"] - run["inside_faults"] for run in runs["pipeline"])
-    print(f"classes {size}^3, 16 classes -> labels, 8 divisions, batch_size={batch_size} "
-          f"({int(runs['network'][0]['batches'])} batches; {CLASS_ROUNDS} fresh processes each): extra peak RSS "
+    print(f"classes {size}^3, 16 classes -> labels, 8 divisions, patch {patch}, overlap {patch // 2}, "
+          f"batch_size={batch_size} ({int(runs['network'][0]['batches'])} batches; {CLASS_ROUNDS} fresh processes "
+          f"each): extra peak RSS "
           f"{spread(of('pipeline', 'mib'), 0)} MiB = {spread([m / full for m in of('pipeline', 'mib')], 2)} x a full "
           f"16-class buffer ({full:.0f} MiB; the input image, made before the baseline, excluded), the bare forward "
           f"passes alone {spread([m / full for m in of('network', 'mib')], 2)} x; seconds: the pipeline "
@@ -247,7 +251,7 @@ def classes(size: int, model_file: str, directory: str, batch_size: int) -> None
 
 if __name__ == "__main__":
     # The arguments after the mode each takes: the fewest and the most.
-    arguments = {"roundtrip": (2, 3), "classes": (3, 4), "network": (3, 3), "pipeline": (4, 4)}
+    arguments = {"roundtrip": (2, 3), "classes": (3, 5), "network": (4, 4), "pipeline": (5, 5)}
     fewest, most = arguments.get(sys.argv[1] if len(sys.argv) > 1 else "", (1, 0))
     if not fewest <= len(sys.argv) - 2 <= most:
         print(__doc__, file=sys.stderr)
@@ -255,8 +259,9 @@ if __name__ == "__main__":
     if sys.argv[1] == "roundtrip":
         roundtrip(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else 4)
     elif sys.argv[1] == "network":
-        network(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+        network(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
     elif sys.argv[1] == "pipeline":
-        pipeline(int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]))
+        pipeline(int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]))
     else:
-        classes(int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]) if len(sys.argv) > 5 else 4)
+        classes(int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]) if len(sys.argv) > 5 else 4,
+                int(sys.argv[6]) if len(sys.argv) > 6 else 64)

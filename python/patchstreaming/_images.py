@@ -102,10 +102,11 @@ def to_itk_image(image: ImageLike, spacing=None, origin=None, direction=None):
     """An ``itk.Image``/``itk.VectorImage`` of float from an ITK image, a file name (every channel
     kept) or Zarr array folder, or an array.
 
-    Arrays (numpy, or a torch tensor, copied to the CPU): ``(D, H, W)`` (or ``(H, W)``) for one channel, ``(C, D, H, W)`` (or ``(C, H, W)``)
-    for C channels, channels first as in PyTorch; a leading batch axis of 1 is dropped.
-    ``spacing`` and ``origin`` are in ITK's (x, y, z) order, ``direction`` an ITK direction
-    matrix (``itk.Matrix`` or a numpy 3 x 3 array); they apply to arrays only (images and files carry their own).
+    Arrays (numpy, or a torch tensor, copied to the CPU): ``(D, H, W)`` (or ``(H, W)``) for one
+    channel, ``(C, D, H, W)`` (or ``(C, H, W)``) for C channels, channels first as in PyTorch;
+    a leading batch axis of 1 is dropped. ``spacing`` and ``origin`` are in ITK's (x, y, z)
+    order, ``direction`` an ITK direction matrix (``itk.Matrix`` or a numpy 3 x 3 array); they
+    apply to arrays only (images and files carry their own).
 
     Any real dtype is converted to float32 (bfloat16 and float16 tensors exactly).
 
@@ -250,8 +251,8 @@ def _from_array(array: np.ndarray, spacing, origin, direction):
     if reading.channels_first and not vector:
         array = array[0]
     direction = _checked_geometry(f"an array of shape {given} read as a {reading.dimension}-D "
-                                  f"{'batch' if reading.batched else 'image'} {reading.layout}", reading.dimension, spacing, origin, direction,
-                                  f" ({reading.other})" if reading.other else "")
+                                  f"{'batch' if reading.batched else 'image'} {reading.layout}", reading.dimension,
+                                  spacing, origin, direction, f" ({reading.other})" if reading.other else "")
     array = np.ascontiguousarray(np.moveaxis(array, 0, -1) if vector else array, dtype=np.float32)
     image = itk.image_from_array(array, is_vector=vector)
     if spacing is not None:

@@ -147,7 +147,8 @@ def rename_data_file_in_header(header: str, old: str, new: str) -> None:
 def _files_written_for(path: str) -> list:
     """The files ITK's writers may create for the image file name ``path``: itself and, for a
     two-file format, the other file of the pair (.mhd: .raw or .zraw; .nhdr: .raw or .raw.gz;
-    .hdr: .img; .hdr.gz: .img.gz; and the reverse). The C++ twin is ``FilesWrittenFor`` in apps/PatchwiseFilter/ImageFileNames.cxx."""
+    .hdr: .img; .hdr.gz: .img.gz; and the reverse). The C++ twin is ``FilesWrittenFor`` in
+    apps/PatchwiseFilter/ImageFileNames.cxx."""
     root, extension = os.path.splitext(path)
     beside = {".mhd": (".raw", ".zraw"), ".nhdr": (".raw", ".raw.gz")}
     return [path] + [root + suffix for suffix in beside.get(extension.lower(), ())] + _paired_files(path, False)
@@ -216,8 +217,8 @@ def check_output_files(files) -> None:
         _check_metaimage_data_file_name(path)
         shared = _header_sharing_data_file(path)
         if shared is not None:
-            raise ValueError(f"output={path!r} would overwrite {shared[1]!r}, the data file of {shared[0]!r} beside it: "
-                             f"write to another file (or remove {shared[0]!r} first)")
+            raise ValueError(f"output={path!r} would overwrite {shared[1]!r}, the data file of {shared[0]!r} "
+                             f"beside it: write to another file (or remove {shared[0]!r} first)")
         writer_io(path)
 
 
@@ -242,7 +243,8 @@ def _check_metaimage_data_file_name(path: str) -> None:
     stem, extension = os.path.splitext(os.path.basename(path))
     if extension.lower() != ".mhd" or not (stem.startswith("LIST") or "%" in stem):
         return
-    how = "starting with LIST as a list of files" if stem.startswith("LIST") else "with a '%' as a pattern of numbered files"
+    how = ("starting with LIST as a list of files" if stem.startswith("LIST")
+           else "with a '%' as a pattern of numbered files")
     raise ValueError(f"output={path!r}: MetaImage reads a data file name {how} ({stem}.raw), so the image would not "
                      f"read back: rename it, or write .mha (one file)")
 

@@ -134,7 +134,8 @@ def overlap_xyz(overlap, patch_xyz: Sequence[int]) -> list:
     not 31: ``exact_fraction``)."""
     scalar = isinstance(overlap, str) or np.ndim(overlap) == 0
     if scalar and real_number(overlap) is None:
-        raise TypeError(f"overlap={overlap!r}: expected a fraction in [0, 1), or one per axis in (D, H, W) order")
+        raise TypeError(f"overlap={overlap!r}: expected a fraction in [0, 1), or one per axis in (D, H, W) order"
+                        f"{_text_hint(overlap)}")
     fractions = [overlap] * len(patch_xyz) if scalar else list(reversed(list(overlap)))
     if len(fractions) == 1:  # one fraction for every axis, as a scalar
         fractions = fractions * len(patch_xyz)
@@ -143,13 +144,36 @@ def overlap_xyz(overlap, patch_xyz: Sequence[int]) -> list:
     result = []
     for fraction, size in zip(fractions, patch_xyz):
         if real_number(fraction) is None or not math.isfinite(real_number(fraction)):
-            raise ValueError(f"overlap={overlap}: each fraction must be a number in [0, 1), got {fraction!r}")
+            raise ValueError(f"overlap={overlap}: each fraction must be a number in [0, 1), got {fraction!r}"
+                             f"{_text_hint(overlap)}")
         exact = exact_fraction(fraction)
         if not 0 <= exact < 1:
             raise ValueError(f"overlap={overlap}: each fraction must be in [0, 1), got "
                              f"{fraction}{_overlap_hint(fractions, patch_xyz)}")
         result.append(int(exact * size))
     return result
+
+
+def _text_hint(overlap) -> str:
+    """For an overlap written as text ("1/2", "0,5", or (0.5, "0.5", 0.25)): the same numbers as
+    Python numbers, the texts read as ``fractions.Fraction`` reads them (a decimal comma as a
+    point) and written as ``_written`` does; "" when one of the texts is no number, or nothing
+    is text."""
+    values = [overlap] if isinstance(overlap, str) or np.ndim(overlap) == 0 else list(overlap)
+    if not any(isinstance(value, str) for value in values):
+        return ""
+    written = []
+    for value in values:
+        if not isinstance(value, str):
+            written.append(str(value))
+            continue
+        text = value.strip()
+        try:
+            written.append(_written(Fraction(text.replace(",", ".") if text.count(",") == 1 else text)))
+        except (ValueError, ZeroDivisionError):
+            return ""
+    numbers = written[0] if np.ndim(overlap) == 0 else f"({', '.join(written)}{',' * (len(written) == 1)})"
+    return f" (a number, not text: write overlap={numbers})"
 
 
 def _overlap_hint(fractions: Sequence, patch_xyz: Sequence[int]) -> str:

@@ -106,7 +106,8 @@ def probe(predictor, channels_in: int, patch_xyz, reading_note: Optional[str] = 
     except Exception as error:  # re-raised as itself, with the shape it was given
         order = axis_orders(len(spatial))[0]
         two_d = (" (2-D patches: a network of 3-D layers, which takes (B, C, D, H, W), reads them as one unbatched "
-                 "volume; 2-D patches are probed as a batch of 2, or 3 for 2 channels, which it refuses)") if len(spatial) == 2 else ""
+                 "volume; 2-D patches are probed as a batch of 2, or 3 for 2 channels, which it refuses)"
+                 if len(spatial) == 2 else "")
         error.add_note(f"sliding_window_inference called the predictor with a tensor of shape (B, C, {order[1:]} "
                        f"= {shape}: C = {channels_in}, the image's channels per voxel; the patch in {order} order"
                        f"{two_d}")

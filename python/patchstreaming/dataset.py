@@ -146,7 +146,8 @@ class PatchDataset(torch.utils.data.IterableDataset):
     ) -> None:
         super().__init__()
         if unknown:
-            raise unexpected_keywords(PatchDataset.__init__, unknown, (("TorchIO's Queue keywords", _TORCHIO_KEYWORDS),))
+            raise unexpected_keywords(PatchDataset.__init__, unknown,
+                                      (("TorchIO's Queue keywords", _TORCHIO_KEYWORDS),))
         check_subject_list(subjects)
         if str(sampler).lower() not in _SAMPLERS:  # in any case, as every choice of the package
             raise unknown_choice("sampler", sampler, list(_SAMPLERS))

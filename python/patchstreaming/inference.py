@@ -181,8 +181,9 @@ def sliding_window_inference(
         Exception: whatever the predictor raises, as it is (the output file left untouched).
     """
     if unknown:
-        raise unexpected_keywords(sliding_window_inference, unknown, (("MONAI's keywords", MONAI_KEYWORDS),
-                                                                       ("the command line's options", _COMMAND_LINE_KEYWORDS)))
+        raise unexpected_keywords(sliding_window_inference, unknown,
+                                  (("MONAI's keywords", MONAI_KEYWORDS),
+                                   ("the command line's options", _COMMAND_LINE_KEYWORDS)))
     sigma_scale, cval = _check_arguments(image, predictor, patch_size, sigma_scale, cval)
     argmax, progress = flag(argmax, "argmax"), flag(progress, "progress")
     input_file = os.fspath(image) if isinstance(image, (str, os.PathLike)) else None

@@ -1257,6 +1257,15 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
      r"got 64 \(a fraction of the patch: for \(60, 64\) %, write overlap=\(0.5, 0.6, 0.64\); "
      r"for \(60, 64\) voxels of a patch of \(96, 96, 96\), overlap=\(0.5, 5/8, 2/3\)\)$"),
     ({"patch_size": 8, "overlap": (10 ** 400, 50, 50)}, ValueError, r"^overlap=\(1000*, 50, 50\): .*, got 50$"),
+    # Stop 60's finding: text, as on the command line, gets the same numbers written as Python numbers.
+    ({"patch_size": 8, "overlap": "1/2"}, TypeError, r"^overlap='1/2': expected a fraction in \[0, 1\), or one per "
+                                                     r"axis in \(D, H, W\) order \(a number, not text: write "
+                                                     r"overlap=0.5\)$"),
+    ({"patch_size": 8, "overlap": " 0,25 "}, TypeError, r"\(a number, not text: write overlap=0.25\)$"),
+    ({"patch_size": 96, "overlap": (0.5, "1/3", 0.25)}, ValueError,
+     r"got '1/3' \(a number, not text: write overlap=\(0.5, 1/3, 0.25\)\)$"),
+    ({"patch_size": 8, "overlap": ("1/2",)}, ValueError, r"\(a number, not text: write overlap=\(0.5,\)\)$"),
+    ({"patch_size": 8, "overlap": "half"}, TypeError, r"\(D, H, W\) order$"),
     # helper-91: an int past a float's range failed with Python's OverflowError, naming nothing.
     ({"patch_size": 10 ** 400}, ValueError, r"^patch_size=1000*: expected a whole number within a float's range$"),
     ({"patch_size": 8, "batch_size": 10 ** 400}, ValueError, r"^batch_size=1000*: expected a whole number within"),
