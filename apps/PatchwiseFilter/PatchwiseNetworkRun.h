@@ -146,7 +146,8 @@ RunNetworkPipeline(const PatchwiseFilterSettings & settings,
   if (network->GetNumberOfNonFiniteValues() > 0)
   {
     result.warning =
-      "the network returned " + CountOf(network->GetNumberOfNonFiniteValues(), "NaN or infinite value") + ": " +
+      "the network returned " + CountOf(network->GetNumberOfNonFiniteValues(), "NaN or infinite value") +
+      " (as a network does for the input's NaN or infinite voxels): " +
       (settings.outputType == "labels" ? "the labels there are chosen among the other classes (a NaN class never "
                                          "wins, +inf always does; 0 where all are NaN)"
                                        : "the output is NaN or infinite where they reach");

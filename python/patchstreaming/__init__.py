@@ -6,7 +6,8 @@ time; ``PatchDataset`` draws training patches as a ``torch.utils.data.IterableDa
 Both sit on the module's ITK wrapping (``itk.PatchExtractor``, ``itk.PatchMerger``,
 ``itk.PatchBatchImageFilter``, ``itk.ComponentArgmaxImageFilter``, the samplers).
 """
+from ._images import ShapeError
 from .inference import sliding_window_inference
 from .dataset import PatchDataset
 
-__all__ = ["sliding_window_inference", "PatchDataset"]
+__all__ = ["sliding_window_inference", "PatchDataset", "ShapeError"]

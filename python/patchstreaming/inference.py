@@ -269,7 +269,8 @@ def checked_sigma_scale_and_cval(sigma_scale: Any, cval: Any) -> Tuple[float, fl
 
 def warn_of_non_finite(count: int, argmax: bool, stacklevel: int = 3) -> None:
     """A RuntimeWarning, at the caller of the public function (``stacklevel``), when ``count`` > 0
-    merged values (voxel and channel) were NaN or infinite: the merger counts them as it writes
+    merged values (voxel and channel) were NaN or infinite (a network passes on the input's NaN and
+    infinities, so they may be the input's): the merger counts them as it writes
     them (``PatchMerger.GetNumberOfNonFiniteValues``, no pass of its own over the predictor's
     output). A NaN or infinity the predictor returns reaches every voxel its patch weights there
     (a weighted sum with a NaN is NaN); finite values whose weighted sum overflows float32 make
@@ -281,8 +282,8 @@ def warn_of_non_finite(count: int, argmax: bool, stacklevel: int = 3) -> None:
                   count_of(count, "output value") + " (voxel and channel)")
         labels = ("; a NaN class never wins a voxel's label, +inf always does (0 where all classes are NaN)"
                   if argmax else "")
-        warnings.warn(f"NaN or infinite values reach the output (the predictor returned some, or values whose "
-                      f"weighted sum overflows float32): {merged} {'is' if count == 1 else 'are'} NaN or "
+        warnings.warn(f"NaN or infinite values reach the output (the predictor returned some, as a network does for "
+                      f"NaN or infinite input voxels, or values whose weighted sum overflows float32): {merged} {'is' if count == 1 else 'are'} NaN or "
                       f"infinite{labels}", RuntimeWarning, stacklevel=stacklevel)
 
 

@@ -419,7 +419,8 @@ def test_errors_name_the_parameter_the_value_and_what_was_expected(oblique_array
     with pytest.raises(ValueError, match=r"patch_size=\(21, 8\) is read in \(H, W\) order.*whose \(H, W\) shape is "
                                          r"\(17, 21\)\. Read in ITK's \(x, y\) order"):
         patchstreaming.sliding_window_inference(array[0], lambda x: x, patch_size=(21, 8), progress=False)
-    with pytest.raises(ValueError, match="has shape \\(1, 3, 4, 5, 6\\).*expected \\(1, C, 8, 10, 12\\)"):
+    # patchstreaming.ShapeError (a ValueError), exported for an except clause (helper-99).
+    with pytest.raises(patchstreaming.ShapeError, match=r"has shape \(1, 3, 4, 5, 6\).*expected \(1, C, 8, 10, 12\)"):
         patchstreaming.sliding_window_inference(array, lambda x: network(x)[:, :, ::2, ::2, ::2],
                                                 patch_size=(8, 10, 12), progress=False)
     with pytest.raises(TypeError, match="returned a ndarray"):
@@ -1544,8 +1545,9 @@ def _non_finite_warning(count: int, argmax: bool) -> str:
     """The warning for ``count`` > 1 non-finite merged values."""
     merged = "merged class values (voxel and class)" if argmax else "output values (voxel and channel)"
     labels = "; a NaN class never wins a voxel's label, +inf always does (0 where all classes are NaN)" if argmax else ""
-    return (f"NaN or infinite values reach the output (the predictor returned some, or values whose weighted sum "
-            f"overflows float32): {count} {merged} are NaN or infinite{labels}")
+    return (f"NaN or infinite values reach the output (the predictor returned some, as a network does for NaN or "
+            f"infinite input voxels, or values whose weighted sum overflows float32): {count} {merged} are NaN or "
+            f"infinite{labels}")
 
 
 def test_a_predictor_returning_nan_is_warned_of_with_the_number_of_output_values_it_reaches(tmp_path):
@@ -1596,8 +1598,9 @@ def test_nan_that_reaches_no_output_voxel_is_not_warned_of_and_one_value_is_name
                                                       overlap=0.5, progress=False)
     assert int(np.isnan(itk.array_from_image(one)).sum()) == 1
     assert [str(w.message) for w in warned] == [
-        "NaN or infinite values reach the output (the predictor returned some, or values whose weighted sum overflows "
-        "float32): 1 output value (voxel and channel) is NaN or infinite"]
+        "NaN or infinite values reach the output (the predictor returned some, as a network does for NaN or infinite "
+        "input voxels, or values whose weighted sum overflows float32): 1 output value (voxel and channel) is NaN or "
+        "infinite"]
 
 
 def test_finite_values_whose_weighted_sum_overflows_are_counted_and_huge_ones_side_by_side_are_not():
