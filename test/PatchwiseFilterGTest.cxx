@@ -737,6 +737,12 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
       "--overlap-fraction: overlap fraction \"50%\" is not a non-negative decimal number or fraction such as 0.25 or "
       "1/3 (write it 0.5, a fraction)" },
     { { input, output, "--overlap-fraction", "0,25" }, "(write it 0.25, with a decimal point)" },
+    // helper-99: fractions per axis, which only --overlap takes (in voxels).
+    { { input, output, "--overlap-fraction", "0.5,0.5,1/4" },
+      "overlap fraction \"0.5,0.5,1/4\" is not a non-negative decimal number or fraction such as 0.25 or 1/3 (one "
+      "fraction, for every axis; per axis, give --overlap in voxels: --overlap 32,32,8 overlaps a 64x64x32 patch by "
+      "0.5,0.5,0.25)" },
+    { { input, output, "--overlap-fraction", "0.5,2" }, "or fraction such as 0.25 or 1/3\n" },
     { { input, output, "--padding-value", "-1,5" },
       "--padding-value: padding value -1,5 is not a finite number within float's range (write it -1.5, with a "
       "decimal point)" },

@@ -183,11 +183,41 @@ const CLI::Validator ProcessSpecification(
 const std::string OverlapBelowThePatch = " (an overlap is less than the patch: --overlap-fraction takes a fraction in "
                                          "[0, 1), 0.5 or 1/2 for half of it)";
 
+/** Whether `text` is a list of two or more fractions below 1 ("0.5,0.5,0.25"): one per axis, which
+ * --overlap-fraction does not take. "0,5" (a decimal comma) is not: its 5 is no fraction. */
+bool
+IsFractionPerAxis(const std::string & text)
+{
+  std::size_t start = 0;
+  std::size_t parts = 0;
+  for (std::size_t comma = 0; comma != std::string::npos; start = comma + 1, ++parts)
+  {
+    comma = text.find(',', start);
+    try
+    {
+      if (!PatchwiseDecimal::Parse(text.substr(start, comma - start), "").IsBelowOne())
+      {
+        return false;
+      }
+    }
+    catch (const std::exception &)
+    {
+      return false;
+    }
+  }
+  return parts >= 2;
+}
+
 /** PatchwiseDecimal::Suggestion for an overlap fraction: a percentage of 100 or more (or below 0)
- * has no fraction to write. */
+ * has no fraction to write; a fraction per axis is said in voxels. */
 std::string
 OverlapFractionSuggestion(const std::string & text)
 {
+  if (IsFractionPerAxis(text))
+  {
+    return " (one fraction, for every axis; per axis, give --overlap in voxels: --overlap 32,32,8 overlaps a "
+           "64x64x32 patch by 0.5,0.5,0.25)";
+  }
   if (text.size() > 1 && text.back() == '%')
   {
     std::string number = text.substr(0, text.size() - 1);
