@@ -283,8 +283,8 @@ def warn_of_non_finite(count: int, argmax: bool, stacklevel: int = 3) -> None:
         labels = ("; a NaN class never wins a voxel's label, +inf always does (0 where all classes are NaN)"
                   if argmax else "")
         warnings.warn(f"NaN or infinite values reach the output (the predictor returned some, as a network does for "
-                      f"NaN or infinite input voxels, or values whose weighted sum overflows float32): {merged} {'is' if count == 1 else 'are'} NaN or "
-                      f"infinite{labels}", RuntimeWarning, stacklevel=stacklevel)
+                      f"NaN or infinite input voxels, or values whose weighted sum overflows float32): {merged} "
+                      f"{'is' if count == 1 else 'are'} NaN or infinite{labels}", RuntimeWarning, stacklevel=stacklevel)
 
 
 def _noted(call, note: Optional[str]):
