@@ -23,10 +23,17 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${PATCHSTREAMING_BUILD_DIR:-$root/build}"
 
-"$root/scripts/build.sh" PatchStreamingDemo
-t1=/usr/share/doc/insighttoolkit5-examples/examples/Data/KmeansTest_T1UCharRaw.nii.gz
 folder="${2:-$build/demo}"
 mkdir -p "$folder"
+# The build's own output (apt, cmake, ninja) goes to a log, so that the demo's lines are what it prints.
+echo "demo: scripts/build.sh PatchStreamingDemo (Debian packages and a Release build the first time: minutes), log" \
+  "$folder/build.log"
+if ! "$root/scripts/build.sh" PatchStreamingDemo >"$folder/build.log" 2>&1; then
+  tail -n 30 "$folder/build.log" >&2
+  echo "demo: the build failed (above, the end of $folder/build.log)" >&2
+  exit 1
+fi
+t1=/usr/share/doc/insighttoolkit5-examples/examples/Data/KmeansTest_T1UCharRaw.nii.gz
 input="${1:-}"
 if [[ -z "$input" ]]; then
   if [[ -f "$t1" ]]; then

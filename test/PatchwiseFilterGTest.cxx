@@ -657,7 +657,8 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--patch-size", "8,8" }, "--patch-size has 2 values; the image is 3-D: give 1 or 3\n" },
     // A decimal comma (stop 59: no hint).
     { { input, output, "--overlap", "0,5" },
-      "--overlap has 2 values; the image is 3-D: give 1 or 3 (for 0.5 of the patch, write --overlap-fraction 0.5)\n" },
+      "--overlap has 2 values; the image is 3-D: give 1 or 3 (for 0.5 of the patch, drop --overlap and give "
+      "--overlap-fraction 0.5)\n" },
     { { input, output, "--overlap", "3,5" }, "--overlap has 2 values; the image is 3-D: give 1 or 3\n" },
     { { input, output, "--patch-size", "8,0,8" },
       "--patch-size: patch size 0 is not a whole number of voxels from 1 to 999999999" },
@@ -671,6 +672,9 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, output, "--overlap", "0.5" },
       "overlap 0.5 is not a whole number of voxels from 0 to 999999999 (a fraction of the patch is "
       "--overlap-fraction)" },
+    // A whole number out of range is no fraction: the hint for "0.5" was noise for it (helper-99).
+    { { input, output, "--overlap", "-1" },
+      "--overlap: overlap -1 is not a whole number of voxels from 0 to 999999999\n" },
     { { input, input }, "output: \"" + input + "\" is the input file: write to another file" },
     { { Path("input4d.nrrd"), output },
       "input \"" + Path("input4d.nrrd") +
@@ -893,6 +897,10 @@ TEST_F(PatchwiseFilterProgram, BadArgumentsExitNonZeroWithOneLineAndLeaveNoFile)
     { { input, "/proc/output.nrrd" },
       "cannot write output \"/proc/output.nrrd\": no file can be made in the directory \"/proc\" (the system "
       "answers: No such file or directory)" },
+    // A directory the tool may not write in was not named: "Permission denied" alone (helper-99).
+    { { input, "/sys/output.nrrd" },
+      "cannot write output \"/sys/output.nrrd\": no file can be made in the directory \"/sys\" (the system "
+      "answers: " },
     { { input, m_Directory.string() }, "output: \"" + m_Directory.string() + "\" is a directory: give a file name" },
     { { input, output, "--preview", Path("no-such-directory/preview.png") },
       "--preview: \"" + Path("no-such-directory/preview.png") + "\": the directory \"" + Path("no-such-directory") +

@@ -261,14 +261,12 @@ AtomicOutputFile::AtomicOutputFile(const std::string & path, const std::string &
   std::string    pattern = (parent / ".PatchwiseFilter-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr)
   {
-    // A directory that exists and still answers "No such file or directory" (/proc) holds no files.
-    const int         error = errno;
-    std::error_code   ignored;
-    const std::string reason = error == ENOENT && fs::is_directory(parent, ignored)
-                                 ? "no file can be made in the directory \"" + parent.string() +
-                                     "\" (the system answers: No such file or directory)"
-                                 : std::strerror(error);
-    throw std::runtime_error("cannot write " + what + " \"" + path + "\": " + reason);
+    // The directory is named whatever the reason: "Permission denied" or "Read-only file system"
+    // alone does not say where, and one that exists and still answers "No such file or
+    // directory" (/proc) holds no files.
+    const int error = errno;
+    throw std::runtime_error("cannot write " + what + " \"" + path + "\": no file can be made in the directory \"" +
+                             parent.string() + "\" (the system answers: " + std::strerror(error) + ")");
   }
   m_Directory = pattern;
   // MetaIO writes the second and later pieces of a streamed .mhd into the data

@@ -132,16 +132,17 @@ PatchwiseFilterOptions::AddPatchOptions()
              ->check(WholeNumber("patch size", "voxels", 1))
              ->default_val("64"),
            "integer-vector");
-  Register(m_App
-             .add_option(Flags("overlap"),
-                         s.overlap,
-                         "Overlap of neighbouring patches in voxels, one value or one per axis (x,y,z order); "
-                         "when given it takes precedence over --overlap-fraction")
-             ->delimiter(',')
-             ->check(OverlapPercentage)
-             ->check(WholeNumber("overlap", "voxels", 0, 999999999, " (a fraction of the patch is --overlap-fraction)"))
-             ->default_str(""),
-           "integer-vector");
+  Register(
+    m_App
+      .add_option(Flags("overlap"),
+                  s.overlap,
+                  "Overlap of neighbouring patches in voxels, one value or one per axis (x,y,z order); "
+                  "when given it takes precedence over --overlap-fraction")
+      ->delimiter(',')
+      ->check(OverlapPercentage)
+      ->check(WholeNumber("overlap", "voxels", 0, 999999999, "", " (a fraction of the patch is --overlap-fraction)"))
+      ->default_str(""),
+    "integer-vector");
   AddOverlapFractionOption();
   RegisterChoice("border-mode",
                  s.borderMode,

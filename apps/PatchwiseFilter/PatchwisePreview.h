@@ -258,8 +258,9 @@ MakePreviewSlices(const std::string &                inputFile,
     preview.width = static_cast<unsigned int>(region.GetSize(inPlane[0]));
     preview.height = static_cast<unsigned int>(region.GetSize(inPlane[1]));
     preview.aspect = grid.GetSpacing()[inPlane[1]] / grid.GetSpacing()[inPlane[0]];
+    // Slices count from 0, as --preview-slice counts them: "of 0..127", not "of 128".
     preview.label = a < VDimension ? "across axis " + std::to_string(a) + "\nslice " + std::to_string(sliceIndex) +
-                                       " of " + std::to_string(imageRegion.GetSize(a))
+                                       "\n(of 0.." + std::to_string(imageRegion.GetSize(a) - 1) + ")"
                                    : "2-D image";
     FillPreviewValues(preview,
                       *inputSlice,

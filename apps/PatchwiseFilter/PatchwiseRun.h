@@ -66,11 +66,12 @@ PerAxis(const std::vector<unsigned int> & values, const std::string & flag)
   {
     // "--overlap 0,5": a decimal comma, meant as half the patch.
     const std::string decimal = values.size() == 2 && values[0] == 0 ? "0." + std::to_string(values[1]) : "";
-    throw std::runtime_error(flag + " has " + std::to_string(values.size()) + " values; the image is " +
-                             std::to_string(VDimension) + "-D: give 1 or " + std::to_string(VDimension) +
-                             (flag == "--overlap" && !decimal.empty()
-                                ? " (for " + decimal + " of the patch, write --overlap-fraction " + decimal + ")"
-                                : ""));
+    throw std::runtime_error(
+      flag + " has " + std::to_string(values.size()) + " values; the image is " + std::to_string(VDimension) +
+      "-D: give 1 or " + std::to_string(VDimension) +
+      (flag == "--overlap" && !decimal.empty()
+         ? " (for " + decimal + " of the patch, drop --overlap and give --overlap-fraction " + decimal + ")"
+         : ""));
   }
   itk::Size<VDimension> size;
   for (unsigned int d = 0; d < VDimension; ++d)

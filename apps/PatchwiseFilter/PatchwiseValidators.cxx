@@ -311,14 +311,21 @@ const CLI::Validator Fraction(
 
 /** A whole number (of `unit`, when not empty) from `minimum` to `maximum`, in a message that says what it is. */
 CLI::Validator
-WholeNumber(const std::string & what, const std::string & unit, long minimum, long maximum, const std::string & hint)
+WholeNumber(const std::string & what,
+            const std::string & unit,
+            long                minimum,
+            long                maximum,
+            const std::string & hint,
+            const std::string & notWholeHint)
 {
   const std::string range = std::to_string(minimum) + " to " + std::to_string(maximum);
   const std::string expected = " is not a whole number" + (unit.empty() ? "" : " of " + unit) + " from " + range;
   return CLI::Validator(
-    [what, minimum, maximum, expected, hint](const std::string & text) {
+    [what, minimum, maximum, expected, hint, notWholeHint](const std::string & text) {
       const std::size_t sign = minimum < 0 && text.rfind('-', 0) == 0 ? 1 : 0;
       const bool        digits = text.size() > sign && text.find_first_not_of("0123456789", sign) == std::string::npos;
+      const std::size_t anySign = text.rfind('-', 0) == 0 ? 1 : 0; // "-1" is a whole number out of range
+      const bool whole = text.size() > anySign && text.find_first_not_of("0123456789", anySign) == std::string::npos;
       // CLI11 reads "064" as octal (52) and refuses "08": only 0 itself starts with a zero.
       if (digits && text.size() > sign + 1 && text[sign] == '0')
       {
@@ -331,7 +338,7 @@ WholeNumber(const std::string & what, const std::string & unit, long minimum, lo
       }
       const std::string plain = PlainWholeNumber(text);
       return what + " " + (text.empty() ? "\"\"" : text) + expected +
-             (plain.empty() ? hint : " (write it " + plain + ")");
+             (plain.empty() ? hint + (whole ? "" : notWholeHint) : " (write it " + plain + ")");
     },
     unit.empty() ? "N in " + range : "VOXELS");
 }

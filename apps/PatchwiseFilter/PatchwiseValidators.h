@@ -47,7 +47,8 @@ extern const CLI::Validator OverlapPercentage;
 extern const CLI::Validator Fraction;
 
 /** A whole number (of `unit`, when not empty) from `minimum` to `maximum`, in
- * a message that says what it is, with `hint` after it. A leading zero is
+ * a message that says what it is, with `hint` after it, or `notWholeHint` when
+ * the text is no whole number at all ("0.5", not "-1"). A leading zero is
  * refused (CLI11 would read "064" as octal); "0x40" and "64.0" are refused
  * with their plain form (64). */
 CLI::Validator
@@ -55,7 +56,8 @@ WholeNumber(const std::string & what,
             const std::string & unit,
             long                minimum,
             long                maximum = 999999999,
-            const std::string & hint = "");
+            const std::string & hint = "",
+            const std::string & notWholeHint = "");
 
 /** A decimal number from `lowest` to `highest` (NaN never is); the message says it is not `expected`. */
 CLI::Validator
