@@ -133,8 +133,18 @@ public:
   /** The sums of one row, GetRowValues() values. */
   using RowBuffer = std::unique_ptr<AccumulatorType[], FreeRow>;
 
+  /** A carried row that no later line reaches, finished: its output values (a label map's
+   * labels: one byte a voxel instead of C sums) and its non-finite merged values, counted
+   * when the row is written (FinishRow), in the division it belongs to. */
+  struct FinishedRow
+  {
+    std::unique_ptr<OutputComponentType[]> values{};
+    SizeValueType                          nonFinite{ 0 };
+  };
+
   /** The row buffers, in slots keyed by (slice mod 2P, row in the slice),
-   * each with the slice whose row it holds. The rows open at once lie within
+   * each with the slice whose row it holds: its sums, or once finished past
+   * the region, its output values (FinishCarriedRow). The rows open at once lie within
    * fewer than 2P consecutive slices (a line spans P slices, and the rows
    * before the current line's first slice are finished, but for the arrived
    * carry, which starts less than P slices before it), so slots are never
@@ -143,21 +153,31 @@ public:
   struct RowSlots
   {
     std::vector<RowBuffer>      sums{};
+    std::vector<FinishedRow>    finished{};
     std::vector<IndexValueType> slices{};
 
     void
     Clear()
     {
       sums.clear();
+      finished.clear();
       slices.clear();
     }
 
-    /** The rows with a buffer. */
+    /** The rows with a buffer of sums. */
     SizeValueType
     GetNumberOfRowsHeld() const
     {
       return static_cast<SizeValueType>(
         std::count_if(sums.begin(), sums.end(), [](const RowBuffer & row) { return row != nullptr; }));
+    }
+
+    /** The rows held finished, as output values. */
+    SizeValueType
+    GetNumberOfFinishedRowsHeld() const
+    {
+      return static_cast<SizeValueType>(
+        std::count_if(finished.begin(), finished.end(), [](const FinishedRow & row) { return row.values != nullptr; }));
     }
   };
   using CarriedRows = RowSlots;
@@ -171,6 +191,31 @@ public:
   IndexValueType
   PrepareCarry(CarriedRows & carried, const RegionType & lines, const RegionType & arrived);
 
+  /** Whether carried rows that no later line reaches are finished before they are carried
+   * (FinishCarriedRow): when their sums have buffers of their own and the output values take
+   * less memory than the sums (a label map's one label against C sums, an integer output's
+   * values against double sums). */
+  bool
+  FinishesCarriedRows() const;
+
+  /** Where the first patch line after the line at grid position `lastLine` on the slice axis
+   * starts (the image's end after the last line): the rows past the region before it are
+   * reached by no line after `lastLine`. */
+  IndexValueType
+  GetNextLineStart(IndexValueType lastLine) const;
+
+  /** Gives every row of `rows` (whole rows along axis 0) whose sums have a buffer a buffer for
+   * its output values, and returns their starts, for FinishCarriedRow. Throws
+   * MemoryAllocationError when the memory is not there. One thread. */
+  std::vector<IndexType>
+  AllocateFinishedRows(const RegionType & rows);
+
+  /** Finishes the whole carried row that starts at `rowStart` (one of AllocateFinishedRows'; past
+   * the region, and no later line reaches it) into its output-value buffer and frees its sums:
+   * FinishRow writes the values in the division the row belongs to. Each thread its rows. */
+  void
+  FinishCarriedRow(const IndexType & rowStart);
+
   /** Moves the slots, holding the rows past the region's end (PrepareCarry's slices), into `carried`. */
   void
   TakeCarry(CarriedRows & carried);
@@ -181,7 +226,7 @@ public:
   void
   AllocateRows(const RegionType & rows, const RegionType & except);
 
-  /** Frees the buffers of the rows of `rows` (finished rows). One thread. */
+  /** Frees the buffers of the rows of `rows` (finished rows), output values too. One thread. */
   void
   ReleaseRows(const RegionType & rows);
 
@@ -224,7 +269,8 @@ public:
   void
   ScatterPiece(const PatchRun & run, const RegionType & piece, const RegionType & finalRows, bool partOfRun) const;
 
-  /** Finishes the row of the sums that starts at `rowStart`. */
+  /** Finishes the row of the sums that starts at `rowStart`; a row finished while carried
+   * (FinishCarriedRow) has its output values copied, and their non-finite ones counted. */
   void
   FinishRow(const IndexType & rowStart, SizeValueType length) const;
 
@@ -249,6 +295,10 @@ private:
   /** The sums of the row that starts at `rowStart`: in the output buffer or in the row's own buffer. */
   AccumulatorType *
   Row(const IndexType & rowStart) const;
+
+  /** The carried row that starts at `rowStart`, finished (FinishCarriedRow); nullptr when it is not. */
+  const FinishedRow *
+  Finished(const IndexType & rowStart) const;
 
   /** Whether the row that starts at `rowStart` has its sums in the output buffer. */
   bool

@@ -23,6 +23,7 @@
 #include "itkPatchPrefetch.h"
 
 #include <algorithm>
+#include <new>
 #include <string>
 
 namespace itk
@@ -119,6 +120,7 @@ PatchMergeAccumulator<TStack, TOutputImage>::PrepareCarry(CarriedRows &      car
   {
     m_Rows.Clear();
     m_Rows.sums.resize(slots);
+    m_Rows.finished.resize(slots);
     m_Rows.slices.resize(slots);
   }
   carried.Clear();
@@ -135,6 +137,77 @@ PatchMergeAccumulator<TStack, TOutputImage>::PrepareCarry(CarriedRows &      car
     });
   }
   return m_CarryEnd;
+}
+
+template <typename TStack, typename TOutputImage>
+bool
+PatchMergeAccumulator<TStack, TOutputImage>::FinishesCarriedRows() const
+{
+  return m_Base == nullptr &&
+         sizeof(OutputComponentType) * static_cast<SizeValueType>(m_Kernel.GetOutputValuesPerVoxel()) <
+           sizeof(AccumulatorType) * static_cast<SizeValueType>(m_ValuesPerVoxel);
+}
+
+template <typename TStack, typename TOutputImage>
+IndexValueType
+PatchMergeAccumulator<TStack, TOutputImage>::GetNextLineStart(IndexValueType lastLine) const
+{
+  const IndexValueType imageStart = m_Grid.GetImageRegion().GetIndex(m_SliceAxis);
+  const auto           next = static_cast<SizeValueType>(std::max<IndexValueType>(lastLine + 1, 0));
+  return next < m_Grid.GetGridSize()[m_SliceAxis] ? imageStart + m_Grid.GetAxisLayout(m_SliceAxis).GetStart(next)
+                                                  : m_Grid.GetImageRegion().GetUpperIndex()[m_SliceAxis] + 1;
+}
+
+template <typename TStack, typename TOutputImage>
+auto
+PatchMergeAccumulator<TStack, TOutputImage>::AllocateFinishedRows(const RegionType & rows) -> std::vector<IndexType>
+{
+  const SizeValueType values =
+    (ImageDimension > 1 ? m_Region.GetSize(0) : 1) * static_cast<SizeValueType>(m_Kernel.GetOutputValuesPerVoxel());
+  std::vector<IndexType> starts;
+  ForEachSliceRow(rows, [&](const IndexType & rowStart, SizeValueType) {
+    const SizeValueType key = this->RowKey(rowStart);
+    if (!m_Rows.sums[key] || m_Rows.slices[key] != rowStart[m_SliceAxis])
+    {
+      return;
+    }
+    starts.push_back(rowStart);
+    m_Rows.finished[key].values.reset(new (std::nothrow) OutputComponentType[values]);
+    if (!m_Rows.finished[key].values)
+    {
+      throw MemoryAllocationError(__FILE__,
+                                  __LINE__,
+                                  "PatchMerger: no memory for the values of one output row (" +
+                                    std::to_string(values * sizeof(OutputComponentType)) + " bytes)",
+                                  ITK_LOCATION);
+    }
+  });
+  return starts;
+}
+
+template <typename TStack, typename TOutputImage>
+void
+PatchMergeAccumulator<TStack, TOutputImage>::FinishCarriedRow(const IndexType & rowStart)
+{
+  const SizeValueType key = this->RowKey(rowStart);
+  FinishedRow &       finished = m_Rows.finished[key];
+  const RowSums       row{ this->Row(rowStart), rowStart, ImageDimension > 1 ? m_Region.GetSize(0) : 1 };
+  finished.nonFinite = m_Kernel.FinishRowInto(row, finished.values.get());
+  m_Rows.sums[key].reset();
+}
+
+template <typename TStack, typename TOutputImage>
+auto
+PatchMergeAccumulator<TStack, TOutputImage>::Finished(const IndexType & rowStart) const -> const FinishedRow *
+{
+  if (this->IsInOutputBuffer(rowStart))
+  {
+    return nullptr;
+  }
+  const SizeValueType key = this->RowKey(rowStart);
+  const bool          held = key < m_Rows.finished.size() && m_Rows.finished[key].values && !m_Rows.sums[key] &&
+                    m_Rows.slices[key] == rowStart[m_SliceAxis];
+  return held ? &m_Rows.finished[key] : nullptr;
 }
 
 template <typename TStack, typename TOutputImage>
@@ -157,12 +230,13 @@ PatchMergeAccumulator<TStack, TOutputImage>::AllocateRows(const RegionType & row
     const SizeValueType  key = this->RowKey(rowStart);
     const IndexValueType slice = rowStart[m_SliceAxis];
     RowBuffer &          row = m_Rows.sums[key];
-    if (row && m_Rows.slices[key] != slice)
+    const bool           finished = m_Rows.finished[key].values != nullptr;
+    if ((row || finished) && m_Rows.slices[key] != slice)
     {
       itkGenericExceptionMacro(<< "PatchMerger: internal error: the sums of slices " << m_Rows.slices[key] << " and "
                                << slice << " would share a row buffer");
     }
-    if (!row)
+    if (!row && !finished) // a row finished while carried needs no sums
     {
       row.reset(
         static_cast<AccumulatorType *>(std::calloc(std::max<SizeValueType>(m_RowValues, 1), sizeof(AccumulatorType))));
@@ -188,6 +262,7 @@ PatchMergeAccumulator<TStack, TOutputImage>::ReleaseRows(const RegionType & rows
     if (m_Rows.slices[key] == rowStart[m_SliceAxis])
     {
       m_Rows.sums[key].reset();
+      m_Rows.finished[key].values.reset();
     }
   });
 }
@@ -346,6 +421,17 @@ template <typename TStack, typename TOutputImage>
 void
 PatchMergeAccumulator<TStack, TOutputImage>::FinishRow(const IndexType & rowStart, SizeValueType length) const
 {
+  if (const FinishedRow * finished = this->Finished(rowStart))
+  {
+    // A row may come in parts (a work unit's piece): its non-finite values are counted with its first voxel.
+    const OffsetValueType alongRow = ImageDimension > 1 ? rowStart[0] - m_Region.GetIndex(0) : 0;
+    const OffsetValueType values = m_Kernel.GetOutputValuesPerVoxel();
+    std::copy_n(finished->values.get() + alongRow * values,
+                length * static_cast<SizeValueType>(values),
+                m_Kernel.GetOutputRow(rowStart));
+    m_Kernel.AddNonFiniteValues(alongRow == 0 ? finished->nonFinite : 0);
+    return;
+  }
   m_Kernel.FinishRow(RowSums{ this->Row(rowStart), rowStart, length });
 }
 

@@ -177,6 +177,37 @@ public:
   void
   FinishRow(const RowSums & row) const;
 
+  /** FinishRow into `values` (the row's length times GetOutputValuesPerVoxel() output
+   * components) instead of the output buffer: a row past the requested region that no later
+   * line reaches, kept so until its division (PatchMergeAccumulator::FinishCarriedRow).
+   * Returns the row's non-finite merged values, not yet counted (AddNonFiniteValues). */
+  SizeValueType
+  FinishRowInto(const RowSums & row, OutputComponentType * values) const;
+
+  /** Counts `count` more non-finite merged values (GetNumberOfNonFiniteValues). */
+  void
+  AddNonFiniteValues(SizeValueType count) const
+  {
+    if (count > 0)
+    {
+      m_NumberOfNonFiniteValues.fetch_add(count, std::memory_order_relaxed);
+    }
+  }
+
+  /** The output components per voxel: 1 for a label output, else the stack's components. */
+  OffsetValueType
+  GetOutputValuesPerVoxel() const
+  {
+    return IsLabelOutput ? 1 : m_Components;
+  }
+
+  /** Where the output buffer holds the row that starts at `rowStart`. */
+  OutputComponentType *
+  GetOutputRow(const IndexType & rowStart) const
+  {
+    return GetComponentBuffer(m_Output) + this->GetOutputValuesPerVoxel() * m_Output->ComputeOffset(rowStart);
+  }
+
   /** The merged values (voxel components, before conversion to the output type; never the
    * background of uncovered voxels) that were NaN or infinite, over the rows finished so far:
    * a NaN or an infinity in the stack where its weight is not 0, or finite values whose

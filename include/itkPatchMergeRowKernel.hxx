@@ -248,6 +248,13 @@ template <typename TStack, typename TOutputImage>
 void
 PatchMergeRowKernel<TStack, TOutputImage>::FinishRow(const RowSums & row) const
 {
+  this->AddNonFiniteValues(this->FinishRowInto(row, this->GetOutputRow(row.start)));
+}
+
+template <typename TStack, typename TOutputImage>
+SizeValueType
+PatchMergeRowKernel<TStack, TOutputImage>::FinishRowInto(const RowSums & row, OutputComponentType * values) const
+{
   const auto & imageIndex = m_Grid.GetImageRegion().GetIndex();
   // The separable normaliser's reciprocal: 1/W_0(x_0) times 1 / (the
   // product of the other axes' W_d), so no voxel is divided.
@@ -255,26 +262,18 @@ PatchMergeRowKernel<TStack, TOutputImage>::FinishRow(const RowSums & row) const
   const double   rowReciprocal = rowNormalizer > 0.0 ? 1.0 / rowNormalizer : 0.0;
   const double * reciprocals =
     m_Windows.GetAxisWindow(0).GetNormalizerReciprocals().data() + (row.start[0] - imageIndex[0]);
-  const OffsetValueType outputComponents = IsLabelOutput ? 1 : m_Components;
-  const RowTarget       target{ GetComponentBuffer(m_Output) + outputComponents * m_Output->ComputeOffset(row.start),
-                          rowReciprocal,
-                          reciprocals };
-  SizeValueType         nonFinite = 0;
+  const RowTarget target{ values, rowReciprocal, reciprocals };
   if constexpr (IsLabelOutput)
   {
-    nonFinite = this->FinishLabels(row, target);
+    return this->FinishLabels(row, target);
   }
   else if constexpr (std::is_integral<OutputComponentType>::value)
   {
-    nonFinite = this->FinishVoxels(row, target);
+    return this->FinishVoxels(row, target);
   }
   else
   {
-    nonFinite = m_ValuesPerVoxel == 1 ? this->FinishScalarRow(row, target) : this->FinishVoxels(row, target);
-  }
-  if (nonFinite > 0)
-  {
-    m_NumberOfNonFiniteValues.fetch_add(nonFinite, std::memory_order_relaxed);
+    return m_ValuesPerVoxel == 1 ? this->FinishScalarRow(row, target) : this->FinishVoxels(row, target);
   }
 }
 

@@ -259,7 +259,8 @@ private:
    * the slices after it (docs/design.md section 5), kept for the adjacent division. */
   struct CarriedSums
   {
-    /** The slots holding the rows of the slices held (PatchMergeAccumulator::TakeCarry). */
+    /** The slots holding the rows of the slices held (PatchMergeAccumulator::TakeCarry): sums, or
+     * output values for the rows already finished (PatchMergeAccumulator::FinishCarriedRow). */
     typename AccumulatorType::CarriedRows sums{};
     /** The slices held: [end of the last request, end of its last line) x the request's other axes. */
     OutputImageRegionType region{};
@@ -306,6 +307,14 @@ private:
                   const OutputImageRegionType & lines,
                   const OutputImageRegionType & arrived,
                   IndexValueType                scatteredThrough);
+
+  /** For the line whose rows in the region are `lastTouched` (its last slice-axis position of
+   * the region's lines): where the sums have row buffers of their own and the output values
+   * take less memory (a label map), finishes the same rows past the region up to `end` (the
+   * next line's start: no later line reaches them) as soon as the line is scattered, and holds
+   * them as output values (PatchMergeAccumulator::FinishCarriedRow) for their division. */
+  void
+  FinishRowsPastRegion(AccumulatorType & accumulator, const OutputImageRegionType & lastTouched, IndexValueType end);
 
   /** Keeps the carried sums for the next division when lines reached past
    * the region's end (`carryEnd`), else frees them. */

@@ -255,6 +255,8 @@ PatchMerger<TInputImage, TOutputImage>::MergeLineByLine(AccumulatorType &       
   const IndexValueType carryEnd = accumulator.PrepareCarry(m_CarriedSums.sums, lines, arrived);
   const IndexValueType lastLinePosition =
     lines.GetNumberOfPixels() > 0 ? std::max(scatteredThrough, lines.GetUpperIndex()[SliceAxis]) : scatteredThrough;
+  // The rows past the region before the next line's start are reached by no later line.
+  const IndexValueType finishedPastEnd = std::min(carryEnd, accumulator.GetNextLineStart(lastLinePosition));
 
   // Each row of the grid box `lines` is one patch line (or the part of it that
   // overlaps the region); they come with non-decreasing start on the slowest
@@ -271,12 +273,39 @@ PatchMerger<TInputImage, TOutputImage>::MergeLineByLine(AccumulatorType &       
       finished = this->MergeLine(accumulator, stack, lineStart, lineLength, lastTouched);
     }
     this->FinishRows(accumulator, lastTouched, finished);
+    if (lineStart[SliceAxis] == lines.GetUpperIndex()[SliceAxis])
+    {
+      this->FinishRowsPastRegion(accumulator, lastTouched, finishedPastEnd);
+    }
   });
   if (lines.GetNumberOfPixels() == 0)
   {
     this->FinishRows(accumulator, region, OutputImageRegionType()); // no patch reaches the region
   }
   this->KeepCarry(accumulator, carryEnd, lastLinePosition);
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+PatchMerger<TInputImage, TOutputImage>::FinishRowsPastRegion(AccumulatorType &             accumulator,
+                                                             const OutputImageRegionType & lastTouched,
+                                                             IndexValueType                end)
+{
+  const unsigned int   SliceAxis = accumulator.GetSliceAxis();
+  const auto &         region = accumulator.GetRegion();
+  const IndexValueType regionEnd = region.GetIndex(SliceAxis) + static_cast<IndexValueType>(region.GetSize(SliceAxis));
+  if (!accumulator.FinishesCarriedRows() || end <= regionEnd)
+  {
+    return;
+  }
+  // The same rows on the other axes as the line's last-touched rows in the region, past its end.
+  OutputImageRegionType past = lastTouched;
+  past.SetIndex(SliceAxis, regionEnd);
+  past.SetSize(SliceAxis, static_cast<SizeValueType>(end - regionEnd));
+  const auto starts = accumulator.AllocateFinishedRows(past);
+  this->GetMultiThreader()->SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
+  this->GetMultiThreader()->ParallelizeArray(
+    0, starts.size(), [&](SizeValueType i) { accumulator.FinishCarriedRow(starts[i]); }, nullptr);
 }
 
 template <typename TInputImage, typename TOutputImage>
@@ -534,7 +563,9 @@ PatchMerger<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent inde
      << "BackgroundValue: " << static_cast<typename NumericTraits<OutputPixelType>::PrintType>(m_BackgroundValue)
      << std::endl;
   os << indent << "CarriedSums: " << m_CarriedSums.region << " (" << m_CarriedSums.sums.GetNumberOfRowsHeld()
-     << " rows held, lines through slice-axis position " << m_CarriedSums.lastLinePosition << ")" << std::endl;
+     << " rows held, " << m_CarriedSums.sums.GetNumberOfFinishedRowsHeld()
+     << " finished rows held as output values, lines through slice-axis position " << m_CarriedSums.lastLinePosition
+     << ")" << std::endl;
 }
 } // end namespace itk
 

@@ -245,7 +245,8 @@ TEST(PatchMergerLabels, LabelsAreTheFirstLargestMergedComponentIn3D)
   {
     for (const auto border : { BorderMode::Squeeze, BorderMode::Crop, BorderMode::Adaptive })
     {
-      for (const unsigned int divisions : { 1u, 4u })
+      // 17 divisions: one slice each, so that most carried rows are finished before their division.
+      for (const unsigned int divisions : { 1u, 4u, 17u })
       {
         ExpectLabelsOfTheMergedComponents<3>(size, patch, overlap, 5, { border, weighting, divisions, 2 });
       }
@@ -261,7 +262,8 @@ TEST(PatchMergerLabels, AMaskRestrictedGridAndNaNScoresGiveTheLabelsOfTheMergedC
   const itk::Size<3> size{ { 29, 22, 19 } };
   const itk::Size<3> patch{ { 9, 8, 7 } };
   const itk::Size<3> overlap{ { 4, 4, 3 } };
-  for (const unsigned int divisions : { 1u, 3u })
+  // 19 divisions: one slice each; the non-finite values of rows finished while carried count once.
+  for (const unsigned int divisions : { 1u, 3u, 19u })
   {
     LabelCase masked{ BorderMode::Squeeze, Weighting::Gaussian, divisions, 2, false, true };
     ExpectLabelsOfTheMergedComponents<3>(size, patch, overlap, 4, masked);

@@ -210,16 +210,21 @@ TEST(PatchMergerStreaming, StreamedDivisionsAreBitIdenticalAndPullOnlyOverlappin
   }
 }
 
-/** The carried rows the merger holds, as its PrintSelf reports them ("CarriedSums: ... (N rows held"). */
+/** The carried rows the merger holds, as its PrintSelf reports them ("CarriedSums: ... (N rows held, M
+ * finished rows held as output values"): the rows of sums, or with `what` " finished rows held", the rows finished. */
 long
-CarriedRowsHeld(const itk::Object * merger)
+CarriedRowsHeld(const itk::Object * merger, const std::string & what = " rows held")
 {
   std::ostringstream printed;
   merger->Print(printed);
   const std::string text = printed.str();
-  const auto        held = text.find(" rows held");
-  const auto        open = text.rfind('(', held);
-  return held == std::string::npos ? -1 : std::stol(text.substr(open + 1, held - open - 1));
+  const auto        held = text.find(what);
+  if (held == std::string::npos)
+  {
+    return -1;
+  }
+  const auto number = text.find_last_not_of("0123456789", held - 1) + 1;
+  return std::stol(text.substr(number, held - number));
 }
 
 TEST(PatchMergerStreaming, OnlyTheSlicesCarriedAreHeldBetweenDivisions)
@@ -260,6 +265,82 @@ TEST(PatchMergerStreaming, OnlyTheSlicesCarriedAreHeldBetweenDivisions)
   }
 }
 
+using LabelType = itk::Image<unsigned char, 3>;
+using LabelStackType = itk::Image<unsigned char, 4>;
+
+/** An unsigned char image of `size` (random values about 128, from `seed`), cut into patches of
+ * `patch` voxels overlapping by `overlap`: an integer output's merge (double sums). */
+itk::PatchExtractor<LabelType>::Pointer
+MakeByteExtractor(const itk::Size<3> & size,
+                  unsigned int         seed,
+                  const itk::Size<3> & patch,
+                  const itk::Size<3> & overlap)
+{
+  auto image = PatchStreamingTest::MakeRandomImage<ImageType>(size, seed);
+  auto labels = PatchStreamingTest::MakeImageLike<LabelType>(image, false);
+  for (itk::ImageRegionIteratorWithIndex<LabelType> it(labels, labels->GetBufferedRegion()); !it.IsAtEnd(); ++it)
+  {
+    it.Set(static_cast<unsigned char>(image->GetPixel(it.GetIndex()) * 2.0f + 128.0f));
+  }
+  auto extractor = itk::PatchExtractor<LabelType>::New();
+  extractor->SetInput(labels);
+  extractor->SetPatchSize(patch);
+  extractor->SetPatchOverlap(overlap);
+  return extractor;
+}
+
+TEST(PatchMergerStreaming, CarriedRowsNoLaterLineReachesAreHeldAsOutputValues)
+{
+  // An integer output's sums are doubles in row buffers of their own: the carried rows before
+  // the next line's start are finished once the last line over them is scattered and held as
+  // one byte a voxel, not eight; only the rows a later line reaches stay sums. Divisions thinner and
+  // thicker than the stride (6 slices), their ends anywhere in it; the output streamed equals
+  // the single update bit for bit.
+  auto         extractor = MakeByteExtractor({ { 23, 17, 31 } }, 33, { { 8, 7, 8 } }, { { 3, 2, 2 } });
+  const auto * labels = extractor->GetInput();
+  extractor->UpdateOutputInformation();
+  const auto & grid = extractor->GetPatchGrid();
+  auto         whole = itk::PatchMerger<LabelStackType>::New();
+  whole->SetInput(extractor->GetOutput());
+  whole->Update();
+  for (const unsigned int divisions : { 3u, 4u, 7u, 31u })
+  {
+    SCOPED_TRACE("divisions " + std::to_string(divisions));
+    auto merger = itk::PatchMerger<LabelStackType>::New();
+    merger->SetInput(extractor->GetOutput());
+    std::vector<long> expected;
+    std::vector<long> held;
+    merger->AddObserver(itk::EndEvent(), [&](const itk::EventObject &) {
+      const auto &        region = merger->GetOutput()->GetRequestedRegion();
+      const auto          end = region.GetUpperIndex()[2] + 1;
+      itk::IndexValueType lastLineEnd = end;
+      itk::IndexValueType nextLineStart = 31;
+      for (itk::SizeValueType j = grid.GetGridSize()[2]; j-- > 0;)
+      {
+        const auto start = grid.GetAxisLayout(2).GetStart(j);
+        if (start < end)
+        {
+          lastLineEnd = std::min<itk::IndexValueType>(start + 8, 31);
+          break;
+        }
+        nextLineStart = start;
+      }
+      const long finished = std::max<long>(std::min(lastLineEnd, nextLineStart) - end, 0);
+      const long open = std::max<long>(lastLineEnd - end, 0) - finished;
+      expected.insert(expected.end(), { open * 17, finished * 17 });
+      held.insert(held.end(), { CarriedRowsHeld(merger), CarriedRowsHeld(merger, " finished rows held") });
+    });
+    auto streamer = itk::StreamingImageFilter<LabelType, LabelType>::New();
+    streamer->SetInput(merger->GetOutput());
+    streamer->SetNumberOfStreamDivisions(divisions);
+    streamer->Update();
+    EXPECT_EQ(held, expected);
+    EXPECT_EQ(PatchStreamingTest::DescribeDifferences(
+                whole->GetOutput(), streamer->GetOutput(), labels->GetLargestPossibleRegion()),
+              "");
+  }
+}
+
 TEST(PatchMergerStreaming, OutOfOrderAndRepeatedRequestsRecomputeCorrectly)
 {
   Pipeline whole = MakePipeline(Weighting::Gaussian, BorderMode::Edge);
@@ -291,18 +372,8 @@ TEST(PatchMergerStreaming, OutOfOrderAndRepeatedRequestsRecomputeCorrectly)
 
 TEST(PatchMergerStreaming, IntegerOutputStreamsBitIdentically)
 {
-  using LabelType = itk::Image<unsigned char, 3>;
-  using LabelStackType = itk::Image<unsigned char, 4>;
-  auto image = PatchStreamingTest::MakeRandomImage<ImageType>({ { 33, 21, 27 } }, 32);
-  auto labels = PatchStreamingTest::MakeImageLike<LabelType>(image, false);
-  for (itk::ImageRegionIteratorWithIndex<LabelType> it(labels, labels->GetBufferedRegion()); !it.IsAtEnd(); ++it)
-  {
-    it.Set(static_cast<unsigned char>(image->GetPixel(it.GetIndex()) * 2.0f + 128.0f));
-  }
-  auto extractor = itk::PatchExtractor<LabelType>::New();
-  extractor->SetInput(labels);
-  extractor->SetPatchSize({ { 10, 9, 8 } });
-  extractor->SetPatchOverlap({ { 5, 4, 4 } });
+  auto         extractor = MakeByteExtractor({ { 33, 21, 27 } }, 32, { { 10, 9, 8 } }, { { 5, 4, 4 } });
+  const auto * labels = extractor->GetInput();
   // Average: the labels come back exactly; Gaussian: a single update, streamed.
   auto whole = itk::PatchMerger<LabelStackType>::New();
   whole->SetInput(extractor->GetOutput());
@@ -317,7 +388,7 @@ TEST(PatchMergerStreaming, IntegerOutputStreamsBitIdentically)
     streamer->SetInput(merger->GetOutput());
     streamer->SetNumberOfStreamDivisions(5);
     streamer->Update();
-    const LabelType * expected = weighting == Weighting::Average ? labels.GetPointer() : whole->GetOutput();
+    const LabelType * expected = weighting == Weighting::Average ? labels : whole->GetOutput();
     EXPECT_EQ(
       PatchStreamingTest::DescribeDifferences(expected, streamer->GetOutput(), labels->GetLargestPossibleRegion()), "")
       << itk::ToString(weighting);

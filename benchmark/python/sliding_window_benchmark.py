@@ -9,10 +9,11 @@ Usage (PYTHONPATH as for the wrapping, plus python/):
       per call (default 4, the package's default; MONAI's sw_batch_size defaults to 1):
       seconds (the fastest of REPEATS runs) and extra peak RSS in volumes (the first run's),
       next to build/benchmark/PatchRoundTrip's on the same size (the fastest of REPEATS runs)
-  sliding_window_benchmark.py classes SIZE MODEL DIRECTORY [BATCH_SIZE [PATCH]]
+  sliding_window_benchmark.py classes SIZE MODEL DIRECTORY [BATCH_SIZE [PATCH [OVERLAP]]]
       MODEL (a 16-class TorchScript network) with argmax=True streamed to DIRECTORY in 8
-      divisions, patch PATCH (default 64), overlap PATCH / 2, BATCH_SIZE patches per call
-      (default 4), against the
+      divisions, patch PATCH (default 64), overlap OVERLAP voxels (default PATCH / 2; given
+      to sliding_window_inference as the fraction OVERLAP / PATCH), BATCH_SIZE patches per
+      call (default 4), against the
       bare forward passes: the network alone on the same batches of the same patches in a
       plain loop. Each side runs CLASS_ROUNDS times, each time in a fresh process (the two
       sides in turn), as a user's run starts: the network's large tensors are mapped afresh
@@ -20,10 +21,10 @@ Usage (PYTHONPATH as for the wrapping, plus python/):
       process carries from run to run. Prints the extra peak RSS of both against a full
       16-class float buffer, the times (fastest and median), the pipeline's own time
       (outside the network's calls) and the page faults inside the network's calls
-  sliding_window_benchmark.py network SIZE MODEL BATCH_SIZE PATCH
+  sliding_window_benchmark.py network SIZE MODEL BATCH_SIZE PATCH OVERLAP
       the bare forward passes of classes in this process: their extra peak RSS in MiB (the
       input batches, made before the baseline, excluded), seconds and page faults
-  sliding_window_benchmark.py pipeline SIZE MODEL DIRECTORY BATCH_SIZE PATCH
+  sliding_window_benchmark.py pipeline SIZE MODEL DIRECTORY BATCH_SIZE PATCH OVERLAP
       the pipeline of classes once in this process: its extra peak RSS, seconds, and the
       seconds and page faults inside the network's calls and in all
       (classes starts both; each prints one line of key=value pairs)
@@ -179,19 +180,19 @@ def bare_passes(model, batches):
 CLASS_ROUNDS = 3
 
 
-def network(size: int, model_file: str, batch_size: int, patch: int) -> None:
+def network(size: int, model_file: str, batch_size: int, patch: int, overlap: int) -> None:
     """The bare forward passes of the classes run, in this fresh process: ``key=value`` pairs of
     their extra peak RSS in MiB (the input batches, made before the baseline, excluded), seconds
     and page faults."""
     import itk
     model, image, _ = class_setup(size, model_file, patch)
-    batches = same_batches(itk.array_view_from_image(image), patch, patch // 2, batch_size)
+    batches = same_batches(itk.array_view_from_image(image), patch, patch - overlap, batch_size)
     baseline = baseline_mib()
     seconds, faults = bare_passes(model, batches)
     print(f"mib={peak_mib() - baseline:.1f} seconds={seconds:.3f} faults={faults} batches={len(batches)}")
 
 
-def pipeline(size: int, model_file: str, directory: str, batch_size: int, patch: int) -> None:
+def pipeline(size: int, model_file: str, directory: str, batch_size: int, patch: int, overlap: int) -> None:
     """The classes run's pipeline once, in this fresh process: ``key=value`` pairs of its extra peak
     RSS in MiB, seconds, and the seconds and page faults inside the network's calls and in all."""
     import patchstreaming
@@ -207,21 +208,22 @@ def pipeline(size: int, model_file: str, directory: str, batch_size: int, patch:
 
     output = os.path.join(directory, "sliding_window_labels.mha")
     start, faults = time.perf_counter(), page_faults()
-    patchstreaming.sliding_window_inference(image, timed, patch_size=patch, overlap=0.5, batch_size=batch_size,
-                                            output=output, stream_divisions=8, argmax=True, progress=False)
+    patchstreaming.sliding_window_inference(image, timed, patch_size=patch, overlap=overlap / patch,
+                                            batch_size=batch_size, output=output, stream_divisions=8, argmax=True,
+                                            progress=False)
     seconds, faults = time.perf_counter() - start, page_faults() - faults
     mib = peak_mib() - baseline
     os.remove(output)
     print(f"mib={mib:.1f} seconds={seconds:.3f} inside={inside[0]:.3f} inside_faults={inside[1]} faults={faults}")
 
 
-def classes(size: int, model_file: str, directory: str, batch_size: int, patch: int) -> None:
+def classes(size: int, model_file: str, directory: str, batch_size: int, patch: int, overlap: int) -> None:
     """CLASS_ROUNDS fresh processes of each side in turn (network(), pipeline()): each starts from
     the allocator's state a user's run starts from, which one process carries from run to run
     (a later run of the network's passes can fault half as often, or as often, as the first)."""
     runs = {"network": [], "pipeline": []}
     for _ in range(CLASS_ROUNDS):
-        common = [str(batch_size), str(patch)]
+        common = [str(batch_size), str(patch), str(overlap)]
         for side, arguments in (("network", common), ("pipeline", [directory] + common)):
             runs[side].append(key_values([sys.executable, __file__, side, str(size), model_file] + arguments))
 
@@ -235,7 +237,7 @@ def classes(size: int, model_file: str, directory: str, batch_size: int, patch: 
     bare, whole = of("network", "seconds"), of("pipeline", "seconds")
     own = sorted(run["seconds"] - run["inside"] for run in runs["pipeline"])
     outside = sorted(run["faults"] - run["inside_faults"] for run in runs["pipeline"])
-    print(f"classes {size}^3, 16 classes -> labels, 8 divisions, patch {patch}, overlap {patch // 2}, "
+    print(f"classes {size}^3, 16 classes -> labels, 8 divisions, patch {patch}, overlap {overlap}, "
           f"batch_size={batch_size} ({int(runs['network'][0]['batches'])} batches; {CLASS_ROUNDS} fresh processes "
           f"each): extra peak RSS "
           f"{spread(of('pipeline', 'mib'), 0)} MiB = {spread([m / full for m in of('pipeline', 'mib')], 2)} x a full "
@@ -247,11 +249,13 @@ def classes(size: int, model_file: str, directory: str, batch_size: int, patch: 
           f"the pipeline's own time (outside the network's calls) {spread(own, 2)} s = "
           f"{spread([100.0 * t / statistics.median(bare) for t in own])} % of the bare passes' median; page faults: "
           f"{spread(of('pipeline', 'inside_faults'), 0)} inside the network's calls in the pipeline and "
-          f"{spread(outside, 0)} outside them, {spread(of('network', 'faults'), 0)} in the bare passes")
+          f"{spread(outside, 0)} outside them, {spread(of('network', 'faults'), 0)} in the bare passes; each "
+          f"pipeline process (extra peak RSS x, seconds): "
+          + ", ".join(f"({run['mib'] / full:.3f}, {run['seconds']:.2f})" for run in runs["pipeline"]))
 
 if __name__ == "__main__":
     # The arguments after the mode each takes: the fewest and the most.
-    arguments = {"roundtrip": (2, 3), "classes": (3, 5), "network": (4, 4), "pipeline": (5, 5)}
+    arguments = {"roundtrip": (2, 3), "classes": (3, 6), "network": (5, 5), "pipeline": (6, 6)}
     fewest, most = arguments.get(sys.argv[1] if len(sys.argv) > 1 else "", (1, 0))
     if not fewest <= len(sys.argv) - 2 <= most:
         print(__doc__, file=sys.stderr)
@@ -259,9 +263,11 @@ if __name__ == "__main__":
     if sys.argv[1] == "roundtrip":
         roundtrip(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else 4)
     elif sys.argv[1] == "network":
-        network(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+        network(int(sys.argv[2]), sys.argv[3], *map(int, sys.argv[4:7]))
     elif sys.argv[1] == "pipeline":
-        pipeline(int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]))
+        pipeline(int(sys.argv[2]), sys.argv[3], sys.argv[4], *map(int, sys.argv[5:8]))
     else:
-        classes(int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]) if len(sys.argv) > 5 else 4,
-                int(sys.argv[6]) if len(sys.argv) > 6 else 64)
+        batch_size = int(sys.argv[5]) if len(sys.argv) > 5 else 4
+        patch = int(sys.argv[6]) if len(sys.argv) > 6 else 64
+        classes(int(sys.argv[2]), sys.argv[3], sys.argv[4], batch_size, patch,
+                int(sys.argv[7]) if len(sys.argv) > 7 else patch // 2)
