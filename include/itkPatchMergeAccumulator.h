@@ -308,6 +308,13 @@ private:
   IndexValueType
   GetCarryEnd(const RegionType & lines, const RegionType & arrived) const;
 
+  /** Where `rowStart` lies along its row: voxels from the region's first on axis 0 (0 in 1-D). */
+  OffsetValueType
+  AlongRow(const IndexType & rowStart) const
+  {
+    return ImageDimension > 1 ? rowStart[0] - m_Region.GetIndex(0) : 0;
+  }
+
   /** The row's slot in m_Rows: (slice mod 2P) rows of slices before it, then its place in the slice, axis 1 fastest. */
   SizeValueType
   RowKey(const IndexType & rowStart) const;
@@ -324,6 +331,8 @@ private:
   OffsetValueType       m_SliceVoxels{ 1 };
   /** The output buffer when the sums live there, else nullptr. */
   AccumulatorType * m_Base{ nullptr };
+  /** Voxels in one row: the region's length along axis 0 (1 in 1-D). */
+  SizeValueType m_RowLength{ 1 };
   /** Rows per slice of the region, and values in one row's buffer. */
   SizeValueType m_RowsPerSlice{ 1 };
   SizeValueType m_RowValues{ 0 };

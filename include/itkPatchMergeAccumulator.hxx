@@ -48,7 +48,8 @@ PatchMergeAccumulator<TStack, TOutputImage>::PatchMergeAccumulator(const TStack 
     m_RowsPerSlice *= d > 0 ? m_Region.GetSize(d) : 1;
   }
   // A row is a run along axis 0 within one slice; in 1-D each voxel is a slice (ForEachSliceRow).
-  m_RowValues = (ImageDimension > 1 ? m_Region.GetSize(0) : 1) * static_cast<SizeValueType>(m_ValuesPerVoxel);
+  m_RowLength = ImageDimension > 1 ? m_Region.GetSize(0) : 1;
+  m_RowValues = m_RowLength * static_cast<SizeValueType>(m_ValuesPerVoxel);
   m_SlotSlices = 2 * static_cast<IndexValueType>(grid.GetPatchSize()[m_SliceAxis]);
 }
 
@@ -162,8 +163,7 @@ template <typename TStack, typename TOutputImage>
 auto
 PatchMergeAccumulator<TStack, TOutputImage>::AllocateFinishedRows(const RegionType & rows) -> std::vector<IndexType>
 {
-  const SizeValueType values =
-    (ImageDimension > 1 ? m_Region.GetSize(0) : 1) * static_cast<SizeValueType>(m_Kernel.GetOutputValuesPerVoxel());
+  const SizeValueType values = m_RowLength * static_cast<SizeValueType>(m_Kernel.GetOutputValuesPerVoxel());
   std::vector<IndexType> starts;
   ForEachSliceRow(rows, [&](const IndexType & rowStart, SizeValueType) {
     const SizeValueType key = this->RowKey(rowStart);
@@ -191,7 +191,7 @@ PatchMergeAccumulator<TStack, TOutputImage>::FinishCarriedRow(const IndexType & 
 {
   const SizeValueType key = this->RowKey(rowStart);
   FinishedRow &       finished = m_Rows.finished[key];
-  const RowSums       row{ this->Row(rowStart), rowStart, ImageDimension > 1 ? m_Region.GetSize(0) : 1 };
+  const RowSums       row{ this->Row(rowStart), rowStart, m_RowLength };
   finished.nonFinite = m_Kernel.FinishRowInto(row, finished.values.get());
   m_Rows.sums[key].reset();
 }
@@ -323,8 +323,7 @@ PatchMergeAccumulator<TStack, TOutputImage>::Row(const IndexType & rowStart) con
     return m_Base + (slice * m_SliceVoxels + this->VoxelInSlice(rowStart)) * m_ValuesPerVoxel;
   }
   // Its own buffer (AllocateRows), from the region's first voxel on axis 0.
-  const OffsetValueType alongRow = ImageDimension > 1 ? rowStart[0] - m_Region.GetIndex(0) : 0;
-  return m_Rows.sums[this->RowKey(rowStart)].get() + alongRow * m_ValuesPerVoxel;
+  return m_Rows.sums[this->RowKey(rowStart)].get() + this->AlongRow(rowStart) * m_ValuesPerVoxel;
 }
 
 template <typename TStack, typename TOutputImage>
@@ -424,7 +423,7 @@ PatchMergeAccumulator<TStack, TOutputImage>::FinishRow(const IndexType & rowStar
   if (const FinishedRow * finished = this->Finished(rowStart))
   {
     // A row may come in parts (a work unit's piece): its non-finite values are counted with its first voxel.
-    const OffsetValueType alongRow = ImageDimension > 1 ? rowStart[0] - m_Region.GetIndex(0) : 0;
+    const OffsetValueType alongRow = this->AlongRow(rowStart);
     const OffsetValueType values = m_Kernel.GetOutputValuesPerVoxel();
     std::copy_n(finished->values.get() + alongRow * values,
                 length * static_cast<SizeValueType>(values),

@@ -322,10 +322,13 @@ WholeNumber(const std::string & what,
   const std::string expected = " is not a whole number" + (unit.empty() ? "" : " of " + unit) + " from " + range;
   return CLI::Validator(
     [what, minimum, maximum, expected, hint, notWholeHint](const std::string & text) {
-      const std::size_t sign = minimum < 0 && text.rfind('-', 0) == 0 ? 1 : 0;
-      const bool        digits = text.size() > sign && text.find_first_not_of("0123456789", sign) == std::string::npos;
-      const std::size_t anySign = text.rfind('-', 0) == 0 ? 1 : 0; // "-1" is a whole number out of range
-      const bool whole = text.size() > anySign && text.find_first_not_of("0123456789", anySign) == std::string::npos;
+      const bool negative = text.rfind('-', 0) == 0;
+      const auto digitsFrom = [&text](std::size_t from) {
+        return text.size() > from && text.find_first_not_of("0123456789", from) == std::string::npos;
+      };
+      const std::size_t sign = minimum < 0 && negative ? 1 : 0;
+      const bool        digits = digitsFrom(sign);
+      const bool        whole = digitsFrom(negative ? 1 : 0); // "-1" is a whole number, out of range
       // CLI11 reads "064" as octal (52) and refuses "08": only 0 itself starts with a zero.
       if (digits && text.size() > sign + 1 && text[sign] == '0')
       {
