@@ -266,7 +266,7 @@ AtomicOutputFile::AtomicOutputFile(const std::string & path, const std::string &
     // directory" (/proc) holds no files.
     const int error = errno;
     throw std::runtime_error("cannot write " + what + " \"" + path + "\": no file can be made in the directory \"" +
-                             parent.string() + "\" (the system answers: " + std::strerror(error) + ")");
+                             parent.string() + "\" (the system answers: " + std::strerror(error) + "): write elsewhere");
   }
   m_Directory = pattern;
   // MetaIO writes the second and later pieces of a streamed .mhd into the data

@@ -155,10 +155,10 @@ def overlap_xyz(overlap, patch_xyz: Sequence[int]) -> list:
 
 
 def _text_hint(overlap) -> str:
-    """For an overlap written as text ("1/2", "0,5", or (0.5, "0.5", 0.25)): the same numbers as
-    Python numbers, the texts read as ``fractions.Fraction`` reads them (a decimal comma as a
-    point) and written as ``_written`` does; "" when one of the texts is no number, or nothing
-    is text."""
+    """For an overlap written as text ("1/2", "0,5", "50%", or (0.5, "0.5", 0.25)): the same
+    numbers as Python numbers, the texts read as ``fractions.Fraction`` reads them (a decimal
+    comma as a point, a percentage divided by 100) and written as ``_written`` does; "" when one
+    of the texts is no number, or nothing is text."""
     values = [overlap] if isinstance(overlap, str) or np.ndim(overlap) == 0 else list(overlap)
     if not any(isinstance(value, str) for value in values):
         return ""
@@ -168,8 +168,11 @@ def _text_hint(overlap) -> str:
             written.append(str(value))
             continue
         text = value.strip()
+        percent = text.endswith("%")
+        number = text[:-1].strip() if percent else text
         try:
-            written.append(_written(Fraction(text.replace(",", ".") if text.count(",") == 1 else text)))
+            fraction = Fraction(number.replace(",", ".") if number.count(",") == 1 else number)
+            written.append(_written(fraction / 100 if percent else fraction))
         except (ValueError, ZeroDivisionError):
             return ""
     numbers = written[0] if np.ndim(overlap) == 0 else f"({', '.join(written)}{',' * (len(written) == 1)})"

@@ -1266,6 +1266,9 @@ def test_symmetric_padding_repeats_the_edge_and_reflect_is_refused():
     ({"patch_size": 96, "overlap": (0.5, "1/3", 0.25)}, ValueError,
      r"got '1/3' \(a number, not text: write overlap=\(0.5, 1/3, 0.25\)\)$"),
     ({"patch_size": 8, "overlap": ("1/2",)}, ValueError, r"\(a number, not text: write overlap=\(0.5,\)\)$"),
+    # helper-101: a percentage, as the command line's --overlap-fraction 50% is told.
+    ({"patch_size": 8, "overlap": "50%"}, TypeError, r"\(a number, not text: write overlap=0.5\)$"),
+    ({"patch_size": 8, "overlap": (0.5, "25 %", 0.5)}, ValueError, r"write overlap=\(0.5, 0.25, 0.5\)\)$"),
     ({"patch_size": 8, "overlap": "half"}, TypeError, r"\(D, H, W\) order$"),
     # helper-91: an int past a float's range failed with Python's OverflowError, naming nothing.
     ({"patch_size": 10 ** 400}, ValueError, r"^patch_size=1000*: expected a whole number within a float's range$"),
